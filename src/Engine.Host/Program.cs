@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Engine.Host.Cli;
+
+// The engine's CLI: every verb is a small class in Cli/ that builds its own System.CommandLine command.
+var root = new RootCommand("Engine: a streaming real-time decision engine for e-commerce (recommendations, bids, churn alerts).")
+{
+    VersionCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

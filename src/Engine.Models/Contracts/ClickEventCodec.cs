@@ -1,0 +1,41 @@
+using System.Text.Json;
+
+namespace Engine.Models.Contracts;
+
+/// <summary>The outcome of decoding one record: the event, or the reason it goes to the dead-letter topic.</summary>
+public readonly record struct Decoded(ClickEvent? Event, string? Error)
+{
+    public bool IsValid => Event is not null;
+    public static Decoded Ok(ClickEvent evt) => new(evt, null);
+    public static Decoded Fail(string reason) => new(null, reason);
+}
+
+/// <summary>Parses and validates clickstream records. Pure: no I/O, never throws on bad input.</summary>
+public static class ClickEventCodec
+{
+    /// <summary>Larger records are refused before parsing: a clickstream event is a few hundred bytes.</summary>
+    public const int MaxRecordBytes = 64 * 1024;
+
+    public static byte[] Encode(ClickEvent evt) => JsonSerializer.SerializeToUtf8Bytes(evt, EngineJson.Default.ClickEvent);
+
+    public static Decoded Decode(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.IsEmpty)
+            return Decoded.Fail("empty: the record has no value");
+        if (utf8.Length > MaxRecordBytes)
+            return Decoded.Fail($"oversized: {utf8.Length} bytes, the limit is {MaxRecordBytes}");
+        ClickEvent? evt;
+        try
+        {
+            evt = JsonSerializer.Deserialize(utf8, EngineJson.Default.ClickEvent);
+        }
+        catch (JsonException e)
+        {
+            return Decoded.Fail($"malformed: {e.Message}");
+        }
+        if (evt is null)
+            return Decoded.Fail("malformed: the record is JSON null");
+        var problem = ClickEventValidator.Problem(evt);
+        return problem is null ? Decoded.Ok(evt) : Decoded.Fail(problem);
+    }
+}
