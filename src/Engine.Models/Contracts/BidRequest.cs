@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Engine.Models.Contracts;
 
 /// <summary>
@@ -16,7 +18,10 @@ public sealed record BidRequest
 public sealed record Impression
 {
     public required string Id { get; init; }
+    [JsonPropertyName("bidfloor")]
     public decimal BidFloor { get; init; }
+    [JsonPropertyName("bidfloorcur")]
     public string BidFloorCur { get; init; } = "USD";
+    [JsonPropertyName("tagid")]
     public string? TagId { get; init; }
 }
