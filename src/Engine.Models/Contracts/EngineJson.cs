@@ -15,4 +15,5 @@ namespace Engine.Models.Contracts;
 [JsonSerializable(typeof(BidAdjustment))]
 [JsonSerializable(typeof(ChurnAlert))]
 [JsonSerializable(typeof(DeadLetter))]
+[JsonSerializable(typeof(CampaignSpec))]
 public sealed partial class EngineJson : JsonSerializerContext;

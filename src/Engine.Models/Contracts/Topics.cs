@@ -9,6 +9,8 @@ public static class Topics
     public const string DeadLetters = "engine.clickstream.dlq";
     /// <summary>Campaign-relevant events re-keyed by campaign id, consumed by the campaign actors.</summary>
     public const string CampaignEvents = "engine.campaign-events";
+    /// <summary>Input, compacted: campaign specs (budget, flight, values), key = campaign id.</summary>
+    public const string Campaigns = "engine.campaigns";
     /// <summary>Output for the storefront: key = user id.</summary>
     public const string Recommendations = "engine.recommendations";
     /// <summary>Output for the ad exchange: key = bid request id.</summary>
@@ -19,5 +21,5 @@ public static class Topics
     public const string ChurnAlerts = "engine.churn-alerts";
 
     public static IReadOnlyList<string> All { get; } =
-        [Clickstream, DeadLetters, CampaignEvents, Recommendations, BidDecisions, BidAdjustments, ChurnAlerts];
+        [Clickstream, DeadLetters, Campaigns, CampaignEvents, Recommendations, BidDecisions, BidAdjustments, ChurnAlerts];
 }

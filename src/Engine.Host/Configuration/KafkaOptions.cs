@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+using Engine.Models.Contracts;
+
+namespace Engine.Host.Configuration;
+
+/// <summary>Section <c>Kafka</c>. Env: <c>Kafka__BootstrapServers=broker:9092</c>.</summary>
+public sealed class KafkaOptions
+{
+    public const string Section = "Kafka";
+
+    /// <summary>Comma-separated host:port list of Apache Kafka brokers. Not needed with <c>--embedded</c>.</summary>
+    [Required(ErrorMessage = "Kafka:BootstrapServers is missing: set it to your brokers (host:port[,host:port]) or run with --embedded.")]
+    [RegularExpression(@"^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$", ErrorMessage = "Kafka:BootstrapServers must be host:port[,host:port...], e.g. broker-1:9092,broker-2:9092.")]
+    public string? BootstrapServers { get; set; }
+
+    [Required, MinLength(1)]
+    public string GroupId { get; set; } = "engine";
+
+    /// <summary>Partitions of topics the engine creates itself (embedded broker only; on real Kafka your admins create them).</summary>
+    [Range(1, 1024, ErrorMessage = "Kafka:Partitions must be between 1 and 1024.")]
+    public int Partitions { get; set; } = 8;
+
+    public TopicOptions Topics { get; set; } = new();
+
+    /// <summary>
+    /// Passed to librdkafka as is, for security and tuning, e.g. <c>Kafka__Client__security.protocol=SASL_SSL</c>,
+    /// <c>sasl.mechanism</c>, <c>sasl.username</c>, <c>sasl.password</c>, <c>ssl.ca.location</c>. Never logged.
+    /// </summary>
+    public Dictionary<string, string> Client { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>Section <c>Kafka:Topics</c>: every topic name can be changed; defaults in <see cref="Topics"/>.</summary>
+public sealed class TopicOptions
+{
+    [Required] public string Clickstream { get; set; } = Topics.Clickstream;
+    [Required] public string DeadLetters { get; set; } = Topics.DeadLetters;
+    [Required] public string CampaignEvents { get; set; } = Topics.CampaignEvents;
+    [Required] public string Recommendations { get; set; } = Topics.Recommendations;
+    [Required] public string BidDecisions { get; set; } = Topics.BidDecisions;
+    [Required] public string BidAdjustments { get; set; } = Topics.BidAdjustments;
+    [Required] public string ChurnAlerts { get; set; } = Topics.ChurnAlerts;
+
+    public IReadOnlyList<string> All =>
+        [Clickstream, DeadLetters, CampaignEvents, Recommendations, BidDecisions, BidAdjustments, ChurnAlerts];
+}

@@ -1,0 +1,48 @@
+using Engine.Models.Contracts;
+
+namespace Engine.Models.Decisions;
+
+/// <summary>What the pricer knows about one candidate campaign at the moment of a bid request.</summary>
+public readonly record struct BidCandidate(
+    CampaignSpec Spec,
+    double PredictedCtr,
+    double PredictedCvr,
+    double PacingMultiplier,
+    bool BudgetLeft);
+
+/// <summary>The pricer's answer: a CPM for the best campaign, or the OpenRTB reason not to bid.</summary>
+public readonly record struct PricedBid(BidCandidate? Winner, decimal Cpm, NoBidReason? NoBid);
+
+/// <summary>
+/// Prices an impression at its expected value to the advertiser: CPM = 1000 x (pCTR x value per click +
+/// pCTR x pCVR x value per conversion) x pacing multiplier, capped at the campaign's max CPM. The best
+/// campaign wins; below the floor there is no bid. Pure.
+/// </summary>
+public static class BidPricer
+{
+    public static decimal Cpm(in BidCandidate c)
+    {
+        var valuePerImpression = c.PredictedCtr * (double)c.Spec.ValuePerClick
+                                 + c.PredictedCtr * c.PredictedCvr * (double)c.Spec.ValuePerConversion;
+        var cpm = (decimal)(1000.0 * valuePerImpression * c.PacingMultiplier);
+        return Math.Round(Math.Min(cpm, c.Spec.MaxCpm), 4);
+    }
+
+    public static PricedBid Best(IReadOnlyList<BidCandidate> candidates, decimal floorCpm, DateTimeOffset at)
+    {
+        if (candidates.Count == 0) return new(null, 0m, NoBidReason.NoEligibleCampaign);
+        BidCandidate? best = null;
+        var bestCpm = 0m;
+        var anyInFlight = false;
+        foreach (var c in candidates)
+        {
+            if (!c.BudgetLeft || at < c.Spec.FlightStart || at >= c.Spec.FlightEnd) continue;
+            anyInFlight = true;
+            var cpm = Cpm(c);
+            if (cpm > bestCpm) (best, bestCpm) = (c, cpm);
+        }
+        if (!anyInFlight) return new(null, 0m, NoBidReason.BudgetExhausted);
+        if (best is null || bestCpm < floorCpm) return new(null, 0m, NoBidReason.BelowFloor);
+        return new(best, bestCpm, null);
+    }
+}

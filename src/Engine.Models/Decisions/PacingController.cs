@@ -1,0 +1,48 @@
+namespace Engine.Models.Decisions;
+
+/// <summary>
+/// Budget pacing as a PI controller on the spend error, times a performance factor from live CTR.
+/// Spend behind plan raises the multiplier, ahead of plan lowers it; a CTR that collapses against the
+/// campaign's reference lowers it too. Pure: the campaign actor holds <see cref="PacingState"/>.
+/// </summary>
+public sealed record PacingController(
+    double Kp = 2.0,
+    double Ki = 0.5,
+    double MinMultiplier = 0.1,
+    double MaxMultiplier = 5.0,
+    double CtrExponent = 0.7,
+    double EmitThreshold = 0.05)
+{
+    /// <summary>
+    /// One control step. <paramref name="spendError"/> is (planned - actual) / budget: positive when under-spending.
+    /// <paramref name="ctrRatio"/> is live smoothed CTR over the reference CTR (1 = as expected).
+    /// </summary>
+    public PacingState Step(PacingState state, double spendError, double ctrRatio, double dtSeconds)
+    {
+        // Integral in budget-fraction-hours, clamped against wind-up while the multiplier is saturated.
+        var integral = Math.Clamp(state.Integral + spendError * dtSeconds / 3600.0, -2.0, 2.0);
+        var pacing = Math.Exp(Kp * spendError + Ki * integral);
+        var performance = Math.Pow(Math.Clamp(ctrRatio, 0.05, 4.0), CtrExponent);
+        var multiplier = Math.Clamp(pacing * performance, MinMultiplier, MaxMultiplier);
+        return state with { Integral = integral, Multiplier = multiplier };
+    }
+
+    /// <summary>Emit when the multiplier moved by more than the threshold (relative) since the last emitted value.</summary>
+    public bool ShouldEmit(PacingState state) =>
+        Math.Abs(state.Multiplier - state.LastEmitted) > EmitThreshold * state.LastEmitted;
+
+    /// <summary>Planned spend at <paramref name="now"/> for a linear plan over the flight.</summary>
+    public static decimal PlannedSpend(decimal budget, DateTimeOffset start, DateTimeOffset end, DateTimeOffset now)
+    {
+        if (now <= start) return 0m;
+        if (now >= end) return budget;
+        var fraction = (now - start).TotalSeconds / (end - start).TotalSeconds;
+        return budget * (decimal)fraction;
+    }
+}
+
+/// <summary>The controller's memory: the current multiplier, the integral term and the last value sent out.</summary>
+public sealed record PacingState(double Multiplier, double Integral, double LastEmitted)
+{
+    public static PacingState Initial { get; } = new(1.0, 0.0, 1.0);
+}

@@ -1,0 +1,50 @@
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+
+namespace Engine.Models.Tests.Decisions;
+
+public class BidPricerTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+
+    private static CampaignSpec Spec(string id, decimal perClick) => new()
+    {
+        CampaignId = id, Budget = 1000m, FlightStart = Now.AddDays(-1), FlightEnd = Now.AddDays(1),
+        ValuePerClick = perClick, ValuePerConversion = 0m, MaxCpm = 20m,
+    };
+
+    [Fact]
+    public void The_campaign_worth_most_wins_at_its_expected_value()
+    {
+        var priced = BidPricer.Best(
+            [new(Spec("a", 0.5m), 0.01, 0, 1.0, true), new(Spec("b", 1.0m), 0.01, 0, 1.0, true)], floorCpm: 1m, Now);
+        Assert.Equal("b", priced.Winner!.Value.Spec.CampaignId);
+        Assert.Equal(10m, priced.Cpm); // 1000 x 0.01 x 1.0
+    }
+
+    [Fact]
+    public void Below_the_floor_there_is_no_bid()
+    {
+        var priced = BidPricer.Best([new(Spec("a", 0.5m), 0.001, 0, 1.0, true)], floorCpm: 1m, Now);
+        Assert.Equal(NoBidReason.BelowFloor, priced.NoBid);
+    }
+
+    [Fact]
+    public void Exhausted_budgets_and_closed_flights_do_not_bid()
+    {
+        var ended = Spec("a", 1m) with { FlightEnd = Now.AddHours(-1) };
+        var priced = BidPricer.Best([new(ended, 0.05, 0, 1, true), new(Spec("b", 1m), 0.05, 0, 1, false)], 0m, Now);
+        Assert.Equal(NoBidReason.BudgetExhausted, priced.NoBid);
+    }
+
+    [Fact]
+    public void No_candidates_means_no_eligible_campaign() =>
+        Assert.Equal(NoBidReason.NoEligibleCampaign, BidPricer.Best([], 0m, Now).NoBid);
+
+    [Fact]
+    public void The_pacing_multiplier_scales_the_price_up_to_the_cap()
+    {
+        Assert.Equal(20m, BidPricer.Cpm(new(Spec("a", 1m), 0.05, 0, 3.0, true)));
+        Assert.Equal(5m, BidPricer.Cpm(new(Spec("a", 1m), 0.01, 0, 0.5, true)));
+    }
+}
