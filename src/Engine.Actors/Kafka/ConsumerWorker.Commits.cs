@@ -14,7 +14,7 @@ internal sealed partial class ConsumerWorker
     private void RunCommands()
     {
         RetryDueCommits();
-        while (!_closing && _commands.TryDequeue(out var command))
+        while (_commands.TryDequeue(out var command))
         {
             switch (command)
             {

@@ -26,7 +26,7 @@ internal sealed partial class ConsumerWorker
         var leases = partitions.Select(p => _leases.GetValueOrDefault(p.TopicPartition)).OfType<PartitionLease>().ToList();
         foreach (var lease in leases) lease.BeginRevoke();
         var deadline = DateTime.UtcNow + _settings.EffectiveDrainTimeout;
-        while (!_closing && leases.Any(l => l.HasUncommittedEmitted) && DateTime.UtcNow < deadline)
+        while (leases.Any(l => l.HasUncommittedEmitted) && DateTime.UtcNow < deadline)
         {
             _commandArrived.Wait(TimeSpan.FromMilliseconds(10));
             RunCommands();

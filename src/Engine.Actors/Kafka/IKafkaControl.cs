@@ -6,7 +6,10 @@ public interface IKafkaControl
     /// <summary>Stops emitting (the source completes); the consumer stays in the group to commit what is in flight.</summary>
     void Stop();
 
-    /// <summary>Stops, runs the commits already requested, then closes the consumer (it leaves the group).</summary>
+    /// <summary>
+    /// Stops, then closes the consumer (it leaves the group) once the offsets of emitted messages are committed or
+    /// <see cref="KafkaConsumerSettings.DrainTimeout"/> has passed. Cancelling the source downstream does the same.
+    /// </summary>
     Task ShutdownAsync();
 
     /// <summary>
