@@ -168,6 +168,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         if (buffered >= _settings.MaxBufferedPerPartition) Pause(lease);
     }
 
+    /// <summary>Pauses a partition the stream is behind on (counted: it is the backpressure the metrics show).</summary>
     private void Pause(PartitionLease lease)
     {
         if (lease.Paused) return;
@@ -191,7 +192,8 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     private void StopEmitting()
     {
         _stopped = true;
-        foreach (var lease in _leases.Values) Pause(lease);
+        // Nothing is emitted any more: stop fetching (the consumer keeps polling for commits and group membership).
+        _consumer!.Pause(_leases.Keys);
         _routing.Stopped();
     }
 
