@@ -1,0 +1,16 @@
+namespace Engine.Actors.Kafka;
+
+/// <summary>Work for the poll thread, queued from any thread; the consumer is only touched by that thread.</summary>
+internal abstract record ConsumerCommand
+{
+    /// <summary>Commit these offsets (each +1) through the consumer that read them.</summary>
+    internal sealed record Commit(IReadOnlyList<CommittableOffset> Offsets) : ConsumerCommand
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Attempts { get; set; }
+        public DateTime RetryAfter { get; set; }
+    }
+
+    /// <summary>Close the consumer (leave the group) once the commands queued before this one have run.</summary>
+    internal sealed record Close : ConsumerCommand;
+}

@@ -1,0 +1,105 @@
+using Akka.Event;
+using Confluent.Kafka;
+
+namespace Engine.Actors.Kafka;
+
+// Commits run on the poll thread, between polls, so they never race the consume loop.
+internal sealed partial class ConsumerWorker
+{
+    private const int MaxCommitAttempts = 100;
+    private static readonly TimeSpan CommitRetryDelay = TimeSpan.FromMilliseconds(200);
+
+    private readonly List<ConsumerCommand.Commit> _retries = [];
+
+    private void RunCommands()
+    {
+        RetryDueCommits();
+        while (_commands.TryDequeue(out var command))
+        {
+            switch (command)
+            {
+                case ConsumerCommand.Commit commit: ExecuteCommit(commit); break;
+                case ConsumerCommand.Close: _closing = true; break;
+            }
+        }
+    }
+
+    private void RetryDueCommits()
+    {
+        if (_retries.Count == 0) return;
+        var now = DateTime.UtcNow;
+        var due = _retries.Where(r => r.RetryAfter <= now).ToList();
+        foreach (var commit in due)
+        {
+            _retries.Remove(commit);
+            ExecuteCommit(commit);
+        }
+    }
+
+    private void ExecuteCommit(ConsumerCommand.Commit commit)
+    {
+        var next = new Dictionary<PartitionLease, long>();
+        var stale = 0;
+        foreach (var offset in commit.Offsets)
+        {
+            if (offset.Lease.Revoked)
+            {
+                stale++;
+                continue;
+            }
+            var position = offset.Offset + 1;
+            // Never move a committed position backwards (a retried commit may arrive after a newer one).
+            if (position > offset.Lease.Committed && (!next.TryGetValue(offset.Lease, out var known) || position > known))
+                next[offset.Lease] = position;
+        }
+        if (stale > 0)
+        {
+            Metrics.StaleDropped(stale);
+            _log.Warning("Kafka consumer {0}: ignored {1} offset(s) of partitions revoked since they were read", _settings.GroupId, stale);
+        }
+        if (next.Count == 0)
+        {
+            commit.Done.TrySetResult();
+            return;
+        }
+        try
+        {
+            _consumer!.Commit(next.Select(kv => new TopicPartitionOffset(kv.Key.Partition, kv.Value)));
+            foreach (var (lease, position) in next) lease.Committed = position;
+            Metrics.AddCommitted(next.Count);
+            commit.Done.TrySetResult();
+        }
+        catch (KafkaException e) when (IsRetriable(e) && ++commit.Attempts < MaxCommitAttempts)
+        {
+            // Typically 'rebalance in progress': retry once the new assignment is in place (stale ones are dropped then).
+            _log.Info("Kafka consumer {0}: commit failed ({1}), retrying", _settings.GroupId, e.Error.Reason);
+            commit.RetryAfter = DateTime.UtcNow + CommitRetryDelay;
+            _retries.Add(commit);
+            Metrics.CommitRetried();
+        }
+        catch (KafkaException e)
+        {
+            commit.Done.TrySetException(e);
+        }
+    }
+
+    private static bool IsRetriable(KafkaException e)
+    {
+        if (e is TopicPartitionOffsetException tpo)
+            return tpo.Results.Where(r => r.Error.IsError).All(r => IsRetriable(r.Error.Code));
+        return IsRetriable(e.Error.Code);
+    }
+
+    private static bool IsRetriable(ErrorCode code) => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration
+        or ErrorCode.UnknownMemberId or ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupCoordinatorNotAvailable
+        or ErrorCode.GroupLoadInProgress or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut
+        or ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_WaitCoord;
+
+    private void FailPendingCommits(Exception reason)
+    {
+        foreach (var commit in _retries) commit.Done.TrySetException(reason);
+        _retries.Clear();
+        while (_commands.TryDequeue(out var command))
+            if (command is ConsumerCommand.Commit commit) commit.Done.TrySetException(reason);
+    }
+}

@@ -1,0 +1,59 @@
+using Akka.Event;
+using Confluent.Kafka;
+
+namespace Engine.Actors.Kafka;
+
+// Rebalance callbacks: librdkafka calls them from inside Consume, i.e. on the poll thread.
+internal sealed partial class ConsumerWorker
+{
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            var lease = new PartitionLease(partition, _routing.Assigned(partition), this);
+            _leases[partition] = lease;
+            _routing.Started(lease);
+        }
+        _log.Info("Kafka consumer {0} assigned {1}", _settings.GroupId, string.Join(", ", partitions));
+    }
+
+    /// <summary>
+    /// Before giving partitions up: stop emitting them, wait (bounded) until what was emitted is committed, so the
+    /// next owner starts where we stopped; the rest is read again by the next owner (at-least-once).
+    /// </summary>
+    private void OnRevoked(List<TopicPartitionOffset> partitions)
+    {
+        var leases = partitions.Select(p => _leases.GetValueOrDefault(p.TopicPartition)).OfType<PartitionLease>().ToList();
+        foreach (var lease in leases) lease.BeginRevoke();
+        var deadline = DateTime.UtcNow + _settings.EffectiveDrainTimeout;
+        while (leases.Any(l => l.HasUncommittedEmitted) && DateTime.UtcNow < deadline)
+        {
+            _commandArrived.Wait(TimeSpan.FromMilliseconds(10));
+            RunCommands();
+        }
+        var undrained = leases.Where(l => l.HasUncommittedEmitted).Select(l => l.Partition).ToList();
+        if (undrained.Count > 0)
+            _log.Warning("Kafka consumer {0}: revoking {1} with offsets still in flight; the next owner re-reads them",
+                _settings.GroupId, string.Join(", ", undrained));
+        EndLeases(leases);
+        _log.Info("Kafka consumer {0} revoked {1}", _settings.GroupId, string.Join(", ", partitions.Select(p => p.TopicPartition)));
+    }
+
+    /// <summary>Partitions lost (session expired): another member may own them already, so nothing is committed.</summary>
+    private void OnLost(List<TopicPartitionOffset> partitions)
+    {
+        EndLeases(partitions.Select(p => _leases.GetValueOrDefault(p.TopicPartition)).OfType<PartitionLease>().ToList());
+        _log.Warning("Kafka consumer {0} lost {1}", _settings.GroupId, string.Join(", ", partitions.Select(p => p.TopicPartition)));
+    }
+
+    private void EndLeases(List<PartitionLease> leases)
+    {
+        foreach (var lease in leases)
+        {
+            lease.EndRevoke();
+            _leases.Remove(lease.Partition);
+            _routing.Revoked(lease);
+        }
+        _lastLease = null;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+
+namespace Engine.Actors.Kafka;
+
+/// <summary>
+/// Hands items from one producing thread (the poll thread) to one stage, waking the stage at most once per
+/// burst: the stage arms the queue when it finds it empty, and only the first <see cref="Signal"/> after arming
+/// calls back into the stream. Its size is bounded by the caller (partitions are paused), not here.
+/// </summary>
+internal sealed class HandOffQueue<T>
+{
+    private readonly ConcurrentQueue<T> _items = new();
+    private Action? _wakeUp;
+    private int _armed;
+    private volatile bool _completed;
+
+    public void Enqueue(T item) => _items.Enqueue(item);
+
+    /// <summary>Marks the end: the stage stops emitting now (items left are dropped: nothing committed them).</summary>
+    public void Complete(Exception? error = null)
+    {
+        Error = error;
+        _completed = true;
+        Signal();
+    }
+
+    public bool IsCompleted => _completed;
+
+    /// <summary>Set before completion when the consumer failed.</summary>
+    public Exception? Error { get; private set; }
+
+    /// <summary>Called by the producer after a burst of <see cref="Enqueue"/>.</summary>
+    public void Signal()
+    {
+        if (Interlocked.Exchange(ref _armed, 0) == 1) Volatile.Read(ref _wakeUp)?.Invoke();
+    }
+
+    // Stage side ---------------------------------------------------------------------------------------------
+
+    /// <summary>Registers the stage's async callback; the stage is armed from the start.</summary>
+    public void Attach(Action wakeUp)
+    {
+        Volatile.Write(ref _wakeUp, wakeUp);
+        Arm();
+        if (!_items.IsEmpty || _completed) Signal();
+    }
+
+    public bool TryDequeue(out T item) => _items.TryDequeue(out item!);
+
+    /// <summary>
+    /// Asks for a wake-up on the next signal. Returns false if items (or completion) slipped in meanwhile, in which
+    /// case the caller should just dequeue again (the queue is disarmed).
+    /// </summary>
+    public bool Arm()
+    {
+        Volatile.Write(ref _armed, 1);
+        if (_items.IsEmpty && !_completed) return true;
+        return Interlocked.Exchange(ref _armed, 0) == 0;
+    }
+}

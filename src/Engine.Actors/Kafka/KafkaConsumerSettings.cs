@@ -1,0 +1,38 @@
+using Confluent.Kafka;
+
+namespace Engine.Actors.Kafka;
+
+/// <summary>How a Kafka source consumes: group, topics, bounds on the hand-off to the stream, and any client property.</summary>
+/// <param name="ClientConfig">
+/// Passed to librdkafka as is (SASL, SSL, fetch sizes, ...); the stage owns <c>enable.auto.commit</c>,
+/// <c>enable.auto.offset.store</c>, <c>bootstrap.servers</c> and <c>group.id</c>.
+/// </param>
+/// <param name="MaxBufferedPerPartition">Messages fetched but not yet emitted, per partition; past it the partition is paused.</param>
+/// <param name="PollBurst">Messages taken from librdkafka per wake-up of the stream (one async hand-off per burst).</param>
+/// <param name="DrainTimeout">On revocation or shutdown, how long to wait for the offsets of emitted messages to be committed.</param>
+public sealed record KafkaConsumerSettings(
+    string BootstrapServers,
+    string GroupId,
+    IReadOnlyList<string> Topics,
+    IReadOnlyDictionary<string, string>? ClientConfig = null,
+    int MaxBufferedPerPartition = 10_000,
+    int PollBurst = 2_000,
+    TimeSpan? DrainTimeout = null,
+    AutoOffsetReset AutoOffsetReset = AutoOffsetReset.Earliest)
+{
+    public TimeSpan EffectiveDrainTimeout => DrainTimeout ?? TimeSpan.FromSeconds(3);
+
+    internal ConsumerConfig ToConsumerConfig()
+    {
+        var config = new ConsumerConfig(ClientConfig?.ToDictionary() ?? [])
+        {
+            BootstrapServers = BootstrapServers,
+            GroupId = GroupId,
+            // Offsets are committed explicitly, only for messages the stream has finished with: at-least-once.
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset,
+        };
+        return config;
+    }
+}

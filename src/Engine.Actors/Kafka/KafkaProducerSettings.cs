@@ -1,0 +1,23 @@
+using Confluent.Kafka;
+
+namespace Engine.Actors.Kafka;
+
+/// <summary>How the producer flow writes.</summary>
+/// <param name="ClientConfig">Passed to librdkafka as is (SASL, SSL, batch sizes, ...); idempotence and acks are set by the flow.</param>
+/// <param name="Parallelism">Records sent and not yet acknowledged; past it the flow stops pulling.</param>
+/// <param name="LingerMs">How long librdkafka waits to fill a batch.</param>
+public sealed record KafkaProducerSettings(
+    string BootstrapServers,
+    IReadOnlyDictionary<string, string>? ClientConfig = null,
+    int Parallelism = 20_000,
+    double LingerMs = 5)
+{
+    internal ProducerConfig ToProducerConfig() => new(ClientConfig?.ToDictionary() ?? [])
+    {
+        BootstrapServers = BootstrapServers,
+        // No duplicates or reordering on retries, and a record counts as written only once all replicas have it.
+        EnableIdempotence = true,
+        Acks = Acks.All,
+        LingerMs = LingerMs,
+    };
+}

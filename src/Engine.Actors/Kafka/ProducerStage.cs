@@ -1,0 +1,112 @@
+using Akka.Event;
+using Error = Confluent.Kafka.Error;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Confluent.Kafka;
+
+namespace Engine.Actors.Kafka;
+
+/// <summary>
+/// Sends each envelope's records and emits its result once all are acknowledged, in input order, with at most
+/// <see cref="KafkaProducerSettings.Parallelism"/> records in flight. A failed delivery fails the stage.
+/// </summary>
+internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
+    : GraphStage<FlowShape<IProducerEnvelope<TPass>, ProducerResult<TPass>>>
+{
+    private readonly Inlet<IProducerEnvelope<TPass>> _in = new("kafka.producer.in");
+    private readonly Outlet<ProducerResult<TPass>> _out = new("kafka.producer.out");
+    private readonly KafkaProducerSettings _settings = settings;
+
+    public override FlowShape<IProducerEnvelope<TPass>, ProducerResult<TPass>> Shape => new(_in, _out);
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private sealed class Logic : InAndOutGraphStageLogic
+    {
+        private readonly ProducerStage<TPass> _stage;
+        private readonly Queue<PendingEnvelope<TPass>> _inFlight = new();
+        private readonly WakeUp _wakeUp = new();
+        private readonly Action<Error> _onError;
+        private IProducer<byte[], byte[]>? _producer;
+        private Error? _error;
+        private int _inFlightRecords;
+
+        public Logic(ProducerStage<TPass> stage) : base(stage.Shape)
+        {
+            _stage = stage;
+            _onError = error => { Interlocked.CompareExchange(ref _error, error, null); _wakeUp.Signal(); };
+            SetHandler(stage._in, this);
+            SetHandler(stage._out, this);
+        }
+
+        public override void PreStart()
+        {
+            _wakeUp.Attach(GetAsyncCallback(Emit));
+            var log = Log;
+            _producer = new ProducerBuilder<byte[], byte[]>(_stage._settings.ToProducerConfig())
+                .SetErrorHandler((_, e) =>
+                {
+                    if (e.IsFatal) _onError(e);
+                    else log.Warning("Kafka producer: {0}", e.Reason);
+                })
+                .Build();
+            Pull(_stage._in);
+        }
+
+        public override void OnPush()
+        {
+            var envelope = Grab(_stage._in);
+            var pending = new PendingEnvelope<TPass>(envelope, _onError, _wakeUp);
+            _inFlight.Enqueue(pending);
+            _inFlightRecords += envelope.Count;
+            if (envelope is ProducerMessage<TPass> single)
+                _producer!.Produce(single.Topic, new Message<byte[], byte[]> { Key = single.Key!, Value = single.Value! }, pending.OnSingleReport);
+            else
+                for (var i = 0; i < envelope.Count; i++)
+                {
+                    var record = envelope[i];
+                    _producer!.Produce(record.Topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value! }, pending.ReportHandler(i));
+                }
+            PullIfRoom();
+            Emit();
+        }
+
+        public override void OnUpstreamFinish()
+        {
+            if (_inFlight.Count == 0) CompleteStage();
+        }
+
+        public override void OnPull() => Emit();
+
+        private void PullIfRoom()
+        {
+            if (_inFlightRecords < _stage._settings.Parallelism && !HasBeenPulled(_stage._in) && !IsClosed(_stage._in))
+                Pull(_stage._in);
+        }
+
+        private void Emit()
+        {
+            if (Volatile.Read(ref _error) is { } error)
+            {
+                FailStage(new ProduceException<byte[], byte[]>(error, new DeliveryResult<byte[], byte[]>()));
+                return;
+            }
+            if (IsAvailable(_stage._out) && _inFlight.TryPeek(out var head))
+            {
+                _wakeUp.Arm();
+                if (!head.Done) return;
+                _inFlight.Dequeue();
+                _inFlightRecords -= head.Envelope.Count;
+                Push(_stage._out, head.Result);
+                PullIfRoom();
+            }
+            if (_inFlight.Count == 0 && IsClosed(_stage._in)) CompleteStage();
+        }
+
+        public override void PostStop()
+        {
+            // Disposing can block briefly (librdkafka joins its threads): not on a stream thread.
+            if (_producer is { } producer) _ = Task.Run(producer.Dispose);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Engine.Host.Embedded;
+
+/// <summary>
+/// The development and test Kafka broker: librdkafka's in-memory mock cluster, started in this process and
+/// reachable over the real Kafka wire protocol on localhost. Production never uses it: it points at Apache Kafka
+/// by configuration alone (<c>Kafka__BootstrapServers</c>).
+/// Limits of the mock: it keeps about 5 MB per partition (consume long streams while producing them), each
+/// consumer-group rebalance takes seconds, and the Admin API (CreateTopics) is not supported (use <see cref="CreateTopic"/>).
+/// </summary>
+public sealed class EmbeddedKafka : IDisposable, IAsyncDisposable
+{
+    private readonly IntPtr _handle;
+    private IntPtr _cluster;
+
+    /// <summary>Starts a mock cluster of <paramref name="brokers"/> brokers (ids 1..brokers).</summary>
+    public EmbeddedKafka(int brokers = 1, ILogger? logger = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
+        LibRdKafkaMock.EnsureLoaded();
+        var err = new byte[512];
+        var conf = LibRdKafkaMock.ConfNew();
+        // The handle only hosts the mock cluster; it never connects, so keep its (bootstrap-less) warnings quiet.
+        LibRdKafkaMock.ConfSet(conf, "log_level", "2", err, (UIntPtr)err.Length);
+        _handle = LibRdKafkaMock.New(LibRdKafkaMock.ProducerType, conf, err, (UIntPtr)err.Length);
+        if (_handle == IntPtr.Zero)
+            throw new InvalidOperationException("embedded Kafka (development and test broker): rd_kafka_new failed: " + Text(err));
+        _cluster = LibRdKafkaMock.ClusterNew(_handle, brokers);
+        if (_cluster == IntPtr.Zero)
+        {
+            LibRdKafkaMock.Destroy(_handle);
+            throw new InvalidOperationException("embedded Kafka (development and test broker): rd_kafka_mock_cluster_new failed");
+        }
+        // Without this every first join of a consumer group waits ~3 s for more members.
+        LibRdKafkaMock.GroupInitialRebalanceDelayMs(_cluster, 0);
+        BootstrapServers = Marshal.PtrToStringUTF8(LibRdKafkaMock.ClusterBootstraps(_cluster)) ?? "";
+        BrokerIds = Enumerable.Range(1, brokers).ToArray();
+        (logger ?? NullLogger.Instance).LogInformation(
+            "Embedded Kafka (development and test broker, librdkafka mock cluster) with {Brokers} broker(s) at {BootstrapServers}",
+            brokers, BootstrapServers);
+    }
+
+    /// <summary>Comma-separated <c>host:port</c> list of the mock brokers.</summary>
+    public string BootstrapServers { get; }
+
+    public IReadOnlyList<int> BrokerIds { get; }
+
+    /// <summary>Creates a topic (replication = min(3, brokers)); creating an existing topic is not an error.</summary>
+    public void CreateTopic(string name, int partitions)
+    {
+        var rc = LibRdKafkaMock.TopicCreate(Cluster, name, partitions, Math.Min(3, BrokerIds.Count));
+        // 36 = TOPIC_ALREADY_EXISTS
+        if (rc != 0 && rc != 36)
+            throw new InvalidOperationException($"embedded Kafka: creating topic {name}: {LibRdKafkaMock.ErrorText(rc)}");
+    }
+
+    public void CreateTopics(IEnumerable<string> names, int partitions)
+    {
+        foreach (var name in names) CreateTopic(name, partitions);
+    }
+
+    /// <summary>Disconnects the broker and refuses new connections (no leader change): a fault for tests.</summary>
+    public void SetBrokerDown(int brokerId) => Check(LibRdKafkaMock.BrokerSetDown(Cluster, brokerId), "broker down");
+
+    public void SetBrokerUp(int brokerId) => Check(LibRdKafkaMock.BrokerSetUp(Cluster, brokerId), "broker up");
+
+    private IntPtr Cluster => _cluster != IntPtr.Zero ? _cluster : throw new ObjectDisposedException(nameof(EmbeddedKafka));
+
+    private static void Check(int rc, string what)
+    {
+        if (rc != 0) throw new InvalidOperationException($"embedded Kafka: {what}: {LibRdKafkaMock.ErrorText(rc)}");
+    }
+
+    private static string Text(byte[] err) => Encoding.UTF8.GetString(err).TrimEnd('\0');
+
+    public void Dispose()
+    {
+        if (_cluster == IntPtr.Zero) return;
+        LibRdKafkaMock.ClusterDestroy(_cluster);
+        _cluster = IntPtr.Zero;
+        LibRdKafkaMock.Destroy(_handle);
+    }
+
+    // Destroying the cluster joins its broker thread; keep that off the caller's thread.
+    public ValueTask DisposeAsync() => new(Task.Run(Dispose));
+}

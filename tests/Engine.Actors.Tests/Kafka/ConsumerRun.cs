@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using Akka;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Engine.Actors.Kafka;
+
+namespace Engine.Actors.Tests.Kafka;
+
+/// <summary>A committable source running into a committer, recording what it saw; stoppable gracefully or abruptly.</summary>
+internal sealed class ConsumerRun
+{
+    private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _signalAt;
+
+    public ConsumerRun(IMaterializer materializer, KafkaConsumerSettings settings, CommitterSettings committer, int signalAt = int.MaxValue)
+    {
+        _signalAt = signalAt;
+        ((Control, KillSwitch), Done) = KafkaSource.CommittableSource(settings)
+            .ViaMaterialized(KillSwitches.Single<CommittableMessage>(), Keep.Both)
+            .Select(Record)
+            .ToMaterialized(Committer.Sink(committer), Keep.Both)
+            .Run(materializer);
+    }
+
+    public IKafkaControl Control { get; }
+    public UniqueKillSwitch KillSwitch { get; }
+    /// <summary>The committer sink: completes once every offset it received is committed.</summary>
+    public Task<Done> Done { get; }
+    public ConcurrentQueue<KafkaRecord> Seen { get; } = new();
+    /// <summary>Completes when <c>signalAt</c> messages were seen.</summary>
+    public Task Reached => _reached.Task;
+
+    public Dictionary<int, long> FirstOffsets => Seen.GroupBy(r => r.Partition).ToDictionary(g => g.Key, g => g.Min(r => r.Offset));
+    public Dictionary<int, long> LastOffsets => Seen.GroupBy(r => r.Partition).ToDictionary(g => g.Key, g => g.Max(r => r.Offset));
+
+    private CommittableOffset Record(CommittableMessage message)
+    {
+        Seen.Enqueue(message.Record);
+        if (Seen.Count >= _signalAt) _reached.TrySetResult();
+        return message.Offset;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Engine.Actors.Kafka;
+using Engine.Testing.Kafka;
+using Xunit.Abstractions;
+
+namespace Engine.Actors.Tests.Kafka;
+
+public sealed class KafkaOrderingTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<KafkaFixture>
+{
+    private readonly KafkaFixture kafka;
+    private readonly ITestOutputHelper output;
+
+    public KafkaOrderingTests(KafkaFixture kafka, ITestOutputHelper output) : base(output: output)
+    {
+        this.kafka = kafka;
+        this.output = output;
+    }
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Committable_source_keeps_per_key_order()
+    {
+        var topic = KafkaFixture.UniqueTopic("order");
+        await kafka.CreateTopicAsync(topic, 4);
+        const int count = 5_000;
+        await KafkaTestData.ProduceAsync(kafka, topic, 0, count);
+
+        var seen = new ConcurrentQueue<KafkaRecord>();
+        var (control, done) = KafkaSource.CommittableSource(KafkaTestData.Consumer(kafka, topic, "order-" + topic))
+            .Select(m => { seen.Enqueue(m.Record); return m.Offset; })
+            .Take(count)
+            .ToMaterialized(Committer.Sink(new CommitterSettings()), Keep.Both)
+            .Run(Sys.Materializer());
+        await done.WaitAsync(Timeout);
+        await control.ShutdownAsync().WaitAsync(Timeout);
+
+        AssertPerKeyOrder(seen.ToList(), count);
+        output.WriteLine($"{kafka.Describe()}; injected {count} messages over 50 keys, 4 partitions; consumed {seen.Count}; {control.Metrics}");
+    }
+
+    [Fact]
+    public async Task Partitioned_source_keeps_per_key_order_in_each_sub_source()
+    {
+        var topic = KafkaFixture.UniqueTopic("order-partitioned");
+        await kafka.CreateTopicAsync(topic, 4);
+        const int count = 5_000;
+        await KafkaTestData.ProduceAsync(kafka, topic, 0, count);
+
+        var seen = new ConcurrentQueue<KafkaRecord>();
+        var subSources = 0;
+        var (control, done) = KafkaSource.CommittablePartitionedSource(KafkaTestData.Consumer(kafka, topic, "order-" + topic))
+            .Select(p => { Interlocked.Increment(ref subSources); return p.Messages; })
+            .Via(Flow.Create<Source<CommittableMessage, Akka.NotUsed>>()
+                .MergeMany(8, messages => messages.Select(m => { seen.Enqueue(m.Record); return m.Offset; })))
+            .Take(count)
+            .ToMaterialized(Committer.Sink(new CommitterSettings()), Keep.Both)
+            .Run(Sys.Materializer());
+        await done.WaitAsync(Timeout);
+        await control.ShutdownAsync().WaitAsync(Timeout);
+
+        AssertPerKeyOrder(seen.ToList(), count);
+        Assert.Equal(4, subSources);
+        output.WriteLine($"{kafka.Describe()}; injected {count}; sub-sources {subSources}; consumed {seen.Count}; {control.Metrics}");
+    }
+
+    private static void AssertPerKeyOrder(List<KafkaRecord> records, int count)
+    {
+        Assert.Equal(count, records.Count);
+        Assert.Equal(count, records.Select(KafkaTestData.Id).Distinct().Count());
+        foreach (var key in records.GroupBy(KafkaTestData.KeyOf))
+        {
+            var sequences = key.Select(KafkaTestData.Sequence).ToList();
+            Assert.Equal(Enumerable.Range(0, sequences.Count), sequences);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Confluent.Kafka;
+using Engine.Actors.Kafka;
+using Engine.Testing.Kafka;
+using Xunit.Abstractions;
+
+namespace Engine.Actors.Tests.Kafka;
+
+public sealed class KafkaProducerFlowTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<KafkaFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly KafkaFixture _kafka;
+    private readonly ITestOutputHelper _output;
+
+    public KafkaProducerFlowTests(KafkaFixture kafka, ITestOutputHelper output) : base(output: output)
+    {
+        _kafka = kafka;
+        _output = output;
+    }
+
+    [Fact]
+    public async Task Results_come_in_input_order_with_their_pass_through_and_empty_envelopes_still_pass()
+    {
+        var (first, second) = (KafkaFixture.UniqueTopic("produce-a"), KafkaFixture.UniqueTopic("produce-b"));
+        await _kafka.CreateTopicAsync(first, 3);
+        await _kafka.CreateTopicAsync(second, 3);
+        const int envelopes = 3_000;
+
+        // Per input: none, one, or two records (an event may cause no decision, one, or several).
+        IProducerEnvelope<int> Envelope(int i) => (i % 3) switch
+        {
+            0 => MultiMessage<int>.PassThroughOnly(i),
+            1 => new ProducerMessage<int>(first, KafkaTestData.Key(i % 7), KafkaTestData.Value(i, 0), i),
+            _ => new MultiMessage<int>([new(first, KafkaTestData.Key(i % 7), KafkaTestData.Value(i, 0)), new(second, null, KafkaTestData.Value(i, 1))], i),
+        };
+        var results = await Source.From(Enumerable.Range(0, envelopes)).Select(Envelope)
+            .Via(KafkaProducer.Flow<int>(new KafkaProducerSettings(_kafka.BootstrapServers, Parallelism: 500)))
+            .RunWith(Sink.Seq<ProducerResult<int>>(), Sys.Materializer())
+            .WaitAsync(Timeout);
+
+        Assert.Equal(Enumerable.Range(0, envelopes), results.Select(r => r.PassThrough));
+        Assert.All(results, r => Assert.Equal(Envelope(r.PassThrough).Count, r.Deliveries.Count));
+        Assert.All(results.Where(r => r.PassThrough % 3 == 2), r => Assert.Equal([first, second], r.Deliveries.Select(d => d.Topic)));
+        // Acknowledged offsets grow in emission order within each partition: results are not reordered.
+        foreach (var partition in results.SelectMany(r => r.Deliveries).GroupBy(d => (d.Topic, d.Partition)))
+            Assert.Equal(partition.Select(d => d.Offset).Order(), partition.Select(d => d.Offset));
+        var written = WrittenCount(first, 3) + WrittenCount(second, 3);
+        Assert.Equal(results.Sum(r => r.Deliveries.Count), written);
+        _output.WriteLine($"{_kafka.Describe()}; sent {envelopes} envelopes ({envelopes / 3} empty); " +
+            $"results {results.Count} in order; records acknowledged {results.Sum(r => r.Deliveries.Count)}, found on the topics {written}");
+    }
+
+    [Fact]
+    public async Task Flow_with_context_passes_the_context_of_an_input_that_produced_nothing()
+    {
+        var topic = KafkaFixture.UniqueTopic("produce-ctx");
+        await _kafka.CreateTopicAsync(topic, 1);
+        var inputs = new (IReadOnlyList<ProducerRecord> Records, string Context)[]
+        {
+            ([], "offset-0"),
+            ([new ProducerRecord(topic, null, [1])], "offset-1"),
+            ([], "offset-2"),
+        };
+        var outputs = await Source.From(inputs)
+            .Via(KafkaProducer.FlowWithContext<string>(new KafkaProducerSettings(_kafka.BootstrapServers)).AsFlow())
+            .RunWith(Sink.Seq<(IReadOnlyList<Delivered>, string)>(), Sys.Materializer())
+            .WaitAsync(Timeout);
+
+        Assert.Equal(["offset-0", "offset-1", "offset-2"], outputs.Select(o => o.Item2));
+        Assert.Equal([0, 1, 0], outputs.Select(o => o.Item1.Count));
+        _output.WriteLine($"{_kafka.Describe()}; contexts out: {string.Join(", ", outputs.Select(o => $"{o.Item2} ({o.Item1.Count} records)"))}");
+    }
+
+    private long WrittenCount(string topic, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _kafka.BootstrapServers, GroupId = "count" }).Build();
+        return Enumerable.Range(0, partitions)
+            .Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
+    }
+}

@@ -1,0 +1,93 @@
+using Xunit;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Engine.Host.Embedded;
+using Testcontainers.Kafka;
+
+namespace Engine.Testing.Kafka;
+
+/// <summary>
+/// One Kafka for a test class: <c>ENGINE_TEST_KAFKA</c> if set, else a Testcontainers broker if a Docker engine
+/// answers, else the embedded librdkafka mock cluster (3 brokers, real wire protocol). Fault injection
+/// (brokers down/up) exists only on the embedded one; see <see cref="KafkaFaultFactAttribute"/>.
+/// </summary>
+public sealed class KafkaFixture : IAsyncLifetime
+{
+    public const string EnvironmentVariable = "ENGINE_TEST_KAFKA";
+    private KafkaContainer? _container;
+    private EmbeddedKafka? _embedded;
+
+    public string BootstrapServers { get; private set; } = "";
+    public KafkaKind Kind { get; private set; }
+
+    /// <summary>Why broker faults cannot be injected in this run (null: they can, the broker is embedded).</summary>
+    public static string? FaultInjectionUnavailableReason =>
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } address
+            ? $"needs the embedded Kafka to take brokers down; {EnvironmentVariable}={address} points at a real one"
+            : DockerProbe.Answers ? "needs the embedded Kafka to take brokers down; this run uses a Testcontainers broker" : null;
+
+    public async Task InitializeAsync()
+    {
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } address)
+        {
+            (BootstrapServers, Kind) = (address, KafkaKind.External);
+            return;
+        }
+        if (DockerProbe.Answers)
+        {
+            try
+            {
+                _container = new KafkaBuilder("confluentinc/cp-kafka:7.5.12").Build();
+                await _container.StartAsync();
+                (BootstrapServers, Kind) = (_container.GetBootstrapAddress(), KafkaKind.Testcontainers);
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Any Docker trouble: the embedded broker still gives a real-protocol test.
+                Console.Error.WriteLine($"KafkaFixture: Testcontainers failed ({e.Message}); using the embedded broker");
+                _container = null;
+            }
+        }
+        _embedded = new EmbeddedKafka(brokers: 3);
+        (BootstrapServers, Kind) = (_embedded.BootstrapServers, KafkaKind.Embedded);
+    }
+
+    /// <summary>A topic name no other test uses.</summary>
+    public static string UniqueTopic(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    public async Task CreateTopicAsync(string name, int partitions)
+    {
+        if (_embedded is not null)
+        {
+            _embedded.CreateTopic(name, partitions);
+            return;
+        }
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
+        try
+        {
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = 1 }]);
+        }
+        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+        {
+        }
+    }
+
+    /// <summary>Broker ids that can be taken down (embedded only).</summary>
+    public IReadOnlyList<int> BrokerIds => Faults.BrokerIds;
+
+    public void SetBrokerDown(int brokerId) => Faults.SetBrokerDown(brokerId);
+
+    public void SetBrokerUp(int brokerId) => Faults.SetBrokerUp(brokerId);
+
+    private EmbeddedKafka Faults => _embedded ?? throw new InvalidOperationException(
+        "broker faults need the embedded Kafka: " + FaultInjectionUnavailableReason);
+
+    public string Describe() => $"Kafka: {Kind} at {BootstrapServers}";
+
+    public async Task DisposeAsync()
+    {
+        if (_embedded is not null) await _embedded.DisposeAsync();
+        if (_container is not null) await _container.DisposeAsync();
+    }
+}
