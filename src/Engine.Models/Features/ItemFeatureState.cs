@@ -19,35 +19,47 @@ public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : 
     public TopNeighbours Neighbours { get; } = new("n", NeighboursKept);
 
     /// <summary>
-    /// Counts <paramref name="e"/> if it is about this item, and records each of <paramref name="coVisited"/> as a
-    /// neighbour: for the viewed item, the session's earlier items; for each of those, the viewed item.
+    /// Counts a view, cart add or purchase of this item in its event-time buckets, and records the items viewed
+    /// earlier in the same session (<paramref name="coVisited"/>) as neighbours.
     /// </summary>
     public ApplyOutcome Apply(ClickEvent e, EventPosition position, IReadOnlyList<string>? coVisited = null)
     {
         var t = Millis(e.EventTime);
         var outcome = Admit(position, t);
         if (outcome != ApplyOutcome.Applied) return outcome;
-        if (e.ItemId == Id)
+        var metric = e.Type switch
         {
-            var metric = e.Type switch
-            {
-                EventType.ProductView => Views,
-                EventType.AddToCart => Carts,
-                EventType.Purchase => Purchases,
-                _ => -1,
-            };
-            if (metric >= 0)
-            {
-                Minutes.Add(t, metric, 1, LastEventMs);
-                Hours.Add(t, metric, 1, LastEventMs);
-            }
+            EventType.ProductView => Views,
+            EventType.AddToCart => Carts,
+            EventType.Purchase => Purchases,
+            _ => -1,
+        };
+        if (metric >= 0)
+        {
+            Minutes.Add(t, metric, 1, LastEventMs);
+            Hours.Add(t, metric, 1, LastEventMs);
         }
-        if (coVisited is null) return outcome;
-        foreach (var other in coVisited)
+        if (coVisited is not null) AddNeighbours(coVisited);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Records <paramref name="viewedItem"/>, viewed later in a session where this item was seen. Co-visitation has
+    /// no window, so this moves only the offsets (replays stay no-ops), not the item's event-time clock.
+    /// </summary>
+    public ApplyOutcome AddCoVisit(string viewedItem, EventPosition position)
+    {
+        var outcome = AdmitPosition(position);
+        if (outcome == ApplyOutcome.Applied) AddNeighbours([viewedItem]);
+        return outcome;
+    }
+
+    private void AddNeighbours(IReadOnlyList<string> items)
+    {
+        foreach (var other in items)
         {
             if (other != Id) Neighbours.Add(other);
         }
-        return outcome;
     }
 
     protected override void Prune(long watermarkMs)

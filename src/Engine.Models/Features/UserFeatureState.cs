@@ -32,6 +32,9 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     private readonly List<string> _sessionItems = [];
     private bool _scalarsDirty;
 
+    /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
+    public IReadOnlyList<string> SessionItems => _sessionItems;
+
     /// <summary>
     /// Counts the event in its event-time buckets. For a product view, <paramref name="coVisited"/> (if given)
     /// receives the other items viewed earlier in the same session: the caller feeds them to the item states.

@@ -43,6 +43,14 @@ public abstract class EntityFeatureState
         return ApplyOutcome.Applied;
     }
 
+    /// <summary>For updates without event time: only the replay check.</summary>
+    protected ApplyOutcome AdmitPosition(EventPosition position)
+    {
+        if (Offsets.Covers(position)) return ApplyOutcome.Duplicate;
+        Offsets.Record(position);
+        return ApplyOutcome.Applied;
+    }
+
     protected abstract void Prune(long watermarkMs);
     protected abstract void DrainParts(EntityChanges changes);
     protected abstract bool TryRestorePart(string field, string value);
