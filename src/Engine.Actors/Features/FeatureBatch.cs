@@ -1,0 +1,32 @@
+using Engine.Models.Features.State;
+
+namespace Engine.Actors.Features;
+
+/// <summary>Which kind of entity a key holds; the letter is part of the key (<c>{prefix}u:{id}</c>).</summary>
+public enum EntityKind
+{
+    User = 'u',
+    Campaign = 'c',
+    Item = 'i',
+}
+
+/// <summary>The changes of one entity, in absolute values.</summary>
+public sealed record EntityWrite(EntityKind Kind, string Id, EntityChanges Changes);
+
+/// <summary>
+/// One flush: the dirty entities, and the highest offset per partition of <paramref name="Topic"/> whose events
+/// these writes (together with earlier acknowledged ones) reflect. Commit those offsets only once acknowledged.
+/// </summary>
+public sealed record FeatureBatch(string Topic, IReadOnlyDictionary<int, long> Offsets, IReadOnlyList<EntityWrite> Writes)
+{
+    public bool IsEmpty => Writes.Count == 0 && Offsets.Count == 0;
+}
+
+/// <summary>
+/// How a flush ended. Not acknowledged means Redis may or may not hold it: the caller keeps the changes, retries
+/// later (rewriting absolute values is harmless) and does not commit the offsets.
+/// </summary>
+public sealed record FlushResult(bool Acknowledged, int Attempts, IReadOnlyList<EntityWrite> Stale, string? Error)
+{
+    public static FlushResult Empty { get; } = new(true, 0, [], null);
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics.Metrics;
+using Engine.Models.Features;
+
+namespace Engine.Actors.Features;
+
+/// <summary>The feature store's counters, on the <c>Engine.Features</c> meter (exported by OpenTelemetry in the host).</summary>
+public sealed class FeatureMetrics : IDisposable
+{
+    public const string MeterName = "Engine.Features";
+    private readonly Meter _meter;
+    private readonly Counter<long> _applied;
+    private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _late;
+    private readonly Counter<long> _flushRetries;
+    private readonly Counter<long> _flushFailures;
+
+    public FeatureMetrics(IMeterFactory? factory = null)
+    {
+        _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        _applied = _meter.CreateCounter<long>("engine.features.events.applied", description: "Events counted in feature windows");
+        _duplicates = _meter.CreateCounter<long>("engine.features.events.duplicate", description: "Replayed events ignored (offset already covered)");
+        _late = _meter.CreateCounter<long>("engine.features.events.late", description: "Events dropped: older than the allowed lateness");
+        _flushRetries = _meter.CreateCounter<long>("engine.features.flush.retries", description: "Flush attempts that failed and were retried");
+        _flushFailures = _meter.CreateCounter<long>("engine.features.flush.unacknowledged", description: "Flushes given up after all attempts");
+    }
+
+    public void Count(ApplyOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case ApplyOutcome.Applied: _applied.Add(1); break;
+            case ApplyOutcome.Duplicate: _duplicates.Add(1); break;
+            case ApplyOutcome.Late: _late.Add(1); break;
+        }
+    }
+
+    public void FlushRetried() => _flushRetries.Add(1);
+    public void FlushUnacknowledged() => _flushFailures.Add(1);
+
+    public void Dispose() => _meter.Dispose();
+}

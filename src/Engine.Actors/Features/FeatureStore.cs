@@ -1,0 +1,100 @@
+using Engine.Models.Features;
+using Engine.Models.Features.State;
+using StackExchange.Redis;
+
+namespace Engine.Actors.Features;
+
+/// <summary>
+/// Rolling features in Redis (Garnet or redis-server): flushes batches of entity changes atomically with one
+/// Lua script per batch, loads an entity's state back (rehydration) and reads feature vectors.
+/// Redis being down is reported as "not acknowledged" after bounded retries with backoff, never thrown.
+/// </summary>
+public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptions options, FeatureMetrics metrics)
+{
+    private readonly FeatureKeys _keys = new(options.KeyPrefix);
+
+    public FeatureKeys Keys => _keys;
+    public FeatureStoreOptions Options => options;
+
+    public async Task<FlushResult> FlushAsync(FeatureBatch batch, CancellationToken cancellationToken = default)
+    {
+        if (batch.IsEmpty) return FlushResult.Empty;
+        var (keys, args) = FlushScript.Arguments(batch, _keys, options.EntityTtl);
+        var backoff = options.InitialBackoff;
+        string? error = null;
+        for (var attempt = 1; attempt <= options.MaxAttempts; attempt++)
+        {
+            try
+            {
+                var reply = await redis.GetDatabase().ScriptEvaluateAsync(FlushScript.Lua, keys, args).WaitAsync(cancellationToken);
+                var stale = ((RedisResult[]?)reply ?? []).Select(r => batch.Writes[(int)r - 1]).ToList();
+                return new FlushResult(true, attempt, stale, null);
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                error = $"{e.GetType().Name}: {e.Message}";
+                if (attempt == options.MaxAttempts) break;
+                metrics.FlushRetried();
+                await Task.Delay(Jitter(backoff), cancellationToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxBackoff.Ticks));
+            }
+        }
+        metrics.FlushUnacknowledged();
+        return new FlushResult(false, options.MaxAttempts, [], error);
+    }
+
+    public Task<UserFeatureState> LoadUserAsync(string userId) =>
+        LoadAsync(EntityKind.User, userId, id => new UserFeatureState(id, options.AllowedLateness));
+
+    public Task<CampaignFeatureState> LoadCampaignAsync(string campaignId) =>
+        LoadAsync(EntityKind.Campaign, campaignId, id => new CampaignFeatureState(id, options.AllowedLateness));
+
+    public Task<ItemFeatureState> LoadItemAsync(string itemId) =>
+        LoadAsync(EntityKind.Item, itemId, id => new ItemFeatureState(id, options.AllowedLateness));
+
+    /// <summary>An entity's state as last flushed (empty if never written or expired), with the partition offsets it covers.</summary>
+    public async Task<TState> LoadAsync<TState>(EntityKind kind, string id, Func<string, TState> create)
+        where TState : EntityFeatureState
+    {
+        var entries = await redis.GetDatabase().HashGetAllAsync(_keys.Entity(kind, id));
+        var state = create(id);
+        state.Restore(entries.Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!)));
+        return state;
+    }
+
+    /// <summary>Loads many entities of one kind in a single round trip (pipelined HGETALLs).</summary>
+    public async Task<IReadOnlyList<TState>> LoadManyAsync<TState>(EntityKind kind, IReadOnlyList<string> ids, Func<string, TState> create)
+        where TState : EntityFeatureState
+    {
+        var db = redis.GetDatabase();
+        var pending = ids.Select(id => db.HashGetAllAsync(_keys.Entity(kind, id))).ToArray();
+        var all = await Task.WhenAll(pending);
+        var states = new TState[ids.Count];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            states[i] = create(ids[i]);
+            states[i].Restore(all[i].Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!)));
+        }
+        return states;
+    }
+
+    /// <summary>A user's features as stored, in the schema's order, into <paramref name="destination"/>.</summary>
+    public async Task ReadUserAsync(string userId, FeatureSchema<UserFeatureState> schema, DateTimeOffset asOf, Memory<float> destination)
+    {
+        var state = await LoadUserAsync(userId);
+        schema.Read(state, state.ReadTimeMs(asOf), destination.Span);
+    }
+
+    /// <summary>The highest flushed offset per partition of <paramref name="topic"/>.</summary>
+    public async Task<IReadOnlyDictionary<int, long>> PartitionOffsetsAsync(string topic)
+    {
+        var entries = await redis.GetDatabase().HashGetAllAsync(_keys.PartitionOffsets(topic));
+        return entries.ToDictionary(e => (int)e.Name, e => (long)e.Value);
+    }
+
+    private static bool IsTransient(Exception e) =>
+        e is RedisConnectionException or RedisTimeoutException or TimeoutException
+        || (e is RedisServerException s && (s.Message.StartsWith("LOADING", StringComparison.Ordinal) || s.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal)));
+
+    private static TimeSpan Jitter(TimeSpan backoff) => backoff * (0.75 + Random.Shared.NextDouble() / 2);
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Engine.Actors.Features;
+
+/// <summary>Configuration section <c>Features</c>: where features live in Redis and how a flush retries.</summary>
+public sealed class FeatureStoreOptions
+{
+    public const string Section = "Features";
+
+    /// <summary>Prepended to every key, so several engines (or tests) can share one Redis.</summary>
+    [Required]
+    public string KeyPrefix { get; set; } = "engine:f:";
+
+    /// <summary>An entity not written for this long disappears: past the 30-day windows it would read as empty anyway.</summary>
+    public TimeSpan EntityTtl { get; set; } = TimeSpan.FromDays(31);
+
+    /// <summary>Attempts per flush before reporting "not acknowledged" (the caller keeps the changes and must not commit).</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 5;
+
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Events older than their entity's latest event minus this are dropped as late.</summary>
+    public TimeSpan AllowedLateness { get; set; } = Engine.Models.Features.State.Resolutions.DefaultAllowedLateness;
+}

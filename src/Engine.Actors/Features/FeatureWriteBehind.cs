@@ -1,0 +1,120 @@
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Models.Features.State;
+
+namespace Engine.Actors.Features;
+
+/// <summary>
+/// Live feature state in memory, written behind to Redis: events change the user, campaign and item states at
+/// memory speed; <see cref="FlushAsync"/> sends every entity changed since the last flush as one atomic batch, and
+/// only when Redis acknowledges it do <see cref="AcknowledgedOffsets"/> move (the offsets safe to commit to Kafka).
+/// One owner at a time (a partition's stage or an actor): not thread-safe.
+/// </summary>
+public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metrics, string topic)
+{
+    private readonly Dictionary<string, UserFeatureState> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CampaignFeatureState> _campaigns = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ItemFeatureState> _items = new(StringComparer.Ordinal);
+    private readonly HashSet<(EntityKind, string)> _dirty = [];
+    private readonly Dictionary<int, long> _applied = [];
+    private readonly Dictionary<int, long> _acknowledged = [];
+    private readonly List<string> _coVisited = [];
+    private List<EntityWrite> _unacknowledged = [];
+
+    public IReadOnlyDictionary<string, UserFeatureState> Users => _users;
+    public IReadOnlyDictionary<string, CampaignFeatureState> Campaigns => _campaigns;
+    public IReadOnlyDictionary<string, ItemFeatureState> Items => _items;
+
+    /// <summary>Per partition, the highest offset whose effects Redis has acknowledged: commit offset + 1.</summary>
+    public IReadOnlyDictionary<int, long> AcknowledgedOffsets => _acknowledged;
+
+    /// <summary>
+    /// Applies a run of events in partition order, first loading (in one round trip per kind) every entity not yet in
+    /// memory, so a restarted owner continues from Redis and the replayed, already-flushed events are no-ops.
+    /// </summary>
+    public async Task ApplyAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
+    {
+        await LoadMissingAsync(events);
+        foreach (var (e, position) in events) Apply(e, position);
+    }
+
+    /// <summary>Applies one event to its user, its item (and co-visited items) and its campaign, all already in memory.</summary>
+    public ApplyOutcome Apply(ClickEvent e, EventPosition position)
+    {
+        _coVisited.Clear();
+        var outcome = Track(EntityKind.User, e.UserId, _users[e.UserId].Apply(e, position, _coVisited));
+        if (e.ItemId is { } itemId)
+        {
+            Track(EntityKind.Item, itemId, _items[itemId].Apply(e, position, _coVisited));
+            foreach (var other in _coVisited) Track(EntityKind.Item, other, _items[other].AddCoVisit(itemId, position));
+        }
+        if (e.CampaignId is { } campaignId) Track(EntityKind.Campaign, campaignId, _campaigns[campaignId].Apply(e, position));
+        metrics.Count(outcome);
+        _applied[position.Partition] = Math.Max(_applied.GetValueOrDefault(position.Partition, -1), position.Offset);
+        return outcome;
+    }
+
+    /// <summary>Drains the dirty entities (plus any earlier unacknowledged writes, first) into one batch.</summary>
+    public FeatureBatch TakeBatch()
+    {
+        var writes = _unacknowledged;
+        _unacknowledged = [];
+        foreach (var (kind, id) in _dirty)
+        {
+            EntityFeatureState state = kind switch
+            {
+                EntityKind.User => _users[id],
+                EntityKind.Campaign => _campaigns[id],
+                _ => _items[id],
+            };
+            var changes = state.DrainChanges();
+            if (!changes.IsEmpty) writes.Add(new EntityWrite(kind, id, changes));
+        }
+        _dirty.Clear();
+        return new FeatureBatch(topic, new Dictionary<int, long>(_applied), writes);
+    }
+
+    /// <summary>Records a flush's outcome: on acknowledgement its offsets become committable; otherwise its writes go out again with the next batch.</summary>
+    public void Complete(FeatureBatch batch, FlushResult result)
+    {
+        if (!result.Acknowledged)
+        {
+            _unacknowledged = [.. batch.Writes, .. _unacknowledged];
+            return;
+        }
+        foreach (var (partition, offset) in batch.Offsets)
+            _acknowledged[partition] = Math.Max(_acknowledged.GetValueOrDefault(partition, -1), offset);
+    }
+
+    public async Task<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var batch = TakeBatch();
+        var result = await store.FlushAsync(batch, cancellationToken);
+        Complete(batch, result);
+        return result;
+    }
+
+    private ApplyOutcome Track(EntityKind kind, string id, ApplyOutcome outcome)
+    {
+        if (outcome == ApplyOutcome.Applied) _dirty.Add((kind, id));
+        return outcome;
+    }
+
+    private async Task LoadMissingAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
+    {
+        var lateness = store.Options.AllowedLateness;
+        var users = store.LoadManyAsync(EntityKind.User, Missing(events.Select(x => x.Event.UserId), _users), id => new UserFeatureState(id, lateness));
+        var campaigns = store.LoadManyAsync(EntityKind.Campaign, Missing(events.Select(x => x.Event.CampaignId), _campaigns), id => new CampaignFeatureState(id, lateness));
+        var items = store.LoadManyAsync(EntityKind.Item, Missing(events.Select(x => x.Event.ItemId), _items), id => new ItemFeatureState(id, lateness));
+        foreach (var s in await users) _users[s.Id] = s;
+        foreach (var s in await campaigns) _campaigns[s.Id] = s;
+        foreach (var s in await items) _items[s.Id] = s;
+        // A product view co-visits the items already in the user's session, which a restored user may name.
+        var sessionItems = Missing(events.SelectMany(x => _users[x.Event.UserId].SessionItems), _items);
+        if (sessionItems.Count == 0) return;
+        foreach (var s in await store.LoadManyAsync(EntityKind.Item, sessionItems, id => new ItemFeatureState(id, lateness))) _items[s.Id] = s;
+    }
+
+    private static List<string> Missing<T>(IEnumerable<string?> ids, Dictionary<string, T> loaded) =>
+        [.. ids.OfType<string>().Where(id => !loaded.ContainsKey(id)).Distinct()];
+}

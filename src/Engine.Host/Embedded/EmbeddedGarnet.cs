@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Sockets;
+using Garnet;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Engine.Host.Embedded;
+
+/// <summary>
+/// Microsoft Garnet running in this process: the development and test Redis. Production points
+/// <c>Redis:Configuration</c> at a real Redis instead. Lua is on and runs as a transaction (Garnet's default
+/// runs scripts without locking their keys), so a feature flush script is atomic as it is on redis-server.
+/// </summary>
+public sealed class EmbeddedGarnet : IDisposable
+{
+    private readonly GarnetServer _server;
+
+    /// <param name="port">0 picks a free port.</param>
+    public EmbeddedGarnet(int port = 0)
+    {
+        Port = port == 0 ? FreePort() : port;
+        string[] args =
+        [
+            "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--lua", "--lua-transaction-mode", "true",
+            // Small logs: a test or dev server holds megabytes, not the 16 GB default reservation.
+            "--memory", "256m", "--index", "16m", "--obj-memory", "256m",
+            "-q", "--logger-level", "None",
+        ];
+        _server = new GarnetServer(args, NullLoggerFactory.Instance, cleanupDir: true);
+        _server.Start();
+    }
+
+    public int Port { get; }
+
+    /// <summary>"127.0.0.1:port", a StackExchange.Redis configuration string.</summary>
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public void Dispose() => _server.Dispose();
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

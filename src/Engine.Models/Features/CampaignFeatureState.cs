@@ -1,0 +1,74 @@
+using Engine.Models.Contracts;
+using Engine.Models.Features.State;
+
+namespace Engine.Models.Features;
+
+/// <summary>
+/// One campaign's live delivery counts: impressions, clicks, conversions and spend in 10 s buckets (1 min window),
+/// minute buckets (15 min, 1 h) and hour buckets (24 h). <see cref="CampaignFeatures"/> reads it.
+/// </summary>
+public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLateness) : EntityFeatureState(campaignId, allowedLateness)
+{
+    public const int Impressions = 0, Clicks = 1, Conversions = 2, Spend = 3;
+
+    public CampaignFeatureState(string campaignId) : this(campaignId, Resolutions.DefaultAllowedLateness) { }
+
+    public BucketSeries TenSeconds { get; } = new("t", Resolutions.TenSeconds, 6, 4);
+    public BucketSeries Minutes { get; } = new("m", Resolutions.Minute, 60, 4);
+    public BucketSeries Hours { get; } = new("h", Resolutions.Hour, 24, 4);
+
+    /// <summary>
+    /// An ad impression or click counts (its price, when present, is what the campaign paid for it); a purchase
+    /// attributed to the campaign (<c>campaign_id</c> set) is a conversion. Other types only move the clock.
+    /// </summary>
+    public ApplyOutcome Apply(ClickEvent e, EventPosition position)
+    {
+        var t = Millis(e.EventTime);
+        var outcome = Admit(position, t);
+        if (outcome != ApplyOutcome.Applied) return outcome;
+        switch (e.Type)
+        {
+            case EventType.AdImpression:
+                Add(t, Impressions, 1);
+                AddSpend(t, e.Price);
+                break;
+            case EventType.AdClick:
+                Add(t, Clicks, 1);
+                AddSpend(t, e.Price);
+                break;
+            case EventType.Purchase:
+                Add(t, Conversions, 1);
+                break;
+        }
+        return outcome;
+    }
+
+    private void AddSpend(long t, decimal? price)
+    {
+        if (price is { } p and > 0) Add(t, Spend, (double)p);
+    }
+
+    private void Add(long t, int metric, double amount)
+    {
+        TenSeconds.Add(t, metric, amount, LastEventMs);
+        Minutes.Add(t, metric, amount, LastEventMs);
+        Hours.Add(t, metric, amount, LastEventMs);
+    }
+
+    protected override void Prune(long watermarkMs)
+    {
+        TenSeconds.Prune(watermarkMs);
+        Minutes.Prune(watermarkMs);
+        Hours.Prune(watermarkMs);
+    }
+
+    protected override void DrainParts(EntityChanges changes)
+    {
+        TenSeconds.Drain(changes);
+        Minutes.Drain(changes);
+        Hours.Drain(changes);
+    }
+
+    protected override bool TryRestorePart(string field, string value) =>
+        TenSeconds.TryRestore(field, value) || Minutes.TryRestore(field, value) || Hours.TryRestore(field, value);
+}

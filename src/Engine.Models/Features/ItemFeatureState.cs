@@ -1,0 +1,80 @@
+using Engine.Models.Contracts;
+using Engine.Models.Features.State;
+
+namespace Engine.Models.Features;
+
+/// <summary>
+/// One item's popularity (views, cart adds, purchases in minute and hour buckets) and its co-visited items:
+/// the top <see cref="NeighboursKept"/> items viewed in the same sessions. <see cref="ItemFeatures"/> reads it.
+/// </summary>
+public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : EntityFeatureState(itemId, allowedLateness)
+{
+    public const int Views = 0, Carts = 1, Purchases = 2;
+    public const int NeighboursKept = 20;
+
+    public ItemFeatureState(string itemId) : this(itemId, Resolutions.DefaultAllowedLateness) { }
+
+    public BucketSeries Minutes { get; } = new("m", Resolutions.Minute, 60, 3);
+    public BucketSeries Hours { get; } = new("h", Resolutions.Hour, 24, 3);
+    public TopNeighbours Neighbours { get; } = new("n", NeighboursKept);
+
+    /// <summary>
+    /// Counts a view, cart add or purchase of this item in its event-time buckets, and records the items viewed
+    /// earlier in the same session (<paramref name="coVisited"/>) as neighbours.
+    /// </summary>
+    public ApplyOutcome Apply(ClickEvent e, EventPosition position, IReadOnlyList<string>? coVisited = null)
+    {
+        var t = Millis(e.EventTime);
+        var outcome = Admit(position, t);
+        if (outcome != ApplyOutcome.Applied) return outcome;
+        var metric = e.Type switch
+        {
+            EventType.ProductView => Views,
+            EventType.AddToCart => Carts,
+            EventType.Purchase => Purchases,
+            _ => -1,
+        };
+        if (metric >= 0)
+        {
+            Minutes.Add(t, metric, 1, LastEventMs);
+            Hours.Add(t, metric, 1, LastEventMs);
+        }
+        if (coVisited is not null) AddNeighbours(coVisited);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Records <paramref name="viewedItem"/>, viewed later in a session where this item was seen. Co-visitation has
+    /// no window, so this moves only the offsets (replays stay no-ops), not the item's event-time clock.
+    /// </summary>
+    public ApplyOutcome AddCoVisit(string viewedItem, EventPosition position)
+    {
+        var outcome = AdmitPosition(position);
+        if (outcome == ApplyOutcome.Applied) AddNeighbours([viewedItem]);
+        return outcome;
+    }
+
+    private void AddNeighbours(IReadOnlyList<string> items)
+    {
+        foreach (var other in items)
+        {
+            if (other != Id) Neighbours.Add(other);
+        }
+    }
+
+    protected override void Prune(long watermarkMs)
+    {
+        Minutes.Prune(watermarkMs);
+        Hours.Prune(watermarkMs);
+    }
+
+    protected override void DrainParts(EntityChanges changes)
+    {
+        Minutes.Drain(changes);
+        Hours.Drain(changes);
+        Neighbours.Drain(changes);
+    }
+
+    protected override bool TryRestorePart(string field, string value) =>
+        Minutes.TryRestore(field, value) || Hours.TryRestore(field, value) || Neighbours.TryRestore(field, value);
+}

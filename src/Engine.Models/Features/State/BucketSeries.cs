@@ -1,0 +1,99 @@
+using System.Globalization;
+
+namespace Engine.Models.Features.State;
+
+/// <summary>
+/// Sums of a few metrics in event-time buckets of one resolution, keeping the last <c>retain</c> buckets.
+/// A window of <c>n</c> buckets read at time <c>now</c> sums the buckets <c>(floor(now/res) - n, floor(now/res)]</c>:
+/// the current bucket and the <c>n - 1</c> before it. Stored as one hash field per bucket,
+/// <c>{tag}:{bucketIndex}</c> = the metrics' sums joined by commas (absolute values).
+/// </summary>
+public sealed class BucketSeries(string tag, long resolutionMs, int retain, int metrics)
+{
+    private readonly Dictionary<long, double[]> _buckets = [];
+    private readonly HashSet<long> _dirty = [];
+    private readonly HashSet<long> _removed = [];
+    private readonly string _prefix = tag + ":";
+    private long _prunedUpTo = long.MinValue;
+
+    public long ResolutionMs => resolutionMs;
+    public int BucketCount => _buckets.Count;
+
+    public static long Index(long timeMs, long resolutionMs) => Math.DivRem(timeMs, resolutionMs) switch
+    {
+        (var q, < 0) => q - 1,
+        (var q, _) => q,
+    };
+
+    /// <summary>Adds to the bucket of <paramref name="timeMs"/>, unless that bucket is already out of every window at <paramref name="watermarkMs"/>.</summary>
+    public void Add(long timeMs, int metric, double amount, long watermarkMs)
+    {
+        var index = Index(timeMs, resolutionMs);
+        if (index <= Index(watermarkMs, resolutionMs) - retain) return;
+        if (!_buckets.TryGetValue(index, out var values))
+        {
+            values = new double[metrics];
+            _buckets[index] = values;
+            _removed.Remove(index);
+        }
+        values[metric] += amount;
+        _dirty.Add(index);
+    }
+
+    /// <summary>Sum of one metric over the last <paramref name="buckets"/> buckets ending with the one holding <paramref name="nowMs"/>.</summary>
+    public double Sum(int metric, int buckets, long nowMs)
+    {
+        var current = Index(nowMs, resolutionMs);
+        var first = current - buckets;
+        var sum = 0.0;
+        foreach (var (index, values) in _buckets)
+        {
+            if (index > first && index <= current) sum += values[metric];
+        }
+        return sum;
+    }
+
+    /// <summary>Forgets buckets that no window can reach any more once the latest event is at <paramref name="watermarkMs"/>.</summary>
+    public void Prune(long watermarkMs)
+    {
+        var oldest = Index(watermarkMs, resolutionMs) - retain;
+        // Only a watermark that crosses into a new bucket can push one out.
+        if (oldest <= _prunedUpTo) return;
+        _prunedUpTo = oldest;
+        foreach (var index in _buckets.Keys)
+        {
+            if (index > oldest) continue;
+            _buckets.Remove(index);
+            _dirty.Remove(index);
+            _removed.Add(index);
+        }
+    }
+
+    public void Drain(EntityChanges changes)
+    {
+        foreach (var index in _dirty)
+            changes.Set.Add(new(_prefix + index.ToString(CultureInfo.InvariantCulture), Format(_buckets[index])));
+        foreach (var index in _removed)
+            changes.Delete.Add(_prefix + index.ToString(CultureInfo.InvariantCulture));
+        _dirty.Clear();
+        _removed.Clear();
+    }
+
+    public bool TryRestore(string field, string value)
+    {
+        if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;
+        var index = long.Parse(field.AsSpan(_prefix.Length), CultureInfo.InvariantCulture);
+        var values = new double[metrics];
+        var i = 0;
+        foreach (var range in value.AsSpan().Split(','))
+        {
+            if (i < metrics) values[i] = double.Parse(value.AsSpan()[range], CultureInfo.InvariantCulture);
+            i++;
+        }
+        _buckets[index] = values;
+        return true;
+    }
+
+    private static string Format(double[] values) =>
+        string.Join(',', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+}

@@ -1,0 +1,14 @@
+namespace Engine.Models.Features.State;
+
+/// <summary>
+/// What changed in an entity's state since the last drain, as absolute hash field values (setting them twice
+/// is harmless) and fields to delete (buckets that left every window). The store writes them as they are.
+/// </summary>
+public sealed class EntityChanges
+{
+    public List<KeyValuePair<string, string>> Set { get; } = [];
+    public List<string> Delete { get; } = [];
+    /// <summary>The entity's offsets per partition after these changes; the server refuses a write older than what it holds.</summary>
+    public List<KeyValuePair<int, long>> Offsets { get; } = [];
+    public bool IsEmpty => Set.Count == 0 && Delete.Count == 0;
+}

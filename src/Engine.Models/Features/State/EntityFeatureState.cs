@@ -1,0 +1,84 @@
+using System.Globalization;
+
+namespace Engine.Models.Features.State;
+
+/// <summary>
+/// What every entity's live feature state shares: the partition offsets it covers (replays are no-ops), the latest
+/// event time (the entity's watermark; windows are read at or after it) and the lateness rule. Not thread-safe:
+/// one owner (an actor, or the write-behind) applies events and drains changes.
+/// </summary>
+public abstract class EntityFeatureState
+{
+    public const long NoEvent = long.MinValue;
+    private const string LastEventField = "last_event";
+    private bool _lastEventDirty;
+
+    protected EntityFeatureState(string id, TimeSpan allowedLateness)
+    {
+        Id = id;
+        AllowedLatenessMs = (long)allowedLateness.TotalMilliseconds;
+    }
+
+    public string Id { get; }
+    public long AllowedLatenessMs { get; }
+    /// <summary>Unix milliseconds of the latest accepted event, or <see cref="NoEvent"/>.</summary>
+    public long LastEventMs { get; private set; } = NoEvent;
+    public PartitionOffsets Offsets { get; } = new();
+
+    /// <summary>The instant windows are read at: never before the latest event, so an entity never "un-sees" one.</summary>
+    public long ReadTimeMs(DateTimeOffset asOf) => Math.Max(asOf.ToUnixTimeMilliseconds(), LastEventMs);
+
+    /// <summary>Decides whether an event counts: replayed offsets are duplicates, events older than the watermark minus the lateness are late.</summary>
+    protected ApplyOutcome Admit(EventPosition position, long timeMs)
+    {
+        if (Offsets.Covers(position)) return ApplyOutcome.Duplicate;
+        Offsets.Record(position);
+        if (LastEventMs != NoEvent && timeMs < LastEventMs - AllowedLatenessMs) return ApplyOutcome.Late;
+        if (timeMs > LastEventMs)
+        {
+            LastEventMs = timeMs;
+            _lastEventDirty = true;
+            Prune(timeMs);
+        }
+        return ApplyOutcome.Applied;
+    }
+
+    /// <summary>For updates without event time: only the replay check.</summary>
+    protected ApplyOutcome AdmitPosition(EventPosition position)
+    {
+        if (Offsets.Covers(position)) return ApplyOutcome.Duplicate;
+        Offsets.Record(position);
+        return ApplyOutcome.Applied;
+    }
+
+    protected abstract void Prune(long watermarkMs);
+    protected abstract void DrainParts(EntityChanges changes);
+    protected abstract bool TryRestorePart(string field, string value);
+
+    /// <summary>Everything changed since the last drain, as absolute field values; clears the dirty marks.</summary>
+    public EntityChanges DrainChanges()
+    {
+        var changes = new EntityChanges();
+        Offsets.Drain(changes);
+        if (_lastEventDirty)
+        {
+            changes.Set.Add(new(LastEventField, LastEventMs.ToString(CultureInfo.InvariantCulture)));
+            _lastEventDirty = false;
+        }
+        DrainParts(changes);
+        return changes;
+    }
+
+    /// <summary>Rebuilds the state from its stored hash fields (unknown fields are ignored).</summary>
+    public void Restore(IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        foreach (var (field, value) in fields)
+        {
+            if (field == LastEventField) LastEventMs = long.Parse(value, CultureInfo.InvariantCulture);
+            else if (!Offsets.TryRestore(field, value)) TryRestorePart(field, value);
+        }
+        if (LastEventMs != NoEvent) Prune(LastEventMs);
+    }
+
+    protected static long Millis(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+}

@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace Engine.Models.Features.State;
+
+/// <summary>
+/// The highest offset per partition whose event this state already reflects. Kafka delivers a partition in
+/// order, so an event at or below it was applied before: replaying it must change nothing.
+/// Stored as hash fields <c>o:{partition}</c>.
+/// </summary>
+public sealed class PartitionOffsets
+{
+    private const string Prefix = "o:";
+    private readonly Dictionary<int, long> _offsets = [];
+    private readonly HashSet<int> _dirty = [];
+
+    public IReadOnlyDictionary<int, long> Covered => _offsets;
+
+    public bool Covers(EventPosition position) =>
+        _offsets.TryGetValue(position.Partition, out var offset) && position.Offset <= offset;
+
+    public void Record(EventPosition position)
+    {
+        _offsets[position.Partition] = position.Offset;
+        _dirty.Add(position.Partition);
+    }
+
+    public void Drain(EntityChanges changes)
+    {
+        foreach (var partition in _dirty)
+        {
+            var offset = _offsets[partition];
+            changes.Set.Add(new(Prefix + partition.ToString(CultureInfo.InvariantCulture), offset.ToString(CultureInfo.InvariantCulture)));
+            changes.Offsets.Add(new(partition, offset));
+        }
+        _dirty.Clear();
+    }
+
+    public bool TryRestore(string field, string value)
+    {
+        if (!field.StartsWith(Prefix, StringComparison.Ordinal)) return false;
+        _offsets[int.Parse(field.AsSpan(Prefix.Length), CultureInfo.InvariantCulture)] = long.Parse(value, CultureInfo.InvariantCulture);
+        return true;
+    }
+}

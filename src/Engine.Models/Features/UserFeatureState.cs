@@ -1,0 +1,130 @@
+using System.Globalization;
+using Engine.Models.Contracts;
+using Engine.Models.Features.State;
+
+namespace Engine.Models.Features;
+
+/// <summary>
+/// One user's live features: per event type counts in minute buckets (5 min and 1 h windows) and hour buckets
+/// (24 h and 7 d), spend and orders in day buckets (30 d), the categories, sessions and carted items last seen,
+/// and the items viewed in the current session (for item co-visitation). <see cref="UserFeatures"/> reads it.
+/// </summary>
+public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : EntityFeatureState(userId, allowedLateness)
+{
+    public const int SessionItemsKept = 5;
+    private const string LastPurchaseField = "last_purchase";
+    private const string SessionField = "session";
+    private static readonly int TypeCount = Enum.GetValues<EventType>().Length;
+
+    public UserFeatureState(string userId) : this(userId, Resolutions.DefaultAllowedLateness) { }
+
+    public BucketSeries Minutes { get; } = new("m", Resolutions.Minute, 60, TypeCount);
+    public BucketSeries Hours { get; } = new("h", Resolutions.Hour, 168, TypeCount);
+    /// <summary>Metric 0 = spend, 1 = orders.</summary>
+    public BucketSeries Days { get; } = new("d", Resolutions.Day, 30, 2);
+    public LastSeenSet Categories { get; } = new("k", Resolutions.Hour, 24, 1, 512);
+    public LastSeenSet Sessions { get; } = new("s", Resolutions.Hour, 168, 1, 1024);
+    /// <summary>Kind 0 = added to cart, 1 = purchased.</summary>
+    public LastSeenSet CartItems { get; } = new("a", Resolutions.Hour, 24, 2, 512);
+    public long LastPurchaseMs { get; private set; } = NoEvent;
+
+    private string? _session;
+    private readonly List<string> _sessionItems = [];
+    private bool _scalarsDirty;
+
+    /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
+    public IReadOnlyList<string> SessionItems => _sessionItems;
+
+    /// <summary>
+    /// Counts the event in its event-time buckets. For a product view, <paramref name="coVisited"/> (if given)
+    /// receives the other items viewed earlier in the same session: the caller feeds them to the item states.
+    /// </summary>
+    public ApplyOutcome Apply(ClickEvent e, EventPosition position, List<string>? coVisited = null)
+    {
+        var t = Millis(e.EventTime);
+        var outcome = Admit(position, t);
+        if (outcome != ApplyOutcome.Applied) return outcome;
+        var wm = LastEventMs;
+        Minutes.Add(t, (int)e.Type, 1, wm);
+        Hours.Add(t, (int)e.Type, 1, wm);
+        if (e.SessionId is { } session) Sessions.Mark(session, 0, t, wm);
+        switch (e.Type)
+        {
+            case EventType.ProductView when e.ItemId is { } item:
+                if (e.Category is { } category) Categories.Mark(category, 0, t, wm);
+                TrackSessionItem(e.SessionId, item, coVisited);
+                break;
+            case EventType.AddToCart when e.ItemId is { } item:
+                CartItems.Mark(item, 0, t, wm);
+                break;
+            case EventType.Purchase:
+                Days.Add(t, 0, (double)(e.Price ?? 0) * (e.Quantity ?? 1), wm);
+                Days.Add(t, 1, 1, wm);
+                if (e.ItemId is { } bought) CartItems.Mark(bought, 1, t, wm);
+                if (t > LastPurchaseMs) { LastPurchaseMs = t; _scalarsDirty = true; }
+                break;
+        }
+        return outcome;
+    }
+
+    private void TrackSessionItem(string? session, string item, List<string>? coVisited)
+    {
+        if (session is null) return;
+        if (session != _session)
+        {
+            _session = session;
+            _sessionItems.Clear();
+        }
+        foreach (var seen in _sessionItems)
+        {
+            if (seen != item) coVisited?.Add(seen);
+        }
+        _sessionItems.Remove(item);
+        _sessionItems.Insert(0, item);
+        if (_sessionItems.Count > SessionItemsKept) _sessionItems.RemoveAt(SessionItemsKept);
+        _scalarsDirty = true;
+    }
+
+    protected override void Prune(long watermarkMs)
+    {
+        Minutes.Prune(watermarkMs);
+        Hours.Prune(watermarkMs);
+        Days.Prune(watermarkMs);
+        Categories.Prune(watermarkMs);
+        Sessions.Prune(watermarkMs);
+        CartItems.Prune(watermarkMs);
+    }
+
+    protected override void DrainParts(EntityChanges changes)
+    {
+        Minutes.Drain(changes);
+        Hours.Drain(changes);
+        Days.Drain(changes);
+        Categories.Drain(changes);
+        Sessions.Drain(changes);
+        CartItems.Drain(changes);
+        if (!_scalarsDirty) return;
+        _scalarsDirty = false;
+        changes.Set.Add(new(LastPurchaseField, LastPurchaseMs.ToString(CultureInfo.InvariantCulture)));
+        // The session and its items joined by tabs: ids are free-form but never hold control characters in practice.
+        changes.Set.Add(new(SessionField, _session is null ? "" : string.Join('\t', [_session, .. _sessionItems])));
+    }
+
+    protected override bool TryRestorePart(string field, string value)
+    {
+        switch (field)
+        {
+            case LastPurchaseField:
+                LastPurchaseMs = long.Parse(value, CultureInfo.InvariantCulture);
+                return true;
+            case SessionField:
+                var parts = value.Split('\t');
+                _session = parts[0].Length == 0 ? null : parts[0];
+                _sessionItems.Clear();
+                _sessionItems.AddRange(parts.Skip(1));
+                return true;
+        }
+        return Minutes.TryRestore(field, value) || Hours.TryRestore(field, value) || Days.TryRestore(field, value)
+            || Categories.TryRestore(field, value) || Sessions.TryRestore(field, value) || CartItems.TryRestore(field, value);
+    }
+}

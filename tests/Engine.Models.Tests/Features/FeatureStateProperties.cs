@@ -1,0 +1,98 @@
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Testing.Features;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Engine.Models.Tests.Features;
+
+/// <summary>Every window of every entity equals the brute-force reference, over random out-of-order, late and replayed deliveries.</summary>
+public class FeatureStateProperties
+{
+    private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(300);
+
+    [Fact]
+    public void User_features_equal_the_reference_under_disorder_lateness_and_replay() =>
+        Check.One(Runs, Prop.ForAll(FeatureScenario.Arbitrary(), scenario =>
+        {
+            var states = new ScenarioStates(FeatureScenario.Lateness).Apply(scenario.Deliveries);
+            foreach (var (id, state) in states.Users)
+            {
+                var expected = ReferenceFeatures.User(ReferenceFeatures.Accepted(scenario.Deliveries, e => e.UserId == id, FeatureScenario.Lateness), scenario.ReadAt);
+                FeatureAssert.Matches(expected, FeatureNames.User, FeatureAssert.Read(UserFeatures.All, state, state.ReadTimeMs(scenario.ReadAt)), $"user {id}");
+            }
+        }));
+
+    [Fact]
+    public void Campaign_features_equal_the_reference_under_disorder_lateness_and_replay() =>
+        Check.One(Runs, Prop.ForAll(FeatureScenario.Arbitrary(), scenario =>
+        {
+            var states = new ScenarioStates(FeatureScenario.Lateness).Apply(scenario.Deliveries);
+            foreach (var (id, state) in states.Campaigns)
+            {
+                var expected = ReferenceFeatures.Campaign(ReferenceFeatures.Accepted(scenario.Deliveries, e => e.CampaignId == id, FeatureScenario.Lateness), scenario.ReadAt);
+                FeatureAssert.Matches(expected, FeatureNames.Campaign, FeatureAssert.Read(CampaignFeatures.All, state, state.ReadTimeMs(scenario.ReadAt)), $"campaign {id}");
+            }
+        }));
+
+    [Fact]
+    public void Item_features_equal_the_reference_under_disorder_lateness_and_replay() =>
+        Check.One(Runs, Prop.ForAll(FeatureScenario.Arbitrary(), scenario =>
+        {
+            var states = new ScenarioStates(FeatureScenario.Lateness).Apply(scenario.Deliveries);
+            foreach (var (id, state) in states.Items)
+            {
+                var expected = ReferenceFeatures.Item(ReferenceFeatures.Accepted(scenario.Deliveries, e => e.ItemId == id, FeatureScenario.Lateness), scenario.ReadAt);
+                FeatureAssert.Matches(expected, FeatureNames.Item, FeatureAssert.Read(ItemFeatures.All, state, state.ReadTimeMs(scenario.ReadAt)), $"item {id}");
+            }
+        }));
+
+    [Fact]
+    public void Replayed_deliveries_are_reported_as_duplicates_and_change_nothing() =>
+        Check.One(Runs, Prop.ForAll(FeatureScenario.Arbitrary(), scenario =>
+        {
+            var once = new ScenarioStates(FeatureScenario.Lateness).Apply(scenario.Deliveries.Take(scenario.FirstDeliveries));
+            var twice = new ScenarioStates(FeatureScenario.Lateness).Apply(scenario.Deliveries);
+            if (twice.UserOutcomes.Skip(scenario.FirstDeliveries).Any(o => o != ApplyOutcome.Duplicate))
+                throw new FeatureMismatchException("a replayed delivery was not a duplicate");
+            foreach (var (id, state) in once.Users)
+            {
+                var now = state.ReadTimeMs(scenario.ReadAt);
+                FeatureAssert.SameVectors(FeatureAssert.Read(UserFeatures.All, state, now), FeatureAssert.Read(UserFeatures.All, twice.Users[id], now), FeatureNames.User, $"user {id}");
+            }
+            foreach (var (id, state) in once.Items)
+            {
+                if (!state.Neighbours.Counts.OrderBy(c => c.Key).SequenceEqual(twice.Items[id].Neighbours.Counts.OrderBy(c => c.Key)))
+                    throw new FeatureMismatchException($"item {id}: co-visits changed by the replay");
+            }
+        }));
+
+    [Fact]
+    public void Draining_in_chunks_then_restoring_gives_the_same_state() =>
+        Check.One(Runs, Prop.ForAll(FeatureScenario.Arbitrary(), Arb.From(Gen.Choose(1, 40)), (scenario, chunk) =>
+        {
+            // A dictionary per entity stands for its Redis hash: drained sets and deletes applied in order.
+            var states = new ScenarioStates(FeatureScenario.Lateness);
+            var hashes = new Dictionary<string, Dictionary<string, string>>();
+            foreach (var part in scenario.Deliveries.Chunk(chunk))
+            {
+                states.Apply(part);
+                foreach (var (id, state) in states.Users)
+                {
+                    var hash = hashes.TryGetValue(id, out var h) ? h : hashes[id] = [];
+                    var changes = state.DrainChanges();
+                    foreach (var (field, value) in changes.Set) hash[field] = value;
+                    foreach (var field in changes.Delete) hash.Remove(field);
+                }
+            }
+            foreach (var (id, state) in states.Users)
+            {
+                var restored = new UserFeatureState(id, FeatureScenario.Lateness);
+                restored.Restore(hashes[id]);
+                var now = state.ReadTimeMs(scenario.ReadAt);
+                FeatureAssert.SameVectors(FeatureAssert.Read(UserFeatures.All, state, now), FeatureAssert.Read(UserFeatures.All, restored, now), FeatureNames.User, $"user {id}");
+                if (!restored.Offsets.Covered.OrderBy(o => o.Key).SequenceEqual(state.Offsets.Covered.OrderBy(o => o.Key)))
+                    throw new FeatureMismatchException($"user {id}: offsets not restored");
+            }
+        }));
+}

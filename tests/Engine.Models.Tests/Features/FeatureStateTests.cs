@@ -1,0 +1,84 @@
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Testing.Features;
+
+namespace Engine.Models.Tests.Features;
+
+public class FeatureStateTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+
+    private static ClickEvent View(string item, DateTimeOffset at, string session = "s1") => new()
+    {
+        EventId = Guid.NewGuid().ToString(), EventTime = at, UserId = "u1", SessionId = session, Type = EventType.ProductView, ItemId = item, Category = "shoes",
+    };
+
+    [Fact]
+    public void An_event_older_than_the_lateness_is_dropped_and_one_within_it_counts_in_its_own_bucket()
+    {
+        var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        Assert.Equal(ApplyOutcome.Applied, user.Apply(View("a", T0), new(0, 0)));
+        Assert.Equal(ApplyOutcome.Applied, user.Apply(View("b", T0.AddMinutes(-9)), new(0, 1)));
+        Assert.Equal(ApplyOutcome.Late, user.Apply(View("c", T0.AddMinutes(-11)), new(0, 2)));
+        var features = FeatureAssert.Read(UserFeatures.Schema(["product_view_5m", "product_view_1h"]), user, user.ReadTimeMs(T0));
+        Assert.Equal([1f, 2f], features);
+    }
+
+    [Fact]
+    public void A_replayed_offset_is_a_duplicate_even_with_a_new_event_time()
+    {
+        var user = new UserFeatureState("u1");
+        user.Apply(View("a", T0), new(3, 41));
+        Assert.Equal(ApplyOutcome.Duplicate, user.Apply(View("a", T0.AddSeconds(5)), new(3, 41)));
+        Assert.Equal(ApplyOutcome.Applied, user.Apply(View("a", T0.AddSeconds(5)), new(4, 41)));
+    }
+
+    [Fact]
+    public void Windows_slide_with_the_read_time_not_the_machine_clock()
+    {
+        var user = new UserFeatureState("u1");
+        user.Apply(View("a", T0), new(0, 0));
+        var schema = UserFeatures.Schema(["product_view_5m", "product_view_1h", "product_view_24h", "seconds_since_last_event"]);
+        Assert.Equal([1f, 1f, 1f, 0f], FeatureAssert.Read(schema, user, user.ReadTimeMs(T0)));
+        Assert.Equal([0f, 1f, 1f, 600f], FeatureAssert.Read(schema, user, user.ReadTimeMs(T0.AddMinutes(10))));
+        Assert.Equal([0f, 0f, 0f, 86_400f * 2], FeatureAssert.Read(schema, user, user.ReadTimeMs(T0.AddDays(2))));
+    }
+
+    [Fact]
+    public void A_new_campaign_reads_the_prior_rates_not_zero()
+    {
+        var campaign = new CampaignFeatureState("k1");
+        var rates = FeatureAssert.Read(CampaignFeatures.Schema(["smoothed_ctr_24h", "smoothed_cvr_24h"]), campaign, campaign.ReadTimeMs(T0));
+        Assert.Equal([0.01f, 0.05f], rates);
+    }
+
+    [Fact]
+    public void Items_viewed_in_one_session_become_neighbours_of_each_other_and_not_across_sessions()
+    {
+        var states = new ScenarioStates(TimeSpan.FromMinutes(10)).Apply(
+        [
+            (View("a", T0), new(0, 0)),
+            (View("b", T0.AddSeconds(1)), new(0, 1)),
+            (View("a", T0.AddSeconds(2)), new(0, 2)),
+            (View("c", T0.AddSeconds(3), session: "s2"), new(0, 3)),
+        ]);
+        Assert.Equal([("b", 2L)], states.Items["a"].Neighbours.Top(5));
+        Assert.Equal([("a", 2L)], states.Items["b"].Neighbours.Top(5));
+        Assert.Empty(states.Items["c"].Neighbours.Top(5));
+    }
+
+    [Fact]
+    public void A_schema_with_an_unknown_feature_is_refused_by_name()
+    {
+        var error = Assert.Throws<ArgumentException>(() => UserFeatures.Schema(["product_view_1h", "mood_24h"]));
+        Assert.Contains("mood_24h", error.Message);
+    }
+
+    [Fact]
+    public void Every_agreed_name_has_exactly_one_definition_in_the_agreed_order()
+    {
+        Assert.Equal(FeatureNames.User, UserFeatures.Definitions.Select(d => d.Name));
+        Assert.Equal(FeatureNames.Campaign, CampaignFeatures.Definitions.Select(d => d.Name));
+        Assert.Equal(FeatureNames.Item, ItemFeatures.Definitions.Select(d => d.Name));
+    }
+}
