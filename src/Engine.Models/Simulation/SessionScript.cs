@@ -72,7 +72,7 @@ internal sealed class SessionScript(SimulatedWorld world, Random random, decimal
         var winner = eligible[random.Next(eligible.Length)];
         var campaign = world.Campaigns[winner];
         spend[winner] += campaign.BidCpmUsd / 1000m;
-        session.Add(EventType.AdImpression, campaign: campaign.Id, tiny: true);
+        session.Add(EventType.AdImpression, campaign: campaign.Id, tiny: true, price: campaign.BidCpmUsd / 1000m);
         if (random.NextDouble() >= campaign.ClickProbability(session.User, session.Now)) return;
         session.Add(EventType.AdClick, campaign: campaign.Id);
         if (random.NextDouble() >= campaign.Cvr) return;
@@ -88,7 +88,7 @@ internal sealed class SessionScript(SimulatedWorld world, Random random, decimal
         public string NextEventId => $"{id}-{Events.Count}";
 
         public void Add(EventType type, int item = -1, int? quantity = null, string? campaign = null, string? query = null,
-            BidRequest? bidRequest = null, bool tiny = false)
+            BidRequest? bidRequest = null, bool tiny = false, decimal? price = null)
         {
             // Clicks are ~30 s apart; an impression follows its bid request within a second.
             if (Events.Count > 0) Now += TimeSpan.FromSeconds(tiny ? 0.2 + 0.8 * random.NextDouble() : 2 - Math.Log(1 - random.NextDouble()) * 30);
@@ -101,7 +101,7 @@ internal sealed class SessionScript(SimulatedWorld world, Random random, decimal
                 Type = type,
                 ItemId = item >= 0 ? SimulatedWorld.ItemId(item) : null,
                 Category = item >= 0 ? world.Categories[world.ItemCategory[item]] : null,
-                Price = item >= 0 ? world.ItemPrice[item] : null,
+                Price = price ?? (item >= 0 ? world.ItemPrice[item] : null),
                 Quantity = quantity,
                 CampaignId = campaign,
                 Query = query,
