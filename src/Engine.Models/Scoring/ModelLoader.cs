@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Engine.Models.Scoring;
+
+/// <summary>
+/// Opens <c>model.onnx</c> with its <c>model.json</c> and checks that they agree with each other and with the caller;
+/// every refusal is a <see cref="ModelLoadException"/> that says what to do.
+/// </summary>
+internal static class ModelLoader
+{
+    public static (InferenceSession Session, ModelMetadata Metadata, int Width) Open(
+        string modelPath, IReadOnlyList<string>? expectedFeatures)
+    {
+        var metadataPath = Path.ChangeExtension(modelPath, ".json");
+        if (!File.Exists(modelPath))
+            throw new ModelLoadException(
+                $"Model file '{modelPath}' does not exist. Train it with './engine train' (or point the configuration at the folder that holds model.onnx and model.json).");
+        if (!File.Exists(metadataPath))
+            throw new ModelLoadException(
+                $"Metadata file '{metadataPath}' is missing beside '{modelPath}'. Copy the model.json produced with this model by './engine train'; a model without its feature list cannot be used safely.");
+
+        var metadata = ReadMetadata(metadataPath);
+        if (expectedFeatures is not null && !expectedFeatures.SequenceEqual(metadata.Features, StringComparer.Ordinal))
+            throw new ModelLoadException(
+                $"Model '{metadata.Name}' {metadata.Version} expects features [{Describe(metadata.Features)}] but this engine computes [{Describe(expectedFeatures)}]. " +
+                "Retrain the model against the current FeatureNames ('./engine train') or deploy the engine version it was trained for.");
+
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(modelPath, SingleThreadedOptions());
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelLoadException(
+                $"Model file '{modelPath}' is not a valid ONNX model ({e.Message.Trim()}). It is corrupt or truncated: copy it again or retrain with './engine train'.", e);
+        }
+
+        try
+        {
+            return (session, metadata, CheckSchema(session, metadata, modelPath));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static ModelMetadata ReadMetadata(string path)
+    {
+        ModelMetadata metadata;
+        try
+        {
+            metadata = ModelMetadata.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"Metadata file '{path}' is not valid model metadata JSON ({e.Message}). Restore the model.json written by './engine train'.", e);
+        }
+        if (metadata.Format != ModelMetadata.CurrentFormat)
+            throw new ModelLoadException($"Metadata file '{path}' has format {metadata.Format}; this engine reads format {ModelMetadata.CurrentFormat}. Retrain with this engine's './engine train'.");
+        if (metadata.Features.Count == 0)
+            throw new ModelLoadException($"Metadata file '{path}' lists no features. Restore the model.json written by './engine train'.");
+        if (metadata.Baseline is { } b && b.Count != metadata.Features.Count)
+            throw new ModelLoadException($"Metadata file '{path}' has {b.Count} baseline values for {metadata.Features.Count} features. Restore the model.json written by './engine train'.");
+        return metadata;
+    }
+
+    private static int CheckSchema(InferenceSession session, ModelMetadata metadata, string modelPath)
+    {
+        if (!session.InputMetadata.TryGetValue(metadata.InputName, out var input))
+            throw new ModelLoadException(
+                $"Model '{modelPath}' has no input '{metadata.InputName}' (it has: {string.Join(", ", session.InputMetadata.Keys)}). The ONNX file and model.json do not belong together; redeploy both from one './engine train' run.");
+        if (session.InputMetadata.Count != 1)
+            throw new ModelLoadException(
+                $"Model '{modelPath}' asks for {session.InputMetadata.Count} inputs ({string.Join(", ", session.InputMetadata.Keys)}); the engine feeds one feature vector. Export it from a data view that holds only the features.");
+        if (input.ElementType != typeof(float) || input.Dimensions.Length != 2)
+            throw new ModelLoadException(
+                $"Model '{modelPath}' input '{metadata.InputName}' is {input.ElementType.Name}[{string.Join(",", input.Dimensions)}]; the engine feeds float[batch, features]. Re-export it with './engine train'.");
+        var width = input.Dimensions[1];
+        if (width != metadata.Features.Count)
+            throw new ModelLoadException(
+                $"Model '{modelPath}' takes {width} features but model.json lists {metadata.Features.Count}. The ONNX file and model.json do not belong together; redeploy both from one './engine train' run.");
+        if (!session.OutputMetadata.TryGetValue(metadata.OutputName, out var output))
+            throw new ModelLoadException(
+                $"Model '{modelPath}' has no output '{metadata.OutputName}' (it has: {string.Join(", ", session.OutputMetadata.Keys)}). Fix output_name in model.json or re-export with './engine train'.");
+        if (output.ElementType != typeof(float))
+            throw new ModelLoadException($"Model '{modelPath}' output '{metadata.OutputName}' is {output.ElementType.Name}, not float. Re-export it with './engine train'.");
+        return width;
+    }
+
+    private static SessionOptions SingleThreadedOptions() => new()
+    {
+        // One thread per call: the engine scales by running many actors, not by splitting a 100-tree model.
+        IntraOpNumThreads = 1,
+        InterOpNumThreads = 1,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+    };
+
+    private static string Describe(IReadOnlyList<string> names) =>
+        names.Count <= 6 ? string.Join(", ", names) : $"{string.Join(", ", names.Take(3))}, ... {names.Count} in all";
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Engine.Models.Scoring;
+
+/// <summary>
+/// The JSON file beside every <c>model.onnx</c> (<c>model.json</c>): what the model expects and how good it was.
+/// <see cref="Features"/> is the input order; <see cref="Baseline"/> (same order) is the reference vector that
+/// explanations compare against (the training median of each feature).
+/// </summary>
+public sealed record ModelMetadata
+{
+    public const int CurrentFormat = 1;
+    public int Format { get; init; } = CurrentFormat;
+    public required string Name { get; init; }
+    public required string Version { get; init; }
+    public required IReadOnlyList<string> Features { get; init; }
+    /// <summary>Name of the ONNX input tensor (ML.NET exports the feature vector column, <c>Features</c>).</summary>
+    public string InputName { get; init; } = "Features";
+    /// <summary>Name of the ONNX output holding the positive-class probability.</summary>
+    public string OutputName { get; init; } = "Probability.output";
+    public IReadOnlyList<float>? Baseline { get; init; }
+    public IReadOnlyDictionary<string, double> Thresholds { get; init; } = new Dictionary<string, double>();
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+    public string? TrainingData { get; init; }
+    public string? Trainer { get; init; }
+    public DateTimeOffset? TrainedAt { get; init; }
+    public int? Seed { get; init; }
+
+    public static ModelMetadata Parse(string json) =>
+        JsonSerializer.Deserialize(json, ModelJson.Default.ModelMetadata)
+        ?? throw new JsonException("the metadata file holds 'null'");
+
+    public string ToJson() => JsonSerializer.Serialize(this, ModelJson.Default.ModelMetadata);
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(ModelMetadata))]
+public sealed partial class ModelJson : JsonSerializerContext;

@@ -1,0 +1,144 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Engine.Models.Scoring;
+
+/// <summary>
+/// One loaded model version on ONNX Runtime. Thread-safe: each concurrent caller takes one of a fixed set of
+/// pre-bound slots, so the single-row path does not allocate. <see cref="Retire"/> stops new calls and frees the
+/// native session once the calls in flight are done, which is what lets <see cref="ModelRegistry"/> swap versions under load.
+/// </summary>
+public sealed class Scorer : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly BindingSlot[] _slots;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private int _inFlight;
+    private int _retired;
+    private int _disposed;
+
+    private Scorer(InferenceSession session, ModelMetadata metadata, int width)
+    {
+        _session = session;
+        Metadata = metadata;
+        Width = width;
+        _inputNames = [metadata.InputName];
+        _outputNames = [metadata.OutputName];
+        _slots = Enumerable.Range(0, Math.Max(4, Environment.ProcessorCount * 2))
+            .Select(_ => new BindingSlot(session, metadata, width)).ToArray();
+    }
+
+    public ModelMetadata Metadata { get; }
+    public string Version => Metadata.Version;
+    public int Width { get; }
+
+    /// <summary>Loads <paramref name="modelPath"/> and the <c>.json</c> beside it; throws <see cref="ModelLoadException"/> with what to do.</summary>
+    /// <param name="expectedFeatures">The feature order the caller will pass; a model trained on another order is refused.</param>
+    public static Scorer Load(string modelPath, IReadOnlyList<string>? expectedFeatures = null)
+    {
+        var (session, metadata, width) = ModelLoader.Open(modelPath, expectedFeatures);
+        return new Scorer(session, metadata, width);
+    }
+
+    /// <summary>Scores one feature vector (in <see cref="ModelMetadata.Features"/> order).</summary>
+    public ScoreResult Score(ReadOnlySpan<float> features) =>
+        TryScore(features, out var result) ? result : throw new ObjectDisposedException(nameof(Scorer), $"Model {Version} was retired; score through the ModelRegistry.");
+
+    /// <summary>Like <see cref="Score"/>, but returns false instead of throwing when this version has been retired.</summary>
+    public bool TryScore(ReadOnlySpan<float> features, out ScoreResult result)
+    {
+        if (features.Length != Width)
+            throw new ArgumentException($"Model {Metadata.Name} {Version} takes {Width} features, got {features.Length}.", nameof(features));
+        if (!Enter())
+        {
+            result = default;
+            return false;
+        }
+        try
+        {
+            result = new ScoreResult(RunOne(features), Version);
+            return true;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Scores <c>rows.Length / Width</c> vectors laid out row after row into <paramref name="probabilities"/> in one ORT call.</summary>
+    public void ScoreBatch(float[] rows, float[] probabilities)
+    {
+        if (rows.Length % Width != 0 || probabilities.Length < rows.Length / Width)
+            throw new ArgumentException($"Batch of {rows.Length} floats is not whole rows of {Width}, or the output holds fewer than {rows.Length / Width} rows.");
+        if (!Enter()) throw new ObjectDisposedException(nameof(Scorer), $"Model {Version} was retired; score through the ModelRegistry.");
+        try
+        {
+            long count = rows.Length / Width;
+            using var input = OrtValue.CreateTensorValueFromMemory(rows, [count, Width]);
+            using var output = OrtValue.CreateTensorValueFromMemory(
+                OrtMemoryInfo.DefaultInstance, probabilities.AsMemory(0, (int)count), BindingSlot.OutputShape(_session, Metadata, count));
+            _session.Run(_runOptions, _inputNames, [input], _outputNames, [output]);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private float RunOne(ReadOnlySpan<float> features)
+    {
+        var start = (Environment.CurrentManagedThreadId & int.MaxValue) % _slots.Length;
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            var slot = _slots[(start + i) % _slots.Length];
+            if (!slot.TryAcquire()) continue;
+            try
+            {
+                features.CopyTo(slot.Input);
+                _session.RunWithBinding(_runOptions, slot.Binding);
+                return slot.Output[0];
+            }
+            finally
+            {
+                slot.Release();
+            }
+        }
+        // More concurrent callers than slots: a one-off slot (allocates) rather than a wait.
+        using var spare = new BindingSlot(_session, Metadata, Width);
+        features.CopyTo(spare.Input);
+        _session.RunWithBinding(_runOptions, spare.Binding);
+        return spare.Output[0];
+    }
+
+    private bool Enter()
+    {
+        Interlocked.Increment(ref _inFlight);
+        if (Volatile.Read(ref _retired) == 0) return true;
+        Exit();
+        return false;
+    }
+
+    private void Exit()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && Volatile.Read(ref _retired) == 1) ReleaseNative();
+    }
+
+    /// <summary>Refuses new calls; the native session is freed when the last call in flight returns.</summary>
+    public void Retire()
+    {
+        if (Interlocked.Exchange(ref _retired, 1) == 1) return;
+        if (Volatile.Read(ref _inFlight) == 0) ReleaseNative();
+    }
+
+    public void Dispose() => Retire();
+
+    private void ReleaseNative()
+    {
+        // Both Retire and the last Exit may get here; only one frees.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        foreach (var slot in _slots) slot.Dispose();
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+}

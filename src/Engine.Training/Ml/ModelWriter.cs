@@ -1,0 +1,31 @@
+using Engine.Models.Scoring;
+
+namespace Engine.Training.Ml;
+
+/// <summary>Writes <c>DIR/model.onnx</c> and <c>DIR/model.json</c> together, the pair a <see cref="Scorer"/> loads.</summary>
+public static class ModelWriter
+{
+    public static ModelMetadata Write(string directory, FastTreeModel model, string name, string version, string trainingData,
+        IReadOnlyDictionary<string, double> metrics, IReadOnlyDictionary<string, double> thresholds, int seed)
+    {
+        Directory.CreateDirectory(directory);
+        var onnx = Path.Combine(directory, "model.onnx");
+        model.ExportOnnx(onnx);
+        var metadata = new ModelMetadata
+        {
+            Name = name,
+            Version = version,
+            Features = model.TrainedOn.Names,
+            OutputName = "Probability.output",
+            Baseline = model.TrainedOn.Medians(),
+            Thresholds = thresholds,
+            Metrics = metrics.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4)),
+            TrainingData = trainingData,
+            Trainer = $"ML.NET FastTree binary ({model.Options.Trees} trees, {model.Options.Leaves} leaves, lr {model.Options.LearningRate}), Platt-calibrated",
+            TrainedAt = null,
+            Seed = seed,
+        };
+        File.WriteAllText(Path.Combine(directory, "model.json"), metadata.ToJson() + "\n");
+        return metadata;
+    }
+}
