@@ -4,6 +4,7 @@ using Engine.Host.Cli;
 // The engine's CLI: every verb is a small class in Cli/ that builds its own System.CommandLine command.
 var root = new RootCommand("Engine: a streaming real-time decision engine for e-commerce (recommendations, bids, churn alerts).")
 {
+    DemoCommand.Create(),
     VersionCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

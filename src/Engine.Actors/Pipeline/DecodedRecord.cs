@@ -1,0 +1,14 @@
+using Engine.Actors.Kafka;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+
+namespace Engine.Actors.Pipeline;
+
+/// <summary>A consumed record with its decoding outcome: an event to apply, or the reason it is dead-lettered.</summary>
+public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded)
+{
+    public EventPosition Position => new(Message.Record.Partition, Message.Record.Offset);
+
+    public static DecodedRecord From(CommittableMessage message) =>
+        new(message, ClickEventCodec.Decode(message.Record.Value));
+}

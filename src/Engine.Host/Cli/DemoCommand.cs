@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Engine.Host.Demo;
+
+namespace Engine.Host.Cli;
+
+/// <summary><c>engine demo</c>: everything embedded plus the simulator, deciding live.</summary>
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var events = new Option<long>("--events") { Description = "Simulated events to send", DefaultValueFactory = _ => 200_000 };
+        var users = new Option<int>("--users") { Description = "Simulated users", DefaultValueFactory = _ => 5_000 };
+        var campaigns = new Option<int>("--campaigns") { Description = "Simulated ad campaigns", DefaultValueFactory = _ => 20 };
+        var rate = new Option<int>("--rate") { Description = "Events per second to send (0 = as fast as the engine takes them)", DefaultValueFactory = _ => 0 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions per topic on the embedded broker", DefaultValueFactory = _ => 4 };
+        var seed = new Option<int>("--seed") { Description = "Simulator seed (the same seed gives the same clickstream)", DefaultValueFactory = _ => 42 };
+        var summary = new Option<FileInfo?>("--summary") { Description = "Write the run's counts as JSON to this file" };
+        var command = new Command("demo",
+            "Run the engine on the embedded Kafka and Redis (Garnet) with the clickstream simulator, live.\n" +
+            "Example: ./engine demo --events 100000 --rate 20000 --summary demo.json")
+        {
+            events, users, campaigns, rate, partitions, seed, summary,
+        };
+        command.SetAction((parse, ct) => DemoRunner.RunAsync(new DemoOptions(
+            Events: parse.GetValue(events),
+            Users: parse.GetValue(users),
+            Campaigns: parse.GetValue(campaigns),
+            Rate: parse.GetValue(rate),
+            Partitions: parse.GetValue(partitions),
+            Seed: parse.GetValue(seed),
+            Summary: parse.GetValue(summary)), ct));
+        return command;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using Engine.Models.Contracts;
+using Engine.Models.Simulation;
+
+namespace Engine.Host.Demo;
+
+/// <summary>
+/// Feeds the simulator's clickstream into Kafka, keyed by user id with Kafka's murmur2 partitioner (so the
+/// engine can compute any user's partition), optionally at a fixed rate, with a share of deliberately broken
+/// records to show the dead-letter path.
+/// </summary>
+public sealed class SimulatedProducer(string bootstrapServers, string topic, DemoOptions options)
+{
+    private long _produced;
+    public long Produced => Interlocked.Read(ref _produced);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var config = new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            Partitioner = Partitioner.Murmur2Random,
+            LingerMs = 5,
+            EnableIdempotence = true,
+        };
+        using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
+        var random = new Random(options.Seed);
+        var clock = Stopwatch.StartNew();
+        var simulator = new ClickstreamSimulator(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns });
+        foreach (var evt in simulator)
+        {
+            if (_produced >= options.Events || cancellationToken.IsCancellationRequested) break;
+            var value = random.NextDouble() < options.MalformedShare ? Broken(evt, random) : ClickEventCodec.Encode(evt);
+            Produce(producer, Encoding.UTF8.GetBytes(evt.UserId), value);
+            var produced = Interlocked.Increment(ref _produced);
+            if (options.Rate > 0 && produced % 100 == 0)
+            {
+                var ahead = TimeSpan.FromSeconds((double)produced / options.Rate) - clock.Elapsed;
+                if (ahead > TimeSpan.Zero) await Task.Delay(ahead, cancellationToken);
+            }
+        }
+        producer.Flush(cancellationToken);
+    }
+
+    private void Produce(IProducer<byte[], byte[]> producer, byte[] key, byte[] value)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = value });
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(10)); // the local queue is full: let deliveries drain
+            }
+        }
+    }
+
+    private static byte[] Broken(ClickEvent evt, Random random) => random.Next(3) switch
+    {
+        0 => Encoding.UTF8.GetBytes("{\"event_id\":\"" + evt.EventId + "\", truncated"),
+        1 => ClickEventCodec.Encode(evt with { SchemaVersion = 99 }),
+        _ => ClickEventCodec.Encode(evt with { UserId = "" }),
+    };
+}
