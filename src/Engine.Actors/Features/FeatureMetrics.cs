@@ -34,6 +34,9 @@ public sealed class FeatureMetrics : IDisposable
         }
     }
 
+    /// <summary>This instance's meter (several engines or tests in one process each have their own).</summary>
+    public Meter Meter => _meter;
+
     public void FlushRetried() => _flushRetries.Add(1);
     public void FlushUnacknowledged() => _flushFailures.Add(1);
 

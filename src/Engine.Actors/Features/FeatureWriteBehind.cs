@@ -96,7 +96,8 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
 
     private ApplyOutcome Track(EntityKind kind, string id, ApplyOutcome outcome)
     {
-        if (outcome == ApplyOutcome.Applied) _dirty.Add((kind, id));
+        // A late event moves the offsets too: they must reach Redis, or a replay would meet it again.
+        if (outcome != ApplyOutcome.Duplicate) _dirty.Add((kind, id));
         return outcome;
     }
 

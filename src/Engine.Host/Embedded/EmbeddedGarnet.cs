@@ -13,20 +13,26 @@ namespace Engine.Host.Embedded;
 public sealed class EmbeddedGarnet : IDisposable
 {
     private readonly GarnetServer _server;
+    private readonly string _directory;
 
     /// <param name="port">0 picks a free port.</param>
     public EmbeddedGarnet(int port = 0)
     {
         Port = port == 0 ? FreePort() : port;
+        // Garnet's log and checkpoint folders default to the working directory, and cleanupDir would delete it:
+        // give each instance a folder of its own and remove only that.
+        _directory = Path.Combine(Path.GetTempPath(), $"engine-garnet-{Port}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_directory);
         string[] args =
         [
+            "--checkpointdir", _directory,
             "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--lua", "--lua-transaction-mode", "true",
             // Small logs: a test or dev server holds megabytes, not the 16 GB default reservation.
-            "--memory", "256m", "--index", "16m", "--obj-memory", "256m",
+            "--memory", "256m", "--index", "16m",
             "-q", "--logger-level", "None",
         ];
-        _server = new GarnetServer(args, NullLoggerFactory.Instance, cleanupDir: true);
+        _server = new GarnetServer(args, NullLoggerFactory.Instance, cleanupDir: false);
         _server.Start();
     }
 
@@ -35,7 +41,18 @@ public sealed class EmbeddedGarnet : IDisposable
     /// <summary>"127.0.0.1:port", a StackExchange.Redis configuration string.</summary>
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public void Dispose() => _server.Dispose();
+    public void Dispose()
+    {
+        _server.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by the server's last flush: the temp folder is cleaned by the OS.
+        }
+    }
 
     private static int FreePort()
     {

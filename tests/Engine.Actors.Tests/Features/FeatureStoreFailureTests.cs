@@ -1,0 +1,160 @@
+using System.Diagnostics.Metrics;
+using Engine.Actors.Features;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Testing.Features;
+using Engine.Testing.Redis;
+using StackExchange.Redis;
+
+namespace Engine.Actors.Tests.Features;
+
+/// <summary>Redis going away, stale writers and reads, on Garnet and on redis-server.</summary>
+public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisFixture>
+{
+    private static FeatureScenario Scenario(int seed, int events = 60)
+    {
+        var random = new Random(seed);
+        var draws = Enumerable.Range(0, events).Select(_ => Enumerable.Range(0, 12).Select(_ => random.Next(1_000_000)).ToArray()).ToList();
+        return FeatureScenario.Build(draws, replayPercent: 100, readDelayMs: 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task A_flush_while_Redis_restarts_retries_until_it_is_back_and_loses_nothing(RedisKind kind)
+    {
+        using var server = await RestartableRedis.StartAsync(kind);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
+        var store = StoreFactory.Create(connection, "restart", maxAttempts: 40);
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        var scenario = Scenario(seed: 7);
+        await writeBehind.ApplyAsync(scenario.Deliveries);
+
+        server.Stop();
+        var flush = writeBehind.FlushAsync();
+        await Task.Delay(600);
+        Assert.False(flush.IsCompleted);
+        await server.StartAsync();
+        var result = await flush;
+
+        Assert.True(result.Acknowledged, result.Error);
+        Assert.True(result.Attempts > 1);
+        await AssertUsersStored(store, scenario);
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task Redis_down_past_the_retries_is_not_acknowledged_and_the_next_flush_carries_the_changes(RedisKind kind)
+    {
+        using var server = await RestartableRedis.StartAsync(kind);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
+        var store = StoreFactory.Create(connection, "down", maxAttempts: 2);
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        var scenario = Scenario(seed: 11);
+        var half = scenario.FirstDeliveries / 2;
+        await writeBehind.ApplyAsync(scenario.Deliveries.Take(half).ToList());
+
+        server.Stop();
+        var failed = await writeBehind.FlushAsync();
+        Assert.False(failed.Acknowledged);
+        Assert.NotNull(failed.Error);
+        Assert.Empty(writeBehind.AcknowledgedOffsets);
+
+        await server.StartAsync();
+        await WaitUntilConnected(connection);
+        await writeBehind.ApplyAsync(scenario.Deliveries.Skip(half).ToList());
+        var caughtUp = await writeBehind.FlushAsync();
+        Assert.True(caughtUp.Acknowledged, caughtUp.Error);
+        var lastOffsets = scenario.Deliveries.GroupBy(d => d.Position.Partition).ToDictionary(g => g.Key, g => g.Max(d => d.Position.Offset));
+        Assert.Equal(lastOffsets.OrderBy(o => o.Key), writeBehind.AcknowledgedOffsets.OrderBy(o => o.Key));
+        Assert.Equal(lastOffsets.OrderBy(o => o.Key), (await store.PartitionOffsetsAsync(StoreFactory.Topic)).OrderBy(o => o.Key));
+        await AssertUsersStored(store, scenario);
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task A_stale_owner_cannot_overwrite_a_newer_flush(RedisKind kind)
+    {
+        var store = StoreFactory.Create(redis.Connect(kind), "stale");
+        var events = Enumerable.Range(0, 10).Select(i => (View(i), new EventPosition(0, i))).ToList();
+        var stale = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        await stale.ApplyAsync(events[..5]);
+        var current = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        await current.ApplyAsync(events);
+        Assert.True((await current.FlushAsync()).Acknowledged);
+
+        var result = await stale.FlushAsync();
+
+        Assert.True(result.Acknowledged);
+        Assert.Contains(result.Stale, w => w.Kind == EntityKind.User && w.Id == "u1");
+        var loaded = await store.LoadUserAsync("u1");
+        Assert.Equal(9, loaded.Offsets.Covered[0]);
+        Assert.Equal([10f], FeatureAssert.Read(UserFeatures.Schema(["product_view_1h"]), loaded, loaded.LastEventMs));
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task A_read_fills_the_callers_buffer_in_the_schemas_order(RedisKind kind)
+    {
+        var store = StoreFactory.Create(redis.Connect(kind), "read");
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        await writeBehind.ApplyAsync([.. Enumerable.Range(0, 3).Select(i => (View(i), new EventPosition(0, i)))]);
+        Assert.True((await writeBehind.FlushAsync()).Acknowledged);
+        var schema = UserFeatures.Schema(["seconds_since_last_event", "product_view_5m", "distinct_categories_24h", "page_view_7d"]);
+        var buffer = new float[schema.Length + 1];
+        buffer[^1] = -7;
+
+        await store.ReadUserAsync("u1", schema, View(2).EventTime.AddSeconds(30), buffer);
+
+        Assert.Equal([30f, 3f, 1f, 0f, -7f], buffer);
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task Late_events_are_dropped_and_counted_on_the_features_meter(RedisKind kind)
+    {
+        using var metrics = new FeatureMetrics();
+        long late = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name == "engine.features.events.late") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref late, value));
+        listener.Start();
+        var writeBehind = new FeatureWriteBehind(StoreFactory.Create(redis.Connect(kind), "late"), metrics, StoreFactory.Topic);
+
+        await writeBehind.ApplyAsync([(View(0), new EventPosition(0, 0)), (View(-30), new EventPosition(0, 1))]);
+
+        Assert.Equal(1, Interlocked.Read(ref late));
+        Assert.Equal(1, writeBehind.Users["u1"].Minutes.Sum((int)EventType.ProductView, 60, writeBehind.Users["u1"].LastEventMs));
+    }
+
+    private static ClickEvent View(int minute) => new()
+    {
+        EventId = $"e{minute}",
+        EventTime = FeatureScenario.Start.AddMinutes(minute),
+        UserId = "u1",
+        SessionId = "s1",
+        Type = EventType.ProductView,
+        ItemId = $"i{minute % 3}",
+        Category = "shoes",
+    };
+
+    /// <summary>The caller's next periodic flush comes after the client has reconnected; bounded wait.</summary>
+    private static async Task WaitUntilConnected(IConnectionMultiplexer connection)
+    {
+        for (var i = 0; i < 200 && !connection.IsConnected; i++) await Task.Delay(50);
+        Assert.True(connection.IsConnected, "the client did not reconnect within 10 s");
+    }
+
+    private static async Task AssertUsersStored(FeatureStore store, FeatureScenario scenario)
+    {
+        var pure = new ScenarioStates(FeatureScenario.Lateness).Apply(scenario.Deliveries);
+        foreach (var (id, state) in pure.Users)
+        {
+            var loaded = await store.LoadUserAsync(id);
+            var now = state.ReadTimeMs(scenario.ReadAt);
+            FeatureAssert.SameVectors(FeatureAssert.Read(UserFeatures.All, state, now), FeatureAssert.Read(UserFeatures.All, loaded, now), FeatureNames.User, $"user {id}");
+        }
+    }
+}
