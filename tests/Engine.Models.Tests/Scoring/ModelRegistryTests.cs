@@ -9,7 +9,7 @@ public sealed class ModelRegistryTests : IDisposable
     public void Dispose() => _files.Dispose();
 
     [Fact]
-    public void Swapping_versions_under_concurrent_scoring_never_fails_a_call_and_every_version_serves()
+    public async Task Swapping_versions_under_concurrent_scoring_never_fails_a_call_and_every_version_serves()
     {
         var v1 = _files.Copy("v1", version: "v1");
         var v2 = _files.Copy("v2", version: "v2");
@@ -43,7 +43,7 @@ public sealed class ModelRegistryTests : IDisposable
             swaps++;
         }
         stop.Cancel();
-        Task.WaitAll(scorers);
+        await Task.WhenAll(scorers);
 
         Assert.Equal(0, failures);
         Assert.Equal(20, swaps);
