@@ -60,7 +60,7 @@ public sealed class ScoringBench : IBenchSuite
     }
 
     /// <summary>The baseline: a fresh input tensor and a NamedOnnxValue per call, results disposed.</summary>
-    private static ScoringBenchRunner.Latency MeasureNamedOnnxValue(string path, ModelMetadata metadata, float[] rows, int width, int calls)
+    private static ScoringBenchRunner.Latency MeasureNamedOnnxValue(string path, Engine.Models.Scoring.ModelMetadata metadata, float[] rows, int width, int calls)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
         using var session = new InferenceSession(path, options);
