@@ -71,6 +71,15 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public void A_closed_registry_refuses_calls_instead_of_spinning()
+    {
+        var registry = new ModelRegistry(_files.Copy("v1", version: "v1"));
+        var row = registry.Current.Metadata.Baseline!.ToArray();
+        registry.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => registry.Score(row));
+    }
+
+    [Fact]
     public void A_retired_scorer_refuses_new_calls_instead_of_touching_freed_memory()
     {
         var scorer = Scorer.Load(_files.Copy("v1", version: "v1"));
