@@ -65,6 +65,7 @@ public sealed class ScorerLoadingTests : IDisposable
         var expected = FeatureNames.User.Reverse().ToList();
         var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(path, expected));
         Assert.Contains("Retrain the model against the current FeatureNames", e.Message);
+        Assert.Contains($"first difference at position 0: model '{FeatureNames.User[0]}', engine '{expected[0]}'", e.Message);
     }
 
     [Fact]
