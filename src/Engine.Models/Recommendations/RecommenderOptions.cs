@@ -7,19 +7,19 @@ namespace Engine.Models.Recommendations;
 public sealed record RecommenderOptions
 {
     /// <summary>Neighbour sessions kept after ranking by similarity (VSKNN <c>k</c>).</summary>
-    public int Neighbours { get; init; } = 100;
+    public int Neighbours { get; init; } = 50;
     /// <summary>Most recent candidate sessions considered (VSKNN <c>sample_size</c>).</summary>
-    public int SampleSize { get; init; } = 500;
+    public int SampleSize { get; init; } = 1000;
     /// <summary>How much a matching item weighs by its position in the current session: later clicks count more.</summary>
-    public PositionDecay PositionDecay { get; init; } = PositionDecay.Linear;
+    public PositionDecay PositionDecay { get; init; } = PositionDecay.Harmonic;
     /// <summary>Extra weight of rare items when matching sessions: <c>1 + IdfWeight * idf</c>.</summary>
-    public double IdfWeight { get; init; } = 1.0;
+    public double IdfWeight { get; init; } = 0.5;
     /// <summary>Weight of the sequential co-visitation scores relative to the neighbour scores (both scaled to a max of 1).</summary>
-    public double RuleWeight { get; init; } = 1.0;
+    public double RuleWeight { get; init; } = 0.25;
     /// <summary>How many of the session's last clicks feed the co-visitation scores, each weighted 1/(steps back).</summary>
     public int RuleHistory { get; init; } = 3;
     /// <summary>Bonus for re-offering an item already in the session (shoppers go back to what they looked at).</summary>
-    public double SessionItemWeight { get; init; } = 0.0;
+    public double SessionItemWeight { get; init; } = 0.3;
     /// <summary>Gap of co-visitation (clicks) and neighbours kept per item in the <see cref="CoVisitationIndex"/>.</summary>
     public int RuleWindow { get; init; } = 10;
     public int RuleNeighbours { get; init; } = 200;

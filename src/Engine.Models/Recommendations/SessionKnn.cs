@@ -39,7 +39,8 @@ internal static class SessionKnn
             }
             if (similarity > 0) neighbours.Add((s, similarity));
         }
-        neighbours.Sort((a, b) => b.Similarity.CompareTo(a.Similarity) is var c && c != 0 ? c : b.Session.CompareTo(a.Session));
+        // Most similar first; among equals the more recent session (higher index) first, so results do not depend on hash order.
+        neighbours.Sort((a, b) => b.Similarity != a.Similarity ? b.Similarity.CompareTo(a.Similarity) : b.Session.CompareTo(a.Session));
 
         foreach (var (s, similarity) in neighbours.Take(options.Neighbours))
         {

@@ -23,7 +23,7 @@ internal static class ModelLoader
         var metadata = ReadMetadata(metadataPath);
         if (expectedFeatures is not null && !expectedFeatures.SequenceEqual(metadata.Features, StringComparer.Ordinal))
             throw new ModelLoadException(
-                $"Model '{metadata.Name}' {metadata.Version} expects features [{Describe(metadata.Features)}] but this engine computes [{Describe(expectedFeatures)}]. " +
+                $"Model '{metadata.Name}' {metadata.Version} expects features [{Describe(metadata.Features)}] but this engine computes [{Describe(expectedFeatures)}]; {FirstDifference(metadata.Features, expectedFeatures)}. " +
                 "Retrain the model against the current FeatureNames ('./engine train') or deploy the engine version it was trained for.");
 
         InferenceSession session;
@@ -99,6 +99,15 @@ internal static class ModelLoader
         ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
     };
+
+    private static string FirstDifference(IReadOnlyList<string> model, IReadOnlyList<string> engine)
+    {
+        var i = 0;
+        while (i < model.Count && i < engine.Count && model[i] == engine[i]) i++;
+        return i < model.Count && i < engine.Count
+            ? $"first difference at position {i}: model '{model[i]}', engine '{engine[i]}'"
+            : $"the model has {model.Count} features, the engine {engine.Count}";
+    }
 
     private static string Describe(IReadOnlyList<string> names) =>
         names.Count <= 6 ? string.Join(", ", names) : $"{string.Join(", ", names.Take(3))}, ... {names.Count} in all";

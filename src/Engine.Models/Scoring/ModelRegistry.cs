@@ -9,6 +9,7 @@ public sealed class ModelRegistry : IDisposable
 {
     private readonly IReadOnlyList<string>? _expectedFeatures;
     private Scorer _current;
+    private int _disposed;
 
     public ModelRegistry(string modelPath, IReadOnlyList<string>? expectedFeatures = null)
     {
@@ -27,6 +28,8 @@ public sealed class ModelRegistry : IDisposable
         while (true)
         {
             if (Current.TryScore(features, out var result)) return result;
+            // Retired under us: either a swap (the next read sees the new version) or the registry is closing.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         }
     }
 
@@ -48,7 +51,11 @@ public sealed class ModelRegistry : IDisposable
         return new ReloadResult(true, next.Version, null);
     }
 
-    public void Dispose() => Current.Retire();
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, 1);
+        Current.Retire();
+    }
 }
 
 /// <summary>Outcome of <see cref="ModelRegistry.TryReload"/>: the version now serving, and the error when the new one was refused.</summary>

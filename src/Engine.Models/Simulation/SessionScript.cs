@@ -56,6 +56,8 @@ internal sealed class SessionScript(SimulatedWorld world, Random random, decimal
     private void MaybeBid(Session session)
     {
         if (random.NextDouble() >= world.Options.BidRequestRate) return;
+        // The request's own time decides which campaigns are in flight.
+        session.Step();
         var at = session.Now;
         var eligible = Enumerable.Range(0, world.Campaigns.Count)
             .Where(c => world.Campaigns[c].InFlight(at) && spend[c] < world.Campaigns[c].BudgetUsd)
@@ -66,7 +68,7 @@ internal sealed class SessionScript(SimulatedWorld world, Random random, decimal
             Imp = [new Impression { Id = "1", BidFloor = Math.Round((decimal)(0.2 + 1.8 * random.NextDouble()), 2), TagId = "slot-top" }],
             CandidateCampaigns = eligible.Select(c => world.Campaigns[c].Id).ToArray(),
         };
-        session.Add(EventType.BidRequest, bidRequest: request);
+        session.Add(EventType.BidRequest, bidRequest: request, step: false);
         if (eligible.Length == 0 || random.NextDouble() >= world.Options.WinRate) return;
 
         var winner = eligible[random.Next(eligible.Length)];
@@ -87,11 +89,14 @@ internal sealed class SessionScript(SimulatedWorld world, Random random, decimal
         public DateTimeOffset Now { get; private set; } = start;
         public string NextEventId => $"{id}-{Events.Count}";
 
+        /// <summary>Clicks are ~30 s apart; an impression follows its bid request within a second.</summary>
+        public void Step(bool tiny = false) =>
+            Now += TimeSpan.FromSeconds(tiny ? 0.2 + 0.8 * random.NextDouble() : 2 - Math.Log(1 - random.NextDouble()) * 30);
+
         public void Add(EventType type, int item = -1, int? quantity = null, string? campaign = null, string? query = null,
-            BidRequest? bidRequest = null, bool tiny = false, decimal? price = null)
+            BidRequest? bidRequest = null, bool tiny = false, decimal? price = null, bool step = true)
         {
-            // Clicks are ~30 s apart; an impression follows its bid request within a second.
-            if (Events.Count > 0) Now += TimeSpan.FromSeconds(tiny ? 0.2 + 0.8 * random.NextDouble() : 2 - Math.Log(1 - random.NextDouble()) * 30);
+            if (step && Events.Count > 0) Step(tiny);
             Events.Add(new ClickEvent
             {
                 EventId = NextEventId,

@@ -19,7 +19,8 @@ public static class TrainCommand
         };
         command.SetAction(parse =>
         {
-            SimulatedModels.Train(parse.GetValue(outOption)!.FullName, parse.GetValue(seedOption), parse.GetValue(usersOption), Console.Out);
+            var fitted = SimulatedModels.Fit(parse.GetValue(seedOption), parse.GetValue(usersOption), Console.Out);
+            SimulatedModels.Write(fitted, parse.GetValue(outOption)!.FullName, Console.Out);
             return 0;
         });
         return command;

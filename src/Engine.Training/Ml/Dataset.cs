@@ -29,7 +29,7 @@ public sealed record Dataset(IReadOnlyList<string> Names, List<float[]> Rows, Li
     /// <summary>Indices split into k folds by a seeded shuffle.</summary>
     public int[][] Folds(int k, int seed)
     {
-        var shuffled = Enumerable.Range(0, Count).OrderBy(_ => 0).ToArray();
+        var shuffled = Enumerable.Range(0, Count).ToArray();
         new Random(seed).Shuffle(shuffled);
         return Enumerable.Range(0, k).Select(f => shuffled.Where((_, i) => i % k == f).ToArray()).ToArray();
     }

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Engine.Models.Recommendations;
+using Engine.Training.Training;
+
+namespace Engine.Training.Evaluation;
+
+/// <summary>The figures of one <c>./engine evaluate</c> run, written as evaluation.json (nested: <c>yoochoose.hr20_first100</c>, ...) and evaluation.md.</summary>
+public sealed class EvaluationReport
+{
+    public required string DataFolder { get; init; }
+    public required int Seed { get; init; }
+    public (SimulatedModels.Figures Models, SimulatedRecEvaluation.Result Recs, string World)? Simulator { get; set; }
+    public YooChooseEvaluation.Result? YooChoose { get; set; }
+    public Dictionary<string, SessionRecEvaluation.Score> YooChooseBaselines { get; set; } = [];
+    public CdnowEvaluation.Result? Cdnow { get; set; }
+    public CtrEvaluation.Result? Criteo { get; set; }
+    public CtrEvaluation.Result? Avazu { get; set; }
+
+    public void Write(DirectoryInfo outDir, string command)
+    {
+        outDir.Create();
+        string? check = null;
+        if (YooChoose is not null)
+        {
+            var csv = Path.Combine(outDir.FullName, "yoochoose_first100_recs.csv");
+            File.WriteAllText(csv, YooChoose.First100Csv);
+            check = PythonCheck(csv);
+        }
+        var json = Json(command, check);
+        File.WriteAllText(Path.Combine(outDir.FullName, "evaluation.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(Path.Combine(outDir.FullName, "evaluation.md"), Markdown(command, check));
+    }
+
+    private JsonObject Json(string command, string? check)
+    {
+        var json = new JsonObject { ["command"] = command, ["data"] = DataFolder, ["seed"] = Seed };
+        if (Simulator is var (m, r, world))
+            json["simulator"] = new JsonObject
+            {
+                ["world"] = world,
+                ["churn_auc"] = R(m.ChurnAuc), ["churn_auc_vs_truth"] = R(m.ChurnTruthAuc), ["churn_recency_auc"] = R(m.ChurnRecencyAuc),
+                ["ctr_auc"] = R(m.BidAuc), ["ctr_oracle_auc"] = R(m.BidOracleAuc), ["ctr_campaign_ctr_auc"] = R(m.BidCampaignCtrAuc),
+                ["ctr_correlation_with_true_ctr"] = R(m.BidCorrelationWithTrueCtr),
+                ["rec_hr10"] = R(r.HitRate), ["rec_mrr10"] = R(r.Mrr), ["rec_popularity_hr10"] = R(r.PopularityHitRate), ["rec_popularity_mrr10"] = R(r.PopularityMrr),
+                ["rec_positions"] = r.Positions,
+            };
+        if (YooChoose is { } y)
+            json["yoochoose"] = new JsonObject
+            {
+                ["hr20_first100"] = R(y.First100.HitRate), ["mrr20_first100"] = R(y.First100.Mrr), ["positions_first100"] = y.First100.Positions,
+                ["hr20_all"] = R(y.All.HitRate), ["mrr20_all"] = R(y.All.Mrr), ["positions_all"] = y.All.Positions,
+                ["validation_hr20"] = R(y.Validation.HitRate), ["validation_mrr20"] = R(y.Validation.Mrr),
+                ["options"] = y.Options.ToString(),
+                ["check_score_session_recs"] = check,
+                ["baselines_first100"] = new JsonObject(YooChooseBaselines.Select(kv => KeyValuePair.Create(kv.Key,
+                    (JsonNode?)new JsonObject { ["hr20"] = R(kv.Value.HitRate), ["mrr20"] = R(kv.Value.Mrr), ["positions"] = kv.Value.Positions }))),
+            };
+        if (Cdnow is not null)
+            json["cdnow"] = new JsonObject
+            {
+                ["auc"] = R(Cdnow.Auc), ["recency_auc"] = R(Cdnow.RecencyAuc), ["logistic_rfmt_auc"] = R(Cdnow.LogisticRfmtAuc),
+                ["customers"] = Cdnow.Customers, ["churn_rate"] = R(Cdnow.ChurnRate), ["protocol"] = "5-fold CV, pooled out-of-fold AUC",
+            };
+        if (Criteo is not null) json["criteo"] = Ctr(Criteo);
+        if (Avazu is not null) json["avazu"] = Ctr(Avazu);
+        return json;
+
+        static JsonObject Ctr(CtrEvaluation.Result c) => new()
+        {
+            ["auc"] = R(c.BlendAuc), ["hashed_lr_auc"] = R(c.LogisticAuc), ["trees_auc"] = R(c.TreesAuc),
+            ["blend_weight_on_trees"] = c.BlendWeight, ["train_rows"] = c.TrainRows, ["test_rows"] = c.TestRows,
+            ["logistic_settings"] = c.LogisticSettings, ["tree_settings"] = c.TreeSettings,
+        };
+    }
+
+    private string Markdown(string command, string? check)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("# Model evaluation").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Produced by `{command}` (data: `{DataFolder}`, seed {Seed}).").AppendLine();
+        if (YooChoose is { } y) YooChooseSection(md, y, check);
+        if (Cdnow is not null) CdnowSection(md, Cdnow);
+        var ctr = new[] { Criteo, Avazu }.OfType<CtrEvaluation.Result>().ToList();
+        if (ctr.Count > 0) CtrSection(md, ctr);
+        if (Simulator is var (m, r, world)) SimulatorSection(md, m, r, world);
+        return md.ToString();
+    }
+
+    private void YooChooseSection(StringBuilder md, YooChooseEvaluation.Result y, string? check)
+    {
+        md.AppendLine("## Recommendations, YooChoose-100k (train on train_full, stream test, top 20 after each click)").AppendLine();
+        md.AppendLine("| algorithm | HR@20 first 100 | MRR@20 first 100 | HR@20 all | MRR@20 all |").AppendLine("|---|---|---|---|---|");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| **engine (VSKNN + sequential co-visitation + session items)** | **{y.First100.HitRate:F4}** | **{y.First100.Mrr:F4}** | {y.All.HitRate:F4} | {y.All.Mrr:F4} |");
+        foreach (var (name, s) in YooChooseBaselines) md.AppendLine(CultureInfo.InvariantCulture, $"| {name} (published top lists) | {s.HitRate:F4} | {s.Mrr:F4} | | |");
+        md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"First 100 sessions: {y.First100.Positions} positions; all: {y.All.Positions}. Tuned on the last 10% of training sessions (HR@20 {y.Validation.HitRate:F4}, MRR@20 {y.Validation.Mrr:F4}): `{y.Options}`.");
+        if (check is not null) md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Check with score_session_recs.py on yoochoose_first100_recs.csv: `{check}`");
+        md.AppendLine();
+    }
+
+    private static void CdnowSection(StringBuilder md, CdnowEvaluation.Result cdnow)
+    {
+        md.AppendLine("## Churn, CDNOW (features as of 1997-09-30, churned = no purchase 1997-10-01..1998-06-30)").AppendLine();
+        md.AppendLine("| model | AUC (5-fold CV) |").AppendLine("|---|---|");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| **engine: FastTree on replayed user features + lifetime purchase statistics** | **{cdnow.Auc:F4}** |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| logistic regression on recency/frequency/monetary/tenure (reproduced) | {cdnow.LogisticRfmtAuc:F4} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| recency alone (reproduced) | {cdnow.RecencyAuc:F4} |");
+        md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"{cdnow.Customers} customers, {cdnow.ChurnRate:P1} churned.").AppendLine();
+    }
+
+    private static void CtrSection(StringBuilder md, List<CtrEvaluation.Result> results)
+    {
+        md.AppendLine("## Click-through, Criteo and Avazu samples (train on train+dev, test on test)").AppendLine();
+        md.AppendLine("| dataset | engine (blend) | trees | hashed LR (reproduced baseline) | test rows |").AppendLine("|---|---|---|---|---|");
+        foreach (var c in results)
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {c.Dataset} | **{c.BlendAuc:F4}** | {c.TreesAuc:F4} | {c.LogisticAuc:F4} | {c.TestRows} |");
+        md.AppendLine().AppendLine("Settings and blend weight chosen on the last 15% of the training rows; test scored once.").AppendLine();
+    }
+
+    private static void SimulatorSection(StringBuilder md, SimulatedModels.Figures m, SimulatedRecEvaluation.Result r, string world)
+    {
+        md.AppendLine(CultureInfo.InvariantCulture, $"## Simulator ({world})").AppendLine();
+        md.AppendLine("| model | engine | baseline | ceiling |").AppendLine("|---|---|---|---|");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| churn AUC (label: no event in 7 days) | {m.ChurnAuc:F4} | recency alone {m.ChurnRecencyAuc:F4} | |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| churn AUC vs truth (user had truly churned) | {m.ChurnTruthAuc:F4} | | |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| click-through AUC | {m.BidAuc:F4} | campaign smoothed CTR alone {m.BidCampaignCtrAuc:F4} | true click probability {m.BidOracleAuc:F4} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| recommendations HR@10 / MRR@10 ({r.Positions} positions) | {r.HitRate:F4} / {r.Mrr:F4} | popularity {r.PopularityHitRate:F4} / {r.PopularityMrr:F4} | |");
+        md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Predicted vs true click probability: Pearson {m.BidCorrelationWithTrueCtr:F3}.");
+    }
+
+    /// <summary>Runs /work/shared/tools/score_session_recs.py (found as ../tools beside the data folder) when python3 is there.</summary>
+    private string? PythonCheck(string csv)
+    {
+        var script = Path.GetFullPath(Path.Combine(DataFolder, "..", "tools", "score_session_recs.py"));
+        var test = Path.Combine(DataFolder, "yoochoose-100k", "yoochoose-clicks-100k_test.txt");
+        if (!File.Exists(script)) return null;
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("python3", [script, test, csv]) { RedirectStandardOutput = true, RedirectStandardError = true });
+            if (process is null) return null;
+            var output = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            return output;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no python3 on this machine
+        }
+    }
+
+    private static double R(double value) => Math.Round(value, 4);
+}

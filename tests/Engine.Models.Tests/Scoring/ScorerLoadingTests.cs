@@ -1,0 +1,86 @@
+using Engine.Models.Features;
+using Engine.Models.Scoring;
+
+namespace Engine.Models.Tests.Scoring;
+
+public sealed class ScorerLoadingTests : IDisposable
+{
+    private readonly ModelFiles _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    [Fact]
+    public void A_missing_model_file_is_refused_with_how_to_train_it()
+    {
+        var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(Path.Combine(_files.Root, "nope", "model.onnx")));
+        Assert.Contains("does not exist", e.Message);
+        Assert.Contains("./engine train", e.Message);
+    }
+
+    [Fact]
+    public void A_model_without_its_metadata_is_refused()
+    {
+        var path = _files.Copy("no-json");
+        File.Delete(Path.ChangeExtension(path, ".json"));
+        var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(path));
+        Assert.Contains("Metadata file", e.Message);
+        Assert.Contains("is missing", e.Message);
+    }
+
+    [Fact]
+    public void A_corrupt_onnx_file_is_refused_as_corrupt()
+    {
+        var path = _files.Copy("corrupt");
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 3)]);
+        var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(path));
+        Assert.Contains("not a valid ONNX model", e.Message);
+        Assert.Contains("corrupt or truncated", e.Message);
+    }
+
+    [Fact]
+    public void Unreadable_metadata_is_refused()
+    {
+        var path = _files.Copy("bad-json");
+        File.WriteAllText(Path.ChangeExtension(path, ".json"), "{ \"name\": ");
+        var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(path));
+        Assert.Contains("not valid model metadata JSON", e.Message);
+    }
+
+    [Fact]
+    public void Metadata_listing_fewer_features_than_the_onnx_input_is_refused()
+    {
+        var path = _files.Copy("short");
+        var json = File.ReadAllText(Path.ChangeExtension(path, ".json"));
+        var metadata = ModelMetadata.Parse(json);
+        File.WriteAllText(Path.ChangeExtension(path, ".json"), (metadata with { Features = metadata.Features.Skip(1).ToList(), Baseline = null }).ToJson());
+        var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(path));
+        Assert.Contains($"takes {FeatureNames.User.Count} features but model.json lists {FeatureNames.User.Count - 1}", e.Message);
+    }
+
+    [Fact]
+    public void A_model_trained_on_another_feature_order_than_the_caller_expects_is_refused()
+    {
+        var path = _files.Copy("reordered");
+        var expected = FeatureNames.User.Reverse().ToList();
+        var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(path, expected));
+        Assert.Contains("Retrain the model against the current FeatureNames", e.Message);
+        Assert.Contains($"first difference at position 0: model '{FeatureNames.User[0]}', engine '{expected[0]}'", e.Message);
+    }
+
+    [Fact]
+    public void The_committed_churn_model_loads_against_the_agreed_user_features_and_scores_a_probability()
+    {
+        using var scorer = Scorer.Load(ModelFiles.Committed("churn"), ModelSchemas.Churn);
+        var result = scorer.Score(scorer.Metadata.Baseline!.ToArray());
+        Assert.InRange(result.Probability, 0f, 1f);
+        Assert.Equal(scorer.Version, result.ModelVersion);
+    }
+
+    [Fact]
+    public void A_vector_of_the_wrong_width_is_rejected_per_call()
+    {
+        using var scorer = Scorer.Load(ModelFiles.Committed("bid"), ModelSchemas.Bid);
+        Assert.Throws<ArgumentException>(() => scorer.Score(new float[scorer.Width + 1]));
+    }
+}

@@ -1,0 +1,16 @@
+using Engine.Training.Ml;
+
+namespace Engine.Training.Tests;
+
+public sealed class MetricsTests
+{
+    [Fact]
+    public void Auc_is_one_for_a_perfect_ranking_half_for_ties_and_zero_when_reversed()
+    {
+        bool[] labels = [false, false, true, true];
+        Assert.Equal(1.0, Metrics.Auc(new double[] { 0.1, 0.2, 0.8, 0.9 }, labels));
+        Assert.Equal(0.5, Metrics.Auc(new double[] { 0.5, 0.5, 0.5, 0.5 }, labels));
+        Assert.Equal(0.0, Metrics.Auc(new double[] { 0.9, 0.8, 0.2, 0.1 }, labels));
+        Assert.Equal(0.75, Metrics.Auc(new double[] { 0.1, 0.6, 0.5, 0.9 }, labels));
+    }
+}
