@@ -74,9 +74,21 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         return new FeatureBatch(topic, new Dictionary<int, long>(_applied), writes);
     }
 
-    /// <summary>Records a flush's outcome: on acknowledgement its offsets become committable; otherwise its writes go out again with the next batch.</summary>
+    /// <summary>
+    /// Records a flush's outcome: on acknowledgement its offsets become committable; if not acknowledged its writes go
+    /// out again with the next batch; if superseded, another owner has the partitions and every state here is stale.
+    /// </summary>
     public void Complete(FeatureBatch batch, FlushResult result)
     {
+        if (result.Superseded)
+        {
+            _users.Clear();
+            _campaigns.Clear();
+            _items.Clear();
+            _dirty.Clear();
+            _unacknowledged = [];
+            return;
+        }
         if (!result.Acknowledged)
         {
             _unacknowledged = [.. batch.Writes, .. _unacknowledged];

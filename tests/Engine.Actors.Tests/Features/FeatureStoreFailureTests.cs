@@ -84,8 +84,9 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
 
         var result = await stale.FlushAsync();
 
-        Assert.True(result.Acknowledged);
-        Assert.Contains(result.Stale, w => w.Kind == EntityKind.User && w.Id == "u1");
+        Assert.False(result.Acknowledged);
+        Assert.True(result.Superseded);
+        Assert.Empty(stale.Users);
         var loaded = await store.LoadUserAsync("u1");
         Assert.Equal(9, loaded.Offsets.Covered[0]);
         Assert.Equal([10f], FeatureAssert.Read(UserFeatures.Schema(["product_view_1h"]), loaded, loaded.LastEventMs));

@@ -8,7 +8,5 @@ public sealed class EntityChanges
 {
     public List<KeyValuePair<string, string>> Set { get; } = [];
     public List<string> Delete { get; } = [];
-    /// <summary>The entity's offsets per partition after these changes; the server refuses a write older than what it holds.</summary>
-    public List<KeyValuePair<int, long>> Offsets { get; } = [];
     public bool IsEmpty => Set.Count == 0 && Delete.Count == 0;
 }
