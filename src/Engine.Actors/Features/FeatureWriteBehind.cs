@@ -119,11 +119,13 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         var users = store.LoadManyAsync(EntityKind.User, Missing(events.Select(x => x.Event.UserId), _users), id => new UserFeatureState(id, lateness));
         var campaigns = store.LoadManyAsync(EntityKind.Campaign, Missing(events.Select(x => x.Event.CampaignId), _campaigns), id => new CampaignFeatureState(id, lateness));
         var items = store.LoadManyAsync(EntityKind.Item, Missing(events.Select(x => x.Event.ItemId), _items), id => new ItemFeatureState(id, lateness));
-        foreach (var s in await users) _users[s.Id] = s;
+        var loadedUsers = await users;
+        foreach (var s in loadedUsers) _users[s.Id] = s;
         foreach (var s in await campaigns) _campaigns[s.Id] = s;
         foreach (var s in await items) _items[s.Id] = s;
-        // A product view co-visits the items already in the user's session, which a restored user may name.
-        var sessionItems = Missing(events.SelectMany(x => _users[x.Event.UserId].SessionItems), _items);
+        // A product view co-visits the items already in the user's session, which a restored user may name
+        // (a user already in memory only names items that were loaded with it or since).
+        var sessionItems = Missing(loadedUsers.SelectMany(u => u.SessionItems), _items);
         if (sessionItems.Count == 0) return;
         foreach (var s in await store.LoadManyAsync(EntityKind.Item, sessionItems, id => new ItemFeatureState(id, lateness))) _items[s.Id] = s;
     }

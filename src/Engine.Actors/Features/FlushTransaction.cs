@@ -3,8 +3,8 @@ using StackExchange.Redis;
 namespace Engine.Actors.Features;
 
 /// <summary>
-/// One flush as one MULTI/EXEC: every entity's absolute field values (HSET), emptied buckets (HDEL) and TTL
-/// (PEXPIRE), then the batch's partition offsets, applied only if the stored offsets of those partitions are still
+/// One flush as one MULTI/EXEC: every entity's absolute field values (HSET), emptied buckets (HDEL) and, on its
+/// first write and then about daily, its TTL (PEXPIRE); then the batch's partition offsets, applied only if the stored offsets of those partitions are still
 /// what was read and not above the batch's (WATCH, through StackExchange.Redis conditions). Plain commands in a
 /// transaction run at pipeline speed on Garnet and redis-server alike, unlike a Lua script of the same size.
 /// </summary>
@@ -33,7 +33,7 @@ internal static class FlushTransaction
                 _ = transaction.HashSetAsync(key, [.. write.Changes.Set.Select(f => new HashEntry(f.Key, f.Value))]);
             if (write.Changes.Delete.Count > 0)
                 _ = transaction.HashDeleteAsync(key, [.. write.Changes.Delete.Select(f => (RedisValue)f)]);
-            _ = transaction.KeyExpireAsync(key, ttl);
+            if (write.Changes.RenewTtl) _ = transaction.KeyExpireAsync(key, ttl);
         }
         if (partitions.Length > 0)
             _ = transaction.HashSetAsync(offsetsKey, [.. batch.Offsets.Select(o => new HashEntry(o.Key, o.Value))]);

@@ -111,6 +111,23 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
 
     [Theory]
     [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task Every_entity_key_gets_a_ttl_so_memory_stays_bounded(RedisKind kind)
+    {
+        var connection = redis.Connect(kind);
+        var store = StoreFactory.Create(connection, "ttl");
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        await writeBehind.ApplyAsync([(View(0), new EventPosition(0, 0))]);
+        Assert.True((await writeBehind.FlushAsync()).Acknowledged);
+
+        foreach (var key in new[] { store.Keys.Entity(EntityKind.User, "u1"), store.Keys.Entity(EntityKind.Item, "i0") })
+        {
+            var ttl = await connection.GetDatabase().KeyTimeToLiveAsync(key);
+            Assert.InRange(ttl!.Value, TimeSpan.FromDays(30), store.Options.EntityTtl);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
     public async Task Late_events_are_dropped_and_counted_on_the_features_meter(RedisKind kind)
     {
         using var metrics = new FeatureMetrics();

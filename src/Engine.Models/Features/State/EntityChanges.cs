@@ -8,5 +8,7 @@ public sealed class EntityChanges
 {
     public List<KeyValuePair<string, string>> Set { get; } = [];
     public List<string> Delete { get; } = [];
+    /// <summary>Whether the store should renew the key's TTL with this write (first write, then about once a day of event time).</summary>
+    public bool RenewTtl { get; set; }
     public bool IsEmpty => Set.Count == 0 && Delete.Count == 0;
 }

@@ -19,7 +19,7 @@ public sealed class TopNeighbours(string tag, int capacity)
     {
         if (!_counts.TryGetValue(item, out var count) && _counts.Count >= capacity)
         {
-            var weakest = _counts.OrderBy(c => c.Value).ThenByDescending(c => c.Key, StringComparer.Ordinal).First().Key;
+            var weakest = Weakest();
             _counts.Remove(weakest);
             _dirty.Remove(weakest);
             _removed.Add(weakest);
@@ -27,6 +27,16 @@ public sealed class TopNeighbours(string tag, int capacity)
         _counts[item] = count + 1;
         _dirty.Add(item);
         _removed.Remove(item);
+    }
+
+    private string Weakest()
+    {
+        var (weakest, lowest) = (string.Empty, long.MaxValue);
+        foreach (var (item, count) in _counts)
+        {
+            if (count < lowest || (count == lowest && string.CompareOrdinal(item, weakest) > 0)) (weakest, lowest) = (item, count);
+        }
+        return weakest;
     }
 
     /// <summary>The strongest <paramref name="n"/> neighbours, best first (ties by id).</summary>
