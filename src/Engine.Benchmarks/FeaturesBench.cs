@@ -43,7 +43,7 @@ public sealed class FeaturesBench : IBenchSuite
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
         json["load_average_1m"] = load;
         table.AppendLine().AppendLine($"Machine: {Environment.ProcessorCount} cores, 1-minute load average {load} at the end of the run (the cores are shared; compare the ratio, not the absolute figures).");
-        table.AppendLine().AppendLine("Store: events applied to in-memory state, each 10,000-event chunk flushed as one Lua script per batch (absolute bucket values, offset-guarded) while the next chunk is applied; the time runs until the last flush is acknowledged. Baseline: one HINCRBY per feature bucket per event, each event awaited.");
+        table.AppendLine().AppendLine($"Store: events applied to in-memory state, each {FeaturesBenchTarget.Chunk:N0}-event chunk flushed as one MULTI/EXEC (absolute bucket values, guarded by the partition offsets) while the next chunk is applied; the time runs until the last flush is acknowledged. Baseline: one HINCRBY per feature bucket per event, each event awaited.");
         return new BenchResult(json, table.ToString());
     }
 

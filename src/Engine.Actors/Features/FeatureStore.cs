@@ -94,6 +94,18 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         return entries.ToDictionary(e => (int)e.Name, e => (long)e.Value);
     }
 
+    /// <summary>The highest flushed offset of each of <paramref name="partitions"/> (absent: never flushed).</summary>
+    public async Task<IReadOnlyDictionary<int, long>> PartitionOffsetsAsync(string topic, IReadOnlyList<int> partitions)
+    {
+        var values = await redis.GetDatabase().HashGetAsync(_keys.PartitionOffsets(topic), [.. partitions.Select(p => (RedisValue)p)]);
+        var offsets = new Dictionary<int, long>();
+        for (var i = 0; i < partitions.Count; i++)
+        {
+            if (values[i].HasValue) offsets[partitions[i]] = (long)values[i];
+        }
+        return offsets;
+    }
+
     private static bool IsTransient(Exception e) =>
         e is RedisConnectionException or RedisTimeoutException or TimeoutException
         || (e is RedisServerException s && s.Message.StartsWith("LOADING", StringComparison.Ordinal));

@@ -19,6 +19,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private readonly Dictionary<int, long> _applied = [];
     private readonly Dictionary<int, long> _acknowledged = [];
     private readonly List<string> _coVisited = [];
+    private readonly HashSet<int> _partitions = [];
     private List<EntityWrite> _unacknowledged = [];
 
     public IReadOnlyDictionary<string, UserFeatureState> Users => _users;
@@ -34,6 +35,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     /// </summary>
     public async Task ApplyAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
     {
+        await ResumePartitionsAsync(events);
         await LoadMissingAsync(events);
         foreach (var (e, position) in events) Apply(e, position);
     }
@@ -86,6 +88,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             _campaigns.Clear();
             _items.Clear();
             _dirty.Clear();
+            _partitions.Clear();
             _unacknowledged = [];
             return;
         }
@@ -111,6 +114,22 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         // A late event moves the offsets too: they must reach Redis, or a replay would meet it again.
         if (outcome != ApplyOutcome.Duplicate) _dirty.Add((kind, id));
         return outcome;
+    }
+
+    /// <summary>
+    /// On a partition's first event here, start from the offset Redis already holds for it: what the previous owner
+    /// flushed is durable, and this owner's batches must not look older than it while it replays the tail.
+    /// </summary>
+    private async Task ResumePartitionsAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
+    {
+        var fresh = events.Select(x => x.Position.Partition).Where(p => !_partitions.Contains(p)).Distinct().ToList();
+        if (fresh.Count == 0) return;
+        foreach (var (partition, offset) in await store.PartitionOffsetsAsync(topic, fresh))
+        {
+            _applied[partition] = Math.Max(_applied.GetValueOrDefault(partition, -1), offset);
+            _acknowledged[partition] = Math.Max(_acknowledged.GetValueOrDefault(partition, -1), offset);
+        }
+        _partitions.UnionWith(fresh);
     }
 
     private async Task LoadMissingAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
