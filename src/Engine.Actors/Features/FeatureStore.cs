@@ -87,6 +87,20 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         schema.Read(state, state.ReadTimeMs(asOf), destination.Span);
     }
 
+    /// <summary>A campaign's features as stored, in the schema's order, into <paramref name="destination"/>.</summary>
+    public async Task ReadCampaignAsync(string campaignId, FeatureSchema<CampaignFeatureState> schema, DateTimeOffset asOf, Memory<float> destination)
+    {
+        var state = await LoadCampaignAsync(campaignId);
+        schema.Read(state, state.ReadTimeMs(asOf), destination.Span);
+    }
+
+    /// <summary>An item's popularity features as stored, in the schema's order, into <paramref name="destination"/>.</summary>
+    public async Task ReadItemAsync(string itemId, FeatureSchema<ItemFeatureState> schema, DateTimeOffset asOf, Memory<float> destination)
+    {
+        var state = await LoadItemAsync(itemId);
+        schema.Read(state, state.ReadTimeMs(asOf), destination.Span);
+    }
+
     /// <summary>The highest flushed offset per partition of <paramref name="topic"/>.</summary>
     public async Task<IReadOnlyDictionary<int, long>> PartitionOffsetsAsync(string topic)
     {

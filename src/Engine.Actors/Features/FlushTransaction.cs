@@ -29,14 +29,26 @@ internal static class FlushTransaction
         foreach (var write in batch.Writes)
         {
             var key = (RedisKey)keys.Entity(write.Kind, write.Id);
-            if (write.Changes.Set.Count > 0)
-                _ = transaction.HashSetAsync(key, [.. write.Changes.Set.Select(f => new HashEntry(f.Key, f.Value))]);
-            if (write.Changes.Delete.Count > 0)
-                _ = transaction.HashDeleteAsync(key, [.. write.Changes.Delete.Select(f => (RedisValue)f)]);
+            if (write.Changes.Set.Count > 0) _ = transaction.HashSetAsync(key, Entries(write.Changes.Set));
+            if (write.Changes.Delete.Count > 0) _ = transaction.HashDeleteAsync(key, Fields(write.Changes.Delete));
             if (write.Changes.RenewTtl) _ = transaction.KeyExpireAsync(key, ttl);
         }
         if (partitions.Length > 0)
             _ = transaction.HashSetAsync(offsetsKey, [.. batch.Offsets.Select(o => new HashEntry(o.Key, o.Value))]);
         return await transaction.ExecuteAsync() ? Outcome.Committed : Outcome.Raced;
+    }
+
+    private static HashEntry[] Entries(List<KeyValuePair<string, string>> set)
+    {
+        var entries = new HashEntry[set.Count];
+        for (var i = 0; i < entries.Length; i++) entries[i] = new HashEntry(set[i].Key, set[i].Value);
+        return entries;
+    }
+
+    private static RedisValue[] Fields(List<string> fields)
+    {
+        var values = new RedisValue[fields.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = fields[i];
+        return values;
     }
 }

@@ -84,13 +84,15 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     public void Drain(EntityChanges changes)
     {
         foreach (var index in _dirty)
-            changes.Set.Add(new(_prefix + index.ToString(CultureInfo.InvariantCulture), Format(_buckets[index])));
+            changes.Set.Add(new(Field(index), Format(_buckets[index])));
         foreach (var index in _removed)
-            changes.Delete.Add(_prefix + index.ToString(CultureInfo.InvariantCulture));
+            changes.Delete.Add(Field(index));
         _dirty.Clear();
         _removed.Clear();
         _lastDirty = long.MinValue;
     }
+
+    private string Field(long index) => string.Create(CultureInfo.InvariantCulture, $"{_prefix}{index}");
 
     public bool TryRestore(string field, string value)
     {
