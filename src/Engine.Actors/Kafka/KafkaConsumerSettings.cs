@@ -22,7 +22,8 @@ public sealed record KafkaConsumerSettings(
 {
     public TimeSpan EffectiveDrainTimeout => DrainTimeout ?? TimeSpan.FromSeconds(3);
 
-    internal ConsumerConfig ToConsumerConfig()
+    /// <summary>The librdkafka configuration the source uses (public so a plain client can be configured the same way).</summary>
+    public ConsumerConfig ToConsumerConfig()
     {
         var config = new ConsumerConfig(ClientConfig?.ToDictionary() ?? [])
         {
