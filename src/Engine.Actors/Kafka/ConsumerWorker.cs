@@ -152,19 +152,14 @@ internal sealed partial class ConsumerWorker : IKafkaControl
             if (!_leases.TryGetValue(result.TopicPartition, out lease)) return;
             _lastLease = lease;
         }
-        if (lease.Buffered >= _settings.MaxBufferedPerPartition)
-        {
-            // Fetched before the pause took effect: rewind so it is read again on resume, keep the bound strict.
-            Pause(lease);
-            _consumer!.Seek(result.TopicPartitionOffset);
-            return;
-        }
         var record = new KafkaRecord(result.Topic, result.Partition.Value, result.Offset.Value,
             result.Message.Key, result.Message.Value, result.Message.Timestamp.UtcDateTime);
         var offset = new CommittableOffset(_settings.GroupId, result.Topic, result.Partition.Value, result.Offset.Value) { Lease = lease };
         lease.Queue.Enqueue(new CommittableMessage(record, offset));
         var buffered = lease.AddBuffered();
         Metrics.ObserveBuffered(buffered);
+        // Pausing also discards what librdkafka prefetched for the partition (a version barrier), and it refetches from
+        // the next unconsumed offset on resume: so the bound holds without rewinding anything ourselves.
         if (buffered >= _settings.MaxBufferedPerPartition) Pause(lease);
     }
 
