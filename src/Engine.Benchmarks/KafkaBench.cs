@@ -23,7 +23,7 @@ public sealed class KafkaBench : IBenchSuite
     public async Task<BenchResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var count = context.Quick ? 100_000 : 1_000_000;
-        var rounds = context.Quick ? 1 : 3;
+        var rounds = context.Quick ? 1 : 5;
         await using var kafka = new EmbeddedKafka(brokers: 1);
         using var system = ActorSystem.Create("kafka-bench", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
         var materializer = system.Materializer();
@@ -46,7 +46,7 @@ public sealed class KafkaBench : IBenchSuite
         await warm.ConsumeStageAsync(warmStage);
 
         var runs = new KafkaBenchRuns(kafka.BootstrapServers, materializer, count, payload, keys);
-        var (producePlain, produceStage, consumePlain, consumeStage) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        var (producePlain, produceStage, consumePlain, consumeStage) = (new List<Measured>(), new List<Measured>(), new List<Measured>(), new List<Measured>());
         for (var round = 0; round < rounds; round++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -66,8 +66,8 @@ public sealed class KafkaBench : IBenchSuite
                 consumeStage.Add(await runs.ConsumeStageAsync(stageTopic));
                 consumePlain.Add(runs.ConsumePlain(plainTopic));
             }
-            Console.WriteLine($"round {round + 1}/{rounds}: produce stage {produceStage[^1]:N0} plain {producePlain[^1]:N0}; " +
-                $"consume stage {consumeStage[^1]:N0} plain {consumePlain[^1]:N0} msgs/s");
+            Console.WriteLine($"round {round + 1}/{rounds}: produce stage {produceStage[^1].MsgsPerSec:N0} plain {producePlain[^1].MsgsPerSec:N0}; " +
+                $"consume stage {consumeStage[^1].MsgsPerSec:N0} plain {consumePlain[^1].MsgsPerSec:N0} msgs/s");
         }
 
         var consume = Pair(consumeStage, consumePlain);
@@ -85,20 +85,24 @@ public sealed class KafkaBench : IBenchSuite
         return new BenchResult(json, Markdown(consume, produce, count, rounds));
     }
 
-    private static Dictionary<string, object> Pair(List<double> stage, List<double> plain)
+    private static Dictionary<string, object> Pair(List<Measured> stage, List<Measured> plain)
     {
-        var (s, p) = (Median(stage), Median(plain));
+        var (s, p) = (Median(stage.Select(m => m.MsgsPerSec)), Median(plain.Select(m => m.MsgsPerSec)));
+        var (sCpu, pCpu) = (Median(stage.Select(m => m.CpuMicrosPerMsg)), Median(plain.Select(m => m.CpuMicrosPerMsg)));
         return new Dictionary<string, object>
         {
             ["stage_msgs_per_sec"] = Math.Round(s),
             ["plain_msgs_per_sec"] = Math.Round(p),
             ["ratio"] = Math.Round(s / p, 3),
-            ["stage_rounds"] = stage.Select(v => Math.Round(v)).ToList(),
-            ["plain_rounds"] = plain.Select(v => Math.Round(v)).ToList(),
+            // Process CPU (client, librdkafka and the in-process mock broker) per message: less sensitive to other load.
+            ["stage_cpu_us_per_msg"] = Math.Round(sCpu, 2),
+            ["plain_cpu_us_per_msg"] = Math.Round(pCpu, 2),
+            ["stage_rounds_msgs_per_sec"] = stage.Select(m => Math.Round(m.MsgsPerSec)).ToList(),
+            ["plain_rounds_msgs_per_sec"] = plain.Select(m => Math.Round(m.MsgsPerSec)).ToList(),
         };
     }
 
-    private static double Median(List<double> values)
+    private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
@@ -110,12 +114,14 @@ public sealed class KafkaBench : IBenchSuite
         var inv = CultureInfo.InvariantCulture;
         md.AppendLine(inv, $"# kafka: our stages vs plain Confluent.Kafka ({count:N0} x {PayloadBytes} B, {Partitions} partitions, median of {rounds} round(s))");
         md.AppendLine();
-        md.AppendLine("| direction | stage msgs/s | plain msgs/s | ratio (stage/plain, goal >= 0.5) |");
-        md.AppendLine("| --- | ---: | ---: | ---: |");
+        md.AppendLine("| direction | stage msgs/s | plain msgs/s | ratio (stage/plain, goal >= 0.5) | stage CPU µs/msg | plain CPU µs/msg |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (name, row) in new[] { ("consume", consume), ("produce", produce) })
-            md.AppendLine(inv, $"| {name} | {row["stage_msgs_per_sec"]:N0} | {row["plain_msgs_per_sec"]:N0} | {row["ratio"]:0.00} |");
+            md.AppendLine(inv, $"| {name} | {row["stage_msgs_per_sec"]:N0} | {row["plain_msgs_per_sec"]:N0} | {row["ratio"]:0.00} | " +
+                $"{row["stage_cpu_us_per_msg"]:0.00} | {row["plain_cpu_us_per_msg"]:0.00} |");
         md.AppendLine();
-        md.AppendLine("Embedded broker (librdkafka mock cluster, development and test only); idempotent producer, acks=all, linger 5 ms on both sides.");
+        md.AppendLine("Embedded broker (librdkafka mock cluster, development and test only, in this process: its CPU counts on both sides); " +
+            "idempotent producer, acks=all, linger 5 ms on both sides. Consume is timed from the first message (group join excluded).");
         return md.ToString();
     }
 }

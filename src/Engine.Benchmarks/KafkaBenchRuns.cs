@@ -6,13 +6,17 @@ using Engine.Actors.Kafka;
 
 namespace Engine.Benchmarks;
 
+/// <summary>One run: messages per second (wall clock) and process CPU per message (steadier on a shared machine).</summary>
+internal sealed record Measured(double MsgsPerSec, double CpuMicrosPerMsg);
+
 /// <summary>The four measured runs of the kafka suite: our stages and a plain Confluent loop, each way, same settings.</summary>
 internal sealed class KafkaBenchRuns(string bootstrap, IMaterializer materializer, int count, byte[] payload, byte[][] keys)
 {
     public ProducerConfig ProducerConfig => new KafkaProducerSettings(bootstrap).ToProducerConfig();
 
-    public double ProducePlain(string topic)
+    public Measured ProducePlain(string topic)
     {
+        var cpu = Environment.CpuUsage.TotalTime;
         using var producer = new ProducerBuilder<byte[], byte[]>(ProducerConfig).Build();
         var failures = 0;
         Action<DeliveryReport<byte[], byte[]>> onReport = r => { if (r.Error.IsError) Interlocked.Increment(ref failures); };
@@ -36,23 +40,25 @@ internal sealed class KafkaBenchRuns(string bootstrap, IMaterializer materialize
         producer.Flush(TimeSpan.FromMinutes(2));
         watch.Stop();
         if (failures > 0) throw new InvalidOperationException($"plain producer: {failures} deliveries failed");
-        return count / watch.Elapsed.TotalSeconds;
+        return Result(watch.Elapsed, cpu);
     }
 
-    public async Task<double> ProduceStageAsync(string topic)
+    public async Task<Measured> ProduceStageAsync(string topic)
     {
+        var cpu = Environment.CpuUsage.TotalTime;
         var watch = Stopwatch.StartNew();
         await Source.From(Enumerable.Range(0, count))
             .Select(i => (IProducerEnvelope<int>)new ProducerMessage<int>(topic, keys[i % keys.Length], payload, i))
             .Via(KafkaProducer.Flow<int>(new KafkaProducerSettings(bootstrap)))
             .RunWith(Sink.Ignore<ProducerResult<int>>(), materializer);
         watch.Stop();
-        return count / watch.Elapsed.TotalSeconds;
+        return Result(watch.Elapsed, cpu);
     }
 
     /// <summary>Timed from the first message to the last, so joining the group is not counted (the same for both).</summary>
-    public double ConsumePlain(string topic)
+    public Measured ConsumePlain(string topic)
     {
+        TimeSpan cpu = default;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new KafkaConsumerSettings(bootstrap, "plain-" + topic, [topic]).ToConsumerConfig()).Build();
         consumer.Subscribe(topic);
         Stopwatch? watch = null;
@@ -61,25 +67,43 @@ internal sealed class KafkaBenchRuns(string bootstrap, IMaterializer materialize
         while (received < count && DateTime.UtcNow < deadline)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is null) continue;
-            watch ??= Stopwatch.StartNew();
+            if (watch is null)
+            {
+                watch = Stopwatch.StartNew();
+                cpu = Environment.CpuUsage.TotalTime;
+            }
             received++;
         }
+        var elapsed = watch?.Elapsed ?? TimeSpan.Zero;
+        var result = Result(elapsed, cpu);
         consumer.Close();
         if (received < count) throw new InvalidOperationException($"plain consumer: got {received} of {count}");
-        return count / watch!.Elapsed.TotalSeconds;
+        return result;
     }
 
-    public async Task<double> ConsumeStageAsync(string topic)
+    public async Task<Measured> ConsumeStageAsync(string topic)
     {
         Stopwatch? watch = null;
+        TimeSpan cpu = default;
         var (control, done) = KafkaSource.CommittableSource(new KafkaConsumerSettings(bootstrap, "stage-" + topic, [topic], DrainTimeout: TimeSpan.Zero))
-            .Select(m => { watch ??= Stopwatch.StartNew(); return m; })
+            .Select(m =>
+            {
+                if (watch is null)
+                {
+                    watch = Stopwatch.StartNew();
+                    cpu = Environment.CpuUsage.TotalTime;
+                }
+                return m;
+            })
             .Take(count)
             .ToMaterialized(Sink.Ignore<CommittableMessage>(), Keep.Both)
             .Run(materializer);
         await done.WaitAsync(TimeSpan.FromMinutes(2));
-        var elapsed = watch!.Elapsed;
+        var result = Result(watch!.Elapsed, cpu);
         await control.ShutdownAsync();
-        return count / elapsed.TotalSeconds;
+        return result;
     }
+
+    private Measured Result(TimeSpan elapsed, TimeSpan cpuAtStart) =>
+        new(count / elapsed.TotalSeconds, (Environment.CpuUsage.TotalTime - cpuAtStart).TotalMicroseconds / count);
 }

@@ -32,7 +32,8 @@ internal sealed partial class ConsumerWorker
             RunCommands();
         }
         var undrained = leases.Where(l => l.HasUncommittedEmitted).Select(l => l.Partition).ToList();
-        if (undrained.Count > 0)
+        // With no drain time configured, leaving offsets behind is the caller's choice, not a surprise worth a warning.
+        if (undrained.Count > 0 && _settings.EffectiveDrainTimeout > TimeSpan.Zero)
             _log.Warning("Kafka consumer {0}: revoking {1} with offsets still in flight; the next owner re-reads them",
                 _settings.GroupId, Describe(undrained));
         EndLeases(leases);
