@@ -29,6 +29,7 @@ internal sealed partial class ConsumerWorker
         while (leases.Any(l => l.HasUncommittedEmitted) && DateTime.UtcNow < deadline)
         {
             _commandArrived.Wait(TimeSpan.FromMilliseconds(10));
+            _commandArrived.Reset(); // a signal lost here costs at most one 10 ms wait
             RunCommands();
         }
         var undrained = leases.Where(l => l.HasUncommittedEmitted).Select(l => l.Partition).ToList();
