@@ -20,5 +20,7 @@ public sealed record KafkaProducerSettings(
         EnableIdempotence = true,
         Acks = Acks.All,
         LingerMs = LingerMs,
+        // Results carry topic, partition and offset only: do not copy keys, values and headers back into each report.
+        DeliveryReportFields = "none",
     };
 }
