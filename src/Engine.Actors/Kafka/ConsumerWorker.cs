@@ -102,7 +102,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
             count++;
         } while (count < _settings.PollBurst && (result = TryConsume(TimeSpan.Zero)) is not null);
         Metrics.AddConsumed(count);
-        foreach (var lease in _leases.Values) lease.Queue.Signal();
+        foreach (var lease in _leases.Values) lease.Flush();
     }
 
     private ConsumeResult<byte[], byte[]>? TryConsume(TimeSpan timeout)
@@ -131,8 +131,8 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         var record = new KafkaRecord(result.Topic, result.Partition.Value, result.Offset.Value,
             result.Message.Key, result.Message.Value, result.Message.Timestamp.UtcDateTime);
         var offset = new CommittableOffset(_settings.GroupId, result.Topic, result.Partition.Value, result.Offset.Value) { Lease = lease };
-        lease.Queue.Enqueue(new CommittableMessage(record, offset));
-        var buffered = lease.AddBuffered();
+        lease.Collect(new CommittableMessage(record, offset));
+        var buffered = lease.Buffered;
         Metrics.ObserveBuffered(buffered);
         // Pausing also discards what librdkafka prefetched for the partition (a version barrier), and it refetches from
         // the next unconsumed offset on resume: so the bound holds without rewinding anything ourselves.
