@@ -23,10 +23,12 @@ public sealed record FeatureBatch(string Topic, IReadOnlyDictionary<int, long> O
 }
 
 /// <summary>
-/// How a flush ended. Not acknowledged means Redis may or may not hold it: the caller keeps the changes, retries
-/// later (rewriting absolute values is harmless) and does not commit the offsets.
+/// How a flush ended. Not acknowledged: Redis was unreachable through every attempt; the caller keeps the changes,
+/// sends them again with its next batch (absolute values: rewriting is harmless) and does not commit the offsets.
+/// Superseded: Redis already holds a higher offset for one of the batch's partitions, so another owner has taken
+/// over; nothing was written, and this owner's in-memory state is stale.
 /// </summary>
-public sealed record FlushResult(bool Acknowledged, int Attempts, IReadOnlyList<EntityWrite> Stale, string? Error)
+public sealed record FlushResult(bool Acknowledged, bool Superseded, int Attempts, string? Error)
 {
-    public static FlushResult Empty { get; } = new(true, 0, [], null);
+    public static FlushResult Empty { get; } = new(true, false, 0, null);
 }

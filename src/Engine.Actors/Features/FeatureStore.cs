@@ -5,8 +5,8 @@ using StackExchange.Redis;
 namespace Engine.Actors.Features;
 
 /// <summary>
-/// Rolling features in Redis (Garnet or redis-server): flushes batches of entity changes atomically with one
-/// Lua script per batch, loads an entity's state back (rehydration) and reads feature vectors.
+/// Rolling features in Redis (Garnet or redis-server): flushes batches of entity changes atomically, one
+/// MULTI/EXEC per batch guarded by the partition offsets (<see cref="FlushTransaction"/>), loads an entity's state back (rehydration) and reads feature vectors.
 /// Redis being down is reported as "not acknowledged" after bounded retries with backoff, never thrown.
 /// </summary>
 public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptions options, FeatureMetrics metrics)
@@ -19,28 +19,30 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     public async Task<FlushResult> FlushAsync(FeatureBatch batch, CancellationToken cancellationToken = default)
     {
         if (batch.IsEmpty) return FlushResult.Empty;
-        var (keys, args) = FlushScript.Arguments(batch, _keys, options.EntityTtl);
         var backoff = options.InitialBackoff;
         string? error = null;
         for (var attempt = 1; attempt <= options.MaxAttempts; attempt++)
         {
             try
             {
-                var reply = await redis.GetDatabase().ScriptEvaluateAsync(FlushScript.Lua, keys, args).WaitAsync(cancellationToken);
-                var stale = ((RedisResult[]?)reply ?? []).Select(r => batch.Writes[(int)r - 1]).ToList();
-                return new FlushResult(true, attempt, stale, null);
+                var outcome = await FlushTransaction.RunAsync(redis.GetDatabase(), batch, _keys, options.EntityTtl).WaitAsync(cancellationToken);
+                if (outcome == FlushTransaction.Outcome.Committed) return new FlushResult(true, false, attempt, null);
+                if (outcome == FlushTransaction.Outcome.Superseded) return new FlushResult(false, true, attempt, "a newer owner already flushed these partitions");
+                // Raced: the offsets changed between the read and EXEC; read them again.
+                error = "partition offsets changed during the flush";
+                continue;
             }
             catch (Exception e) when (IsTransient(e))
             {
                 error = $"{e.GetType().Name}: {e.Message}";
-                if (attempt == options.MaxAttempts) break;
-                metrics.FlushRetried();
-                await Task.Delay(Jitter(backoff), cancellationToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxBackoff.Ticks));
             }
+            if (attempt == options.MaxAttempts) break;
+            metrics.FlushRetried();
+            await Task.Delay(Jitter(backoff), cancellationToken);
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxBackoff.Ticks));
         }
         metrics.FlushUnacknowledged();
-        return new FlushResult(false, options.MaxAttempts, [], error);
+        return new FlushResult(false, false, options.MaxAttempts, error);
     }
 
     public Task<UserFeatureState> LoadUserAsync(string userId) =>
@@ -85,6 +87,20 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         schema.Read(state, state.ReadTimeMs(asOf), destination.Span);
     }
 
+    /// <summary>A campaign's features as stored, in the schema's order, into <paramref name="destination"/>.</summary>
+    public async Task ReadCampaignAsync(string campaignId, FeatureSchema<CampaignFeatureState> schema, DateTimeOffset asOf, Memory<float> destination)
+    {
+        var state = await LoadCampaignAsync(campaignId);
+        schema.Read(state, state.ReadTimeMs(asOf), destination.Span);
+    }
+
+    /// <summary>An item's popularity features as stored, in the schema's order, into <paramref name="destination"/>.</summary>
+    public async Task ReadItemAsync(string itemId, FeatureSchema<ItemFeatureState> schema, DateTimeOffset asOf, Memory<float> destination)
+    {
+        var state = await LoadItemAsync(itemId);
+        schema.Read(state, state.ReadTimeMs(asOf), destination.Span);
+    }
+
     /// <summary>The highest flushed offset per partition of <paramref name="topic"/>.</summary>
     public async Task<IReadOnlyDictionary<int, long>> PartitionOffsetsAsync(string topic)
     {
@@ -92,9 +108,21 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         return entries.ToDictionary(e => (int)e.Name, e => (long)e.Value);
     }
 
+    /// <summary>The highest flushed offset of each of <paramref name="partitions"/> (absent: never flushed).</summary>
+    public async Task<IReadOnlyDictionary<int, long>> PartitionOffsetsAsync(string topic, IReadOnlyList<int> partitions)
+    {
+        var values = await redis.GetDatabase().HashGetAsync(_keys.PartitionOffsets(topic), [.. partitions.Select(p => (RedisValue)p)]);
+        var offsets = new Dictionary<int, long>();
+        for (var i = 0; i < partitions.Count; i++)
+        {
+            if (values[i].HasValue) offsets[partitions[i]] = (long)values[i];
+        }
+        return offsets;
+    }
+
     private static bool IsTransient(Exception e) =>
         e is RedisConnectionException or RedisTimeoutException or TimeoutException
-        || (e is RedisServerException s && (s.Message.StartsWith("LOADING", StringComparison.Ordinal) || s.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal)));
+        || (e is RedisServerException s && s.Message.StartsWith("LOADING", StringComparison.Ordinal));
 
     private static TimeSpan Jitter(TimeSpan backoff) => backoff * (0.75 + Random.Shared.NextDouble() / 2);
 }

@@ -19,6 +19,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private readonly Dictionary<int, long> _applied = [];
     private readonly Dictionary<int, long> _acknowledged = [];
     private readonly List<string> _coVisited = [];
+    private readonly HashSet<int> _partitions = [];
     private List<EntityWrite> _unacknowledged = [];
 
     public IReadOnlyDictionary<string, UserFeatureState> Users => _users;
@@ -34,6 +35,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     /// </summary>
     public async Task ApplyAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
     {
+        await ResumePartitionsAsync(events);
         await LoadMissingAsync(events);
         foreach (var (e, position) in events) Apply(e, position);
     }
@@ -74,9 +76,22 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         return new FeatureBatch(topic, new Dictionary<int, long>(_applied), writes);
     }
 
-    /// <summary>Records a flush's outcome: on acknowledgement its offsets become committable; otherwise its writes go out again with the next batch.</summary>
+    /// <summary>
+    /// Records a flush's outcome: on acknowledgement its offsets become committable; if not acknowledged its writes go
+    /// out again with the next batch; if superseded, another owner has the partitions and every state here is stale.
+    /// </summary>
     public void Complete(FeatureBatch batch, FlushResult result)
     {
+        if (result.Superseded)
+        {
+            _users.Clear();
+            _campaigns.Clear();
+            _items.Clear();
+            _dirty.Clear();
+            _partitions.Clear();
+            _unacknowledged = [];
+            return;
+        }
         if (!result.Acknowledged)
         {
             _unacknowledged = [.. batch.Writes, .. _unacknowledged];
@@ -101,17 +116,35 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         return outcome;
     }
 
+    /// <summary>
+    /// On a partition's first event here, start from the offset Redis already holds for it: what the previous owner
+    /// flushed is durable, and this owner's batches must not look older than it while it replays the tail.
+    /// </summary>
+    private async Task ResumePartitionsAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
+    {
+        var fresh = events.Select(x => x.Position.Partition).Where(p => !_partitions.Contains(p)).Distinct().ToList();
+        if (fresh.Count == 0) return;
+        foreach (var (partition, offset) in await store.PartitionOffsetsAsync(topic, fresh))
+        {
+            _applied[partition] = Math.Max(_applied.GetValueOrDefault(partition, -1), offset);
+            _acknowledged[partition] = Math.Max(_acknowledged.GetValueOrDefault(partition, -1), offset);
+        }
+        _partitions.UnionWith(fresh);
+    }
+
     private async Task LoadMissingAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
     {
         var lateness = store.Options.AllowedLateness;
         var users = store.LoadManyAsync(EntityKind.User, Missing(events.Select(x => x.Event.UserId), _users), id => new UserFeatureState(id, lateness));
         var campaigns = store.LoadManyAsync(EntityKind.Campaign, Missing(events.Select(x => x.Event.CampaignId), _campaigns), id => new CampaignFeatureState(id, lateness));
         var items = store.LoadManyAsync(EntityKind.Item, Missing(events.Select(x => x.Event.ItemId), _items), id => new ItemFeatureState(id, lateness));
-        foreach (var s in await users) _users[s.Id] = s;
+        var loadedUsers = await users;
+        foreach (var s in loadedUsers) _users[s.Id] = s;
         foreach (var s in await campaigns) _campaigns[s.Id] = s;
         foreach (var s in await items) _items[s.Id] = s;
-        // A product view co-visits the items already in the user's session, which a restored user may name.
-        var sessionItems = Missing(events.SelectMany(x => _users[x.Event.UserId].SessionItems), _items);
+        // A product view co-visits the items already in the user's session, which a restored user may name
+        // (a user already in memory only names items that were loaded with it or since).
+        var sessionItems = Missing(loadedUsers.SelectMany(u => u.SessionItems), _items);
         if (sessionItems.Count == 0) return;
         foreach (var s in await store.LoadManyAsync(EntityKind.Item, sessionItems, id => new ItemFeatureState(id, lateness))) _items[s.Id] = s;
     }

@@ -23,9 +23,9 @@ internal sealed class CommittableSourceStage(KafkaConsumerSettings settings)
     /// <summary>Every partition feeds the one queue; a revoked partition's leftovers are skipped by the stage.</summary>
     private sealed class SharedRouting : IPartitionRouting
     {
-        public HandOffQueue<CommittableMessage> Queue { get; } = new();
+        public HandOffQueue<CommittableMessage[]> Queue { get; } = new();
 
-        public HandOffQueue<CommittableMessage> Assigned(TopicPartition partition) => Queue;
+        public HandOffQueue<CommittableMessage[]> Assigned(TopicPartition partition) => Queue;
         public void Started(PartitionLease lease) { }
         public void Revoked(PartitionLease lease) { }
         public void Stopped() => Queue.Complete();

@@ -14,7 +14,7 @@ internal sealed partial class ConsumerWorker
             _leases[partition] = lease;
             _routing.Started(lease);
         }
-        _log.Info("Kafka consumer {0} assigned {1}", _settings.GroupId, string.Join(", ", partitions));
+        _log.Info("Kafka consumer {0} assigned {1}", _settings.GroupId, Describe(partitions));
     }
 
     /// <summary>
@@ -29,21 +29,23 @@ internal sealed partial class ConsumerWorker
         while (leases.Any(l => l.HasUncommittedEmitted) && DateTime.UtcNow < deadline)
         {
             _commandArrived.Wait(TimeSpan.FromMilliseconds(10));
+            _commandArrived.Reset(); // a signal lost here costs at most one 10 ms wait
             RunCommands();
         }
         var undrained = leases.Where(l => l.HasUncommittedEmitted).Select(l => l.Partition).ToList();
-        if (undrained.Count > 0)
+        // With no drain time configured, leaving offsets behind is the caller's choice, not a surprise worth a warning.
+        if (undrained.Count > 0 && _settings.EffectiveDrainTimeout > TimeSpan.Zero)
             _log.Warning("Kafka consumer {0}: revoking {1} with offsets still in flight; the next owner re-reads them",
-                _settings.GroupId, string.Join(", ", undrained));
+                _settings.GroupId, Describe(undrained));
         EndLeases(leases);
-        _log.Info("Kafka consumer {0} revoked {1}", _settings.GroupId, string.Join(", ", partitions.Select(p => p.TopicPartition)));
+        _log.Info("Kafka consumer {0} revoked {1}", _settings.GroupId, Describe(partitions.Select(p => p.TopicPartition)));
     }
 
     /// <summary>Partitions lost (session expired): another member may own them already, so nothing is committed.</summary>
     private void OnLost(List<TopicPartitionOffset> partitions)
     {
         EndLeases(partitions.Select(p => _leases.GetValueOrDefault(p.TopicPartition)).OfType<PartitionLease>().ToList());
-        _log.Warning("Kafka consumer {0} lost {1}", _settings.GroupId, string.Join(", ", partitions.Select(p => p.TopicPartition)));
+        _log.Warning("Kafka consumer {0} lost {1}", _settings.GroupId, Describe(partitions.Select(p => p.TopicPartition)));
     }
 
     private void EndLeases(List<PartitionLease> leases)
@@ -55,5 +57,12 @@ internal sealed partial class ConsumerWorker
             _routing.Revoked(lease);
         }
         _lastLease = null;
+    }
+
+    /// <summary>Short text for a set of partitions (a 64-partition assignment should not make a 3 kB log line).</summary>
+    private static string Describe(IEnumerable<TopicPartition> partitions)
+    {
+        var byTopic = partitions.GroupBy(p => p.Topic).Select(g => $"{g.Key}[{string.Join(",", g.Select(p => p.Partition.Value).Order())}]");
+        return string.Join(" ", byTopic);
     }
 }

@@ -19,7 +19,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     private readonly IPartitionRouting _routing;
     private ILoggingAdapter _log = NoLogger.Instance;
     private readonly ConcurrentQueue<ConsumerCommand> _commands = new();
-    private readonly SemaphoreSlim _commandArrived = new(0);
+    private readonly ManualResetEventSlim _commandArrived = new();
     private readonly Dictionary<TopicPartition, PartitionLease> _leases = [];
     private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConsumer<byte[], byte[]>? _consumer;
@@ -45,56 +45,18 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         new Thread(Run) { IsBackground = true, Name = "kafka-poll-" + _settings.GroupId }.Start();
     }
 
-    public void Stop() => _stopRequested = true;
-
-    public Task ShutdownAsync()
-    {
-        Stop();
-        Enqueue(new ConsumerCommand.Close());
-        return _shutdown.Task;
-    }
-
-    public async Task DrainAndShutdownAsync(Task streamCompletion)
-    {
-        Stop();
-        try
-        {
-            await streamCompletion.ConfigureAwait(false);
-        }
-        finally
-        {
-            await ShutdownAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Commits offsets on the poll thread; completes when committed (or dropped as stale).</summary>
-    public Task CommitAsync(IReadOnlyList<CommittableOffset> offsets)
-    {
-        var command = new ConsumerCommand.Commit(offsets);
-        if (_shutdown.Task.IsCompleted)
-            command.Done.SetException(new InvalidOperationException("Kafka consumer is shut down; offsets not committed"));
-        else
-            Enqueue(command);
-        return command.Done.Task;
-    }
-
-    private void Enqueue(ConsumerCommand command)
-    {
-        _commands.Enqueue(command);
-        _commandArrived.Release();
-    }
-
     private void Run()
     {
         try
         {
             _consumer = BuildConsumer();
             _consumer.Subscribe(_settings.Topics);
-            while (!_closing)
+            while (true)
             {
                 RunCommands();
-                if (_closing) break;
+                // Shutdown sets the stop flag before queuing Close, so the stage always completes before the close.
                 if (_stopRequested && !_stopped) StopEmitting();
+                if (_closing) break;
                 ConsumeBurst();
                 AdjustPauses();
             }
@@ -130,17 +92,31 @@ internal sealed partial class ConsumerWorker : IKafkaControl
 
     private void ConsumeBurst()
     {
-        var anyPaused = _leases.Values.Any(l => l.Paused) && !_stopped;
-        var result = _consumer!.Consume(anyPaused ? PausedPoll : IdlePoll);
+        var anyPaused = !_stopped && _leases.Values.Any(l => l.Paused);
+        var result = TryConsume(anyPaused ? PausedPoll : IdlePoll);
         if (result is null) return;
         var count = 0;
         do
         {
             Route(result);
             count++;
-        } while (count < _settings.PollBurst && (result = _consumer.Consume(TimeSpan.Zero)) is not null);
+        } while (count < _settings.PollBurst && (result = TryConsume(TimeSpan.Zero)) is not null);
         Metrics.AddConsumed(count);
-        foreach (var lease in _leases.Values) lease.Queue.Signal();
+        foreach (var lease in _leases.Values) lease.Flush();
+    }
+
+    private ConsumeResult<byte[], byte[]>? TryConsume(TimeSpan timeout)
+    {
+        try
+        {
+            return _consumer!.Consume(timeout);
+        }
+        catch (ConsumeException e) when (!e.Error.IsFatal)
+        {
+            // E.g. a subscribed topic that does not exist yet: librdkafka keeps trying, and so do we.
+            _log.Warning("Kafka consumer {0}: {1}", _settings.GroupId, e.Error.Reason);
+            return null;
+        }
     }
 
     private void Route(ConsumeResult<byte[], byte[]> result)
@@ -152,49 +128,15 @@ internal sealed partial class ConsumerWorker : IKafkaControl
             if (!_leases.TryGetValue(result.TopicPartition, out lease)) return;
             _lastLease = lease;
         }
-        if (lease.Buffered >= _settings.MaxBufferedPerPartition)
-        {
-            // Fetched before the pause took effect: rewind so it is read again on resume, keep the bound strict.
-            Pause(lease);
-            _consumer!.Seek(result.TopicPartitionOffset);
-            return;
-        }
         var record = new KafkaRecord(result.Topic, result.Partition.Value, result.Offset.Value,
             result.Message.Key, result.Message.Value, result.Message.Timestamp.UtcDateTime);
         var offset = new CommittableOffset(_settings.GroupId, result.Topic, result.Partition.Value, result.Offset.Value) { Lease = lease };
-        lease.Queue.Enqueue(new CommittableMessage(record, offset));
-        var buffered = lease.AddBuffered();
+        lease.Collect(new CommittableMessage(record, offset));
+        var buffered = lease.Buffered;
         Metrics.ObserveBuffered(buffered);
+        // Pausing also discards what librdkafka prefetched for the partition (a version barrier), and it refetches from
+        // the next unconsumed offset on resume: so the bound holds without rewinding anything ourselves.
         if (buffered >= _settings.MaxBufferedPerPartition) Pause(lease);
-    }
-
-    /// <summary>Pauses a partition the stream is behind on (counted: it is the backpressure the metrics show).</summary>
-    private void Pause(PartitionLease lease)
-    {
-        if (lease.Paused) return;
-        _consumer!.Pause([lease.Partition]);
-        lease.Paused = true;
-        Metrics.Paused();
-    }
-
-    private void AdjustPauses()
-    {
-        if (_stopped) return;
-        foreach (var lease in _leases.Values)
-        {
-            if (!lease.Paused || lease.Buffered > _settings.MaxBufferedPerPartition / 2) continue;
-            _consumer!.Resume([lease.Partition]);
-            lease.Paused = false;
-            Metrics.Resumed();
-        }
-    }
-
-    private void StopEmitting()
-    {
-        _stopped = true;
-        // Nothing is emitted any more: stop fetching (the consumer keeps polling for commits and group membership).
-        _consumer!.Pause(_leases.Keys);
-        _routing.Stopped();
     }
 
     private void CloseConsumer()

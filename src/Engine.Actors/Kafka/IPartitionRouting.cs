@@ -5,8 +5,8 @@ namespace Engine.Actors.Kafka;
 /// <summary>Where the poll thread puts a partition's messages, and whom it tells about assignments (poll thread only).</summary>
 internal interface IPartitionRouting
 {
-    /// <summary>A partition was assigned: returns the queue its messages go to.</summary>
-    HandOffQueue<CommittableMessage> Assigned(TopicPartition partition);
+    /// <summary>A partition was assigned: returns the queue its batches of messages go to.</summary>
+    HandOffQueue<CommittableMessage[]> Assigned(TopicPartition partition);
 
     /// <summary>The lease for a new assignment exists (the partitioned source emits its sub-source here).</summary>
     void Started(PartitionLease lease);

@@ -7,7 +7,10 @@ namespace Engine.Actors.Kafka;
 /// Passed to librdkafka as is (SASL, SSL, fetch sizes, ...); the stage owns <c>enable.auto.commit</c>,
 /// <c>enable.auto.offset.store</c>, <c>bootstrap.servers</c> and <c>group.id</c>.
 /// </param>
-/// <param name="MaxBufferedPerPartition">Messages fetched but not yet emitted, per partition; past it the partition is paused.</param>
+/// <param name="MaxBufferedPerPartition">
+/// Messages fetched but not yet emitted, per partition; past it the partition is paused. Keep it at about a second of
+/// processing: librdkafka refetches a resumed partition only ~0.5 s later.
+/// </param>
 /// <param name="PollBurst">Messages taken from librdkafka per wake-up of the stream (one async hand-off per burst).</param>
 /// <param name="DrainTimeout">On revocation or shutdown, how long to wait for the offsets of emitted messages to be committed.</param>
 public sealed record KafkaConsumerSettings(
@@ -22,7 +25,8 @@ public sealed record KafkaConsumerSettings(
 {
     public TimeSpan EffectiveDrainTimeout => DrainTimeout ?? TimeSpan.FromSeconds(3);
 
-    internal ConsumerConfig ToConsumerConfig()
+    /// <summary>The librdkafka configuration the source uses (public so a plain client can be configured the same way).</summary>
+    public ConsumerConfig ToConsumerConfig()
     {
         var config = new ConsumerConfig(ClientConfig?.ToDictionary() ?? [])
         {

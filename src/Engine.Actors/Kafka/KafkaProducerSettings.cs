@@ -12,12 +12,15 @@ public sealed record KafkaProducerSettings(
     int Parallelism = 20_000,
     double LingerMs = 5)
 {
-    internal ProducerConfig ToProducerConfig() => new(ClientConfig?.ToDictionary() ?? [])
+    /// <summary>The librdkafka configuration the flow uses (public so a plain client can be configured the same way).</summary>
+    public ProducerConfig ToProducerConfig() => new(ClientConfig?.ToDictionary() ?? [])
     {
         BootstrapServers = BootstrapServers,
         // No duplicates or reordering on retries, and a record counts as written only once all replicas have it.
         EnableIdempotence = true,
         Acks = Acks.All,
         LingerMs = LingerMs,
+        // Results carry topic, partition and offset only: do not copy keys, values and headers back into each report.
+        DeliveryReportFields = "none",
     };
 }

@@ -5,18 +5,20 @@ using Akka.Streams.Stage;
 namespace Engine.Actors.Kafka;
 
 /// <summary>
-/// Emits the messages the poll thread put in a hand-off queue, one per pull. Taking a message releases its slot in
-/// its partition's bound (so the poll thread can resume the partition); messages of a partition being revoked are
-/// dropped instead of emitted (the next owner reads them again from the committed offset).
+/// Emits the messages the poll thread put in a hand-off queue (in batches of one partition), one per pull. Finishing a
+/// batch releases its slots in the partition's bound (so the poll thread can resume it); messages of a partition being
+/// revoked are dropped instead of emitted (the next owner reads them again from the committed offset).
 /// </summary>
 internal sealed class MessageSourceLogic : OutGraphStageLogic
 {
     private readonly Outlet<CommittableMessage> _out;
-    private readonly HandOffQueue<CommittableMessage> _queue;
+    private readonly HandOffQueue<CommittableMessage[]> _queue;
     private readonly Action<ILoggingAdapter>? _onStart;
     private readonly Action? _onCancel;
+    private CommittableMessage[]? _batch;
+    private int _next;
 
-    public MessageSourceLogic(SourceShape<CommittableMessage> shape, HandOffQueue<CommittableMessage> queue,
+    public MessageSourceLogic(SourceShape<CommittableMessage> shape, HandOffQueue<CommittableMessage[]> queue,
         Action<ILoggingAdapter>? onStart = null, Action? onCancel = null) : base(shape)
     {
         _out = shape.Outlet;
@@ -55,16 +57,32 @@ internal sealed class MessageSourceLogic : OutGraphStageLogic
                 else CompleteStage();
                 return;
             }
-            while (_queue.TryDequeue(out var message))
+            if (_batch is not null)
             {
-                var lease = message.Offset.Lease;
-                lease.TakeBuffered();
-                if (lease.Revoking) continue;
-                lease.Emitted(message.Record.Offset);
-                Push(_out, message);
-                return;
+                // A batch holds one partition's messages, so one lease decides for all of them.
+                var lease = _batch[0].Offset.Lease;
+                if (!lease.Revoking && _next < _batch.Length)
+                {
+                    var message = _batch[_next++];
+                    lease.Emitted(message.Record.Offset);
+                    if (_next == _batch.Length) ReleaseBatch();
+                    Push(_out, message);
+                    return;
+                }
+                ReleaseBatch();
+            }
+            if (_queue.TryDequeue(out var batch))
+            {
+                (_batch, _next) = (batch, 0);
+                continue;
             }
             if (_queue.Arm()) return;
         }
+    }
+
+    private void ReleaseBatch()
+    {
+        _batch![0].Offset.Lease.Release(_batch.Length);
+        _batch = null;
     }
 }

@@ -7,10 +7,11 @@ namespace Engine.Actors.Kafka;
 /// so a commit of an offset read under an older assignment is recognised as stale and never sent.
 /// Written by the poll thread, except <see cref="Buffered"/> (decremented by the stage) and <see cref="LastEmitted"/>.
 /// </summary>
-internal sealed class PartitionLease(TopicPartition partition, HandOffQueue<CommittableMessage> queue, ConsumerWorker owner)
+internal sealed class PartitionLease(TopicPartition partition, HandOffQueue<CommittableMessage[]> queue, ConsumerWorker owner)
 {
     private long _buffered;
     private long _lastEmitted = -1;
+    private readonly List<CommittableMessage> _pending = [];
     private volatile bool _revoking;
     private volatile bool _revoked;
 
@@ -20,16 +21,33 @@ internal sealed class PartitionLease(TopicPartition partition, HandOffQueue<Comm
     public ConsumerWorker Owner { get; } = owner;
 
     /// <summary>Where this partition's messages go: the one source's queue, or this partition's own sub-source.</summary>
-    public HandOffQueue<CommittableMessage> Queue { get; } = queue;
+    public HandOffQueue<CommittableMessage[]> Queue { get; } = queue;
 
-    /// <summary>Fetched and handed to the stream, not yet emitted downstream.</summary>
-    public long Buffered => Interlocked.Read(ref _buffered);
-    public long AddBuffered() => Interlocked.Increment(ref _buffered);
-    public void TakeBuffered() => Interlocked.Decrement(ref _buffered);
+    /// <summary>
+    /// Fetched and not yet emitted downstream: handed to the stream (released by the stage batch by batch) plus what
+    /// the poll thread collected in this burst.
+    /// </summary>
+    public long Buffered => Interlocked.Read(ref _buffered) + _pending.Count;
 
-    /// <summary>Offset of the last message emitted downstream (-1: none yet).</summary>
-    public long LastEmitted => Interlocked.Read(ref _lastEmitted);
-    public void Emitted(long offset) => Interlocked.Exchange(ref _lastEmitted, offset);
+    /// <summary>Poll thread: collect a message for the batch handed over at the end of the burst.</summary>
+    public void Collect(CommittableMessage message) => _pending.Add(message);
+
+    /// <summary>Poll thread: hand this burst's messages to the stream as one batch (one queue operation, one count update).</summary>
+    public void Flush()
+    {
+        if (_pending.Count == 0) return;
+        Interlocked.Add(ref _buffered, _pending.Count);
+        Queue.Enqueue(_pending.ToArray());
+        _pending.Clear();
+        Queue.Signal();
+    }
+
+    /// <summary>Stage: a batch has been emitted (or dropped).</summary>
+    public void Release(int count) => Interlocked.Add(ref _buffered, -count);
+
+    /// <summary>Offset of the last message emitted downstream (-1: none yet). Single writer: the stage.</summary>
+    public long LastEmitted => Volatile.Read(ref _lastEmitted);
+    public void Emitted(long offset) => Volatile.Write(ref _lastEmitted, offset);
 
     /// <summary>Next offset to read as committed by us (-1: nothing committed under this lease).</summary>
     public long Committed { get; set; } = -1;

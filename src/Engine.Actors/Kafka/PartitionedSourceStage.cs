@@ -94,7 +94,7 @@ internal sealed class PartitionedSourceStage(KafkaConsumerSettings settings)
 
         public HandOffQueue<PartitionLease> Assignments { get; } = new();
 
-        public HandOffQueue<CommittableMessage> Assigned(TopicPartition partition) => new();
+        public HandOffQueue<CommittableMessage[]> Assigned(TopicPartition partition) => new();
 
         public void Started(PartitionLease lease)
         {

@@ -5,7 +5,7 @@ namespace Engine.Models.Features;
 
 /// <summary>
 /// One item's popularity (views, cart adds, purchases in minute and hour buckets) and its co-visited items:
-/// the top <see cref="NeighboursKept"/> items viewed in the same sessions. <see cref="ItemFeatures"/> reads it.
+/// the strongest <see cref="NeighboursKept"/> (up to twice as many are counted) items viewed in the same sessions. <see cref="ItemFeatures"/> reads it.
 /// </summary>
 public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : EntityFeatureState(itemId, allowedLateness)
 {

@@ -30,7 +30,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
 
     private string? _session;
     private readonly List<string> _sessionItems = [];
-    private bool _scalarsDirty;
+    private bool _purchaseDirty;
+    private bool _sessionDirty;
 
     /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
     public IReadOnlyList<string> SessionItems => _sessionItems;
@@ -61,7 +62,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                 Days.Add(t, 0, (double)(e.Price ?? 0) * (e.Quantity ?? 1), wm);
                 Days.Add(t, 1, 1, wm);
                 if (e.ItemId is { } bought) CartItems.Mark(bought, 1, t, wm);
-                if (t > LastPurchaseMs) { LastPurchaseMs = t; _scalarsDirty = true; }
+                if (t > LastPurchaseMs) { LastPurchaseMs = t; _purchaseDirty = true; }
                 break;
         }
         return outcome;
@@ -82,7 +83,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         _sessionItems.Remove(item);
         _sessionItems.Insert(0, item);
         if (_sessionItems.Count > SessionItemsKept) _sessionItems.RemoveAt(SessionItemsKept);
-        _scalarsDirty = true;
+        _sessionDirty = true;
     }
 
     protected override void Prune(long watermarkMs)
@@ -103,11 +104,10 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         Categories.Drain(changes);
         Sessions.Drain(changes);
         CartItems.Drain(changes);
-        if (!_scalarsDirty) return;
-        _scalarsDirty = false;
-        changes.Set.Add(new(LastPurchaseField, LastPurchaseMs.ToString(CultureInfo.InvariantCulture)));
+        if (_purchaseDirty) changes.Set.Add(new(LastPurchaseField, LastPurchaseMs.ToString(CultureInfo.InvariantCulture)));
         // The session and its items joined by tabs: ids are free-form but never hold control characters in practice.
-        changes.Set.Add(new(SessionField, _session is null ? "" : string.Join('\t', [_session, .. _sessionItems])));
+        if (_sessionDirty) changes.Set.Add(new(SessionField, _session is null ? "" : string.Join('\t', [_session, .. _sessionItems])));
+        _purchaseDirty = _sessionDirty = false;
     }
 
     protected override bool TryRestorePart(string field, string value)

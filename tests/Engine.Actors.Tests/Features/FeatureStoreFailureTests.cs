@@ -84,8 +84,9 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
 
         var result = await stale.FlushAsync();
 
-        Assert.True(result.Acknowledged);
-        Assert.Contains(result.Stale, w => w.Kind == EntityKind.User && w.Id == "u1");
+        Assert.False(result.Acknowledged);
+        Assert.True(result.Superseded);
+        Assert.Empty(stale.Users);
         var loaded = await store.LoadUserAsync("u1");
         Assert.Equal(9, loaded.Offsets.Covered[0]);
         Assert.Equal([10f], FeatureAssert.Read(UserFeatures.Schema(["product_view_1h"]), loaded, loaded.LastEventMs));
@@ -106,6 +107,23 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         await store.ReadUserAsync("u1", schema, View(2).EventTime.AddSeconds(30), buffer);
 
         Assert.Equal([30f, 3f, 1f, 0f, -7f], buffer);
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task Every_entity_key_gets_a_ttl_so_memory_stays_bounded(RedisKind kind)
+    {
+        var connection = redis.Connect(kind);
+        var store = StoreFactory.Create(connection, "ttl");
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        await writeBehind.ApplyAsync([(View(0), new EventPosition(0, 0))]);
+        Assert.True((await writeBehind.FlushAsync()).Acknowledged);
+
+        foreach (var key in new[] { store.Keys.Entity(EntityKind.User, "u1"), store.Keys.Entity(EntityKind.Item, "i0") })
+        {
+            var ttl = await connection.GetDatabase().KeyTimeToLiveAsync(key);
+            Assert.InRange(ttl!.Value, TimeSpan.FromDays(30), store.Options.EntityTtl);
+        }
     }
 
     [Theory]

@@ -72,10 +72,42 @@ public sealed class KafkaProducerFlowTests : Akka.TestKit.Xunit2.TestKit, IClass
         _output.WriteLine($"{_kafka.Describe()}; contexts out: {string.Join(", ", outputs.Select(o => $"{o.Item2} ({o.Item1.Count} records)"))}");
     }
 
-    private long WrittenCount(string topic, int partitions)
+    [Fact]
+    public async Task Context_pipeline_commits_every_input_once_its_outputs_are_written()
+    {
+        var (input, output) = (KafkaFixture.UniqueTopic("ctx-in"), KafkaFixture.UniqueTopic("ctx-out"));
+        await _kafka.CreateTopicAsync(input, 2);
+        await _kafka.CreateTopicAsync(output, 2);
+        const int count = 2_000;
+        await KafkaTestData.ProduceAsync(_kafka, input, 0, count);
+        var group = "ctx-" + input;
+
+        // Even ids cause one output, odd ids none: every input offset must still reach the committer.
+        var (control, done) = KafkaSource.CommittableWithContext(KafkaTestData.Consumer(_kafka, input, group))
+            .Select(r => (IReadOnlyList<ProducerRecord>)(KafkaTestData.Id(r) % 2 == 0 ? [new ProducerRecord(output, r.Key, r.Value)] : []))
+            .Via(KafkaProducer.FlowWithContext<CommittableOffset>(new KafkaProducerSettings(_kafka.BootstrapServers)))
+            .AsSource()
+            .Select(t => t.Item2)
+            .Take(count)
+            .ToMaterialized(Committer.Sink(new CommitterSettings()), Keep.Both)
+            .Run(Sys.Materializer());
+        await done.WaitAsync(Timeout);
+        await control.ShutdownAsync().WaitAsync(Timeout);
+
+        var committed = KafkaTestData.Committed(_kafka, input, group, 2);
+        var ends = Enumerable.Range(0, 2).Select(p => WrittenCount(input, p, 1)).ToList();
+        Assert.Equal(ends, committed.OrderBy(kv => kv.Key).Select(kv => kv.Value));
+        Assert.Equal(count / 2, WrittenCount(output, 0, 2));
+        _output.WriteLine($"{_kafka.Describe()}; {count} inputs, {count / 2} caused an output; output holds {WrittenCount(output, 0, 2)}; " +
+            $"committed {string.Join(", ", committed)} = partition ends {string.Join(", ", ends)}");
+    }
+
+    private long WrittenCount(string topic, int first, int partitions)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _kafka.BootstrapServers, GroupId = "count" }).Build();
-        return Enumerable.Range(0, partitions)
+        return Enumerable.Range(first, partitions)
             .Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
     }
+
+    private long WrittenCount(string topic, int partitions) => WrittenCount(topic, 0, partitions);
 }

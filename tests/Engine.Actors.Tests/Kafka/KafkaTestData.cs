@@ -29,7 +29,7 @@ internal static class KafkaTestData
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
             BootstrapServers = kafka.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 2,
-        }).Build();
+        }).SetLogHandler((_, _) => { }).Build(); // broker-down noise is expected in the fault tests
         var failures = 0;
         for (var id = from; id < to; id++)
         {

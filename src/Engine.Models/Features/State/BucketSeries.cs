@@ -15,6 +15,10 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     private readonly HashSet<long> _removed = [];
     private readonly string _prefix = tag + ":";
     private long _prunedUpTo = long.MinValue;
+    // Most events land in the newest bucket: remember it, and whether it is already marked dirty.
+    private long _lastIndex = long.MinValue;
+    private double[]? _lastValues;
+    private long _lastDirty = long.MinValue;
 
     public long ResolutionMs => resolutionMs;
     public int BucketCount => _buckets.Count;
@@ -30,14 +34,21 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     {
         var index = Index(timeMs, resolutionMs);
         if (index <= Index(watermarkMs, resolutionMs) - retain) return;
-        if (!_buckets.TryGetValue(index, out var values))
+        if (index != _lastIndex || _lastValues is null)
         {
-            values = new double[metrics];
-            _buckets[index] = values;
-            _removed.Remove(index);
+            if (!_buckets.TryGetValue(index, out var found))
+            {
+                found = new double[metrics];
+                _buckets[index] = found;
+                _removed.Remove(index);
+            }
+            _lastIndex = index;
+            _lastValues = found;
         }
-        values[metric] += amount;
+        _lastValues[metric] += amount;
+        if (index == _lastDirty) return;
         _dirty.Add(index);
+        _lastDirty = index;
     }
 
     /// <summary>Sum of one metric over the last <paramref name="buckets"/> buckets ending with the one holding <paramref name="nowMs"/>.</summary>
@@ -60,6 +71,7 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
         // Only a watermark that crosses into a new bucket can push one out.
         if (oldest <= _prunedUpTo) return;
         _prunedUpTo = oldest;
+        if (_lastIndex <= oldest) _lastValues = null;
         foreach (var index in _buckets.Keys)
         {
             if (index > oldest) continue;
@@ -72,12 +84,15 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     public void Drain(EntityChanges changes)
     {
         foreach (var index in _dirty)
-            changes.Set.Add(new(_prefix + index.ToString(CultureInfo.InvariantCulture), Format(_buckets[index])));
+            changes.Set.Add(new(Field(index), Format(_buckets[index])));
         foreach (var index in _removed)
-            changes.Delete.Add(_prefix + index.ToString(CultureInfo.InvariantCulture));
+            changes.Delete.Add(Field(index));
         _dirty.Clear();
         _removed.Clear();
+        _lastDirty = long.MinValue;
     }
+
+    private string Field(long index) => string.Create(CultureInfo.InvariantCulture, $"{_prefix}{index}");
 
     public bool TryRestore(string field, string value)
     {
@@ -91,9 +106,26 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
             i++;
         }
         _buckets[index] = values;
+        _lastValues = null;
         return true;
     }
 
-    private static string Format(double[] values) =>
-        string.Join(',', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+    /// <summary>"3,0,1,12.5": whole numbers without a decimal point, others shortest round-trip.</summary>
+    private static string Format(double[] values)
+    {
+        Span<char> buffer = stackalloc char[32 * values.Length];
+        var length = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (i > 0) buffer[length++] = ',';
+            var v = values[i];
+            int written;
+            var ok = v == Math.Floor(v) && Math.Abs(v) < 1e15
+                ? ((long)v).TryFormat(buffer[length..], out written, default, CultureInfo.InvariantCulture)
+                : v.TryFormat(buffer[length..], out written, "R", CultureInfo.InvariantCulture);
+            if (!ok) throw new FormatException($"bucket value {v} does not fit its buffer");
+            length += written;
+        }
+        return new string(buffer[..length]);
+    }
 }

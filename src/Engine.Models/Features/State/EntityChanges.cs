@@ -8,7 +8,7 @@ public sealed class EntityChanges
 {
     public List<KeyValuePair<string, string>> Set { get; } = [];
     public List<string> Delete { get; } = [];
-    /// <summary>The entity's offsets per partition after these changes; the server refuses a write older than what it holds.</summary>
-    public List<KeyValuePair<int, long>> Offsets { get; } = [];
+    /// <summary>Whether the store should renew the key's TTL with this write (first write, then about once a day of event time).</summary>
+    public bool RenewTtl { get; set; }
     public bool IsEmpty => Set.Count == 0 && Delete.Count == 0;
 }

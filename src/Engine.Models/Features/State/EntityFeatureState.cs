@@ -11,7 +11,9 @@ public abstract class EntityFeatureState
 {
     public const long NoEvent = long.MinValue;
     private const string LastEventField = "last_event";
+    private const long TtlRenewalEveryMs = 86_400_000;
     private bool _lastEventDirty;
+    private long _ttlRenewedAtMs = NoEvent;
 
     protected EntityFeatureState(string id, TimeSpan allowedLateness)
     {
@@ -66,6 +68,12 @@ public abstract class EntityFeatureState
             _lastEventDirty = false;
         }
         DrainParts(changes);
+        // Renewing the TTL on every write doubles the commands of a flush; once a day keeps the key alive as long.
+        if (!changes.IsEmpty && (_ttlRenewedAtMs == NoEvent || LastEventMs - _ttlRenewedAtMs >= TtlRenewalEveryMs))
+        {
+            changes.RenewTtl = true;
+            _ttlRenewedAtMs = LastEventMs;
+        }
         return changes;
     }
 

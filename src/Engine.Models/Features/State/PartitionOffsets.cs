@@ -28,9 +28,7 @@ public sealed class PartitionOffsets
     {
         foreach (var partition in _dirty)
         {
-            var offset = _offsets[partition];
-            changes.Set.Add(new(Prefix + partition.ToString(CultureInfo.InvariantCulture), offset.ToString(CultureInfo.InvariantCulture)));
-            changes.Offsets.Add(new(partition, offset));
+            changes.Set.Add(new(Prefix + partition.ToString(CultureInfo.InvariantCulture), _offsets[partition].ToString(CultureInfo.InvariantCulture)));
         }
         _dirty.Clear();
     }

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+using Engine.Host.Embedded;
+using StackExchange.Redis;
+
+namespace Engine.Benchmarks;
+
+/// <summary>
+/// <c>./engine bench features</c>: events applied per second by the write-behind feature store versus one Redis
+/// command per feature per event, and user-vector read latency, on embedded Garnet and on redis-server, same run.
+/// </summary>
+public sealed class FeaturesBench : IBenchSuite
+{
+    public string Name => "features";
+    public string Description => "Feature store: events/s (write-behind vs per-event HINCRBY) and read p50/p99, on Garnet and redis-server";
+
+    public async Task<BenchResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var events = FeaturesBenchWorkload.Generate(context.Quick ? 100_000 : 1_000_000, users: 20_000, seed: 42);
+        var baselineEvents = events.Take(context.Quick ? 5_000 : 30_000).ToList();
+        var reads = context.Quick ? 2_000 : 20_000;
+        var json = new Dictionary<string, object>();
+        var table = new StringBuilder()
+            .AppendLine($"Features bench: {events.Count:N0} synthetic events ({baselineEvents.Count:N0} for the baseline), 20,000 users, server on this machine.")
+            .AppendLine()
+            .AppendLine("| server | store events/s | baseline events/s | ratio | read p50 (us) | read p99 (us) | flushes | entity writes |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+
+        using (var garnet = new EmbeddedGarnet())
+        {
+            json["garnet"] = await MeasureAsync("garnet", garnet.Endpoint, events, baselineEvents, reads, table);
+        }
+        var (redis, reason) = await BenchRedisServer.StartAsync();
+        if (redis is null)
+        {
+            json["redis"] = new Dictionary<string, object> { ["skipped"] = reason! };
+            table.AppendLine($"| redis-server | skipped: {reason} | | | | | | |");
+        }
+        else
+        {
+            using (redis) json["redis"] = await MeasureAsync("redis", redis.Endpoint, events, baselineEvents, reads, table);
+        }
+        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
+        json["load_average_1m"] = load;
+        table.AppendLine().AppendLine($"Machine: {Environment.ProcessorCount} cores, 1-minute load average {load} at the end of the run (the cores are shared; compare the ratio, not the absolute figures).");
+        table.AppendLine().AppendLine($"Store: events applied to in-memory state, each {FeaturesBenchTarget.Chunk:N0}-event chunk flushed as one MULTI/EXEC (absolute bucket values, guarded by the partition offsets) while the next chunk is applied; the time runs until the last flush is acknowledged. Baseline: one HINCRBY per feature bucket per event, each event awaited.");
+        return new BenchResult(json, table.ToString());
+    }
+
+    private static async Task<Dictionary<string, object>> MeasureAsync(
+        string name, string endpoint, List<(Engine.Models.Contracts.ClickEvent Event, Engine.Models.Features.EventPosition Position)> events,
+        List<(Engine.Models.Contracts.ClickEvent Event, Engine.Models.Features.EventPosition Position)> baselineEvents, int reads, StringBuilder table)
+    {
+        using var connection = await ConnectionMultiplexer.ConnectAsync(endpoint);
+        var target = new FeaturesBenchTarget(connection, name);
+        await target.RunStoreAsync(events.Take(20_000).ToList());
+        await target.RunBaselineAsync(baselineEvents.Take(1_000).ToList());
+        var (eventsPerSecond, store, flushes, writes) = await target.RunStoreAsync(events);
+        var baseline = await target.RunBaselineAsync(baselineEvents);
+        var users = events.Select(e => e.Event.UserId).Distinct().ToList();
+        var (p50, p99) = await FeaturesBenchTarget.ReadLatencyAsync(store, users, events[^1].Event.EventTime, reads);
+        var ratio = eventsPerSecond / baseline;
+        table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {(name == "garnet" ? "Garnet 2.2.8 (embedded)" : "redis-server")} | {eventsPerSecond:N0} | {baseline:N0} | {ratio:F1}x | {p50:F0} | {p99:F0} | {flushes} | {writes:N0} |"));
+        Console.WriteLine($"  {name}: {eventsPerSecond:N0} events/s vs baseline {baseline:N0} ({ratio:F1}x), read p50 {p50:F0} us p99 {p99:F0} us");
+        return new Dictionary<string, object>
+        {
+            ["events_per_sec"] = Math.Round(eventsPerSecond),
+            ["baseline_events_per_sec"] = Math.Round(baseline),
+            ["ratio"] = Math.Round(ratio, 2),
+            ["read_p50_us"] = Math.Round(p50, 1),
+            ["read_p99_us"] = Math.Round(p99, 1),
+            ["events"] = events.Count,
+            ["baseline_events"] = baselineEvents.Count,
+            ["flushes"] = flushes,
+            ["entity_writes"] = writes,
+        };
+    }
+}

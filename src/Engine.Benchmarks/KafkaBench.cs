@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Streams;
+using Engine.Host.Embedded;
+
+namespace Engine.Benchmarks;
+
+/// <summary>
+/// Our Kafka stages against a plain Confluent.Kafka loop on the embedded broker, same message count, payload and
+/// client settings, interleaved over a few rounds (medians reported). Ratio = stage / plain; the goal is >= 0.5.
+/// </summary>
+public sealed class KafkaBench : IBenchSuite
+{
+    private const int PayloadBytes = 100;
+    // The mock keeps ~5 MB per partition: 64 partitions hold 1M x 100 B without dropping any.
+    private const int Partitions = 64;
+
+    public string Name => "kafka";
+    public string Description => "consume/produce throughput: our Akka.Streams stages vs a plain Confluent loop (embedded broker)";
+
+    public async Task<BenchResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var count = context.Quick ? 100_000 : 1_000_000;
+        var rounds = context.Quick ? 1 : 5;
+        await using var kafka = new EmbeddedKafka(brokers: 1);
+        using var system = ActorSystem.Create("kafka-bench", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        var materializer = system.Materializer();
+        var payload = Enumerable.Range(0, PayloadBytes).Select(i => (byte)i).ToArray();
+        var keys = Enumerable.Range(0, 1024).Select(i => BitConverter.GetBytes((long)i)).ToArray();
+
+        string Topic(string name)
+        {
+            var topic = $"bench-{name}-{Guid.NewGuid():N}";
+            kafka.CreateTopic(topic, Partitions);
+            return topic;
+        }
+
+        // Warm-up (JIT, connections) on a tenth of the volume; not reported.
+        var warm = new KafkaBenchRuns(kafka.BootstrapServers, materializer, count / 10, payload, keys);
+        var (warmPlain, warmStage) = (Topic("warm-plain"), Topic("warm-stage"));
+        warm.ProducePlain(warmPlain);
+        await warm.ProduceStageAsync(warmStage);
+        warm.ConsumePlain(warmPlain);
+        await warm.ConsumeStageAsync(warmStage);
+
+        var runs = new KafkaBenchRuns(kafka.BootstrapServers, materializer, count, payload, keys);
+        var (producePlain, produceStage, consumePlain, consumeStage) = (new List<Measured>(), new List<Measured>(), new List<Measured>(), new List<Measured>());
+        for (var round = 0; round < rounds; round++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (plainTopic, stageTopic) = (Topic("plain"), Topic("stage"));
+            // Alternate who goes first, so warming and background load do not favour one side.
+            if (round % 2 == 0)
+            {
+                producePlain.Add(runs.ProducePlain(plainTopic));
+                produceStage.Add(await runs.ProduceStageAsync(stageTopic));
+                consumePlain.Add(runs.ConsumePlain(plainTopic));
+                consumeStage.Add(await runs.ConsumeStageAsync(stageTopic));
+            }
+            else
+            {
+                produceStage.Add(await runs.ProduceStageAsync(stageTopic));
+                producePlain.Add(runs.ProducePlain(plainTopic));
+                consumeStage.Add(await runs.ConsumeStageAsync(stageTopic));
+                consumePlain.Add(runs.ConsumePlain(plainTopic));
+            }
+            Console.WriteLine($"round {round + 1}/{rounds}: produce stage {produceStage[^1].MsgsPerSec:N0} plain {producePlain[^1].MsgsPerSec:N0}; " +
+                $"consume stage {consumeStage[^1].MsgsPerSec:N0} plain {consumePlain[^1].MsgsPerSec:N0} msgs/s");
+        }
+
+        var consume = Pair(consumeStage, consumePlain);
+        var produce = Pair(produceStage, producePlain);
+        var json = new Dictionary<string, object>
+        {
+            ["consume"] = consume,
+            ["produce"] = produce,
+            ["messages"] = count,
+            ["message_bytes"] = PayloadBytes,
+            ["partitions"] = Partitions,
+            ["rounds"] = rounds,
+            ["broker"] = "embedded librdkafka mock cluster (development and test broker), 1 broker",
+        };
+        return new BenchResult(json, Markdown(consume, produce, count, rounds));
+    }
+
+    private static Dictionary<string, object> Pair(List<Measured> stage, List<Measured> plain)
+    {
+        var (s, p) = (Median(stage.Select(m => m.MsgsPerSec)), Median(plain.Select(m => m.MsgsPerSec)));
+        var (sCpu, pCpu) = (Median(stage.Select(m => m.CpuMicrosPerMsg)), Median(plain.Select(m => m.CpuMicrosPerMsg)));
+        return new Dictionary<string, object>
+        {
+            ["stage_msgs_per_sec"] = Math.Round(s),
+            ["plain_msgs_per_sec"] = Math.Round(p),
+            ["ratio"] = Math.Round(s / p, 3),
+            // Process CPU (client, librdkafka and the in-process mock broker) per message: less sensitive to other load.
+            ["stage_cpu_us_per_msg"] = Math.Round(sCpu, 2),
+            ["plain_cpu_us_per_msg"] = Math.Round(pCpu, 2),
+            ["stage_rounds_msgs_per_sec"] = stage.Select(m => Math.Round(m.MsgsPerSec)).ToList(),
+            ["plain_rounds_msgs_per_sec"] = plain.Select(m => Math.Round(m.MsgsPerSec)).ToList(),
+        };
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Markdown(Dictionary<string, object> consume, Dictionary<string, object> produce, int count, int rounds)
+    {
+        var md = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        md.AppendLine(inv, $"# kafka: our stages vs plain Confluent.Kafka ({count:N0} x {PayloadBytes} B, {Partitions} partitions, median of {rounds} round(s))");
+        md.AppendLine();
+        md.AppendLine("| direction | stage msgs/s | plain msgs/s | ratio (stage/plain, goal >= 0.5) | stage CPU µs/msg | plain CPU µs/msg |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (name, row) in new[] { ("consume", consume), ("produce", produce) })
+            md.AppendLine(inv, $"| {name} | {row["stage_msgs_per_sec"]:N0} | {row["plain_msgs_per_sec"]:N0} | {row["ratio"]:0.00} | " +
+                $"{row["stage_cpu_us_per_msg"]:0.00} | {row["plain_cpu_us_per_msg"]:0.00} |");
+        md.AppendLine();
+        md.AppendLine("Embedded broker (librdkafka mock cluster, development and test only, in this process: its CPU counts on both sides); " +
+            "idempotent producer, acks=all, linger 5 ms on both sides. Consume is timed from the first message (group join excluded).");
+        return md.ToString();
+    }
+}

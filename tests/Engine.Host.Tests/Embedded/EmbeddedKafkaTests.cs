@@ -1,0 +1,48 @@
+using Confluent.Kafka;
+using Engine.Host.Embedded;
+using Engine.Models.Contracts;
+using Xunit.Abstractions;
+
+namespace Engine.Host.Tests.Embedded;
+
+public sealed class EmbeddedKafkaTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Serves_the_engine_topics_with_their_partitions_over_the_kafka_protocol()
+    {
+        await using var kafka = new EmbeddedKafka(brokers: 3);
+        kafka.CreateTopics(Topics.All, partitions: 3);
+
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = kafka.BootstrapServers }).Build();
+        var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([1, 2, 3], kafka.BrokerIds);
+        Assert.Equal(kafka.BrokerIds, metadata.Brokers.Select(b => b.BrokerId).Order());
+        foreach (var topic in Topics.All)
+            Assert.Equal(3, metadata.Topics.Single(t => t.Topic == topic).Partitions.Count);
+        output.WriteLine($"embedded Kafka at {kafka.BootstrapServers}: {metadata.Brokers.Count} brokers, " +
+            $"{metadata.Topics.Count(t => Topics.All.Contains(t.Topic))} engine topics x 3 partitions");
+    }
+
+    [Fact]
+    public async Task A_broker_set_down_refuses_connections_until_set_up()
+    {
+        await using var kafka = new EmbeddedKafka(brokers: 1);
+        kafka.CreateTopic("down-up", 1);
+        var config = new ProducerConfig { BootstrapServers = kafka.BootstrapServers, MessageTimeoutMs = 1500 };
+
+        kafka.SetBrokerDown(1);
+        using (var producer = new ProducerBuilder<Null, string>(config).SetLogHandler((_, _) => { }).Build())
+        {
+            var failed = await Assert.ThrowsAsync<ProduceException<Null, string>>(() => producer.ProduceAsync("down-up", new Message<Null, string> { Value = "lost" }));
+            Assert.Equal(ErrorCode.Local_MsgTimedOut, failed.Error.Code);
+        }
+        kafka.SetBrokerUp(1);
+        using (var producer = new ProducerBuilder<Null, string>(config).Build())
+        {
+            var delivered = await producer.ProduceAsync("down-up", new Message<Null, string> { Value = "kept" });
+            Assert.Equal(PersistenceStatus.Persisted, delivered.Status);
+        }
+        output.WriteLine("down: produce timed out (Local_MsgTimedOut); up: produce persisted");
+    }
+}
