@@ -10,6 +10,8 @@ public sealed record CampaignSpec
     public required decimal Budget { get; init; }
     public required DateTimeOffset FlightStart { get; init; }
     public required DateTimeOffset FlightEnd { get; init; }
+    /// <summary>The product category the campaign advertises; the bid model weighs the user's interest in it.</summary>
+    public string? Category { get; init; }
     /// <summary>Value of a click to the advertiser (target CPC), in USD.</summary>
     public decimal ValuePerClick { get; init; }
     /// <summary>Value of a conversion (target CPA), in USD.</summary>

@@ -23,6 +23,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     /// <summary>Metric 0 = spend, 1 = orders.</summary>
     public BucketSeries Days { get; } = new("d", Resolutions.Day, 30, 2);
     public LastSeenSet Categories { get; } = new("k", Resolutions.Hour, 24, 1, 512);
+    /// <summary>Product views per category in day buckets (7 days): the user's interest in a campaign's category, for bidding.</summary>
+    public KeyedCounts CategoryViews7d { get; } = new("cv", Resolutions.Day, 7, 64);
     public LastSeenSet Sessions { get; } = new("s", Resolutions.Hour, 168, 1, 1024);
     /// <summary>Kind 0 = added to cart, 1 = purchased.</summary>
     public LastSeenSet CartItems { get; } = new("a", Resolutions.Hour, 24, 2, 512);
@@ -52,7 +54,11 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         switch (e.Type)
         {
             case EventType.ProductView when e.ItemId is { } item:
-                if (e.Category is { } category) Categories.Mark(category, 0, t, wm);
+                if (e.Category is { } category)
+                {
+                    Categories.Mark(category, 0, t, wm);
+                    CategoryViews7d.Add(category, t, wm);
+                }
                 TrackSessionItem(e.SessionId, item, coVisited);
                 break;
             case EventType.AddToCart when e.ItemId is { } item:
@@ -66,6 +72,17 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                 break;
         }
         return outcome;
+    }
+
+    /// <summary>Product views in <paramref name="category"/> over the last 7 days (0 for no category).</summary>
+    public float CategoryViews(string? category, long nowMs) =>
+        category is null ? 0 : (float)CategoryViews7d.Sum(category, 7, nowMs);
+
+    /// <summary>The share of the user's 7-day product views that were in <paramref name="category"/>.</summary>
+    public float CategoryViewShare(string? category, long nowMs)
+    {
+        var total = CategoryViews7d.Total(7, nowMs);
+        return total == 0 ? 0 : (float)(CategoryViews(category, nowMs) / total);
     }
 
     private void TrackSessionItem(string? session, string item, List<string>? coVisited)
@@ -92,6 +109,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         Hours.Prune(watermarkMs);
         Days.Prune(watermarkMs);
         Categories.Prune(watermarkMs);
+        CategoryViews7d.Prune(watermarkMs);
         Sessions.Prune(watermarkMs);
         CartItems.Prune(watermarkMs);
     }
@@ -102,6 +120,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         Hours.Drain(changes);
         Days.Drain(changes);
         Categories.Drain(changes);
+        CategoryViews7d.Drain(changes);
         Sessions.Drain(changes);
         CartItems.Drain(changes);
         if (_purchaseDirty) changes.Set.Add(new(LastPurchaseField, LastPurchaseMs.ToString(CultureInfo.InvariantCulture)));
@@ -125,6 +144,6 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                 return true;
         }
         return Minutes.TryRestore(field, value) || Hours.TryRestore(field, value) || Days.TryRestore(field, value)
-            || Categories.TryRestore(field, value) || Sessions.TryRestore(field, value) || CartItems.TryRestore(field, value);
+            || Categories.TryRestore(field, value) || CategoryViews7d.TryRestore(field, value) || Sessions.TryRestore(field, value) || CartItems.TryRestore(field, value);
     }
 }

@@ -1,0 +1,106 @@
+using Akka.Actor;
+using Akka.Event;
+using Engine.Actors.Features;
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using Engine.Models.Features;
+using static Engine.Actors.Users.UserProtocol;
+
+namespace Engine.Actors.Users;
+
+/// <summary>
+/// One user: the hot copy of the user's features, and the decisions about them. Loads its state from Redis on
+/// start (stashing what arrives meanwhile), then applies each event in partition order, decides, and replies
+/// with the decisions and the changes for the stream to write behind. Never blocks: I/O is piped.
+/// </summary>
+public sealed class UserActor : ReceiveActor, IWithStash
+{
+    private readonly string _userId;
+    private readonly FeatureStore _store;
+    private readonly UserDecider _decider;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<string> _boughtThisSession = new(StringComparer.Ordinal);
+    private UserFeatureState _state = null!;
+    private ChurnEpisode _churn = ChurnEpisode.Armed;
+    private int _lastRecommendation;
+    private string? _session;
+
+    public UserActor(string userId, FeatureStore store, UserDecider decider)
+    {
+        (_userId, _store, _decider) = (userId, store, decider);
+        Become(Loading);
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    public static Props Props(string userId, FeatureStore store, UserDecider decider) =>
+        Akka.Actor.Props.Create(() => new UserActor(userId, store, decider));
+
+    protected override void PreStart() =>
+        _store.LoadUserAsync(_userId).PipeTo(Self, success: s => new Loaded(s), failure: e => new LoadFailed(e));
+
+    private void Loading()
+    {
+        Receive<Loaded>(loaded =>
+        {
+            _state = loaded.State;
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        Receive<LoadFailed>(failed =>
+        {
+            _log.Warning(failed.Error, "User state could not be loaded from Redis; replying NotReady and restarting");
+            Stash.UnstashAll();
+            Become(() => ReceiveAny(_ => Sender.Tell(new NotReady(_userId, failed.Error.Message))));
+            Context.Stop(Self);
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Ready()
+    {
+        Receive<RecordEvent>(Record);
+        Receive<CheckChurn>(check =>
+        {
+            var alert = _decider.CheckChurn(_state, ref _churn, check.AsOf, check.TickId);
+            Sender.Tell(new Handled(_userId, alert is null ? [] : [alert], null, ApplyOutcome.Duplicate));
+        });
+    }
+
+    private void Record(RecordEvent msg)
+    {
+        var evt = msg.Event;
+        var outcome = _state.Apply(evt, msg.Position);
+        if (evt.SessionId != _session)
+        {
+            _session = evt.SessionId;
+            _boughtThisSession.Clear();
+        }
+        if (evt is { Type: EventType.Purchase, ItemId: { } bought }) _boughtThisSession.Add(bought);
+
+        // A replayed event (Duplicate) is decided again: its decisions carry the same ids, so nothing is lost if the
+        // first run died between writing features and emitting decisions, and consumers drop the repeats.
+        var decisions = new List<IDecision>(2);
+        var dropped = 0;
+        switch (evt.Type)
+        {
+            case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase:
+                if (_decider.Recommend(_state, evt, _boughtThisSession, ref _lastRecommendation) is { } recommendation)
+                    decisions.Add(recommendation);
+                break;
+            case EventType.BidRequest:
+                var now = DateTimeOffset.UtcNow;
+                if (now - msg.ReceivedAt > TimeSpan.FromMilliseconds(evt.BidRequest!.Tmax)) dropped = 1; // the exchange has moved on
+                else decisions.Add(_decider.Bid(_state, evt, now));
+                break;
+        }
+        // Activity re-arms a churn episode: score on every event so the episode closes when the user is back.
+        if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
+        var changes = _state.DrainChanges();
+        Sender.Tell(new Handled(_userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped));
+    }
+
+    private sealed record Loaded(UserFeatureState State);
+
+    private sealed record LoadFailed(Exception Error);
+}

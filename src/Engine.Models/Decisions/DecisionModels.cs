@@ -1,0 +1,13 @@
+using Engine.Models.Recommendations;
+using Engine.Models.Scoring;
+
+namespace Engine.Models.Decisions;
+
+/// <summary>The models a user's decisions use, each hot-reloadable; shared by every user actor of a node.</summary>
+public sealed record DecisionModels(ModelRegistry Churn, ModelRegistry Bid, SessionRecommender Recommender, string RecommenderVersion);
+
+/// <summary>Knobs of the user decisions.</summary>
+public sealed record DecisionSettings(int RecommendationCount = 10, ChurnAlertPolicy? Churn = null)
+{
+    public ChurnAlertPolicy ChurnPolicy => Churn ?? ChurnAlertPolicy.Default;
+}

@@ -1,0 +1,119 @@
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Models.Scoring;
+
+namespace Engine.Models.Decisions;
+
+/// <summary>
+/// The decisions about one user, from the user's live features and the node's models: recommendations after
+/// a click, the answer to a bid request, and a churn alert when the probability crosses the threshold. Pure
+/// apart from model scoring; every decision id derives from its cause, so a replay repeats the same ids.
+/// </summary>
+public sealed class UserDecider(DecisionModels models, DecisionSettings settings, ICampaignBoard campaigns)
+{
+    private readonly BidFeatures _bidFeatures = new(models.Bid.Current.Metadata.Features);
+    private FeatureSchema<UserFeatureState> _churnSchema = UserFeatures.Schema(models.Churn.Current.Metadata.Features);
+
+    /// <summary>Top items for the user's session, or null when the list would repeat <paramref name="lastSent"/>.</summary>
+    public Recommendation? Recommend(UserFeatureState user, ClickEvent cause, IReadOnlySet<string> bought, ref int lastSent)
+    {
+        var session = user.SessionItems.Reverse().ToList(); // the recommender wants oldest first
+        if (cause.Type == EventType.Search && session.Count == 0) return null;
+        var items = models.Recommender.Recommend(session, bought, settings.RecommendationCount);
+        var fingerprint = Fingerprint(items);
+        if (items.Count == 0 || fingerprint == lastSent) return null;
+        lastSent = fingerprint;
+        return new Recommendation
+        {
+            DecisionId = DecisionIds.Derive("recommendation", cause.EventId),
+            CausedBy = cause.EventId,
+            DecidedAt = DateTimeOffset.UtcNow,
+            ModelVersion = models.RecommenderVersion,
+            Reasons =
+            [
+                new Reason("session_items", session.Count, 0),
+                new Reason("top_source:" + items[0].Reason, items[0].Score, items[0].Score),
+            ],
+            UserId = user.Id,
+            SessionId = cause.SessionId,
+            Items = items,
+        };
+    }
+
+    /// <summary>
+    /// Scores churn as of <paramref name="asOf"/> and moves the user's episode; returns an alert only on the
+    /// crossing that opens an episode. The alert id is tied to the user's last event: one silence, one id.
+    /// </summary>
+    public ChurnAlert? CheckChurn(UserFeatureState user, ref ChurnEpisode episode, DateTimeOffset asOf, string causedBy)
+    {
+        var scorer = models.Churn.Current;
+        if (!ReferenceEquals(_churnSchema.Names, scorer.Metadata.Features)) _churnSchema = UserFeatures.Schema(scorer.Metadata.Features);
+        Span<float> features = stackalloc float[_churnSchema.Length];
+        _churnSchema.Read(user, user.ReadTimeMs(asOf), features);
+        var score = scorer.Score(features);
+        var before = episode;
+        episode = settings.ChurnPolicy.Next(episode, score.Probability);
+        if (!ChurnAlertPolicy.ShouldAlert(before, episode)) return null;
+        return new ChurnAlert
+        {
+            DecisionId = DecisionIds.Derive("churn", user.Id, user.LastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            CausedBy = causedBy,
+            DecidedAt = DateTimeOffset.UtcNow,
+            ModelVersion = score.ModelVersion,
+            Reasons = Explainer.TopFactors(scorer, features),
+            UserId = user.Id,
+            Probability = Math.Round(score.Probability, 4),
+            Threshold = settings.ChurnPolicy.Threshold,
+            LastEventAt = user.LastEventMs == Engine.Models.Features.State.EntityFeatureState.NoEvent ? null : DateTimeOffset.FromUnixTimeMilliseconds(user.LastEventMs),
+        };
+    }
+
+    /// <summary>Prices the request for each candidate campaign the board knows, and answers with the best bid or a no-bid.</summary>
+    public BidDecision Bid(UserFeatureState user, ClickEvent cause, DateTimeOffset now)
+    {
+        var request = cause.BidRequest!;
+        var imp = request.Imp[0];
+        var scorer = models.Bid.Current;
+        Span<float> features = stackalloc float[_bidFeatures.Width];
+        var candidates = new List<BidCandidate>(request.CandidateCampaigns.Count);
+        var reasons = (IReadOnlyList<Reason>)[];
+        var bestCtr = -1.0;
+        foreach (var id in request.CandidateCampaigns)
+        {
+            if (!campaigns.TryGet(id, out var campaign)) continue;
+            _bidFeatures.Read(user, campaign, user.ReadTimeMs(cause.EventTime), features);
+            var ctr = scorer.Score(features).Probability;
+            candidates.Add(new BidCandidate(campaign.Spec, ctr, campaign.SmoothedCvr, campaign.Multiplier, campaign.BudgetLeft));
+            if (ctr > bestCtr) (bestCtr, reasons) = (ctr, Explainer.TopFactors(scorer, features));
+        }
+        var priced = BidPricer.Best(candidates, imp.BidFloor, cause.EventTime);
+        var winner = priced.Winner;
+        return new BidDecision
+        {
+            DecisionId = DecisionIds.Derive("bid", request.Id),
+            CausedBy = cause.EventId,
+            DecidedAt = now,
+            ModelVersion = scorer.Version,
+            Reasons = winner is { } w
+                ? [new Reason("predicted_ctr", Math.Round(w.PredictedCtr, 5), 0), new Reason("pacing_multiplier", Math.Round(w.PacingMultiplier, 3), 0), .. reasons]
+                : reasons,
+            RequestId = request.Id,
+            UserId = user.Id,
+            Bid = winner is not null,
+            ImpId = winner is null ? null : imp.Id,
+            CampaignId = winner?.Spec.CampaignId,
+            Price = winner is null ? null : priced.Cpm,
+            Currency = imp.BidFloorCur,
+            PredictedCtr = winner is { } pw ? Math.Round(pw.PredictedCtr, 5) : null,
+            PredictedCvr = winner is { } cw ? Math.Round(cw.PredictedCvr, 5) : null,
+            Nbr = priced.NoBid,
+        };
+    }
+
+    private static int Fingerprint(IReadOnlyList<RecommendedItem> items)
+    {
+        var hash = new HashCode();
+        foreach (var item in items) hash.Add(item.ItemId, StringComparer.Ordinal);
+        return hash.ToHashCode();
+    }
+}
