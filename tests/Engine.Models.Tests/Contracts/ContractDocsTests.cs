@@ -11,7 +11,7 @@ public partial class ContractDocsTests
 {
     public static TheoryData<string, string> Examples()
     {
-        var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "contracts.md"));
+        var doc = File.ReadAllText(Path.Combine(Engine.Testing.RepoPaths.Root, "docs", "contracts.md"));
         var data = new TheoryData<string, string>();
         string? section = null;
         foreach (Match m in Blocks().Matches(doc))
@@ -67,13 +67,6 @@ public partial class ContractDocsTests
                     if (arr[i] is { } item) AssertNoUnknownFields(item, written.AsArray()[i]!, $"{path}[{i}]");
                 break;
         }
-    }
-
-    internal static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("Engine.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"^## (?<heading>\w+)\s*$|^```json\n(?<json>.*?)\n```", RegexOptions.Multiline | RegexOptions.Singleline)]

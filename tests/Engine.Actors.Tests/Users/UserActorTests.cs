@@ -1,0 +1,151 @@
+using Akka.Actor;
+using Engine.Actors.Features;
+using Engine.Actors.Users;
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using Engine.Models.Features;
+using Engine.Testing.Redis;
+using Xunit.Abstractions;
+using static Engine.Actors.Users.UserProtocol;
+
+namespace Engine.Actors.Tests.Users;
+
+public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<RedisFixture>
+{
+    private static readonly DateTimeOffset T0 = UserTestWorld.T0;
+    private readonly UserTestWorld _world = new();
+    private readonly FeatureStore _store;
+    private readonly ITestOutputHelper _output;
+    private long _offset;
+
+    public UserActorTests(RedisFixture redis, ITestOutputHelper output) : base(output: output)
+    {
+        _output = output;
+        _store = new FeatureStore(redis.Connect(RedisKind.Garnet),
+            new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("user-actor") }, new FeatureMetrics());
+    }
+
+    private IActorRef User(string id, DecisionSettings? settings = null) =>
+        Sys.ActorOf(UserActor.Props(id, _store, _world.Decider(settings)));
+
+    private Handled Send(IActorRef user, ClickEvent evt, DateTimeOffset? receivedAt = null)
+    {
+        user.Tell(new RecordEvent(evt.UserId, evt, new EventPosition(0, _offset++), receivedAt ?? DateTimeOffset.UtcNow));
+        return ExpectMsg<Handled>(TimeSpan.FromSeconds(10));
+    }
+
+    private static ClickEvent View(string user, string item, int minute, string session = "s-1") => new()
+    {
+        EventId = $"{user}-{item}-{minute}", EventTime = T0.AddMinutes(minute), UserId = user, SessionId = session,
+        Type = EventType.ProductView, ItemId = item, Category = item.StartsWith("shoe", StringComparison.Ordinal) ? "shoes" : "books",
+    };
+
+    private static ClickEvent BidRequest(string user, string requestId, decimal floor, int tmax, params string[] campaigns) => new()
+    {
+        EventId = "br-" + requestId, EventTime = T0.AddMinutes(30), UserId = user, Type = EventType.BidRequest,
+        BidRequest = new BidRequest { Id = requestId, Imp = [new Impression { Id = "1", BidFloor = floor }], CandidateCampaigns = campaigns, Tmax = tmax },
+    };
+
+    [Fact]
+    public void Product_views_get_recommendations_from_their_neighbourhood_and_an_unchanged_list_is_not_resent()
+    {
+        var user = User("u-1");
+        Send(user, View("u-1", "shoe-0", 0));
+        var second = Send(user, View("u-1", "shoe-1", 1));
+        var recommendation = Assert.IsType<Recommendation>(Assert.Single(second.Decisions));
+        _output.WriteLine(string.Join(", ", recommendation.Items.Select(i => $"{i.ItemId} {i.Score:F3} {i.Reason}")));
+        Assert.All(recommendation.Items.Take(3), i => Assert.StartsWith("shoe-", i.ItemId));
+        Assert.Equal(DecisionIds.Derive("recommendation", "u-1-shoe-1-1"), recommendation.DecisionId);
+        Assert.Equal("recs-test", recommendation.ModelVersion);
+
+        var again = Send(user, View("u-1", "shoe-1", 2) with { EventId = "repeat" });
+        Assert.DoesNotContain(again.Decisions, d => d is Recommendation);
+    }
+
+    [Fact]
+    public void A_bought_item_is_never_recommended_in_that_session()
+    {
+        var user = User("u-2");
+        Send(user, View("u-2", "shoe-0", 0));
+        Send(user, View("u-2", "shoe-1", 1));
+        var purchase = new ClickEvent
+        {
+            EventId = "buy", EventTime = T0.AddMinutes(2), UserId = "u-2", SessionId = "s-1", Type = EventType.Purchase,
+            ItemId = "shoe-2", Price = 50m, Quantity = 1,
+        };
+        Send(user, purchase);
+        var after = Send(user, View("u-2", "shoe-3", 3));
+        var recommendation = Assert.IsType<Recommendation>(Assert.Single(after.Decisions, d => d is Recommendation));
+        Assert.DoesNotContain(recommendation.Items, i => i.ItemId == "shoe-2");
+    }
+
+    [Fact]
+    public void A_bid_request_gets_a_bid_for_a_known_campaign_and_a_no_bid_with_its_reason_otherwise()
+    {
+        _world.Campaigns.Publish(new CampaignSnapshot(UserTestWorld.Campaign("c-1"), 1.0, 1000, 20, 0.02, 0.05, BudgetLeft: true));
+        var user = User("u-3");
+        Send(user, View("u-3", "shoe-0", 0));
+
+        var bid = Assert.IsType<BidDecision>(Assert.Single(Send(user, BidRequest("u-3", "r-1", 0.01m, 1000, "c-1")).Decisions));
+        _output.WriteLine($"bid {bid.Price} CPM, pCTR {bid.PredictedCtr}, reasons {string.Join("; ", bid.Reasons)}");
+        Assert.True(bid.Bid);
+        Assert.Equal("c-1", bid.CampaignId);
+        Assert.True(bid.Price > 0.01m);
+        Assert.Equal(DecisionIds.Derive("bid", "r-1"), bid.DecisionId);
+        Assert.NotEmpty(bid.Reasons);
+
+        var belowFloor = Assert.IsType<BidDecision>(Assert.Single(Send(user, BidRequest("u-3", "r-2", 1000m, 1000, "c-1")).Decisions));
+        Assert.Equal(NoBidReason.BelowFloor, belowFloor.Nbr);
+        var unknown = Assert.IsType<BidDecision>(Assert.Single(Send(user, BidRequest("u-3", "r-3", 0.01m, 1000, "c-404")).Decisions));
+        Assert.Equal(NoBidReason.NoEligibleCampaign, unknown.Nbr);
+    }
+
+    [Fact]
+    public void A_bid_that_would_miss_tmax_is_dropped_and_counted()
+    {
+        var user = User("u-4");
+        var handled = Send(user, BidRequest("u-4", "r-9", 0.01m, 50, "c-1"), receivedAt: DateTimeOffset.UtcNow.AddSeconds(-1));
+        Assert.Empty(handled.Decisions);
+        Assert.Equal(1, handled.DroppedLateBids);
+    }
+
+    [Fact]
+    public void A_user_who_goes_silent_gets_exactly_one_churn_alert_per_silence()
+    {
+        var user = User("u-5");
+        for (var i = 0; i < 6; i++) Send(user, View("u-5", $"shoe-{i % 3}", i * 60 * 24 / 6));
+        var alerts = new List<ChurnAlert>();
+        foreach (var days in new[] { 1, 3, 8, 10, 14, 20 })
+        {
+            user.Tell(new CheckChurn("u-5", T0.AddDays(days), $"sweep-{days}"));
+            var checkedAt = ExpectMsg<Handled>();
+            alerts.AddRange(checkedAt.Decisions.OfType<ChurnAlert>());
+        }
+        var alert = Assert.Single(alerts);
+        _output.WriteLine($"alert at p={alert.Probability} caused by {alert.CausedBy}; reasons {string.Join("; ", alert.Reasons)}");
+        Assert.True(alert.Probability >= alert.Threshold);
+        Assert.NotEmpty(alert.Reasons);
+        Assert.Equal(_world.Churn.Version, alert.ModelVersion);
+    }
+
+    [Fact]
+    public void A_replayed_event_changes_no_feature()
+    {
+        var user = User("u-6");
+        var evt = View("u-6", "shoe-0", 0);
+        user.Tell(new RecordEvent("u-6", evt, new EventPosition(0, 100), DateTimeOffset.UtcNow));
+        var first = ExpectMsg<Handled>();
+        user.Tell(new RecordEvent("u-6", evt, new EventPosition(0, 100), DateTimeOffset.UtcNow));
+        var replay = ExpectMsg<Handled>();
+        Assert.Equal(ApplyOutcome.Applied, first.Outcome);
+        Assert.NotNull(first.Changes);
+        Assert.Equal(ApplyOutcome.Duplicate, replay.Outcome);
+        Assert.Null(replay.Changes);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _world.Dispose();
+    }
+}
