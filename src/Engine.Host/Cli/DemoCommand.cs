@@ -15,11 +15,12 @@ public static class DemoCommand
         var partitions = new Option<int>("--partitions") { Description = "Partitions per topic on the embedded broker", DefaultValueFactory = _ => 4 };
         var seed = new Option<int>("--seed") { Description = "Simulator seed (the same seed gives the same clickstream)", DefaultValueFactory = _ => 42 };
         var summary = new Option<FileInfo?>("--summary") { Description = "Write the run's counts as JSON to this file" };
+        var models = new Option<string?>("--models") { Description = "Folder with churn/ and bid/ models (default: the repository's models/)" };
         var command = new Command("demo",
             "Run the engine on the embedded Kafka and Redis (Garnet) with the clickstream simulator, live.\n" +
             "Example: ./engine demo --events 100000 --rate 20000 --summary demo.json")
         {
-            events, users, campaigns, rate, partitions, seed, summary,
+            events, users, campaigns, rate, partitions, seed, summary, models,
         };
         command.SetAction((parse, ct) => DemoRunner.RunAsync(new DemoOptions(
             Events: parse.GetValue(events),
@@ -28,7 +29,8 @@ public static class DemoCommand
             Rate: parse.GetValue(rate),
             Partitions: parse.GetValue(partitions),
             Seed: parse.GetValue(seed),
-            Summary: parse.GetValue(summary)), ct));
+            Summary: parse.GetValue(summary),
+            ModelsDirectory: parse.GetValue(models)), ct));
         return command;
     }
 }

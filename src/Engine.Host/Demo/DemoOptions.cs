@@ -9,4 +9,5 @@ public sealed record DemoOptions(
     int Partitions = 4,
     double MalformedShare = 0.001,
     int Seed = 42,
-    FileInfo? Summary = null);
+    FileInfo? Summary = null,
+    string? ModelsDirectory = null);

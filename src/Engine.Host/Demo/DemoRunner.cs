@@ -5,6 +5,9 @@ using Akka.Streams;
 using Engine.Actors.Features;
 using Engine.Actors.Kafka;
 using Engine.Actors.Pipeline;
+using Engine.Actors.Sharding;
+using Engine.Actors.Users;
+using Engine.Models.Decisions;
 using Engine.Host.Embedded;
 using Engine.Models.Contracts;
 using StackExchange.Redis;
@@ -28,13 +31,20 @@ public static class DemoRunner
         using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.Endpoint);
         using var metrics = new FeatureMetrics();
         var store = new FeatureStore(redis, new FeatureStoreOptions(), metrics);
-        using var system = ActorSystem.Create("engine-demo");
+        var models = DemoModels.Load(DemoModels.FindDirectory(options.ModelsDirectory), options);
+        var decider = new UserDecider(models, new DecisionSettings(), DemoModels.Campaigns(options));
+        Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
+
+        using var system = await EngineCluster.StartSingleNodeAsync("engine", cancellationToken);
+        var users = UserShards.Start(system, options.Partitions, id => UserActor.Props(id, store, decider), TimeSpan.FromMinutes(2));
         var counters = new PipelineCounters();
-        var settings = new FeaturePipelineSettings(
+        var decisions = new DecisionCounters();
+        var settings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(kafka.BootstrapServers, "engine-demo", [Topics.Clickstream]),
-            new KafkaProducerSettings(kafka.BootstrapServers),
-            Topics.DeadLetters);
-        var (control, completion) = FeaturePipeline.Run(settings, store, metrics, counters, system.Materializer());
+            new KafkaProducerSettings(kafka.BootstrapServers, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" }),
+            new DecisionTopics());
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, system.Materializer(),
+            new ShardAlignment(system, UserShards.TypeName));
 
         var producer = new SimulatedProducer(kafka.BootstrapServers, Topics.Clickstream, options);
         var clock = Stopwatch.StartNew();
@@ -45,16 +55,21 @@ public static class DemoRunner
         {
             await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), completion);
             if (completion.IsCompleted) break;
-            Report(clock.Elapsed, producer.Produced, counters);
+            Report(clock.Elapsed, producer.Produced, counters, decisions);
         }
         await producing;
         await control.DrainAndShutdownAsync(completion);
         var seconds = clock.Elapsed.TotalSeconds;
-        var summary = new DemoSummary(producer.Produced, counters.Consumed, Math.Round(counters.Consumed / seconds), counters.Applied,
-            counters.DeadLettered, counters.Flushes, counters.FlushRetries, Math.Round(seconds, 2));
-        Console.WriteLine($"demo: done. {summary.EventsIn:N0} events in {seconds:F1} s ({summary.EventsPerSec:N0}/s): " +
-                          $"{summary.Applied:N0} applied to features, {summary.DeadLettered:N0} dead-lettered with their reason, " +
-                          $"{summary.FeatureFlushes:N0} feature flushes to Redis.");
+        var latency = decisions.LatencyMicros;
+        var summary = new DemoSummary(producer.Produced, counters.Consumed, Math.Round(counters.Consumed / seconds),
+            new DecisionCountsSummary(decisions.Recommendations, decisions.BidDecisions, decisions.BidAdjustments, decisions.ChurnAlerts),
+            counters.DeadLettered, decisions.LateBidsDropped, counters.Flushes, counters.FlushRetries,
+            new LatencySummary(Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9)), Math.Round(seconds, 2));
+        Console.WriteLine($"demo: done. {summary.EventsIn:N0} events in {seconds:F1} s ({summary.EventsPerSec:N0}/s); decisions: " +
+                          $"{summary.Decisions.Recommendations:N0} recommendations, {summary.Decisions.BidDecisions:N0} bid decisions, " +
+                          $"{summary.Decisions.ChurnAlerts:N0} churn alerts; {summary.DeadLettered:N0} dead-lettered with their reason; " +
+                          $"event-to-decision p50 {summary.LatencyMs.P50} ms, p99 {summary.LatencyMs.P99} ms, p99.9 {summary.LatencyMs.P999} ms.");
+        PrintLatest(decisions);
         if (options.Summary is { } file)
         {
             await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(summary, new JsonSerializerOptions
@@ -67,8 +82,18 @@ public static class DemoRunner
         return summary.EventsIn >= summary.EventsProduced ? 0 : 1;
     }
 
-    private static void Report(TimeSpan elapsed, long produced, PipelineCounters c) =>
-        Console.WriteLine($"[{elapsed:mm\\:ss}] produced {produced,10:N0}  consumed {c.Consumed,10:N0}  " +
-                          $"applied {c.Applied,10:N0}  dead-lettered {c.DeadLettered,6:N0}  lag {produced - c.Consumed,8:N0}  " +
-                          $"flushes {c.Flushes,6:N0}  redis retries {c.FlushRetries}");
+    private static void Report(TimeSpan elapsed, long produced, PipelineCounters c, DecisionCounters d) =>
+        Console.WriteLine($"[{elapsed:mm\\:ss}] in {c.Consumed,9:N0}  lag {produced - c.Consumed,8:N0}  recs {d.Recommendations,8:N0}  " +
+                          $"bids {d.BidDecisions,7:N0}  churn {d.ChurnAlerts,5:N0}  dlq {c.DeadLettered,5:N0}  " +
+                          $"p99 {Millis(d.LatencyMicros, 99),7:F1} ms  redis retries {c.FlushRetries}");
+
+    private static void PrintLatest(DecisionCounters d)
+    {
+        foreach (var decision in new[] { d.LatestRecommendation, d.LatestBid, d.LatestChurnAlert })
+            if (decision is not null)
+                Console.WriteLine($"  latest {decision.GetType().Name}: {System.Text.Encoding.UTF8.GetString(new DecisionTopics().Record(decision).Value ?? [])}");
+    }
+
+    private static double Millis(HdrHistogram.HistogramBase histogram, double percentile) =>
+        histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(percentile) / 1000.0, 2);
 }

@@ -1,0 +1,77 @@
+using Engine.Actors.Features;
+using Engine.Actors.Kafka;
+using Engine.Models.Contracts;
+using Engine.Models.Features.State;
+
+namespace Engine.Actors.Pipeline;
+
+/// <summary>A partition's batch once its features are durable: what to produce, the offset to commit, and when its records arrived.</summary>
+public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, CommittableOffset Last, IReadOnlyList<DateTime> ArrivedUtc)
+{
+    /// <summary>Records arrival-to-acknowledgement latency of every event that caused a decision.</summary>
+    internal void RecordLatency(DecisionCounters counters)
+    {
+        var now = DateTime.UtcNow;
+        foreach (var arrived in ArrivedUtc)
+            counters.LatencyMicros.RecordValue(Math.Max(1, (long)(now - arrived).TotalMicroseconds));
+    }
+}
+
+/// <summary>
+/// Writes one partition's batch of user changes behind to Redis (one atomic round trip, retried with backoff
+/// while Redis is away: the partition waits, nothing is committed) and gathers the records to produce.
+/// </summary>
+internal sealed class UserBatchWriter(FeatureStore store, string topic, DecisionTopics topics, PipelineCounters counters, DecisionCounters decisions)
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+
+    public async Task<DecidedBatch> WriteAsync(IEnumerable<Asked> asked)
+    {
+        var batch = asked as IReadOnlyList<Asked> ?? asked.ToList();
+        var writes = new List<EntityWrite>();
+        var records = new List<ProducerRecord>();
+        var arrived = new List<DateTime>();
+        var refused = 0;
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (record, handled) in batch)
+        {
+            if (handled is null)
+            {
+                records.Add(DeadLetters.Record(record.Message.Record, record.Decoded.Error!, topics.DeadLetters, now));
+                refused++;
+                continue;
+            }
+            if (handled.Changes is { } changes) writes.Add(new EntityWrite(EntityKind.User, handled.UserId, changes));
+            if (handled.DroppedLateBids > 0) decisions.LateBids(handled.DroppedLateBids);
+            if (handled.Decisions.Count > 0) arrived.Add(record.Message.Record.TimestampUtc);
+            foreach (var decision in handled.Decisions)
+            {
+                records.Add(topics.Record(decision));
+                decisions.Count(decision);
+            }
+        }
+        var last = batch[^1].Record.Message.Offset;
+        await FlushAsync(new FeatureBatch(topic, new Dictionary<int, long> { [last.Partition] = last.Offset }, writes));
+        counters.AddConsumed(batch.Count);
+        counters.AddApplied(batch.Count - refused);
+        counters.AddDeadLettered(refused);
+        return new DecidedBatch(records, last, arrived);
+    }
+
+    private async Task FlushAsync(FeatureBatch batch)
+    {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            var result = await store.FlushAsync(batch);
+            if (result.Acknowledged)
+            {
+                counters.FlushAcknowledged();
+                return;
+            }
+            counters.FlushRetried();
+            await Task.Delay(backoff);
+            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+        }
+    }
+}

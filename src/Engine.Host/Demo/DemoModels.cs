@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using Engine.Models.Recommendations;
+using Engine.Models.Scoring;
+using Engine.Models.Simulation;
+
+namespace Engine.Host.Demo;
+
+/// <summary>
+/// What the demo decides with: the committed churn and bid models, a session index learned from an earlier
+/// stretch of the simulator's history (another seed: the demo's own stream is never seen in advance), and a
+/// board of the simulated campaigns as booked.
+/// </summary>
+public static class DemoModels
+{
+    public static DecisionModels Load(string modelsDirectory, DemoOptions options)
+    {
+        var churn = new ModelRegistry(Path.Combine(modelsDirectory, "churn", "model.onnx"), ModelSchemas.Churn);
+        var bid = new ModelRegistry(Path.Combine(modelsDirectory, "bid", "model.onnx"), ModelSchemas.Bid);
+        var history = new SessionIndexBuilder();
+        var simulator = new ClickstreamSimulator(new SimulatorOptions { Seed = options.Seed + 1, Users = options.Users, Campaigns = options.Campaigns });
+        foreach (var e in simulator.Where(e => e is { Type: EventType.ProductView, SessionId: not null, ItemId: not null }).Take(200_000))
+            history.Add(e.SessionId!, e.ItemId!, e.EventTime.ToUnixTimeMilliseconds() / 1000.0);
+        return new DecisionModels(churn, bid, new SessionRecommender(history.Build()), $"recs-sim-{options.Seed + 1}");
+    }
+
+    /// <summary>The simulated campaigns, as their booking says, until campaign actors publish live pacing.</summary>
+    public static ICampaignBoard Campaigns(DemoOptions options)
+    {
+        var board = new CampaignBoard();
+        var world = new SimulatedWorld(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns });
+        foreach (var c in world.Campaigns)
+        {
+            var spec = new CampaignSpec
+            {
+                CampaignId = c.Id, Category = c.Category, Budget = c.BudgetUsd, FlightStart = c.FlightStart, FlightEnd = c.FlightEnd,
+                ValuePerClick = c.BidCpmUsd, ValuePerConversion = c.BidCpmUsd * 10, MaxCpm = c.BidCpmUsd * 4,
+            };
+            board.Publish(new CampaignSnapshot(spec, 1.0, 0, 0, 0.01, 0.05, BudgetLeft: true));
+        }
+        return board;
+    }
+
+    private sealed class CampaignBoard : ICampaignBoard
+    {
+        private readonly ConcurrentDictionary<string, CampaignSnapshot> _snapshots = new(StringComparer.Ordinal);
+        public void Publish(CampaignSnapshot snapshot) => _snapshots[snapshot.Spec.CampaignId] = snapshot;
+        public bool TryGet(string campaignId, out CampaignSnapshot snapshot) => _snapshots.TryGetValue(campaignId, out snapshot!);
+    }
+
+    /// <summary>The models folder: <paramref name="configured"/>, else <c>models/</c> in the working directory or above the binaries.</summary>
+    public static string FindDirectory(string? configured)
+    {
+        if (configured is not null) return configured;
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "models", "churn", "model.onnx"))) return Path.Combine(dir.FullName, "models");
+        throw new DirectoryNotFoundException("No models/ folder with churn/model.onnx found from here: pass --models DIR, or run ./engine train.");
+    }
+}
