@@ -1,0 +1,132 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Streams;
+using Confluent.Kafka;
+using Engine.Actors.Features;
+using Engine.Actors.Kafka;
+using Engine.Actors.Pipeline;
+using Engine.Actors.Sharding;
+using Engine.Actors.Tests.Users;
+using Engine.Actors.Users;
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using Engine.Testing.Kafka;
+using Engine.Testing.Redis;
+using Xunit.Abstractions;
+
+namespace Engine.Actors.Tests.Pipeline;
+
+/// <summary>The whole user path over the real wire protocols: Kafka in, user shards, Redis, decisions and dead letters out, commits.</summary>
+public sealed class DecisionPipelineTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<KafkaFixture>, IClassFixture<RedisFixture>
+{
+    private const int Partitions = 2;
+    private static readonly DateTimeOffset T0 = UserTestWorld.T0;
+    private readonly KafkaFixture _kafka;
+    private readonly RedisFixture _redis;
+    private readonly ITestOutputHelper _output;
+    private readonly UserTestWorld _world = new();
+
+    public DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis, ITestOutputHelper output)
+        : base("akka.actor.provider = cluster\nakka.remote.dot-netty.tcp { hostname = \"127.0.0.1\", port = 0 }\nakka.loglevel = WARNING", output: output)
+    {
+        (_kafka, _redis, _output) = (kafka, redis, output);
+    }
+
+    [Fact]
+    public async Task Events_become_decisions_bad_records_are_dead_lettered_and_every_offset_is_committed()
+    {
+        var cluster = Cluster.Get(Sys);
+        await cluster.JoinAsync(cluster.SelfAddress);
+        AwaitCondition(() => cluster.State.Members.Any(m => m.Status == MemberStatus.Up), TimeSpan.FromSeconds(20));
+
+        var topics = new DecisionTopics(
+            KafkaFixture.UniqueTopic("recs"), KafkaFixture.UniqueTopic("bids"), KafkaFixture.UniqueTopic("adjust"),
+            KafkaFixture.UniqueTopic("churn"), KafkaFixture.UniqueTopic("dlq"));
+        var input = KafkaFixture.UniqueTopic("clicks");
+        foreach (var t in new[] { input, topics.Recommendations, topics.BidDecisions, topics.BidAdjustments, topics.ChurnAlerts, topics.DeadLetters })
+            await _kafka.CreateTopicAsync(t, Partitions);
+
+        _world.Campaigns.Publish(new CampaignSnapshot(UserTestWorld.Campaign("c-1"), 1.0, 1000, 20, 0.02, 0.05, BudgetLeft: true));
+        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("pipeline") }, new FeatureMetrics());
+        var decider = _world.Decider();
+        var users = UserShards.Start(Sys, Partitions, id => UserActor.Props(id, store, decider), TimeSpan.FromMinutes(1));
+
+        var events = new List<byte[]>();
+        for (var i = 0; i < 3; i++)
+            events.Add(ClickEventCodec.Encode(new ClickEvent
+            {
+                EventId = $"v{i}", EventTime = T0.AddMinutes(i), UserId = "shopper", SessionId = "s", Type = EventType.ProductView,
+                ItemId = $"shoe-{i}", Category = "shoes",
+            }));
+        events.Add("{\"schema_version\":1, broken"u8.ToArray());
+        events.Add(ClickEventCodec.Encode(new ClickEvent
+        {
+            EventId = "b1", EventTime = T0.AddMinutes(5), UserId = "shopper", Type = EventType.BidRequest,
+            BidRequest = new BidRequest { Id = "req-1", Imp = [new Impression { Id = "1", BidFloor = 0.01m }], CandidateCampaigns = ["c-1"], Tmax = 60_000 },
+        }));
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers, Partitioner = Partitioner.Murmur2Random }).Build())
+        {
+            foreach (var value in events) await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = value });
+        }
+
+        var group = "pipeline-" + Guid.NewGuid().ToString("N");
+        var counters = new PipelineCounters();
+        var decisions = new DecisionCounters();
+        var settings = new DecisionPipelineSettings(
+            new KafkaConsumerSettings(_kafka.BootstrapServers, group, [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" }),
+            topics, BatchInterval: TimeSpan.FromMilliseconds(20));
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer(), new ShardAlignment(Sys, UserShards.TypeName));
+        AwaitCondition(() => counters.Consumed == events.Count && decisions.BidDecisions == 1, TimeSpan.FromSeconds(60));
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var recommendations = Read(topics.Recommendations).Select(v => System.Text.Json.JsonSerializer.Deserialize(v, EngineJson.Default.Recommendation)!).ToList();
+        var deadLetters = Read(topics.DeadLetters).Select(v => System.Text.Json.JsonSerializer.Deserialize(v, EngineJson.Default.DeadLetter)!).ToList();
+        var bids = Read(topics.BidDecisions).Select(v => System.Text.Json.JsonSerializer.Deserialize(v, EngineJson.Default.BidDecision)!).ToList();
+        _output.WriteLine($"{_kafka.Describe()}; sent {events.Count} records (1 malformed); read back {recommendations.Count} recommendations, " +
+                          $"{bids.Count} bid decisions, {deadLetters.Count} dead letters; consumed {counters.Consumed}, flushes {counters.Flushes}");
+
+        Assert.NotEmpty(recommendations);
+        Assert.All(recommendations, r => Assert.Equal("shopper", r.UserId));
+        Assert.StartsWith("shoe-", recommendations[^1].Items[0].ItemId);
+        var letter = Assert.Single(deadLetters);
+        Assert.StartsWith("malformed", letter.Reason);
+        Assert.Equal("{\"schema_version\":1, broken", Encoding.UTF8.GetString(Convert.FromBase64String(letter.PayloadBase64)));
+        var bid = Assert.Single(bids);
+        Assert.Equal("req-1", bid.RequestId);
+        Assert.True(bid.Bid);
+        Assert.Equal(events.Count, CommittedCount(input, group));
+    }
+
+    private List<byte[]> Read(string topic)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = _kafka.BootstrapServers, GroupId = "reader-" + Guid.NewGuid().ToString("N"), AutoOffsetReset = AutoOffsetReset.Earliest, EnableAutoCommit = false,
+        }).Build();
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var values = new List<byte[]>();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result?.Message is { } message) values.Add(message.Value);
+            else if (result is null && values.Count > 0) break;
+        }
+        return values;
+    }
+
+    private long CommittedCount(string topic, string group)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _kafka.BootstrapServers, GroupId = group }).Build();
+        var committed = consumer.Committed(Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
+        return committed.Sum(c => c.Offset.Value < 0 ? 0 : c.Offset.Value);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _world.Dispose();
+    }
+}
