@@ -37,13 +37,11 @@ internal sealed class HandOffQueue<T>
 
     // Stage side ---------------------------------------------------------------------------------------------
 
-    /// <summary>Registers the stage's async callback; the stage is armed from the start.</summary>
-    public void Attach(Action wakeUp)
-    {
-        Volatile.Write(ref _wakeUp, wakeUp);
-        Arm();
-        if (!_items.IsEmpty || _completed) Signal();
-    }
+    /// <summary>
+    /// Registers the stage's async callback. Nothing is armed yet: the stage's first pull dequeues directly, and it
+    /// arms the queue only when it finds it empty.
+    /// </summary>
+    public void Attach(Action wakeUp) => Volatile.Write(ref _wakeUp, wakeUp);
 
     public bool TryDequeue(out T item) => _items.TryDequeue(out item!);
 
@@ -53,7 +51,9 @@ internal sealed class HandOffQueue<T>
     /// </summary>
     public bool Arm()
     {
-        Volatile.Write(ref _armed, 1);
+        // A full fence (not a plain volatile write): the check below must not be reordered before the arm,
+        // or an item enqueued in between would be signalled to nobody.
+        Interlocked.Exchange(ref _armed, 1);
         if (_items.IsEmpty && !_completed) return true;
         return Interlocked.Exchange(ref _armed, 0) == 0;
     }

@@ -4,7 +4,10 @@ namespace Engine.Actors.Kafka;
 
 /// <summary>How the producer flow writes.</summary>
 /// <param name="ClientConfig">Passed to librdkafka as is (SASL, SSL, batch sizes, ...); idempotence and acks are set by the flow.</param>
-/// <param name="Parallelism">Records sent and not yet acknowledged; past it the flow stops pulling.</param>
+/// <param name="Parallelism">
+/// Records sent and not yet acknowledged; past it the flow stops pulling. Keep it below librdkafka's
+/// <c>queue.buffering.max.messages</c> (100 000 by default), or a send fails the stage with a full local queue.
+/// </param>
 /// <param name="LingerMs">How long librdkafka waits to fill a batch.</param>
 public sealed record KafkaProducerSettings(
     string BootstrapServers,

@@ -12,7 +12,8 @@ internal sealed class WakeUp
     public void Attach(Action callback) => Volatile.Write(ref _callback, callback);
 
     /// <summary>Arm, then re-check your condition: a signal between the check and the arm would otherwise be lost.</summary>
-    public void Arm() => Volatile.Write(ref _armed, 1);
+    // A full fence: the caller's re-check must not be reordered before the arm (store-load reordering).
+    public void Arm() => Interlocked.Exchange(ref _armed, 1);
 
     public void Signal()
     {

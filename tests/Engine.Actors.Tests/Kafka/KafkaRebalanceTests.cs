@@ -25,7 +25,7 @@ public sealed class KafkaRebalanceTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     {
         var topic = KafkaFixture.UniqueTopic("rebalance");
         var group = "rebalance-" + topic;
-        const int partitions = 4, count = 8_000;
+        const int partitions = 4, chunk = 100, maxCount = 50_000;
         await _kafka.CreateTopicAsync(topic, partitions);
         var settings = KafkaTestData.Consumer(_kafka, topic, group);
         var materializer = Sys.Materializer();
@@ -45,15 +45,17 @@ public sealed class KafkaRebalanceTests : Akka.TestKit.Xunit2.TestKit, IClassFix
             .ToMaterialized(Committer.Sink(new CommitterSettings()), Keep.Both)
             .Run(materializer);
 
-        // Messages keep coming while the group changes.
-        using var stopProducing = new CancellationTokenSource();
+        // Messages keep coming while the group changes (however long the rebalances take), until B has left.
+        var stopProducing = false;
         var producing = Task.Run(async () =>
         {
-            for (var from = 0; from < count; from += 200)
+            var produced = 0;
+            for (; !Volatile.Read(ref stopProducing) && produced < maxCount; produced += chunk)
             {
-                await KafkaTestData.ProduceAsync(_kafka, topic, from, from + 200, ct: stopProducing.Token);
-                await Task.Delay(50, stopProducing.Token);
+                await KafkaTestData.ProduceAsync(_kafka, topic, produced, produced + chunk);
+                await Task.Delay(50);
             }
+            return produced;
         });
 
         await WaitUntil(() => seenByA.Count > 500);
@@ -70,7 +72,8 @@ public sealed class KafkaRebalanceTests : Akka.TestKit.Xunit2.TestKit, IClassFix
 
         // B leaves: A takes every partition back and reads to the end.
         await b.Control.DrainAndShutdownAsync(b.Done).WaitAsync(Timeout);
-        await producing.WaitAsync(Timeout);
+        Volatile.Write(ref stopProducing, true);
+        var count = await producing.WaitAsync(Timeout);
         await WaitUntil(() => seenByA.Concat(b.Seen).Select(KafkaTestData.Id).Distinct().Count() == count);
         await controlA.DrainAndShutdownAsync(doneA).WaitAsync(Timeout);
 

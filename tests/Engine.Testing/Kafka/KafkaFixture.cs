@@ -1,8 +1,8 @@
-using Xunit;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Engine.Host.Embedded;
 using Testcontainers.Kafka;
+using Xunit;
 
 namespace Engine.Testing.Kafka;
 
