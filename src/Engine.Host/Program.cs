@@ -2,9 +2,12 @@ using System.CommandLine;
 using Engine.Host.Cli;
 
 // The engine's CLI: every verb is a small class in Cli/ that builds its own System.CommandLine command.
-var root = new RootCommand("Engine: a streaming real-time decision engine for e-commerce (recommendations, bids, churn alerts).")
+var root = new RootCommand(
+    "Engine: a streaming real-time decision engine for e-commerce (recommendations, bids, churn alerts).\n" +
+    "Also, through the ./engine script: 'train' and 'evaluate' (./engine train --help) and 'bench' (./engine bench --help).")
 {
     DemoCommand.Create(),
+    EmbeddedKafkaCommand.Create(),
     VersionCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
