@@ -16,11 +16,13 @@ public static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Simulator seed (the same seed gives the same clickstream)", DefaultValueFactory = _ => 42 };
         var summary = new Option<FileInfo?>("--summary") { Description = "Write the run's counts as JSON to this file" };
         var models = new Option<string?>("--models") { Description = "Folder with churn/ and bid/ models (default: the repository's models/)" };
+        var kafka = new Option<string?>("--kafka") { Description = "Use this Kafka (host:port) instead of the embedded broker" };
+        var redis = new Option<string?>("--redis") { Description = "Use this Redis (host:port) instead of the embedded Garnet" };
         var command = new Command("demo",
             "Run the engine on the embedded Kafka and Redis (Garnet) with the clickstream simulator, live.\n" +
             "Example: ./engine demo --events 100000 --rate 20000 --summary demo.json")
         {
-            events, users, campaigns, rate, partitions, seed, summary, models,
+            events, users, campaigns, rate, partitions, seed, summary, models, kafka, redis,
         };
         command.SetAction((parse, ct) => DemoRunner.RunAsync(new DemoOptions(
             Events: parse.GetValue(events),
@@ -30,7 +32,9 @@ public static class DemoCommand
             Partitions: parse.GetValue(partitions),
             Seed: parse.GetValue(seed),
             Summary: parse.GetValue(summary),
-            ModelsDirectory: parse.GetValue(models)), ct));
+            ModelsDirectory: parse.GetValue(models),
+            KafkaAddress: parse.GetValue(kafka),
+            RedisAddress: parse.GetValue(redis)), ct));
         return command;
     }
 }

@@ -10,4 +10,6 @@ public sealed record DemoOptions(
     double MalformedShare = 0.001,
     int Seed = 42,
     FileInfo? Summary = null,
-    string? ModelsDirectory = null);
+    string? ModelsDirectory = null,
+    string? KafkaAddress = null,
+    string? RedisAddress = null);

@@ -8,7 +8,6 @@ using Engine.Actors.Pipeline;
 using Engine.Actors.Sharding;
 using Engine.Actors.Users;
 using Engine.Models.Decisions;
-using Engine.Host.Embedded;
 using Engine.Models.Contracts;
 using StackExchange.Redis;
 
@@ -16,19 +15,17 @@ namespace Engine.Host.Demo;
 
 /// <summary>
 /// <c>./engine demo</c>: the embedded Kafka and Garnet, the simulator producing into Kafka, and the engine's
-/// pipeline consuming it live, with a line of counts every second and a summary at the end.
+/// pipeline consuming it live (or the Kafka and Redis given by address), with a line of counts every second and a summary at the end.
 /// </summary>
 public static class DemoRunner
 {
     public static async Task<int> RunAsync(DemoOptions options, CancellationToken cancellationToken)
     {
-        Console.WriteLine("demo: starting the embedded development servers (librdkafka mock cluster, Microsoft Garnet)...");
-        await using var kafka = new EmbeddedKafka();
-        kafka.CreateTopics(Topics.All, options.Partitions);
-        using var garnet = new EmbeddedGarnet();
-        Console.WriteLine($"demo: Kafka at {kafka.BootstrapServers} ({options.Partitions} partitions per topic), Redis (Garnet) at {garnet.Endpoint}");
+        await using var infrastructure = await Infrastructure.StartAsync(options.KafkaAddress, options.RedisAddress, options.Partitions);
+        Console.WriteLine($"demo: {infrastructure.Describe()}; {options.Partitions} partitions per topic");
+        var kafka = infrastructure.KafkaBootstrap;
 
-        using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.Endpoint);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(infrastructure.RedisEndpoint);
         using var metrics = new FeatureMetrics();
         var store = new FeatureStore(redis, new FeatureStoreOptions(), metrics);
         var models = DemoModels.Load(DemoModels.FindDirectory(options.ModelsDirectory), options);
@@ -40,13 +37,13 @@ public static class DemoRunner
         var counters = new PipelineCounters();
         var decisions = new DecisionCounters();
         var settings = new DecisionPipelineSettings(
-            new KafkaConsumerSettings(kafka.BootstrapServers, "engine-demo", [Topics.Clickstream]),
-            new KafkaProducerSettings(kafka.BootstrapServers, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" }),
+            new KafkaConsumerSettings(kafka, "engine-demo", [Topics.Clickstream]),
+            new KafkaProducerSettings(kafka, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" }),
             new DecisionTopics());
         var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, system.Materializer(),
             new ShardAlignment(system, UserShards.TypeName));
 
-        var producer = new SimulatedProducer(kafka.BootstrapServers, Topics.Clickstream, options);
+        var producer = new SimulatedProducer(kafka, Topics.Clickstream, options);
         var clock = Stopwatch.StartNew();
         var producing = Task.Run(() => producer.RunAsync(cancellationToken), cancellationToken);
         Console.WriteLine($"demo: simulating {options.Events:N0} events from {options.Users:N0} users and {options.Campaigns} campaigns" +

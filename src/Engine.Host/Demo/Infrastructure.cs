@@ -1,0 +1,65 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Engine.Host.Embedded;
+using Engine.Models.Contracts;
+
+namespace Engine.Host.Demo;
+
+/// <summary>
+/// Kafka and Redis for a run: the addresses given, or else the embedded development servers (librdkafka's mock
+/// cluster, Microsoft Garnet). Disposing stops what it started.
+/// </summary>
+public sealed class Infrastructure : IAsyncDisposable
+{
+    private readonly EmbeddedKafka? _kafka;
+    private readonly EmbeddedGarnet? _garnet;
+
+    private Infrastructure(string kafka, string redis, EmbeddedKafka? embeddedKafka, EmbeddedGarnet? garnet) =>
+        (KafkaBootstrap, RedisEndpoint, _kafka, _garnet) = (kafka, redis, embeddedKafka, garnet);
+
+    public string KafkaBootstrap { get; }
+    public string RedisEndpoint { get; }
+
+    public string Describe() =>
+        $"Kafka at {KafkaBootstrap} ({(_kafka is null ? "external" : "embedded librdkafka mock cluster: development and test only")}), " +
+        $"Redis at {RedisEndpoint} ({(_garnet is null ? "external" : "embedded Microsoft Garnet: development and test only")})";
+
+    public static async Task<Infrastructure> StartAsync(string? kafkaAddress, string? redisAddress, int partitions)
+    {
+        EmbeddedKafka? kafka = null;
+        if (kafkaAddress is null)
+        {
+            kafka = new EmbeddedKafka();
+            kafka.CreateTopics(Topics.All, partitions);
+        }
+        else
+        {
+            await CreateMissingTopicsAsync(kafkaAddress, partitions);
+        }
+        var garnet = redisAddress is null ? new EmbeddedGarnet() : null;
+        return new Infrastructure(kafkaAddress ?? kafka!.BootstrapServers, redisAddress ?? garnet!.Endpoint, kafka, garnet);
+    }
+
+    private static async Task CreateMissingTopicsAsync(string bootstrap, int partitions)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic).ToHashSet();
+        var missing = Topics.All.Where(t => !existing.Contains(t))
+            .Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = -1 }).ToList();
+        if (missing.Count == 0) return;
+        try
+        {
+            await admin.CreateTopicsAsync(missing);
+        }
+        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+        {
+            // Another node created them first.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _garnet?.Dispose();
+        if (_kafka is not null) await _kafka.DisposeAsync();
+    }
+}
