@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Recommendations;
@@ -26,7 +25,7 @@ public static class DemoModels
     }
 
     /// <summary>The simulated campaigns, as their booking says, until campaign actors publish live pacing.</summary>
-    public static ICampaignBoard Campaigns(DemoOptions options)
+    public static CampaignBoard Campaigns(DemoOptions options)
     {
         var board = new CampaignBoard();
         var world = new SimulatedWorld(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns });
@@ -40,13 +39,6 @@ public static class DemoModels
             board.Publish(new CampaignSnapshot(spec, 1.0, 0, 0, 0.01, 0.05, BudgetLeft: true));
         }
         return board;
-    }
-
-    private sealed class CampaignBoard : ICampaignBoard
-    {
-        private readonly ConcurrentDictionary<string, CampaignSnapshot> _snapshots = new(StringComparer.Ordinal);
-        public void Publish(CampaignSnapshot snapshot) => _snapshots[snapshot.Spec.CampaignId] = snapshot;
-        public bool TryGet(string campaignId, out CampaignSnapshot snapshot) => _snapshots.TryGetValue(campaignId, out snapshot!);
     }
 
     /// <summary>The models folder: <paramref name="configured"/>, else <c>models/</c> in the working directory or above the binaries.</summary>

@@ -90,8 +90,12 @@ public sealed record BidAdjustment : IDecision
     public required string CampaignId { get; init; }
     public required double Multiplier { get; init; }
     public required double PreviousMultiplier { get; init; }
-    public decimal SpendToDate { get; init; }
-    public decimal PlannedSpendToDate { get; init; }
+    /// <summary>What the campaign spent in the last hour of event time, and what its plan spends per hour, in USD.</summary>
+    public decimal SpendLastHour { get; init; }
+    public decimal PlannedSpendPerHour { get; init; }
+    /// <summary>Live (1 h) and reference (24 h) smoothed click-through rates the controller weighed.</summary>
+    public double CtrLastHour { get; init; }
+    public double Ctr24h { get; init; }
 }
 
 /// <summary>CRM output on <see cref="Topics.ChurnAlerts"/>, key = user id: one per churn episode.</summary>

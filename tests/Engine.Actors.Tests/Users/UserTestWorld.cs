@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Recommendations;
@@ -28,7 +27,7 @@ internal sealed class UserTestWorld : IDisposable
     public ModelRegistry Churn { get; }
     public ModelRegistry Bid { get; }
     public DecisionModels Models { get; }
-    public Board Campaigns { get; } = new();
+    public CampaignBoard Campaigns { get; } = new();
 
     public UserDecider Decider(DecisionSettings? settings = null) => new(Models, settings ?? new DecisionSettings(), Campaigns);
 
@@ -42,12 +41,5 @@ internal sealed class UserTestWorld : IDisposable
     {
         Churn.Dispose();
         Bid.Dispose();
-    }
-
-    public sealed class Board : ICampaignBoard
-    {
-        private readonly ConcurrentDictionary<string, CampaignSnapshot> _snapshots = new();
-        public void Publish(CampaignSnapshot snapshot) => _snapshots[snapshot.Spec.CampaignId] = snapshot;
-        public bool TryGet(string campaignId, out CampaignSnapshot snapshot) => _snapshots.TryGetValue(campaignId, out snapshot!);
     }
 }

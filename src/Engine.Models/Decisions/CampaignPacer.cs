@@ -1,0 +1,63 @@
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+
+namespace Engine.Models.Decisions;
+
+/// <summary>
+/// Runs a campaign's <see cref="PacingController"/> on event time: once per <see cref="TickInterval"/> it compares the
+/// last hour's spend with the plan's hourly rate (budget over the flight) and the last hour's CTR with the day's,
+/// steps the controller, and emits a <see cref="BidAdjustment"/> when the multiplier moved past the threshold or
+/// nothing was sent for <see cref="MaxQuietTicks"/> ticks. Pure: the campaign actor keeps the state.
+/// </summary>
+public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInterval, int MaxQuietTicks = 15)
+{
+    public const string Version = "pacing-pi-1";
+
+    public static CampaignPacer Default { get; } = new(new PacingController(), TimeSpan.FromMinutes(1));
+
+    public long TickOf(DateTimeOffset eventTime) => eventTime.ToUnixTimeMilliseconds() / (long)TickInterval.TotalMilliseconds;
+
+    public PacingStep Step(CampaignSpec spec, CampaignFeatureState delivery, PacingState pacing, long tick, long lastTick, long lastEmittedTick, string causedBy)
+    {
+        // The last completed minutes only: the current minute has barely begun when its first event ticks the clock.
+        var tickStartMs = tick * (long)TickInterval.TotalMilliseconds;
+        var nowMs = tickStartMs - 1;
+        var spentLastHour = delivery.Minutes.Sum(CampaignFeatureState.Spend, 60, nowMs);
+        var flightHours = Math.Max(1.0 / 60, (spec.FlightEnd - spec.FlightStart).TotalHours);
+        var plannedPerHour = (double)spec.Budget / flightHours;
+        // Early in the flight the hour is not full yet: compare with the plan for the part that has passed.
+        var windowHours = Math.Clamp((tickStartMs - spec.FlightStart.ToUnixTimeMilliseconds()) / 3_600_000.0, 1.0 / 60, 1.0);
+        var spendError = Math.Clamp((plannedPerHour * windowHours - spentLastHour) / (plannedPerHour * windowHours), -1, 1);
+        var ctrDay = CampaignFeatures.SmoothedCtr(
+            delivery.Hours.Sum(CampaignFeatureState.Clicks, 24, nowMs), delivery.Hours.Sum(CampaignFeatureState.Impressions, 24, nowMs));
+        // The hour's CTR shrunk toward the day's (not toward the global prior), so equal rates compare as 1.
+        var ctrHour = (delivery.Minutes.Sum(CampaignFeatureState.Clicks, 60, nowMs) + ctrDay * CampaignFeatures.PriorImpressions)
+                      / (delivery.Minutes.Sum(CampaignFeatureState.Impressions, 60, nowMs) + CampaignFeatures.PriorImpressions);
+        var dtSeconds = Math.Max(1, tick - lastTick) * TickInterval.TotalSeconds;
+        var next = Controller.Step(pacing, spendError, ctrHour / ctrDay, dtSeconds);
+        if (!Controller.ShouldEmit(next) && tick - lastEmittedTick < MaxQuietTicks) return new PacingStep(next, null);
+        var adjustment = new BidAdjustment
+        {
+            DecisionId = DecisionIds.Derive("bid-adjustment", spec.CampaignId, tick.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            CausedBy = causedBy,
+            DecidedAt = DateTimeOffset.UtcNow,
+            ModelVersion = Version,
+            Reasons =
+            [
+                new Reason("spend_vs_plan", Math.Round(spentLastHour / plannedPerHour, 4), Math.Round(Controller.Kp * spendError, 4)),
+                new Reason("ctr_1h_vs_24h", Math.Round(ctrHour / ctrDay, 4), Math.Round(Controller.CtrExponent * Math.Log(Math.Clamp(ctrHour / ctrDay, 0.05, 4)), 4)),
+            ],
+            CampaignId = spec.CampaignId,
+            Multiplier = Math.Round(next.Multiplier, 4),
+            PreviousMultiplier = Math.Round(pacing.LastEmitted, 4),
+            SpendLastHour = Math.Round((decimal)spentLastHour, 2),
+            PlannedSpendPerHour = Math.Round((decimal)plannedPerHour, 2),
+            CtrLastHour = Math.Round(ctrHour, 5),
+            Ctr24h = Math.Round(ctrDay, 5),
+        };
+        return new PacingStep(next with { LastEmitted = next.Multiplier }, adjustment);
+    }
+}
+
+/// <summary>The controller's new state, and the adjustment to send (null when the move is too small to report).</summary>
+public sealed record PacingStep(PacingState State, BidAdjustment? Adjustment);

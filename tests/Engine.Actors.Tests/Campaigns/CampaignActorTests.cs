@@ -1,0 +1,97 @@
+using Akka.Actor;
+using Engine.Actors.Campaigns;
+using Engine.Actors.Features;
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using Engine.Models.Features;
+using Engine.Testing.Redis;
+using Xunit.Abstractions;
+using static Engine.Actors.Campaigns.CampaignProtocol;
+
+namespace Engine.Actors.Tests.Campaigns;
+
+public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<RedisFixture>
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+    private readonly StackExchange.Redis.IConnectionMultiplexer _redis;
+    private readonly FeatureStore _store;
+    private readonly ITestOutputHelper _output;
+    private readonly CampaignCatalog _catalog = new();
+    private readonly CampaignBoard _board = new();
+    private long _offset;
+
+    public CampaignActorTests(RedisFixture redis, ITestOutputHelper output) : base(output: output)
+    {
+        _output = output;
+        _redis = redis.Connect(RedisKind.Garnet);
+        _store = new FeatureStore(_redis,
+            new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("campaign-actor") }, new FeatureMetrics());
+    }
+
+    /// <summary>Budget 240 USD over a day: the plan spends 10 USD an hour.</summary>
+    private IActorRef Campaign(string id)
+    {
+        _catalog.Put(new CampaignSpec { CampaignId = id, Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        return Sys.ActorOf(CampaignActor.Props(id, _store, _catalog, _board, CampaignPacer.Default));
+    }
+
+    /// <summary>One impression a minute at <paramref name="pricePerImpression"/>, and a click every <paramref name="clickEvery"/> minutes (0: none).</summary>
+    private List<BidAdjustment> Deliver(IActorRef campaign, string id, int fromMinute, int toMinute, decimal pricePerImpression, int clickEvery)
+    {
+        var adjustments = new List<BidAdjustment>();
+        for (var minute = fromMinute; minute < toMinute; minute++)
+        {
+            Send(EventType.AdImpression, minute, pricePerImpression);
+            if (clickEvery > 0 && minute % clickEvery == 0) Send(EventType.AdClick, minute, null);
+        }
+        return adjustments;
+
+        void Send(EventType type, int minute, decimal? price)
+        {
+            var evt = new ClickEvent
+            {
+                EventId = $"{id}-{type}-{minute}", EventTime = T0.AddMinutes(minute).AddSeconds(type == EventType.AdClick ? 5 : 0),
+                UserId = "u", Type = type, CampaignId = id, Price = price,
+            };
+            campaign.Tell(new RecordCampaignEvent(id, evt, new EventPosition(0, _offset++)));
+            adjustments.AddRange(ExpectMsg<CampaignHandled>().Decisions.OfType<BidAdjustment>());
+        }
+    }
+
+    [Fact]
+    public void An_under_spending_campaign_gets_its_multiplier_raised()
+    {
+        var campaign = Campaign("c-under");
+        var adjustments = Deliver(campaign, "c-under", 0, 180, pricePerImpression: 0.02m, clickEvery: 30); // 1.2 USD an hour of 10 planned
+        _output.WriteLine(string.Join(" ", adjustments.Select(a => a.Multiplier)));
+        Assert.NotEmpty(adjustments);
+        Assert.True(adjustments[^1].Multiplier > 1.5, $"last multiplier {adjustments[^1].Multiplier}");
+        Assert.True(_board.TryGet("c-under", out var snapshot) && snapshot.Multiplier > 1.5);
+        Assert.All(adjustments, a => Assert.Equal(CampaignPacer.Version, a.ModelVersion));
+    }
+
+    [Fact]
+    public void A_campaign_whose_ctr_collapses_gets_its_multiplier_lowered()
+    {
+        var campaign = Campaign("c-ctr");
+        var onPlan = 10m / 60; // spends exactly the plan
+        var healthy = Deliver(campaign, "c-ctr", 0, 6 * 60, onPlan, clickEvery: 5);
+        var before = _board.TryGet("c-ctr", out var snapshot) ? snapshot.Multiplier : double.NaN;
+        var collapsed = Deliver(campaign, "c-ctr", 6 * 60, 8 * 60, onPlan, clickEvery: 0);
+        _output.WriteLine($"healthy: {string.Join(" ", healthy.Select(a => a.Multiplier))}; collapsed: {string.Join(" ", collapsed.Select(a => a.Multiplier))}");
+        Assert.NotEmpty(collapsed);
+        Assert.True(collapsed[^1].Multiplier < before * 0.8, $"multiplier {before} before, {collapsed[^1].Multiplier} after");
+        Assert.Contains(collapsed[^1].Reasons, r => r.Factor == "ctr_1h_vs_24h" && r.Value < 0.7);
+    }
+
+    [Fact]
+    public void Replaying_the_same_events_repeats_the_same_adjustment_ids()
+    {
+        var first = Deliver(Campaign("c-replay"), "c-replay", 0, 90, 0.02m, 10);
+        _offset = 0;
+        var fresh = Sys.ActorOf(CampaignActor.Props("c-replay", new FeatureStore(_redis, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("replay") }, new FeatureMetrics()), _catalog, _board, CampaignPacer.Default));
+        var second = Deliver(fresh, "c-replay", 0, 90, 0.02m, 10);
+        Assert.Equal(first.Select(a => a.DecisionId), second.Select(a => a.DecisionId));
+        Assert.Equal(first.Select(a => a.Multiplier), second.Select(a => a.Multiplier));
+    }
+}
