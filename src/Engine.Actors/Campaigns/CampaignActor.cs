@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
 using Engine.Models.Decisions;
 using Engine.Models.Features;
 using static Engine.Actors.Campaigns.CampaignProtocol;
@@ -69,7 +70,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
                 Publish(spec, tick);
             }
             var changes = _delivery.DrainChanges();
-            Sender.Tell(new CampaignHandled(_campaignId, decisions, changes.IsEmpty ? null : changes, outcome));
+            Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, changes.IsEmpty ? null : changes, outcome));
         });
     }
 

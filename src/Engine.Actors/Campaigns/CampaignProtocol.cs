@@ -1,21 +1,17 @@
 using Engine.Actors.Sharding;
 using Engine.Models.Contracts;
 using Engine.Models.Features;
-using Engine.Models.Features.State;
 
 namespace Engine.Actors.Campaigns;
 
 /// <summary>Messages to and from <see cref="CampaignActor"/>.</summary>
 public static class CampaignProtocol
 {
-    /// <summary>An ad impression, ad click or attributed purchase of this campaign (from the campaign-events topic).</summary>
+    /// <summary>An ad impression, ad click or attributed purchase of this campaign (from the campaign-events topic). Reply: <see cref="Pipeline.EntityHandled"/>.</summary>
     public sealed record RecordCampaignEvent(string CampaignId, ClickEvent Event, EventPosition Position) : IShardedMessage
     {
         public string EntityId => CampaignId;
     }
-
-    /// <summary>The reply: a bid adjustment when pacing moved enough, and the delivery changes to write behind.</summary>
-    public sealed record CampaignHandled(string CampaignId, IReadOnlyList<IDecision> Decisions, EntityChanges? Changes, ApplyOutcome Outcome);
 }
 
 /// <summary>The campaigns as booked (budget, flight, values), e.g. from the compacted campaigns topic.</summary>

@@ -4,15 +4,38 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Engine.Actors.Features;
 using Engine.Actors.Kafka;
+using Engine.Actors.Campaigns;
+using Engine.Actors.Sharding;
 using Engine.Actors.Users;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
 
 namespace Engine.Actors.Pipeline;
+
+/// <summary>
+/// Which entity an input event goes to: the message for its shard region (null: the event is not for this kind
+/// of entity, e.g. a page view on the campaign stream), and the topic, if any, where events that concern a
+/// campaign are re-keyed by campaign id for the campaign actors.
+/// </summary>
+public sealed record EntityRoute(Func<ClickEvent, EventPosition, DateTimeOffset, IShardedMessage?> Message, string? CampaignEventsTopic = null)
+{
+    public static EntityRoute Users(string? campaignEventsTopic) => new(
+        (e, position, receivedAt) => new UserProtocol.RecordEvent(e.UserId, e, position, receivedAt), campaignEventsTopic);
+
+    public static EntityRoute Campaigns { get; } = new(
+        (e, position, _) => e.CampaignId is { } id ? new CampaignProtocol.RecordCampaignEvent(id, e, position) : null);
+
+    /// <summary>Ad impressions and clicks, and purchases attributed to a campaign, are what campaign pacing counts.</summary>
+    public static bool ConcernsCampaign(ClickEvent e) =>
+        e.CampaignId is not null && e.Type is EventType.AdImpression or EventType.AdClick or EventType.Purchase;
+}
 
 /// <summary>How the decision pipeline reads, asks, batches and writes.</summary>
 public sealed record DecisionPipelineSettings(
     KafkaConsumerSettings Consumer,
     KafkaProducerSettings Producer,
     DecisionTopics Topics,
+    EntityRoute Route,
     int Parallelism = 256,
     int BatchSize = 2_000,
     TimeSpan? BatchInterval = null,
@@ -25,8 +48,8 @@ public sealed record DecisionPipelineSettings(
 }
 
 /// <summary>
-/// The engine's main stream. Per partition: decode (refused records go to the dead-letter topic), ask each event's
-/// user actor with bounded parallelism (order kept), then per batch write the users' changed features behind to
+/// The engine's main stream (once for users, once for campaigns). Per partition: decode (refused records go to the
+/// dead-letter topic), ask each event's entity actor with bounded parallelism (order kept), then per batch write the users' changed features behind to
 /// Redis in one round trip. Then the decisions and dead letters go to Kafka, and a batch's offset is committed only
 /// once Redis and Kafka acknowledged all it caused. A failed ask fails the stream: the caller restarts it from the
 /// last commit, and the replay is harmless (features dedup by offset, decisions keep their ids).
@@ -34,8 +57,8 @@ public sealed record DecisionPipelineSettings(
 public static class DecisionPipeline
 {
     public static (IKafkaControl Control, Task<Done> Completion) Run(
-        DecisionPipelineSettings settings, IActorRef users, FeatureStore store,
-        PipelineCounters counters, DecisionCounters decisions, IMaterializer materializer, Sharding.ShardAlignment? alignment = null)
+        DecisionPipelineSettings settings, IActorRef region, FeatureStore store,
+        PipelineCounters counters, DecisionCounters decisions, IMaterializer materializer, ShardAlignment? alignment = null)
     {
         var topic = settings.Consumer.Topics[0];
         var perPartition = Flow.Create<(Confluent.Kafka.TopicPartition Partition, Source<CommittableMessage, NotUsed> Messages)>()
@@ -45,9 +68,9 @@ public static class DecisionPipeline
                 alignment?.AssignedAsync([partition.Partition.Partition.Value]);
                 return partition.Messages
                     .Select(DecodedRecord.From)
-                    .SelectAsync(settings.Parallelism, record => AskAsync(users, record, settings.EffectiveAskTimeout))
+                    .SelectAsync(settings.Parallelism, record => AskAsync(region, settings.Route, record, settings.EffectiveAskTimeout))
                     .GroupedWithin(settings.BatchSize, settings.EffectiveBatchInterval)
-                    .SelectAsync(1, new UserBatchWriter(store, topic, settings.Topics, counters, decisions).WriteAsync);
+                    .SelectAsync(1, new BatchWriter(store, topic, settings.Topics, settings.Route, counters, decisions).WriteAsync);
             });
         return KafkaSource.CommittablePartitionedSource(settings.Consumer)
             .Via(perPartition)
@@ -62,18 +85,21 @@ public static class DecisionPipeline
             .Run(materializer);
     }
 
-    private static async Task<Asked> AskAsync(IActorRef users, DecodedRecord record, TimeSpan timeout)
+    private static async Task<Asked> AskAsync(IActorRef region, EntityRoute route, DecodedRecord record, TimeSpan timeout)
     {
         if (record.Decoded.Event is not { } evt) return new Asked(record, null);
-        var reply = await users.Ask<object>(new UserProtocol.RecordEvent(evt.UserId, evt, record.Position, DateTimeOffset.UtcNow), timeout);
+        if (route.Message(evt, record.Position, DateTimeOffset.UtcNow) is not { } message) return new Asked(record, Skipped);
+        var reply = await region.Ask<object>(message, timeout);
         return reply switch
         {
-            UserProtocol.Handled handled => new Asked(record, handled),
-            UserProtocol.NotReady notReady => throw new InvalidOperationException($"user {notReady.UserId} not ready: {notReady.Reason}"),
+            EntityHandled handled => new Asked(record, handled),
+            EntityNotReady notReady => throw new InvalidOperationException($"entity {notReady.EntityId} not ready: {notReady.Reason}"),
             _ => throw new InvalidOperationException("unexpected reply " + reply.GetType().Name),
         };
     }
+
+    private static readonly EntityHandled Skipped = new(EntityKind.User, "", [], null, Engine.Models.Features.ApplyOutcome.Duplicate);
 }
 
-/// <summary>A record and what its user actor answered (null when the record was refused).</summary>
-internal sealed record Asked(DecodedRecord Record, UserProtocol.Handled? Handled);
+/// <summary>A record and what its entity answered (null when the record was refused).</summary>
+internal sealed record Asked(DecodedRecord Record, EntityHandled? Handled);

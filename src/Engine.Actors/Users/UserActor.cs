@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Features;
@@ -51,7 +52,7 @@ public sealed class UserActor : ReceiveActor, IWithStash
         {
             _log.Warning(failed.Error, "User state could not be loaded from Redis; replying NotReady and restarting");
             Stash.UnstashAll();
-            Become(() => ReceiveAny(_ => Sender.Tell(new NotReady(_userId, failed.Error.Message))));
+            Become(() => ReceiveAny(_ => Sender.Tell(new EntityNotReady(_userId, failed.Error.Message))));
             Context.Stop(Self);
         });
         ReceiveAny(_ => Stash.Stash());
@@ -63,7 +64,7 @@ public sealed class UserActor : ReceiveActor, IWithStash
         Receive<CheckChurn>(check =>
         {
             var alert = _decider.CheckChurn(_state, ref _churn, check.AsOf, check.TickId);
-            Sender.Tell(new Handled(_userId, alert is null ? [] : [alert], null, ApplyOutcome.Duplicate));
+            Sender.Tell(new EntityHandled(EntityKind.User, _userId, alert is null ? [] : [alert], null, ApplyOutcome.Duplicate));
         });
     }
 
@@ -97,7 +98,7 @@ public sealed class UserActor : ReceiveActor, IWithStash
         // Activity re-arms a churn episode: score on every event so the episode closes when the user is back.
         if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
         var changes = _state.DrainChanges();
-        Sender.Tell(new Handled(_userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped));
+        Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped));
     }
 
     private sealed record Loaded(UserFeatureState State);

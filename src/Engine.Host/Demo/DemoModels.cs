@@ -1,3 +1,4 @@
+using Engine.Actors.Campaigns;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Recommendations;
@@ -24,9 +25,13 @@ public static class DemoModels
         return new DecisionModels(churn, bid, new SessionRecommender(history.Build()), $"recs-sim-{options.Seed + 1}");
     }
 
-    /// <summary>The simulated campaigns, as their booking says, until campaign actors publish live pacing.</summary>
-    public static CampaignBoard Campaigns(DemoOptions options)
+    /// <summary>
+    /// The simulated campaigns as booked: in the catalog for the campaign actors, and on the board at multiplier 1
+    /// until their actors publish live pacing.
+    /// </summary>
+    public static (CampaignCatalog Catalog, CampaignBoard Board) Campaigns(DemoOptions options)
     {
+        var catalog = new CampaignCatalog();
         var board = new CampaignBoard();
         var world = new SimulatedWorld(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns });
         foreach (var c in world.Campaigns)
@@ -36,9 +41,10 @@ public static class DemoModels
                 CampaignId = c.Id, Category = c.Category, Budget = c.BudgetUsd, FlightStart = c.FlightStart, FlightEnd = c.FlightEnd,
                 ValuePerClick = c.BidCpmUsd, ValuePerConversion = c.BidCpmUsd * 10, MaxCpm = c.BidCpmUsd * 4,
             };
+            catalog.Put(spec);
             board.Publish(new CampaignSnapshot(spec, 1.0, 0, 0, 0.01, 0.05, BudgetLeft: true));
         }
-        return board;
+        return (catalog, board);
     }
 
     /// <summary>The models folder: <paramref name="configured"/>, else <c>models/</c> in the working directory or above the binaries.</summary>

@@ -6,6 +6,7 @@ using Engine.Actors.Features;
 using Engine.Actors.Kafka;
 using Engine.Actors.Pipeline;
 using Engine.Actors.Sharding;
+using Engine.Actors.Campaigns;
 using Engine.Actors.Users;
 using Engine.Models.Decisions;
 using Engine.Models.Contracts;
@@ -29,19 +30,26 @@ public static class DemoRunner
         using var metrics = new FeatureMetrics();
         var store = new FeatureStore(redis, new FeatureStoreOptions(), metrics);
         var models = DemoModels.Load(DemoModels.FindDirectory(options.ModelsDirectory), options);
-        var decider = new UserDecider(models, new DecisionSettings(), DemoModels.Campaigns(options));
+        var (catalog, board) = DemoModels.Campaigns(options);
+        var decider = new UserDecider(models, new DecisionSettings(), board);
         Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
 
         using var system = await EngineCluster.StartSingleNodeAsync("engine", cancellationToken);
-        var users = UserShards.Start(system, options.Partitions, id => UserActor.Props(id, store, decider), TimeSpan.FromMinutes(2));
+        var users = EntityShards.Start(system, EntityShards.Users, options.Partitions, id => UserActor.Props(id, store, decider), TimeSpan.FromMinutes(2));
+        var campaigns = EntityShards.Start(system, EntityShards.Campaigns, options.Partitions,
+            id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default), TimeSpan.FromMinutes(10));
         var counters = new PipelineCounters();
         var decisions = new DecisionCounters();
-        var settings = new DecisionPipelineSettings(
-            new KafkaConsumerSettings(kafka, "engine-demo", [Topics.Clickstream]),
-            new KafkaProducerSettings(kafka, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" }),
-            new DecisionTopics());
-        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, system.Materializer(),
-            new ShardAlignment(system, UserShards.TypeName));
+        var producerSettings = new KafkaProducerSettings(kafka, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" });
+        var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(kafka, "engine", [Topics.Clickstream]),
+            producerSettings, new DecisionTopics(), EntityRoute.Users(Topics.CampaignEvents));
+        var campaignSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(kafka, "engine-campaigns", [Topics.CampaignEvents]),
+            producerSettings, new DecisionTopics(), EntityRoute.Campaigns);
+        var campaignCounters = new PipelineCounters();
+        var (control, completion) = DecisionPipeline.Run(userSettings, users, store, counters, decisions, system.Materializer(),
+            new ShardAlignment(system, EntityShards.Users));
+        var (campaignControl, campaignCompletion) = DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters, decisions,
+            system.Materializer(), new ShardAlignment(system, EntityShards.Campaigns));
 
         var producer = new SimulatedProducer(kafka, Topics.Clickstream, options);
         var clock = Stopwatch.StartNew();
@@ -56,6 +64,9 @@ public static class DemoRunner
         }
         await producing;
         await control.DrainAndShutdownAsync(completion);
+        // The campaign stream reads what the user stream re-keyed: let it catch up before stopping it.
+        for (var i = 0; i < 100 && campaignCounters.Consumed < counters.CampaignEventsForwarded; i++) await Task.Delay(100, CancellationToken.None);
+        await campaignControl.DrainAndShutdownAsync(campaignCompletion);
         var seconds = clock.Elapsed.TotalSeconds;
         var latency = decisions.LatencyMicros;
         var summary = new DemoSummary(producer.Produced, counters.Consumed, Math.Round(counters.Consumed / seconds),

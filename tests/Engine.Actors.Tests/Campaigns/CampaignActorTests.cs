@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Engine.Actors.Campaigns;
 using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Features;
@@ -54,7 +55,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
                 UserId = "u", Type = type, CampaignId = id, Price = price,
             };
             campaign.Tell(new RecordCampaignEvent(id, evt, new EventPosition(0, _offset++)));
-            adjustments.AddRange(ExpectMsg<CampaignHandled>().Decisions.OfType<BidAdjustment>());
+            adjustments.AddRange(ExpectMsg<EntityHandled>().Decisions.OfType<BidAdjustment>());
         }
     }
 

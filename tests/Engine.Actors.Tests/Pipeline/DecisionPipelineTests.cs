@@ -50,7 +50,7 @@ public sealed class DecisionPipelineTests : Akka.TestKit.Xunit2.TestKit, IClassF
         _world.Campaigns.Publish(new CampaignSnapshot(UserTestWorld.Campaign("c-1"), 1.0, 1000, 20, 0.02, 0.05, BudgetLeft: true));
         var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("pipeline") }, new FeatureMetrics());
         var decider = _world.Decider();
-        var users = UserShards.Start(Sys, Partitions, id => UserActor.Props(id, store, decider), TimeSpan.FromMinutes(1));
+        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, decider), TimeSpan.FromMinutes(1));
 
         var events = new List<byte[]>();
         for (var i = 0; i < 3; i++)
@@ -76,8 +76,8 @@ public sealed class DecisionPipelineTests : Akka.TestKit.Xunit2.TestKit, IClassF
         var settings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(_kafka.BootstrapServers, group, [input]),
             new KafkaProducerSettings(_kafka.BootstrapServers, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" }),
-            topics, BatchInterval: TimeSpan.FromMilliseconds(20));
-        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer(), new ShardAlignment(Sys, UserShards.TypeName));
+            topics, EntityRoute.Users(campaignEventsTopic: null), BatchInterval: TimeSpan.FromMilliseconds(20));
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer(), new ShardAlignment(Sys, EntityShards.Users));
         AwaitCondition(() => counters.Consumed == events.Count && decisions.BidDecisions == 1, TimeSpan.FromSeconds(60));
         await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
 

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
 using Engine.Actors.Users;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
@@ -28,10 +29,10 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     private IActorRef User(string id, DecisionSettings? settings = null) =>
         Sys.ActorOf(UserActor.Props(id, _store, _world.Decider(settings)));
 
-    private Handled Send(IActorRef user, ClickEvent evt, DateTimeOffset? receivedAt = null)
+    private EntityHandled Send(IActorRef user, ClickEvent evt, DateTimeOffset? receivedAt = null)
     {
         user.Tell(new RecordEvent(evt.UserId, evt, new EventPosition(0, _offset++), receivedAt ?? DateTimeOffset.UtcNow));
-        return ExpectMsg<Handled>(TimeSpan.FromSeconds(10));
+        return ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
     }
 
     private static ClickEvent View(string user, string item, int minute, string session = "s-1") => new()
@@ -118,7 +119,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         foreach (var days in new[] { 1, 3, 8, 10, 14, 20 })
         {
             user.Tell(new CheckChurn("u-5", T0.AddDays(days), $"sweep-{days}"));
-            var checkedAt = ExpectMsg<Handled>();
+            var checkedAt = ExpectMsg<EntityHandled>();
             alerts.AddRange(checkedAt.Decisions.OfType<ChurnAlert>());
         }
         var alert = Assert.Single(alerts);
@@ -134,9 +135,9 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         var user = User("u-6");
         var evt = View("u-6", "shoe-0", 0);
         user.Tell(new RecordEvent("u-6", evt, new EventPosition(0, 100), DateTimeOffset.UtcNow));
-        var first = ExpectMsg<Handled>();
+        var first = ExpectMsg<EntityHandled>();
         user.Tell(new RecordEvent("u-6", evt, new EventPosition(0, 100), DateTimeOffset.UtcNow));
-        var replay = ExpectMsg<Handled>();
+        var replay = ExpectMsg<EntityHandled>();
         Assert.Equal(ApplyOutcome.Applied, first.Outcome);
         Assert.NotNull(first.Changes);
         Assert.Equal(ApplyOutcome.Duplicate, replay.Outcome);

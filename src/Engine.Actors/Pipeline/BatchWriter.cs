@@ -18,10 +18,10 @@ public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, Committ
 }
 
 /// <summary>
-/// Writes one partition's batch of user changes behind to Redis (one atomic round trip, retried with backoff
+/// Writes one partition's batch of entity changes behind to Redis (one atomic round trip, retried with backoff
 /// while Redis is away: the partition waits, nothing is committed) and gathers the records to produce.
 /// </summary>
-internal sealed class UserBatchWriter(FeatureStore store, string topic, DecisionTopics topics, PipelineCounters counters, DecisionCounters decisions)
+internal sealed class BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, PipelineCounters counters, DecisionCounters decisions)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
 
@@ -41,7 +41,12 @@ internal sealed class UserBatchWriter(FeatureStore store, string topic, Decision
                 refused++;
                 continue;
             }
-            if (handled.Changes is { } changes) writes.Add(new EntityWrite(EntityKind.User, handled.UserId, changes));
+            if (handled.Changes is { } changes) writes.Add(new EntityWrite(handled.Kind, handled.EntityId, changes));
+            if (route.CampaignEventsTopic is { } campaignEvents && EntityRoute.ConcernsCampaign(record.Decoded.Event!))
+            {
+                records.Add(new ProducerRecord(campaignEvents, System.Text.Encoding.UTF8.GetBytes(record.Decoded.Event!.CampaignId!), record.Message.Record.Value));
+                counters.CampaignEventForwarded();
+            }
             if (handled.DroppedLateBids > 0) decisions.LateBids(handled.DroppedLateBids);
             if (handled.Decisions.Count > 0) arrived.Add(record.Message.Record.TimestampUtc);
             foreach (var decision in handled.Decisions)

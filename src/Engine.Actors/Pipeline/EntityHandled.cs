@@ -1,0 +1,16 @@
+using Engine.Actors.Features;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Models.Features.State;
+
+namespace Engine.Actors.Pipeline;
+
+/// <summary>
+/// What a user or campaign actor answers for one event: the decisions to emit and the feature changes to write
+/// behind (absolute values; null when nothing changed). The stream commits the event's offset only once both are acknowledged.
+/// </summary>
+public sealed record EntityHandled(
+    EntityKind Kind, string EntityId, IReadOnlyList<IDecision> Decisions, EntityChanges? Changes, ApplyOutcome Outcome, int DroppedLateBids = 0);
+
+/// <summary>The entity could not load its state: the stream fails and restarts from the last commit (the entity restarts too).</summary>
+public sealed record EntityNotReady(string EntityId, string Reason);
