@@ -1,6 +1,8 @@
 using System.Text;
 using Engine.Models.Recommendations;
 using Engine.Training.Data;
+using Engine.Training.Ml;
+using Engine.Training.Training;
 
 namespace Engine.Training.Evaluation;
 
@@ -12,9 +14,13 @@ namespace Engine.Training.Evaluation;
 public static class YooChooseEvaluation
 {
     public sealed record Result(RecommenderOptions Options, SessionRecEvaluation.Score Validation,
-        SessionRecEvaluation.Score First100, SessionRecEvaluation.Score All, string First100Csv);
+        SessionRecEvaluation.Score First100, SessionRecEvaluation.Score All, string First100Csv,
+        RerankerChoice Reranker, SessionRecEvaluation.Score BlendFirst100, SessionRecEvaluation.Score BlendAll);
 
-    public static Result Run(string folder, TextWriter log)
+    /// <summary>The re-ranker's settings and its figures on the held-out half of validation, beside the blend's.</summary>
+    public sealed record RerankerChoice(TreeOptions Trees, int Rows, SessionRecEvaluation.Score Blend, SessionRecEvaluation.Score Learned);
+
+    public static Result Run(string folder, int seed, TextWriter log)
     {
         var train = YooChoose.Read(Path.Combine(folder, "yoochoose-clicks-100k_train_full.txt"));
         var test = YooChoose.Read(Path.Combine(folder, "yoochoose-clicks-100k_test.txt"));
@@ -26,12 +32,54 @@ public static class YooChooseEvaluation
         var (options, validationScore) = Tune(fit, validation, log);
         log.WriteLine($"  yoochoose: tuned on {validationScore.Positions} validation positions: HR@20 {validationScore.HitRate:F4} MRR@20 {validationScore.Mrr:F4} with {options}");
 
-        var recommender = new SessionRecommender(SessionRecEvaluation.Index(train), options);
+        var models = Path.Combine(Path.GetTempPath(), $"engine-yoochoose-ranker-{Environment.ProcessId}");
+        var (choice, ranker) = FitRanker(fit.With(options), validation, seed, models, log);
+
+        var blend = new SessionRecommender(SessionRecEvaluation.Index(train), options);
+        var recommender = blend.With(ranker);
         var csv = new StringBuilder();
-        var first100 = SessionRecEvaluation.Run(recommender, First100(folder, test), 20, csv);
+        var first100Sessions = First100(folder, test);
+        var first100 = SessionRecEvaluation.Run(recommender, first100Sessions, 20, csv);
         var all = SessionRecEvaluation.Run(recommender, test, 20);
-        log.WriteLine($"  yoochoose test: first 100 sessions ({first100.Positions} positions) HR@20 {first100.HitRate:F4} MRR@20 {first100.Mrr:F4}; all ({all.Positions}) HR@20 {all.HitRate:F4} MRR@20 {all.Mrr:F4}");
-        return new Result(options, validationScore, first100, all, csv.ToString());
+        var blendFirst100 = SessionRecEvaluation.Run(blend, first100Sessions, 20);
+        var blendAll = SessionRecEvaluation.Run(blend, test, 20);
+        log.WriteLine($"  yoochoose test (learned ranker): first 100 sessions ({first100.Positions} positions) HR@20 {first100.HitRate:F4} MRR@20 {first100.Mrr:F4}; all ({all.Positions}) HR@20 {all.HitRate:F4} MRR@20 {all.Mrr:F4}");
+        log.WriteLine($"  yoochoose test (blend alone):   first 100 HR@20 {blendFirst100.HitRate:F4} MRR@20 {blendFirst100.Mrr:F4}; all HR@20 {blendAll.HitRate:F4} MRR@20 {blendAll.Mrr:F4}");
+        ranker.Dispose();
+        Directory.Delete(models, recursive: true);
+        return new Result(options, validationScore, first100, all, csv.ToString(), choice, blendFirst100, blendAll);
+    }
+
+    /// <summary>
+    /// Trains the re-ranker on the first half of validation (by start), picks tree settings on the second half, then
+    /// refits on all of validation: the test never takes part in a choice.
+    /// </summary>
+    private static (RerankerChoice, LearnedRanker) FitRanker(SessionRecommender fit, List<YooChoose.Session> validation, int seed, string dir, TextWriter log)
+    {
+        var half = validation.Count / 2;
+        var learn = RecsRanker.Rows(fit, validation.Take(half).Select(s => s.Items));
+        var check = validation.Skip(half).ToList();
+        var blendScore = SessionRecEvaluation.Run(fit, check, 20);
+        log.WriteLine($"  yoochoose re-ranker: {learn.Count:N0} rows ({learn.PositiveRate:P2} positive); blend on held-out half HR@20 {blendScore.HitRate:F4} MRR@20 {blendScore.Mrr:F4}");
+        TreeOptions[] grid =
+        [
+            new(Trees: 100, Leaves: 16, MinLeafCount: 100, LearningRate: 0.1),
+            RecsRanker.DefaultTrees,
+            new(Trees: 400, Leaves: 32, MinLeafCount: 200, LearningRate: 0.05),
+        ];
+        (TreeOptions Trees, SessionRecEvaluation.Score Score)? best = null;
+        foreach (var trees in grid)
+        {
+            var (_, ranker) = RecsRanker.Fit(learn, trees, seed, dir, "yoochoose-half", "yoochoose validation, first half", new Dictionary<string, double>());
+            var score = SessionRecEvaluation.Run(fit.With(ranker), check, 20);
+            ranker.Dispose();
+            log.WriteLine($"    {trees}: HR@20 {score.HitRate:F4} MRR@20 {score.Mrr:F4}");
+            if (best is null || score.HitRate + score.Mrr > best.Value.Score.HitRate + best.Value.Score.Mrr) best = (trees, score);
+        }
+        var all = RecsRanker.Rows(fit, validation.Select(s => s.Items));
+        var (_, final) = RecsRanker.Fit(all, best!.Value.Trees, seed, dir, $"yoochoose-{seed}", "yoochoose validation (last 10% of train_full)",
+            new Dictionary<string, double> { ["heldout_hr20"] = best.Value.Score.HitRate, ["heldout_mrr20"] = best.Value.Score.Mrr });
+        return (new RerankerChoice(best.Value.Trees, all.Count, blendScore, best.Value.Score), final);
     }
 
     /// <summary>
