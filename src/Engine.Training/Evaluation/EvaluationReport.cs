@@ -57,8 +57,8 @@ public sealed class EvaluationReport
                 ["blend_hr20_first100"] = R(y.BlendFirst100.HitRate), ["blend_mrr20_first100"] = R(y.BlendFirst100.Mrr),
                 ["blend_hr20_all"] = R(y.BlendAll.HitRate), ["blend_mrr20_all"] = R(y.BlendAll.Mrr),
                 ["reranker_rows"] = y.Reranker.Rows, ["reranker_trees"] = y.Reranker.Trees.ToString(),
-                ["reranker_heldout_hr20"] = R(y.Reranker.Learned.HitRate), ["reranker_heldout_mrr20"] = R(y.Reranker.Learned.Mrr),
-                ["blend_heldout_hr20"] = R(y.Reranker.Blend.HitRate), ["blend_heldout_mrr20"] = R(y.Reranker.Blend.Mrr),
+                ["reranker_validation_hr20"] = R(y.Reranker.Learned.HitRate), ["reranker_heldout_mrr20"] = R(y.Reranker.Learned.Mrr),
+                ["blend_validation_hr20"] = R(y.Reranker.Blend.HitRate), ["blend_heldout_mrr20"] = R(y.Reranker.Blend.Mrr),
                 ["options"] = y.Options.ToString(),
                 ["check_score_session_recs"] = check,
                 ["baselines_first100"] = new JsonObject(YooChooseBaselines.Select(kv => KeyValuePair.Create(kv.Key,
@@ -67,7 +67,8 @@ public sealed class EvaluationReport
         if (Cdnow is not null)
             json["cdnow"] = new JsonObject
             {
-                ["auc"] = R(Cdnow.Auc), ["recency_auc"] = R(Cdnow.RecencyAuc), ["logistic_rfmt_auc"] = R(Cdnow.LogisticRfmtAuc),
+                ["auc"] = R(Cdnow.Auc), ["recency_auc"] = R(Cdnow.RecencyAuc), ["logistic_rfmt_auc"] = R(Cdnow.LogisticRfmtAuc), ["bgnbd_auc"] = R(Cdnow.BgNbdAuc),
+                ["bgnbd"] = new JsonObject { ["r"] = R(Cdnow.BgNbd.R), ["alpha"] = R(Cdnow.BgNbd.Alpha), ["a"] = R(Cdnow.BgNbd.A), ["b"] = R(Cdnow.BgNbd.B) },
                 ["customers"] = Cdnow.Customers, ["churn_rate"] = R(Cdnow.ChurnRate), ["protocol"] = "5-fold CV, pooled out-of-fold AUC",
             };
         if (Criteo is not null) json["criteo"] = Ctr(Criteo);
@@ -103,7 +104,7 @@ public sealed class EvaluationReport
         md.AppendLine(CultureInfo.InvariantCulture, $"| engine candidates ranked by the blended score alone | {y.BlendFirst100.HitRate:F4} | {y.BlendFirst100.Mrr:F4} | {y.BlendAll.HitRate:F4} | {y.BlendAll.Mrr:F4} |");
         foreach (var (name, s) in YooChooseBaselines) md.AppendLine(CultureInfo.InvariantCulture, $"| {name} (published top lists) | {s.HitRate:F4} | {s.Mrr:F4} | | |");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"First 100 sessions: {y.First100.Positions} positions; all: {y.All.Positions}. Blend tuned on the last 10% of training sessions (HR@20 {y.Validation.HitRate:F4}, MRR@20 {y.Validation.Mrr:F4}): `{y.Options}`.");
-        md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Re-ranker: FastTree binary (label: the candidate is the next click) over {CandidateFeatures.Width} candidate features, trained on the first half of those validation sessions with an index of the first 90%; settings `{y.Reranker.Trees}` chosen on the second half (HR@20 {y.Reranker.Learned.HitRate:F4}, MRR@20 {y.Reranker.Learned.Mrr:F4}; blend alone {y.Reranker.Blend.HitRate:F4} / {y.Reranker.Blend.Mrr:F4}), then refit on all validation sessions ({y.Reranker.Rows:N0} rows). The test is streamed once through the ONNX path with an index of all of train_full.");
+        md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Re-ranker: FastTree binary (label: the candidate is the next click) over {CandidateFeatures.Width} candidate features, trained on the clicks of the first 90% of training sessions ({y.Reranker.Rows:N0} candidate rows), in 5 folds each scored against an index of the other folds; settings `{y.Reranker.Trees}` chosen on the validation sessions (HR@20 {y.Reranker.Learned.HitRate:F4}, MRR@20 {y.Reranker.Learned.Mrr:F4}; blend alone {y.Reranker.Blend.HitRate:F4} / {y.Reranker.Blend.Mrr:F4}). The test is streamed once through the ONNX path with an index of all of train_full.");
         if (check is not null) md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Check with score_session_recs.py on yoochoose_first100_recs.csv: `{check}`");
         md.AppendLine();
     }
@@ -113,6 +114,7 @@ public sealed class EvaluationReport
         md.AppendLine("## Churn, CDNOW (features as of 1997-09-30, churned = no purchase 1997-10-01..1998-06-30)").AppendLine();
         md.AppendLine("| model | AUC (5-fold CV) |").AppendLine("|---|---|");
         md.AppendLine(CultureInfo.InvariantCulture, $"| **engine: FastTree on replayed user features + lifetime purchase statistics** | **{cdnow.Auc:F4}** |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| BG/NBD P(no purchase in the 39 weeks) alone (r {cdnow.BgNbd.R:F3}, alpha {cdnow.BgNbd.Alpha:F3}, a {cdnow.BgNbd.A:F3}, b {cdnow.BgNbd.B:F3}; weeks) | {cdnow.BgNbdAuc:F4} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| logistic regression on recency/frequency/monetary/tenure (reproduced) | {cdnow.LogisticRfmtAuc:F4} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| recency alone (reproduced) | {cdnow.RecencyAuc:F4} |");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"{cdnow.Customers} customers, {cdnow.ChurnRate:P1} churned.").AppendLine();

@@ -33,7 +33,7 @@ public static class YooChooseEvaluation
         log.WriteLine($"  yoochoose: tuned on {validationScore.Positions} validation positions: HR@20 {validationScore.HitRate:F4} MRR@20 {validationScore.Mrr:F4} with {options}");
 
         var models = Path.Combine(Path.GetTempPath(), $"engine-yoochoose-ranker-{Environment.ProcessId}");
-        var (choice, ranker) = FitRanker(fit.With(options), validation, seed, models, log);
+        var (choice, ranker) = FitRanker(byStart.Take(cut).ToList(), options, fit.With(options), validation, seed, models, log);
 
         var blend = new SessionRecommender(SessionRecEvaluation.Index(train), options);
         var recommender = blend.With(ranker);
@@ -50,36 +50,49 @@ public static class YooChooseEvaluation
         return new Result(options, validationScore, first100, all, csv.ToString(), choice, blendFirst100, blendAll);
     }
 
+    /// <summary>Folds of the fitting sessions whose clicks become re-ranker rows, each with an index of the other folds.</summary>
+    private const int RankerFolds = 5;
+
     /// <summary>
-    /// Trains the re-ranker on the first half of validation (by start), picks tree settings on the second half, then
-    /// refits on all of validation: the test never takes part in a choice.
+    /// Trains the re-ranker on the fitting sessions (the first 90%): each fold's clicks are scored against an index of
+    /// the other folds, so every row comes from a session its index has not seen, as at serving time. Tree settings
+    /// are chosen on the validation sessions (index of the first 90%); the test never takes part in a choice.
     /// </summary>
-    private static (RerankerChoice, LearnedRanker) FitRanker(SessionRecommender fit, List<YooChoose.Session> validation, int seed, string dir, TextWriter log)
+    private static (RerankerChoice, LearnedRanker) FitRanker(List<YooChoose.Session> fitting, RecommenderOptions options,
+        SessionRecommender fit, List<YooChoose.Session> validation, int seed, string dir, TextWriter log)
     {
-        var half = validation.Count / 2;
-        var learn = RecsRanker.Rows(fit, validation.Take(half).Select(s => s.Items));
-        var check = validation.Skip(half).ToList();
-        var blendScore = SessionRecEvaluation.Run(fit, check, 20);
-        log.WriteLine($"  yoochoose re-ranker: {learn.Count:N0} rows ({learn.PositiveRate:P2} positive); blend on held-out half HR@20 {blendScore.HitRate:F4} MRR@20 {blendScore.Mrr:F4}");
+        Dataset? learn = null;
+        for (var fold = 0; fold < RankerFolds; fold++)
+        {
+            var others = new SessionRecommender(SessionRecEvaluation.Index(fitting.Where((_, i) => i % RankerFolds != fold)), options);
+            var rows = RecsRanker.Rows(others, fitting.Where((_, i) => i % RankerFolds == fold).Select(s => s.Items));
+            if (learn is null) learn = rows;
+            else for (var r = 0; r < rows.Count; r++) learn.Add(rows.Rows[r], rows.Labels[r]);
+        }
+        var blendScore = SessionRecEvaluation.Run(fit, validation, 20);
+        log.WriteLine($"  yoochoose re-ranker: {learn!.Count:N0} rows ({learn.PositiveRate:P2} positive) from {RankerFolds} folds of the fitting sessions; blend on validation HR@20 {blendScore.HitRate:F4} MRR@20 {blendScore.Mrr:F4}");
         TreeOptions[] grid =
         [
             new(Trees: 100, Leaves: 16, MinLeafCount: 100, LearningRate: 0.1),
             RecsRanker.DefaultTrees,
             new(Trees: 400, Leaves: 32, MinLeafCount: 200, LearningRate: 0.05),
         ];
-        (TreeOptions Trees, SessionRecEvaluation.Score Score)? best = null;
+        (TreeOptions Trees, SessionRecEvaluation.Score Score, LearnedRanker Ranker)? best = null;
         foreach (var trees in grid)
         {
-            var (_, ranker) = RecsRanker.Fit(learn, trees, seed, dir, "yoochoose-half", "yoochoose validation, first half", new Dictionary<string, double>());
-            var score = SessionRecEvaluation.Run(fit.With(ranker), check, 20);
-            ranker.Dispose();
+            var folder = Path.Combine(dir, $"{trees.Trees}-{trees.Leaves}");
+            var (_, ranker) = RecsRanker.Fit(learn, trees, seed, folder, $"yoochoose-{seed}",
+                $"yoochoose train_full, first 90% of sessions by start, {RankerFolds} folds each against an index of the others", new Dictionary<string, double>());
+            var score = SessionRecEvaluation.Run(fit.With(ranker), validation, 20);
             log.WriteLine($"    {trees}: HR@20 {score.HitRate:F4} MRR@20 {score.Mrr:F4}");
-            if (best is null || score.HitRate + score.Mrr > best.Value.Score.HitRate + best.Value.Score.Mrr) best = (trees, score);
+            if (best is null || score.HitRate + score.Mrr > best.Value.Score.HitRate + best.Value.Score.Mrr)
+            {
+                best?.Ranker.Dispose();
+                best = (trees, score, ranker);
+            }
+            else ranker.Dispose();
         }
-        var all = RecsRanker.Rows(fit, validation.Select(s => s.Items));
-        var (_, final) = RecsRanker.Fit(all, best!.Value.Trees, seed, dir, $"yoochoose-{seed}", "yoochoose validation (last 10% of train_full)",
-            new Dictionary<string, double> { ["heldout_hr20"] = best.Value.Score.HitRate, ["heldout_mrr20"] = best.Value.Score.Mrr });
-        return (new RerankerChoice(best.Value.Trees, all.Count, blendScore, best.Value.Score), final);
+        return (new RerankerChoice(best!.Value.Trees, learn.Count, blendScore, best.Value.Score), best.Value.Ranker);
     }
 
     /// <summary>
