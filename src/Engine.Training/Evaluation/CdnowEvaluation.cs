@@ -67,7 +67,7 @@ public static class CdnowEvaluation
         {
             var heldOut = fold.ToHashSet();
             var trainIdx = Enumerable.Range(0, data.Count).Where(i => !heldOut.Contains(i)).ToArray();
-            var model = FastTreeModel.Train(data.Subset(trainIdx), Environment.GetEnvironmentVariable("CDNOW_EXP") == "1" ? new TreeOptions(Trees: 400, Leaves: 8, MinLeafCount: 200, LearningRate: 0.02, FeatureFraction: 0.5) : Trees, seed);
+            var model = FastTreeModel.Train(data.Subset(trainIdx), Trees, seed);
             var predicted = model.Predict(fold.Select(i => data.Rows[i]).ToList());
             for (var j = 0; j < fold.Length; j++) trees[fold[j]] = predicted[j];
             var lr = DenseLogistic.Train(trainIdx.Select(i => rfmt[i]).ToList(), trainIdx.Select(i => data.Labels[i]).ToList());
