@@ -23,6 +23,8 @@ public sealed record RecommenderOptions
     /// <summary>Gap of co-visitation (clicks) and neighbours kept per item in the <see cref="CoVisitationIndex"/>.</summary>
     public int RuleWindow { get; init; } = 10;
     public int RuleNeighbours { get; init; } = 200;
+    /// <summary>Candidates (best by blended score) the learned re-ranker scores, when there is one.</summary>
+    public int RerankDepth { get; init; } = 100;
 }
 
 public enum PositionDecay

@@ -24,26 +24,40 @@ public static class CdnowEvaluation
         "distinct_days_30d", "distinct_days_60d", "distinct_days_120d", "days_since_second_last", "days_per_purchase_day", "repeat_rate_after_first", "dollars_per_cd",
         "days_in_month_1", "days_in_month_2", "days_in_month_3", "days_in_month_4", "days_in_month_5", "days_in_month_6", "days_in_month_7",
         "days_in_month_8", "days_in_month_9", "days_since_last",
+        "dollars_4w", "dollars_8w", "dollars_13w", "dollars_26w", "days_8w", "days_13w", "days_26w",
+        "gap_std_days", "last_gap_days", "recency_over_last_gap", "spend_trend", "cds_per_day",
+        "bgnbd_x", "bgnbd_tx_weeks", "bgnbd_t_weeks", "bgnbd_p_alive", "bgnbd_p_no_purchase",
     ];
 
-    public sealed record Result(int Customers, double ChurnRate, double Auc, double RecencyAuc, double LogisticRfmtAuc);
+    /// <summary>Length of the churn window in weeks (1997-10-01 to 1998-06-30), the BG/NBD horizon.</summary>
+    private static readonly double HorizonWeeks = (HoldoutEnd - Cutoff).TotalDays / 7;
+
+    public sealed record Result(int Customers, double ChurnRate, double Auc, double RecencyAuc, double LogisticRfmtAuc, double BgNbdAuc, BgNbd BgNbd);
 
     public static Result Run(string folder, int seed, TextWriter log)
     {
         var purchases = Cdnow.Read(Path.Combine(folder, "CDNOW_master.txt"));
         var data = Dataset.Empty([.. FeatureNames.User, .. Lifetime]);
         var rfmt = new List<float[]>();
-        foreach (var customer in purchases.Select((p, line) => (p, line)).GroupBy(x => x.p.Customer).OrderBy(g => g.Key, StringComparer.Ordinal))
+        var customers = purchases.Select((p, line) => (p, line)).GroupBy(x => x.p.Customer).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (Purchases: g.ToList(), Before: g.Where(x => x.p.Date < Cutoff).OrderBy(x => x.p.Date).ToList()))
+            .Where(c => c.Before.Count > 0)
+            .ToList();
+        // Fitted on calibration purchases only and without labels, so using every customer's summary leaks nothing.
+        var bgnbd = BgNbd.Fit(customers.Select(c => Summarize(c.Before.Select(x => x.p).ToList())).ToList());
+        log.WriteLine($"  cdnow BG/NBD: r {bgnbd.R:F4} alpha {bgnbd.Alpha:F4} a {bgnbd.A:F4} b {bgnbd.B:F4} (weeks)");
+        var bgnbdScores = new List<double>();
+        foreach (var customer in customers.Select(c => c.Purchases))
         {
             var before = customer.Where(x => x.p.Date < Cutoff).OrderBy(x => x.p.Date).ToList();
-            if (before.Count == 0) continue;
             var history = new UserHistory();
             foreach (var (p, line) in before) history.Add(Cdnow.ToEvent(p, line));
             var user = new float[FeatureNames.User.Count];
             history.WriteAt(Cutoff, user);
-            var lifetime = LifetimeFeatures(before.Select(x => x.p).ToList());
+            var lifetime = LifetimeFeatures(before.Select(x => x.p).ToList(), bgnbd);
+            bgnbdScores.Add(lifetime[^1]);
             data.Add([.. user, .. lifetime], !customer.Any(x => x.p.Date >= Cutoff && x.p.Date < HoldoutEnd));
-            rfmt.Add([lifetime[^1], lifetime[0], lifetime[2], lifetime[4]]);
+            rfmt.Add([lifetime[29], lifetime[0], lifetime[2], lifetime[4]]);
         }
 
         var folds = data.Folds(5, seed);
@@ -60,12 +74,20 @@ public static class CdnowEvaluation
             foreach (var i in fold) logistic[i] = lr.Predict(rfmt[i]);
         }
         var result = new Result(data.Count, data.PositiveRate, Metrics.Auc(trees, data.Labels),
-            Metrics.Auc(rfmt.Select(r => (double)r[0]).ToArray(), data.Labels), Metrics.Auc(logistic, data.Labels));
-        log.WriteLine($"  cdnow: {result.Customers} customers, {result.ChurnRate:P1} churned; 5-fold AUC trees {result.Auc:F4}, recency {result.RecencyAuc:F4}, logistic RFMT {result.LogisticRfmtAuc:F4}");
+            Metrics.Auc(rfmt.Select(r => (double)r[0]).ToArray(), data.Labels), Metrics.Auc(logistic, data.Labels),
+            Metrics.Auc(bgnbdScores.ToArray(), data.Labels), bgnbd);
+        log.WriteLine($"  cdnow: {result.Customers} customers, {result.ChurnRate:P1} churned; 5-fold AUC trees {result.Auc:F4}, recency {result.RecencyAuc:F4}, logistic RFMT {result.LogisticRfmtAuc:F4}, BG/NBD P(no purchase) {result.BgNbdAuc:F4}");
         return result;
     }
 
-    private static float[] LifetimeFeatures(List<Cdnow.Purchase> before)
+    /// <summary>BG/NBD summary in weeks: repeat purchase days, the last one's time and the calibration length, from the first purchase.</summary>
+    private static BgNbd.Summary Summarize(List<Cdnow.Purchase> before)
+    {
+        var days = before.Select(p => p.Date).Distinct().ToList();
+        return new BgNbd.Summary(days.Count - 1, (days[^1] - days[0]).TotalDays / 7, (Cutoff - days[0]).TotalDays / 7);
+    }
+
+    private static float[] LifetimeFeatures(List<Cdnow.Purchase> before, BgNbd bgnbd)
     {
         var first = before[0].Date;
         var last = before[^1].Date;
@@ -88,6 +110,30 @@ public static class CdnowEvaluation
             (float)before.Sum(p => p.Dollars) / Math.Max(1, before.Sum(p => p.Cds)),
             .. Enumerable.Range(1, 9).Select(m => (float)before.Where(p => p.Date.Month == m).Select(p => p.Date).Distinct().Count()),
             sinceLast,
+            .. Recent(before, sinceLast, bgnbd),
+        ];
+    }
+
+    private static float[] Recent(List<Cdnow.Purchase> before, float sinceLast, BgNbd bgnbd)
+    {
+        float Dollars(int weeks) => (float)before.Where(p => Cutoff - p.Date <= TimeSpan.FromDays(7 * weeks)).Sum(p => p.Dollars);
+        float Days(int weeks) => before.Where(p => Cutoff - p.Date <= TimeSpan.FromDays(7 * weeks)).Select(p => p.Date).Distinct().Count();
+        var days = before.Select(p => p.Date).Distinct().ToList();
+        var gaps = days.Zip(days.Skip(1), (a, b) => (b - a).TotalDays).ToList();
+        var meanGap = gaps.Count > 0 ? gaps.Average() : 0;
+        var std = gaps.Count > 1 ? Math.Sqrt(gaps.Average(g => (g - meanGap) * (g - meanGap))) : -1;
+        var lastGap = gaps.Count > 0 ? gaps[^1] : -1;
+        // Spend trend: dollars in the second half of the customer's own span over the first half.
+        var mid = before[0].Date + (before[^1].Date - before[0].Date) / 2;
+        var early = before.Where(p => p.Date <= mid).Sum(p => p.Dollars);
+        var late = before.Where(p => p.Date > mid).Sum(p => p.Dollars);
+        var summary = Summarize(before);
+        return
+        [
+            Dollars(4), Dollars(8), Dollars(13), Dollars(26), Days(8), Days(13), Days(26),
+            (float)std, (float)lastGap, lastGap > 0 ? (float)(sinceLast / lastGap) : -1,
+            (float)(late / Math.Max(1m, early)), before.Sum(p => p.Cds) / (float)days.Count,
+            summary.X, (float)summary.Tx, (float)summary.T, (float)bgnbd.ProbabilityAlive(summary), (float)bgnbd.ProbabilityNoPurchase(summary, HorizonWeeks),
         ];
     }
 }

@@ -45,7 +45,7 @@ public sealed class EvaluationReport
                 ["churn_auc"] = R(m.ChurnAuc), ["churn_auc_vs_truth"] = R(m.ChurnTruthAuc), ["churn_recency_auc"] = R(m.ChurnRecencyAuc),
                 ["ctr_auc"] = R(m.BidAuc), ["ctr_oracle_auc"] = R(m.BidOracleAuc), ["ctr_campaign_ctr_auc"] = R(m.BidCampaignCtrAuc),
                 ["ctr_correlation_with_true_ctr"] = R(m.BidCorrelationWithTrueCtr),
-                ["rec_hr10"] = R(r.HitRate), ["rec_mrr10"] = R(r.Mrr), ["rec_popularity_hr10"] = R(r.PopularityHitRate), ["rec_popularity_mrr10"] = R(r.PopularityMrr),
+                ["rec_hr10"] = R(r.HitRate), ["rec_mrr10"] = R(r.Mrr), ["rec_blend_hr10"] = R(r.BlendHitRate), ["rec_blend_mrr10"] = R(r.BlendMrr), ["rec_popularity_hr10"] = R(r.PopularityHitRate), ["rec_popularity_mrr10"] = R(r.PopularityMrr),
                 ["rec_positions"] = r.Positions,
             };
         if (YooChoose is { } y)
@@ -54,6 +54,11 @@ public sealed class EvaluationReport
                 ["hr20_first100"] = R(y.First100.HitRate), ["mrr20_first100"] = R(y.First100.Mrr), ["positions_first100"] = y.First100.Positions,
                 ["hr20_all"] = R(y.All.HitRate), ["mrr20_all"] = R(y.All.Mrr), ["positions_all"] = y.All.Positions,
                 ["validation_hr20"] = R(y.Validation.HitRate), ["validation_mrr20"] = R(y.Validation.Mrr),
+                ["blend_hr20_first100"] = R(y.BlendFirst100.HitRate), ["blend_mrr20_first100"] = R(y.BlendFirst100.Mrr),
+                ["blend_hr20_all"] = R(y.BlendAll.HitRate), ["blend_mrr20_all"] = R(y.BlendAll.Mrr),
+                ["reranker_rows"] = y.Reranker.Rows, ["reranker_trees"] = y.Reranker.Trees.ToString(),
+                ["reranker_validation_hr20"] = R(y.Reranker.Learned.HitRate), ["reranker_heldout_mrr20"] = R(y.Reranker.Learned.Mrr),
+                ["blend_validation_hr20"] = R(y.Reranker.Blend.HitRate), ["blend_heldout_mrr20"] = R(y.Reranker.Blend.Mrr),
                 ["options"] = y.Options.ToString(),
                 ["check_score_session_recs"] = check,
                 ["baselines_first100"] = new JsonObject(YooChooseBaselines.Select(kv => KeyValuePair.Create(kv.Key,
@@ -62,7 +67,8 @@ public sealed class EvaluationReport
         if (Cdnow is not null)
             json["cdnow"] = new JsonObject
             {
-                ["auc"] = R(Cdnow.Auc), ["recency_auc"] = R(Cdnow.RecencyAuc), ["logistic_rfmt_auc"] = R(Cdnow.LogisticRfmtAuc),
+                ["auc"] = R(Cdnow.Auc), ["recency_auc"] = R(Cdnow.RecencyAuc), ["logistic_rfmt_auc"] = R(Cdnow.LogisticRfmtAuc), ["bgnbd_auc"] = R(Cdnow.BgNbdAuc),
+                ["bgnbd"] = new JsonObject { ["r"] = R(Cdnow.BgNbd.R), ["alpha"] = R(Cdnow.BgNbd.Alpha), ["a"] = R(Cdnow.BgNbd.A), ["b"] = R(Cdnow.BgNbd.B) },
                 ["customers"] = Cdnow.Customers, ["churn_rate"] = R(Cdnow.ChurnRate), ["protocol"] = "5-fold CV, pooled out-of-fold AUC",
             };
         if (Criteo is not null) json["criteo"] = Ctr(Criteo);
@@ -94,9 +100,11 @@ public sealed class EvaluationReport
     {
         md.AppendLine("## Recommendations, YooChoose-100k (train on train_full, stream test, top 20 after each click)").AppendLine();
         md.AppendLine("| algorithm | HR@20 first 100 | MRR@20 first 100 | HR@20 all | MRR@20 all |").AppendLine("|---|---|---|---|---|");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| **engine (VSKNN + sequential co-visitation + session items)** | **{y.First100.HitRate:F4}** | **{y.First100.Mrr:F4}** | {y.All.HitRate:F4} | {y.All.Mrr:F4} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| **engine (candidates: VSKNN + sequential co-visitation + session items; learned re-ranker in ONNX)** | **{y.First100.HitRate:F4}** | **{y.First100.Mrr:F4}** | {y.All.HitRate:F4} | {y.All.Mrr:F4} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| engine candidates ranked by the blended score alone | {y.BlendFirst100.HitRate:F4} | {y.BlendFirst100.Mrr:F4} | {y.BlendAll.HitRate:F4} | {y.BlendAll.Mrr:F4} |");
         foreach (var (name, s) in YooChooseBaselines) md.AppendLine(CultureInfo.InvariantCulture, $"| {name} (published top lists) | {s.HitRate:F4} | {s.Mrr:F4} | | |");
-        md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"First 100 sessions: {y.First100.Positions} positions; all: {y.All.Positions}. Tuned on the last 10% of training sessions (HR@20 {y.Validation.HitRate:F4}, MRR@20 {y.Validation.Mrr:F4}): `{y.Options}`.");
+        md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"First 100 sessions: {y.First100.Positions} positions; all: {y.All.Positions}. Blend tuned on the last 10% of training sessions (HR@20 {y.Validation.HitRate:F4}, MRR@20 {y.Validation.Mrr:F4}): `{y.Options}`.");
+        md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Re-ranker: FastTree binary (label: the candidate is the next click) over {CandidateFeatures.Width} candidate features, trained on the clicks of the first 90% of training sessions ({y.Reranker.Rows:N0} candidate rows), in 5 folds each scored against an index of the other folds; settings `{y.Reranker.Trees}` chosen on the validation sessions (HR@20 {y.Reranker.Learned.HitRate:F4}, MRR@20 {y.Reranker.Learned.Mrr:F4}; blend alone {y.Reranker.Blend.HitRate:F4} / {y.Reranker.Blend.Mrr:F4}). The test is streamed once through the ONNX path with an index of all of train_full.");
         if (check is not null) md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Check with score_session_recs.py on yoochoose_first100_recs.csv: `{check}`");
         md.AppendLine();
     }
@@ -106,6 +114,7 @@ public sealed class EvaluationReport
         md.AppendLine("## Churn, CDNOW (features as of 1997-09-30, churned = no purchase 1997-10-01..1998-06-30)").AppendLine();
         md.AppendLine("| model | AUC (5-fold CV) |").AppendLine("|---|---|");
         md.AppendLine(CultureInfo.InvariantCulture, $"| **engine: FastTree on replayed user features + lifetime purchase statistics** | **{cdnow.Auc:F4}** |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| BG/NBD P(no purchase in the 39 weeks) alone (r {cdnow.BgNbd.R:F3}, alpha {cdnow.BgNbd.Alpha:F3}, a {cdnow.BgNbd.A:F3}, b {cdnow.BgNbd.B:F3}; weeks) | {cdnow.BgNbdAuc:F4} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| logistic regression on recency/frequency/monetary/tenure (reproduced) | {cdnow.LogisticRfmtAuc:F4} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| recency alone (reproduced) | {cdnow.RecencyAuc:F4} |");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"{cdnow.Customers} customers, {cdnow.ChurnRate:P1} churned.").AppendLine();
@@ -127,7 +136,7 @@ public sealed class EvaluationReport
         md.AppendLine(CultureInfo.InvariantCulture, $"| churn AUC (label: no event in 7 days) | {m.ChurnAuc:F4} | recency alone {m.ChurnRecencyAuc:F4} | |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| churn AUC vs truth (user had truly churned) | {m.ChurnTruthAuc:F4} | | |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| click-through AUC | {m.BidAuc:F4} | campaign smoothed CTR alone {m.BidCampaignCtrAuc:F4} | true click probability {m.BidOracleAuc:F4} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| recommendations HR@10 / MRR@10 ({r.Positions} positions) | {r.HitRate:F4} / {r.Mrr:F4} | popularity {r.PopularityHitRate:F4} / {r.PopularityMrr:F4} | |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| recommendations HR@10 / MRR@10 ({r.Positions} positions), learned re-ranker | {r.HitRate:F4} / {r.Mrr:F4} | blend alone {r.BlendHitRate:F4} / {r.BlendMrr:F4}; popularity {r.PopularityHitRate:F4} / {r.PopularityMrr:F4} | |");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Predicted vs true click probability: Pearson {m.BidCorrelationWithTrueCtr:F3}.");
     }
 

@@ -17,13 +17,16 @@ public static class EvaluationRun
         {
             log.WriteLine("simulator:");
             var fitted = SimulatedModels.Fit(seed, users, log);
-            report.Simulator = (fitted.Figures, SimulatedRecEvaluation.Run(fitted.Test, log), $"seed {seed} (train) / {seed + 1} (test), {users} users, 28 days");
+            var recs = Path.Combine(Path.GetTempPath(), $"engine-sim-recs-{Environment.ProcessId}");
+            using (var ranker = SimulatedRecs.Write(fitted.Train, seed, users, recs, log))
+                report.Simulator = (fitted.Figures, SimulatedRecEvaluation.Run(fitted.Test, ranker, log), $"seed {seed} (train) / {seed + 1} (test), {users} users, 28 days");
+            Directory.Delete(recs, recursive: true);
         }
         if (Wanted("yoochoose"))
         {
             log.WriteLine("yoochoose-100k:");
             var yoochoose = Path.Combine(data.FullName, "yoochoose-100k");
-            report.YooChoose = YooChooseEvaluation.Run(yoochoose, log);
+            report.YooChoose = YooChooseEvaluation.Run(yoochoose, seed, log);
             report.YooChooseBaselines = PublishedRecs.Score(yoochoose, YooChoose.Read(Path.Combine(yoochoose, "yoochoose-clicks-100k_test.txt")));
         }
         if (Wanted("cdnow"))

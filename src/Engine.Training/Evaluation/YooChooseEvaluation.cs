@@ -1,6 +1,8 @@
 using System.Text;
 using Engine.Models.Recommendations;
 using Engine.Training.Data;
+using Engine.Training.Ml;
+using Engine.Training.Training;
 
 namespace Engine.Training.Evaluation;
 
@@ -12,9 +14,13 @@ namespace Engine.Training.Evaluation;
 public static class YooChooseEvaluation
 {
     public sealed record Result(RecommenderOptions Options, SessionRecEvaluation.Score Validation,
-        SessionRecEvaluation.Score First100, SessionRecEvaluation.Score All, string First100Csv);
+        SessionRecEvaluation.Score First100, SessionRecEvaluation.Score All, string First100Csv,
+        RerankerChoice Reranker, SessionRecEvaluation.Score BlendFirst100, SessionRecEvaluation.Score BlendAll);
 
-    public static Result Run(string folder, TextWriter log)
+    /// <summary>The re-ranker's settings and its figures on the held-out half of validation, beside the blend's.</summary>
+    public sealed record RerankerChoice(TreeOptions Trees, int Rows, SessionRecEvaluation.Score Blend, SessionRecEvaluation.Score Learned);
+
+    public static Result Run(string folder, int seed, TextWriter log)
     {
         var train = YooChoose.Read(Path.Combine(folder, "yoochoose-clicks-100k_train_full.txt"));
         var test = YooChoose.Read(Path.Combine(folder, "yoochoose-clicks-100k_test.txt"));
@@ -26,12 +32,67 @@ public static class YooChooseEvaluation
         var (options, validationScore) = Tune(fit, validation, log);
         log.WriteLine($"  yoochoose: tuned on {validationScore.Positions} validation positions: HR@20 {validationScore.HitRate:F4} MRR@20 {validationScore.Mrr:F4} with {options}");
 
-        var recommender = new SessionRecommender(SessionRecEvaluation.Index(train), options);
+        var models = Path.Combine(Path.GetTempPath(), $"engine-yoochoose-ranker-{Environment.ProcessId}");
+        var (choice, ranker) = FitRanker(byStart.Take(cut).ToList(), options, fit.With(options), validation, seed, models, log);
+
+        var blend = new SessionRecommender(SessionRecEvaluation.Index(train), options);
+        var recommender = blend.With(ranker);
         var csv = new StringBuilder();
-        var first100 = SessionRecEvaluation.Run(recommender, First100(folder, test), 20, csv);
+        var first100Sessions = First100(folder, test);
+        var first100 = SessionRecEvaluation.Run(recommender, first100Sessions, 20, csv);
         var all = SessionRecEvaluation.Run(recommender, test, 20);
-        log.WriteLine($"  yoochoose test: first 100 sessions ({first100.Positions} positions) HR@20 {first100.HitRate:F4} MRR@20 {first100.Mrr:F4}; all ({all.Positions}) HR@20 {all.HitRate:F4} MRR@20 {all.Mrr:F4}");
-        return new Result(options, validationScore, first100, all, csv.ToString());
+        var blendFirst100 = SessionRecEvaluation.Run(blend, first100Sessions, 20);
+        var blendAll = SessionRecEvaluation.Run(blend, test, 20);
+        log.WriteLine($"  yoochoose test (learned ranker): first 100 sessions ({first100.Positions} positions) HR@20 {first100.HitRate:F4} MRR@20 {first100.Mrr:F4}; all ({all.Positions}) HR@20 {all.HitRate:F4} MRR@20 {all.Mrr:F4}");
+        log.WriteLine($"  yoochoose test (blend alone):   first 100 HR@20 {blendFirst100.HitRate:F4} MRR@20 {blendFirst100.Mrr:F4}; all HR@20 {blendAll.HitRate:F4} MRR@20 {blendAll.Mrr:F4}");
+        ranker.Dispose();
+        Directory.Delete(models, recursive: true);
+        return new Result(options, validationScore, first100, all, csv.ToString(), choice, blendFirst100, blendAll);
+    }
+
+    /// <summary>Folds of the fitting sessions whose clicks become re-ranker rows, each with an index of the other folds.</summary>
+    private const int RankerFolds = 5;
+
+    /// <summary>
+    /// Trains the re-ranker on the fitting sessions (the first 90%): each fold's clicks are scored against an index of
+    /// the other folds, so every row comes from a session its index has not seen, as at serving time. Tree settings
+    /// are chosen on the validation sessions (index of the first 90%); the test never takes part in a choice.
+    /// </summary>
+    private static (RerankerChoice, LearnedRanker) FitRanker(List<YooChoose.Session> fitting, RecommenderOptions options,
+        SessionRecommender fit, List<YooChoose.Session> validation, int seed, string dir, TextWriter log)
+    {
+        Dataset? learn = null;
+        for (var fold = 0; fold < RankerFolds; fold++)
+        {
+            var others = new SessionRecommender(SessionRecEvaluation.Index(fitting.Where((_, i) => i % RankerFolds != fold)), options);
+            var rows = RecsRanker.Rows(others, fitting.Where((_, i) => i % RankerFolds == fold).Select(s => s.Items));
+            if (learn is null) learn = rows;
+            else for (var r = 0; r < rows.Count; r++) learn.Add(rows.Rows[r], rows.Labels[r]);
+        }
+        var blendScore = SessionRecEvaluation.Run(fit, validation, 20);
+        log.WriteLine($"  yoochoose re-ranker: {learn!.Count:N0} rows ({learn.PositiveRate:P2} positive) from {RankerFolds} folds of the fitting sessions; blend on validation HR@20 {blendScore.HitRate:F4} MRR@20 {blendScore.Mrr:F4}");
+        TreeOptions[] grid =
+        [
+            new(Trees: 100, Leaves: 16, MinLeafCount: 100, LearningRate: 0.1),
+            RecsRanker.DefaultTrees,
+            new(Trees: 400, Leaves: 32, MinLeafCount: 200, LearningRate: 0.05),
+        ];
+        (TreeOptions Trees, SessionRecEvaluation.Score Score, LearnedRanker Ranker)? best = null;
+        foreach (var trees in grid)
+        {
+            var folder = Path.Combine(dir, $"{trees.Trees}-{trees.Leaves}");
+            var (_, ranker) = RecsRanker.Fit(learn, trees, seed, folder, $"yoochoose-{seed}",
+                $"yoochoose train_full, first 90% of sessions by start, {RankerFolds} folds each against an index of the others", new Dictionary<string, double>());
+            var score = SessionRecEvaluation.Run(fit.With(ranker), validation, 20);
+            log.WriteLine($"    {trees}: HR@20 {score.HitRate:F4} MRR@20 {score.Mrr:F4}");
+            if (best is null || score.HitRate + score.Mrr > best.Value.Score.HitRate + best.Value.Score.Mrr)
+            {
+                best?.Ranker.Dispose();
+                best = (trees, score, ranker);
+            }
+            else ranker.Dispose();
+        }
+        return (new RerankerChoice(best!.Value.Trees, learn.Count, blendScore, best.Value.Score), best.Value.Ranker);
     }
 
     /// <summary>

@@ -1,0 +1,38 @@
+using Engine.Models.Scoring;
+
+namespace Engine.Models.Recommendations;
+
+/// <summary>
+/// The final stage of the recommendation path: a binary classifier (trained on "is this candidate the next click")
+/// scored in ONNX, one batched call per request over all candidates. Thread-safe (the <see cref="Scorer"/> is).
+/// </summary>
+public sealed class LearnedRanker : IDisposable
+{
+    private readonly Scorer _scorer;
+
+    public LearnedRanker(Scorer scorer)
+    {
+        if (!scorer.Metadata.Features.SequenceEqual(CandidateFeatures.Names))
+            throw new ModelLoadException($"Model {scorer.Metadata.Name} {scorer.Version} is not a recommendation re-ranker: it expects [{string.Join(", ", scorer.Metadata.Features)}].");
+        _scorer = scorer;
+    }
+
+    /// <summary>Opens <c>model.onnx</c> + <c>model.json</c> of a re-ranker (e.g. <c>models/recs/model.onnx</c>).</summary>
+    public static LearnedRanker Load(string modelPath) => new(Scorer.Load(modelPath, CandidateFeatures.Names));
+
+    public string Version => _scorer.Version;
+
+    /// <summary>Probability that each candidate is the next click, in the order given.</summary>
+    public float[] Score(IReadOnlyList<RankingCandidate> candidates)
+    {
+        var width = CandidateFeatures.Width;
+        var rows = new float[candidates.Count * width];
+        for (var i = 0; i < candidates.Count; i++)
+            CandidateFeatures.Fill(candidates[i], candidates.Count, rows.AsSpan(i * width, width));
+        var probabilities = new float[candidates.Count];
+        if (candidates.Count > 0) _scorer.ScoreBatch(rows, probabilities);
+        return probabilities;
+    }
+
+    public void Dispose() => _scorer.Dispose();
+}
