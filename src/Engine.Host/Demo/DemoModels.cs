@@ -8,21 +8,19 @@ using Engine.Models.Simulation;
 namespace Engine.Host.Demo;
 
 /// <summary>
-/// What the demo decides with: the committed churn and bid models, a session index learned from an earlier
-/// stretch of the simulator's history (another seed: the demo's own stream is never seen in advance), and a
-/// board of the simulated campaigns as booked.
+/// What the demo decides with: the committed models (churn, bid, and the recommender: past sessions of the
+/// simulated shop plus its learned ranker, trained on seed 42; the demo streams seed 7 by default), and the simulated
+/// campaigns as booked.
 /// </summary>
 public static class DemoModels
 {
-    public static DecisionModels Load(string modelsDirectory, DemoOptions options)
+    public static DecisionModels Load(string modelsDirectory)
     {
         var churn = new ModelRegistry(Path.Combine(modelsDirectory, "churn", "model.onnx"), ModelSchemas.Churn);
         var bid = new ModelRegistry(Path.Combine(modelsDirectory, "bid", "model.onnx"), ModelSchemas.Bid);
-        var history = new SessionIndexBuilder();
-        var simulator = new ClickstreamSimulator(new SimulatorOptions { Seed = options.Seed + 1, Users = options.Users, Campaigns = options.Campaigns });
-        foreach (var e in simulator.Where(e => e is { Type: EventType.ProductView, SessionId: not null, ItemId: not null }).Take(200_000))
-            history.Add(e.SessionId!, e.ItemId!, e.EventTime.ToUnixTimeMilliseconds() / 1000.0);
-        return new DecisionModels(churn, bid, new SessionRecommender(history.Build()), $"recs-sim-{options.Seed + 1}");
+        var recs = Path.Combine(modelsDirectory, "recs");
+        var version = ModelMetadata.Parse(File.ReadAllText(Path.Combine(recs, "model.json"))).Version;
+        return new DecisionModels(churn, bid, RecommenderFiles.Load(recs), version);
     }
 
     /// <summary>

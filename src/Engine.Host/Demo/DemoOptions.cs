@@ -8,7 +8,7 @@ public sealed record DemoOptions(
     int Rate = 0,
     int Partitions = 4,
     double MalformedShare = 0.001,
-    int Seed = 42,
+    int Seed = 7,
     FileInfo? Summary = null,
     string? ModelsDirectory = null,
     string? KafkaAddress = null,

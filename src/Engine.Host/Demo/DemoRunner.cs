@@ -29,7 +29,7 @@ public static class DemoRunner
         using var redis = await ConnectionMultiplexer.ConnectAsync(infrastructure.RedisEndpoint);
         using var metrics = new FeatureMetrics();
         var store = new FeatureStore(redis, new FeatureStoreOptions(), metrics);
-        var models = DemoModels.Load(DemoModels.FindDirectory(options.ModelsDirectory), options);
+        var models = DemoModels.Load(DemoModels.FindDirectory(options.ModelsDirectory));
         var (catalog, board) = DemoModels.Campaigns(options);
         var decider = new UserDecider(models, new DecisionSettings(), board);
         Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
