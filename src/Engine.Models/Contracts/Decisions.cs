@@ -95,6 +95,7 @@ public sealed record BidAdjustment : IDecision
     public decimal PlannedSpendPerHour { get; init; }
     /// <summary>Live (1 h) and reference (24 h) smoothed click-through rates the controller weighed.</summary>
     public double CtrLastHour { get; init; }
+    [System.Text.Json.Serialization.JsonPropertyName("ctr_24h")]
     public double Ctr24h { get; init; }
 }
 
