@@ -63,7 +63,7 @@ public sealed class FeaturesBench : IBenchSuite
         var ratio = eventsPerSecond / baseline;
         table.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"| {(name == "garnet" ? "Garnet 2.2.8 (embedded)" : "redis-server")} | {eventsPerSecond:N0} | {baseline:N0} | {ratio:F1}x | {p50:F0} | {p99:F0} | {flushes} | {writes:N0} | {run.Apply.TotalMilliseconds:N0} / {run.Drain.TotalMilliseconds:N0} / {run.FlushWait.TotalMilliseconds:N0} |"));
-        Console.WriteLine($"  {name}: {eventsPerSecond:N0} events/s vs baseline {baseline:N0} ({ratio:F1}x), read p50 {p50:F0} us p99 {p99:F0} us; apply {run.Apply.TotalMilliseconds:N0} ms, drain {run.Drain.TotalMilliseconds:N0} ms, flush wait {run.FlushWait.TotalMilliseconds:N0} ms");
+        Console.WriteLine($"  {name}: {eventsPerSecond:N0} events/s vs baseline {baseline:N0} ({ratio:F1}x), read p50 {p50:F0} us p99 {p99:F0} us; apply {run.Apply.TotalMilliseconds:N0} ms, drain {run.Drain.TotalMilliseconds:N0} ms, flush wait {run.FlushWait.TotalMilliseconds:N0} ms, GC pauses {run.GcPause.TotalMilliseconds:N0} ms ({run.Gen2Collections} gen2)");
         return new Dictionary<string, object>
         {
             ["events_per_sec"] = Math.Round(eventsPerSecond),
@@ -78,6 +78,8 @@ public sealed class FeaturesBench : IBenchSuite
             ["apply_ms"] = Math.Round(run.Apply.TotalMilliseconds),
             ["drain_ms"] = Math.Round(run.Drain.TotalMilliseconds),
             ["flush_wait_ms"] = Math.Round(run.FlushWait.TotalMilliseconds),
+            ["gc_pause_ms"] = Math.Round(run.GcPause.TotalMilliseconds),
+            ["gen2_collections"] = run.Gen2Collections,
         };
     }
 }

@@ -7,8 +7,8 @@ using StackExchange.Redis;
 
 namespace Engine.Benchmarks;
 
-/// <summary>One store run: throughput, and the time spent applying, draining and waiting for flushes (they overlap the next chunk's apply).</summary>
-public sealed record StoreRun(double EventsPerSecond, FeatureStore Store, int Flushes, long Writes, TimeSpan Apply, TimeSpan Drain, TimeSpan FlushWait);
+/// <summary>One store run: throughput, the time spent applying, draining and waiting for flushes (they overlap the next chunk's apply), and GC pauses within it.</summary>
+public sealed record StoreRun(double EventsPerSecond, FeatureStore Store, int Flushes, long Writes, TimeSpan Apply, TimeSpan Drain, TimeSpan FlushWait, TimeSpan GcPause, int Gen2Collections);
 
 /// <summary>The features bench against one server: our write-behind store, the naive per-event baseline, and read latency.</summary>
 public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string name)
@@ -30,6 +30,8 @@ public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string nam
         long writes = 0;
         // Where the time goes: applying in memory, draining into a batch, and waiting for the flush in flight.
         long apply = 0, drain = 0, wait = 0;
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
         foreach (var chunk in events.Chunk(Chunk))
         {
             var start = Stopwatch.GetTimestamp();
@@ -49,7 +51,8 @@ public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string nam
         if (inFlight is { } last) Complete(writeBehind, last.Batch, await last.Result);
         wait += Stopwatch.GetTimestamp() - end;
         return new StoreRun(events.Count / clock.Elapsed.TotalSeconds, store, flushes, writes,
-            Stopwatch.GetElapsedTime(0, apply), Stopwatch.GetElapsedTime(0, drain), Stopwatch.GetElapsedTime(0, wait));
+            Stopwatch.GetElapsedTime(0, apply), Stopwatch.GetElapsedTime(0, drain), Stopwatch.GetElapsedTime(0, wait),
+            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before);
     }
 
     /// <summary>
