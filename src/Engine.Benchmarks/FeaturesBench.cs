@@ -23,8 +23,8 @@ public sealed class FeaturesBench : IBenchSuite
         var table = new StringBuilder()
             .AppendLine($"Features bench: {events.Count:N0} synthetic events ({baselineEvents.Count:N0} for the baseline), 20,000 users, server on this machine.")
             .AppendLine()
-            .AppendLine("| server | store events/s | baseline events/s | ratio | read p50 (us) | read p99 (us) | flushes | entity writes |")
-            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            .AppendLine("| server | store events/s | baseline events/s | ratio | read p50 (us) | read p99 (us) | flushes | entity writes | apply / drain / flush wait (ms) |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 
         using (var garnet = new EmbeddedGarnet())
         {
@@ -34,7 +34,7 @@ public sealed class FeaturesBench : IBenchSuite
         if (redis is null)
         {
             json["redis"] = new Dictionary<string, object> { ["skipped"] = reason! };
-            table.AppendLine($"| redis-server | skipped: {reason} | | | | | | |");
+            table.AppendLine($"| redis-server | skipped: {reason} | | | | | | | |");
         }
         else
         {
@@ -55,14 +55,15 @@ public sealed class FeaturesBench : IBenchSuite
         var target = new FeaturesBenchTarget(connection, name);
         await target.RunStoreAsync(events.Take(20_000).ToList());
         await target.RunBaselineAsync(baselineEvents.Take(1_000).ToList());
-        var (eventsPerSecond, store, flushes, writes) = await target.RunStoreAsync(events);
+        var run = await target.RunStoreAsync(events);
+        var (eventsPerSecond, store, flushes, writes) = (run.EventsPerSecond, run.Store, run.Flushes, run.Writes);
         var baseline = await target.RunBaselineAsync(baselineEvents);
         var users = events.Select(e => e.Event.UserId).Distinct().ToList();
         var (p50, p99) = await FeaturesBenchTarget.ReadLatencyAsync(store, users, events[^1].Event.EventTime, reads);
         var ratio = eventsPerSecond / baseline;
         table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {(name == "garnet" ? "Garnet 2.2.8 (embedded)" : "redis-server")} | {eventsPerSecond:N0} | {baseline:N0} | {ratio:F1}x | {p50:F0} | {p99:F0} | {flushes} | {writes:N0} |"));
-        Console.WriteLine($"  {name}: {eventsPerSecond:N0} events/s vs baseline {baseline:N0} ({ratio:F1}x), read p50 {p50:F0} us p99 {p99:F0} us");
+            $"| {(name == "garnet" ? "Garnet 2.2.8 (embedded)" : "redis-server")} | {eventsPerSecond:N0} | {baseline:N0} | {ratio:F1}x | {p50:F0} | {p99:F0} | {flushes} | {writes:N0} | {run.Apply.TotalMilliseconds:N0} / {run.Drain.TotalMilliseconds:N0} / {run.FlushWait.TotalMilliseconds:N0} |"));
+        Console.WriteLine($"  {name}: {eventsPerSecond:N0} events/s vs baseline {baseline:N0} ({ratio:F1}x), read p50 {p50:F0} us p99 {p99:F0} us; apply {run.Apply.TotalMilliseconds:N0} ms, drain {run.Drain.TotalMilliseconds:N0} ms, flush wait {run.FlushWait.TotalMilliseconds:N0} ms, GC pauses {run.GcPause.TotalMilliseconds:N0} ms ({run.Gen2Collections} gen2)");
         return new Dictionary<string, object>
         {
             ["events_per_sec"] = Math.Round(eventsPerSecond),
@@ -74,6 +75,11 @@ public sealed class FeaturesBench : IBenchSuite
             ["baseline_events"] = baselineEvents.Count,
             ["flushes"] = flushes,
             ["entity_writes"] = writes,
+            ["apply_ms"] = Math.Round(run.Apply.TotalMilliseconds),
+            ["drain_ms"] = Math.Round(run.Drain.TotalMilliseconds),
+            ["flush_wait_ms"] = Math.Round(run.FlushWait.TotalMilliseconds),
+            ["gc_pause_ms"] = Math.Round(run.GcPause.TotalMilliseconds),
+            ["gen2_collections"] = run.Gen2Collections,
         };
     }
 }

@@ -7,6 +7,9 @@ using StackExchange.Redis;
 
 namespace Engine.Benchmarks;
 
+/// <summary>One store run: throughput, the time spent applying, draining and waiting for flushes (they overlap the next chunk's apply), and GC pauses within it.</summary>
+public sealed record StoreRun(double EventsPerSecond, FeatureStore Store, int Flushes, long Writes, TimeSpan Apply, TimeSpan Drain, TimeSpan FlushWait, TimeSpan GcPause, int Gen2Collections);
+
 /// <summary>The features bench against one server: our write-behind store, the naive per-event baseline, and read latency.</summary>
 public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string name)
 {
@@ -17,7 +20,7 @@ public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string nam
     /// Events through the write-behind: apply a chunk in memory, then flush it as one batch while the next chunk is
     /// applied (one flush in flight, as an actor would PipeTo it). Counted until the last flush is acknowledged.
     /// </summary>
-    public async Task<(double EventsPerSecond, FeatureStore Store, int Flushes, long Writes)> RunStoreAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
+    public async Task<StoreRun> RunStoreAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
     {
         var store = new FeatureStore(redis, new FeatureStoreOptions { KeyPrefix = $"bench:{name}:{Guid.NewGuid():N}:" }, new FeatureMetrics());
         var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), Topics.Clickstream);
@@ -25,17 +28,31 @@ public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string nam
         (FeatureBatch Batch, Task<FlushResult> Result)? inFlight = null;
         var flushes = 0;
         long writes = 0;
+        // Where the time goes: applying in memory, draining into a batch, and waiting for the flush in flight.
+        long apply = 0, drain = 0, wait = 0;
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
         foreach (var chunk in events.Chunk(Chunk))
         {
+            var start = Stopwatch.GetTimestamp();
             await writeBehind.ApplyAsync(chunk);
+            var applied = Stopwatch.GetTimestamp();
             if (inFlight is { } previous) Complete(writeBehind, previous.Batch, await previous.Result);
+            var waited = Stopwatch.GetTimestamp();
             var batch = writeBehind.TakeBatch();
+            drain += Stopwatch.GetTimestamp() - waited;
+            apply += applied - start;
+            wait += waited - applied;
             writes += batch.Writes.Count;
             flushes++;
             inFlight = (batch, store.FlushAsync(batch));
         }
+        var end = Stopwatch.GetTimestamp();
         if (inFlight is { } last) Complete(writeBehind, last.Batch, await last.Result);
-        return (events.Count / clock.Elapsed.TotalSeconds, store, flushes, writes);
+        wait += Stopwatch.GetTimestamp() - end;
+        return new StoreRun(events.Count / clock.Elapsed.TotalSeconds, store, flushes, writes,
+            Stopwatch.GetElapsedTime(0, apply), Stopwatch.GetElapsedTime(0, drain), Stopwatch.GetElapsedTime(0, wait),
+            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before);
     }
 
     /// <summary>

@@ -15,7 +15,8 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private readonly Dictionary<string, UserFeatureState> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CampaignFeatureState> _campaigns = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ItemFeatureState> _items = new(StringComparer.Ordinal);
-    private readonly HashSet<(EntityKind, string)> _dirty = [];
+    // By reference: hashing a state is a pointer, hashing its id a string.
+    private readonly HashSet<EntityFeatureState> _dirty = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<int, long> _applied = [];
     private readonly Dictionary<int, long> _acknowledged = [];
     private readonly List<string> _coVisited = [];
@@ -44,15 +45,25 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     public ApplyOutcome Apply(ClickEvent e, EventPosition position)
     {
         _coVisited.Clear();
-        var outcome = Track(EntityKind.User, e.UserId, _users[e.UserId].Apply(e, position, _coVisited));
+        var user = _users[e.UserId];
+        var outcome = Track(user, user.Apply(e, position, _coVisited));
         if (e.ItemId is { } itemId)
         {
-            Track(EntityKind.Item, itemId, _items[itemId].Apply(e, position, _coVisited));
-            foreach (var other in _coVisited) Track(EntityKind.Item, other, _items[other].AddCoVisit(itemId, position));
+            var item = _items[itemId];
+            Track(item, item.Apply(e, position, _coVisited));
+            foreach (var other in _coVisited)
+            {
+                var neighbour = _items[other];
+                Track(neighbour, neighbour.AddCoVisit(itemId, position));
+            }
         }
-        if (e.CampaignId is { } campaignId) Track(EntityKind.Campaign, campaignId, _campaigns[campaignId].Apply(e, position));
+        if (e.CampaignId is { } campaignId)
+        {
+            var campaign = _campaigns[campaignId];
+            Track(campaign, campaign.Apply(e, position));
+        }
         metrics.Count(outcome);
-        _applied[position.Partition] = Math.Max(_applied.GetValueOrDefault(position.Partition, -1), position.Offset);
+        if (!_applied.TryGetValue(position.Partition, out var applied) || position.Offset > applied) _applied[position.Partition] = position.Offset;
         return outcome;
     }
 
@@ -61,16 +72,16 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     {
         var writes = _unacknowledged;
         _unacknowledged = [];
-        foreach (var (kind, id) in _dirty)
+        foreach (var state in _dirty)
         {
-            EntityFeatureState state = kind switch
+            var kind = state switch
             {
-                EntityKind.User => _users[id],
-                EntityKind.Campaign => _campaigns[id],
-                _ => _items[id],
+                UserFeatureState => EntityKind.User,
+                CampaignFeatureState => EntityKind.Campaign,
+                _ => EntityKind.Item,
             };
             var changes = state.DrainChanges();
-            if (!changes.IsEmpty) writes.Add(new EntityWrite(kind, id, changes));
+            if (!changes.IsEmpty) writes.Add(new EntityWrite(kind, state.Id, changes));
         }
         _dirty.Clear();
         return new FeatureBatch(topic, new Dictionary<int, long>(_applied), writes);
@@ -109,10 +120,10 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         return result;
     }
 
-    private ApplyOutcome Track(EntityKind kind, string id, ApplyOutcome outcome)
+    private ApplyOutcome Track(EntityFeatureState state, ApplyOutcome outcome)
     {
         // A late event moves the offsets too: they must reach Redis, or a replay would meet it again.
-        if (outcome != ApplyOutcome.Duplicate) _dirty.Add((kind, id));
+        if (outcome != ApplyOutcome.Duplicate) _dirty.Add(state);
         return outcome;
     }
 

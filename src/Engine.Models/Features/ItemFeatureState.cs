@@ -50,7 +50,7 @@ public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : 
     public ApplyOutcome AddCoVisit(string viewedItem, EventPosition position)
     {
         var outcome = AdmitPosition(position);
-        if (outcome == ApplyOutcome.Applied) AddNeighbours([viewedItem]);
+        if (outcome == ApplyOutcome.Applied && viewedItem != Id) Neighbours.Add(viewedItem);
         return outcome;
     }
 

@@ -92,7 +92,7 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
         _lastDirty = long.MinValue;
     }
 
-    private string Field(long index) => string.Create(CultureInfo.InvariantCulture, $"{_prefix}{index}");
+    private string Field(long index) => FieldNames.Of(_prefix, index);
 
     public bool TryRestore(string field, string value)
     {

@@ -6,7 +6,7 @@ namespace Engine.Models.Features.State;
 /// </summary>
 public sealed class EntityChanges
 {
-    public List<KeyValuePair<string, string>> Set { get; } = [];
+    public List<KeyValuePair<string, string>> Set { get; } = new(16);
     public List<string> Delete { get; } = [];
     /// <summary>Whether the store should renew the key's TTL with this write (first write, then about once a day of event time).</summary>
     public bool RenewTtl { get; set; }

@@ -1,62 +1,84 @@
 using System.Globalization;
-using System.Text;
 
 namespace Engine.Models.Features.State;
 
 /// <summary>
 /// Per key (a category), counts in the last <c>retain</c> event-time buckets: what a user's interest in one
 /// category is over a window. Bounded: past <c>capacity</c> keys the one seen longest ago is forgotten.
-/// Stored as hash fields <c>{tag}:{key}</c> = <c>bucket:count</c> pairs joined by commas (absolute values).
+/// Each key holds a ring of <c>retain</c> slots (slot = bucket mod retain): two live buckets never share a slot,
+/// so an add is an array write, not a sorted-map update.
+/// Stored as hash fields <c>{tag}:{key}</c> = <c>bucket:count</c> pairs by ascending bucket, joined by commas (absolute values).
 /// </summary>
 public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int capacity)
 {
-    private readonly Dictionary<string, SortedDictionary<long, double>> _entries = new(StringComparer.Ordinal);
+    private const long Empty = long.MinValue;
+    private readonly Dictionary<string, Ring> _entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     private readonly string _prefix = tag + ":";
+    private long _prunedUpTo = long.MinValue;
 
     public void Add(string key, long timeMs, long watermarkMs)
     {
         var index = BucketSeries.Index(timeMs, resolutionMs);
         if (index <= BucketSeries.Index(watermarkMs, resolutionMs) - retain) return;
-        if (!_entries.TryGetValue(key, out var buckets))
+        if (!_entries.TryGetValue(key, out var ring))
         {
-            if (_entries.Count >= capacity) Remove(_entries.MinBy(e => e.Value.Keys.Max()).Key);
-            _entries[key] = buckets = [];
+            if (_entries.Count >= capacity) Remove(Stalest());
+            _entries[key] = ring = new Ring(_prefix + key, retain);
             _removed.Remove(key);
         }
-        buckets[index] = buckets.GetValueOrDefault(index) + 1;
+        var slot = (int)(((index % retain) + retain) % retain);
+        // A slot still holding an older bucket holds one outside every window: reuse it.
+        if (ring.Index[slot] != index)
+        {
+            ring.Index[slot] = index;
+            ring.Count[slot] = 0;
+        }
+        ring.Count[slot]++;
+        if (index > ring.Latest) ring.Latest = index;
         _dirty.Add(key);
     }
 
     /// <summary>The key's count over the last <paramref name="buckets"/> buckets up to <paramref name="nowMs"/>.</summary>
     public double Sum(string key, int buckets, long nowMs) =>
-        _entries.TryGetValue(key, out var counts) ? Window(counts, buckets, nowMs) : 0;
+        _entries.TryGetValue(key, out var ring) ? Window(ring, buckets, nowMs) : 0;
 
     /// <summary>Every key's count over the window.</summary>
-    public double Total(int buckets, long nowMs) => _entries.Values.Sum(c => Window(c, buckets, nowMs));
+    public double Total(int buckets, long nowMs)
+    {
+        double total = 0;
+        foreach (var ring in _entries.Values) total += Window(ring, buckets, nowMs);
+        return total;
+    }
 
     public void Prune(long watermarkMs)
     {
         var oldest = BucketSeries.Index(watermarkMs, resolutionMs) - retain;
-        foreach (var (key, counts) in _entries)
+        // Only a watermark that crosses into a new bucket can push one out.
+        if (oldest <= _prunedUpTo) return;
+        _prunedUpTo = oldest;
+        List<string>? emptied = null;
+        foreach (var (key, ring) in _entries)
         {
-            var before = counts.Count;
-            foreach (var stale in counts.Keys.Where(i => i <= oldest).ToList()) counts.Remove(stale);
-            if (counts.Count == 0) Remove(key);
-            else if (counts.Count != before) _dirty.Add(key);
+            var changed = false;
+            for (var i = 0; i < retain; i++)
+            {
+                if (ring.Index[i] == Empty || ring.Index[i] > oldest) continue;
+                ring.Index[i] = Empty;
+                changed = true;
+            }
+            if (ring.Latest <= oldest) (emptied ??= []).Add(key);
+            else if (changed) _dirty.Add(key);
         }
+        if (emptied is not null) foreach (var key in emptied) Remove(key);
     }
 
     public void Drain(EntityChanges changes)
     {
         foreach (var key in _dirty)
         {
-            if (!_entries.TryGetValue(key, out var counts)) continue;
-            var text = new StringBuilder();
-            foreach (var (index, count) in counts)
-                text.Append(text.Length == 0 ? "" : ",").Append(index.ToString(CultureInfo.InvariantCulture)).Append(':').Append(count.ToString(CultureInfo.InvariantCulture));
-            changes.Set.Add(new(_prefix + key, text.ToString()));
+            if (_entries.TryGetValue(key, out var ring)) changes.Set.Add(new(ring.Field, Format(ring)));
         }
         foreach (var key in _removed) changes.Delete.Add(_prefix + key);
         _dirty.Clear();
@@ -66,23 +88,44 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;
-        var counts = new SortedDictionary<long, double>();
-        foreach (var pair in value.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        var ring = new Ring(field, retain);
+        foreach (var range in value.AsSpan().Split(','))
         {
-            var colon = pair.IndexOf(':', StringComparison.Ordinal);
-            counts[long.Parse(pair.AsSpan(0, colon), CultureInfo.InvariantCulture)] = double.Parse(pair.AsSpan(colon + 1), CultureInfo.InvariantCulture);
+            var pair = value.AsSpan()[range];
+            var colon = pair.IndexOf(':');
+            if (colon < 0) continue;
+            var index = long.Parse(pair[..colon], CultureInfo.InvariantCulture);
+            var slot = (int)(((index % retain) + retain) % retain);
+            if (ring.Index[slot] != Empty && ring.Index[slot] > index) continue;
+            ring.Index[slot] = index;
+            ring.Count[slot] = double.Parse(pair[(colon + 1)..], CultureInfo.InvariantCulture);
+            if (index > ring.Latest) ring.Latest = index;
         }
-        _entries[field[_prefix.Length..]] = counts;
+        _entries[field[_prefix.Length..]] = ring;
         return true;
     }
 
-    private double Window(SortedDictionary<long, double> counts, int buckets, long nowMs)
+    private double Window(Ring ring, int buckets, long nowMs)
     {
         var current = BucketSeries.Index(nowMs, resolutionMs);
         double sum = 0;
-        foreach (var (index, count) in counts)
-            if (index > current - buckets && index <= current) sum += count;
+        for (var i = 0; i < retain; i++)
+        {
+            var index = ring.Index[i];
+            if (index != Empty && index > current - buckets && index <= current) sum += ring.Count[i];
+        }
         return sum;
+    }
+
+    private string Stalest()
+    {
+        string? stalest = null;
+        var latest = long.MaxValue;
+        foreach (var (key, ring) in _entries)
+        {
+            if (ring.Latest < latest) (stalest, latest) = (key, ring.Latest);
+        }
+        return stalest!;
     }
 
     private void Remove(string key)
@@ -90,5 +133,47 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
         _entries.Remove(key);
         _dirty.Remove(key);
         _removed.Add(key);
+    }
+
+    private string Format(Ring ring)
+    {
+        Span<int> order = stackalloc int[retain];
+        var n = 0;
+        for (var i = 0; i < retain; i++)
+        {
+            if (ring.Index[i] == Empty) continue;
+            // Insertion sort by bucket: a handful of slots.
+            var j = n++;
+            while (j > 0 && ring.Index[order[j - 1]] > ring.Index[i]) { order[j] = order[j - 1]; j--; }
+            order[j] = i;
+        }
+        Span<char> buffer = stackalloc char[48 * retain];
+        var length = 0;
+        for (var k = 0; k < n; k++)
+        {
+            if (k > 0) buffer[length++] = ',';
+            ring.Index[order[k]].TryFormat(buffer[length..], out var written, default, CultureInfo.InvariantCulture);
+            length += written;
+            buffer[length++] = ':';
+            ring.Count[order[k]].TryFormat(buffer[length..], out written, default, CultureInfo.InvariantCulture);
+            length += written;
+        }
+        return new string(buffer[..length]);
+    }
+
+    private sealed class Ring
+    {
+        public Ring(string field, int retain)
+        {
+            Field = field;
+            Index = new long[retain];
+            Count = new double[retain];
+            Array.Fill(Index, Empty);
+        }
+
+        public string Field { get; }
+        public long[] Index { get; }
+        public double[] Count { get; }
+        public long Latest { get; set; } = Empty;
     }
 }

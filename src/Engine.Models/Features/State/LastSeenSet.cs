@@ -12,6 +12,8 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
 {
     private const long Never = long.MinValue;
     private readonly Dictionary<string, long[]> _entries = new(StringComparer.Ordinal);
+    // Field names of the keys written so far: a drain writes the same few keys again and again.
+    private readonly Dictionary<string, string> _fields = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     private readonly string _prefix = tag + ":";
@@ -57,17 +59,23 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         var oldest = BucketSeries.Index(watermarkMs, resolutionMs) - retain;
         if (oldest <= _prunedUpTo) return;
         _prunedUpTo = oldest;
+        List<string>? stale = null;
         foreach (var (key, seen) in _entries)
         {
-            if (seen.Max() <= oldest) Remove(key);
+            if (Latest(seen) <= oldest) (stale ??= []).Add(key);
         }
+        if (stale is not null) foreach (var key in stale) Remove(key);
     }
 
     public void Drain(EntityChanges changes)
     {
         foreach (var key in _dirty)
-            changes.Set.Add(new(_prefix + key, string.Join(',', _entries[key].Select(i => i == Never ? "-" : i.ToString(CultureInfo.InvariantCulture)))));
-        foreach (var key in _removed) changes.Delete.Add(_prefix + key);
+            changes.Set.Add(new(Field(key), Format(_entries[key])));
+        foreach (var key in _removed)
+        {
+            changes.Delete.Add(Field(key));
+            _fields.Remove(key);
+        }
         _dirty.Clear();
         _removed.Clear();
     }
@@ -86,8 +94,42 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
 
     private void Evict()
     {
-        var stalest = _entries.MinBy(e => e.Value.Max()).Key;
-        Remove(stalest);
+        string? stalest = null;
+        var latest = long.MaxValue;
+        foreach (var (key, seen) in _entries)
+        {
+            var l = Latest(seen);
+            if (stalest is null || l < latest) (stalest, latest) = (key, l);
+        }
+        Remove(stalest!);
+    }
+
+    private static long Latest(long[] seen)
+    {
+        var latest = Never;
+        foreach (var index in seen) latest = Math.Max(latest, index);
+        return latest;
+    }
+
+    private string Field(string key)
+    {
+        if (!_fields.TryGetValue(key, out var field)) _fields[key] = field = _prefix + key;
+        return field;
+    }
+
+    /// <summary>"123,-": the bucket indexes, <c>-</c> for never.</summary>
+    private static string Format(long[] seen)
+    {
+        Span<char> buffer = stackalloc char[21 * seen.Length];
+        var length = 0;
+        for (var i = 0; i < seen.Length; i++)
+        {
+            if (i > 0) buffer[length++] = ',';
+            if (seen[i] == Never) { buffer[length++] = '-'; continue; }
+            seen[i].TryFormat(buffer[length..], out var written, default, CultureInfo.InvariantCulture);
+            length += written;
+        }
+        return new string(buffer[..length]);
     }
 
     private void Remove(string key)

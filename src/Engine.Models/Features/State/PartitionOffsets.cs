@@ -28,7 +28,7 @@ public sealed class PartitionOffsets
     {
         foreach (var partition in _dirty)
         {
-            changes.Set.Add(new(Prefix + partition.ToString(CultureInfo.InvariantCulture), _offsets[partition].ToString(CultureInfo.InvariantCulture)));
+            changes.Set.Add(new(FieldNames.Of(Prefix, partition), _offsets[partition].ToString(CultureInfo.InvariantCulture)));
         }
         _dirty.Clear();
     }

@@ -12,6 +12,9 @@ public sealed class TopNeighbours(string tag, int keep)
     private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
+    // Neighbours that a drain (or the restore) has put in the store: only those need deleting when dropped. A popular
+    // item churns through thousands of passing neighbours between two drains, none of which ever reached Redis.
+    private readonly HashSet<string> _stored = new(StringComparer.Ordinal);
     private readonly string _prefix = tag + ":";
 
     public IReadOnlyDictionary<string, long> Counts => _counts;
@@ -20,7 +23,6 @@ public sealed class TopNeighbours(string tag, int keep)
     {
         _counts[item] = _counts.GetValueOrDefault(item) + 1;
         _dirty.Add(item);
-        _removed.Remove(item);
         if (_counts.Count >= 2 * keep) DropWeakerHalf();
     }
 
@@ -30,18 +32,35 @@ public sealed class TopNeighbours(string tag, int keep)
 
     private void DropWeakerHalf()
     {
-        var weaker = _counts.OrderBy(c => c.Value).ThenByDescending(c => c.Key, StringComparer.Ordinal).Take(_counts.Count - keep).Select(c => c.Key).ToList();
-        foreach (var item in weaker)
+        var ranked = new KeyValuePair<string, long>[_counts.Count];
+        var n = 0;
+        foreach (var entry in _counts) ranked[n++] = entry;
+        Array.Sort(ranked, Weaker);
+        for (var i = 0; i < ranked.Length - keep; i++)
         {
+            var item = ranked[i].Key;
             _counts.Remove(item);
             _dirty.Remove(item);
-            _removed.Add(item);
+            if (_stored.Remove(item)) _removed.Add(item);
         }
+    }
+
+    /// <summary>Weakest first: lowest count, ties by greater id.</summary>
+    private static int Weaker(KeyValuePair<string, long> a, KeyValuePair<string, long> b)
+    {
+        var byCount = a.Value.CompareTo(b.Value);
+        return byCount != 0 ? byCount : string.CompareOrdinal(b.Key, a.Key);
     }
 
     public void Drain(EntityChanges changes)
     {
-        foreach (var item in _dirty) changes.Set.Add(new(_prefix + item, _counts[item].ToString(CultureInfo.InvariantCulture)));
+        foreach (var item in _dirty)
+        {
+            changes.Set.Add(new(_prefix + item, _counts[item].ToString(CultureInfo.InvariantCulture)));
+            _stored.Add(item);
+            // Dropped since the last drain, then back: the write above replaces the delete.
+            _removed.Remove(item);
+        }
         foreach (var item in _removed) changes.Delete.Add(_prefix + item);
         _dirty.Clear();
         _removed.Clear();
@@ -50,7 +69,9 @@ public sealed class TopNeighbours(string tag, int keep)
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;
-        _counts[field[_prefix.Length..]] = long.Parse(value, CultureInfo.InvariantCulture);
+        var item = field[_prefix.Length..];
+        _counts[item] = long.Parse(value, CultureInfo.InvariantCulture);
+        _stored.Add(item);
         return true;
     }
 }
