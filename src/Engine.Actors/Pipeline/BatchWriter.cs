@@ -1,5 +1,6 @@
 using Engine.Actors.Features;
 using Engine.Actors.Kafka;
+using Engine.Actors.Users;
 using Engine.Models.Contracts;
 using Engine.Models.Features.State;
 
@@ -21,7 +22,8 @@ public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, Committ
 /// Writes one partition's batch of entity changes behind to Redis (one atomic round trip, retried with backoff
 /// while Redis is away: the partition waits, nothing is committed) and gathers the records to produce.
 /// </summary>
-internal sealed class BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, PipelineCounters counters, DecisionCounters decisions)
+internal sealed class BatchWriter(
+    FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters, DecisionCounters decisions)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
 
@@ -57,10 +59,46 @@ internal sealed class BatchWriter(FeatureStore store, string topic, DecisionTopi
         }
         var last = batch[^1].Record.Message.Offset;
         await FlushAsync(new FeatureBatch(topic, new Dictionary<int, long> { [last.Partition] = last.Offset }, writes));
+        if (churn is not null) await ScheduleChurnChecksAsync(churn, last.Partition, batch);
         counters.AddConsumed(batch.Count);
         counters.AddApplied(batch.Count - refused);
         counters.AddDeadLettered(refused);
         return new DecidedBatch(records, last, arrived);
+    }
+
+    /// <summary>Each user of the batch is next due a churn check one silence after their latest event; the partition's clock moves on.</summary>
+    private async Task ScheduleChurnChecksAsync(ChurnSchedule churn, int partition, IReadOnlyList<Asked> batch)
+    {
+        var due = new Dictionary<string, long>(StringComparer.Ordinal);
+        var latest = long.MinValue;
+        foreach (var (record, handled) in batch)
+        {
+            if (handled is not { Kind: EntityKind.User } || record.Decoded.Event is not { } evt) continue;
+            var at = evt.EventTime.ToUnixTimeMilliseconds();
+            latest = Math.Max(latest, at);
+            due[evt.UserId] = Math.Max(due.GetValueOrDefault(evt.UserId, long.MinValue), at + (long)churn.SilenceBeforeCheck.TotalMilliseconds);
+        }
+        if (due.Count == 0) return;
+        await RetryAsync(() => churn.DueList.ScheduleAsync(partition, due));
+        churn.Clock.Advance(partition, latest);
+    }
+
+    private static async Task RetryAsync(Func<Task> attempt)
+    {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                await attempt();
+                return;
+            }
+            catch (StackExchange.Redis.RedisException)
+            {
+                await Task.Delay(backoff);
+                backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            }
+        }
     }
 
     private async Task FlushAsync(FeatureBatch batch)

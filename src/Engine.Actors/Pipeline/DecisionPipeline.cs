@@ -30,6 +30,9 @@ public sealed record EntityRoute(Func<ClickEvent, EventPosition, DateTimeOffset,
         e.CampaignId is not null && e.Type is EventType.AdImpression or EventType.AdClick or EventType.Purchase;
 }
 
+/// <summary>Where users are put on the churn due-list after their events, and how long a silence is before they are checked.</summary>
+public sealed record ChurnSchedule(ChurnDueList DueList, PartitionClock Clock, TimeSpan SilenceBeforeCheck);
+
 /// <summary>How the decision pipeline reads, asks, batches and writes.</summary>
 public sealed record DecisionPipelineSettings(
     KafkaConsumerSettings Consumer,
@@ -41,7 +44,8 @@ public sealed record DecisionPipelineSettings(
     TimeSpan? BatchInterval = null,
     TimeSpan? AskTimeout = null,
     int MaxPartitions = 64,
-    CommitterSettings? Committer = null)
+    CommitterSettings? Committer = null,
+    ChurnSchedule? Churn = null)
 {
     public TimeSpan EffectiveBatchInterval => BatchInterval ?? TimeSpan.FromMilliseconds(10);
     public TimeSpan EffectiveAskTimeout => AskTimeout ?? TimeSpan.FromSeconds(10);
@@ -70,7 +74,7 @@ public static class DecisionPipeline
                     .Select(DecodedRecord.From)
                     .SelectAsync(settings.Parallelism, record => AskAsync(region, settings.Route, record, settings.EffectiveAskTimeout))
                     .GroupedWithin(settings.BatchSize, settings.EffectiveBatchInterval)
-                    .SelectAsync(1, new BatchWriter(store, topic, settings.Topics, settings.Route, counters, decisions).WriteAsync);
+                    .SelectAsync(1, new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions).WriteAsync);
             });
         return KafkaSource.CommittablePartitionedSource(settings.Consumer)
             .Via(perPartition)

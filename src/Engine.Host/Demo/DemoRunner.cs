@@ -41,8 +41,11 @@ public static class DemoRunner
         var counters = new PipelineCounters();
         var decisions = new DecisionCounters();
         var producerSettings = new KafkaProducerSettings(kafka, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" });
+        var dueList = new ChurnDueList(redis, "engine:churn:");
+        var eventClock = new PartitionClock();
         var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(kafka, "engine", [Topics.Clickstream]),
-            producerSettings, new DecisionTopics(), EntityRoute.Users(Topics.CampaignEvents));
+            producerSettings, new DecisionTopics(), EntityRoute.Users(Topics.CampaignEvents),
+            Churn: new ChurnSchedule(dueList, eventClock, TimeSpan.FromDays(3)));
         var campaignSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(kafka, "engine-campaigns", [Topics.CampaignEvents]),
             producerSettings, new DecisionTopics(), EntityRoute.Campaigns);
         var campaignCounters = new PipelineCounters();
@@ -50,6 +53,10 @@ public static class DemoRunner
             new ShardAlignment(system, EntityShards.Users));
         var (campaignControl, campaignCompletion) = DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters, decisions,
             system.Materializer(), new ShardAlignment(system, EntityShards.Campaigns));
+
+        using var alertProducer = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(new Confluent.Kafka.ProducerConfig { BootstrapServers = kafka, EnableIdempotence = true }).Build();
+        system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, new DecisionTopics(), decisions,
+            new ChurnSweepSettings(TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), options.Partitions)), "churn-sweeper");
 
         var producer = new SimulatedProducer(kafka, Topics.Clickstream, options);
         var clock = Stopwatch.StartNew();
