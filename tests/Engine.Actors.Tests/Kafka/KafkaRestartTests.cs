@@ -38,7 +38,7 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         // B: commits every 500 offsets, then crashes (kill switch, no drain): its uncommitted tail is not committed.
         var b = new ConsumerRun(materializer, settings with { DrainTimeout = TimeSpan.Zero },
             new CommitterSettings(MaxBatch: 500, MaxInterval: TimeSpan.FromSeconds(30)), signalAt: 2_000);
-        await b.Reached.WaitAsync(Timeout);
+        await WithDiagnostics(b, "B", b.Reached.WaitAsync(Timeout));
         b.KillSwitch.Abort(new InvalidOperationException("simulated crash"));
         await b.Control.Shutdown.WaitAsync(Timeout);
         var afterB = KafkaTestData.Committed(_kafka, topic, group, partitions);
@@ -61,6 +61,20 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         _output.WriteLine($"{_kafka.Describe()}; injected {count} on {partitions} partitions; A saw {a.Seen.Count} (graceful stop), " +
             $"B saw {b.Seen.Count} (crash), C saw {c.Seen.Count}; redelivered {redelivered} = B's uncommitted tail {tail}; lost 0");
         _output.WriteLine($"committed after A: {string.Join(", ", afterA)}; after B: {string.Join(", ", afterB)}");
+    }
+
+    /// <summary>A stall once seen under heavy load (B assigned, revoked, re-assigned, then silent): say what B saw and did.</summary>
+    private async Task WithDiagnostics(ConsumerRun run, string name, Task wait)
+    {
+        try
+        {
+            await wait;
+        }
+        catch (TimeoutException)
+        {
+            _output.WriteLine($"{name} timed out having seen {run.Seen.Count} messages; consumer metrics: {run.Control.Metrics}");
+            throw;
+        }
     }
 
     /// <summary>Where a consumer of the group starts: the committed offset, or the beginning when none is committed.</summary>
