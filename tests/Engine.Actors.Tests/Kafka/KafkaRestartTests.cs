@@ -22,9 +22,9 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
     {
         var topic = KafkaFixture.UniqueTopic("restart");
         var group = "restart-" + topic;
-        const int partitions = 3, count = 6_000;
+        const int partitions = 3, initially = 6_000, count = 10_000;
         await _kafka.CreateTopicAsync(topic, partitions);
-        await KafkaTestData.ProduceAsync(_kafka, topic, 0, count);
+        await KafkaTestData.ProduceAsync(_kafka, topic, 0, initially);
         var settings = KafkaTestData.Consumer(_kafka, topic, group);
         var materializer = Sys.Materializer();
 
@@ -34,10 +34,13 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         await a.Control.DrainAndShutdownAsync(a.Done).WaitAsync(Timeout);
         var afterA = KafkaTestData.Committed(_kafka, topic, group, partitions);
         foreach (var (partition, last) in a.LastOffsets) Assert.Equal(last + 1, afterA[partition]);
+        // A keeps reading until its stop takes effect (under load, well past 2,000): give B enough to crash mid-stream.
+        await KafkaTestData.ProduceAsync(_kafka, topic, initially, count);
+        var forB = count - a.Seen.Count;
 
         // B: commits every 500 offsets, then crashes (kill switch, no drain): its uncommitted tail is not committed.
         var b = new ConsumerRun(materializer, settings with { DrainTimeout = TimeSpan.Zero },
-            new CommitterSettings(MaxBatch: 500, MaxInterval: TimeSpan.FromSeconds(30)), signalAt: 2_000);
+            new CommitterSettings(MaxBatch: 500, MaxInterval: TimeSpan.FromSeconds(30)), signalAt: forB / 2);
         await WithDiagnostics(b, "B", b.Reached.WaitAsync(Timeout));
         b.KillSwitch.Abort(new InvalidOperationException("simulated crash"));
         await b.Control.Shutdown.WaitAsync(Timeout);
