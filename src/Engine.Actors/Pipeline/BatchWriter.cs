@@ -37,18 +37,19 @@ internal sealed class BatchWriter(
         var now = DateTimeOffset.UtcNow;
         foreach (var (record, handled) in batch)
         {
-            if (handled is null)
+            if (record.Decoded.Event is not { } evt)
             {
                 records.Add(DeadLetters.Record(record.Message.Record, record.Decoded.Error!, topics.DeadLetters, now));
                 refused++;
                 continue;
             }
-            if (handled.Changes is { } changes) writes.Add(new EntityWrite(handled.Kind, handled.EntityId, changes));
-            if (route.CampaignEventsTopic is { } campaignEvents && EntityRoute.ConcernsCampaign(record.Decoded.Event!))
+            if (route.CampaignEventsTopic is { } campaignEvents && EntityRoute.ConcernsCampaign(evt))
             {
-                records.Add(new ProducerRecord(campaignEvents, System.Text.Encoding.UTF8.GetBytes(record.Decoded.Event!.CampaignId!), record.Message.Record.Value));
+                records.Add(new ProducerRecord(campaignEvents, System.Text.Encoding.UTF8.GetBytes(evt.CampaignId!), record.Message.Record.Value));
                 counters.CampaignEventForwarded();
             }
+            if (handled is null) continue;
+            if (handled.Changes is { } changes) writes.Add(new EntityWrite(handled.Kind, handled.EntityId, changes));
             if (handled.DroppedLateBids > 0) decisions.LateBids(handled.DroppedLateBids);
             if (handled.Decisions.Count > 0) arrived.Add(record.Message.Record.TimestampUtc);
             foreach (var decision in handled.Decisions)

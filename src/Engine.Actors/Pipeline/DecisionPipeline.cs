@@ -92,7 +92,7 @@ public static class DecisionPipeline
     private static async Task<Asked> AskAsync(IActorRef region, EntityRoute route, DecodedRecord record, TimeSpan timeout)
     {
         if (record.Decoded.Event is not { } evt) return new Asked(record, null);
-        if (route.Message(evt, record.Position, DateTimeOffset.UtcNow) is not { } message) return new Asked(record, Skipped);
+        if (route.Message(evt, record.Position, DateTimeOffset.UtcNow) is not { } message) return new Asked(record, null);
         var reply = await region.Ask<object>(message, timeout);
         return reply switch
         {
@@ -102,8 +102,7 @@ public static class DecisionPipeline
         };
     }
 
-    private static readonly EntityHandled Skipped = new(EntityKind.User, "", [], null, Engine.Models.Features.ApplyOutcome.Duplicate);
 }
 
-/// <summary>A record and what its entity answered (null when the record was refused).</summary>
+/// <summary>A record and what its entity answered: null when the record was refused (no event) or concerns no entity of this stream.</summary>
 internal sealed record Asked(DecodedRecord Record, EntityHandled? Handled);

@@ -15,19 +15,14 @@ using Xunit.Abstractions;
 namespace Engine.Actors.Tests.Pipeline;
 
 /// <summary>Users who go silent are found on the due-list and alerted once, without an actor kept awake for them.</summary>
-public sealed class ChurnSweepTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<KafkaFixture>, IClassFixture<RedisFixture>
+public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITestOutputHelper output)
+    : PipelineTestKit(kafka, output), IClassFixture<KafkaFixture>, IClassFixture<RedisFixture>
 {
     private static readonly DateTimeOffset T0 = UserTestWorld.T0;
-    private readonly KafkaFixture _kafka;
-    private readonly RedisFixture _redis;
-    private readonly ITestOutputHelper _output;
+    private readonly KafkaFixture _kafka = kafka;
+    private readonly RedisFixture _redis = redis;
+    private readonly ITestOutputHelper _output = output;
     private readonly UserTestWorld _world = new();
-
-    public ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITestOutputHelper output)
-        : base("akka.actor.provider = cluster\nakka.remote.dot-netty.tcp { hostname = \"127.0.0.1\", port = 0 }\nakka.loglevel = WARNING", output: output)
-    {
-        (_kafka, _redis, _output) = (kafka, redis, output);
-    }
 
     private static ClickEvent View(string user, int day, int i) => new()
     {
@@ -38,15 +33,8 @@ public sealed class ChurnSweepTests : Akka.TestKit.Xunit2.TestKit, IClassFixture
     [Fact]
     public async Task A_user_who_goes_silent_gets_exactly_one_churn_alert_and_an_active_user_none()
     {
-        var cluster = Cluster.Get(Sys);
-        await cluster.JoinAsync(cluster.SelfAddress);
-        AwaitCondition(() => cluster.State.Members.Any(m => m.Status == MemberStatus.Up), TimeSpan.FromSeconds(20));
-
-        var input = KafkaFixture.UniqueTopic("clicks");
-        var topics = new DecisionTopics(KafkaFixture.UniqueTopic("recs"), KafkaFixture.UniqueTopic("bids"), KafkaFixture.UniqueTopic("adjust"),
-            KafkaFixture.UniqueTopic("churn"), KafkaFixture.UniqueTopic("dlq"));
-        foreach (var t in new[] { input, topics.Recommendations, topics.BidDecisions, topics.BidAdjustments, topics.ChurnAlerts, topics.DeadLetters })
-            await _kafka.CreateTopicAsync(t, 1);
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(1);
 
         var connection = _redis.Connect(RedisKind.Garnet);
         var prefix = RedisFixture.UniquePrefix("sweep");
@@ -79,7 +67,7 @@ public sealed class ChurnSweepTests : Akka.TestKit.Xunit2.TestKit, IClassFixture
         await Task.Delay(TimeSpan.FromSeconds(2)); // several more sweeps: none may alert again
         await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
 
-        var alerts = ReadAlerts(topics.ChurnAlerts);
+        var alerts = Read(topics.ChurnAlerts, 1, EngineJson.Default.ChurnAlert);
         var stillDue = await connection.GetDatabase().SortedSetRangeByScoreAsync(dueList.Key(0));
         _output.WriteLine($"{_kafka.Describe()}; {events.Count} events, clock at {DateTimeOffset.FromUnixTimeMilliseconds(clock.Watermarks[0]):O}; " +
                           $"alerts: {string.Join(", ", alerts.Select(a => $"{a.UserId} p={a.Probability} by {a.CausedBy}"))}; still due: {string.Join(", ", stillDue)}");
@@ -87,24 +75,6 @@ public sealed class ChurnSweepTests : Akka.TestKit.Xunit2.TestKit, IClassFixture
         Assert.Equal("quiet", alert.UserId);
         Assert.StartsWith("sweep:", alert.CausedBy);
         Assert.Equal(["busy"], stillDue.Select(m => m.ToString()));
-    }
-
-    private List<ChurnAlert> ReadAlerts(string topic)
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = _kafka.BootstrapServers, GroupId = "reader-" + Guid.NewGuid().ToString("N"), EnableAutoCommit = false,
-        }).Build();
-        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        var alerts = new List<ChurnAlert>();
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (DateTime.UtcNow < deadline)
-        {
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result?.Message is { } message) alerts.Add(System.Text.Json.JsonSerializer.Deserialize(message.Value, EngineJson.Default.ChurnAlert)!);
-            else if (alerts.Count > 0) break;
-        }
-        return alerts;
     }
 
     protected override void Dispose(bool disposing)

@@ -18,34 +18,21 @@ using Xunit.Abstractions;
 namespace Engine.Actors.Tests.Pipeline;
 
 /// <summary>The whole user path over the real wire protocols: Kafka in, user shards, Redis, decisions and dead letters out, commits.</summary>
-public sealed class DecisionPipelineTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<KafkaFixture>, IClassFixture<RedisFixture>
+public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis, ITestOutputHelper output)
+    : PipelineTestKit(kafka, output), IClassFixture<KafkaFixture>, IClassFixture<RedisFixture>
 {
     private const int Partitions = 2;
     private static readonly DateTimeOffset T0 = UserTestWorld.T0;
-    private readonly KafkaFixture _kafka;
-    private readonly RedisFixture _redis;
-    private readonly ITestOutputHelper _output;
+    private readonly KafkaFixture _kafka = kafka;
+    private readonly RedisFixture _redis = redis;
+    private readonly ITestOutputHelper _output = output;
     private readonly UserTestWorld _world = new();
-
-    public DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis, ITestOutputHelper output)
-        : base("akka.actor.provider = cluster\nakka.remote.dot-netty.tcp { hostname = \"127.0.0.1\", port = 0 }\nakka.loglevel = WARNING", output: output)
-    {
-        (_kafka, _redis, _output) = (kafka, redis, output);
-    }
 
     [Fact]
     public async Task Events_become_decisions_bad_records_are_dead_lettered_and_every_offset_is_committed()
     {
-        var cluster = Cluster.Get(Sys);
-        await cluster.JoinAsync(cluster.SelfAddress);
-        AwaitCondition(() => cluster.State.Members.Any(m => m.Status == MemberStatus.Up), TimeSpan.FromSeconds(20));
-
-        var topics = new DecisionTopics(
-            KafkaFixture.UniqueTopic("recs"), KafkaFixture.UniqueTopic("bids"), KafkaFixture.UniqueTopic("adjust"),
-            KafkaFixture.UniqueTopic("churn"), KafkaFixture.UniqueTopic("dlq"));
-        var input = KafkaFixture.UniqueTopic("clicks");
-        foreach (var t in new[] { input, topics.Recommendations, topics.BidDecisions, topics.BidAdjustments, topics.ChurnAlerts, topics.DeadLetters })
-            await _kafka.CreateTopicAsync(t, Partitions);
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(Partitions);
 
         _world.Campaigns.Publish(new CampaignSnapshot(UserTestWorld.Campaign("c-1"), 1.0, 1000, 20, 0.02, 0.05, BudgetLeft: true));
         var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("pipeline") }, new FeatureMetrics());
@@ -81,9 +68,9 @@ public sealed class DecisionPipelineTests : Akka.TestKit.Xunit2.TestKit, IClassF
         AwaitCondition(() => counters.Consumed == events.Count && decisions.BidDecisions == 1, TimeSpan.FromSeconds(60));
         await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
 
-        var recommendations = Read(topics.Recommendations).Select(v => System.Text.Json.JsonSerializer.Deserialize(v, EngineJson.Default.Recommendation)!).ToList();
-        var deadLetters = Read(topics.DeadLetters).Select(v => System.Text.Json.JsonSerializer.Deserialize(v, EngineJson.Default.DeadLetter)!).ToList();
-        var bids = Read(topics.BidDecisions).Select(v => System.Text.Json.JsonSerializer.Deserialize(v, EngineJson.Default.BidDecision)!).ToList();
+        var recommendations = Read(topics.Recommendations, Partitions, EngineJson.Default.Recommendation);
+        var deadLetters = Read(topics.DeadLetters, Partitions, EngineJson.Default.DeadLetter);
+        var bids = Read(topics.BidDecisions, Partitions, EngineJson.Default.BidDecision);
         _output.WriteLine($"{_kafka.Describe()}; sent {events.Count} records (1 malformed); read back {recommendations.Count} recommendations, " +
                           $"{bids.Count} bid decisions, {deadLetters.Count} dead letters; consumed {counters.Consumed}, flushes {counters.Flushes}");
 
@@ -97,24 +84,6 @@ public sealed class DecisionPipelineTests : Akka.TestKit.Xunit2.TestKit, IClassF
         Assert.Equal("req-1", bid.RequestId);
         Assert.True(bid.Bid);
         Assert.Equal(events.Count, CommittedCount(input, group));
-    }
-
-    private List<byte[]> Read(string topic)
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = _kafka.BootstrapServers, GroupId = "reader-" + Guid.NewGuid().ToString("N"), AutoOffsetReset = AutoOffsetReset.Earliest, EnableAutoCommit = false,
-        }).Build();
-        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var values = new List<byte[]>();
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (DateTime.UtcNow < deadline)
-        {
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result?.Message is { } message) values.Add(message.Value);
-            else if (result is null && values.Count > 0) break;
-        }
-        return values;
     }
 
     private long CommittedCount(string topic, string group)

@@ -10,12 +10,7 @@ public sealed class ModelFiles : IDisposable
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "engine-model-tests-" + Guid.NewGuid().ToString("N"));
 
-    public static string Committed(string model)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) return Path.Combine(dir.FullName, "models", model, "model.onnx");
-        throw new DirectoryNotFoundException("Engine.sln not found above the test binaries");
-    }
+    public static string Committed(string model) => Engine.Testing.RepoPaths.Model(model);
 
     /// <summary>A copy of models/MODEL as DIR/NAME/model.onnx + model.json, its version rewritten when given.</summary>
     public string Copy(string name, string model = "churn", string? version = null)
