@@ -1,16 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Akka.Actor;
-using Akka.Streams;
-using Engine.Actors.Features;
-using Engine.Actors.Kafka;
 using Engine.Actors.Pipeline;
-using Engine.Actors.Sharding;
-using Engine.Actors.Campaigns;
-using Engine.Actors.Users;
-using Engine.Models.Decisions;
 using Engine.Models.Contracts;
-using StackExchange.Redis;
+using Engine.Host.Node;
 
 namespace Engine.Host.Demo;
 
@@ -26,37 +18,13 @@ public static class DemoRunner
         Console.WriteLine($"demo: {infrastructure.Describe()}; {options.Partitions} partitions per topic");
         var kafka = infrastructure.KafkaBootstrap;
 
-        using var redis = await ConnectionMultiplexer.ConnectAsync(infrastructure.RedisEndpoint);
-        using var metrics = new FeatureMetrics();
-        var store = new FeatureStore(redis, new FeatureStoreOptions(), metrics);
         var models = DemoModels.Load(DemoModels.FindDirectory(options.ModelsDirectory));
         var (catalog, board) = DemoModels.Campaigns(options);
-        var decider = new UserDecider(models, new DecisionSettings(), board);
         Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
-
-        using var system = await EngineCluster.StartSingleNodeAsync("engine", cancellationToken);
-        var users = EntityShards.Start(system, EntityShards.Users, options.Partitions, id => UserActor.Props(id, store, decider), TimeSpan.FromMinutes(2));
-        var campaigns = EntityShards.Start(system, EntityShards.Campaigns, options.Partitions,
-            id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default), TimeSpan.FromMinutes(10));
-        var counters = new PipelineCounters();
-        var decisions = new DecisionCounters();
-        var producerSettings = new KafkaProducerSettings(kafka, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" });
-        var dueList = new ChurnDueList(redis, "engine:churn:");
-        var eventClock = new PartitionClock();
-        var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(kafka, "engine", [Topics.Clickstream]),
-            producerSettings, new DecisionTopics(), EntityRoute.Users(Topics.CampaignEvents),
-            Churn: new ChurnSchedule(dueList, eventClock, TimeSpan.FromDays(3)));
-        var campaignSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(kafka, "engine-campaigns", [Topics.CampaignEvents]),
-            producerSettings, new DecisionTopics(), EntityRoute.Campaigns);
-        var campaignCounters = new PipelineCounters();
-        var (control, completion) = DecisionPipeline.Run(userSettings, users, store, counters, decisions, system.Materializer(),
-            new ShardAlignment(system, EntityShards.Users));
-        var (campaignControl, campaignCompletion) = DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters, decisions,
-            system.Materializer(), new ShardAlignment(system, EntityShards.Campaigns));
-
-        using var alertProducer = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(new Confluent.Kafka.ProducerConfig { BootstrapServers = kafka, EnableIdempotence = true }).Build();
-        system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, new DecisionTopics(), decisions,
-            new ChurnSweepSettings(TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), options.Partitions)), "churn-sweeper");
+        var settings = new EngineNodeSettings(kafka, infrastructure.RedisEndpoint, DemoModels.FindDirectory(options.ModelsDirectory),
+            options.Partitions, new ClusterSettings());
+        await using var node = await EngineNode.StartAsync(settings, models, catalog, board, cancellationToken);
+        var (counters, decisions) = (node.UserCounters, node.Decisions);
 
         var producer = new SimulatedProducer(kafka, Topics.Clickstream, options);
         var clock = Stopwatch.StartNew();
@@ -65,15 +33,12 @@ public static class DemoRunner
                           (options.Rate > 0 ? $" at {options.Rate:N0}/s" : " at full speed"));
         while (!cancellationToken.IsCancellationRequested && !(producing.IsCompleted && counters.Consumed >= producer.Produced))
         {
-            await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), completion);
-            if (completion.IsCompleted) break;
+            await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), node.Completion);
+            if (node.Completion.IsCompleted) break;
             Report(clock.Elapsed, producer.Produced, counters, decisions);
         }
         await producing;
-        await control.DrainAndShutdownAsync(completion);
-        // The campaign stream reads what the user stream re-keyed: let it catch up before stopping it.
-        for (var i = 0; i < 100 && campaignCounters.Consumed < counters.CampaignEventsForwarded; i++) await Task.Delay(100, CancellationToken.None);
-        await campaignControl.DrainAndShutdownAsync(campaignCompletion);
+        await node.StopAsync();
         var seconds = clock.Elapsed.TotalSeconds;
         var latency = decisions.LatencyMicros;
         var summary = new DemoSummary(producer.Produced, counters.Consumed, Math.Round(counters.Consumed / seconds),

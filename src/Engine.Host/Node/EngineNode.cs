@@ -1,0 +1,112 @@
+using Akka;
+using Akka.Actor;
+using Akka.Streams;
+using Confluent.Kafka;
+using Engine.Actors.Campaigns;
+using Engine.Actors.Features;
+using Engine.Actors.Kafka;
+using Engine.Actors.Pipeline;
+using Engine.Actors.Sharding;
+using Engine.Actors.Users;
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using StackExchange.Redis;
+
+namespace Engine.Host.Node;
+
+/// <summary>
+/// One running engine node: its cluster member, the user and campaign shard regions, the two decision pipelines
+/// (clickstream to users; re-keyed campaign events to campaigns) and the churn sweeper. <c>run</c>, <c>demo</c>,
+/// the benchmarks and the fault tests all start the engine through this one class.
+/// </summary>
+public sealed class EngineNode : IAsyncDisposable
+{
+    private readonly ConnectionMultiplexer _redis;
+    private readonly FeatureMetrics _featureMetrics;
+    private readonly IProducer<byte[], byte[]> _alertProducer;
+    private readonly (IKafkaControl Control, Task<Done> Completion) _users;
+    private readonly (IKafkaControl Control, Task<Done> Completion) _campaigns;
+    private int _stopped;
+
+    private EngineNode(ActorSystem system, ConnectionMultiplexer redis, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
+        DecisionModels models, PipelineCounters userCounters, PipelineCounters campaignCounters, DecisionCounters decisions,
+        (IKafkaControl, Task<Done>) users, (IKafkaControl, Task<Done>) campaigns)
+    {
+        (System, _redis, _featureMetrics, _alertProducer, Models) = (system, redis, featureMetrics, alertProducer, models);
+        (UserCounters, CampaignCounters, Decisions, _users, _campaigns) = (userCounters, campaignCounters, decisions, users, campaigns);
+    }
+
+    public ActorSystem System { get; }
+    public DecisionModels Models { get; }
+    public PipelineCounters UserCounters { get; }
+    public PipelineCounters CampaignCounters { get; }
+    public DecisionCounters Decisions { get; }
+    public FeatureMetrics FeatureMetrics => _featureMetrics;
+    public IKafkaControl UserStream => _users.Control;
+    public IKafkaControl CampaignStream => _campaigns.Control;
+
+    /// <summary>Completes when either pipeline stops (a failure is its exception).</summary>
+    public Task Completion => Task.WhenAny(_users.Completion, _campaigns.Completion).Unwrap();
+
+    /// <summary>
+    /// Joins the cluster and starts consuming. <paramref name="catalog"/> and <paramref name="board"/> hold the campaigns
+    /// this node bids for and paces.
+    /// </summary>
+    public static async Task<EngineNode> StartAsync(EngineNodeSettings settings, DecisionModels models, CampaignCatalog catalog, CampaignBoard board,
+        CancellationToken cancellationToken)
+    {
+        var redis = await ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
+        var featureMetrics = new FeatureMetrics();
+        var store = new FeatureStore(redis, settings.Features ?? new FeatureStoreOptions(), featureMetrics);
+        var decider = new UserDecider(models, new DecisionSettings(), board);
+        var system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken);
+
+        var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider),
+            settings.UserPassivation ?? TimeSpan.FromMinutes(2));
+        var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
+            id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default), settings.CampaignPassivation ?? TimeSpan.FromMinutes(10));
+
+        var client = settings.KafkaClient ?? new Dictionary<string, string>();
+        var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap, client.Append(new("partitioner", "murmur2_random")).ToDictionary());
+        var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix);
+        var eventClock = new PartitionClock();
+        var topics = settings.EffectiveTopics;
+        var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], client),
+            producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
+            Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)));
+        var campaignSettings = new DecisionPipelineSettings(
+            new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-campaigns", [Topics.CampaignEvents], client),
+            producerSettings, topics, EntityRoute.Campaigns);
+
+        var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
+        var userStream = DecisionPipeline.Run(userSettings, users, store, userCounters, decisions, system.Materializer(),
+            new ShardAlignment(system, EntityShards.Users));
+        var campaignStream = DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters, decisions, system.Materializer(),
+            new ShardAlignment(system, EntityShards.Campaigns));
+
+        // Silent users: the sweeper wakes only those due on the Redis due-list and sends their alerts itself.
+        var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
+        system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
+            new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions)), "churn-sweeper");
+        return new EngineNode(system, redis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream);
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>
+    /// Graceful stop: stop consuming, finish and commit what is in flight (users first: the campaign stream reads what
+    /// the user stream re-keyed), then leave the cluster so shards hand over.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        await _users.Control.DrainAndShutdownAsync(_users.Completion);
+        for (var i = 0; i < 100 && CampaignCounters.Consumed < UserCounters.CampaignEventsForwarded; i++) await Task.Delay(100);
+        await _campaigns.Control.DrainAndShutdownAsync(_campaigns.Completion);
+        _alertProducer.Flush(TimeSpan.FromSeconds(10));
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        _alertProducer.Dispose();
+        _featureMetrics.Dispose();
+        await _redis.DisposeAsync();
+    }
+}

@@ -1,0 +1,30 @@
+using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
+
+namespace Engine.Host.Node;
+
+/// <summary>
+/// Everything one engine node needs to run: where Kafka and Redis are, the models, the cluster it joins, and the
+/// pipeline's knobs. Built from configuration by <c>run</c>, from flags by <c>demo</c>, and directly by tests and benchmarks.
+/// </summary>
+/// <param name="KafkaClient">librdkafka properties passed through as is (SASL/SSL, tuning); never logged.</param>
+/// <param name="RedisConfiguration">A StackExchange.Redis configuration string (host:port[,password=...,ssl=true]); never logged.</param>
+/// <param name="Partitions">Partitions of the input topics: one shard per partition.</param>
+public sealed record EngineNodeSettings(
+    string KafkaBootstrap,
+    string RedisConfiguration,
+    string ModelsDirectory,
+    int Partitions,
+    ClusterSettings Cluster,
+    IReadOnlyDictionary<string, string>? KafkaClient = null,
+    string GroupId = "engine",
+    string ChurnKeyPrefix = "engine:churn:",
+    FeatureStoreOptions? Features = null,
+    DecisionTopics? Topics = null,
+    TimeSpan? ChurnSilence = null,
+    TimeSpan? ChurnSweepInterval = null,
+    TimeSpan? UserPassivation = null,
+    TimeSpan? CampaignPassivation = null)
+{
+    public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
+}
