@@ -6,6 +6,7 @@ var root = new RootCommand(
     "Engine: a streaming real-time decision engine for e-commerce (recommendations, bids, churn alerts).\n" +
     "Also, through the ./engine script: 'train' and 'evaluate' (./engine train --help) and 'bench' (./engine bench --help).")
 {
+    RunCommand.Create(),
     DemoCommand.Create(),
     EmbeddedKafkaCommand.Create(),
     VersionCommand.Create(),
