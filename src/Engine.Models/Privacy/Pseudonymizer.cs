@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Engine.Models.Privacy;
+
+/// <summary>
+/// Turns a user id into the pseudonym kept at rest (Redis keys, due-lists, logs): HMAC-SHA256 under a secret key from
+/// configuration, 128 bits in base64url. Without the key a pseudonym cannot be linked back to the id, not even by
+/// hashing a list of known ids; with it, the engine finds the same keys again after a restart or on another node.
+/// Decisions still carry the raw id: their consumers know their own users.
+/// </summary>
+public sealed class Pseudonymizer
+{
+    /// <summary>Bytes of key the HMAC wants at least (its block is 64; fewer makes guessing the key easier).</summary>
+    public const int MinimumKeyBytes = 32;
+    private readonly byte[] _key;
+
+    public Pseudonymizer(byte[] key)
+    {
+        if (key.Length < MinimumKeyBytes)
+            throw new ArgumentException($"the pseudonymisation key must have at least {MinimumKeyBytes} bytes (it has {key.Length}); " +
+                                        "generate one with: openssl rand -base64 32", nameof(key));
+        _key = key.ToArray();
+    }
+
+    /// <summary>From the configured secret, base64 (e.g. <c>openssl rand -base64 32</c>).</summary>
+    public static Pseudonymizer FromBase64(string secret)
+    {
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(secret);
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException("the pseudonymisation key is not base64; generate one with: openssl rand -base64 32", nameof(secret));
+        }
+        return new Pseudonymizer(key);
+    }
+
+    public string Pseudonym(string userId)
+    {
+        Span<byte> input = stackalloc byte[Encoding.UTF8.GetMaxByteCount(userId.Length)];
+        var length = Encoding.UTF8.GetBytes(userId, input);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_key, input[..length], mac);
+        return Convert.ToBase64String(mac[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+}
