@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using Engine.Models.Contracts;
+
+namespace Engine.Models.Fairness;
+
+/// <summary>
+/// Decision rates and score distributions by segment: for every segment field an event carries (device, region,
+/// new vs returning), how often a chance to decide turned into a decision (a recommendation after a page event, a
+/// bid placed on a bid request, a churn alert) and how the scores behind them were spread. The disparity of a
+/// dimension is its lowest segment rate over its highest; under <see cref="FairnessSettings.MinDisparityRatio"/>
+/// (0.8, the four-fifths rule of thumb by default) it is flagged. Thread-safe; counts only, no user ids.
+/// </summary>
+public sealed class FairnessMonitor(FairnessSettings settings)
+{
+    public const string Device = "device";
+    public const string Region = "region";
+    public const string Tenure = "tenure";
+
+    private readonly ConcurrentDictionary<(string Dimension, string Segment, DecisionKind Kind), SegmentTally> _tallies = new();
+
+    public FairnessSettings Settings => settings;
+
+    /// <summary>Counts one event as a chance to decide, and the decisions it caused, in each of its segments.</summary>
+    /// <param name="returning">Whether the user had events before this one (new vs returning).</param>
+    public void Observe(ClickEvent cause, bool returning, IReadOnlyList<IDecision> decisions)
+    {
+        if (Opportunity(cause.Type) is not { } kind) return;
+        var decided = false;
+        double? score = null;
+        foreach (var decision in decisions)
+        {
+            switch (decision)
+            {
+                case Recommendation r when kind == DecisionKind.Recommendation:
+                    decided = true;
+                    score = r.Items.Count > 0 ? r.Items[0].Score : null;
+                    break;
+                case BidDecision b when kind == DecisionKind.Bid:
+                    decided = b.Bid;
+                    score = b.PredictedCtr;
+                    break;
+            }
+        }
+        Count(cause, returning, kind, decided, score);
+        // Every event is also a chance for a churn alert (raised when the user's probability crosses the threshold).
+        var alert = decisions.OfType<ChurnAlert>().FirstOrDefault();
+        Count(cause, returning, DecisionKind.ChurnAlert, alert is not null, alert?.Probability);
+    }
+
+    public FairnessReport Report()
+    {
+        var dimensions = _tallies
+            .GroupBy(t => (t.Key.Dimension, t.Key.Kind))
+            .Select(g =>
+            {
+                var segments = g.Select(t => t.Value.Snapshot(t.Key.Segment)).OrderBy(s => s.Segment, StringComparer.Ordinal).ToList();
+                var eligible = segments.Where(s => s.Opportunities >= settings.MinOpportunities).ToList();
+                var max = eligible.Count == 0 ? 0 : eligible.Max(s => s.Rate);
+                double? ratio = eligible.Count < 2 || max == 0 ? null : eligible.Min(s => s.Rate) / max;
+                return new DimensionReport(g.Key.Dimension, g.Key.Kind, segments, ratio, ratio < settings.MinDisparityRatio);
+            })
+            .OrderBy(d => d.Kind).ThenBy(d => d.Dimension, StringComparer.Ordinal)
+            .ToList();
+        return new FairnessReport(settings.MinDisparityRatio, dimensions);
+    }
+
+    private void Count(ClickEvent cause, bool returning, DecisionKind kind, bool decided, double? score)
+    {
+        Tally(Device, cause.Device, kind).Add(decided, score);
+        Tally(Region, cause.Region, kind).Add(decided, score);
+        Tally(Tenure, returning ? "returning" : "new", kind).Add(decided, score);
+    }
+
+    private SegmentTally Tally(string dimension, string? segment, DecisionKind kind) =>
+        _tallies.GetOrAdd((dimension, segment ?? "unknown", kind), _ => new SegmentTally());
+
+    private static DecisionKind? Opportunity(EventType type) => type switch
+    {
+        EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase => DecisionKind.Recommendation,
+        EventType.BidRequest => DecisionKind.Bid,
+        _ => null,
+    };
+}
+
+public enum DecisionKind { Recommendation, Bid, ChurnAlert }
+
+/// <param name="MinDisparityRatio">Lowest segment rate over highest below which a dimension is flagged.</param>
+/// <param name="MinOpportunities">Segments with fewer chances are reported but not compared (their rate is noise).</param>
+public sealed record FairnessSettings(double MinDisparityRatio = 0.8, long MinOpportunities = 100);
+
+public sealed record FairnessReport(double MinDisparityRatio, IReadOnlyList<DimensionReport> Dimensions)
+{
+    public IEnumerable<DimensionReport> Warnings => Dimensions.Where(d => d.Flagged);
+}
+
+/// <param name="DisparityRatio">Lowest rate over highest among segments with enough opportunities; null when fewer than two.</param>
+public sealed record DimensionReport(string Dimension, DecisionKind Kind, IReadOnlyList<SegmentReport> Segments, double? DisparityRatio, bool Flagged);
+
+/// <param name="Rate">Decisions over opportunities.</param>
+/// <param name="MeanScore">Mean score behind the decisions (top item score, predicted CTR, churn probability).</param>
+/// <param name="ScoreHistogram">Decisions per tenth of the score range [0, 1].</param>
+public sealed record SegmentReport(string Segment, long Opportunities, long Decisions, double Rate, double? MeanScore, IReadOnlyList<long> ScoreHistogram);

@@ -1,0 +1,65 @@
+using Engine.Models.Contracts;
+using Engine.Models.Fairness;
+
+namespace Engine.Models.Tests.Fairness;
+
+public sealed class FairnessMonitorTests
+{
+    [Fact]
+    public void A_segment_that_gets_far_fewer_bids_is_flagged_and_an_even_dimension_is_not()
+    {
+        var monitor = new FairnessMonitor(new FairnessSettings(MinDisparityRatio: 0.8, MinOpportunities: 50));
+        // Mobile users get a bid on 60% of their requests, desktop users on 40%: ratio 0.67, under the four-fifths line.
+        // Both regions see the same mix, so region is even.
+        for (var i = 0; i < 1_000; i++)
+        {
+            var device = i % 2 == 0 ? "mobile" : "desktop";
+            var bid = device == "mobile" ? i % 10 < 6 : i % 10 < 4;
+            monitor.Observe(Request(i, device, region: i % 4 < 2 ? "eu-west" : "us-east"), returning: true, [Decision(i, bid, 0.02)]);
+        }
+        var report = monitor.Report();
+        var byDevice = report.Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.Bid });
+        Assert.True(byDevice.Flagged);
+        Assert.Equal(0.4 / 0.6, byDevice.DisparityRatio!.Value, 3);
+        Assert.Equal(0.6, byDevice.Segments.Single(s => s.Segment == "mobile").Rate, 2);
+        var byRegion = report.Dimensions.Single(d => d is { Dimension: FairnessMonitor.Region, Kind: DecisionKind.Bid });
+        Assert.False(byRegion.Flagged);
+        Assert.Contains(byDevice, report.Warnings);
+    }
+
+    [Fact]
+    public void Small_segments_are_reported_but_not_compared()
+    {
+        var monitor = new FairnessMonitor(new FairnessSettings(MinOpportunities: 100));
+        for (var i = 0; i < 500; i++) monitor.Observe(Request(i, "mobile", "eu-west"), returning: true, [Decision(i, true, 0.5)]);
+        for (var i = 0; i < 10; i++) monitor.Observe(Request(i, "tablet", "eu-west"), returning: true, [Decision(i, false, 0.5)]);
+        var byDevice = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.Bid });
+        Assert.Null(byDevice.DisparityRatio); // tablet's 0% over 10 requests is noise, not a finding
+        Assert.Equal(10, byDevice.Segments.Single(s => s.Segment == "tablet").Opportunities);
+    }
+
+    [Fact]
+    public void Scores_are_binned_by_tenth_and_new_and_returning_users_are_told_apart()
+    {
+        var monitor = new FairnessMonitor(new FairnessSettings());
+        monitor.Observe(Request(1, "mobile", "apac"), returning: false, [Decision(1, true, 0.05)]);
+        monitor.Observe(Request(2, "mobile", "apac"), returning: true, [Decision(2, true, 0.95)]);
+        var tenure = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Tenure, Kind: DecisionKind.Bid });
+        Assert.Equal(1, tenure.Segments.Single(s => s.Segment == "new").ScoreHistogram[0]);
+        Assert.Equal(1, tenure.Segments.Single(s => s.Segment == "returning").ScoreHistogram[9]);
+        Assert.Equal(0.95, tenure.Segments.Single(s => s.Segment == "returning").MeanScore);
+    }
+
+    private static ClickEvent Request(int i, string device, string region) => new()
+    {
+        EventId = $"e-{i}", EventTime = DateTimeOffset.UnixEpoch.AddSeconds(i), UserId = $"u-{i}", Type = EventType.BidRequest,
+        Device = device, Region = region,
+        BidRequest = new BidRequest { Id = $"br-{i}", Imp = [new Impression { Id = "1", BidFloor = 0.1m }], CandidateCampaigns = ["c-1"], Tmax = 100 },
+    };
+
+    private static BidDecision Decision(int i, bool bid, double ctr) => new()
+    {
+        DecisionId = $"d-{i}", CausedBy = $"e-{i}", DecidedAt = DateTimeOffset.UnixEpoch, ModelVersion = "m", Reasons = [],
+        RequestId = $"br-{i}", UserId = $"u-{i}", Bid = bid, Currency = "USD", PredictedCtr = ctr,
+    };
+}
