@@ -41,16 +41,19 @@ public static class NodeRunner
         await using var node = await EngineNode.StartAsync(settings, DemoModels.Load(modelsDirectory), new CampaignCatalog(), new CampaignBoard(), ct);
         http?.Attach(node);
         Console.WriteLine("run: consuming; Ctrl+C or SIGTERM stops gracefully");
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.Completion);
         try
         {
-            await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.Completion);
-        }
-        finally
-        {
             await node.StopAsync();
-            Console.WriteLine($"run: stopped after {node.UserCounters.Consumed:N0} events");
         }
-        return node.Completion.IsFaulted ? 1 : 0;
+        catch (Exception) when (node.Completion.IsFaulted)
+        {
+            // The pipeline's own failure, rethrown by the drain: reported below, once.
+        }
+        Console.WriteLine($"run: stopped after {node.UserCounters.Consumed:N0} events");
+        if (node.Completion.Exception?.GetBaseException() is not { } failure) return 0;
+        Console.Error.WriteLine($"run: a decision pipeline failed: {failure.GetType().Name}: {failure.Message}");
+        return 1;
     }
 
     private static string FindModels(string? configured)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
 namespace Engine.Host.Configuration;
@@ -18,8 +19,9 @@ public static class OptionsBinder
         }
         catch (InvalidOperationException e)
         {
-            // e.g. "Failed to convert configuration value at 'Cluster:Port' to type 'System.Int32'."
-            problems.Add(e.Message + " Expected: " + typeof(T).Name.Replace("Options", "", StringComparison.Ordinal) + " settings of the right type.");
+            // "Failed to convert configuration value 'abc' at 'Cluster:Port' to type 'System.Int32'.": named without its value.
+            var where = Regex.Match(e.Message, "at '(?<key>[^']+)' to type '(?:System\\.)?(?<type>[^']+)'");
+            problems.Add(where.Success ? $"{where.Groups["key"].Value}: expected a value of type {where.Groups["type"].Value}." : $"{section}: {e.Message}");
             return options;
         }
         var results = new List<ValidationResult>();

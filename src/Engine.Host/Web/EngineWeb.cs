@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Engine.Host.Web;
 
@@ -35,7 +36,7 @@ public sealed class EngineWeb : IAsyncDisposable
         builder.Logging.ClearProviders().AddConfiguration(configuration.GetSection("Logging")).AddConsole();
         builder.Services.AddSingleton<IHostLifetime, SignalsHandledElsewhere>();
         builder.WebHost.UseUrls($"http://{http.Host}:{http.Port}");
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("engine")).WithMetrics(metrics => metrics
             .AddMeter(EngineMeters.MeterName, FeatureMetrics.MeterName, PipelineInstruments.MeterName, ScoringInstruments.MeterName)
             .AddPrometheusExporter());
         var meters = new EngineMeters(monitor);
