@@ -48,7 +48,16 @@ public sealed class EngineWeb : IAsyncDisposable
         app.MapGet("/readyz", () => monitor.Readiness() is var r && r.Ready ? Results.Json(r) : Results.Json(r, statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/", () => Results.Stream(LivePage.Open(), "text/html; charset=utf-8"));
         app.MapGet("/live/stream", (HttpContext context) => LiveStream.ServeAsync(context, feed, monitor, stopping));
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync();
+            meters.Dispose();
+            throw new ConfigurationError([$"Http:Port: cannot listen on {http.Host}:{http.Port} ({e.Message}); choose another port (0 = any free port, -1 = no HTTP)."]);
+        }
         return new EngineWeb(app, meters, app.Urls.First());
     }
 
