@@ -19,7 +19,7 @@ public static class DemoCommand
         var models = new Option<string?>("--models") { Description = "Folder with churn/ and bid/ models (default: the repository's models/)" };
         var kafka = new Option<string?>("--kafka") { Description = "Use this Kafka (host:port) instead of the embedded broker" };
         var redis = new Option<string?>("--redis") { Description = "Use this Redis (host:port) instead of the embedded Garnet" };
-        var httpPort = new Option<int>("--http-port") { Description = "Port of the live page, /metrics, /healthz and /readyz on 127.0.0.1 (0 = any free port, -1 = none)", DefaultValueFactory = _ => 8080 };
+        var httpPort = new Option<int>("--http-port") { Description = "Port of the live page, /metrics, /healthz and /readyz on 127.0.0.1 (8080, or a free port if taken; 0 = any free port, -1 = none)", DefaultValueFactory = _ => 8080 };
         var command = new Command("demo",
             "Run the engine on the embedded Kafka and Redis (Garnet) with the clickstream simulator, live.\n" +
             "Open the printed address (http://127.0.0.1:8080 by default) to watch the decisions live in a browser.\n" +
