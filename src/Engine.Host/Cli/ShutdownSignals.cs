@@ -14,6 +14,7 @@ public sealed class ShutdownSignals : IDisposable
 {
     private readonly CancellationTokenSource _requested = new();
     private readonly PosixSignalRegistration[] _registrations;
+    private int _signals;
 
     public ShutdownSignals() =>
         _registrations = [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT }.Select(s => PosixSignalRegistration.Create(s, OnSignal))];
@@ -22,7 +23,7 @@ public sealed class ShutdownSignals : IDisposable
 
     private void OnSignal(PosixSignalContext context)
     {
-        if (_requested.IsCancellationRequested) return; // the second signal: let the runtime end the process
+        if (Interlocked.Exchange(ref _signals, 1) == 1) return; // a second signal: let the runtime end the process
         context.Cancel = true;
         Console.Error.WriteLine($"engine: {context.Signal} received, stopping gracefully (send it again to force)");
         _requested.Cancel();

@@ -50,7 +50,8 @@ public sealed class NodeMonitor : IAsyncDisposable
     {
         var users = ClusterSharding.Get(node.System).ShardRegion(EntityShards.Users);
         var campaigns = ClusterSharding.Get(node.System).ShardRegion(EntityShards.Campaigns);
-        while (!ct.IsCancellationRequested)
+        // Until the node has stopped (its Redis connection and actor system go with it) or the monitor is disposed.
+        while (!ct.IsCancellationRequested && !node.System.WhenTerminated.IsCompleted)
         {
             var r = _readings;
             try
@@ -58,6 +59,10 @@ public sealed class NodeMonitor : IAsyncDisposable
                 var watch = Stopwatch.StartNew();
                 await node.Redis.GetDatabase().PingAsync();
                 r = r with { RedisRoundTripMs = watch.Elapsed.TotalMilliseconds, RedisAnsweredUtc = DateTime.UtcNow };
+            }
+            catch (ObjectDisposedException)
+            {
+                break; // the node is stopping
             }
             catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
             {

@@ -60,7 +60,7 @@ public sealed class EngineWeb : IAsyncDisposable
         builder.Configuration.Sources.Clear();
         // A copy, not a chain: the web host writes settings of its own (urls), which a chained empty configuration refuses.
         builder.Configuration.AddInMemoryCollection(configuration.AsEnumerable());
-        builder.Logging.ClearProviders().AddConfiguration(configuration.GetSection("Logging")).AddConsole()
+        builder.Logging.AddEngineConsole(configuration)
             // A port that cannot be bound is reported by StartAsync in one line (or replaced): not as a logged stack trace.
             .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.AddSingleton<IHostLifetime, SignalsHandledElsewhere>();

@@ -25,7 +25,7 @@ public sealed class NodeHttp : IAsyncDisposable
 
     public static async Task<NodeHttp> StartAsync(HttpOptions http, IConfiguration configuration, EngineNodeSettings node)
     {
-        var logs = LoggerFactory.Create(b => b.AddConfiguration(configuration.GetSection("Logging")).AddConsole());
+        var logs = LoggerFactory.Create(b => b.AddEngineConsole(configuration));
         var client = node.KafkaClient ?? new Dictionary<string, string>();
         // The node's two consumer groups (see EngineNode): users read the clickstream, campaigns the re-keyed campaign events.
         var lag = new ConsumerLagProbe(node.KafkaBootstrap, client, [(node.GroupId, Topics.Clickstream), (node.GroupId + "-campaigns", Topics.CampaignEvents)]);
