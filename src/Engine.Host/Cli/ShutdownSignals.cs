@@ -4,7 +4,7 @@ namespace Engine.Host.Cli;
 
 /// <summary>
 /// SIGTERM, SIGINT (Ctrl+C) and SIGQUIT cancel <see cref="Token"/> instead of ending the process, so a command can
-/// drain, commit and leave the cluster before it returns. A second signal is left to the runtime: it ends the process.
+/// drain, commit and leave the cluster before it returns. A second signal more than 2 s later is left to the runtime: it ends the process.
 /// </summary>
 /// <remarks>
 /// Replaces System.CommandLine's own handler (whose timeout returned from Main while the node was still stopping)
@@ -14,7 +14,7 @@ public sealed class ShutdownSignals : IDisposable
 {
     private readonly CancellationTokenSource _requested = new();
     private readonly PosixSignalRegistration[] _registrations;
-    private int _signals;
+    private long _firstAt;
 
     public ShutdownSignals() =>
         _registrations = [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT }.Select(s => PosixSignalRegistration.Create(s, OnSignal))];
@@ -23,8 +23,13 @@ public sealed class ShutdownSignals : IDisposable
 
     private void OnSignal(PosixSignalContext context)
     {
-        if (Interlocked.Exchange(ref _signals, 1) == 1) return; // a second signal: let the runtime end the process
         context.Cancel = true;
+        if (Interlocked.CompareExchange(ref _firstAt, Environment.TickCount64, 0) != 0)
+        {
+            // A repeat: within 2 s it is the same request (timeout(1) signals the process and its group); later, the operator insists.
+            context.Cancel = Environment.TickCount64 - Volatile.Read(ref _firstAt) < 2_000;
+            return;
+        }
         Console.Error.WriteLine($"engine: {context.Signal} received, stopping gracefully (send it again to force)");
         _requested.Cancel();
     }
