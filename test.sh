@@ -34,6 +34,16 @@ if [[ -z "${ENGINE_TEST_REDIS:-}" ]]; then
   fi
 fi
 
+# The live page test drives Debian's Chromium (headless, through Playwright; no browser download).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing chromium with apt-get..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+      || echo "test.sh: could not install chromium"
+  fi
+fi
+command -v chromium >/dev/null 2>&1 || echo "test.sh: WARNING: no chromium; the live page test will fail saying so."
+
 echo "test.sh: Kafka   -> ${ENGINE_TEST_KAFKA:-Testcontainers if Docker answers, else the embedded librdkafka mock cluster}"
 echo "test.sh: Redis   -> embedded Garnet${ENGINE_TEST_REDIS:+ and redis-server at $ENGINE_TEST_REDIS ($(redis-server --version 2>/dev/null | awk '{print $3}'))}"
 [[ -z "${ENGINE_TEST_REDIS:-}" ]] && echo "test.sh: WARNING: no redis-server available; Redis tests ran on Garnet only."

@@ -8,7 +8,10 @@ var root = new RootCommand(
 {
     RunCommand.Create(),
     DemoCommand.Create(),
+    SimulateCommand.Create(),
     EmbeddedKafkaCommand.Create(),
     VersionCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// Signals are ours (see ShutdownSignals): System.CommandLine's own handler is switched off.
+using var signals = new ShutdownSignals();
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, signals.Token);

@@ -14,7 +14,7 @@ public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, Committ
     {
         var now = DateTime.UtcNow;
         foreach (var arrived in ArrivedUtc)
-            counters.LatencyMicros.RecordValue(Math.Max(1, (long)(now - arrived).TotalMicroseconds));
+            Telemetry.PipelineInstruments.RecordLatency(counters, now - arrived);
     }
 }
 

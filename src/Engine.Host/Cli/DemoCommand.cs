@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Engine.Host.Configuration;
 using Engine.Host.Demo;
 
 namespace Engine.Host.Cli;
@@ -18,13 +19,29 @@ public static class DemoCommand
         var models = new Option<string?>("--models") { Description = "Folder with churn/ and bid/ models (default: the repository's models/)" };
         var kafka = new Option<string?>("--kafka") { Description = "Use this Kafka (host:port) instead of the embedded broker" };
         var redis = new Option<string?>("--redis") { Description = "Use this Redis (host:port) instead of the embedded Garnet" };
+        var httpPort = new Option<int>("--http-port") { Description = "Port of the live page, /metrics, /healthz and /readyz on 127.0.0.1 (8080, or a free port if taken; 0 = any free port, -1 = none)", DefaultValueFactory = _ => 8080 };
         var command = new Command("demo",
             "Run the engine on the embedded Kafka and Redis (Garnet) with the clickstream simulator, live.\n" +
+            "Open the printed address (http://127.0.0.1:8080 by default) to watch the decisions live in a browser.\n" +
             "Example: ./engine demo --events 100000 --rate 20000 --summary demo.json")
         {
-            events, users, campaigns, rate, partitions, seed, summary, models, kafka, redis,
+            events, users, campaigns, rate, partitions, seed, summary, models, kafka, redis, httpPort,
         };
-        command.SetAction((parse, ct) => DemoRunner.RunAsync(new DemoOptions(
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                return await DemoRunner.RunAsync(Options(parse), ct);
+            }
+            catch (ConfigurationError e)
+            {
+                Console.Error.WriteLine($"demo: {e.Message}");
+                return ConfigurationError.ExitCode;
+            }
+        });
+        return command;
+
+        DemoOptions Options(ParseResult parse) => new(
             Events: parse.GetValue(events),
             Users: parse.GetValue(users),
             Campaigns: parse.GetValue(campaigns),
@@ -34,7 +51,7 @@ public static class DemoCommand
             Summary: parse.GetValue(summary),
             ModelsDirectory: parse.GetValue(models),
             KafkaAddress: parse.GetValue(kafka),
-            RedisAddress: parse.GetValue(redis)), ct));
-        return command;
+            RedisAddress: parse.GetValue(redis),
+            HttpPort: parse.GetValue(httpPort));
     }
 }

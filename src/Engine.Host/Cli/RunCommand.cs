@@ -1,65 +1,64 @@
 using System.CommandLine;
-using System.Text.Json;
-using Engine.Actors.Campaigns;
-using Engine.Host.Demo;
-using Engine.Host.Node;
-using Engine.Models.Decisions;
+using System.Globalization;
+using Engine.Host.Configuration;
 
 namespace Engine.Host.Cli;
 
 /// <summary>
-/// <c>engine run</c>: one engine node on the given Kafka and Redis (or, with <c>--embedded</c>, on the embedded
+/// <c>engine run</c>: one engine node on the configured Kafka and Redis (or, with <c>--embedded</c>, on the embedded
 /// development servers, whose addresses it prints), until Ctrl+C or SIGTERM, then a graceful stop.
 /// </summary>
 public static class RunCommand
 {
     public static Command Create()
     {
-        var kafka = new Option<string?>("--kafka") { Description = "Kafka bootstrap servers, host:port[,host:port]" };
-        var redis = new Option<string?>("--redis") { Description = "Redis, host:port" };
+        var kafka = new Option<string?>("--kafka") { Description = "Kafka bootstrap servers, host:port[,host:port] (Kafka:BootstrapServers)" };
+        var redis = new Option<string?>("--redis") { Description = "Redis, host:port (Redis:Endpoint)" };
         var embedded = new Option<bool>("--embedded") { Description = "Start the embedded Kafka (mock cluster) and Garnet instead (development and test only)" };
         var addresses = new Option<FileInfo?>("--addresses") { Description = "With --embedded: write {\"kafka\": \"host:port\", \"redis\": \"host:port\"} to this file" };
-        var models = new Option<string?>("--models") { Description = "Folder with churn/, bid/ and recs/ (default: the repository's models/)" };
-        var partitions = new Option<int>("--partitions") { Description = "Partitions of the input topics (created if missing)", DefaultValueFactory = _ => 8 };
-        var group = new Option<string>("--group") { Description = "Kafka consumer group of the engine", DefaultValueFactory = _ => "engine" };
+        var models = new Option<string?>("--models") { Description = "Folder with churn/, bid/ and recs/ (Models:Directory; default: the repository's models/)" };
+        var partitions = new Option<int?>("--partitions") { Description = "Partitions of the input topics, created if missing (Kafka:Partitions, default 8)" };
+        var group = new Option<string?>("--group") { Description = "Kafka consumer group of the engine (Kafka:GroupId, default engine)" };
+        var httpPort = new Option<int?>("--http-port") { Description = "Port of /metrics, /healthz, /readyz and the live page (Http:Port, default 8080; 0 = any free port; -1 = none)" };
+        var config = new Option<FileInfo?>("--config") { Description = "A JSON file shaped like appsettings.json, read after it" };
         var command = new Command("run",
-            "Run one engine node until Ctrl+C or SIGTERM.\n" +
+            "Run one engine node until Ctrl+C or SIGTERM (then it drains, commits and leaves the cluster).\n" +
+            "Settings come from appsettings.json, then --config FILE, then environment variables (Kafka__BootstrapServers=...),\n" +
+            "then these flags; see docs/operations.md. A wrong or missing setting stops start-up with exit code 2.\n" +
             "Example: ./engine run --kafka broker:9092 --redis redis:6379\n" +
-            "Example: ./engine run --embedded --addresses addresses.json")
+            "Example: Kafka__Client__security.protocol=SASL_SSL Redis__Password=... ./engine run --config prod.json\n" +
+            "Example: ./engine run --embedded --addresses addresses.json --http-port 0")
         {
-            kafka, redis, embedded, addresses, models, partitions, group,
+            kafka, redis, embedded, addresses, models, partitions, group, httpPort, config,
         };
         command.SetAction(async (parse, ct) =>
         {
-            var isEmbedded = parse.GetValue(embedded);
-            if (!isEmbedded && (parse.GetValue(kafka) is null || parse.GetValue(redis) is null))
+            var flags = new Dictionary<string, string?>
             {
-                Console.Error.WriteLine("run: give --kafka host:port and --redis host:port, or --embedded for the development servers.");
-                return 2;
-            }
-            await using var infrastructure = await Infrastructure.StartAsync(parse.GetValue(kafka), parse.GetValue(redis), parse.GetValue(partitions));
-            Console.WriteLine($"run: {infrastructure.Describe()}");
-            if (parse.GetValue(addresses) is { } file)
-                await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(new Dictionary<string, string>
-                {
-                    ["kafka"] = infrastructure.KafkaBootstrap, ["redis"] = infrastructure.RedisEndpoint,
-                }), ct);
-            var modelsDirectory = DemoModels.FindDirectory(parse.GetValue(models));
-            var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDirectory,
-                parse.GetValue(partitions), new ClusterSettings(), GroupId: parse.GetValue(group)!);
-            await using var node = await EngineNode.StartAsync(settings, DemoModels.Load(modelsDirectory), new CampaignCatalog(), new CampaignBoard(), ct);
-            Console.WriteLine("run: consuming; Ctrl+C or SIGTERM stops gracefully");
+                ["Kafka:BootstrapServers"] = parse.GetValue(kafka),
+                ["Redis:Endpoint"] = parse.GetValue(redis),
+                ["Models:Directory"] = parse.GetValue(models),
+                ["Kafka:Partitions"] = Invariant(parse.GetValue(partitions)),
+                ["Kafka:GroupId"] = parse.GetValue(group),
+                ["Http:Port"] = Invariant(parse.GetValue(httpPort)),
+            };
             try
             {
-                await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.Completion);
+                return await NodeRunner.RunAsync(EngineConfiguration.Build(parse.GetValue(config), flags), parse.GetValue(embedded), parse.GetValue(addresses), ct);
             }
-            finally
+            catch (ConfigurationError e)
             {
-                await node.StopAsync();
-                Console.WriteLine($"run: stopped after {node.UserCounters.Consumed:N0} events");
+                Console.Error.WriteLine($"run: {e.Message}");
+                return ConfigurationError.ExitCode;
             }
-            return node.Completion.IsFaulted ? 1 : 0;
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                Console.WriteLine("run: stopped before consuming");
+                return 0;
+            }
         });
         return command;
     }
+
+    private static string? Invariant(int? value) => value?.ToString(CultureInfo.InvariantCulture);
 }

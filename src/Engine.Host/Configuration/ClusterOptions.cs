@@ -7,11 +7,19 @@ public sealed class ClusterOptions
 {
     public const string Section = "Cluster";
 
-    [Required] public string Hostname { get; set; } = "127.0.0.1";
+    /// <summary>The address other nodes reach this one at (its container or host name in a cluster).</summary>
+    [Required(ErrorMessage = "Cluster:Hostname is missing: the name or IP other nodes reach this one at.")]
+    public string Hostname { get; set; } = "127.0.0.1";
 
     /// <summary>0 picks a free port (single node); set a fixed one when other nodes must find this one.</summary>
-    [Range(0, 65535)] public int Port { get; set; }
+    [Range(0, 65535, ErrorMessage = "Cluster:Port must be between 0 and 65535 (0 = any free port, single node).")]
+    public int Port { get; set; }
 
     /// <summary>Seed node addresses like <c>akka.tcp://engine@node-1:4053</c>; empty = this node seeds itself.</summary>
     public string[] Seeds { get; set; } = [];
+
+    public IEnumerable<string> SeedProblems() =>
+        Seeds.Select((seed, i) => (seed, i))
+            .Where(s => !Uri.TryCreate(s.seed, UriKind.Absolute, out var uri) || uri.Scheme != "akka.tcp" || uri.Port <= 0 || uri.UserInfo != "engine")
+            .Select(s => $"Cluster:Seeds:{s.i}: must be akka.tcp://engine@host:port, e.g. akka.tcp://engine@engine-1:4053.");
 }

@@ -29,17 +29,15 @@ public sealed class KafkaOptions
     public Dictionary<string, string> Client { get; set; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>Section <c>Kafka:Topics</c>: every topic name can be changed; defaults in <see cref="Topics"/>.</summary>
+/// <summary>
+/// Section <c>Kafka:Topics</c>: where decisions and dead letters go (defaults in <see cref="Topics"/>). The input
+/// topics (<c>engine.clickstream</c>, <c>engine.campaign-events</c>) keep their names: the partition-to-shard alignment is built on them.
+/// </summary>
 public sealed class TopicOptions
 {
-    [Required] public string Clickstream { get; set; } = Topics.Clickstream;
     [Required] public string DeadLetters { get; set; } = Topics.DeadLetters;
-    [Required] public string CampaignEvents { get; set; } = Topics.CampaignEvents;
     [Required] public string Recommendations { get; set; } = Topics.Recommendations;
     [Required] public string BidDecisions { get; set; } = Topics.BidDecisions;
     [Required] public string BidAdjustments { get; set; } = Topics.BidAdjustments;
     [Required] public string ChurnAlerts { get; set; } = Topics.ChurnAlerts;
-
-    public IReadOnlyList<string> All =>
-        [Clickstream, DeadLetters, CampaignEvents, Recommendations, BidDecisions, BidAdjustments, ChurnAlerts];
 }

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using StackExchange.Redis;
 
 namespace Engine.Host.Configuration;
 
@@ -11,12 +13,28 @@ public sealed class RedisOptions
     [RegularExpression(@"^[^\s,:]+:\d{1,5}$", ErrorMessage = "Redis:Endpoint must be host:port, e.g. redis:6379.")]
     public string? Endpoint { get; set; }
 
+    /// <summary>ACL user (Redis 6+); empty for the default user.</summary>
     public string? User { get; set; }
     public string? Password { get; set; }
     public bool Tls { get; set; }
 
-    /// <summary>Key prefix, so several engines (or tests) can share one Redis.</summary>
-    [Required] public string KeyPrefix { get; set; } = "engine:";
+    /// <summary>Key prefix, so several engines (or tests) can share one Redis: features under PREFIXf:, the churn due-lists under PREFIXchurn:.</summary>
+    [Required(ErrorMessage = "Redis:KeyPrefix must not be empty (default engine:).")]
+    public string KeyPrefix { get; set; } = "engine:";
 
-    [Range(0, 15)] public int Database { get; set; }
+    [Range(0, 15, ErrorMessage = "Redis:Database must be between 0 and 15.")]
+    public int Database { get; set; }
+
+    /// <summary>A StackExchange.Redis configuration string; it holds the password, so it is never printed.</summary>
+    public string ToConfigurationString()
+    {
+        var options = ConfigurationOptions.Parse(Endpoint!);
+        options.User = string.IsNullOrEmpty(User) ? null : User;
+        options.Password = string.IsNullOrEmpty(Password) ? null : Password;
+        options.Ssl = Tls;
+        options.DefaultDatabase = Database;
+        return options.ToString(includePassword: true);
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Endpoint} db {Database}");
 }

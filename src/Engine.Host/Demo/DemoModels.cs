@@ -31,19 +31,22 @@ public static class DemoModels
     {
         var catalog = new CampaignCatalog();
         var board = new CampaignBoard();
-        var world = new SimulatedWorld(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns });
-        foreach (var c in world.Campaigns)
+        foreach (var spec in CampaignSpecs(options))
         {
-            var spec = new CampaignSpec
-            {
-                CampaignId = c.Id, Category = c.Category, Budget = c.BudgetUsd, FlightStart = c.FlightStart, FlightEnd = c.FlightEnd,
-                ValuePerClick = c.BidCpmUsd, ValuePerConversion = c.BidCpmUsd * 10, MaxCpm = c.BidCpmUsd * 4,
-            };
             catalog.Put(spec);
             board.Publish(new CampaignSnapshot(spec, 1.0, 0, 0, 0.01, 0.05, BudgetLeft: true));
         }
         return (catalog, board);
     }
+
+    /// <summary>The simulated campaigns' specs (the same seed, users and campaigns give the same specs as the clickstream's).</summary>
+    public static IEnumerable<CampaignSpec> CampaignSpecs(DemoOptions options) =>
+        new SimulatedWorld(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns }).Campaigns
+            .Select(c => new CampaignSpec
+            {
+                CampaignId = c.Id, Category = c.Category, Budget = c.BudgetUsd, FlightStart = c.FlightStart, FlightEnd = c.FlightEnd,
+                ValuePerClick = c.BidCpmUsd, ValuePerConversion = c.BidCpmUsd * 10, MaxCpm = c.BidCpmUsd * 4,
+            });
 
     /// <summary>The models folder: <paramref name="configured"/>, else <c>models/</c> in the working directory or above the binaries.</summary>
     public static string FindDirectory(string? configured)

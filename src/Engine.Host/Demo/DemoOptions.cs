@@ -12,4 +12,5 @@ public sealed record DemoOptions(
     FileInfo? Summary = null,
     string? ModelsDirectory = null,
     string? KafkaAddress = null,
-    string? RedisAddress = null);
+    string? RedisAddress = null,
+    int HttpPort = -1);

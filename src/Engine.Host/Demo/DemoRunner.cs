@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
+using Engine.Host.Configuration;
 using Engine.Host.Node;
+using Engine.Host.Web;
 
 namespace Engine.Host.Demo;
 
@@ -23,7 +25,11 @@ public static class DemoRunner
         Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
         var settings = new EngineNodeSettings(kafka, infrastructure.RedisEndpoint, DemoModels.FindDirectory(options.ModelsDirectory),
             options.Partitions, new ClusterSettings());
+        await using var http = options.HttpPort < 0 ? null : await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1", Port = options.HttpPort == HttpOptions.DefaultPort ? null : options.HttpPort },
+            EngineConfiguration.Build(null, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" }), settings);
+        if (http is not null) Console.WriteLine($"demo: live page at {http.Url} (also /metrics, /healthz, /readyz)");
         await using var node = await EngineNode.StartAsync(settings, models, catalog, board, cancellationToken);
+        http?.Attach(node);
         var (counters, decisions) = (node.UserCounters, node.Decisions);
 
         var producer = new SimulatedProducer(kafka, Topics.Clickstream, options);
@@ -37,7 +43,14 @@ public static class DemoRunner
             if (node.Completion.IsCompleted) break;
             Report(clock.Elapsed, producer.Produced, counters, decisions);
         }
-        await producing;
+        try
+        {
+            await producing;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM: stop the engine gracefully and report what was done.
+        }
         await node.StopAsync();
         var seconds = clock.Elapsed.TotalSeconds;
         var latency = decisions.LatencyMicros;

@@ -24,7 +24,9 @@ public sealed class Infrastructure : IAsyncDisposable
         $"Kafka at {KafkaBootstrap} ({(_kafka is null ? "external" : "embedded librdkafka mock cluster: development and test only")}), " +
         $"Redis at {RedisEndpoint} ({(_garnet is null ? "external" : "embedded Microsoft Garnet: development and test only")})";
 
-    public static async Task<Infrastructure> StartAsync(string? kafkaAddress, string? redisAddress, int partitions)
+    /// <param name="kafkaClient">librdkafka properties (SASL/SSL) for creating missing topics on a given Kafka.</param>
+    public static async Task<Infrastructure> StartAsync(string? kafkaAddress, string? redisAddress, int partitions,
+        IReadOnlyDictionary<string, string>? kafkaClient = null)
     {
         EmbeddedKafka? kafka = null;
         if (kafkaAddress is null)
@@ -34,15 +36,15 @@ public sealed class Infrastructure : IAsyncDisposable
         }
         else
         {
-            await CreateMissingTopicsAsync(kafkaAddress, partitions);
+            await CreateMissingTopicsAsync(kafkaAddress, partitions, kafkaClient);
         }
         var garnet = redisAddress is null ? new EmbeddedGarnet() : null;
         return new Infrastructure(kafkaAddress ?? kafka!.BootstrapServers, redisAddress ?? garnet!.Endpoint, kafka, garnet);
     }
 
-    private static async Task CreateMissingTopicsAsync(string bootstrap, int partitions)
+    private static async Task CreateMissingTopicsAsync(string bootstrap, int partitions, IReadOnlyDictionary<string, string>? client)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap }).Build();
         var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic).ToHashSet();
         var missing = Topics.All.Where(t => !existing.Contains(t))
             .Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = -1 }).ToList();

@@ -18,8 +18,8 @@ public static class EngineCluster
               actor.provider = cluster
               remote.dot-netty.tcp { hostname = "{{settings.Hostname}}", port = {{settings.Port}} }
               cluster.min-nr-of-members = 1
-              # On SIGTERM: leave the cluster (shards hand over) before the process exits.
-              coordinated-shutdown.run-by-clr-shutdown-hook = on
+              # SIGTERM is handled by the host (Cli/ShutdownSignals -> EngineNode.StopAsync, which runs coordinated shutdown).
+              coordinated-shutdown.run-by-clr-shutdown-hook = off
               cluster.run-coordinated-shutdown-when-down = on
             }
             """);

@@ -42,6 +42,7 @@ public sealed class EngineNode : IAsyncDisposable
     public PipelineCounters CampaignCounters { get; }
     public DecisionCounters Decisions { get; }
     public FeatureMetrics FeatureMetrics => _featureMetrics;
+    public IConnectionMultiplexer Redis => _redis;
     public IKafkaControl UserStream => _users.Control;
     public IKafkaControl CampaignStream => _campaigns.Control;
 

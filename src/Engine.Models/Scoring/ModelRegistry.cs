@@ -27,7 +27,7 @@ public sealed class ModelRegistry : IDisposable
     {
         while (true)
         {
-            if (Current.TryScore(features, out var result)) return result;
+            if (ScoringInstruments.TryScoreTimed(Current, features, out var result)) return result;
             // Retired under us: either a swap (the next read sees the new version) or the registry is closing.
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         }

@@ -43,7 +43,7 @@ public sealed class Scorer : IDisposable
 
     /// <summary>Scores one feature vector (in <see cref="ModelMetadata.Features"/> order).</summary>
     public ScoreResult Score(ReadOnlySpan<float> features) =>
-        TryScore(features, out var result) ? result : throw new ObjectDisposedException(nameof(Scorer), $"Model {Version} was retired; score through the ModelRegistry.");
+        ScoringInstruments.TryScoreTimed(this, features, out var result) ? result : throw new ObjectDisposedException(nameof(Scorer), $"Model {Version} was retired; score through the ModelRegistry.");
 
     /// <summary>Like <see cref="Score"/>, but returns false instead of throwing when this version has been retired.</summary>
     public bool TryScore(ReadOnlySpan<float> features, out ScoreResult result)

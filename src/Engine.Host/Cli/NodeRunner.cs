@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Engine.Actors.Campaigns;
+using Engine.Host.Configuration;
+using Engine.Host.Demo;
+using Engine.Host.Node;
+using Engine.Host.Web;
+using Engine.Models.Decisions;
+using Microsoft.Extensions.Configuration;
+
+namespace Engine.Host.Cli;
+
+/// <summary>What <c>run</c> does once its settings are gathered: validate them, start the node and its HTTP side, stop on request.</summary>
+public static class NodeRunner
+{
+    public static async Task<int> RunAsync(IConfiguration configuration, bool embedded, FileInfo? addresses, CancellationToken ct)
+    {
+        if (embedded)
+        {
+            // The embedded servers supply both addresses: validate everything else first, with placeholders.
+            var placeholders = new Dictionary<string, string?> { ["Kafka:BootstrapServers"] = "embedded:1", ["Redis:Endpoint"] = "embedded:1" };
+            configuration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(placeholders).Build();
+        }
+        var options = EngineOptions.Load(configuration);
+        var modelsDirectory = FindModels(options.Models.Directory);
+
+        await using var infrastructure = await Infrastructure.StartAsync(
+            embedded ? null : options.Kafka.BootstrapServers, embedded ? null : options.Redis.Endpoint, options.Kafka.Partitions, options.Kafka.Client);
+        options.Kafka.BootstrapServers = infrastructure.KafkaBootstrap;
+        options.Redis.Endpoint = infrastructure.RedisEndpoint;
+        Console.WriteLine($"run: {infrastructure.Describe()}");
+        Console.WriteLine($"run: {options.Describe()}; models {modelsDirectory}");
+        if (addresses is not null)
+            await File.WriteAllTextAsync(addresses.FullName, JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["kafka"] = infrastructure.KafkaBootstrap, ["redis"] = infrastructure.RedisEndpoint,
+            }), ct);
+
+        var settings = options.ToNodeSettings(modelsDirectory);
+        await using var http = options.Http.Port < 0 ? null : await NodeHttp.StartAsync(options.Http, configuration, settings);
+        if (http is not null) Console.WriteLine($"run: serving {http.Url} (/metrics, /healthz, /readyz, live page at /)");
+        await using var node = await EngineNode.StartAsync(settings, DemoModels.Load(modelsDirectory), new CampaignCatalog(), new CampaignBoard(), ct);
+        http?.Attach(node);
+        Console.WriteLine("run: consuming; Ctrl+C or SIGTERM stops gracefully");
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.Completion);
+        try
+        {
+            await node.StopAsync();
+        }
+        catch (Exception) when (node.Completion.IsFaulted)
+        {
+            // The pipeline's own failure, rethrown by the drain: reported below, once.
+        }
+        Console.WriteLine($"run: stopped after {node.UserCounters.Consumed:N0} events");
+        if (node.Completion.Exception?.GetBaseException() is not { } failure) return 0;
+        Console.Error.WriteLine($"run: a decision pipeline failed: {failure.GetType().Name}: {failure.Message}");
+        return 1;
+    }
+
+    private static string FindModels(string? configured)
+    {
+        try
+        {
+            var directory = DemoModels.FindDirectory(string.IsNullOrWhiteSpace(configured) ? null : configured);
+            return File.Exists(Path.Combine(directory, "churn", "model.onnx")) ? directory
+                : throw new ConfigurationError([$"Models:Directory: {Path.GetFullPath(directory)} has no churn/model.onnx; expected the folder holding churn/, bid/ and recs/ (the repository's models/, or ./engine train output)."]);
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            throw new ConfigurationError([$"Models:Directory: {e.Message}"]);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Engine.Host.Demo;
+using Engine.Models.Contracts;
+
+namespace Engine.Host.Cli;
+
+/// <summary>
+/// <c>engine simulate</c>: the clickstream simulator as a load generator into any Kafka. It first publishes the simulated
+/// campaigns' specs to <c>engine.campaigns</c> (key = campaign id), then the clickstream to <c>engine.clickstream</c>.
+/// </summary>
+public static class SimulateCommand
+{
+    public static Command Create()
+    {
+        var kafka = new Option<string>("--kafka") { Description = "Kafka bootstrap servers, host:port[,host:port]", Required = true };
+        var events = new Option<long>("--events") { Description = "Events to send", DefaultValueFactory = _ => 100_000 };
+        var users = new Option<int>("--users") { Description = "Simulated users", DefaultValueFactory = _ => 5_000 };
+        var campaigns = new Option<int>("--campaigns") { Description = "Simulated ad campaigns", DefaultValueFactory = _ => 20 };
+        var rate = new Option<int>("--rate") { Description = "Events per second (0 = as fast as Kafka takes them)", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Simulator seed (the same seed gives the same clickstream)", DefaultValueFactory = _ => 7 };
+        var malformed = new Option<double>("--malformed") { Description = "Share of deliberately broken records (to show the dead-letter path)", DefaultValueFactory = _ => 0.001 };
+        var command = new Command("simulate",
+            "Send the simulated shop's clickstream (and its campaigns' specs) into a Kafka, as a load generator.\n" +
+            "Example: ./engine simulate --kafka localhost:9092 --events 1000000 --rate 20000 --seed 7")
+        {
+            kafka, events, users, campaigns, rate, seed, malformed,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new DemoOptions(Events: parse.GetValue(events), Users: parse.GetValue(users), Campaigns: parse.GetValue(campaigns),
+                Rate: parse.GetValue(rate), Seed: parse.GetValue(seed), MalformedShare: parse.GetValue(malformed));
+            var bootstrap = parse.GetValue(kafka)!;
+            var specs = await PublishCampaignsAsync(bootstrap, options, ct);
+            Console.WriteLine($"simulate: {specs} campaign specs sent to {Topics.Campaigns}; sending {options.Events:N0} events from " +
+                              $"{options.Users:N0} users to {Topics.Clickstream}" + (options.Rate > 0 ? $" at {options.Rate:N0}/s" : " at full speed"));
+            var producer = new SimulatedProducer(bootstrap, Topics.Clickstream, options);
+            var clock = Stopwatch.StartNew();
+            var sending = producer.RunAsync(ct);
+            while (await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)) != sending)
+                Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] sent {producer.Produced,10:N0}");
+            try
+            {
+                await sending;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine($"simulate: stopped after {producer.Produced:N0} events");
+                return 0;
+            }
+            Console.WriteLine($"simulate: done, {producer.Produced:N0} events in {clock.Elapsed.TotalSeconds:F1} s " +
+                              $"({producer.Produced / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0}/s)");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The campaign feed reads these: one spec per campaign, keyed by its id (the topic is compacted).</summary>
+    private static async Task<int> PublishCampaignsAsync(string bootstrap, DemoOptions options, CancellationToken ct)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = bootstrap, EnableIdempotence = true }).Build();
+        var sent = 0;
+        foreach (var spec in DemoModels.CampaignSpecs(options))
+        {
+            await producer.ProduceAsync(Topics.Campaigns, new Message<byte[], byte[]>
+            {
+                Key = Encoding.UTF8.GetBytes(spec.CampaignId), Value = JsonSerializer.SerializeToUtf8Bytes(spec, EngineJson.Default.CampaignSpec),
+            }, ct);
+            sent++;
+        }
+        return sent;
+    }
+}

@@ -1,0 +1,46 @@
+using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
+using Engine.Host.Node;
+using Microsoft.Extensions.Configuration;
+
+namespace Engine.Host.Configuration;
+
+/// <summary>Every section <c>run</c> reads, bound and validated together so one start-up reports every problem at once.</summary>
+public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, ClusterOptions Cluster, ModelOptions Models, HttpOptions Http)
+{
+    /// <exception cref="ConfigurationError">A setting is missing or wrong; each problem names it.</exception>
+    public static EngineOptions Load(IConfiguration configuration)
+    {
+        var problems = new List<string>();
+        var options = new EngineOptions(
+            OptionsBinder.Bind<KafkaOptions>(configuration, KafkaOptions.Section, problems),
+            OptionsBinder.Bind<RedisOptions>(configuration, RedisOptions.Section, problems),
+            OptionsBinder.Bind<ClusterOptions>(configuration, ClusterOptions.Section, problems),
+            OptionsBinder.Bind<ModelOptions>(configuration, ModelOptions.Section, problems),
+            OptionsBinder.Bind<HttpOptions>(configuration, HttpOptions.Section, problems));
+        problems.AddRange(options.Cluster.SeedProblems());
+        return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
+    }
+
+    /// <summary>The node's settings; <paramref name="modelsDirectory"/> is the resolved models folder.</summary>
+    public EngineNodeSettings ToNodeSettings(string modelsDirectory) => new(
+        Kafka.BootstrapServers!,
+        Redis.ToConfigurationString(),
+        modelsDirectory,
+        Kafka.Partitions,
+        new ClusterSettings(Cluster.Hostname, Cluster.Port, Cluster.Seeds),
+        KafkaClient: Kafka.Client,
+        GroupId: Kafka.GroupId,
+        ChurnKeyPrefix: Redis.KeyPrefix + "churn:",
+        Features: new FeatureStoreOptions { KeyPrefix = Redis.KeyPrefix + "f:" },
+        Topics: new DecisionTopics(Kafka.Topics.Recommendations, Kafka.Topics.BidDecisions, Kafka.Topics.BidAdjustments,
+            Kafka.Topics.ChurnAlerts, Kafka.Topics.DeadLetters));
+
+    /// <summary>What start-up prints: addresses and names only, never a password or a librdkafka property value.</summary>
+    public string Describe() =>
+        $"Kafka {Kafka.BootstrapServers} (group {Kafka.GroupId}{ClientKeys()}), Redis {Redis.Endpoint} " +
+        $"(db {Redis.Database}{(Redis.Tls ? ", TLS" : "")}{(Redis.Password is null ? "" : ", password set")}), " +
+        $"cluster {Cluster.Hostname}:{Cluster.Port} seeds [{string.Join(", ", Cluster.Seeds)}]";
+
+    private string ClientKeys() => Kafka.Client.Count == 0 ? "" : "; client properties: " + string.Join(", ", Kafka.Client.Keys.Order(StringComparer.Ordinal));
+}

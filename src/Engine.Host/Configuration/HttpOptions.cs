@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Engine.Host.Configuration;
+
+/// <summary>Section <c>Http</c>: where the host serves <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c> and the live page.</summary>
+public sealed class HttpOptions
+{
+    public const string Section = "Http";
+
+    public const int DefaultPort = 8080;
+
+    /// <summary>
+    /// Unset: <see cref="DefaultPort"/>, or any free port when it is taken (several nodes on one machine). Set: that port or
+    /// a start-up error. 0 picks a free port; -1 serves no HTTP at all. The address in use is printed at start-up.
+    /// </summary>
+    [Range(-1, 65535, ErrorMessage = "Http:Port must be a TCP port (0 = any free port, -1 = no HTTP).")]
+    public int? Port { get; set; }
+
+    /// <summary>Address to listen on: 0.0.0.0 in a container, 127.0.0.1 to keep it local.</summary>
+    [Required(ErrorMessage = "Http:Host is missing: an address to listen on, e.g. 0.0.0.0 or 127.0.0.1.")]
+    public string Host { get; set; } = "0.0.0.0";
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics.Metrics;
+using Engine.Models.Contracts;
+
+namespace Engine.Host.Telemetry;
+
+/// <summary>
+/// The node's counters as observable instruments on the <c>Engine.Host</c> meter: read at each Prometheus scrape from
+/// the node's own counters and the <see cref="NodeMonitor"/>'s latest readings, so the hot path pays nothing for them.
+/// </summary>
+public sealed class EngineMeters : IDisposable
+{
+    public const string MeterName = "Engine.Host";
+    private readonly Meter _meter = new(MeterName);
+
+    public EngineMeters(NodeMonitor monitor)
+    {
+        _meter.CreateObservableCounter("engine.events.in", () => Per(monitor, n => n.UserCounters.Consumed, n => n.CampaignCounters.Consumed),
+            "{event}", "Records consumed, by input topic");
+        _meter.CreateObservableCounter("engine.events.dead_lettered", () => Per(monitor, n => n.UserCounters.DeadLettered, n => n.CampaignCounters.DeadLettered),
+            "{event}", "Records refused with their reason to the dead-letter topic, by input topic");
+        _meter.CreateObservableCounter("engine.decisions", () => Decisions(monitor), "{decision}", "Decisions emitted, by kind");
+        _meter.CreateObservableGauge("engine.consumer.lag", () => monitor.Readings.Lag.Select(l =>
+                new Measurement<long>(l.Lag, new("topic", l.Topic), new("partition", l.Partition))),
+            "{record}", "Records in Kafka not yet committed by the engine's consumer group, by topic and partition");
+        _meter.CreateObservableGauge("engine.entities.active", () => Entities(monitor), "{entity}", "Entities alive on this node, by kind");
+        _meter.CreateObservableGauge("engine.redis.round_trip", () => monitor.Readings.RedisRoundTripMs, "ms", "Latest Redis PING round trip");
+        _meter.CreateObservableGauge("engine.ready", () => monitor.Readiness().Ready ? 1 : 0, description: "1 when /readyz would answer 200");
+    }
+
+    private static IEnumerable<Measurement<long>> Per(NodeMonitor monitor, Func<Node.EngineNode, long> users, Func<Node.EngineNode, long> campaigns)
+    {
+        if (monitor.Node is not { } node) yield break;
+        yield return new(users(node), new KeyValuePair<string, object?>("topic", Topics.Clickstream));
+        yield return new(campaigns(node), new KeyValuePair<string, object?>("topic", Topics.CampaignEvents));
+    }
+
+    private static IEnumerable<Measurement<long>> Decisions(NodeMonitor monitor)
+    {
+        if (monitor.Node is not { Decisions: var d }) yield break;
+        yield return new(d.Recommendations, new KeyValuePair<string, object?>("kind", "recommendation"));
+        yield return new(d.BidDecisions, new KeyValuePair<string, object?>("kind", "bid_decision"));
+        yield return new(d.BidAdjustments, new KeyValuePair<string, object?>("kind", "bid_adjustment"));
+        yield return new(d.ChurnAlerts, new KeyValuePair<string, object?>("kind", "churn_alert"));
+    }
+
+    private static IEnumerable<Measurement<long>> Entities(NodeMonitor monitor)
+    {
+        var r = monitor.Readings;
+        if (r.UserEntities >= 0) yield return new(r.UserEntities, new KeyValuePair<string, object?>("kind", "user"));
+        if (r.CampaignEntities >= 0) yield return new(r.CampaignEntities, new KeyValuePair<string, object?>("kind", "campaign"));
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

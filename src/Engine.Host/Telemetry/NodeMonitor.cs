@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Engine.Actors.Sharding;
+using Engine.Host.Node;
+using Microsoft.Extensions.Logging;
+
+namespace Engine.Host.Telemetry;
+
+/// <summary>
+/// Watches one engine node for <c>/metrics</c>, <c>/readyz</c> and the live page: every few seconds it pings Redis,
+/// reads the consumer lag from Kafka and counts the entities this node hosts. Readings are kept, never blocked on.
+/// </summary>
+public sealed class NodeMonitor : IAsyncDisposable
+{
+    private static readonly TimeSpan Stale = TimeSpan.FromSeconds(15);
+    private readonly ConsumerLagProbe _lag;
+    private readonly ILogger _log;
+    private readonly TimeSpan _interval;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loop = Task.CompletedTask;
+    private volatile EngineNode? _node;
+    private volatile NodeReadings _readings = NodeReadings.None;
+
+    public NodeMonitor(ConsumerLagProbe lag, ILogger log, TimeSpan? interval = null) =>
+        (_lag, _log, _interval) = (lag, log, interval ?? TimeSpan.FromSeconds(2));
+
+    public EngineNode? Node => _node;
+    public NodeReadings Readings => _readings;
+
+    /// <summary>Starts watching once the node consumes; until then <c>/readyz</c> says "starting".</summary>
+    public void Attach(EngineNode node)
+    {
+        _node = node;
+        _loop = Task.Run(() => LoopAsync(node, _stop.Token));
+    }
+
+    /// <summary>Ready: consuming, and Redis and Kafka both answered within the last 15 seconds.</summary>
+    public Readiness Readiness()
+    {
+        var now = DateTime.UtcNow;
+        var r = _readings;
+        return new Readiness(
+            Consuming: _node is { } node && !node.Completion.IsCompleted && !_stop.IsCancellationRequested,
+            RedisReachable: now - r.RedisAnsweredUtc < Stale,
+            KafkaReachable: now - r.KafkaAnsweredUtc < Stale);
+    }
+
+    private async Task LoopAsync(EngineNode node, CancellationToken ct)
+    {
+        var users = ClusterSharding.Get(node.System).ShardRegion(EntityShards.Users);
+        var campaigns = ClusterSharding.Get(node.System).ShardRegion(EntityShards.Campaigns);
+        // Until the node has stopped (its Redis connection and actor system go with it) or the monitor is disposed.
+        while (!ct.IsCancellationRequested && !node.System.WhenTerminated.IsCompleted)
+        {
+            var r = _readings;
+            try
+            {
+                var watch = Stopwatch.StartNew();
+                await node.Redis.GetDatabase().PingAsync();
+                r = r with { RedisRoundTripMs = watch.Elapsed.TotalMilliseconds, RedisAnsweredUtc = DateTime.UtcNow };
+            }
+            catch (ObjectDisposedException)
+            {
+                break; // the node is stopping
+            }
+            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                _log.LogWarning("Redis did not answer a ping: {Reason}", e.Message);
+            }
+            try
+            {
+                r = r with { Lag = await Task.Run(_lag.Read, ct), KafkaAnsweredUtc = DateTime.UtcNow };
+            }
+            catch (Confluent.Kafka.KafkaException e)
+            {
+                _log.LogWarning("Kafka did not answer the lag probe: {Reason}", e.Error.Reason);
+            }
+            r = r with { UserEntities = await EntitiesAsync(users), CampaignEntities = await EntitiesAsync(campaigns) };
+            _readings = r;
+            try { await Task.Delay(_interval, ct); } catch (OperationCanceledException) { break; }
+        }
+    }
+
+    /// <summary>Entities alive in this node's shards (asked at the edge: this is not an actor).</summary>
+    private static async Task<long> EntitiesAsync(IActorRef region)
+    {
+        try
+        {
+            var stats = await region.Ask<ShardRegionStats>(GetShardRegionStats.Instance, TimeSpan.FromSeconds(3));
+            return stats.Stats.Values.Sum();
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            return -1;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _lag.Dispose();
+        _stop.Dispose();
+    }
+}
+
+/// <summary>The latest readings of a <see cref="NodeMonitor"/>; -1 entities = unknown.</summary>
+public sealed record NodeReadings(
+    double RedisRoundTripMs, DateTime RedisAnsweredUtc, IReadOnlyList<PartitionLag> Lag, DateTime KafkaAnsweredUtc, long UserEntities, long CampaignEntities)
+{
+    public static NodeReadings None { get; } = new(0, DateTime.MinValue, [], DateTime.MinValue, 0, 0);
+}
+
+/// <summary>What <c>/readyz</c> checks.</summary>
+public sealed record Readiness(bool Consuming, bool RedisReachable, bool KafkaReachable)
+{
+    public bool Ready => Consuming && RedisReachable && KafkaReachable;
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Engine.Host.Telemetry;
+using Microsoft.AspNetCore.Http;
+
+namespace Engine.Host.Web;
+
+/// <summary><c>GET /live/stream</c>: server-sent events, one per sampled decision (event = its kind) and a <c>metrics</c> event each second.</summary>
+public static class LiveStream
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static async Task ServeAsync(HttpContext http, LiveFeed feed, NodeMonitor monitor, CancellationToken stopping)
+    {
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        var ct = ended.Token;
+        var reader = feed.Subscribe();
+        var previous = (EventsIn: monitor.Node?.UserCounters.Consumed ?? 0, Ticks: Environment.TickCount64);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var now = Environment.TickCount64;
+                var metrics = LiveMetrics.Read(monitor, previous, now);
+                previous = (metrics.EventsIn, now);
+                await WriteAsync(http, "metrics", JsonSerializer.Serialize(metrics, Json), ct);
+                var until = now + 1000;
+                while (Environment.TickCount64 < until && await WaitAsync(reader, TimeSpan.FromMilliseconds(Math.Max(1, until - Environment.TickCount64)), ct))
+                    while (reader.TryRead(out var decision))
+                        await WriteAsync(http, decision.Kind, decision.Json, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The page closed or the host is stopping.
+        }
+        finally
+        {
+            feed.Unsubscribe(reader);
+        }
+    }
+
+    private static async Task<bool> WaitAsync(System.Threading.Channels.ChannelReader<LiveDecision> reader, TimeSpan wait, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(wait);
+        try
+        {
+            return await reader.WaitToReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false; // a second passed with no decision: time for the metrics
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext http, string kind, string json, CancellationToken ct)
+    {
+        // JSON from Kafka is one line; SSE data must not contain a bare newline.
+        await http.Response.WriteAsync($"event: {kind}\ndata: {json.ReplaceLineEndings(" ")}\n\n", ct);
+        await http.Response.Body.FlushAsync(ct);
+    }
+}

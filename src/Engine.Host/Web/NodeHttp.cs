@@ -1,0 +1,47 @@
+using Engine.Host.Configuration;
+using Engine.Host.Node;
+using Engine.Host.Telemetry;
+using Engine.Models.Contracts;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Engine.Host.Web;
+
+/// <summary>
+/// Everything a node serves over HTTP, started before the node (so <c>/healthz</c> answers while it joins the
+/// cluster) and attached to it once it consumes: the monitor, the live feed and the web server.
+/// </summary>
+public sealed class NodeHttp : IAsyncDisposable
+{
+    private readonly ILoggerFactory _logs;
+    private readonly NodeMonitor _monitor;
+    private readonly LiveFeed _feed;
+    private readonly EngineWeb _web;
+
+    private NodeHttp(ILoggerFactory logs, NodeMonitor monitor, LiveFeed feed, EngineWeb web) => (_logs, _monitor, _feed, _web) = (logs, monitor, feed, web);
+
+    public string Url => _web.Url;
+    public NodeMonitor Monitor => _monitor;
+
+    public static async Task<NodeHttp> StartAsync(HttpOptions http, IConfiguration configuration, EngineNodeSettings node)
+    {
+        var logs = LoggerFactory.Create(b => b.AddEngineConsole(configuration));
+        var client = node.KafkaClient ?? new Dictionary<string, string>();
+        // The node's two consumer groups (see EngineNode): users read the clickstream, campaigns the re-keyed campaign events.
+        var lag = new ConsumerLagProbe(node.KafkaBootstrap, client, [(node.GroupId, Topics.Clickstream), (node.GroupId + "-campaigns", Topics.CampaignEvents)]);
+        var monitor = new NodeMonitor(lag, logs.CreateLogger<NodeMonitor>());
+        var feed = new LiveFeed(node.KafkaBootstrap, client, node.EffectiveTopics);
+        var web = await EngineWeb.StartAsync(http, configuration, monitor, feed);
+        return new NodeHttp(logs, monitor, feed, web);
+    }
+
+    public void Attach(EngineNode node) => _monitor.Attach(node);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _web.DisposeAsync();
+        await _feed.DisposeAsync();
+        await _monitor.DisposeAsync();
+        _logs.Dispose();
+    }
+}

@@ -1,0 +1,28 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Engine.Models.Scoring;
+
+/// <summary>
+/// Model scoring time, on the <c>Engine.Scoring</c> meter (exported by the host as a Prometheus histogram). One static
+/// meter, as .NET advises for library instruments: recording costs two timestamps when nobody listens.
+/// </summary>
+public static class ScoringInstruments
+{
+    public const string MeterName = "Engine.Scoring";
+    private static readonly Meter Meter = new(MeterName);
+
+    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(
+        "engine.model.scoring.duration", "ms", "Time to score one feature vector with an ONNX model, by model name",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50] });
+
+    /// <summary><see cref="Scorer.TryScore"/>, timed when a listener is attached.</summary>
+    public static bool TryScoreTimed(Scorer scorer, ReadOnlySpan<float> features, out ScoreResult result)
+    {
+        if (!Duration.Enabled) return scorer.TryScore(features, out result);
+        var start = Stopwatch.GetTimestamp();
+        var scored = scorer.TryScore(features, out result);
+        Duration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, new KeyValuePair<string, object?>("model", scorer.Metadata.Name));
+        return scored;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Confluent.Kafka;
+using Engine.Models.Contracts;
+using Xunit.Abstractions;
+
+namespace Engine.Host.Tests.Cli;
+
+/// <summary><c>engine run</c> and <c>engine simulate</c> as processes: configuration errors, metrics and health, SIGTERM.</summary>
+[Collection(EngineProcesses.Name)]
+public sealed class RunProcessTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task A_bad_flag_stops_start_up_with_exit_code_2_naming_the_setting_and_no_stack_trace()
+    {
+        using var engine = EngineProcess.Start(["run", "--kafka", "broker-without-port", "--redis", "redis:6379"]);
+        Assert.Equal(2, await engine.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Kafka:BootstrapServers must be host:port", engine.Output);
+        Assert.DoesNotContain("   at ", engine.Output);
+        output.WriteLine(engine.Output);
+    }
+
+    [Fact]
+    public async Task Environment_variables_are_read_and_validated_too()
+    {
+        using var engine = EngineProcess.Start(["run", "--embedded"], new Dictionary<string, string> { ["Kafka__Partitions"] = "0", ["Cluster__Port"] = "port" });
+        Assert.Equal(2, await engine.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Kafka:Partitions must be between 1 and 1024", engine.Output);
+        Assert.Contains("Cluster:Port: expected a value of type Int32", engine.Output);
+        output.WriteLine(engine.Output);
+    }
+
+    [Fact]
+    public async Task Serves_metrics_and_health_decides_on_simulated_load_and_stops_cleanly_on_sigterm()
+    {
+        const string secret = "never-print-this-5f2c";
+        var addresses = Path.Combine(Path.GetTempPath(), $"engine-addresses-{Guid.NewGuid():N}.json");
+        using var engine = EngineProcess.Start(["run", "--embedded", "--addresses", addresses, "--http-port", "0", "--partitions", "2"],
+            new Dictionary<string, string> { ["Kafka__Client__sasl.username"] = "engine", ["Kafka__Client__sasl.password"] = secret, ["Http__Host"] = "127.0.0.1" });
+        var url = (await engine.WaitForLineAsync(@"run: serving (http://\S+)", StartTimeout)).Groups[1].Value;
+        await engine.WaitForLineAsync("run: consuming", StartTimeout);
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal("ok\n", await http.GetStringAsync("/healthz"));
+
+        var kafka = JsonDocument.Parse(await File.ReadAllTextAsync(addresses)).RootElement.GetProperty("kafka").GetString()!;
+        using (var simulate = EngineProcess.Start(["simulate", "--kafka", kafka, "--events", "3000", "--campaigns", "5", "--malformed", "0.01"]))
+        {
+            Assert.Equal(0, await simulate.WaitForExitAsync(StartTimeout));
+            Assert.Contains("simulate: 5 campaign specs sent to engine.campaigns", simulate.Output);
+        }
+        Assert.Equal(5, CampaignSpecsOn(kafka).Count);
+
+        var metrics = await EventuallyAsync(http, m => Counter(m, "engine_events_in_total", "engine.clickstream") >= 3000);
+        Assert.True(Counter(metrics, "engine_decisions_total", "recommendation") > 0, metrics);
+        Assert.True(Counter(metrics, "engine_events_dead_lettered_total", "engine.clickstream") > 0, metrics);
+        Assert.True(Counter(metrics, "engine_decision_latency_milliseconds_count", null) > 0, metrics);
+        Assert.True(Counter(metrics, "engine_model_scoring_duration_milliseconds_count", null) > 0, metrics);
+        Assert.Contains("engine_consumer_lag{", metrics);
+        Assert.Contains("engine_redis_round_trip_milliseconds", metrics);
+        Assert.Contains("engine_entities_active{", metrics);
+        var ready = await http.GetAsync("/readyz");
+        Assert.True(ready.IsSuccessStatusCode, await ready.Content.ReadAsStringAsync());
+
+        engine.Terminate();
+        Assert.Equal(0, await engine.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Matches(@"run: stopped after [\d,]+ events", engine.Output);
+        Assert.Contains("sasl.password", engine.Output); // its name is shown: the operator sees it was passed...
+        Assert.DoesNotContain(secret, engine.Output);    // ...its value never
+        output.WriteLine(engine.Output);
+        File.Delete(addresses);
+    }
+
+    private static async Task<string> EventuallyAsync(HttpClient http, Func<string, bool> done)
+    {
+        var metrics = "";
+        for (var deadline = DateTime.UtcNow + StartTimeout; DateTime.UtcNow < deadline; await Task.Delay(500))
+            if (done(metrics = await http.GetStringAsync("/metrics"))) return metrics;
+        throw new TimeoutException("metrics never reached the expected values:\n" + metrics);
+    }
+
+    /// <summary>The value of a Prometheus sample whose name is <paramref name="name"/> and whose labels mention <paramref name="label"/>; 0 if absent.</summary>
+    private static double Counter(string metrics, string name, string? label) =>
+        Regex.Matches(metrics, $@"^{name}(\{{[^}}]*\}})? (\S+)$", RegexOptions.Multiline)
+            .Where(m => label is null || m.Groups[1].Value.Contains($"\"{label}\"", StringComparison.Ordinal))
+            .Sum(m => double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+    private static List<CampaignSpec> CampaignSpecsOn(string kafka)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = kafka, GroupId = $"test-{Guid.NewGuid():N}", AutoOffsetReset = AutoOffsetReset.Earliest, EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(Topics.Campaigns);
+        var specs = new List<CampaignSpec>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline && specs.Count < 5;)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { Message: { } m })
+            {
+                var spec = JsonSerializer.Deserialize(m.Value, EngineJson.Default.CampaignSpec)!;
+                Assert.Equal(spec.CampaignId, m.Key);
+                specs.Add(spec);
+            }
+        consumer.Close();
+        return specs;
+    }
+}

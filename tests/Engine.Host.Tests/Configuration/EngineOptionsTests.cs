@@ -1,0 +1,97 @@
+using Engine.Host.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace Engine.Host.Tests.Configuration;
+
+public sealed class EngineOptionsTests
+{
+    private static readonly Dictionary<string, string?> Valid = new()
+    {
+        ["Kafka:BootstrapServers"] = "broker-1:9092,broker-2:9092", ["Redis:Endpoint"] = "redis:6379",
+    };
+
+    private static IConfiguration Config(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+
+    private static ConfigurationError Refused(Dictionary<string, string?> values) =>
+        Assert.Throws<ConfigurationError>(() => EngineOptions.Load(Config(values)));
+
+    [Fact]
+    public void A_missing_kafka_address_is_named_with_what_to_set()
+    {
+        var error = Refused(new() { ["Redis:Endpoint"] = "redis:6379" });
+        var problem = Assert.Single(error.Problems);
+        Assert.StartsWith("Kafka:BootstrapServers is missing", problem);
+        Assert.Contains("host:port", problem);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_each_naming_its_setting()
+    {
+        var error = Refused(new()
+        {
+            ["Kafka:BootstrapServers"] = "no-port", ["Redis:Endpoint"] = "redis", ["Kafka:Partitions"] = "0", ["Http:Port"] = "70000",
+            ["Cluster:Seeds:0"] = "engine-1:4053",
+        });
+        foreach (var setting in new[] { "Kafka:BootstrapServers", "Redis:Endpoint", "Kafka:Partitions", "Http:Port", "Cluster:Seeds:0" })
+            Assert.Contains(error.Problems, p => p.StartsWith(setting, StringComparison.Ordinal));
+        Assert.Equal(5, error.Problems.Count);
+    }
+
+    [Fact]
+    public void A_value_of_the_wrong_type_names_the_setting_and_type_but_not_the_value()
+    {
+        var error = Refused(new(Valid) { ["Redis:Database"] = "hunter2" });
+        var problem = Assert.Single(error.Problems);
+        Assert.Equal("Redis:Database: expected a value of type Int32.", problem);
+        Assert.DoesNotContain("hunter2", error.Message);
+    }
+
+    [Fact]
+    public void Settings_reach_the_node_secrets_included_but_the_description_shows_none()
+    {
+        var options = EngineOptions.Load(Config(new(Valid)
+        {
+            ["Kafka:Client:security.protocol"] = "SASL_SSL", ["Kafka:Client:sasl.password"] = "kafka-secret-1",
+            ["Redis:Password"] = "redis-secret-2", ["Redis:Tls"] = "true", ["Redis:User"] = "engine",
+            ["Cluster:Hostname"] = "engine-1", ["Cluster:Port"] = "4053", ["Cluster:Seeds:0"] = "akka.tcp://engine@engine-0:4053",
+            ["Kafka:GroupId"] = "engine-prod", ["Kafka:Topics:Recommendations"] = "shop.recs", ["Redis:KeyPrefix"] = "prod:",
+        }));
+        var node = options.ToNodeSettings("/models");
+
+        Assert.Equal("kafka-secret-1", node.KafkaClient!["sasl.password"]);
+        Assert.Contains("password=redis-secret-2", node.RedisConfiguration);
+        Assert.Contains("ssl=True", node.RedisConfiguration, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(("engine-1", 4053), (node.Cluster.Hostname, node.Cluster.Port));
+        Assert.Equal(["akka.tcp://engine@engine-0:4053"], node.Cluster.Seeds!);
+        Assert.Equal(("engine-prod", "shop.recs", "prod:f:", "prod:churn:"), (node.GroupId, node.EffectiveTopics.Recommendations, node.Features!.KeyPrefix, node.ChurnKeyPrefix));
+
+        var described = options.Describe();
+        Assert.DoesNotContain("kafka-secret-1", described);
+        Assert.DoesNotContain("redis-secret-2", described);
+        Assert.Contains("sasl.password", described); // the key is shown, so an operator sees it was passed
+        Assert.Contains("password set", described);
+    }
+
+    [Fact]
+    public void Flags_win_over_a_config_file_which_wins_over_appsettings()
+    {
+        var file = new FileInfo(Path.Combine(Path.GetTempPath(), $"engine-config-{Guid.NewGuid():N}.json"));
+        File.WriteAllText(file.FullName, """{ "Kafka": { "GroupId": "from-file", "Partitions": 3 } }""");
+        try
+        {
+            var options = EngineOptions.Load(EngineConfiguration.Build(file, new Dictionary<string, string?>(Valid) { ["Kafka:GroupId"] = "from-flag" }));
+            Assert.Equal(("from-flag", 3, "engine:"), (options.Kafka.GroupId, options.Kafka.Partitions, options.Redis.KeyPrefix));
+        }
+        finally
+        {
+            file.Delete();
+        }
+    }
+
+    [Fact]
+    public void A_config_file_that_does_not_exist_is_refused_by_name()
+    {
+        var error = Assert.Throws<ConfigurationError>(() => EngineConfiguration.Build(new FileInfo("/nonexistent/prod.json"), new Dictionary<string, string?>()));
+        Assert.Contains("--config: /nonexistent/prod.json does not exist", Assert.Single(error.Problems));
+    }
+}

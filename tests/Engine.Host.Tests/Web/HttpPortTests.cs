@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Sockets;
+using Engine.Host.Configuration;
+using Engine.Host.Embedded;
+using Engine.Host.Node;
+using Engine.Host.Tests.Cli;
+using Engine.Host.Web;
+using Engine.Models.Contracts;
+using Microsoft.Extensions.Configuration;
+
+namespace Engine.Host.Tests.Web;
+
+/// <summary>Several nodes on one machine must not fight over 8080 unless the operator asked for it.</summary>
+[Collection(EngineProcesses.Name)]
+public sealed class HttpPortTests
+{
+    [Fact]
+    public async Task The_default_port_taken_means_any_free_port()
+    {
+        using var holder = Hold(HttpOptions.DefaultPort);
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 1);
+        var settings = new EngineNodeSettings(kafka.BootstrapServers, "127.0.0.1:1", "/models", 1, new ClusterSettings());
+        await using var http = await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1" }, new ConfigurationBuilder().Build(), settings);
+
+        Assert.NotEqual(HttpOptions.DefaultPort, new Uri(http.Url).Port);
+        using var client = new HttpClient();
+        Assert.Equal("ok\n", await client.GetStringAsync(new Uri(new Uri(http.Url), "/healthz")));
+    }
+
+    [Fact]
+    public async Task A_port_set_explicitly_and_taken_stops_start_up_with_exit_code_2()
+    {
+        using var holder = Hold(0);
+        var port = ((IPEndPoint)holder!.LocalEndpoint).Port;
+        using var engine = EngineProcess.Start(["run", "--embedded", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            new Dictionary<string, string> { ["Http__Host"] = "127.0.0.1" });
+        Assert.Equal(2, await engine.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Contains($"Http:Port: cannot listen on 127.0.0.1:{port}", engine.Output);
+    }
+
+    /// <summary>Takes the port on 127.0.0.1 (null when something else already holds it: then it is taken anyway).</summary>
+    private static TcpListener? Hold(int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        try
+        {
+            listener.Start();
+            return listener;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+}
