@@ -1,10 +1,10 @@
 namespace Engine.Training.Ml;
 
 /// <summary>
-/// Logistic regression over hashed one-hot features (field=value, optionally field pairs) trained by AdaGrad with L2:
-/// the standard CTR baseline, and with pairs a cheap way to add interactions.
+/// Logistic regression over hashed one-hot features (field=value) trained by AdaGrad with L2: the standard CTR baseline.
+/// (All field pairs as extra tokens scored 0.70 against 0.74 in cross-validation on the Criteo sample: too few rows.)
 /// </summary>
-public sealed class HashedLogistic(int bits = 18, double l2 = 1e-5, double rate = 0.1, int epochs = 5, bool pairs = false)
+public sealed class HashedLogistic(int bits = 18, double l2 = 1e-5, double rate = 0.1, int epochs = 5)
 {
     private readonly double[] _w = new double[1 << bits];
     private readonly double[] _g = new double[1 << bits];
@@ -40,17 +40,12 @@ public sealed class HashedLogistic(int bits = 18, double l2 = 1e-5, double rate 
         return 1 / (1 + Math.Exp(-Math.Clamp(z, -30, 30)));
     }
 
-    /// <summary>Tokens are "field=value" (and "a=x|b=y" pairs); index 0 is the bias.</summary>
+    /// <summary>Tokens are "field=value"; index 0 is the bias.</summary>
     private int[] Hash(string[] row)
     {
-        var tokens = new List<int>(1 + row.Length + (pairs ? row.Length * (row.Length - 1) / 2 : 0)) { 0 };
-        for (var a = 0; a < row.Length; a++)
-        {
-            tokens.Add(Bucket($"{a}={row[a]}"));
-            if (!pairs) continue;
-            for (var b = a + 1; b < row.Length; b++) tokens.Add(Bucket($"{a}={row[a]}|{b}={row[b]}"));
-        }
-        return tokens.ToArray();
+        var tokens = new int[1 + row.Length];
+        for (var a = 0; a < row.Length; a++) tokens[a + 1] = Bucket($"{a}={row[a]}");
+        return tokens;
     }
 
     private int Bucket(string token)

@@ -1,0 +1,51 @@
+using Engine.Training.Data;
+using Engine.Training.Evaluation;
+using Engine.Training.Ml;
+
+namespace Engine.Training.Tests;
+
+public sealed class CtrModelsTests
+{
+    /// <summary>Field 0 decides the click ("hot" clicks 80%, "cold" 10%); field 1 is noise; one numeric field.</summary>
+    private static List<CtrSamples.Row> Rows(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var hot = random.NextDouble() < 0.5;
+            var clicked = random.NextDouble() < (hot ? 0.8 : 0.1);
+            return new CtrSamples.Row(clicked, [random.Next(100)], [hot ? "hot" : "cold", $"n{random.Next(50)}"]);
+        }).ToList();
+    }
+
+    private static readonly CtrSamples.Split Split = new([], [], ["I1"], ["C1", "C2"]);
+
+    [Fact]
+    public void Logistic_and_trees_both_learn_the_field_that_decides_the_click()
+    {
+        var train = Rows(2000, 1);
+        var test = Rows(500, 2);
+        var labels = CtrModels.Labels(test);
+        var lr = CtrModels.Logistic(train, test, new LogisticOptions(1e-4, 3, 0.05, 1), seed: 3);
+        var trees = CtrModels.Trees(train, test, Split, new TreeOptions(50, 4, 20, 0.1), seed: 3);
+
+        Assert.InRange(Metrics.Auc(lr, labels), 0.8, 1.0);
+        Assert.InRange(Metrics.Auc(trees, labels), 0.8, 1.0);
+        Assert.InRange(Metrics.Auc(CtrModels.Blend(lr, trees, 0.5), labels), 0.8, 1.0);
+    }
+
+    [Fact]
+    public void Values_rarer_than_the_minimum_count_share_one_weight_with_unseen_values()
+    {
+        var train = Rows(1000, 1);
+        train.Add(new CtrSamples.Row(true, [5], ["once", "n1"]));
+        CtrSamples.Row Probe(string value) => new(false, [5], [value, "n1"]);
+        var probes = new List<CtrSamples.Row> { Probe("once"), Probe("never") };
+
+        var pooled = CtrModels.Logistic(train, probes, new LogisticOptions(1e-4, 3, 0.05, MinCount: 2), seed: 3);
+        var own = CtrModels.Logistic(train, probes, new LogisticOptions(1e-4, 3, 0.05, MinCount: 1), seed: 3);
+
+        Assert.Equal(pooled[0], pooled[1], 12);
+        Assert.NotEqual(own[0], own[1], 6);
+    }
+}
