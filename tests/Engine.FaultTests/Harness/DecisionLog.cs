@@ -38,7 +38,8 @@ public sealed class DecisionLog : IDisposable
     /// <summary>(decision id, request id, model version) of each bid decision read.</summary>
     public ConcurrentQueue<(string Id, string RequestId, string ModelVersion)> Bids { get; } = new();
     public ConcurrentQueue<(string Id, string UserId, string ModelVersion)> ChurnAlerts { get; } = new();
-    public ConcurrentQueue<DeadLetter> DeadLetters { get; } = new();
+    /// <summary>Each dead letter read, without its payload (oversized ones are 64 KB each): reason, source position, payload size.</summary>
+    public ConcurrentQueue<(string Reason, int Partition, long Offset, int PayloadBytes)> DeadLetters { get; } = new();
     public long Records => Interlocked.Read(ref _records);
     public long Gaps => Interlocked.Read(ref _gaps);
 
@@ -86,7 +87,8 @@ public sealed class DecisionLog : IDisposable
         }
         else if (topic == _topics.DeadLetters)
         {
-            DeadLetters.Enqueue(JsonSerializer.Deserialize(value, EngineJson.Default.DeadLetter)!);
+            var d = JsonSerializer.Deserialize(value, EngineJson.Default.DeadLetter)!;
+            DeadLetters.Enqueue((d.Reason, d.Partition, d.Offset, d.PayloadBase64.Length / 4 * 3));
         }
     }
 

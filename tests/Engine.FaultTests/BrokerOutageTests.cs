@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using Engine.FaultTests.Harness;
+using Engine.Host.Embedded;
+using Xunit.Abstractions;
+
+namespace Engine.FaultTests;
+
+/// <summary>The broker goes away for 10 seconds mid-stream and comes back: nothing is lost and the engine catches up.</summary>
+public sealed class BrokerOutageTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Broker_down_for_ten_seconds_loses_nothing_and_the_engine_catches_up()
+    {
+        var total = FaultScale.StreamEvents;
+        var bound = TimeSpan.FromSeconds(90 + total / 500.0);
+        using var garnet = new EmbeddedGarnet();
+        await using var run = await FaultRun.StartAsync(garnet.Endpoint, output);
+        output.WriteLine($"stream: {total:N0} valid events (ENGINE_FAULT_STREAM_EVENTS), bound {bound.TotalSeconds:N0} s");
+        using var stop = new CancellationTokenSource(bound);
+        var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);
+
+        await Bounded.UntilAsync(() => run.Node.UserCounters.Consumed >= total / 3, bound, () => $"a third consumed (now {run.Node.UserCounters.Consumed:N0})", producing);
+        var broker = run.Kafka.BrokerIds[0];
+        run.Kafka.SetBrokerDown(broker);
+        var down = (Consumed: run.Node.UserCounters.Consumed, Produced: run.Producer.Acknowledged, Decisions: run.Decisions.Records);
+        await Task.Delay(TimeSpan.FromSeconds(10), stop.Token);
+        var during = (Consumed: run.Node.UserCounters.Consumed, Produced: run.Producer.Acknowledged, Decisions: run.Decisions.Records);
+        run.Kafka.SetBrokerUp(broker);
+        output.WriteLine($"injected: broker {broker} down for 10 s at {down.Consumed:N0} consumed; while down the engine consumed {during.Consumed - down.Consumed:N0} more " +
+                         $"(what it had fetched), {during.Produced - down.Produced:N0} input records were acknowledged and {during.Decisions - down.Decisions:N0} decision records read");
+
+        var back = Stopwatch.StartNew();
+        await run.WaitConsumedAsync(total, bound, producing);
+        output.WriteLine($"caught up: all {total:N0} consumed {back.Elapsed.TotalSeconds:N0} s after the broker came back");
+        await run.AssertNothingLostAsync();
+    }
+}
