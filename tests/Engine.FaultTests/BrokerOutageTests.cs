@@ -19,7 +19,7 @@ public sealed class BrokerOutageTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource(bound);
         var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);
 
-        await Bounded.UntilAsync(() => run.Node.UserCounters.Consumed >= total / 3, bound, () => $"a third consumed (now {run.Node.UserCounters.Consumed:N0})", producing);
+        await run.UntilAsync(() => run.Node.UserCounters.Consumed >= total / 3, bound, () => $"a third consumed (now {run.Node.UserCounters.Consumed:N0})", producing);
         var broker = run.Kafka.BrokerIds[0];
         run.Kafka.SetBrokerDown(broker);
         var down = (Consumed: run.Node.UserCounters.Consumed, Produced: run.Producer.Acknowledged, Decisions: run.Decisions.Records);

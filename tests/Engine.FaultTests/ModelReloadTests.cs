@@ -22,7 +22,7 @@ public sealed class ModelReloadTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource(bound);
         var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);
 
-        await Bounded.UntilAsync(() => run.Node.UserCounters.Consumed >= total / 2, bound, () => $"half consumed (now {run.Node.UserCounters.Consumed:N0})", producing);
+        await run.UntilAsync(() => run.Node.UserCounters.Consumed >= total / 2, bound, () => $"half consumed (now {run.Node.UserCounters.Consumed:N0})", producing);
         var bidsBefore = run.Decisions.Bids.Count;
         var bid = models.Corrupt("bid");
         var churn = models.Corrupt("churn");

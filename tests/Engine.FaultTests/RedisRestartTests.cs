@@ -21,7 +21,7 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource(bound);
         var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);
 
-        await Bounded.UntilAsync(() => run.Node.UserCounters.Consumed >= total / 3, bound, () => $"a third consumed (now {run.Node.UserCounters.Consumed:N0})", producing);
+        await run.UntilAsync(() => run.Node.UserCounters.Consumed >= total / 3, bound, () => $"a third consumed (now {run.Node.UserCounters.Consumed:N0})", producing);
         redis.Kill();
         var killed = (Consumed: run.Node.UserCounters.Consumed, Flushes: run.Node.UserCounters.Flushes, Retries: run.Node.UserCounters.FlushRetries);
         await Task.Delay(TimeSpan.FromSeconds(5), stop.Token);

@@ -35,14 +35,17 @@ public sealed class EngineProcess : IDisposable
     }
 
     /// <summary>
-    /// Starts <c>engine run</c>. Redis commands may wait 20 s instead of StackExchange.Redis's 5 s: on this shared
-    /// 2-core machine a burst of state loads at start-up can wait that long for a thread, and the engine then fails
-    /// its stream (see docs/fault-tests.md); the faults under test are the injected ones, not the machine's load.
+    /// Appended to the engine's Redis configuration: commands may wait 20 s instead of StackExchange.Redis's 5 s. On a
+    /// loaded 2-core machine a burst of state loads can wait that long for a thread, and the engine then fails its
+    /// stream (see docs/fault-tests.md); the faults under test are the injected ones, not the machine's load.
     /// </summary>
+    public const string PatientRedis = ",asyncTimeout=20000,syncTimeout=20000";
+
+    /// <summary>Starts <c>engine run</c> on the given servers, with the committed models.</summary>
     public static EngineProcess Start(string kafka, string redis, int partitions)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { EngineDll, "run", "--kafka", kafka, "--redis", redis + ",asyncTimeout=20000,syncTimeout=20000", "--models", Path.Combine(RepoPaths.Root, "models"),
+        foreach (var arg in new[] { EngineDll, "run", "--kafka", kafka, "--redis", redis + PatientRedis, "--models", Path.Combine(RepoPaths.Root, "models"),
                      "--partitions", partitions.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(arg);
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet engine.dll run did not start");

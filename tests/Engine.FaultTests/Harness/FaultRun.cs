@@ -39,7 +39,7 @@ public sealed class FaultRun : IAsyncDisposable
         var kafka = new EmbeddedKafka();
         kafka.CreateTopics(Topics.All, Partitions);
         models ??= FaultEngine.LoadModels();
-        var node = await FaultEngine.StartAsync(kafka.BootstrapServers, redis, Partitions, models);
+        var node = await FaultEngine.StartAsync(kafka.BootstrapServers, redis + EngineProcess.PatientRedis, Partitions, models);
         return new FaultRun(kafka, redis, node, models, output);
     }
 
@@ -47,12 +47,18 @@ public sealed class FaultRun : IAsyncDisposable
     public Task ProduceAsync(IEnumerable<OutgoingRecord> records, long maxLag, CancellationToken cancellationToken) =>
         Producer.ProduceAsync(records, () => Node.UserCounters.Consumed, maxLag, cancellationToken);
 
+    /// <summary>Waits for <paramref name="condition"/>, failing at once if the producer or the engine's stream fails.</summary>
+    public async Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> waitingFor, Task producing)
+    {
+        await Bounded.UntilAsync(() => condition() || Node.Completion.IsCompleted, timeout, waitingFor, producing);
+        Assert.False(Node.Completion.IsCompleted, "the engine's stream stopped: " + Node.Completion.Exception?.GetBaseException().Message);
+    }
+
     /// <summary>Waits until the node has consumed <paramref name="count"/> records (failing early if it stopped), then for the decision topics to go quiet.</summary>
     public async Task WaitConsumedAsync(long count, TimeSpan timeout, Task producing)
     {
-        await Bounded.UntilAsync(() => Node.UserCounters.Consumed >= count || Node.Completion.IsCompleted, timeout,
+        await UntilAsync(() => Node.UserCounters.Consumed >= count, timeout,
             () => $"{count:N0} records consumed (now {Node.UserCounters.Consumed:N0}, produced {Producer.Sent:N0})", producing);
-        Assert.False(Node.Completion.IsCompleted, "the engine's stream stopped: " + Node.Completion.Exception?.GetBaseException().Message);
         await producing;
         await Decisions.WaitQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
     }
