@@ -19,19 +19,19 @@ public sealed class BrokerOutageTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource(bound);
         var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);
 
-        await run.UntilAsync(() => run.Node.UserCounters.Consumed >= total / 3, bound, () => $"a third consumed (now {run.Node.UserCounters.Consumed:N0})", producing);
+        await run.UntilAsync(() => run.Committed.Total >= total / 3, bound, () => $"a third consumed (now {run.Committed.Total:N0})", producing);
         var broker = run.Kafka.BrokerIds[0];
         run.Kafka.SetBrokerDown(broker);
-        var down = (Consumed: run.Node.UserCounters.Consumed, Produced: run.Producer.Acknowledged, Decisions: run.Decisions.Records);
+        var down = (Committed: run.Committed.Total, Produced: run.Producer.Acknowledged, Decisions: run.Decisions.Records);
         await Task.Delay(TimeSpan.FromSeconds(10), stop.Token);
-        var during = (Consumed: run.Node.UserCounters.Consumed, Produced: run.Producer.Acknowledged, Decisions: run.Decisions.Records);
+        var during = (Committed: run.Committed.Total, Produced: run.Producer.Acknowledged, Decisions: run.Decisions.Records);
         run.Kafka.SetBrokerUp(broker);
-        output.WriteLine($"injected: broker {broker} down for 10 s at {down.Consumed:N0} consumed; while down the engine consumed {during.Consumed - down.Consumed:N0} more " +
-                         $"(what it had fetched), {during.Produced - down.Produced:N0} input records were acknowledged and {during.Decisions - down.Decisions:N0} decision records read");
+        output.WriteLine($"injected: broker {broker} down for 10 s at {down.Committed:N0} committed; while down the engine committed {during.Committed - down.Committed:N0} more, " +
+                         $"{during.Produced - down.Produced:N0} input records were acknowledged and {during.Decisions - down.Decisions:N0} decision records read");
 
         var back = Stopwatch.StartNew();
-        await run.WaitConsumedAsync(total, bound, producing);
-        output.WriteLine($"caught up: all {total:N0} consumed {back.Elapsed.TotalSeconds:N0} s after the broker came back");
+        await run.WaitCommittedAsync(total, bound, producing);
+        output.WriteLine($"caught up: all {total:N0} committed {back.Elapsed.TotalSeconds:N0} s after the broker came back");
         await run.AssertNothingLostAsync();
     }
 }

@@ -22,7 +22,7 @@ public sealed class ModelReloadTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource(bound);
         var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);
 
-        await run.UntilAsync(() => run.Node.UserCounters.Consumed >= total / 2, bound, () => $"half consumed (now {run.Node.UserCounters.Consumed:N0})", producing);
+        await run.UntilAsync(() => run.Committed.Total >= total / 2, bound, () => $"half consumed (now {run.Committed.Total:N0})", producing);
         var bidsBefore = run.Decisions.Bids.Count;
         var bid = models.Corrupt("bid");
         var churn = models.Corrupt("churn");
@@ -32,7 +32,7 @@ public sealed class ModelReloadTests(ITestOutputHelper output)
         output.WriteLine($"reported: bid reload loaded={bidReload.Loaded} serving {bidReload.ServingVersion}: {bidReload.Error}");
         output.WriteLine($"reported: churn reload loaded={churnReload.Loaded} serving {churnReload.ServingVersion}: {churnReload.Error}");
 
-        await run.WaitConsumedAsync(total, bound, producing);
+        await run.WaitCommittedAsync(total, bound, producing);
         var bids = run.Decisions.Bids.ToList();
         var after = bids.Skip(bidsBefore).ToList();
         output.WriteLine($"bid decisions: {bidsBefore:N0} before the reload, {after.Count:N0} after, versions after: " +

@@ -25,7 +25,7 @@ public sealed class PoisonEventsTests(ITestOutputHelper output)
 
         // Oversized records are 65 KB: a small lag keeps the broker's ~5 MB per partition from dropping any unread.
         var producing = run.ProduceAsync(records, 300, stop.Token);
-        await run.WaitConsumedAsync(records.Count, bound, producing);
+        await run.WaitCommittedAsync(records.Count, bound, producing);
 
         var letters = run.Decisions.DeadLetters.ToList();
         var byReason = letters.GroupBy(l => l.Reason.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());
@@ -35,7 +35,8 @@ public sealed class PoisonEventsTests(ITestOutputHelper output)
         Assert.All(letters, l => Assert.False(string.IsNullOrWhiteSpace(l.Reason)));
         Assert.Equal(kinds["oversized"], byReason.GetValueOrDefault("oversized"));
         Assert.Equal(kinds["wrong schema"], byReason.GetValueOrDefault("wrong schema"));
-        Assert.Equal(Poison, run.Node.UserCounters.DeadLettered);
+        // A pipeline restart replays its uncommitted tail, dead letters included (same source positions, counted above once).
+        if (run.Node.PipelineRestarts == 0) Assert.Equal(Poison, run.Node.UserCounters.DeadLettered);
         await run.AssertNothingLostAsync();
     }
 

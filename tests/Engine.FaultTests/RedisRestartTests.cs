@@ -21,7 +21,7 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource(bound);
         var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);
 
-        await run.UntilAsync(() => run.Node.UserCounters.Consumed >= total / 3, bound, () => $"a third consumed (now {run.Node.UserCounters.Consumed:N0})", producing);
+        await run.UntilAsync(() => run.Committed.Total >= total / 3, bound, () => $"a third consumed (now {run.Committed.Total:N0})", producing);
         redis.Kill();
         var killed = (Consumed: run.Node.UserCounters.Consumed, Flushes: run.Node.UserCounters.Flushes, Retries: run.Node.UserCounters.FlushRetries);
         await Task.Delay(TimeSpan.FromSeconds(5), stop.Token);
@@ -31,7 +31,7 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
                          $"{during.Consumed - killed.Consumed:N0} more records counted consumed, {during.Flushes - killed.Flushes:N0} flushes acknowledged, " +
                          $"{during.Retries - killed.Retries:N0} flush retries");
 
-        await run.WaitConsumedAsync(total, bound, producing);
+        await run.WaitCommittedAsync(total, bound, producing);
         Assert.Equal(0, during.Flushes - killed.Flushes);
         Assert.True(during.Retries > killed.Retries, "no flush was retried while Redis was away: the fault did not reach the engine");
         await run.AssertNothingLostAsync();

@@ -22,6 +22,7 @@ public sealed class FaultRun : IAsyncDisposable
     {
         (Kafka, RedisEndpoint, Node, Models, _output) = (kafka, redis, node, models, output);
         Decisions = new DecisionLog(kafka.BootstrapServers, new DecisionTopics(), Partitions);
+        Committed = new CommittedOffsets(kafka.BootstrapServers, "engine", Topics.Clickstream, Partitions);
         Producer = new StreamProducer(kafka.BootstrapServers, Topics.Clickstream);
     }
 
@@ -30,6 +31,8 @@ public sealed class FaultRun : IAsyncDisposable
     public EngineNode Node { get; }
     public DecisionModels Models { get; }
     public DecisionLog Decisions { get; }
+    /// <summary>Records the engine has finished with (committed): unlike its counters, not inflated by a replay after a restart.</summary>
+    public CommittedOffsets Committed { get; }
     public StreamProducer Producer { get; }
     public FaultEvents Events { get; } = new(Users);
 
@@ -43,9 +46,9 @@ public sealed class FaultRun : IAsyncDisposable
         return new FaultRun(kafka, redis, node, models, output);
     }
 
-    /// <summary>Produces <paramref name="records"/>, never more than <paramref name="maxLag"/> ahead of what the node has consumed.</summary>
+    /// <summary>Produces <paramref name="records"/>, never more than <paramref name="maxLag"/> ahead of what the node has committed.</summary>
     public Task ProduceAsync(IEnumerable<OutgoingRecord> records, long maxLag, CancellationToken cancellationToken) =>
-        Producer.ProduceAsync(records, () => Node.UserCounters.Consumed, maxLag, cancellationToken);
+        Producer.ProduceAsync(records, () => Committed.Total, maxLag, cancellationToken);
 
     /// <summary>Waits for <paramref name="condition"/>, failing at once if the producer or the engine's stream fails.</summary>
     public async Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> waitingFor, Task producing)
@@ -54,11 +57,11 @@ public sealed class FaultRun : IAsyncDisposable
         Assert.False(Node.Completion.IsCompleted, "the engine's stream stopped: " + Node.Completion.Exception?.GetBaseException().Message);
     }
 
-    /// <summary>Waits until the node has consumed <paramref name="count"/> records (failing early if it stopped), then for the decision topics to go quiet.</summary>
-    public async Task WaitConsumedAsync(long count, TimeSpan timeout, Task producing)
+    /// <summary>Waits until the node has committed <paramref name="count"/> records (failing early if it stopped), then for the decision topics to go quiet.</summary>
+    public async Task WaitCommittedAsync(long count, TimeSpan timeout, Task producing)
     {
-        await UntilAsync(() => Node.UserCounters.Consumed >= count, timeout,
-            () => $"{count:N0} records consumed (now {Node.UserCounters.Consumed:N0}, produced {Producer.Sent:N0})", producing);
+        await UntilAsync(() => Committed.Total >= count, timeout,
+            () => $"{count:N0} records committed (now {Committed.Total:N0}, produced {Producer.Sent:N0})", producing);
         await producing;
         await Decisions.WaitQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
     }
@@ -73,7 +76,7 @@ public sealed class FaultRun : IAsyncDisposable
         _output.WriteLine("features: " + features);
         _output.WriteLine("decisions: " + decisions);
         _output.WriteLine($"engine counters: consumed {Node.UserCounters.Consumed:N0}, applied {Node.UserCounters.Applied:N0}, dead-lettered {Node.UserCounters.DeadLettered:N0}, " +
-                          $"flushes {Node.UserCounters.Flushes:N0}, flush retries {Node.UserCounters.FlushRetries:N0}; decision topics: {Decisions.Records:N0} records, {Decisions.Gaps} offsets skipped");
+                          $"flushes {Node.UserCounters.Flushes:N0}, flush retries {Node.UserCounters.FlushRetries:N0}, pipeline restarts {Node.PipelineRestarts}; decision topics: {Decisions.Records:N0} records, {Decisions.Gaps} offsets skipped");
         Assert.Equal(0, Decisions.Gaps);
         Assert.Equal(0, features.Mismatched);
         Assert.Equal(features.EventsReferenced, features.EventsInRedis);
@@ -85,6 +88,7 @@ public sealed class FaultRun : IAsyncDisposable
         await Node.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
         FaultEngine.Release(Models);
         Decisions.Dispose();
+        Committed.Dispose();
         Producer.Dispose();
         await Kafka.DisposeAsync();
     }
