@@ -24,13 +24,13 @@ public sealed class EngineNode : IAsyncDisposable
     private readonly ConnectionMultiplexer _redis;
     private readonly FeatureMetrics _featureMetrics;
     private readonly IProducer<byte[], byte[]> _alertProducer;
-    private readonly SupervisedPipeline _users;
-    private readonly SupervisedPipeline _campaigns;
+    private readonly (IKafkaControl Control, Task<Done> Completion) _users;
+    private readonly (IKafkaControl Control, Task<Done> Completion) _campaigns;
     private int _stopped;
 
     private EngineNode(ActorSystem system, ConnectionMultiplexer redis, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
         DecisionModels models, PipelineCounters userCounters, PipelineCounters campaignCounters, DecisionCounters decisions,
-        SupervisedPipeline users, SupervisedPipeline campaigns)
+        (IKafkaControl, Task<Done>) users, (IKafkaControl, Task<Done>) campaigns)
     {
         (System, _redis, _featureMetrics, _alertProducer, Models) = (system, redis, featureMetrics, alertProducer, models);
         (UserCounters, CampaignCounters, Decisions, _users, _campaigns) = (userCounters, campaignCounters, decisions, users, campaigns);
@@ -45,10 +45,7 @@ public sealed class EngineNode : IAsyncDisposable
     public IKafkaControl UserStream => _users.Control;
     public IKafkaControl CampaignStream => _campaigns.Control;
 
-    /// <summary>Times a pipeline failed and was started again from its last commit (both pipelines together).</summary>
-    public int PipelineRestarts => _users.Restarts + _campaigns.Restarts;
-
-    /// <summary>Completes when either pipeline stops for good (a failed pipeline is restarted, so normally: on <see cref="StopAsync"/>).</summary>
+    /// <summary>Completes when either pipeline stops (a failure is its exception).</summary>
     public Task Completion => Task.WhenAny(_users.Completion, _campaigns.Completion).Unwrap();
 
     /// <summary>
@@ -82,10 +79,10 @@ public sealed class EngineNode : IAsyncDisposable
             producerSettings, topics, EntityRoute.Campaigns);
 
         var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
-        var userStream = new SupervisedPipeline("users", () => DecisionPipeline.Run(userSettings, users, store, userCounters, decisions,
-            system.Materializer(), new ShardAlignment(system, EntityShards.Users)), system.Log);
-        var campaignStream = new SupervisedPipeline("campaigns", () => DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters,
-            decisions, system.Materializer(), new ShardAlignment(system, EntityShards.Campaigns)), system.Log);
+        var userStream = DecisionPipeline.Run(userSettings, users, store, userCounters, decisions, system.Materializer(),
+            new ShardAlignment(system, EntityShards.Users));
+        var campaignStream = DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters, decisions, system.Materializer(),
+            new ShardAlignment(system, EntityShards.Campaigns));
 
         // Silent users: the sweeper wakes only those due on the Redis due-list and sends their alerts itself.
         var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
@@ -103,9 +100,9 @@ public sealed class EngineNode : IAsyncDisposable
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
-        await _users.DrainAndShutdownAsync();
+        await _users.Control.DrainAndShutdownAsync(_users.Completion);
         for (var i = 0; i < 100 && CampaignCounters.Consumed < UserCounters.CampaignEventsForwarded; i++) await Task.Delay(100);
-        await _campaigns.DrainAndShutdownAsync();
+        await _campaigns.Control.DrainAndShutdownAsync(_campaigns.Completion);
         _alertProducer.Flush(TimeSpan.FromSeconds(10));
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         _alertProducer.Dispose();

@@ -17,6 +17,7 @@ public sealed class EngineProcess : IDisposable
 
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
 
     public IReadOnlyList<string> Output
     {
