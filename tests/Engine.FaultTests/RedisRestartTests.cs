@@ -16,7 +16,8 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
         var bound = TimeSpan.FromSeconds(90 + total / 500.0);
         using var redis = new DurableRedis();
         await redis.StartAsync();
-        await using var run = await FaultRun.StartAsync(redis.Endpoint, output);
+        // The client's default timeouts (5 s): the outage must reach the engine's own retries, not wait in the client's backlog.
+        await using var run = await FaultRun.StartAsync(redis.Endpoint, output, redisTimeouts: "");
         output.WriteLine($"stream: {total:N0} valid events (ENGINE_FAULT_STREAM_EVENTS) on redis-server at {redis.Endpoint}, bound {bound.TotalSeconds:N0} s");
         using var stop = new CancellationTokenSource(bound);
         var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);

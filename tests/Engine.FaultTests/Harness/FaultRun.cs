@@ -37,12 +37,13 @@ public sealed class FaultRun : IAsyncDisposable
     public FaultEvents Events { get; } = new(Users);
 
     /// <param name="redis">A StackExchange.Redis configuration string for the engine.</param>
-    public static async Task<FaultRun> StartAsync(string redis, ITestOutputHelper output, DecisionModels? models = null)
+    /// <param name="redisTimeouts">The engine's Redis timeouts: <see cref="EngineProcess.PatientRedis"/> unless a test needs the defaults.</param>
+    public static async Task<FaultRun> StartAsync(string redis, ITestOutputHelper output, DecisionModels? models = null, string redisTimeouts = EngineProcess.PatientRedis)
     {
         var kafka = new EmbeddedKafka();
         kafka.CreateTopics(Topics.All, Partitions);
         models ??= FaultEngine.LoadModels();
-        var node = await FaultEngine.StartAsync(kafka.BootstrapServers, redis + EngineProcess.PatientRedis, Partitions, models);
+        var node = await FaultEngine.StartAsync(kafka.BootstrapServers, redis + redisTimeouts, Partitions, models);
         return new FaultRun(kafka, redis, node, models, output);
     }
 
