@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Reflection;
+using Engine.Testing;
+
+namespace Engine.FaultTests.Harness;
+
+/// <summary>
+/// The engine as a separate process (<c>engine run</c> against the test's Kafka and Redis), so the test can kill it
+/// hard while the servers, hosted in the test process, live on. Its output is kept for the test log.
+/// </summary>
+public sealed class EngineProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    private EngineProcess(Process process) => _process = process;
+
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public IReadOnlyList<string> Output
+    {
+        get { lock (_output) return _output.ToList(); }
+    }
+
+    /// <summary>engine.dll of the Host built in the same configuration as this test assembly.</summary>
+    public static string EngineDll
+    {
+        get
+        {
+            var configuration = typeof(EngineProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+            var dll = Path.Combine(RepoPaths.Root, "src", "Engine.Host", "bin", configuration, "net10.0", "engine.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException($"build src/Engine.Host in {configuration} first", dll);
+        }
+    }
+
+    /// <summary>
+    /// Appended to the engine's Redis configuration: commands may wait 20 s instead of StackExchange.Redis's 5 s. On a
+    /// loaded 2-core machine a burst of state loads can wait that long for a thread, and the engine then fails its
+    /// stream (see docs/fault-tests.md); the faults under test are the injected ones, not the machine's load.
+    /// </summary>
+    public const string PatientRedis = ",asyncTimeout=20000,syncTimeout=20000";
+
+    /// <summary>Starts <c>engine run</c> on the given servers, with the committed models.</summary>
+    public static EngineProcess Start(string kafka, string redis, int partitions)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { EngineDll, "run", "--kafka", kafka, "--redis", redis + PatientRedis, "--models", Path.Combine(RepoPaths.Root, "models"),
+                     "--partitions", partitions.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            info.ArgumentList.Add(arg);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet engine.dll run did not start");
+        var engine = new EngineProcess(process);
+        process.OutputDataReceived += (_, e) => engine.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => engine.Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return engine;
+    }
+
+    /// <summary>SIGKILL: no drain, no commit, no leaving the cluster or the consumer group.</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGTERM: the engine's graceful stop (drain, commit, leave).</summary>
+    public async Task StopGracefullyAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited) return;
+        Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit(5_000);
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            KillHard();
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.Add(line);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) KillHard();
+        _process.Dispose();
+    }
+}

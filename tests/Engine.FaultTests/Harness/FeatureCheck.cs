@@ -1,0 +1,54 @@
+using Engine.Actors.Features;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Testing.Features;
+using StackExchange.Redis;
+
+namespace Engine.FaultTests.Harness;
+
+/// <summary>What the user features in Redis are against the reference replayed from the event log.</summary>
+/// <param name="EventsReferenced">Events the reference counted (every delivered valid event, once).</param>
+/// <param name="EventsInRedis">The same total read from Redis: the 7-day counts of every event type, summed over users.</param>
+public sealed record FeatureComparison(int Users, int Mismatched, long EventsReferenced, long EventsInRedis, IReadOnlyList<string> Examples)
+{
+    public override string ToString() =>
+        $"{Users:N0} users compared, {Mismatched:N0} differ; events counted: reference {EventsReferenced:N0}, Redis {EventsInRedis:N0}" +
+        (Examples.Count > 0 ? "; e.g. " + string.Join(" | ", Examples) : "");
+}
+
+/// <summary>
+/// Replays the delivered events through fresh in-memory <see cref="UserFeatureState"/>s (each event once, in partition
+/// order) and compares every user's whole feature vector with the state the engine left in Redis, read at the same
+/// time. A lost event or an event counted twice changes a count, so it shows.
+/// </summary>
+public static class FeatureCheck
+{
+    public static async Task<FeatureComparison> CompareUsersAsync(IConnectionMultiplexer redis, IReadOnlyList<(ClickEvent Event, EventPosition Position)> delivered)
+    {
+        var options = new FeatureStoreOptions();
+        var reference = new ScenarioStates(options.AllowedLateness).Apply(delivered.OrderBy(d => d.Position.Partition).ThenBy(d => d.Position.Offset));
+        using var metrics = new FeatureMetrics();
+        var store = new FeatureStore(redis, options, metrics);
+        var now = delivered.Max(d => d.Event.EventTime).ToUnixTimeMilliseconds();
+        var names = FeatureNames.User;
+        var totals = names.Select((n, i) => (n, i)).Where(x => x.n.EndsWith("_7d", StringComparison.Ordinal) && FeatureNames.EventTypes.Any(t => x.n == t + "_7d")).Select(x => x.i).ToArray();
+        var ids = reference.Users.Keys.Order(StringComparer.Ordinal).ToList();
+        var stored = await store.LoadManyAsync(EntityKind.User, ids, id => new UserFeatureState(id, options.AllowedLateness));
+        var (mismatched, inRedis, inReference, examples) = (0, 0L, 0L, new List<string>());
+        var expected = new float[names.Count];
+        var actual = new float[names.Count];
+        for (var u = 0; u < ids.Count; u++)
+        {
+            UserFeatures.All.Read(reference.Users[ids[u]], now, expected);
+            UserFeatures.All.Read(stored[u], now, actual);
+            inReference += totals.Sum(i => (long)expected[i]);
+            inRedis += totals.Sum(i => (long)actual[i]);
+            var differing = Enumerable.Range(0, names.Count).Where(i => Math.Abs(expected[i] - actual[i]) > 1e-3 + 1e-5 * Math.Abs(expected[i])).ToList();
+            if (differing.Count == 0) continue;
+            mismatched++;
+            if (examples.Count < 5)
+                examples.Add($"{ids[u]}: " + string.Join(", ", differing.Take(4).Select(i => $"{names[i]} expected {expected[i]} got {actual[i]}")));
+        }
+        return new FeatureComparison(ids.Count, mismatched, inReference, inRedis, examples);
+    }
+}

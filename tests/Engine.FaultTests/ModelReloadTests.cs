@@ -1,0 +1,77 @@
+using Engine.FaultTests.Harness;
+using Engine.Host.Embedded;
+using Xunit.Abstractions;
+
+namespace Engine.FaultTests;
+
+/// <summary>
+/// A model file replaced by a corrupt one and hot-reloaded while the engine decides: the reload is refused with the
+/// reason, the old version keeps serving every decision, nothing is lost.
+/// </summary>
+public sealed class ModelReloadTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_corrupt_model_on_hot_reload_is_refused_and_the_old_one_keeps_serving()
+    {
+        var total = FaultScale.StreamEvents;
+        var bound = TimeSpan.FromSeconds(90 + total / 500.0);
+        using var models = new ModelsCopy();
+        using var garnet = new EmbeddedGarnet();
+        await using var run = await FaultRun.StartAsync(garnet.Endpoint, output, Engine.Host.Demo.DemoModels.Load(models.Directory));
+        var serving = (Bid: run.Models.Bid.Version, Churn: run.Models.Churn.Version);
+        using var stop = new CancellationTokenSource(bound);
+        var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);
+
+        await run.UntilAsync(() => run.Committed.Total >= total / 2, bound, () => $"half consumed (now {run.Committed.Total:N0})", producing);
+        var bidsBefore = run.Decisions.Bids.Count;
+        var bid = models.Corrupt("bid");
+        var churn = models.Corrupt("churn");
+        var bidReload = run.Models.Bid.TryReload(bid);
+        var churnReload = run.Models.Churn.TryReload(churn);
+        output.WriteLine($"injected: bid/model.onnx and churn/model.onnx overwritten with 4 KB of garbage at {run.Node.UserCounters.Consumed:N0} consumed, then hot-reloaded");
+        output.WriteLine($"reported: bid reload loaded={bidReload.Loaded} serving {bidReload.ServingVersion}: {bidReload.Error}");
+        output.WriteLine($"reported: churn reload loaded={churnReload.Loaded} serving {churnReload.ServingVersion}: {churnReload.Error}");
+
+        await run.WaitCommittedAsync(total, bound, producing);
+        var bids = run.Decisions.Bids.ToList();
+        var after = bids.Skip(bidsBefore).ToList();
+        output.WriteLine($"bid decisions: {bidsBefore:N0} before the reload, {after.Count:N0} after, versions after: " +
+                         string.Join(", ", after.GroupBy(b => b.ModelVersion).Select(g => $"{g.Key} x{g.Count():N0}")));
+        Assert.False(bidReload.Loaded);
+        Assert.False(churnReload.Loaded);
+        Assert.False(string.IsNullOrWhiteSpace(bidReload.Error));
+        Assert.False(string.IsNullOrWhiteSpace(churnReload.Error));
+        Assert.Equal(serving.Bid, bidReload.ServingVersion);
+        Assert.Equal(serving.Churn, run.Models.Churn.Version);
+        Assert.NotEmpty(after);
+        Assert.All(after, b => Assert.Equal(serving.Bid, b.ModelVersion));
+        Assert.All(run.Decisions.ChurnAlerts, c => Assert.Equal(serving.Churn, c.ModelVersion));
+        await run.AssertNothingLostAsync();
+    }
+
+    /// <summary>A private copy of the committed models/ folder, whose files the test may overwrite.</summary>
+    private sealed class ModelsCopy : IDisposable
+    {
+        public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("engine-fault-models-").FullName;
+
+        public ModelsCopy()
+        {
+            foreach (var file in System.IO.Directory.EnumerateFiles(FaultEngine.ModelsDirectory, "*", SearchOption.AllDirectories))
+            {
+                var target = Path.Combine(Directory, Path.GetRelativePath(FaultEngine.ModelsDirectory, file));
+                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+        }
+
+        /// <summary>Overwrites NAME/model.onnx in place with random bytes, as a half-copied or damaged deployment would.</summary>
+        public string Corrupt(string name)
+        {
+            var path = Path.Combine(Directory, name, "model.onnx");
+            File.WriteAllBytes(path, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251))]);
+            return path;
+        }
+
+        public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}

@@ -1,0 +1,44 @@
+using Engine.FaultTests.Harness;
+using Xunit.Abstractions;
+
+namespace Engine.FaultTests;
+
+/// <summary>
+/// Redis killed and restarted mid-stream (a redis-server with an fsynced append-only file, so its acknowledged data
+/// survives): the engine retries its flushes, holds back consuming and committing meanwhile, and loses nothing.
+/// </summary>
+public sealed class RedisRestartTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Redis_restarted_mid_stream_is_retried_with_backpressure_and_nothing_is_lost()
+    {
+        var total = FaultScale.StreamEvents;
+        var bound = TimeSpan.FromSeconds(90 + total / 500.0);
+        using var redis = new DurableRedis();
+        await redis.StartAsync();
+        // The client's default timeouts (5 s): the outage must reach the engine's own retries, not wait in the client's backlog.
+        await using var run = await FaultRun.StartAsync(redis.Endpoint, output, redisTimeouts: "");
+        output.WriteLine($"stream: {total:N0} valid events (ENGINE_FAULT_STREAM_EVENTS) on redis-server at {redis.Endpoint}, bound {bound.TotalSeconds:N0} s");
+        using var stop = new CancellationTokenSource(bound);
+        var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);
+
+        await run.UntilAsync(() => run.Committed.Total >= total / 3, bound, () => $"a third consumed (now {run.Committed.Total:N0})", producing);
+        redis.Kill();
+        await Task.Delay(500, stop.Token); // a flush answered just before the kill is counted before the baseline is read
+        var killed = (Committed: run.Committed.Total, Flushes: run.Node.UserCounters.Flushes, Retries: run.Node.UserCounters.FlushRetries);
+        await Task.Delay(TimeSpan.FromSeconds(4.5), stop.Token);
+        var during = (Committed: run.Committed.Total, Flushes: run.Node.UserCounters.Flushes, Retries: run.Node.UserCounters.FlushRetries);
+        await redis.StartAsync();
+        output.WriteLine($"injected: redis-server killed (SIGKILL) after {killed.Flushes:N0} flushes, at {killed.Committed:N0} committed, restarted 5 s later on the same port; " +
+                         $"while it was away: {during.Flushes - killed.Flushes:N0} flushes acknowledged, {during.Committed - killed.Committed:N0} more records committed " +
+                         $"(what was already flushed), {during.Retries - killed.Retries:N0} flushes given up and retried by the stream");
+
+        await run.WaitCommittedAsync(total, bound, producing);
+        output.WriteLine($"after the restart: {run.Node.UserCounters.Flushes - during.Flushes:N0} more flushes acknowledged, " +
+                         $"{run.Node.UserCounters.FlushRetries:N0} flushes retried by the stream in all");
+        // The fault reached the engine: it was flushing before, and acknowledged no flush (so committed nothing new) while Redis was away.
+        Assert.True(killed.Flushes > 0, "no flush before the fault");
+        Assert.Equal(0, during.Flushes - killed.Flushes);
+        await run.AssertNothingLostAsync();
+    }
+}
