@@ -38,8 +38,12 @@ public static class NodeRunner
         var settings = options.ToNodeSettings(modelsDirectory);
         await using var http = options.Http.Port < 0 ? null : await NodeHttp.StartAsync(options.Http, configuration, settings);
         if (http is not null) Console.WriteLine($"run: serving {http.Url} (/metrics, /healthz, /readyz, live page at /)");
-        await using var node = await EngineNode.StartAsync(settings, DemoModels.Load(modelsDirectory), new CampaignCatalog(), new CampaignBoard(), ct);
+        var models = DemoModels.Load(modelsDirectory);
+        await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), ct);
         http?.Attach(node);
+        await using var watcher = options.Models.ReloadSeconds == 0 ? null : new ModelWatcher(
+            [("churn", Path.Combine(modelsDirectory, "churn", "model.onnx"), models.Churn), ("bid", Path.Combine(modelsDirectory, "bid", "model.onnx"), models.Bid)],
+            TimeSpan.FromSeconds(options.Models.ReloadSeconds), Console.Error.WriteLine);
         Console.WriteLine("run: consuming; Ctrl+C or SIGTERM stops gracefully");
         await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.Completion);
         try

@@ -10,4 +10,8 @@ public sealed class ModelOptions
     /// <c>models/</c> found from the working directory or the binaries upwards.
     /// </summary>
     public string? Directory { get; set; }
+
+    /// <summary>How often the churn and bid model files are checked for a new version (hot reload); 0 turns reloading off.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 3600, ErrorMessage = "Models:ReloadSeconds must be between 0 (off) and 3600.")]
+    public int ReloadSeconds { get; set; } = 10;
 }

@@ -1,0 +1,77 @@
+using Engine.Models.Scoring;
+
+namespace Engine.Host.Node;
+
+/// <summary>
+/// Hot reload: polls each model file and, when it changed on disk, loads the new version into its registry without
+/// a restart. A file that does not load (corrupt, truncated, another feature schema) is refused: the old version keeps
+/// serving and the error is reported, once per change of the file. Deploy a model by writing it beside the old one and
+/// renaming it over (atomic), so a poll never reads half a file.
+/// </summary>
+public sealed class ModelWatcher : IAsyncDisposable
+{
+    private readonly IReadOnlyList<(string Name, string Path, ModelRegistry Registry)> _models;
+    private readonly Action<string> _report;
+    private readonly Dictionary<string, (DateTime Written, long Length)> _seen = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    /// <param name="report">Where outcomes go (a line each: the model, the version serving, the error if refused).</param>
+    public ModelWatcher(IReadOnlyList<(string Name, string Path, ModelRegistry Registry)> models, TimeSpan interval, Action<string> report)
+    {
+        (_models, _report) = (models, report);
+        foreach (var (_, path, _) in models) _seen[path] = Stamp(path);
+        _loop = Task.Run(() => PollAsync(interval));
+    }
+
+    public long Reloads { get; private set; }
+    public long Refusals { get; private set; }
+
+    private async Task PollAsync(TimeSpan interval)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token)) CheckOnce();
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed.
+        }
+    }
+
+    /// <summary>Reloads every model whose file changed since the last look.</summary>
+    public void CheckOnce()
+    {
+        foreach (var (name, path, registry) in _models)
+        {
+            var stamp = Stamp(path);
+            if (stamp == _seen[path]) continue;
+            _seen[path] = stamp;
+            var result = registry.TryReload(path);
+            if (result.Loaded)
+            {
+                Reloads++;
+                _report($"models: {name} reloaded from {path}, now serving version {result.ServingVersion}");
+            }
+            else
+            {
+                Refusals++;
+                _report($"models: {name} at {path} was refused, version {result.ServingVersion} keeps serving: {result.Error}");
+            }
+        }
+    }
+
+    private static (DateTime, long) Stamp(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? (file.LastWriteTimeUtc, file.Length) : (DateTime.MinValue, -1);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+}

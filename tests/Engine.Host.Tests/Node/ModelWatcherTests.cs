@@ -1,0 +1,51 @@
+using Engine.Host.Node;
+using Engine.Models.Scoring;
+using Engine.Testing;
+
+namespace Engine.Host.Tests.Node;
+
+public sealed class ModelWatcherTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("engine-models-").FullName;
+
+    [Fact]
+    public async Task A_corrupt_file_is_refused_and_reported_the_old_version_serves_and_a_good_file_then_loads()
+    {
+        var path = Path.Combine(_folder, "model.onnx");
+        File.Copy(RepoPaths.Model("churn"), path);
+        File.Copy(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"), Path.Combine(_folder, "model.json"));
+        using var registry = new ModelRegistry(path, ModelSchemas.Churn);
+        var serving = registry.Version;
+        var reports = new List<string>();
+        await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), line => { lock (reports) reports.Add(line); });
+
+        watcher.CheckOnce();
+        Assert.Empty(reports); // nothing changed: nothing reloaded
+
+        await ReplaceAsync(path, new byte[4096]); // garbage where the model was
+        watcher.CheckOnce();
+        Assert.Equal(1, watcher.Refusals);
+        Assert.Contains($"version {serving} keeps serving", Assert.Single(reports), StringComparison.Ordinal);
+        Assert.Equal(serving, registry.Version);
+        Assert.InRange(registry.Score(new float[registry.Current.Metadata.Features.Count]).Probability, 0, 1);
+
+        watcher.CheckOnce();
+        Assert.Single(reports); // reported once per change, not at every poll
+
+        await ReplaceAsync(path, await File.ReadAllBytesAsync(RepoPaths.Model("churn")));
+        watcher.CheckOnce();
+        Assert.Equal(1, watcher.Reloads);
+        Assert.Contains("reloaded", reports[^1], StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes beside and renames over, as a deployment should; the new time stamp marks the change.</summary>
+    private static async Task ReplaceAsync(string path, byte[] content)
+    {
+        var next = path + ".next";
+        await File.WriteAllBytesAsync(next, content);
+        File.SetLastWriteTimeUtc(next, File.GetLastWriteTimeUtc(path).AddSeconds(1));
+        File.Move(next, path, overwrite: true);
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
