@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Engine.Actors.Campaigns;
 using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
+using Engine.Models.Decisions;
 using Engine.Host.Node;
 
 namespace Engine.Host.Demo;
@@ -19,11 +21,12 @@ public static class DemoRunner
         var kafka = infrastructure.KafkaBootstrap;
 
         var models = DemoModels.Load(DemoModels.FindDirectory(options.ModelsDirectory));
-        var (catalog, board) = DemoModels.Campaigns(options);
+        // The real path: campaigns are booked on their topic, and the node's campaign feed reads them back.
+        await CampaignBookings.PublishAsync(kafka, DemoModels.CampaignSpecs(options));
         Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
         var settings = new EngineNodeSettings(kafka, infrastructure.RedisEndpoint, DemoModels.FindDirectory(options.ModelsDirectory),
             options.Partitions, new ClusterSettings());
-        await using var node = await EngineNode.StartAsync(settings, models, catalog, board, cancellationToken);
+        await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), cancellationToken);
         var (counters, decisions) = (node.UserCounters, node.Decisions);
 
         var producer = new SimulatedProducer(kafka, Topics.Clickstream, options);
