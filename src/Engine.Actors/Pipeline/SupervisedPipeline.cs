@@ -74,7 +74,16 @@ public sealed class SupervisedPipeline : IKafkaControl
             lock (_gate)
             {
                 if (_stopping.IsCancellationRequested) return Done.Instance;
-                _current = run = _start();
+                try
+                {
+                    _current = run = _start();
+                }
+                catch (Akka.Pattern.IllegalStateException e)
+                {
+                    // The materializer is shut down: the actor system is going away (e.g. SIGTERM ran CoordinatedShutdown).
+                    _log.Warning(e, "Pipeline {0} not restarted: the actor system is shutting down", _name);
+                    return Done.Instance;
+                }
             }
             var startedAt = DateTime.UtcNow;
             Exception? failure = null;
@@ -119,6 +128,15 @@ public sealed class SupervisedPipeline : IKafkaControl
         {
             _log.Warning(e, "Pipeline {0}: preparing the restart failed; restarting anyway", _name);
         }
+    }
+
+    /// <summary>
+    /// Stops supervising without touching the current run: for a crash-like stop (failure tests), where the run dies
+    /// with its actor system and is not restarted; <see cref="ShutdownAsync"/> then closes its consumer.
+    /// </summary>
+    public void Abandon()
+    {
+        lock (_gate) _stopping.Cancel();
     }
 
     public void Stop()

@@ -105,6 +105,24 @@ public sealed class EngineNode : IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync();
 
     /// <summary>
+    /// For failure tests: stops the way a crash would, with no draining, no further commit and no leaving the cluster
+    /// (the others see it unreachable and down it). Its Kafka consumers are then closed so the group rebalances at
+    /// once instead of after the session timeout; offsets in flight stay uncommitted and are re-read by the next owner.
+    /// </summary>
+    public async Task CrashAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        _users.Abandon();
+        _campaigns.Abandon();
+        await System.Terminate();
+        await Task.WhenAll(_users.ShutdownAsync(), _campaigns.ShutdownAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+        await _campaignFeed.DisposeAsync();
+        _alertProducer.Dispose();
+        _featureMetrics.Dispose();
+        await _redis.DisposeAsync();
+    }
+
+    /// <summary>
     /// Graceful stop: stop consuming, finish and commit what is in flight (users first: the campaign stream reads what
     /// the user stream re-keyed), then leave the cluster so shards hand over.
     /// </summary>
