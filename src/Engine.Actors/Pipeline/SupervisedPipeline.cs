@@ -132,12 +132,15 @@ public sealed class SupervisedPipeline : IKafkaControl
 
     /// <summary>
     /// Stops supervising without touching the current run: for a crash-like stop (failure tests), where the run dies
-    /// with its actor system and is not restarted; <see cref="ShutdownAsync"/> then closes its consumer.
+    /// with its actor system and is not restarted; <see cref="CloseConsumerAsync"/> then closes its consumer.
     /// </summary>
     public void Abandon()
     {
         lock (_gate) _stopping.Cancel();
     }
+
+    /// <summary>Closes the current run's consumer (it leaves the group) without waiting for its stream.</summary>
+    public Task CloseConsumerAsync() => Current?.Control.ShutdownAsync() ?? Task.CompletedTask;
 
     public void Stop()
     {

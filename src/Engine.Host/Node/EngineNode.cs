@@ -106,16 +106,18 @@ public sealed class EngineNode : IAsyncDisposable
 
     /// <summary>
     /// For failure tests: stops the way a crash would, with no draining, no further commit and no leaving the cluster
-    /// (the others see it unreachable and down it). Its Kafka consumers are then closed so the group rebalances at
-    /// once instead of after the session timeout; offsets in flight stay uncommitted and are re-read by the next owner.
+    /// (the others see it unreachable and down it). Kafka drops a crashed member after its session timeout: this
+    /// waits <paramref name="kafkaSessionTimeout"/>, then closes the consumers; offsets in flight stay uncommitted and
+    /// are re-read by the next owner.
     /// </summary>
-    public async Task CrashAsync()
+    public async Task CrashAsync(TimeSpan kafkaSessionTimeout)
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         _users.Abandon();
         _campaigns.Abandon();
         await System.Terminate();
-        await Task.WhenAll(_users.ShutdownAsync(), _campaigns.ShutdownAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(kafkaSessionTimeout);
+        await Task.WhenAll(_users.CloseConsumerAsync(), _campaigns.CloseConsumerAsync()).WaitAsync(TimeSpan.FromSeconds(30));
         await _campaignFeed.DisposeAsync();
         _alertProducer.Dispose();
         _featureMetrics.Dispose();
