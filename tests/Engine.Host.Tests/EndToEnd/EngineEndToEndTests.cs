@@ -30,7 +30,7 @@ public sealed class EngineEndToEndTests(ITestOutputHelper output)
     private int _records;
 
     [Fact]
-    public async Task Shoppers_get_their_category_campaigns_are_paced_bad_records_are_dead_lettered_and_a_replay_changes_no_feature()
+    public async Task Shoppers_get_their_category_campaigns_are_paced_silent_users_alerted_once_bad_records_dead_lettered_and_a_replay_changes_no_feature()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var infrastructure = await Infrastructure.StartAsync(null, null, Partitions);
@@ -48,6 +48,11 @@ public sealed class EngineEndToEndTests(ITestOutputHelper output)
         Deliver(producer, "c-collapse", "healthy", 0, 6 * 60, 10m / 60, clickEvery: 5);
         Deliver(producer, "c-collapse", "collapsed", 6 * 60, 8 * 60, 10m / 60, clickEvery: 0);
         Deliver(producer, "c-under", "under", 0, 3 * 60, 0.02m, clickEvery: 30); // 1.2 USD an hour of 10 planned
+        // Churn is mostly silence: "quiet" users shop on day 0 and stop; "busy" ones, on every partition, keep coming for 10 days.
+        var (quiet, busy) = (UsersOnEachPartition("quiet"), UsersOnEachPartition("busy"));
+        var visits = quiet.SelectMany(u => Enumerable.Range(0, 6).Select(i => Visit(u, 0, i * 60)))
+            .Concat(busy.SelectMany(u => Enumerable.Range(0, 11).SelectMany(day => Enumerable.Range(0, 3).Select(i => Visit(u, day, i)))));
+        foreach (var visit in visits.OrderBy(e => e.EventTime)) Send(producer, visit);
         producer.Flush(TimeSpan.FromSeconds(10));
 
         var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), CancellationToken.None);
@@ -59,7 +64,8 @@ public sealed class EngineEndToEndTests(ITestOutputHelper output)
 
         // Shoppers who browse one category are recommended items of that category, each with a score and a reason.
         var recommendations = Read(infrastructure, Topics.Recommendations, EngineJson.Default.Recommendation);
-        var lastPerShopper = recommendations.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.Last());
+        var lastPerShopper = recommendations.Where(r => r.UserId.StartsWith("shopper-", StringComparison.Ordinal))
+            .GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.Last());
         var inCategory = lastPerShopper.Count(r => r.Value.Items.Count(i => CategoryOf(i.ItemId) == CategoryOf(r.Key)) * 2 > r.Value.Items.Count);
         output.WriteLine($"{recommendations.Count} recommendations; {inCategory} of {lastPerShopper.Count} shoppers' latest lists mostly from their category");
         Assert.Equal(Shoppers, lastPerShopper.Count);
@@ -79,6 +85,17 @@ public sealed class EngineEndToEndTests(ITestOutputHelper output)
         Assert.True(collapsed.Multiplier < healthy.Multiplier * 0.8);
         Assert.True(under.Multiplier > 1.5);
 
+        // Users who went silent get exactly one churn alert each (from the sweeper, named by model version); the busy ones none.
+        await Until(() => Read(infrastructure, Topics.ChurnAlerts, EngineJson.Default.ChurnAlert).Select(a => a.UserId).Intersect(quiet).Count() == quiet.Count,
+            TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(3)); // more sweeps: none may alert again
+        var alerts = Read(infrastructure, Topics.ChurnAlerts, EngineJson.Default.ChurnAlert);
+        output.WriteLine($"churn alerts: {string.Join(", ", alerts.Select(a => $"{a.UserId} p={a.Probability:F2}"))}");
+        Assert.All(quiet, u => Assert.Single(alerts, a => a.UserId == u));
+        Assert.DoesNotContain(alerts, a => busy.Contains(a.UserId));
+        Assert.All(alerts.GroupBy(a => a.UserId), g => Assert.Single(g));
+        Assert.All(alerts, a => Assert.NotEmpty(a.Reasons));
+
         // Replay the clickstream from its start: no feature changes, and every decision re-emitted keeps its original id.
         await using var redis = await ConnectionMultiplexer.ConnectAsync(infrastructure.RedisEndpoint);
         var store = new FeatureStore(redis, new FeatureStoreOptions(), new FeatureMetrics());
@@ -97,6 +114,17 @@ public sealed class EngineEndToEndTests(ITestOutputHelper output)
     }
 
     private const int Shoppers = 12, ViewsPerShopper = 16;
+
+    /// <summary>Two users per partition, so every partition's event-time clock moves (the sweeper reads it).</summary>
+    private static List<string> UsersOnEachPartition(string prefix) =>
+        Enumerable.Range(0, 100).Select(i => $"{prefix}-{i}").GroupBy(u => Engine.Models.Routing.KafkaPartitioner.Partition(u, Partitions))
+            .SelectMany(g => g.Take(2)).ToList();
+
+    private static ClickEvent Visit(string user, int day, int minute) => new()
+    {
+        EventId = $"{user}-{day}-{minute}", EventTime = T0.AddDays(day).AddMinutes(minute), UserId = user, SessionId = $"{user}-s{day}",
+        Type = EventType.ProductView, ItemId = SimulatedWorld.ItemId(minute % 40), Category = Shop.Categories[minute % 40 % Shop.Categories.Count],
+    };
 
     /// <summary>Shopper n of category c views items of category c only (the simulated shop's catalogue), one a minute.</summary>
     private void Browse(IProducer<byte[], byte[]> producer, int from = 0)
