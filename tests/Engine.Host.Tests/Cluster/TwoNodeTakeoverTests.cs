@@ -41,12 +41,11 @@ public sealed class TwoNodeTakeoverTests(ITestOutputHelper output)
         // The first events, processed by both nodes once the consumer group has split the partitions between them.
         log.ProduceNext(400);
         await Until(() => log.Committed("engine", Partitions) >= log.Events.Count, TimeSpan.FromSeconds(90));
-        var survivorBefore = await HostedShards(survivor.System);
-        // The victim's partitions: those whose user shards the survivor does not host (one shard per partition).
-        var victimPartitions = Enumerable.Range(0, Partitions).Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Except(survivorBefore).ToHashSet();
+        // The victim's partitions: the user shards placed on it (each node places the shards of the partitions it is assigned).
+        var victimPartitions = new HashSet<string>();
+        await Until(() => (victimPartitions = ShardsPlacedOn(survivor.System, victimAddress)).Count > 0, TimeSpan.FromSeconds(30));
         output.WriteLine($"[{clock.Elapsed.TotalSeconds:F0} s] split: survivor consumed {survivor.UserCounters.Consumed}, victim {victim.UserCounters.Consumed}; " +
-                         $"survivor hosts user shards [{string.Join(",", survivorBefore)}], the victim [{string.Join(",", victimPartitions)}]");
+                         $"user shards placed on the victim [{string.Join(",", victimPartitions)}]; the victim hosts [{string.Join(",", await HostedShards(victim.System))}]");
         Assert.True(victim.UserCounters.Consumed > 0, "the victim consumed none of the partitions");
         Assert.NotEmpty(victimPartitions);
 
@@ -89,6 +88,13 @@ public sealed class TwoNodeTakeoverTests(ITestOutputHelper output)
         var state = await ClusterSharding.Get(system).ShardRegion(EntityShards.Users)
             .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(10));
         return state.Shards.Where(s => s.EntityIds.Count > 0).Select(s => s.ShardId).Order().ToList();
+    }
+
+    private static HashSet<string> ShardsPlacedOn(ActorSystem system, Address node)
+    {
+        var locations = Akka.Cluster.Sharding.External.ExternalShardAllocation.Get(system).ClientFor(EntityShards.Users).ShardLocations()
+            .WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        return locations.Locations.Where(l => l.Value.Address == node).Select(l => l.Key).ToHashSet();
     }
 
     private static async Task Until(Func<bool> condition, TimeSpan timeout, Action? meanwhile = null)
