@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Engine.Actors.Features;
 using Engine.Actors.Pipeline;
+using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Features;
 using static Engine.Actors.Campaigns.CampaignProtocol;
@@ -11,7 +12,8 @@ namespace Engine.Actors.Campaigns;
 /// <summary>
 /// One ad campaign: its live delivery (impressions, clicks, conversions, spend) and its budget pacing. Each event
 /// moves the campaign's event-time clock; on every new pacing tick the controller steps, a bid adjustment goes
-/// out when the multiplier moved enough, and the node's board gets the new snapshot for bidding.
+/// out when the multiplier moved enough, and the node's board gets the new snapshot for bidding. Once the flight's
+/// spend reaches the budget, the multiplier drops to 0 and the board says no budget is left: no more bids.
 /// </summary>
 public sealed class CampaignActor : ReceiveActor, IWithStash
 {
@@ -24,6 +26,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
     private CampaignFeatureState _delivery = null!;
     private PacingState _pacing = PacingState.Initial;
     private long _lastTick = -1, _lastEmittedTick = -1;
+    private bool _exhausted;
 
     public CampaignActor(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer)
     {
@@ -54,34 +57,42 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
         Receive<RecordCampaignEvent>(msg =>
         {
             var outcome = _delivery.Apply(msg.Event, msg.Position);
-            var decisions = new List<Engine.Models.Contracts.IDecision>(1);
-            var tick = _pacer.TickOf(msg.Event.EventTime);
-            if (_lastTick < 0) _lastTick = _lastEmittedTick = tick; // the first event starts the clock; pacing needs history
-            else if (_catalog.TryGet(_campaignId, out var spec) && tick > _lastTick)
-            {
-                var step = _pacer.Step(spec, _delivery, _pacing, tick, _lastTick, _lastEmittedTick, msg.Event.EventId);
-                _pacing = step.State;
-                _lastTick = tick;
-                if (step.Adjustment is { } adjustment)
-                {
-                    decisions.Add(adjustment);
-                    _lastEmittedTick = tick;
-                }
-                Publish(spec, tick);
-            }
+            var decisions = new List<IDecision>(1);
+            if (_catalog.TryGet(_campaignId, out var spec)) Pace(spec, msg.Event, decisions); // not booked (yet): delivery only
             var changes = _delivery.DrainChanges();
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, changes.IsEmpty ? null : changes, outcome));
         });
     }
 
-    private void Publish(Engine.Models.Contracts.CampaignSpec spec, long tick)
+    private void Pace(CampaignSpec spec, ClickEvent evt, List<IDecision> decisions)
     {
-        var nowMs = tick * (long)_pacer.TickInterval.TotalMilliseconds;
-        var impressions = _delivery.Hours.Sum(CampaignFeatureState.Impressions, 24, nowMs);
-        var clicks = _delivery.Hours.Sum(CampaignFeatureState.Clicks, 24, nowMs);
-        var conversions = _delivery.Hours.Sum(CampaignFeatureState.Conversions, 24, nowMs);
-        _board.Publish(new CampaignSnapshot(spec, _pacing.Multiplier, impressions, clicks,
-            CampaignFeatures.SmoothedCtr(clicks, impressions), CampaignFeatures.SmoothedCvr(conversions, clicks),
-            BudgetLeft: nowMs < spec.FlightEnd.ToUnixTimeMilliseconds()));
+        var tick = _pacer.TickOf(evt.EventTime);
+        var delivery = CampaignDelivery.Of(_delivery, _delivery.ReadTimeMs(evt.EventTime));
+        if (delivery.Exhausts(spec))
+        {
+            // Checked on every event, not once per tick: an exhausted campaign must stop bidding at once.
+            if (!_exhausted) Emit(_pacer.Exhaust(spec, delivery, _pacing, evt.EventId), tick, decisions);
+            _exhausted = true;
+            _board.Publish(delivery.Snapshot(spec, 0));
+            return;
+        }
+        if (_lastTick < 0 || _exhausted)
+        {
+            // The first event (or the first after the budget was raised) starts the clock: pacing needs history.
+            (_exhausted, _lastTick, _lastEmittedTick) = (false, tick, tick);
+            return;
+        }
+        if (tick <= _lastTick) return;
+        Emit(_pacer.Step(spec, _delivery, _pacing, tick, _lastTick, _lastEmittedTick, evt.EventId), tick, decisions);
+        _lastTick = tick;
+        _board.Publish(CampaignDelivery.Of(_delivery, tick * (long)_pacer.TickInterval.TotalMilliseconds).Snapshot(spec, _pacing.Multiplier));
+    }
+
+    private void Emit(PacingStep step, long tick, List<IDecision> decisions)
+    {
+        _pacing = step.State;
+        if (step.Adjustment is not { } adjustment) return;
+        decisions.Add(adjustment);
+        _lastEmittedTick = tick;
     }
 }

@@ -108,7 +108,8 @@ internal sealed class BatchWriter(
         while (true)
         {
             var result = await store.FlushAsync(batch);
-            if (result.Acknowledged)
+            // Superseded: Redis already holds a later flush of this partition (a replay after a restart or a takeover): nothing to write.
+            if (result.Acknowledged || result.Superseded)
             {
                 counters.FlushAcknowledged();
                 return;

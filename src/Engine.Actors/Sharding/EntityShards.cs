@@ -22,4 +22,23 @@ public static class EntityShards
             typeName, entityProps, settings, new PartitionAlignedExtractor(partitions),
             new ExternalShardAllocationStrategy(system, typeName), PoisonPill.Instance);
     }
+
+    /// <summary>
+    /// Stops every entity this node hosts in <paramref name="region"/> and waits until they are gone (or the timeout
+    /// passed). After a pipeline failure an entity may hold changes that were never written to Redis (its reply was
+    /// lost with the stream); the replay would see those offsets as already applied. Restarted from Redis, it
+    /// re-applies them.
+    /// </summary>
+    public static async Task StopAllAsync(IActorRef region, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, timeout);
+        foreach (var id in state.Shards.SelectMany(s => s.EntityIds)) region.Tell(new StopEntity(id));
+        while (DateTime.UtcNow < deadline)
+        {
+            state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, timeout);
+            if (state.Shards.All(s => s.EntityIds.Count == 0)) return;
+            await Task.Delay(50);
+        }
+    }
 }

@@ -34,7 +34,9 @@ public static class SimulateCommand
             var options = new DemoOptions(Events: parse.GetValue(events), Users: parse.GetValue(users), Campaigns: parse.GetValue(campaigns),
                 Rate: parse.GetValue(rate), Seed: parse.GetValue(seed), MalformedShare: parse.GetValue(malformed));
             var bootstrap = parse.GetValue(kafka)!;
-            var specs = await PublishCampaignsAsync(bootstrap, options, ct);
+            var booked = DemoModels.CampaignSpecs(options);
+            await CampaignBookings.PublishAsync(bootstrap, booked);
+            var specs = booked.Count;
             Console.WriteLine($"simulate: {specs} campaign specs sent to {Topics.Campaigns}; sending {options.Events:N0} events from " +
                               $"{options.Users:N0} users to {Topics.Clickstream}" + (options.Rate > 0 ? $" at {options.Rate:N0}/s" : " at full speed"));
             var producer = new SimulatedProducer(bootstrap, Topics.Clickstream, options);
@@ -56,21 +58,5 @@ public static class SimulateCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>The campaign feed reads these: one spec per campaign, keyed by its id (the topic is compacted).</summary>
-    private static async Task<int> PublishCampaignsAsync(string bootstrap, DemoOptions options, CancellationToken ct)
-    {
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = bootstrap, EnableIdempotence = true }).Build();
-        var sent = 0;
-        foreach (var spec in DemoModels.CampaignSpecs(options))
-        {
-            await producer.ProduceAsync(Topics.Campaigns, new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(spec.CampaignId), Value = JsonSerializer.SerializeToUtf8Bytes(spec, EngineJson.Default.CampaignSpec),
-            }, ct);
-            sent++;
-        }
-        return sent;
     }
 }

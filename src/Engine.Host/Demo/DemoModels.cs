@@ -1,4 +1,3 @@
-using Engine.Actors.Campaigns;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Recommendations;
@@ -23,30 +22,15 @@ public static class DemoModels
         return new DecisionModels(churn, bid, RecommenderFiles.Load(recs), version);
     }
 
-    /// <summary>
-    /// The simulated campaigns as booked: in the catalog for the campaign actors, and on the board at multiplier 1
-    /// until their actors publish live pacing.
-    /// </summary>
-    public static (CampaignCatalog Catalog, CampaignBoard Board) Campaigns(DemoOptions options)
-    {
-        var catalog = new CampaignCatalog();
-        var board = new CampaignBoard();
-        foreach (var spec in CampaignSpecs(options))
-        {
-            catalog.Put(spec);
-            board.Publish(new CampaignSnapshot(spec, 1.0, 0, 0, 0.01, 0.05, BudgetLeft: true));
-        }
-        return (catalog, board);
-    }
-
-    /// <summary>The simulated campaigns' specs (the same seed, users and campaigns give the same specs as the clickstream's).</summary>
-    public static IEnumerable<CampaignSpec> CampaignSpecs(DemoOptions options) =>
+    /// <summary>The simulated campaigns as their advertisers booked them (what the demo publishes to the campaigns topic).</summary>
+    public static IReadOnlyList<CampaignSpec> CampaignSpecs(DemoOptions options) =>
         new SimulatedWorld(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns }).Campaigns
             .Select(c => new CampaignSpec
             {
                 CampaignId = c.Id, Category = c.Category, Budget = c.BudgetUsd, FlightStart = c.FlightStart, FlightEnd = c.FlightEnd,
                 ValuePerClick = c.BidCpmUsd, ValuePerConversion = c.BidCpmUsd * 10, MaxCpm = c.BidCpmUsd * 4,
-            });
+            })
+            .ToList();
 
     /// <summary>The models folder: <paramref name="configured"/>, else <c>models/</c> in the working directory or above the binaries.</summary>
     public static string FindDirectory(string? configured)

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Engine.Actors.Campaigns;
 using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
 using Engine.Host.Configuration;
+using Engine.Models.Decisions;
 using Engine.Host.Node;
 using Engine.Host.Web;
 
@@ -21,14 +23,15 @@ public static class DemoRunner
         var kafka = infrastructure.KafkaBootstrap;
 
         var models = DemoModels.Load(DemoModels.FindDirectory(options.ModelsDirectory));
-        var (catalog, board) = DemoModels.Campaigns(options);
+        // The real path: campaigns are booked on their topic, and the node's campaign feed reads them back.
+        await CampaignBookings.PublishAsync(kafka, DemoModels.CampaignSpecs(options));
         Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
         var settings = new EngineNodeSettings(kafka, infrastructure.RedisEndpoint, DemoModels.FindDirectory(options.ModelsDirectory),
             options.Partitions, new ClusterSettings());
         await using var http = options.HttpPort < 0 ? null : await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1", Port = options.HttpPort == HttpOptions.DefaultPort ? null : options.HttpPort },
             EngineConfiguration.Build(null, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" }), settings);
         if (http is not null) Console.WriteLine($"demo: live page at {http.Url} (also /metrics, /healthz, /readyz)");
-        await using var node = await EngineNode.StartAsync(settings, models, catalog, board, cancellationToken);
+        await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), cancellationToken);
         http?.Attach(node);
         var (counters, decisions) = (node.UserCounters, node.Decisions);
 

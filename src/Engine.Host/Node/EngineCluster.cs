@@ -5,7 +5,15 @@ using Akka.Configuration;
 namespace Engine.Host.Node;
 
 /// <summary>Where this node listens and whom it joins: no seeds means it forms a cluster of its own (the default).</summary>
-public sealed record ClusterSettings(string Hostname = "127.0.0.1", int Port = 0, IReadOnlyList<string>? Seeds = null, string SystemName = "engine");
+/// <param name="DowningStableAfter">
+/// How long the cluster view must stay unchanged before the split-brain resolver downs unreachable nodes (Akka's default 20 s).
+/// </param>
+public sealed record ClusterSettings(
+    string Hostname = "127.0.0.1",
+    int Port = 0,
+    IReadOnlyList<string>? Seeds = null,
+    string SystemName = "engine",
+    TimeSpan? DowningStableAfter = null);
 
 /// <summary>Starts this node's Akka cluster member and waits until it is Up.</summary>
 public static class EngineCluster
@@ -18,11 +26,32 @@ public static class EngineCluster
               actor.provider = cluster
               remote.dot-netty.tcp { hostname = "{{settings.Hostname}}", port = {{settings.Port}} }
               cluster.min-nr-of-members = 1
+              # A shard moves to the node that was just assigned its partition at the next rebalance tick (default 10 s).
+              cluster.sharding.rebalance-interval = 2s
+              # Read by ExternalShardAllocation's client, which no default configuration sets (0 fails every update).
+              cluster.sharding.external-shard-allocation-strategy.client-timeout = 5s
               # SIGTERM is handled by the host (Cli/ShutdownSignals -> EngineNode.StopAsync, which runs coordinated shutdown).
               coordinated-shutdown.run-by-clr-shutdown-hook = off
               cluster.run-coordinated-shutdown-when-down = on
+              # Terminate() is an abort (what a crash looks like to the others); leaving goes through StopAsync or SIGTERM.
+              coordinated-shutdown.run-by-actor-system-terminate = off
+              # Downing: keep-oldest, because the engine runs as few as two nodes. Two nodes cannot tell a crashed peer from
+              # a partition; keep-majority (Akka's default) then keeps the side with the lower address, whichever crashed,
+              # while keep-oldest keeps the oldest node (where the shard coordinator lives), so a crash of any younger node
+              # is survived; a crash of the oldest takes the cluster down (restart it). down-if-alone: from three nodes
+              # on, an oldest node cut off alone downs itself and the others go on. docs/operations.md has the trade-offs.
+              cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+              cluster.split-brain-resolver {
+                active-strategy = keep-oldest
+                keep-oldest.down-if-alone = on
+                stable-after = {{(int)(settings.DowningStableAfter ?? TimeSpan.FromSeconds(20)).TotalMilliseconds}}ms
+              }
             }
-            """);
+            """)
+            // Sharding and its distributed data (shard locations) from the start: a peer's first gossip must deserialize.
+            .WithFallback(Engine.Actors.Sharding.EntityMessageSerializer.Config)
+            .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
+            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
         var system = ActorSystem.Create(settings.SystemName, config);
         var cluster = Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

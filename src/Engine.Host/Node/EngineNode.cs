@@ -24,16 +24,17 @@ public sealed class EngineNode : IAsyncDisposable
     private readonly ConnectionMultiplexer _redis;
     private readonly FeatureMetrics _featureMetrics;
     private readonly IProducer<byte[], byte[]> _alertProducer;
-    private readonly (IKafkaControl Control, Task<Done> Completion) _users;
-    private readonly (IKafkaControl Control, Task<Done> Completion) _campaigns;
+    private readonly SupervisedPipeline _users;
+    private readonly SupervisedPipeline _campaigns;
+    private readonly CampaignFeed _campaignFeed;
     private int _stopped;
 
     private EngineNode(ActorSystem system, ConnectionMultiplexer redis, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
         DecisionModels models, PipelineCounters userCounters, PipelineCounters campaignCounters, DecisionCounters decisions,
-        (IKafkaControl, Task<Done>) users, (IKafkaControl, Task<Done>) campaigns)
+        SupervisedPipeline users, SupervisedPipeline campaigns, CampaignFeed campaignFeed)
     {
         (System, _redis, _featureMetrics, _alertProducer, Models) = (system, redis, featureMetrics, alertProducer, models);
-        (UserCounters, CampaignCounters, Decisions, _users, _campaigns) = (userCounters, campaignCounters, decisions, users, campaigns);
+        (UserCounters, CampaignCounters, Decisions, _users, _campaigns, _campaignFeed) = (userCounters, campaignCounters, decisions, users, campaigns, campaignFeed);
     }
 
     public ActorSystem System { get; }
@@ -43,15 +44,19 @@ public sealed class EngineNode : IAsyncDisposable
     public DecisionCounters Decisions { get; }
     public FeatureMetrics FeatureMetrics => _featureMetrics;
     public IConnectionMultiplexer Redis => _redis;
-    public IKafkaControl UserStream => _users.Control;
-    public IKafkaControl CampaignStream => _campaigns.Control;
+    public IKafkaControl UserStream => _users;
+    public IKafkaControl CampaignStream => _campaigns;
+    /// <summary>Times a failed pipeline was restarted from its last committed offsets (users, campaigns).</summary>
+    public (int Users, int Campaigns) PipelineRestarts => (_users.Restarts, _campaigns.Restarts);
+    public CampaignFeed CampaignFeed => _campaignFeed;
 
-    /// <summary>Completes when either pipeline stops (a failure is its exception).</summary>
+    /// <summary>Completes when either pipeline stops for good (a failed pipeline restarts, so: when stopped).</summary>
     public Task Completion => Task.WhenAny(_users.Completion, _campaigns.Completion).Unwrap();
 
     /// <summary>
     /// Joins the cluster and starts consuming. <paramref name="catalog"/> and <paramref name="board"/> hold the campaigns
-    /// this node bids for and paces.
+    /// this node bids for and paces: the campaign feed fills them from the campaigns and bid-adjustments topics
+    /// (caught up before the pipelines start), and the campaign actors hosted here update the board at once.
     /// </summary>
     public static async Task<EngineNode> StartAsync(EngineNodeSettings settings, DecisionModels models, CampaignCatalog catalog, CampaignBoard board,
         CancellationToken cancellationToken)
@@ -61,17 +66,19 @@ public sealed class EngineNode : IAsyncDisposable
         var store = new FeatureStore(redis, settings.Features ?? new FeatureStoreOptions(), featureMetrics);
         var decider = new UserDecider(models, new DecisionSettings(), board);
         var system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken);
+        var client = settings.KafkaClient ?? new Dictionary<string, string>();
+        var topics = settings.EffectiveTopics;
+        var campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, client, Topics.Campaigns, topics.BidAdjustments),
+            catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
 
         var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider),
             settings.UserPassivation ?? TimeSpan.FromMinutes(2));
         var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
             id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default), settings.CampaignPassivation ?? TimeSpan.FromMinutes(10));
 
-        var client = settings.KafkaClient ?? new Dictionary<string, string>();
         var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap, client.Append(new("partitioner", "murmur2_random")).ToDictionary());
         var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix);
         var eventClock = new PartitionClock();
-        var topics = settings.EffectiveTopics;
         var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], client),
             producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
             Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)));
@@ -80,19 +87,43 @@ public sealed class EngineNode : IAsyncDisposable
             producerSettings, topics, EntityRoute.Campaigns);
 
         var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
-        var userStream = DecisionPipeline.Run(userSettings, users, store, userCounters, decisions, system.Materializer(),
-            new ShardAlignment(system, EntityShards.Users));
-        var campaignStream = DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters, decisions, system.Materializer(),
-            new ShardAlignment(system, EntityShards.Campaigns));
+        // A failed pipeline restarts from its last committed offsets with backoff; the node keeps running.
+        var (userAlignment, campaignAlignment) = (new ShardAlignment(system, EntityShards.Users), new ShardAlignment(system, EntityShards.Campaigns));
+        var userStream = SupervisedPipeline.Start("users", () => DecisionPipeline.Run(userSettings, users, store, userCounters, decisions,
+            system.Materializer(), userAlignment), settings.PipelineRestart ?? PipelineRestartSettings.Default, system.Log,
+            () => EntityShards.StopAllAsync(users, TimeSpan.FromSeconds(10)));
+        var campaignStream = SupervisedPipeline.Start("campaigns", () => DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters,
+            decisions, system.Materializer(), campaignAlignment), settings.PipelineRestart ?? PipelineRestartSettings.Default, system.Log,
+            () => EntityShards.StopAllAsync(campaigns, TimeSpan.FromSeconds(10)));
 
         // Silent users: the sweeper wakes only those due on the Redis due-list and sends their alerts itself.
         var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
         system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
             new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions)), "churn-sweeper");
-        return new EngineNode(system, redis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream);
+        return new EngineNode(system, redis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed);
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>
+    /// For failure tests: stops the way a crash would, with no draining, no further commit and no leaving the cluster
+    /// (the others see it unreachable and down it). Kafka drops a crashed member after its session timeout: this
+    /// waits <paramref name="kafkaSessionTimeout"/>, then closes the consumers; offsets in flight stay uncommitted and
+    /// are re-read by the next owner.
+    /// </summary>
+    public async Task CrashAsync(TimeSpan kafkaSessionTimeout)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        _users.Abandon();
+        _campaigns.Abandon();
+        await System.Terminate();
+        await Task.Delay(kafkaSessionTimeout);
+        await Task.WhenAll(_users.CloseConsumerAsync(), _campaigns.CloseConsumerAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+        await _campaignFeed.DisposeAsync();
+        _alertProducer.Dispose();
+        _featureMetrics.Dispose();
+        await _redis.DisposeAsync();
+    }
 
     /// <summary>
     /// Graceful stop: stop consuming, finish and commit what is in flight (users first: the campaign stream reads what
@@ -101,9 +132,10 @@ public sealed class EngineNode : IAsyncDisposable
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
-        await _users.Control.DrainAndShutdownAsync(_users.Completion);
+        await _users.DrainAndShutdownAsync(_users.Completion);
         for (var i = 0; i < 100 && CampaignCounters.Consumed < UserCounters.CampaignEventsForwarded; i++) await Task.Delay(100);
-        await _campaigns.Control.DrainAndShutdownAsync(_campaigns.Completion);
+        await _campaigns.DrainAndShutdownAsync(_campaigns.Completion);
+        await _campaignFeed.DisposeAsync();
         _alertProducer.Flush(TimeSpan.FromSeconds(10));
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         _alertProducer.Dispose();

@@ -24,7 +24,8 @@ public sealed record EngineNodeSettings(
     TimeSpan? ChurnSilence = null,
     TimeSpan? ChurnSweepInterval = null,
     TimeSpan? UserPassivation = null,
-    TimeSpan? CampaignPassivation = null)
+    TimeSpan? CampaignPassivation = null,
+    PipelineRestartSettings? PipelineRestart = null)
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 }

@@ -97,6 +97,17 @@ public sealed record BidAdjustment : IDecision
     public double CtrLastHour { get; init; }
     [System.Text.Json.Serialization.JsonPropertyName("ctr_24h")]
     public double Ctr24h { get; init; }
+    /// <summary>Delivery over the last 24 h of event time: what bidders on every node read into the bid model.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("impressions_24h")]
+    public double Impressions24h { get; init; }
+    [System.Text.Json.Serialization.JsonPropertyName("clicks_24h")]
+    public double Clicks24h { get; init; }
+    [System.Text.Json.Serialization.JsonPropertyName("cvr_24h")]
+    public double Cvr24h { get; init; }
+    /// <summary>What the campaign has spent over its whole flight so far, in USD.</summary>
+    public decimal SpentTotal { get; init; }
+    /// <summary>True once the spend reached the budget: the campaign gets no more bids (multiplier 0).</summary>
+    public bool BudgetExhausted { get; init; }
 }
 
 /// <summary>CRM output on <see cref="Topics.ChurnAlerts"/>, key = user id: one per churn episode.</summary>

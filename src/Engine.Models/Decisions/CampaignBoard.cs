@@ -1,13 +1,43 @@
 using System.Collections.Concurrent;
+using Engine.Models.Contracts;
 
 namespace Engine.Models.Decisions;
 
-/// <summary>A node's board of campaign snapshots: written by campaign actors, read by the bidding user actors on any thread.</summary>
+/// <summary>
+/// A node's board of campaign snapshots, read by the bidding user actors on any thread. Written by the campaign
+/// actors this node hosts (at once) and by the campaign feed, which books specs and applies the bid adjustments
+/// of every campaign wherever its actor lives.
+/// </summary>
 public sealed class CampaignBoard : ICampaignBoard
 {
     private readonly ConcurrentDictionary<string, CampaignSnapshot> _snapshots = new(StringComparer.Ordinal);
+    // Adjustments of campaigns whose spec has not been read yet (the two topics are read side by side).
+    private readonly ConcurrentDictionary<string, BidAdjustment> _unbooked = new(StringComparer.Ordinal);
 
     public void Publish(CampaignSnapshot snapshot) => _snapshots[snapshot.Spec.CampaignId] = snapshot;
 
     public bool TryGet(string campaignId, out CampaignSnapshot snapshot) => _snapshots.TryGetValue(campaignId, out snapshot!);
+
+    /// <summary>A booking: a new campaign starts at multiplier 1 with the priors; a known one keeps its pacing under the new terms.</summary>
+    public void Book(CampaignSpec spec)
+    {
+        _snapshots.AddOrUpdate(spec.CampaignId, _ => CampaignSnapshot.Booked(spec), (_, known) => known with { Spec = spec });
+        if (_unbooked.TryRemove(spec.CampaignId, out var adjustment)) Adjust(adjustment);
+    }
+
+    /// <summary>A campaign actor's new pacing, from the bid-adjustments topic.</summary>
+    public void Adjust(BidAdjustment adjustment)
+    {
+        while (true)
+        {
+            if (!_snapshots.TryGetValue(adjustment.CampaignId, out var known))
+            {
+                _unbooked[adjustment.CampaignId] = adjustment;
+                if (!_snapshots.ContainsKey(adjustment.CampaignId)) return;
+                _unbooked.TryRemove(adjustment.CampaignId, out _); // booked meanwhile: apply it below
+                continue;
+            }
+            if (_snapshots.TryUpdate(adjustment.CampaignId, known.Adjusted(adjustment), known)) return;
+        }
+    }
 }

@@ -7,7 +7,8 @@ namespace Engine.Models.Decisions;
 /// Runs a campaign's <see cref="PacingController"/> on event time: once per <see cref="TickInterval"/> it compares the
 /// last hour's spend with the plan's hourly rate (budget over the flight) and the last hour's CTR with the day's,
 /// steps the controller, and emits a <see cref="BidAdjustment"/> when the multiplier moved past the threshold or
-/// nothing was sent for <see cref="MaxQuietTicks"/> ticks. Pure: the campaign actor keeps the state.
+/// nothing was sent for <see cref="MaxQuietTicks"/> ticks. Once the flight's spend reaches the budget, <see cref="Exhaust"/>
+/// sends one adjustment to multiplier 0 that says so. Pure: the campaign actor keeps the state.
 /// </summary>
 public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInterval, int MaxQuietTicks = 15)
 {
@@ -36,6 +37,7 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
         var dtSeconds = Math.Max(1, tick - lastTick) * TickInterval.TotalSeconds;
         var next = Controller.Step(pacing, spendError, ctrHour / ctrDay, dtSeconds);
         if (!Controller.ShouldEmit(next) && tick - lastEmittedTick < MaxQuietTicks) return new PacingStep(next, null);
+        var delivery24h = CampaignDelivery.Of(delivery, nowMs);
         var adjustment = new BidAdjustment
         {
             DecisionId = DecisionIds.Derive("bid-adjustment", spec.CampaignId, tick.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -54,9 +56,37 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
             PlannedSpendPerHour = Math.Round((decimal)plannedPerHour, 2),
             CtrLastHour = Math.Round(ctrHour, 5),
             Ctr24h = Math.Round(ctrDay, 5),
+            Impressions24h = delivery24h.Impressions24h,
+            Clicks24h = delivery24h.Clicks24h,
+            Cvr24h = Math.Round(delivery24h.SmoothedCvr, 5),
+            SpentTotal = Math.Round((decimal)delivery24h.SpentTotal, 2),
         };
         return new PacingStep(next with { LastEmitted = next.Multiplier }, adjustment);
     }
+
+    /// <summary>
+    /// The spend just reached the budget: multiplier 0, and one adjustment that says so. Its id depends only on the
+    /// campaign and its budget, so a replay or a restarted actor repeats the same id, and a raised budget gets a new one.
+    /// </summary>
+    public PacingStep Exhaust(CampaignSpec spec, CampaignDelivery delivery, PacingState pacing, string causedBy) =>
+        new(pacing with { Multiplier = 0, LastEmitted = 0 }, new BidAdjustment
+        {
+            DecisionId = DecisionIds.Derive("bid-adjustment", spec.CampaignId, "exhausted",
+                spec.Budget.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            CausedBy = causedBy,
+            DecidedAt = DateTimeOffset.UtcNow,
+            ModelVersion = Version,
+            Reasons = [new Reason("spent_vs_budget", Math.Round(delivery.SpentTotal / (double)spec.Budget, 4), 0)],
+            CampaignId = spec.CampaignId,
+            Multiplier = 0,
+            PreviousMultiplier = Math.Round(pacing.LastEmitted, 4),
+            Ctr24h = Math.Round(delivery.SmoothedCtr, 5),
+            Impressions24h = delivery.Impressions24h,
+            Clicks24h = delivery.Clicks24h,
+            Cvr24h = Math.Round(delivery.SmoothedCvr, 5),
+            SpentTotal = Math.Round((decimal)delivery.SpentTotal, 2),
+            BudgetExhausted = true,
+        });
 }
 
 /// <summary>The controller's new state, and the adjustment to send (null when the move is too small to report).</summary>

@@ -1,4 +1,5 @@
 using Engine.Models.Contracts;
+using Engine.Models.Features;
 
 namespace Engine.Models.Decisions;
 
@@ -10,7 +11,22 @@ public sealed record CampaignSnapshot(
     double Clicks24h,
     double SmoothedCtr,
     double SmoothedCvr,
-    bool BudgetLeft);
+    bool BudgetLeft)
+{
+    /// <summary>Just booked, nothing delivered: multiplier 1 and the priors.</summary>
+    public static CampaignSnapshot Booked(CampaignSpec spec) =>
+        new(spec, 1.0, 0, 0, CampaignFeatures.PriorCtr, CampaignFeatures.PriorCvr, BudgetLeft: true);
+
+    public CampaignSnapshot Adjusted(BidAdjustment adjustment) => this with
+    {
+        Multiplier = adjustment.Multiplier,
+        Impressions24h = adjustment.Impressions24h,
+        Clicks24h = adjustment.Clicks24h,
+        SmoothedCtr = adjustment.Ctr24h,
+        SmoothedCvr = adjustment.Cvr24h > 0 ? adjustment.Cvr24h : SmoothedCvr,
+        BudgetLeft = !adjustment.BudgetExhausted,
+    };
+}
 
 /// <summary>The campaigns a node can bid for, as last published by their campaign actors. Read from any thread.</summary>
 public interface ICampaignBoard

@@ -17,6 +17,11 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
     public BucketSeries Minutes { get; } = new("m", Resolutions.Minute, 60, 4);
     public BucketSeries Hours { get; } = new("h", Resolutions.Hour, 24, 4);
 
+    /// <summary>Everything spent since the campaign's first event (never pruned): what budget exhaustion is checked against.</summary>
+    public double SpentTotal { get; private set; }
+    private const string SpentTotalField = "spent_total";
+    private bool _spentDirty;
+
     /// <summary>
     /// An ad impression or click counts (its price, when present, is what the campaign paid for it); a purchase
     /// attributed to the campaign (<c>campaign_id</c> set) is a conversion. Other types only move the clock.
@@ -45,7 +50,10 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
 
     private void AddSpend(long t, decimal? price)
     {
-        if (price is { } p and > 0) Add(t, Spend, (double)p);
+        if (price is not { } p || p <= 0) return;
+        Add(t, Spend, (double)p);
+        SpentTotal += (double)p;
+        _spentDirty = true;
     }
 
     private void Add(long t, int metric, double amount)
@@ -67,8 +75,15 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
         TenSeconds.Drain(changes);
         Minutes.Drain(changes);
         Hours.Drain(changes);
+        if (!_spentDirty) return;
+        changes.Set.Add(new(SpentTotalField, SpentTotal.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        _spentDirty = false;
     }
 
-    protected override bool TryRestorePart(string field, string value) =>
-        TenSeconds.TryRestore(field, value) || Minutes.TryRestore(field, value) || Hours.TryRestore(field, value);
+    protected override bool TryRestorePart(string field, string value)
+    {
+        if (field != SpentTotalField) return TenSeconds.TryRestore(field, value) || Minutes.TryRestore(field, value) || Hours.TryRestore(field, value);
+        SpentTotal = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        return true;
+    }
 }

@@ -95,4 +95,62 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.Equal(first.Select(a => a.DecisionId), second.Select(a => a.DecisionId));
         Assert.Equal(first.Select(a => a.Multiplier), second.Select(a => a.Multiplier));
     }
+
+    [Fact]
+    public void A_campaign_that_spends_its_budget_stops_bidding_and_says_so_once()
+    {
+        var campaign = Campaign("c-spent");
+        // 240 USD budget at 1 USD an impression: spent by minute 239, then impressions keep arriving (already won auctions).
+        var adjustments = Deliver(campaign, "c-spent", 0, 300, pricePerImpression: 1m, clickEvery: 10);
+        var exhausted = Assert.Single(adjustments, a => a.BudgetExhausted);
+        _output.WriteLine($"{adjustments.Count} adjustments; exhausted at {exhausted.CausedBy}, spent {exhausted.SpentTotal}");
+        Assert.Equal(0.0, exhausted.Multiplier);
+        Assert.Equal(240m, exhausted.SpentTotal);
+        Assert.Equal("c-spent-AdImpression-239", exhausted.CausedBy);
+        Assert.Contains(exhausted.Reasons, r => r.Factor == "spent_vs_budget" && r.Value >= 1);
+        Assert.Same(exhausted, adjustments[^1]); // no pacing after exhaustion
+        Assert.True(_board.TryGet("c-spent", out var snapshot));
+        Assert.False(snapshot.BudgetLeft);
+        Assert.Equal(0.0, snapshot.Multiplier);
+
+        // A bid request now gets a no-bid, with the OpenRTB reason.
+        _catalog.TryGet("c-spent", out var spec);
+        var priced = BidPricer.Best([new BidCandidate(spec, 0.05, 0.05, snapshot.Multiplier, snapshot.BudgetLeft)], 0.01m, T0.AddMinutes(301));
+        Assert.Null(priced.Winner);
+        Assert.Equal(NoBidReason.BudgetExhausted, priced.NoBid);
+    }
+
+    [Fact]
+    public async Task Spend_so_far_survives_a_restart_from_Redis_and_exhaustion_is_not_forgotten()
+    {
+        var options = new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("spent") };
+        var store = new FeatureStore(_redis, options, new FeatureMetrics());
+        _catalog.Put(new CampaignSpec { CampaignId = "c-restart", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        var first = Sys.ActorOf(CampaignActor.Props("c-restart", store, _catalog, _board, CampaignPacer.Default));
+        var spent = new List<EntityHandled>();
+        for (var minute = 0; minute < 200; minute++) spent.Add(SendImpression(first, "c-restart", minute, 1m));
+        var changes = new Engine.Models.Features.State.EntityChanges();
+        foreach (var handled in spent.Where(h => h.Changes is not null))
+            foreach (var field in handled.Changes!.Set) changes.Set.Add(field);
+        var flushed = await store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long> { [0] = _offset - 1 },
+            [new EntityWrite(EntityKind.Campaign, "c-restart", changes)]));
+        Assert.True(flushed.Acknowledged);
+        Sys.Stop(first);
+
+        // A fresh actor (after passivation or on another node) loads 200 USD spent; 40 more exhaust the budget.
+        var second = Sys.ActorOf(CampaignActor.Props("c-restart", store, _catalog, _board, CampaignPacer.Default));
+        var after = Enumerable.Range(200, 45).Select(minute => SendImpression(second, "c-restart", minute, 1m)).ToList();
+        var exhausted = Assert.Single(after.SelectMany(h => h.Decisions).OfType<BidAdjustment>(), a => a.BudgetExhausted);
+        Assert.Equal(240m, exhausted.SpentTotal);
+    }
+
+    private EntityHandled SendImpression(IActorRef campaign, string id, int minute, decimal price)
+    {
+        var evt = new ClickEvent
+        {
+            EventId = $"{id}-imp-{minute}", EventTime = T0.AddMinutes(minute), UserId = "u", Type = EventType.AdImpression, CampaignId = id, Price = price,
+        };
+        campaign.Tell(new RecordCampaignEvent(id, evt, new EventPosition(0, _offset++)));
+        return ExpectMsg<EntityHandled>();
+    }
 }

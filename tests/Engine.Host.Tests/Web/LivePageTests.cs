@@ -1,3 +1,5 @@
+using Engine.Models.Decisions;
+using Engine.Actors.Campaigns;
 using Engine.Actors.Pipeline;
 using Engine.Host.Configuration;
 using Engine.Host.Demo;
@@ -32,8 +34,8 @@ public sealed class LivePageTests(ITestOutputHelper output)
             new ClusterSettings(), GroupId: "live-page-test");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" }).Build();
         await using var http = await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1", Port = 0 }, configuration, settings);
-        var (catalog, board) = DemoModels.Campaigns(demo);
-        var node = await EngineNode.StartAsync(settings, DemoModels.Load(settings.ModelsDirectory), catalog, board, CancellationToken.None);
+        await CampaignBookings.PublishAsync(infrastructure.KafkaBootstrap, DemoModels.CampaignSpecs(demo));
+        var node = await EngineNode.StartAsync(settings, DemoModels.Load(settings.ModelsDirectory), new CampaignCatalog(), new CampaignBoard(), CancellationToken.None);
         http.Attach(node);
         using var stopSimulator = new CancellationTokenSource();
         var simulator = new SimulatedProducer(infrastructure.KafkaBootstrap, Topics.Clickstream, demo);

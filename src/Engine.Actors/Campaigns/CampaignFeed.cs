@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Confluent.Kafka;
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+
+namespace Engine.Actors.Campaigns;
+
+/// <summary>Where the campaign feed reads: the compacted bookings topic and the bid-adjustments topic.</summary>
+/// <param name="ClientConfig">librdkafka properties passed through as is (SASL/SSL); never logged.</param>
+public sealed record CampaignFeedSettings(
+    string BootstrapServers,
+    IReadOnlyDictionary<string, string>? ClientConfig = null,
+    string CampaignsTopic = Topics.Campaigns,
+    string AdjustmentsTopic = Topics.BidAdjustments);
+
+/// <summary>
+/// Every node's view of every campaign: reads the compacted campaigns topic (specs, key = campaign id) into the
+/// catalog and the board, and the bid adjustments of all campaign actors, wherever they live, into the board's
+/// multipliers and delivery, so a bid on any node prices with the live pacing. A plain consumer assigned to all
+/// partitions from the beginning, with no group and no commits: each node reads everything, and a restart
+/// rebuilds the view from the topics (compaction keeps the bookings topic small).
+/// </summary>
+public sealed class CampaignFeed : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _loop;
+    private long _specs, _adjustments, _refused;
+
+    private CampaignFeed(CampaignFeedSettings settings, CampaignCatalog catalog, CampaignBoard board)
+    {
+        var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(settings.ClientConfig?.ToDictionary() ?? [])
+        {
+            BootstrapServers = settings.BootstrapServers,
+            GroupId = "engine-campaign-feed", // required by the client; never joined (assign) and never committed
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+        }).Build();
+        var ends = EndOffsets(consumer, settings, [settings.CampaignsTopic, settings.AdjustmentsTopic]);
+        consumer.Assign(ends.Keys.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        _loop = Task.Factory.StartNew(() => Run(consumer, settings, catalog, board, ends), TaskCreationOptions.LongRunning);
+    }
+
+    public long SpecsRead => Interlocked.Read(ref _specs);
+    public long AdjustmentsRead => Interlocked.Read(ref _adjustments);
+    /// <summary>Records that were not a valid spec or adjustment (skipped, counted).</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Starts reading and returns once everything on both topics at start-up has been applied (or the timeout passed).</summary>
+    public static async Task<CampaignFeed> StartAsync(CampaignFeedSettings settings, CampaignCatalog catalog, CampaignBoard board,
+        TimeSpan catchUpTimeout, CancellationToken cancellationToken)
+    {
+        var feed = new CampaignFeed(settings, catalog, board);
+        await Task.WhenAny(feed._caughtUp.Task, feed._loop, Task.Delay(catchUpTimeout, cancellationToken));
+        if (feed._loop.IsFaulted) await feed._loop; // a broken configuration: say so at start-up
+        return feed;
+    }
+
+    /// <summary>The last offset of every partition of the topics at start-up: caught up once each has been read.</summary>
+    private static Dictionary<TopicPartition, long> EndOffsets(IConsumer<byte[], byte[]> consumer, CampaignFeedSettings settings, string[] topics)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig(settings.ClientConfig?.ToDictionary() ?? [])
+            { BootstrapServers = settings.BootstrapServers }).Build();
+        var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+        return metadata.Topics.Where(t => topics.Contains(t.Topic) && t.Error.Code == ErrorCode.NoError)
+            .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId)))
+            .Select(tp => (tp, Marks: consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10))))
+            .ToDictionary(p => p.tp, p => p.Marks.High.Value > p.Marks.Low.Value ? p.Marks.High.Value : 0); // 0: nothing to read
+    }
+
+    private void Run(IConsumer<byte[], byte[]> consumer, CampaignFeedSettings settings, CampaignCatalog catalog, CampaignBoard board,
+        Dictionary<TopicPartition, long> ends)
+    {
+        using var _ = consumer;
+        var behind = ends.Where(e => e.Value > 0).ToDictionary();
+        if (behind.Count == 0) _caughtUp.TrySetResult();
+        while (!_stop.IsCancellationRequested)
+        {
+            ConsumeResult<byte[], byte[]>? result;
+            try
+            {
+                result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            }
+            catch (ConsumeException)
+            {
+                continue; // a transient broker error: librdkafka recovers, the feed keeps its position
+            }
+            if (result?.Message is not { } message) continue;
+            Apply(result.Topic == settings.CampaignsTopic, message.Value, catalog, board);
+            if (behind.Remove(result.TopicPartition, out var end) && result.Offset.Value + 1 < end) behind[result.TopicPartition] = end;
+            if (behind.Count == 0) _caughtUp.TrySetResult();
+        }
+        consumer.Close();
+    }
+
+    private void Apply(bool isSpec, byte[]? value, CampaignCatalog catalog, CampaignBoard board)
+    {
+        if (value is null) return; // a tombstone: campaigns end with their flight, not by deletion
+        try
+        {
+            if (isSpec && JsonSerializer.Deserialize(value, EngineJson.Default.CampaignSpec) is { } spec)
+            {
+                catalog.Put(spec);
+                board.Book(spec);
+                Interlocked.Increment(ref _specs);
+            }
+            else if (!isSpec && JsonSerializer.Deserialize(value, EngineJson.Default.BidAdjustment) is { } adjustment)
+            {
+                board.Adjust(adjustment);
+                Interlocked.Increment(ref _adjustments);
+            }
+        }
+        catch (JsonException)
+        {
+            Interlocked.Increment(ref _refused);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,186 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Serialization;
+using Engine.Actors.Campaigns;
+using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
+using Engine.Actors.Users;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Models.Features.State;
+
+namespace Engine.Actors.Sharding;
+
+/// <summary>
+/// The wire format of what crosses nodes between a stream and an entity: the entity commands and their replies. An
+/// entity lives where its partition is consumed, so this is used only while shards move (a rebalance, a takeover);
+/// Akka's default JSON serializer cannot rebuild the decisions' read-only lists. Events and decisions are written in
+/// their own Kafka JSON contract, the rest as plain binary fields.
+/// </summary>
+public sealed class EntityMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    /// <summary>Binds the serializer to the messages (used as a fallback configuration of the engine's actor system).</summary>
+    public static Config Config { get; } = ConfigurationFactory.ParseString("""
+        akka.actor {
+          serializers.engine-entity = "Engine.Actors.Sharding.EntityMessageSerializer, Engine.Actors"
+          serialization-bindings {
+            "Engine.Actors.Sharding.IShardedMessage, Engine.Actors" = engine-entity
+            "Engine.Actors.Pipeline.EntityHandled, Engine.Actors" = engine-entity
+            "Engine.Actors.Pipeline.EntityNotReady, Engine.Actors" = engine-entity
+          }
+        }
+        """);
+
+    private const string Event = "E", CampaignEvent = "C", Churn = "K", Stop = "S", Handled = "H", NotReady = "N";
+
+    public override int Identifier => 4207;
+
+    public override string Manifest(object o) => o switch
+    {
+        UserProtocol.RecordEvent => Event,
+        CampaignProtocol.RecordCampaignEvent => CampaignEvent,
+        UserProtocol.CheckChurn => Churn,
+        StopEntity => Stop,
+        EntityHandled => Handled,
+        EntityNotReady => NotReady,
+        _ => throw new ArgumentException("not an entity message: " + o.GetType()),
+    };
+
+    public override byte[] ToBinary(object o)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream))
+        {
+            switch (o)
+            {
+                case UserProtocol.RecordEvent m:
+                    w.Write(m.UserId);
+                    WriteEvent(w, m.Event, m.Position);
+                    w.Write(m.ReceivedAt.UtcTicks);
+                    break;
+                case CampaignProtocol.RecordCampaignEvent m:
+                    w.Write(m.CampaignId);
+                    WriteEvent(w, m.Event, m.Position);
+                    break;
+                case UserProtocol.CheckChurn m:
+                    w.Write(m.UserId);
+                    w.Write(m.AsOf.UtcTicks);
+                    w.Write(m.TickId);
+                    break;
+                case StopEntity m:
+                    w.Write(m.EntityId);
+                    break;
+                case EntityNotReady m:
+                    w.Write(m.EntityId);
+                    w.Write(m.Reason);
+                    break;
+                case EntityHandled m:
+                    WriteHandled(w, m);
+                    break;
+                default:
+                    throw new ArgumentException("not an entity message: " + o.GetType());
+            }
+        }
+        return stream.ToArray();
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        return manifest switch
+        {
+            Event => ReadEvent(r.ReadString(), r),
+            CampaignEvent => new CampaignProtocol.RecordCampaignEvent(r.ReadString(), ReadClickEvent(r), new EventPosition(r.ReadInt32(), r.ReadInt64())),
+            Churn => new UserProtocol.CheckChurn(r.ReadString(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadString()),
+            Stop => new StopEntity(r.ReadString()),
+            NotReady => new EntityNotReady(r.ReadString(), r.ReadString()),
+            Handled => ReadHandled(r),
+            _ => throw new System.Runtime.Serialization.SerializationException("unknown entity message manifest " + manifest),
+        };
+    }
+
+    private static void WriteEvent(BinaryWriter w, ClickEvent e, EventPosition position)
+    {
+        WriteBytes(w, ClickEventCodec.Encode(e));
+        w.Write(position.Partition);
+        w.Write(position.Offset);
+    }
+
+    private static UserProtocol.RecordEvent ReadEvent(string userId, BinaryReader r)
+    {
+        var e = ReadClickEvent(r);
+        var position = new EventPosition(r.ReadInt32(), r.ReadInt64());
+        return new UserProtocol.RecordEvent(userId, e, position, new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero));
+    }
+
+    private static ClickEvent ReadClickEvent(BinaryReader r) => JsonSerializer.Deserialize(ReadBytes(r), EngineJson.Default.ClickEvent)!;
+
+    private static void WriteHandled(BinaryWriter w, EntityHandled m)
+    {
+        w.Write((int)m.Kind);
+        w.Write(m.EntityId);
+        w.Write((int)m.Outcome);
+        w.Write(m.DroppedLateBids);
+        w.Write(m.Decisions.Count);
+        foreach (var decision in m.Decisions)
+        {
+            var (tag, json) = decision switch
+            {
+                Recommendation d => ('R', JsonSerializer.SerializeToUtf8Bytes(d, EngineJson.Default.Recommendation)),
+                BidDecision d => ('B', JsonSerializer.SerializeToUtf8Bytes(d, EngineJson.Default.BidDecision)),
+                BidAdjustment d => ('A', JsonSerializer.SerializeToUtf8Bytes(d, EngineJson.Default.BidAdjustment)),
+                ChurnAlert d => ('C', JsonSerializer.SerializeToUtf8Bytes(d, EngineJson.Default.ChurnAlert)),
+                _ => throw new ArgumentException("unknown decision " + decision.GetType()),
+            };
+            w.Write(tag);
+            WriteBytes(w, json);
+        }
+        w.Write(m.Changes is not null);
+        if (m.Changes is not { } changes) return;
+        w.Write(changes.RenewTtl);
+        w.Write(changes.Set.Count);
+        foreach (var (field, value) in changes.Set)
+        {
+            w.Write(field);
+            w.Write(value);
+        }
+        w.Write(changes.Delete.Count);
+        foreach (var field in changes.Delete) w.Write(field);
+    }
+
+    private static EntityHandled ReadHandled(BinaryReader r)
+    {
+        var (kind, id, outcome, dropped, count) = ((EntityKind)r.ReadInt32(), r.ReadString(), (ApplyOutcome)r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
+        var decisions = new List<IDecision>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var tag = r.ReadChar();
+            var json = ReadBytes(r);
+            decisions.Add(tag switch
+            {
+                'R' => JsonSerializer.Deserialize(json, EngineJson.Default.Recommendation)!,
+                'B' => JsonSerializer.Deserialize(json, EngineJson.Default.BidDecision)!,
+                'A' => JsonSerializer.Deserialize(json, EngineJson.Default.BidAdjustment)!,
+                'C' => JsonSerializer.Deserialize(json, EngineJson.Default.ChurnAlert)!,
+                _ => throw new System.Runtime.Serialization.SerializationException("unknown decision tag " + tag),
+            });
+        }
+        EntityChanges? changes = null;
+        if (r.ReadBoolean())
+        {
+            changes = new EntityChanges { RenewTtl = r.ReadBoolean() };
+            for (var n = r.ReadInt32(); n > 0; n--) changes.Set.Add(new(r.ReadString(), r.ReadString()));
+            for (var n = r.ReadInt32(); n > 0; n--) changes.Delete.Add(r.ReadString());
+        }
+        return new EntityHandled(kind, id, decisions, changes, outcome, dropped);
+    }
+
+    private static void WriteBytes(BinaryWriter w, byte[] bytes)
+    {
+        w.Write(bytes.Length);
+        w.Write(bytes);
+    }
+
+    private static byte[] ReadBytes(BinaryReader r) => r.ReadBytes(r.ReadInt32());
+}

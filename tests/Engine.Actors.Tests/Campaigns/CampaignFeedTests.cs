@@ -1,0 +1,61 @@
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Engine.Actors.Campaigns;
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using Engine.Testing.Kafka;
+
+namespace Engine.Actors.Tests.Campaigns;
+
+/// <summary>Every node's view of the campaigns, read from the bookings and bid-adjustments topics over the real protocol.</summary>
+public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaFixture>
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Bookings_and_adjustments_on_the_topics_reach_the_catalog_and_the_board()
+    {
+        var (campaigns, adjustments) = (KafkaFixture.UniqueTopic("campaigns"), KafkaFixture.UniqueTopic("adjustments"));
+        await kafka.CreateTopicAsync(campaigns, 3);
+        await kafka.CreateTopicAsync(adjustments, 3);
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build();
+        await Produce(producer, campaigns, "c-1", JsonSerializer.SerializeToUtf8Bytes(Spec("c-1", 100m), EngineJson.Default.CampaignSpec));
+        await Produce(producer, campaigns, "c-2", JsonSerializer.SerializeToUtf8Bytes(Spec("c-2", 100m), EngineJson.Default.CampaignSpec));
+        await Produce(producer, campaigns, "c-1", JsonSerializer.SerializeToUtf8Bytes(Spec("c-1", 500m), EngineJson.Default.CampaignSpec)); // re-booked
+        await Produce(producer, campaigns, "c-3", "not json"u8.ToArray());
+        await Produce(producer, adjustments, "c-2", JsonSerializer.SerializeToUtf8Bytes(Adjustment("c-2", 1.7, exhausted: false), EngineJson.Default.BidAdjustment));
+
+        var (catalog, board) = (new CampaignCatalog(), new CampaignBoard());
+        await using var feed = await CampaignFeed.StartAsync(new CampaignFeedSettings(kafka.BootstrapServers, null, campaigns, adjustments),
+            catalog, board, TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        // Caught up before StartAsync returns: a node starts its pipelines knowing every booked campaign.
+        Assert.True(catalog.TryGet("c-1", out var c1) && c1.Budget == 500m);
+        Assert.True(board.TryGet("c-1", out var s1) && s1.Multiplier == 1.0 && s1.BudgetLeft);
+        Assert.True(board.TryGet("c-2", out var s2) && s2.Multiplier == 1.7 && s2.Impressions24h == 1000);
+        Assert.False(catalog.TryGet("c-3", out _));
+        Assert.Equal(1, feed.Refused);
+
+        // Live: an adjustment from a campaign actor on any node moves this node's board.
+        await Produce(producer, adjustments, "c-1", JsonSerializer.SerializeToUtf8Bytes(Adjustment("c-1", 0, exhausted: true), EngineJson.Default.BidAdjustment));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline && board.TryGet("c-1", out var live) && live.BudgetLeft) await Task.Delay(50);
+        Assert.True(board.TryGet("c-1", out var exhausted));
+        Assert.False(exhausted.BudgetLeft);
+        Assert.Equal(0.0, exhausted.Multiplier);
+        Assert.Equal(500m, exhausted.Spec.Budget);
+    }
+
+    private static Task Produce(IProducer<byte[], byte[]> producer, string topic, string key, byte[] value) =>
+        producer.ProduceAsync(topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(key), Value = value });
+
+    private static CampaignSpec Spec(string id, decimal budget) =>
+        new() { CampaignId = id, Budget = budget, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m };
+
+    private static BidAdjustment Adjustment(string id, double multiplier, bool exhausted) => new()
+    {
+        DecisionId = "d-" + id, CausedBy = "e-1", DecidedAt = T0, ModelVersion = CampaignPacer.Version, Reasons = [], CampaignId = id,
+        Multiplier = multiplier, PreviousMultiplier = 1.0, Ctr24h = 0.02, Impressions24h = 1000, Clicks24h = 20, Cvr24h = 0.04, BudgetExhausted = exhausted,
+    };
+}

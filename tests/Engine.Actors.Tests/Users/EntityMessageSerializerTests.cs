@@ -1,0 +1,57 @@
+using Akka.Actor;
+using Akka.Serialization;
+using Engine.Actors.Campaigns;
+using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
+using Engine.Actors.Sharding;
+using Engine.Actors.Users;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Models.Features.State;
+
+namespace Engine.Actors.Tests.Users;
+
+/// <summary>What crosses nodes between a stream and an entity survives the wire, with the serializer the engine binds.</summary>
+public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit(EntityMessageSerializer.Config)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 10, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Commands_and_replies_round_trip_through_the_bound_serializer()
+    {
+        var view = new ClickEvent { EventId = "e-1", EventTime = T0, UserId = "u-1", Type = EventType.ProductView, ItemId = "i-3", Category = "shoes" };
+        var changes = new EntityChanges { RenewTtl = true };
+        changes.Set.Add(new("m:123", "4"));
+        changes.Delete.Add("m:60");
+        var recommendation = new Recommendation
+        {
+            DecisionId = "d-1", CausedBy = "e-1", DecidedAt = T0, ModelVersion = "recs-1", Reasons = [new Reason("views", 3, 0.2)], UserId = "u-1",
+            Items = [new RecommendedItem("i-4", 0.7, "co-viewed")],
+        };
+        var handled = new EntityHandled(EntityKind.User, "u-1", [recommendation], changes, ApplyOutcome.Applied, 1);
+
+        var record = RoundTrip(new UserProtocol.RecordEvent("u-1", view, new EventPosition(3, 42), T0));
+        Assert.Equal(("u-1", new EventPosition(3, 42), T0, "i-3"), (record.UserId, record.Position, record.ReceivedAt, record.Event.ItemId));
+        var campaign = RoundTrip(new CampaignProtocol.RecordCampaignEvent("c-1", view with { CampaignId = "c-1" }, new EventPosition(1, 7)));
+        Assert.Equal(("c-1", "c-1", new EventPosition(1, 7)), (campaign.CampaignId, campaign.Event.CampaignId, campaign.Position));
+        Assert.Equal(new UserProtocol.CheckChurn("u-1", T0, "sweep:1"), RoundTrip(new UserProtocol.CheckChurn("u-1", T0, "sweep:1")));
+        Assert.Equal(new StopEntity("u-1"), RoundTrip(new StopEntity("u-1")));
+        Assert.Equal(new EntityNotReady("u-1", "redis down"), RoundTrip(new EntityNotReady("u-1", "redis down")));
+
+        var back = RoundTrip(handled);
+        Assert.Equal((EntityKind.User, "u-1", ApplyOutcome.Applied, 1), (back.Kind, back.EntityId, back.Outcome, back.DroppedLateBids));
+        var decision = Assert.IsType<Recommendation>(Assert.Single(back.Decisions));
+        Assert.Equal(("d-1", "i-4", "co-viewed", 3.0), (decision.DecisionId, decision.Items[0].ItemId, decision.Items[0].Reason, decision.Reasons[0].Value));
+        Assert.Equal(changes.Set, back.Changes!.Set);
+        Assert.Equal(changes.Delete, back.Changes.Delete);
+        Assert.True(back.Changes.RenewTtl);
+    }
+
+    private T RoundTrip<T>(T message) where T : class
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        Assert.IsType<EntityMessageSerializer>(serializer);
+        var manifest = Serialization.ManifestFor(serializer, message);
+        return Assert.IsType<T>(Sys.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest));
+    }
+}
