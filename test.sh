@@ -49,7 +49,10 @@ echo "test.sh: Redis   -> embedded Garnet${ENGINE_TEST_REDIS:+ and redis-server 
 [[ -z "${ENGINE_TEST_REDIS:-}" ]] && echo "test.sh: WARNING: no redis-server available; Redis tests ran on Garnet only."
 
 log=$(mktemp)
-dotnet test Engine.sln -c Release --nologo "$@" 2>&1 | tee "$log"
+# Test assemblies run one after another (-m:1): each starts whole engines, brokers and Redis servers, and two of them
+# at once on a 2-core machine starve each other into timeouts. Within an assembly, tests that run a whole engine share
+# one xunit collection for the same reason.
+dotnet test Engine.sln -c Release --nologo -m:1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # One plain closing line for CI: totals over every test assembly.

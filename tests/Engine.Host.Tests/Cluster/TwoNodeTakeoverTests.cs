@@ -16,6 +16,7 @@ namespace Engine.Host.Tests.Cluster;
 /// Two engine nodes in one process on loopback, sharing the embedded Kafka and Garnet: the partitions split
 /// between them, one crashes, and the other takes over its partitions and entities with nothing lost.
 /// </summary>
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class TwoNodeTakeoverTests(ITestOutputHelper output)
 {
     private const int Partitions = 4, Users = 40;

@@ -21,6 +21,7 @@ namespace Engine.Host.Tests.EndToEnd;
 /// One engine node over the embedded Kafka and Garnet, fed through the real topics: shoppers browsing the simulated
 /// shop's categories, two paced campaigns, a malformed record; then a replay of a partition.
 /// </summary>
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class EngineEndToEndTests(ITestOutputHelper output)
 {
     private const int Partitions = 2;
