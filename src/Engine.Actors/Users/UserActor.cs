@@ -24,6 +24,7 @@ public sealed class UserActor : ReceiveActor, IWithStash
     private UserFeatureState _state = null!;
     private ChurnEpisode _churn = ChurnEpisode.Armed;
     private int _lastRecommendation;
+    private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private string? _session;
 
     public UserActor(string userId, FeatureStore store, UserDecider decider)
@@ -95,11 +96,20 @@ public sealed class UserActor : ReceiveActor, IWithStash
                 else decisions.Add(_decider.Bid(_state, evt, now));
                 break;
         }
-        // Activity re-arms a churn episode: score on every event so the episode closes when the user is back.
-        if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
+        // Activity re-arms a churn episode, so an open episode is scored on the user's next event to close it. Right after
+        // an event an armed user's probability is low; scoring them at most once per interval of event time (silence is
+        // the sweeper's) spares a model call on almost every click.
+        if (_churn == ChurnEpisode.Alerted || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval)
+        {
+            _churnScoredAt = evt.EventTime;
+            if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
+        }
         var changes = _state.DrainChanges();
         Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped));
     }
+
+    /// <summary>Event time between churn scores of an armed, active user.</summary>
+    public static readonly TimeSpan ChurnRescoreInterval = TimeSpan.FromHours(1);
 
     private sealed record Loaded(UserFeatureState State);
 
