@@ -23,7 +23,7 @@ public sealed class UserActor : ReceiveActor, IWithStash
     private readonly HashSet<string> _boughtThisSession = new(StringComparer.Ordinal);
     private UserFeatureState _state = null!;
     private ChurnEpisode _churn = ChurnEpisode.Armed;
-    private int _lastRecommendation;
+    private RecommendationMemo _recommendation;
     private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private string? _session;
 
@@ -87,7 +87,7 @@ public sealed class UserActor : ReceiveActor, IWithStash
         switch (evt.Type)
         {
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase:
-                if (_decider.Recommend(_state, evt, _boughtThisSession, ref _lastRecommendation) is { } recommendation)
+                if (_decider.Recommend(_state, evt, _boughtThisSession, ref _recommendation) is { } recommendation)
                     decisions.Add(recommendation);
                 break;
             case EventType.BidRequest:

@@ -8,7 +8,7 @@ internal static class E2eReport
 {
     private const double FloorEventsPerSec = 50_000, FloorP99Ms = 10, FloorRatio = 5;
 
-    public static BenchResult Build(DirectoryInfo outDir, string servers, int partitions, NaiveBaseline.Result baseline, List<E2ePhase> phases)
+    public static BenchResult Build(DirectoryInfo outDir, string servers, int partitions, NaiveBaseline.Result baseline, List<E2ePhase> phases, List<int> skipped)
     {
         var full = phases.First(p => p.TargetRate == 0);
         var ratio = baseline.EventsPerSec > 0 ? full.EventsPerSec / baseline.EventsPerSec : 0;
@@ -37,6 +37,7 @@ internal static class E2eReport
                 ["decided_events"] = p.Decided,
                 ["latency_ms"] = Latency(p.P50Ms, p.P99Ms, p.P999Ms),
             }).ToList(),
+            ["skipped_rates"] = skipped,
             ["floors"] = new Dictionary<string, object?>
             {
                 ["events_per_sec_at_least_50000"] = full.EventsPerSec >= FloorEventsPerSec,
@@ -57,6 +58,9 @@ internal static class E2eReport
                 $"| {(p.TargetRate == 0 ? "full speed" : p.TargetRate.ToString("N0", CultureInfo.InvariantCulture) + "/s")} | {p.InputPerSec:N0} | {p.EventsPerSec:N0} | {p.Consumed:N0} | {p.P50Ms} | {p.P99Ms} | {p.P999Ms} |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} |");
+        if (skipped.Count > 0)
+            md.AppendLine().AppendLine(CultureInfo.InvariantCulture,
+                $"Not run (above 1.5x the full-speed throughput, where latency only measures the backlog): {string.Join(", ", skipped.Select(r => r.ToString("N0", CultureInfo.InvariantCulture) + "/s"))}.");
         md.AppendLine().AppendLine("Latency: from the record's produce time to the Kafka acknowledgement of its decisions. A rate phase whose input " +
                                    "falls short of its target was held back by the consumer lag bound (the engine was saturated).");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"![latency against input rate]({Path.GetFileName(plot)})");

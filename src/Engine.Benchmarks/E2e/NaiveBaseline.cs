@@ -25,7 +25,7 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
     public async Task<Result> RunAsync(int events, CancellationToken cancellationToken)
     {
         var store = new FeatureStore(redis, new FeatureStoreOptions { KeyPrefix = "bench-baseline:" }, new FeatureMetrics());
-        var decider = new UserDecider(models, new DecisionSettings(), board);
+        var decider = new UserDecider(models, new DecisionSettings(), board, shareLists: false);
         var topics = new DecisionTopics();
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
@@ -46,9 +46,9 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
             var user = await store.LoadUserAsync(evt.UserId);
             user.Apply(evt, new EventPosition(record.Partition.Value, record.Offset.Value));
             var decisions = new List<IDecision>(2);
-            var last = 0;
+            var memo = new RecommendationMemo();
             if (evt.Type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase &&
-                decider.Recommend(user, evt, new HashSet<string>(), ref last) is { } recommendation)
+                decider.Recommend(user, evt, new HashSet<string>(), ref memo) is { } recommendation)
                 decisions.Add(recommendation);
             if (evt.Type == EventType.BidRequest) decisions.Add(decider.Bid(user, evt, DateTimeOffset.UtcNow));
             var churn = episodes.GetValueOrDefault(evt.UserId);
