@@ -49,7 +49,10 @@ public sealed class E2eBench : IBenchSuite
         Console.WriteLine($"e2e: baseline {baselineResult.EventsPerSec:N0} events/s over {baselineResult.Events:N0} events");
 
         // The engine reads the clickstream from its start: the baseline's events again, then on at full speed.
-        var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDir, Partitions, new ClusterSettings());
+        // Fewer asks in flight per partition than the default (256): on two shared cores a deep queue only adds waiting, and the
+        // longer ask timeout keeps a starved moment on a busy machine from failing the stream.
+        var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDir, Partitions, new ClusterSettings(),
+            AskParallelism: 32, AskTimeout: TimeSpan.FromSeconds(60));
         await using var node = await EngineNode.StartAsync(settings, models, catalog, board, cancellationToken);
         var next = baselineEvents;
         // Partitions are assigned a moment after the node starts: phases time the engine from its first consumed batch.
@@ -102,6 +105,7 @@ public sealed class E2eBench : IBenchSuite
         var producing = clock.Elapsed;
         // The engine reads the whole clickstream (the baseline's events too): the phase ends when it has read all produced.
         while (counters.Consumed < producer.Produced && clock.Elapsed < duration * 4 && !node.Completion.IsCompleted) await Task.Delay(20, cancellationToken);
+        if (node.Completion is { IsFaulted: true } failed) throw new InvalidOperationException("the engine's stream failed during the phase", failed.Exception);
         var seconds = clock.Elapsed.TotalSeconds;
         var latency = node.Decisions.LatencyMicros.Copy();
         var phase = new E2ePhase(rate, producedIn, producedIn / producing.TotalSeconds, counters.Consumed - startConsumed, seconds,

@@ -90,8 +90,8 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         var imp = request.Imp[0];
         var scorer = models.Bid.Current;
         Span<float> features = stackalloc float[_bidFeatures.Width];
+        Span<float> best = stackalloc float[_bidFeatures.Width];
         var candidates = new List<BidCandidate>(request.CandidateCampaigns.Count);
-        var reasons = (IReadOnlyList<Reason>)[];
         var bestCtr = -1.0;
         foreach (var id in request.CandidateCampaigns)
         {
@@ -99,8 +99,12 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             _bidFeatures.Read(user, campaign, user.ReadTimeMs(cause.EventTime), features);
             var ctr = scorer.Score(features).Probability;
             candidates.Add(new BidCandidate(campaign.Spec, ctr, campaign.SmoothedCvr, campaign.Multiplier, campaign.BudgetLeft));
-            if (ctr > bestCtr) (bestCtr, reasons) = (ctr, Explainer.TopFactors(scorer, features));
+            if (ctr <= bestCtr) continue;
+            bestCtr = ctr;
+            features.CopyTo(best);
         }
+        // Explaining costs a batch of width + 1 rows: once, for the best candidate, not at every new best.
+        IReadOnlyList<Reason> reasons = bestCtr < 0 ? [] : Explainer.TopFactors(scorer, best);
         var priced = BidPricer.Best(candidates, imp.BidFloor, cause.EventTime);
         var winner = priced.Winner;
         return new BidDecision
