@@ -38,10 +38,10 @@ internal static class SessionKnn
             if (similarity > 0) neighbours[found++] = new(s, similarity);
         }
         // Most similar first; among equals the more recent session first, so results do not depend on sampling order.
-        neighbours.AsSpan(0, found).Sort(new RecommendScratch.BySimilarity());
+        var kept = TopNeighbours.Select(neighbours.AsSpan(0, found), options.Neighbours);
 
         var scores = scratch.Knn;
-        for (var n = 0; n < found && n < options.Neighbours; n++)
+        for (var n = 0; n < kept; n++)
         {
             var (s, similarity) = neighbours[n];
             var items = index.DistinctSessions[s];
