@@ -14,6 +14,8 @@ internal sealed class ItemScores(int items)
     private int _generation = 1;
 
     public int Count { get; private set; }
+    /// <summary>Scores by item; an entry is meaningful only for an item in <see cref="Touched"/>.</summary>
+    public double[] Values => _values;
     public ReadOnlySpan<int> Touched => _touched.AsSpan(0, Count);
 
     public void Clear()
@@ -69,6 +71,4 @@ internal sealed class ItemScores(int items)
     {
         public int Compare(int a, int b) => values[a] != values[b] ? values[b].CompareTo(values[a]) : a.CompareTo(b);
     }
-
-    public double[] Values => _values;
 }

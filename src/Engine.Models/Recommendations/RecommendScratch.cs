@@ -33,9 +33,8 @@ internal sealed class RecommendScratch
     public List<int> Heads { get; } = new(32);
     public List<int> Limits { get; } = new(32);
     public List<(int Session, int List, int Position)> Ties { get; } = new(16);
+    /// <summary>The blended candidates left after exclusion, to be ordered.</summary>
     public int[] Ranked { get; set; } = new int[256];
-    public float[] Rows { get; set; } = new float[128 * CandidateFeatures.Width];
-    public float[] Probabilities { get; set; } = new float[128];
 
     public void Clear()
     {

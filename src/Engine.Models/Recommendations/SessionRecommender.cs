@@ -8,7 +8,8 @@ namespace Engine.Models.Recommendations;
 /// sequential co-visitation of the last clicks and the session's own items, blended by <see cref="RecommenderOptions"/>;
 /// then, when a <see cref="LearnedRanker"/> is given, the best <see cref="RecommenderOptions.RerankDepth"/> of them
 /// are ranked by its ONNX model; popularity fills the list. Items in <c>exclude</c> (what the user just bought) are
-/// never returned. Thread-safe over an immutable <see cref="SessionIndex"/>.
+/// never returned. Thread-safe over an immutable <see cref="SessionIndex"/>: each request works in a pooled
+/// <see cref="RecommendScratch"/>, so serving allocates little beyond the returned list.
 /// </summary>
 public sealed class SessionRecommender
 {
@@ -25,10 +26,13 @@ public sealed class SessionRecommender
     private readonly ConcurrentBag<RecommendScratch> _scratch;
 
     public SessionRecommender(SessionIndex index, RecommenderOptions? options = null, LearnedRanker? ranker = null)
-        : this(index, null!, [], options ?? new RecommenderOptions(), ranker, [])
+        : this(index, Build(index, options ?? new RecommenderOptions()), ranker)
     {
-        _rules = CoVisitationIndex.Build(index, Options.RuleWindow, Options.RuleNeighbours);
-        _popular = Enumerable.Range(0, index.Items.Count).OrderByDescending(i => index.Clicks[i]).ThenBy(i => i).Take(500).ToArray();
+    }
+
+    private SessionRecommender(SessionIndex index, (RecommenderOptions Options, CoVisitationIndex Rules, int[] Popular) built, LearnedRanker? ranker)
+        : this(index, built.Rules, built.Popular, built.Options, ranker, [])
+    {
     }
 
     private SessionRecommender(SessionIndex index, CoVisitationIndex rules, int[] popular, RecommenderOptions options, LearnedRanker? ranker,
@@ -37,6 +41,10 @@ public sealed class SessionRecommender
         (_index, _rules, _popular, Options, Ranker, _scratch) = (index, rules, popular, options, ranker, scratch);
         _matchWeights = index.Idf.Select(idf => 1 + options.IdfWeight * idf).ToArray();
     }
+
+    private static (RecommenderOptions, CoVisitationIndex, int[]) Build(SessionIndex index, RecommenderOptions options) =>
+        (options, CoVisitationIndex.Build(index, options.RuleWindow, options.RuleNeighbours),
+            Enumerable.Range(0, index.Items.Count).OrderByDescending(i => index.Clicks[i]).ThenBy(i => i).Take(500).ToArray());
 
     public RecommenderOptions Options { get; }
     public LearnedRanker? Ranker { get; }
