@@ -18,16 +18,7 @@ public sealed class EngineKillTests(ITestOutputHelper output)
     private EngineProcess? _engine;
     private int _selfExits;
 
-    /// <summary>
-    /// Skipped until two bugs it found are fixed (docs/fault-tests.md, "Found by these tests"): after a SIGKILL the
-    /// restarted engine stalls a partition forever on a replayed batch that Redis has already seen (BatchWriter retries
-    /// a Superseded flush), and replayed events lose their recommendations to the repeat suppression (UserActor).
-    /// With both fixed (the patch is in that section) it passes; remove the Skip then.
-    /// </summary>
-    public const string KnownBugs = "blocked by two engine bugs it found (BatchWriter retries a Superseded flush forever; UserActor suppresses replayed " +
-                                    "recommendations): see docs/fault-tests.md";
-
-    [Fact(Skip = KnownBugs)]
+    [Fact]
     public async Task Killed_engine_restarts_with_every_event_counted_once_and_no_decision_lost()
     {
         var total = FaultScale.KillEvents;

@@ -94,7 +94,8 @@ internal sealed class BatchWriter(
                 await attempt();
                 return;
             }
-            catch (StackExchange.Redis.RedisException)
+            // A timeout (RedisTimeoutException is a TimeoutException, not a RedisException) is as passing as a lost connection.
+            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
             {
                 await Task.Delay(backoff);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));

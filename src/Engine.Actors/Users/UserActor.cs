@@ -23,7 +23,8 @@ public sealed class UserActor : ReceiveActor, IWithStash
     private readonly HashSet<string> _boughtThisSession = new(StringComparer.Ordinal);
     private UserFeatureState _state = null!;
     private ChurnEpisode _churn = ChurnEpisode.Armed;
-    private int _lastRecommendation;
+    private RecommendationMemo _recommendation;
+    private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private string? _session;
 
     public UserActor(string userId, FeatureStore store, UserDecider decider)
@@ -86,8 +87,11 @@ public sealed class UserActor : ReceiveActor, IWithStash
         switch (evt.Type)
         {
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase:
-                if (_decider.Recommend(_state, evt, _boughtThisSession, ref _lastRecommendation) is { } recommendation)
+                // A replay is never suppressed as a repeat of the last list: its first emission may have been lost in a crash.
+                var memo = outcome == ApplyOutcome.Duplicate ? default : _recommendation;
+                if (_decider.Recommend(_state, evt, _boughtThisSession, ref memo) is { } recommendation)
                     decisions.Add(recommendation);
+                if (outcome != ApplyOutcome.Duplicate) _recommendation = memo;
                 break;
             case EventType.BidRequest:
                 var now = DateTimeOffset.UtcNow;
@@ -95,11 +99,20 @@ public sealed class UserActor : ReceiveActor, IWithStash
                 else decisions.Add(_decider.Bid(_state, evt, now));
                 break;
         }
-        // Activity re-arms a churn episode: score on every event so the episode closes when the user is back.
-        if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
+        // Activity re-arms a churn episode, so an open episode is scored on the user's next event to close it. Right after
+        // an event an armed user's probability is low; scoring them at most once per interval of event time (silence is
+        // the sweeper's) spares a model call on almost every click.
+        if (_churn == ChurnEpisode.Alerted || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval)
+        {
+            _churnScoredAt = evt.EventTime;
+            if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
+        }
         var changes = _state.DrainChanges();
         Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped));
     }
+
+    /// <summary>Event time between churn scores of an armed, active user.</summary>
+    public static readonly TimeSpan ChurnRescoreInterval = TimeSpan.FromHours(1);
 
     private sealed record Loaded(UserFeatureState State);
 

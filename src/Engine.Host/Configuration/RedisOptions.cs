@@ -25,6 +25,10 @@ public sealed class RedisOptions
     [Range(0, 15, ErrorMessage = "Redis:Database must be between 0 and 15.")]
     public int Database { get; set; }
 
+    /// <summary>How long a command may wait for its answer before it counts as failed (and is retried with backoff).</summary>
+    [Range(100, 600_000, ErrorMessage = "Redis:TimeoutMs must be between 100 and 600000 milliseconds.")]
+    public int TimeoutMs { get; set; } = 5_000;
+
     /// <summary>A StackExchange.Redis configuration string; it holds the password, so it is never printed.</summary>
     public string ToConfigurationString()
     {
@@ -33,6 +37,7 @@ public sealed class RedisOptions
         options.Password = string.IsNullOrEmpty(Password) ? null : Password;
         options.Ssl = Tls;
         options.DefaultDatabase = Database;
+        options.SyncTimeout = options.AsyncTimeout = TimeoutMs;
         return options.ToString(includePassword: true);
     }
 

@@ -82,6 +82,8 @@ public sealed class EngineNode : IAsyncDisposable
         var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], client),
             producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
             Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)));
+        if (settings.AskParallelism is { } parallelism) userSettings = userSettings with { Parallelism = parallelism };
+        if (settings.AskTimeout is { } timeout) userSettings = userSettings with { AskTimeout = timeout };
         var campaignSettings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-campaigns", [Topics.CampaignEvents], client),
             producerSettings, topics, EntityRoute.Campaigns);

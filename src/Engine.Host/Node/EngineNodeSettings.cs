@@ -10,6 +10,8 @@ namespace Engine.Host.Node;
 /// <param name="KafkaClient">librdkafka properties passed through as is (SASL/SSL, tuning); never logged.</param>
 /// <param name="RedisConfiguration">A StackExchange.Redis configuration string (host:port[,password=...,ssl=true]); never logged.</param>
 /// <param name="Partitions">Partitions of the input topics: one shard per partition.</param>
+/// <param name="AskParallelism">Events in flight to entities per partition (default: the pipeline's); fewer in flight wait less in mailboxes.</param>
+/// <param name="AskTimeout">How long an entity may take to answer before the stream fails and restarts (default: the pipeline's).</param>
 public sealed record EngineNodeSettings(
     string KafkaBootstrap,
     string RedisConfiguration,
@@ -25,7 +27,9 @@ public sealed record EngineNodeSettings(
     TimeSpan? ChurnSweepInterval = null,
     TimeSpan? UserPassivation = null,
     TimeSpan? CampaignPassivation = null,
-    PipelineRestartSettings? PipelineRestart = null)
+    PipelineRestartSettings? PipelineRestart = null,
+    int? AskParallelism = null,
+    TimeSpan? AskTimeout = null)
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 }

@@ -1,5 +1,6 @@
 using Engine.Models.Contracts;
 using Engine.Models.Features;
+using Engine.Models.Recommendations;
 using Engine.Models.Scoring;
 
 namespace Engine.Models.Decisions;
@@ -9,20 +10,34 @@ namespace Engine.Models.Decisions;
 /// a click, the answer to a bid request, and a churn alert when the probability crosses the threshold. Pure
 /// apart from model scoring; every decision id derives from its cause, so a replay repeats the same ids.
 /// </summary>
-public sealed class UserDecider(DecisionModels models, DecisionSettings settings, ICampaignBoard campaigns)
+/// <param name="shareLists">Serve equal sessions from one shared list (<see cref="RecommendationCache"/>); false asks the recommender every time.</param>
+public sealed class UserDecider(DecisionModels models, DecisionSettings settings, ICampaignBoard campaigns, bool shareLists = true)
 {
     private readonly BidFeatures _bidFeatures = new(models.Bid.Current.Metadata.Features);
     private FeatureSchema<UserFeatureState> _churnSchema = UserFeatures.Schema(models.Churn.Current.Metadata.Features);
+    private readonly RecommendationCache _recommendations = new(models.Recommender);
 
-    /// <summary>Top items for the user's session, or null when the list would repeat <paramref name="lastSent"/>.</summary>
-    public Recommendation? Recommend(UserFeatureState user, ClickEvent cause, IReadOnlySet<string> bought, ref int lastSent)
+    /// <summary>Lists served from the shared cache, and lists computed.</summary>
+    public (long Hits, long Misses) RecommendationCacheCounts => (_recommendations.Hits, _recommendations.Misses);
+
+    /// <summary>
+    /// Top items for the user's session, or null when the list would repeat the last one sent. When the session's items
+    /// and the bought set are what they were at the last call (a search, an add-to-cart of the item just viewed), the
+    /// list would be the same, so the recommender is not asked at all.
+    /// </summary>
+    public Recommendation? Recommend(UserFeatureState user, ClickEvent cause, IReadOnlySet<string> bought, ref RecommendationMemo memo)
     {
         var session = user.SessionItems.Reverse().ToList(); // the recommender wants oldest first
         if (cause.Type == EventType.Search && session.Count == 0) return null;
-        var items = models.Recommender.Recommend(session, bought, settings.RecommendationCount);
+        var input = InputFingerprint(session, bought);
+        if (memo.Asked && input == memo.Input) return null;
+        memo = memo with { Asked = true, Input = input };
+        var items = shareLists
+            ? _recommendations.Recommend(session, bought, settings.RecommendationCount)
+            : models.Recommender.Recommend(session, bought, settings.RecommendationCount);
         var fingerprint = Fingerprint(items);
-        if (items.Count == 0 || fingerprint == lastSent) return null;
-        lastSent = fingerprint;
+        if (items.Count == 0 || fingerprint == memo.Sent) return null;
+        memo = memo with { Sent = fingerprint };
         return new Recommendation
         {
             DecisionId = DecisionIds.Derive("recommendation", cause.EventId),
@@ -75,8 +90,8 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         var imp = request.Imp[0];
         var scorer = models.Bid.Current;
         Span<float> features = stackalloc float[_bidFeatures.Width];
+        Span<float> best = stackalloc float[_bidFeatures.Width];
         var candidates = new List<BidCandidate>(request.CandidateCampaigns.Count);
-        var reasons = (IReadOnlyList<Reason>)[];
         var bestCtr = -1.0;
         foreach (var id in request.CandidateCampaigns)
         {
@@ -84,8 +99,12 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             _bidFeatures.Read(user, campaign, user.ReadTimeMs(cause.EventTime), features);
             var ctr = scorer.Score(features).Probability;
             candidates.Add(new BidCandidate(campaign.Spec, ctr, campaign.SmoothedCvr, campaign.Multiplier, campaign.BudgetLeft));
-            if (ctr > bestCtr) (bestCtr, reasons) = (ctr, Explainer.TopFactors(scorer, features));
+            if (ctr <= bestCtr) continue;
+            bestCtr = ctr;
+            features.CopyTo(best);
         }
+        // Explaining costs a batch of width + 1 rows: once, for the best candidate, not at every new best.
+        IReadOnlyList<Reason> reasons = bestCtr < 0 ? [] : Explainer.TopFactors(scorer, best);
         var priced = BidPricer.Best(candidates, imp.BidFloor, cause.EventTime);
         var winner = priced.Winner;
         return new BidDecision
@@ -110,6 +129,14 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         };
     }
 
+    private static int InputFingerprint(List<string> session, IReadOnlySet<string> bought)
+    {
+        var hash = new HashCode();
+        foreach (var item in session) hash.Add(item, StringComparer.Ordinal);
+        hash.Add(bought.Count); // the bought set only grows within a session, and a new session clears it
+        return hash.ToHashCode();
+    }
+
     private static int Fingerprint(IReadOnlyList<RecommendedItem> items)
     {
         var hash = new HashCode();
@@ -117,3 +144,6 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         return hash.ToHashCode();
     }
 }
+
+/// <summary>What one user was last recommended: the fingerprint of the inputs last asked about and of the list last sent.</summary>
+public readonly record struct RecommendationMemo(bool Asked, int Input, int Sent);

@@ -18,11 +18,14 @@ public sealed class SessionIndex
         for (var i = 0; i < items.Length; i++) ItemIds[items[i]] = i;
         // Inverse document frequency: a neighbour matching on a rare item says more than one matching on a best seller.
         Idf = postings.Select(p => Math.Log((double)sessions.Length / Math.Max(1, p.Length))).ToArray();
+        DistinctSessions = sessions.Select(s => s.Distinct().ToArray()).ToArray();
     }
 
     public IReadOnlyList<string> Items { get; }
     internal Dictionary<string, int> ItemIds { get; }
     internal int[][] Sessions { get; }
+    /// <summary>Per session: its distinct items in order of first click (what neighbour matching reads, computed once).</summary>
+    internal int[][] DistinctSessions { get; }
     internal double[] SessionTimes { get; }
     /// <summary>Per item index: session indices holding it, most recent session first.</summary>
     internal int[][] Postings { get; }

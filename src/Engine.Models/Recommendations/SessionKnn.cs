@@ -1,53 +1,52 @@
+using System.Runtime.InteropServices;
+
 namespace Engine.Models.Recommendations;
 
 /// <summary>
 /// Session-based k-nearest neighbours in the spirit of VSKNN (Ludewig and Jannach 2018): past sessions sharing items
 /// with the current one, recent ones sampled first, similar by position-weighted (and idf-weighted) overlap; their items
-/// score by similarity, discounted by how far back in the current session the last shared item lies.
+/// score by similarity, discounted by how far back in the current session the last shared item lies. Works in the
+/// request's <see cref="RecommendScratch"/>: dense arrays by item and session, no per-call collections.
 /// </summary>
 internal static class SessionKnn
 {
-    public static void Score(SessionIndex index, RecommenderOptions options, ReadOnlySpan<int> session, Dictionary<int, double> scores)
+    /// <param name="matchWeights">Per item: <c>1 + IdfWeight * idf</c>.</param>
+    public static void Score(SessionIndex index, RecommenderOptions options, double[] matchWeights, RecommendScratch scratch)
     {
-        var weights = new Dictionary<int, double>(session.Length);
+        var session = CollectionsMarshal.AsSpan(scratch.Session);
+        var weights = scratch.Weights;
         for (var p = 0; p < session.Length; p++)
         {
             var w = options.PositionDecay == PositionDecay.Linear
                 ? (p + 1.0) / session.Length
                 : 1.0 / (session.Length - p);
-            weights[session[p]] = w; // a repeated item keeps its latest (largest) weight
+            weights.Set(session[p], w); // a repeated item keeps its latest (largest) weight
         }
+        NeighbourSample.Take(index, weights.Touched, options.SampleSize, scratch);
 
-        var candidates = new HashSet<int>();
-        foreach (var item in weights.Keys)
-        {
-            var postings = index.Postings[item];
-            // Postings are newest first, so the newest SampleSize of the union lie within each item's first SampleSize.
-            for (var i = 0; i < postings.Length && i < options.SampleSize; i++) candidates.Add(postings[i]);
-        }
-        var sampled = candidates.Count <= options.SampleSize
-            ? candidates.ToArray()
-            : candidates.OrderByDescending(s => index.SessionTimes[s]).Take(options.SampleSize).ToArray();
-
-        var neighbours = new List<(int Session, double Similarity)>(sampled.Length);
+        var sampled = CollectionsMarshal.AsSpan(scratch.Sampled);
+        if (scratch.Neighbours.Length < sampled.Length) scratch.Neighbours = new RecommendScratch.Neighbour[sampled.Length];
+        var neighbours = scratch.Neighbours;
+        var found = 0;
         foreach (var s in sampled)
         {
             double similarity = 0;
-            foreach (var item in index.Sessions[s].Distinct())
+            foreach (var item in index.DistinctSessions[s])
             {
-                if (weights.TryGetValue(item, out var w)) similarity += w * (1 + options.IdfWeight * index.Idf[item]);
+                if (weights.Contains(item)) similarity += weights.Get(item) * matchWeights[item];
             }
-            if (similarity > 0) neighbours.Add((s, similarity));
+            if (similarity > 0) neighbours[found++] = new(s, similarity);
         }
-        // Most similar first; among equals the more recent session (higher index) first, so results do not depend on hash order.
-        neighbours.Sort((a, b) => b.Similarity != a.Similarity ? b.Similarity.CompareTo(a.Similarity) : b.Session.CompareTo(a.Session));
+        // Most similar first; among equals the more recent session first, so results do not depend on sampling order.
+        var kept = TopNeighbours.Select(neighbours.AsSpan(0, found), options.Neighbours);
 
-        foreach (var (s, similarity) in neighbours.Take(options.Neighbours))
+        var scores = scratch.Knn;
+        for (var n = 0; n < kept; n++)
         {
-            var items = index.Sessions[s];
+            var (s, similarity) = neighbours[n];
+            var items = index.DistinctSessions[s];
             var decay = 1.0 / StepsBackToLastShared(session, items);
-            foreach (var item in items.Distinct())
-                scores[item] = scores.GetValueOrDefault(item) + similarity * decay;
+            foreach (var item in items) scores.Set(item, scores.Get(item) + similarity * decay);
         }
     }
 

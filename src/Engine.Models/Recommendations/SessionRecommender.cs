@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Collections.Concurrent;
 using Engine.Models.Contracts;
 
 namespace Engine.Models.Recommendations;
@@ -8,7 +8,8 @@ namespace Engine.Models.Recommendations;
 /// sequential co-visitation of the last clicks and the session's own items, blended by <see cref="RecommenderOptions"/>;
 /// then, when a <see cref="LearnedRanker"/> is given, the best <see cref="RecommenderOptions.RerankDepth"/> of them
 /// are ranked by its ONNX model; popularity fills the list. Items in <c>exclude</c> (what the user just bought) are
-/// never returned. Thread-safe over an immutable <see cref="SessionIndex"/>.
+/// never returned. Thread-safe over an immutable <see cref="SessionIndex"/>: each request works in a pooled
+/// <see cref="RecommendScratch"/>, so serving allocates little beyond the returned list.
 /// </summary>
 public sealed class SessionRecommender
 {
@@ -20,30 +21,40 @@ public sealed class SessionRecommender
     private readonly SessionIndex _index;
     private readonly CoVisitationIndex _rules;
     private readonly int[] _popular;
+    private readonly double[] _matchWeights;
+    /// <summary>Scratch memory per concurrent request, shared by every recommender over the same index.</summary>
+    private readonly ConcurrentBag<RecommendScratch> _scratch;
 
     public SessionRecommender(SessionIndex index, RecommenderOptions? options = null, LearnedRanker? ranker = null)
+        : this(index, Build(index, options ?? new RecommenderOptions()), ranker)
     {
-        _index = index;
-        Options = options ?? new RecommenderOptions();
-        Ranker = ranker;
-        _rules = CoVisitationIndex.Build(index, Options.RuleWindow, Options.RuleNeighbours);
-        _popular = Enumerable.Range(0, index.Items.Count).OrderByDescending(i => index.Clicks[i]).ThenBy(i => i).Take(500).ToArray();
     }
 
-    private SessionRecommender(SessionIndex index, CoVisitationIndex rules, int[] popular, RecommenderOptions options, LearnedRanker? ranker)
+    private SessionRecommender(SessionIndex index, (RecommenderOptions Options, CoVisitationIndex Rules, int[] Popular) built, LearnedRanker? ranker)
+        : this(index, built.Rules, built.Popular, built.Options, ranker, [])
     {
-        (_index, _rules, _popular, Options, Ranker) = (index, rules, popular, options, ranker);
     }
+
+    private SessionRecommender(SessionIndex index, CoVisitationIndex rules, int[] popular, RecommenderOptions options, LearnedRanker? ranker,
+        ConcurrentBag<RecommendScratch> scratch)
+    {
+        (_index, _rules, _popular, Options, Ranker, _scratch) = (index, rules, popular, options, ranker, scratch);
+        _matchWeights = index.Idf.Select(idf => 1 + options.IdfWeight * idf).ToArray();
+    }
+
+    private static (RecommenderOptions, CoVisitationIndex, int[]) Build(SessionIndex index, RecommenderOptions options) =>
+        (options, CoVisitationIndex.Build(index, options.RuleWindow, options.RuleNeighbours),
+            Enumerable.Range(0, index.Items.Count).OrderByDescending(i => index.Clicks[i]).ThenBy(i => i).Take(500).ToArray());
 
     public RecommenderOptions Options { get; }
     public LearnedRanker? Ranker { get; }
     public SessionIndex Index => _index;
 
     /// <summary>Same indexes, other blending knobs (for tuning without rebuilding; the co-visitation window stays).</summary>
-    public SessionRecommender With(RecommenderOptions options) => new(_index, _rules, _popular, options, Ranker);
+    public SessionRecommender With(RecommenderOptions options) => new(_index, _rules, _popular, options, Ranker, _scratch);
 
     /// <summary>Same indexes and knobs, another final stage (null: rank by the blended score).</summary>
-    public SessionRecommender With(LearnedRanker? ranker) => new(_index, _rules, _popular, Options, ranker);
+    public SessionRecommender With(LearnedRanker? ranker) => new(_index, _rules, _popular, Options, ranker, _scratch);
 
     /// <param name="sessionItems">The session's clicked items, oldest first.</param>
     /// <param name="exclude">Items never to return (e.g. bought in this session).</param>
@@ -51,22 +62,25 @@ public sealed class SessionRecommender
     {
         var depth = Ranker is null ? count : Math.Max(count, Options.RerankDepth);
         var candidates = Candidates(sessionItems, exclude, depth);
-        List<RecommendedItem> ranked;
+        var ranked = new List<RecommendedItem>(count);
         if (Ranker is null)
         {
-            ranked = candidates.Select(c => new RecommendedItem(c.ItemId, Math.Round(c.Blend, 6), c.Reason)).ToList();
+            foreach (var c in candidates) ranked.Add(new RecommendedItem(c.ItemId, Math.Round(c.Blend, 6), c.Reason));
         }
-        else
+        else if (candidates.Count > 0)
         {
             var probabilities = Ranker.Score(candidates);
-            ranked = Enumerable.Range(0, candidates.Count)
-                .OrderByDescending(i => probabilities[i]).ThenBy(i => i)
-                .Take(count)
-                .Select(i => new RecommendedItem(candidates[i].ItemId, Math.Round(probabilities[i], 6), candidates[i].Reason))
-                .ToList();
+            var order = new int[candidates.Count];
+            for (var i = 0; i < order.Length; i++) order[i] = i;
+            // Most probable first, ties in blend order.
+            order.AsSpan().Sort((a, b) => probabilities[a] != probabilities[b] ? probabilities[b].CompareTo(probabilities[a]) : a.CompareTo(b));
+            for (var r = 0; r < order.Length && r < count; r++)
+                ranked.Add(new RecommendedItem(candidates[order[r]].ItemId, Math.Round(probabilities[order[r]], 6), candidates[order[r]].Reason));
         }
+        if (ranked.Count >= count) return ranked;
         // Popularity fills what the session could not: cold sessions, unknown items.
-        var offered = ranked.Select(r => r.ItemId).ToHashSet(StringComparer.Ordinal);
+        var offered = new HashSet<string>(ranked.Count, StringComparer.Ordinal);
+        foreach (var r in ranked) offered.Add(r.ItemId);
         foreach (var item in _popular)
         {
             if (ranked.Count >= count) break;
@@ -83,71 +97,78 @@ public sealed class SessionRecommender
     /// </summary>
     public IReadOnlyList<RankingCandidate> Candidates(IReadOnlyList<string> sessionItems, IReadOnlySet<string>? exclude, int depth)
     {
-        var session = new List<int>(sessionItems.Count);
+        if (!_scratch.TryTake(out var scratch)) scratch = new RecommendScratch(_index);
+        try
+        {
+            return Candidates(scratch, sessionItems, exclude, depth);
+        }
+        finally
+        {
+            _scratch.Add(scratch);
+        }
+    }
+
+    private List<RankingCandidate> Candidates(RecommendScratch scratch, IReadOnlyList<string> sessionItems, IReadOnlySet<string>? exclude, int depth)
+    {
+        scratch.Clear();
+        var session = scratch.Session;
         foreach (var id in sessionItems)
             if (_index.TryGetItem(id, out var i)) session.Add(i);
         if (session.Count == 0) return [];
 
-        var knn = new Dictionary<int, double>();
-        var rules = new Dictionary<int, double>();
-        var last = new Dictionary<int, double>();
-        var own = new Dictionary<int, double>();
-        var ownCount = new Dictionary<int, int>();
-        SessionKnn.Score(_index, Options, CollectionsMarshal.AsSpan(session), knn);
+        var (knn, rules, last, own, ownCount, blended) = (scratch.Knn, scratch.Rules, scratch.Last, scratch.Own, scratch.OwnCount, scratch.Blended);
+        SessionKnn.Score(_index, Options, _matchWeights, scratch);
         for (var back = 1; back <= Options.RuleHistory && back <= session.Count; back++)
             foreach (var (item, weight) in _rules.After(session[^back]))
-                rules[item] = rules.GetValueOrDefault(item) + weight / back;
-        foreach (var (item, weight) in _rules.After(session[^1])) last[item] = weight;
+                rules.Set(item, rules.Get(item) + weight / back);
+        foreach (var (item, weight) in _rules.After(session[^1])) last.Set(item, weight);
         for (var p = 0; p < session.Count; p++)
         {
-            own[session[p]] = (p + 1.0) / session.Count;
-            ownCount[session[p]] = ownCount.GetValueOrDefault(session[p]) + 1;
+            own.Set(session[p], (p + 1.0) / session.Count);
+            ownCount.Set(session[p], ownCount.Get(session[p]) + 1);
         }
 
-        var blended = new Dictionary<int, (double Score, string Reason)>();
-        Blend(blended, knn, 1.0, SimilarSessions);
-        Blend(blended, rules, Options.RuleWeight, CoVisited);
-        Blend(blended, own, Options.SessionItemWeight, InSession);
+        Blend(scratch, knn, 1.0, SimilarSessions);
+        Blend(scratch, rules, Options.RuleWeight, CoVisited);
+        Blend(scratch, own, Options.SessionItemWeight, InSession);
 
-        var knnRank = Ranks(knn);
-        var rulesRank = Ranks(rules);
-        double knnMax = Max(knn), rulesMax = Max(rules), lastMax = Max(last);
-        return blended
-            .Where(kv => exclude is null || !exclude.Contains(_index.Items[kv.Key]))
-            .OrderByDescending(kv => kv.Value.Score).ThenBy(kv => kv.Key)
-            .Take(depth)
-            .Select((kv, rank) => new RankingCandidate(
-                kv.Key, _index.Items[kv.Key], kv.Value.Score, rank,
-                knn.GetValueOrDefault(kv.Key) / knnMax, knnRank.GetValueOrDefault(kv.Key, CandidateFeatures.Unranked),
-                rules.GetValueOrDefault(kv.Key) / rulesMax, rulesRank.GetValueOrDefault(kv.Key, CandidateFeatures.Unranked),
-                last.GetValueOrDefault(kv.Key) / lastMax,
-                own.GetValueOrDefault(kv.Key), ownCount.GetValueOrDefault(kv.Key), kv.Key == session[^1],
-                _index.Clicks[kv.Key], session.Count, kv.Value.Reason))
-            .ToList();
-    }
-
-    private static double Max(Dictionary<int, double> source) => source.Count == 0 ? 1 : source.Values.Max();
-
-    /// <summary>0-based rank of every item within one source, strongest first (ties by item index).</summary>
-    private static Dictionary<int, int> Ranks(Dictionary<int, double> source)
-    {
-        var ranks = new Dictionary<int, int>(source.Count);
-        var rank = 0;
-        foreach (var kv in source.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)) ranks[kv.Key] = rank++;
-        return ranks;
+        double knnMax = knn.Max(), rulesMax = rules.Max(), lastMax = last.Max();
+        knn.Rank();
+        rules.Rank();
+        if (scratch.Ranked.Length < blended.Count) scratch.Ranked = new int[blended.Count * 2];
+        var kept = 0;
+        foreach (var item in blended.Touched)
+            if (exclude is null || !exclude.Contains(_index.Items[item])) scratch.Ranked[kept++] = item;
+        var order = scratch.Ranked.AsSpan(0, kept);
+        order.Sort(new ItemScores.ByScore(blended.Values));
+        var candidates = new List<RankingCandidate>(Math.Min(depth, kept));
+        for (var rank = 0; rank < kept && rank < depth; rank++)
+        {
+            var item = order[rank];
+            candidates.Add(new RankingCandidate(
+                item, _index.Items[item], blended.Get(item), rank,
+                knn.Get(item) / knnMax, knn.RankOf(item, CandidateFeatures.Unranked),
+                rules.Get(item) / rulesMax, rules.RankOf(item, CandidateFeatures.Unranked),
+                last.Get(item) / lastMax,
+                own.Get(item), (int)ownCount.Get(item), item == session[^1],
+                _index.Clicks[item], session.Count, scratch.Reasons[item]));
+        }
+        return candidates;
     }
 
     /// <summary>Adds one source scaled to a max of <paramref name="weight"/>; the reason is the source that gave the most.</summary>
-    private static void Blend(Dictionary<int, (double Score, string Reason)> into, Dictionary<int, double> source, double weight, string reason)
+    private static void Blend(RecommendScratch scratch, ItemScores source, double weight, string reason)
     {
         if (source.Count == 0 || weight == 0) return;
-        var max = source.Values.Max();
-        foreach (var (item, raw) in source)
+        var (into, reasons) = (scratch.Blended, scratch.Reasons);
+        var max = source.Max();
+        foreach (var item in source.Touched)
         {
-            var add = weight * raw / max;
-            var (score, why) = into.GetValueOrDefault(item, (0, reason));
-            var best = score == 0 || add > score ? reason : why;
-            into[item] = (score + add, best);
+            var add = weight * source.Values[item] / max;
+            var score = into.Get(item);
+            var why = into.Contains(item) ? reasons[item] : reason;
+            reasons[item] = score == 0 || add > score ? reason : why;
+            into.Set(item, score + add);
         }
     }
 }

@@ -130,6 +130,26 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     }
 
     [Fact]
+    public void A_user_who_comes_back_after_an_alert_can_be_alerted_again_after_the_next_silence()
+    {
+        var user = User("u-7");
+        for (var i = 0; i < 6; i++) Send(user, View("u-7", $"shoe-{i % 3}", i * 60 * 24 / 6));
+        Assert.Single(Check(user, 20).OfType<ChurnAlert>());
+        Assert.Empty(Check(user, 21)); // the episode is open: no second alert for the same silence
+
+        // Back after the silence: the first event scores churn (the episode is open), which closes the episode.
+        for (var i = 0; i < 6; i++) Send(user, View("u-7", $"shoe-{i % 3}", 60 * 24 * 22 + i * 60 * 24 / 6, session: "s-2"));
+        var second = Assert.Single(Check(user, 45).OfType<ChurnAlert>());
+        Assert.Equal("sweep-45", second.CausedBy);
+    }
+
+    private IReadOnlyList<IDecision> Check(IActorRef user, int days) // a sweep of u-7 as of T0 + days
+    {
+        user.Tell(new CheckChurn("u-7", T0.AddDays(days), $"sweep-{days}"));
+        return ExpectMsg<EntityHandled>().Decisions;
+    }
+
+    [Fact]
     public void A_replayed_event_changes_no_feature()
     {
         var user = User("u-6");

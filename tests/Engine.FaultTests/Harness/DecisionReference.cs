@@ -26,7 +26,7 @@ public static class DecisionReference
             var state = new UserFeatureState(user.Key);
             var bought = new HashSet<string>(StringComparer.Ordinal);
             string? session = null;
-            var last = 0;
+            var memo = new RecommendationMemo();
             foreach (var (e, position) in user.OrderBy(d => d.Position.Offset))
             {
                 state.Apply(e, position);
@@ -37,7 +37,7 @@ public static class DecisionReference
                 }
                 if (e is { Type: EventType.Purchase, ItemId: { } item }) bought.Add(item);
                 if (e.Type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase &&
-                    decider.Recommend(state, e, bought, ref last) is { } recommendation)
+                    decider.Recommend(state, e, bought, ref memo) is { } recommendation)
                     ids.Add(recommendation.DecisionId);
             }
         }

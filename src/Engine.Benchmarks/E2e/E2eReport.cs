@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text;
+
+namespace Engine.Benchmarks.E2e;
+
+/// <summary>The e2e figures as JSON (snake_case), Markdown, and a plot of latency percentiles against input rate.</summary>
+internal static class E2eReport
+{
+    private const double FloorEventsPerSec = 50_000, FloorP99Ms = 10, FloorRatio = 5;
+
+    public static BenchResult Build(DirectoryInfo outDir, string servers, int partitions, NaiveBaseline.Result baseline, List<E2ePhase> phases, List<int> skipped)
+    {
+        var full = phases.First(p => p.TargetRate == 0);
+        var ratio = baseline.EventsPerSec > 0 ? full.EventsPerSec / baseline.EventsPerSec : 0;
+        var at10k = phases.FirstOrDefault(p => p.TargetRate == 10_000);
+        var plot = Plot(outDir, phases);
+        var json = new Dictionary<string, object?>
+        {
+            ["events_per_sec"] = Math.Round(full.EventsPerSec),
+            ["baseline_events_per_sec"] = Math.Round(baseline.EventsPerSec),
+            ["ratio"] = Math.Round(ratio, 2),
+            ["servers"] = servers,
+            ["partitions"] = partitions,
+            ["cores"] = Environment.ProcessorCount,
+            ["baseline"] = new Dictionary<string, object>
+            {
+                ["events"] = baseline.Events, ["seconds"] = Math.Round(baseline.Seconds, 2),
+                ["latency_ms"] = Latency(Ms(baseline.LatencyMicros, 50), Ms(baseline.LatencyMicros, 99), Ms(baseline.LatencyMicros, 99.9)),
+            },
+            ["phases"] = phases.Select(p => new Dictionary<string, object>
+            {
+                ["input_rate"] = p.TargetRate == 0 ? "full" : p.TargetRate,
+                ["input_events_per_sec"] = Math.Round(p.InputPerSec),
+                ["events_per_sec"] = Math.Round(p.EventsPerSec),
+                ["events"] = p.Consumed,
+                ["seconds"] = Math.Round(p.Seconds, 2),
+                ["decided_events"] = p.Decided,
+                ["latency_ms"] = Latency(p.P50Ms, p.P99Ms, p.P999Ms),
+            }).ToList(),
+            ["skipped_rates"] = skipped,
+            ["floors"] = new Dictionary<string, object?>
+            {
+                ["events_per_sec_at_least_50000"] = full.EventsPerSec >= FloorEventsPerSec,
+                ["p99_under_10ms_at_10000_per_sec"] = at10k is null ? null : at10k.P99Ms < FloorP99Ms,
+                ["ratio_at_least_5"] = ratio >= FloorRatio,
+            },
+            ["plot"] = plot,
+        };
+        var md = new StringBuilder("# End-to-end benchmark\n\n")
+            .AppendLine(CultureInfo.InvariantCulture, $"{servers}; {partitions} partitions; {Environment.ProcessorCount} cores shared by producer, engine and servers.\n")
+            .AppendLine(CultureInfo.InvariantCulture, $"- engine at full speed: **{full.EventsPerSec:N0} events/s** (floor {FloorEventsPerSec:N0})")
+            .AppendLine(CultureInfo.InvariantCulture, $"- naive baseline (one loop, a Redis round trip per read and per write, a model call per event): **{baseline.EventsPerSec:N0} events/s**")
+            .AppendLine(CultureInfo.InvariantCulture, $"- ratio: **{ratio:F2}x** (floor {FloorRatio}x)\n")
+            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms |")
+            .AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var p in phases)
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {(p.TargetRate == 0 ? "full speed" : p.TargetRate.ToString("N0", CultureInfo.InvariantCulture) + "/s")} | {p.InputPerSec:N0} | {p.EventsPerSec:N0} | {p.Consumed:N0} | {p.P50Ms} | {p.P99Ms} | {p.P999Ms} |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} |");
+        if (skipped.Count > 0)
+            md.AppendLine().AppendLine(CultureInfo.InvariantCulture,
+                $"Not run (above 1.5x the full-speed throughput, where latency only measures the backlog): {string.Join(", ", skipped.Select(r => r.ToString("N0", CultureInfo.InvariantCulture) + "/s"))}.");
+        md.AppendLine().AppendLine("Latency: from the record's produce time to the Kafka acknowledgement of its decisions. A rate phase whose input " +
+                                   "falls short of its target was held back by the consumer lag bound (the engine was saturated).");
+        md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"![latency against input rate]({Path.GetFileName(plot)})");
+        return new BenchResult(json, md.ToString());
+    }
+
+    private static Dictionary<string, double> Latency(double p50, double p99, double p999) => new() { ["p50"] = p50, ["p99"] = p99, ["p999"] = p999 };
+
+    private static double Ms(HdrHistogram.HistogramBase h, double percentile) =>
+        h.TotalCount == 0 ? 0 : Math.Round(h.GetValueAtPercentile(percentile) / 1000.0, 2);
+
+    private static string Plot(DirectoryInfo outDir, List<E2ePhase> phases)
+    {
+        var ordered = phases.OrderBy(p => p.InputPerSec).ToList();
+        var xs = ordered.Select(p => p.InputPerSec).ToArray();
+        var plot = new ScottPlot.Plot();
+        foreach (var (label, values) in new[]
+                 {
+                     ("p50", ordered.Select(p => p.P50Ms)), ("p99", ordered.Select(p => p.P99Ms)), ("p99.9", ordered.Select(p => p.P999Ms)),
+                 })
+            plot.Add.Scatter(xs, values.ToArray()).LegendText = label;
+        plot.XLabel("input events/s (achieved)");
+        plot.YLabel("event-to-decision latency, ms");
+        plot.Title("Engine end to end: latency percentiles against input rate");
+        plot.ShowLegend();
+        var path = Path.Combine(outDir.FullName, "e2e-latency.png");
+        plot.SavePng(path, 900, 540);
+        return path;
+    }
+}

@@ -1,0 +1,54 @@
+namespace Engine.Models.Recommendations;
+
+/// <summary>
+/// The working memory of one recommendation request, sized to a <see cref="SessionIndex"/> and reused: one request at a
+/// time per instance (the recommender rents one per call from a pool), so serving allocates almost nothing.
+/// </summary>
+internal sealed class RecommendScratch
+{
+    public RecommendScratch(SessionIndex index)
+    {
+        var items = index.Items.Count;
+        (Weights, Knn, Rules, Last, Own, OwnCount, Blended) =
+            (new(items), new(items), new(items), new(items), new(items), new(items), new(items));
+        Reasons = new string[items];
+    }
+
+    /// <summary>The current session's items (index positions), oldest first.</summary>
+    public List<int> Session { get; } = new(32);
+    /// <summary>Per distinct session item: its matching weight (latest position wins).</summary>
+    public ItemScores Weights { get; }
+    public ItemScores Knn { get; }
+    public ItemScores Rules { get; }
+    public ItemScores Last { get; }
+    public ItemScores Own { get; }
+    public ItemScores OwnCount { get; }
+    public ItemScores Blended { get; }
+    /// <summary>Per blended item: the source that gave it the most (valid where <see cref="Blended"/> holds the item).</summary>
+    public string[] Reasons { get; }
+    /// <summary>Sampled neighbour candidates and their similarities.</summary>
+    public List<int> Sampled { get; } = new(1024);
+    public Neighbour[] Neighbours { get; set; } = new Neighbour[1024];
+    /// <summary>Merge heads over the session items' postings.</summary>
+    public List<int> Heads { get; } = new(32);
+    public List<int> Limits { get; } = new(32);
+    public List<(int Session, int List, int Position)> Ties { get; } = new(16);
+    /// <summary>The blended candidates left after exclusion, to be ordered.</summary>
+    public int[] Ranked { get; set; } = new int[256];
+
+    public void Clear()
+    {
+        Session.Clear();
+        Weights.Clear(); Knn.Clear(); Rules.Clear(); Last.Clear(); Own.Clear(); OwnCount.Clear(); Blended.Clear();
+        Sampled.Clear();
+    }
+
+    public readonly record struct Neighbour(int Session, double Similarity);
+
+    /// <summary>Most similar first; among equals the more recent session (higher index) first.</summary>
+    public readonly struct BySimilarity : IComparer<Neighbour>
+    {
+        public int Compare(Neighbour a, Neighbour b) =>
+            b.Similarity != a.Similarity ? b.Similarity.CompareTo(a.Similarity) : b.Session.CompareTo(a.Session);
+    }
+}
