@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Engine.Actors.Campaigns;
 using Engine.Host.Demo;
 using Engine.Host.Node;
+using Engine.Models.Decisions;
 
 namespace Engine.Benchmarks.E2e;
 
@@ -15,12 +17,6 @@ public sealed class E2eBench : IBenchSuite
 {
     private const int Partitions = 4;
     private const long MaxLag = 10_000;
-
-    /// <summary>
-    /// librdkafka's mock broker holds a fetch for the full <c>fetch.wait.max.ms</c> (default 500 ms) instead of answering
-    /// when data arrives, as a real broker does: measured, it put ~340 ms into the p50 at 500 events/s. Embedded only.
-    /// </summary>
-    private static readonly Dictionary<string, string> MockBrokerFetch = new() { ["fetch.wait.max.ms"] = "10" };
 
     public string Name => "e2e";
     public string Description => "End to end: events/s and event-to-decision latency per input rate, beside a naive baseline (ratio)";
@@ -43,7 +39,11 @@ public sealed class E2eBench : IBenchSuite
         Console.WriteLine($"e2e: {infrastructure.Describe()}");
         var modelsDir = DemoModels.FindDirectory(null);
         var models = DemoModels.Load(modelsDir);
-        var (catalog, board) = DemoModels.Campaigns(demo);
+        // Campaigns are booked on their topic, where the node's campaign feed reads them; the baseline reads them from memory.
+        var specs = DemoModels.CampaignSpecs(demo);
+        await CampaignBookings.PublishAsync(infrastructure.KafkaBootstrap, specs);
+        var board = new CampaignBoard();
+        foreach (var spec in specs) board.Publish(CampaignSnapshot.Booked(spec));
         using var producer = new E2eProducer(infrastructure.KafkaBootstrap, events);
 
         // Baseline first, on events [0, baselineEvents): produced while it consumes (the mock broker keeps ~5 MB per partition).
@@ -59,8 +59,8 @@ public sealed class E2eBench : IBenchSuite
         // longer ask timeout keeps a starved moment on a busy machine from failing the stream. KafkaClient also reaches the
         // node's producers, which ignore a consumer property with a warning.
         var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDir, Partitions, new ClusterSettings(),
-            AskParallelism: 32, AskTimeout: TimeSpan.FromSeconds(60), KafkaClient: kafkaAddress is null ? MockBrokerFetch : null);
-        await using var node = await EngineNode.StartAsync(settings, models, catalog, board, cancellationToken);
+            AskParallelism: 32, AskTimeout: TimeSpan.FromSeconds(60), KafkaClient: infrastructure.KafkaClientTuning);
+        await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), cancellationToken);
         var next = baselineEvents;
         // Partitions are assigned a moment after the node starts: phases time the engine from its first consumed batch.
         for (var wait = Stopwatch.StartNew(); node.UserCounters.Consumed == 0 && wait.Elapsed < TimeSpan.FromSeconds(60);) await Task.Delay(10, cancellationToken);

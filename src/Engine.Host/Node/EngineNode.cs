@@ -76,14 +76,16 @@ public sealed class EngineNode : IAsyncDisposable
         var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
             id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default), settings.CampaignPassivation ?? TimeSpan.FromMinutes(10));
 
-        var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap, client.Append(new("partitioner", "murmur2_random")).ToDictionary());
+        var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
+            KafkaClientProperties.ForProducer(client).Append(new("partitioner", "murmur2_random")).ToDictionary());
         var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix);
         var eventClock = new PartitionClock();
         var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], client),
             producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
             Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)));
-        if (settings.AskParallelism is { } parallelism) userSettings = userSettings with { Parallelism = parallelism };
-        if (settings.AskTimeout is { } timeout) userSettings = userSettings with { AskTimeout = timeout };
+        // Few asks in flight per partition: on a small machine a deep queue only adds waiting (measured in bench e2e), and a
+        // patient timeout keeps a starved moment from failing (and restarting) the stream.
+        userSettings = userSettings with { Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30) };
         var campaignSettings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-campaigns", [Topics.CampaignEvents], client),
             producerSettings, topics, EntityRoute.Campaigns);

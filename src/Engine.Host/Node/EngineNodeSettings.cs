@@ -10,8 +10,8 @@ namespace Engine.Host.Node;
 /// <param name="KafkaClient">librdkafka properties passed through as is (SASL/SSL, tuning); never logged.</param>
 /// <param name="RedisConfiguration">A StackExchange.Redis configuration string (host:port[,password=...,ssl=true]); never logged.</param>
 /// <param name="Partitions">Partitions of the input topics: one shard per partition.</param>
-/// <param name="AskParallelism">Events in flight to entities per partition (default: the pipeline's); fewer in flight wait less in mailboxes.</param>
-/// <param name="AskTimeout">How long an entity may take to answer before the stream fails and restarts (default: the pipeline's).</param>
+/// <param name="AskParallelism">Events in flight to entities per partition (default 32); fewer in flight wait less in mailboxes.</param>
+/// <param name="AskTimeout">How long an entity may take to answer before the stream fails and restarts (default 30 s).</param>
 public sealed record EngineNodeSettings(
     string KafkaBootstrap,
     string RedisConfiguration,

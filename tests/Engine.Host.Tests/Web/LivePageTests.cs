@@ -1,14 +1,14 @@
-using Engine.Models.Decisions;
 using Engine.Actors.Campaigns;
 using Engine.Actors.Pipeline;
 using Engine.Host.Configuration;
 using Engine.Host.Demo;
 using Engine.Host.Node;
+using Engine.Host.Tests.Cli;
 using Engine.Host.Web;
 using Engine.Models.Contracts;
+using Engine.Models.Decisions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Playwright;
-using Engine.Host.Tests.Cli;
 using Xunit.Abstractions;
 
 namespace Engine.Host.Tests.Web;
