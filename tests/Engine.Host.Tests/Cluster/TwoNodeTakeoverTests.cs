@@ -49,6 +49,15 @@ public sealed class TwoNodeTakeoverTests(ITestOutputHelper output)
                          $"user shards placed on the victim [{string.Join(",", victimPartitions)}]; the victim hosts [{string.Join(",", await HostedShards(victim.System))}]");
         Assert.True(victim.UserCounters.Consumed > 0, "the victim consumed none of the partitions");
         Assert.NotEmpty(victimPartitions);
+        // Shards follow their partitions: the coordinator hands the victim's shards over at its next rebalance, after
+        // which their entities live where their events are consumed (no cross-node hop). Entities start on the next events.
+        IReadOnlyList<string> victimHosts = [];
+        await Until(async () => (victimHosts = await HostedShards(victim.System)).Count >= victimPartitions.Count, TimeSpan.FromSeconds(30),
+            () => log.ProduceNext(20));
+        await Until(() => log.Committed("engine", Partitions) >= log.Events.Count, TimeSpan.FromSeconds(60));
+        output.WriteLine($"[{clock.Elapsed.TotalSeconds:F0} s] shards followed: the victim hosts [{string.Join(",", victimHosts)}]");
+        Assert.Equal(victimPartitions.Order(), victimHosts);
+        Assert.Empty((await HostedShards(survivor.System)).Intersect(victimPartitions));
 
         log.ProduceNext(400); // some of it still in flight on the victim when it crashes
         await Task.Delay(500);
@@ -96,6 +105,17 @@ public sealed class TwoNodeTakeoverTests(ITestOutputHelper output)
         var locations = Akka.Cluster.Sharding.External.ExternalShardAllocation.Get(system).ClientFor(EntityShards.Users).ShardLocations()
             .WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
         return locations.Locations.Where(l => l.Value.Address == node).Select(l => l.Key).ToHashSet();
+    }
+
+    private static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, Action? meanwhile = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not reached in " + timeout);
+            meanwhile?.Invoke();
+            await Task.Delay(1000);
+        }
     }
 
     private static async Task Until(Func<bool> condition, TimeSpan timeout, Action? meanwhile = null)
