@@ -1,0 +1,61 @@
+using Akka.Actor;
+using Akka.TestKit;
+using Confluent.Kafka;
+using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
+using Engine.Actors.Users;
+using Engine.Models.Features;
+using Engine.Testing.Redis;
+using static Engine.Actors.Users.UserProtocol;
+
+namespace Engine.Actors.Tests.Users;
+
+/// <summary>
+/// The sweeper's timer under virtual time (Akka's TestScheduler): it looks at the due-list once per interval, never in
+/// between, and wakes only the users due by the partition's event-time clock. The due-list is real (Garnet).
+/// </summary>
+public sealed class ChurnSweeperTimerTests(RedisFixture redis)
+    : Akka.TestKit.Xunit2.TestKit("akka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\""), IClassFixture<RedisFixture>
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    private static readonly TimeSpan RecheckAfter = TimeSpan.FromDays(1);
+
+    [Fact]
+    public async Task Sweeps_once_per_interval_and_wakes_only_the_users_due_by_event_time()
+    {
+        var connection = redis.Connect(RedisKind.Garnet);
+        var due = new ChurnDueList(connection, RedisFixture.UniquePrefix("sweeper-timer"));
+        await due.ScheduleAsync(0, [new("due-early", 1_000), new("due-late", 5_000)]);
+        var clock = new PartitionClock();
+        clock.Advance(0, 2_000); // the partition's event time: "due-early" is due, "due-late" is not yet
+        var users = CreateTestProbe();
+        // Never asked to produce here: no check below returns an alert.
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
+        var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
+            new ChurnSweepSettings(Interval, 100, RecheckAfter, Partitions: 1)));
+        var scheduler = (TestScheduler)Sys.Scheduler;
+        await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10)); // started: its timer is set
+
+        scheduler.Advance(Interval - TimeSpan.FromMinutes(1));
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // the timer has not fired: no look at Redis, nobody woken
+
+        scheduler.Advance(TimeSpan.FromMinutes(1));
+        var check = users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10));
+        var sweeperRef = users.LastSender;
+        Assert.Equal("due-early", check.UserId);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(2_000), check.AsOf);
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // "due-late" sleeps on
+
+        // No alert: the user's next check moves RecheckAfter later in event time.
+        sweeperRef.Tell(new EntityHandled(EntityKind.User, "due-early", [], null, ApplyOutcome.Duplicate), users.Ref);
+        await AwaitAssertAsync(async () => Assert.Equal(2_000 + RecheckAfter.TotalMilliseconds,
+            await connection.GetDatabase().SortedSetScoreAsync(due.Key(0), "due-early")), TimeSpan.FromSeconds(10));
+
+        // Event time moves past "due-late": the next tick, and only it, wakes them.
+        clock.Advance(0, 6_000);
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        scheduler.Advance(Interval);
+        Assert.Equal("due-late", users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10)).UserId);
+        Sys.Stop(sweeper);
+    }
+}
