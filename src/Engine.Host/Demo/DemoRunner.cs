@@ -37,6 +37,7 @@ public static class DemoRunner
 
         var producer = new SimulatedProducer(kafka, Topics.Clickstream, options);
         var clock = Stopwatch.StartNew();
+        var shown = new IDecision?[4];
         var producing = Task.Run(() => producer.RunAsync(cancellationToken), cancellationToken);
         Console.WriteLine($"demo: simulating {options.Events:N0} events from {options.Users:N0} users and {options.Campaigns} campaigns" +
                           (options.Rate > 0 ? $" at {options.Rate:N0}/s" : " at full speed"));
@@ -45,6 +46,7 @@ public static class DemoRunner
             await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), node.Completion);
             if (node.Completion.IsCompleted) break;
             Report(clock.Elapsed, producer.Produced, counters, decisions);
+            ShowNewDecisions(decisions, shown);
         }
         try
         {
@@ -80,12 +82,24 @@ public static class DemoRunner
 
     private static void Report(TimeSpan elapsed, long produced, PipelineCounters c, DecisionCounters d) =>
         Console.WriteLine($"[{elapsed:mm\\:ss}] in {c.Consumed,9:N0}  lag {produced - c.Consumed,8:N0}  recs {d.Recommendations,8:N0}  " +
-                          $"bids {d.BidDecisions,7:N0}  churn {d.ChurnAlerts,5:N0}  dlq {c.DeadLettered,5:N0}  " +
+                          $"bids {d.BidDecisions,7:N0}  adjustments {d.BidAdjustments,5:N0}  churn {d.ChurnAlerts,5:N0}  dlq {c.DeadLettered,5:N0}  " +
                           $"p99 {Millis(d.LatencyMicros, 99),7:F1} ms  redis retries {c.FlushRetries}");
+
+    /// <summary>Under each second's counts, the newest decision of each kind that changed since the last second.</summary>
+    private static void ShowNewDecisions(DecisionCounters d, IDecision?[] shown)
+    {
+        IDecision?[] latest = [d.LatestRecommendation, d.LatestBid, d.LatestAdjustment, d.LatestChurnAlert];
+        for (var kind = 0; kind < latest.Length; kind++)
+        {
+            if (latest[kind] is not { } decision || ReferenceEquals(decision, shown[kind])) continue;
+            shown[kind] = decision;
+            Console.WriteLine("        " + DecisionLine.Format(decision));
+        }
+    }
 
     private static void PrintLatest(DecisionCounters d)
     {
-        foreach (var decision in new[] { d.LatestRecommendation, d.LatestBid, d.LatestChurnAlert })
+        foreach (var decision in new[] { d.LatestRecommendation, d.LatestBid, d.LatestAdjustment, d.LatestChurnAlert })
             if (decision is not null)
                 Console.WriteLine($"  latest {decision.GetType().Name}: {System.Text.Encoding.UTF8.GetString(new DecisionTopics().Record(decision).Value ?? [])}");
     }
