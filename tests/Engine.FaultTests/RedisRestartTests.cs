@@ -1,4 +1,5 @@
 using Engine.FaultTests.Harness;
+using Engine.Testing.Redis;
 using Xunit.Abstractions;
 
 namespace Engine.FaultTests;
@@ -14,7 +15,7 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
     {
         var total = FaultScale.StreamEvents;
         var bound = TimeSpan.FromSeconds(90 + total / 500.0);
-        using var redis = new DurableRedis();
+        using var redis = new RedisServerProcess(durable: true);
         await redis.StartAsync();
         // The client's default timeouts (5 s): the outage must reach the engine's own retries, not wait in the client's backlog.
         await using var run = await FaultRun.StartAsync(redis.Endpoint, output, redisTimeouts: "");
@@ -23,7 +24,7 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
         var producing = run.ProduceAsync(StreamProducer.Valid(run.Events, 0, total), 5_000, stop.Token);
 
         await run.UntilAsync(() => run.Committed.Total >= total / 3, bound, () => $"a third consumed (now {run.Committed.Total:N0})", producing);
-        redis.Kill();
+        redis.Stop(); // SIGKILL: connections drop at once; what was fsynced survives
         await Task.Delay(500, stop.Token); // a flush answered just before the kill is counted before the baseline is read
         var killed = (Committed: run.Committed.Total, Flushes: run.Node.UserCounters.Flushes, Retries: run.Node.UserCounters.FlushRetries);
         await Task.Delay(TimeSpan.FromSeconds(4.5), stop.Token);

@@ -5,16 +5,20 @@ using System.Net.Sockets;
 namespace Engine.Testing.Redis;
 
 /// <summary>
-/// A redis-server of the test's own, on a free loopback port, that can be stopped and started again on the same
-/// port (to test a Redis restart). No persistence: it starts empty each time.
+/// A redis-server of the test's own, on a free loopback port, that can be stopped (SIGKILL) and started again on the
+/// same port (to test a Redis restart). Not durable by default: it starts empty each time. Durable: an append-only file
+/// fsynced on every write, so after a hard restart every write it acknowledged is back (what the engine's no-loss
+/// promise relies on).
 /// </summary>
 public sealed class RedisServerProcess : IDisposable
 {
+    private readonly string? _directory;
     private Process? _process;
 
-    public RedisServerProcess(int port = 0)
+    public RedisServerProcess(int port = 0, bool durable = false)
     {
         Port = port == 0 ? FreePort() : port;
+        _directory = durable ? Directory.CreateTempSubdirectory("engine-redis-").FullName : null;
     }
 
     public int Port { get; }
@@ -25,18 +29,23 @@ public sealed class RedisServerProcess : IDisposable
 
     public async Task StartAsync()
     {
+        if (!IsInstalled)
+            throw new InvalidOperationException("redis-server is not installed: run the tests through ./test.sh (it installs it) or apt-get install redis-server.");
         var info = new ProcessStartInfo("redis-server")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Path.GetTempPath() })
+        string[] persistence = _directory is null
+            ? ["--appendonly", "no", "--dir", Path.GetTempPath()]
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _directory];
+        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "" }.Concat(persistence))
             info.ArgumentList.Add(arg);
         _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
         _process.OutputDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 200; i++)
         {
             try
             {
@@ -61,7 +70,19 @@ public sealed class RedisServerProcess : IDisposable
         _process = null;
     }
 
-    public void Dispose() => Stop();
+    public void Dispose()
+    {
+        Stop();
+        if (_directory is null) return;
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS to clean: it is under the temp folder.
+        }
+    }
 
     public static int FreePort()
     {
