@@ -2,6 +2,7 @@ using Engine.Actors.Features;
 using Engine.Actors.Kafka;
 using Engine.Actors.Users;
 using Engine.Models.Contracts;
+using Engine.Models.Features;
 using Engine.Models.Features.State;
 
 namespace Engine.Actors.Pipeline;
@@ -23,7 +24,8 @@ public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, Committ
 /// while Redis is away: the partition waits, nothing is committed) and gathers the records to produce.
 /// </summary>
 internal sealed class BatchWriter(
-    FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters, DecisionCounters decisions)
+    FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters, DecisionCounters decisions,
+    Engine.Models.Fairness.FairnessMonitor? fairness = null)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
 
@@ -51,6 +53,8 @@ internal sealed class BatchWriter(
             if (handled is null) continue;
             if (handled.Changes is { } changes) writes.Add(new EntityWrite(handled.Kind, handled.EntityId, changes));
             if (handled.DroppedLateBids > 0) decisions.LateBids(handled.DroppedLateBids);
+            // A replayed event was counted the first time; counting it again would skew the rates it feeds.
+            if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied }) fairness?.Observe(evt, handled.Returning, handled.Decisions);
             if (handled.Decisions.Count > 0) arrived.Add(record.Message.Record.TimestampUtc);
             foreach (var decision in handled.Decisions)
             {

@@ -45,7 +45,8 @@ public sealed record DecisionPipelineSettings(
     TimeSpan? AskTimeout = null,
     int MaxPartitions = 64,
     CommitterSettings? Committer = null,
-    ChurnSchedule? Churn = null)
+    ChurnSchedule? Churn = null,
+    Engine.Models.Fairness.FairnessMonitor? Fairness = null)
 {
     public TimeSpan EffectiveBatchInterval => BatchInterval ?? TimeSpan.FromMilliseconds(10);
     public TimeSpan EffectiveAskTimeout => AskTimeout ?? TimeSpan.FromSeconds(10);
@@ -74,7 +75,7 @@ public static class DecisionPipeline
                     .Select(DecodedRecord.From)
                     .SelectAsync(settings.Parallelism, record => AskAsync(region, settings.Route, record, settings.EffectiveAskTimeout))
                     .GroupedWithin(settings.BatchSize, settings.EffectiveBatchInterval)
-                    .SelectAsync(1, new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions).WriteAsync);
+                    .SelectAsync(1, new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness).WriteAsync);
             });
         return KafkaSource.CommittablePartitionedSource(settings.Consumer)
             .Via(perPartition)

@@ -8,9 +8,11 @@ namespace Engine.Actors.Pipeline;
 /// <summary>
 /// What a user or campaign actor answers for one event: the decisions to emit and the feature changes to write
 /// behind (absolute values; null when nothing changed). The stream commits the event's offset only once both are acknowledged.
+/// <paramref name="Returning"/>: the user had events before this one (new vs returning, for fairness monitoring).
 /// </summary>
 public sealed record EntityHandled(
-    EntityKind Kind, string EntityId, IReadOnlyList<IDecision> Decisions, EntityChanges? Changes, ApplyOutcome Outcome, int DroppedLateBids = 0);
+    EntityKind Kind, string EntityId, IReadOnlyList<IDecision> Decisions, EntityChanges? Changes, ApplyOutcome Outcome, int DroppedLateBids = 0,
+    bool Returning = false);
 
 /// <summary>The entity could not load its state: the stream fails and restarts from the last commit (the entity restarts too).</summary>
 public sealed record EntityNotReady(string EntityId, string Reason);

@@ -122,6 +122,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         w.Write(m.EntityId);
         w.Write((int)m.Outcome);
         w.Write(m.DroppedLateBids);
+        w.Write(m.Returning);
         w.Write(m.Decisions.Count);
         foreach (var decision in m.Decisions)
         {
@@ -151,7 +152,8 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
 
     private static EntityHandled ReadHandled(BinaryReader r)
     {
-        var (kind, id, outcome, dropped, count) = ((EntityKind)r.ReadInt32(), r.ReadString(), (ApplyOutcome)r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
+        var (kind, id, outcome, dropped, returning, count) =
+            ((EntityKind)r.ReadInt32(), r.ReadString(), (ApplyOutcome)r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadInt32());
         var decisions = new List<IDecision>(count);
         for (var i = 0; i < count; i++)
         {
@@ -173,7 +175,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             for (var n = r.ReadInt32(); n > 0; n--) changes.Set.Add(new(r.ReadString(), r.ReadString()));
             for (var n = r.ReadInt32(); n > 0; n--) changes.Delete.Add(r.ReadString());
         }
-        return new EntityHandled(kind, id, decisions, changes, outcome, dropped);
+        return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning);
     }
 
     private static void WriteBytes(BinaryWriter w, byte[] bytes)

@@ -26,6 +26,7 @@ public sealed class UserActor : ReceiveActor, IWithStash
     private RecommendationMemo _recommendation;
     private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private string? _session;
+    private bool _returningSession;
 
     public UserActor(string userId, FeatureStore store, UserDecider decider)
     {
@@ -72,6 +73,8 @@ public sealed class UserActor : ReceiveActor, IWithStash
     private void Record(RecordEvent msg)
     {
         var evt = msg.Event;
+        // New vs returning (for fairness monitoring): a session of a user who had been here before.
+        if (evt.SessionId != _session) _returningSession = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
         var outcome = _state.Apply(evt, msg.Position);
         if (evt.SessionId != _session)
         {
@@ -108,7 +111,7 @@ public sealed class UserActor : ReceiveActor, IWithStash
             if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
         }
         var changes = _state.DrainChanges();
-        Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped));
+        Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped, _returningSession));
     }
 
     /// <summary>Event time between churn scores of an armed, active user.</summary>

@@ -62,18 +62,20 @@ public static class DemoRunner
         var summary = new DemoSummary(producer.Produced, counters.Consumed, Math.Round(counters.Consumed / seconds),
             new DecisionCountsSummary(decisions.Recommendations, decisions.BidDecisions, decisions.BidAdjustments, decisions.ChurnAlerts),
             counters.DeadLettered, decisions.LateBidsDropped, counters.Flushes, counters.FlushRetries,
-            new LatencySummary(Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9)), Math.Round(seconds, 2));
+            new LatencySummary(Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9)), Math.Round(seconds, 2), node.Fairness.Report());
         Console.WriteLine($"demo: done. {summary.EventsIn:N0} events in {seconds:F1} s ({summary.EventsPerSec:N0}/s); decisions: " +
                           $"{summary.Decisions.Recommendations:N0} recommendations, {summary.Decisions.BidDecisions:N0} bid decisions, " +
                           $"{summary.Decisions.ChurnAlerts:N0} churn alerts; {summary.DeadLettered:N0} dead-lettered with their reason; " +
                           $"event-to-decision p50 {summary.LatencyMs.P50} ms, p99 {summary.LatencyMs.P99} ms, p99.9 {summary.LatencyMs.P999} ms.");
         PrintLatest(decisions);
+        PrintFairness(summary.Fairness!);
         if (options.Summary is { } file)
         {
             await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(summary, new JsonSerializerOptions
             {
                 PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
                 WriteIndented = true,
+                Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
             }), CancellationToken.None);
             Console.WriteLine($"demo: summary written to {file.FullName}");
         }
@@ -95,6 +97,15 @@ public static class DemoRunner
             shown[kind] = decision;
             Console.WriteLine("        " + DecisionLine.Format(decision));
         }
+    }
+
+    /// <summary>Decision rates by segment; a dimension under the disparity line is called out.</summary>
+    private static void PrintFairness(Engine.Models.Fairness.FairnessReport report)
+    {
+        foreach (var d in report.Dimensions.Where(d => d.DisparityRatio is not null))
+            Console.WriteLine($"  fairness {d.Kind} by {d.Dimension}: " +
+                              string.Join(", ", d.Segments.Select(s => $"{s.Segment} {s.Rate:P1} of {s.Opportunities:N0}")) +
+                              $"; disparity {d.DisparityRatio:0.00}{(d.Flagged ? $" WARNING: under {report.MinDisparityRatio:0.00}" : "")}");
     }
 
     private static void PrintLatest(DecisionCounters d)

@@ -11,7 +11,8 @@ public sealed record DemoSummary(
     long FeatureFlushes,
     long FlushRetries,
     LatencySummary LatencyMs,
-    double Seconds);
+    double Seconds,
+    Engine.Models.Fairness.FairnessReport? Fairness = null);
 
 public sealed record DecisionCountsSummary(long Recommendations, long BidDecisions, long BidAdjustments, long ChurnAlerts);
 

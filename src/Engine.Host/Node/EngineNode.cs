@@ -10,6 +10,7 @@ using Engine.Actors.Sharding;
 using Engine.Actors.Users;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
+using Engine.Models.Fairness;
 using StackExchange.Redis;
 
 namespace Engine.Host.Node;
@@ -42,6 +43,8 @@ public sealed class EngineNode : IAsyncDisposable
     public PipelineCounters UserCounters { get; }
     public PipelineCounters CampaignCounters { get; }
     public DecisionCounters Decisions { get; }
+    /// <summary>Decision rates and scores by segment (device, region, new vs returning) since the node started.</summary>
+    public FairnessMonitor Fairness { get; private init; } = null!;
     public FeatureMetrics FeatureMetrics => _featureMetrics;
     public IConnectionMultiplexer Redis => _redis;
     public IKafkaControl UserStream => _users;
@@ -85,7 +88,8 @@ public sealed class EngineNode : IAsyncDisposable
             Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)));
         // Few asks in flight per partition: on a small machine a deep queue only adds waiting (measured in bench e2e), and a
         // patient timeout keeps a starved moment from failing (and restarting) the stream.
-        userSettings = userSettings with { Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30) };
+        var fairness = new FairnessMonitor(settings.Fairness ?? new FairnessSettings());
+        userSettings = userSettings with { Fairness = fairness, Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30) };
         var campaignSettings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-campaigns", [Topics.CampaignEvents], client),
             producerSettings, topics, EntityRoute.Campaigns);
@@ -104,7 +108,10 @@ public sealed class EngineNode : IAsyncDisposable
         var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
         system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
             new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions)), "churn-sweeper");
-        return new EngineNode(system, redis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed);
+        return new EngineNode(system, redis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
+        {
+            Fairness = fairness,
+        };
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();

@@ -29,7 +29,8 @@ public sealed record EngineNodeSettings(
     TimeSpan? CampaignPassivation = null,
     PipelineRestartSettings? PipelineRestart = null,
     int? AskParallelism = null,
-    TimeSpan? AskTimeout = null)
+    TimeSpan? AskTimeout = null,
+    Engine.Models.Fairness.FairnessSettings? Fairness = null)
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 }

@@ -8,6 +8,7 @@ using Engine.Host.Demo;
 using Engine.Host.Node;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
+using Engine.Models.Fairness;
 using Engine.Models.Features;
 using Engine.Models.Simulation;
 using Engine.Testing;
@@ -72,6 +73,12 @@ public sealed class EngineEndToEndTests(ITestOutputHelper output)
         Assert.Equal(Shoppers, lastPerShopper.Count);
         Assert.True(inCategory >= Shoppers * 3 / 4, $"{inCategory} of {Shoppers} lists mostly from the shopper's category");
         Assert.All(lastPerShopper.Values.SelectMany(r => r.Items), i => Assert.False(string.IsNullOrEmpty(i.Reason)));
+
+        // Fairness monitoring counted every page event as a chance for a recommendation, and every list it led to.
+        var byRegion = node.Fairness.Report().Dimensions.Single(d => d is { Kind: DecisionKind.Recommendation, Dimension: FairnessMonitor.Region });
+        var pageEvents = _log.Count(e => e.Type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase);
+        Assert.Equal(pageEvents, byRegion.Segments.Sum(s => s.Opportunities));
+        Assert.Equal(recommendations.Count, byRegion.Segments.Sum(s => s.Decisions));
 
         // The malformed record is dead-lettered with its reason, and its partition kept flowing (everything committed).
         var letter = Assert.Single(Read(infrastructure, Topics.DeadLetters, EngineJson.Default.DeadLetter));
