@@ -25,6 +25,28 @@ public sealed class EngineMeters : IDisposable
         _meter.CreateObservableGauge("engine.entities.active", () => Entities(monitor), "{entity}", "Entities alive on this node, by kind");
         _meter.CreateObservableGauge("engine.redis.round_trip", () => monitor.Readings.RedisRoundTripMs, "ms", "Latest Redis PING round trip");
         _meter.CreateObservableGauge("engine.ready", () => monitor.Readiness().Ready ? 1 : 0, description: "1 when /readyz would answer 200");
+        _meter.CreateObservableCounter("engine.fairness.opportunities", () => Segments(monitor, s => s.Opportunities), "{event}",
+            "Chances to decide, by decision kind, segment dimension and segment (device, region, tenure)");
+        _meter.CreateObservableCounter("engine.fairness.decisions", () => Segments(monitor, s => s.Decisions), "{decision}",
+            "Decisions made on those chances, by decision kind, segment dimension and segment");
+        _meter.CreateObservableGauge("engine.fairness.disparity_ratio", () => Disparities(monitor), description:
+            "Lowest segment decision rate over the highest, by decision kind and dimension (flagged under the configured line, 0.8 by default)");
+    }
+
+    private static IEnumerable<Measurement<long>> Segments(NodeMonitor monitor, Func<Engine.Models.Fairness.SegmentReport, long> value)
+    {
+        if (monitor.Node is not { } node) yield break;
+        foreach (var d in node.Fairness.Report().Dimensions)
+        foreach (var s in d.Segments)
+            yield return new(value(s), new("kind", d.Kind.ToString().ToLowerInvariant()), new("dimension", d.Dimension), new("segment", s.Segment));
+    }
+
+    private static IEnumerable<Measurement<double>> Disparities(NodeMonitor monitor)
+    {
+        if (monitor.Node is not { } node) yield break;
+        foreach (var d in node.Fairness.Report().Dimensions)
+            if (d.DisparityRatio is { } ratio)
+                yield return new(ratio, new("kind", d.Kind.ToString().ToLowerInvariant()), new("dimension", d.Dimension));
     }
 
     private static IEnumerable<Measurement<long>> Per(NodeMonitor monitor, Func<Node.EngineNode, long> users, Func<Node.EngineNode, long> campaigns)

@@ -60,6 +60,8 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.Contains("engine_consumer_lag{", metrics);
         Assert.Contains("engine_redis_round_trip_milliseconds", metrics);
         Assert.Contains("engine_entities_active{", metrics);
+        Assert.True(Counter(metrics, "engine_fairness_opportunities_total", "recommendation") > 0, metrics);
+        Assert.True(Counter(metrics, "engine_fairness_decisions_total", "recommendation") > 0, metrics);
         var ready = await http.GetAsync("/readyz");
         Assert.True(ready.IsSuccessStatusCode, await ready.Content.ReadAsStringAsync());
 
