@@ -7,7 +7,9 @@ namespace Engine.Models.Decisions;
 public sealed record DecisionModels(ModelRegistry Churn, ModelRegistry Bid, SessionRecommender Recommender, string RecommenderVersion);
 
 /// <summary>Knobs of the user decisions.</summary>
-public sealed record DecisionSettings(int RecommendationCount = 10, ChurnAlertPolicy? Churn = null)
+/// <param name="RecommendationExperiment">A champion/challenger experiment on recommendations (null: none; decisions carry no variant).</param>
+public sealed record DecisionSettings(int RecommendationCount = 10, ChurnAlertPolicy? Churn = null,
+    Engine.Models.Experiments.RecommendationExperiment? RecommendationExperiment = null)
 {
     public ChurnAlertPolicy ChurnPolicy => Churn ?? ChurnAlertPolicy.Default;
 }

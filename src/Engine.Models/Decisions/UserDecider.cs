@@ -1,4 +1,5 @@
 using Engine.Models.Contracts;
+using Engine.Models.Experiments;
 using Engine.Models.Features;
 using Engine.Models.Recommendations;
 using Engine.Models.Scoring;
@@ -32,9 +33,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         var input = InputFingerprint(session, bought);
         if (memo.Asked && input == memo.Input) return null;
         memo = memo with { Asked = true, Input = input };
-        var items = shareLists
-            ? _recommendations.Recommend(session, bought, settings.RecommendationCount)
-            : models.Recommender.Recommend(session, bought, settings.RecommendationCount);
+        var (items, variant) = ListFor(user.Id, session, bought);
         var fingerprint = Fingerprint(items);
         if (items.Count == 0 || fingerprint == memo.Sent) return null;
         memo = memo with { Sent = fingerprint };
@@ -52,7 +51,27 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             UserId = user.Id,
             SessionId = cause.SessionId,
             Items = items,
+            Variant = variant,
         };
+    }
+
+    /// <summary>
+    /// The list this user is served, and the experiment arm that served it (null outside an experiment). A challenger in
+    /// split mode serves its users; in shadow mode the champion serves everyone and the challenger is only scored.
+    /// </summary>
+    private (IReadOnlyList<RecommendedItem> Items, string? Variant) ListFor(string userId, IReadOnlyList<string> session, IReadOnlySet<string> bought)
+    {
+        var count = settings.RecommendationCount;
+        if (settings.RecommendationExperiment is not { } experiment) return (Champion(), null);
+        var (variant, isChallenger) = experiment.Arm(userId);
+        if (experiment.Definition.Mode == ExperimentMode.Split && isChallenger) return (experiment.Challenger.Recommend(session, bought, count), variant.Name);
+        var served = Champion();
+        if (experiment.Definition.Mode == ExperimentMode.Shadow && isChallenger) experiment.ScoreInShadow(session, bought, count, served);
+        return (served, experiment.Definition.Mode == ExperimentMode.Shadow ? experiment.Definition.Variants[0].Name : variant.Name);
+
+        IReadOnlyList<RecommendedItem> Champion() => shareLists
+            ? _recommendations.Recommend(session, bought, count)
+            : models.Recommender.Recommend(session, bought, count);
     }
 
     /// <summary>

@@ -1,0 +1,82 @@
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using Engine.Models.Experiments;
+using Engine.Models.Features;
+using Engine.Models.Recommendations;
+using Engine.Models.Scoring;
+using Engine.Models.Tests.Scoring;
+
+namespace Engine.Models.Tests.Experiments;
+
+/// <summary>The committed recommender (learned ranker) against the same candidates ranked by blended score.</summary>
+public sealed class RecommendationExperimentTests
+{
+    private static readonly Lazy<DecisionModels> Models = new(() => new DecisionModels(
+        new ModelRegistry(ModelFiles.Committed("churn"), ModelSchemas.Churn),
+        new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid),
+        RecommenderFiles.Load(Path.GetDirectoryName(ModelFiles.Committed("recs"))!), "recs-committed"));
+
+    private static readonly List<string> KnownItems =
+        File.ReadLines(Path.Combine(Path.GetDirectoryName(ModelFiles.Committed("recs"))!, RecommenderFiles.SessionsFile))
+            .Take(200).SelectMany(l => l.Split('\t')[1].Split(' ')).Distinct().ToList();
+
+    [Fact]
+    public void In_split_mode_each_user_is_served_by_their_arm_and_every_list_names_it()
+    {
+        var experiment = RecommendationExperiment.RankerVersusBlend(
+            Experiment.ChampionChallenger("ranker-vs-blend", ExperimentTarget.Recommendations, ExperimentMode.Split, 0.5), Models.Value.Recommender);
+        var decider = new UserDecider(Models.Value, new DecisionSettings(RecommendationExperiment: experiment), new CampaignBoard(), shareLists: false);
+        var arms = new Dictionary<string, int>();
+        for (var u = 0; u < 60; u++)
+        {
+            var (user, cause, session) = Browsing($"u-{u}", u);
+            var memo = new RecommendationMemo();
+            var list = decider.Recommend(user, cause, new HashSet<string>(), ref memo)!;
+            var (variant, isChallenger) = experiment.Arm(user.Id);
+            Assert.Equal(variant.Name, list.Variant);
+            var expected = (isChallenger ? experiment.Challenger : experiment.Champion).Recommend(session, new HashSet<string>(), 10);
+            Assert.Equal(expected.Select(i => i.ItemId), list.Items.Select(i => i.ItemId));
+            arms[variant.Name] = arms.GetValueOrDefault(variant.Name) + 1;
+        }
+        Assert.Equal(2, arms.Count); // both arms served someone
+    }
+
+    [Fact]
+    public void A_shadow_challenger_is_scored_and_counted_but_never_served()
+    {
+        var experiment = RecommendationExperiment.RankerVersusBlend(
+            Experiment.ChampionChallenger("ranker-vs-blend-shadow", ExperimentTarget.Recommendations, ExperimentMode.Shadow, 0.5), Models.Value.Recommender);
+        var decider = new UserDecider(Models.Value, new DecisionSettings(RecommendationExperiment: experiment), new CampaignBoard(), shareLists: false);
+        var challengers = 0;
+        for (var u = 0; u < 60; u++)
+        {
+            var (user, cause, session) = Browsing($"s-{u}", u);
+            var memo = new RecommendationMemo();
+            var list = decider.Recommend(user, cause, new HashSet<string>(), ref memo)!;
+            Assert.Equal("champion", list.Variant); // the champion decides for everyone
+            Assert.Equal(Models.Value.Recommender.Recommend(session, new HashSet<string>(), 10).Select(i => i.ItemId), list.Items.Select(i => i.ItemId));
+            if (experiment.Arm(user.Id).IsChallenger) challengers++;
+        }
+        var (scored, overlap) = experiment.Shadow;
+        Assert.Equal(challengers, scored); // every challenger-arm user was scored in shadow...
+        Assert.True(challengers > 0);
+        Assert.InRange(overlap, 0, 1);     // ...and compared with what was served
+    }
+
+    private static (UserFeatureState User, ClickEvent Cause, List<string> Session) Browsing(string userId, int seed)
+    {
+        var user = new UserFeatureState(userId);
+        var session = Enumerable.Range(0, 3).Select(i => KnownItems[(seed * 7 + i * 13) % KnownItems.Count]).ToList();
+        ClickEvent? last = null;
+        for (var i = 0; i < session.Count; i++)
+        {
+            last = new ClickEvent
+            {
+                EventId = $"{userId}-{i}", EventTime = DateTimeOffset.UnixEpoch.AddDays(20_000).AddMinutes(i), UserId = userId,
+                SessionId = userId + "-s", Type = EventType.ProductView, ItemId = session[i], Category = "c",
+            };
+            user.Apply(last, new EventPosition(0, seed * 10 + i));
+        }
+        return (user, last!, session);
+    }
+}
