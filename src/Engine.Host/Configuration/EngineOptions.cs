@@ -6,7 +6,8 @@ using Microsoft.Extensions.Configuration;
 namespace Engine.Host.Configuration;
 
 /// <summary>Every section <c>run</c> reads, bound and validated together so one start-up reports every problem at once.</summary>
-public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, ClusterOptions Cluster, ModelOptions Models, HttpOptions Http)
+public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, ClusterOptions Cluster, ModelOptions Models, HttpOptions Http,
+    ExperimentOptions Experiments)
 {
     /// <exception cref="ConfigurationError">A setting is missing or wrong; each problem names it.</exception>
     public static EngineOptions Load(IConfiguration configuration)
@@ -17,7 +18,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
             OptionsBinder.Bind<RedisOptions>(configuration, RedisOptions.Section, problems),
             OptionsBinder.Bind<ClusterOptions>(configuration, ClusterOptions.Section, problems),
             OptionsBinder.Bind<ModelOptions>(configuration, ModelOptions.Section, problems),
-            OptionsBinder.Bind<HttpOptions>(configuration, HttpOptions.Section, problems));
+            OptionsBinder.Bind<HttpOptions>(configuration, HttpOptions.Section, problems),
+            OptionsBinder.Bind<ExperimentOptions>(configuration, ExperimentOptions.Section, problems));
         problems.AddRange(options.Cluster.SeedProblems());
         return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
     }
@@ -34,7 +36,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         ChurnKeyPrefix: Redis.KeyPrefix + "churn:",
         Features: new FeatureStoreOptions { KeyPrefix = Redis.KeyPrefix + "f:" },
         Topics: new DecisionTopics(Kafka.Topics.Recommendations, Kafka.Topics.BidDecisions, Kafka.Topics.BidAdjustments,
-            Kafka.Topics.ChurnAlerts, Kafka.Topics.DeadLetters));
+            Kafka.Topics.ChurnAlerts, Kafka.Topics.DeadLetters),
+        RecommendationExperiment: Experiments.RecommendationExperiment());
 
     /// <summary>What start-up prints: addresses and names only, never a password or a librdkafka property value.</summary>
     public string Describe() =>

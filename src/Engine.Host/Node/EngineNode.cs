@@ -67,7 +67,10 @@ public sealed class EngineNode : IAsyncDisposable
         var redis = await ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
         var featureMetrics = new FeatureMetrics();
         var store = new FeatureStore(redis, settings.Features ?? new FeatureStoreOptions(), featureMetrics);
-        var decider = new UserDecider(models, new DecisionSettings(), board);
+        var experiment = settings.RecommendationExperiment is { } definition
+            ? Engine.Models.Experiments.RecommendationExperiment.RankerVersusBlend(definition, models.Recommender)
+            : null;
+        var decider = new UserDecider(models, new DecisionSettings(RecommendationExperiment: experiment), board);
         var system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken);
         var client = settings.KafkaClient ?? new Dictionary<string, string>();
         var topics = settings.EffectiveTopics;

@@ -30,7 +30,8 @@ public sealed record EngineNodeSettings(
     PipelineRestartSettings? PipelineRestart = null,
     int? AskParallelism = null,
     TimeSpan? AskTimeout = null,
-    Engine.Models.Fairness.FairnessSettings? Fairness = null)
+    Engine.Models.Fairness.FairnessSettings? Fairness = null,
+    Engine.Models.Experiments.Experiment? RecommendationExperiment = null)
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 }

@@ -38,6 +38,22 @@ public sealed class EngineOptionsTests
     }
 
     [Fact]
+    public void A_recommendation_experiment_is_off_by_default_and_bound_and_checked_when_set()
+    {
+        Assert.Null(EngineOptions.Load(Config(new(Valid))).ToNodeSettings("models").RecommendationExperiment);
+
+        var experiment = EngineOptions.Load(Config(new(Valid)
+        {
+            ["Experiments:Recommendations:Mode"] = "Split", ["Experiments:Recommendations:ChallengerShare"] = "0.2",
+        })).ToNodeSettings("models").RecommendationExperiment!;
+        Assert.Equal(Engine.Models.Experiments.ExperimentMode.Split, experiment.Mode);
+        Assert.Equal(0.2, experiment.Variants[1].Share);
+
+        var error = Refused(new(Valid) { ["Experiments:Recommendations:Mode"] = "Shadow", ["Experiments:Recommendations:ChallengerShare"] = "1.5" });
+        Assert.StartsWith("Experiments:Recommendations:ChallengerShare must be between 0 and 1", Assert.Single(error.Problems));
+    }
+
+    [Fact]
     public void A_value_of_the_wrong_type_names_the_setting_and_type_but_not_the_value()
     {
         var error = Refused(new(Valid) { ["Redis:Database"] = "hunter2" });
