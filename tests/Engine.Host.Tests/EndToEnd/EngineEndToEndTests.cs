@@ -61,7 +61,6 @@ public sealed class EngineEndToEndTests(ITestOutputHelper output)
         var campaignEvents = _log.Count(e => e.CampaignId is not null);
         await Until(() => Committed(infrastructure, "engine", Topics.Clickstream) >= _records
                           && Committed(infrastructure, "engine-campaigns", Topics.CampaignEvents) >= campaignEvents, TimeSpan.FromSeconds(120));
-        await node.StopAsync();
         output.WriteLine($"[{clock.Elapsed.TotalSeconds:F0} s] {_records} records consumed and committed ({campaignEvents} re-keyed to campaigns)");
 
         // Shoppers who browse one category are recommended items of that category, each with a score and a reason.
@@ -94,9 +93,11 @@ public sealed class EngineEndToEndTests(ITestOutputHelper output)
         Assert.True(under.Multiplier > 1.5);
 
         // Users who went silent get exactly one churn alert each (from the sweeper, named by model version); the busy ones none.
+        // The node keeps running meanwhile: its sweeper (one look a second) finds them by the partitions' event-time clocks.
         await Until(() => Read(infrastructure, Topics.ChurnAlerts, EngineJson.Default.ChurnAlert).Select(a => a.UserId).Intersect(quiet).Count() == quiet.Count,
-            TimeSpan.FromSeconds(30));
+            TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(3)); // more sweeps: none may alert again
+        await node.StopAsync();
         var alerts = Read(infrastructure, Topics.ChurnAlerts, EngineJson.Default.ChurnAlert);
         output.WriteLine($"churn alerts: {string.Join(", ", alerts.Select(a => $"{a.UserId} p={a.Probability:F2}"))}");
         Assert.All(quiet, u => Assert.Single(alerts, a => a.UserId == u));
