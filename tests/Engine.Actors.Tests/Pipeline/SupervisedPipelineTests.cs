@@ -45,8 +45,12 @@ public sealed class SupervisedPipelineTests(KafkaFixture kafka, RedisFixture red
                     Type = i % 7 == 3 ? EventType.AddToCart : EventType.ProductView, ItemId = $"shoe-{(u + i) % 6}", Category = "shoes",
                 });
         using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = Kafka.BootstrapServers, Partitioner = Partitioner.Murmur2Random }).Build())
+        {
             foreach (var e in log)
                 producer.Produce(input, new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(e.UserId), Value = ClickEventCodec.Encode(e) });
+            // Disposing a producer does not wait for delivery: without this the log could be lost before it reached the broker.
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
 
         var group = "supervised-" + Guid.NewGuid().ToString("N");
         var settings = new DecisionPipelineSettings(
@@ -59,7 +63,8 @@ public sealed class SupervisedPipelineTests(KafkaFixture kafka, RedisFixture red
             new PipelineRestartSettings(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)), Sys.Log,
             () => EntityShards.StopAllAsync(users, TimeSpan.FromSeconds(10)));
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // Two group joins on the mock broker (first run, then the restart), each a rebalance of several seconds; ~50 s seen on a quiet machine.
+        var deadline = DateTime.UtcNow.AddSeconds(150);
         while (DateTime.UtcNow < deadline && CommittedCount(input, group) < log.Count) await Task.Delay(250);
         await pipeline.DrainAndShutdownAsync(pipeline.Completion).WaitAsync(TimeSpan.FromSeconds(30));
         _output.WriteLine($"restarts {pipeline.Restarts}; consumed {counters.Consumed} records for {log.Count} events (the replay re-reads the uncommitted tail); " +
