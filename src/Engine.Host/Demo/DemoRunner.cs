@@ -22,11 +22,12 @@ public static class DemoRunner
         Console.WriteLine($"demo: {infrastructure.Describe()}; {options.Partitions} partitions per topic");
         var kafka = infrastructure.KafkaBootstrap;
 
-        var models = DemoModels.Load(DemoModels.FindDirectory(options.ModelsDirectory));
+        var modelsDirectory = DemoModels.FindDirectory(options.ModelsDirectory);
+        var models = DemoModels.Load(modelsDirectory);
         // The real path: campaigns are booked on their topic, and the node's campaign feed reads them back.
         await CampaignBookings.PublishAsync(kafka, DemoModels.CampaignSpecs(options));
         Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
-        var settings = new EngineNodeSettings(kafka, infrastructure.RedisEndpoint, DemoModels.FindDirectory(options.ModelsDirectory),
+        var settings = new EngineNodeSettings(kafka, infrastructure.RedisEndpoint, modelsDirectory,
             options.Partitions, new ClusterSettings(), KafkaClient: infrastructure.KafkaClientTuning);
         await using var http = options.HttpPort < 0 ? null : await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1", Port = options.HttpPort == HttpOptions.DefaultPort ? null : options.HttpPort },
             EngineConfiguration.Build(null, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" }), settings);

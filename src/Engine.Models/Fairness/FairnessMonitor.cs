@@ -27,7 +27,8 @@ public sealed class FairnessMonitor(FairnessSettings settings)
         if (Opportunity(cause.Type) is not { } kind) return;
         var decided = false;
         double? score = null;
-        foreach (var decision in decisions)
+        ChurnAlert? alert = null;
+        foreach (var decision in decisions) // one pass, no LINQ: this runs for every event on the hot path
         {
             switch (decision)
             {
@@ -39,11 +40,13 @@ public sealed class FairnessMonitor(FairnessSettings settings)
                     decided = b.Bid;
                     score = b.PredictedCtr;
                     break;
+                case ChurnAlert c:
+                    alert = c;
+                    break;
             }
         }
         Count(cause, returning, kind, decided, score);
         // Every event is also a chance for a churn alert (raised when the user's probability crosses the threshold).
-        var alert = decisions.OfType<ChurnAlert>().FirstOrDefault();
         Count(cause, returning, DecisionKind.ChurnAlert, alert is not null, alert?.Probability);
     }
 
