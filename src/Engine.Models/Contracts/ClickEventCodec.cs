@@ -16,6 +16,9 @@ public static class ClickEventCodec
     /// <summary>Larger records are refused before parsing: a clickstream event is a few hundred bytes.</summary>
     public const int MaxRecordBytes = 64 * 1024;
 
+    private static readonly string KnownTypes = string.Join(", ",
+        Enum.GetNames<EventType>().Select(JsonNamingPolicy.SnakeCaseLower.ConvertName));
+
     public static byte[] Encode(ClickEvent evt) => JsonSerializer.SerializeToUtf8Bytes(evt, EngineJson.Default.ClickEvent);
 
     public static Decoded Decode(ReadOnlySpan<byte> utf8)
@@ -28,6 +31,11 @@ public static class ClickEventCodec
         try
         {
             evt = JsonSerializer.Deserialize(utf8, EngineJson.Default.ClickEvent);
+        }
+        catch (JsonException e) when (e.Path == "$.type")
+        {
+            // The enum converter refuses names outside EventType: say so, rather than "malformed JSON".
+            return Decoded.Fail($"unknown type: $.type is not one of {KnownTypes}");
         }
         catch (JsonException e)
         {
