@@ -66,7 +66,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         }
         catch (KafkaException e)
         {
-            _log.Error(e, "Privacy control stopped: {Error}", e.Error.Reason);
+            _log.Error(e, "Privacy control stopped: {0}", e.Error.Reason);
         }
         finally
         {
@@ -92,7 +92,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             catch (Exception e)
             {
                 // Never the record's key or the exception's message in a log: both may name the user.
-                _log.Warning("Privacy request at {Position} not carried out yet ({Error}); retrying in {Backoff}",
+                _log.Warning("Privacy request at {0} not carried out yet ({1}); retrying in {2}",
                     record.TopicPartitionOffset, e.GetType().Name, backoff);
                 _stop.Token.WaitHandle.WaitOne(backoff);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
@@ -106,7 +106,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         var (request, error) = PrivacyRequest.Decode(value);
         if (request is null)
         {
-            _log.Warning("Privacy request at {Position} refused: {Reason}", position, error);
+            _log.Warning("Privacy request at {0} refused: {1}", position, error);
             return;
         }
         var ack = request.Type == PrivacyRequestTypes.Erase ? await EraseAsync(request) : await RecordConsentAsync(request);
@@ -116,7 +116,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             Value = JsonSerializer.SerializeToUtf8Bytes(ack, EngineJson.Default.PrivacyAck),
         }, _stop.Token);
         Interlocked.Increment(ref _acknowledged);
-        _log.Info("Privacy request {RequestId} ({Type}) carried out and acknowledged", request.RequestId, request.Type);
+        _log.Info("Privacy request {0} ({1}) carried out and acknowledged", request.RequestId, request.Type);
     }
 
     private async Task<PrivacyAck> EraseAsync(PrivacyRequest request)

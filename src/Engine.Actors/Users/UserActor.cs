@@ -24,7 +24,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
     private readonly FeatureStore _store;
     private readonly UserDecider _decider;
     private readonly UserPrivacy? _privacy;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    // Sourced by type, not by the actor's path: the path ends with the user id, which no log may carry (docs/privacy.md).
+    private readonly ILoggingAdapter _log = Logging.GetLogger(Context.System, typeof(UserActor));
     private readonly HashSet<string> _boughtThisSession = new(StringComparer.Ordinal);
     private UserFeatureState _state = null!;
     private ChurnEpisode _churn = ChurnEpisode.Armed;

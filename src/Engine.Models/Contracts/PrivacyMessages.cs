@@ -41,7 +41,8 @@ public sealed record PrivacyRequest
             return (null, "malformed: " + e.Message);
         }
         if (request is null) return (null, "malformed: null");
-        if (request.SchemaVersion != CurrentSchemaVersion) return (null, $"unsupported schema_version {request.SchemaVersion}");
+        // Absent reads as 0 (the source-generated reader skips initialisers of a required-members type): taken as version 1.
+        if (request.SchemaVersion > CurrentSchemaVersion) return (null, $"unsupported schema_version {request.SchemaVersion}");
         if (request.Type is not (PrivacyRequestTypes.Erase or PrivacyRequestTypes.Consent)) return (null, "unknown type (expected erase or consent)");
         if (string.IsNullOrWhiteSpace(request.UserId) || string.IsNullOrWhiteSpace(request.RequestId)) return (null, "user_id and request_id are required");
         return (request, null);
