@@ -68,7 +68,7 @@ public sealed partial class UserActor
         _churn = ChurnEpisode.Armed;
         _recommendation = default;
         _churnScoredAt = DateTimeOffset.MinValue;
-        (_session, _nonPersonalSession, _returningSession) = (null, null, false);
+        (_session, _nonPersonal, _returningSession) = (null, default, false);
         _boughtThisSession.Clear();
     }
 

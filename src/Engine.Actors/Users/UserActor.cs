@@ -34,7 +34,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
     private string? _session;
     private bool _returningSession;
     private Consent _consent = Consent.Granted;
-    private string? _nonPersonalSession;
+    private (bool Sent, string? Session) _nonPersonal; // the last popular list sent to an opted-out user, by session
 
     /// <param name="privacy">Consent and erasure; null (tests of decisions alone): everyone consents, erasure is refused.</param>
     public UserActor(string userId, FeatureStore store, UserDecider decider, UserPrivacy? privacy = null)
@@ -112,8 +112,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
         {
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase when !_consent.Personalisation:
                 // Opted out: the popular list, once per session (a replay re-emits it, same id).
-                if (_nonPersonalSession != evt.SessionId || outcome == ApplyOutcome.Duplicate) decisions.Add(_privacy!.NonPersonal.Recommend(_userId, evt));
-                _nonPersonalSession = evt.SessionId;
+                if (_nonPersonal != (true, evt.SessionId) || outcome == ApplyOutcome.Duplicate) decisions.Add(_privacy!.NonPersonal.Recommend(_userId, evt));
+                _nonPersonal = (true, evt.SessionId);
                 break;
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase:
                 // A replay is never suppressed as a repeat of the last list: its first emission may have been lost in a crash.

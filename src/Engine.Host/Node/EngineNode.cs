@@ -87,7 +87,8 @@ public sealed class EngineNode : IAsyncDisposable
 
         var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix, sealer);
         var privacyStore = new PrivacyStore(redis, store.Keys, dueList, settings.Partitions);
-        var userPrivacy = new UserPrivacy(privacyStore, new NonPersonalDecisions(new Engine.Models.Recommendations.RecommendationCache(models.Recommender), models.RecommenderVersion));
+        var popular = new Engine.Models.Recommendations.RecommendationCache(models.Recommender);
+        var userPrivacy = new UserPrivacy(privacyStore, new NonPersonalDecisions(popular, models.RecommenderVersion));
         var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider, userPrivacy),
             settings.UserPassivation ?? TimeSpan.FromMinutes(2));
         var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
