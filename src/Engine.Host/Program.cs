@@ -10,6 +10,8 @@ var root = new RootCommand(
     DemoCommand.Create(),
     SimulateCommand.Create(),
     EmbeddedKafkaCommand.Create(),
+    EraseCommand.Create(),
+    ConsentCommand.Create(),
     VersionCommand.Create(),
 };
 // Signals are ours (see ShutdownSignals): System.CommandLine's own handler is switched off.

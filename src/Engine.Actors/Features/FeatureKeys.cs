@@ -1,14 +1,23 @@
+using Engine.Models.Privacy;
+
 namespace Engine.Actors.Features;
 
 /// <summary>
-/// The key layout (docs/features.md): <c>{prefix}u:{userId}</c>, <c>{prefix}c:{campaignId}</c>, <c>{prefix}i:{itemId}</c>
-/// are hashes of bucket fields; <c>{prefix}offsets:{topic}</c> holds the highest flushed offset per partition.
+/// The key layout (docs/features.md): <c>{prefix}u:{pseudonym}</c>, <c>{prefix}c:{campaignId}</c>, <c>{prefix}i:{itemId}</c>
+/// are hashes of bucket fields; <c>{prefix}p:{pseudonym}</c> holds a user's consent; <c>{prefix}offsets:{topic}</c> holds the
+/// highest flushed offset per partition. User ids never appear in a key: only their keyed pseudonym (docs/privacy.md).
 /// </summary>
-public sealed class FeatureKeys(string prefix)
+public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
 {
+    private readonly Pseudonymizer _pseudonyms = pseudonyms ?? Pseudonymizer.Development;
+
     public string Prefix => prefix;
 
-    public string Entity(EntityKind kind, string id) => $"{prefix}{(char)kind}:{id}";
+    public string Entity(EntityKind kind, string id) =>
+        $"{prefix}{(char)kind}:{(kind == EntityKind.User ? _pseudonyms.Pseudonym(id) : id)}";
+
+    /// <summary>The user's consent (a small hash), beside their features.</summary>
+    public string Consent(string userId) => $"{prefix}p:{_pseudonyms.Pseudonym(userId)}";
 
     public string PartitionOffsets(string topic) => $"{prefix}offsets:{topic}";
 }

@@ -8,10 +8,12 @@ namespace Engine.Actors.Features;
 /// Rolling features in Redis (Garnet or redis-server): flushes batches of entity changes atomically, one
 /// MULTI/EXEC per batch guarded by the partition offsets (<see cref="FlushTransaction"/>), loads an entity's state back (rehydration) and reads feature vectors.
 /// Redis being down is reported as "not acknowledged" after bounded retries with backoff, never thrown.
+/// User keys carry the keyed pseudonym of the id (<paramref name="pseudonyms"/>; null: the development key).
 /// </summary>
-public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptions options, FeatureMetrics metrics)
+public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptions options, FeatureMetrics metrics,
+    Engine.Models.Privacy.Pseudonymizer? pseudonyms = null)
 {
-    private readonly FeatureKeys _keys = new(options.KeyPrefix);
+    private readonly FeatureKeys _keys = new(options.KeyPrefix, pseudonyms);
 
     public FeatureKeys Keys => _keys;
     public FeatureStoreOptions Options => options;

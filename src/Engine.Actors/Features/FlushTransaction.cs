@@ -34,7 +34,11 @@ internal static class FlushTransaction
             if (write.Changes.RenewTtl) _ = transaction.KeyExpireAsync(key, ttl);
         }
         if (partitions.Length > 0)
+        {
             _ = transaction.HashSetAsync(offsetsKey, [.. batch.Offsets.Select(o => new HashEntry(o.Key, o.Value))]);
+            // Every key expires (docs/privacy.md): once no flush came for as long as an entity lives, no entity it guards is left.
+            _ = transaction.KeyExpireAsync(offsetsKey, ttl);
+        }
         return await transaction.ExecuteAsync() ? Outcome.Committed : Outcome.Raced;
     }
 

@@ -98,7 +98,8 @@ public static class DecisionPipeline
         return reply switch
         {
             EntityHandled handled => new Asked(record, handled),
-            EntityNotReady notReady => throw new InvalidOperationException($"entity {notReady.EntityId} not ready: {notReady.Reason}"),
+            // Not the entity's id: this message is logged, and a user id must never be (docs/privacy.md).
+            EntityNotReady notReady => throw new InvalidOperationException($"an entity was not ready: {notReady.Reason}"),
             _ => throw new InvalidOperationException("unexpected reply " + reply.GetType().Name),
         };
     }

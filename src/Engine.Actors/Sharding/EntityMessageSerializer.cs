@@ -5,6 +5,7 @@ using Akka.Serialization;
 using Engine.Actors.Campaigns;
 using Engine.Actors.Features;
 using Engine.Actors.Pipeline;
+using Engine.Actors.Privacy;
 using Engine.Actors.Users;
 using Engine.Models.Contracts;
 using Engine.Models.Features;
@@ -28,11 +29,15 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             "Engine.Actors.Sharding.IShardedMessage, Engine.Actors" = engine-entity
             "Engine.Actors.Pipeline.EntityHandled, Engine.Actors" = engine-entity
             "Engine.Actors.Pipeline.EntityNotReady, Engine.Actors" = engine-entity
+            "Engine.Actors.Privacy.PrivacyProtocol+UserErased, Engine.Actors" = engine-entity
+            "Engine.Actors.Privacy.PrivacyProtocol+ConsentRecorded, Engine.Actors" = engine-entity
+            "Engine.Actors.Privacy.PrivacyProtocol+PrivacyFailed, Engine.Actors" = engine-entity
           }
         }
         """);
 
     private const string Event = "E", CampaignEvent = "C", Churn = "K", Stop = "S", Handled = "H", NotReady = "N";
+    private const string Erase = "X", Consent = "P", Erased = "XD", ConsentDone = "PD", PrivacyFailed = "PF";
 
     public override int Identifier => 4207;
 
@@ -44,6 +49,11 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         StopEntity => Stop,
         EntityHandled => Handled,
         EntityNotReady => NotReady,
+        PrivacyProtocol.EraseUser => Erase,
+        PrivacyProtocol.RecordConsent => Consent,
+        PrivacyProtocol.UserErased => Erased,
+        PrivacyProtocol.ConsentRecorded => ConsentDone,
+        PrivacyProtocol.PrivacyFailed => PrivacyFailed,
         _ => throw new ArgumentException("not an entity message: " + o.GetType()),
     };
 
@@ -78,6 +88,37 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                 case EntityHandled m:
                     WriteHandled(w, m);
                     break;
+                case PrivacyProtocol.EraseUser m:
+                    w.Write(m.UserId);
+                    w.Write(m.RequestId);
+                    break;
+                case PrivacyProtocol.RecordConsent m:
+                    w.Write(m.UserId);
+                    w.Write(m.RequestId);
+                    w.Write(m.Consent.Personalisation);
+                    w.Write(m.Consent.AdTargeting);
+                    break;
+                case PrivacyProtocol.UserErased m:
+                    w.Write(m.UserId);
+                    w.Write(m.RequestId);
+                    w.Write(m.Removed.Count);
+                    foreach (var removed in m.Removed) w.Write(removed);
+                    w.Write(m.Covered.Count);
+                    foreach (var (partition, offset) in m.Covered)
+                    {
+                        w.Write(partition);
+                        w.Write(offset);
+                    }
+                    break;
+                case PrivacyProtocol.ConsentRecorded m:
+                    w.Write(m.UserId);
+                    w.Write(m.RequestId);
+                    break;
+                case PrivacyProtocol.PrivacyFailed m:
+                    w.Write(m.UserId);
+                    w.Write(m.RequestId);
+                    w.Write(m.Reason);
+                    break;
                 default:
                     throw new ArgumentException("not an entity message: " + o.GetType());
             }
@@ -96,6 +137,11 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             Stop => new StopEntity(r.ReadString()),
             NotReady => new EntityNotReady(r.ReadString(), r.ReadString()),
             Handled => ReadHandled(r),
+            Erase => new PrivacyProtocol.EraseUser(r.ReadString(), r.ReadString()),
+            Consent => new PrivacyProtocol.RecordConsent(r.ReadString(), r.ReadString(), new Engine.Models.Privacy.Consent(r.ReadBoolean(), r.ReadBoolean())),
+            Erased => ReadErased(r),
+            ConsentDone => new PrivacyProtocol.ConsentRecorded(r.ReadString(), r.ReadString()),
+            PrivacyFailed => new PrivacyProtocol.PrivacyFailed(r.ReadString(), r.ReadString(), r.ReadString()),
             _ => throw new System.Runtime.Serialization.SerializationException("unknown entity message manifest " + manifest),
         };
     }
@@ -176,6 +222,16 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             for (var n = r.ReadInt32(); n > 0; n--) changes.Delete.Add(r.ReadString());
         }
         return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning);
+    }
+
+    private static PrivacyProtocol.UserErased ReadErased(BinaryReader r)
+    {
+        var (user, request) = (r.ReadString(), r.ReadString());
+        var removed = new List<string>();
+        for (var n = r.ReadInt32(); n > 0; n--) removed.Add(r.ReadString());
+        var covered = new Dictionary<int, long>();
+        for (var n = r.ReadInt32(); n > 0; n--) covered[r.ReadInt32()] = r.ReadInt64();
+        return new PrivacyProtocol.UserErased(user, request, removed, covered);
     }
 
     private static void WriteBytes(BinaryWriter w, byte[] bytes)

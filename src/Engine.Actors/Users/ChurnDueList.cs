@@ -1,36 +1,62 @@
 using System.Globalization;
+using Engine.Models.Privacy;
 using StackExchange.Redis;
 
 namespace Engine.Actors.Users;
 
 /// <summary>
 /// When each user is next due a churn check, as one Redis sorted set per clickstream partition (score = due
-/// event time in ms, member = user id): the sweeper wakes only the users whose silence has become long enough,
-/// instead of keeping millions of actors alive with timers. Key: <c>{prefix}due:{partition}</c>.
+/// event time in ms, member = the user id sealed by <see cref="UserIdSealer"/>): the sweeper wakes only the users whose
+/// silence has become long enough, instead of keeping millions of actors alive with timers. Key: <c>{prefix}due:{partition}</c>.
+/// The raw id is never stored: the member is its authenticated encryption, which the sweeper opens to name the user.
+/// Retention: the key expires when its partition is idle for <c>retention</c>, and entries due longer ago than that are
+/// dropped (their features have expired too).
 /// </summary>
-public sealed class ChurnDueList(IConnectionMultiplexer redis, string prefix)
+public sealed class ChurnDueList(IConnectionMultiplexer redis, string prefix, UserIdSealer? sealer = null, TimeSpan? retention = null)
 {
+    /// <summary>A little longer than the features' 31 days, so an entry never outlives the reason to check its user by much.</summary>
+    public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(35);
+
+    private readonly UserIdSealer _sealer = sealer ?? UserIdSealer.Development;
+    private readonly TimeSpan _retention = retention ?? DefaultRetention;
+
     private IDatabase Db => redis.GetDatabase();
 
     public string Key(int partition) => prefix + "due:" + partition.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Sets each user's next check time (the last write wins: a later event moves the check later).</summary>
-    public Task ScheduleAsync(int partition, IReadOnlyCollection<KeyValuePair<string, long>> dueMs) =>
-        dueMs.Count == 0
-            ? Task.CompletedTask
-            : Db.SortedSetAddAsync(Key(partition), [.. dueMs.Select(d => new SortedSetEntry(d.Key, d.Value))]);
+    /// <summary>The member that stands for <paramref name="userId"/> (the same every time, so a later event moves it).</summary>
+    public string Member(string userId) => _sealer.Seal(userId);
 
-    /// <summary>Users due at or before <paramref name="asOfMs"/>, oldest first.</summary>
+    /// <summary>Sets each user's next check time (the last write wins: a later event moves the check later).</summary>
+    public Task ScheduleAsync(int partition, IReadOnlyCollection<KeyValuePair<string, long>> dueMs)
+    {
+        if (dueMs.Count == 0) return Task.CompletedTask;
+        var key = Key(partition);
+        var db = Db;
+        var stale = dueMs.Max(d => d.Value) - (long)_retention.TotalMilliseconds;
+        return Task.WhenAll(
+            db.SortedSetAddAsync(key, [.. dueMs.Select(d => new SortedSetEntry(Member(d.Key), d.Value))]),
+            db.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, stale),
+            db.KeyExpireAsync(key, _retention));
+    }
+
+    /// <summary>Users due at or before <paramref name="asOfMs"/>, oldest first (members this key cannot open are skipped).</summary>
     public async Task<IReadOnlyList<string>> DueAsync(int partition, long asOfMs, int limit)
     {
         var members = await Db.SortedSetRangeByScoreAsync(Key(partition), double.NegativeInfinity, asOfMs, take: limit);
-        return [.. members.Select(m => m.ToString())];
+        var users = new List<string>(members.Length);
+        foreach (var member in members)
+            if (_sealer.TryOpen(member.ToString()) is { } user) users.Add(user);
+        return users;
     }
+
+    /// <summary>Takes the user off the list (erasure); true when they were on it.</summary>
+    public Task<bool> RemoveAsync(int partition, string userId) => Db.SortedSetRemoveAsync(Key(partition), Member(userId));
 
     /// <summary>
     /// After a check at <paramref name="checkedAtMs"/>: the user's next check moves to <paramref name="nextDueMs"/>, or
     /// the user leaves the list (null: alerted, nothing more to check until they come back) - unless an event since
-    /// then already moved their check later, which wins.
+    /// then already moved their check later, which wins. A user no longer on the list (erased) stays off it.
     /// </summary>
     public Task CheckedAsync(int partition, string userId, long checkedAtMs, long? nextDueMs) =>
         Db.ScriptEvaluateAsync(
@@ -41,5 +67,5 @@ public sealed class ChurnDueList(IConnectionMultiplexer redis, string prefix)
             end
             return 0
             """,
-            [Key(partition)], [userId, checkedAtMs, nextDueMs?.ToString(CultureInfo.InvariantCulture) ?? ""]);
+            [Key(partition)], [Member(userId), checkedAtMs, nextDueMs?.ToString(CultureInfo.InvariantCulture) ?? ""]);
 }

@@ -2,9 +2,11 @@ using Akka.Actor;
 using Akka.Event;
 using Engine.Actors.Features;
 using Engine.Actors.Pipeline;
+using Engine.Actors.Privacy;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Features;
+using Engine.Models.Privacy;
 using static Engine.Actors.Users.UserProtocol;
 
 namespace Engine.Actors.Users;
@@ -13,13 +15,17 @@ namespace Engine.Actors.Users;
 /// One user: the hot copy of the user's features, and the decisions about them. Loads its state from Redis on
 /// start (stashing what arrives meanwhile), then applies each event in partition order, decides, and replies
 /// with the decisions and the changes for the stream to write behind. Never blocks: I/O is piped.
+/// Privacy (docs/privacy.md): consent is loaded with the state and honoured from the next event on; an erasure request
+/// is handled in turn with the user's events, deletes the user's keys and state, and passivates the actor.
 /// </summary>
-public sealed class UserActor : ReceiveActor, IWithStash
+public sealed partial class UserActor : ReceiveActor, IWithStash
 {
     private readonly string _userId;
     private readonly FeatureStore _store;
     private readonly UserDecider _decider;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly UserPrivacy? _privacy;
+    // Sourced by type, not by the actor's path: the path ends with the user id, which no log may carry (docs/privacy.md).
+    private readonly ILoggingAdapter _log = Logging.GetLogger(Context.System, typeof(UserActor));
     private readonly HashSet<string> _boughtThisSession = new(StringComparer.Ordinal);
     private UserFeatureState _state = null!;
     private ChurnEpisode _churn = ChurnEpisode.Armed;
@@ -27,26 +33,36 @@ public sealed class UserActor : ReceiveActor, IWithStash
     private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private string? _session;
     private bool _returningSession;
+    private Consent _consent = Consent.Granted;
+    private (bool Sent, string? Session) _nonPersonal; // the last popular list sent to an opted-out user, by session
 
-    public UserActor(string userId, FeatureStore store, UserDecider decider)
+    /// <param name="privacy">Consent and erasure; null (tests of decisions alone): everyone consents, erasure is refused.</param>
+    public UserActor(string userId, FeatureStore store, UserDecider decider, UserPrivacy? privacy = null)
     {
-        (_userId, _store, _decider) = (userId, store, decider);
+        (_userId, _store, _decider, _privacy) = (userId, store, decider, privacy);
         Become(Loading);
     }
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(string userId, FeatureStore store, UserDecider decider) =>
-        Akka.Actor.Props.Create(() => new UserActor(userId, store, decider));
+    public static Props Props(string userId, FeatureStore store, UserDecider decider, UserPrivacy? privacy = null) =>
+        Akka.Actor.Props.Create(() => new UserActor(userId, store, decider, privacy));
 
     protected override void PreStart() =>
-        _store.LoadUserAsync(_userId).PipeTo(Self, success: s => new Loaded(s), failure: e => new LoadFailed(e));
+        LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
+
+    private async Task<Loaded> LoadAsync()
+    {
+        var consent = _privacy?.Store.LoadConsentAsync(_userId) ?? Task.FromResult(Consent.Granted);
+        var state = await _store.LoadUserAsync(_userId);
+        return new Loaded(state, await consent);
+    }
 
     private void Loading()
     {
         Receive<Loaded>(loaded =>
         {
-            _state = loaded.State;
+            (_state, _consent) = (loaded.State, loaded.Consent);
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -63,9 +79,14 @@ public sealed class UserActor : ReceiveActor, IWithStash
     private void Ready()
     {
         Receive<RecordEvent>(Record);
+        Receive<PrivacyProtocol.RecordConsent>(RecordConsent);
+        Receive<PrivacyProtocol.EraseUser>(Erase);
         Receive<CheckChurn>(check =>
         {
-            var alert = _decider.CheckChurn(_state, ref _churn, check.AsOf, check.TickId);
+            // No churn profiling without consent; and a user with no events left (erased, expired) has nothing to score.
+            var alert = _consent.Personalisation && _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent
+                ? _decider.CheckChurn(_state, ref _churn, check.AsOf, check.TickId)
+                : null;
             Sender.Tell(new EntityHandled(EntityKind.User, _userId, alert is null ? [] : [alert], null, ApplyOutcome.Duplicate));
         });
     }
@@ -89,6 +110,11 @@ public sealed class UserActor : ReceiveActor, IWithStash
         var dropped = 0;
         switch (evt.Type)
         {
+            case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase when !_consent.Personalisation:
+                // Opted out: the popular list, once per session (a replay re-emits it, same id).
+                if (_nonPersonal != (true, evt.SessionId) || outcome == ApplyOutcome.Duplicate) decisions.Add(_privacy!.NonPersonal.Recommend(_userId, evt));
+                _nonPersonal = (true, evt.SessionId);
+                break;
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase:
                 // A replay is never suppressed as a repeat of the last list: its first emission may have been lost in a crash.
                 var memo = outcome == ApplyOutcome.Duplicate ? default : _recommendation;
@@ -99,13 +125,14 @@ public sealed class UserActor : ReceiveActor, IWithStash
             case EventType.BidRequest:
                 var now = DateTimeOffset.UtcNow;
                 if (now - msg.ReceivedAt > TimeSpan.FromMilliseconds(evt.BidRequest!.Tmax)) dropped = 1; // the exchange has moved on
+                else if (!_consent.AdTargeting) decisions.Add(_privacy!.NonPersonal.NoBid(_userId, evt, now));
                 else decisions.Add(_decider.Bid(_state, evt, now));
                 break;
         }
         // Activity re-arms a churn episode, so an open episode is scored on the user's next event to close it. Right after
         // an event an armed user's probability is low; scoring them at most once per interval of event time (silence is
         // the sweeper's) spares a model call on almost every click.
-        if (_churn == ChurnEpisode.Alerted || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval)
+        if (_consent.Personalisation && (_churn == ChurnEpisode.Alerted || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
         {
             _churnScoredAt = evt.EventTime;
             if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
@@ -117,7 +144,7 @@ public sealed class UserActor : ReceiveActor, IWithStash
     /// <summary>Event time between churn scores of an armed, active user.</summary>
     public static readonly TimeSpan ChurnRescoreInterval = TimeSpan.FromHours(1);
 
-    private sealed record Loaded(UserFeatureState State);
+    private sealed record Loaded(UserFeatureState State, Consent Consent);
 
     private sealed record LoadFailed(Exception Error);
 }

@@ -29,6 +29,10 @@ public static class NodeRunner
         options.Redis.Endpoint = infrastructure.RedisEndpoint;
         Console.WriteLine($"run: {infrastructure.Describe()}");
         Console.WriteLine($"run: {options.Describe()}; models {modelsDirectory}");
+        if (options.Privacy.UsesDevelopmentKey)
+            Console.Error.WriteLine("run: WARNING: Privacy:PseudonymKey is not set: user ids in Redis and logs are pseudonymised with the public " +
+                                    "development key, which anyone can reverse by hashing candidate ids. Fine for development; in production set " +
+                                    "Privacy__PseudonymKey=$(openssl rand -base64 32) and keep it secret (docs/privacy.md).");
         if (addresses is not null)
             await File.WriteAllTextAsync(addresses.FullName, JsonSerializer.Serialize(new Dictionary<string, string>
             {

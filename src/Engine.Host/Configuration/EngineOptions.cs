@@ -7,7 +7,7 @@ namespace Engine.Host.Configuration;
 
 /// <summary>Every section <c>run</c> reads, bound and validated together so one start-up reports every problem at once.</summary>
 public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, ClusterOptions Cluster, ModelOptions Models, HttpOptions Http,
-    ExperimentOptions Experiments)
+    ExperimentOptions Experiments, PrivacyOptions Privacy)
 {
     /// <exception cref="ConfigurationError">A setting is missing or wrong; each problem names it.</exception>
     public static EngineOptions Load(IConfiguration configuration)
@@ -19,7 +19,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
             OptionsBinder.Bind<ClusterOptions>(configuration, ClusterOptions.Section, problems),
             OptionsBinder.Bind<ModelOptions>(configuration, ModelOptions.Section, problems),
             OptionsBinder.Bind<HttpOptions>(configuration, HttpOptions.Section, problems),
-            OptionsBinder.Bind<ExperimentOptions>(configuration, ExperimentOptions.Section, problems));
+            OptionsBinder.Bind<ExperimentOptions>(configuration, ExperimentOptions.Section, problems),
+            OptionsBinder.Bind<PrivacyOptions>(configuration, PrivacyOptions.Section, problems));
         problems.AddRange(options.Cluster.SeedProblems());
         return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
     }
@@ -37,13 +38,15 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         Features: new FeatureStoreOptions { KeyPrefix = Redis.KeyPrefix + "f:" },
         Topics: new DecisionTopics(Kafka.Topics.Recommendations, Kafka.Topics.BidDecisions, Kafka.Topics.BidAdjustments,
             Kafka.Topics.ChurnAlerts, Kafka.Topics.DeadLetters),
-        RecommendationExperiment: Experiments.RecommendationExperiment());
+        RecommendationExperiment: Experiments.RecommendationExperiment(),
+        PseudonymKey: Privacy.UsesDevelopmentKey ? null : Privacy.PseudonymKey);
 
-    /// <summary>What start-up prints: addresses and names only, never a password or a librdkafka property value.</summary>
+    /// <summary>What start-up prints: addresses and names only, never a password, a key or a librdkafka property value.</summary>
     public string Describe() =>
         $"Kafka {Kafka.BootstrapServers} (group {Kafka.GroupId}{ClientKeys()}), Redis {Redis.Endpoint} " +
         $"(db {Redis.Database}{(Redis.Tls ? ", TLS" : "")}{(Redis.Password is null ? "" : ", password set")}), " +
-        $"cluster {Cluster.Hostname}:{Cluster.Port} seeds [{string.Join(", ", Cluster.Seeds)}]";
+        $"cluster {Cluster.Hostname}:{Cluster.Port} seeds [{string.Join(", ", Cluster.Seeds)}], " +
+        $"pseudonym key {(Privacy.UsesDevelopmentKey ? "DEVELOPMENT (public)" : "set")}";
 
     private string ClientKeys() => Kafka.Client.Count == 0 ? "" : "; client properties: " + string.Join(", ", Kafka.Client.Keys.Order(StringComparer.Ordinal));
 }

@@ -6,11 +6,13 @@ using Engine.Actors.Campaigns;
 using Engine.Actors.Features;
 using Engine.Actors.Kafka;
 using Engine.Actors.Pipeline;
+using Engine.Actors.Privacy;
 using Engine.Actors.Sharding;
 using Engine.Actors.Users;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Fairness;
+using Engine.Models.Privacy;
 using StackExchange.Redis;
 
 namespace Engine.Host.Node;
@@ -52,6 +54,8 @@ public sealed class EngineNode : IAsyncDisposable
     /// <summary>Times a failed pipeline was restarted from its last committed offsets (users, campaigns).</summary>
     public (int Users, int Campaigns) PipelineRestarts => (_users.Restarts, _campaigns.Restarts);
     public CampaignFeed CampaignFeed => _campaignFeed;
+    /// <summary>Erasure and consent requests (docs/privacy.md).</summary>
+    public PrivacyControl Privacy { get; private init; } = null!;
 
     /// <summary>Completes when either pipeline stops for good (a failed pipeline restarts, so: when stopped).</summary>
     public Task Completion => Task.WhenAny(_users.Completion, _campaigns.Completion).Unwrap();
@@ -66,7 +70,11 @@ public sealed class EngineNode : IAsyncDisposable
     {
         var redis = await ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
         var featureMetrics = new FeatureMetrics();
-        var store = new FeatureStore(redis, settings.Features ?? new FeatureStoreOptions(), featureMetrics);
+        // One secret (Privacy:PseudonymKey) for the pseudonyms in keys and the sealed ids on the due-list; unset: the development key.
+        var (pseudonyms, sealer) = settings.PseudonymKey is { } secret
+            ? (Pseudonymizer.FromBase64(secret), UserIdSealer.FromBase64(secret))
+            : (Pseudonymizer.Development, UserIdSealer.Development);
+        var store = new FeatureStore(redis, settings.Features ?? new FeatureStoreOptions(), featureMetrics, pseudonyms);
         var experiment = settings.RecommendationExperiment is { } definition
             ? Engine.Models.Experiments.RecommendationExperiment.RankerVersusBlend(definition, models.Recommender)
             : null;
@@ -77,14 +85,17 @@ public sealed class EngineNode : IAsyncDisposable
         var campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, client, Topics.Campaigns, topics.BidAdjustments),
             catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
 
-        var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider),
+        var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix, sealer);
+        var privacyStore = new PrivacyStore(redis, store.Keys, dueList, settings.Partitions);
+        var popular = new Engine.Models.Recommendations.RecommendationCache(models.Recommender);
+        var userPrivacy = new UserPrivacy(privacyStore, new NonPersonalDecisions(popular, models.RecommenderVersion));
+        var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider, userPrivacy),
             settings.UserPassivation ?? TimeSpan.FromMinutes(2));
         var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
             id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default), settings.CampaignPassivation ?? TimeSpan.FromMinutes(10));
 
         var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
             KafkaClientProperties.ForProducer(client).Append(new("partitioner", "murmur2_random")).ToDictionary());
-        var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix);
         var eventClock = new PartitionClock();
         var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], client),
             producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
@@ -111,9 +122,14 @@ public sealed class EngineNode : IAsyncDisposable
         var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
         system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
             new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions)), "churn-sweeper");
+        var privacy = new PrivacyControl(new PrivacyControlSettings(
+                new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], client), Topics.PrivacyAcks,
+                Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500)),
+            users, store, privacyStore, alertProducer, system.Log);
         return new EngineNode(system, redis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
         {
             Fairness = fairness,
+            Privacy = privacy,
         };
     }
 
@@ -128,6 +144,7 @@ public sealed class EngineNode : IAsyncDisposable
     public async Task CrashAsync(TimeSpan kafkaSessionTimeout)
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        await Privacy.DisposeAsync();
         _users.Abandon();
         _campaigns.Abandon();
         await System.Terminate();
@@ -146,6 +163,7 @@ public sealed class EngineNode : IAsyncDisposable
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        await Privacy.DisposeAsync(); // a request in progress is not committed: the next owner carries it out
         await _users.DrainAndShutdownAsync(_users.Completion);
         for (var i = 0; i < 100 && CampaignCounters.Consumed < UserCounters.CampaignEventsForwarded; i++) await Task.Delay(100);
         await _campaigns.DrainAndShutdownAsync(_campaigns.Completion);

@@ -12,6 +12,7 @@ namespace Engine.Host.Node;
 /// <param name="Partitions">Partitions of the input topics: one shard per partition.</param>
 /// <param name="AskParallelism">Events in flight to entities per partition (default 32); fewer in flight wait less in mailboxes.</param>
 /// <param name="AskTimeout">How long an entity may take to answer before the stream fails and restarts (default 30 s).</param>
+/// <param name="PseudonymKey">Base64 secret (at least 32 bytes) keying user pseudonyms at rest; null: the public development key. Never logged.</param>
 public sealed record EngineNodeSettings(
     string KafkaBootstrap,
     string RedisConfiguration,
@@ -31,7 +32,8 @@ public sealed record EngineNodeSettings(
     int? AskParallelism = null,
     TimeSpan? AskTimeout = null,
     Engine.Models.Fairness.FairnessSettings? Fairness = null,
-    Engine.Models.Experiments.Experiment? RecommendationExperiment = null)
+    Engine.Models.Experiments.Experiment? RecommendationExperiment = null,
+    string? PseudonymKey = null)
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 }

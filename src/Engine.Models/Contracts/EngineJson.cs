@@ -16,4 +16,6 @@ namespace Engine.Models.Contracts;
 [JsonSerializable(typeof(ChurnAlert))]
 [JsonSerializable(typeof(DeadLetter))]
 [JsonSerializable(typeof(CampaignSpec))]
+[JsonSerializable(typeof(PrivacyRequest))]
+[JsonSerializable(typeof(PrivacyAck))]
 public sealed partial class EngineJson : JsonSerializerContext;

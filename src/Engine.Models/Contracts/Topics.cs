@@ -20,6 +20,11 @@ public static class Topics
     /// <summary>Output for the CRM: key = user id.</summary>
     public const string ChurnAlerts = "engine.churn-alerts";
 
+    /// <summary>Control input: erasure and consent requests (docs/privacy.md), key = user id.</summary>
+    public const string Privacy = "engine.privacy";
+    /// <summary>Output for the requester: one acknowledgement per privacy request carried out, key = user id.</summary>
+    public const string PrivacyAcks = "engine.privacy-acks";
+
     public static IReadOnlyList<string> All { get; } =
-        [Clickstream, DeadLetters, Campaigns, CampaignEvents, Recommendations, BidDecisions, BidAdjustments, ChurnAlerts];
+        [Clickstream, DeadLetters, Campaigns, CampaignEvents, Recommendations, BidDecisions, BidAdjustments, ChurnAlerts, Privacy, PrivacyAcks];
 }

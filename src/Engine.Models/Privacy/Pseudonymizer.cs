@@ -38,6 +38,15 @@ public sealed class Pseudonymizer
         return new Pseudonymizer(key);
     }
 
+    /// <summary>
+    /// The key used when configuration sets none (<c>Privacy:PseudonymKey</c>): public, so for development and tests only;
+    /// anyone holding it can link pseudonyms to ids by hashing candidates. <c>run</c> warns when it is in use.
+    /// </summary>
+    public const string DevelopmentKey = "ZW5naW5lLWRldmVsb3BtZW50LXBzZXVkb255bS1rZXk=";
+
+    /// <summary>The pseudonymizer under <see cref="DevelopmentKey"/>.</summary>
+    public static Pseudonymizer Development { get; } = FromBase64(DevelopmentKey);
+
     public string Pseudonym(string userId)
     {
         Span<byte> input = stackalloc byte[Encoding.UTF8.GetMaxByteCount(userId.Length)];

@@ -49,7 +49,7 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
         // No alert: the user's next check moves RecheckAfter later in event time.
         sweeperRef.Tell(new EntityHandled(EntityKind.User, "due-early", [], null, ApplyOutcome.Duplicate), users.Ref);
         await AwaitAssertAsync(async () => Assert.Equal(2_000 + RecheckAfter.TotalMilliseconds,
-            await connection.GetDatabase().SortedSetScoreAsync(due.Key(0), "due-early")), TimeSpan.FromSeconds(10));
+            await connection.GetDatabase().SortedSetScoreAsync(due.Key(0), due.Member("due-early"))), TimeSpan.FromSeconds(10));
 
         // Event time moves past "due-late": the next tick, and only it, wakes them.
         clock.Advance(0, 6_000);

@@ -34,6 +34,8 @@ public partial class ContractDocsTests
             "BidAdjustment" => EngineJson.Default.BidAdjustment,
             "ChurnAlert" => EngineJson.Default.ChurnAlert,
             "DeadLetter" => EngineJson.Default.DeadLetter,
+            "PrivacyRequest" => EngineJson.Default.PrivacyRequest,
+            "PrivacyAck" => EngineJson.Default.PrivacyAck,
             _ => throw new InvalidOperationException($"docs/contracts.md: a JSON example under '{section}', which is no contract"),
         };
         var parsed = JsonSerializer.Deserialize(json, info)!;
@@ -47,7 +49,7 @@ public partial class ContractDocsTests
     public void Every_contract_has_an_example()
     {
         var sections = Examples().Select(row => (string)row[0]).ToHashSet();
-        Assert.Superset(sections, new HashSet<string> { "ClickEvent", "Recommendation", "BidDecision", "BidAdjustment", "ChurnAlert", "DeadLetter" });
+        Assert.Superset(sections, new HashSet<string> { "ClickEvent", "Recommendation", "BidDecision", "BidAdjustment", "ChurnAlert", "DeadLetter", "PrivacyRequest", "PrivacyAck" });
     }
 
     private static void AssertNoUnknownFields(JsonNode documented, JsonNode written, string path)

@@ -1,0 +1,173 @@
+using System.Text;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using Confluent.Kafka;
+using Engine.Actors.Features;
+using Engine.Actors.Kafka;
+using Engine.Models.Contracts;
+using Engine.Models.Privacy;
+using static Engine.Actors.Privacy.PrivacyProtocol;
+
+namespace Engine.Actors.Privacy;
+
+/// <param name="FeaturesTopic">The topic whose flushed offsets guard the user features (the clickstream).</param>
+/// <param name="FlushWait">How long an erasure waits for the user's last events to be written behind before it is retried.</param>
+/// <param name="Settle">After that flush, the time the same batch takes to reach the churn due-list.</param>
+public sealed record PrivacyControlSettings(KafkaConsumerSettings Consumer, string AcksTopic, string FeaturesTopic, TimeSpan AskTimeout,
+    TimeSpan FlushWait, TimeSpan Settle);
+
+/// <summary>
+/// Consumes <see cref="Topics.Privacy"/> (each node in one group, so each request is carried out once) and carries out each
+/// request through the user's actor, in turn with that user's events; then acknowledges it on the acks topic and only then
+/// commits its offset (at-least-once: a request redone after a crash erases or records the same thing again). An erasure
+/// waits for the user's last events to be flushed and erases once more, so a write behind in flight cannot bring a field
+/// back. Runs on its own thread: the consumer blocks, and nothing here is on the decision path.
+/// </summary>
+public sealed class PrivacyControl : IAsyncDisposable
+{
+    private readonly PrivacyControlSettings _settings;
+    private readonly IActorRef _users;
+    private readonly FeatureStore _store;
+    private readonly PrivacyStore _privacy;
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly ILoggingAdapter _log;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public PrivacyControl(PrivacyControlSettings settings, IActorRef users, FeatureStore store, PrivacyStore privacy,
+        IProducer<byte[], byte[]> producer, ILoggingAdapter log)
+    {
+        (_settings, _users, _store, _privacy, _producer, _log) = (settings, users, store, privacy, producer, log);
+        _loop = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
+    }
+
+    /// <summary>Requests carried out and acknowledged since start.</summary>
+    public int Acknowledged => Volatile.Read(ref _acknowledged);
+    private int _acknowledged;
+
+    private void Run()
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(_settings.Consumer.ToConsumerConfig()).Build();
+        consumer.Subscribe(_settings.Consumer.Topics);
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var record = consumer.Consume(_stop.Token);
+                if (!CarryOut(record)) return; // stopping: not committed, the next owner redoes it
+                consumer.StoreOffset(record);
+                consumer.Commit();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+        catch (KafkaException e)
+        {
+            _log.Error(e, "Privacy control stopped: {0}", e.Error.Reason);
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    /// <summary>Retries until done (false only when stopping): a privacy request is never skipped for a passing failure.</summary>
+    private bool CarryOut(ConsumeResult<byte[], byte[]> record)
+    {
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                HandleAsync(record.Message.Value, record.TopicPartitionOffset).GetAwaiter().GetResult();
+                return true;
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e)
+            {
+                // Never the record's key or the exception's message in a log: both may name the user.
+                _log.Warning("Privacy request at {0} not carried out yet ({1}); retrying in {2}",
+                    record.TopicPartitionOffset, e.GetType().Name, backoff);
+                _stop.Token.WaitHandle.WaitOne(backoff);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+        return false;
+    }
+
+    private async Task HandleAsync(byte[] value, TopicPartitionOffset position)
+    {
+        var (request, error) = PrivacyRequest.Decode(value);
+        if (request is null)
+        {
+            _log.Warning("Privacy request at {0} refused: {1}", position, error);
+            return;
+        }
+        var ack = request.Type == PrivacyRequestTypes.Erase ? await EraseAsync(request) : await RecordConsentAsync(request);
+        await _producer.ProduceAsync(_settings.AcksTopic, new Message<byte[], byte[]>
+        {
+            Key = Encoding.UTF8.GetBytes(request.UserId),
+            Value = JsonSerializer.SerializeToUtf8Bytes(ack, EngineJson.Default.PrivacyAck),
+        }, _stop.Token);
+        Interlocked.Increment(ref _acknowledged);
+        _log.Info("Privacy request {0} ({1}) carried out and acknowledged", request.RequestId, request.Type);
+    }
+
+    private async Task<PrivacyAck> EraseAsync(PrivacyRequest request)
+    {
+        var erased = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
+        await WaitFlushedAsync(erased.Covered);
+        await Task.Delay(_settings.Settle, _stop.Token);
+        var again = await _privacy.EraseAsync(request.UserId);
+        return new PrivacyAck
+        {
+            Type = request.Type, RequestId = request.RequestId, UserId = request.UserId,
+            Removed = [.. erased.Removed.Union(again, StringComparer.Ordinal)], CompletedAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    private async Task<PrivacyAck> RecordConsentAsync(PrivacyRequest request)
+    {
+        var consent = new Consent(request.Personalisation ?? true, request.AdTargeting ?? true);
+        Expect<ConsentRecorded>(await _users.Ask<object>(new RecordConsent(request.UserId, request.RequestId, consent), _settings.AskTimeout, _stop.Token));
+        return new PrivacyAck
+        {
+            Type = request.Type, RequestId = request.RequestId, UserId = request.UserId,
+            Personalisation = consent.Personalisation, AdTargeting = consent.AdTargeting, CompletedAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    /// <summary>Until Redis holds a flush at or past every offset the erased state covered (so its writes behind are done).</summary>
+    private async Task WaitFlushedAsync(IReadOnlyDictionary<int, long> covered)
+    {
+        var deadline = DateTime.UtcNow + _settings.FlushWait;
+        foreach (var (partition, offset) in covered)
+        {
+            while ((await _store.PartitionOffsetsAsync(_settings.FeaturesTopic, [partition])).GetValueOrDefault(partition, -1) < offset)
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("the user's last events are not flushed yet");
+                await Task.Delay(50, _stop.Token);
+            }
+        }
+    }
+
+    private static T Expect<T>(object reply) => reply switch
+    {
+        T done => done,
+        PrivacyFailed failed => throw new InvalidOperationException("the user's actor could not carry it out: " + failed.Reason),
+        _ => throw new InvalidOperationException("unexpected reply " + reply.GetType().Name),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop.WaitAsync(TimeSpan.FromSeconds(30));
+        _stop.Dispose();
+    }
+}

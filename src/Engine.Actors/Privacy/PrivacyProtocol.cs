@@ -1,0 +1,35 @@
+using Engine.Actors.Sharding;
+using Engine.Models.Privacy;
+
+namespace Engine.Actors.Privacy;
+
+/// <summary>
+/// Privacy requests to a <see cref="Users.UserActor"/>, routed through the user shard region so they are handled in turn
+/// with that user's events, and the actor's answers.
+/// </summary>
+public static class PrivacyProtocol
+{
+    /// <summary>Delete everything kept about the user, in memory and in Redis (reply: <see cref="UserErased"/>).</summary>
+    public sealed record EraseUser(string UserId, string RequestId) : IShardedMessage
+    {
+        public string EntityId => UserId;
+    }
+
+    /// <summary>From the next event on, decide for the user as <paramref name="Consent"/> allows (reply: <see cref="ConsentRecorded"/>).</summary>
+    public sealed record RecordConsent(string UserId, string RequestId, Consent Consent) : IShardedMessage
+    {
+        public string EntityId => UserId;
+    }
+
+    /// <summary>
+    /// The user's keys are deleted and the actor is passivating. <paramref name="Covered"/>: the highest offset per partition the
+    /// erased state reflected, so the caller can wait until the writes behind up to them are flushed and erase once more (a
+    /// write in flight when the erasure ran would otherwise bring some fields back).
+    /// </summary>
+    public sealed record UserErased(string UserId, string RequestId, IReadOnlyList<string> Removed, IReadOnlyDictionary<int, long> Covered);
+
+    public sealed record ConsentRecorded(string UserId, string RequestId);
+
+    /// <summary>Redis could not be reached: nothing is acknowledged, the request is retried.</summary>
+    public sealed record PrivacyFailed(string UserId, string RequestId, string Reason);
+}

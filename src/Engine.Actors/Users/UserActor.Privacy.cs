@@ -1,0 +1,78 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Engine.Actors.Privacy;
+using Engine.Models.Decisions;
+using Engine.Models.Features;
+using Engine.Models.Privacy;
+using static Engine.Actors.Privacy.PrivacyProtocol;
+
+namespace Engine.Actors.Users;
+
+/// <summary>Consent and erasure, handled in turn with the user's events (stashing them while Redis answers).</summary>
+public sealed partial class UserActor
+{
+    private void RecordConsent(RecordConsent request)
+    {
+        if (_privacy is null)
+        {
+            Sender.Tell(new PrivacyFailed(_userId, request.RequestId, "privacy is not configured on this node"));
+            return;
+        }
+        _consent = request.Consent; // in force from the next event, whether or not Redis has it yet
+        var replyTo = Sender;
+        _privacy.Store.SaveConsentAsync(_userId, request.Consent).PipeTo(replyTo,
+            success: () => new ConsentRecorded(_userId, request.RequestId),
+            failure: e => new PrivacyFailed(_userId, request.RequestId, e.GetType().Name));
+    }
+
+    private void Erase(EraseUser request)
+    {
+        if (_privacy is null)
+        {
+            Sender.Tell(new PrivacyFailed(_userId, request.RequestId, "privacy is not configured on this node"));
+            return;
+        }
+        var replyTo = Sender;
+        var covered = _state.Offsets.Covered.ToDictionary();
+        Become(Erasing);
+        _privacy.Store.EraseAsync(_userId).PipeTo(Self,
+            success: removed => new Erased(request, replyTo, removed, covered),
+            failure: e => new EraseFailed(request, replyTo, e));
+    }
+
+    private void Erasing()
+    {
+        Receive<Erased>(done =>
+        {
+            ForgetEverything();
+            done.ReplyTo.Tell(new UserErased(_userId, done.Request.RequestId, [.. done.Removed, "actor_state"], done.Covered));
+            // Passivate, not stop: the shard holds what arrives meanwhile and starts a fresh actor (empty Redis) for it.
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        Receive<EraseFailed>(failed =>
+        {
+            failed.ReplyTo.Tell(new PrivacyFailed(_userId, failed.Request.RequestId, failed.Error.GetType().Name));
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    /// <summary>The in-memory state goes with the keys: an event after the erasure starts from nothing.</summary>
+    private void ForgetEverything()
+    {
+        _state = new UserFeatureState(_userId, _store.Options.AllowedLateness);
+        _consent = Consent.Granted;
+        _churn = ChurnEpisode.Armed;
+        _recommendation = default;
+        _churnScoredAt = DateTimeOffset.MinValue;
+        (_session, _nonPersonal, _returningSession) = (null, default, false);
+        _boughtThisSession.Clear();
+    }
+
+    private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed, IReadOnlyDictionary<int, long> Covered);
+
+    private sealed record EraseFailed(EraseUser Request, IActorRef ReplyTo, Exception Error);
+}

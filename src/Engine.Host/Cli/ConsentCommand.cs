@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Engine.Host.Privacy;
+using Engine.Models.Contracts;
+
+namespace Engine.Host.Cli;
+
+/// <summary><c>engine consent --user ID --personalisation false --ad-targeting false</c>: records what a user allows, from their next event on.</summary>
+public static class ConsentCommand
+{
+    public static Command Create()
+    {
+        var user = new Option<string>("--user") { Description = "The user id (as it appears in the clickstream)", Required = true };
+        var personalisation = new Option<bool>("--personalisation")
+            { Description = "May the user's behaviour shape their recommendations and churn alerts", DefaultValueFactory = _ => true };
+        var adTargeting = new Option<bool>("--ad-targeting") { Description = "May the engine bid on ad requests for this user", DefaultValueFactory = _ => true };
+        var kafka = PrivacyCliOptions.Kafka();
+        var wait = PrivacyCliOptions.Wait();
+        var command = new Command("consent",
+            "Record a user's consent (engine.privacy -> engine.privacy-acks); opted-out users get non-personal decisions.\n" +
+            "Example: ./engine consent --user u-123 --personalisation false --ad-targeting false --kafka broker:9092")
+        {
+            user, personalisation, adTargeting, kafka, wait,
+        };
+        command.SetAction((parse, ct) => PrivacyCliOptions.SendAsync(parse.GetValue(kafka)!, new PrivacyRequest
+        {
+            Type = PrivacyRequestTypes.Consent, RequestId = "consent-" + Guid.NewGuid().ToString("N"), UserId = parse.GetValue(user)!,
+            Personalisation = parse.GetValue(personalisation), AdTargeting = parse.GetValue(adTargeting), RequestedAt = DateTimeOffset.UtcNow,
+        }, parse.GetValue(wait), ct));
+        return command;
+    }
+}

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Text.Json;
+using Engine.Host.Privacy;
+using Engine.Models.Contracts;
+
+namespace Engine.Host.Cli;
+
+/// <summary>What <c>erase</c> and <c>consent</c> share: where Kafka is, how long to wait for the acknowledgement, and the sending.</summary>
+internal static class PrivacyCliOptions
+{
+    public static Option<string> Kafka() => new("--kafka")
+    {
+        Description = "Kafka bootstrap servers, host:port[,host:port] (default: Kafka__BootstrapServers, else localhost:9092)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Kafka__BootstrapServers") ?? "localhost:9092",
+    };
+
+    public static Option<int> Wait() => new("--wait")
+        { Description = "Seconds to wait for the acknowledgement (0 = send and return)", DefaultValueFactory = _ => 60 };
+
+    /// <summary>Exit 0 when acknowledged (or not waited for), 1 when no acknowledgement came in time.</summary>
+    public static async Task<int> SendAsync(string kafka, PrivacyRequest request, int waitSeconds, CancellationToken ct)
+    {
+        var wait = waitSeconds > 0 ? TimeSpan.FromSeconds(waitSeconds) : (TimeSpan?)null;
+        Console.WriteLine($"{request.Type}: request {request.RequestId} sent to {Topics.Privacy}" + (wait is null ? "" : "; waiting for its acknowledgement"));
+        var ack = await new PrivacyRequests(kafka).SendAsync(request, wait, ct);
+        if (wait is null) return 0;
+        if (ack is null)
+        {
+            Console.Error.WriteLine($"{request.Type}: no acknowledgement within {waitSeconds} s (is an engine running? it is carried out when one consumes {Topics.Privacy})");
+            return 1;
+        }
+        Console.WriteLine(JsonSerializer.Serialize(ack, EngineJson.Default.PrivacyAck));
+        return 0;
+    }
+}

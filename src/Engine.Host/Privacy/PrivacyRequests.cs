@@ -1,0 +1,54 @@
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Engine.Models.Contracts;
+
+namespace Engine.Host.Privacy;
+
+/// <summary>
+/// The requester's side of <see cref="Topics.Privacy"/>: sends a request (key = user id) and, if asked, waits for its
+/// acknowledgement on <see cref="Topics.PrivacyAcks"/>. Used by <c>engine erase</c> and <c>engine consent</c>, and by tests.
+/// </summary>
+public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string, string>? client = null)
+{
+    /// <summary>Sends <paramref name="request"/>; with a <paramref name="wait"/>, returns its acknowledgement (null: none in time).</summary>
+    public async Task<PrivacyAck?> SendAsync(PrivacyRequest request, TimeSpan? wait, CancellationToken ct)
+    {
+        // Where the acks topic ends now: the acknowledgement comes after, so nothing before it needs reading.
+        using var consumer = wait is null ? null : AckReader();
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig(client?.ToDictionary() ?? [])
+            { BootstrapServers = bootstrap, EnableIdempotence = true, Acks = Acks.All }).Build();
+        await producer.ProduceAsync(Topics.Privacy, new Message<byte[], byte[]>
+        {
+            Key = Encoding.UTF8.GetBytes(request.UserId),
+            Value = JsonSerializer.SerializeToUtf8Bytes(request, EngineJson.Default.PrivacyRequest),
+        }, ct);
+        return consumer is null ? null : await Task.Run(() => AwaitAck(consumer, request.RequestId, wait!.Value, ct), ct);
+    }
+
+    private IConsumer<byte[], byte[]> AckReader()
+    {
+        var config = new ConsumerConfig(client?.ToDictionary() ?? [])
+        {
+            BootstrapServers = bootstrap, GroupId = "engine-privacy-requester-" + Guid.NewGuid().ToString("N"), EnableAutoCommit = false,
+        };
+        var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap }).Build();
+        var partitions = admin.GetMetadata(Topics.PrivacyAcks, TimeSpan.FromSeconds(10)).Topics[0].Partitions.Select(p => p.PartitionId);
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(Topics.PrivacyAcks, p,
+            consumer.QueryWatermarkOffsets(new TopicPartition(Topics.PrivacyAcks, p), TimeSpan.FromSeconds(10)).High)));
+        return consumer;
+    }
+
+    private static PrivacyAck? AwaitAck(IConsumer<byte[], byte[]> consumer, string requestId, TimeSpan wait, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (DateTime.UtcNow < deadline && !ct.IsCancellationRequested)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200))?.Message is not { } message) continue;
+            var ack = JsonSerializer.Deserialize(message.Value, EngineJson.Default.PrivacyAck);
+            if (ack?.RequestId == requestId) return ack;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,143 @@
+using Akka.Actor;
+using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
+using Engine.Actors.Privacy;
+using Engine.Actors.Tests.Users;
+using Engine.Actors.Users;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Models.Privacy;
+using Engine.Models.Recommendations;
+using Engine.Testing.Redis;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+using static Engine.Actors.Privacy.PrivacyProtocol;
+using static Engine.Actors.Users.UserProtocol;
+
+namespace Engine.Actors.Tests.Privacy;
+
+/// <summary>A user actor on Garnet: consent is honoured from the next event and survives a restart; erasure leaves no key.</summary>
+public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<RedisFixture>
+{
+    private static readonly DateTimeOffset T0 = UserTestWorld.T0;
+    private readonly UserTestWorld _world = new();
+    private readonly IConnectionMultiplexer _redis;
+    private readonly string _prefix = RedisFixture.UniquePrefix("user-privacy");
+    private readonly FeatureStore _store;
+    private readonly ChurnDueList _due;
+    private readonly UserPrivacy _privacy;
+    private long _offset;
+
+    public UserPrivacyTests(RedisFixture redis, ITestOutputHelper output) : base(output: output)
+    {
+        _redis = redis.Connect(RedisKind.Garnet);
+        _store = new FeatureStore(_redis, new FeatureStoreOptions { KeyPrefix = _prefix + "f:" }, new FeatureMetrics());
+        _due = new ChurnDueList(_redis, _prefix + "churn:");
+        _privacy = new UserPrivacy(new PrivacyStore(_redis, _store.Keys, _due, partitions: 4),
+            new NonPersonalDecisions(new RecommendationCache(_world.Models.Recommender), "recs-test"));
+        _world.Campaigns.Publish(new Engine.Models.Decisions.CampaignSnapshot(UserTestWorld.Campaign("c-1"), 1.0, 1000, 20, 0.02, 0.05, BudgetLeft: true));
+    }
+
+    private IActorRef User(string id) => Sys.ActorOf(UserActor.Props(id, _store, _world.Decider(), _privacy));
+
+    /// <summary>Applies the event and writes its changes and due time behind, as the pipeline would.</summary>
+    private async Task<EntityHandled> SendAsync(IActorRef user, ClickEvent evt)
+    {
+        var position = new EventPosition(Engine.Models.Routing.KafkaPartitioner.Partition(evt.UserId, 4), _offset++);
+        user.Tell(new RecordEvent(evt.UserId, evt, position, DateTimeOffset.UtcNow));
+        var handled = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        if (handled.Changes is { } changes)
+            Assert.True((await _store.FlushAsync(new FeatureBatch(Topics.Clickstream, new Dictionary<int, long> { [position.Partition] = position.Offset },
+                [new EntityWrite(EntityKind.User, evt.UserId, changes)]))).Acknowledged);
+        await _due.ScheduleAsync(position.Partition, [new(evt.UserId, evt.EventTime.AddDays(3).ToUnixTimeMilliseconds())]);
+        return handled;
+    }
+
+    private static ClickEvent View(string user, string item, int minute) => new()
+    {
+        EventId = $"{user}-{item}-{minute}", EventTime = T0.AddMinutes(minute), UserId = user, SessionId = "s-1",
+        Type = EventType.ProductView, ItemId = item, Category = "shoes",
+    };
+
+    private static ClickEvent BidRequest(string user, string requestId) => new()
+    {
+        EventId = "br-" + requestId, EventTime = T0.AddMinutes(30), UserId = user, Type = EventType.BidRequest,
+        BidRequest = new BidRequest { Id = requestId, Imp = [new Impression { Id = "1", BidFloor = 0.01m }], CandidateCampaigns = ["c-1"], Tmax = 10_000 },
+    };
+
+    private List<string> Keys() =>
+        [.. _redis.GetServers().Single().Keys(pattern: _prefix + "*").Select(k => k.ToString())];
+
+    [Fact]
+    public async Task An_opted_out_user_gets_only_non_personal_decisions_from_the_next_event_and_after_a_restart()
+    {
+        var user = User("u-out");
+        var personal = Assert.IsType<Recommendation>(Assert.Single((await SendAsync(user, View("u-out", "shoe-0", 0))).Decisions));
+        Assert.DoesNotContain(personal.Reasons, r => r.Factor == NonPersonalDecisions.Factor);
+        Assert.True(Assert.IsType<BidDecision>(Assert.Single((await SendAsync(user, BidRequest("u-out", "br-1"))).Decisions)).Bid);
+
+        user.Tell(new RecordConsent("u-out", "r-1", new Consent(Personalisation: false, AdTargeting: false)));
+        ExpectMsg<ConsentRecorded>(TimeSpan.FromSeconds(10));
+        var recommendation = Assert.IsType<Recommendation>(Assert.Single((await SendAsync(user, View("u-out", "shoe-1", 1))).Decisions));
+        Assert.Equal(NonPersonalDecisions.Factor, Assert.Single(recommendation.Reasons).Factor);
+        Assert.All(recommendation.Items, i => Assert.Equal(SessionRecommender.Popular, i.Reason));
+        var bid = Assert.IsType<BidDecision>(Assert.Single((await SendAsync(user, BidRequest("u-out", "br-2"))).Decisions));
+        Assert.Equal((false, NoBidReason.NoConsent), (bid.Bid, bid.Nbr));
+        user.Tell(new CheckChurn("u-out", T0.AddDays(60), "sweep"));
+        Assert.Empty(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions); // no churn profiling without consent
+
+        // A new incarnation (passivated, moved to another node) loads the consent with the features.
+        await user.GracefulStop(TimeSpan.FromSeconds(5));
+        var again = User("u-out");
+        var bidAfterRestart = Assert.IsType<BidDecision>(Assert.Single((await SendAsync(again, BidRequest("u-out", "br-3"))).Decisions));
+        Assert.Equal(NoBidReason.NoConsent, bidAfterRestart.Nbr);
+    }
+
+    [Fact]
+    public async Task Erasure_deletes_every_key_of_the_user_and_the_state_and_no_key_ever_names_the_user()
+    {
+        var user = User("u-erase-me");
+        var other = User("u-stays");
+        await SendAsync(user, View("u-erase-me", "shoe-0", 0));
+        await SendAsync(user, View("u-erase-me", "shoe-1", 1));
+        await SendAsync(other, View("u-stays", "shoe-0", 0));
+        user.Tell(new RecordConsent("u-erase-me", "r-1", new Consent(true, false)));
+        ExpectMsg<ConsentRecorded>(TimeSpan.FromSeconds(10));
+        var before = Keys();
+        Assert.DoesNotContain(before, k => k.Contains("u-erase-me", StringComparison.Ordinal) || k.Contains("u-stays", StringComparison.Ordinal));
+        Assert.Contains(_store.Keys.Entity(EntityKind.User, "u-erase-me"), before);
+        var dueMembers = before.Where(k => k.Contains(":due:", StringComparison.Ordinal))
+            .SelectMany(k => _redis.GetDatabase().SortedSetRangeByRank(k)).Select(m => m.ToString()).ToList();
+        Assert.Equal(2, dueMembers.Count);
+        Assert.DoesNotContain(dueMembers, m => m.Contains("erase-me", StringComparison.Ordinal) || m.Contains("stays", StringComparison.Ordinal));
+        Assert.Equal(["u-erase-me"], await _due.DueAsync(Engine.Models.Routing.KafkaPartitioner.Partition("u-erase-me", 4), long.MaxValue, 10));
+
+        Watch(user);
+        user.Tell(new EraseUser("u-erase-me", "r-2"));
+        var erased = ExpectMsg<UserErased>(TimeSpan.FromSeconds(10));
+        Assert.Equal(["features", "consent", "churn_due", "actor_state"], erased.Removed);
+        Assert.Equal(1, erased.Covered.Values.Single());
+        var after = Keys();
+        Assert.DoesNotContain(_store.Keys.Entity(EntityKind.User, "u-erase-me"), after);
+        Assert.DoesNotContain(_store.Keys.Consent("u-erase-me"), after);
+        Assert.Contains(_store.Keys.Entity(EntityKind.User, "u-stays"), after);
+        Assert.Empty(await _due.DueAsync(Engine.Models.Routing.KafkaPartitioner.Partition("u-erase-me", 4), long.MaxValue, 10));
+
+        // The in-memory state went too: the next event is the first of a user never seen before.
+        var fresh = await SendAsync(user, View("u-erase-me", "shoe-2", 2));
+        Assert.Equal(ApplyOutcome.Applied, fresh.Outcome);
+        Assert.False(fresh.Returning);
+    }
+
+    [Fact]
+    public void Every_key_layout_hides_the_user_id_but_keeps_item_and_campaign_ids()
+    {
+        var keys = new FeatureKeys("p:", new Pseudonymizer(new byte[32]));
+        Assert.DoesNotContain("u-1", keys.Entity(EntityKind.User, "u-1"), StringComparison.Ordinal);
+        Assert.Equal(keys.Entity(EntityKind.User, "u-1"), keys.Entity(EntityKind.User, "u-1"));
+        Assert.NotEqual(keys.Entity(EntityKind.User, "u-1"), new FeatureKeys("p:", new Pseudonymizer(new byte[32].Select(_ => (byte)1).ToArray())).Entity(EntityKind.User, "u-1"));
+        Assert.DoesNotContain("u-1", keys.Consent("u-1"), StringComparison.Ordinal);
+        Assert.Equal("p:i:item-9", keys.Entity(EntityKind.Item, "item-9"));
+        Assert.Equal("p:c:c-1", keys.Entity(EntityKind.Campaign, "c-1"));
+    }
+}
