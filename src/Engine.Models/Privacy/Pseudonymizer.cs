@@ -49,7 +49,9 @@ public sealed class Pseudonymizer
 
     public string Pseudonym(string userId)
     {
-        Span<byte> input = stackalloc byte[Encoding.UTF8.GetMaxByteCount(userId.Length)];
+        // Ids are short; a long one (records may reach 64 KiB) goes to the heap rather than deep into the stack.
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(userId.Length);
+        Span<byte> input = maxBytes <= 512 ? stackalloc byte[512] : new byte[maxBytes];
         var length = Encoding.UTF8.GetBytes(userId, input);
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         HMACSHA256.HashData(_key, input[..length], mac);
