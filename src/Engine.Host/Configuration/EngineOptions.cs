@@ -37,7 +37,9 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         Features: new FeatureStoreOptions { KeyPrefix = Redis.KeyPrefix + "f:" },
         Topics: new DecisionTopics(Kafka.Topics.Recommendations, Kafka.Topics.BidDecisions, Kafka.Topics.BidAdjustments,
             Kafka.Topics.ChurnAlerts, Kafka.Topics.DeadLetters),
-        RecommendationExperiment: Experiments.RecommendationExperiment());
+        RecommendationExperiment: Experiments.RecommendationExperiment(),
+        BidExperiment: Experiments.BidExperiment(),
+        ChurnExperiment: Experiments.ChurnExperiment());
 
     /// <summary>What start-up prints: addresses and names only, never a password or a librdkafka property value.</summary>
     public string Describe() =>

@@ -16,4 +16,5 @@ namespace Engine.Models.Contracts;
 [JsonSerializable(typeof(ChurnAlert))]
 [JsonSerializable(typeof(DeadLetter))]
 [JsonSerializable(typeof(CampaignSpec))]
+[JsonSerializable(typeof(Engine.Models.Experiments.ShadowScore))]
 public sealed partial class EngineJson : JsonSerializerContext;

@@ -20,6 +20,9 @@ public static class Topics
     /// <summary>Output for the CRM: key = user id.</summary>
     public const string ChurnAlerts = "engine.churn-alerts";
 
+    /// <summary>What shadow challengers would have decided (scored and logged, never acted on), key = user id.</summary>
+    public const string ShadowScores = "engine.shadow-scores";
+
     public static IReadOnlyList<string> All { get; } =
-        [Clickstream, DeadLetters, Campaigns, CampaignEvents, Recommendations, BidDecisions, BidAdjustments, ChurnAlerts];
+        [Clickstream, DeadLetters, Campaigns, CampaignEvents, Recommendations, BidDecisions, BidAdjustments, ChurnAlerts, ShadowScores];
 }
