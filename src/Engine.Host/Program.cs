@@ -11,6 +11,7 @@ var root = new RootCommand(
     SimulateCommand.Create(),
     EmbeddedKafkaCommand.Create(),
     VersionCommand.Create(),
+    ReportCommand.Create(),
 };
 // Signals are ours (see ShutdownSignals): System.CommandLine's own handler is switched off.
 using var signals = new ShutdownSignals();
