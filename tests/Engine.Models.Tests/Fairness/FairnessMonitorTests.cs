@@ -50,6 +50,20 @@ public sealed class FairnessMonitorTests
         Assert.Equal(0.95, tenure.Segments.Single(s => s.Segment == "returning").MeanScore);
     }
 
+    [Fact]
+    public void Score_quantiles_are_reported_per_segment_to_the_hundredth()
+    {
+        var monitor = new FairnessMonitor(new FairnessSettings());
+        // Desktop scores 0.005, 0.015, ..., 0.995 (one per hundredth); mobile scores all 0.42.
+        for (var i = 0; i < 100; i++) monitor.Observe(Request(i, "desktop", "eu-west"), returning: true, [Decision(i, true, (i + 0.5) / 100)]);
+        for (var i = 100; i < 150; i++) monitor.Observe(Request(i, "mobile", "eu-west"), returning: true, [Decision(i, true, 0.42)]);
+        var byDevice = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.Bid });
+        Assert.Equal(new ScoreQuantiles(0.095, 0.495, 0.895), byDevice.Segments.Single(s => s.Segment == "desktop").Quantiles);
+        Assert.Equal(new ScoreQuantiles(0.425, 0.425, 0.425), byDevice.Segments.Single(s => s.Segment == "mobile").Quantiles);
+        var churn = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.ChurnAlert });
+        Assert.All(churn.Segments, s => Assert.Null(s.Quantiles)); // no alert, no score
+    }
+
     private static ClickEvent Request(int i, string device, string region) => new()
     {
         EventId = $"e-{i}", EventTime = DateTimeOffset.UnixEpoch.AddSeconds(i), UserId = $"u-{i}", Type = EventType.BidRequest,
