@@ -7,7 +7,7 @@ namespace Engine.Host.Configuration;
 
 /// <summary>Every section <c>run</c> reads, bound and validated together so one start-up reports every problem at once.</summary>
 public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, ClusterOptions Cluster, ModelOptions Models, HttpOptions Http,
-    ExperimentOptions Experiments)
+    ExperimentOptions Experiments, FairnessOptions Fairness)
 {
     /// <exception cref="ConfigurationError">A setting is missing or wrong; each problem names it.</exception>
     public static EngineOptions Load(IConfiguration configuration)
@@ -19,7 +19,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
             OptionsBinder.Bind<ClusterOptions>(configuration, ClusterOptions.Section, problems),
             OptionsBinder.Bind<ModelOptions>(configuration, ModelOptions.Section, problems),
             OptionsBinder.Bind<HttpOptions>(configuration, HttpOptions.Section, problems),
-            OptionsBinder.Bind<ExperimentOptions>(configuration, ExperimentOptions.Section, problems));
+            OptionsBinder.Bind<ExperimentOptions>(configuration, ExperimentOptions.Section, problems),
+            OptionsBinder.Bind<FairnessOptions>(configuration, FairnessOptions.Section, problems));
         problems.AddRange(options.Cluster.SeedProblems());
         return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
     }
@@ -37,6 +38,7 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         Features: new FeatureStoreOptions { KeyPrefix = Redis.KeyPrefix + "f:" },
         Topics: new DecisionTopics(Kafka.Topics.Recommendations, Kafka.Topics.BidDecisions, Kafka.Topics.BidAdjustments,
             Kafka.Topics.ChurnAlerts, Kafka.Topics.DeadLetters),
+        Fairness: Fairness.ToSettings(),
         RecommendationExperiment: Experiments.RecommendationExperiment(),
         BidExperiment: Experiments.BidExperiment(),
         ChurnExperiment: Experiments.ChurnExperiment());

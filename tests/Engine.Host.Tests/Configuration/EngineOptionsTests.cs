@@ -75,6 +75,14 @@ public sealed class EngineOptionsTests
     }
 
     [Fact]
+    public void The_disparity_line_is_configurable_and_checked()
+    {
+        Assert.Equal(0.8, EngineOptions.Load(Config(new(Valid))).ToNodeSettings("models").Fairness!.MinDisparityRatio);
+        Assert.Equal(0.9, EngineOptions.Load(Config(new(Valid) { ["Fairness:MinDisparityRatio"] = "0.9" })).ToNodeSettings("models").Fairness!.MinDisparityRatio);
+        Assert.Equal("Fairness:MinDisparityRatio must be between 0 and 1.", Assert.Single(Refused(new(Valid) { ["Fairness:MinDisparityRatio"] = "1.2" }).Problems));
+    }
+
+    [Fact]
     public void A_value_of_the_wrong_type_names_the_setting_and_type_but_not_the_value()
     {
         var error = Refused(new(Valid) { ["Redis:Database"] = "hunter2" });
