@@ -32,7 +32,7 @@ public static class FairnessSection
     {
         md.AppendLine(CultureInfo.InvariantCulture, $"### Fairness of the decisions ({f.Events:N0} simulated events decided by the committed models: {f.Models})").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"Rate = decisions over chances to decide (a list after a page event, a bid placed on a bid request, a churn alert on an event); scores: top item score, predicted CTR of the bid, churn probability (quantiles to 0.01). Disparity ratio = lowest segment rate over highest, among segments with at least {f.MinOpportunities} chances; under {f.Report.MinDisparityRatio:0.00} it is flagged.").AppendLine();
+            $"Rate = decisions over chances to decide (a list after a page event, a bid placed on a bid request, a churn alert on an event: alerts on silence come from the node's sweeper, which this replay does not run); scores: top item score, predicted CTR of the bid, churn probability (quantiles to 0.001). Disparity ratio = lowest segment rate over highest, among segments with at least {f.MinOpportunities} chances; under {f.Report.MinDisparityRatio:0.00} it is flagged.").AppendLine();
         md.AppendLine("| decision | dimension | segment | chances | decisions | rate | mean score | p10 / p50 / p90 | disparity ratio |").AppendLine("|---|---|---|---:|---:|---:|---:|---|---|");
         foreach (var d in f.Report.Dimensions)
         {
@@ -48,7 +48,7 @@ public static class FairnessSection
     }
 
     private static string Quantiles(ScoreQuantiles? q) =>
-        q is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{q.P10:0.00} / {q.P50:0.00} / {q.P90:0.00}");
+        q is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{q.P10:0.000} / {q.P50:0.000} / {q.P90:0.000}");
 
     private static string Kind(DecisionKind kind) => kind switch
     {
