@@ -13,6 +13,7 @@ var root = new RootCommand(
     EraseCommand.Create(),
     ConsentCommand.Create(),
     VersionCommand.Create(),
+    ReportCommand.Create(),
 };
 // Signals are ours (see ShutdownSignals): System.CommandLine's own handler is switched off.
 using var signals = new ShutdownSignals();

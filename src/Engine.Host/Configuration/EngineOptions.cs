@@ -7,7 +7,7 @@ namespace Engine.Host.Configuration;
 
 /// <summary>Every section <c>run</c> reads, bound and validated together so one start-up reports every problem at once.</summary>
 public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, ClusterOptions Cluster, ModelOptions Models, HttpOptions Http,
-    ExperimentOptions Experiments, PrivacyOptions Privacy)
+    ExperimentOptions Experiments, PrivacyOptions Privacy, FairnessOptions Fairness)
 {
     /// <exception cref="ConfigurationError">A setting is missing or wrong; each problem names it.</exception>
     public static EngineOptions Load(IConfiguration configuration)
@@ -20,7 +20,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
             OptionsBinder.Bind<ModelOptions>(configuration, ModelOptions.Section, problems),
             OptionsBinder.Bind<HttpOptions>(configuration, HttpOptions.Section, problems),
             OptionsBinder.Bind<ExperimentOptions>(configuration, ExperimentOptions.Section, problems),
-            OptionsBinder.Bind<PrivacyOptions>(configuration, PrivacyOptions.Section, problems));
+            OptionsBinder.Bind<PrivacyOptions>(configuration, PrivacyOptions.Section, problems),
+            OptionsBinder.Bind<FairnessOptions>(configuration, FairnessOptions.Section, problems));
         problems.AddRange(options.Cluster.SeedProblems());
         return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
     }
@@ -38,7 +39,10 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         Features: new FeatureStoreOptions { KeyPrefix = Redis.KeyPrefix + "f:" },
         Topics: new DecisionTopics(Kafka.Topics.Recommendations, Kafka.Topics.BidDecisions, Kafka.Topics.BidAdjustments,
             Kafka.Topics.ChurnAlerts, Kafka.Topics.DeadLetters),
+        Fairness: Fairness.ToSettings(),
         RecommendationExperiment: Experiments.RecommendationExperiment(),
+        BidExperiment: Experiments.BidExperiment(),
+        ChurnExperiment: Experiments.ChurnExperiment(),
         PseudonymKey: Privacy.UsesDevelopmentKey ? null : Privacy.PseudonymKey);
 
     /// <summary>What start-up prints: addresses and names only, never a password, a key or a librdkafka property value.</summary>

@@ -48,6 +48,8 @@ public sealed class EngineNode : IAsyncDisposable
     /// <summary>Decision rates and scores by segment (device, region, new vs returning) since the node started.</summary>
     public FairnessMonitor Fairness { get; private init; } = null!;
     public FeatureMetrics FeatureMetrics => _featureMetrics;
+    /// <summary>Where shadow challengers' scores go (see <see cref="Topics.ShadowScores"/>).</summary>
+    public KafkaShadowLog ShadowScores { get; private init; } = null!;
     public IConnectionMultiplexer Redis => _redis;
     public IKafkaControl UserStream => _users;
     public IKafkaControl CampaignStream => _campaigns;
@@ -78,9 +80,15 @@ public sealed class EngineNode : IAsyncDisposable
         var experiment = settings.RecommendationExperiment is { } definition
             ? Engine.Models.Experiments.RecommendationExperiment.RankerVersusBlend(definition, models.Recommender)
             : null;
-        var decider = new UserDecider(models, new DecisionSettings(RecommendationExperiment: experiment), board);
-        var system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken);
         var client = settings.KafkaClient ?? new Dictionary<string, string>();
+        var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
+            KafkaClientProperties.ForProducer(client).Append(new("partitioner", "murmur2_random")).ToDictionary());
+        // Sweeper alerts and shadow scores share one producer: both are sent outside the decision pipeline.
+        var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
+        var shadow = new KafkaShadowLog(alertProducer);
+        var decider = new UserDecider(models, new DecisionSettings(RecommendationExperiment: experiment, BidExperiment: settings.BidExperiment,
+            ChurnExperiment: settings.ChurnExperiment, Shadow: shadow), board);
+        var system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken);
         var topics = settings.EffectiveTopics;
         var campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, client, Topics.Campaigns, topics.BidAdjustments),
             catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
@@ -94,8 +102,6 @@ public sealed class EngineNode : IAsyncDisposable
         var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
             id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default), settings.CampaignPassivation ?? TimeSpan.FromMinutes(10));
 
-        var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
-            KafkaClientProperties.ForProducer(client).Append(new("partitioner", "murmur2_random")).ToDictionary());
         var eventClock = new PartitionClock();
         var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], client),
             producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
@@ -119,7 +125,6 @@ public sealed class EngineNode : IAsyncDisposable
             () => EntityShards.StopAllAsync(campaigns, TimeSpan.FromSeconds(10)));
 
         // Silent users: the sweeper wakes only those due on the Redis due-list and sends their alerts itself.
-        var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
         system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
             new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions)), "churn-sweeper");
         var privacy = new PrivacyControl(new PrivacyControlSettings(
@@ -130,6 +135,7 @@ public sealed class EngineNode : IAsyncDisposable
         {
             Fairness = fairness,
             Privacy = privacy,
+            ShadowScores = shadow,
         };
     }
 

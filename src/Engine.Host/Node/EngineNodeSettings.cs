@@ -11,6 +11,7 @@ namespace Engine.Host.Node;
 /// <param name="RedisConfiguration">A StackExchange.Redis configuration string (host:port[,password=...,ssl=true]); never logged.</param>
 /// <param name="Partitions">Partitions of the input topics: one shard per partition.</param>
 /// <param name="AskParallelism">Events in flight to entities per partition (default 32); fewer in flight wait less in mailboxes.</param>
+/// <param name="BidExperiment">A bid experiment (and <paramref name="ChurnExperiment"/>, <paramref name="RecommendationExperiment"/>); shadow challengers are logged to <see cref="Engine.Models.Contracts.Topics.ShadowScores"/>.</param>
 /// <param name="AskTimeout">How long an entity may take to answer before the stream fails and restarts (default 30 s).</param>
 /// <param name="PseudonymKey">Base64 secret (at least 32 bytes) keying user pseudonyms at rest; null: the public development key. Never logged.</param>
 public sealed record EngineNodeSettings(
@@ -33,7 +34,9 @@ public sealed record EngineNodeSettings(
     TimeSpan? AskTimeout = null,
     Engine.Models.Fairness.FairnessSettings? Fairness = null,
     Engine.Models.Experiments.Experiment? RecommendationExperiment = null,
-    string? PseudonymKey = null)
+    string? PseudonymKey = null,
+    Engine.Models.Experiments.BidExperiment? BidExperiment = null,
+    Engine.Models.Experiments.ChurnExperiment? ChurnExperiment = null)
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 }

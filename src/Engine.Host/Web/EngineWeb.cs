@@ -66,7 +66,8 @@ public sealed class EngineWeb : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, SignalsHandledElsewhere>();
         builder.WebHost.UseUrls($"http://{host}:{port}");
         builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("engine")).WithMetrics(metrics => metrics
-            .AddMeter(EngineMeters.MeterName, FeatureMetrics.MeterName, PipelineInstruments.MeterName, ScoringInstruments.MeterName)
+            .AddMeter(EngineMeters.MeterName, FeatureMetrics.MeterName, PipelineInstruments.MeterName, ScoringInstruments.MeterName,
+                Engine.Models.Fairness.FairnessInstruments.MeterName)
             .AddPrometheusExporter());
         var app = builder.Build();
         var stopping = app.Lifetime.ApplicationStopping;

@@ -18,4 +18,5 @@ namespace Engine.Models.Contracts;
 [JsonSerializable(typeof(CampaignSpec))]
 [JsonSerializable(typeof(PrivacyRequest))]
 [JsonSerializable(typeof(PrivacyAck))]
+[JsonSerializable(typeof(Engine.Models.Experiments.ShadowScore))]
 public sealed partial class EngineJson : JsonSerializerContext;

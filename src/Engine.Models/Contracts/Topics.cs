@@ -25,6 +25,9 @@ public static class Topics
     /// <summary>Output for the requester: one acknowledgement per privacy request carried out, key = user id.</summary>
     public const string PrivacyAcks = "engine.privacy-acks";
 
+    /// <summary>What shadow challengers would have decided (scored and logged, never acted on), key = user id.</summary>
+    public const string ShadowScores = "engine.shadow-scores";
+
     public static IReadOnlyList<string> All { get; } =
-        [Clickstream, DeadLetters, Campaigns, CampaignEvents, Recommendations, BidDecisions, BidAdjustments, ChurnAlerts, Privacy, PrivacyAcks];
+        [Clickstream, DeadLetters, Campaigns, CampaignEvents, Recommendations, BidDecisions, BidAdjustments, ChurnAlerts, Privacy, PrivacyAcks, ShadowScores];
 }

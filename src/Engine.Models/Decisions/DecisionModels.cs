@@ -8,8 +8,14 @@ public sealed record DecisionModels(ModelRegistry Churn, ModelRegistry Bid, Sess
 
 /// <summary>Knobs of the user decisions.</summary>
 /// <param name="RecommendationExperiment">A champion/challenger experiment on recommendations (null: none; decisions carry no variant).</param>
+/// <param name="BidExperiment">The same on bid decisions.</param>
+/// <param name="ChurnExperiment">The same on churn alerts.</param>
+/// <param name="Shadow">Where shadow challengers' scores go (null: counted by the recommendation experiment only, not logged).</param>
 public sealed record DecisionSettings(int RecommendationCount = 10, ChurnAlertPolicy? Churn = null,
-    Engine.Models.Experiments.RecommendationExperiment? RecommendationExperiment = null)
+    Engine.Models.Experiments.RecommendationExperiment? RecommendationExperiment = null,
+    Engine.Models.Experiments.BidExperiment? BidExperiment = null,
+    Engine.Models.Experiments.ChurnExperiment? ChurnExperiment = null,
+    Engine.Models.Experiments.IShadowLog? Shadow = null)
 {
     public ChurnAlertPolicy ChurnPolicy => Churn ?? ChurnAlertPolicy.Default;
 }

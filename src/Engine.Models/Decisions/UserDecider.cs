@@ -33,7 +33,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         var input = InputFingerprint(session, bought);
         if (memo.Asked && input == memo.Input) return null;
         memo = memo with { Asked = true, Input = input };
-        var (items, variant) = ListFor(user.Id, session, bought);
+        var (items, variant) = ListFor(user.Id, cause.EventId, session, bought);
         var fingerprint = Fingerprint(items);
         if (items.Count == 0 || fingerprint == memo.Sent) return null;
         memo = memo with { Sent = fingerprint };
@@ -59,14 +59,19 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// The list this user is served, and the experiment arm that served it (null outside an experiment). A challenger in
     /// split mode serves its users; in shadow mode the champion serves everyone and the challenger is only scored.
     /// </summary>
-    private (IReadOnlyList<RecommendedItem> Items, string? Variant) ListFor(string userId, IReadOnlyList<string> session, IReadOnlySet<string> bought)
+    private (IReadOnlyList<RecommendedItem> Items, string? Variant) ListFor(string userId, string causedBy, IReadOnlyList<string> session, IReadOnlySet<string> bought)
     {
         var count = settings.RecommendationCount;
         if (settings.RecommendationExperiment is not { } experiment) return (Champion(), null);
         var (variant, isChallenger) = experiment.Arm(userId);
         if (experiment.Definition.Mode == ExperimentMode.Split && isChallenger) return (experiment.Challenger.Recommend(session, bought, count), variant.Name);
         var served = Champion();
-        if (experiment.Definition.Mode == ExperimentMode.Shadow && isChallenger) experiment.ScoreInShadow(session, bought, count, served);
+        if (experiment.Definition.Mode == ExperimentMode.Shadow && isChallenger)
+        {
+            var (shadow, overlap) = experiment.ScoreInShadow(session, bought, count, served);
+            settings.Shadow?.Record(new ShadowScore(experiment.Definition.Name, "recommendation", userId, causedBy, models.RecommenderVersion + "+blend",
+                shadow.Count > 0 ? shadow[0].Score : null, shadow.Count > 0, $"overlap {overlap:0.00}", DateTimeOffset.UtcNow));
+        }
         return (served, experiment.Definition.Mode == ExperimentMode.Shadow ? experiment.Definition.Variants[0].Name : variant.Name);
 
         IReadOnlyList<RecommendedItem> Champion() => shareLists
@@ -86,7 +91,8 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         _churnSchema.Read(user, user.ReadTimeMs(asOf), features);
         var score = scorer.Score(features);
         var before = episode;
-        episode = settings.ChurnPolicy.Next(episode, score.Probability);
+        var (policy, variant) = ChurnArm(user.Id, before, score, causedBy);
+        episode = policy.Next(episode, score.Probability);
         if (!ChurnAlertPolicy.ShouldAlert(before, episode)) return null;
         return new ChurnAlert
         {
@@ -97,7 +103,8 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             Reasons = Explainer.TopFactors(scorer, features),
             UserId = user.Id,
             Probability = Math.Round(score.Probability, 4),
-            Threshold = settings.ChurnPolicy.Threshold,
+            Threshold = policy.Threshold,
+            Variant = variant,
             LastEventAt = user.LastEventMs == Engine.Models.Features.State.EntityFeatureState.NoEvent ? null : DateTimeOffset.FromUnixTimeMilliseconds(user.LastEventMs),
         };
     }
@@ -124,14 +131,15 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         }
         // Explaining costs a batch of width + 1 rows: once, for the best candidate, not at every new best.
         IReadOnlyList<Reason> reasons = bestCtr < 0 ? [] : Explainer.TopFactors(scorer, best);
-        var priced = BidPricer.Best(candidates, imp.BidFloor, cause.EventTime);
+        var (priced, version, variant) = PriceForArm(user.Id, cause, candidates, scorer.Version);
         var winner = priced.Winner;
         return new BidDecision
         {
             DecisionId = DecisionIds.Derive("bid", request.Id),
             CausedBy = cause.EventId,
             DecidedAt = now,
-            ModelVersion = scorer.Version,
+            ModelVersion = version,
+            Variant = variant,
             Reasons = winner is { } w
                 ? [new Reason("predicted_ctr", Math.Round(w.PredictedCtr, 5), 0), new Reason("pacing_multiplier", Math.Round(w.PacingMultiplier, 3), 0), .. reasons]
                 : reasons,
@@ -146,6 +154,42 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             PredictedCvr = winner is { } cw ? Math.Round(cw.PredictedCvr, 5) : null,
             Nbr = priced.NoBid,
         };
+    }
+
+    /// <summary>
+    /// The pricing this user's arm answers with. Outside an experiment and for the champion's users: the champion's. A split
+    /// challenger answers for its users; a shadow challenger prices too, is logged, and the champion answers.
+    /// </summary>
+    private (PricedBid Priced, string ModelVersion, string? Variant) PriceForArm(string userId, ClickEvent cause, List<BidCandidate> candidates, string version)
+    {
+        var floor = cause.BidRequest!.Imp[0].BidFloor;
+        if (settings.BidExperiment is not { } experiment) return (BidPricer.Best(candidates, floor, cause.EventTime), version, null);
+        var definition = experiment.Definition;
+        var arm = definition.Arm(userId);
+        if (!arm.IsChallenger) return (BidPricer.Best(candidates, floor, cause.EventTime), version, definition.DecidingVariant(arm));
+        var challenger = BidPricer.Best(experiment.Recalibrate(candidates), floor, cause.EventTime);
+        if (definition.Mode == ExperimentMode.Split) return (challenger, experiment.ChallengerVersion(version), arm.Variant.Name);
+        settings.Shadow?.Record(new ShadowScore(definition.Name, "bid", userId, cause.EventId, experiment.ChallengerVersion(version),
+            challenger.Winner?.PredictedCtr, challenger.Winner is not null,
+            challenger.Winner is { } w ? $"{w.Spec.CampaignId} at {challenger.Cpm} CPM" : $"no bid: {challenger.NoBid}", DateTimeOffset.UtcNow));
+        return (BidPricer.Best(candidates, floor, cause.EventTime), version, definition.DecidingVariant(arm));
+    }
+
+    /// <summary>
+    /// The alert policy this user's episode follows, and the variant its alert names. A shadow challenger is asked, on the
+    /// champion's episode, whether it would alert now; when it would, that alert is logged and never emitted.
+    /// </summary>
+    private (ChurnAlertPolicy Policy, string? Variant) ChurnArm(string userId, ChurnEpisode before, ScoreResult score, string causedBy)
+    {
+        if (settings.ChurnExperiment is not { } experiment) return (settings.ChurnPolicy, null);
+        var definition = experiment.Definition;
+        var arm = definition.Arm(userId);
+        if (!arm.IsChallenger) return (settings.ChurnPolicy, definition.DecidingVariant(arm));
+        if (definition.Mode == ExperimentMode.Split) return (experiment.Challenger, arm.Variant.Name);
+        if (ChurnAlertPolicy.ShouldAlert(before, experiment.Challenger.Next(before, score.Probability)))
+            settings.Shadow?.Record(new ShadowScore(definition.Name, "churn_alert", userId, causedBy, score.ModelVersion, Math.Round(score.Probability, 4), true,
+                $"threshold {experiment.Challenger.Threshold} (champion {settings.ChurnPolicy.Threshold})", DateTimeOffset.UtcNow));
+        return (settings.ChurnPolicy, definition.DecidingVariant(arm));
     }
 
     private static int InputFingerprint(List<string> session, IReadOnlySet<string> bought)

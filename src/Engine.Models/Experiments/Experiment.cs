@@ -22,6 +22,22 @@ public sealed record Experiment(string Name, ExperimentTarget Target, Experiment
     public static Experiment ChampionChallenger(string name, ExperimentTarget target, ExperimentMode mode, double challengerShare) =>
         new(name, target, mode, [new Variant("champion", 1 - challengerShare), new Variant("challenger", challengerShare)]);
 
+    /// <summary>The user's arm in a champion/challenger experiment: the first variant is the champion, the second the challenger.</summary>
+    public (Variant Variant, bool IsChallenger) Arm(string userId)
+    {
+        var variant = VariantAssignment.Assign(this, userId);
+        return (variant, Variants.Count > 1 && ReferenceEquals(variant, Variants[1]));
+    }
+
+    /// <summary>The name a decision carries: in shadow mode the champion decides for everyone, so every decision names it.</summary>
+    public string DecidingVariant((Variant Variant, bool IsChallenger) arm) =>
+        Mode == ExperimentMode.Shadow ? Variants[0].Name : arm.Variant.Name;
+
+    /// <summary>Names the problem when this is not a two-arm experiment on <paramref name="target"/>, or null when it is.</summary>
+    public string? ChampionChallengerProblem(ExperimentTarget target) =>
+        Problem() ?? (Target != target ? $"experiment '{Name}' targets {Target}, not {target}"
+            : Variants.Count != 2 ? $"experiment '{Name}' must have exactly two variants: champion and challenger" : null);
+
     /// <summary>Names the first problem with this experiment, or null when it is valid.</summary>
     public string? Problem()
     {

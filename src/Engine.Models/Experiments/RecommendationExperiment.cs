@@ -14,11 +14,7 @@ public sealed class RecommendationExperiment
 
     public RecommendationExperiment(Experiment experiment, SessionRecommender champion, SessionRecommender challenger)
     {
-        if (experiment.Problem() is { } problem) throw new ArgumentException(problem, nameof(experiment));
-        if (experiment.Target != ExperimentTarget.Recommendations)
-            throw new ArgumentException($"experiment '{experiment.Name}' targets {experiment.Target}, not recommendations", nameof(experiment));
-        if (experiment.Variants.Count != 2)
-            throw new ArgumentException($"experiment '{experiment.Name}' must have exactly two variants: champion and challenger", nameof(experiment));
+        if (experiment.ChampionChallengerProblem(ExperimentTarget.Recommendations) is { } problem) throw new ArgumentException(problem, nameof(experiment));
         (Definition, Champion, Challenger) = (experiment, champion, challenger);
     }
 
@@ -41,19 +37,17 @@ public sealed class RecommendationExperiment
     }
 
     /// <summary>The user's arm: the first variant is the champion, the second the challenger.</summary>
-    public (Variant Variant, bool IsChallenger) Arm(string userId)
-    {
-        var variant = VariantAssignment.Assign(Definition, userId);
-        return (variant, ReferenceEquals(variant, Definition.Variants[1]));
-    }
+    public (Variant Variant, bool IsChallenger) Arm(string userId) => Definition.Arm(userId);
 
     /// <summary>In shadow mode: what the challenger would have served beside the champion's list, counted, never emitted.</summary>
-    internal void ScoreInShadow(IReadOnlyList<string> session, IReadOnlySet<string> bought, int count, IReadOnlyList<RecommendedItem> served)
+    /// <returns>The challenger's list, and the share of its items the champion's list also held.</returns>
+    internal (IReadOnlyList<RecommendedItem> Shadow, double Overlap) ScoreInShadow(IReadOnlyList<string> session, IReadOnlySet<string> bought, int count, IReadOnlyList<RecommendedItem> served)
     {
         var shadow = Challenger.Recommend(session, bought, count);
         var servedIds = served.Select(i => i.ItemId).ToHashSet(StringComparer.Ordinal);
         var overlap = shadow.Count == 0 ? 0 : shadow.Count(i => servedIds.Contains(i.ItemId)) / (double)shadow.Count;
         Interlocked.Increment(ref _shadowScored);
         Interlocked.Add(ref _shadowOverlap, (long)(overlap * 1_000_000));
+        return (shadow, overlap);
     }
 }

@@ -69,13 +69,17 @@ public sealed class FairnessMonitor(FairnessSettings settings)
 
     private void Count(ClickEvent cause, bool returning, DecisionKind kind, bool decided, double? score)
     {
-        Tally(Device, cause.Device, kind).Add(decided, score);
-        Tally(Region, cause.Region, kind).Add(decided, score);
-        Tally(Tenure, returning ? "returning" : "new", kind).Add(decided, score);
+        var (device, region, tenure) = (cause.Device ?? Unknown, cause.Region ?? Unknown, returning ? "returning" : "new");
+        Tally(Device, device, kind).Add(decided, score);
+        Tally(Region, region, kind).Add(decided, score);
+        Tally(Tenure, tenure, kind).Add(decided, score);
+        if (decided && score is { } s) FairnessInstruments.RecordScore(kind, s, device, region, tenure);
     }
 
-    private SegmentTally Tally(string dimension, string? segment, DecisionKind kind) =>
-        _tallies.GetOrAdd((dimension, segment ?? "unknown", kind), _ => new SegmentTally());
+    private const string Unknown = "unknown";
+
+    private SegmentTally Tally(string dimension, string segment, DecisionKind kind) =>
+        _tallies.GetOrAdd((dimension, segment, kind), _ => new SegmentTally());
 
     private static DecisionKind? Opportunity(EventType type) => type switch
     {
@@ -102,4 +106,6 @@ public sealed record DimensionReport(string Dimension, DecisionKind Kind, IReadO
 /// <param name="Rate">Decisions over opportunities.</param>
 /// <param name="MeanScore">Mean score behind the decisions (top item score, predicted CTR, churn probability).</param>
 /// <param name="ScoreHistogram">Decisions per tenth of the score range [0, 1].</param>
-public sealed record SegmentReport(string Segment, long Opportunities, long Decisions, double Rate, double? MeanScore, IReadOnlyList<long> ScoreHistogram);
+/// <param name="Quantiles">10th, 50th and 90th percentile of those scores (null without scores).</param>
+public sealed record SegmentReport(string Segment, long Opportunities, long Decisions, double Rate, double? MeanScore, IReadOnlyList<long> ScoreHistogram,
+    ScoreQuantiles? Quantiles = null);

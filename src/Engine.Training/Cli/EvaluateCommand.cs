@@ -12,6 +12,7 @@ public static class EvaluateCommand
         var dataOption = new Option<DirectoryInfo>("--data") { Description = "Folder holding yoochoose-100k/, cdnow/, criteo-avazu-ctr-samples/ (default: ../shared/data from the repository root)", DefaultValueFactory = _ => DataFolder.Default() };
         var seedOption = new Option<int>("--seed") { Description = "Seed for the simulator, folds and trainers", DefaultValueFactory = _ => 42 };
         var usersOption = new Option<int>("--users") { Description = "Simulated users per world", DefaultValueFactory = _ => 4000 };
+        var disparityOption = new Option<double>("--disparity-ratio") { Description = "Fairness: flag a dimension whose lowest segment rate over highest is under this", DefaultValueFactory = _ => 0.8 };
         var onlyOption = new Option<string[]>("--only")
         {
             Description = "Run only these sections: " + string.Join(", ", EvaluationRun.Sections),
@@ -23,7 +24,7 @@ public static class EvaluateCommand
             "Example: ./engine evaluate --out /tmp/eval --data ../shared/data\n" +
             "Example: ./engine evaluate --out /tmp/eval-ctr --only criteo avazu")
         {
-            outOption, dataOption, seedOption, usersOption, onlyOption,
+            outOption, dataOption, seedOption, usersOption, onlyOption, disparityOption,
         };
         command.SetAction(parse =>
         {
@@ -39,7 +40,8 @@ public static class EvaluateCommand
                 Console.Error.WriteLine($"evaluate: no section '{unknown}'. Known: {string.Join(", ", EvaluationRun.Sections)}");
                 return 2;
             }
-            var report = EvaluationRun.Run(data, parse.GetValue(seedOption), parse.GetValue(usersOption), only, Console.Out);
+            var report = EvaluationRun.Run(data, parse.GetValue(seedOption), parse.GetValue(usersOption), only, Console.Out,
+                new Engine.Models.Fairness.FairnessSettings(parse.GetValue(disparityOption)));
             var outDir = parse.GetValue(outOption)!;
             report.Write(outDir, "./engine " + string.Join(' ', args()));
             Console.WriteLine($"wrote {Path.Combine(outDir.FullName, "evaluation.json")} and evaluation.md");

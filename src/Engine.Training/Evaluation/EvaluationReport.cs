@@ -14,6 +14,8 @@ public sealed class EvaluationReport
     public required string DataFolder { get; init; }
     public required int Seed { get; init; }
     public (SimulatedModels.Figures Models, SimulatedRecEvaluation.Result Recs, string World)? Simulator { get; set; }
+    /// <summary>Decision rates and score distributions by segment on the simulator (part of its section).</summary>
+    public SimulatedFairness.Result? Fairness { get; set; }
     public YooChooseEvaluation.Result? YooChoose { get; set; }
     public Dictionary<string, SessionRecEvaluation.Score> YooChooseBaselines { get; set; } = [];
     public CdnowEvaluation.Result? Cdnow { get; set; }
@@ -47,6 +49,7 @@ public sealed class EvaluationReport
                 ["ctr_correlation_with_true_ctr"] = R(m.BidCorrelationWithTrueCtr),
                 ["rec_hr10"] = R(r.HitRate), ["rec_mrr10"] = R(r.Mrr), ["rec_blend_hr10"] = R(r.BlendHitRate), ["rec_blend_mrr10"] = R(r.BlendMrr), ["rec_popularity_hr10"] = R(r.PopularityHitRate), ["rec_popularity_mrr10"] = R(r.PopularityMrr),
                 ["rec_positions"] = r.Positions,
+                ["fairness"] = Fairness is { } f ? FairnessSection.Json(f) : null,
             };
         if (YooChoose is { } y)
             json["yoochoose"] = new JsonObject
@@ -95,6 +98,7 @@ public sealed class EvaluationReport
         var ctr = new[] { Criteo, Avazu }.OfType<CtrEvaluation.Result>().ToList();
         if (ctr.Count > 0) CtrSection(md, ctr);
         if (Simulator is var (m, r, world)) SimulatorSection(md, m, r, world);
+        if (Fairness is { } f) FairnessSection.Markdown(md, f);
         return md.ToString();
     }
 

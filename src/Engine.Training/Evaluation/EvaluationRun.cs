@@ -8,7 +8,9 @@ public static class EvaluationRun
 {
     public static readonly string[] Sections = ["simulator", "yoochoose", "cdnow", "criteo", "avazu"];
 
-    public static EvaluationReport Run(DirectoryInfo data, int seed, int users, IReadOnlySet<string> only, TextWriter log)
+    /// <param name="fairness">The disparity line for the simulator's fairness figures (default 0.8).</param>
+    public static EvaluationReport Run(DirectoryInfo data, int seed, int users, IReadOnlySet<string> only, TextWriter log,
+        Engine.Models.Fairness.FairnessSettings? fairness = null)
     {
         var report = new EvaluationReport { DataFolder = data.FullName, Seed = seed };
         bool Wanted(string section) => only.Count == 0 || only.Contains(section);
@@ -21,6 +23,10 @@ public static class EvaluationRun
             using (var ranker = SimulatedRecs.Write(fitted.Train, seed, users, recs, log))
                 report.Simulator = (fitted.Figures, SimulatedRecEvaluation.Run(fitted.Test, ranker, log), $"seed {seed} (train) / {seed + 1} (test), {users} users, 28 days");
             Directory.Delete(recs, recursive: true);
+            if (CommittedModels() is { } models)
+                report.Fairness = SimulatedFairness.Run(seed, users, models, fairness ?? new Engine.Models.Fairness.FairnessSettings(), log);
+            else
+                log.WriteLine("  simulator fairness: skipped, no models/ folder with churn/model.onnx found from here");
         }
         if (Wanted("yoochoose"))
         {
@@ -46,5 +52,13 @@ public static class EvaluationRun
             report.Avazu = CtrEvaluation.Run("avazu", CtrSamples.Avazu(Path.Combine(ctr, "avazu")), seed, log);
         }
         return report;
+    }
+
+    /// <summary>The models the engine runs: <c>models/</c> in the working directory or a folder above it.</summary>
+    private static string? CommittedModels()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "models", "churn", "model.onnx"))) return Path.Combine(dir.FullName, "models");
+        return null;
     }
 }

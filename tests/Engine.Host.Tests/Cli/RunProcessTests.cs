@@ -62,6 +62,7 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.Contains("engine_entities_active{", metrics);
         Assert.True(Counter(metrics, "engine_fairness_opportunities_total", "recommendation") > 0, metrics);
         Assert.True(Counter(metrics, "engine_fairness_decisions_total", "recommendation") > 0, metrics);
+        Assert.True(Counter(metrics, "engine_fairness_score_count", "recommendation") > 0, metrics); // score distributions by segment
         var ready = await http.GetAsync("/readyz");
         Assert.True(ready.IsSuccessStatusCode, await ready.Content.ReadAsStringAsync());
 

@@ -54,6 +54,35 @@ public sealed class EngineOptionsTests
     }
 
     [Fact]
+    public void Bid_and_churn_experiments_share_the_shape_and_are_checked_by_their_full_setting()
+    {
+        var settings = EngineOptions.Load(Config(new(Valid))).ToNodeSettings("models");
+        Assert.Null(settings.BidExperiment);
+        Assert.Null(settings.ChurnExperiment);
+
+        settings = EngineOptions.Load(Config(new(Valid)
+        {
+            ["Experiments:Bids:Mode"] = "Shadow", ["Experiments:Bids:ChallengerShare"] = "0.1", ["Experiments:Bids:CtrScale"] = "0.7",
+            ["Experiments:Churn:Mode"] = "Split", ["Experiments:Churn:Threshold"] = "0.55",
+        })).ToNodeSettings("models");
+        Assert.Equal((Engine.Models.Experiments.ExperimentMode.Shadow, 0.1, 0.7, "bids-ctr-calibration"),
+            (settings.BidExperiment!.Definition.Mode, settings.BidExperiment.Definition.Variants[1].Share, settings.BidExperiment.CtrScale, settings.BidExperiment.Definition.Name));
+        Assert.Equal((0.55, 0.5), (settings.ChurnExperiment!.Challenger.Threshold, settings.ChurnExperiment.Challenger.RearmBelow));
+
+        var error = Refused(new(Valid) { ["Experiments:Bids:Mode"] = "Split", ["Experiments:Bids:CtrScale"] = "0", ["Experiments:Churn:Name"] = " " });
+        Assert.Equal(["Experiments:Bids:CtrScale must be positive.", "Experiments:Churn:Name must not be empty: it seeds the users' assignment to variants."],
+            error.Problems.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_disparity_line_is_configurable_and_checked()
+    {
+        Assert.Equal(0.8, EngineOptions.Load(Config(new(Valid))).ToNodeSettings("models").Fairness!.MinDisparityRatio);
+        Assert.Equal(0.9, EngineOptions.Load(Config(new(Valid) { ["Fairness:MinDisparityRatio"] = "0.9" })).ToNodeSettings("models").Fairness!.MinDisparityRatio);
+        Assert.Equal("Fairness:MinDisparityRatio must be between 0 and 1.", Assert.Single(Refused(new(Valid) { ["Fairness:MinDisparityRatio"] = "1.2" }).Problems));
+    }
+
+    [Fact]
     public void A_value_of_the_wrong_type_names_the_setting_and_type_but_not_the_value()
     {
         var error = Refused(new(Valid) { ["Redis:Database"] = "hunter2" });

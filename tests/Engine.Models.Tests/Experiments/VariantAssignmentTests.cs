@@ -8,6 +8,7 @@ public sealed class VariantAssignmentTests
     [InlineData(0.5)]
     [InlineData(0.1)]
     [InlineData(0.02)]
+    [InlineData(0.9)]
     public void The_split_of_100000_users_is_within_one_percent_of_the_configured_share(double challengerShare)
     {
         var experiment = Experiment.ChampionChallenger("ranker-v2", ExperimentTarget.Recommendations, ExperimentMode.Split, challengerShare);

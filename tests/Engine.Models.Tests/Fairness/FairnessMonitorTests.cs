@@ -50,6 +50,22 @@ public sealed class FairnessMonitorTests
         Assert.Equal(0.95, tenure.Segments.Single(s => s.Segment == "returning").MeanScore);
     }
 
+    [Fact]
+    public void Score_quantiles_are_reported_per_segment_to_the_thousandth()
+    {
+        var monitor = new FairnessMonitor(new FairnessSettings());
+        // Desktop scores 0.0025, 0.0125, ..., 0.9925 (one per hundredth); mobile scores all 0.0123 (a click-through rate).
+        for (var i = 0; i < 100; i++) monitor.Observe(Request(i, "desktop", "eu-west"), returning: true, [Decision(i, true, (i + 0.25) / 100)]);
+        for (var i = 100; i < 150; i++) monitor.Observe(Request(i, "mobile", "eu-west"), returning: true, [Decision(i, true, 0.0123)]);
+        var byDevice = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.Bid });
+        var desktop = byDevice.Segments.Single(s => s.Segment == "desktop").Quantiles!;
+        Assert.Equal((0.0925, 0.4925, 0.8925), (Math.Round(desktop.P10, 4), Math.Round(desktop.P50, 4), Math.Round(desktop.P90, 4)));
+        var mobile = byDevice.Segments.Single(s => s.Segment == "mobile").Quantiles!;
+        Assert.Equal((0.0125, 0.0125, 0.0125), (Math.Round(mobile.P10, 4), Math.Round(mobile.P50, 4), Math.Round(mobile.P90, 4)));
+        var churn = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.ChurnAlert });
+        Assert.All(churn.Segments, s => Assert.Null(s.Quantiles)); // no alert, no score
+    }
+
     private static ClickEvent Request(int i, string device, string region) => new()
     {
         EventId = $"e-{i}", EventTime = DateTimeOffset.UnixEpoch.AddSeconds(i), UserId = $"u-{i}", Type = EventType.BidRequest,

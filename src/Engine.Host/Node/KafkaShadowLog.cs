@@ -1,0 +1,33 @@
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Engine.Models.Contracts;
+using Engine.Models.Experiments;
+
+namespace Engine.Host.Node;
+
+/// <summary>
+/// Shadow challengers' scores to their own topic (<see cref="Topics.ShadowScores"/>, key = user id), apart from the decision
+/// topics so no consumer of decisions can act on them. Fire and forget: a lost shadow score costs a sample, never a decision.
+/// </summary>
+public sealed class KafkaShadowLog(IProducer<byte[], byte[]> producer, string topic = Topics.ShadowScores) : IShadowLog
+{
+    private long _logged;
+
+    /// <summary>Shadow scores handed to the producer since the node started.</summary>
+    public long Logged => Interlocked.Read(ref _logged);
+
+    public void Record(ShadowScore score)
+    {
+        var value = JsonSerializer.SerializeToUtf8Bytes(score, EngineJson.Default.ShadowScore);
+        try
+        {
+            producer.Produce(topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(score.UserId), Value = value });
+            Interlocked.Increment(ref _logged);
+        }
+        catch (ProduceException<byte[], byte[]>)
+        {
+            // The local queue is full: drop the sample rather than block the user's actor.
+        }
+    }
+}

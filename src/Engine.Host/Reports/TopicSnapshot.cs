@@ -1,0 +1,15 @@
+using Engine.Models.Contracts;
+using Engine.Models.Experiments;
+
+namespace Engine.Host.Reports;
+
+/// <summary>Everything the experiments report reads: the clickstream, the decisions and the shadow scores.</summary>
+public sealed record TopicSnapshot(IReadOnlyList<ClickEvent> Clickstream, IReadOnlyList<IDecision> Decisions, IReadOnlyList<ShadowScore> ShadowScores)
+{
+    /// <summary>The topics as they stand now, each from its first offset to its end at this moment.</summary>
+    public static TopicSnapshot Read(string bootstrap, IReadOnlyDictionary<string, string> client, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var tail = TopicTail.Start(bootstrap, client, timeout);
+        return tail.Finish(timeout, cancellationToken);
+    }
+}
