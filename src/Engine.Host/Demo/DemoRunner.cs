@@ -36,7 +36,7 @@ public static class DemoRunner
         http?.Attach(node);
         var (counters, decisions) = (node.UserCounters, node.Decisions);
 
-        var producer = new SimulatedProducer(kafka, Topics.Clickstream, options);
+        var producer = new SimulatedProducer(kafka, Topics.Clickstream, options, () => counters.Consumed);
         var clock = Stopwatch.StartNew();
         var shown = new IDecision?[4];
         var producing = Task.Run(() => producer.RunAsync(cancellationToken), cancellationToken);

@@ -9,10 +9,14 @@ namespace Engine.Host.Demo;
 /// <summary>
 /// Feeds the simulator's clickstream into Kafka, keyed by user id with Kafka's murmur2 partitioner (so the
 /// engine can compute any user's partition), optionally at a fixed rate, with a share of deliberately broken
-/// records to show the dead-letter path.
+/// records to show the dead-letter path. Given <paramref name="consumed"/>, it stays at most
+/// <see cref="MaxAhead"/> events ahead of the engine: the embedded mock broker keeps only ~5 MB per partition, and a
+/// producer far ahead would have the oldest unread records deleted under the consumer.
 /// </summary>
-public sealed class SimulatedProducer(string bootstrapServers, string topic, DemoOptions options)
+public sealed class SimulatedProducer(string bootstrapServers, string topic, DemoOptions options, Func<long>? consumed = null)
 {
+    public const int MaxAhead = 10_000;
+
     private long _produced;
     public long Produced => Interlocked.Read(ref _produced);
 
@@ -35,6 +39,9 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
             var value = random.NextDouble() < options.MalformedShare ? Broken(evt, random) : ClickEventCodec.Encode(evt);
             Produce(producer, Encoding.UTF8.GetBytes(evt.UserId), value);
             var produced = Interlocked.Increment(ref _produced);
+            if (consumed is not null && produced % 100 == 0)
+                while (produced - consumed() > MaxAhead && !cancellationToken.IsCancellationRequested)
+                    await Task.Delay(5, cancellationToken);
             if (options.Rate > 0 && produced % 100 == 0)
             {
                 var ahead = TimeSpan.FromSeconds((double)produced / options.Rate) - clock.Elapsed;
