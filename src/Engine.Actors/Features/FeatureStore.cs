@@ -51,8 +51,28 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     public Task<CampaignFeatureState> LoadCampaignAsync(string campaignId) =>
         LoadAsync(EntityKind.Campaign, campaignId, id => new CampaignFeatureState(id, options.AllowedLateness));
 
-    public Task<ItemFeatureState> LoadItemAsync(string itemId) =>
-        LoadAsync(EntityKind.Item, itemId, id => new ItemFeatureState(id, options.AllowedLateness));
+    /// <summary>The whole item as stored: the sum of the slices every partition's owner wrote.</summary>
+    public async Task<ItemFeatureState> LoadItemAsync(string itemId)
+    {
+        var entries = await redis.GetDatabase().HashGetAllAsync(_keys.Entity(EntityKind.Item, itemId));
+        return ItemSliceFields.Merge(itemId, options.AllowedLateness, Fields(entries));
+    }
+
+    /// <summary>Item slices for their owners to write (pipelined HGETALLs): each holds only its partition's fields.</summary>
+    public async Task<IReadOnlyList<ItemFeatureState>> LoadItemSlicesAsync(IReadOnlyList<(string Item, int Slice)> slices)
+    {
+        var db = redis.GetDatabase();
+        var pending = new Task<HashEntry[]>[slices.Count];
+        for (var i = 0; i < slices.Count; i++) pending[i] = db.HashGetAllAsync(_keys.Entity(EntityKind.Item, slices[i].Item));
+        var all = await Task.WhenAll(pending);
+        var states = new ItemFeatureState[slices.Count];
+        for (var i = 0; i < slices.Count; i++)
+        {
+            states[i] = new ItemFeatureState(slices[i].Item, options.AllowedLateness) { Slice = slices[i].Slice };
+            states[i].Restore(ItemSliceFields.OfSlice(Fields(all[i]), slices[i].Slice));
+        }
+        return states;
+    }
 
     /// <summary>An entity's state as last flushed (empty if never written or expired), with the partition offsets it covers.</summary>
     public async Task<TState> LoadAsync<TState>(EntityKind kind, string id, Func<string, TState> create)
@@ -119,6 +139,9 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         }
         return offsets;
     }
+
+    private static IEnumerable<KeyValuePair<string, string>> Fields(HashEntry[] entries) =>
+        entries.Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!));
 
     private static bool IsTransient(Exception e) =>
         e is RedisConnectionException or RedisTimeoutException or TimeoutException

@@ -29,8 +29,8 @@ internal static class FlushTransaction
         foreach (var write in batch.Writes)
         {
             var key = (RedisKey)keys.Entity(write.Kind, write.Id);
-            if (write.Changes.Set.Count > 0) _ = transaction.HashSetAsync(key, Entries(write.Changes.Set));
-            if (write.Changes.Delete.Count > 0) _ = transaction.HashDeleteAsync(key, Fields(write.Changes.Delete));
+            if (write.Changes.Set.Count > 0) _ = transaction.HashSetAsync(key, Entries(write.Changes.Set, write.Slice));
+            if (write.Changes.Delete.Count > 0) _ = transaction.HashDeleteAsync(key, Fields(write.Changes.Delete, write.Slice));
             if (write.Changes.RenewTtl) _ = transaction.KeyExpireAsync(key, ttl);
         }
         if (partitions.Length > 0)
@@ -38,17 +38,19 @@ internal static class FlushTransaction
         return await transaction.ExecuteAsync() ? Outcome.Committed : Outcome.Raced;
     }
 
-    private static HashEntry[] Entries(List<KeyValuePair<string, string>> set)
+    private static HashEntry[] Entries(List<KeyValuePair<string, string>> set, int? slice)
     {
         var entries = new HashEntry[set.Count];
-        for (var i = 0; i < entries.Length; i++) entries[i] = new HashEntry(set[i].Key, set[i].Value);
+        for (var i = 0; i < entries.Length; i++) entries[i] = new HashEntry(Name(set[i].Key, slice), set[i].Value);
         return entries;
     }
 
-    private static RedisValue[] Fields(List<string> fields)
+    private static RedisValue[] Fields(List<string> fields, int? slice)
     {
         var values = new RedisValue[fields.Count];
-        for (var i = 0; i < values.Length; i++) values[i] = fields[i];
+        for (var i = 0; i < values.Length; i++) values[i] = Name(fields[i], slice);
         return values;
     }
+
+    private static string Name(string field, int? slice) => slice is { } p ? ItemSliceFields.Field(field, p) : field;
 }

@@ -24,6 +24,13 @@ public sealed class PartitionOffsets
         _dirty.Add(position.Partition);
     }
 
+    /// <summary>Covers what <paramref name="other"/> covers too (a read-only union of slices: nothing marked for writing).</summary>
+    public void AddAll(PartitionOffsets other)
+    {
+        foreach (var (partition, offset) in other._offsets)
+            _offsets[partition] = Math.Max(_offsets.GetValueOrDefault(partition, -1), offset);
+    }
+
     public void Drain(EntityChanges changes)
     {
         foreach (var partition in _dirty)

@@ -30,6 +30,12 @@ public sealed class TopNeighbours(string tag, int keep)
     public IReadOnlyList<(string Item, long Count)> Top(int n) =>
         [.. _counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Take(n).Select(c => (c.Key, c.Value))];
 
+    /// <summary>Adds <paramref name="other"/>'s counts into this one: a read-only sum of slices (nothing marked for writing, nothing dropped).</summary>
+    public void AddAll(TopNeighbours other)
+    {
+        foreach (var (item, count) in other._counts) _counts[item] = _counts.GetValueOrDefault(item) + count;
+    }
+
     private void DropWeakerHalf()
     {
         var ranked = new KeyValuePair<string, long>[_counts.Count];
