@@ -51,25 +51,42 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     public Task<CampaignFeatureState> LoadCampaignAsync(string campaignId) =>
         LoadAsync(EntityKind.Campaign, campaignId, id => new CampaignFeatureState(id, options.AllowedLateness));
 
-    /// <summary>The whole item as stored: the sum of the slices every partition's owner wrote.</summary>
+    /// <summary>The whole item as stored: the sum of the slices every partition's owner wrote (two round trips: the list, then the slices).</summary>
     public async Task<ItemFeatureState> LoadItemAsync(string itemId)
     {
-        var entries = await redis.GetDatabase().HashGetAllAsync(_keys.Entity(EntityKind.Item, itemId));
-        return ItemSliceFields.Merge(itemId, options.AllowedLateness, Fields(entries));
+        var db = redis.GetDatabase();
+        var (slices, unsliced) = ItemSlices.Split(Fields(await db.HashGetAllAsync(_keys.Entity(EntityKind.Item, itemId))));
+        var pending = new Task<HashEntry[]>[slices.Count];
+        for (var i = 0; i < slices.Count; i++) pending[i] = db.HashGetAllAsync(_keys.ItemSlice(itemId, slices[i]));
+        var all = await Task.WhenAll(pending);
+        var states = new List<ItemFeatureState>(slices.Count + 1);
+        for (var i = 0; i < slices.Count; i++)
+        {
+            var slice = new ItemFeatureState(itemId, options.AllowedLateness) { Slice = slices[i] };
+            slice.Restore(Fields(all[i]));
+            states.Add(slice);
+        }
+        if (unsliced.Count > 0)
+        {
+            var legacy = new ItemFeatureState(itemId, options.AllowedLateness);
+            legacy.Restore(unsliced);
+            states.Add(legacy);
+        }
+        return ItemFeatureState.Merge(itemId, options.AllowedLateness, states);
     }
 
-    /// <summary>Item slices for their owners to write (pipelined HGETALLs): each holds only its partition's fields.</summary>
+    /// <summary>Item slices for their owners to write (pipelined HGETALLs of each slice's own hash).</summary>
     public async Task<IReadOnlyList<ItemFeatureState>> LoadItemSlicesAsync(IReadOnlyList<(string Item, int Slice)> slices)
     {
         var db = redis.GetDatabase();
         var pending = new Task<HashEntry[]>[slices.Count];
-        for (var i = 0; i < slices.Count; i++) pending[i] = db.HashGetAllAsync(_keys.Entity(EntityKind.Item, slices[i].Item));
+        for (var i = 0; i < slices.Count; i++) pending[i] = db.HashGetAllAsync(_keys.ItemSlice(slices[i].Item, slices[i].Slice));
         var all = await Task.WhenAll(pending);
         var states = new ItemFeatureState[slices.Count];
         for (var i = 0; i < slices.Count; i++)
         {
             states[i] = new ItemFeatureState(slices[i].Item, options.AllowedLateness) { Slice = slices[i].Slice };
-            states[i].Restore(ItemSliceFields.OfSlice(Fields(all[i]), slices[i].Slice));
+            states[i].Restore(Fields(all[i]));
         }
         return states;
     }

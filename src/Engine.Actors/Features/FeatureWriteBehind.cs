@@ -17,7 +17,7 @@ public enum FeatureScope
 /// Live feature state in memory, written behind to Redis: events change the user, campaign and item states at
 /// memory speed; <see cref="FlushAsync"/> sends every entity changed since the last flush as one atomic batch, and
 /// only when Redis acknowledges it do <see cref="AcknowledgedOffsets"/> move (the offsets safe to commit to Kafka).
-/// Items are kept as one slice per partition (<see cref="ItemSliceFields"/>), so owners of different partitions
+/// Items are kept as one slice per partition (<see cref="ItemSlices"/>), so owners of different partitions
 /// (one write-behind each, in parallel) never write the same field.
 /// One owner at a time (a partition's stage or an actor): not thread-safe.
 /// </summary>

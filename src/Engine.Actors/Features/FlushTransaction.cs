@@ -28,29 +28,33 @@ internal static class FlushTransaction
         }
         foreach (var write in batch.Writes)
         {
-            var key = (RedisKey)keys.Entity(write.Kind, write.Id);
-            if (write.Changes.Set.Count > 0) _ = transaction.HashSetAsync(key, Entries(write.Changes.Set, write.Slice));
-            if (write.Changes.Delete.Count > 0) _ = transaction.HashDeleteAsync(key, Fields(write.Changes.Delete, write.Slice));
-            if (write.Changes.RenewTtl) _ = transaction.KeyExpireAsync(key, ttl);
+            var key = (RedisKey)(write.Slice is { } slice ? keys.ItemSlice(write.Id, slice) : keys.Entity(write.Kind, write.Id));
+            if (write.Changes.Set.Count > 0) _ = transaction.HashSetAsync(key, Entries(write.Changes.Set));
+            if (write.Changes.Delete.Count > 0) _ = transaction.HashDeleteAsync(key, Fields(write.Changes.Delete));
+            if (!write.Changes.RenewTtl) continue;
+            _ = transaction.KeyExpireAsync(key, ttl);
+            // A slice lists itself in its item's hash when its TTL is renewed (first write, then daily): readers find it there.
+            if (write.Slice is not { } listed) continue;
+            var item = (RedisKey)keys.Entity(EntityKind.Item, write.Id);
+            _ = transaction.HashSetAsync(item, ItemSlices.IndexField(listed), 1);
+            _ = transaction.KeyExpireAsync(item, ttl);
         }
         if (partitions.Length > 0)
             _ = transaction.HashSetAsync(offsetsKey, [.. batch.Offsets.Select(o => new HashEntry(o.Key, o.Value))]);
         return await transaction.ExecuteAsync() ? Outcome.Committed : Outcome.Raced;
     }
 
-    private static HashEntry[] Entries(List<KeyValuePair<string, string>> set, int? slice)
+    private static HashEntry[] Entries(List<KeyValuePair<string, string>> set)
     {
         var entries = new HashEntry[set.Count];
-        for (var i = 0; i < entries.Length; i++) entries[i] = new HashEntry(Name(set[i].Key, slice), set[i].Value);
+        for (var i = 0; i < entries.Length; i++) entries[i] = new HashEntry(set[i].Key, set[i].Value);
         return entries;
     }
 
-    private static RedisValue[] Fields(List<string> fields, int? slice)
+    private static RedisValue[] Fields(List<string> fields)
     {
         var values = new RedisValue[fields.Count];
-        for (var i = 0; i < values.Length; i++) values[i] = Name(fields[i], slice);
+        for (var i = 0; i < values.Length; i++) values[i] = fields[i];
         return values;
     }
-
-    private static string Name(string field, int? slice) => slice is { } p ? ItemSliceFields.Field(field, p) : field;
 }

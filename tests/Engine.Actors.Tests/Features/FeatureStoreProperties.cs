@@ -136,6 +136,10 @@ public class FeatureStoreProperties(RedisFixture redis) : IClassFixture<RedisFix
     [
         .. events.Select(x => store.Keys.Entity(EntityKind.User, x.Event.UserId)),
         .. events.Where(x => x.Event.ItemId != null).Select(x => store.Keys.Entity(EntityKind.Item, x.Event.ItemId!)),
+        // Co-visits reach items of the same session in the event's partition: every item in every partition's slice.
+        .. from item in events.Where(x => x.Event.ItemId != null).Select(x => x.Event.ItemId!)
+           from partition in events.Select(x => x.Item2.Partition).Distinct()
+           select store.Keys.ItemSlice(item, partition),
         .. events.Where(x => x.Event.CampaignId != null).Select(x => store.Keys.Entity(EntityKind.Campaign, x.Event.CampaignId!)),
     ];
 
