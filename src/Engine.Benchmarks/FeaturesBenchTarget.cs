@@ -42,6 +42,24 @@ public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string nam
             GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before, Environment.CpuUsage.TotalTime - cpuBefore);
     }
 
+    /// <summary>
+    /// The same events through one write-behind owning everything (the previous bench, and a single-node engine without
+    /// per-partition owners): one thread, one 50,000-event batch at a time. For the parallel run's ratio, same process.
+    /// </summary>
+    public async Task<StoreRun> RunSingleOwnerAsync(FeaturesBenchEvents events)
+    {
+        var store = new FeatureStore(redis, new FeatureStoreOptions { KeyPrefix = $"bench:{name}:{Guid.NewGuid():N}:" }, new FeatureMetrics());
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        var clock = Stopwatch.StartNew();
+        var run = await RunOwnerAsync(store, new FeatureWriteBehind(store, new FeatureMetrics(), Topics.Clickstream), events.Clickstream, Chunk);
+        var elapsed = clock.Elapsed;
+        return new StoreRun(events.Clickstream.Count / elapsed.TotalSeconds, store, run.Flushes, run.Writes,
+            Stopwatch.GetElapsedTime(0, run.Apply), Stopwatch.GetElapsedTime(0, run.Drain), Stopwatch.GetElapsedTime(0, run.Wait),
+            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before, Environment.CpuUsage.TotalTime - cpuBefore);
+    }
+
     private static async Task<OwnerRun> RunOwnerAsync(FeatureStore store, FeatureWriteBehind writeBehind, List<(ClickEvent Event, EventPosition Position)> events, int chunkSize)
     {
         (FeatureBatch Batch, Task<FlushResult> Result)? inFlight = null;
