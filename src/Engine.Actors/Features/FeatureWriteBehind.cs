@@ -185,13 +185,13 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         foreach (var s in loadedUsers) _users[s.Id] = s;
         foreach (var s in await campaigns) _campaigns[s.Id] = s;
         await items;
-        if (loadedUsers.Count == 0) return;
-        // A product view co-visits the items already in the user's session, which a restored user may name: their
-        // slices of this batch's partitions (a user already in memory only names items that were loaded with it or since).
+        if (!_usersAndItems) return;
+        // A product view co-visits the items already in the user's session: their slices of the view's partition. A
+        // restored user names items no event here has loaded (nor, if its earlier batches had no product view, any before).
         missingItems.Clear();
         foreach (var (e, position) in events)
         {
-            if (e.ItemId is null || !seenUsers.Contains(e.UserId)) continue;
+            if (e.ItemId is null || e.SessionId is null) continue;
             foreach (var item in _users[e.UserId].SessionItems)
             {
                 if (!_items.ContainsKey((item, position.Partition))) missingItems.Add((item, position.Partition));
