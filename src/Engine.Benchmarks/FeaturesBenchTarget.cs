@@ -8,51 +8,88 @@ using StackExchange.Redis;
 namespace Engine.Benchmarks;
 
 /// <summary>One store run: throughput, the time spent applying, draining and waiting for flushes (they overlap the next chunk's apply), and GC pauses within it.</summary>
-public sealed record StoreRun(double EventsPerSecond, FeatureStore Store, int Flushes, long Writes, TimeSpan Apply, TimeSpan Drain, TimeSpan FlushWait, TimeSpan GcPause, int Gen2Collections);
+public sealed record StoreRun(double EventsPerSecond, FeatureStore Store, int Flushes, long Writes, TimeSpan Apply, TimeSpan Drain, TimeSpan FlushWait, TimeSpan GcPause, int Gen2Collections, TimeSpan Cpu);
 
 /// <summary>The features bench against one server: our write-behind store, the naive per-event baseline, and read latency.</summary>
 public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string name)
 {
-    /// <summary>Events per flush: at 100k events/s, a flush every half second.</summary>
+    /// <summary>Events per flush over all owners: at 100k events/s, a flush every half second.</summary>
     public const int Chunk = 50_000;
 
     /// <summary>
-    /// Events through the write-behind: apply a chunk in memory, then flush it as one batch while the next chunk is
-    /// applied (one flush in flight, as an actor would PipeTo it). Counted until the last flush is acknowledged.
+    /// Events through the write-behind as the engine's consumers feed it: one owner per clickstream partition (its
+    /// users and its slices of the items), and one for the campaign-events topic (keyed by campaign), all running at
+    /// once. Each applies a chunk in memory, then flushes it as one batch while it applies its next chunk (one flush in
+    /// flight per owner, as a partition's stage would). Counted until every last flush is acknowledged.
     /// </summary>
-    public async Task<StoreRun> RunStoreAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
+    public async Task<StoreRun> RunStoreAsync(FeaturesBenchEvents events)
     {
         var store = new FeatureStore(redis, new FeatureStoreOptions { KeyPrefix = $"bench:{name}:{Guid.NewGuid():N}:" }, new FeatureMetrics());
-        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), Topics.Clickstream);
-        var clock = Stopwatch.StartNew();
-        (FeatureBatch Batch, Task<FlushResult> Result)? inFlight = null;
-        var flushes = 0;
-        long writes = 0;
-        // Where the time goes: applying in memory, draining into a batch, and waiting for the flush in flight.
-        long apply = 0, drain = 0, wait = 0;
+        var metrics = new FeatureMetrics();
+        var chunk = Chunk / events.ByPartition.Length;
         var pausedBefore = GC.GetTotalPauseDuration();
         var gen2Before = GC.CollectionCount(2);
-        foreach (var chunk in events.Chunk(Chunk))
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        var clock = Stopwatch.StartNew();
+        var owners = events.ByPartition
+            .Select(partition => Task.Run(() => RunOwnerAsync(store, new FeatureWriteBehind(store, metrics, Topics.Clickstream, FeatureScope.UsersAndItems), partition, chunk)))
+            .Append(Task.Run(() => RunOwnerAsync(store, new FeatureWriteBehind(store, metrics, Topics.CampaignEvents, FeatureScope.Campaigns), events.CampaignEvents, chunk)))
+            .ToList();
+        var runs = await Task.WhenAll(owners);
+        var elapsed = clock.Elapsed;
+        return new StoreRun(events.Clickstream.Count / elapsed.TotalSeconds, store, runs.Sum(r => r.Flushes), runs.Sum(r => r.Writes),
+            Stopwatch.GetElapsedTime(0, runs.Sum(r => r.Apply)), Stopwatch.GetElapsedTime(0, runs.Sum(r => r.Drain)), Stopwatch.GetElapsedTime(0, runs.Sum(r => r.Wait)),
+            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before, Environment.CpuUsage.TotalTime - cpuBefore);
+    }
+
+    /// <summary>
+    /// The same events through one write-behind owning everything (the previous bench, and a single-node engine without
+    /// per-partition owners): one thread, one 50,000-event batch at a time. For the parallel run's ratio, same process.
+    /// </summary>
+    public async Task<StoreRun> RunSingleOwnerAsync(FeaturesBenchEvents events)
+    {
+        var store = new FeatureStore(redis, new FeatureStoreOptions { KeyPrefix = $"bench:{name}:{Guid.NewGuid():N}:" }, new FeatureMetrics());
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        var clock = Stopwatch.StartNew();
+        var run = await RunOwnerAsync(store, new FeatureWriteBehind(store, new FeatureMetrics(), Topics.Clickstream), events.Clickstream, Chunk);
+        var elapsed = clock.Elapsed;
+        return new StoreRun(events.Clickstream.Count / elapsed.TotalSeconds, store, run.Flushes, run.Writes,
+            Stopwatch.GetElapsedTime(0, run.Apply), Stopwatch.GetElapsedTime(0, run.Drain), Stopwatch.GetElapsedTime(0, run.Wait),
+            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before, Environment.CpuUsage.TotalTime - cpuBefore);
+    }
+
+    private static async Task<OwnerRun> RunOwnerAsync(FeatureStore store, FeatureWriteBehind writeBehind, List<(ClickEvent Event, EventPosition Position)> events, int chunkSize)
+    {
+        (FeatureBatch Batch, Task<FlushResult> Result)? inFlight = null;
+        var run = new OwnerRun();
+        for (var from = 0; from < events.Count; from += chunkSize)
         {
             var start = Stopwatch.GetTimestamp();
-            await writeBehind.ApplyAsync(chunk);
+            await writeBehind.ApplyAsync(events.GetRange(from, Math.Min(chunkSize, events.Count - from)));
             var applied = Stopwatch.GetTimestamp();
             if (inFlight is { } previous) Complete(writeBehind, previous.Batch, await previous.Result);
             var waited = Stopwatch.GetTimestamp();
             var batch = writeBehind.TakeBatch();
-            drain += Stopwatch.GetTimestamp() - waited;
-            apply += applied - start;
-            wait += waited - applied;
-            writes += batch.Writes.Count;
-            flushes++;
+            run.Drain += Stopwatch.GetTimestamp() - waited;
+            run.Apply += applied - start;
+            run.Wait += waited - applied;
+            run.Writes += batch.Writes.Count;
+            run.Flushes++;
             inFlight = (batch, store.FlushAsync(batch));
         }
         var end = Stopwatch.GetTimestamp();
         if (inFlight is { } last) Complete(writeBehind, last.Batch, await last.Result);
-        wait += Stopwatch.GetTimestamp() - end;
-        return new StoreRun(events.Count / clock.Elapsed.TotalSeconds, store, flushes, writes,
-            Stopwatch.GetElapsedTime(0, apply), Stopwatch.GetElapsedTime(0, drain), Stopwatch.GetElapsedTime(0, wait),
-            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before);
+        run.Wait += Stopwatch.GetTimestamp() - end;
+        return run;
+    }
+
+    /// <summary>One owner's share of a store run, in stopwatch ticks.</summary>
+    private sealed class OwnerRun
+    {
+        public long Apply, Drain, Wait, Writes;
+        public int Flushes;
     }
 
     /// <summary>

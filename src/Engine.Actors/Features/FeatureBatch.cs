@@ -10,8 +10,8 @@ public enum EntityKind
     Item = 'i',
 }
 
-/// <summary>The changes of one entity, in absolute values.</summary>
-public sealed record EntityWrite(EntityKind Kind, string Id, EntityChanges Changes);
+/// <summary>The changes of one entity, in absolute values; for an item, of its <paramref name="Slice"/> (the writing partition's fields).</summary>
+public sealed record EntityWrite(EntityKind Kind, string Id, EntityChanges Changes, int? Slice = null);
 
 /// <summary>
 /// One flush: the dirty entities, and the highest offset per partition of <paramref name="Topic"/> whose events

@@ -4,7 +4,8 @@ namespace Engine.Actors.Features;
 
 /// <summary>
 /// The key layout (docs/features.md): <c>{prefix}u:{pseudonym}</c>, <c>{prefix}c:{campaignId}</c>, <c>{prefix}i:{itemId}</c>
-/// are hashes of bucket fields; <c>{prefix}p:{pseudonym}</c> holds a user's consent; <c>{prefix}offsets:{topic}</c> holds the
+/// are hashes of bucket fields (an item's live in one hash per writing partition, <see cref="ItemSlice"/>, listed in the
+/// item's own hash); <c>{prefix}p:{pseudonym}</c> holds a user's consent; <c>{prefix}offsets:{topic}</c> holds the
 /// highest flushed offset per partition. User ids never appear in a key: only their keyed pseudonym (docs/privacy.md).
 /// </summary>
 public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
@@ -18,6 +19,9 @@ public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
 
     /// <summary>The user's consent (a small hash), beside their features.</summary>
     public string Consent(string userId) => $"{prefix}p:{_pseudonyms.Pseudonym(userId)}";
+
+    /// <summary>One partition's slice of an item (<c>{prefix}i:{itemId}:p{partition}</c>): what that partition's owner writes.</summary>
+    public string ItemSlice(string itemId, int partition) => $"{Entity(EntityKind.Item, itemId)}:p{partition}";
 
     public string PartitionOffsets(string topic) => $"{prefix}offsets:{topic}";
 }

@@ -53,8 +53,45 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     public Task<CampaignFeatureState> LoadCampaignAsync(string campaignId) =>
         LoadAsync(EntityKind.Campaign, campaignId, id => new CampaignFeatureState(id, options.AllowedLateness));
 
-    public Task<ItemFeatureState> LoadItemAsync(string itemId) =>
-        LoadAsync(EntityKind.Item, itemId, id => new ItemFeatureState(id, options.AllowedLateness));
+    /// <summary>The whole item as stored: the sum of the slices every partition's owner wrote (two round trips: the list, then the slices).</summary>
+    public async Task<ItemFeatureState> LoadItemAsync(string itemId)
+    {
+        var db = redis.GetDatabase();
+        var (slices, unsliced) = ItemSlices.Split(Fields(await db.HashGetAllAsync(_keys.Entity(EntityKind.Item, itemId))));
+        var pending = new Task<HashEntry[]>[slices.Count];
+        for (var i = 0; i < slices.Count; i++) pending[i] = db.HashGetAllAsync(_keys.ItemSlice(itemId, slices[i]));
+        var all = await Task.WhenAll(pending);
+        var states = new List<ItemFeatureState>(slices.Count + 1);
+        for (var i = 0; i < slices.Count; i++)
+        {
+            var slice = new ItemFeatureState(itemId, options.AllowedLateness) { Slice = slices[i] };
+            slice.Restore(Fields(all[i]));
+            states.Add(slice);
+        }
+        if (unsliced.Count > 0)
+        {
+            var legacy = new ItemFeatureState(itemId, options.AllowedLateness);
+            legacy.Restore(unsliced);
+            states.Add(legacy);
+        }
+        return ItemFeatureState.Merge(itemId, options.AllowedLateness, states);
+    }
+
+    /// <summary>Item slices for their owners to write (pipelined HGETALLs of each slice's own hash).</summary>
+    public async Task<IReadOnlyList<ItemFeatureState>> LoadItemSlicesAsync(IReadOnlyList<(string Item, int Slice)> slices)
+    {
+        var db = redis.GetDatabase();
+        var pending = new Task<HashEntry[]>[slices.Count];
+        for (var i = 0; i < slices.Count; i++) pending[i] = db.HashGetAllAsync(_keys.ItemSlice(slices[i].Item, slices[i].Slice));
+        var all = await Task.WhenAll(pending);
+        var states = new ItemFeatureState[slices.Count];
+        for (var i = 0; i < slices.Count; i++)
+        {
+            states[i] = new ItemFeatureState(slices[i].Item, options.AllowedLateness) { Slice = slices[i].Slice };
+            states[i].Restore(Fields(all[i]));
+        }
+        return states;
+    }
 
     /// <summary>An entity's state as last flushed (empty if never written or expired), with the partition offsets it covers.</summary>
     public async Task<TState> LoadAsync<TState>(EntityKind kind, string id, Func<string, TState> create)
@@ -121,6 +158,9 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         }
         return offsets;
     }
+
+    private static IEnumerable<KeyValuePair<string, string>> Fields(HashEntry[] entries) =>
+        entries.Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!));
 
     private static bool IsTransient(Exception e) =>
         e is RedisConnectionException or RedisTimeoutException or TimeoutException

@@ -4,28 +4,42 @@ using Engine.Models.Features.State;
 
 namespace Engine.Actors.Features;
 
+/// <summary>Which entities a write-behind keeps: a clickstream owner keeps users and its partitions' item slices; campaigns are fed by their own topic, keyed by campaign.</summary>
+[Flags]
+public enum FeatureScope
+{
+    UsersAndItems = 1,
+    Campaigns = 2,
+    All = UsersAndItems | Campaigns,
+}
+
 /// <summary>
 /// Live feature state in memory, written behind to Redis: events change the user, campaign and item states at
 /// memory speed; <see cref="FlushAsync"/> sends every entity changed since the last flush as one atomic batch, and
 /// only when Redis acknowledges it do <see cref="AcknowledgedOffsets"/> move (the offsets safe to commit to Kafka).
+/// Items are kept as one slice per partition (<see cref="ItemSlices"/>), so owners of different partitions
+/// (one write-behind each, in parallel) never write the same field.
 /// One owner at a time (a partition's stage or an actor): not thread-safe.
 /// </summary>
-public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metrics, string topic)
+public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metrics, string topic, FeatureScope scope = FeatureScope.All)
 {
     private readonly Dictionary<string, UserFeatureState> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CampaignFeatureState> _campaigns = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ItemFeatureState> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Item, int Slice), ItemFeatureState> _items = [];
     // By reference: hashing a state is a pointer, hashing its id a string.
     private readonly HashSet<EntityFeatureState> _dirty = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<int, long> _applied = [];
     private readonly Dictionary<int, long> _acknowledged = [];
     private readonly List<string> _coVisited = [];
     private readonly HashSet<int> _partitions = [];
+    private readonly bool _usersAndItems = scope.HasFlag(FeatureScope.UsersAndItems);
+    private readonly bool _campaignsToo = scope.HasFlag(FeatureScope.Campaigns);
     private List<EntityWrite> _unacknowledged = [];
 
     public IReadOnlyDictionary<string, UserFeatureState> Users => _users;
     public IReadOnlyDictionary<string, CampaignFeatureState> Campaigns => _campaigns;
-    public IReadOnlyDictionary<string, ItemFeatureState> Items => _items;
+    /// <summary>The item slices this owner writes, by item and partition.</summary>
+    public IReadOnlyDictionary<(string Item, int Slice), ItemFeatureState> ItemSlices => _items;
 
     /// <summary>Per partition, the highest offset whose effects Redis has acknowledged: commit offset + 1.</summary>
     public IReadOnlyDictionary<int, long> AcknowledgedOffsets => _acknowledged;
@@ -38,32 +52,37 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     {
         await ResumePartitionsAsync(events);
         await LoadMissingAsync(events);
-        foreach (var (e, position) in events) Apply(e, position);
+        for (var i = 0; i < events.Count; i++) Apply(events[i].Event, events[i].Position);
     }
 
-    /// <summary>Applies one event to its user, its item (and co-visited items) and its campaign, all already in memory.</summary>
+    /// <summary>Applies one event to its user, its item slice (and co-visited items' slices) and its campaign, as the scope says, all already in memory.</summary>
     public ApplyOutcome Apply(ClickEvent e, EventPosition position)
     {
-        _coVisited.Clear();
-        var user = _users[e.UserId];
-        var outcome = Track(user, user.Apply(e, position, _coVisited));
-        if (e.ItemId is { } itemId)
+        var outcome = ApplyOutcome.Duplicate;
+        if (_usersAndItems)
         {
-            var item = _items[itemId];
-            Track(item, item.Apply(e, position, _coVisited));
-            foreach (var other in _coVisited)
+            _coVisited.Clear();
+            var user = _users[e.UserId];
+            outcome = Track(user, user.Apply(e, position, _coVisited));
+            if (e.ItemId is { } itemId)
             {
-                var neighbour = _items[other];
-                Track(neighbour, neighbour.AddCoVisit(itemId, position));
+                var item = _items[(itemId, position.Partition)];
+                Track(item, item.Apply(e, position, _coVisited));
+                foreach (var other in _coVisited)
+                {
+                    var neighbour = _items[(other, position.Partition)];
+                    Track(neighbour, neighbour.AddCoVisit(itemId, position));
+                }
             }
         }
-        if (e.CampaignId is { } campaignId)
+        if (_campaignsToo && e.CampaignId is { } campaignId)
         {
             var campaign = _campaigns[campaignId];
-            Track(campaign, campaign.Apply(e, position));
+            var applied = Track(campaign, campaign.Apply(e, position));
+            if (!_usersAndItems) outcome = applied;
         }
         metrics.Count(outcome);
-        if (!_applied.TryGetValue(position.Partition, out var applied) || position.Offset > applied) _applied[position.Partition] = position.Offset;
+        if (!_applied.TryGetValue(position.Partition, out var high) || position.Offset > high) _applied[position.Partition] = position.Offset;
         return outcome;
     }
 
@@ -74,14 +93,15 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         _unacknowledged = [];
         foreach (var state in _dirty)
         {
-            var kind = state switch
+            var (kind, slice) = state switch
             {
-                UserFeatureState => EntityKind.User,
-                CampaignFeatureState => EntityKind.Campaign,
-                _ => EntityKind.Item,
+                UserFeatureState => (EntityKind.User, (int?)null),
+                CampaignFeatureState => (EntityKind.Campaign, null),
+                ItemFeatureState item => (EntityKind.Item, item.Slice),
+                _ => throw new InvalidOperationException($"unknown state {state.GetType().Name}"),
             };
             var changes = state.DrainChanges();
-            if (!changes.IsEmpty) writes.Add(new EntityWrite(kind, state.Id, changes));
+            if (!changes.IsEmpty) writes.Add(new EntityWrite(kind, state.Id, changes, slice));
         }
         _dirty.Clear();
         return new FeatureBatch(topic, new Dictionary<int, long>(_applied), writes);
@@ -146,20 +166,43 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private async Task LoadMissingAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
     {
         var lateness = store.Options.AllowedLateness;
-        var users = store.LoadManyAsync(EntityKind.User, Missing(events.Select(x => x.Event.UserId), _users), id => new UserFeatureState(id, lateness));
-        var campaigns = store.LoadManyAsync(EntityKind.Campaign, Missing(events.Select(x => x.Event.CampaignId), _campaigns), id => new CampaignFeatureState(id, lateness));
-        var items = store.LoadManyAsync(EntityKind.Item, Missing(events.Select(x => x.Event.ItemId), _items), id => new ItemFeatureState(id, lateness));
+        List<string> missingUsers = [], missingCampaigns = [];
+        HashSet<string> seenUsers = new(StringComparer.Ordinal), seenCampaigns = new(StringComparer.Ordinal);
+        HashSet<(string, int)> missingItems = [];
+        foreach (var (e, position) in events)
+        {
+            if (_usersAndItems)
+            {
+                if (!_users.ContainsKey(e.UserId) && seenUsers.Add(e.UserId)) missingUsers.Add(e.UserId);
+                if (e.ItemId is { } item && !_items.ContainsKey((item, position.Partition))) missingItems.Add((item, position.Partition));
+            }
+            if (_campaignsToo && e.CampaignId is { } campaign && !_campaigns.ContainsKey(campaign) && seenCampaigns.Add(campaign)) missingCampaigns.Add(campaign);
+        }
+        var users = store.LoadManyAsync(EntityKind.User, missingUsers, id => new UserFeatureState(id, lateness));
+        var campaigns = store.LoadManyAsync(EntityKind.Campaign, missingCampaigns, id => new CampaignFeatureState(id, lateness));
+        var items = LoadItemsAsync(missingItems);
         var loadedUsers = await users;
         foreach (var s in loadedUsers) _users[s.Id] = s;
         foreach (var s in await campaigns) _campaigns[s.Id] = s;
-        foreach (var s in await items) _items[s.Id] = s;
-        // A product view co-visits the items already in the user's session, which a restored user may name
-        // (a user already in memory only names items that were loaded with it or since).
-        var sessionItems = Missing(loadedUsers.SelectMany(u => u.SessionItems), _items);
-        if (sessionItems.Count == 0) return;
-        foreach (var s in await store.LoadManyAsync(EntityKind.Item, sessionItems, id => new ItemFeatureState(id, lateness))) _items[s.Id] = s;
+        await items;
+        if (!_usersAndItems) return;
+        // A product view co-visits the items already in the user's session: their slices of the view's partition. A
+        // restored user names items no event here has loaded (nor, if its earlier batches had no product view, any before).
+        missingItems.Clear();
+        foreach (var (e, position) in events)
+        {
+            if (e.ItemId is null || e.SessionId is null) continue;
+            foreach (var item in _users[e.UserId].SessionItems)
+            {
+                if (!_items.ContainsKey((item, position.Partition))) missingItems.Add((item, position.Partition));
+            }
+        }
+        await LoadItemsAsync(missingItems);
     }
 
-    private static List<string> Missing<T>(IEnumerable<string?> ids, Dictionary<string, T> loaded) =>
-        [.. ids.OfType<string>().Where(id => !loaded.ContainsKey(id)).Distinct()];
+    private async Task LoadItemsAsync(HashSet<(string Item, int Slice)> missing)
+    {
+        if (missing.Count == 0) return;
+        foreach (var s in await store.LoadItemSlicesAsync([.. missing])) _items[(s.Id, s.Slice!.Value)] = s;
+    }
 }

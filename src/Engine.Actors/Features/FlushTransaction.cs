@@ -28,10 +28,16 @@ internal static class FlushTransaction
         }
         foreach (var write in batch.Writes)
         {
-            var key = (RedisKey)keys.Entity(write.Kind, write.Id);
+            var key = (RedisKey)(write.Slice is { } slice ? keys.ItemSlice(write.Id, slice) : keys.Entity(write.Kind, write.Id));
             if (write.Changes.Set.Count > 0) _ = transaction.HashSetAsync(key, Entries(write.Changes.Set));
             if (write.Changes.Delete.Count > 0) _ = transaction.HashDeleteAsync(key, Fields(write.Changes.Delete));
-            if (write.Changes.RenewTtl) _ = transaction.KeyExpireAsync(key, ttl);
+            if (!write.Changes.RenewTtl) continue;
+            _ = transaction.KeyExpireAsync(key, ttl);
+            // A slice lists itself in its item's hash when its TTL is renewed (first write, then daily): readers find it there.
+            if (write.Slice is not { } listed) continue;
+            var item = (RedisKey)keys.Entity(EntityKind.Item, write.Id);
+            _ = transaction.HashSetAsync(item, ItemSlices.IndexField(listed), 1);
+            _ = transaction.KeyExpireAsync(item, ttl);
         }
         if (partitions.Length > 0)
         {

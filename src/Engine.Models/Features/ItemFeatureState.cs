@@ -6,6 +6,8 @@ namespace Engine.Models.Features;
 /// <summary>
 /// One item's popularity (views, cart adds, purchases in minute and hour buckets) and its co-visited items:
 /// the strongest <see cref="NeighboursKept"/> (up to twice as many are counted) items viewed in the same sessions. <see cref="ItemFeatures"/> reads it.
+/// Items hear from every clickstream partition, so each partition's owner keeps its own <see cref="Slice"/> of an
+/// item (its events only, its own clock and lateness); the item is the sum of its slices (<see cref="Merge"/>).
 /// </summary>
 public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : EntityFeatureState(itemId, allowedLateness)
 {
@@ -13,6 +15,9 @@ public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : 
     public const int NeighboursKept = 20;
 
     public ItemFeatureState(string itemId) : this(itemId, Resolutions.DefaultAllowedLateness) { }
+
+    /// <summary>The clickstream partition whose events this state counts, or null for a whole item (a merged read).</summary>
+    public int? Slice { get; init; }
 
     public BucketSeries Minutes { get; } = new("m", Resolutions.Minute, 60, 3);
     public BucketSeries Hours { get; } = new("h", Resolutions.Hour, 24, 3);
@@ -52,6 +57,24 @@ public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : 
         var outcome = AdmitPosition(position);
         if (outcome == ApplyOutcome.Applied && viewedItem != Id) Neighbours.Add(viewedItem);
         return outcome;
+    }
+
+    /// <summary>
+    /// The whole item read from its slices: buckets and co-visit counts summed, the latest clock of any slice, the
+    /// offsets of all. A read view, for reading features; never drained (it holds no slice's own fields).
+    /// </summary>
+    public static ItemFeatureState Merge(string itemId, TimeSpan allowedLateness, IEnumerable<ItemFeatureState> slices)
+    {
+        var merged = new ItemFeatureState(itemId, allowedLateness);
+        foreach (var slice in slices)
+        {
+            merged.Minutes.AddAll(slice.Minutes);
+            merged.Hours.AddAll(slice.Hours);
+            merged.Neighbours.AddAll(slice.Neighbours);
+            merged.Offsets.AddAll(slice.Offsets);
+            merged.MergeClock(slice.LastEventMs);
+        }
+        return merged;
     }
 
     private void AddNeighbours(IReadOnlyList<string> items)

@@ -74,6 +74,34 @@ public class FeatureStoreProperties(RedisFixture redis) : IClassFixture<RedisFix
         })));
     }
 
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public void Owners_of_different_partitions_flushing_concurrently_give_the_items_of_a_single_owner(RedisKind kind)
+    {
+        var connection = redis.Connect(kind);
+        Check.One(Runs, Prop.ForAll(FeatureScenario.Arbitrary(), Arb.From(Gen.Choose(1, 40)), (scenario, chunk) => Run(async () =>
+        {
+            // One write-behind per partition, as a multi-node deployment has: all write slices of the same items.
+            // Campaigns have their own owner, as their own topic (keyed by campaign) gives them in the engine.
+            var store = StoreFactory.Create(connection, "slices");
+            async Task Own(IEnumerable<(ClickEvent, EventPosition)> deliveries, FeatureWriteBehind owner)
+            {
+                foreach (var part in deliveries.Chunk(chunk))
+                {
+                    await owner.ApplyAsync(part);
+                    var flushed = await owner.FlushAsync();
+                    Require(flushed.Acknowledged, $"flush not acknowledged: {flushed.Error}");
+                    await Task.Yield();
+                }
+            }
+            var owners = scenario.Deliveries.GroupBy(d => d.Position.Partition)
+                .Select(partition => Own(partition, new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic, FeatureScope.UsersAndItems)))
+                .Append(Own(scenario.Deliveries, new FeatureWriteBehind(store, new FeatureMetrics(), "campaign-events", FeatureScope.Campaigns)));
+            await Task.WhenAll(owners);
+            await AssertStoredEqualsPure(store, scenario, scenario.Deliveries);
+        })));
+    }
+
     private static async Task AssertStoredEqualsPure(FeatureStore store, FeatureScenario scenario, IReadOnlyList<(ClickEvent, EventPosition)> deliveries)
     {
         var pure = new ScenarioStates(FeatureScenario.Lateness).Apply(deliveries);
@@ -98,6 +126,8 @@ public class FeatureStoreProperties(RedisFixture redis) : IClassFixture<RedisFix
             var loaded = await store.LoadItemAsync(id);
             var now = state.ReadTimeMs(scenario.ReadAt);
             FeatureAssert.SameVectors(FeatureAssert.Read(ItemFeatures.All, state, now), FeatureAssert.Read(ItemFeatures.All, loaded, now), FeatureNames.Item, $"item {id}");
+            var expected = ReferenceFeatures.Item(ReferenceFeatures.AcceptedBySlice(deliveries, e => e.ItemId == id, FeatureScenario.Lateness), scenario.ReadAt);
+            FeatureAssert.Matches(expected, FeatureNames.Item, FeatureAssert.Read(ItemFeatures.All, loaded, now), $"item {id} vs reference");
             Require(loaded.Neighbours.Counts.OrderBy(c => c.Key).SequenceEqual(state.Neighbours.Counts.OrderBy(c => c.Key)), $"item {id}: co-visits differ");
         }
     }
@@ -106,6 +136,10 @@ public class FeatureStoreProperties(RedisFixture redis) : IClassFixture<RedisFix
     [
         .. events.Select(x => store.Keys.Entity(EntityKind.User, x.Event.UserId)),
         .. events.Where(x => x.Event.ItemId != null).Select(x => store.Keys.Entity(EntityKind.Item, x.Event.ItemId!)),
+        // Co-visits reach items of the same session in the event's partition: every item in every partition's slice.
+        .. from item in events.Where(x => x.Event.ItemId != null).Select(x => x.Event.ItemId!)
+           from partition in events.Select(x => x.Item2.Partition).Distinct()
+           select store.Keys.ItemSlice(item, partition),
         .. events.Where(x => x.Event.CampaignId != null).Select(x => store.Keys.Entity(EntityKind.Campaign, x.Event.CampaignId!)),
     ];
 

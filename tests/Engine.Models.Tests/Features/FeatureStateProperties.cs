@@ -42,7 +42,7 @@ public class FeatureStateProperties
             var states = new ScenarioStates(FeatureScenario.Lateness).Apply(scenario.Deliveries);
             foreach (var (id, state) in states.Items)
             {
-                var expected = ReferenceFeatures.Item(ReferenceFeatures.Accepted(scenario.Deliveries, e => e.ItemId == id, FeatureScenario.Lateness), scenario.ReadAt);
+                var expected = ReferenceFeatures.Item(ReferenceFeatures.AcceptedBySlice(scenario.Deliveries, e => e.ItemId == id, FeatureScenario.Lateness), scenario.ReadAt);
                 FeatureAssert.Matches(expected, FeatureNames.Item, FeatureAssert.Read(ItemFeatures.All, state, state.ReadTimeMs(scenario.ReadAt)), $"item {id}");
             }
         }));

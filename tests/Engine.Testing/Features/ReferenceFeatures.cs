@@ -32,6 +32,13 @@ public static class ReferenceFeatures
         return accepted;
     }
 
+    /// <summary>
+    /// What an item counts: each partition's slice accepts by its own clock (lateness relative to that partition's
+    /// latest event of the item), and the item is the sum of its slices.
+    /// </summary>
+    public static List<ClickEvent> AcceptedBySlice(IEnumerable<(ClickEvent Event, EventPosition Position)> deliveries, Func<ClickEvent, bool> belongs, TimeSpan lateness) =>
+        [.. deliveries.GroupBy(d => d.Position.Partition).SelectMany(slice => Accepted(slice, belongs, lateness))];
+
     public static Dictionary<string, double> User(IReadOnlyList<ClickEvent> events, DateTimeOffset asOf)
     {
         var now = Now(events, asOf);

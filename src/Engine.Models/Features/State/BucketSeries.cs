@@ -92,6 +92,17 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
         _lastDirty = long.MinValue;
     }
 
+    /// <summary>Adds every bucket of <paramref name="other"/> (same shape) into this one: a read-only sum of slices, nothing marked for writing.</summary>
+    public void AddAll(BucketSeries other)
+    {
+        foreach (var (index, values) in other._buckets)
+        {
+            if (!_buckets.TryGetValue(index, out var sums)) _buckets[index] = sums = new double[metrics];
+            for (var i = 0; i < sums.Length; i++) sums[i] += values[i];
+        }
+        _lastValues = null;
+    }
+
     private string Field(long index) => FieldNames.Of(_prefix, index);
 
     public bool TryRestore(string field, string value)

@@ -45,6 +45,12 @@ public abstract class EntityFeatureState
         return ApplyOutcome.Applied;
     }
 
+    /// <summary>Takes the later of this clock and <paramref name="lastEventMs"/> (merging read-only slices: not marked for writing).</summary>
+    protected void MergeClock(long lastEventMs)
+    {
+        if (lastEventMs > LastEventMs) LastEventMs = lastEventMs;
+    }
+
     /// <summary>For updates without event time: only the replay check.</summary>
     protected ApplyOutcome AdmitPosition(EventPosition position)
     {

@@ -13,7 +13,8 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
 {
     private const long Empty = long.MinValue;
     private readonly Dictionary<string, Ring> _entries = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    // Marked rings, each once (its Dirty flag); a removed one is skipped by the drain.
+    private readonly List<Ring> _dirty = [];
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     private readonly string _prefix = tag + ":";
     private long _prunedUpTo = long.MinValue;
@@ -37,7 +38,14 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
         }
         ring.Count[slot]++;
         if (index > ring.Latest) ring.Latest = index;
-        _dirty.Add(key);
+        MarkDirty(ring);
+    }
+
+    private void MarkDirty(Ring ring)
+    {
+        if (ring.Dirty) return;
+        ring.Dirty = true;
+        _dirty.Add(ring);
     }
 
     /// <summary>The key's count over the last <paramref name="buckets"/> buckets up to <paramref name="nowMs"/>.</summary>
@@ -69,16 +77,18 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
                 changed = true;
             }
             if (ring.Latest <= oldest) (emptied ??= []).Add(key);
-            else if (changed) _dirty.Add(key);
+            else if (changed) MarkDirty(ring);
         }
         if (emptied is not null) foreach (var key in emptied) Remove(key);
     }
 
     public void Drain(EntityChanges changes)
     {
-        foreach (var key in _dirty)
+        foreach (var ring in _dirty)
         {
-            if (_entries.TryGetValue(key, out var ring)) changes.Set.Add(new(ring.Field, Format(ring)));
+            if (!ring.Dirty) continue;
+            changes.Set.Add(new(ring.Field, Format(ring)));
+            ring.Dirty = false;
         }
         foreach (var key in _removed) changes.Delete.Add(_prefix + key);
         _dirty.Clear();
@@ -130,8 +140,7 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
 
     private void Remove(string key)
     {
-        _entries.Remove(key);
-        _dirty.Remove(key);
+        if (_entries.Remove(key, out var ring)) ring.Dirty = false;
         _removed.Add(key);
     }
 
@@ -175,5 +184,6 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
         public long[] Index { get; }
         public double[] Count { get; }
         public long Latest { get; set; } = Empty;
+        public bool Dirty { get; set; }
     }
 }

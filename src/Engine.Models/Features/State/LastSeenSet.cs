@@ -11,10 +11,9 @@ namespace Engine.Models.Features.State;
 public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int kinds, int capacity)
 {
     private const long Never = long.MinValue;
-    private readonly Dictionary<string, long[]> _entries = new(StringComparer.Ordinal);
-    // Field names of the keys written so far: a drain writes the same few keys again and again.
-    private readonly Dictionary<string, string> _fields = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Seen> _entries = new(StringComparer.Ordinal);
+    // Marked entries, each once (its Dirty flag); a removed one is skipped by the drain.
+    private readonly List<Seen> _dirty = [];
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     private readonly string _prefix = tag + ":";
     private long _prunedUpTo = long.MinValue;
@@ -28,14 +27,14 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         if (!_entries.TryGetValue(key, out var seen))
         {
             if (_entries.Count >= capacity) Evict();
-            seen = new long[kinds];
-            Array.Fill(seen, Never);
-            _entries[key] = seen;
+            _entries[key] = seen = new Seen(_prefix + key, kinds);
             _removed.Remove(key);
         }
-        if (index <= seen[kind]) return;
-        seen[kind] = index;
-        _dirty.Add(key);
+        if (index <= seen.Indexes[kind]) return;
+        seen.Indexes[kind] = index;
+        if (seen.Dirty) return;
+        seen.Dirty = true;
+        _dirty.Add(seen);
     }
 
     /// <summary>Keys seen as <paramref name="kind"/> within the last <paramref name="buckets"/> buckets and, if
@@ -45,8 +44,9 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         var current = BucketSeries.Index(nowMs, resolutionMs);
         var first = current - buckets;
         var count = 0;
-        foreach (var seen in _entries.Values)
+        foreach (var entry in _entries.Values)
         {
+            var seen = entry.Indexes;
             if (seen[kind] <= first || seen[kind] > current) continue;
             if (notKind >= 0 && seen[notKind] > first && seen[notKind] <= current) continue;
             count++;
@@ -62,20 +62,20 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         List<string>? stale = null;
         foreach (var (key, seen) in _entries)
         {
-            if (Latest(seen) <= oldest) (stale ??= []).Add(key);
+            if (Latest(seen.Indexes) <= oldest) (stale ??= []).Add(key);
         }
         if (stale is not null) foreach (var key in stale) Remove(key);
     }
 
     public void Drain(EntityChanges changes)
     {
-        foreach (var key in _dirty)
-            changes.Set.Add(new(Field(key), Format(_entries[key])));
-        foreach (var key in _removed)
+        foreach (var seen in _dirty)
         {
-            changes.Delete.Add(Field(key));
-            _fields.Remove(key);
+            if (!seen.Dirty) continue;
+            changes.Set.Add(new(seen.Field, Format(seen.Indexes)));
+            seen.Dirty = false;
         }
+        foreach (var key in _removed) changes.Delete.Add(_prefix + key);
         _dirty.Clear();
         _removed.Clear();
     }
@@ -83,11 +83,10 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;
-        var seen = new long[kinds];
-        Array.Fill(seen, Never);
+        var seen = new Seen(field, kinds);
         var parts = value.Split(',');
         for (var i = 0; i < Math.Min(kinds, parts.Length); i++)
-            seen[i] = parts[i] == "-" ? Never : long.Parse(parts[i], CultureInfo.InvariantCulture);
+            seen.Indexes[i] = parts[i] == "-" ? Never : long.Parse(parts[i], CultureInfo.InvariantCulture);
         _entries[field[_prefix.Length..]] = seen;
         return true;
     }
@@ -98,7 +97,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         var latest = long.MaxValue;
         foreach (var (key, seen) in _entries)
         {
-            var l = Latest(seen);
+            var l = Latest(seen.Indexes);
             if (stalest is null || l < latest) (stalest, latest) = (key, l);
         }
         Remove(stalest!);
@@ -109,12 +108,6 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         var latest = Never;
         foreach (var index in seen) latest = Math.Max(latest, index);
         return latest;
-    }
-
-    private string Field(string key)
-    {
-        if (!_fields.TryGetValue(key, out var field)) _fields[key] = field = _prefix + key;
-        return field;
     }
 
     /// <summary>"123,-": the bucket indexes, <c>-</c> for never.</summary>
@@ -134,8 +127,22 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
 
     private void Remove(string key)
     {
-        _entries.Remove(key);
-        _dirty.Remove(key);
+        if (_entries.Remove(key, out var seen)) seen.Dirty = false;
         _removed.Add(key);
+    }
+
+    /// <summary>One key: its field name (formatted once), the latest bucket per kind, whether it awaits a drain.</summary>
+    private sealed class Seen
+    {
+        public Seen(string field, int kinds)
+        {
+            Field = field;
+            Indexes = new long[kinds];
+            Array.Fill(Indexes, Never);
+        }
+
+        public string Field { get; }
+        public long[] Indexes { get; }
+        public bool Dirty { get; set; }
     }
 }

@@ -10,33 +10,78 @@ namespace Engine.Models.Features.State;
 public sealed class PartitionOffsets
 {
     private const string Prefix = "o:";
-    private readonly Dictionary<int, long> _offsets = [];
-    private readonly HashSet<int> _dirty = [];
+    private const long None = long.MinValue;
+    // Indexed by partition (a topic has few, numbered from 0): an event's check and record are two array accesses.
+    private long[] _offsets = [];
+    private bool[] _dirty = [];
+    private int _dirtyCount;
 
-    public IReadOnlyDictionary<int, long> Covered => _offsets;
+    /// <summary>A snapshot of the covered offset per partition.</summary>
+    public IReadOnlyDictionary<int, long> Covered
+    {
+        get
+        {
+            var covered = new Dictionary<int, long>();
+            for (var p = 0; p < _offsets.Length; p++)
+            {
+                if (_offsets[p] != None) covered[p] = _offsets[p];
+            }
+            return covered;
+        }
+    }
 
     public bool Covers(EventPosition position) =>
-        _offsets.TryGetValue(position.Partition, out var offset) && position.Offset <= offset;
+        (uint)position.Partition < (uint)_offsets.Length && _offsets[position.Partition] != None && position.Offset <= _offsets[position.Partition];
 
     public void Record(EventPosition position)
     {
-        _offsets[position.Partition] = position.Offset;
-        _dirty.Add(position.Partition);
+        Set(position.Partition, position.Offset);
+        if (_dirty[position.Partition]) return;
+        _dirty[position.Partition] = true;
+        _dirtyCount++;
+    }
+
+    /// <summary>Covers what <paramref name="other"/> covers too (a read-only union of slices: nothing marked for writing).</summary>
+    public void AddAll(PartitionOffsets other)
+    {
+        for (var p = 0; p < other._offsets.Length; p++)
+        {
+            if (other._offsets[p] == None) continue;
+            if (p >= _offsets.Length || other._offsets[p] > _offsets[p]) Set(p, other._offsets[p]);
+        }
     }
 
     public void Drain(EntityChanges changes)
     {
-        foreach (var partition in _dirty)
+        if (_dirtyCount == 0) return;
+        for (var p = 0; p < _dirty.Length; p++)
         {
-            changes.Set.Add(new(FieldNames.Of(Prefix, partition), _offsets[partition].ToString(CultureInfo.InvariantCulture)));
+            if (!_dirty[p]) continue;
+            changes.Set.Add(new(FieldNames.Of(Prefix, p), _offsets[p].ToString(CultureInfo.InvariantCulture)));
+            _dirty[p] = false;
         }
-        _dirty.Clear();
+        _dirtyCount = 0;
     }
 
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(Prefix, StringComparison.Ordinal)) return false;
-        _offsets[int.Parse(field.AsSpan(Prefix.Length), CultureInfo.InvariantCulture)] = long.Parse(value, CultureInfo.InvariantCulture);
+        Set(int.Parse(field.AsSpan(Prefix.Length), CultureInfo.InvariantCulture), long.Parse(value, CultureInfo.InvariantCulture));
         return true;
+    }
+
+    private void Set(int partition, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        if (partition >= _offsets.Length)
+        {
+            var length = Math.Max(partition + 1, _offsets.Length * 2);
+            var grown = new long[length];
+            Array.Fill(grown, None);
+            _offsets.CopyTo(grown, 0);
+            _offsets = grown;
+            Array.Resize(ref _dirty, length);
+        }
+        _offsets[partition] = offset;
     }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Engine.Models.Features.State;
 
@@ -9,39 +11,59 @@ namespace Engine.Models.Features.State;
 /// </summary>
 public sealed class TopNeighbours(string tag, int keep)
 {
-    private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    // One lookup per add: the count, whether it awaits a drain, whether a drain (or the restore) put it in the store
+    // (only those need deleting when dropped: a popular item churns through thousands of passing neighbours between
+    // two drains, none of which ever reached Redis), and its field name once formatted.
+    private struct Entry
+    {
+        public long Count;
+        public bool Dirty;
+        public bool Stored;
+        public string? Field;
+    }
+
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly List<string> _dirty = [];
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
-    // Neighbours that a drain (or the restore) has put in the store: only those need deleting when dropped. A popular
-    // item churns through thousands of passing neighbours between two drains, none of which ever reached Redis.
-    private readonly HashSet<string> _stored = new(StringComparer.Ordinal);
     private readonly string _prefix = tag + ":";
 
-    public IReadOnlyDictionary<string, long> Counts => _counts;
+    /// <summary>A snapshot of every counted neighbour (for tests and inspection; <see cref="Top"/> for reading).</summary>
+    public IReadOnlyDictionary<string, long> Counts => _entries.ToDictionary(e => e.Key, e => e.Value.Count, StringComparer.Ordinal);
 
     public void Add(string item)
     {
-        _counts[item] = _counts.GetValueOrDefault(item) + 1;
-        _dirty.Add(item);
-        if (_counts.Count >= 2 * keep) DropWeakerHalf();
+        ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, item, out _);
+        entry.Count++;
+        if (!entry.Dirty)
+        {
+            entry.Dirty = true;
+            _dirty.Add(item);
+        }
+        if (_entries.Count >= 2 * keep) DropWeakerHalf();
+    }
+
+    /// <summary>Adds <paramref name="other"/>'s counts into this one: a read-only sum of slices (nothing marked for writing, nothing dropped).</summary>
+    public void AddAll(TopNeighbours other)
+    {
+        foreach (var (item, entry) in other._entries)
+            CollectionsMarshal.GetValueRefOrAddDefault(_entries, item, out _).Count += entry.Count;
     }
 
     /// <summary>The strongest <paramref name="n"/> neighbours, best first (ties by id).</summary>
     public IReadOnlyList<(string Item, long Count)> Top(int n) =>
-        [.. _counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Take(n).Select(c => (c.Key, c.Value))];
+        [.. _entries.OrderByDescending(c => c.Value.Count).ThenBy(c => c.Key, StringComparer.Ordinal).Take(n).Select(c => (c.Key, c.Value.Count))];
 
     private void DropWeakerHalf()
     {
-        var ranked = new KeyValuePair<string, long>[_counts.Count];
+        var ranked = new KeyValuePair<string, long>[_entries.Count];
         var n = 0;
-        foreach (var entry in _counts) ranked[n++] = entry;
+        foreach (var (item, entry) in _entries) ranked[n++] = new(item, entry.Count);
         Array.Sort(ranked, Weaker);
         for (var i = 0; i < ranked.Length - keep; i++)
         {
             var item = ranked[i].Key;
-            _counts.Remove(item);
-            _dirty.Remove(item);
-            if (_stored.Remove(item)) _removed.Add(item);
+            // A dropped neighbour left in the dirty list is skipped by the drain (it is no longer counted).
+            if (_entries.Remove(item, out var dropped) && dropped.Stored) _removed.Add(item);
         }
     }
 
@@ -56,8 +78,11 @@ public sealed class TopNeighbours(string tag, int keep)
     {
         foreach (var item in _dirty)
         {
-            changes.Set.Add(new(_prefix + item, _counts[item].ToString(CultureInfo.InvariantCulture)));
-            _stored.Add(item);
+            ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, item);
+            if (Unsafe.IsNullRef(ref entry) || !entry.Dirty) continue;
+            changes.Set.Add(new(entry.Field ??= _prefix + item, entry.Count.ToString(CultureInfo.InvariantCulture)));
+            entry.Dirty = false;
+            entry.Stored = true;
             // Dropped since the last drain, then back: the write above replaces the delete.
             _removed.Remove(item);
         }
@@ -69,9 +94,10 @@ public sealed class TopNeighbours(string tag, int keep)
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;
-        var item = field[_prefix.Length..];
-        _counts[item] = long.Parse(value, CultureInfo.InvariantCulture);
-        _stored.Add(item);
+        ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, field[_prefix.Length..], out _);
+        entry.Count = long.Parse(value, CultureInfo.InvariantCulture);
+        entry.Stored = true;
+        entry.Field = field;
         return true;
     }
 }
