@@ -36,6 +36,27 @@ internal sealed class RecommendScratch
     /// <summary>The blended candidates left after exclusion, to be ordered.</summary>
     public int[] Ranked { get; set; } = new int[256];
 
+    private float[] _rows = new float[64 * 16];
+    private float[] _probabilities = new float[64];
+    private int[] _order = new int[64];
+
+    /// <summary>The learned ranker's input rows and outputs for <paramref name="count"/> candidates, grown as needed.</summary>
+    public (float[] Rows, float[] Probabilities) RankerBuffers(int count, int width)
+    {
+        if (_rows.Length < count * width) _rows = new float[count * width];
+        if (_probabilities.Length < count) _probabilities = new float[count];
+        return (_rows, _probabilities);
+    }
+
+    /// <summary>0 .. count-1, to be sorted into the ranker's order.</summary>
+    public Span<int> Order(int count)
+    {
+        if (_order.Length < count) _order = new int[count];
+        var order = _order.AsSpan(0, count);
+        for (var i = 0; i < count; i++) order[i] = i;
+        return order;
+    }
+
     public void Clear()
     {
         Session.Clear();

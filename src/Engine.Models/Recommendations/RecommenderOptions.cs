@@ -25,6 +25,12 @@ public sealed record RecommenderOptions
     public int RuleNeighbours { get; init; } = 200;
     /// <summary>Candidates (best by blended score) the learned re-ranker scores, when there is one.</summary>
     public int RerankDepth { get; init; } = 100;
+    /// <summary>
+    /// Of those, the best by blended score that serving actually scores with the ranker (the list is taken from them). Each
+    /// keeps the features it has in the full <see cref="RerankDepth"/> request (ranks, candidate count), so the ranker sees
+    /// rows like those it was trained on; scoring 30 rows instead of 100 costs a third of the ONNX call.
+    /// </summary>
+    public int RankedDepth { get; init; } = 30;
 }
 
 public enum PositionDecay

@@ -38,7 +38,7 @@ internal static class SessionKnn
             if (similarity > 0) neighbours[found++] = new(s, similarity);
         }
         // Most similar first; among equals the more recent session first, so results do not depend on sampling order.
-        var kept = TopNeighbours.Select(neighbours.AsSpan(0, found), options.Neighbours);
+        var kept = TopK.Select(neighbours.AsSpan(0, found), options.Neighbours, new RecommendScratch.BySimilarity());
 
         var scores = scratch.Knn;
         for (var n = 0; n < kept; n++)
