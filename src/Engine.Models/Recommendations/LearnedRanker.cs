@@ -25,13 +25,21 @@ public sealed class LearnedRanker : IDisposable
     /// <summary>Probability that each candidate is the next click, in the order given.</summary>
     public float[] Score(IReadOnlyList<RankingCandidate> candidates)
     {
-        var width = CandidateFeatures.Width;
-        var rows = new float[candidates.Count * width];
-        for (var i = 0; i < candidates.Count; i++)
-            CandidateFeatures.Fill(candidates[i], candidates.Count, rows.AsSpan(i * width, width));
         var probabilities = new float[candidates.Count];
-        if (candidates.Count > 0) _scorer.ScoreBatch(rows, probabilities);
+        Score(candidates, candidates.Count, new float[candidates.Count * CandidateFeatures.Width], probabilities);
         return probabilities;
+    }
+
+    /// <summary>
+    /// Scores <paramref name="candidates"/> (the first of a request of <paramref name="requestCandidates"/>) into
+    /// <paramref name="probabilities"/>, building the rows in <paramref name="rows"/>: buffers the caller reuses.
+    /// </summary>
+    internal void Score(IReadOnlyList<RankingCandidate> candidates, int requestCandidates, float[] rows, float[] probabilities)
+    {
+        var width = CandidateFeatures.Width;
+        for (var i = 0; i < candidates.Count; i++)
+            CandidateFeatures.Fill(candidates[i], requestCandidates, rows.AsSpan(i * width, width));
+        if (candidates.Count > 0) _scorer.ScoreBatch(rows, candidates.Count, probabilities);
     }
 
     public void Dispose() => _scorer.Dispose();

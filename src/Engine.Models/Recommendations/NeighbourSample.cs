@@ -3,13 +3,17 @@ using System.Runtime.InteropServices;
 namespace Engine.Models.Recommendations;
 
 /// <summary>
-/// VSKNN's sample: the <c>sampleSize</c> most recent past sessions holding any of the current session's items. Postings
-/// are newest first (session index order, which is end-time order), so a merge of each item's first <c>sampleSize</c>
-/// postings yields the union newest first, and stops as soon as the sample is full.
+/// VSKNN's sample: the <c>sampleSize</c> most recent past sessions holding any of the current session's items, each with
+/// its similarity to the current session. Postings are newest first (session index order, which is end-time order), so a
+/// merge of each item's first <c>sampleSize</c> postings yields the union newest first and stops as soon as the sample is
+/// full; the lists whose head is the session popped are exactly the session items it holds, so the merge also sums its
+/// similarity (no second pass over each sampled session's items).
 /// </summary>
 internal static class NeighbourSample
 {
-    public static void Take(SessionIndex index, ReadOnlySpan<int> items, int sampleSize, RecommendScratch scratch)
+    /// <param name="items">The current session's distinct items.</param>
+    /// <param name="match">Per item of <paramref name="items"/>: what holding it adds to a neighbour's similarity.</param>
+    public static void Take(SessionIndex index, ReadOnlySpan<int> items, ReadOnlySpan<double> match, int sampleSize, RecommendScratch scratch)
     {
         var (sampled, heads, limits) = (scratch.Sampled, scratch.Heads, scratch.Limits);
         heads.Clear();
@@ -19,36 +23,55 @@ internal static class NeighbourSample
             heads.Add(0);
             limits.Add(Math.Min(index.Postings[item].Length, sampleSize));
         }
-        var next = -1;
-        while ((next = Pop(index, items, heads, limits)) >= 0 && sampled.Count < sampleSize) sampled.Add(next);
-        if (next < 0 || sampled.Count == 0) return;
+        var next = new RecommendScratch.Neighbour(-1, 0);
+        while ((next = Pop(index, items, match, heads, limits)).Session >= 0 && sampled.Count < sampleSize) sampled.Add(next);
+        if (next.Session < 0 || sampled.Count == 0) return;
         var times = index.SessionTimes;
-        var boundary = times[sampled[^1]];
-        if (times[next] != boundary) return;
+        var boundary = times[sampled[^1].Session];
+        if (times[next.Session] != boundary) return;
 
         // Sessions ending at the same time straddle the cut: the ones kept are those met first when walking the items'
         // postings in session order (as a stable sort by time of the walked union would keep them).
         var ties = scratch.Ties;
         ties.Clear();
         var kept = 0;
-        while (kept < sampled.Count && times[sampled[^(kept + 1)]] == boundary) kept++;
-        for (var k = sampled.Count - kept; k < sampled.Count; k++) ties.Add(FirstMet(index, items, limits, sampled[k]));
-        for (; next >= 0 && times[next] == boundary; next = Pop(index, items, heads, limits)) ties.Add(FirstMet(index, items, limits, next));
+        while (kept < sampled.Count && times[sampled[^(kept + 1)].Session] == boundary) kept++;
+        for (var k = sampled.Count - kept; k < sampled.Count; k++) ties.Add(FirstMet(index, items, limits, sampled[k].Session));
+        for (; next.Session >= 0 && times[next.Session] == boundary; next = Pop(index, items, match, heads, limits))
+            ties.Add(FirstMet(index, items, limits, next.Session));
         CollectionsMarshal.AsSpan(ties).Sort((a, b) => a.List != b.List ? a.List.CompareTo(b.List) : a.Position.CompareTo(b.Position));
         sampled.RemoveRange(sampled.Count - kept, kept);
-        for (var k = 0; k < kept; k++) sampled.Add(ties[k].Session);
+        // Past the cut an item's list may have stopped at its limit before reaching the session: sum from its items instead.
+        for (var k = 0; k < kept; k++) sampled.Add(new(ties[k].Session, Similarity(index.DistinctSessions[ties[k].Session], items, match)));
     }
 
-    /// <summary>The newest session not yet taken from any item's postings (advancing every list that holds it), or -1.</summary>
-    private static int Pop(SessionIndex index, ReadOnlySpan<int> items, List<int> heads, List<int> limits)
+    /// <summary>
+    /// The newest session not yet taken from any item's postings (advancing every list that holds it) with the summed
+    /// match of those lists' items, or session -1.
+    /// </summary>
+    private static RecommendScratch.Neighbour Pop(SessionIndex index, ReadOnlySpan<int> items, ReadOnlySpan<double> match, List<int> heads, List<int> limits)
     {
         var best = -1;
         for (var j = 0; j < items.Length; j++)
             if (heads[j] < limits[j]) best = Math.Max(best, index.Postings[items[j]][heads[j]]);
-        if (best < 0) return -1;
+        if (best < 0) return new(-1, 0);
+        double similarity = 0;
         for (var j = 0; j < items.Length; j++)
-            if (heads[j] < limits[j] && index.Postings[items[j]][heads[j]] == best) heads[j]++;
-        return best;
+        {
+            if (heads[j] >= limits[j] || index.Postings[items[j]][heads[j]] != best) continue;
+            heads[j]++;
+            similarity += match[j];
+        }
+        return new(best, similarity);
+    }
+
+    /// <summary>The match summed over the current session's items (in their order, as <see cref="Pop"/> sums) that a session holds.</summary>
+    private static double Similarity(int[] sessionItems, ReadOnlySpan<int> items, ReadOnlySpan<double> match)
+    {
+        double similarity = 0;
+        for (var j = 0; j < items.Length; j++)
+            if (Array.IndexOf(sessionItems, items[j]) >= 0) similarity += match[j];
+        return similarity;
     }
 
     /// <summary>Where a session is first met walking each item's sampled postings in turn.</summary>

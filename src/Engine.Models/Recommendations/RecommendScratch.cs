@@ -26,15 +26,44 @@ internal sealed class RecommendScratch
     public ItemScores Blended { get; }
     /// <summary>Per blended item: the source that gave it the most (valid where <see cref="Blended"/> holds the item).</summary>
     public string[] Reasons { get; }
-    /// <summary>Sampled neighbour candidates and their similarities.</summary>
-    public List<int> Sampled { get; } = new(1024);
-    public Neighbour[] Neighbours { get; set; } = new Neighbour[1024];
+    /// <summary>Sampled neighbour sessions and their similarities.</summary>
+    public List<Neighbour> Sampled { get; } = new(1024);
     /// <summary>Merge heads over the session items' postings.</summary>
     public List<int> Heads { get; } = new(32);
     public List<int> Limits { get; } = new(32);
     public List<(int Session, int List, int Position)> Ties { get; } = new(16);
     /// <summary>The blended candidates left after exclusion, to be ordered.</summary>
     public int[] Ranked { get; set; } = new int[256];
+
+    private double[] _match = new double[32];
+
+    /// <summary>Per distinct session item (in <see cref="Weights"/> touched order): what holding it adds to a neighbour's similarity.</summary>
+    public Span<double> Match(int count)
+    {
+        if (_match.Length < count) _match = new double[count * 2];
+        return _match.AsSpan(0, count);
+    }
+
+    private float[] _rows = new float[64 * 16];
+    private float[] _probabilities = new float[64];
+    private int[] _order = new int[64];
+
+    /// <summary>The learned ranker's input rows and outputs for <paramref name="count"/> candidates, grown as needed.</summary>
+    public (float[] Rows, float[] Probabilities) RankerBuffers(int count, int width)
+    {
+        if (_rows.Length < count * width) _rows = new float[count * width];
+        if (_probabilities.Length < count) _probabilities = new float[count];
+        return (_rows, _probabilities);
+    }
+
+    /// <summary>0 .. count-1, to be sorted into the ranker's order.</summary>
+    public Span<int> Order(int count)
+    {
+        if (_order.Length < count) _order = new int[count];
+        var order = _order.AsSpan(0, count);
+        for (var i = 0; i < count; i++) order[i] = i;
+        return order;
+    }
 
     public void Clear()
     {

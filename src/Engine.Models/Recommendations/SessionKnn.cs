@@ -22,23 +22,17 @@ internal static class SessionKnn
                 : 1.0 / (session.Length - p);
             weights.Set(session[p], w); // a repeated item keeps its latest (largest) weight
         }
-        NeighbourSample.Take(index, weights.Touched, options.SampleSize, scratch);
+        var touched = weights.Touched;
+        var match = scratch.Match(touched.Length);
+        for (var j = 0; j < touched.Length; j++) match[j] = weights.Get(touched[j]) * matchWeights[touched[j]];
+        NeighbourSample.Take(index, touched, match, options.SampleSize, scratch);
 
-        var sampled = CollectionsMarshal.AsSpan(scratch.Sampled);
-        if (scratch.Neighbours.Length < sampled.Length) scratch.Neighbours = new RecommendScratch.Neighbour[sampled.Length];
-        var neighbours = scratch.Neighbours;
+        var neighbours = CollectionsMarshal.AsSpan(scratch.Sampled);
         var found = 0;
-        foreach (var s in sampled)
-        {
-            double similarity = 0;
-            foreach (var item in index.DistinctSessions[s])
-            {
-                if (weights.Contains(item)) similarity += weights.Get(item) * matchWeights[item];
-            }
-            if (similarity > 0) neighbours[found++] = new(s, similarity);
-        }
+        foreach (var n in neighbours)
+            if (n.Similarity > 0) neighbours[found++] = n;
         // Most similar first; among equals the more recent session first, so results do not depend on sampling order.
-        var kept = TopNeighbours.Select(neighbours.AsSpan(0, found), options.Neighbours);
+        var kept = TopK.Select(neighbours[..found], options.Neighbours, new RecommendScratch.BySimilarity());
 
         var scores = scratch.Knn;
         for (var n = 0; n < kept; n++)

@@ -6,8 +6,8 @@ namespace Engine.Models.Recommendations;
 /// <summary>
 /// The recommendation path the user actors call after each click: candidates from similar past sessions (VSKNN),
 /// sequential co-visitation of the last clicks and the session's own items, blended by <see cref="RecommenderOptions"/>;
-/// then, when a <see cref="LearnedRanker"/> is given, the best <see cref="RecommenderOptions.RerankDepth"/> of them
-/// are ranked by its ONNX model; popularity fills the list. Items in <c>exclude</c> (what the user just bought) are
+/// then, when a <see cref="LearnedRanker"/> is given, the best <see cref="RecommenderOptions.RankedDepth"/> of them
+/// (with their features in a request of <see cref="RecommenderOptions.RerankDepth"/>) are ranked by its ONNX model; popularity fills the list. Items in <c>exclude</c> (what the user just bought) are
 /// never returned. Thread-safe over an immutable <see cref="SessionIndex"/>: each request works in a pooled
 /// <see cref="RecommendScratch"/>, so serving allocates little beyond the returned list.
 /// </summary>
@@ -60,22 +60,40 @@ public sealed class SessionRecommender
     /// <param name="exclude">Items never to return (e.g. bought in this session).</param>
     public IReadOnlyList<RecommendedItem> Recommend(IReadOnlyList<string> sessionItems, IReadOnlySet<string>? exclude, int count)
     {
-        var depth = Ranker is null ? count : Math.Max(count, Options.RerankDepth);
-        var candidates = Candidates(sessionItems, exclude, depth);
+        var scratch = Rent();
+        try
+        {
+            return Recommend(scratch, sessionItems, exclude, count);
+        }
+        finally
+        {
+            _scratch.Add(scratch);
+        }
+    }
+
+    private List<RecommendedItem> Recommend(RecommendScratch scratch, IReadOnlyList<string> sessionItems, IReadOnlySet<string>? exclude, int count)
+    {
         var ranked = new List<RecommendedItem>(count);
         if (Ranker is null)
         {
-            foreach (var c in candidates) ranked.Add(new RecommendedItem(c.ItemId, Math.Round(c.Blend, 6), c.Reason));
+            foreach (var c in Candidates(scratch, sessionItems, exclude, count, count).Candidates)
+                ranked.Add(new RecommendedItem(c.ItemId, Math.Round(c.Blend, 6), c.Reason));
         }
-        else if (candidates.Count > 0)
+        else
         {
-            var probabilities = Ranker.Score(candidates);
-            var order = new int[candidates.Count];
-            for (var i = 0; i < order.Length; i++) order[i] = i;
-            // Most probable first, ties in blend order.
-            order.AsSpan().Sort((a, b) => probabilities[a] != probabilities[b] ? probabilities[b].CompareTo(probabilities[a]) : a.CompareTo(b));
-            for (var r = 0; r < order.Length && r < count; r++)
-                ranked.Add(new RecommendedItem(candidates[order[r]].ItemId, Math.Round(probabilities[order[r]], 6), candidates[order[r]].Reason));
+            // The ranker scores the best RankedDepth by blend, each with its features in the full RerankDepth request.
+            var depth = Math.Max(count, Options.RerankDepth);
+            var (candidates, inRequest) = Candidates(scratch, sessionItems, exclude, depth, Math.Clamp(Options.RankedDepth, count, depth));
+            if (candidates.Count > 0)
+            {
+                var (rows, probabilities) = scratch.RankerBuffers(candidates.Count, CandidateFeatures.Width);
+                Ranker.Score(candidates, inRequest, rows, probabilities);
+                var order = scratch.Order(candidates.Count);
+                // Most probable first, ties in blend order.
+                order.Sort((a, b) => probabilities[a] != probabilities[b] ? probabilities[b].CompareTo(probabilities[a]) : a.CompareTo(b));
+                for (var r = 0; r < order.Length && r < count; r++)
+                    ranked.Add(new RecommendedItem(candidates[order[r]].ItemId, Math.Round(probabilities[order[r]], 6), candidates[order[r]].Reason));
+            }
         }
         if (ranked.Count >= count) return ranked;
         // Popularity fills what the session could not: cold sessions, unknown items.
@@ -97,10 +115,10 @@ public sealed class SessionRecommender
     /// </summary>
     public IReadOnlyList<RankingCandidate> Candidates(IReadOnlyList<string> sessionItems, IReadOnlySet<string>? exclude, int depth)
     {
-        if (!_scratch.TryTake(out var scratch)) scratch = new RecommendScratch(_index);
+        var scratch = Rent();
         try
         {
-            return Candidates(scratch, sessionItems, exclude, depth);
+            return Candidates(scratch, sessionItems, exclude, depth, depth).Candidates;
         }
         finally
         {
@@ -108,13 +126,20 @@ public sealed class SessionRecommender
         }
     }
 
-    private List<RankingCandidate> Candidates(RecommendScratch scratch, IReadOnlyList<string> sessionItems, IReadOnlySet<string>? exclude, int depth)
+    private RecommendScratch Rent() => _scratch.TryTake(out var scratch) ? scratch : new RecommendScratch(_index);
+
+    /// <summary>
+    /// The first <paramref name="built"/> of the best <paramref name="depth"/> candidates, and how many the request of
+    /// <paramref name="depth"/> holds (a feature of each candidate). Only the built ones are ordered (a bounded heap).
+    /// </summary>
+    private (List<RankingCandidate> Candidates, int InRequest) Candidates(RecommendScratch scratch, IReadOnlyList<string> sessionItems,
+        IReadOnlySet<string>? exclude, int depth, int built)
     {
         scratch.Clear();
         var session = scratch.Session;
         foreach (var id in sessionItems)
             if (_index.TryGetItem(id, out var i)) session.Add(i);
-        if (session.Count == 0) return [];
+        if (session.Count == 0) return ([], 0);
 
         var (knn, rules, last, own, ownCount, blended) = (scratch.Knn, scratch.Rules, scratch.Last, scratch.Own, scratch.OwnCount, scratch.Blended);
         SessionKnn.Score(_index, Options, _matchWeights, scratch);
@@ -139,12 +164,12 @@ public sealed class SessionRecommender
         var kept = 0;
         foreach (var item in blended.Touched)
             if (exclude is null || !exclude.Contains(_index.Items[item])) scratch.Ranked[kept++] = item;
-        var order = scratch.Ranked.AsSpan(0, kept);
-        order.Sort(new ItemScores.ByScore(blended.Values));
-        var candidates = new List<RankingCandidate>(Math.Min(depth, kept));
-        for (var rank = 0; rank < kept && rank < depth; rank++)
+        // ByScore is a total order (ties by item), so the heap's first ones are exactly those of a full sort.
+        var ordered = TopK.Select(scratch.Ranked.AsSpan(0, kept), Math.Min(depth, built), new ItemScores.ByScore(blended.Values));
+        var candidates = new List<RankingCandidate>(ordered);
+        for (var rank = 0; rank < ordered; rank++)
         {
-            var item = order[rank];
+            var item = scratch.Ranked[rank];
             candidates.Add(new RankingCandidate(
                 item, _index.Items[item], blended.Get(item), rank,
                 knn.Get(item) / knnMax, knn.RankOf(item, CandidateFeatures.Unranked),
@@ -153,7 +178,7 @@ public sealed class SessionRecommender
                 own.Get(item), (int)ownCount.Get(item), item == session[^1],
                 _index.Clicks[item], session.Count, scratch.Reasons[item]));
         }
-        return candidates;
+        return (candidates, Math.Min(kept, depth));
     }
 
     /// <summary>Adds one source scaled to a max of <paramref name="weight"/>; the reason is the source that gave the most.</summary>

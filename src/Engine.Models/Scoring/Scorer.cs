@@ -69,15 +69,25 @@ public sealed class Scorer : IDisposable
     /// <summary>Scores <c>rows.Length / Width</c> vectors laid out row after row into <paramref name="probabilities"/> in one ORT call.</summary>
     public void ScoreBatch(float[] rows, float[] probabilities)
     {
-        if (rows.Length % Width != 0 || probabilities.Length < rows.Length / Width)
-            throw new ArgumentException($"Batch of {rows.Length} floats is not whole rows of {Width}, or the output holds fewer than {rows.Length / Width} rows.");
+        if (rows.Length % Width != 0)
+            throw new ArgumentException($"Batch of {rows.Length} floats is not whole rows of {Width}.");
+        ScoreBatch(rows, rows.Length / Width, probabilities);
+    }
+
+    /// <summary>
+    /// Scores the first <paramref name="count"/> rows of <paramref name="rows"/> into <paramref name="probabilities"/>: lets a
+    /// caller reuse buffers sized for its largest batch instead of allocating exact ones per call.
+    /// </summary>
+    public void ScoreBatch(float[] rows, int count, float[] probabilities)
+    {
+        if (count < 0 || rows.Length < count * Width || probabilities.Length < count)
+            throw new ArgumentException($"Batch of {count} rows of {Width} does not fit {rows.Length} floats in or {probabilities.Length} out.");
         if (!Enter()) throw new ObjectDisposedException(nameof(Scorer), $"Model {Version} was retired; score through the ModelRegistry.");
         try
         {
-            long count = rows.Length / Width;
-            using var input = OrtValue.CreateTensorValueFromMemory(rows, [count, Width]);
+            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, count * Width), [count, Width]);
             using var output = OrtValue.CreateTensorValueFromMemory(
-                OrtMemoryInfo.DefaultInstance, probabilities.AsMemory(0, (int)count), BindingSlot.OutputShape(_session, Metadata, count));
+                OrtMemoryInfo.DefaultInstance, probabilities.AsMemory(0, count), BindingSlot.OutputShape(_session, Metadata, count));
             _session.Run(_runOptions, _inputNames, [input], _outputNames, [output]);
         }
         finally

@@ -44,6 +44,28 @@ public sealed class CommittedRecommenderTests
     }
 
     [Fact]
+    public void The_ranker_orders_the_best_blended_candidates_with_their_features_in_the_full_request()
+    {
+        var recommender = Committed.Value;
+        var items = KnownItems();
+        var (depth, ranked) = (recommender.Options.RerankDepth, recommender.Options.RankedDepth);
+        for (var s = 0; s + 3 <= 30 && s + 3 <= items.Count; s += 3)
+        {
+            var session = items.Skip(s).Take(3).ToList();
+            var full = recommender.Candidates(session, null, depth);
+            var best = full.Take(ranked).ToList();
+            var (rows, probabilities) = (new float[best.Count * CandidateFeatures.Width], new float[best.Count]);
+            recommender.Ranker!.Score(best, full.Count, rows, probabilities);
+            var expected = Enumerable.Range(0, best.Count).OrderByDescending(i => probabilities[i]).ThenBy(i => i)
+                .Take(20).Select(i => best[i].ItemId);
+
+            var served = recommender.Recommend(session, null, 20).Where(r => r.Reason != SessionRecommender.Popular).Select(r => r.ItemId);
+
+            Assert.Equal(expected, served);
+        }
+    }
+
+    [Fact]
     public void A_model_that_is_not_a_re_ranker_is_refused()
     {
         using var churn = Scorer.Load(ModelFiles.Committed("churn"));

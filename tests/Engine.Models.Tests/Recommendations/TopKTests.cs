@@ -2,7 +2,7 @@ using Engine.Models.Recommendations;
 
 namespace Engine.Models.Tests.Recommendations;
 
-public sealed class TopNeighboursTests
+public sealed class TopKTests
 {
     [Theory]
     [InlineData(1, 0)]
@@ -23,10 +23,27 @@ public sealed class TopNeighboursTests
             var expected = neighbours.ToArray();
             Array.Sort(expected, new RecommendScratch.BySimilarity());
 
-            var kept = TopNeighbours.Select(neighbours, k);
+            var kept = TopK.Select(neighbours.AsSpan(), k, new RecommendScratch.BySimilarity());
 
             Assert.Equal(Math.Min(k, neighbours.Length), kept);
             Assert.Equal(expected.Take(kept), neighbours.Take(kept));
         }
+    }
+
+    [Theory]
+    [InlineData(6, 30)]
+    [InlineData(7, 100)]
+    public void Selecting_the_top_items_by_score_gives_the_first_k_of_a_full_sort(int seed, int k)
+    {
+        var random = new Random(seed);
+        var scores = Enumerable.Range(0, 3000).Select(_ => random.Next(0, 20) / 4.0).ToArray(); // many ties, broken by item
+        var items = Enumerable.Range(0, scores.Length).OrderBy(_ => random.Next()).ToArray();
+        var expected = items.ToArray();
+        Array.Sort(expected, new ItemScores.ByScore(scores));
+
+        var kept = TopK.Select(items.AsSpan(), k, new ItemScores.ByScore(scores));
+
+        Assert.Equal(k, kept);
+        Assert.Equal(expected.Take(k), items.Take(k));
     }
 }

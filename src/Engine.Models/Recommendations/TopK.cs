@@ -1,23 +1,22 @@
 namespace Engine.Models.Recommendations;
 
 /// <summary>
-/// The best <c>k</c> of many neighbours in <see cref="RecommendScratch.BySimilarity"/> order, without sorting them all:
-/// a heap of the k best so far with the weakest on top, then the k sorted. The order is total (sessions are unique), so
-/// the result is exactly the first k of a full sort.
+/// The best <c>k</c> of many values in a total order, without sorting them all: a heap of the k best so far with the
+/// weakest on top, then the k sorted. With a total order (ties broken by a unique key) the result is exactly the first k
+/// of a full sort, so callers get the same output as sorting everything, for n log k instead of n log n work.
 /// </summary>
-internal static class TopNeighbours
+internal static class TopK
 {
-    /// <summary>Moves the best <paramref name="k"/> of <paramref name="all"/> to its front, best first; returns how many.</summary>
-    public static int Select(Span<RecommendScratch.Neighbour> all, int k)
+    /// <summary>Moves the best <paramref name="k"/> of <paramref name="all"/> (first in <paramref name="order"/>) to its front, best first; returns how many.</summary>
+    public static int Select<T, TOrder>(Span<T> all, int k, TOrder order) where TOrder : IComparer<T>
     {
         if (k <= 0) return 0;
-        var order = new RecommendScratch.BySimilarity();
         if (all.Length <= k)
         {
             all.Sort(order);
             return all.Length;
         }
-        // The first k form a heap whose root is the weakest of them (the greatest in BySimilarity order).
+        // The first k form a heap whose root is the weakest of them (the last in the order).
         var heap = all[..k];
         for (var i = k / 2 - 1; i >= 0; i--) SiftDown(heap, i, order);
         for (var i = k; i < all.Length; i++)
@@ -30,7 +29,7 @@ internal static class TopNeighbours
         return k;
     }
 
-    private static void SiftDown(Span<RecommendScratch.Neighbour> heap, int i, RecommendScratch.BySimilarity order)
+    private static void SiftDown<T, TOrder>(Span<T> heap, int i, TOrder order) where TOrder : IComparer<T>
     {
         while (true)
         {
