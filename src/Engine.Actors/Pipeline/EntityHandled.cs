@@ -9,10 +9,14 @@ namespace Engine.Actors.Pipeline;
 /// What a user or campaign actor answers for one event: the decisions to emit and the feature changes to write
 /// behind (absolute values; null when nothing changed). The stream commits the event's offset only once both are acknowledged.
 /// <paramref name="Returning"/>: the user had events before this one (new vs returning, for fairness monitoring).
+/// <paramref name="Segment"/>: on a churn check, the segment of the user's latest event (a silent user's alert has no event to carry it).
 /// </summary>
 public sealed record EntityHandled(
     EntityKind Kind, string EntityId, IReadOnlyList<IDecision> Decisions, EntityChanges? Changes, ApplyOutcome Outcome, int DroppedLateBids = 0,
-    bool Returning = false);
+    bool Returning = false, UserSegment? Segment = null);
+
+/// <summary>The segment fields of a user's latest event (null when it carried none).</summary>
+public sealed record UserSegment(string? Device, string? Region);
 
 /// <summary>The entity could not load its state: the stream fails and restarts from the last commit (the entity restarts too).</summary>
 public sealed record EntityNotReady(string EntityId, string Reason);

@@ -169,6 +169,12 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         w.Write((int)m.Outcome);
         w.Write(m.DroppedLateBids);
         w.Write(m.Returning);
+        w.Write(m.Segment is not null);
+        if (m.Segment is { } segment)
+        {
+            WriteOptional(w, segment.Device);
+            WriteOptional(w, segment.Region);
+        }
         w.Write(m.Decisions.Count);
         foreach (var decision in m.Decisions)
         {
@@ -198,8 +204,10 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
 
     private static EntityHandled ReadHandled(BinaryReader r)
     {
-        var (kind, id, outcome, dropped, returning, count) =
-            ((EntityKind)r.ReadInt32(), r.ReadString(), (ApplyOutcome)r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadInt32());
+        var (kind, id, outcome, dropped, returning) =
+            ((EntityKind)r.ReadInt32(), r.ReadString(), (ApplyOutcome)r.ReadInt32(), r.ReadInt32(), r.ReadBoolean());
+        var segment = r.ReadBoolean() ? new UserSegment(ReadOptional(r), ReadOptional(r)) : null;
+        var count = r.ReadInt32();
         var decisions = new List<IDecision>(count);
         for (var i = 0; i < count; i++)
         {
@@ -221,8 +229,16 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             for (var n = r.ReadInt32(); n > 0; n--) changes.Set.Add(new(r.ReadString(), r.ReadString()));
             for (var n = r.ReadInt32(); n > 0; n--) changes.Delete.Add(r.ReadString());
         }
-        return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning);
+        return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning, segment);
     }
+
+    private static void WriteOptional(BinaryWriter w, string? value)
+    {
+        w.Write(value is not null);
+        if (value is not null) w.Write(value);
+    }
+
+    private static string? ReadOptional(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
 
     private static PrivacyProtocol.UserErased ReadErased(BinaryReader r)
     {

@@ -27,13 +27,14 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     private readonly DecisionTopics _topics;
     private readonly DecisionCounters _counters;
     private readonly ChurnSweepSettings _settings;
+    private readonly Engine.Models.Fairness.FairnessMonitor? _fairness;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, (int Partition, long AsOfMs)> _waiting = new(StringComparer.Ordinal);
 
     public ChurnSweeper(IActorRef users, ChurnDueList due, PartitionClock clock, IProducer<byte[], byte[]> producer,
-        DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings)
+        DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings, Engine.Models.Fairness.FairnessMonitor? fairness = null)
     {
-        (_users, _due, _clock, _producer, _topics, _counters, _settings) = (users, due, clock, producer, topics, counters, settings);
+        (_users, _due, _clock, _producer, _topics, _counters, _settings, _fairness) = (users, due, clock, producer, topics, counters, settings, fairness);
         Receive<Sweep>(_ => SweepDue());
         Receive<DueUsers>(WakeUp);
         Receive<EntityHandled>(Checked);
@@ -44,8 +45,8 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef users, ChurnDueList due, PartitionClock clock, IProducer<byte[], byte[]> producer,
-        DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings) =>
-        Akka.Actor.Props.Create(() => new ChurnSweeper(users, due, clock, producer, topics, counters, settings));
+        DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings, Engine.Models.Fairness.FairnessMonitor? fairness = null) =>
+        Akka.Actor.Props.Create(() => new ChurnSweeper(users, due, clock, producer, topics, counters, settings, fairness));
 
     protected override void PreStart() => Timers.StartPeriodicTimer("sweep", Sweep.Instance, _settings.Interval);
 
@@ -71,6 +72,7 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     {
         if (!_waiting.Remove(handled.EntityId, out var check)) return;
         var alerts = handled.Decisions.OfType<ChurnAlert>().ToList();
+        if (handled.Segment is { } segment) _fairness?.ObserveChurnCheck(segment.Device, segment.Region, alerts.FirstOrDefault());
         var next = alerts.Count > 0 ? (long?)null : check.AsOfMs + (long)_settings.RecheckAfter.TotalMilliseconds;
         SendThenRecordAsync(handled.EntityId, check.Partition, check.AsOfMs, alerts, next).PipeTo(Self);
     }

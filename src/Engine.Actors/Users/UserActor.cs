@@ -87,7 +87,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
             var alert = _consent.Personalisation && _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent
                 ? _decider.CheckChurn(_state, ref _churn, check.AsOf, check.TickId)
                 : null;
-            Sender.Tell(new EntityHandled(EntityKind.User, _userId, alert is null ? [] : [alert], null, ApplyOutcome.Duplicate));
+            Sender.Tell(new EntityHandled(EntityKind.User, _userId, alert is null ? [] : [alert], null, ApplyOutcome.Duplicate,
+                Returning: true, Segment: new UserSegment(_state.Device, _state.Region)));
         });
     }
 

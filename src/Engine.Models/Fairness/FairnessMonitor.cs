@@ -50,6 +50,13 @@ public sealed class FairnessMonitor(FairnessSettings settings)
         Count(cause, returning, DecisionKind.ChurnAlert, alert is not null, alert?.Probability);
     }
 
+    /// <summary>
+    /// Counts a churn check of a silent user (the sweeper's), in the segments of their latest event: churn alerts on
+    /// silence have no event of their own, yet are most of the alerts the CRM gets.
+    /// </summary>
+    public void ObserveChurnCheck(string? device, string? region, ChurnAlert? alert) =>
+        Count(device, region, returning: true, DecisionKind.ChurnAlert, alert is not null, alert?.Probability);
+
     public FairnessReport Report()
     {
         var dimensions = _tallies
@@ -67,9 +74,13 @@ public sealed class FairnessMonitor(FairnessSettings settings)
         return new FairnessReport(settings.MinDisparityRatio, dimensions);
     }
 
-    private void Count(ClickEvent cause, bool returning, DecisionKind kind, bool decided, double? score)
+    private void Count(ClickEvent cause, bool returning, DecisionKind kind, bool decided, double? score) =>
+        Count(cause.Device, cause.Region, returning, kind, decided, score);
+
+    private void Count(string? deviceField, string? region, bool returning, DecisionKind kind, bool decided, double? score)
     {
-        var (device, region, tenure) = (cause.Device ?? Unknown, cause.Region ?? Unknown, returning ? "returning" : "new");
+        var (device, tenure) = (deviceField ?? Unknown, returning ? "returning" : "new");
+        region ??= Unknown;
         Tally(Device, device, kind).Add(decided, score);
         Tally(Region, region, kind).Add(decided, score);
         Tally(Tenure, tenure, kind).Add(decided, score);

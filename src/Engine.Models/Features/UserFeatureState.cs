@@ -14,6 +14,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     public const int SessionItemsKept = 5;
     private const string LastPurchaseField = "last_purchase";
     private const string SessionField = "session";
+    private const string SegmentField = "segment";
     private static readonly int TypeCount = Enum.GetValues<EventType>().Length;
 
     public UserFeatureState(string userId) : this(userId, Resolutions.DefaultAllowedLateness) { }
@@ -35,6 +36,14 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     private bool _purchaseDirty;
     private bool _sessionDirty;
 
+    /// <summary>
+    /// Segment fields of the user's latest event that carried them (for fairness counts of alerts raised on silence,
+    /// which have no event of their own). Kept with the features so a passivated or moved user still has them.
+    /// </summary>
+    public string? Device { get; private set; }
+    public string? Region { get; private set; }
+    private bool _segmentDirty;
+
     /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
     public IReadOnlyList<string> SessionItems => _sessionItems;
 
@@ -48,6 +57,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         var outcome = Admit(position, t);
         if (outcome != ApplyOutcome.Applied) return outcome;
         var wm = LastEventMs;
+        if ((e.Device is not null || e.Region is not null) && t >= wm && (e.Device != Device || e.Region != Region))
+            (Device, Region, _segmentDirty) = (e.Device, e.Region, true);
         Minutes.Add(t, (int)e.Type, 1, wm);
         Hours.Add(t, (int)e.Type, 1, wm);
         if (e.SessionId is { } session) Sessions.Mark(session, 0, t, wm);
@@ -126,7 +137,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         if (_purchaseDirty) changes.Set.Add(new(LastPurchaseField, LastPurchaseMs.ToString(CultureInfo.InvariantCulture)));
         // The session and its items joined by tabs: ids are free-form but never hold control characters in practice.
         if (_sessionDirty) changes.Set.Add(new(SessionField, _session is null ? "" : string.Join('\t', [_session, .. _sessionItems])));
-        _purchaseDirty = _sessionDirty = false;
+        if (_segmentDirty) changes.Set.Add(new(SegmentField, $"{Device}\t{Region}"));
+        _purchaseDirty = _sessionDirty = _segmentDirty = false;
     }
 
     protected override bool TryRestorePart(string field, string value)
@@ -135,6 +147,10 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         {
             case LastPurchaseField:
                 LastPurchaseMs = long.Parse(value, CultureInfo.InvariantCulture);
+                return true;
+            case SegmentField:
+                var segment = value.Split('\t');
+                (Device, Region) = (NullIfEmpty(segment[0]), segment.Length > 1 ? NullIfEmpty(segment[1]) : null);
                 return true;
             case SessionField:
                 var parts = value.Split('\t');
@@ -146,4 +162,6 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         return Minutes.TryRestore(field, value) || Hours.TryRestore(field, value) || Days.TryRestore(field, value)
             || Categories.TryRestore(field, value) || CategoryViews7d.TryRestore(field, value) || Sessions.TryRestore(field, value) || CartItems.TryRestore(field, value);
     }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

@@ -27,7 +27,7 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
     private static ClickEvent View(string user, int day, int i) => new()
     {
         EventId = $"{user}-{day}-{i}", EventTime = T0.AddDays(day).AddMinutes(i), UserId = user, SessionId = $"{user}-s{day}",
-        Type = EventType.ProductView, ItemId = $"shoe-{i % 6}", Category = "shoes",
+        Type = EventType.ProductView, ItemId = $"shoe-{i % 6}", Category = "shoes", Device = "tablet",
     };
 
     [Fact]
@@ -61,8 +61,9 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer());
         AwaitCondition(() => counters.Consumed == events.Count, TimeSpan.FromSeconds(60));
 
+        var fairness = new Engine.Models.Fairness.FairnessMonitor(new Engine.Models.Fairness.FairnessSettings());
         Sys.ActorOf(ChurnSweeper.Props(users, dueList, clock, producer, topics, decisions,
-            new ChurnSweepSettings(TimeSpan.FromMilliseconds(200), 100, TimeSpan.FromDays(1), 1)));
+            new ChurnSweepSettings(TimeSpan.FromMilliseconds(200), 100, TimeSpan.FromDays(1), 1), fairness));
         AwaitCondition(() => decisions.ChurnAlerts >= 1, TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromSeconds(2)); // several more sweeps: none may alert again
         await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
@@ -75,6 +76,14 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         Assert.Equal("quiet", alert.UserId);
         Assert.StartsWith("sweep:", alert.CausedBy);
         Assert.Equal([dueList.Member("busy")], stillDue.Select(m => m.ToString())); // the sealed id, never the raw one
+        // The silence alert counts for fairness in the segment of the user's latest event (it has no event of its own),
+        // read back from Redis: the quiet user's actor was passivated long before the sweep.
+        _output.WriteLine(string.Join("; ", fairness.Report().Dimensions.Select(d => $"{d.Kind} {d.Dimension}: {string.Join(", ", d.Segments.Select(x => $"{x.Segment} {x.Decisions}/{x.Opportunities}"))}")));
+        var tablet = fairness.Report().Dimensions
+            .Single(d => d is { Dimension: Engine.Models.Fairness.FairnessMonitor.Device, Kind: Engine.Models.Fairness.DecisionKind.ChurnAlert })
+            .Segments.Single(s => s.Segment == "tablet");
+        Assert.Equal(1, tablet.Decisions);
+        Assert.True(tablet.Opportunities >= 1);
     }
 
     protected override void Dispose(bool disposing)

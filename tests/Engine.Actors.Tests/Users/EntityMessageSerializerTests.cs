@@ -45,6 +45,10 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(changes.Set, back.Changes!.Set);
         Assert.Equal(changes.Delete, back.Changes.Delete);
         Assert.True(back.Changes.RenewTtl);
+        Assert.Null(back.Segment);
+        var checkedSilence = RoundTrip(new EntityHandled(EntityKind.User, "u-1", [], null, ApplyOutcome.Duplicate, Returning: true,
+            Segment: new UserSegment("mobile", null)));
+        Assert.Equal((true, new UserSegment("mobile", null)), (checkedSilence.Returning, checkedSilence.Segment));
     }
 
     private T RoundTrip<T>(T message) where T : class

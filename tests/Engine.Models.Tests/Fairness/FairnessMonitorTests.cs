@@ -66,6 +66,33 @@ public sealed class FairnessMonitorTests
         Assert.All(churn.Segments, s => Assert.Null(s.Quantiles)); // no alert, no score
     }
 
+    [Fact]
+    public void Silence_checks_count_as_churn_chances_in_the_segment_of_the_latest_event()
+    {
+        var monitor = new FairnessMonitor(new FairnessSettings(MinOpportunities: 10));
+        // The sweeper checks 40 silent mobile users (alerting 20) and 40 silent desktop users (alerting 4): 0.5 against 0.1.
+        for (var i = 0; i < 40; i++)
+        {
+            monitor.ObserveChurnCheck("mobile", "eu-west", i < 20 ? Alert(i, 0.9) : null);
+            monitor.ObserveChurnCheck("desktop", null, i < 4 ? Alert(i, 0.75) : null);
+        }
+        var report = monitor.Report();
+        var byDevice = report.Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.ChurnAlert });
+        Assert.Equal((0.5, 0.1), (byDevice.Segments.Single(s => s.Segment == "mobile").Rate, byDevice.Segments.Single(s => s.Segment == "desktop").Rate));
+        Assert.Equal(0.2, byDevice.DisparityRatio!.Value, 6);
+        Assert.True(byDevice.Flagged);
+        var byRegion = report.Dimensions.Single(d => d is { Dimension: FairnessMonitor.Region, Kind: DecisionKind.ChurnAlert });
+        Assert.Equal(40, byRegion.Segments.Single(s => s.Segment == "unknown").Opportunities); // no region on the latest event
+        var tenure = report.Dimensions.Single(d => d is { Dimension: FairnessMonitor.Tenure, Kind: DecisionKind.ChurnAlert });
+        Assert.Equal(80, Assert.Single(tenure.Segments, s => s.Segment == "returning").Opportunities); // a silent user has been here
+    }
+
+    private static ChurnAlert Alert(int i, double probability) => new()
+    {
+        DecisionId = $"a-{i}", CausedBy = $"sweep:{i}", DecidedAt = DateTimeOffset.UnixEpoch, ModelVersion = "m", Reasons = [],
+        UserId = $"u-{i}", Probability = probability, Threshold = 0.7, LastEventAt = DateTimeOffset.UnixEpoch,
+    };
+
     private static ClickEvent Request(int i, string device, string region) => new()
     {
         EventId = $"e-{i}", EventTime = DateTimeOffset.UnixEpoch.AddSeconds(i), UserId = $"u-{i}", Type = EventType.BidRequest,
