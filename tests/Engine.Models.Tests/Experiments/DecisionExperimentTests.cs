@@ -11,11 +11,6 @@ namespace Engine.Models.Tests.Experiments;
 /// <summary>Bid and churn experiments on the committed models: who decides, what each decision names, what shadow logs.</summary>
 public sealed class DecisionExperimentTests
 {
-    private static readonly Lazy<DecisionModels> Models = new(() => new DecisionModels(
-        new ModelRegistry(ModelFiles.Committed("churn"), ModelSchemas.Churn),
-        new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid),
-        RecommenderFiles.Load(Path.GetDirectoryName(ModelFiles.Committed("recs"))!), "recs-committed"));
-
     private static readonly DateTimeOffset Start = DateTimeOffset.UnixEpoch.AddDays(20_000);
 
     [Fact]
@@ -121,8 +116,8 @@ public sealed class DecisionExperimentTests
             CampaignId = "camp-1", Budget = 1_000_000m, FlightStart = Start.AddDays(-30), FlightEnd = Start.AddDays(30),
             Category = "c", ValuePerClick = 500m, ValuePerConversion = 2_000m, MaxCpm = 1_000_000m,
         });
-        return (new UserDecider(Models.Value, settings, board, shareLists: false),
-            new UserDecider(Models.Value, new DecisionSettings(Churn: settings.Churn), board, shareLists: false), board);
+        return (new UserDecider(CommittedModels.Decision, settings, board, shareLists: false),
+            new UserDecider(CommittedModels.Decision, new DecisionSettings(Churn: settings.Churn), board, shareLists: false), board);
     }
 
     private static (UserFeatureState User, ClickEvent Request) Bidder(string userId)

@@ -11,11 +11,6 @@ namespace Engine.Models.Tests.Experiments;
 /// <summary>The committed recommender (learned ranker) against the same candidates ranked by blended score.</summary>
 public sealed class RecommendationExperimentTests
 {
-    private static readonly Lazy<DecisionModels> Models = new(() => new DecisionModels(
-        new ModelRegistry(ModelFiles.Committed("churn"), ModelSchemas.Churn),
-        new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid),
-        RecommenderFiles.Load(Path.GetDirectoryName(ModelFiles.Committed("recs"))!), "recs-committed"));
-
     private static readonly List<string> KnownItems =
         File.ReadLines(Path.Combine(Path.GetDirectoryName(ModelFiles.Committed("recs"))!, RecommenderFiles.SessionsFile))
             .Take(200).SelectMany(l => l.Split('\t')[1].Split(' ')).Distinct().ToList();
@@ -24,8 +19,8 @@ public sealed class RecommendationExperimentTests
     public void In_split_mode_each_user_is_served_by_their_arm_and_every_list_names_it()
     {
         var experiment = RecommendationExperiment.RankerVersusBlend(
-            Experiment.ChampionChallenger("ranker-vs-blend", ExperimentTarget.Recommendations, ExperimentMode.Split, 0.5), Models.Value.Recommender);
-        var decider = new UserDecider(Models.Value, new DecisionSettings(RecommendationExperiment: experiment), new CampaignBoard(), shareLists: false);
+            Experiment.ChampionChallenger("ranker-vs-blend", ExperimentTarget.Recommendations, ExperimentMode.Split, 0.5), CommittedModels.Decision.Recommender);
+        var decider = new UserDecider(CommittedModels.Decision, new DecisionSettings(RecommendationExperiment: experiment), new CampaignBoard(), shareLists: false);
         var arms = new Dictionary<string, int>();
         for (var u = 0; u < 60; u++)
         {
@@ -45,8 +40,8 @@ public sealed class RecommendationExperimentTests
     public void A_shadow_challenger_is_scored_and_counted_but_never_served()
     {
         var experiment = RecommendationExperiment.RankerVersusBlend(
-            Experiment.ChampionChallenger("ranker-vs-blend-shadow", ExperimentTarget.Recommendations, ExperimentMode.Shadow, 0.5), Models.Value.Recommender);
-        var decider = new UserDecider(Models.Value, new DecisionSettings(RecommendationExperiment: experiment), new CampaignBoard(), shareLists: false);
+            Experiment.ChampionChallenger("ranker-vs-blend-shadow", ExperimentTarget.Recommendations, ExperimentMode.Shadow, 0.5), CommittedModels.Decision.Recommender);
+        var decider = new UserDecider(CommittedModels.Decision, new DecisionSettings(RecommendationExperiment: experiment), new CampaignBoard(), shareLists: false);
         var challengers = 0;
         for (var u = 0; u < 60; u++)
         {
@@ -54,7 +49,7 @@ public sealed class RecommendationExperimentTests
             var memo = new RecommendationMemo();
             var list = decider.Recommend(user, cause, new HashSet<string>(), ref memo)!;
             Assert.Equal("champion", list.Variant); // the champion decides for everyone
-            Assert.Equal(Models.Value.Recommender.Recommend(session, new HashSet<string>(), 10).Select(i => i.ItemId), list.Items.Select(i => i.ItemId));
+            Assert.Equal(CommittedModels.Decision.Recommender.Recommend(session, new HashSet<string>(), 10).Select(i => i.ItemId), list.Items.Select(i => i.ItemId));
             if (experiment.Arm(user.Id).IsChallenger) challengers++;
         }
         var (scored, overlap) = experiment.Shadow;
