@@ -12,17 +12,19 @@ using static Engine.Actors.Privacy.PrivacyProtocol;
 namespace Engine.Actors.Privacy;
 
 /// <param name="FeaturesTopic">The topic whose flushed offsets guard the user features (the clickstream).</param>
-/// <param name="FlushWait">How long an erasure waits for the user's last events to be written behind before it is retried.</param>
+/// <param name="FlushWait">How long an erasure waits for the user's last events to be written behind and committed before it is retried.</param>
 /// <param name="Settle">After that flush, the time the same batch takes to reach the churn due-list.</param>
+/// <param name="FeaturesGroupId">The consumer group of the user pipeline: its commits must pass the user's last events.</param>
 public sealed record PrivacyControlSettings(KafkaConsumerSettings Consumer, string AcksTopic, string FeaturesTopic, TimeSpan AskTimeout,
-    TimeSpan FlushWait, TimeSpan Settle);
+    TimeSpan FlushWait, TimeSpan Settle, string FeaturesGroupId);
 
 /// <summary>
 /// Consumes <see cref="Topics.Privacy"/> (each node in one group, so each request is carried out once) and carries out each
 /// request through the user's actor, in turn with that user's events; then acknowledges it on the acks topic and only then
 /// commits its offset (at-least-once: a request redone after a crash erases or records the same thing again). An erasure
 /// waits for the user's last events to be flushed and erases once more, so a write behind in flight cannot bring a field
-/// back. Runs on its own thread: the consumer blocks, and nothing here is on the decision path.
+/// back; and it is acknowledged only once the user pipeline has committed past those events, so a crash cannot replay
+/// them into a new copy of the user's features. Runs on its own thread: the consumer blocks, and nothing here is on the decision path.
 /// </summary>
 public sealed class PrivacyControl : IAsyncDisposable
 {
@@ -31,6 +33,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     private readonly FeatureStore _store;
     private readonly PrivacyStore _privacy;
     private readonly IProducer<byte[], byte[]> _producer;
+    private readonly IAdminClient _admin;
     private readonly ILoggingAdapter _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -39,6 +42,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         IProducer<byte[], byte[]> producer, ILoggingAdapter log)
     {
         (_settings, _users, _store, _privacy, _producer, _log) = (settings, users, store, privacy, producer, log);
+        _admin = new DependentAdminClientBuilder(producer.Handle).Build(); // shares the producer's connections and configuration
         _loop = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
     }
 
@@ -125,6 +129,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         await WaitFlushedAsync(erased.Covered);
         await Task.Delay(_settings.Settle, _stop.Token);
         var again = await _privacy.EraseAsync(request.UserId);
+        await WaitCommittedAsync(erased.Covered);
         return new PrivacyAck
         {
             Type = request.Type, RequestId = request.RequestId, UserId = request.UserId,
@@ -157,6 +162,22 @@ public sealed class PrivacyControl : IAsyncDisposable
         }
     }
 
+    /// <summary>Until the user pipeline's committed offsets pass every offset the erased state covered (a replay starts after them).</summary>
+    private async Task WaitCommittedAsync(IReadOnlyDictionary<int, long> covered)
+    {
+        if (covered.Count == 0) return;
+        var deadline = DateTime.UtcNow + _settings.FlushWait;
+        var partitions = covered.Keys.Select(p => new TopicPartition(_settings.FeaturesTopic, p)).ToList();
+        while (true)
+        {
+            var groups = await _admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(_settings.FeaturesGroupId, partitions)]);
+            // A committed offset is the next record to read: past the user's last event means greater than its offset.
+            if (groups[0].Partitions.All(p => p.Offset.Value > covered[p.Partition.Value])) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the user pipeline has not committed past the user's last events yet");
+            await Task.Delay(100, _stop.Token);
+        }
+    }
+
     private static T Expect<T>(object reply) => reply switch
     {
         T done => done,
@@ -168,6 +189,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _loop.WaitAsync(TimeSpan.FromSeconds(30));
+        _admin.Dispose();
         _stop.Dispose();
     }
 }
