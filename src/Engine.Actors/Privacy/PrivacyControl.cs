@@ -11,8 +11,8 @@ using static Engine.Actors.Privacy.PrivacyProtocol;
 
 namespace Engine.Actors.Privacy;
 
-/// <param name="FeaturesTopic">The topic whose flushed offsets guard the user features (the clickstream).</param>
-/// <param name="FlushWait">How long an erasure waits for the user's last events to be written behind and committed before it is retried.</param>
+/// <param name="FeaturesTopic">The topic of the user's events (the clickstream).</param>
+/// <param name="FlushWait">How long an erasure waits for the user pipeline to commit the user's partition up to the request before it is retried.</param>
 /// <param name="Settle">After that flush, the time the same batch takes to reach the churn due-list.</param>
 /// <param name="FeaturesGroupId">The consumer group of the user pipeline: its commits must pass the user's last events.</param>
 public sealed record PrivacyControlSettings(KafkaConsumerSettings Consumer, string AcksTopic, string FeaturesTopic, TimeSpan AskTimeout,
@@ -22,26 +22,27 @@ public sealed record PrivacyControlSettings(KafkaConsumerSettings Consumer, stri
 /// Consumes <see cref="Topics.Privacy"/> (each node in one group, so each request is carried out once) and carries out each
 /// request through the user's actor, in turn with that user's events; then acknowledges it on the acks topic and only then
 /// commits its offset (at-least-once: a request redone after a crash erases or records the same thing again). An erasure
-/// waits for the user's last events to be flushed and erases once more, so a write behind in flight cannot bring a field
-/// back; and it is acknowledged only once the user pipeline has committed past those events, so a crash cannot replay
-/// them into a new copy of the user's features. Runs on its own thread: the consumer blocks, and nothing here is on the decision path.
+/// notes the end of the user's clickstream partition, erases, waits until the user pipeline has committed that partition
+/// up to that end (every event of the user sent before the request is then applied and written behind, and no restart
+/// replays it), and erases once more through the actor: what a write behind in flight or a replay rebuilt is gone too.
+/// Runs on its own thread: the consumer blocks, and nothing here is on the decision path.
 /// </summary>
 public sealed class PrivacyControl : IAsyncDisposable
 {
     private readonly PrivacyControlSettings _settings;
     private readonly IActorRef _users;
-    private readonly FeatureStore _store;
     private readonly PrivacyStore _privacy;
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly IAdminClient _admin;
     private readonly ILoggingAdapter _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private IConsumer<byte[], byte[]>? _consumer; // the loop's: for the clickstream's end offsets
 
-    public PrivacyControl(PrivacyControlSettings settings, IActorRef users, FeatureStore store, PrivacyStore privacy,
+    public PrivacyControl(PrivacyControlSettings settings, IActorRef users, PrivacyStore privacy,
         IProducer<byte[], byte[]> producer, ILoggingAdapter log)
     {
-        (_settings, _users, _store, _privacy, _producer, _log) = (settings, users, store, privacy, producer, log);
+        (_settings, _users, _privacy, _producer, _log) = (settings, users, privacy, producer, log);
         _admin = new DependentAdminClientBuilder(producer.Handle).Build(); // shares the producer's connections and configuration
         _loop = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
     }
@@ -54,6 +55,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(_settings.Consumer.ToConsumerConfig()).Build();
         consumer.Subscribe(_settings.Consumer.Topics);
+        _consumer = consumer;
         try
         {
             while (!_stop.IsCancellationRequested)
@@ -125,15 +127,18 @@ public sealed class PrivacyControl : IAsyncDisposable
 
     private async Task<PrivacyAck> EraseAsync(PrivacyRequest request)
     {
-        var erased = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
-        await WaitFlushedAsync(erased.Covered);
-        await Task.Delay(_settings.Settle, _stop.Token);
-        var again = await _privacy.EraseAsync(request.UserId);
-        await WaitCommittedAsync(erased.Covered);
+        var partition = new TopicPartition(_settings.FeaturesTopic, _privacy.PartitionOf(request.UserId));
+        // Every event of the user produced before this request lies below the partition's end now.
+        var end = _consumer!.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+        var first = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
+        await WaitCommittedAsync(partition, end);
+        await Task.Delay(_settings.Settle, _stop.Token); // the same batches' due-list writes
+        var again = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
+        var store = await _privacy.EraseAsync(request.UserId);
         return new PrivacyAck
         {
             Type = request.Type, RequestId = request.RequestId, UserId = request.UserId,
-            Removed = [.. erased.Removed.Union(again, StringComparer.Ordinal)], CompletedAt = DateTimeOffset.UtcNow,
+            Removed = [.. first.Removed.Union(again.Removed).Union(store, StringComparer.Ordinal)], CompletedAt = DateTimeOffset.UtcNow,
         };
     }
 
@@ -148,32 +153,16 @@ public sealed class PrivacyControl : IAsyncDisposable
         };
     }
 
-    /// <summary>Until Redis holds a flush at or past every offset the erased state covered (so its writes behind are done).</summary>
-    private async Task WaitFlushedAsync(IReadOnlyDictionary<int, long> covered)
+    /// <summary>Until the user pipeline has committed <paramref name="partition"/> up to <paramref name="end"/> (commits follow the writes behind).</summary>
+    private async Task WaitCommittedAsync(TopicPartition partition, WatermarkOffsets end)
     {
+        if (end.High.Value <= end.Low.Value) return; // nothing retained on the partition: nothing to replay
         var deadline = DateTime.UtcNow + _settings.FlushWait;
-        foreach (var (partition, offset) in covered)
-        {
-            while ((await _store.PartitionOffsetsAsync(_settings.FeaturesTopic, [partition])).GetValueOrDefault(partition, -1) < offset)
-            {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("the user's last events are not flushed yet");
-                await Task.Delay(50, _stop.Token);
-            }
-        }
-    }
-
-    /// <summary>Until the user pipeline's committed offsets pass every offset the erased state covered (a replay starts after them).</summary>
-    private async Task WaitCommittedAsync(IReadOnlyDictionary<int, long> covered)
-    {
-        if (covered.Count == 0) return;
-        var deadline = DateTime.UtcNow + _settings.FlushWait;
-        var partitions = covered.Keys.Select(p => new TopicPartition(_settings.FeaturesTopic, p)).ToList();
         while (true)
         {
-            var groups = await _admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(_settings.FeaturesGroupId, partitions)]);
-            // A committed offset is the next record to read: past the user's last event means greater than its offset.
-            if (groups[0].Partitions.All(p => p.Offset.Value > covered[p.Partition.Value])) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the user pipeline has not committed past the user's last events yet");
+            var groups = await _admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(_settings.FeaturesGroupId, [partition])]);
+            if (groups[0].Partitions[0].Offset.Value >= end.High.Value) return; // a committed offset is the next record to read
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the user pipeline has not yet committed up to the erasure request");
             await Task.Delay(100, _stop.Token);
         }
     }

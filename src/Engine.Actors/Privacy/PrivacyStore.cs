@@ -39,6 +39,9 @@ public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys,
         await transaction.ExecuteAsync();
     }
 
+    /// <summary>The clickstream partition of the user's events (keyed by user id, murmur2 as the producers partition).</summary>
+    public int PartitionOf(string userId) => KafkaPartitioner.Partition(userId, partitions);
+
     /// <summary>Deletes every key and entry of the user; returns the names of those that existed (features, consent, churn_due).</summary>
     public async Task<IReadOnlyList<string>> EraseAsync(string userId)
     {

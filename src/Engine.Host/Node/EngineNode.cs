@@ -131,7 +131,7 @@ public sealed class EngineNode : IAsyncDisposable
                 new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], client), Topics.PrivacyAcks,
                 Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500),
                 settings.GroupId),
-            users, store, privacyStore, alertProducer, system.Log);
+            users, privacyStore, alertProducer, system.Log);
         return new EngineNode(system, redis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
         {
             Fairness = fairness,
