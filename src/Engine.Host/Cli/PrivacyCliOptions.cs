@@ -22,7 +22,7 @@ internal static class PrivacyCliOptions
     {
         var wait = waitSeconds > 0 ? TimeSpan.FromSeconds(waitSeconds) : (TimeSpan?)null;
         Console.WriteLine($"{request.Type}: request {request.RequestId} sent to {Topics.Privacy}" + (wait is null ? "" : "; waiting for its acknowledgement"));
-        var ack = await new PrivacyRequests(kafka).SendAsync(request, wait, ct);
+        var ack = await new PrivacyRequests(kafka, KafkaClientEnvironment.Read()).SendAsync(request, wait, ct);
         if (wait is null) return 0;
         if (ack is null)
         {

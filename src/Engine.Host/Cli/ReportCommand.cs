@@ -50,7 +50,7 @@ public static class ReportCommand
             var snapshot = parse.GetValue(embedded)
                 ? await EmbeddedExperimentRun.RunAsync(new DemoOptions(Events: parse.GetValue(events), Users: parse.GetValue(users), MalformedShare: 0),
                     parse.GetValue(mode), parse.GetValue(share), Console.Out, ct)
-                : TopicSnapshot.Read(parse.GetValue(kafka)!, new Dictionary<string, string>(), TimeSpan.FromMinutes(5), ct);
+                : TopicSnapshot.Read(parse.GetValue(kafka)!, KafkaClientEnvironment.Read(), TimeSpan.FromMinutes(5), ct);
             var report = ExperimentsReport.From(snapshot, windows, since);
             ExperimentsReportOutput.Print(report, AnsiConsole.Console);
             if (parse.GetValue(output) is { } folder)

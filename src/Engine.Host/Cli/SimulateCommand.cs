@@ -25,6 +25,7 @@ public static class SimulateCommand
         var malformed = new Option<double>("--malformed") { Description = "Share of deliberately broken records (to show the dead-letter path)", DefaultValueFactory = _ => 0.001 };
         var command = new Command("simulate",
             "Send the simulated shop's clickstream (and its campaigns' specs) into a Kafka, as a load generator.\n" +
+            "A secured Kafka: the node's Kafka__Client__* environment variables (SASL, SSL) apply here too.\n" +
             "Example: ./engine simulate --kafka localhost:9092 --events 1000000 --rate 20000 --seed 7")
         {
             kafka, events, users, campaigns, rate, seed, malformed,
@@ -35,11 +36,12 @@ public static class SimulateCommand
                 Rate: parse.GetValue(rate), Seed: parse.GetValue(seed), MalformedShare: parse.GetValue(malformed));
             var bootstrap = parse.GetValue(kafka)!;
             var booked = DemoModels.CampaignSpecs(options);
-            await CampaignBookings.PublishAsync(bootstrap, booked);
+            var client = KafkaClientEnvironment.Read();
+            await CampaignBookings.PublishAsync(bootstrap, booked, client: client);
             var specs = booked.Count;
             Console.WriteLine($"simulate: {specs} campaign specs sent to {Topics.Campaigns}; sending {options.Events:N0} events from " +
                               $"{options.Users:N0} users to {Topics.Clickstream}" + (options.Rate > 0 ? $" at {options.Rate:N0}/s" : " at full speed"));
-            var producer = new SimulatedProducer(bootstrap, Topics.Clickstream, options);
+            var producer = new SimulatedProducer(bootstrap, Topics.Clickstream, options, client: client);
             var clock = Stopwatch.StartNew();
             var sending = producer.RunAsync(ct);
             while (await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)) != sending)

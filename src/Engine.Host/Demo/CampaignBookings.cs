@@ -11,9 +11,11 @@ namespace Engine.Host.Demo;
 /// </summary>
 public static class CampaignBookings
 {
-    public static async Task PublishAsync(string bootstrapServers, IEnumerable<CampaignSpec> specs, string topic = Topics.Campaigns)
+    /// <param name="client">librdkafka properties (SASL, SSL) for a secured Kafka.</param>
+    public static async Task PublishAsync(string bootstrapServers, IEnumerable<CampaignSpec> specs, string topic = Topics.Campaigns,
+        IReadOnlyDictionary<string, string>? client = null)
     {
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig(client?.ToDictionary() ?? [])
         {
             BootstrapServers = bootstrapServers, Partitioner = Partitioner.Murmur2Random, EnableIdempotence = true,
         }).Build();

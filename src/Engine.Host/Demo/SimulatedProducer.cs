@@ -13,7 +13,9 @@ namespace Engine.Host.Demo;
 /// <see cref="MaxAhead"/> events ahead of the engine: the embedded mock broker keeps only ~5 MB per partition, and a
 /// producer far ahead would have the oldest unread records deleted under the consumer.
 /// </summary>
-public sealed class SimulatedProducer(string bootstrapServers, string topic, DemoOptions options, Func<long>? consumed = null)
+/// <param name="client">librdkafka properties (SASL, SSL) for a secured Kafka.</param>
+public sealed class SimulatedProducer(string bootstrapServers, string topic, DemoOptions options, Func<long>? consumed = null,
+    IReadOnlyDictionary<string, string>? client = null)
 {
     public const int MaxAhead = 10_000;
 
@@ -22,7 +24,7 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var config = new ProducerConfig
+        var config = new ProducerConfig(client?.ToDictionary() ?? [])
         {
             BootstrapServers = bootstrapServers,
             Partitioner = Partitioner.Murmur2Random,
