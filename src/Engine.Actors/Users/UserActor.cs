@@ -48,6 +48,26 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
     public static Props Props(string userId, FeatureStore store, UserDecider decider, UserPrivacy? privacy = null) =>
         Akka.Actor.Props.Create(() => new UserActor(userId, store, decider, privacy));
 
+    /// <summary>
+    /// Akka would log a failure under this actor's path, which ends with the raw user id (docs/privacy.md): it is logged
+    /// here instead, under the user's pseudonymised key and without the exception's message (which may quote input),
+    /// and the actor stops; the shard starts a fresh one, loaded from Redis, for the user's next message.
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e)
+        {
+            _log.Error("User actor for {0} failed on {1} ({2}); stopping it{3}{4}", _store.Keys.Entity(EntityKind.User, _userId),
+                message.GetType().Name, e.GetType().Name, Environment.NewLine, e.StackTrace);
+            Context.Stop(Self);
+            return true;
+        }
+    }
+
     protected override void PreStart() =>
         LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
 

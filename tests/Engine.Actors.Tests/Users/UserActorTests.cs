@@ -48,6 +48,24 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     };
 
     [Fact]
+    public void A_failing_user_actor_logs_under_its_pseudonymised_key_never_the_user_id_and_stops()
+    {
+        var errors = CreateTestProbe();
+        Sys.EventStream.Subscribe(errors.Ref, typeof(Akka.Event.Error));
+        var user = User("u-crash-7");
+        Watch(user);
+        // An event type no validator would let through: applying it fails inside the actor.
+        var broken = View("u-crash-7", "shoe-0", 0) with { Type = (EventType)99 };
+        user.Tell(new RecordEvent("u-crash-7", broken, new EventPosition(0, _offset++), DateTimeOffset.UtcNow));
+        ExpectTerminated(user, TimeSpan.FromSeconds(10));
+        var logged = errors.ExpectMsg<Akka.Event.Error>(TimeSpan.FromSeconds(5));
+        _output.WriteLine(logged.ToString());
+        Assert.Contains(_store.Keys.Entity(EntityKind.User, "u-crash-7"), logged.Message.ToString());
+        errors.ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // no second log (Akka's own, under the actor's path)
+        Assert.DoesNotContain("u-crash-7", logged.ToString());
+    }
+
+    [Fact]
     public void Product_views_get_recommendations_from_their_neighbourhood_and_an_unchanged_list_is_not_resent()
     {
         var user = User("u-1");
