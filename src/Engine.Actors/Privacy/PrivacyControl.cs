@@ -3,7 +3,6 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
 using Confluent.Kafka;
-using Engine.Actors.Features;
 using Engine.Actors.Kafka;
 using Engine.Models.Contracts;
 using Engine.Models.Privacy;
@@ -12,11 +11,10 @@ using static Engine.Actors.Privacy.PrivacyProtocol;
 namespace Engine.Actors.Privacy;
 
 /// <param name="FeaturesTopic">The topic of the user's events (the clickstream).</param>
-/// <param name="FlushWait">How long an erasure waits for the user pipeline to commit the user's partition up to the request before it is retried.</param>
-/// <param name="Settle">After that flush, the time the same batch takes to reach the churn due-list.</param>
+/// <param name="CommitWait">How long an erasure waits for the user pipeline to commit the user's partition up to the request before it is retried.</param>
 /// <param name="FeaturesGroupId">The consumer group of the user pipeline: its commits must pass the user's last events.</param>
 public sealed record PrivacyControlSettings(KafkaConsumerSettings Consumer, string AcksTopic, string FeaturesTopic, TimeSpan AskTimeout,
-    TimeSpan FlushWait, TimeSpan Settle, string FeaturesGroupId);
+    TimeSpan CommitWait, string FeaturesGroupId);
 
 /// <summary>
 /// Consumes <see cref="Topics.Privacy"/> (each node in one group, so each request is carried out once) and carries out each
@@ -132,7 +130,6 @@ public sealed class PrivacyControl : IAsyncDisposable
         var end = _consumer!.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
         var first = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
         await WaitCommittedAsync(partition, end);
-        await Task.Delay(_settings.Settle, _stop.Token); // the same batches' due-list writes
         var again = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
         var store = await _privacy.EraseAsync(request.UserId);
         return new PrivacyAck
@@ -153,11 +150,14 @@ public sealed class PrivacyControl : IAsyncDisposable
         };
     }
 
-    /// <summary>Until the user pipeline has committed <paramref name="partition"/> up to <paramref name="end"/> (commits follow the writes behind).</summary>
+    /// <summary>
+    /// Until the user pipeline has committed <paramref name="partition"/> up to <paramref name="end"/>: a batch is committed
+    /// only after its writes behind and its churn due-list entries are acknowledged.
+    /// </summary>
     private async Task WaitCommittedAsync(TopicPartition partition, WatermarkOffsets end)
     {
         if (end.High.Value <= end.Low.Value) return; // nothing retained on the partition: nothing to replay
-        var deadline = DateTime.UtcNow + _settings.FlushWait;
+        var deadline = DateTime.UtcNow + _settings.CommitWait;
         while (true)
         {
             var groups = await _admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(_settings.FeaturesGroupId, [partition])]);

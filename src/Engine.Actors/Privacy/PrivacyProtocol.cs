@@ -21,12 +21,8 @@ public static class PrivacyProtocol
         public string EntityId => UserId;
     }
 
-    /// <summary>
-    /// The user's keys are deleted and the actor is passivating. <paramref name="Covered"/>: the highest offset per partition the
-    /// erased state reflected, so the caller can wait until the writes behind up to them are flushed and erase once more (a
-    /// write in flight when the erasure ran would otherwise bring some fields back).
-    /// </summary>
-    public sealed record UserErased(string UserId, string RequestId, IReadOnlyList<string> Removed, IReadOnlyDictionary<int, long> Covered);
+    /// <summary>The user's keys are deleted and the actor is passivating; <paramref name="Removed"/> names what existed.</summary>
+    public sealed record UserErased(string UserId, string RequestId, IReadOnlyList<string> Removed);
 
     public sealed record ConsentRecorded(string UserId, string RequestId);
 

@@ -103,12 +103,6 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                     w.Write(m.RequestId);
                     w.Write(m.Removed.Count);
                     foreach (var removed in m.Removed) w.Write(removed);
-                    w.Write(m.Covered.Count);
-                    foreach (var (partition, offset) in m.Covered)
-                    {
-                        w.Write(partition);
-                        w.Write(offset);
-                    }
                     break;
                 case PrivacyProtocol.ConsentRecorded m:
                     w.Write(m.UserId);
@@ -245,9 +239,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         var (user, request) = (r.ReadString(), r.ReadString());
         var removed = new List<string>();
         for (var n = r.ReadInt32(); n > 0; n--) removed.Add(r.ReadString());
-        var covered = new Dictionary<int, long>();
-        for (var n = r.ReadInt32(); n > 0; n--) covered[r.ReadInt32()] = r.ReadInt64();
-        return new PrivacyProtocol.UserErased(user, request, removed, covered);
+        return new PrivacyProtocol.UserErased(user, request, removed);
     }
 
     private static void WriteBytes(BinaryWriter w, byte[] bytes)

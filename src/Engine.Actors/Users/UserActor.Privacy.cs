@@ -33,10 +33,9 @@ public sealed partial class UserActor
             return;
         }
         var replyTo = Sender;
-        var covered = _state.Offsets.Covered.ToDictionary();
         Become(Erasing);
         _privacy.Store.EraseAsync(_userId).PipeTo(Self,
-            success: removed => new Erased(request, replyTo, removed, covered),
+            success: removed => new Erased(request, replyTo, removed),
             failure: e => new EraseFailed(request, replyTo, e));
     }
 
@@ -45,7 +44,7 @@ public sealed partial class UserActor
         Receive<Erased>(done =>
         {
             ForgetEverything();
-            done.ReplyTo.Tell(new UserErased(_userId, done.Request.RequestId, [.. done.Removed, "actor_state"], done.Covered));
+            done.ReplyTo.Tell(new UserErased(_userId, done.Request.RequestId, [.. done.Removed, "actor_state"]));
             // Passivate, not stop: the shard holds what arrives meanwhile and starts a fresh actor (empty Redis) for it.
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
             Become(Ready);
@@ -72,7 +71,7 @@ public sealed partial class UserActor
         _boughtThisSession.Clear();
     }
 
-    private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed, IReadOnlyDictionary<int, long> Covered);
+    private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed);
 
     private sealed record EraseFailed(EraseUser Request, IActorRef ReplyTo, Exception Error);
 }

@@ -129,7 +129,7 @@ public sealed class EngineNode : IAsyncDisposable
             new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions), fairness), "churn-sweeper");
         var privacy = new PrivacyControl(new PrivacyControlSettings(
                 new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], client), Topics.PrivacyAcks,
-                Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500),
+                Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
                 settings.GroupId),
             users, privacyStore, alertProducer, system.Log);
         return new EngineNode(system, redis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)

@@ -45,9 +45,9 @@ public sealed class FairnessMonitor(FairnessSettings settings)
                     break;
             }
         }
-        Count(cause, returning, kind, decided, score);
+        Count(cause.Device, cause.Region, returning, kind, decided, score);
         // Every event is also a chance for a churn alert (raised when the user's probability crosses the threshold).
-        Count(cause, returning, DecisionKind.ChurnAlert, alert is not null, alert?.Probability);
+        Count(cause.Device, cause.Region, returning, DecisionKind.ChurnAlert, alert is not null, alert?.Probability);
     }
 
     /// <summary>
@@ -74,13 +74,9 @@ public sealed class FairnessMonitor(FairnessSettings settings)
         return new FairnessReport(settings.MinDisparityRatio, dimensions);
     }
 
-    private void Count(ClickEvent cause, bool returning, DecisionKind kind, bool decided, double? score) =>
-        Count(cause.Device, cause.Region, returning, kind, decided, score);
-
-    private void Count(string? deviceField, string? region, bool returning, DecisionKind kind, bool decided, double? score)
+    private void Count(string? deviceField, string? regionField, bool returning, DecisionKind kind, bool decided, double? score)
     {
-        var (device, tenure) = (deviceField ?? Unknown, returning ? "returning" : "new");
-        region ??= Unknown;
+        var (device, region, tenure) = (deviceField ?? Unknown, regionField ?? Unknown, returning ? "returning" : "new");
         Tally(Device, device, kind).Add(decided, score);
         Tally(Region, region, kind).Add(decided, score);
         Tally(Tenure, tenure, kind).Add(decided, score);
