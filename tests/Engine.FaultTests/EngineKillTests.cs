@@ -66,6 +66,8 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.Endpoint);
         var features = await FeatureCheck.CompareUsersAsync(redis, delivered);
         output.WriteLine("features: " + features);
+        var items = await FeatureCheck.CompareItemsAsync(redis, delivered);
+        output.WriteLine("items: " + items);
         var models = FaultEngine.LoadModels();
         var outcome = DecisionOutcome.Of(decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, models));
         FaultEngine.Release(models);
@@ -75,6 +77,8 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         Assert.Equal(0, decisions.Gaps);
         Assert.Equal(0, features.Mismatched);
         Assert.Equal(features.EventsReferenced, features.EventsInRedis);
+        Assert.Equal(0, items.Mismatched);
+        Assert.Equal(items.EventsReferenced, items.EventsInRedis);
         outcome.AssertNothingLost();
     }
 

@@ -28,6 +28,8 @@ internal sealed class BatchWriter(
     Engine.Models.Fairness.FairnessMonitor? fairness = null)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+    // This partition's item slices, flushed with its users under the same offset (a rebalance starts a fresh writer and owner).
+    private readonly ItemSliceOwner _items = new(store);
 
     public async Task<DecidedBatch> WriteAsync(IEnumerable<Asked> asked)
     {
@@ -35,6 +37,7 @@ internal sealed class BatchWriter(
         var writes = new List<EntityWrite>();
         var records = new List<ProducerRecord>();
         var arrived = new List<DateTime>();
+        var itemEvents = new List<ItemEvent>();
         var refused = 0;
         var now = DateTimeOffset.UtcNow;
         foreach (var (record, handled) in batch)
@@ -51,6 +54,7 @@ internal sealed class BatchWriter(
                 counters.CampaignEventForwarded();
             }
             if (handled is null) continue;
+            if (handled.Kind == EntityKind.User && evt.ItemId is not null) itemEvents.Add(new ItemEvent(evt, record.Position, handled.CoVisited ?? []));
             if (handled.Changes is { } changes) writes.Add(new EntityWrite(handled.Kind, handled.EntityId, changes));
             if (handled.DroppedLateBids > 0) decisions.LateBids(handled.DroppedLateBids);
             // A replayed event was counted the first time; counting it again would skew the rates it feeds.
@@ -63,6 +67,9 @@ internal sealed class BatchWriter(
             }
         }
         var last = batch[^1].Record.Message.Offset;
+        IReadOnlyList<EntityWrite> itemWrites = [];
+        await RetryAsync(async () => itemWrites = await _items.ApplyAsync(itemEvents)); // loads before it applies: a failed load changed nothing
+        writes.AddRange(itemWrites);
         await FlushAsync(new FeatureBatch(topic, new Dictionary<int, long> { [last.Partition] = last.Offset }, writes));
         if (churn is not null) await ScheduleChurnChecksAsync(churn, last.Partition, batch);
         counters.AddConsumed(batch.Count);
@@ -116,6 +123,7 @@ internal sealed class BatchWriter(
             // Superseded: Redis already holds a later flush of this partition (a replay after a restart or a takeover): nothing to write.
             if (result.Acknowledged || result.Superseded)
             {
+                if (result.Superseded) _items.Forget();
                 counters.FlushAcknowledged();
                 return;
             }

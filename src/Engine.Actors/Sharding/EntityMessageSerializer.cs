@@ -184,16 +184,21 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             WriteBytes(w, json);
         }
         w.Write(m.Changes is not null);
-        if (m.Changes is not { } changes) return;
-        w.Write(changes.RenewTtl);
-        w.Write(changes.Set.Count);
-        foreach (var (field, value) in changes.Set)
+        if (m.Changes is { } changes)
         {
-            w.Write(field);
-            w.Write(value);
+            w.Write(changes.RenewTtl);
+            w.Write(changes.Set.Count);
+            foreach (var (field, value) in changes.Set)
+            {
+                w.Write(field);
+                w.Write(value);
+            }
+            w.Write(changes.Delete.Count);
+            foreach (var field in changes.Delete) w.Write(field);
         }
-        w.Write(changes.Delete.Count);
-        foreach (var field in changes.Delete) w.Write(field);
+        // Last, so a node without co-visits in its format reads the rest unchanged (and this one reads its messages as having none).
+        w.Write(m.CoVisited?.Count ?? 0);
+        foreach (var item in m.CoVisited ?? []) w.Write(item);
     }
 
     private static EntityHandled ReadHandled(BinaryReader r)
@@ -223,7 +228,9 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             for (var n = r.ReadInt32(); n > 0; n--) changes.Set.Add(new(r.ReadString(), r.ReadString()));
             for (var n = r.ReadInt32(); n > 0; n--) changes.Delete.Add(r.ReadString());
         }
-        return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning, segment);
+        List<string>? coVisited = null;
+        for (var n = r.BaseStream.Position < r.BaseStream.Length ? r.ReadInt32() : 0; n > 0; n--) (coVisited ??= []).Add(r.ReadString());
+        return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning, segment, coVisited);
     }
 
     private static void WriteOptional(BinaryWriter w, string? value)

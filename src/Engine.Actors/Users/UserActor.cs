@@ -27,6 +27,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
     // Sourced by type, not by the actor's path: the path ends with the user id, which no log may carry (docs/privacy.md).
     private readonly ILoggingAdapter _log = Logging.GetLogger(Context.System, typeof(UserActor));
     private readonly HashSet<string> _boughtThisSession = new(StringComparer.Ordinal);
+    private readonly List<string> _coVisited = new(UserFeatureState.SessionItemsKept);
     private UserFeatureState _state = null!;
     private ChurnEpisode _churn = ChurnEpisode.Armed;
     private RecommendationMemo _recommendation;
@@ -117,7 +118,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
         var evt = msg.Event;
         // New vs returning (for fairness monitoring): a session of a user who had been here before.
         if (evt.SessionId != _session) _returningSession = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
-        var outcome = _state.Apply(evt, msg.Position);
+        _coVisited.Clear();
+        var outcome = _state.Apply(evt, msg.Position, _coVisited);
         if (evt.SessionId != _session)
         {
             _session = evt.SessionId;
@@ -159,7 +161,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
             if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
         }
         var changes = _state.DrainChanges();
-        Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped, _returningSession));
+        Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped, _returningSession,
+            CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited]));
     }
 
     /// <summary>Event time between churn scores of an armed, active user.</summary>

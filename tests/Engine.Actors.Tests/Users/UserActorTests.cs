@@ -66,6 +66,20 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     }
 
     [Fact]
+    public void A_product_view_carries_the_items_viewed_earlier_in_its_session_and_a_replay_carries_none()
+    {
+        var user = User("u-covisit");
+        Assert.Null(Send(user, View("u-covisit", "shoe-0", 0)).CoVisited);
+        Assert.Equal(["shoe-0"], Send(user, View("u-covisit", "shoe-1", 1)).CoVisited!);
+        Assert.Equal(["shoe-1", "shoe-0"], Send(user, View("u-covisit", "book-0", 2)).CoVisited!);
+        // A new session starts with nothing co-visited; a replayed view is a duplicate: its co-visits were counted the first time.
+        Assert.Null(Send(user, View("u-covisit", "book-1", 3, session: "s-2")).CoVisited);
+        user.Tell(new RecordEvent("u-covisit", View("u-covisit", "shoe-1", 1), new EventPosition(0, 1), DateTimeOffset.UtcNow));
+        var replayed = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        Assert.Equal((ApplyOutcome.Duplicate, (IReadOnlyList<string>?)null), (replayed.Outcome, replayed.CoVisited));
+    }
+
+    [Fact]
     public void Product_views_get_recommendations_from_their_neighbourhood_and_an_unchanged_list_is_not_resent()
     {
         var user = User("u-1");

@@ -9,10 +9,10 @@ namespace Engine.FaultTests.Harness;
 /// <summary>What the user features in Redis are against the reference replayed from the event log.</summary>
 /// <param name="EventsReferenced">Events the reference counted (every delivered valid event, once).</param>
 /// <param name="EventsInRedis">The same total read from Redis: the 7-day counts of every event type, summed over users.</param>
-public sealed record FeatureComparison(int Users, int Mismatched, long EventsReferenced, long EventsInRedis, IReadOnlyList<string> Examples)
+public sealed record FeatureComparison(int Users, int Mismatched, long EventsReferenced, long EventsInRedis, IReadOnlyList<string> Examples, string Kind = "users")
 {
     public override string ToString() =>
-        $"{Users:N0} users compared, {Mismatched:N0} differ; events counted: reference {EventsReferenced:N0}, Redis {EventsInRedis:N0}" +
+        $"{Users:N0} {Kind} compared, {Mismatched:N0} differ; events counted: reference {EventsReferenced:N0}, Redis {EventsInRedis:N0}" +
         (Examples.Count > 0 ? "; e.g. " + string.Join(" | ", Examples) : "");
 }
 
@@ -50,5 +50,39 @@ public static class FeatureCheck
                 examples.Add($"{ids[u]}: " + string.Join(", ", differing.Take(4).Select(i => $"{names[i]} expected {expected[i]} got {actual[i]}")));
         }
         return new FeatureComparison(ids.Count, mismatched, inReference, inRedis, examples);
+    }
+
+    /// <summary>
+    /// The same for items (issue #3: the user pipeline keeps their slices): every item's popularity vector and neighbours
+    /// as read from Redis (slices summed) against the reference's slices of the same events; the event totals are the
+    /// 24 h views, cart adds and purchases summed over items.
+    /// </summary>
+    public static async Task<FeatureComparison> CompareItemsAsync(IConnectionMultiplexer redis, IReadOnlyList<(ClickEvent Event, EventPosition Position)> delivered)
+    {
+        var options = new FeatureStoreOptions();
+        var reference = new ScenarioStates(options.AllowedLateness).Apply(delivered.OrderBy(d => d.Position.Partition).ThenBy(d => d.Position.Offset)).Items;
+        using var metrics = new FeatureMetrics();
+        var store = new FeatureStore(redis, options, metrics);
+        var now = delivered.Max(d => d.Event.EventTime).ToUnixTimeMilliseconds();
+        var names = FeatureNames.Item;
+        var totals = names.Select((n, i) => (n, i)).Where(x => x.n.EndsWith("_24h", StringComparison.Ordinal)).Select(x => x.i).ToArray();
+        var (mismatched, inRedis, inReference, examples) = (0, 0L, 0L, new List<string>());
+        var expected = new float[names.Count];
+        var actual = new float[names.Count];
+        foreach (var (id, state) in reference.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            var stored = await store.LoadItemAsync(id);
+            ItemFeatures.All.Read(state, now, expected);
+            ItemFeatures.All.Read(stored, now, actual);
+            inReference += totals.Sum(i => (long)expected[i]);
+            inRedis += totals.Sum(i => (long)actual[i]);
+            var differing = Enumerable.Range(0, names.Count).Where(i => Math.Abs(expected[i] - actual[i]) > 1e-3).Select(i => $"{names[i]} expected {expected[i]} got {actual[i]}").ToList();
+            var (want, got) = (state.Neighbours.Top(ItemFeatureState.NeighboursKept), stored.Neighbours.Top(ItemFeatureState.NeighboursKept));
+            if (!want.SequenceEqual(got)) differing.Add($"neighbours expected {string.Join(' ', want)} got {string.Join(' ', got)}");
+            if (differing.Count == 0) continue;
+            mismatched++;
+            if (examples.Count < 5) examples.Add($"{id}: " + string.Join(", ", differing.Take(4)));
+        }
+        return new FeatureComparison(reference.Count, mismatched, inReference, inRedis, examples, "items");
     }
 }

@@ -1,0 +1,83 @@
+using Engine.Actors.Features;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Testing.Features;
+using Engine.Testing.Redis;
+
+namespace Engine.Actors.Tests.Features;
+
+/// <summary>
+/// <see cref="ItemSliceOwner"/> alone, on the real servers: per-partition owners that keep only a few slices in memory
+/// (so most batches drop and reload them) flush the same items as one write-behind, and a fresh owner replaying
+/// everything writes nothing.
+/// </summary>
+public sealed class ItemSliceOwnerTests(RedisFixture redis) : IClassFixture<RedisFixture>
+{
+    private const int Partitions = 2, BatchSize = 5;
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task Owners_that_evict_and_reload_flush_the_items_of_one_write_behind_and_a_replay_writes_nothing(RedisKind kind)
+    {
+        var connection = redis.Connect(kind);
+        var store = StoreFactory.Create(connection, "item-owner");
+        var events = Stream(new Random(5));
+
+        foreach (var partition in events.GroupBy(x => x.Position.Partition))
+        {
+            var owner = new ItemSliceOwner(store, maxKept: 3);
+            foreach (var batch in partition.Chunk(BatchSize))
+            {
+                var writes = await owner.ApplyAsync(batch);
+                var flushed = await store.FlushAsync(new FeatureBatch(StoreFactory.Topic, new Dictionary<int, long> { [partition.Key] = batch[^1].Position.Offset }, writes));
+                Assert.True(flushed.Acknowledged, flushed.Error);
+            }
+            Assert.True(owner.Kept <= 3 + 6 * BatchSize, $"{owner.Kept} slices kept");
+        }
+
+        var reference = new FeatureWriteBehind(StoreFactory.Create(connection, "item-owner-reference"), new FeatureMetrics(), StoreFactory.Topic, FeatureScope.UsersAndItems);
+        await reference.ApplyAsync([.. events.Select(x => (x.Event, x.Position))]);
+        var items = events.Select(x => x.Event.ItemId!).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var item in items)
+        {
+            var expected = ItemFeatureState.Merge(item, store.Options.AllowedLateness, reference.ItemSlices.Where(s => s.Key.Item == item).Select(s => s.Value));
+            var live = await store.LoadItemAsync(item);
+            var now = expected.ReadTimeMs(DateTimeOffset.MinValue);
+            FeatureAssert.SameVectors(FeatureAssert.Read(ItemFeatures.All, expected, now), FeatureAssert.Read(ItemFeatures.All, live, now), FeatureNames.Item, item);
+            Assert.Equal(expected.Neighbours.Top(40), live.Neighbours.Top(40));
+        }
+        Assert.Contains(items, item => reference.ItemSlices.Any(s => s.Key.Item == item && s.Value.Neighbours.Top(1).Count > 0));
+
+        // A takeover or restart: a fresh owner replays every batch; each slice it loads already holds these offsets.
+        foreach (var partition in events.GroupBy(x => x.Position.Partition))
+        {
+            var owner = new ItemSliceOwner(store);
+            foreach (var batch in partition.Chunk(BatchSize)) Assert.Empty(await owner.ApplyAsync(batch));
+        }
+    }
+
+    /// <summary>Views, cart adds and purchases by a few users per partition, with the co-visits a user actor would report.</summary>
+    private static List<ItemEvent> Stream(Random random)
+    {
+        var events = new List<ItemEvent>();
+        var offsets = new long[Partitions];
+        var users = Enumerable.Range(0, 6).Select(u => new UserFeatureState($"u{u}", FeatureScenario.Lateness)).ToArray();
+        var t = new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 120; i++)
+        {
+            var u = random.Next(users.Length);
+            var partition = u % Partitions;
+            t = t.AddSeconds(random.Next(5, 120));
+            var type = random.Next(6) switch { < 4 => EventType.ProductView, 4 => EventType.AddToCart, _ => EventType.Purchase };
+            var e = new ClickEvent
+            {
+                EventId = $"e{i}", EventTime = t, UserId = users[u].Id, SessionId = $"s{u}-{i / 30}", Type = type, ItemId = $"item-{random.Next(10)}",
+            };
+            var position = new EventPosition(partition, offsets[partition]++);
+            var coVisited = new List<string>();
+            users[u].Apply(e, position, coVisited);
+            events.Add(new ItemEvent(e, position, coVisited));
+        }
+        return events;
+    }
+}
