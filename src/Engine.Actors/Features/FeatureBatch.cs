@@ -19,6 +19,9 @@ public sealed record EntityWrite(EntityKind Kind, string Id, EntityChanges Chang
 /// </summary>
 public sealed record FeatureBatch(string Topic, IReadOnlyDictionary<int, long> Offsets, IReadOnlyList<EntityWrite> Writes)
 {
+    /// <summary>Where this batch's own drained values live (the write-behind reuses it once the batch is acknowledged).</summary>
+    internal ValueArena? Values { get; init; }
+
     public bool IsEmpty => Writes.Count == 0 && Offsets.Count == 0;
 }
 

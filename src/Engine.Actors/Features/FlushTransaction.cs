@@ -48,10 +48,11 @@ internal static class FlushTransaction
         return await transaction.ExecuteAsync() ? Outcome.Committed : Outcome.Raced;
     }
 
-    private static HashEntry[] Entries(List<KeyValuePair<string, string>> set)
+    // Values go out as the drained UTF-8 bytes (a slice of the batch's arena): no string per value.
+    private static HashEntry[] Entries(List<Engine.Models.Features.State.FieldValue> set)
     {
         var entries = new HashEntry[set.Count];
-        for (var i = 0; i < entries.Length; i++) entries[i] = new HashEntry(set[i].Key, set[i].Value);
+        for (var i = 0; i < entries.Length; i++) entries[i] = new HashEntry(set[i].Field, set[i].Value);
         return entries;
     }
 

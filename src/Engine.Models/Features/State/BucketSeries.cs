@@ -84,7 +84,10 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     public void Drain(EntityChanges changes)
     {
         foreach (var index in _dirty)
-            changes.Set.Add(new(Field(index), Format(_buckets[index])));
+        {
+            Format(_buckets[index], changes.Values);
+            changes.Commit(Field(index));
+        }
         foreach (var index in _removed)
             changes.Delete.Add(Field(index));
         _dirty.Clear();
@@ -122,21 +125,12 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     }
 
     /// <summary>"3,0,1,12.5": whole numbers without a decimal point, others shortest round-trip.</summary>
-    private static string Format(double[] values)
+    private static void Format(double[] values, ValueArena into)
     {
-        Span<char> buffer = stackalloc char[32 * values.Length];
-        var length = 0;
         for (var i = 0; i < values.Length; i++)
         {
-            if (i > 0) buffer[length++] = ',';
-            var v = values[i];
-            int written;
-            var ok = v == Math.Floor(v) && Math.Abs(v) < 1e15
-                ? ((long)v).TryFormat(buffer[length..], out written, default, CultureInfo.InvariantCulture)
-                : v.TryFormat(buffer[length..], out written, "R", CultureInfo.InvariantCulture);
-            if (!ok) throw new FormatException($"bucket value {v} does not fit its buffer");
-            length += written;
+            if (i > 0) into.Append(',');
+            into.Append(values[i]);
         }
-        return new string(buffer[..length]);
     }
 }

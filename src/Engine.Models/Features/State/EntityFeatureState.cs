@@ -63,14 +63,17 @@ public abstract class EntityFeatureState
     protected abstract void DrainParts(EntityChanges changes);
     protected abstract bool TryRestorePart(string field, string value);
 
-    /// <summary>Everything changed since the last drain, as absolute field values; clears the dirty marks.</summary>
-    public EntityChanges DrainChanges()
+    /// <summary>
+    /// Everything changed since the last drain, as absolute field values; clears the dirty marks. The values' bytes go
+    /// into <paramref name="values"/> (a batch's shared arena) or, without one, into a small arena of their own.
+    /// </summary>
+    public EntityChanges DrainChanges(ValueArena? values = null)
     {
-        var changes = new EntityChanges();
+        var changes = values is null ? new EntityChanges() : new EntityChanges(values);
         Offsets.Drain(changes);
         if (_lastEventDirty)
         {
-            changes.Set.Add(new(LastEventField, LastEventMs.ToString(CultureInfo.InvariantCulture)));
+            changes.Add(LastEventField, LastEventMs);
             _lastEventDirty = false;
         }
         DrainParts(changes);

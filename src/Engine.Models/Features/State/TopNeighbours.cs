@@ -80,7 +80,7 @@ public sealed class TopNeighbours(string tag, int keep)
         {
             ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, item);
             if (Unsafe.IsNullRef(ref entry) || !entry.Dirty) continue;
-            changes.Set.Add(new(entry.Field ??= _prefix + item, entry.Count.ToString(CultureInfo.InvariantCulture)));
+            changes.Add(entry.Field ??= _prefix + item, entry.Count);
             entry.Dirty = false;
             entry.Stored = true;
             // Dropped since the last drain, then back: the write above replaces the delete.
