@@ -11,7 +11,11 @@ public enum EntityKind
 }
 
 /// <summary>The changes of one entity, in absolute values; for an item, of its <paramref name="Slice"/> (the writing partition's fields).</summary>
-public sealed record EntityWrite(EntityKind Kind, string Id, EntityChanges Changes, int? Slice = null);
+public sealed record EntityWrite(EntityKind Kind, string Id, EntityChanges Changes, int? Slice = null)
+{
+    /// <summary>The Redis key, when the writer already knows it (the write-behind keeps each state's: a user's is an HMAC of its id); else derived from the id.</summary>
+    public string? Key { get; init; }
+}
 
 /// <summary>
 /// One flush: the dirty entities, and the highest offset per partition of <paramref name="Topic"/> whose events

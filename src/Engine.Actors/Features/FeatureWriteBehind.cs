@@ -38,6 +38,8 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private readonly List<string> _missingUsers = [], _missingCampaigns = [];
     private readonly HashSet<string> _seenUsers = new(StringComparer.Ordinal), _seenCampaigns = new(StringComparer.Ordinal);
     private readonly HashSet<(string Item, int Slice)> _missingItems = [];
+    // Each state's Redis key, derived once (a user's is an HMAC of its id): by reference, as the dirty set.
+    private readonly Dictionary<EntityFeatureState, string> _keys = new(ReferenceEqualityComparer.Instance);
     // Users restored with session items: their co-visited items' slices may not be in memory yet.
     private readonly HashSet<string> _restoredSessions = new(StringComparer.Ordinal);
     private readonly bool _usersAndItems = scope.HasFlag(FeatureScope.UsersAndItems);
@@ -110,7 +112,10 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
                 _ => throw new InvalidOperationException($"unknown state {state.GetType().Name}"),
             };
             var changes = state.DrainChanges(values);
-            if (!changes.IsEmpty) writes.Add(new EntityWrite(kind, state.Id, changes, slice));
+            if (changes.IsEmpty) continue;
+            ref var key = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_keys, state, out _);
+            key ??= slice is { } partition ? store.Keys.ItemSlice(state.Id, partition) : store.Keys.Entity(kind, state.Id);
+            writes.Add(new EntityWrite(kind, state.Id, changes, slice) { Key = key });
         }
         _dirty.Clear();
         return new FeatureBatch(topic, new Dictionary<int, long>(_applied), writes) { Values = values };
@@ -130,6 +135,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             _dirty.Clear();
             _partitions.Clear();
             _restoredSessions.Clear();
+            _keys.Clear();
             _unacknowledged = [];
             return;
         }
@@ -168,8 +174,13 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     /// </summary>
     private async Task ResumePartitionsAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
     {
-        var fresh = events.Select(x => x.Position.Partition).Where(p => !_partitions.Contains(p)).Distinct().ToList();
-        if (fresh.Count == 0) return;
+        List<int>? fresh = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var partition = events[i].Position.Partition;
+            if (!_partitions.Contains(partition) && !(fresh ??= []).Contains(partition)) fresh.Add(partition);
+        }
+        if (fresh is null) return;
         foreach (var (partition, offset) in await store.PartitionOffsetsAsync(topic, fresh))
         {
             _applied[partition] = Math.Max(_applied.GetValueOrDefault(partition, -1), offset);
