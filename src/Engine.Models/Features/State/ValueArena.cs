@@ -39,7 +39,9 @@ public sealed class ValueArena
 
     public void Append(ReadOnlySpan<char> text)
     {
-        _used += Encoding.UTF8.GetBytes(text, Ensure(Encoding.UTF8.GetMaxByteCount(text.Length)));
+        // Ensure may move the pending value (and _used) to a new chunk: call it before reading _used.
+        var written = Encoding.UTF8.GetBytes(text, Ensure(Encoding.UTF8.GetMaxByteCount(text.Length)));
+        _used += written;
     }
 
     public void Append(long value)
@@ -82,9 +84,11 @@ public sealed class ValueArena
         if (_chunk.Length - _used >= bytes) return _chunk.AsSpan(_used);
         var pending = _used - _start;
         var need = pending + bytes;
+        // Doubling up to a chunk size: a single entity's drain (an actor's) stays small, a batch's fills 16 KiB chunks.
+        var size = Math.Max(Math.Min(ChunkSize, 2 * _chunk.Length), 2 * need);
         _current++;
-        if (_current == _chunks.Count) _chunks.Add(new byte[Math.Max(ChunkSize, 2 * need)]);
-        else if (_chunks[_current].Length < need) _chunks[_current] = new byte[Math.Max(ChunkSize, 2 * need)];
+        if (_current == _chunks.Count) _chunks.Add(new byte[size]);
+        else if (_chunks[_current].Length < need) _chunks[_current] = new byte[size];
         var next = _chunks[_current];
         _chunk.AsSpan(_start, pending).CopyTo(next);
         _chunk = next;
