@@ -34,6 +34,8 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private readonly HashSet<int> _partitions = [];
     // Arenas of acknowledged batches, reused by the next drains: the values' bytes are not reallocated per batch.
     private readonly Stack<ValueArena> _spareValues = new();
+    // Changes of acknowledged writes, reused by the next drains (a drain allocates no lists per entity once warm).
+    private readonly Stack<EntityChanges> _spareChanges = new();
     // What LoadMissingAsync collects, reused from chunk to chunk.
     private readonly List<string> _missingUsers = [], _missingCampaigns = [];
     private readonly HashSet<string> _seenUsers = new(StringComparer.Ordinal), _seenCampaigns = new(StringComparer.Ordinal);
@@ -111,8 +113,14 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
                 ItemFeatureState item => (EntityKind.Item, item.Slice),
                 _ => throw new InvalidOperationException($"unknown state {state.GetType().Name}"),
             };
-            var changes = state.DrainChanges(values);
-            if (changes.IsEmpty) continue;
+            var changes = _spareChanges.Count > 0 ? _spareChanges.Pop() : new EntityChanges(values);
+            changes.Reset(values);
+            state.DrainInto(changes);
+            if (changes.IsEmpty)
+            {
+                _spareChanges.Push(changes);
+                continue;
+            }
             ref var key = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_keys, state, out _);
             key ??= slice is { } partition ? store.Keys.ItemSlice(state.Id, partition) : store.Keys.Entity(kind, state.Id);
             writes.Add(new EntityWrite(kind, state.Id, changes, slice) { Key = key });
@@ -151,6 +159,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         if (result.Attempts != 1 || batch.Values is not { } values) return;
         values.Reset();
         _spareValues.Push(values);
+        foreach (var write in batch.Writes) _spareChanges.Push(write.Changes);
     }
 
     public async Task<FlushResult> FlushAsync(CancellationToken cancellationToken = default)

@@ -7,6 +7,8 @@ namespace Engine.Models.Features.State;
 /// </summary>
 public sealed class EntityChanges(ValueArena values)
 {
+    private ValueArena _values = values;
+
     public EntityChanges() : this(new ValueArena()) { }
 
     public List<FieldValue> Set { get; } = new(8);
@@ -16,20 +18,29 @@ public sealed class EntityChanges(ValueArena values)
     public bool IsEmpty => Set.Count == 0 && Delete.Count == 0;
 
     /// <summary>Where a drain appends the next value's bytes; <see cref="Commit"/> then names its field.</summary>
-    public ValueArena Values => values;
+    public ValueArena Values => _values;
 
     /// <summary>Sets <paramref name="field"/> to the bytes appended to <see cref="Values"/> since the last commit.</summary>
-    public void Commit(string field) => Set.Add(new FieldValue(field, values.End()));
+    public void Commit(string field) => Set.Add(new FieldValue(field, _values.End()));
 
     public void Add(string field, long value)
     {
-        values.Append(value);
+        _values.Append(value);
         Commit(field);
     }
 
     public void Add(string field, double value)
     {
-        values.Append(value);
+        _values.Append(value);
         Commit(field);
+    }
+
+    /// <summary>Empties these changes for reuse by another drain into <paramref name="values"/> (once nothing reads them any more).</summary>
+    public void Reset(ValueArena values)
+    {
+        Set.Clear();
+        Delete.Clear();
+        RenewTtl = false;
+        _values = values;
     }
 }

@@ -70,6 +70,13 @@ public abstract class EntityFeatureState
     public EntityChanges DrainChanges(ValueArena? values = null)
     {
         var changes = values is null ? new EntityChanges() : new EntityChanges(values);
+        DrainInto(changes);
+        return changes;
+    }
+
+    /// <summary>As <see cref="DrainChanges"/>, into empty <paramref name="changes"/> (a reused one).</summary>
+    public void DrainInto(EntityChanges changes)
+    {
         Offsets.Drain(changes);
         if (_lastEventDirty)
         {
@@ -83,7 +90,6 @@ public abstract class EntityFeatureState
             changes.RenewTtl = true;
             _ttlRenewedAtMs = LastEventMs;
         }
-        return changes;
     }
 
     /// <summary>Rebuilds the state from its stored hash fields (unknown fields are ignored).</summary>
