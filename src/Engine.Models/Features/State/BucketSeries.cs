@@ -10,6 +10,13 @@ namespace Engine.Models.Features.State;
 /// </summary>
 public sealed class BucketSeries(string tag, long resolutionMs, int retain, int metrics)
 {
+    /// <summary>
+    /// Pruned buckets are deleted from Redis in groups of this many, not one HDEL per write as each leaves its window:
+    /// readers prune out-of-window buckets when they restore (and a restore marks them for deletion again), so a
+    /// hash holds at most this many stale fields per series beyond its <c>retain</c> live ones.
+    /// </summary>
+    public const int DeleteEvery = 8;
+
     private readonly Dictionary<long, double[]> _buckets = [];
     private readonly HashSet<long> _dirty = [];
     private readonly HashSet<long> _removed = [];
@@ -88,11 +95,12 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
             Format(_buckets[index], changes.Values);
             changes.Commit(Field(index));
         }
+        _dirty.Clear();
+        _lastDirty = long.MinValue;
+        if (_removed.Count < DeleteEvery) return;
         foreach (var index in _removed)
             changes.Delete.Add(Field(index));
-        _dirty.Clear();
         _removed.Clear();
-        _lastDirty = long.MinValue;
     }
 
     /// <summary>Adds every bucket of <paramref name="other"/> (same shape) into this one: a read-only sum of slices, nothing marked for writing.</summary>
