@@ -132,6 +132,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     /// <summary>
     /// Records a flush's outcome: on acknowledgement its offsets become committable; if not acknowledged its writes go
     /// out again with the next batch; if superseded, another owner has the partitions and every state here is stale.
+    /// An acknowledged batch's changes and value bytes are reused by the next drains: do not read them after this.
     /// </summary>
     public void Complete(FeatureBatch batch, FlushResult result)
     {
