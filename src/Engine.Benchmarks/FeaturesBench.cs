@@ -24,8 +24,8 @@ public sealed class FeaturesBench : IBenchSuite
         var table = new StringBuilder()
             .AppendLine($"Features bench: {events.Clickstream.Count:N0} synthetic events ({baselineEvents.Count:N0} for the baseline), 20,000 users, server on this machine.")
             .AppendLine()
-            .AppendLine("| server | store events/s | baseline events/s | ratio | read p50 (us) | read p99 (us) | flushes | entity writes | apply / drain / flush wait (ms) | process CPU per event (us) | one owner: events/s, CPU per event (us) |")
-            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            .AppendLine("| server | store events/s | baseline events/s | ratio | read p50 (us) | read p99 (us) | flushes | entity writes | apply / drain / flush wait (ms) | process CPU per event (us) | allocated per event (bytes) | GC pauses (share of the run, gen2) | one owner: events/s, CPU per event (us), allocated per event |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 
         using (var garnet = new EmbeddedGarnet())
         {
@@ -35,7 +35,7 @@ public sealed class FeaturesBench : IBenchSuite
         if (redis is null)
         {
             json["redis"] = new Dictionary<string, object> { ["skipped"] = reason! };
-            table.AppendLine($"| redis-server | skipped: {reason} | | | | | | | | | |");
+            table.AppendLine($"| redis-server | skipped: {reason} | | | | | | | | | | | |");
         }
         else
         {
@@ -43,12 +43,19 @@ public sealed class FeaturesBench : IBenchSuite
         }
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
         json["load_average_1m"] = load;
-        table.AppendLine().AppendLine($"Machine: {Environment.ProcessorCount} cores, 1-minute load average {load} at the end of the run (the cores are shared; compare the ratio, not the absolute figures).");
+        json["gc_mode"] = GcMode();
+        table.AppendLine().AppendLine($"Machine: {Environment.ProcessorCount} cores, 1-minute load average {load} at the end of the run (the cores are shared; compare the ratio, not the absolute figures). GC: {GcMode()}.");
         table.AppendLine().AppendLine($"Store: as the engine's consumers feed it, one write-behind per clickstream partition ({events.ByPartition.Length}: its users and its slices of the items) and one for the campaign-events topic ({events.CampaignEvents.Count:N0} events re-keyed by campaign), all at once on the {Environment.ProcessorCount} cores; each applies its events in memory and flushes every {FeaturesBenchTarget.Chunk / events.ByPartition.Length:N0} of them as one MULTI/EXEC (absolute values, guarded by its partition offsets) while it applies the next; the time runs until every last flush is acknowledged. Apply / drain / flush wait are summed over the owners (they overlap). One owner: the same events through a single write-behind owning every partition and the campaigns, one thread, a flush every {FeaturesBenchTarget.Chunk:N0} events (the previous bench). Process CPU includes the GC and, for Garnet, the embedded server. Baseline: one HINCRBY per feature bucket per event, each event awaited.");
         return new BenchResult(json, table.ToString());
     }
 
     private static double CpuPerEvent(StoreRun run, FeaturesBenchEvents events) => run.Cpu.TotalMicroseconds / events.Clickstream.Count;
+
+    /// <summary>Which GC ran the bench: server or workstation, concurrent (Interactive) or not (Batch), and the gen0 budget if set.</summary>
+    private static string GcMode() =>
+        $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, {System.Runtime.GCSettings.LatencyMode}, gen0size {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "default"}";
+
+    private static double BytesPerEvent(StoreRun run, FeaturesBenchEvents events) => (double)run.AllocatedBytes / events.Clickstream.Count;
 
     private static async Task<Dictionary<string, object>> MeasureAsync(
         string name, string endpoint, FeaturesBenchEvents events, FeaturesBenchEvents warmUp,
@@ -66,8 +73,8 @@ public sealed class FeaturesBench : IBenchSuite
         var (p50, p99) = await FeaturesBenchTarget.ReadLatencyAsync(store, users, events.Clickstream[^1].Event.EventTime, reads);
         var ratio = eventsPerSecond / baseline;
         table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {(name == "garnet" ? "Garnet 2.2.8 (embedded)" : "redis-server")} | {eventsPerSecond:N0} | {baseline:N0} | {ratio:F1}x | {p50:F0} | {p99:F0} | {flushes} | {writes:N0} | {run.Apply.TotalMilliseconds:N0} / {run.Drain.TotalMilliseconds:N0} / {run.FlushWait.TotalMilliseconds:N0} | {CpuPerEvent(run, events):F1} | {single.EventsPerSecond:N0}, {CpuPerEvent(single, events):F1} |"));
-        Console.WriteLine($"  {name}: {eventsPerSecond:N0} events/s vs baseline {baseline:N0} ({ratio:F1}x), read p50 {p50:F0} us p99 {p99:F0} us; apply {run.Apply.TotalMilliseconds:N0} ms, drain {run.Drain.TotalMilliseconds:N0} ms, flush wait {run.FlushWait.TotalMilliseconds:N0} ms, GC pauses {run.GcPause.TotalMilliseconds:N0} ms ({run.Gen2Collections} gen2), process CPU {CpuPerEvent(run, events):F1} us/event; one owner: {single.EventsPerSecond:N0} events/s, {CpuPerEvent(single, events):F1} us/event");
+            $"| {(name == "garnet" ? "Garnet 2.2.8 (embedded)" : "redis-server")} | {eventsPerSecond:N0} | {baseline:N0} | {ratio:F1}x | {p50:F0} | {p99:F0} | {flushes} | {writes:N0} | {run.Apply.TotalMilliseconds:N0} / {run.Drain.TotalMilliseconds:N0} / {run.FlushWait.TotalMilliseconds:N0} | {CpuPerEvent(run, events):F1} | {BytesPerEvent(run, events):N0} | {run.GcPause.TotalMilliseconds:N0} ms ({run.GcPauseShare:P0}, {run.Gen2Collections}) | {single.EventsPerSecond:N0}, {CpuPerEvent(single, events):F1}, {BytesPerEvent(single, events):N0} |"));
+        Console.WriteLine($"  {name}: {eventsPerSecond:N0} events/s vs baseline {baseline:N0} ({ratio:F1}x), read p50 {p50:F0} us p99 {p99:F0} us; apply {run.Apply.TotalMilliseconds:N0} ms, drain {run.Drain.TotalMilliseconds:N0} ms, flush wait {run.FlushWait.TotalMilliseconds:N0} ms, GC pauses {run.GcPause.TotalMilliseconds:N0} ms ({run.GcPauseShare:P0} of the run, {run.Gen2Collections} gen2), allocated {BytesPerEvent(run, events):N0} B/event, process CPU {CpuPerEvent(run, events):F1} us/event; one owner: {single.EventsPerSecond:N0} events/s, {CpuPerEvent(single, events):F1} us/event");
         return new Dictionary<string, object>
         {
             ["events_per_sec"] = Math.Round(eventsPerSecond),
@@ -86,11 +93,17 @@ public sealed class FeaturesBench : IBenchSuite
             ["flush_wait_ms"] = Math.Round(run.FlushWait.TotalMilliseconds),
             ["gc_pause_ms"] = Math.Round(run.GcPause.TotalMilliseconds),
             ["gen2_collections"] = run.Gen2Collections,
+            ["gc_pause_share"] = Math.Round(run.GcPauseShare, 3),
+            // Every thread's allocations over the run (owners, SE.Redis, and for Garnet the embedded server) per event.
+            ["allocated_bytes_per_event"] = Math.Round(BytesPerEvent(run, events)),
+            ["gc_mode"] = GcMode(),
             // Less sensitive to other load than events/s; includes the GC and, for Garnet, the embedded server.
             ["process_cpu_us_per_event"] = Math.Round(CpuPerEvent(run, events), 2),
             ["single_owner_events_per_sec"] = Math.Round(single.EventsPerSecond),
             ["single_owner_process_cpu_us_per_event"] = Math.Round(CpuPerEvent(single, events), 2),
             ["single_owner_entity_writes"] = single.Writes,
+            ["single_owner_allocated_bytes_per_event"] = Math.Round(BytesPerEvent(single, events)),
+            ["single_owner_gc_pause_ms"] = Math.Round(single.GcPause.TotalMilliseconds),
         };
     }
 }

@@ -8,7 +8,12 @@ using StackExchange.Redis;
 namespace Engine.Benchmarks;
 
 /// <summary>One store run: throughput, the time spent applying, draining and waiting for flushes (they overlap the next chunk's apply), and GC pauses within it.</summary>
-public sealed record StoreRun(double EventsPerSecond, FeatureStore Store, int Flushes, long Writes, TimeSpan Apply, TimeSpan Drain, TimeSpan FlushWait, TimeSpan GcPause, int Gen2Collections, TimeSpan Cpu);
+public sealed record StoreRun(double EventsPerSecond, FeatureStore Store, int Flushes, long Writes, TimeSpan Apply, TimeSpan Drain, TimeSpan FlushWait, TimeSpan GcPause, int Gen2Collections, TimeSpan Cpu,
+    TimeSpan Elapsed, long AllocatedBytes)
+{
+    /// <summary>The share of the run's wall time the process spent paused for the GC.</summary>
+    public double GcPauseShare => GcPause / Elapsed;
+}
 
 /// <summary>The features bench against one server: our write-behind store, the naive per-event baseline, and read latency.</summary>
 public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string name)
@@ -29,6 +34,8 @@ public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string nam
         var chunk = Chunk / events.ByPartition.Length;
         var pausedBefore = GC.GetTotalPauseDuration();
         var gen2Before = GC.CollectionCount(2);
+        // Every thread's allocations (the owners, SE.Redis and, for Garnet, the embedded server).
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
         var cpuBefore = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         var owners = events.ByPartition
@@ -39,7 +46,8 @@ public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string nam
         var elapsed = clock.Elapsed;
         return new StoreRun(events.Clickstream.Count / elapsed.TotalSeconds, store, runs.Sum(r => r.Flushes), runs.Sum(r => r.Writes),
             Stopwatch.GetElapsedTime(0, runs.Sum(r => r.Apply)), Stopwatch.GetElapsedTime(0, runs.Sum(r => r.Drain)), Stopwatch.GetElapsedTime(0, runs.Sum(r => r.Wait)),
-            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before, Environment.CpuUsage.TotalTime - cpuBefore);
+            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before, Environment.CpuUsage.TotalTime - cpuBefore,
+            elapsed, GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore);
     }
 
     /// <summary>
@@ -51,13 +59,16 @@ public sealed class FeaturesBenchTarget(IConnectionMultiplexer redis, string nam
         var store = new FeatureStore(redis, new FeatureStoreOptions { KeyPrefix = $"bench:{name}:{Guid.NewGuid():N}:" }, new FeatureMetrics());
         var pausedBefore = GC.GetTotalPauseDuration();
         var gen2Before = GC.CollectionCount(2);
+        // Every thread's allocations (the owners, SE.Redis and, for Garnet, the embedded server).
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
         var cpuBefore = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         var run = await RunOwnerAsync(store, new FeatureWriteBehind(store, new FeatureMetrics(), Topics.Clickstream), events.Clickstream, Chunk);
         var elapsed = clock.Elapsed;
         return new StoreRun(events.Clickstream.Count / elapsed.TotalSeconds, store, run.Flushes, run.Writes,
             Stopwatch.GetElapsedTime(0, run.Apply), Stopwatch.GetElapsedTime(0, run.Drain), Stopwatch.GetElapsedTime(0, run.Wait),
-            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before, Environment.CpuUsage.TotalTime - cpuBefore);
+            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - gen2Before, Environment.CpuUsage.TotalTime - cpuBefore,
+            elapsed, GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore);
     }
 
     private static async Task<OwnerRun> RunOwnerAsync(FeatureStore store, FeatureWriteBehind writeBehind, List<(ClickEvent Event, EventPosition Position)> events, int chunkSize)

@@ -11,7 +11,11 @@ public enum EntityKind
 }
 
 /// <summary>The changes of one entity, in absolute values; for an item, of its <paramref name="Slice"/> (the writing partition's fields).</summary>
-public sealed record EntityWrite(EntityKind Kind, string Id, EntityChanges Changes, int? Slice = null);
+public sealed record EntityWrite(EntityKind Kind, string Id, EntityChanges Changes, int? Slice = null)
+{
+    /// <summary>The Redis key, when the writer already knows it (the write-behind keeps each state's: a user's is an HMAC of its id); else derived from the id.</summary>
+    public string? Key { get; init; }
+}
 
 /// <summary>
 /// One flush: the dirty entities, and the highest offset per partition of <paramref name="Topic"/> whose events
@@ -19,6 +23,9 @@ public sealed record EntityWrite(EntityKind Kind, string Id, EntityChanges Chang
 /// </summary>
 public sealed record FeatureBatch(string Topic, IReadOnlyDictionary<int, long> Offsets, IReadOnlyList<EntityWrite> Writes)
 {
+    /// <summary>Where this batch's own drained values live (the write-behind reuses it once the batch is acknowledged).</summary>
+    internal ValueArena? Values { get; init; }
+
     public bool IsEmpty => Writes.Count == 0 && Offsets.Count == 0;
 }
 

@@ -14,6 +14,7 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     Engine.Models.Privacy.Pseudonymizer? pseudonyms = null)
 {
     private readonly FeatureKeys _keys = new(options.KeyPrefix, pseudonyms);
+    private readonly HashEntryPool _entries = new();
 
     public FeatureKeys Keys => _keys;
     public FeatureStoreOptions Options => options;
@@ -27,7 +28,7 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         {
             try
             {
-                var outcome = await FlushTransaction.RunAsync(redis.GetDatabase(), batch, _keys, options.EntityTtl).WaitAsync(cancellationToken);
+                var outcome = await FlushTransaction.RunAsync(redis.GetDatabase(), batch, _keys, options.EntityTtl, _entries).WaitAsync(cancellationToken);
                 if (outcome == FlushTransaction.Outcome.Committed) return new FlushResult(true, false, attempt, null);
                 if (outcome == FlushTransaction.Outcome.Superseded) return new FlushResult(false, true, attempt, "a newer owner already flushed these partitions");
                 // Raced: the offsets changed between the read and EXEC; read them again.

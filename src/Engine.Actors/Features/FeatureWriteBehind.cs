@@ -32,6 +32,18 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private readonly Dictionary<int, long> _acknowledged = [];
     private readonly List<string> _coVisited = [];
     private readonly HashSet<int> _partitions = [];
+    // Arenas of acknowledged batches, reused by the next drains: the values' bytes are not reallocated per batch.
+    private readonly Stack<ValueArena> _spareValues = new();
+    // Changes of acknowledged writes, reused by the next drains (a drain allocates no lists per entity once warm).
+    private readonly Stack<EntityChanges> _spareChanges = new();
+    // What LoadMissingAsync collects, reused from chunk to chunk.
+    private readonly List<string> _missingUsers = [], _missingCampaigns = [];
+    private readonly HashSet<string> _seenUsers = new(StringComparer.Ordinal), _seenCampaigns = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Item, int Slice)> _missingItems = [];
+    // Each state's Redis key, derived once (a user's is an HMAC of its id): by reference, as the dirty set.
+    private readonly Dictionary<EntityFeatureState, string> _keys = new(ReferenceEqualityComparer.Instance);
+    // Users restored with session items: their co-visited items' slices may not be in memory yet.
+    private readonly HashSet<string> _restoredSessions = new(StringComparer.Ordinal);
     private readonly bool _usersAndItems = scope.HasFlag(FeatureScope.UsersAndItems);
     private readonly bool _campaignsToo = scope.HasFlag(FeatureScope.Campaigns);
     private List<EntityWrite> _unacknowledged = [];
@@ -91,6 +103,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     {
         var writes = _unacknowledged;
         _unacknowledged = [];
+        var values = _spareValues.Count > 0 ? _spareValues.Pop() : new ValueArena(16 * 1024);
         foreach (var state in _dirty)
         {
             var (kind, slice) = state switch
@@ -100,16 +113,26 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
                 ItemFeatureState item => (EntityKind.Item, item.Slice),
                 _ => throw new InvalidOperationException($"unknown state {state.GetType().Name}"),
             };
-            var changes = state.DrainChanges();
-            if (!changes.IsEmpty) writes.Add(new EntityWrite(kind, state.Id, changes, slice));
+            var changes = _spareChanges.Count > 0 ? _spareChanges.Pop() : new EntityChanges(values);
+            changes.Reset(values);
+            state.DrainInto(changes);
+            if (changes.IsEmpty)
+            {
+                _spareChanges.Push(changes);
+                continue;
+            }
+            ref var key = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_keys, state, out _);
+            key ??= slice is { } partition ? store.Keys.ItemSlice(state.Id, partition) : store.Keys.Entity(kind, state.Id);
+            writes.Add(new EntityWrite(kind, state.Id, changes, slice) { Key = key });
         }
         _dirty.Clear();
-        return new FeatureBatch(topic, new Dictionary<int, long>(_applied), writes);
+        return new FeatureBatch(topic, new Dictionary<int, long>(_applied), writes) { Values = values };
     }
 
     /// <summary>
     /// Records a flush's outcome: on acknowledgement its offsets become committable; if not acknowledged its writes go
     /// out again with the next batch; if superseded, another owner has the partitions and every state here is stale.
+    /// An acknowledged batch's changes and value bytes are reused by the next drains: do not read them after this.
     /// </summary>
     public void Complete(FeatureBatch batch, FlushResult result)
     {
@@ -120,6 +143,8 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             _items.Clear();
             _dirty.Clear();
             _partitions.Clear();
+            _restoredSessions.Clear();
+            _keys.Clear();
             _unacknowledged = [];
             return;
         }
@@ -130,6 +155,12 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         }
         foreach (var (partition, offset) in batch.Offsets)
             _acknowledged[partition] = Math.Max(_acknowledged.GetValueOrDefault(partition, -1), offset);
+        // Only after a first-attempt success is no command of the batch still queued anywhere (a timed-out attempt's
+        // could be): its bytes may then be overwritten.
+        if (result.Attempts != 1 || batch.Values is not { } values) return;
+        values.Reset();
+        _spareValues.Push(values);
+        foreach (var write in batch.Writes) _spareChanges.Push(write.Changes);
     }
 
     public async Task<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
@@ -153,8 +184,13 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     /// </summary>
     private async Task ResumePartitionsAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
     {
-        var fresh = events.Select(x => x.Position.Partition).Where(p => !_partitions.Contains(p)).Distinct().ToList();
-        if (fresh.Count == 0) return;
+        List<int>? fresh = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var partition = events[i].Position.Partition;
+            if (!_partitions.Contains(partition) && !(fresh ??= []).Contains(partition)) fresh.Add(partition);
+        }
+        if (fresh is null) return;
         foreach (var (partition, offset) in await store.PartitionOffsetsAsync(topic, fresh))
         {
             _applied[partition] = Math.Max(_applied.GetValueOrDefault(partition, -1), offset);
@@ -166,11 +202,15 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private async Task LoadMissingAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
     {
         var lateness = store.Options.AllowedLateness;
-        List<string> missingUsers = [], missingCampaigns = [];
-        HashSet<string> seenUsers = new(StringComparer.Ordinal), seenCampaigns = new(StringComparer.Ordinal);
-        HashSet<(string, int)> missingItems = [];
-        foreach (var (e, position) in events)
+        var (missingUsers, missingCampaigns, seenUsers, seenCampaigns, missingItems) = (_missingUsers, _missingCampaigns, _seenUsers, _seenCampaigns, _missingItems);
+        missingUsers.Clear();
+        missingCampaigns.Clear();
+        seenUsers.Clear();
+        seenCampaigns.Clear();
+        missingItems.Clear();
+        for (var i = 0; i < events.Count; i++)
         {
+            var (e, position) = events[i];
             if (_usersAndItems)
             {
                 if (!_users.ContainsKey(e.UserId) && seenUsers.Add(e.UserId)) missingUsers.Add(e.UserId);
@@ -178,20 +218,29 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             }
             if (_campaignsToo && e.CampaignId is { } campaign && !_campaigns.ContainsKey(campaign) && seenCampaigns.Add(campaign)) missingCampaigns.Add(campaign);
         }
-        var users = store.LoadManyAsync(EntityKind.User, missingUsers, id => new UserFeatureState(id, lateness));
-        var campaigns = store.LoadManyAsync(EntityKind.Campaign, missingCampaigns, id => new CampaignFeatureState(id, lateness));
+        if (missingUsers.Count + missingCampaigns.Count + missingItems.Count == 0 && _restoredSessions.Count == 0) return;
+        var users = missingUsers.Count == 0 ? null : store.LoadManyAsync(EntityKind.User, missingUsers, id => new UserFeatureState(id, lateness));
+        var campaigns = missingCampaigns.Count == 0 ? null : store.LoadManyAsync(EntityKind.Campaign, missingCampaigns, id => new CampaignFeatureState(id, lateness));
         var items = LoadItemsAsync(missingItems);
-        var loadedUsers = await users;
-        foreach (var s in loadedUsers) _users[s.Id] = s;
-        foreach (var s in await campaigns) _campaigns[s.Id] = s;
+        if (users is not null)
+        {
+            foreach (var s in await users)
+            {
+                _users[s.Id] = s;
+                if (s.SessionItems.Count > 0) _restoredSessions.Add(s.Id);
+            }
+        }
+        if (campaigns is not null) foreach (var s in await campaigns) _campaigns[s.Id] = s;
         await items;
-        if (!_usersAndItems) return;
+        if (!_usersAndItems || _restoredSessions.Count == 0) return;
         // A product view co-visits the items already in the user's session: their slices of the view's partition. A
         // restored user names items no event here has loaded (nor, if its earlier batches had no product view, any before).
+        // Only restored users can: every other session item came with an event whose slice was loaded then.
         missingItems.Clear();
-        foreach (var (e, position) in events)
+        for (var i = 0; i < events.Count; i++)
         {
-            if (e.ItemId is null || e.SessionId is null) continue;
+            var (e, position) = events[i];
+            if (e.ItemId is null || e.SessionId is null || !_restoredSessions.Contains(e.UserId)) continue;
             foreach (var item in _users[e.UserId].SessionItems)
             {
                 if (!_items.ContainsKey((item, position.Partition))) missingItems.Add((item, position.Partition));

@@ -76,7 +76,7 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
         Minutes.Drain(changes);
         Hours.Drain(changes);
         if (!_spentDirty) return;
-        changes.Set.Add(new(SpentTotalField, SpentTotal.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        changes.Add(SpentTotalField, SpentTotal);
         _spentDirty = false;
     }
 

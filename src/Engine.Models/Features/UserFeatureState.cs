@@ -134,10 +134,28 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         CategoryViews7d.Drain(changes);
         Sessions.Drain(changes);
         CartItems.Drain(changes);
-        if (_purchaseDirty) changes.Set.Add(new(LastPurchaseField, LastPurchaseMs.ToString(CultureInfo.InvariantCulture)));
+        if (_purchaseDirty) changes.Add(LastPurchaseField, LastPurchaseMs);
         // The session and its items joined by tabs: ids are free-form but never hold control characters in practice.
-        if (_sessionDirty) changes.Set.Add(new(SessionField, _session is null ? "" : string.Join('\t', [_session, .. _sessionItems])));
-        if (_segmentDirty) changes.Set.Add(new(SegmentField, $"{Device}\t{Region}"));
+        if (_sessionDirty)
+        {
+            if (_session is not null)
+            {
+                changes.Values.Append(_session);
+                foreach (var item in _sessionItems)
+                {
+                    changes.Values.Append('\t');
+                    changes.Values.Append(item);
+                }
+            }
+            changes.Commit(SessionField);
+        }
+        if (_segmentDirty)
+        {
+            changes.Values.Append(Device);
+            changes.Values.Append('\t');
+            changes.Values.Append(Region);
+            changes.Commit(SegmentField);
+        }
         _purchaseDirty = _sessionDirty = _segmentDirty = false;
     }
 

@@ -10,6 +10,13 @@ namespace Engine.Models.Features.State;
 /// </summary>
 public sealed class BucketSeries(string tag, long resolutionMs, int retain, int metrics)
 {
+    /// <summary>
+    /// Pruned buckets are deleted from Redis in groups of this many, not one HDEL per write as each leaves its window:
+    /// readers prune out-of-window buckets when they restore (and a restore marks them for deletion again), so a
+    /// hash holds at most this many stale fields per series beyond its <c>retain</c> live ones.
+    /// </summary>
+    public const int DeleteEvery = 8;
+
     private readonly Dictionary<long, double[]> _buckets = [];
     private readonly HashSet<long> _dirty = [];
     private readonly HashSet<long> _removed = [];
@@ -84,12 +91,16 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     public void Drain(EntityChanges changes)
     {
         foreach (var index in _dirty)
-            changes.Set.Add(new(Field(index), Format(_buckets[index])));
+        {
+            Format(_buckets[index], changes.Values);
+            changes.Commit(Field(index));
+        }
+        _dirty.Clear();
+        _lastDirty = long.MinValue;
+        if (_removed.Count < DeleteEvery) return;
         foreach (var index in _removed)
             changes.Delete.Add(Field(index));
-        _dirty.Clear();
         _removed.Clear();
-        _lastDirty = long.MinValue;
     }
 
     /// <summary>Adds every bucket of <paramref name="other"/> (same shape) into this one: a read-only sum of slices, nothing marked for writing.</summary>
@@ -122,21 +133,12 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     }
 
     /// <summary>"3,0,1,12.5": whole numbers without a decimal point, others shortest round-trip.</summary>
-    private static string Format(double[] values)
+    private static void Format(double[] values, ValueArena into)
     {
-        Span<char> buffer = stackalloc char[32 * values.Length];
-        var length = 0;
         for (var i = 0; i < values.Length; i++)
         {
-            if (i > 0) buffer[length++] = ',';
-            var v = values[i];
-            int written;
-            var ok = v == Math.Floor(v) && Math.Abs(v) < 1e15
-                ? ((long)v).TryFormat(buffer[length..], out written, default, CultureInfo.InvariantCulture)
-                : v.TryFormat(buffer[length..], out written, "R", CultureInfo.InvariantCulture);
-            if (!ok) throw new FormatException($"bucket value {v} does not fit its buffer");
-            length += written;
+            if (i > 0) into.Append(',');
+            into.Append(values[i]);
         }
-        return new string(buffer[..length]);
     }
 }

@@ -63,14 +63,24 @@ public abstract class EntityFeatureState
     protected abstract void DrainParts(EntityChanges changes);
     protected abstract bool TryRestorePart(string field, string value);
 
-    /// <summary>Everything changed since the last drain, as absolute field values; clears the dirty marks.</summary>
-    public EntityChanges DrainChanges()
+    /// <summary>
+    /// Everything changed since the last drain, as absolute field values; clears the dirty marks. The values' bytes go
+    /// into <paramref name="values"/> (a batch's shared arena) or, without one, into a small arena of their own.
+    /// </summary>
+    public EntityChanges DrainChanges(ValueArena? values = null)
     {
-        var changes = new EntityChanges();
+        var changes = values is null ? new EntityChanges() : new EntityChanges(values);
+        DrainInto(changes);
+        return changes;
+    }
+
+    /// <summary>As <see cref="DrainChanges"/>, into empty <paramref name="changes"/> (a reused one).</summary>
+    public void DrainInto(EntityChanges changes)
+    {
         Offsets.Drain(changes);
         if (_lastEventDirty)
         {
-            changes.Set.Add(new(LastEventField, LastEventMs.ToString(CultureInfo.InvariantCulture)));
+            changes.Add(LastEventField, LastEventMs);
             _lastEventDirty = false;
         }
         DrainParts(changes);
@@ -80,7 +90,6 @@ public abstract class EntityFeatureState
             changes.RenewTtl = true;
             _ttlRenewedAtMs = LastEventMs;
         }
-        return changes;
     }
 
     /// <summary>Rebuilds the state from its stored hash fields (unknown fields are ignored).</summary>

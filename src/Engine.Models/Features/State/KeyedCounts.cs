@@ -87,7 +87,8 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
         foreach (var ring in _dirty)
         {
             if (!ring.Dirty) continue;
-            changes.Set.Add(new(ring.Field, Format(ring)));
+            Format(ring, changes.Values);
+            changes.Commit(ring.Field);
             ring.Dirty = false;
         }
         foreach (var key in _removed) changes.Delete.Add(_prefix + key);
@@ -144,7 +145,7 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
         _removed.Add(key);
     }
 
-    private string Format(Ring ring)
+    private void Format(Ring ring, ValueArena into)
     {
         Span<int> order = stackalloc int[retain];
         var n = 0;
@@ -156,18 +157,13 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
             while (j > 0 && ring.Index[order[j - 1]] > ring.Index[i]) { order[j] = order[j - 1]; j--; }
             order[j] = i;
         }
-        Span<char> buffer = stackalloc char[48 * retain];
-        var length = 0;
         for (var k = 0; k < n; k++)
         {
-            if (k > 0) buffer[length++] = ',';
-            ring.Index[order[k]].TryFormat(buffer[length..], out var written, default, CultureInfo.InvariantCulture);
-            length += written;
-            buffer[length++] = ':';
-            ring.Count[order[k]].TryFormat(buffer[length..], out written, default, CultureInfo.InvariantCulture);
-            length += written;
+            if (k > 0) into.Append(',');
+            into.Append(ring.Index[order[k]]);
+            into.Append(':');
+            into.Append(ring.Count[order[k]]);
         }
-        return new string(buffer[..length]);
     }
 
     private sealed class Ring

@@ -72,7 +72,8 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         foreach (var seen in _dirty)
         {
             if (!seen.Dirty) continue;
-            changes.Set.Add(new(seen.Field, Format(seen.Indexes)));
+            Format(seen.Indexes, changes.Values);
+            changes.Commit(seen.Field);
             seen.Dirty = false;
         }
         foreach (var key in _removed) changes.Delete.Add(_prefix + key);
@@ -111,18 +112,14 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
     }
 
     /// <summary>"123,-": the bucket indexes, <c>-</c> for never.</summary>
-    private static string Format(long[] seen)
+    private static void Format(long[] seen, ValueArena into)
     {
-        Span<char> buffer = stackalloc char[21 * seen.Length];
-        var length = 0;
         for (var i = 0; i < seen.Length; i++)
         {
-            if (i > 0) buffer[length++] = ',';
-            if (seen[i] == Never) { buffer[length++] = '-'; continue; }
-            seen[i].TryFormat(buffer[length..], out var written, default, CultureInfo.InvariantCulture);
-            length += written;
+            if (i > 0) into.Append(',');
+            if (seen[i] == Never) into.Append('-');
+            else into.Append(seen[i]);
         }
-        return new string(buffer[..length]);
     }
 
     private void Remove(string key)

@@ -57,7 +57,7 @@ public sealed class PartitionOffsets
         for (var p = 0; p < _dirty.Length; p++)
         {
             if (!_dirty[p]) continue;
-            changes.Set.Add(new(FieldNames.Of(Prefix, p), _offsets[p].ToString(CultureInfo.InvariantCulture)));
+            changes.Add(FieldNames.Of(Prefix, p), _offsets[p]);
             _dirty[p] = false;
         }
         _dirtyCount = 0;

@@ -26,6 +26,8 @@ public sealed class TopNeighbours(string tag, int keep)
     private readonly List<string> _dirty = [];
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     private readonly string _prefix = tag + ":";
+    // The ranking of a drop, reused: popular items drop a half every few adds (one owner per thread).
+    [ThreadStatic] private static KeyValuePair<string, long>[]? _ranking;
 
     /// <summary>A snapshot of every counted neighbour (for tests and inspection; <see cref="Top"/> for reading).</summary>
     public IReadOnlyDictionary<string, long> Counts => _entries.ToDictionary(e => e.Key, e => e.Value.Count, StringComparer.Ordinal);
@@ -55,11 +57,13 @@ public sealed class TopNeighbours(string tag, int keep)
 
     private void DropWeakerHalf()
     {
-        var ranked = new KeyValuePair<string, long>[_entries.Count];
+        var count = _entries.Count;
+        if (_ranking is null || _ranking.Length < count) _ranking = new KeyValuePair<string, long>[Math.Max(count, 4 * keep)];
+        var ranked = _ranking;
         var n = 0;
         foreach (var (item, entry) in _entries) ranked[n++] = new(item, entry.Count);
-        Array.Sort(ranked, Weaker);
-        for (var i = 0; i < ranked.Length - keep; i++)
+        Array.Sort(ranked, 0, count, WeakerFirst);
+        for (var i = 0; i < count - keep; i++)
         {
             var item = ranked[i].Key;
             // A dropped neighbour left in the dirty list is skipped by the drain (it is no longer counted).
@@ -68,11 +72,11 @@ public sealed class TopNeighbours(string tag, int keep)
     }
 
     /// <summary>Weakest first: lowest count, ties by greater id.</summary>
-    private static int Weaker(KeyValuePair<string, long> a, KeyValuePair<string, long> b)
+    private static readonly Comparer<KeyValuePair<string, long>> WeakerFirst = Comparer<KeyValuePair<string, long>>.Create((a, b) =>
     {
         var byCount = a.Value.CompareTo(b.Value);
         return byCount != 0 ? byCount : string.CompareOrdinal(b.Key, a.Key);
-    }
+    });
 
     public void Drain(EntityChanges changes)
     {
@@ -80,7 +84,7 @@ public sealed class TopNeighbours(string tag, int keep)
         {
             ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, item);
             if (Unsafe.IsNullRef(ref entry) || !entry.Dirty) continue;
-            changes.Set.Add(new(entry.Field ??= _prefix + item, entry.Count.ToString(CultureInfo.InvariantCulture)));
+            changes.Add(entry.Field ??= _prefix + item, entry.Count);
             entry.Dirty = false;
             entry.Stored = true;
             // Dropped since the last drain, then back: the write above replaces the delete.
