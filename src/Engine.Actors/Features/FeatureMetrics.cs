@@ -13,6 +13,7 @@ public sealed class FeatureMetrics : IDisposable
     private readonly Counter<long> _late;
     private readonly Counter<long> _flushRetries;
     private readonly Counter<long> _flushFailures;
+    private readonly Counter<long> _loadRetries;
 
     public FeatureMetrics(IMeterFactory? factory = null)
     {
@@ -22,6 +23,7 @@ public sealed class FeatureMetrics : IDisposable
         _late = _meter.CreateCounter<long>("engine.features.events.late", description: "Events dropped: older than the allowed lateness");
         _flushRetries = _meter.CreateCounter<long>("engine.features.flush.retries", description: "Flush attempts that failed and were retried");
         _flushFailures = _meter.CreateCounter<long>("engine.features.flush.unacknowledged", description: "Flushes given up after all attempts");
+        _loadRetries = _meter.CreateCounter<long>("engine.features.load.retries", description: "Entity loads (rehydration) that failed on a transient Redis error and were retried");
     }
 
     public void Count(ApplyOutcome outcome)
@@ -39,6 +41,7 @@ public sealed class FeatureMetrics : IDisposable
 
     public void FlushRetried() => _flushRetries.Add(1);
     public void FlushUnacknowledged() => _flushFailures.Add(1);
+    public void LoadRetried() => _loadRetries.Add(1);
 
     public void Dispose() => _meter.Dispose();
 }

@@ -48,6 +48,28 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         return new FlushResult(false, false, options.MaxAttempts, error);
     }
 
+    /// <summary>
+    /// A read, retried with the flush's backoff while Redis is away or slow (a timeout under load, a restart), so a
+    /// load does not fail a stream or an actor on one lost reply; after the last attempt the error is thrown.
+    /// </summary>
+    private async Task<T> ReadWithRetryAsync<T>(Func<IDatabase, Task<T>> read)
+    {
+        var backoff = options.InitialBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await read(redis.GetDatabase());
+            }
+            catch (Exception e) when (IsTransient(e) && attempt < options.MaxAttempts)
+            {
+                metrics.LoadRetried();
+                await Task.Delay(Jitter(backoff));
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxBackoff.Ticks));
+            }
+        }
+    }
+
     public Task<UserFeatureState> LoadUserAsync(string userId) =>
         LoadAsync(EntityKind.User, userId, id => new UserFeatureState(id, options.AllowedLateness));
 
@@ -81,10 +103,12 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     /// <summary>Item slices for their owners to write (pipelined HGETALLs of each slice's own hash).</summary>
     public async Task<IReadOnlyList<ItemFeatureState>> LoadItemSlicesAsync(IReadOnlyList<(string Item, int Slice)> slices)
     {
-        var db = redis.GetDatabase();
-        var pending = new Task<HashEntry[]>[slices.Count];
-        for (var i = 0; i < slices.Count; i++) pending[i] = db.HashGetAllAsync(_keys.ItemSlice(slices[i].Item, slices[i].Slice));
-        var all = await Task.WhenAll(pending);
+        var all = await ReadWithRetryAsync(db =>
+        {
+            var pending = new Task<HashEntry[]>[slices.Count];
+            for (var i = 0; i < slices.Count; i++) pending[i] = db.HashGetAllAsync(_keys.ItemSlice(slices[i].Item, slices[i].Slice));
+            return Task.WhenAll(pending);
+        });
         var states = new ItemFeatureState[slices.Count];
         for (var i = 0; i < slices.Count; i++)
         {
@@ -98,7 +122,7 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     public async Task<TState> LoadAsync<TState>(EntityKind kind, string id, Func<string, TState> create)
         where TState : EntityFeatureState
     {
-        var entries = await redis.GetDatabase().HashGetAllAsync(_keys.Entity(kind, id));
+        var entries = await ReadWithRetryAsync(db => db.HashGetAllAsync(_keys.Entity(kind, id)));
         var state = create(id);
         state.Restore(entries.Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!)));
         return state;
@@ -108,9 +132,12 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     public async Task<IReadOnlyList<TState>> LoadManyAsync<TState>(EntityKind kind, IReadOnlyList<string> ids, Func<string, TState> create)
         where TState : EntityFeatureState
     {
-        var db = redis.GetDatabase();
-        var pending = ids.Select(id => db.HashGetAllAsync(_keys.Entity(kind, id))).ToArray();
-        var all = await Task.WhenAll(pending);
+        var all = await ReadWithRetryAsync(db =>
+        {
+            var pending = new Task<HashEntry[]>[ids.Count];
+            for (var i = 0; i < ids.Count; i++) pending[i] = db.HashGetAllAsync(_keys.Entity(kind, ids[i]));
+            return Task.WhenAll(pending);
+        });
         var states = new TState[ids.Count];
         for (var i = 0; i < ids.Count; i++)
         {
