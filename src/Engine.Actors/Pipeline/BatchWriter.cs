@@ -7,15 +7,15 @@ using Engine.Models.Features.State;
 
 namespace Engine.Actors.Pipeline;
 
-/// <summary>A partition's batch once its features are durable: what to produce, the offset to commit, and when its records arrived.</summary>
-public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, CommittableOffset Last, IReadOnlyList<DateTime> ArrivedUtc)
+/// <summary>A partition's batch once its features are durable: what to produce, the offset to commit, and the stamps of its events that caused decisions.</summary>
+public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, CommittableOffset Last, IReadOnlyList<EventStamps> Decided, DateTime BatchedUtc)
 {
-    /// <summary>Records arrival-to-acknowledgement latency of every event that caused a decision.</summary>
-    internal void RecordLatency(DecisionCounters counters)
+    /// <summary>Records arrival-to-acknowledgement latency, and its hops, of every event that caused a decision.</summary>
+    internal void RecordLatency(DecisionCounters counters, DateTime producedUtc)
     {
-        var now = DateTime.UtcNow;
-        foreach (var arrived in ArrivedUtc)
-            Telemetry.PipelineInstruments.RecordLatency(counters, now - arrived);
+        foreach (var e in Decided)
+            Telemetry.PipelineInstruments.RecordLatency(counters, producedUtc - e.KafkaUtc);
+        counters.Hops.Produced(Decided, BatchedUtc, producedUtc);
     }
 }
 
@@ -31,13 +31,14 @@ internal sealed class BatchWriter(
 
     public async Task<DecidedBatch> WriteAsync(IEnumerable<Asked> asked)
     {
+        var batchedUtc = DateTime.UtcNow;
         var batch = asked as IReadOnlyList<Asked> ?? asked.ToList();
         var writes = new List<EntityWrite>();
         var records = new List<ProducerRecord>();
-        var arrived = new List<DateTime>();
+        var stamps = new List<EventStamps>();
         var refused = 0;
         var now = DateTimeOffset.UtcNow;
-        foreach (var (record, handled) in batch)
+        foreach (var (record, handled, repliedUtc) in batch)
         {
             if (record.Decoded.Event is not { } evt)
             {
@@ -55,7 +56,7 @@ internal sealed class BatchWriter(
             if (handled.DroppedLateBids > 0) decisions.LateBids(handled.DroppedLateBids);
             // A replayed event was counted the first time; counting it again would skew the rates it feeds.
             if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied }) fairness?.Observe(evt, handled.Returning, handled.Decisions);
-            if (handled.Decisions.Count > 0) arrived.Add(record.Message.Record.TimestampUtc);
+            if (handled.Decisions.Count > 0) stamps.Add(new EventStamps(record.Message.Record.TimestampUtc, record.ReceivedUtc, repliedUtc));
             foreach (var decision in handled.Decisions)
             {
                 records.Add(topics.Record(decision));
@@ -65,10 +66,11 @@ internal sealed class BatchWriter(
         var last = batch[^1].Record.Message.Offset;
         await FlushAsync(new FeatureBatch(topic, new Dictionary<int, long> { [last.Partition] = last.Offset }, writes));
         if (churn is not null) await ScheduleChurnChecksAsync(churn, last.Partition, batch);
+        decisions.Hops.Durable(stamps, batchedUtc, DateTime.UtcNow);
         counters.AddConsumed(batch.Count);
         counters.AddApplied(batch.Count - refused);
         counters.AddDeadLettered(refused);
-        return new DecidedBatch(records, last, arrived);
+        return new DecidedBatch(records, last, stamps, batchedUtc);
     }
 
     /// <summary>Each user of the batch is next due a churn check one silence after their latest event; the partition's clock moves on.</summary>
@@ -76,7 +78,7 @@ internal sealed class BatchWriter(
     {
         var due = new Dictionary<string, long>(StringComparer.Ordinal);
         var latest = long.MinValue;
-        foreach (var (record, handled) in batch)
+        foreach (var (record, handled, _) in batch)
         {
             if (handled is not { Kind: EntityKind.User } || record.Decoded.Event is not { } evt) continue;
             var at = evt.EventTime.ToUnixTimeMilliseconds();

@@ -83,7 +83,7 @@ public static class DecisionPipeline
             .Via(KafkaProducer.Flow<DecidedBatch>(settings.Producer))
             .Select(result =>
             {
-                result.PassThrough.RecordLatency(decisions);
+                result.PassThrough.RecordLatency(decisions, DateTime.UtcNow);
                 return result.PassThrough.Last;
             })
             .ToMaterialized(Committer.Sink(settings.Committer ?? new CommitterSettings()), Keep.Both)
@@ -92,12 +92,12 @@ public static class DecisionPipeline
 
     private static async Task<Asked> AskAsync(IActorRef region, EntityRoute route, DecodedRecord record, TimeSpan timeout)
     {
-        if (record.Decoded.Event is not { } evt) return new Asked(record, null);
-        if (route.Message(evt, record.Position, DateTimeOffset.UtcNow) is not { } message) return new Asked(record, null);
+        if (record.Decoded.Event is not { } evt) return new Asked(record, null, record.ReceivedUtc);
+        if (route.Message(evt, record.Position, DateTimeOffset.UtcNow) is not { } message) return new Asked(record, null, record.ReceivedUtc);
         var reply = await region.Ask<object>(message, timeout);
         return reply switch
         {
-            EntityHandled handled => new Asked(record, handled),
+            EntityHandled handled => new Asked(record, handled, DateTime.UtcNow),
             // Not the entity's id: this message is logged, and a user id must never be (docs/privacy.md).
             EntityNotReady notReady => throw new InvalidOperationException($"an entity was not ready: {notReady.Reason}"),
             _ => throw new InvalidOperationException("unexpected reply " + reply.GetType().Name),
@@ -107,4 +107,4 @@ public static class DecisionPipeline
 }
 
 /// <summary>A record and what its entity answered: null when the record was refused (no event) or concerns no entity of this stream.</summary>
-internal sealed record Asked(DecodedRecord Record, EntityHandled? Handled);
+internal sealed record Asked(DecodedRecord Record, EntityHandled? Handled, DateTime RepliedUtc);
