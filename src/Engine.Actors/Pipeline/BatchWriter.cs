@@ -42,10 +42,10 @@ internal sealed class BatchWriter
     private readonly PartitionFlusher _flusher;
 
     public BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters,
-        DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable)
+        DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval)
     {
         (_store, _topic, _topics, _route, _churn, _counters, _decisions, _fairness) = (store, topic, topics, route, churn, counters, decisions, fairness);
-        _flusher = new PartitionFlusher(FlushAsync, maxUndurable);
+        _flusher = new PartitionFlusher(FlushAsync, maxUndurable, flushInterval);
     }
 
     /// <summary>Decides the batch once the partition has room for more events waiting for Redis.</summary>

@@ -37,6 +37,7 @@ public sealed record ChurnSchedule(ChurnDueList DueList, PartitionClock Clock, T
 /// <param name="Parallelism">Asks in flight per partition (order kept).</param>
 /// <param name="BatchSize">Most events per batch: a batch forms only while the stages after the asks are busy.</param>
 /// <param name="MaxUndurable">Events per partition whose decisions may go out while their features wait for Redis; past it the partition waits.</param>
+/// <param name="FlushInterval">Least time between the starts of a partition's flushes (default 10 ms): what arrives meanwhile is flushed together. Only commits wait for it.</param>
 public sealed record DecisionPipelineSettings(
     KafkaConsumerSettings Consumer,
     KafkaProducerSettings Producer,
@@ -49,8 +50,11 @@ public sealed record DecisionPipelineSettings(
     CommitterSettings? Committer = null,
     ChurnSchedule? Churn = null,
     Engine.Models.Fairness.FairnessMonitor? Fairness = null,
-    int MaxUndurable = 10_000)
+    int MaxUndurable = 10_000,
+    TimeSpan? FlushInterval = null)
 {
+    public TimeSpan EffectiveFlushInterval => FlushInterval ?? TimeSpan.FromMilliseconds(10);
+
     public TimeSpan EffectiveAskTimeout => AskTimeout ?? TimeSpan.FromSeconds(10);
 }
 
@@ -76,7 +80,7 @@ public static class DecisionPipeline
                 // A newly assigned partition: move its shard here before its first event asks for it.
                 alignment?.AssignedAsync([partition.Partition.Partition.Value]);
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
-                    settings.MaxUndurable);
+                    settings.MaxUndurable, settings.EffectiveFlushInterval);
                 return partition.Messages
                     .Select(DecodedRecord.From)
                     .SelectAsync(settings.Parallelism, record => AskAsync(region, settings.Route, record, settings.EffectiveAskTimeout))

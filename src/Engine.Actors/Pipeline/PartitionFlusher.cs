@@ -27,12 +27,15 @@ internal sealed class PendingFlush(int partition, long offset, List<EntityWrite>
 /// <summary>
 /// Flushes one partition's batches to Redis one at a time, in order, off the decisions' path: while a flush is in
 /// flight the batches that arrive are merged into the next one, so the flush stays batched under load while a lone
-/// event is flushed at once. A batch's task completes when a flush covering it is acknowledged. A failed flush fails
-/// every later batch too (a later offset must never be written past a lost write). At most <c>maxUndurable</c>
-/// events wait for Redis: past it <see cref="RoomAsync"/> holds the partition back (e.g. while Redis is away).
+/// event is flushed at once. Flushes start at most once per <c>interval</c>: each costs Redis a transaction (and, with
+/// the embedded Garnet, this process's cores), and only commits wait for it. A batch's task completes when a flush
+/// covering it is acknowledged. A failed flush fails every later batch too (a later offset must never be written past
+/// a lost write). At most <c>maxUndurable</c> events wait for Redis: past it <see cref="RoomAsync"/> holds the
+/// partition back (e.g. while Redis is away).
 /// </summary>
-internal sealed class PartitionFlusher(Func<PendingFlush, Task> flush, int maxUndurable)
+internal sealed class PartitionFlusher(Func<PendingFlush, Task> flush, int maxUndurable, TimeSpan interval)
 {
+    private long _lastStart = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(interval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
     private readonly Lock _gate = new();
     private PendingFlush? _next;
     private TaskCompletionSource? _nextDone, _room;
@@ -76,6 +79,9 @@ internal sealed class PartitionFlusher(Func<PendingFlush, Task> flush, int maxUn
     {
         while (true)
         {
+            var wait = interval - System.Diagnostics.Stopwatch.GetElapsedTime(_lastStart);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait).ConfigureAwait(false);
+            _lastStart = System.Diagnostics.Stopwatch.GetTimestamp();
             PendingFlush batch;
             TaskCompletionSource done;
             lock (_gate)
