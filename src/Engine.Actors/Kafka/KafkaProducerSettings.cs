@@ -13,7 +13,7 @@ public sealed record KafkaProducerSettings(
     string BootstrapServers,
     IReadOnlyDictionary<string, string>? ClientConfig = null,
     int Parallelism = 20_000,
-    double LingerMs = 5)
+    double LingerMs = 1)
 {
     /// <summary>The librdkafka configuration the flow uses (public so a plain client can be configured the same way).</summary>
     public ProducerConfig ToProducerConfig() => new(ClientConfig?.ToDictionary() ?? [])

@@ -7,92 +7,136 @@ using Engine.Models.Features.State;
 
 namespace Engine.Actors.Pipeline;
 
-/// <summary>A partition's batch once its features are durable: what to produce, the offset to commit, and when its records arrived.</summary>
-public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, CommittableOffset Last, IReadOnlyList<DateTime> ArrivedUtc)
+/// <summary>
+/// A partition's batch once its entities answered: what to produce at once, the offset to commit, the stamps of its
+/// events that caused decisions, and <paramref name="Durable"/>, which completes once Redis holds its feature changes.
+/// </summary>
+public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, CommittableOffset Last, IReadOnlyList<EventStamps> Decided, DateTime BatchedUtc,
+    Task Durable)
 {
-    /// <summary>Records arrival-to-acknowledgement latency of every event that caused a decision.</summary>
-    internal void RecordLatency(DecisionCounters counters)
+    /// <summary>Records arrival-to-acknowledgement latency, and its hops, of every event that caused a decision.</summary>
+    internal void RecordLatency(DecisionCounters counters, DateTime producedUtc)
     {
-        var now = DateTime.UtcNow;
-        foreach (var arrived in ArrivedUtc)
-            Telemetry.PipelineInstruments.RecordLatency(counters, now - arrived);
+        foreach (var e in Decided)
+            Telemetry.PipelineInstruments.RecordLatency(counters, producedUtc - e.KafkaUtc);
+        counters.Hops.Produced(Decided, BatchedUtc, producedUtc);
     }
 }
 
 /// <summary>
-/// Writes one partition's batch of entity changes behind to Redis (one atomic round trip, retried with backoff
-/// while Redis is away: the partition waits, nothing is committed) and gathers the records to produce.
+/// Turns one partition's batch of entity answers into the records to produce (decisions, dead letters, campaign-event
+/// forwards) at once, and hands its feature changes and churn checks to the partition's <see cref="PartitionFlusher"/>
+/// (one atomic round trip per flush, retried with backoff while Redis is away). One instance per partition.
 /// </summary>
-internal sealed class BatchWriter(
-    FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters, DecisionCounters decisions,
-    Engine.Models.Fairness.FairnessMonitor? fairness = null)
+internal sealed class BatchWriter
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
-    // This partition's item slices, flushed with its users under the same offset (a rebalance starts a fresh writer and owner).
-    private readonly ItemSliceOwner _items = new(store);
+    private readonly FeatureStore _store;
+    private readonly string _topic;
+    private readonly DecisionTopics _topics;
+    private readonly EntityRoute _route;
+    private readonly ChurnSchedule? _churn;
+    private readonly PipelineCounters _counters;
+    private readonly DecisionCounters _decisions;
+    private readonly Engine.Models.Fairness.FairnessMonitor? _fairness;
+    private readonly PartitionFlusher _flusher;
+    // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
+    // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
+    private readonly ItemSliceOwner _items;
 
-    public async Task<DecidedBatch> WriteAsync(IEnumerable<Asked> asked)
+    public BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters,
+        DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval)
     {
-        var batch = asked as IReadOnlyList<Asked> ?? asked.ToList();
+        (_store, _topic, _topics, _route, _churn, _counters, _decisions, _fairness) = (store, topic, topics, route, churn, counters, decisions, fairness);
+        _flusher = new PartitionFlusher(FlushAsync, maxUndurable, flushInterval);
+        _items = new ItemSliceOwner(store);
+    }
+
+    /// <summary>Decides the batch once the partition has room for more events waiting for Redis.</summary>
+    public async Task<DecidedBatch> DecideAsync(List<Asked> batch)
+    {
+        await _flusher.RoomAsync().ConfigureAwait(false);
+        return Decide(batch);
+    }
+
+    private DecidedBatch Decide(List<Asked> batch)
+    {
+        var batchedUtc = DateTime.UtcNow;
         var writes = new List<EntityWrite>();
         var records = new List<ProducerRecord>();
-        var arrived = new List<DateTime>();
+        var stamps = new List<EventStamps>();
         var itemEvents = new List<ItemEvent>();
         var refused = 0;
         var now = DateTimeOffset.UtcNow;
-        foreach (var (record, handled) in batch)
+        foreach (var (record, handled, repliedUtc) in batch)
         {
             if (record.Decoded.Event is not { } evt)
             {
-                records.Add(DeadLetters.Record(record.Message.Record, record.Decoded.Error!, topics.DeadLetters, now));
+                records.Add(DeadLetters.Record(record.Message.Record, record.Decoded.Error!, _topics.DeadLetters, now));
                 refused++;
                 continue;
             }
-            if (route.CampaignEventsTopic is { } campaignEvents && EntityRoute.ConcernsCampaign(evt))
+            if (_route.CampaignEventsTopic is { } campaignEvents && EntityRoute.ConcernsCampaign(evt))
             {
                 records.Add(new ProducerRecord(campaignEvents, System.Text.Encoding.UTF8.GetBytes(evt.CampaignId!), record.Message.Record.Value));
-                counters.CampaignEventForwarded();
+                _counters.CampaignEventForwarded();
             }
             if (handled is null) continue;
             if (handled.Kind == EntityKind.User && evt.ItemId is not null) itemEvents.Add(new ItemEvent(evt, record.Position, handled.CoVisited ?? []));
             if (handled.Changes is { } changes) writes.Add(new EntityWrite(handled.Kind, handled.EntityId, changes));
-            if (handled.DroppedLateBids > 0) decisions.LateBids(handled.DroppedLateBids);
+            if (handled.DroppedLateBids > 0) _decisions.LateBids(handled.DroppedLateBids);
             // A replayed event was counted the first time; counting it again would skew the rates it feeds.
-            if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied }) fairness?.Observe(evt, handled.Returning, handled.Decisions);
-            if (handled.Decisions.Count > 0) arrived.Add(record.Message.Record.TimestampUtc);
+            if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied }) _fairness?.Observe(evt, handled.Returning, handled.Decisions);
+            if (handled.Decisions.Count > 0) stamps.Add(new EventStamps(record.Message.Record.TimestampUtc, record.ReceivedUtc, repliedUtc));
             foreach (var decision in handled.Decisions)
             {
-                records.Add(topics.Record(decision));
-                decisions.Count(decision);
+                records.Add(_topics.Record(decision));
+                _decisions.Count(decision);
             }
         }
         var last = batch[^1].Record.Message.Offset;
-        IReadOnlyList<EntityWrite> itemWrites = [];
-        await RetryAsync(async () => itemWrites = await _items.ApplyAsync(itemEvents)); // loads before it applies: a failed load changed nothing
-        writes.AddRange(itemWrites);
-        await FlushAsync(new FeatureBatch(topic, new Dictionary<int, long> { [last.Partition] = last.Offset }, writes));
-        if (churn is not null) await ScheduleChurnChecksAsync(churn, last.Partition, batch);
-        counters.AddConsumed(batch.Count);
-        counters.AddApplied(batch.Count - refused);
-        counters.AddDeadLettered(refused);
-        return new DecidedBatch(records, last, arrived);
+        var (due, latest) = _churn is null ? (new Dictionary<string, long>(), long.MinValue) : ChurnDue(_churn, batch);
+        var flushed = _flusher.Enqueue(new PendingFlush(last.Partition, last.Offset, writes, itemEvents, due, latest, batch.Count));
+        return new DecidedBatch(records, last, stamps, batchedUtc, DurableAsync(flushed, batch.Count, refused, stamps, batchedUtc));
     }
 
-    /// <summary>Each user of the batch is next due a churn check one silence after their latest event; the partition's clock moves on.</summary>
-    private async Task ScheduleChurnChecksAsync(ChurnSchedule churn, int partition, IReadOnlyList<Asked> batch)
+    /// <summary>Once the batch's features are durable: it counts as consumed, and its events' durable hops are recorded.</summary>
+    private async Task DurableAsync(Task flushed, int events, int refused, List<EventStamps> stamps, DateTime batchedUtc)
+    {
+        await flushed.ConfigureAwait(false);
+        _decisions.Hops.Durable(stamps, batchedUtc, DateTime.UtcNow);
+        _counters.AddConsumed(events);
+        _counters.AddApplied(events - refused);
+        _counters.AddDeadLettered(refused);
+    }
+
+    /// <summary>Each user of the batch is next due a churn check one silence after their latest event.</summary>
+    private static (Dictionary<string, long> Due, long Latest) ChurnDue(ChurnSchedule churn, List<Asked> batch)
     {
         var due = new Dictionary<string, long>(StringComparer.Ordinal);
         var latest = long.MinValue;
-        foreach (var (record, handled) in batch)
+        foreach (var (record, handled, _) in batch)
         {
             if (handled is not { Kind: EntityKind.User } || record.Decoded.Event is not { } evt) continue;
             var at = evt.EventTime.ToUnixTimeMilliseconds();
             latest = Math.Max(latest, at);
             due[evt.UserId] = Math.Max(due.GetValueOrDefault(evt.UserId, long.MinValue), at + (long)churn.SilenceBeforeCheck.TotalMilliseconds);
         }
-        if (due.Count == 0) return;
-        await RetryAsync(() => churn.DueList.ScheduleAsync(partition, due));
-        churn.Clock.Advance(partition, latest);
+        return (due, latest);
+    }
+
+    /// <summary>One flush of the partition: the item slices applied, the features (users and slices in one batch), then the churn due-list; the partition's clock moves on.</summary>
+    private async Task FlushAsync(PendingFlush pending)
+    {
+        IReadOnlyList<EntityWrite> itemWrites = [];
+        // Loads before it applies: a failed load changed nothing, so retrying it is safe.
+        await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false);
+        pending.Writes.AddRange(itemWrites);
+        await FlushFeaturesAsync(new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = pending.Offset }, pending.Writes))
+            .ConfigureAwait(false);
+        if (_churn is null || pending.Due.Count == 0) return;
+        await RetryAsync(() => _churn.DueList.ScheduleAsync(pending.Partition, pending.Due)).ConfigureAwait(false);
+        _churn.Clock.Advance(pending.Partition, pending.LatestEventMs);
     }
 
     private static async Task RetryAsync(Func<Task> attempt)
@@ -102,33 +146,33 @@ internal sealed class BatchWriter(
         {
             try
             {
-                await attempt();
+                await attempt().ConfigureAwait(false);
                 return;
             }
             // A timeout (RedisTimeoutException is a TimeoutException, not a RedisException) is as passing as a lost connection.
             catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
             {
-                await Task.Delay(backoff);
+                await Task.Delay(backoff).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }
         }
     }
 
-    private async Task FlushAsync(FeatureBatch batch)
+    private async Task FlushFeaturesAsync(FeatureBatch batch)
     {
         var backoff = TimeSpan.FromMilliseconds(50);
         while (true)
         {
-            var result = await store.FlushAsync(batch);
+            var result = await _store.FlushAsync(batch).ConfigureAwait(false);
             // Superseded: Redis already holds a later flush of this partition (a replay after a restart or a takeover): nothing to write.
             if (result.Acknowledged || result.Superseded)
             {
                 if (result.Superseded) _items.Forget();
-                counters.FlushAcknowledged();
+                _counters.FlushAcknowledged();
                 return;
             }
-            counters.FlushRetried();
-            await Task.Delay(backoff);
+            _counters.FlushRetried();
+            await Task.Delay(backoff).ConfigureAwait(false);
             backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
         }
     }

@@ -11,6 +11,9 @@ public sealed class DecisionCounters
     /// <summary>Event-to-decision latency in microseconds (1 us to 1 h, 3 significant digits).</summary>
     public LongConcurrentHistogram LatencyMicros { get; } = new(1, TimeStamp.Hours(1), 3);
 
+    /// <summary>The same events' latency split by hop (docs/performance.md).</summary>
+    public PipelineHops Hops { get; } = new();
+
     public long Recommendations => Interlocked.Read(ref _recommendations);
     public long BidDecisions => Interlocked.Read(ref _bidDecisions);
     public long BidAdjustments => Interlocked.Read(ref _bidAdjustments);

@@ -34,6 +34,10 @@ public sealed record EntityRoute(Func<ClickEvent, EventPosition, DateTimeOffset,
 public sealed record ChurnSchedule(ChurnDueList DueList, PartitionClock Clock, TimeSpan SilenceBeforeCheck);
 
 /// <summary>How the decision pipeline reads, asks, batches and writes.</summary>
+/// <param name="Parallelism">Asks in flight per partition (order kept).</param>
+/// <param name="BatchSize">Most events per batch: a batch forms only while the stages after the asks are busy.</param>
+/// <param name="MaxUndurable">Events per partition whose decisions may go out while their features wait for Redis; past it the partition waits.</param>
+/// <param name="FlushInterval">Least time between the starts of a partition's flushes (default 10 ms): what arrives meanwhile is flushed together. Only commits wait for it.</param>
 public sealed record DecisionPipelineSettings(
     KafkaConsumerSettings Consumer,
     KafkaProducerSettings Producer,
@@ -41,23 +45,27 @@ public sealed record DecisionPipelineSettings(
     EntityRoute Route,
     int Parallelism = 256,
     int BatchSize = 2_000,
-    TimeSpan? BatchInterval = null,
     TimeSpan? AskTimeout = null,
     int MaxPartitions = 64,
     CommitterSettings? Committer = null,
     ChurnSchedule? Churn = null,
-    Engine.Models.Fairness.FairnessMonitor? Fairness = null)
+    Engine.Models.Fairness.FairnessMonitor? Fairness = null,
+    int MaxUndurable = 10_000,
+    TimeSpan? FlushInterval = null)
 {
-    public TimeSpan EffectiveBatchInterval => BatchInterval ?? TimeSpan.FromMilliseconds(10);
+    public TimeSpan EffectiveFlushInterval => FlushInterval ?? TimeSpan.FromMilliseconds(10);
+
     public TimeSpan EffectiveAskTimeout => AskTimeout ?? TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
 /// The engine's main stream (once for users, once for campaigns). Per partition: decode (refused records go to the
-/// dead-letter topic), ask each event's entity actor with bounded parallelism (order kept), then per batch write the users' changed features behind to
-/// Redis in one round trip. Then the decisions and dead letters go to Kafka, and a batch's offset is committed only
-/// once Redis and Kafka acknowledged all it caused. A failed ask fails the stream: the caller restarts it from the
-/// last commit, and the replay is harmless (features dedup by offset, decisions keep their ids).
+/// dead-letter topic), ask each event's entity actor with bounded parallelism (order kept), batch only while the
+/// stages after are busy, and send the batch's decisions, dead letters and campaign-event forwards to Kafka at once,
+/// while its feature changes are written behind to Redis (<see cref="PartitionFlusher"/>: in order, merged while one
+/// is in flight). A batch's offset is committed, in order, only once Kafka acknowledged its records AND Redis its
+/// features. A failed ask fails the stream: the caller restarts it from the last commit, and the replay is harmless
+/// (features dedup by offset, decisions keep their ids).
 /// </summary>
 public static class DecisionPipeline
 {
@@ -71,11 +79,18 @@ public static class DecisionPipeline
             {
                 // A newly assigned partition: move its shard here before its first event asks for it.
                 alignment?.AssignedAsync([partition.Partition.Partition.Value]);
+                var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
+                    settings.MaxUndurable, settings.EffectiveFlushInterval);
                 return partition.Messages
                     .Select(DecodedRecord.From)
                     .SelectAsync(settings.Parallelism, record => AskAsync(region, settings.Route, record, settings.EffectiveAskTimeout))
-                    .GroupedWithin(settings.BatchSize, settings.EffectiveBatchInterval)
-                    .SelectAsync(1, new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness).WriteAsync);
+                    // No timer: a reply goes on at once while the stages after are free, and replies gather while they are busy.
+                    .Batch(settings.BatchSize, asked => new List<Asked> { asked }, (batch, asked) =>
+                    {
+                        batch.Add(asked);
+                        return batch;
+                    })
+                    .SelectAsync(1, writer.DecideAsync);
             });
         return KafkaSource.CommittablePartitionedSource(settings.Consumer)
             .Via(perPartition)
@@ -83,8 +98,14 @@ public static class DecisionPipeline
             .Via(KafkaProducer.Flow<DecidedBatch>(settings.Producer))
             .Select(result =>
             {
-                result.PassThrough.RecordLatency(decisions);
-                return result.PassThrough.Last;
+                result.PassThrough.RecordLatency(decisions, DateTime.UtcNow);
+                return result.PassThrough;
+            })
+            // In order: each batch's offset once its features are durable too (a partition's flushes complete in its order).
+            .SelectAsync(settings.MaxPartitions * 4, async batch =>
+            {
+                await batch.Durable.ConfigureAwait(false);
+                return batch.Last;
             })
             .ToMaterialized(Committer.Sink(settings.Committer ?? new CommitterSettings()), Keep.Both)
             .Run(materializer);
@@ -92,12 +113,12 @@ public static class DecisionPipeline
 
     private static async Task<Asked> AskAsync(IActorRef region, EntityRoute route, DecodedRecord record, TimeSpan timeout)
     {
-        if (record.Decoded.Event is not { } evt) return new Asked(record, null);
-        if (route.Message(evt, record.Position, DateTimeOffset.UtcNow) is not { } message) return new Asked(record, null);
+        if (record.Decoded.Event is not { } evt) return new Asked(record, null, record.ReceivedUtc);
+        if (route.Message(evt, record.Position, DateTimeOffset.UtcNow) is not { } message) return new Asked(record, null, record.ReceivedUtc);
         var reply = await region.Ask<object>(message, timeout);
         return reply switch
         {
-            EntityHandled handled => new Asked(record, handled),
+            EntityHandled handled => new Asked(record, handled, DateTime.UtcNow),
             // Not the entity's id: this message is logged, and a user id must never be (docs/privacy.md).
             EntityNotReady notReady => throw new InvalidOperationException($"an entity was not ready: {notReady.Reason}"),
             _ => throw new InvalidOperationException("unexpected reply " + reply.GetType().Name),
@@ -107,4 +128,4 @@ public static class DecisionPipeline
 }
 
 /// <summary>A record and what its entity answered: null when the record was refused (no event) or concerns no entity of this stream.</summary>
-internal sealed record Asked(DecodedRecord Record, EntityHandled? Handled);
+internal sealed record Asked(DecodedRecord Record, EntityHandled? Handled, DateTime RepliedUtc);

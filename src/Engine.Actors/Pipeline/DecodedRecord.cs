@@ -4,11 +4,11 @@ using Engine.Models.Features;
 
 namespace Engine.Actors.Pipeline;
 
-/// <summary>A consumed record with its decoding outcome: an event to apply, or the reason it is dead-lettered.</summary>
-public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded)
+/// <summary>A consumed record with its decoding outcome (an event to apply, or the reason it is dead-lettered) and when the stream took it in.</summary>
+public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, DateTime ReceivedUtc)
 {
     public EventPosition Position => new(Message.Record.Partition, Message.Record.Offset);
 
     public static DecodedRecord From(CommittableMessage message) =>
-        new(message, ClickEventCodec.Decode(message.Record.Value));
+        new(message, ClickEventCodec.Decode(message.Record.Value), DateTime.UtcNow);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Engine.Actors.Campaigns;
+using Engine.Actors.Pipeline;
 using Engine.Host.Demo;
 using Engine.Host.Node;
 using Engine.Models.Decisions;
@@ -97,6 +98,7 @@ public sealed class E2eBench : IBenchSuite
         var startConsumed = counters.Consumed;
         var startProduced = producer.Produced;
         node.Decisions.LatencyMicros.Reset();
+        node.Decisions.Hops.Reset();
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(duration);
@@ -115,10 +117,13 @@ public sealed class E2eBench : IBenchSuite
         if (node.Completion is { IsFaulted: true } failed) throw new InvalidOperationException("the engine's stream failed during the phase", failed.Exception);
         var seconds = clock.Elapsed.TotalSeconds;
         var latency = node.Decisions.LatencyMicros.Copy();
+        var hops = Enum.GetValues<Hop>().ToDictionary(hop => hop, hop => node.Decisions.Hops[hop].Copy());
         var phase = new E2ePhase(rate, producedIn, producedIn / producing.TotalSeconds, counters.Consumed - startConsumed, seconds,
-            (counters.Consumed - startConsumed) / seconds, Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9), latency.TotalCount);
+            (counters.Consumed - startConsumed) / seconds, Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9), latency.TotalCount,
+            hops.ToDictionary(h => h.Key, h => (Millis(h.Value, 50), Millis(h.Value, 99))));
         Console.WriteLine($"e2e: {(rate == 0 ? "full speed" : $"{rate:N0}/s")}: in {phase.InputPerSec:N0}/s, engine {phase.EventsPerSec:N0}/s, " +
-                          $"p50 {phase.P50Ms} ms p99 {phase.P99Ms} ms p99.9 {phase.P999Ms} ms");
+                          $"p50 {phase.P50Ms} ms p99 {phase.P99Ms} ms p99.9 {phase.P999Ms} ms; hops p50/p99 ms: " +
+                          string.Join(", ", phase.Hops.Select(h => $"{h.Key} {h.Value.P50}/{h.Value.P99}")));
         return phase;
     }
 
@@ -132,6 +137,6 @@ public sealed class E2eBench : IBenchSuite
         histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(percentile) / 1000.0, 2);
 }
 
-/// <summary>One phase: what was produced at what rate, what the engine consumed, and event-to-decision latency.</summary>
+/// <summary>One phase: what was produced at what rate, what the engine consumed, event-to-decision latency, and its p50/p99 per hop.</summary>
 internal sealed record E2ePhase(int TargetRate, long Produced, double InputPerSec, long Consumed, double Seconds, double EventsPerSec,
-    double P50Ms, double P99Ms, double P999Ms, long Decided);
+    double P50Ms, double P99Ms, double P999Ms, long Decided, IReadOnlyDictionary<Hop, (double P50, double P99)> Hops);

@@ -57,7 +57,7 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         var settings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(_kafka.BootstrapServers, "sweep-" + Guid.NewGuid().ToString("N"), [input]),
             new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(null),
-            BatchInterval: TimeSpan.FromMilliseconds(20), Churn: new ChurnSchedule(dueList, clock, TimeSpan.FromDays(3)));
+            Churn: new ChurnSchedule(dueList, clock, TimeSpan.FromDays(3)));
         var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer());
         AwaitCondition(() => counters.Consumed == events.Count, TimeSpan.FromSeconds(60));
 

@@ -63,7 +63,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         var settings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(_kafka.BootstrapServers, group, [input]),
             new KafkaProducerSettings(_kafka.BootstrapServers, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" }),
-            topics, EntityRoute.Users(campaignEventsTopic: null), BatchInterval: TimeSpan.FromMilliseconds(20));
+            topics, EntityRoute.Users(campaignEventsTopic: null));
         var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer(), new ShardAlignment(Sys, EntityShards.Users));
         AwaitCondition(() => counters.Consumed == events.Count && decisions.BidDecisions == 1, TimeSpan.FromSeconds(60));
         await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));

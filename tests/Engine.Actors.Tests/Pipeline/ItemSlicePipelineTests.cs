@@ -152,7 +152,7 @@ public sealed class ItemSlicePipelineTests(KafkaFixture kafka, RedisFixture redi
         var settings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(Kafka.BootstrapServers, group, [input]),
             new KafkaProducerSettings(Kafka.BootstrapServers, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" }),
-            topics, EntityRoute.Users(campaignEventsTopic: null), BatchSize: 7, BatchInterval: TimeSpan.FromMilliseconds(20));
+            topics, EntityRoute.Users(campaignEventsTopic: null), BatchSize: 7);
         var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer(), new ShardAlignment(Sys, EntityShards.Users));
         AwaitCondition(() => counters.Consumed >= expected, TimeSpan.FromSeconds(60));
         await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));

@@ -59,7 +59,7 @@ public sealed class SupervisedPipelineTests(KafkaFixture kafka, RedisFixture red
             new KafkaConsumerSettings(Kafka.BootstrapServers, group, [input],
                 new Dictionary<string, string> { ["session.timeout.ms"] = "8000", ["heartbeat.interval.ms"] = "1000" }),
             new KafkaProducerSettings(Kafka.BootstrapServers, new Dictionary<string, string> { ["partitioner"] = "murmur2_random" }),
-            topics, EntityRoute.Users(campaignEventsTopic: null), BatchSize: 50, BatchInterval: TimeSpan.FromMilliseconds(20));
+            topics, EntityRoute.Users(campaignEventsTopic: null), BatchSize: 50);
         var (counters, decisions) = (new PipelineCounters(), new DecisionCounters());
         var alignment = new ShardAlignment(Sys, EntityShards.Users);
         var pipeline = SupervisedPipeline.Start("users", () => DecisionPipeline.Run(settings, flaky, store, counters, decisions, Sys.Materializer(), alignment),

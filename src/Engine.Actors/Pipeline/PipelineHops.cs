@@ -1,0 +1,68 @@
+using HdrHistogram;
+
+namespace Engine.Actors.Pipeline;
+
+/// <summary>The hops of an event on its way to a decision, each timed from the stamp of the hop before.</summary>
+public enum Hop
+{
+    /// <summary>Kafka's record timestamp (its produce time) to the stream taking it in: broker, fetch wait, consumer hand-off.</summary>
+    KafkaToStream,
+    /// <summary>Taken in to its entity's reply: the ask round trip, the actor's mailbox and its work.</summary>
+    StreamToReply,
+    /// <summary>Reply to its batch being emitted: waiting behind earlier asks of the partition (order kept) and for the batch.</summary>
+    ReplyToBatch,
+    /// <summary>Batch emitted to its decisions acknowledged by Kafka.</summary>
+    BatchToProduced,
+    /// <summary>Batch emitted to its feature changes acknowledged by Redis (and its churn checks scheduled).</summary>
+    BatchToDurable,
+    /// <summary>End to end: Kafka timestamp to decisions acknowledged (the event-to-decision latency).</summary>
+    KafkaToProduced,
+    /// <summary>Kafka timestamp to features durable: when the offset may be committed, once its decisions are acknowledged too.</summary>
+    KafkaToDurable,
+}
+
+/// <summary>When one event that caused decisions passed the stream's first hops (UTC; Kafka stamps milliseconds).</summary>
+public readonly record struct EventStamps(DateTime KafkaUtc, DateTime ReceivedUtc, DateTime RepliedUtc);
+
+/// <summary>
+/// Per-hop latency of the events that caused decisions (microseconds, HdrHistogram): a few clock reads and
+/// histogram increments per such event, cheap enough to stay on. Thread-safe.
+/// </summary>
+public sealed class PipelineHops
+{
+    private readonly LongConcurrentHistogram[] _hops =
+        Enum.GetValues<Hop>().Select(_ => new LongConcurrentHistogram(1, TimeStamp.Hours(1), 3)).ToArray();
+
+    public HistogramBase this[Hop hop] => _hops[(int)hop];
+
+    public void Reset()
+    {
+        foreach (var hop in _hops) hop.Reset();
+    }
+
+    /// <summary>The hops up to the batch, once its decisions are acknowledged.</summary>
+    internal void Produced(IReadOnlyList<EventStamps> events, DateTime batchedUtc, DateTime producedUtc)
+    {
+        foreach (var e in events)
+        {
+            Record(Hop.KafkaToStream, e.ReceivedUtc - e.KafkaUtc);
+            Record(Hop.StreamToReply, e.RepliedUtc - e.ReceivedUtc);
+            Record(Hop.ReplyToBatch, batchedUtc - e.RepliedUtc);
+            Record(Hop.BatchToProduced, producedUtc - batchedUtc);
+            Record(Hop.KafkaToProduced, producedUtc - e.KafkaUtc);
+        }
+    }
+
+    /// <summary>The hops of a batch's features, once Redis acknowledged them.</summary>
+    internal void Durable(IReadOnlyList<EventStamps> events, DateTime batchedUtc, DateTime durableUtc)
+    {
+        foreach (var e in events)
+        {
+            Record(Hop.BatchToDurable, durableUtc - batchedUtc);
+            Record(Hop.KafkaToDurable, durableUtc - e.KafkaUtc);
+        }
+    }
+
+    // Kafka's millisecond stamp can be a little after a microsecond clock read of the same moment: clamp at 1 us.
+    private void Record(Hop hop, TimeSpan elapsed) => _hops[(int)hop].RecordValue(Math.Max(1, (long)elapsed.TotalMicroseconds));
+}
