@@ -171,14 +171,15 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     /// <summary>The highest flushed offset per partition of <paramref name="topic"/>.</summary>
     public async Task<IReadOnlyDictionary<int, long>> PartitionOffsetsAsync(string topic)
     {
-        var entries = await redis.GetDatabase().HashGetAllAsync(_keys.PartitionOffsets(topic));
+        var entries = await ReadWithRetryAsync(db => db.HashGetAllAsync(_keys.PartitionOffsets(topic)));
         return entries.ToDictionary(e => (int)e.Name, e => (long)e.Value);
     }
 
     /// <summary>The highest flushed offset of each of <paramref name="partitions"/> (absent: never flushed).</summary>
     public async Task<IReadOnlyDictionary<int, long>> PartitionOffsetsAsync(string topic, IReadOnlyList<int> partitions)
     {
-        var values = await redis.GetDatabase().HashGetAsync(_keys.PartitionOffsets(topic), [.. partitions.Select(p => (RedisValue)p)]);
+        var fields = partitions.Select(p => (RedisValue)p).ToArray();
+        var values = await ReadWithRetryAsync(db => db.HashGetAsync(_keys.PartitionOffsets(topic), fields));
         var offsets = new Dictionary<int, long>();
         for (var i = 0; i < partitions.Count; i++)
         {

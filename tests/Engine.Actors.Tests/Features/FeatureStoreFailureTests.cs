@@ -43,6 +43,39 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
 
     [Theory]
     [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task Loading_state_while_Redis_restarts_retries_until_it_is_back(RedisKind kind)
+    {
+        using var server = await RestartableRedis.StartAsync(kind);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
+        var metrics = new FeatureMetrics();
+        var retries = 0L;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == metrics.Meter && instrument.Name == "engine.features.load.retries") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref retries, value));
+        listener.Start();
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = $"load-restart:{Guid.NewGuid():N}:", MaxAttempts = 40 }, metrics);
+        var writeBehind = new FeatureWriteBehind(store, metrics, StoreFactory.Topic);
+        var scenario = Scenario(seed: 13);
+
+        server.Stop();
+        // A fresh owner's first batch reads its partitions' offsets and loads every entity before it applies anything.
+        var applying = writeBehind.ApplyAsync(scenario.Deliveries);
+        await Task.Delay(600);
+        Assert.False(applying.IsCompleted);
+        await server.StartAsync();
+        await applying;
+
+        Assert.True(Interlocked.Read(ref retries) > 0);
+        var flushed = await writeBehind.FlushAsync();
+        Assert.True(flushed.Acknowledged, flushed.Error);
+        await AssertUsersStored(store, scenario);
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
     public async Task Redis_down_past_the_retries_is_not_acknowledged_and_the_next_flush_carries_the_changes(RedisKind kind)
     {
         using var server = await RestartableRedis.StartAsync(kind);
