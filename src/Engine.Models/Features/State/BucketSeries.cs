@@ -123,7 +123,9 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     {
         if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;
         var index = long.Parse(field.AsSpan(_prefix.Length), CultureInfo.InvariantCulture);
-        var values = _values.AsSpan(FindOrAdd(index) * metrics, metrics);
+        // The slot first: adding it may replace _values.
+        var slot = FindOrAdd(index);
+        var values = _values.AsSpan(slot * metrics, metrics);
         values.Clear();
         var i = 0;
         foreach (var range in value.AsSpan().Split(','))
