@@ -26,8 +26,11 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private readonly Dictionary<string, UserFeatureState> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CampaignFeatureState> _campaigns = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Item, int Slice), ItemFeatureState> _items = [];
-    // By reference: hashing a state is a pointer, hashing its id a string.
-    private readonly HashSet<EntityFeatureState> _dirty = new(ReferenceEqualityComparer.Instance);
+    // The same slices per partition, by item id: what an apply looks up (a string key with the ordinal comparer hashes
+    // without randomisation; a (string, int) tuple hashes its string with the randomised hash on every lookup).
+    private Dictionary<string, ItemFeatureState>?[] _slicesByPartition = [];
+    // Each once, by its QueuedForDrain mark: no set lookup per event and entity.
+    private readonly List<EntityFeatureState> _dirty = [];
     private readonly Dictionary<int, long> _applied = [];
     private readonly Dictionary<int, long> _acknowledged = [];
     private readonly List<string> _coVisited = [];
@@ -78,11 +81,12 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             outcome = Track(user, user.Apply(e, position, _coVisited));
             if (e.ItemId is { } itemId)
             {
-                var item = _items[(itemId, position.Partition)];
+                var slices = _slicesByPartition[position.Partition]!;
+                var item = slices[itemId];
                 Track(item, item.Apply(e, position, _coVisited));
                 foreach (var other in _coVisited)
                 {
-                    var neighbour = _items[(other, position.Partition)];
+                    var neighbour = slices[other];
                     Track(neighbour, neighbour.AddCoVisit(itemId, position));
                 }
             }
@@ -106,6 +110,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         var values = _spareValues.Count > 0 ? _spareValues.Pop() : new ValueArena(16 * 1024);
         foreach (var state in _dirty)
         {
+            state.QueuedForDrain = false;
             var (kind, slice) = state switch
             {
                 UserFeatureState => (EntityKind.User, (int?)null),
@@ -141,6 +146,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             _users.Clear();
             _campaigns.Clear();
             _items.Clear();
+            _slicesByPartition = [];
             _dirty.Clear();
             _partitions.Clear();
             _restoredSessions.Clear();
@@ -174,7 +180,11 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private ApplyOutcome Track(EntityFeatureState state, ApplyOutcome outcome)
     {
         // A late event moves the offsets too: they must reach Redis, or a replay would meet it again.
-        if (outcome != ApplyOutcome.Duplicate) _dirty.Add(state);
+        if (outcome != ApplyOutcome.Duplicate && !state.QueuedForDrain)
+        {
+            state.QueuedForDrain = true;
+            _dirty.Add(state);
+        }
         return outcome;
     }
 
@@ -214,7 +224,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             if (_usersAndItems)
             {
                 if (!_users.ContainsKey(e.UserId) && seenUsers.Add(e.UserId)) missingUsers.Add(e.UserId);
-                if (e.ItemId is { } item && !_items.ContainsKey((item, position.Partition))) missingItems.Add((item, position.Partition));
+                if (e.ItemId is { } item && !HasSlice(item, position.Partition)) missingItems.Add((item, position.Partition));
             }
             if (_campaignsToo && e.CampaignId is { } campaign && !_campaigns.ContainsKey(campaign) && seenCampaigns.Add(campaign)) missingCampaigns.Add(campaign);
         }
@@ -243,7 +253,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             if (e.ItemId is null || e.SessionId is null || !_restoredSessions.Contains(e.UserId)) continue;
             foreach (var item in _users[e.UserId].SessionItems)
             {
-                if (!_items.ContainsKey((item, position.Partition))) missingItems.Add((item, position.Partition));
+                if (!HasSlice(item, position.Partition)) missingItems.Add((item, position.Partition));
             }
         }
         await LoadItemsAsync(missingItems);
@@ -252,6 +262,15 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private async Task LoadItemsAsync(HashSet<(string Item, int Slice)> missing)
     {
         if (missing.Count == 0) return;
-        foreach (var s in await store.LoadItemSlicesAsync([.. missing])) _items[(s.Id, s.Slice!.Value)] = s;
+        foreach (var s in await store.LoadItemSlicesAsync([.. missing]))
+        {
+            var partition = s.Slice!.Value;
+            _items[(s.Id, partition)] = s;
+            if (partition >= _slicesByPartition.Length) Array.Resize(ref _slicesByPartition, partition + 1);
+            (_slicesByPartition[partition] ??= new(StringComparer.Ordinal))[s.Id] = s;
+        }
     }
+
+    private bool HasSlice(string item, int partition) =>
+        partition < _slicesByPartition.Length && _slicesByPartition[partition] is { } slices && slices.ContainsKey(item);
 }

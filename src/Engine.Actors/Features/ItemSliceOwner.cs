@@ -22,13 +22,16 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
     /// </summary>
     public const int DefaultMaxKept = 10_000;
 
-    private readonly Dictionary<(string Item, int Slice), ItemFeatureState> _slices = [];
-    // By reference: a state's identity is the object, and hashing a pointer is cheaper than hashing (item, slice).
-    private readonly HashSet<ItemFeatureState> _dirty = new(ReferenceEqualityComparer.Instance);
+    // Per partition, its slices by item id: a string key with the ordinal comparer hashes without randomisation, an
+    // (item, slice) tuple hashes its string with the randomised hash on every lookup.
+    private Dictionary<string, ItemFeatureState>?[] _slices = [];
+    private int _kept;
+    // Each once, by its QueuedForDrain mark: no set lookup per event and slice.
+    private readonly List<ItemFeatureState> _dirty = [];
     private readonly HashSet<(string Item, int Slice)> _missing = [];
 
     /// <summary>The slices held in memory.</summary>
-    public int Kept => _slices.Count;
+    public int Kept => _kept;
 
     /// <summary>
     /// Applies a batch's item events, in partition order, to their slices and returns the slices' changes (absolute
@@ -38,22 +41,24 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
     {
         if (events.Count == 0) return [];
         // Every state is clean here (the previous batch was drained and flushed): dropping them loses nothing.
-        if (_slices.Count > maxKept) _slices.Clear();
+        if (_kept > maxKept) Clear();
         await LoadMissingAsync(events);
         foreach (var (e, position, coVisited) in events)
         {
             var itemId = e.ItemId!;
-            var item = _slices[(itemId, position.Partition)];
+            var slices = _slices[position.Partition]!;
+            var item = slices[itemId];
             Track(item, item.Apply(e, position, coVisited));
             foreach (var other in coVisited)
             {
-                var neighbour = _slices[(other, position.Partition)];
+                var neighbour = slices[other];
                 Track(neighbour, neighbour.AddCoVisit(itemId, position));
             }
         }
         var writes = new List<EntityWrite>(_dirty.Count);
         foreach (var state in _dirty)
         {
+            state.QueuedForDrain = false;
             var changes = state.DrainChanges();
             if (!changes.IsEmpty) writes.Add(new EntityWrite(EntityKind.Item, state.Id, changes, state.Slice));
         }
@@ -64,14 +69,24 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
     /// <summary>Another owner has flushed these partitions past this one (a takeover): what is held here is stale.</summary>
     public void Forget()
     {
-        _slices.Clear();
+        Clear();
         _dirty.Clear();
+    }
+
+    private void Clear()
+    {
+        _slices = [];
+        _kept = 0;
     }
 
     private void Track(ItemFeatureState state, ApplyOutcome outcome)
     {
         // A late event moves the offsets too: they must reach Redis, or a replay would meet it again.
-        if (outcome != ApplyOutcome.Duplicate) _dirty.Add(state);
+        if (outcome != ApplyOutcome.Duplicate && !state.QueuedForDrain)
+        {
+            state.QueuedForDrain = true;
+            _dirty.Add(state);
+        }
     }
 
     private async Task LoadMissingAsync(IReadOnlyList<ItemEvent> events)
@@ -83,11 +98,16 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
             foreach (var other in coVisited) Need(other, position.Partition);
         }
         if (_missing.Count == 0) return;
-        foreach (var slice in await store.LoadItemSlicesAsync([.. _missing])) _slices[(slice.Id, slice.Slice!.Value)] = slice;
+        foreach (var slice in await store.LoadItemSlicesAsync([.. _missing]))
+        {
+            var partition = slice.Slice!.Value;
+            if (partition >= _slices.Length) Array.Resize(ref _slices, partition + 1);
+            if ((_slices[partition] ??= new(StringComparer.Ordinal)).TryAdd(slice.Id, slice)) _kept++;
+        }
     }
 
     private void Need(string item, int partition)
     {
-        if (!_slices.ContainsKey((item, partition))) _missing.Add((item, partition));
+        if (partition >= _slices.Length || _slices[partition] is not { } slices || !slices.ContainsKey(item)) _missing.Add((item, partition));
     }
 }

@@ -16,19 +16,22 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     /// hash holds at most this many stale fields per series beyond its <c>retain</c> live ones.
     /// </summary>
     public const int DeleteEvery = 8;
+    private const int FirstCapacity = 4;
 
-    private readonly Dictionary<long, double[]> _buckets = [];
-    private readonly HashSet<long> _dirty = [];
-    private readonly HashSet<long> _removed = [];
-    private readonly string _prefix = tag + ":";
+    // The buckets in flat arrays, not a dictionary of arrays: an entity holds a few dozen at most, so a scan beats a
+    // hash, and a series is three objects (none before its first add) instead of a dictionary, two sets and an
+    // array per bucket. Slot i is bucket _slots[i].Index, its metrics at _values[i * metrics ..].
+    private Slot[] _slots = [];
+    private double[] _values = [];
+    private int _count;
+    private List<long>? _removed;
+    private readonly string _prefix = FieldNames.Prefix(tag);
     private long _prunedUpTo = long.MinValue;
-    // Most events land in the newest bucket: remember it, and whether it is already marked dirty.
-    private long _lastIndex = long.MinValue;
-    private double[]? _lastValues;
-    private long _lastDirty = long.MinValue;
+    // Most events land in the newest bucket: remember its slot.
+    private int _last = -1;
 
     public long ResolutionMs => resolutionMs;
-    public int BucketCount => _buckets.Count;
+    public int BucketCount => _count;
 
     public static long Index(long timeMs, long resolutionMs) => Math.DivRem(timeMs, resolutionMs) switch
     {
@@ -41,21 +44,10 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     {
         var index = Index(timeMs, resolutionMs);
         if (index <= Index(watermarkMs, resolutionMs) - retain) return;
-        if (index != _lastIndex || _lastValues is null)
-        {
-            if (!_buckets.TryGetValue(index, out var found))
-            {
-                found = new double[metrics];
-                _buckets[index] = found;
-                _removed.Remove(index);
-            }
-            _lastIndex = index;
-            _lastValues = found;
-        }
-        _lastValues[metric] += amount;
-        if (index == _lastDirty) return;
-        _dirty.Add(index);
-        _lastDirty = index;
+        var slot = _last >= 0 && _slots[_last].Index == index ? _last : FindOrAdd(index);
+        _last = slot;
+        _values[slot * metrics + metric] += amount;
+        _slots[slot].Dirty = true;
     }
 
     /// <summary>Sum of one metric over the last <paramref name="buckets"/> buckets ending with the one holding <paramref name="nowMs"/>.</summary>
@@ -64,9 +56,10 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
         var current = Index(nowMs, resolutionMs);
         var first = current - buckets;
         var sum = 0.0;
-        foreach (var (index, values) in _buckets)
+        for (var i = 0; i < _count; i++)
         {
-            if (index > first && index <= current) sum += values[metric];
+            var index = _slots[i].Index;
+            if (index > first && index <= current) sum += _values[i * metrics + metric];
         }
         return sum;
     }
@@ -78,26 +71,37 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
         // Only a watermark that crosses into a new bucket can push one out.
         if (oldest <= _prunedUpTo) return;
         _prunedUpTo = oldest;
-        if (_lastIndex <= oldest) _lastValues = null;
-        foreach (var index in _buckets.Keys)
+        var kept = 0;
+        for (var i = 0; i < _count; i++)
         {
-            if (index > oldest) continue;
-            _buckets.Remove(index);
-            _dirty.Remove(index);
-            _removed.Add(index);
+            if (_slots[i].Index <= oldest)
+            {
+                (_removed ??= []).Add(_slots[i].Index);
+                continue;
+            }
+            if (kept != i)
+            {
+                _slots[kept] = _slots[i];
+                _values.AsSpan(i * metrics, metrics).CopyTo(_values.AsSpan(kept * metrics, metrics));
+            }
+            kept++;
         }
+        if (kept == _count) return;
+        _values.AsSpan(kept * metrics, (_count - kept) * metrics).Clear();
+        _count = kept;
+        _last = -1;
     }
 
     public void Drain(EntityChanges changes)
     {
-        foreach (var index in _dirty)
+        for (var i = 0; i < _count; i++)
         {
-            Format(_buckets[index], changes.Values);
-            changes.Commit(Field(index));
+            if (!_slots[i].Dirty) continue;
+            Format(_values.AsSpan(i * metrics, metrics), changes.Values);
+            changes.Commit(Field(_slots[i].Index));
+            _slots[i].Dirty = false;
         }
-        _dirty.Clear();
-        _lastDirty = long.MinValue;
-        if (_removed.Count < DeleteEvery) return;
+        if (_removed is null || _removed.Count < DeleteEvery) return;
         foreach (var index in _removed)
             changes.Delete.Add(Field(index));
         _removed.Clear();
@@ -106,12 +110,11 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     /// <summary>Adds every bucket of <paramref name="other"/> (same shape) into this one: a read-only sum of slices, nothing marked for writing.</summary>
     public void AddAll(BucketSeries other)
     {
-        foreach (var (index, values) in other._buckets)
+        for (var i = 0; i < other._count; i++)
         {
-            if (!_buckets.TryGetValue(index, out var sums)) _buckets[index] = sums = new double[metrics];
-            for (var i = 0; i < sums.Length; i++) sums[i] += values[i];
+            var slot = FindOrAdd(other._slots[i].Index);
+            for (var m = 0; m < metrics; m++) _values[slot * metrics + m] += other._values[i * metrics + m];
         }
-        _lastValues = null;
     }
 
     private string Field(long index) => FieldNames.Of(_prefix, index);
@@ -120,25 +123,51 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
     {
         if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;
         var index = long.Parse(field.AsSpan(_prefix.Length), CultureInfo.InvariantCulture);
-        var values = new double[metrics];
+        // The slot first: adding it may replace _values.
+        var slot = FindOrAdd(index);
+        var values = _values.AsSpan(slot * metrics, metrics);
+        values.Clear();
         var i = 0;
         foreach (var range in value.AsSpan().Split(','))
         {
             if (i < metrics) values[i] = double.Parse(value.AsSpan()[range], CultureInfo.InvariantCulture);
             i++;
         }
-        _buckets[index] = values;
-        _lastValues = null;
         return true;
     }
 
+    /// <summary>The slot of bucket <paramref name="index"/>, added (zeroed, not dirty) if absent. Newest buckets are last: scan backwards.</summary>
+    private int FindOrAdd(long index)
+    {
+        for (var i = _count - 1; i >= 0; i--)
+        {
+            if (_slots[i].Index == index) return i;
+        }
+        if (_count == _slots.Length)
+        {
+            var capacity = Math.Max(FirstCapacity, _slots.Length * 2);
+            Array.Resize(ref _slots, capacity);
+            Array.Resize(ref _values, capacity * metrics);
+        }
+        // A bucket pruned and then restored (a re-read) is live again: not to be deleted.
+        if (_removed is { Count: > 0 }) _removed.Remove(index);
+        _slots[_count] = new Slot { Index = index };
+        return _count++;
+    }
+
     /// <summary>"3,0,1,12.5": whole numbers without a decimal point, others shortest round-trip.</summary>
-    private static void Format(double[] values, ValueArena into)
+    private static void Format(ReadOnlySpan<double> values, ValueArena into)
     {
         for (var i = 0; i < values.Length; i++)
         {
             if (i > 0) into.Append(',');
             into.Append(values[i]);
         }
+    }
+
+    private struct Slot
+    {
+        public long Index;
+        public bool Dirty;
     }
 }

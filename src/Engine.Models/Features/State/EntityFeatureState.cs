@@ -27,6 +27,12 @@ public abstract class EntityFeatureState
     public long LastEventMs { get; private set; } = NoEvent;
     public PartitionOffsets Offsets { get; } = new();
 
+    /// <summary>
+    /// Whether this state's owner (a write-behind) has it on its list for the next drain: the owner marks it there, so
+    /// it lists a state once without a set lookup per event. Nothing else reads it.
+    /// </summary>
+    public bool QueuedForDrain { get; set; }
+
     /// <summary>The instant windows are read at: never before the latest event, so an entity never "un-sees" one.</summary>
     public long ReadTimeMs(DateTimeOffset asOf) => Math.Max(asOf.ToUnixTimeMilliseconds(), LastEventMs);
 

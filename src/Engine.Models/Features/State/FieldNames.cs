@@ -23,5 +23,10 @@ public static class FieldNames
         return text;
     }
 
+    /// <summary><paramref name="tag"/> followed by <c>:</c>, one shared string per tag (every entity state has a few series and sets).</summary>
+    public static string Prefix(string tag) => Prefixes.GetOrAdd(tag, static t => t + ":");
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Prefixes = new(StringComparer.Ordinal);
+
     private sealed record Entry(string Prefix, long Number, string Text);
 }

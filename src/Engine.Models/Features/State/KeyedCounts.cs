@@ -15,8 +15,9 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
     private readonly Dictionary<string, Ring> _entries = new(StringComparer.Ordinal);
     // Marked rings, each once (its Dirty flag); a removed one is skipped by the drain.
     private readonly List<Ring> _dirty = [];
-    private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
-    private readonly string _prefix = tag + ":";
+    // Created on the first removal: most states never drop a key.
+    private HashSet<string>? _removed;
+    private readonly string _prefix = FieldNames.Prefix(tag);
     private long _prunedUpTo = long.MinValue;
 
     public void Add(string key, long timeMs, long watermarkMs)
@@ -27,7 +28,7 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
         {
             if (_entries.Count >= capacity) Remove(Stalest());
             _entries[key] = ring = new Ring(_prefix + key, retain);
-            _removed.Remove(key);
+            _removed?.Remove(key);
         }
         var slot = (int)(((index % retain) + retain) % retain);
         // A slot still holding an older bucket holds one outside every window: reuse it.
@@ -91,9 +92,9 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
             changes.Commit(ring.Field);
             ring.Dirty = false;
         }
-        foreach (var key in _removed) changes.Delete.Add(_prefix + key);
+        if (_removed is not null) foreach (var key in _removed) changes.Delete.Add(_prefix + key);
         _dirty.Clear();
-        _removed.Clear();
+        _removed?.Clear();
     }
 
     public bool TryRestore(string field, string value)
@@ -142,7 +143,7 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
     private void Remove(string key)
     {
         if (_entries.Remove(key, out var ring)) ring.Dirty = false;
-        _removed.Add(key);
+        (_removed ??= new(StringComparer.Ordinal)).Add(key);
     }
 
     private void Format(Ring ring, ValueArena into)

@@ -14,8 +14,9 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
     private readonly Dictionary<string, Seen> _entries = new(StringComparer.Ordinal);
     // Marked entries, each once (its Dirty flag); a removed one is skipped by the drain.
     private readonly List<Seen> _dirty = [];
-    private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
-    private readonly string _prefix = tag + ":";
+    // Created on the first removal: most states never drop a key.
+    private HashSet<string>? _removed;
+    private readonly string _prefix = FieldNames.Prefix(tag);
     private long _prunedUpTo = long.MinValue;
 
     public int Size => _entries.Count;
@@ -28,7 +29,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         {
             if (_entries.Count >= capacity) Evict();
             _entries[key] = seen = new Seen(_prefix + key, kinds);
-            _removed.Remove(key);
+            _removed?.Remove(key);
         }
         if (index <= seen.Indexes[kind]) return;
         seen.Indexes[kind] = index;
@@ -46,7 +47,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         var count = 0;
         foreach (var entry in _entries.Values)
         {
-            var seen = entry.Indexes;
+            ReadOnlySpan<long> seen = entry.Indexes;
             if (seen[kind] <= first || seen[kind] > current) continue;
             if (notKind >= 0 && seen[notKind] > first && seen[notKind] <= current) continue;
             count++;
@@ -62,7 +63,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         List<string>? stale = null;
         foreach (var (key, seen) in _entries)
         {
-            if (Latest(seen.Indexes) <= oldest) (stale ??= []).Add(key);
+            if (Latest(seen.Kinds) <= oldest) (stale ??= []).Add(key);
         }
         if (stale is not null) foreach (var key in stale) Remove(key);
     }
@@ -72,13 +73,13 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         foreach (var seen in _dirty)
         {
             if (!seen.Dirty) continue;
-            Format(seen.Indexes, changes.Values);
+            Format(seen.Kinds, changes.Values);
             changes.Commit(seen.Field);
             seen.Dirty = false;
         }
-        foreach (var key in _removed) changes.Delete.Add(_prefix + key);
+        if (_removed is not null) foreach (var key in _removed) changes.Delete.Add(_prefix + key);
         _dirty.Clear();
-        _removed.Clear();
+        _removed?.Clear();
     }
 
     public bool TryRestore(string field, string value)
@@ -98,13 +99,13 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         var latest = long.MaxValue;
         foreach (var (key, seen) in _entries)
         {
-            var l = Latest(seen.Indexes);
+            var l = Latest(seen.Kinds);
             if (stalest is null || l < latest) (stalest, latest) = (key, l);
         }
         Remove(stalest!);
     }
 
-    private static long Latest(long[] seen)
+    private static long Latest(ReadOnlySpan<long> seen)
     {
         var latest = Never;
         foreach (var index in seen) latest = Math.Max(latest, index);
@@ -112,7 +113,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
     }
 
     /// <summary>"123,-": the bucket indexes, <c>-</c> for never.</summary>
-    private static void Format(long[] seen, ValueArena into)
+    private static void Format(ReadOnlySpan<long> seen, ValueArena into)
     {
         for (var i = 0; i < seen.Length; i++)
         {
@@ -125,21 +126,34 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
     private void Remove(string key)
     {
         if (_entries.Remove(key, out var seen)) seen.Dirty = false;
-        _removed.Add(key);
+        (_removed ??= new(StringComparer.Ordinal)).Add(key);
     }
 
     /// <summary>One key: its field name (formatted once), the latest bucket per kind, whether it awaits a drain.</summary>
     private sealed class Seen
     {
+        private readonly int _kinds;
+
         public Seen(string field, int kinds)
         {
+            // The kinds live inside the entry (no array per key): two at most.
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(kinds, MaxKinds);
             Field = field;
-            Indexes = new long[kinds];
-            Array.Fill(Indexes, Never);
+            _kinds = kinds;
+            ((Span<long>)Indexes).Fill(Never);
         }
 
         public string Field { get; }
-        public long[] Indexes { get; }
+        public KindIndexes Indexes;
         public bool Dirty { get; set; }
+        public ReadOnlySpan<long> Kinds => ((ReadOnlySpan<long>)Indexes)[.._kinds];
+    }
+
+    private const int MaxKinds = 2;
+
+    [System.Runtime.CompilerServices.InlineArray(MaxKinds)]
+    private struct KindIndexes
+    {
+        private long _first;
     }
 }

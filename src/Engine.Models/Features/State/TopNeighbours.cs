@@ -24,8 +24,9 @@ public sealed class TopNeighbours(string tag, int keep)
 
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly List<string> _dirty = [];
-    private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
-    private readonly string _prefix = tag + ":";
+    // Created on the first removal: most states never drop a key.
+    private HashSet<string>? _removed;
+    private readonly string _prefix = FieldNames.Prefix(tag);
     // The ranking of a drop, reused: popular items drop a half every few adds (one owner per thread).
     [ThreadStatic] private static KeyValuePair<string, long>[]? _ranking;
 
@@ -67,7 +68,7 @@ public sealed class TopNeighbours(string tag, int keep)
         {
             var item = ranked[i].Key;
             // A dropped neighbour left in the dirty list is skipped by the drain (it is no longer counted).
-            if (_entries.Remove(item, out var dropped) && dropped.Stored) _removed.Add(item);
+            if (_entries.Remove(item, out var dropped) && dropped.Stored) (_removed ??= new(StringComparer.Ordinal)).Add(item);
         }
     }
 
@@ -88,11 +89,11 @@ public sealed class TopNeighbours(string tag, int keep)
             entry.Dirty = false;
             entry.Stored = true;
             // Dropped since the last drain, then back: the write above replaces the delete.
-            _removed.Remove(item);
+            _removed?.Remove(item);
         }
-        foreach (var item in _removed) changes.Delete.Add(_prefix + item);
+        if (_removed is not null) foreach (var item in _removed) changes.Delete.Add(_prefix + item);
         _dirty.Clear();
-        _removed.Clear();
+        _removed?.Clear();
     }
 
     public bool TryRestore(string field, string value)
