@@ -11,7 +11,8 @@ internal static class E2eReport
 
     public static BenchResult Build(DirectoryInfo outDir, string servers, int partitions, NaiveBaseline.Result baseline, List<E2ePhase> phases, List<int> skipped)
     {
-        var full = phases.First(p => p.TargetRate == 0);
+        var full = phases.First(p => p.TargetRate == 0 && !p.Cold);
+        var cold = phases.FirstOrDefault(p => p.Cold);
         var ratio = baseline.EventsPerSec > 0 ? full.EventsPerSec / baseline.EventsPerSec : 0;
         var at10k = phases.FirstOrDefault(p => p.TargetRate == 10_000);
         var plot = Plot(outDir, phases);
@@ -20,6 +21,8 @@ internal static class E2eReport
             ["events_per_sec"] = Math.Round(full.EventsPerSec),
             ["baseline_events_per_sec"] = Math.Round(baseline.EventsPerSec),
             ["ratio"] = Math.Round(ratio, 2),
+            ["cold_events_per_sec"] = cold is null ? null : Math.Round(cold.EventsPerSec),
+            ["cpu_us_per_event"] = full.Cost.CpuUsPerEvent(full.Consumed),
             ["servers"] = servers,
             ["partitions"] = partitions,
             ["cores"] = Environment.ProcessorCount,
@@ -30,13 +33,17 @@ internal static class E2eReport
             },
             ["phases"] = phases.Select(p => new Dictionary<string, object>
             {
-                ["input_rate"] = p.TargetRate == 0 ? "full" : p.TargetRate,
+                ["input_rate"] = p.Cold ? "full_cold" : p.TargetRate == 0 ? "full" : p.TargetRate,
                 ["input_events_per_sec"] = Math.Round(p.InputPerSec),
                 ["events_per_sec"] = Math.Round(p.EventsPerSec),
                 ["events"] = p.Consumed,
                 ["seconds"] = Math.Round(p.Seconds, 2),
                 ["decided_events"] = p.Decided,
                 ["latency_ms"] = Latency(p.P50Ms, p.P99Ms, p.P999Ms),
+                ["cpu_us_per_event"] = p.Cost.CpuUsPerEvent(p.Consumed),
+                ["allocated_bytes_per_event"] = p.Cost.BytesPerEvent(p.Consumed),
+                ["gc_pause_percent"] = p.Cost.GcPausePercent(p.Seconds),
+                ["recommendation_cache_hit_rate"] = p.Cost.CacheHitRate ?? (object)"none",
                 ["hops_ms"] = p.Hops.ToDictionary(h => HopName(h.Key), h => new Dictionary<string, double> { ["p50"] = h.Value.P50, ["p99"] = h.Value.P99 }),
             }).ToList(),
             ["skipped_rates"] = skipped,
@@ -50,16 +57,19 @@ internal static class E2eReport
         };
         var md = new StringBuilder("# End-to-end benchmark\n\n")
             .AppendLine(CultureInfo.InvariantCulture, $"{servers}; {partitions} partitions; {Environment.ProcessorCount} cores shared by producer, engine and servers.\n")
-            .AppendLine(CultureInfo.InvariantCulture, $"- engine at full speed: **{full.EventsPerSec:N0} events/s** (floor {FloorEventsPerSec:N0})")
+            .AppendLine(CultureInfo.InvariantCulture, $"- engine at full speed, sustained (after a full-speed warm-up): **{full.EventsPerSec:N0} events/s** (floor {FloorEventsPerSec:N0}); " +
+                                                      $"{full.Cost.CpuUsPerEvent(full.Consumed)} us of process CPU per event")
+            .AppendLine(CultureInfo.InvariantCulture, $"- cold, the warm-up phase right after the node started: {cold?.EventsPerSec ?? 0:N0} events/s")
             .AppendLine(CultureInfo.InvariantCulture, $"- naive baseline (one loop, a Redis round trip per read and per write, a model call per event): **{baseline.EventsPerSec:N0} events/s**")
             .AppendLine(CultureInfo.InvariantCulture, $"- ratio: **{ratio:F2}x** (floor {FloorRatio}x)\n")
-            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms |")
-            .AppendLine("|---|---|---|---|---|---|---|");
+            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms | cpu us/event | bytes/event | gc pause | rec cache hits |")
+            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var p in phases)
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {(p.TargetRate == 0 ? "full speed" : p.TargetRate.ToString("N0", CultureInfo.InvariantCulture) + "/s")} | {p.InputPerSec:N0} | {p.EventsPerSec:N0} | {p.Consumed:N0} | {p.P50Ms} | {p.P99Ms} | {p.P999Ms} |");
+                $"| {p.Label} | {p.InputPerSec:N0} | {p.EventsPerSec:N0} | {p.Consumed:N0} | {p.P50Ms} | {p.P99Ms} | {p.P999Ms} | " +
+                $"{p.Cost.CpuUsPerEvent(p.Consumed)} | {p.Cost.BytesPerEvent(p.Consumed):N0} | {p.Cost.GcPausePercent(p.Seconds)}% | {p.Cost.CacheHitRate:P1} |");
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} |");
+            $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} | | | | |");
         if (skipped.Count > 0)
             md.AppendLine().AppendLine(CultureInfo.InvariantCulture,
                 $"Not run (above 1.5x the full-speed throughput, where latency only measures the backlog): {string.Join(", ", skipped.Select(r => r.ToString("N0", CultureInfo.InvariantCulture) + "/s"))}.");
@@ -71,8 +81,10 @@ internal static class E2eReport
         {
             var cells = Enum.GetValues<Hop>().Select(h => p.Hops.TryGetValue(h, out var v) ? string.Create(CultureInfo.InvariantCulture, $"{v.P50} / {v.P99}") : "");
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {(p.TargetRate == 0 ? "full speed" : p.TargetRate.ToString("N0", CultureInfo.InvariantCulture) + "/s")} | {string.Join(" | ", cells)} |");
+                $"| {p.Label} | {string.Join(" | ", cells)} |");
         }
+        md.AppendLine().AppendLine("CPU, bytes and GC pause are of the whole process (engine, bench producer, embedded broker and Garnet), per " +
+                                   "consumed event or as a share of the phase's time; rec cache hits: recommendation lists served from the shared cache.");
         md.AppendLine().AppendLine("Latency: from the record's produce time to the Kafka acknowledgement of its decisions. A rate phase whose input " +
                                    "falls short of its target was held back by the consumer lag bound (the engine was saturated).");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"![latency against input rate]({Path.GetFileName(plot)})");
@@ -90,7 +102,7 @@ internal static class E2eReport
 
     private static string Plot(DirectoryInfo outDir, List<E2ePhase> phases)
     {
-        var ordered = phases.OrderBy(p => p.InputPerSec).ToList();
+        var ordered = phases.Where(p => !p.Cold).OrderBy(p => p.InputPerSec).ToList();
         var xs = ordered.Select(p => p.InputPerSec).ToArray();
         var plot = new ScottPlot.Plot();
         foreach (var (label, values) in new[]

@@ -11,6 +11,7 @@ internal sealed class ItemScores(int items)
     private readonly int[] _stamps = new int[items];
     private readonly int[] _ranks = new int[items];
     private int[] _touched = new int[64];
+    private double[] _keys = new double[64];
     private int _generation = 1;
 
     public int Count { get; private set; }
@@ -54,8 +55,37 @@ internal sealed class ItemScores(int items)
     public void Rank()
     {
         var touched = _touched.AsSpan(0, Count);
-        touched.Sort(new ByScore(_values));
+        SortByScore(touched);
         for (var r = 0; r < touched.Length; r++) _ranks[touched[r]] = r;
+    }
+
+    /// <summary>
+    /// The order of <see cref="ByScore"/>, faster: a sort of the negated scores as keys (the runtime's primitive path, no
+    /// comparer call per comparison; it was ~5% of the engine's CPU at steady state), then each run of equal scores by
+    /// item. Scores with a NaN take the comparer's path, whose order for NaN differs from the keys'.
+    /// </summary>
+    private void SortByScore(Span<int> touched)
+    {
+        if (_keys.Length < touched.Length) _keys = new double[Math.Max(touched.Length, _keys.Length * 2)];
+        var keys = _keys.AsSpan(0, touched.Length);
+        for (var i = 0; i < touched.Length; i++)
+        {
+            var value = _values[touched[i]];
+            if (double.IsNaN(value))
+            {
+                touched.Sort(new ByScore(_values));
+                return;
+            }
+            keys[i] = -value;
+        }
+        keys.Sort(touched);
+        for (var start = 0; start < keys.Length;)
+        {
+            var end = start + 1;
+            while (end < keys.Length && keys[end] == keys[start]) end++;
+            if (end - start > 1) touched[start..end].Sort();
+            start = end;
+        }
     }
 
     private void Touch(int item)

@@ -1,0 +1,29 @@
+using System.Diagnostics;
+using Engine.Models.Decisions;
+
+namespace Engine.Benchmarks.E2e;
+
+/// <summary>
+/// What a phase cost the whole process (engine, bench producer, embedded broker and Garnet share it): CPU time,
+/// bytes allocated, GC pause time, and the recommendation cache's hits and misses. Events/s on a shared machine
+/// follows the other work on its cores; CPU per event much less so, which makes it the figure to compare code by.
+/// </summary>
+internal readonly record struct E2eCost(TimeSpan Cpu, long Allocated, TimeSpan GcPause, long CacheHits, long CacheMisses)
+{
+    public static E2eCost Now(UserDecider decider)
+    {
+        using var process = Process.GetCurrentProcess();
+        var (hits, misses) = decider.RecommendationCacheCounts;
+        return new E2eCost(process.TotalProcessorTime, GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(), hits, misses);
+    }
+
+    public static E2eCost operator -(E2eCost a, E2eCost b) =>
+        new(a.Cpu - b.Cpu, a.Allocated - b.Allocated, a.GcPause - b.GcPause, a.CacheHits - b.CacheHits, a.CacheMisses - b.CacheMisses);
+
+    public double CpuUsPerEvent(long events) => events == 0 ? 0 : Math.Round(Cpu.TotalMicroseconds / events, 1);
+    public double BytesPerEvent(long events) => events == 0 ? 0 : Math.Round((double)Allocated / events);
+    /// <summary>GC pauses as a share of the phase's wall-clock time.</summary>
+    public double GcPausePercent(double seconds) => seconds <= 0 ? 0 : Math.Round(100 * GcPause.TotalSeconds / seconds, 1);
+    /// <summary>Share of recommendation lists served from the shared cache (null when none was asked).</summary>
+    public double? CacheHitRate => CacheHits + CacheMisses == 0 ? null : Math.Round((double)CacheHits / (CacheHits + CacheMisses), 3);
+}
