@@ -25,10 +25,9 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
 {
     private readonly Dictionary<string, UserFeatureState> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CampaignFeatureState> _campaigns = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Item, int Slice), ItemFeatureState> _items = [];
-    // The same slices per partition, by item id: what an apply looks up (a string key with the ordinal comparer hashes
-    // without randomisation; a (string, int) tuple hashes its string with the randomised hash on every lookup).
-    private Dictionary<string, ItemFeatureState>?[] _slicesByPartition = [];
+    private readonly ItemSliceIndex _items = new();
+    // Created once (a method group converted per event would allocate a delegate each time).
+    private Action<ItemFeatureState, ApplyOutcome>? _trackSlice;
     // Each once, by its QueuedForDrain mark: no set lookup per event and entity.
     private readonly List<EntityFeatureState> _dirty = [];
     private readonly Dictionary<int, long> _applied = [];
@@ -54,7 +53,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     public IReadOnlyDictionary<string, UserFeatureState> Users => _users;
     public IReadOnlyDictionary<string, CampaignFeatureState> Campaigns => _campaigns;
     /// <summary>The item slices this owner writes, by item and partition.</summary>
-    public IReadOnlyDictionary<(string Item, int Slice), ItemFeatureState> ItemSlices => _items;
+    public IEnumerable<KeyValuePair<(string Item, int Slice), ItemFeatureState>> ItemSlices => _items.All();
 
     /// <summary>Per partition, the highest offset whose effects Redis has acknowledged: commit offset + 1.</summary>
     public IReadOnlyDictionary<int, long> AcknowledgedOffsets => _acknowledged;
@@ -79,17 +78,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             _coVisited.Clear();
             var user = _users[e.UserId];
             outcome = Track(user, user.Apply(e, position, _coVisited));
-            if (e.ItemId is { } itemId)
-            {
-                var slices = _slicesByPartition[position.Partition]!;
-                var item = slices[itemId];
-                Track(item, item.Apply(e, position, _coVisited));
-                foreach (var other in _coVisited)
-                {
-                    var neighbour = slices[other];
-                    Track(neighbour, neighbour.AddCoVisit(itemId, position));
-                }
-            }
+            if (e.ItemId is not null) _items.Apply(e, position, _coVisited, _trackSlice ??= (slice, applied) => Track(slice, applied));
         }
         if (_campaignsToo && e.CampaignId is { } campaignId)
         {
@@ -146,7 +135,6 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             _users.Clear();
             _campaigns.Clear();
             _items.Clear();
-            _slicesByPartition = [];
             _dirty.Clear();
             _partitions.Clear();
             _restoredSessions.Clear();
@@ -224,7 +212,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             if (_usersAndItems)
             {
                 if (!_users.ContainsKey(e.UserId) && seenUsers.Add(e.UserId)) missingUsers.Add(e.UserId);
-                if (e.ItemId is { } item && !HasSlice(item, position.Partition)) missingItems.Add((item, position.Partition));
+                if (e.ItemId is { } item && !_items.Contains(item, position.Partition)) missingItems.Add((item, position.Partition));
             }
             if (_campaignsToo && e.CampaignId is { } campaign && !_campaigns.ContainsKey(campaign) && seenCampaigns.Add(campaign)) missingCampaigns.Add(campaign);
         }
@@ -253,7 +241,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             if (e.ItemId is null || e.SessionId is null || !_restoredSessions.Contains(e.UserId)) continue;
             foreach (var item in _users[e.UserId].SessionItems)
             {
-                if (!HasSlice(item, position.Partition)) missingItems.Add((item, position.Partition));
+                if (!_items.Contains(item, position.Partition)) missingItems.Add((item, position.Partition));
             }
         }
         await LoadItemsAsync(missingItems);
@@ -262,15 +250,6 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     private async Task LoadItemsAsync(HashSet<(string Item, int Slice)> missing)
     {
         if (missing.Count == 0) return;
-        foreach (var s in await store.LoadItemSlicesAsync([.. missing]))
-        {
-            var partition = s.Slice!.Value;
-            _items[(s.Id, partition)] = s;
-            if (partition >= _slicesByPartition.Length) Array.Resize(ref _slicesByPartition, partition + 1);
-            (_slicesByPartition[partition] ??= new(StringComparer.Ordinal))[s.Id] = s;
-        }
+        foreach (var s in await store.LoadItemSlicesAsync([.. missing])) _items.Add(s);
     }
-
-    private bool HasSlice(string item, int partition) =>
-        partition < _slicesByPartition.Length && _slicesByPartition[partition] is { } slices && slices.ContainsKey(item);
 }

@@ -22,16 +22,14 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
     /// </summary>
     public const int DefaultMaxKept = 10_000;
 
-    // Per partition, its slices by item id: a string key with the ordinal comparer hashes without randomisation, an
-    // (item, slice) tuple hashes its string with the randomised hash on every lookup.
-    private Dictionary<string, ItemFeatureState>?[] _slices = [];
-    private int _kept;
+    private readonly ItemSliceIndex _slices = new();
+    private Action<ItemFeatureState, ApplyOutcome>? _track;
     // Each once, by its QueuedForDrain mark: no set lookup per event and slice.
     private readonly List<ItemFeatureState> _dirty = [];
     private readonly HashSet<(string Item, int Slice)> _missing = [];
 
     /// <summary>The slices held in memory.</summary>
-    public int Kept => _kept;
+    public int Kept => _slices.Count;
 
     /// <summary>
     /// Applies a batch's item events, in partition order, to their slices and returns the slices' changes (absolute
@@ -41,20 +39,10 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
     {
         if (events.Count == 0) return [];
         // Every state is clean here (the previous batch was drained and flushed): dropping them loses nothing.
-        if (_kept > maxKept) Clear();
+        if (_slices.Count > maxKept) _slices.Clear();
         await LoadMissingAsync(events);
-        foreach (var (e, position, coVisited) in events)
-        {
-            var itemId = e.ItemId!;
-            var slices = _slices[position.Partition]!;
-            var item = slices[itemId];
-            Track(item, item.Apply(e, position, coVisited));
-            foreach (var other in coVisited)
-            {
-                var neighbour = slices[other];
-                Track(neighbour, neighbour.AddCoVisit(itemId, position));
-            }
-        }
+        _track ??= Track;
+        foreach (var (e, position, coVisited) in events) _slices.Apply(e, position, coVisited, _track);
         var writes = new List<EntityWrite>(_dirty.Count);
         foreach (var state in _dirty)
         {
@@ -69,14 +57,8 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
     /// <summary>Another owner has flushed these partitions past this one (a takeover): what is held here is stale.</summary>
     public void Forget()
     {
-        Clear();
+        _slices.Clear();
         _dirty.Clear();
-    }
-
-    private void Clear()
-    {
-        _slices = [];
-        _kept = 0;
     }
 
     private void Track(ItemFeatureState state, ApplyOutcome outcome)
@@ -98,16 +80,11 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
             foreach (var other in coVisited) Need(other, position.Partition);
         }
         if (_missing.Count == 0) return;
-        foreach (var slice in await store.LoadItemSlicesAsync([.. _missing]))
-        {
-            var partition = slice.Slice!.Value;
-            if (partition >= _slices.Length) Array.Resize(ref _slices, partition + 1);
-            if ((_slices[partition] ??= new(StringComparer.Ordinal)).TryAdd(slice.Id, slice)) _kept++;
-        }
+        foreach (var slice in await store.LoadItemSlicesAsync([.. _missing])) _slices.Add(slice);
     }
 
     private void Need(string item, int partition)
     {
-        if (partition >= _slices.Length || _slices[partition] is not { } slices || !slices.ContainsKey(item)) _missing.Add((item, partition));
+        if (!_slices.Contains(item, partition)) _missing.Add((item, partition));
     }
 }
