@@ -4,6 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Engine.Benchmarks;
 
+// The features bench runs Garnet in a child process of this executable (BenchServer.StartGarnetAsync).
+if (args is [BenchServer.GarnetServerMode, var garnetPort]) return await BenchServer.ServeGarnetAsync(int.Parse(garnetPort, System.Globalization.CultureInfo.InvariantCulture));
+
 var suites = typeof(IBenchSuite).Assembly.GetTypes()
     .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IBenchSuite).IsAssignableFrom(t))
     .Select(t => (IBenchSuite)Activator.CreateInstance(t)!)
