@@ -48,7 +48,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             ModelVersion = models.RecommenderVersion,
             Reasons =
             [
-                new Reason("session_items", session.Count, 0),
+                SessionItems(session.Count),
                 new Reason(TopSource(items[0].Reason), items[0].Score, items[0].Score),
             ],
             UserId = user.Id,
@@ -204,6 +204,12 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         for (var i = latestFirst.Count - 1; i >= 0; i--) session.Add(latestFirst[i]);
         return session;
     }
+
+    // Immutable records: the few possible session sizes each share one.
+    private static readonly Reason[] SessionSizes =
+        [.. Enumerable.Range(0, UserFeatureState.SessionItemsKept + 1).Select(n => new Reason("session_items", n, 0))];
+
+    private static Reason SessionItems(int count) => count < SessionSizes.Length ? SessionSizes[count] : new Reason("session_items", count, 0);
 
     // The few candidate sources, each named once rather than concatenated per recommendation.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> TopSources = new(StringComparer.Ordinal);
