@@ -62,7 +62,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
             var changes = _store.Changes.Rent();
             _delivery.DrainInto(changes);
             if (changes.IsEmpty) _store.Changes.Return(changes);
-            Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, changes.IsEmpty ? null : changes, outcome));
+            Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, changes.IsEmpty ? null : changes, outcome, Position: msg.Position));
         });
     }
 

@@ -164,7 +164,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
         _state.DrainInto(changes);
         if (changes.IsEmpty) _store.Changes.Return(changes);
         Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped, _returningSession,
-            CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited]));
+            CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited], Position: msg.Position));
     }
 
     /// <summary>Event time between churn scores of an armed, active user.</summary>
