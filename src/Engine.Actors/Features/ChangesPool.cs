@@ -11,7 +11,8 @@ namespace Engine.Actors.Features;
 /// </summary>
 public sealed class ChangesPool
 {
-    private const int Kept = 8_192;
+    // As many as a node has in flight (the undurable bound is 10,000 events per partition, each a user and a few slices).
+    private const int Kept = 32_768;
     private readonly Stack<EntityChanges> _spare = new();
 
     /// <summary>Empty changes, with their own arena.</summary>
