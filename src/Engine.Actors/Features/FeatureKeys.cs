@@ -11,17 +11,24 @@ namespace Engine.Actors.Features;
 public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
 {
     private readonly Pseudonymizer _pseudonyms = pseudonyms ?? Pseudonymizer.Development;
+    private readonly KeyCache _cache = new();
+    private Func<EntityKind, string, int, string>? _derive;
 
     public string Prefix => prefix;
 
-    public string Entity(EntityKind kind, string id) =>
-        $"{prefix}{(char)kind}:{(kind == EntityKind.User ? _pseudonyms.Pseudonym(id) : id)}";
+    public string Entity(EntityKind kind, string id) => _cache.Get(kind, id, -1, _derive ??= Derive);
 
     /// <summary>The user's consent (a small hash), beside their features.</summary>
     public string Consent(string userId) => $"{prefix}p:{_pseudonyms.Pseudonym(userId)}";
 
     /// <summary>One partition's slice of an item (<c>{prefix}i:{itemId}:p{partition}</c>): what that partition's owner writes.</summary>
-    public string ItemSlice(string itemId, int partition) => $"{Entity(EntityKind.Item, itemId)}:p{partition}";
+    public string ItemSlice(string itemId, int partition) => _cache.Get(EntityKind.Item, itemId, partition, _derive ??= Derive);
+
+    private string Derive(EntityKind kind, string id, int slice)
+    {
+        var entity = $"{prefix}{(char)kind}:{(kind == EntityKind.User ? _pseudonyms.Pseudonym(id) : id)}";
+        return slice < 0 ? entity : $"{entity}:p{slice}";
+    }
 
     public string PartitionOffsets(string topic) => $"{prefix}offsets:{topic}";
 }

@@ -17,6 +17,8 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     private readonly HashEntryPool _entries = new();
 
     public FeatureKeys Keys => _keys;
+    /// <summary>Reused changes for the pipelines' drains (actors rent, the partition flush returns).</summary>
+    public ChangesPool Changes { get; } = new();
     public FeatureStoreOptions Options => options;
 
     public async Task<FlushResult> FlushAsync(FeatureBatch batch, CancellationToken cancellationToken = default)

@@ -47,8 +47,10 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
         foreach (var state in _dirty)
         {
             state.QueuedForDrain = false;
-            var changes = state.DrainChanges();
+            var changes = store.Changes.Rent();
+            state.DrainInto(changes);
             if (!changes.IsEmpty) writes.Add(new EntityWrite(EntityKind.Item, state.Id, changes, state.Slice));
+            else store.Changes.Return(changes);
         }
         _dirty.Clear();
         return writes;

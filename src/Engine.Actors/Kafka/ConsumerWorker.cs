@@ -73,8 +73,13 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         }
     }
 
-    private IConsumer<byte[], byte[]> BuildConsumer() =>
-        new ConsumerBuilder<byte[], byte[]>(_settings.ToConsumerConfig())
+    private IConsumer<byte[], byte[]> BuildConsumer()
+    {
+        var config = _settings.ToConsumerConfig();
+        // Headers are never read, and a single topic's name is known: not marshalled per message (a string, a list, a header set).
+        if (config.Get("dotnet.consumer.consume.result.fields") is null)
+            config.ConsumeResultFields = _settings.Topics is [var only] && !only.StartsWith('^') ? "timestamp" : "topic,timestamp";
+        return new ConsumerBuilder<byte[], byte[]>(config)
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
@@ -89,6 +94,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
                 if (m.Level <= SyslogLevel.Warning) _log.Warning("librdkafka {0}: {1}", m.Facility, m.Message);
             })
             .Build();
+    }
 
     private void ConsumeBurst()
     {
@@ -123,14 +129,18 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     {
         if (_stopped) return; // nothing is emitted any more; the next owner reads it from the committed offset
         var lease = _lastLease;
-        if (lease is null || lease.Partition.Partition.Value != result.Partition.Value || lease.Partition.Topic != result.Topic)
+        // Null when topic names are not marshalled (one topic, not a pattern): it is the subscribed one.
+        var topic = result.Topic ?? _settings.Topics[0];
+        if (lease is null || lease.Partition.Partition.Value != result.Partition.Value || lease.Partition.Topic != topic)
         {
-            if (!_leases.TryGetValue(result.TopicPartition, out lease)) return;
+            if (!_leases.TryGetValue(new TopicPartition(topic, result.Partition), out lease)) return;
             _lastLease = lease;
         }
-        var record = new KafkaRecord(result.Topic, result.Partition.Value, result.Offset.Value,
+        // The lease's topic string: one instance per partition rather than one per message.
+        topic = lease.Partition.Topic;
+        var record = new KafkaRecord(topic, result.Partition.Value, result.Offset.Value,
             result.Message.Key, result.Message.Value, result.Message.Timestamp.UtcDateTime);
-        var offset = new CommittableOffset(_settings.GroupId, result.Topic, result.Partition.Value, result.Offset.Value) { Lease = lease };
+        var offset = new CommittableOffset(_settings.GroupId, topic, result.Partition.Value, result.Offset.Value) { Lease = lease };
         lease.Collect(new CommittableMessage(record, offset));
         var buffered = lease.Buffered;
         Metrics.ObserveBuffered(buffered);

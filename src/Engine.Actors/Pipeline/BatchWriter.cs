@@ -62,10 +62,11 @@ internal sealed class BatchWriter
     private DecidedBatch Decide(List<Asked> batch)
     {
         var batchedUtc = DateTime.UtcNow;
-        var writes = new List<EntityWrite>();
-        var records = new List<ProducerRecord>();
-        var stamps = new List<EventStamps>();
-        var itemEvents = new List<ItemEvent>();
+        // Sized for the batch (about one of each per event): no growth copies per batch.
+        var writes = new List<EntityWrite>(batch.Count);
+        var records = new List<ProducerRecord>(batch.Count);
+        var stamps = new List<EventStamps>(batch.Count);
+        var itemEvents = new List<ItemEvent>(batch.Count);
         var refused = 0;
         var now = DateTimeOffset.UtcNow;
         foreach (var (record, handled, repliedUtc) in batch)
@@ -132,8 +133,10 @@ internal sealed class BatchWriter
         // Loads before it applies: a failed load changed nothing, so retrying it is safe.
         await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false);
         pending.Writes.AddRange(itemWrites);
-        await FlushFeaturesAsync(new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = pending.Offset }, pending.Writes))
+        var firstAttempt = await FlushFeaturesAsync(new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = pending.Offset }, pending.Writes))
             .ConfigureAwait(false);
+        // The writes' changes came from the store's pool (actors' and item slices' drains): nothing reads them after this.
+        if (firstAttempt) _store.Changes.Return(pending.Writes);
         if (_churn is null || pending.Due.Count == 0) return;
         await RetryAsync(() => _churn.DueList.ScheduleAsync(pending.Partition, pending.Due)).ConfigureAwait(false);
         _churn.Clock.Advance(pending.Partition, pending.LatestEventMs);
@@ -158,10 +161,11 @@ internal sealed class BatchWriter
         }
     }
 
-    private async Task FlushFeaturesAsync(FeatureBatch batch)
+    /// <summary>Flushes until Redis acknowledges (or supersedes) the batch; true when its first attempt did, so no timed-out attempt's command may still read it.</summary>
+    private async Task<bool> FlushFeaturesAsync(FeatureBatch batch)
     {
         var backoff = TimeSpan.FromMilliseconds(50);
-        while (true)
+        for (var call = 1; ; call++)
         {
             var result = await _store.FlushAsync(batch).ConfigureAwait(false);
             // Superseded: Redis already holds a later flush of this partition (a replay after a restart or a takeover): nothing to write.
@@ -169,7 +173,7 @@ internal sealed class BatchWriter
             {
                 if (result.Superseded) _items.Forget();
                 _counters.FlushAcknowledged();
-                return;
+                return call == 1 && result.Attempts <= 1;
             }
             _counters.FlushRetried();
             await Task.Delay(backoff).ConfigureAwait(false);

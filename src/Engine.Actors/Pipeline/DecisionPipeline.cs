@@ -74,6 +74,7 @@ public static class DecisionPipeline
         PipelineCounters counters, DecisionCounters decisions, IMaterializer materializer, ShardAlignment? alignment = null)
     {
         var topic = settings.Consumer.Topics[0];
+        var system = materializer is ActorMaterializer actors ? actors.System : throw new ArgumentException("an actor materializer is needed", nameof(materializer));
         var perPartition = Flow.Create<(Confluent.Kafka.TopicPartition Partition, Source<CommittableMessage, NotUsed> Messages)>()
             .MergeMany(settings.MaxPartitions, partition =>
             {
@@ -81,16 +82,22 @@ public static class DecisionPipeline
                 alignment?.AssignedAsync([partition.Partition.Partition.Value]);
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
                     settings.MaxUndurable, settings.EffectiveFlushInterval);
+                var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout);
                 return partition.Messages
                     .Select(DecodedRecord.From)
-                    .SelectAsync(settings.Parallelism, record => AskAsync(region, settings.Route, record, settings.EffectiveAskTimeout))
+                    .SelectAsync(settings.Parallelism, record => AskAsync(inbox, region, settings.Route, record))
                     // No timer: a reply goes on at once while the stages after are free, and replies gather while they are busy.
                     .Batch(settings.BatchSize, asked => new List<Asked> { asked }, (batch, asked) =>
                     {
                         batch.Add(asked);
                         return batch;
                     })
-                    .SelectAsync(1, writer.DecideAsync);
+                    .SelectAsync(1, writer.DecideAsync)
+                    .WatchTermination((NotUsed notUsed, Task<Done> ended) =>
+                    {
+                        ended.ContinueWith(_ => inbox.Dispose(), TaskScheduler.Default);
+                        return notUsed;
+                    });
             });
         return KafkaSource.CommittablePartitionedSource(settings.Consumer)
             .Via(perPartition)
@@ -111,20 +118,12 @@ public static class DecisionPipeline
             .Run(materializer);
     }
 
-    private static async Task<Asked> AskAsync(IActorRef region, EntityRoute route, DecodedRecord record, TimeSpan timeout)
+    private static Task<Asked> AskAsync(ReplyInbox inbox, IActorRef region, EntityRoute route, DecodedRecord record)
     {
-        if (record.Decoded.Event is not { } evt) return new Asked(record, null, record.ReceivedUtc);
-        if (route.Message(evt, record.Position, DateTimeOffset.UtcNow) is not { } message) return new Asked(record, null, record.ReceivedUtc);
-        var reply = await region.Ask<object>(message, timeout);
-        return reply switch
-        {
-            EntityHandled handled => new Asked(record, handled, DateTime.UtcNow),
-            // Not the entity's id: this message is logged, and a user id must never be (docs/privacy.md).
-            EntityNotReady notReady => throw new InvalidOperationException($"an entity was not ready: {notReady.Reason}"),
-            _ => throw new InvalidOperationException("unexpected reply " + reply.GetType().Name),
-        };
+        if (record.Decoded.Event is not { } evt) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
+        if (route.Message(evt, record.Position, DateTimeOffset.UtcNow) is not { } message) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
+        return inbox.Ask(region, message, record);
     }
-
 }
 
 /// <summary>A record and what its entity answered: null when the record was refused (no event) or concerns no entity of this stream.</summary>

@@ -12,10 +12,11 @@ namespace Engine.Actors.Pipeline;
 /// <paramref name="Segment"/>: on a churn check, the segment of the user's latest event (a silent user's alert has no event to carry it).
 /// <paramref name="CoVisited"/>: on a product view applied for the first time, the other items the user viewed earlier in the
 /// session (the latest 5): the stream counts them as the viewed item's co-visits in its item slices (<see cref="ItemSliceOwner"/>).
+/// <paramref name="Position"/>: the event's, echoed from the request: the stream's <see cref="ReplyInbox"/> matches the answer to its ask by it.
 /// </summary>
 public sealed record EntityHandled(
     EntityKind Kind, string EntityId, IReadOnlyList<IDecision> Decisions, EntityChanges? Changes, ApplyOutcome Outcome, int DroppedLateBids = 0,
-    bool Returning = false, UserSegment? Segment = null, IReadOnlyList<string>? CoVisited = null);
+    bool Returning = false, UserSegment? Segment = null, IReadOnlyList<string>? CoVisited = null, EventPosition? Position = null);
 
 /// <summary>The segment fields of a user's latest event (null when it carried none).</summary>
 public sealed record UserSegment(string? Device, string? Region);

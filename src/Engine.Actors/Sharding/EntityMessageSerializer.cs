@@ -199,6 +199,13 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         // Last, so a node without co-visits in its format reads the rest unchanged (and this one reads its messages as having none).
         w.Write(m.CoVisited?.Count ?? 0);
         foreach (var item in m.CoVisited ?? []) w.Write(item);
+        // After the co-visits, for the same reason: an older node's message reads as having no position.
+        w.Write(m.Position is not null);
+        if (m.Position is { } position)
+        {
+            w.Write(position.Partition);
+            w.Write(position.Offset);
+        }
     }
 
     private static EntityHandled ReadHandled(BinaryReader r)
@@ -230,7 +237,8 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         }
         List<string>? coVisited = null;
         for (var n = r.BaseStream.Position < r.BaseStream.Length ? r.ReadInt32() : 0; n > 0; n--) (coVisited ??= []).Add(r.ReadString());
-        return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning, segment, coVisited);
+        EventPosition? position = r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean() ? new EventPosition(r.ReadInt32(), r.ReadInt64()) : null;
+        return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning, segment, coVisited, position);
     }
 
     private static void WriteOptional(BinaryWriter w, string? value)

@@ -19,13 +19,14 @@ public sealed class ChurnDueList(IConnectionMultiplexer redis, string prefix, Us
 
     private readonly UserIdSealer _sealer = sealer ?? UserIdSealer.Development;
     private readonly TimeSpan _retention = retention ?? DefaultRetention;
+    private readonly MemberCache _members = new((sealer ?? UserIdSealer.Development).Seal);
 
     private IDatabase Db => redis.GetDatabase();
 
     public string Key(int partition) => prefix + "due:" + partition.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The member that stands for <paramref name="userId"/> (the same every time, so a later event moves it).</summary>
-    public string Member(string userId) => _sealer.Seal(userId);
+    public string Member(string userId) => _members.Get(userId);
 
     /// <summary>Sets each user's next check time (the last write wins: a later event moves the check later).</summary>
     public Task ScheduleAsync(int partition, IReadOnlyCollection<KeyValuePair<string, long>> dueMs)

@@ -73,7 +73,13 @@ public sealed class E2eBench : IBenchSuite
         var skipped = new List<int>();
         phases.Add(await RunPhaseAsync(node, producer, next, warmupCap, 0, warmup, cancellationToken, cold: true));
         next += (int)phases[^1].Produced;
-        phases.Add(await RunPhaseAsync(node, producer, next, fullSpeedCap, 0, fullSpeed, cancellationToken));
+        using (var sampler = AllocationSampler.FromEnvironment())
+        {
+            sampler?.Start();
+            phases.Add(await RunPhaseAsync(node, producer, next, fullSpeedCap, 0, fullSpeed, cancellationToken));
+            sampler?.Stop();
+            if (sampler is not null) Console.Write(sampler.Report(phases[^1].Consumed, 80, Path.Combine(context.OutDir.FullName, "e2e-alloc-types.txt")));
+        }
         next += (int)phases[^1].Produced;
         var saturation = phases[^1].EventsPerSec;
         foreach (var rate in rates)

@@ -15,7 +15,10 @@ namespace Engine.Models.Decisions;
 public sealed class UserDecider(DecisionModels models, DecisionSettings settings, ICampaignBoard campaigns, bool shareLists = true)
 {
     private readonly BidFeatures _bidFeatures = new(models.Bid.Current.Metadata.Features);
-    private FeatureSchema<UserFeatureState> _churnSchema = UserFeatures.Schema(models.Churn.Current.Metadata.Features);
+    // The schema and the feature list it was compiled from: compared by reference to the current model's, as the schema
+    // keeps a copy of the names (comparing the schema's own would recompile it on every check). One reference: actors on
+    // several threads read it while a model swap replaces it.
+    private ChurnSchema _churnSchema = new(models.Churn.Current.Metadata.Features, UserFeatures.Schema(models.Churn.Current.Metadata.Features));
     private readonly RecommendationCache _recommendations = new(models.Recommender);
 
     /// <summary>Lists served from the shared cache, and lists computed.</summary>
@@ -28,7 +31,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// </summary>
     public Recommendation? Recommend(UserFeatureState user, ClickEvent cause, IReadOnlySet<string> bought, ref RecommendationMemo memo)
     {
-        var session = user.SessionItems.Reverse().ToList(); // the recommender wants oldest first
+        var session = OldestFirst(user.SessionItems); // the recommender wants oldest first
         if (cause.Type == EventType.Search && session.Count == 0) return null;
         var input = InputFingerprint(session, bought);
         if (memo.Asked && input == memo.Input) return null;
@@ -45,8 +48,8 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             ModelVersion = models.RecommenderVersion,
             Reasons =
             [
-                new Reason("session_items", session.Count, 0),
-                new Reason("top_source:" + items[0].Reason, items[0].Score, items[0].Score),
+                SessionItems(session.Count),
+                new Reason(TopSource(items[0].Reason), items[0].Score, items[0].Score),
             ],
             UserId = user.Id,
             SessionId = cause.SessionId,
@@ -86,9 +89,12 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     public ChurnAlert? CheckChurn(UserFeatureState user, ref ChurnEpisode episode, DateTimeOffset asOf, string causedBy)
     {
         var scorer = models.Churn.Current;
-        if (!ReferenceEquals(_churnSchema.Names, scorer.Metadata.Features)) _churnSchema = UserFeatures.Schema(scorer.Metadata.Features);
-        Span<float> features = stackalloc float[_churnSchema.Length];
-        _churnSchema.Read(user, user.ReadTimeMs(asOf), features);
+        var names = scorer.Metadata.Features;
+        var compiled = _churnSchema;
+        if (!ReferenceEquals(compiled.Source, names)) _churnSchema = compiled = new ChurnSchema(names, UserFeatures.Schema(names));
+        var schema = compiled.Schema;
+        Span<float> features = stackalloc float[schema.Length];
+        schema.Read(user, user.ReadTimeMs(asOf), features);
         var score = scorer.Score(features);
         var before = episode;
         var (policy, variant) = ChurnArm(user.Id, before, score, causedBy);
@@ -192,6 +198,27 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         return (settings.ChurnPolicy, definition.DecidingVariant(arm));
     }
 
+    private static List<string> OldestFirst(IReadOnlyList<string> latestFirst)
+    {
+        var session = new List<string>(latestFirst.Count);
+        for (var i = latestFirst.Count - 1; i >= 0; i--) session.Add(latestFirst[i]);
+        return session;
+    }
+
+    // Immutable records: the few possible session sizes each share one.
+    private static readonly Reason[] SessionSizes =
+        [.. Enumerable.Range(0, UserFeatureState.SessionItemsKept + 1).Select(n => new Reason("session_items", n, 0))];
+
+    private static Reason SessionItems(int count) => count < SessionSizes.Length ? SessionSizes[count] : new Reason("session_items", count, 0);
+
+    // The few candidate sources, each named once rather than concatenated per recommendation.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> TopSources = new(StringComparer.Ordinal);
+
+    private static string TopSource(string reason) =>
+        TopSources.TryGetValue(reason, out var name) ? name
+        : TopSources.Count < 64 ? TopSources.GetOrAdd(reason, static r => "top_source:" + r)
+        : "top_source:" + reason; // bounded, should a recommender ever name its sources freely
+
     private static int InputFingerprint(List<string> session, IReadOnlySet<string> bought)
     {
         var hash = new HashCode();
@@ -207,6 +234,9 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         return hash.ToHashCode();
     }
 }
+
+/// <summary>The churn model's feature schema and the model's feature list it was compiled from.</summary>
+internal sealed record ChurnSchema(IReadOnlyList<string> Source, FeatureSchema<UserFeatureState> Schema);
 
 /// <summary>What one user was last recommended: the fingerprint of the inputs last asked about and of the list last sent.</summary>
 public readonly record struct RecommendationMemo(bool Asked, int Input, int Sent);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Engine.Models.Contracts;
 
 namespace Engine.Models.Scoring;
@@ -17,18 +18,47 @@ public static class Explainer
         var width = scorer.Width;
         if (baseline is null || features.Length != width) return [];
 
-        var rows = new float[width * (width + 1)];
-        for (var r = 0; r <= width; r++) features.CopyTo(rows.AsSpan(r * width, width));
-        for (var f = 0; f < width; f++) rows[(f + 1) * width + f] = baseline[f];
-        var probabilities = new float[width + 1];
-        scorer.ScoreBatch(rows, probabilities);
-
-        var reasons = new List<Reason>(width);
-        for (var f = 0; f < width; f++)
+        // Pooled: one explanation per emitted bid or alert, and the rows are width + 1 copies of the vector.
+        var rows = ArrayPool<float>.Shared.Rent(width * (width + 1));
+        var probabilities = ArrayPool<float>.Shared.Rent(width + 1);
+        try
         {
-            var contribution = probabilities[0] - probabilities[f + 1];
-            if (contribution != 0) reasons.Add(new Reason(names[f], features[f], Math.Round(contribution, 6)));
+            for (var r = 0; r <= width; r++) features.CopyTo(rows.AsSpan(r * width, width));
+            for (var f = 0; f < width; f++) rows[(f + 1) * width + f] = baseline[f];
+            scorer.ScoreBatch(rows, width + 1, probabilities);
+            return Largest(names, features, probabilities, top);
         }
-        return reasons.OrderByDescending(r => Math.Abs(r.Contribution)).Take(top).ToList();
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rows);
+            ArrayPool<float>.Shared.Return(probabilities);
+        }
+    }
+
+    /// <summary>
+    /// The <paramref name="top"/> non-zero contributions by size, the earlier feature first on a tie (as a stable sort
+    /// would order them), picked in place: no list of every factor, no sort.
+    /// </summary>
+    private static List<Reason> Largest(IReadOnlyList<string> names, ReadOnlySpan<float> features, float[] probabilities, int top)
+    {
+        var width = features.Length;
+        Span<bool> taken = width <= 256 ? stackalloc bool[width] : new bool[width];
+        var reasons = new List<Reason>(Math.Min(top, width));
+        while (reasons.Count < top)
+        {
+            var best = -1;
+            var bestSize = 0.0;
+            for (var f = 0; f < width; f++)
+            {
+                var contribution = probabilities[0] - probabilities[f + 1];
+                if (taken[f] || contribution == 0) continue;
+                var size = Math.Abs(Math.Round(contribution, 6));
+                if (best < 0 || Comparer<double>.Default.Compare(size, bestSize) > 0) (best, bestSize) = (f, size);
+            }
+            if (best < 0) break;
+            taken[best] = true;
+            reasons.Add(new Reason(names[best], features[best], Math.Round(probabilities[0] - probabilities[best + 1], 6)));
+        }
+        return reasons;
     }
 }

@@ -28,7 +28,8 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
             DecisionId = "d-1", CausedBy = "e-1", DecidedAt = T0, ModelVersion = "recs-1", Reasons = [new Reason("views", 3, 0.2)], UserId = "u-1",
             Items = [new RecommendedItem("i-4", 0.7, "co-viewed")],
         };
-        var handled = new EntityHandled(EntityKind.User, "u-1", [recommendation], changes, ApplyOutcome.Applied, 1, CoVisited: ["i-2", "i-1"]);
+        var handled = new EntityHandled(EntityKind.User, "u-1", [recommendation], changes, ApplyOutcome.Applied, 1, CoVisited: ["i-2", "i-1"],
+            Position: new EventPosition(2, 9_000_000_001));
 
         var record = RoundTrip(new UserProtocol.RecordEvent("u-1", view, new EventPosition(3, 42), T0));
         Assert.Equal(("u-1", new EventPosition(3, 42), T0, "i-3"), (record.UserId, record.Position, record.ReceivedAt, record.Event.ItemId));
@@ -47,10 +48,12 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         Assert.True(back.Changes.RenewTtl);
         Assert.Null(back.Segment);
         Assert.Equal(["i-2", "i-1"], back.CoVisited!);
+        Assert.Equal(new EventPosition(2, 9_000_000_001), back.Position);
         var checkedSilence = RoundTrip(new EntityHandled(EntityKind.User, "u-1", [], null, ApplyOutcome.Duplicate, Returning: true,
             Segment: new UserSegment("mobile", null)));
         Assert.Equal((true, new UserSegment("mobile", null)), (checkedSilence.Returning, checkedSilence.Segment));
         Assert.Null(checkedSilence.CoVisited);
+        Assert.Null(checkedSilence.Position);
     }
 
     private T RoundTrip<T>(T message) where T : class

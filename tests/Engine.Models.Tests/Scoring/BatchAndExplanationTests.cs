@@ -31,4 +31,38 @@ public sealed class BatchAndExplanationTests
         Assert.Equal("seconds_since_last_event", reasons[0].Factor);
         Assert.True(reasons[0].Contribution > 0);
     }
+
+    [Theory]
+    [InlineData("churn")]
+    [InlineData("bid")]
+    public void Top_factors_are_the_largest_contributions_in_stable_order(string model)
+    {
+        using var scorer = Scorer.Load(ModelFiles.Committed(model));
+        var random = new Random(11);
+        for (var n = 0; n < 200; n++)
+        {
+            var row = scorer.Metadata.Baseline!.ToArray();
+            // Some features left at their baseline (no contribution), the rest moved.
+            for (var f = 0; f < row.Length; f++)
+                if (random.Next(3) > 0) row[f] = row[f] * (float)(random.NextDouble() * 3) + (float)random.NextDouble() * 50;
+            var top = 1 + n % 5;
+            Assert.Equal(ReferenceTopFactors(scorer, row, top), Explainer.TopFactors(scorer, row, top));
+        }
+    }
+
+    /// <summary>Every factor's contribution, ordered by size with a stable sort: what the explainer must pick.</summary>
+    private static List<Engine.Models.Contracts.Reason> ReferenceTopFactors(Scorer scorer, float[] row, int top)
+    {
+        var width = scorer.Width;
+        var rows = new float[width * (width + 1)];
+        for (var r = 0; r <= width; r++) row.CopyTo(rows.AsSpan(r * width, width));
+        for (var f = 0; f < width; f++) rows[(f + 1) * width + f] = scorer.Metadata.Baseline![f];
+        var probabilities = new float[width + 1];
+        scorer.ScoreBatch(rows, probabilities);
+        return Enumerable.Range(0, width)
+            .Select(f => (f, contribution: probabilities[0] - probabilities[f + 1]))
+            .Where(x => x.contribution != 0)
+            .Select(x => new Engine.Models.Contracts.Reason(scorer.Metadata.Features[x.f], row[x.f], Math.Round(x.contribution, 6)))
+            .OrderByDescending(r => Math.Abs(r.Contribution)).Take(top).ToList();
+    }
 }

@@ -27,7 +27,7 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
         if (!_entries.TryGetValue(key, out var ring))
         {
             if (_entries.Count >= capacity) Remove(Stalest());
-            _entries[key] = ring = new Ring(_prefix + key, retain);
+            _entries[key] = ring = new Ring(FieldNames.Of(_prefix, key), retain);
             _removed?.Remove(key);
         }
         var slot = (int)(((index % retain) + retain) % retain);
@@ -92,7 +92,7 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
             changes.Commit(ring.Field);
             ring.Dirty = false;
         }
-        if (_removed is not null) foreach (var key in _removed) changes.Delete.Add(_prefix + key);
+        if (_removed is not null) foreach (var key in _removed) changes.Delete.Add(FieldNames.Of(_prefix, key));
         _dirty.Clear();
         _removed?.Clear();
     }

@@ -28,7 +28,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         if (!_entries.TryGetValue(key, out var seen))
         {
             if (_entries.Count >= capacity) Evict();
-            _entries[key] = seen = new Seen(_prefix + key, kinds);
+            _entries[key] = seen = new Seen(FieldNames.Of(_prefix, key), kinds);
             _removed?.Remove(key);
         }
         if (index <= seen.Indexes[kind]) return;
@@ -77,7 +77,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
             changes.Commit(seen.Field);
             seen.Dirty = false;
         }
-        if (_removed is not null) foreach (var key in _removed) changes.Delete.Add(_prefix + key);
+        if (_removed is not null) foreach (var key in _removed) changes.Delete.Add(FieldNames.Of(_prefix, key));
         _dirty.Clear();
         _removed?.Clear();
     }

@@ -85,13 +85,13 @@ public sealed class TopNeighbours(string tag, int keep)
         {
             ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, item);
             if (Unsafe.IsNullRef(ref entry) || !entry.Dirty) continue;
-            changes.Add(entry.Field ??= _prefix + item, entry.Count);
+            changes.Add(entry.Field ??= FieldNames.Of(_prefix, item), entry.Count);
             entry.Dirty = false;
             entry.Stored = true;
             // Dropped since the last drain, then back: the write above replaces the delete.
             _removed?.Remove(item);
         }
-        if (_removed is not null) foreach (var item in _removed) changes.Delete.Add(_prefix + item);
+        if (_removed is not null) foreach (var item in _removed) changes.Delete.Add(FieldNames.Of(_prefix, item));
         _dirty.Clear();
         _removed?.Clear();
     }

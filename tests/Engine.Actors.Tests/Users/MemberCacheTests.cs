@@ -1,0 +1,23 @@
+using Engine.Actors.Users;
+using Engine.Models.Privacy;
+
+namespace Engine.Actors.Tests.Users;
+
+public class MemberCacheTests
+{
+    [Fact]
+    public void A_cached_member_is_what_sealing_gives_whatever_was_asked_in_between()
+    {
+        var sealer = new UserIdSealer(new byte[32]);
+        var cache = new MemberCache(sealer.Seal);
+        var ids = Enumerable.Range(0, 80_000).Select(i => "u-" + i).ToList();
+        // More ids than slots: collisions replace entries, and never answer with another user's member.
+        for (var round = 0; round < 2; round++)
+            foreach (var id in ids)
+            {
+                var member = cache.Get(id);
+                Assert.Equal(id, sealer.TryOpen(member));
+                Assert.Equal(sealer.Seal(id), member);
+            }
+    }
+}
