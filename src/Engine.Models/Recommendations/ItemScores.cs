@@ -12,6 +12,7 @@ internal sealed class ItemScores(int items)
     private readonly int[] _ranks = new int[items];
     private int[] _touched = new int[64];
     private double[] _keys = new double[64];
+    private int[] _ahead = new int[64];
     private int _generation = 1;
 
     public int Count { get; private set; }
@@ -40,7 +41,7 @@ internal sealed class ItemScores(int items)
         _values[item] = value;
     }
 
-    /// <summary>0-based rank set by <see cref="Rank"/>, or <paramref name="absent"/> for an item without a score.</summary>
+    /// <summary>0-based rank set by <see cref="Rank"/> for a wanted item, or <paramref name="absent"/> for an item without a score.</summary>
     public int RankOf(int item, int absent) => _stamps[item] == _generation ? _ranks[item] : absent;
 
     public double Max()
@@ -51,12 +52,34 @@ internal sealed class ItemScores(int items)
         return max;
     }
 
-    /// <summary>Ranks the touched items, strongest first, ties by item index (sorts the touched list in that order).</summary>
-    public void Rank()
+    /// <summary>
+    /// Ranks the touched items, strongest first, ties by item index, as far as the weakest of <paramref name="wanted"/>
+    /// this source holds: <see cref="RankOf"/> is then exact for every wanted item (whatever is ahead of one is ahead of
+    /// the weakest), and the tail behind it, most of a source's items, is never sorted.
+    /// </summary>
+    public void Rank(ReadOnlySpan<int> wanted)
     {
-        var touched = _touched.AsSpan(0, Count);
-        SortByScore(touched);
-        for (var r = 0; r < touched.Length; r++) _ranks[touched[r]] = r;
+        var order = new ByScore(_values);
+        var weakest = -1;
+        foreach (var item in wanted)
+            if (Contains(item) && (weakest < 0 || order.Compare(item, weakest) > 0)) weakest = item;
+        if (weakest < 0) return;
+        if (_ahead.Length < Count) _ahead = new int[Math.Max(Count, _ahead.Length * 2)];
+        var kept = 0;
+        foreach (var item in Touched)
+        {
+            // A NaN makes the comparer's order partial: rank everything, as a full sort would.
+            if (double.IsNaN(_values[item]))
+            {
+                Touched.CopyTo(_ahead);
+                kept = Count;
+                break;
+            }
+            if (order.Compare(item, weakest) <= 0) _ahead[kept++] = item;
+        }
+        var ahead = _ahead.AsSpan(0, kept);
+        SortByScore(ahead);
+        for (var r = 0; r < ahead.Length; r++) _ranks[ahead[r]] = r;
     }
 
     /// <summary>

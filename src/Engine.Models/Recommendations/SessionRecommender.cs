@@ -158,14 +158,14 @@ public sealed class SessionRecommender
         Blend(scratch, own, Options.SessionItemWeight, InSession);
 
         double knnMax = knn.Max(), rulesMax = rules.Max(), lastMax = last.Max();
-        knn.Rank();
-        rules.Rank();
         if (scratch.Ranked.Length < blended.Count) scratch.Ranked = new int[blended.Count * 2];
         var kept = 0;
         foreach (var item in blended.Touched)
             if (exclude is null || !exclude.Contains(_index.Items[item])) scratch.Ranked[kept++] = item;
         // ByScore is a total order (ties by item), so the heap's first ones are exactly those of a full sort.
         var ordered = TopK.Select(scratch.Ranked.AsSpan(0, kept), Math.Min(depth, built), new ItemScores.ByScore(blended.Values));
+        knn.Rank(scratch.Ranked.AsSpan(0, ordered));
+        rules.Rank(scratch.Ranked.AsSpan(0, ordered));
         var candidates = new List<RankingCandidate>(ordered);
         for (var rank = 0; rank < ordered; rank++)
         {
