@@ -9,8 +9,8 @@ internal sealed class RecommendScratch
     public RecommendScratch(SessionIndex index)
     {
         var items = index.Items.Count;
-        (Weights, Knn, Rules, Last, Own, OwnCount, Blended) =
-            (new(items), new(items), new(items), new(items), new(items), new(items), new(items));
+        (Weights, Knn, Rules, Last, Own, OwnCount, Blended, Excluded) =
+            (new(items), new(items), new(items), new(items), new(items), new(items), new(items), new(items));
         Reasons = new string[items];
     }
 
@@ -24,6 +24,8 @@ internal sealed class RecommendScratch
     public ItemScores Own { get; }
     public ItemScores OwnCount { get; }
     public ItemScores Blended { get; }
+    /// <summary>The request's excluded items the index knows.</summary>
+    public ItemScores Excluded { get; }
     /// <summary>Per blended item: the source that gave it the most (valid where <see cref="Blended"/> holds the item).</summary>
     public string[] Reasons { get; }
     /// <summary>Sampled neighbour sessions and their similarities.</summary>
@@ -40,6 +42,15 @@ internal sealed class RecommendScratch
     public List<(int Session, int List, int Position)> Ties { get; } = new(16);
     /// <summary>The blended candidates left after exclusion, to be ordered.</summary>
     public int[] Ranked { get; set; } = new int[256];
+
+    private RankingCandidate[] _candidates = new RankingCandidate[128];
+
+    /// <summary>Room for the request's <paramref name="count"/> best candidates.</summary>
+    public Span<RankingCandidate> Candidates(int count)
+    {
+        if (_candidates.Length < count) _candidates = new RankingCandidate[count];
+        return _candidates.AsSpan(0, count);
+    }
 
     private double[] _match = new double[32];
 
@@ -74,7 +85,7 @@ internal sealed class RecommendScratch
     public void Clear()
     {
         Session.Clear();
-        Weights.Clear(); Knn.Clear(); Rules.Clear(); Last.Clear(); Own.Clear(); OwnCount.Clear(); Blended.Clear();
+        Weights.Clear(); Knn.Clear(); Rules.Clear(); Last.Clear(); Own.Clear(); OwnCount.Clear(); Blended.Clear(); Excluded.Clear();
         Sampled.Clear();
     }
 
