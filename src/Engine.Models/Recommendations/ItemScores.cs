@@ -41,6 +41,18 @@ internal sealed class ItemScores(int items)
         _values[item] = value;
     }
 
+    /// <summary>Adds to the item's score, from 0 when it has none in this request (<c>Set(item, Get(item) + value)</c> in one lookup).</summary>
+    public void Add(int item, double value)
+    {
+        if (_stamps[item] == _generation)
+        {
+            _values[item] += value;
+            return;
+        }
+        Touch(item);
+        _values[item] = 0d + value; // as Get's 0 plus value: -0 becomes +0 exactly as before
+    }
+
     /// <summary>0-based rank set by <see cref="Rank"/> for a wanted item, or <paramref name="absent"/> for an item without a score.</summary>
     public int RankOf(int item, int absent) => _stamps[item] == _generation ? _ranks[item] : absent;
 

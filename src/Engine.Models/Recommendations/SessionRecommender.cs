@@ -146,12 +146,12 @@ public sealed class SessionRecommender
         SessionKnn.Score(_index, Options, _matchWeights, scratch);
         for (var back = 1; back <= Options.RuleHistory && back <= session.Count; back++)
             foreach (var (item, weight) in _rules.After(session[^back]))
-                rules.Set(item, rules.Get(item) + weight / back);
+                rules.Add(item, weight / back);
         foreach (var (item, weight) in _rules.After(session[^1])) last.Set(item, weight);
         for (var p = 0; p < session.Count; p++)
         {
             own.Set(session[p], (p + 1.0) / session.Count);
-            ownCount.Set(session[p], ownCount.Get(session[p]) + 1);
+            ownCount.Add(session[p], 1);
         }
 
         Blend(scratch, knn, 1.0, SimilarSessions);
