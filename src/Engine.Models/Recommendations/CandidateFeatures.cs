@@ -22,7 +22,7 @@ public static class CandidateFeatures
     public static int Width => Names.Count;
 
     /// <summary>Writes one candidate's features into <paramref name="row"/> (length <see cref="Width"/>).</summary>
-    public static void Fill(RankingCandidate c, int candidates, Span<float> row)
+    public static void Fill(in RankingCandidate c, int candidates, Span<float> row)
     {
         row[0] = (float)c.Blend;
         row[1] = c.BlendRank;

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Engine.Models.Recommendations;
 
 /// <summary>
@@ -12,6 +14,8 @@ internal sealed class ItemScores(int items)
     private readonly int[] _ranks = new int[items];
     private int[] _touched = new int[64];
     private double[] _keys = new double[64];
+    private double[] _keyItems = new double[64];
+    private int[] _sorted = [];
     private int _generation = 1;
 
     public int Count { get; private set; }
@@ -40,7 +44,19 @@ internal sealed class ItemScores(int items)
         _values[item] = value;
     }
 
-    /// <summary>0-based rank set by <see cref="Rank"/>, or <paramref name="absent"/> for an item without a score.</summary>
+    /// <summary>Adds to the item's score, from 0 when it has none in this request (<c>Set(item, Get(item) + value)</c> in one lookup).</summary>
+    public void Add(int item, double value)
+    {
+        if (_stamps[item] == _generation)
+        {
+            _values[item] += value;
+            return;
+        }
+        Touch(item);
+        _values[item] = 0d + value; // as Get's 0 plus value: -0 becomes +0 exactly as before
+    }
+
+    /// <summary>0-based rank set by <see cref="Rank"/> for a wanted item, or <paramref name="absent"/> for an item without a score.</summary>
     public int RankOf(int item, int absent) => _stamps[item] == _generation ? _ranks[item] : absent;
 
     public double Max()
@@ -51,41 +67,65 @@ internal sealed class ItemScores(int items)
         return max;
     }
 
-    /// <summary>Ranks the touched items, strongest first, ties by item index (sorts the touched list in that order).</summary>
-    public void Rank()
-    {
-        var touched = _touched.AsSpan(0, Count);
-        SortByScore(touched);
-        for (var r = 0; r < touched.Length; r++) _ranks[touched[r]] = r;
-    }
-
     /// <summary>
-    /// The order of <see cref="ByScore"/>, faster: a sort of the negated scores as keys (the runtime's primitive path, no
-    /// comparer call per comparison; it was ~5% of the engine's CPU at steady state), then each run of equal scores by
-    /// item. Scores with a NaN take the comparer's path, whose order for NaN differs from the keys'.
+    /// Ranks the wanted items this source holds among everything it scored, strongest first, ties by item index: each
+    /// one's rank is the number of scored items before it in that order, counted over only the items up to the weakest
+    /// wanted one (whatever is before a wanted item is before the weakest), with no sort. These are the positions a sort
+    /// by <see cref="ByScore"/> gives; with a NaN, whose comparer order is partial, that sort is what ranks them.
     /// </summary>
-    private void SortByScore(Span<int> touched)
+    public void Rank(ReadOnlySpan<int> wanted)
     {
-        if (_keys.Length < touched.Length) _keys = new double[Math.Max(touched.Length, _keys.Length * 2)];
-        var keys = _keys.AsSpan(0, touched.Length);
-        for (var i = 0; i < touched.Length; i++)
+        var order = new ByScore(_values);
+        var weakest = -1;
+        foreach (var item in wanted)
+            if (Contains(item) && (weakest < 0 || order.Compare(item, weakest) > 0)) weakest = item;
+        if (weakest < 0) return;
+        if (_keys.Length < Count)
         {
-            var value = _values[touched[i]];
+            var size = Math.Max(Count, _keys.Length * 2);
+            (_keys, _keyItems) = (new double[size], new double[size]);
+        }
+        var ahead = 0;
+        foreach (var item in Touched)
+        {
+            var value = _values[item];
             if (double.IsNaN(value))
             {
-                touched.Sort(new ByScore(_values));
+                RankBySort();
                 return;
             }
-            keys[i] = -value;
+            if (order.Compare(item, weakest) > 0) continue;
+            _keys[ahead] = value;
+            _keyItems[ahead++] = item;
         }
-        keys.Sort(touched);
-        for (var start = 0; start < keys.Length;)
+        foreach (var item in wanted)
+            if (Contains(item)) _ranks[item] = CountBefore(_keys.AsSpan(0, ahead), _keyItems.AsSpan(0, ahead), _values[item], item);
+    }
+
+    /// <summary>How many of the (score, item) pairs come first in <see cref="ByScore"/> order: a higher score, or the same with a lower item.</summary>
+    private static int CountBefore(ReadOnlySpan<double> keys, ReadOnlySpan<double> items, double value, double item)
+    {
+        var (score, id, before) = (new Vector<double>(value), new Vector<double>(item), Vector<long>.Zero);
+        var i = 0;
+        for (; i <= keys.Length - Vector<double>.Count; i += Vector<double>.Count)
         {
-            var end = start + 1;
-            while (end < keys.Length && keys[end] == keys[start]) end++;
-            if (end - start > 1) touched[start..end].Sort();
-            start = end;
+            var k = new Vector<double>(keys[i..]);
+            // Lanes that come first are all ones (-1): subtracting counts them.
+            before -= Vector.GreaterThan(k, score) | (Vector.Equals(k, score) & Vector.LessThan(new Vector<double>(items[i..]), id));
         }
+        var count = (int)Vector.Sum(before);
+        for (; i < keys.Length; i++)
+            if (keys[i] > value || (keys[i] == value && items[i] < item)) count++;
+        return count;
+    }
+
+    private void RankBySort()
+    {
+        if (_sorted.Length < Count) _sorted = new int[Math.Max(Count, _sorted.Length * 2)];
+        var all = _sorted.AsSpan(0, Count);
+        Touched.CopyTo(all);
+        all.Sort(new ByScore(_values));
+        for (var r = 0; r < all.Length; r++) _ranks[all[r]] = r;
     }
 
     private void Touch(int item)

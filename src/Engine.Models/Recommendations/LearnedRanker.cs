@@ -26,7 +26,7 @@ public sealed class LearnedRanker : IDisposable
     public float[] Score(IReadOnlyList<RankingCandidate> candidates)
     {
         var probabilities = new float[candidates.Count];
-        Score(candidates, candidates.Count, new float[candidates.Count * CandidateFeatures.Width], probabilities);
+        Score(candidates.ToArray(), candidates.Count, new float[candidates.Count * CandidateFeatures.Width], probabilities);
         return probabilities;
     }
 
@@ -34,12 +34,12 @@ public sealed class LearnedRanker : IDisposable
     /// Scores <paramref name="candidates"/> (the first of a request of <paramref name="requestCandidates"/>) into
     /// <paramref name="probabilities"/>, building the rows in <paramref name="rows"/>: buffers the caller reuses.
     /// </summary>
-    internal void Score(IReadOnlyList<RankingCandidate> candidates, int requestCandidates, float[] rows, float[] probabilities)
+    internal void Score(ReadOnlySpan<RankingCandidate> candidates, int requestCandidates, float[] rows, float[] probabilities)
     {
         var width = CandidateFeatures.Width;
-        for (var i = 0; i < candidates.Count; i++)
+        for (var i = 0; i < candidates.Length; i++)
             CandidateFeatures.Fill(candidates[i], requestCandidates, rows.AsSpan(i * width, width));
-        if (candidates.Count > 0) _scorer.ScoreBatch(rows, candidates.Count, probabilities);
+        if (candidates.Length > 0) _scorer.ScoreBatch(rows, candidates.Length, probabilities);
     }
 
     public void Dispose() => _scorer.Dispose();

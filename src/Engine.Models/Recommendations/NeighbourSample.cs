@@ -15,16 +15,18 @@ internal static class NeighbourSample
     /// <param name="match">Per item of <paramref name="items"/>: what holding it adds to a neighbour's similarity.</param>
     public static void Take(SessionIndex index, ReadOnlySpan<int> items, ReadOnlySpan<double> match, int sampleSize, RecommendScratch scratch)
     {
-        var (sampled, heads, limits) = (scratch.Sampled, scratch.Heads, scratch.Limits);
-        heads.Clear();
-        limits.Clear();
-        foreach (var item in items)
+        var sampled = scratch.Sampled;
+        var merge = scratch.Merge(items.Length);
+        for (var j = 0; j < items.Length; j++)
         {
-            heads.Add(0);
-            limits.Add(Math.Min(index.Postings[item].Length, sampleSize));
+            var postings = index.Postings[items[j]];
+            merge.Lists[j] = postings;
+            merge.Limits[j] = Math.Min(postings.Length, sampleSize);
+            merge.Positions[j] = 0;
+            merge.Heads[j] = merge.Limits[j] > 0 ? postings[0] : -1;
         }
         var next = new RecommendScratch.Neighbour(-1, 0);
-        while ((next = Pop(index, items, match, heads, limits)).Session >= 0 && sampled.Count < sampleSize) sampled.Add(next);
+        while ((next = Pop(merge, match)).Session >= 0 && sampled.Count < sampleSize) sampled.Add(next);
         if (next.Session < 0 || sampled.Count == 0) return;
         var times = index.SessionTimes;
         var boundary = times[sampled[^1].Session];
@@ -36,9 +38,9 @@ internal static class NeighbourSample
         ties.Clear();
         var kept = 0;
         while (kept < sampled.Count && times[sampled[^(kept + 1)].Session] == boundary) kept++;
-        for (var k = sampled.Count - kept; k < sampled.Count; k++) ties.Add(FirstMet(index, items, limits, sampled[k].Session));
-        for (; next.Session >= 0 && times[next.Session] == boundary; next = Pop(index, items, match, heads, limits))
-            ties.Add(FirstMet(index, items, limits, next.Session));
+        for (var k = sampled.Count - kept; k < sampled.Count; k++) ties.Add(FirstMet(merge, sampled[k].Session));
+        for (; next.Session >= 0 && times[next.Session] == boundary; next = Pop(merge, match))
+            ties.Add(FirstMet(merge, next.Session));
         CollectionsMarshal.AsSpan(ties).Sort((a, b) => a.List != b.List ? a.List.CompareTo(b.List) : a.Position.CompareTo(b.Position));
         sampled.RemoveRange(sampled.Count - kept, kept);
         // Past the cut an item's list may have stopped at its limit before reaching the session: sum from its items instead.
@@ -49,17 +51,18 @@ internal static class NeighbourSample
     /// The newest session not yet taken from any item's postings (advancing every list that holds it) with the summed
     /// match of those lists' items, or session -1.
     /// </summary>
-    private static RecommendScratch.Neighbour Pop(SessionIndex index, ReadOnlySpan<int> items, ReadOnlySpan<double> match, List<int> heads, List<int> limits)
+    private static RecommendScratch.Neighbour Pop(RecommendScratch.PostingsMerge merge, ReadOnlySpan<double> match)
     {
+        var heads = merge.Heads.AsSpan(0, match.Length);
         var best = -1;
-        for (var j = 0; j < items.Length; j++)
-            if (heads[j] < limits[j]) best = Math.Max(best, index.Postings[items[j]][heads[j]]);
+        foreach (var head in heads) best = Math.Max(best, head);
         if (best < 0) return new(-1, 0);
         double similarity = 0;
-        for (var j = 0; j < items.Length; j++)
+        for (var j = 0; j < heads.Length; j++)
         {
-            if (heads[j] >= limits[j] || index.Postings[items[j]][heads[j]] != best) continue;
-            heads[j]++;
+            if (heads[j] != best) continue;
+            var position = ++merge.Positions[j];
+            heads[j] = position < merge.Limits[j] ? merge.Lists[j][position] : -1;
             similarity += match[j];
         }
         return new(best, similarity);
@@ -75,12 +78,12 @@ internal static class NeighbourSample
     }
 
     /// <summary>Where a session is first met walking each item's sampled postings in turn.</summary>
-    private static (int Session, int List, int Position) FirstMet(SessionIndex index, ReadOnlySpan<int> items, List<int> limits, int session)
+    private static (int Session, int List, int Position) FirstMet(RecommendScratch.PostingsMerge merge, int session)
     {
-        for (var j = 0; j < items.Length; j++)
+        for (var j = 0; j < merge.Count; j++)
         {
             // Postings are in descending session order: search with a reversed comparison.
-            var position = Array.BinarySearch(index.Postings[items[j]], 0, limits[j], session, Descending.Instance);
+            var position = Array.BinarySearch(merge.Lists[j], 0, merge.Limits[j], session, Descending.Instance);
             if (position >= 0) return (session, j, position);
         }
         throw new InvalidOperationException($"session {session} is in no sampled postings list");

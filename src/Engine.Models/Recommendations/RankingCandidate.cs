@@ -5,9 +5,9 @@ namespace Engine.Models.Recommendations;
 /// re-ranker (<see cref="CandidateFeatures"/>) and, through <see cref="Reason"/>, why it is offered.
 /// Source scores are scaled to a maximum of 1 within the request; ranks are 0-based within their source
 /// (<see cref="CandidateFeatures.Unranked"/> when the source did not propose the item); <see cref="SessionLength"/> counts
-/// the request's clicks on items the index knows.
+/// the request's clicks on items the index knows. A struct: serving fills a reused array of them, one per candidate.
 /// </summary>
-public sealed record RankingCandidate(
+public readonly record struct RankingCandidate(
     int Item,
     string ItemId,
     double Blend,

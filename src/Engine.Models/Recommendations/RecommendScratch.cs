@@ -9,8 +9,8 @@ internal sealed class RecommendScratch
     public RecommendScratch(SessionIndex index)
     {
         var items = index.Items.Count;
-        (Weights, Knn, Rules, Last, Own, OwnCount, Blended) =
-            (new(items), new(items), new(items), new(items), new(items), new(items), new(items));
+        (Weights, Knn, Rules, Last, Own, OwnCount, Blended, Excluded) =
+            (new(items), new(items), new(items), new(items), new(items), new(items), new(items), new(items));
         Reasons = new string[items];
     }
 
@@ -24,16 +24,33 @@ internal sealed class RecommendScratch
     public ItemScores Own { get; }
     public ItemScores OwnCount { get; }
     public ItemScores Blended { get; }
+    /// <summary>The request's excluded items the index knows.</summary>
+    public ItemScores Excluded { get; }
     /// <summary>Per blended item: the source that gave it the most (valid where <see cref="Blended"/> holds the item).</summary>
     public string[] Reasons { get; }
     /// <summary>Sampled neighbour sessions and their similarities.</summary>
     public List<Neighbour> Sampled { get; } = new(1024);
-    /// <summary>Merge heads over the session items' postings.</summary>
-    public List<int> Heads { get; } = new(32);
-    public List<int> Limits { get; } = new(32);
+    private PostingsMerge _merge = new(32);
+
+    /// <summary>The merge state over <paramref name="lists"/> postings lists (to be filled by the caller).</summary>
+    public PostingsMerge Merge(int lists)
+    {
+        if (_merge.Lists.Length < lists) _merge = new PostingsMerge(lists * 2);
+        _merge.Count = lists;
+        return _merge;
+    }
     public List<(int Session, int List, int Position)> Ties { get; } = new(16);
     /// <summary>The blended candidates left after exclusion, to be ordered.</summary>
     public int[] Ranked { get; set; } = new int[256];
+
+    private RankingCandidate[] _candidates = new RankingCandidate[128];
+
+    /// <summary>Room for the request's <paramref name="count"/> best candidates.</summary>
+    public Span<RankingCandidate> Candidates(int count)
+    {
+        if (_candidates.Length < count) _candidates = new RankingCandidate[count];
+        return _candidates.AsSpan(0, count);
+    }
 
     private double[] _match = new double[32];
 
@@ -68,11 +85,24 @@ internal sealed class RecommendScratch
     public void Clear()
     {
         Session.Clear();
-        Weights.Clear(); Knn.Clear(); Rules.Clear(); Last.Clear(); Own.Clear(); OwnCount.Clear(); Blended.Clear();
+        Weights.Clear(); Knn.Clear(); Rules.Clear(); Last.Clear(); Own.Clear(); OwnCount.Clear(); Blended.Clear(); Excluded.Clear();
         Sampled.Clear();
     }
 
     public readonly record struct Neighbour(int Session, double Similarity);
+
+    /// <summary>
+    /// Per session item's postings list: the list, how far the sample reads it, the merge's position in it and the
+    /// session there (-1 once read to its limit), so a merge step compares plain ints.
+    /// </summary>
+    public sealed class PostingsMerge(int capacity)
+    {
+        public int Count { get; set; }
+        public int[][] Lists { get; } = new int[capacity][];
+        public int[] Limits { get; } = new int[capacity];
+        public int[] Positions { get; } = new int[capacity];
+        public int[] Heads { get; } = new int[capacity];
+    }
 
     /// <summary>Most similar first; among equals the more recent session (higher index) first.</summary>
     public readonly struct BySimilarity : IComparer<Neighbour>

@@ -40,7 +40,7 @@ internal static class SessionKnn
             var (s, similarity) = neighbours[n];
             var items = index.DistinctSessions[s];
             var decay = 1.0 / StepsBackToLastShared(session, items);
-            foreach (var item in items) scores.Set(item, scores.Get(item) + similarity * decay);
+            foreach (var item in items) scores.Add(item, similarity * decay);
         }
     }
 

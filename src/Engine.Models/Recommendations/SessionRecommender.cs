@@ -76,22 +76,22 @@ public sealed class SessionRecommender
         var ranked = new List<RecommendedItem>(count);
         if (Ranker is null)
         {
-            foreach (var c in Candidates(scratch, sessionItems, exclude, count, count).Candidates)
+            foreach (var c in Candidates(scratch, sessionItems, exclude, count, count, out _))
                 ranked.Add(new RecommendedItem(c.ItemId, Math.Round(c.Blend, 6), c.Reason));
         }
         else
         {
             // The ranker scores the best RankedDepth by blend, each with its features in the full RerankDepth request.
             var depth = Math.Max(count, Options.RerankDepth);
-            var (candidates, inRequest) = Candidates(scratch, sessionItems, exclude, depth, Math.Clamp(Options.RankedDepth, count, depth));
-            if (candidates.Count > 0)
+            var candidates = Candidates(scratch, sessionItems, exclude, depth, Math.Clamp(Options.RankedDepth, count, depth), out var inRequest);
+            if (candidates.Length > 0)
             {
-                var (rows, probabilities) = scratch.RankerBuffers(candidates.Count, CandidateFeatures.Width);
+                var (rows, probabilities) = scratch.RankerBuffers(candidates.Length, CandidateFeatures.Width);
                 Ranker.Score(candidates, inRequest, rows, probabilities);
-                var order = scratch.Order(candidates.Count);
-                // Most probable first, ties in blend order.
-                order.Sort((a, b) => probabilities[a] != probabilities[b] ? probabilities[b].CompareTo(probabilities[a]) : a.CompareTo(b));
-                for (var r = 0; r < order.Length && r < count; r++)
+                var order = scratch.Order(candidates.Length);
+                // Most probable first, ties in blend order: a total order, so the heap's first ones are those of a full sort.
+                var shown = TopK.Select(order, count, new ByProbability(probabilities));
+                for (var r = 0; r < shown; r++)
                     ranked.Add(new RecommendedItem(candidates[order[r]].ItemId, Math.Round(probabilities[order[r]], 6), candidates[order[r]].Reason));
             }
         }
@@ -118,7 +118,7 @@ public sealed class SessionRecommender
         var scratch = Rent();
         try
         {
-            return Candidates(scratch, sessionItems, exclude, depth, depth).Candidates;
+            return Candidates(scratch, sessionItems, exclude, depth, depth, out _).ToArray();
         }
         finally
         {
@@ -132,25 +132,26 @@ public sealed class SessionRecommender
     /// The first <paramref name="built"/> of the best <paramref name="depth"/> candidates, and how many the request of
     /// <paramref name="depth"/> holds (a feature of each candidate). Only the built ones are ordered (a bounded heap).
     /// </summary>
-    private (List<RankingCandidate> Candidates, int InRequest) Candidates(RecommendScratch scratch, IReadOnlyList<string> sessionItems,
-        IReadOnlySet<string>? exclude, int depth, int built)
+    private ReadOnlySpan<RankingCandidate> Candidates(RecommendScratch scratch, IReadOnlyList<string> sessionItems,
+        IReadOnlySet<string>? exclude, int depth, int built, out int inRequest)
     {
         scratch.Clear();
         var session = scratch.Session;
         foreach (var id in sessionItems)
             if (_index.TryGetItem(id, out var i)) session.Add(i);
-        if (session.Count == 0) return ([], 0);
+        inRequest = 0;
+        if (session.Count == 0) return [];
 
         var (knn, rules, last, own, ownCount, blended) = (scratch.Knn, scratch.Rules, scratch.Last, scratch.Own, scratch.OwnCount, scratch.Blended);
         SessionKnn.Score(_index, Options, _matchWeights, scratch);
         for (var back = 1; back <= Options.RuleHistory && back <= session.Count; back++)
             foreach (var (item, weight) in _rules.After(session[^back]))
-                rules.Set(item, rules.Get(item) + weight / back);
+                rules.Add(item, weight / back);
         foreach (var (item, weight) in _rules.After(session[^1])) last.Set(item, weight);
         for (var p = 0; p < session.Count; p++)
         {
             own.Set(session[p], (p + 1.0) / session.Count);
-            ownCount.Set(session[p], ownCount.Get(session[p]) + 1);
+            ownCount.Add(session[p], 1);
         }
 
         Blend(scratch, knn, 1.0, SimilarSessions);
@@ -158,27 +159,39 @@ public sealed class SessionRecommender
         Blend(scratch, own, Options.SessionItemWeight, InSession);
 
         double knnMax = knn.Max(), rulesMax = rules.Max(), lastMax = last.Max();
-        knn.Rank();
-        rules.Rank();
         if (scratch.Ranked.Length < blended.Count) scratch.Ranked = new int[blended.Count * 2];
+        var excluded = scratch.Excluded;
+        if (exclude is not null)
+            foreach (var id in exclude)
+                if (_index.TryGetItem(id, out var item)) excluded.Set(item, 1);
         var kept = 0;
         foreach (var item in blended.Touched)
-            if (exclude is null || !exclude.Contains(_index.Items[item])) scratch.Ranked[kept++] = item;
+            if (!excluded.Contains(item)) scratch.Ranked[kept++] = item;
         // ByScore is a total order (ties by item), so the heap's first ones are exactly those of a full sort.
         var ordered = TopK.Select(scratch.Ranked.AsSpan(0, kept), Math.Min(depth, built), new ItemScores.ByScore(blended.Values));
-        var candidates = new List<RankingCandidate>(ordered);
+        knn.Rank(scratch.Ranked.AsSpan(0, ordered));
+        rules.Rank(scratch.Ranked.AsSpan(0, ordered));
+        var candidates = scratch.Candidates(ordered);
         for (var rank = 0; rank < ordered; rank++)
         {
             var item = scratch.Ranked[rank];
-            candidates.Add(new RankingCandidate(
+            candidates[rank] = new RankingCandidate(
                 item, _index.Items[item], blended.Get(item), rank,
                 knn.Get(item) / knnMax, knn.RankOf(item, CandidateFeatures.Unranked),
                 rules.Get(item) / rulesMax, rules.RankOf(item, CandidateFeatures.Unranked),
                 last.Get(item) / lastMax,
                 own.Get(item), (int)ownCount.Get(item), item == session[^1],
-                _index.Clicks[item], session.Count, scratch.Reasons[item]));
+                _index.Clicks[item], session.Count, scratch.Reasons[item]);
         }
-        return (candidates, Math.Min(kept, depth));
+        inRequest = Math.Min(kept, depth);
+        return candidates;
+    }
+
+    /// <summary>Higher probability first, then the earlier candidate (blend order).</summary>
+    private readonly struct ByProbability(float[] probabilities) : IComparer<int>
+    {
+        public int Compare(int a, int b) =>
+            probabilities[a] != probabilities[b] ? probabilities[b].CompareTo(probabilities[a]) : a.CompareTo(b);
     }
 
     /// <summary>Adds one source scaled to a max of <paramref name="weight"/>; the reason is the source that gave the most.</summary>

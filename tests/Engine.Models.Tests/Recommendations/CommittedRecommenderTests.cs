@@ -55,7 +55,7 @@ public sealed class CommittedRecommenderTests
             var full = recommender.Candidates(session, null, depth);
             var best = full.Take(ranked).ToList();
             var (rows, probabilities) = (new float[best.Count * CandidateFeatures.Width], new float[best.Count]);
-            recommender.Ranker!.Score(best, full.Count, rows, probabilities);
+            recommender.Ranker!.Score(best.ToArray(), full.Count, rows, probabilities);
             var expected = Enumerable.Range(0, best.Count).OrderByDescending(i => probabilities[i]).ThenBy(i => i)
                 .Take(20).Select(i => best[i].ItemId);
 
