@@ -59,10 +59,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
             var outcome = _delivery.Apply(msg.Event, msg.Position);
             var decisions = new List<IDecision>(1);
             if (_catalog.TryGet(_campaignId, out var spec)) Pace(spec, msg.Event, decisions); // not booked (yet): delivery only
-            var changes = _store.Changes.Rent();
-            _delivery.DrainInto(changes);
-            if (changes.IsEmpty) _store.Changes.Return(changes);
-            Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, changes.IsEmpty ? null : changes, outcome, Position: msg.Position));
+            Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));
         });
     }
 

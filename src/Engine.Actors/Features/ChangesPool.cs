@@ -25,6 +25,16 @@ public sealed class ChangesPool
         return new EntityChanges();
     }
 
+    /// <summary>What <paramref name="state"/> changed since its last drain, in pooled changes; null (nothing rented) when nothing did.</summary>
+    public EntityChanges? Drain(EntityFeatureState state)
+    {
+        var changes = Rent();
+        state.DrainInto(changes);
+        if (!changes.IsEmpty) return changes;
+        Return(changes);
+        return null;
+    }
+
     /// <summary>Takes back changes that nothing reads any more, emptied for the next drain.</summary>
     public void Return(EntityChanges changes)
     {

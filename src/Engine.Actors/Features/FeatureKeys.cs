@@ -1,3 +1,4 @@
+using Engine.Models.Caching;
 using Engine.Models.Privacy;
 
 namespace Engine.Actors.Features;
@@ -11,21 +12,24 @@ namespace Engine.Actors.Features;
 public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
 {
     private readonly Pseudonymizer _pseudonyms = pseudonyms ?? Pseudonymizer.Development;
-    private readonly KeyCache _cache = new();
-    private Func<EntityKind, string, int, string>? _derive;
+    // A flush names every changed user (an HMAC of the id) and item slice (two strings) again, batch after batch.
+    private readonly LossyCache<(EntityKind Kind, string Id, int Slice), string> _keys = new(1 << 15);
+    private Func<(EntityKind Kind, string Id, int Slice), string>? _derive;
 
     public string Prefix => prefix;
 
-    public string Entity(EntityKind kind, string id) => _cache.Get(kind, id, -1, _derive ??= Derive);
+    public string Entity(EntityKind kind, string id) => _keys.GetOrAdd((kind, id, -1), _derive ??= Derive);
 
     /// <summary>The user's consent (a small hash), beside their features.</summary>
     public string Consent(string userId) => $"{prefix}p:{_pseudonyms.Pseudonym(userId)}";
 
     /// <summary>One partition's slice of an item (<c>{prefix}i:{itemId}:p{partition}</c>): what that partition's owner writes.</summary>
-    public string ItemSlice(string itemId, int partition) => _cache.Get(EntityKind.Item, itemId, partition, _derive ??= Derive);
+    public string ItemSlice(string itemId, int partition) => _keys.GetOrAdd((EntityKind.Item, itemId, partition), _derive ??= Derive);
 
-    private string Derive(EntityKind kind, string id, int slice)
+    /// <param name="key">The entity, and its item slice's partition or -1 for the entity's own key.</param>
+    private string Derive((EntityKind Kind, string Id, int Slice) key)
     {
+        var (kind, id, slice) = key;
         var entity = $"{prefix}{(char)kind}:{(kind == EntityKind.User ? _pseudonyms.Pseudonym(id) : id)}";
         return slice < 0 ? entity : $"{entity}:p{slice}";
     }

@@ -47,10 +47,7 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
         foreach (var state in _dirty)
         {
             state.QueuedForDrain = false;
-            var changes = store.Changes.Rent();
-            state.DrainInto(changes);
-            if (!changes.IsEmpty) writes.Add(new EntityWrite(EntityKind.Item, state.Id, changes, state.Slice));
-            else store.Changes.Return(changes);
+            if (store.Changes.Drain(state) is { } changes) writes.Add(new EntityWrite(EntityKind.Item, state.Id, changes, state.Slice));
         }
         _dirty.Clear();
         return writes;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Engine.Models.Caching;
 using Engine.Models.Privacy;
 using StackExchange.Redis;
 
@@ -19,14 +20,16 @@ public sealed class ChurnDueList(IConnectionMultiplexer redis, string prefix, Us
 
     private readonly UserIdSealer _sealer = sealer ?? UserIdSealer.Development;
     private readonly TimeSpan _retention = retention ?? DefaultRetention;
-    private readonly MemberCache _members = new((sealer ?? UserIdSealer.Development).Seal);
+    // Every flush schedules each of its users again; sealing (an HMAC and an AES-GCM key set up per call) is deterministic.
+    private readonly LossyCache<string, string> _members = new(1 << 15);
+    private readonly Func<string, string> _seal = (sealer ?? UserIdSealer.Development).Seal;
 
     private IDatabase Db => redis.GetDatabase();
 
     public string Key(int partition) => prefix + "due:" + partition.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The member that stands for <paramref name="userId"/> (the same every time, so a later event moves it).</summary>
-    public string Member(string userId) => _members.Get(userId);
+    public string Member(string userId) => _members.GetOrAdd(userId, _seal);
 
     /// <summary>Sets each user's next check time (the last write wins: a later event moves the check later).</summary>
     public Task ScheduleAsync(int partition, IReadOnlyCollection<KeyValuePair<string, long>> dueMs)

@@ -160,10 +160,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
             _churnScoredAt = evt.EventTime;
             if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
         }
-        var changes = _store.Changes.Rent();
-        _state.DrainInto(changes);
-        if (changes.IsEmpty) _store.Changes.Return(changes);
-        Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, changes.IsEmpty ? null : changes, outcome, dropped, _returningSession,
+        Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, _store.Changes.Drain(_state), outcome, dropped, _returningSession,
             CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited], Position: msg.Position));
     }
 

@@ -212,12 +212,9 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     private static Reason SessionItems(int count) => count < SessionSizes.Length ? SessionSizes[count] : new Reason("session_items", count, 0);
 
     // The few candidate sources, each named once rather than concatenated per recommendation.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> TopSources = new(StringComparer.Ordinal);
+    private static readonly Engine.Models.Caching.LossyCache<string, string> TopSources = new(64);
 
-    private static string TopSource(string reason) =>
-        TopSources.TryGetValue(reason, out var name) ? name
-        : TopSources.Count < 64 ? TopSources.GetOrAdd(reason, static r => "top_source:" + r)
-        : "top_source:" + reason; // bounded, should a recommender ever name its sources freely
+    private static string TopSource(string reason) => TopSources.GetOrAdd(reason, static r => "top_source:" + r);
 
     private static int InputFingerprint(List<string> session, IReadOnlySet<string> bought)
     {
