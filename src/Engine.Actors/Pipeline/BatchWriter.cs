@@ -9,10 +9,11 @@ namespace Engine.Actors.Pipeline;
 
 /// <summary>
 /// A partition's batch once its entities answered: what to produce at once, the offset to commit, the stamps of its
-/// events that caused decisions, and <paramref name="Durable"/>, which completes once Redis holds its feature changes.
+/// events that caused decisions, <paramref name="Durable"/>, which completes once Redis holds its feature changes, and
+/// <paramref name="Forwarded"/>, once Kafka holds its campaign-event forwards.
 /// </summary>
 public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, CommittableOffset Last, IReadOnlyList<EventStamps> Decided, DateTime BatchedUtc,
-    Task Durable)
+    Task Durable, Task Forwarded)
 {
     /// <summary>Records arrival-to-acknowledgement latency, and its hops, of every event that caused a decision.</summary>
     internal void RecordLatency(DecisionCounters counters, DateTime producedUtc)
@@ -24,9 +25,10 @@ public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, Committ
 }
 
 /// <summary>
-/// Turns one partition's batch of entity answers into the records to produce (decisions, dead letters, campaign-event
-/// forwards) at once, and hands its feature changes and churn checks to the partition's <see cref="PartitionFlusher"/>
-/// (one atomic round trip per flush, retried with backoff while Redis is away). One instance per partition.
+/// Turns one partition's batch of entity answers into the records to produce at once (decisions, dead letters), sends its
+/// campaign-event forwards to the stream's <see cref="CampaignForwarder"/>, and hands its feature changes and churn checks
+/// to the partition's <see cref="PartitionFlusher"/> (one atomic round trip per flush, retried with backoff while Redis is
+/// away). One instance per partition.
 /// </summary>
 internal sealed class BatchWriter
 {
@@ -40,14 +42,16 @@ internal sealed class BatchWriter
     private readonly DecisionCounters _decisions;
     private readonly Engine.Models.Fairness.FairnessMonitor? _fairness;
     private readonly PartitionFlusher _flusher;
+    private readonly CampaignForwarder? _forwarder;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
     private readonly ItemSliceOwner _items;
 
     public BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters,
-        DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval)
+        DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval, CampaignForwarder? forwarder)
     {
         (_store, _topic, _topics, _route, _churn, _counters, _decisions, _fairness) = (store, topic, topics, route, churn, counters, decisions, fairness);
+        _forwarder = forwarder;
         _flusher = new PartitionFlusher(FlushAsync, maxUndurable, flushInterval);
         _items = new ItemSliceOwner(store);
     }
@@ -67,6 +71,7 @@ internal sealed class BatchWriter
         var records = new List<ProducerRecord>(batch.Count);
         var stamps = new List<EventStamps>(batch.Count);
         var itemEvents = new List<ItemEvent>(batch.Count);
+        List<ProducerRecord>? forwards = null;
         var refused = 0;
         var now = DateTimeOffset.UtcNow;
         foreach (var (record, handled, repliedUtc) in batch)
@@ -79,7 +84,7 @@ internal sealed class BatchWriter
             }
             if (_route.CampaignEventsTopic is { } campaignEvents && EntityRoute.ConcernsCampaign(evt))
             {
-                records.Add(new ProducerRecord(campaignEvents, System.Text.Encoding.UTF8.GetBytes(evt.CampaignId!), record.Message.Record.Value));
+                (forwards ??= []).Add(new ProducerRecord(campaignEvents, System.Text.Encoding.UTF8.GetBytes(evt.CampaignId!), record.Message.Record.Value));
                 _counters.CampaignEventForwarded();
             }
             if (handled is null) continue;
@@ -97,8 +102,10 @@ internal sealed class BatchWriter
         }
         var last = batch[^1].Record.Message.Offset;
         var (due, latest) = _churn is null ? (new Dictionary<string, long>(), long.MinValue) : ChurnDue(_churn, batch);
+        var forwarded = forwards is null ? Task.CompletedTask
+            : _forwarder?.SendAsync(forwards) ?? throw new InvalidOperationException("a stream that forwards campaign events needs a forwarder");
         var flushed = _flusher.Enqueue(new PendingFlush(last.Partition, last.Offset, writes, itemEvents, due, latest, batch.Count));
-        return new DecidedBatch(records, last, stamps, batchedUtc, DurableAsync(flushed, batch.Count, refused, stamps, batchedUtc));
+        return new DecidedBatch(records, last, stamps, batchedUtc, DurableAsync(flushed, batch.Count, refused, stamps, batchedUtc), forwarded);
     }
 
     /// <summary>Once the batch's features are durable: it counts as consumed, and its events' durable hops are recorded.</summary>

@@ -38,6 +38,7 @@ public sealed record ChurnSchedule(ChurnDueList DueList, PartitionClock Clock, T
 /// <param name="BatchSize">Most events per batch: a batch forms only while the stages after the asks are busy.</param>
 /// <param name="MaxUndurable">Events per partition whose decisions may go out while their features wait for Redis; past it the partition waits.</param>
 /// <param name="FlushInterval">Least time between the starts of a partition's flushes (default 10 ms): what arrives meanwhile is flushed together. Only commits wait for it.</param>
+/// <param name="ForwardLinger">How long the campaign-event forwards' producer waits to fill a batch (default 20 ms). Only commits wait for it.</param>
 public sealed record DecisionPipelineSettings(
     KafkaConsumerSettings Consumer,
     KafkaProducerSettings Producer,
@@ -51,9 +52,12 @@ public sealed record DecisionPipelineSettings(
     ChurnSchedule? Churn = null,
     Engine.Models.Fairness.FairnessMonitor? Fairness = null,
     int MaxUndurable = 10_000,
-    TimeSpan? FlushInterval = null)
+    TimeSpan? FlushInterval = null,
+    TimeSpan? ForwardLinger = null)
 {
     public TimeSpan EffectiveFlushInterval => FlushInterval ?? TimeSpan.FromMilliseconds(10);
+
+    public TimeSpan EffectiveForwardLinger => ForwardLinger ?? TimeSpan.FromMilliseconds(20);
 
     public TimeSpan EffectiveAskTimeout => AskTimeout ?? TimeSpan.FromSeconds(10);
 }
@@ -61,10 +65,10 @@ public sealed record DecisionPipelineSettings(
 /// <summary>
 /// The engine's main stream (once for users, once for campaigns). Per partition: decode (refused records go to the
 /// dead-letter topic), ask each event's entity actor with bounded parallelism (order kept), batch only while the
-/// stages after are busy, and send the batch's decisions, dead letters and campaign-event forwards to Kafka at once,
-/// while its feature changes are written behind to Redis (<see cref="PartitionFlusher"/>: in order, merged while one
-/// is in flight). A batch's offset is committed, in order, only once Kafka acknowledged its records AND Redis its
-/// features. A failed ask fails the stream: the caller restarts it from the last commit, and the replay is harmless
+/// stages after are busy, and send the batch's decisions and dead letters to Kafka at once, while its campaign-event
+/// forwards go out in fuller batches (<see cref="CampaignForwarder"/>) and its feature changes are written behind to
+/// Redis (<see cref="PartitionFlusher"/>: in order, merged while one is in flight). A batch's offset is committed, in
+/// order, only once Kafka acknowledged its records and forwards AND Redis its features. A failed ask fails the stream: the caller restarts it from the last commit, and the replay is harmless
 /// (features dedup by offset, decisions keep their ids).
 /// </summary>
 public static class DecisionPipeline
@@ -75,13 +79,14 @@ public static class DecisionPipeline
     {
         var topic = settings.Consumer.Topics[0];
         var system = materializer is ActorMaterializer actors ? actors.System : throw new ArgumentException("an actor materializer is needed", nameof(materializer));
+        var forwarder = settings.Route.CampaignEventsTopic is null ? null : new CampaignForwarder(settings.Producer, settings.EffectiveForwardLinger, system.Log);
         var perPartition = Flow.Create<(Confluent.Kafka.TopicPartition Partition, Source<CommittableMessage, NotUsed> Messages)>()
             .MergeMany(settings.MaxPartitions, partition =>
             {
                 // A newly assigned partition: move its shard here before its first event asks for it.
                 alignment?.AssignedAsync([partition.Partition.Partition.Value]);
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
-                    settings.MaxUndurable, settings.EffectiveFlushInterval);
+                    settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder);
                 var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout);
                 return partition.Messages
                     .Select(DecodedRecord.From)
@@ -108,13 +113,20 @@ public static class DecisionPipeline
                 result.PassThrough.RecordLatency(decisions, DateTime.UtcNow);
                 return result.PassThrough;
             })
-            // In order: each batch's offset once its features are durable too (a partition's flushes complete in its order).
+            // In order: each batch's offset once its features are durable and its forwards delivered too (a partition's
+            // flushes and forwards complete in its order).
             .SelectAsync(settings.MaxPartitions * 4, async batch =>
             {
                 await batch.Durable.ConfigureAwait(false);
+                await batch.Forwarded.ConfigureAwait(false);
                 return batch.Last;
             })
             .ToMaterialized(Committer.Sink(settings.Committer ?? new CommitterSettings()), Keep.Both)
+            .MapMaterializedValue(run =>
+            {
+                if (forwarder is not null) run.Item2.ContinueWith(_ => forwarder.Dispose(), TaskScheduler.Default);
+                return run;
+            })
             .Run(materializer);
     }
 

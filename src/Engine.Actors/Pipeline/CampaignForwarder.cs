@@ -1,0 +1,65 @@
+using Akka.Event;
+using Confluent.Kafka;
+using Engine.Actors.Kafka;
+using Error = Confluent.Kafka.Error;
+
+namespace Engine.Actors.Pipeline;
+
+/// <summary>
+/// Sends a user stream's campaign-event forwards (ad events re-keyed by campaign) through a producer of their own that
+/// waits longer to fill its batches than the decisions' producer does. Only the commit waits for a forward, so its
+/// latency buys nothing; on the decisions' producer (linger 1 ms) each forward was a batch of one or two records, and
+/// every batch costs the broker a request and its log an entry (measured in docs/performance.md). Thread-safe: one per
+/// stream, shared by its partitions; a partition's forwards keep their order (one idempotent producer).
+/// </summary>
+internal sealed class CampaignForwarder : IDisposable
+{
+    private static readonly Headers NoHeaders = [];
+    private readonly IProducer<byte[], byte[]> _producer;
+    private Error? _fatal;
+
+    public CampaignForwarder(KafkaProducerSettings settings, TimeSpan linger, ILoggingAdapter log)
+    {
+        var config = (settings with { LingerMs = linger.TotalMilliseconds }).ToProducerConfig();
+        _producer = new ProducerBuilder<byte[], byte[]>(config)
+            .SetErrorHandler((_, e) =>
+            {
+                if (e.IsFatal) Interlocked.CompareExchange(ref _fatal, e, null);
+                log.Warning("Kafka producer (campaign-event forwards): {0}", e.Reason);
+            })
+            .Build();
+    }
+
+    /// <summary>Completes once Kafka acknowledged every record; fails on the first that it did not (the stream then restarts from its last commit).</summary>
+    public Task SendAsync(IReadOnlyList<ProducerRecord> records)
+    {
+        if (records.Count == 0) return Task.CompletedTask;
+        if (Volatile.Read(ref _fatal) is { } fatal) return Task.FromException(new KafkaException(fatal));
+        var pending = new Pending(records.Count);
+        foreach (var record in records)
+            _producer.Produce(record.Topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value!, Headers = NoHeaders }, pending.OnReport);
+        return pending.Task;
+    }
+
+    /// <summary>Disposing waits for librdkafka's threads: not on a stream thread.</summary>
+    public void Dispose() => _ = Task.Run(() =>
+    {
+        _producer.Flush(TimeSpan.FromSeconds(10));
+        _producer.Dispose();
+    });
+
+    /// <summary>One batch's forwards: a countdown completed by librdkafka's delivery reports (on its own thread).</summary>
+    private sealed class Pending(int count)
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _remaining = count;
+
+        public Task Task => _done.Task;
+
+        public void OnReport(DeliveryReport<byte[], byte[]> report)
+        {
+            if (report.Error.IsError) _done.TrySetException(new KafkaException(report.Error));
+            else if (Interlocked.Decrement(ref _remaining) == 0) _done.TrySetResult();
+        }
+    }
+}
