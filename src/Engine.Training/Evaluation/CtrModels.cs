@@ -7,6 +7,9 @@ namespace Engine.Training.Evaluation;
 /// <summary>Hashed LR settings: L2, epochs, AdaGrad rate, and how often a value must occur in training to get its own weight.</summary>
 public sealed record LogisticOptions(double L2, int Epochs, double Rate, int MinCount);
 
+/// <summary>Factorization machine settings: factors per token, L2 on weights and on factors, epochs, AdaGrad rate, and the LR's rare-value rule.</summary>
+public sealed record FactorizationOptions(int Factors, double L2, double FactorL2, int Epochs, double Rate, int MinCount);
+
 /// <summary>The two click-through learners compared on Criteo and Avazu: each fits on one set of rows and scores another.</summary>
 public static class CtrModels
 {
@@ -24,6 +27,21 @@ public static class CtrModels
         for (var bag = 0; bag < Bags; bag++)
         {
             var model = new HashedLogistic(bits: 20, l2: o.L2, rate: o.Rate, epochs: o.Epochs).Fit(trainTokens, Labels(train), seed + bag);
+            for (var i = 0; i < test.Count; i++) sum[i] += model.Predict(testTokens[i]) / Bags;
+        }
+        return sum;
+    }
+
+    /// <summary>The factorization machine over the LR's tokens, averaged over seeds as the LR is.</summary>
+    public static double[] Factorization(IReadOnlyList<CtrSamples.Row> train, IReadOnlyList<CtrSamples.Row> test, FactorizationOptions o, int seed)
+    {
+        var seen = Seen(train);
+        var trainTokens = train.Select(r => Tokens(r, seen, o.MinCount)).ToList();
+        var testTokens = test.Select(r => Tokens(r, seen, o.MinCount)).ToList();
+        var sum = new double[test.Count];
+        for (var bag = 0; bag < Bags; bag++)
+        {
+            var model = new FactorizationMachine(bits: 18, o.Factors, o.L2, o.FactorL2, o.Rate, o.Epochs).Fit(trainTokens, Labels(train), seed + bag);
             for (var i = 0; i < test.Count; i++) sum[i] += model.Predict(testTokens[i]) / Bags;
         }
         return sum;
