@@ -21,17 +21,19 @@ public sealed class CtrModelsTests
     private static readonly CtrSamples.Split Split = new([], [], ["I1"], ["C1", "C2"]);
 
     [Fact]
-    public void Logistic_and_trees_both_learn_the_field_that_decides_the_click()
+    public void Logistic_trees_and_factorization_machine_all_learn_the_field_that_decides_the_click()
     {
         var train = Rows(2000, 1);
         var test = Rows(500, 2);
         var labels = CtrModels.Labels(test);
         var lr = CtrModels.Logistic(train, test, new LogisticOptions(1e-4, 3, 0.05, 1), seed: 3);
         var trees = CtrModels.Trees(train, test, Split, new TreeOptions(50, 4, 20, 0.1), seed: 3);
+        var fm = CtrModels.Factorization(train, test, new FactorizationOptions(4, 1e-4, 1.0, 3, 0.02, 1), seed: 3);
 
         Assert.InRange(Metrics.Auc(lr, labels), 0.8, 1.0);
         Assert.InRange(Metrics.Auc(trees, labels), 0.8, 1.0);
-        Assert.InRange(Metrics.Auc(CtrModels.Blend(lr, trees, 0.5), labels), 0.8, 1.0);
+        Assert.InRange(Metrics.Auc(fm, labels), 0.8, 1.0);
+        Assert.InRange(Metrics.Auc(new BlendWeights(0.25, 0.5, 0.25).Mix(lr, trees, fm), labels), 0.8, 1.0);
     }
 
     [Fact]
