@@ -5,8 +5,9 @@ namespace Engine.Training.Evaluation;
 
 /// <summary>
 /// Criteo / Avazu click-through: the hashed logistic regression baseline, FastTree over numeric fields plus count and
-/// out-of-fold target encodings, and their blend. Every choice (LR settings, tree settings, blend weight) is made by
-/// 5-fold cross-validation on train+dev; the chosen recipe is then refit on all of train+dev and scored once on test.
+/// out-of-fold target encodings, and their blend; a factorization machine beside them, which joins the blend only if
+/// it lifts the blend's CV AUC clearly. Every choice (LR, tree and FM settings, blend weights) is made by 5-fold
+/// cross-validation on train+dev; the chosen recipe is then refit on all of train+dev and scored once on test.
 /// </summary>
 /// <remarks>
 /// Cross-validation rather than one held-out slice: the samples' test rows are a random draw from the same days as the
@@ -29,13 +30,26 @@ public static class CtrEvaluation
     private static readonly LogisticOptions[] LogisticGrid =
         [.. from rate in new[] { 0.05, 0.1 } from minCount in new[] { 1, 3, 5, 10 } select new LogisticOptions(1e-4, 3, rate, minCount)];
 
-    private static readonly double[] BlendWeights = [0.0, 0.25, 0.5, 0.75, 1.0];
+    /// <summary>Factor L2 and epochs matter most: weak L2 or more epochs let the factors overfit a few thousand rows.</summary>
+    private static readonly FactorizationOptions[] FactorizationGrid =
+        [.. from k in new[] { 4, 8 } from factorL2 in new[] { 0.01, 1.0 } from epochs in new[] { 3, 5 } from minCount in new[] { 1, 10 }
+            select new FactorizationOptions(k, 1e-4, factorL2, epochs, 0.02, minCount)];
+
+    private static readonly double[] WeightSteps = [0.0, 0.25, 0.5, 0.75, 1.0];
+
+    /// <summary>
+    /// How much the FM must lift the blend's CV AUC to join it: smaller gains are within what picking the best of a
+    /// weight grid on the same folds gives by chance.
+    /// </summary>
+    private const double JoinMargin = 0.003;
 
     /// <summary>The baseline as usually run: hashed one-hot LR with fixed, untuned settings.</summary>
     private static readonly LogisticOptions Baseline = new(1e-4, 3, 0.05, 1);
 
-    public sealed record Result(string Dataset, int TrainRows, int TestRows, double LogisticAuc, double TreesAuc, double BlendAuc, double BlendWeight,
-        string LogisticSettings, string TreeSettings, double ValidationLogisticAuc, double ValidationTreesAuc, double ValidationBlendAuc);
+    public sealed record Result(string Dataset, int TrainRows, int TestRows, double LogisticAuc, double TreesAuc, double FactorizationAuc, double BlendAuc,
+        BlendWeights Blend, string LogisticSettings, string TreeSettings, string FactorizationSettings,
+        double ValidationLogisticAuc, double ValidationTreesAuc, double ValidationFactorizationAuc, double ValidationBlendAuc,
+        BlendWeights BestWithFactorization, double ValidationBestWithFactorizationAuc);
 
     public static Result Run(string name, CtrSamples.Split split, int seed, TextWriter log)
     {
@@ -48,17 +62,25 @@ public static class CtrEvaluation
             .MaxBy(x => Metrics.Auc(x.Scores, labels));
         var (treeOptions, treeOof) = TreeGrid.Select(o => (o, Scores: OutOfFold((a, b) => CtrModels.Trees(a, b, split, o, seed))))
             .MaxBy(x => Metrics.Auc(x.Scores, labels));
-        var weight = BlendWeights.MaxBy(w => Metrics.Auc(CtrModels.Blend(lrOof, treeOof, w), labels));
-        var (lrCv, treesCv, blendCv) = (Metrics.Auc(lrOof, labels), Metrics.Auc(treeOof, labels), Metrics.Auc(CtrModels.Blend(lrOof, treeOof, weight), labels));
-        log.WriteLine($"  {name} {Folds}-fold CV on train+dev: LR {lrCv:F4} {lrOptions}, trees {treesCv:F4} {treeOptions}, blend {blendCv:F4} with weight on trees {weight}");
+        var (fmOptions, fmOof) = FactorizationGrid.Select(o => (o, Scores: OutOfFold((a, b) => CtrModels.Factorization(a, b, o, seed))))
+            .MaxBy(x => Metrics.Auc(x.Scores, labels));
+        double Cv(BlendWeights w) => Metrics.Auc(w.Mix(lrOof, treeOof, fmOof), labels);
+        var twoWay = WeightSteps.Select(t => new BlendWeights(1 - t, t, 0)).MaxBy(Cv)!;
+        var withFm = (from fm in WeightSteps.Where(f => f > 0) from t in WeightSteps where fm + t <= 1 select new BlendWeights(1 - fm - t, t, fm)).MaxBy(Cv)!;
+        var blend = Cv(withFm) >= Cv(twoWay) + JoinMargin ? withFm : twoWay;
+        var (lrCv, treesCv, fmCv) = (Metrics.Auc(lrOof, labels), Metrics.Auc(treeOof, labels), Metrics.Auc(fmOof, labels));
+        log.WriteLine($"  {name} {Folds}-fold CV on train+dev: LR {lrCv:F4} {lrOptions}, trees {treesCv:F4} {treeOptions}, FM {fmCv:F4} {fmOptions}");
+        log.WriteLine($"  {name} CV blends: LR + trees {Cv(twoWay):F4} ({twoWay}), best with FM {Cv(withFm):F4} ({withFm}); chosen: {blend}");
 
         var testLabels = CtrModels.Labels(split.Test);
         var lrTest = CtrModels.Logistic(rows, split.Test, Baseline, seed);
         var lrChosen = CtrModels.Logistic(rows, split.Test, lrOptions, seed);
         var treeTest = CtrModels.Trees(rows, split.Test, split, treeOptions, seed);
-        var result = new Result(name, rows.Count, split.Test.Count, Metrics.Auc(lrTest, testLabels), Metrics.Auc(treeTest, testLabels),
-            Metrics.Auc(CtrModels.Blend(lrChosen, treeTest, weight), testLabels), weight, lrOptions.ToString(), treeOptions.ToString(), lrCv, treesCv, blendCv);
-        log.WriteLine($"  {name} test: hashed LR {result.LogisticAuc:F4}, trees {result.TreesAuc:F4}, blend {result.BlendAuc:F4}");
+        var fmTest = CtrModels.Factorization(rows, split.Test, fmOptions, seed);
+        var result = new Result(name, rows.Count, split.Test.Count, Metrics.Auc(lrTest, testLabels), Metrics.Auc(treeTest, testLabels), Metrics.Auc(fmTest, testLabels),
+            Metrics.Auc(blend.Mix(lrChosen, treeTest, fmTest), testLabels), blend, lrOptions.ToString(), treeOptions.ToString(), fmOptions.ToString(),
+            lrCv, treesCv, fmCv, Cv(blend), withFm, Cv(withFm));
+        log.WriteLine($"  {name} test: hashed LR {result.LogisticAuc:F4}, trees {result.TreesAuc:F4}, FM {result.FactorizationAuc:F4}, blend {result.BlendAuc:F4}");
         return result;
     }
 

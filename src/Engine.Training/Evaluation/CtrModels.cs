@@ -7,7 +7,21 @@ namespace Engine.Training.Evaluation;
 /// <summary>Hashed LR settings: L2, epochs, AdaGrad rate, and how often a value must occur in training to get its own weight.</summary>
 public sealed record LogisticOptions(double L2, int Epochs, double Rate, int MinCount);
 
-/// <summary>The two click-through learners compared on Criteo and Avazu: each fits on one set of rows and scores another.</summary>
+/// <summary>Factorization machine settings: factors per token, L2 on weights and on factors, epochs, AdaGrad rate, and the LR's rare-value rule.</summary>
+public sealed record FactorizationOptions(int Factors, double L2, double FactorL2, int Epochs, double Rate, int MinCount);
+
+/// <summary>
+/// Weights of a blend of the learners' probabilities, summing to 1 (all are calibrated: LR and FM by their loss,
+/// FastTree by Platt scaling).
+/// </summary>
+public sealed record BlendWeights(double Logistic, double Trees, double Factorization)
+{
+    public double[] Mix(double[] lr, double[] trees, double[] fm) => lr.Select((p, i) => Logistic * p + Trees * trees[i] + Factorization * fm[i]).ToArray();
+
+    public override string ToString() => FormattableString.Invariant($"LR {Logistic}, trees {Trees}, FM {Factorization}");
+}
+
+/// <summary>The click-through learners compared on Criteo and Avazu: each fits on one set of rows and scores another.</summary>
 public static class CtrModels
 {
     /// <summary>LR fits averaged over seeds: on a few thousand rows the order of SGD steps moves AUC by a point. (FastTree is deterministic here: no bagging.)</summary>
@@ -29,6 +43,21 @@ public static class CtrModels
         return sum;
     }
 
+    /// <summary>The factorization machine over the LR's tokens, averaged over seeds as the LR is.</summary>
+    public static double[] Factorization(IReadOnlyList<CtrSamples.Row> train, IReadOnlyList<CtrSamples.Row> test, FactorizationOptions o, int seed)
+    {
+        var seen = Seen(train);
+        var trainTokens = train.Select(r => Tokens(r, seen, o.MinCount)).ToList();
+        var testTokens = test.Select(r => Tokens(r, seen, o.MinCount)).ToList();
+        var sum = new double[test.Count];
+        for (var bag = 0; bag < Bags; bag++)
+        {
+            var model = new FactorizationMachine(bits: 18, o.Factors, o.L2, o.FactorL2, o.Rate, o.Epochs).Fit(trainTokens, Labels(train), seed + bag);
+            for (var i = 0; i < test.Count; i++) sum[i] += model.Predict(testTokens[i]) / Bags;
+        }
+        return sum;
+    }
+
     /// <summary>FastTree over the numeric fields plus, per categorical field, its training count and smoothed click rate.</summary>
     public static double[] Trees(IReadOnlyList<CtrSamples.Row> train, IReadOnlyList<CtrSamples.Row> test, CtrSamples.Split split, TreeOptions options, int seed)
     {
@@ -41,10 +70,6 @@ public static class CtrModels
         var testRows = test.Select(r => (float[])[.. Numeric(r), .. encoder.Encode(r.Categorical)]).ToList();
         return FastTreeModel.Train(data, options, seed).Predict(testRows).Select(p => (double)p).ToArray();
     }
-
-    /// <summary>A weighted mean of the two probabilities (both are calibrated: LR by its loss, FastTree by Platt scaling).</summary>
-    public static double[] Blend(double[] lr, double[] trees, double weightOnTrees) =>
-        lr.Select((p, i) => (1 - weightOnTrees) * p + weightOnTrees * trees[i]).ToArray();
 
     /// <summary>How often each field value occurs in the training rows (no labels involved).</summary>
     private static Dictionary<string, int>[] Seen(IReadOnlyList<CtrSamples.Row> train)

@@ -41,18 +41,5 @@ public sealed class HashedLogistic(int bits = 18, double l2 = 1e-5, double rate 
     }
 
     /// <summary>Tokens are "field=value"; index 0 is the bias.</summary>
-    private int[] Hash(string[] row)
-    {
-        var tokens = new int[1 + row.Length];
-        for (var a = 0; a < row.Length; a++) tokens[a + 1] = Bucket($"{a}={row[a]}");
-        return tokens;
-    }
-
-    private int Bucket(string token)
-    {
-        // FNV-1a: stable across runs and processes (string.GetHashCode is randomised per process).
-        var hash = 2166136261u;
-        foreach (var c in token) hash = (hash ^ c) * 16777619u;
-        return 1 + (int)(hash % (uint)(_w.Length - 1));
-    }
+    private int[] Hash(string[] row) => [0, .. FeatureHash.Buckets(row, _w.Length)];
 }
