@@ -11,7 +11,7 @@ namespace Engine.Training.Training;
 /// </summary>
 public static class RecsRanker
 {
-    public static readonly TreeOptions DefaultTrees = new(Trees: 200, Leaves: 32, MinLeafCount: 100, LearningRate: 0.1);
+    public static readonly TreeOptions DefaultTrees = new(Trees: 100, Leaves: 32, MinLeafCount: 100, LearningRate: 0.1);
 
     public static Dataset Rows(SessionRecommender blend, IEnumerable<IReadOnlyList<string>> sessions)
     {
