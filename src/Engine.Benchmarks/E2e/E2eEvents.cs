@@ -20,11 +20,15 @@ internal sealed class E2eEvents
     public static E2eEvents Simulate(int count, int users)
     {
         var records = new List<(byte[], byte[])>(count);
-        foreach (var e in new ClickstreamSimulator(new SimulatorOptions { Seed = 7, Users = users }))
+        // 56 days: 5,000 users' 28 default days hold ~775k events, fewer than a run needs once the engine is fast enough
+        // that no rate is skipped.
+        foreach (var e in new ClickstreamSimulator(new SimulatorOptions { Seed = 7, Users = users, Duration = TimeSpan.FromDays(56) }))
         {
             if (records.Count >= count) break;
             records.Add((Encoding.UTF8.GetBytes(e.UserId), ClickEventCodec.Encode(e)));
         }
+        if (records.Count < count)
+            throw new InvalidOperationException($"the simulator's world ended after {records.Count:N0} events; the run needs {count:N0}: simulate more users or days");
         return new E2eEvents(records);
     }
 }
