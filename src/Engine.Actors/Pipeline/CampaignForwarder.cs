@@ -7,10 +7,12 @@ namespace Engine.Actors.Pipeline;
 
 /// <summary>
 /// Sends a user stream's campaign-event forwards (ad events re-keyed by campaign) through a producer of their own that
-/// waits longer to fill its batches than the decisions' producer does. Only the commit waits for a forward, so its
-/// latency buys nothing; on the decisions' producer (linger 1 ms) each forward was a batch of one or two records, and
-/// every batch costs the broker a request and its log an entry (measured in docs/performance.md). Thread-safe: one per
-/// stream, shared by its partitions; a partition's forwards keep their order (one idempotent producer).
+/// waits a little longer to fill its batches than the decisions' producer does (linger 1 ms, for latency), where each
+/// forward was a batch of one or two records: every batch costs the broker a request and its log an entry (the mock
+/// broker's log walk was 8.8% of the e2e CPU). Off the decisions' envelope, the user stream's decisions no longer wait
+/// for forwards; the commit does, and so do the campaign stream's bid adjustments, whose latency is why the linger stays
+/// short (docs/performance.md). Thread-safe: one per stream, shared by its partitions; a partition's forwards keep their
+/// order (one idempotent producer).
 /// </summary>
 internal sealed class CampaignForwarder : IDisposable
 {
