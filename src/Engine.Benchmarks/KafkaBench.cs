@@ -72,6 +72,9 @@ public sealed class KafkaBench : IBenchSuite
 
         var consume = Pair(consumeStage, consumePlain);
         var produce = Pair(produceStage, producePlain);
+        var latencyRuns = new KafkaBenchLatency(kafka.BootstrapServers, () => Topic("latency"));
+        var latency = new[] { 10, 2 }.Select(wait => latencyRuns.Run(wait, 1_000, TimeSpan.FromSeconds(context.Quick ? 3 : 10))).ToList();
+        foreach (var l in latency) Console.WriteLine($"latency at {l.Rate:N0}/s, fetch.wait.max.ms {l.FetchWaitMs}: p50 {l.P50Ms} ms, p99 {l.P99Ms} ms, p99.9 {l.P999Ms} ms");
         var json = new Dictionary<string, object>
         {
             ["consume"] = consume,
@@ -81,8 +84,13 @@ public sealed class KafkaBench : IBenchSuite
             ["partitions"] = Partitions,
             ["rounds"] = rounds,
             ["broker"] = "embedded librdkafka mock cluster (development and test broker), 1 broker",
+            ["latency"] = latency.Select(l => new Dictionary<string, object>
+            {
+                ["fetch_wait_max_ms"] = l.FetchWaitMs, ["rate"] = l.Rate, ["messages"] = l.Messages,
+                ["p50_ms"] = l.P50Ms, ["p99_ms"] = l.P99Ms, ["p999_ms"] = l.P999Ms,
+            }).ToList(),
         };
-        return new BenchResult(json, Markdown(consume, produce, count, rounds));
+        return new BenchResult(json, Markdown(consume, produce, count, rounds, latency));
     }
 
     private static Dictionary<string, object> Pair(List<Measured> stage, List<Measured> plain)
@@ -108,7 +116,8 @@ public sealed class KafkaBench : IBenchSuite
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private static string Markdown(Dictionary<string, object> consume, Dictionary<string, object> produce, int count, int rounds)
+    private static string Markdown(Dictionary<string, object> consume, Dictionary<string, object> produce, int count, int rounds,
+        List<KafkaBenchLatency.Result> latency)
     {
         var md = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
@@ -122,6 +131,15 @@ public sealed class KafkaBench : IBenchSuite
         md.AppendLine();
         md.AppendLine("Embedded broker (librdkafka mock cluster, development and test only, in this process: its CPU counts on both sides); " +
             "idempotent producer, acks=all, linger 5 ms on both sides. Consume is timed from the first message (group join excluded).");
+        md.AppendLine();
+        md.AppendLine("## Broker latency alone (plain clients, producer linger 1 ms, one consumer, nothing else running)");
+        md.AppendLine();
+        md.AppendLine("| fetch.wait.max.ms | rate/s | messages | p50 ms | p99 ms | p99.9 ms |");
+        md.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var l in latency) md.AppendLine(inv, $"| {l.FetchWaitMs} | {l.Rate:N0} | {l.Messages:N0} | {l.P50Ms} | {l.P99Ms} | {l.P999Ms} |");
+        md.AppendLine();
+        md.AppendLine("The mock broker holds a fetch that finds no data for the full fetch.wait.max.ms, so this is the floor under the engine's " +
+            "event-to-decision latency on the embedded broker; the engine's embedded runs use 2 ms.");
         return md.ToString();
     }
 }
