@@ -24,36 +24,33 @@ public sealed record BlendWeights(double Logistic, double Trees, double Factoriz
 /// <summary>The click-through learners compared on Criteo and Avazu: each fits on one set of rows and scores another.</summary>
 public static class CtrModels
 {
-    /// <summary>LR fits averaged over seeds: on a few thousand rows the order of SGD steps moves AUC by a point. (FastTree is deterministic here: no bagging.)</summary>
+    /// <summary>LR and FM fits averaged over seeds: on a few thousand rows the order of SGD steps moves AUC by a point. (FastTree is deterministic here: no bagging.)</summary>
     private const int Bags = 5;
 
     public static bool[] Labels(IReadOnlyList<CtrSamples.Row> rows) => rows.Select(r => r.Label).ToArray();
 
-    public static double[] Logistic(IReadOnlyList<CtrSamples.Row> train, IReadOnlyList<CtrSamples.Row> test, LogisticOptions o, int seed)
-    {
-        var seen = Seen(train);
-        var trainTokens = train.Select(r => Tokens(r, seen, o.MinCount)).ToList();
-        var testTokens = test.Select(r => Tokens(r, seen, o.MinCount)).ToList();
-        var sum = new double[test.Count];
-        for (var bag = 0; bag < Bags; bag++)
-        {
-            var model = new HashedLogistic(bits: 20, l2: o.L2, rate: o.Rate, epochs: o.Epochs).Fit(trainTokens, Labels(train), seed + bag);
-            for (var i = 0; i < test.Count; i++) sum[i] += model.Predict(testTokens[i]) / Bags;
-        }
-        return sum;
-    }
+    public static double[] Logistic(IReadOnlyList<CtrSamples.Row> train, IReadOnlyList<CtrSamples.Row> test, LogisticOptions o, int seed) =>
+        Bagged(train, test, o.MinCount, seed, (tokens, labels, bagSeed) =>
+            new HashedLogistic(bits: 20, l2: o.L2, rate: o.Rate, epochs: o.Epochs).Fit(tokens, labels, bagSeed).Predict);
 
     /// <summary>The factorization machine over the LR's tokens, averaged over seeds as the LR is.</summary>
-    public static double[] Factorization(IReadOnlyList<CtrSamples.Row> train, IReadOnlyList<CtrSamples.Row> test, FactorizationOptions o, int seed)
+    public static double[] Factorization(IReadOnlyList<CtrSamples.Row> train, IReadOnlyList<CtrSamples.Row> test, FactorizationOptions o, int seed) =>
+        Bagged(train, test, o.MinCount, seed, (tokens, labels, bagSeed) =>
+            new FactorizationMachine(bits: 18, o.Factors, o.L2, o.FactorL2, o.Rate, o.Epochs).Fit(tokens, labels, bagSeed).Predict);
+
+    /// <summary>A token learner fitted <see cref="Bags"/> times (seeds <paramref name="seed"/> on) and its test predictions averaged.</summary>
+    private static double[] Bagged(IReadOnlyList<CtrSamples.Row> train, IReadOnlyList<CtrSamples.Row> test, int minCount, int seed,
+        Func<List<string[]>, bool[], int, Func<string[], double>> fit)
     {
         var seen = Seen(train);
-        var trainTokens = train.Select(r => Tokens(r, seen, o.MinCount)).ToList();
-        var testTokens = test.Select(r => Tokens(r, seen, o.MinCount)).ToList();
+        var trainTokens = train.Select(r => Tokens(r, seen, minCount)).ToList();
+        var testTokens = test.Select(r => Tokens(r, seen, minCount)).ToList();
+        var labels = Labels(train);
         var sum = new double[test.Count];
         for (var bag = 0; bag < Bags; bag++)
         {
-            var model = new FactorizationMachine(bits: 18, o.Factors, o.L2, o.FactorL2, o.Rate, o.Epochs).Fit(trainTokens, Labels(train), seed + bag);
-            for (var i = 0; i < test.Count; i++) sum[i] += model.Predict(testTokens[i]) / Bags;
+            var predict = fit(trainTokens, labels, seed + bag);
+            for (var i = 0; i < test.Count; i++) sum[i] += predict(testTokens[i]) / Bags;
         }
         return sum;
     }
