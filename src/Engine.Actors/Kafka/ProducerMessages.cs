@@ -1,7 +1,15 @@
+using Confluent.Kafka;
+
 namespace Engine.Actors.Kafka;
 
 /// <summary>One record to write: topic, raw key and value.</summary>
-public sealed record ProducerRecord(string Topic, byte[]? Key, byte[]? Value);
+public sealed record ProducerRecord(string Topic, byte[]? Key, byte[]? Value)
+{
+    /// <summary>The client makes a header list for every message produced without one; never written to, so one serves all.</summary>
+    public static Headers NoHeaders { get; } = [];
+
+    public Message<byte[], byte[]> ToMessage() => new() { Key = Key!, Value = Value!, Headers = NoHeaders };
+}
 
 /// <summary>What the producer flow takes: zero or more records, and a value (typically the input's offset) passed through.</summary>
 public interface IProducerEnvelope<out TPass>

@@ -16,8 +16,6 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
     private readonly Inlet<IProducerEnvelope<TPass>> _in = new("kafka.producer.in");
     private readonly Outlet<ProducerResult<TPass>> _out = new("kafka.producer.out");
     private readonly KafkaProducerSettings _settings = settings;
-    // The client makes a header list for every message produced without one; never written to, so one serves all.
-    private static readonly Headers NoHeaders = [];
 
     public override FlowShape<IProducerEnvelope<TPass>, ProducerResult<TPass>> Shape => new(_in, _out);
 
@@ -65,12 +63,12 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
             _inFlight.Enqueue(pending);
             _inFlightRecords += envelope.Count;
             if (envelope is ProducerMessage<TPass> single)
-                _producer!.Produce(single.Topic, new Message<byte[], byte[]> { Key = single.Key!, Value = single.Value!, Headers = NoHeaders }, pending.OnSingleReport);
+                _producer!.Produce(single.Topic, new Message<byte[], byte[]> { Key = single.Key!, Value = single.Value!, Headers = ProducerRecord.NoHeaders }, pending.OnSingleReport);
             else
                 for (var i = 0; i < envelope.Count; i++)
                 {
                     var record = envelope[i];
-                    _producer!.Produce(record.Topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value!, Headers = NoHeaders }, pending.ReportHandler(i));
+                    _producer!.Produce(record.Topic, record.ToMessage(), pending.ReportHandler(i));
                 }
             PullIfRoom();
             Emit();

@@ -11,12 +11,12 @@ namespace Engine.Actors.Pipeline;
 /// forward was a batch of one or two records: every batch costs the broker a request and its log an entry (the mock
 /// broker's log walk was 8.8% of the e2e CPU). Off the decisions' envelope, the user stream's decisions no longer wait
 /// for forwards; the commit does, and so do the campaign stream's bid adjustments, whose latency is why the linger stays
-/// short (docs/performance.md). Thread-safe: one per stream, shared by its partitions; a partition's forwards keep their
-/// order (one idempotent producer).
+/// short (docs/performance.md). Bounded by the stream: past its in-flight limit the decisions' producer stops pulling,
+/// and forwards are a fraction of the events. Thread-safe: one per stream, shared by its partitions; a partition's
+/// forwards keep their order (one idempotent producer).
 /// </summary>
 internal sealed class CampaignForwarder : IDisposable
 {
-    private static readonly Headers NoHeaders = [];
     private readonly IProducer<byte[], byte[]> _producer;
     private Error? _fatal;
 
@@ -39,7 +39,7 @@ internal sealed class CampaignForwarder : IDisposable
         if (Volatile.Read(ref _fatal) is { } fatal) return Task.FromException(new KafkaException(fatal));
         var pending = new Pending(records.Count);
         foreach (var record in records)
-            _producer.Produce(record.Topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value!, Headers = NoHeaders }, pending.OnReport);
+            _producer.Produce(record.Topic, record.ToMessage(), pending.OnReport);
         return pending.Task;
     }
 

@@ -68,8 +68,9 @@ public sealed record DecisionPipelineSettings(
 /// stages after are busy, and send the batch's decisions and dead letters to Kafka at once, while its campaign-event
 /// forwards go out in fuller batches (<see cref="CampaignForwarder"/>) and its feature changes are written behind to
 /// Redis (<see cref="PartitionFlusher"/>: in order, merged while one is in flight). A batch's offset is committed, in
-/// order, only once Kafka acknowledged its records and forwards AND Redis its features. A failed ask fails the stream: the caller restarts it from the last commit, and the replay is harmless
-/// (features dedup by offset, decisions keep their ids).
+/// order, only once Kafka acknowledged its records and forwards AND Redis its features. A failed ask fails the stream:
+/// the caller restarts it from the last commit, and the replay is harmless (features dedup by offset, decisions keep
+/// their ids).
 /// </summary>
 public static class DecisionPipeline
 {

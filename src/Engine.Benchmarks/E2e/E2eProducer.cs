@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Engine.Actors.Kafka;
 using Engine.Models.Contracts;
 
 namespace Engine.Benchmarks.E2e;
@@ -21,8 +22,6 @@ internal sealed class E2eProducer(string bootstrap, E2eEvents events) : IDisposa
         EnableDeliveryReports = false,
     }).Build();
 
-    // The client makes a header list for every message produced without one; never written to, so one serves all.
-    private static readonly Headers NoHeaders = [];
 
     public long Produced { get; private set; }
 
@@ -55,7 +54,7 @@ internal sealed class E2eProducer(string bootstrap, E2eEvents events) : IDisposa
         {
             try
             {
-                _producer.Produce(Topics.Clickstream, new Message<byte[], byte[]> { Key = key, Value = value, Headers = NoHeaders });
+                _producer.Produce(Topics.Clickstream, new Message<byte[], byte[]> { Key = key, Value = value, Headers = ProducerRecord.NoHeaders });
                 return;
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
