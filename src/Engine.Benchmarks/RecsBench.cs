@@ -31,8 +31,7 @@ public sealed class RecsBench : IBenchSuite
         foreach (var (name, r) in new[] { ("learned_ranker", recommender), ("blend", recommender.With((LearnedRanker?)null)) })
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var fingerprint = Fingerprint(r, requests, reasons: false);
-            var withReasons = Fingerprint(r, requests, reasons: true);
+            var (fingerprint, withReasons) = Fingerprints(r, requests);
             var latency = ScoringBenchRunner.Measure(requests.Count * 2, requests.Count, i => r.Recommend(requests[i % requests.Count], null, 20));
             var callsPerSec = Math.Round(1e6 / latency.CpuUsPerCall);
             json[name] = new Dictionary<string, object>
@@ -62,19 +61,22 @@ public sealed class RecsBench : IBenchSuite
         return requests;
     }
 
-    /// <summary>A stable hash of every returned item id and score (rounded as served), and its reason when asked.</summary>
-    private static string Fingerprint(SessionRecommender recommender, List<string[]> requests, bool reasons)
+    /// <summary>Stable hashes of every returned item id and score (rounded as served), without and with its reason, from one pass.</summary>
+    private static (string Plain, string WithReasons) Fingerprints(SessionRecommender recommender, List<string[]> requests)
     {
-        var text = new StringBuilder();
+        var (plain, withReasons) = (new StringBuilder(), new StringBuilder());
         foreach (var request in requests)
         {
             foreach (var item in recommender.Recommend(request, null, 20))
             {
-                text.Append(item.ItemId).Append(':').Append(item.Score.ToString("R", CultureInfo.InvariantCulture));
-                if (reasons) text.Append(':').Append(item.Reason);
-                text.Append(';');
+                var scored = item.ItemId + ":" + item.Score.ToString("R", CultureInfo.InvariantCulture);
+                plain.Append(scored).Append(';');
+                withReasons.Append(scored).Append(':').Append(item.Reason).Append(';');
             }
         }
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+        return (Hash(plain), Hash(withReasons));
     }
+
+    private static string Hash(StringBuilder text) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Engine.Models.Features;
+using Engine.Models.Features.State;
 
 namespace Engine.Actors.Features;
 
@@ -15,11 +16,8 @@ public static class ItemSlices
     private const string SlicePrefix = "slice:";
 
     /// <summary>The field of the item's hash that lists <paramref name="partition"/>'s slice.</summary>
-    public static string IndexField(int partition) =>
-        (uint)partition < (uint)IndexFields.Length ? IndexFields[partition] : SlicePrefix + partition.ToString(CultureInfo.InvariantCulture);
-
-    // Written on each slice's TTL renewal: one string per partition of a usual topic.
-    private static readonly string[] IndexFields = [.. Enumerable.Range(0, 256).Select(p => SlicePrefix + p.ToString(CultureInfo.InvariantCulture))];
+    /// <remarks>Written on each slice's TTL renewal: the shared field-name cache, not a new string each time.</remarks>
+    public static string IndexField(int partition) => FieldNames.Of(SlicePrefix, partition);
 
     /// <summary>The slices listed in the item's hash, and its other fields (an item written before slicing: one more slice).</summary>
     public static (List<int> Slices, List<KeyValuePair<string, string>> Unsliced) Split(IEnumerable<KeyValuePair<string, string>> itemHash)

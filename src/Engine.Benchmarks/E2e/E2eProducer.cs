@@ -22,7 +22,6 @@ internal sealed class E2eProducer(string bootstrap, E2eEvents events) : IDisposa
         EnableDeliveryReports = false,
     }).Build();
 
-
     public long Produced { get; private set; }
 
     /// <param name="rate">Events per second; 0 for full speed, bounded by <paramref name="consumed"/> and <paramref name="maxLag"/>.</param>
