@@ -25,7 +25,7 @@ public sealed class E2eBench : IBenchSuite
     public async Task<BenchResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var quick = context.Quick;
-        int[] rates = quick ? [500, 1_000] : [500, 1_000, 2_000, 5_000, 10_000, 20_000];
+        int[] rates = RatesFromEnvironment() ?? (quick ? [500, 1_000] : [500, 1_000, 2_000, 5_000, 10_000, 20_000]);
         var phase = TimeSpan.FromSeconds(quick ? 4 : 10);
         var fullSpeed = TimeSpan.FromSeconds(quick ? 5 : 20);
         // A node's first half minute runs partly on tier-0 code while the JIT compiles (30% of the CPU in a profile 8-16 s in):
@@ -66,17 +66,21 @@ public sealed class E2eBench : IBenchSuite
         var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDir, Partitions, new ClusterSettings(),
             AskParallelism: 32, AskTimeout: TimeSpan.FromSeconds(60), KafkaClient: infrastructure.KafkaClientTuning);
         await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), cancellationToken);
+        // As demo does: the embedded broker deletes what the node has committed (its fetches walk the whole log; a real broker's do not).
+        // ENGINE_BENCH_NO_RETENTION=1 keeps the mock's logs full, to measure the difference.
+        if (Environment.GetEnvironmentVariable("ENGINE_BENCH_NO_RETENTION") != "1") infrastructure.KeepOnlyUncommitted(settings.InputGroups);
         var next = baselineEvents;
         // Partitions are assigned a moment after the node starts: phases time the engine from its first consumed batch.
         for (var wait = Stopwatch.StartNew(); node.UserCounters.Consumed == 0 && wait.Elapsed < TimeSpan.FromSeconds(60);) await Task.Delay(10, cancellationToken);
+        using var pauses = new GcPauses();
         var phases = new List<E2ePhase>();
         var skipped = new List<int>();
-        phases.Add(await RunPhaseAsync(node, producer, next, warmupCap, 0, warmup, cancellationToken, cold: true));
+        phases.Add(await RunPhaseAsync(node, producer, pauses, next, warmupCap, 0, warmup, cancellationToken, cold: true));
         next += (int)phases[^1].Produced;
         using (var sampler = AllocationSampler.FromEnvironment())
         {
             sampler?.Start();
-            phases.Add(await RunPhaseAsync(node, producer, next, fullSpeedCap, 0, fullSpeed, cancellationToken));
+            phases.Add(await RunPhaseAsync(node, producer, pauses, next, fullSpeedCap, 0, fullSpeed, cancellationToken));
             sampler?.Stop();
             if (sampler is not null) Console.Write(sampler.Report(phases[^1].Consumed, 80, Path.Combine(context.OutDir.FullName, "e2e-alloc-types.txt")));
         }
@@ -92,7 +96,7 @@ public sealed class E2eBench : IBenchSuite
                 continue;
             }
             await DrainAsync(node, producer, TimeSpan.FromSeconds(60), cancellationToken);
-            phases.Add(await RunPhaseAsync(node, producer, next, (int)(rate * phase.TotalSeconds), rate, phase, cancellationToken));
+            phases.Add(await RunPhaseAsync(node, producer, pauses, next, (int)(rate * phase.TotalSeconds), rate, phase, cancellationToken));
             next += (int)phases[^1].Produced;
         }
         await node.StopAsync();
@@ -104,7 +108,7 @@ public sealed class E2eBench : IBenchSuite
     /// <paramref name="duration"/>, waits for the engine to consume them, and reads throughput and latency of the phase.
     /// </summary>
     /// <param name="cold">The warm-up phase: reported, but not the sustained figure.</param>
-    private static async Task<E2ePhase> RunPhaseAsync(EngineNode node, E2eProducer producer, int from, int count, int rate, TimeSpan duration,
+    private static async Task<E2ePhase> RunPhaseAsync(EngineNode node, E2eProducer producer, GcPauses pauses, int from, int count, int rate, TimeSpan duration,
         CancellationToken cancellationToken, bool cold = false)
     {
         var counters = node.UserCounters;
@@ -113,6 +117,7 @@ public sealed class E2eBench : IBenchSuite
         node.Decisions.LatencyMicros.Reset();
         node.Decisions.Hops.Reset();
         var startCost = E2eCost.Now(node.Decider);
+        pauses.TakeAndReset();
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(duration);
@@ -132,13 +137,15 @@ public sealed class E2eBench : IBenchSuite
         var seconds = clock.Elapsed.TotalSeconds;
         var cost = E2eCost.Now(node.Decider) - startCost;
         var latency = node.Decisions.LatencyMicros.Copy();
+        var pauseLengths = pauses.TakeAndReset();
         var hops = Enum.GetValues<Hop>().ToDictionary(hop => hop, hop => node.Decisions.Hops[hop].Copy());
         var phase = new E2ePhase(rate, cold, producedIn, producedIn / producing.TotalSeconds, counters.Consumed - startConsumed, seconds,
             (counters.Consumed - startConsumed) / seconds, Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9), latency.TotalCount,
-            hops.ToDictionary(h => h.Key, h => (Millis(h.Value, 50), Millis(h.Value, 99))), cost);
+            hops.ToDictionary(h => h.Key, h => (Millis(h.Value, 50), Millis(h.Value, 99))), cost, pauseLengths);
         var consumed = phase.Consumed;
         Console.WriteLine($"e2e: {phase.Label}: in {phase.InputPerSec:N0}/s, engine {phase.EventsPerSec:N0}/s, " +
-                          $"cpu {cost.CpuUsPerEvent(consumed)} us/event, {cost.BytesPerEvent(consumed):N0} B/event, gc pause {cost.GcPausePercent(seconds)}%, " +
+                          $"cpu {cost.CpuUsPerEvent(consumed)} us/event, {cost.BytesPerEvent(consumed):N0} B/event, gc pause {cost.GcPausePercent(seconds)}% " +
+                          $"({pauseLengths.Count} pauses, p99 {pauseLengths.P99Ms} ms, max {pauseLengths.MaxMs} ms, suspending max {pauseLengths.MaxSuspendingMs} ms; gen1 {cost.Gen1}, gen2 {cost.Gen2}), " +
                           $"rec cache hit {cost.CacheHitRate}, " +
                           $"p50 {phase.P50Ms} ms p99 {phase.P99Ms} ms p99.9 {phase.P999Ms} ms; hops p50/p99 ms: " +
                           string.Join(", ", phase.Hops.Select(h => $"{h.Key} {h.Value.P50}/{h.Value.P99}")));
@@ -151,13 +158,20 @@ public sealed class E2eBench : IBenchSuite
         for (var wait = Stopwatch.StartNew(); node.UserCounters.Consumed < producer.Produced && wait.Elapsed < limit;) await Task.Delay(20, cancellationToken);
     }
 
+    /// <summary><c>ENGINE_BENCH_RATES=10000</c> (comma-separated): only these input rates, to study one phase in a shorter run.</summary>
+    private static int[]? RatesFromEnvironment() =>
+        Environment.GetEnvironmentVariable("ENGINE_BENCH_RATES") is { Length: > 0 } rates
+            ? rates.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => int.Parse(r, System.Globalization.CultureInfo.InvariantCulture)).ToArray()
+            : null;
+
     private static double Millis(HdrHistogram.HistogramBase histogram, double percentile) =>
         histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(percentile) / 1000.0, 2);
 }
 
 /// <summary>One phase: what was produced at what rate, what the engine consumed, event-to-decision latency, and its p50/p99 per hop.</summary>
 internal sealed record E2ePhase(int TargetRate, bool Cold, long Produced, double InputPerSec, long Consumed, double Seconds, double EventsPerSec,
-    double P50Ms, double P99Ms, double P999Ms, long Decided, IReadOnlyDictionary<Hop, (double P50, double P99)> Hops, E2eCost Cost)
+    double P50Ms, double P99Ms, double P999Ms, long Decided, IReadOnlyDictionary<Hop, (double P50, double P99)> Hops, E2eCost Cost,
+    GcPauseLengths Pauses)
 {
     public string Label => Cold ? "full speed, cold (warm-up)" : TargetRate == 0 ? "full speed" : $"{TargetRate:N0}/s";
 }

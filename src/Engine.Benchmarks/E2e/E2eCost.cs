@@ -8,17 +8,19 @@ namespace Engine.Benchmarks.E2e;
 /// bytes allocated, GC pause time, and the recommendation cache's hits and misses. Events/s on a shared machine
 /// follows the other work on its cores; CPU per event much less so, which makes it the figure to compare code by.
 /// </summary>
-internal readonly record struct E2eCost(TimeSpan Cpu, long Allocated, TimeSpan GcPause, long CacheHits, long CacheMisses)
+internal readonly record struct E2eCost(TimeSpan Cpu, long Allocated, TimeSpan GcPause, long CacheHits, long CacheMisses, int Gen1, int Gen2)
 {
     public static E2eCost Now(UserDecider decider)
     {
         using var process = Process.GetCurrentProcess();
         var (hits, misses) = decider.RecommendationCacheCounts;
-        return new E2eCost(process.TotalProcessorTime, GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(), hits, misses);
+        return new E2eCost(process.TotalProcessorTime, GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(), hits, misses,
+            GC.CollectionCount(1), GC.CollectionCount(2));
     }
 
     public static E2eCost operator -(E2eCost a, E2eCost b) =>
-        new(a.Cpu - b.Cpu, a.Allocated - b.Allocated, a.GcPause - b.GcPause, a.CacheHits - b.CacheHits, a.CacheMisses - b.CacheMisses);
+        new(a.Cpu - b.Cpu, a.Allocated - b.Allocated, a.GcPause - b.GcPause, a.CacheHits - b.CacheHits, a.CacheMisses - b.CacheMisses,
+            a.Gen1 - b.Gen1, a.Gen2 - b.Gen2);
 
     public double CpuUsPerEvent(long events) => events == 0 ? 0 : Math.Round(Cpu.TotalMicroseconds / events, 1);
     public double BytesPerEvent(long events) => events == 0 ? 0 : Math.Round((double)Allocated / events);

@@ -33,6 +33,7 @@ public static class DemoRunner
             EngineConfiguration.Build(null, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" }), settings);
         if (http is not null) Console.WriteLine($"demo: live page at {http.Url} (also /metrics, /healthz, /readyz)");
         await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), cancellationToken);
+        infrastructure.KeepOnlyUncommitted(settings.InputGroups); // embedded broker only: its fetches walk the whole log
         http?.Attach(node);
         var (counters, decisions) = (node.UserCounters, node.Decisions);
 

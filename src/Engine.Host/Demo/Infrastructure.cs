@@ -13,9 +13,11 @@ public sealed class Infrastructure : IAsyncDisposable
 {
     private readonly EmbeddedKafka? _kafka;
     private readonly EmbeddedGarnet? _garnet;
+    private readonly int _partitions;
+    private MockLogRetention? _retention;
 
-    private Infrastructure(string kafka, string redis, EmbeddedKafka? embeddedKafka, EmbeddedGarnet? garnet) =>
-        (KafkaBootstrap, RedisEndpoint, _kafka, _garnet) = (kafka, redis, embeddedKafka, garnet);
+    private Infrastructure(string kafka, string redis, EmbeddedKafka? embeddedKafka, EmbeddedGarnet? garnet, int partitions) =>
+        (KafkaBootstrap, RedisEndpoint, _kafka, _garnet, _partitions) = (kafka, redis, embeddedKafka, garnet, partitions);
 
     public string KafkaBootstrap { get; }
     public string RedisEndpoint { get; }
@@ -44,6 +46,17 @@ public sealed class Infrastructure : IAsyncDisposable
         $"Kafka at {KafkaBootstrap} ({(_kafka is null ? "external" : "embedded librdkafka mock cluster: development and test only")}), " +
         $"Redis at {RedisEndpoint} ({(_garnet is null ? "external" : "embedded Microsoft Garnet: development and test only")})";
 
+    /// <summary>
+    /// On the embedded broker, deletes every second the records these consumer groups have all committed
+    /// (<see cref="MockLogRetention"/>: the mock walks its whole log on each fetch); on a given Kafka, nothing (its own
+    /// retention applies). For runs whose topics nobody else reads from the start: the engine's input topics.
+    /// </summary>
+    public void KeepOnlyUncommitted(IEnumerable<(string Group, string Topic)> readers)
+    {
+        if (_kafka is null || _retention is not null) return;
+        _retention = new MockLogRetention(_kafka, readers, _partitions, TimeSpan.FromSeconds(1));
+    }
+
     /// <param name="kafkaClient">librdkafka properties (SASL/SSL) for creating missing topics on a given Kafka.</param>
     public static async Task<Infrastructure> StartAsync(string? kafkaAddress, string? redisAddress, int partitions,
         IReadOnlyDictionary<string, string>? kafkaClient = null)
@@ -59,7 +72,7 @@ public sealed class Infrastructure : IAsyncDisposable
             await CreateMissingTopicsAsync(kafkaAddress, partitions, kafkaClient);
         }
         var garnet = redisAddress is null ? new EmbeddedGarnet() : null;
-        return new Infrastructure(kafkaAddress ?? kafka!.BootstrapServers, redisAddress ?? garnet!.Endpoint, kafka, garnet);
+        return new Infrastructure(kafkaAddress ?? kafka!.BootstrapServers, redisAddress ?? garnet!.Endpoint, kafka, garnet, partitions);
     }
 
     private static async Task CreateMissingTopicsAsync(string bootstrap, int partitions, IReadOnlyDictionary<string, string>? client)
@@ -81,6 +94,7 @@ public sealed class Infrastructure : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_retention is not null) await _retention.DisposeAsync();
         _garnet?.Dispose();
         if (_kafka is not null) await _kafka.DisposeAsync();
     }

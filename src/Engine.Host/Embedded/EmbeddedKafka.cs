@@ -63,6 +63,13 @@ public sealed class EmbeddedKafka : IDisposable, IAsyncDisposable
         foreach (var name in names) CreateTopic(name, partitions);
     }
 
+    /// <summary>
+    /// Deletes the records of a partition before <paramref name="offset"/> (its log start moves there), as Kafka's
+    /// DeleteRecords does; the message set holding the offset stays whole.
+    /// </summary>
+    public void DeleteRecordsBefore(string topic, int partition, long offset) =>
+        Check(LibRdKafkaMock.PartitionDeleteRecords(Cluster, topic, partition, offset), $"deleting records of {topic} [{partition}] before {offset}");
+
     /// <summary>Disconnects the broker and refuses new connections (no leader change): a fault for tests.</summary>
     public void SetBrokerDown(int brokerId) => Check(LibRdKafkaMock.BrokerSetDown(Cluster, brokerId), "broker down");
 

@@ -57,6 +57,9 @@ internal static partial class LibRdKafkaMock
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_topic_create", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int TopicCreate(IntPtr mcluster, string topic, int partitions, int replicationFactor);
 
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_partition_delete_records", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int PartitionDeleteRecords(IntPtr mcluster, string topic, int partition, long beforeOffset);
+
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_broker_set_down")]
     public static partial int BrokerSetDown(IntPtr mcluster, int brokerId);
 

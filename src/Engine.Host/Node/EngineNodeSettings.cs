@@ -39,4 +39,8 @@ public sealed record EngineNodeSettings(
     Engine.Models.Experiments.ChurnExperiment? ChurnExperiment = null)
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
+
+    /// <summary>The node's two consumer groups and what they read: users the clickstream, campaigns the re-keyed campaign events.</summary>
+    public IReadOnlyList<(string Group, string Topic)> InputGroups =>
+        [(GroupId, Engine.Models.Contracts.Topics.Clickstream), (GroupId + "-campaigns", Engine.Models.Contracts.Topics.CampaignEvents)];
 }

@@ -27,8 +27,7 @@ public sealed class NodeHttp : IAsyncDisposable
     {
         var logs = LoggerFactory.Create(b => b.AddEngineConsole(configuration));
         var client = node.KafkaClient ?? new Dictionary<string, string>();
-        // The node's two consumer groups (see EngineNode): users read the clickstream, campaigns the re-keyed campaign events.
-        var lag = new ConsumerLagProbe(node.KafkaBootstrap, client, [(node.GroupId, Topics.Clickstream), (node.GroupId + "-campaigns", Topics.CampaignEvents)]);
+        var lag = new ConsumerLagProbe(node.KafkaBootstrap, client, node.InputGroups);
         var monitor = new NodeMonitor(lag, logs.CreateLogger<NodeMonitor>());
         var feed = new LiveFeed(node.KafkaBootstrap, client, node.EffectiveTopics);
         var web = await EngineWeb.StartAsync(http, configuration, monitor, feed);
