@@ -40,8 +40,13 @@ public sealed class E2eBench : IBenchSuite
         Console.WriteLine($"e2e: simulating {total:N0} events...");
         var events = E2eEvents.Simulate(total, demo.Users);
         var (kafkaAddress, redisAddress) = (Environment.GetEnvironmentVariable("ENGINE_BENCH_KAFKA"), Environment.GetEnvironmentVariable("ENGINE_BENCH_REDIS"));
-        await using var infrastructure = await Infrastructure.StartAsync(kafkaAddress, redisAddress, Partitions);
-        Console.WriteLine($"e2e: {infrastructure.Describe()}");
+        // Redis in a process of its own, as deployed: in-process Garnet keeps every feature hash on the engine's GC heap, and
+        // the engine's collections then pay to scan and move it (round 7: GC pauses ~100 ms against ~60 ms, docs/performance.md).
+        using var garnet = redisAddress is null ? await StartGarnetAsync() : null;
+        await using var infrastructure = await Infrastructure.StartAsync(kafkaAddress, redisAddress ?? garnet!.Endpoint, Partitions);
+        var servers = garnet is null ? infrastructure.Describe()
+            : infrastructure.Describe().Replace("(external)", "(embedded Microsoft Garnet in a child process: development and test only)", StringComparison.Ordinal);
+        Console.WriteLine($"e2e: {servers}");
         var modelsDir = DemoModels.FindDirectory(null);
         var models = DemoModels.Load(modelsDir);
         // Campaigns are booked on their topic, where the node's campaign feed reads them; the baseline reads them from memory.
@@ -53,7 +58,10 @@ public sealed class E2eBench : IBenchSuite
 
         // Baseline first, on events [0, baselineEvents): produced while it consumes (the mock broker keeps ~5 MB per partition).
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(infrastructure.RedisEndpoint);
-        var baseline = new NaiveBaseline(infrastructure.KafkaBootstrap, redis, models, board);
+        // Redis keys of this run only: on a Redis kept from an earlier run, its features would make every event a replay
+        // (decided again over features already applied, every list the same: a figure that measures nothing).
+        var keys = $"bench-e2e-{DateTime.UtcNow:yyyyMMddHHmmss}:";
+        var baseline = new NaiveBaseline(infrastructure.KafkaBootstrap, redis, models, board, keys + "baseline:");
         var baselineRun = Task.Run(() => baseline.RunAsync(baselineEvents, cancellationToken), cancellationToken); // its consumer loop blocks
         await producer.ProduceAsync(0, baselineEvents, 0, () => baseline.Processed, MaxLag, cancellationToken);
         var baselineResult = await baselineRun;
@@ -64,7 +72,8 @@ public sealed class E2eBench : IBenchSuite
         // longer ask timeout keeps a starved moment on a busy machine from failing the stream. KafkaClient also reaches the
         // node's producers, which ignore a consumer property with a warning.
         var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDir, Partitions, new ClusterSettings(),
-            AskParallelism: 32, AskTimeout: TimeSpan.FromSeconds(60), KafkaClient: infrastructure.KafkaClientTuning);
+            AskParallelism: 32, AskTimeout: TimeSpan.FromSeconds(60), KafkaClient: infrastructure.KafkaClientTuning,
+            Features: new Engine.Actors.Features.FeatureStoreOptions { KeyPrefix = keys + "f:" }, ChurnKeyPrefix: keys + "churn:");
         await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), cancellationToken);
         // As demo does: the embedded broker deletes what the node has committed (its fetches walk the whole log; a real broker's do not).
         // ENGINE_BENCH_NO_RETENTION=1 keeps the mock's logs full, to measure the difference.
@@ -75,12 +84,12 @@ public sealed class E2eBench : IBenchSuite
         using var pauses = new GcPauses();
         var phases = new List<E2ePhase>();
         var skipped = new List<int>();
-        phases.Add(await RunPhaseAsync(node, producer, pauses, next, warmupCap, 0, warmup, cancellationToken, cold: true));
+        phases.Add(await RunPhaseAsync(node, garnet, producer, pauses, next, warmupCap, 0, warmup, cancellationToken, cold: true));
         next += (int)phases[^1].Produced;
         using (var sampler = AllocationSampler.FromEnvironment())
         {
             sampler?.Start();
-            phases.Add(await RunPhaseAsync(node, producer, pauses, next, fullSpeedCap, 0, fullSpeed, cancellationToken));
+            phases.Add(await RunPhaseAsync(node, garnet, producer, pauses, next, fullSpeedCap, 0, fullSpeed, cancellationToken));
             sampler?.Stop();
             if (sampler is not null) Console.Write(sampler.Report(phases[^1].Consumed, 80, Path.Combine(context.OutDir.FullName, "e2e-alloc-types.txt")));
         }
@@ -96,11 +105,11 @@ public sealed class E2eBench : IBenchSuite
                 continue;
             }
             await DrainAsync(node, producer, TimeSpan.FromSeconds(60), cancellationToken);
-            phases.Add(await RunPhaseAsync(node, producer, pauses, next, (int)(rate * phase.TotalSeconds), rate, phase, cancellationToken));
+            phases.Add(await RunPhaseAsync(node, garnet, producer, pauses, next, (int)(rate * phase.TotalSeconds), rate, phase, cancellationToken));
             next += (int)phases[^1].Produced;
         }
         await node.StopAsync();
-        return E2eReport.Build(context.OutDir, infrastructure.Describe(), Partitions, baselineResult, phases, skipped);
+        return E2eReport.Build(context.OutDir, servers, Partitions, baselineResult, phases, skipped);
     }
 
     /// <summary>
@@ -108,7 +117,7 @@ public sealed class E2eBench : IBenchSuite
     /// <paramref name="duration"/>, waits for the engine to consume them, and reads throughput and latency of the phase.
     /// </summary>
     /// <param name="cold">The warm-up phase: reported, but not the sustained figure.</param>
-    private static async Task<E2ePhase> RunPhaseAsync(EngineNode node, E2eProducer producer, GcPauses pauses, int from, int count, int rate, TimeSpan duration,
+    private static async Task<E2ePhase> RunPhaseAsync(EngineNode node, BenchServer? garnet, E2eProducer producer, GcPauses pauses, int from, int count, int rate, TimeSpan duration,
         CancellationToken cancellationToken, bool cold = false)
     {
         var counters = node.UserCounters;
@@ -116,7 +125,7 @@ public sealed class E2eBench : IBenchSuite
         var startProduced = producer.Produced;
         node.Decisions.LatencyMicros.Reset();
         node.Decisions.Hops.Reset();
-        var startCost = E2eCost.Now(node.Decider);
+        var startCost = E2eCost.Now(node.Decider, garnet);
         pauses.TakeAndReset();
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -135,7 +144,7 @@ public sealed class E2eBench : IBenchSuite
         while (counters.Consumed < producer.Produced && clock.Elapsed < duration * 4 && !node.Completion.IsCompleted) await Task.Delay(20, cancellationToken);
         if (node.Completion is { IsFaulted: true } failed) throw new InvalidOperationException("the engine's stream failed during the phase", failed.Exception);
         var seconds = clock.Elapsed.TotalSeconds;
-        var cost = E2eCost.Now(node.Decider) - startCost;
+        var cost = E2eCost.Now(node.Decider, garnet) - startCost;
         var latency = node.Decisions.LatencyMicros.Copy();
         var pauseLengths = pauses.TakeAndReset();
         var hops = Enum.GetValues<Hop>().ToDictionary(hop => hop, hop => node.Decisions.Hops[hop].Copy());
@@ -156,6 +165,12 @@ public sealed class E2eBench : IBenchSuite
     private static async Task DrainAsync(EngineNode node, E2eProducer producer, TimeSpan limit, CancellationToken cancellationToken)
     {
         for (var wait = Stopwatch.StartNew(); node.UserCounters.Consumed < producer.Produced && wait.Elapsed < limit;) await Task.Delay(20, cancellationToken);
+    }
+
+    private static async Task<BenchServer> StartGarnetAsync()
+    {
+        var (server, reason) = await BenchServer.StartGarnetAsync();
+        return server ?? throw new InvalidOperationException("e2e: could not start Garnet in a child process: " + reason);
     }
 
     /// <summary><c>ENGINE_BENCH_RATES=10000</c> (comma-separated): only these input rates, to study one phase in a shorter run.</summary>

@@ -84,7 +84,8 @@ internal static class E2eReport
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {p.Label} | {string.Join(" | ", cells)} |");
         }
-        md.AppendLine().AppendLine("CPU, bytes and GC pause are of the whole process (engine, bench producer, embedded broker and Garnet), per " +
+        md.AppendLine().AppendLine("CPU is of the whole process (engine, bench producer, embedded broker) and of the Garnet child process the bench " +
+                                   "starts when no Redis is given; bytes and GC pauses are of the engine's process; per " +
                                    "consumed event or as a share of the phase's time; gc pauses: each stop-the-world pause's length (events queue behind it); rec cache hits: recommendation lists served from the shared cache.");
         md.AppendLine().AppendLine("Latency: from the record's produce time to the Kafka acknowledgement of its decisions. A rate phase whose input " +
                                    "falls short of its target was held back by the consumer lag bound (the engine was saturated).");

@@ -14,9 +14,9 @@ namespace Engine.Benchmarks.E2e;
 /// The naive way to build the engine, for the side-by-side ratio: one consumer loop, and per event a Redis round trip
 /// to read the user's features, the same decisions with the same models (recommendation, bid, churn scored on every
 /// event), a Redis round trip to write the features back, and a produce per decision. No actors, no batching. Its
-/// feature keys live under their own prefix so it never shares state with the engine.
+/// feature keys live under their own prefix (<paramref name="keyPrefix"/>) so it never shares state with the engine.
 /// </summary>
-internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer redis, DecisionModels models, ICampaignBoard board)
+internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer redis, DecisionModels models, ICampaignBoard board, string keyPrefix)
 {
     public sealed record Result(long Events, double Seconds, double EventsPerSec, LongHistogram LatencyMicros);
 
@@ -24,7 +24,7 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
 
     public async Task<Result> RunAsync(int events, CancellationToken cancellationToken)
     {
-        var store = new FeatureStore(redis, new FeatureStoreOptions { KeyPrefix = "bench-baseline:" }, new FeatureMetrics());
+        var store = new FeatureStore(redis, new FeatureStoreOptions { KeyPrefix = keyPrefix }, new FeatureMetrics());
         var decider = new UserDecider(models, new DecisionSettings(), board, shareLists: false);
         var topics = new DecisionTopics();
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
