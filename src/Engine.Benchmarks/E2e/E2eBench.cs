@@ -125,7 +125,7 @@ public sealed class E2eBench : IBenchSuite
         var startProduced = producer.Produced;
         node.Decisions.LatencyMicros.Reset();
         node.Decisions.Hops.Reset();
-        var startCost = E2eCost.Now(node.Decider, garnet);
+        var startCost = E2eCost.Now(garnet);
         pauses.TakeAndReset();
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -144,7 +144,7 @@ public sealed class E2eBench : IBenchSuite
         while (counters.Consumed < producer.Produced && clock.Elapsed < duration * 4 && !node.Completion.IsCompleted) await Task.Delay(20, cancellationToken);
         if (node.Completion is { IsFaulted: true } failed) throw new InvalidOperationException("the engine's stream failed during the phase", failed.Exception);
         var seconds = clock.Elapsed.TotalSeconds;
-        var cost = E2eCost.Now(node.Decider, garnet) - startCost;
+        var cost = E2eCost.Now(garnet) - startCost;
         var latency = node.Decisions.LatencyMicros.Copy();
         var pauseLengths = pauses.TakeAndReset();
         var hops = Enum.GetValues<Hop>().ToDictionary(hop => hop, hop => node.Decisions.Hops[hop].Copy());
@@ -155,7 +155,6 @@ public sealed class E2eBench : IBenchSuite
         Console.WriteLine($"e2e: {phase.Label}: in {phase.InputPerSec:N0}/s, engine {phase.EventsPerSec:N0}/s, " +
                           $"cpu {cost.CpuUsPerEvent(consumed)} us/event, {cost.BytesPerEvent(consumed):N0} B/event, gc pause {cost.GcPausePercent(seconds)}% " +
                           $"({pauseLengths.Count} pauses, p99 {pauseLengths.P99Ms} ms, max {pauseLengths.MaxMs} ms, suspending max {pauseLengths.MaxSuspendingMs} ms; gen1 {cost.Gen1}, gen2 {cost.Gen2}), " +
-                          $"rec cache hit {cost.CacheHitRate}, " +
                           $"p50 {phase.P50Ms} ms p99 {phase.P99Ms} ms p99.9 {phase.P999Ms} ms; hops p50/p99 ms: " +
                           string.Join(", ", phase.Hops.Select(h => $"{h.Key} {h.Value.P50}/{h.Value.P99}")));
         return phase;

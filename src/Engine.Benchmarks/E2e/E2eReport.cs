@@ -44,7 +44,6 @@ internal static class E2eReport
                 ["allocated_bytes_per_event"] = p.Cost.BytesPerEvent(p.Consumed),
                 ["gc_pause_percent"] = p.Cost.GcPausePercent(p.Seconds),
                 ["gc_pauses"] = new Dictionary<string, double> { ["count"] = p.Pauses.Count, ["p99_ms"] = p.Pauses.P99Ms, ["max_ms"] = p.Pauses.MaxMs },
-                ["recommendation_cache_hit_rate"] = p.Cost.CacheHitRate ?? (object)"none",
                 ["hops_ms"] = p.Hops.ToDictionary(h => HopName(h.Key), h => new Dictionary<string, double> { ["p50"] = h.Value.P50, ["p99"] = h.Value.P99 }),
             }).ToList(),
             ["skipped_rates"] = skipped,
@@ -63,14 +62,14 @@ internal static class E2eReport
             .AppendLine(CultureInfo.InvariantCulture, $"- cold, the warm-up phase right after the node started: {cold?.EventsPerSec ?? 0:N0} events/s")
             .AppendLine(CultureInfo.InvariantCulture, $"- naive baseline (one loop, a Redis round trip per read and per write, a model call per event): **{baseline.EventsPerSec:N0} events/s**")
             .AppendLine(CultureInfo.InvariantCulture, $"- ratio: **{ratio:F2}x** (floor {FloorRatio}x)\n")
-            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms | cpu us/event | bytes/event | gc pause | gc pauses: count, p99 / max ms | rec cache hits |")
-            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms | cpu us/event | bytes/event | gc pause | gc pauses: count, p99 / max ms |")
+            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var p in phases)
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {p.Label} | {p.InputPerSec:N0} | {p.EventsPerSec:N0} | {p.Consumed:N0} | {p.P50Ms} | {p.P99Ms} | {p.P999Ms} | " +
-                $"{p.Cost.CpuUsPerEvent(p.Consumed)} | {p.Cost.BytesPerEvent(p.Consumed):N0} | {p.Cost.GcPausePercent(p.Seconds)}% | {p.Pauses.Count:N0}, {p.Pauses.P99Ms} / {p.Pauses.MaxMs} | {p.Cost.CacheHitRate:P1} |");
+                $"{p.Cost.CpuUsPerEvent(p.Consumed)} | {p.Cost.BytesPerEvent(p.Consumed):N0} | {p.Cost.GcPausePercent(p.Seconds)}% | {p.Pauses.Count:N0}, {p.Pauses.P99Ms} / {p.Pauses.MaxMs} |");
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} | | | | | |");
+            $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} | | | | |");
         if (skipped.Count > 0)
             md.AppendLine().AppendLine(CultureInfo.InvariantCulture,
                 $"Not run (above 1.5x the full-speed throughput, where latency only measures the backlog): {string.Join(", ", skipped.Select(r => r.ToString("N0", CultureInfo.InvariantCulture) + "/s"))}.");
@@ -86,7 +85,7 @@ internal static class E2eReport
         }
         md.AppendLine().AppendLine("CPU is of the whole process (engine, bench producer, embedded broker) and of the Garnet child process the bench " +
                                    "starts when no Redis is given; bytes and GC pauses are of the engine's process; per " +
-                                   "consumed event or as a share of the phase's time; gc pauses: each stop-the-world pause's length (events queue behind it); rec cache hits: recommendation lists served from the shared cache.");
+                                   "consumed event or as a share of the phase's time; gc pauses: each stop-the-world pause's length (events queue behind it).");
         md.AppendLine().AppendLine("Latency: from the record's produce time to the Kafka acknowledgement of its decisions. A rate phase whose input " +
                                    "falls short of its target was held back by the consumer lag bound (the engine was saturated).");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"![latency against input rate]({Path.GetFileName(plot)})");

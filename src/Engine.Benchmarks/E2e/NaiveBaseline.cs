@@ -25,7 +25,7 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
     public async Task<Result> RunAsync(int events, CancellationToken cancellationToken)
     {
         var store = new FeatureStore(redis, new FeatureStoreOptions { KeyPrefix = keyPrefix }, new FeatureMetrics());
-        var decider = new UserDecider(models, new DecisionSettings(), board, shareLists: false);
+        var decider = new UserDecider(models, new DecisionSettings(), board);
         var topics = new DecisionTopics();
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {

@@ -58,8 +58,6 @@ public sealed class EngineNode : IAsyncDisposable
     public CampaignFeed CampaignFeed => _campaignFeed;
     /// <summary>Erasure and consent requests (docs/privacy.md).</summary>
     public PrivacyControl Privacy { get; private init; } = null!;
-    /// <summary>The user actors' shared decider (its recommendation cache counts are reported by bench e2e).</summary>
-    public UserDecider Decider { get; private init; } = null!;
 
     /// <summary>Completes when either pipeline stops for good (a failed pipeline restarts, so: when stopped).</summary>
     public Task Completion => Task.WhenAny(_users.Completion, _campaigns.Completion).Unwrap();
@@ -139,7 +137,6 @@ public sealed class EngineNode : IAsyncDisposable
             Fairness = fairness,
             Privacy = privacy,
             ShadowScores = shadow,
-            Decider = decider,
         };
     }
 

@@ -116,8 +116,8 @@ public sealed class DecisionExperimentTests
             CampaignId = "camp-1", Budget = 1_000_000m, FlightStart = Start.AddDays(-30), FlightEnd = Start.AddDays(30),
             Category = "c", ValuePerClick = 500m, ValuePerConversion = 2_000m, MaxCpm = 1_000_000m,
         });
-        return (new UserDecider(CommittedModels.Decision, settings, board, shareLists: false),
-            new UserDecider(CommittedModels.Decision, new DecisionSettings(Churn: settings.Churn), board, shareLists: false), board);
+        return (new UserDecider(CommittedModels.Decision, settings, board),
+            new UserDecider(CommittedModels.Decision, new DecisionSettings(Churn: settings.Churn), board), board);
     }
 
     private static (UserFeatureState User, ClickEvent Request) Bidder(string userId)

@@ -20,7 +20,7 @@ public sealed class RecommendationExperimentTests
     {
         var experiment = RecommendationExperiment.RankerVersusBlend(
             Experiment.ChampionChallenger("ranker-vs-blend", ExperimentTarget.Recommendations, ExperimentMode.Split, 0.5), CommittedModels.Decision.Recommender);
-        var decider = new UserDecider(CommittedModels.Decision, new DecisionSettings(RecommendationExperiment: experiment), new CampaignBoard(), shareLists: false);
+        var decider = new UserDecider(CommittedModels.Decision, new DecisionSettings(RecommendationExperiment: experiment), new CampaignBoard());
         var arms = new Dictionary<string, int>();
         for (var u = 0; u < 60; u++)
         {
@@ -41,7 +41,7 @@ public sealed class RecommendationExperimentTests
     {
         var experiment = RecommendationExperiment.RankerVersusBlend(
             Experiment.ChampionChallenger("ranker-vs-blend-shadow", ExperimentTarget.Recommendations, ExperimentMode.Shadow, 0.5), CommittedModels.Decision.Recommender);
-        var decider = new UserDecider(CommittedModels.Decision, new DecisionSettings(RecommendationExperiment: experiment), new CampaignBoard(), shareLists: false);
+        var decider = new UserDecider(CommittedModels.Decision, new DecisionSettings(RecommendationExperiment: experiment), new CampaignBoard());
         var challengers = 0;
         for (var u = 0; u < 60; u++)
         {
