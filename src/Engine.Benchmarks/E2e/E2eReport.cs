@@ -43,7 +43,7 @@ internal static class E2eReport
                 ["cpu_us_per_event"] = p.Cost.CpuUsPerEvent(p.Consumed),
                 ["allocated_bytes_per_event"] = p.Cost.BytesPerEvent(p.Consumed),
                 ["gc_pause_percent"] = p.Cost.GcPausePercent(p.Seconds),
-                ["gc_pauses"] = new Dictionary<string, double> { ["count"] = p.Pauses.Count, ["p99_ms"] = p.Pauses.P99Ms, ["max_ms"] = p.Pauses.MaxMs },
+                ["gc_pauses"] = new Dictionary<string, double> { ["count"] = p.Pauses.Count, ["p99_ms"] = p.Pauses.P99Ms, ["max_ms"] = p.Pauses.MaxMs, ["promoted_from_gen0_mb_per_gc"] = p.Pauses.PromotedMbPerGc },
                 ["hops_ms"] = p.Hops.ToDictionary(h => HopName(h.Key), h => new Dictionary<string, double> { ["p50"] = h.Value.P50, ["p99"] = h.Value.P99 }),
             }).ToList(),
             ["skipped_rates"] = skipped,

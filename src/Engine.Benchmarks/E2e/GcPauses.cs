@@ -12,12 +12,13 @@ internal sealed class GcPauses : EventListener
 {
     private const string RuntimeSource = "Microsoft-Windows-DotNETRuntime";
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
-    private const int RestartEEEndId = 3, SuspendEEEndId = 8, SuspendEEBeginId = 9;
+    private const int RestartEEEndId = 3, HeapStatsId = 4, SuspendEEEndId = 8, SuspendEEBeginId = 9;
 
     private readonly Lock _lock = new();
     private LongHistogram? _micros = new(TimeSpan.FromMinutes(1).Ticks / 10, 3);
     private readonly LongHistogram _suspendingMicros = new(TimeSpan.FromMinutes(1).Ticks / 10, 3);
     private long _suspendedAtTicks;
+    private long _promotedFromGen0, _collections;
 
     protected override void OnEventSourceCreated(EventSource source)
     {
@@ -30,6 +31,13 @@ internal sealed class GcPauses : EventListener
         {
             case SuspendEEBeginId:
                 _suspendedAtTicks = e.TimeStamp.Ticks;
+                break;
+            case HeapStatsId when e.Payload is { } payload && e.PayloadNames is { } names && names.IndexOf("TotalPromotedSize0") is var i and >= 0:
+                lock (_lock)
+                {
+                    _promotedFromGen0 += Convert.ToInt64(payload[i], System.Globalization.CultureInfo.InvariantCulture);
+                    _collections++;
+                }
                 break;
             case SuspendEEEndId when _suspendedAtTicks != 0:
                 lock (_lock) _suspendingMicros.RecordValue(Math.Clamp((e.TimeStamp.Ticks - _suspendedAtTicks) / 10, 0, _suspendingMicros.HighestTrackableValue));
@@ -47,11 +55,12 @@ internal sealed class GcPauses : EventListener
     {
         lock (_lock)
         {
-            if (_micros is not { TotalCount: > 0 } h) return new GcPauseLengths(0, 0, 0, 0);
+            if (_micros is not { TotalCount: > 0 } h) return new GcPauseLengths(0, 0, 0, 0, 0);
             var lengths = new GcPauseLengths(h.TotalCount, Math.Round(h.GetValueAtPercentile(99) / 1000.0, 1), Math.Round(h.GetMaxValue() / 1000.0, 1),
-                Math.Round(_suspendingMicros.GetMaxValue() / 1000.0, 1));
+                Math.Round(_suspendingMicros.GetMaxValue() / 1000.0, 1), _collections == 0 ? 0 : Math.Round(_promotedFromGen0 / 1e6 / _collections, 1));
             h.Reset();
             _suspendingMicros.Reset();
+            (_promotedFromGen0, _collections) = (0, 0);
             return lengths;
         }
     }
@@ -65,4 +74,5 @@ internal sealed class GcPauses : EventListener
 
 /// <summary>Stop-the-world pauses of one phase: how many, and the p99 and longest, in ms.</summary>
 /// <param name="MaxSuspendingMs">The longest wait for every thread to stop, at the start of a pause.</param>
-internal readonly record struct GcPauseLengths(long Count, double P99Ms, double MaxMs, double MaxSuspendingMs);
+/// <param name="PromotedMbPerGc">Bytes that survived gen0, per collection: what a pause copies (it sets the pause's length).</param>
+internal readonly record struct GcPauseLengths(long Count, double P99Ms, double MaxMs, double MaxSuspendingMs, double PromotedMbPerGc);
