@@ -117,8 +117,8 @@ public sealed class E2eBench : IBenchSuite
     /// <paramref name="duration"/>, waits for the engine to consume them, and reads throughput and latency of the phase.
     /// </summary>
     /// <param name="cold">The warm-up phase: reported, but not the sustained figure.</param>
-    private static async Task<E2ePhase> RunPhaseAsync(EngineNode node, BenchServer? garnet, E2eProducer producer, GcPauses pauses, int from, int count, int rate, TimeSpan duration,
-        CancellationToken cancellationToken, bool cold = false)
+    private static async Task<E2ePhase> RunPhaseAsync(EngineNode node, BenchServer? garnet, E2eProducer producer, GcPauses pauses,
+        int from, int count, int rate, TimeSpan duration, CancellationToken cancellationToken, bool cold = false)
     {
         var counters = node.UserCounters;
         var startConsumed = counters.Consumed;
@@ -154,7 +154,8 @@ public sealed class E2eBench : IBenchSuite
         var consumed = phase.Consumed;
         Console.WriteLine($"e2e: {phase.Label}: in {phase.InputPerSec:N0}/s, engine {phase.EventsPerSec:N0}/s, " +
                           $"cpu {cost.CpuUsPerEvent(consumed)} us/event, {cost.BytesPerEvent(consumed):N0} B/event, gc pause {cost.GcPausePercent(seconds)}% " +
-                          $"({pauseLengths.Count} pauses, p99 {pauseLengths.P99Ms} ms, max {pauseLengths.MaxMs} ms, suspending max {pauseLengths.MaxSuspendingMs} ms, {pauseLengths.PromotedMbPerGc} MB out of gen0 per GC; gen1 {cost.Gen1}, gen2 {cost.Gen2}), " +
+                          $"({pauseLengths.Count} pauses, p99 {pauseLengths.P99Ms} ms, max {pauseLengths.MaxMs} ms, suspending max {pauseLengths.MaxSuspendingMs} ms, " +
+                          $"{pauseLengths.PromotedMbPerGc} MB out of gen0 per GC; gen1 {cost.Gen1}, gen2 {cost.Gen2}), " +
                           $"p50 {phase.P50Ms} ms p99 {phase.P99Ms} ms p99.9 {phase.P999Ms} ms; hops p50/p99 ms: " +
                           string.Join(", ", phase.Hops.Select(h => $"{h.Key} {h.Value.P50}/{h.Value.P99}")));
         return phase;

@@ -74,5 +74,5 @@ internal sealed class GcPauses : EventListener
 
 /// <summary>Stop-the-world pauses of one phase: how many, and the p99 and longest, in ms.</summary>
 /// <param name="MaxSuspendingMs">The longest wait for every thread to stop, at the start of a pause.</param>
-/// <param name="PromotedMbPerGc">Bytes that survived gen0, per collection: what a pause copies (it sets the pause's length).</param>
+/// <param name="PromotedMbPerGc">MB that survived gen0, per collection: what a pause copies (the length follows it only in part: round 7).</param>
 internal readonly record struct GcPauseLengths(long Count, double P99Ms, double MaxMs, double MaxSuspendingMs, double PromotedMbPerGc);
