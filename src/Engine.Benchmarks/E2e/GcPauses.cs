@@ -15,7 +15,7 @@ internal sealed class GcPauses : EventListener
     private const int RestartEEEndId = 3, HeapStatsId = 4, SuspendEEEndId = 8, SuspendEEBeginId = 9;
 
     private readonly Lock _lock = new();
-    private LongHistogram? _micros = new(TimeSpan.FromMinutes(1).Ticks / 10, 3);
+    private readonly LongHistogram _micros = new(TimeSpan.FromMinutes(1).Ticks / 10, 3);
     private readonly LongHistogram _suspendingMicros = new(TimeSpan.FromMinutes(1).Ticks / 10, 3);
     private long _suspendedAtTicks;
     private long _promotedFromGen0, _collections;
@@ -45,7 +45,7 @@ internal sealed class GcPauses : EventListener
             case RestartEEEndId when _suspendedAtTicks != 0:
                 var micros = Math.Max(0, (e.TimeStamp.Ticks - _suspendedAtTicks) / 10);
                 _suspendedAtTicks = 0;
-                lock (_lock) _micros?.RecordValue(Math.Min(micros, _micros.HighestTrackableValue));
+                lock (_lock) _micros.RecordValue(Math.Min(micros, _micros.HighestTrackableValue));
                 break;
         }
     }
@@ -55,7 +55,8 @@ internal sealed class GcPauses : EventListener
     {
         lock (_lock)
         {
-            if (_micros is not { TotalCount: > 0 } h) return new GcPauseLengths(0, 0, 0, 0, 0);
+            var h = _micros;
+            if (h.TotalCount == 0) return new GcPauseLengths(0, 0, 0, 0, 0);
             var lengths = new GcPauseLengths(h.TotalCount, Math.Round(h.GetValueAtPercentile(99) / 1000.0, 1), Math.Round(h.GetMaxValue() / 1000.0, 1),
                 Math.Round(_suspendingMicros.GetMaxValue() / 1000.0, 1), _collections == 0 ? 0 : Math.Round(_promotedFromGen0 / 1e6 / _collections, 1));
             h.Reset();
@@ -63,12 +64,6 @@ internal sealed class GcPauses : EventListener
             (_promotedFromGen0, _collections) = (0, 0);
             return lengths;
         }
-    }
-
-    public override void Dispose()
-    {
-        lock (_lock) _micros = null;
-        base.Dispose();
     }
 }
 

@@ -56,28 +56,26 @@ public sealed class MockLogRetention : IAsyncDisposable
     /// <summary>Deletes, per partition, what every group reading it has committed past; returns the partitions whose log start moved.</summary>
     public int TrimOnce()
     {
-        lock (_trimming) return Trim();
-    }
-
-    private int Trim()
-    {
-        var safe = new Dictionary<TopicPartition, long>();
-        foreach (var (consumer, partitions) in _readers)
-            foreach (var committed in consumer.Committed(partitions, Timeout))
-            {
-                // A group that has committed nothing yet on a partition holds all of it.
-                var offset = committed.Offset.Value < 0 ? 0 : committed.Offset.Value;
-                safe[committed.TopicPartition] = safe.TryGetValue(committed.TopicPartition, out var other) ? Math.Min(other, offset) : offset;
-            }
-        var moved = 0;
-        foreach (var (partition, offset) in safe)
+        lock (_trimming)
         {
-            if (offset <= _trimmed.GetValueOrDefault(partition)) continue;
-            _kafka.DeleteRecordsBefore(partition.Topic, partition.Partition.Value, offset);
-            _trimmed[partition] = offset;
-            moved++;
+            var safe = new Dictionary<TopicPartition, long>();
+            foreach (var (consumer, partitions) in _readers)
+                foreach (var committed in consumer.Committed(partitions, Timeout))
+                {
+                    // A group that has committed nothing yet on a partition holds all of it.
+                    var offset = committed.Offset.Value < 0 ? 0 : committed.Offset.Value;
+                    safe[committed.TopicPartition] = safe.TryGetValue(committed.TopicPartition, out var other) ? Math.Min(other, offset) : offset;
+                }
+            var moved = 0;
+            foreach (var (partition, offset) in safe)
+            {
+                if (offset <= _trimmed.GetValueOrDefault(partition)) continue;
+                _kafka.DeleteRecordsBefore(partition.Topic, partition.Partition.Value, offset);
+                _trimmed[partition] = offset;
+                moved++;
+            }
+            return moved;
         }
-        return moved;
     }
 
     public async ValueTask DisposeAsync()

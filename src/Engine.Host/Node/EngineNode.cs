@@ -111,7 +111,7 @@ public sealed class EngineNode : IAsyncDisposable
         var fairness = new FairnessMonitor(settings.Fairness ?? new FairnessSettings());
         userSettings = userSettings with { Fairness = fairness, Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30) };
         var campaignSettings = new DecisionPipelineSettings(
-            new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-campaigns", [Topics.CampaignEvents], client),
+            new KafkaConsumerSettings(settings.KafkaBootstrap, settings.CampaignGroupId, [Topics.CampaignEvents], client),
             producerSettings, topics, EntityRoute.Campaigns);
 
         var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());

@@ -40,7 +40,10 @@ public sealed record EngineNodeSettings(
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 
+    /// <summary>The consumer group of the campaign stream (the users' is <see cref="GroupId"/>).</summary>
+    public string CampaignGroupId => GroupId + "-campaigns";
+
     /// <summary>The node's two consumer groups and what they read: users the clickstream, campaigns the re-keyed campaign events.</summary>
     public IReadOnlyList<(string Group, string Topic)> InputGroups =>
-        [(GroupId, Engine.Models.Contracts.Topics.Clickstream), (GroupId + "-campaigns", Engine.Models.Contracts.Topics.CampaignEvents)];
+        [(GroupId, Engine.Models.Contracts.Topics.Clickstream), (CampaignGroupId, Engine.Models.Contracts.Topics.CampaignEvents)];
 }
