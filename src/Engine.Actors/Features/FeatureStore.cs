@@ -9,10 +9,12 @@ namespace Engine.Actors.Features;
 /// MULTI/EXEC per batch guarded by the partition offsets (<see cref="FlushTransaction"/>), loads an entity's state back (rehydration) and reads feature vectors.
 /// Redis being down is reported as "not acknowledged" after bounded retries with backoff, never thrown.
 /// User keys carry the keyed pseudonym of the id (<paramref name="pseudonyms"/>; null: the development key).
+/// Flushes go through <paramref name="flushes"/> when given, a connection of their own (<see cref="FlushConnection"/>); else through <paramref name="redis"/>.
 /// </summary>
 public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptions options, FeatureMetrics metrics,
-    Engine.Models.Privacy.Pseudonymizer? pseudonyms = null)
+    Engine.Models.Privacy.Pseudonymizer? pseudonyms = null, IConnectionMultiplexer? flushes = null)
 {
+    private readonly FlushConnection _flushes = new(flushes ?? redis);
     private readonly FeatureKeys _keys = new(options.KeyPrefix, pseudonyms);
     private readonly HashEntryPool _entries = new();
 
@@ -30,7 +32,7 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         {
             try
             {
-                var outcome = await FlushTransaction.RunAsync(redis.GetDatabase(), batch, _keys, options.EntityTtl, _entries).WaitAsync(cancellationToken);
+                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, _entries).WaitAsync(cancellationToken);
                 if (outcome == FlushTransaction.Outcome.Committed) return new FlushResult(true, false, attempt, null);
                 if (outcome == FlushTransaction.Outcome.Superseded) return new FlushResult(false, true, attempt, "a newer owner already flushed these partitions");
                 // Raced: the offsets changed between the read and EXEC; read them again.

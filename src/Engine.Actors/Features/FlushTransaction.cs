@@ -15,11 +15,12 @@ internal static class FlushTransaction
     // The commands' own replies are not read (EXEC's says whether the whole batch applied): no task per command.
     private const CommandFlags Queued = CommandFlags.FireAndForget;
 
-    public static async Task<Outcome> RunAsync(IDatabase db, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, HashEntryPool pool)
+    public static async Task<Outcome> RunAsync(FlushConnection connection, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, HashEntryPool pool)
     {
+        var db = connection.Database;
         var offsetsKey = (RedisKey)keys.PartitionOffsets(batch.Topic);
         var partitions = batch.Offsets.Keys.Select(p => (RedisValue)p).ToArray();
-        var stored = partitions.Length == 0 ? [] : await db.HashGetAsync(offsetsKey, partitions);
+        var stored = partitions.Length == 0 ? [] : await connection.Send(() => db.HashGetAsync(offsetsKey, partitions));
         var transaction = db.CreateTransaction();
         for (var i = 0; i < partitions.Length; i++)
         {
@@ -49,7 +50,7 @@ internal static class FlushTransaction
             // Every key expires (docs/privacy.md): once no flush came for as long as an entity lives, no entity it guards is left.
             _ = transaction.KeyExpireAsync(offsetsKey, ttl, flags: Queued);
         }
-        var committed = await transaction.ExecuteAsync();
+        var committed = await connection.Send(() => transaction.ExecuteAsync());
         // Only a completed transaction is done with its arrays (after a timeout its commands may still be queued).
         pool.Return(rented);
         return committed ? Outcome.Committed : Outcome.Raced;

@@ -25,6 +25,8 @@ namespace Engine.Host.Node;
 public sealed class EngineNode : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _redis;
+    // The feature flushes' own connection (see FlushConnection): nothing else writes to it.
+    private readonly ConnectionMultiplexer _flushRedis;
     private readonly FeatureMetrics _featureMetrics;
     private readonly IProducer<byte[], byte[]> _alertProducer;
     private readonly SupervisedPipeline _users;
@@ -32,11 +34,11 @@ public sealed class EngineNode : IAsyncDisposable
     private readonly CampaignFeed _campaignFeed;
     private int _stopped;
 
-    private EngineNode(ActorSystem system, ConnectionMultiplexer redis, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
+    private EngineNode(ActorSystem system, ConnectionMultiplexer redis, ConnectionMultiplexer flushRedis, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
         DecisionModels models, PipelineCounters userCounters, PipelineCounters campaignCounters, DecisionCounters decisions,
         SupervisedPipeline users, SupervisedPipeline campaigns, CampaignFeed campaignFeed)
     {
-        (System, _redis, _featureMetrics, _alertProducer, Models) = (system, redis, featureMetrics, alertProducer, models);
+        (System, _redis, _flushRedis, _featureMetrics, _alertProducer, Models) = (system, redis, flushRedis, featureMetrics, alertProducer, models);
         (UserCounters, CampaignCounters, Decisions, _users, _campaigns, _campaignFeed) = (userCounters, campaignCounters, decisions, users, campaigns, campaignFeed);
     }
 
@@ -71,12 +73,13 @@ public sealed class EngineNode : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var redis = await ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
+        var flushRedis = await ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
         var featureMetrics = new FeatureMetrics();
         // One secret (Privacy:PseudonymKey) for the pseudonyms in keys and the sealed ids on the due-list; unset: the development key.
         var (pseudonyms, sealer) = settings.PseudonymKey is { } secret
             ? (Pseudonymizer.FromBase64(secret), UserIdSealer.FromBase64(secret))
             : (Pseudonymizer.Development, UserIdSealer.Development);
-        var store = new FeatureStore(redis, settings.Features ?? new FeatureStoreOptions(), featureMetrics, pseudonyms);
+        var store = new FeatureStore(redis, settings.Features ?? new FeatureStoreOptions(), featureMetrics, pseudonyms, flushRedis);
         var experiment = settings.RecommendationExperiment is { } definition
             ? Engine.Models.Experiments.RecommendationExperiment.RankerVersusBlend(definition, models.Recommender)
             : null;
@@ -132,7 +135,7 @@ public sealed class EngineNode : IAsyncDisposable
                 Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
                 settings.GroupId),
             users, privacyStore, alertProducer, system.Log);
-        return new EngineNode(system, redis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
+        return new EngineNode(system, redis, flushRedis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
         {
             Fairness = fairness,
             Privacy = privacy,
@@ -161,6 +164,7 @@ public sealed class EngineNode : IAsyncDisposable
         _alertProducer.Dispose();
         _featureMetrics.Dispose();
         await _redis.DisposeAsync();
+        await _flushRedis.DisposeAsync();
     }
 
     /// <summary>
@@ -180,5 +184,6 @@ public sealed class EngineNode : IAsyncDisposable
         _alertProducer.Dispose();
         _featureMetrics.Dispose();
         await _redis.DisposeAsync();
+        await _flushRedis.DisposeAsync();
     }
 }
