@@ -108,7 +108,7 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
     public async Task A_stale_owner_cannot_overwrite_a_newer_flush(RedisKind kind)
     {
         var store = StoreFactory.Create(redis.Connect(kind), "stale");
-        var events = Enumerable.Range(0, 10).Select(i => (View(i), new EventPosition(0, i))).ToList();
+        var events = Enumerable.Range(0, 10).Select(i => (StoreFactory.View(i), new EventPosition(0, i))).ToList();
         var stale = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
         await stale.ApplyAsync(events[..5]);
         var current = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
@@ -131,13 +131,13 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
     {
         var store = StoreFactory.Create(redis.Connect(kind), "read");
         var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
-        await writeBehind.ApplyAsync([.. Enumerable.Range(0, 3).Select(i => (View(i), new EventPosition(0, i)))]);
+        await writeBehind.ApplyAsync([.. Enumerable.Range(0, 3).Select(i => (StoreFactory.View(i), new EventPosition(0, i)))]);
         Assert.True((await writeBehind.FlushAsync()).Acknowledged);
         var schema = UserFeatures.Schema(["seconds_since_last_event", "product_view_5m", "distinct_categories_24h", "page_view_7d"]);
         var buffer = new float[schema.Length + 1];
         buffer[^1] = -7;
 
-        await store.ReadUserAsync("u1", schema, View(2).EventTime.AddSeconds(30), buffer);
+        await store.ReadUserAsync("u1", schema, StoreFactory.View(2).EventTime.AddSeconds(30), buffer);
 
         Assert.Equal([30f, 3f, 1f, 0f, -7f], buffer);
     }
@@ -149,7 +149,7 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         var connection = redis.Connect(kind);
         var store = StoreFactory.Create(connection, "ttl");
         var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
-        await writeBehind.ApplyAsync([(View(0), new EventPosition(0, 0))]);
+        await writeBehind.ApplyAsync([(StoreFactory.View(0), new EventPosition(0, 0))]);
         Assert.True((await writeBehind.FlushAsync()).Acknowledged);
 
         foreach (var key in new[] { store.Keys.Entity(EntityKind.User, "u1"), store.Keys.Entity(EntityKind.Item, "i0") })
@@ -174,22 +174,11 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         listener.Start();
         var writeBehind = new FeatureWriteBehind(StoreFactory.Create(redis.Connect(kind), "late"), metrics, StoreFactory.Topic);
 
-        await writeBehind.ApplyAsync([(View(0), new EventPosition(0, 0)), (View(-30), new EventPosition(0, 1))]);
+        await writeBehind.ApplyAsync([(StoreFactory.View(0), new EventPosition(0, 0)), (StoreFactory.View(-30), new EventPosition(0, 1))]);
 
         Assert.Equal(1, Interlocked.Read(ref late));
         Assert.Equal(1, writeBehind.Users["u1"].Minutes.Sum((int)EventType.ProductView, 60, writeBehind.Users["u1"].LastEventMs));
     }
-
-    private static ClickEvent View(int minute) => new()
-    {
-        EventId = $"e{minute}",
-        EventTime = FeatureScenario.Start.AddMinutes(minute),
-        UserId = "u1",
-        SessionId = "s1",
-        Type = EventType.ProductView,
-        ItemId = $"i{minute % 3}",
-        Category = "shoes",
-    };
 
     /// <summary>The caller's next periodic flush comes after the client has reconnected; bounded wait.</summary>
     private static async Task WaitUntilConnected(IConnectionMultiplexer connection)
