@@ -15,7 +15,6 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     Engine.Models.Privacy.Pseudonymizer? pseudonyms = null, IConnectionMultiplexer? flushes = null)
 {
     private readonly FlushConnection _flushes = new(flushes ?? redis);
-    private readonly WrittenOffsets _written = new();
     private readonly FeatureKeys _keys = new(options.KeyPrefix, pseudonyms);
     private readonly HashEntryPool _entries = new();
 
@@ -33,7 +32,7 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         {
             try
             {
-                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, _entries, _written).WaitAsync(cancellationToken);
+                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, _entries).WaitAsync(cancellationToken);
                 if (outcome == FlushTransaction.Outcome.Committed) return new FlushResult(true, false, attempt, null);
                 if (outcome == FlushTransaction.Outcome.Superseded) return new FlushResult(false, true, attempt, "a newer owner already flushed these partitions");
                 // Raced: the offsets changed between the read and EXEC; read them again.

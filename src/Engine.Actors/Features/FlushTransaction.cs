@@ -15,15 +15,12 @@ internal static class FlushTransaction
     // The commands' own replies are not read (EXEC's says whether the whole batch applied): no task per command.
     private const CommandFlags Queued = CommandFlags.FireAndForget;
 
-    public static async Task<Outcome> RunAsync(FlushConnection connection, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, HashEntryPool pool,
-        WrittenOffsets written)
+    public static async Task<Outcome> RunAsync(FlushConnection connection, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, HashEntryPool pool)
     {
         var db = connection.Database;
         var offsetsKey = (RedisKey)keys.PartitionOffsets(batch.Topic);
         var partitions = batch.Offsets.Keys.Select(p => (RedisValue)p).ToArray();
-        // What this store wrote last, if it did (the condition below checks it); else what Redis holds.
-        var stored = written.TryExpect(batch.Topic, partitions, out var expected) ? expected
-            : partitions.Length == 0 ? [] : await connection.Send(() => db.HashGetAsync(offsetsKey, partitions));
+        var stored = partitions.Length == 0 ? [] : await connection.Send(() => db.HashGetAsync(offsetsKey, partitions));
         var transaction = db.CreateTransaction();
         for (var i = 0; i < partitions.Length; i++)
         {
@@ -56,8 +53,6 @@ internal static class FlushTransaction
         var committed = await connection.Send(() => transaction.ExecuteAsync());
         // Only a completed transaction is done with its arrays (after a timeout its commands may still be queued).
         pool.Return(rented);
-        if (committed) written.Written(batch);
-        else written.Forget(batch);
         return committed ? Outcome.Committed : Outcome.Raced;
     }
 

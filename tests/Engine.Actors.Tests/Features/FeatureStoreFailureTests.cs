@@ -105,32 +105,6 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
 
     [Theory]
     [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
-    public async Task A_flush_expects_the_offsets_it_wrote_and_reads_them_again_when_Redis_lost_them(RedisKind kind)
-    {
-        var connection = redis.Connect(kind);
-        var store = StoreFactory.Create(connection, "expect");
-        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
-        await writeBehind.ApplyAsync([(StoreFactory.View(0), new EventPosition(0, 0))]);
-        Assert.Equal(1, (await writeBehind.FlushAsync()).Attempts);
-
-        // The offsets it wrote match what Redis holds: no read, no race.
-        await writeBehind.ApplyAsync([(StoreFactory.View(1), new EventPosition(0, 1))]);
-        var second = await writeBehind.FlushAsync();
-        Assert.True(second.Acknowledged, second.Error);
-        Assert.Equal(1, second.Attempts);
-
-        // Redis lost them (a restart without persistence, an expiry): the expectation fails at EXEC, the retry reads.
-        await connection.GetDatabase().KeyDeleteAsync(store.Keys.PartitionOffsets(StoreFactory.Topic));
-        await writeBehind.ApplyAsync([(StoreFactory.View(2), new EventPosition(0, 2))]);
-        var third = await writeBehind.FlushAsync();
-
-        Assert.True(third.Acknowledged, third.Error);
-        Assert.Equal(2, third.Attempts);
-        Assert.Equal(2, (await store.PartitionOffsetsAsync(StoreFactory.Topic))[0]);
-    }
-
-    [Theory]
-    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
     public async Task A_stale_owner_cannot_overwrite_a_newer_flush(RedisKind kind)
     {
         var store = StoreFactory.Create(redis.Connect(kind), "stale");
