@@ -62,14 +62,14 @@ internal static class E2eReport
             .AppendLine(CultureInfo.InvariantCulture, $"- cold, the warm-up phase right after the node started: {cold?.EventsPerSec ?? 0:N0} events/s")
             .AppendLine(CultureInfo.InvariantCulture, $"- naive baseline (one loop, a Redis round trip per read and per write, a model call per event): **{baseline.EventsPerSec:N0} events/s**")
             .AppendLine(CultureInfo.InvariantCulture, $"- ratio: **{ratio:F2}x** (floor {FloorRatio}x)\n")
-            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms | cpu us/event | bytes/event | gc pause | gc pauses: count, p99 / max ms |")
-            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms | cpu us/event | bytes/event | gc pause | gc pauses: count, p99 / max ms | MB out of gen0 per gc |")
+            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var p in phases)
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {p.Label} | {p.InputPerSec:N0} | {p.EventsPerSec:N0} | {p.Consumed:N0} | {p.P50Ms} | {p.P99Ms} | {p.P999Ms} | " +
-                $"{p.Cost.CpuUsPerEvent(p.Consumed)} | {p.Cost.BytesPerEvent(p.Consumed):N0} | {p.Cost.GcPausePercent(p.Seconds)}% | {p.Pauses.Count:N0}, {p.Pauses.P99Ms} / {p.Pauses.MaxMs} |");
+                $"{p.Cost.CpuUsPerEvent(p.Consumed)} | {p.Cost.BytesPerEvent(p.Consumed):N0} | {p.Cost.GcPausePercent(p.Seconds)}% | {p.Pauses.Count:N0}, {p.Pauses.P99Ms} / {p.Pauses.MaxMs} | {p.Pauses.PromotedMbPerGc} |");
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} | | | | |");
+            $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} | | | | | |");
         if (skipped.Count > 0)
             md.AppendLine().AppendLine(CultureInfo.InvariantCulture,
                 $"Not run (above 1.5x the full-speed throughput, where latency only measures the backlog): {string.Join(", ", skipped.Select(r => r.ToString("N0", CultureInfo.InvariantCulture) + "/s"))}.");
@@ -85,7 +85,8 @@ internal static class E2eReport
         }
         md.AppendLine().AppendLine("CPU is of the whole process (engine, bench producer, embedded broker) and of the Garnet child process the bench " +
                                    "starts when no Redis is given; bytes and GC pauses are of the engine's process; per " +
-                                   "consumed event or as a share of the phase's time; gc pauses: each stop-the-world pause's length (events queue behind it).");
+                                   "consumed event or as a share of the phase's time; gc pauses: each stop-the-world pause's length (events queue behind it); MB out of gen0 per gc: " +
+                                   "what each collection found still referenced among the young objects (it sets much of a pause's length).");
         md.AppendLine().AppendLine("Latency: from the record's produce time to the Kafka acknowledgement of its decisions. A rate phase whose input " +
                                    "falls short of its target was held back by the consumer lag bound (the engine was saturated).");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"![latency against input rate]({Path.GetFileName(plot)})");
