@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Engine.Models.Features.State;
 
@@ -7,13 +9,15 @@ namespace Engine.Models.Features.State;
 /// <c>kinds</c> things (e.g. added to cart, purchased). "Seen in the window" is then "its latest bucket is in the
 /// window", which needs no per-event history. Bounded: past <c>capacity</c> keys the stalest is forgotten.
 /// Stored as hash fields <c>{tag}:{key}</c> = the bucket indexes joined by commas (<c>-</c> for never).
+/// Entries are values in the map, not objects: an object per key, or a field name kept per key, was a young object in
+/// a long-lived map that the next gen0 collection had to find through the map's cards (docs/performance.md, round 8).
 /// </summary>
 public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int kinds, int capacity)
 {
     private const long Never = long.MinValue;
     private readonly Dictionary<string, Seen> _entries = new(StringComparer.Ordinal);
-    // Marked entries, each once (its Dirty flag); a removed one is skipped by the drain.
-    private readonly List<Seen> _dirty = [];
+    // Keys of marked entries, each once per marking (the entry's Dirty flag); a removed one is skipped by the drain.
+    private readonly List<string> _dirty = [];
     // Created on the first removal: most states never drop a key.
     private HashSet<string>? _removed;
     private readonly string _prefix = FieldNames.Prefix(tag);
@@ -25,17 +29,19 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
     {
         var index = BucketSeries.Index(timeMs, resolutionMs);
         if (index <= BucketSeries.Index(watermarkMs, resolutionMs) - retain) return;
-        if (!_entries.TryGetValue(key, out var seen))
+        ref var seen = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, key);
+        if (Unsafe.IsNullRef(ref seen))
         {
             if (_entries.Count >= capacity) Evict();
-            _entries[key] = seen = new Seen(FieldNames.Of(_prefix, key), kinds);
+            seen = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, key, out _);
+            seen = new Seen(kinds);
             _removed?.Remove(key);
         }
         if (index <= seen.Indexes[kind]) return;
         seen.Indexes[kind] = index;
         if (seen.Dirty) return;
         seen.Dirty = true;
-        _dirty.Add(seen);
+        _dirty.Add(key);
     }
 
     /// <summary>Keys seen as <paramref name="kind"/> within the last <paramref name="buckets"/> buckets and, if
@@ -47,7 +53,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         var count = 0;
         foreach (var entry in _entries.Values)
         {
-            ReadOnlySpan<long> seen = entry.Indexes;
+            var seen = entry.Kinds(kinds);
             if (seen[kind] <= first || seen[kind] > current) continue;
             if (notKind >= 0 && seen[notKind] > first && seen[notKind] <= current) continue;
             count++;
@@ -63,18 +69,19 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         List<string>? stale = null;
         foreach (var (key, seen) in _entries)
         {
-            if (Latest(seen.Kinds) <= oldest) (stale ??= []).Add(key);
+            if (Latest(seen.Kinds(kinds)) <= oldest) (stale ??= []).Add(key);
         }
         if (stale is not null) foreach (var key in stale) Remove(key);
     }
 
     public void Drain(EntityChanges changes)
     {
-        foreach (var seen in _dirty)
+        foreach (var key in _dirty)
         {
-            if (!seen.Dirty) continue;
-            Format(seen.Kinds, changes.Values);
-            changes.Commit(seen.Field);
+            ref var seen = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, key);
+            if (Unsafe.IsNullRef(ref seen) || !seen.Dirty) continue;
+            Format(seen.Kinds(kinds), changes.Values);
+            changes.Commit(FieldNames.Of(_prefix, key));
             seen.Dirty = false;
         }
         if (_removed is not null) foreach (var key in _removed) changes.Delete.Add(FieldNames.Of(_prefix, key));
@@ -85,7 +92,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;
-        var seen = new Seen(field, kinds);
+        var seen = new Seen(kinds);
         var parts = value.Split(',');
         for (var i = 0; i < Math.Min(kinds, parts.Length); i++)
             seen.Indexes[i] = parts[i] == "-" ? Never : long.Parse(parts[i], CultureInfo.InvariantCulture);
@@ -99,7 +106,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         var latest = long.MaxValue;
         foreach (var (key, seen) in _entries)
         {
-            var l = Latest(seen.Kinds);
+            var l = Latest(seen.Kinds(kinds));
             if (stalest is null || l < latest) (stalest, latest) = (key, l);
         }
         Remove(stalest!);
@@ -125,28 +132,25 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
 
     private void Remove(string key)
     {
-        if (_entries.Remove(key, out var seen)) seen.Dirty = false;
+        _entries.Remove(key);
         (_removed ??= new(StringComparer.Ordinal)).Add(key);
     }
 
-    /// <summary>One key: its field name (formatted once), the latest bucket per kind, whether it awaits a drain.</summary>
-    private sealed class Seen
+    /// <summary>One key: the latest bucket per kind, whether it awaits a drain.</summary>
+    private struct Seen
     {
-        private readonly int _kinds;
-
-        public Seen(string field, int kinds)
+        public Seen(int kinds)
         {
             // The kinds live inside the entry (no array per key): two at most.
             ArgumentOutOfRangeException.ThrowIfGreaterThan(kinds, MaxKinds);
-            Field = field;
-            _kinds = kinds;
             ((Span<long>)Indexes).Fill(Never);
         }
 
-        public string Field { get; }
         public KindIndexes Indexes;
-        public bool Dirty { get; set; }
-        public ReadOnlySpan<long> Kinds => ((ReadOnlySpan<long>)Indexes)[.._kinds];
+        public bool Dirty;
+
+        [System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public readonly ReadOnlySpan<long> Kinds(int kinds) => ((ReadOnlySpan<long>)Indexes)[..kinds];
     }
 
     private const int MaxKinds = 2;

@@ -11,15 +11,16 @@ namespace Engine.Models.Features.State;
 /// </summary>
 public sealed class TopNeighbours(string tag, int keep)
 {
-    // One lookup per add: the count, whether it awaits a drain, whether a drain (or the restore) put it in the store
+    // One lookup per add: the count, whether it awaits a drain, and whether a drain (or the restore) put it in the store
     // (only those need deleting when dropped: a popular item churns through thousands of passing neighbours between
-    // two drains, none of which ever reached Redis), and its field name once formatted.
+    // two drains, none of which ever reached Redis). No field name is kept per entry: neighbours come and go, and each
+    // new name stored in this long-lived map was a young object the next gen0 collection had to find through the map's
+    // cards (~22,000 at a time at 10,000 events/s; docs/performance.md, round 8). Drains take it from FieldNames.
     private struct Entry
     {
         public long Count;
         public bool Dirty;
         public bool Stored;
-        public string? Field;
     }
 
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -85,7 +86,7 @@ public sealed class TopNeighbours(string tag, int keep)
         {
             ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, item);
             if (Unsafe.IsNullRef(ref entry) || !entry.Dirty) continue;
-            changes.Add(entry.Field ??= FieldNames.Of(_prefix, item), entry.Count);
+            changes.Add(FieldNames.Of(_prefix, item), entry.Count);
             entry.Dirty = false;
             entry.Stored = true;
             // Dropped since the last drain, then back: the write above replaces the delete.
@@ -102,7 +103,6 @@ public sealed class TopNeighbours(string tag, int keep)
         ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, field[_prefix.Length..], out _);
         entry.Count = long.Parse(value, CultureInfo.InvariantCulture);
         entry.Stored = true;
-        entry.Field = field;
         return true;
     }
 }
