@@ -18,7 +18,7 @@ public sealed record ClickEvent
     public required DateTimeOffset EventTime { get; init; }
     [JsonConverter(typeof(RepeatedStringConverter))]
     public required string UserId { get; init; }
-    [JsonConverter(typeof(RepeatedStringConverter))]
+    [JsonConverter(typeof(SessionIdConverter))]
     public string? SessionId { get; init; }
     public required EventType Type { get; init; }
     [JsonConverter(typeof(RepeatedStringConverter))]
