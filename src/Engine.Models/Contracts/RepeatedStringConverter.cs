@@ -5,9 +5,10 @@ namespace Engine.Models.Contracts;
 
 /// <summary>
 /// Reads a JSON string that repeats across events (a user, item, category, campaign or segment id; session ids in a
-/// table of their own, <see cref="SessionIdConverter"/>) as the one instance decoded before, when its bytes match: no string per event for them, and the strings a user's state keeps
-/// (session items) are the cached ones rather than a new copy per event. A lossy, fixed-size table (a slot holds the
-/// latest value hashed there), safe across threads: each slot is one immutable entry, replaced whole. Writes as usual.
+/// table of their own, <see cref="SessionIdConverter"/>) as the one instance decoded before, when its bytes match: no
+/// string per event for them, and the strings a user's state keeps (session items) are the cached ones rather than a
+/// new copy per event. A lossy, fixed-size table (a slot holds the latest value hashed there), safe across threads:
+/// each slot is one immutable entry, replaced whole. Writes as usual.
 /// </summary>
 public class RepeatedStringConverter : JsonConverter<string>
 {
