@@ -7,8 +7,8 @@ public class RepeatedStringConverterTests
 {
     private static ClickEvent Decode(string json) => ClickEventCodec.Decode(Encoding.UTF8.GetBytes(json)).Event!;
 
-    private static string View(string eventId, string userId, string item) =>
-        $$"""{"schema_version":1,"event_id":"{{eventId}}","event_time":"2026-11-29T10:00:00+00:00","user_id":"{{userId}}","session_id":"s-1","type":"product_view","item_id":"{{item}}","category":"shoes","device":"mobile","region":"eu"}""";
+    private static string View(string eventId, string userId, string item, string session = "s-1") =>
+        $$"""{"schema_version":1,"event_id":"{{eventId}}","event_time":"2026-11-29T10:00:00+00:00","user_id":"{{userId}}","session_id":"{{session}}","type":"product_view","item_id":"{{item}}","category":"shoes","device":"mobile","region":"eu"}""";
 
     [Fact]
     public void Ids_that_repeat_decode_to_the_instance_decoded_before()
@@ -18,7 +18,19 @@ public class RepeatedStringConverterTests
         Assert.Same(first.UserId, second.UserId);
         Assert.Same(first.ItemId, second.ItemId);
         Assert.Same(first.Category, second.Category);
+        Assert.Same(first.SessionId, second.SessionId);
         Assert.NotSame(first.EventId, second.EventId); // unique per event: not cached
+    }
+
+    [Fact]
+    public void A_stream_of_new_sessions_does_not_evict_the_user_and_item_ids()
+    {
+        var before = Decode(View("e-1", "u-kept", "sku-kept"));
+        // 200,000 new sessions would have replaced nearly every slot of a shared 65,536-slot table.
+        for (var i = 0; i < 200_000; i++) Decode(View("e", "u-other", "sku-other", session: "s-new-" + i));
+        var after = Decode(View("e-2", "u-kept", "sku-kept"));
+        Assert.Same(before.UserId, after.UserId);
+        Assert.Same(before.ItemId, after.ItemId);
     }
 
     [Fact]
