@@ -44,8 +44,7 @@ public sealed class E2eBench : IBenchSuite
         // the engine's collections then pay to scan and move it (round 7: GC pauses ~100 ms against ~60 ms, docs/performance.md).
         using var garnet = redisAddress is null ? await StartGarnetAsync() : null;
         await using var infrastructure = await Infrastructure.StartAsync(kafkaAddress, redisAddress ?? garnet!.Endpoint, Partitions);
-        var servers = garnet is null ? infrastructure.Describe()
-            : infrastructure.Describe().Replace("(external)", "(embedded Microsoft Garnet in a child process: development and test only)", StringComparison.Ordinal);
+        var servers = infrastructure.Describe(garnet is null ? null : "embedded Microsoft Garnet in a child process: development and test only");
         Console.WriteLine($"e2e: {servers}");
         var modelsDir = DemoModels.FindDirectory(null);
         var models = DemoModels.Load(modelsDir);

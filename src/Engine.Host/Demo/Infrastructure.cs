@@ -42,9 +42,10 @@ public sealed class Infrastructure : IAsyncDisposable
     private static readonly Dictionary<string, string> Empty = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, string> MockBrokerFetch = new(StringComparer.Ordinal) { ["fetch.wait.max.ms"] = "2" };
 
-    public string Describe() =>
+    /// <param name="givenRedis">What a Redis given by address is, when the caller knows better than "external".</param>
+    public string Describe(string? givenRedis = null) =>
         $"Kafka at {KafkaBootstrap} ({(_kafka is null ? "external" : "embedded librdkafka mock cluster: development and test only")}), " +
-        $"Redis at {RedisEndpoint} ({(_garnet is null ? "external" : "embedded Microsoft Garnet: development and test only")})";
+        $"Redis at {RedisEndpoint} ({(_garnet is null ? givenRedis ?? "external" : "embedded Microsoft Garnet: development and test only")})";
 
     /// <summary>
     /// On the embedded broker, deletes every second the records these consumer groups have all committed

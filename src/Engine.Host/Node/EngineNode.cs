@@ -72,8 +72,10 @@ public sealed class EngineNode : IAsyncDisposable
     public static async Task<EngineNode> StartAsync(EngineNodeSettings settings, DecisionModels models, CampaignCatalog catalog, CampaignBoard board,
         CancellationToken cancellationToken)
     {
-        var redis = await ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
-        var flushRedis = await ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
+        // Both connections at once: the second (the flushes' own) adds no start-up round trip.
+        var connecting = ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
+        var connectingFlushes = ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
+        var (redis, flushRedis) = (await connecting, await connectingFlushes);
         var featureMetrics = new FeatureMetrics();
         // One secret (Privacy:PseudonymKey) for the pseudonyms in keys and the sealed ids on the due-list; unset: the development key.
         var (pseudonyms, sealer) = settings.PseudonymKey is { } secret

@@ -12,22 +12,14 @@ namespace Engine.Models.Recommendations;
 public sealed class RecommendationCache(SessionRecommender recommender, int capacity = 100_000)
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<RecommendedItem>> _lists = new(StringComparer.Ordinal);
-    private long _hits, _misses;
 
     public SessionRecommender Recommender => recommender;
-    public long Hits => Interlocked.Read(ref _hits);
-    public long Misses => Interlocked.Read(ref _misses);
 
     public IReadOnlyList<RecommendedItem> Recommend(IReadOnlyList<string> sessionItems, IReadOnlySet<string>? exclude, int count)
     {
         if (exclude is { Count: > 0 }) return recommender.Recommend(sessionItems, exclude, count);
         var key = count + "\u001f" + string.Join('\u001f', sessionItems);
-        if (_lists.TryGetValue(key, out var cached))
-        {
-            Interlocked.Increment(ref _hits);
-            return cached;
-        }
-        Interlocked.Increment(ref _misses);
+        if (_lists.TryGetValue(key, out var cached)) return cached;
         var list = recommender.Recommend(sessionItems, exclude, count).ToArray();
         if (_lists.Count >= capacity) _lists.Clear();
         _lists[key] = list;

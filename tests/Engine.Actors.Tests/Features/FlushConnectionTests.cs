@@ -43,11 +43,13 @@ public class FlushConnectionTests(RedisFixture redis) : IClassFixture<RedisFixtu
         {
             var now = Interlocked.Increment(ref inside);
             InterlockedMax(ref most, now);
+            Thread.SpinWait(20_000); // long enough for an ungated send on another thread to overlap
             Interlocked.Decrement(ref inside);
             await Task.Yield();
             return i;
         })));
-        var replies = await Task.WhenAll(sends);
+        // Bounded: a gate left shut by the throwing send would hang here rather than fail.
+        var replies = await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(Enumerable.Range(0, 50), replies.Order());
         Assert.Equal(1, most);
