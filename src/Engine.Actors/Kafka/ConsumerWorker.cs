@@ -139,7 +139,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         // The lease's topic string: one instance per partition rather than one per message.
         topic = lease.Partition.Topic;
         var record = new KafkaRecord(topic, result.Partition.Value, result.Offset.Value,
-            result.Message.Key, result.Message.Value, result.Message.Timestamp.UtcDateTime);
+            result.Message.Key, result.Message.Value, result.Message.Timestamp.UtcDateTime) { PolledUtc = DateTime.UtcNow };
         var offset = new CommittableOffset(_settings.GroupId, topic, result.Partition.Value, result.Offset.Value) { Lease = lease };
         lease.Collect(new CommittableMessage(record, offset));
         var buffered = lease.Buffered;

@@ -5,6 +5,9 @@ namespace Engine.Actors.Kafka;
 /// <summary>One consumed Kafka message: raw key and value, where it came from and when it was written.</summary>
 public sealed record KafkaRecord(string Topic, int Partition, long Offset, byte[]? Key, byte[]? Value, DateTime TimestampUtc)
 {
+    /// <summary>When the poll thread took it from librdkafka (UTC): splits the broker's share of its latency from ours.</summary>
+    public DateTime PolledUtc { get; init; }
+
     public TopicPartition TopicPartition => new(Topic, Partition);
 }
 

@@ -93,7 +93,7 @@ internal sealed class BatchWriter
             if (handled.DroppedLateBids > 0) _decisions.LateBids(handled.DroppedLateBids);
             // A replayed event was counted the first time; counting it again would skew the rates it feeds.
             if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied }) _fairness?.Observe(evt, handled.Returning, handled.Decisions);
-            if (handled.Decisions.Count > 0) stamps.Add(new EventStamps(record.Message.Record.TimestampUtc, record.ReceivedUtc, repliedUtc));
+            if (handled.Decisions.Count > 0) stamps.Add(new EventStamps(record.Message.Record.TimestampUtc, record.Message.Record.PolledUtc, record.ReceivedUtc, repliedUtc));
             foreach (var decision in handled.Decisions)
             {
                 records.Add(_topics.Record(decision));

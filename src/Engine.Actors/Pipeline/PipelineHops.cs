@@ -5,8 +5,10 @@ namespace Engine.Actors.Pipeline;
 /// <summary>The hops of an event on its way to a decision, each timed from the stamp of the hop before.</summary>
 public enum Hop
 {
-    /// <summary>Kafka's record timestamp (its produce time) to the stream taking it in: broker, fetch wait, consumer hand-off.</summary>
-    KafkaToStream,
+    /// <summary>Kafka's record timestamp (its produce time) to the poll thread taking it from librdkafka: the producer's linger, the broker, the fetch wait.</summary>
+    KafkaToPoll,
+    /// <summary>Polled to the stream taking it in, decoded: the hand-off from the poll thread to the stream and the stream's demand.</summary>
+    PollToStream,
     /// <summary>Taken in to its entity's reply: the ask round trip, the actor's mailbox and its work.</summary>
     StreamToReply,
     /// <summary>Reply to its batch being emitted: waiting behind earlier asks of the partition (order kept) and for the batch.</summary>
@@ -22,7 +24,7 @@ public enum Hop
 }
 
 /// <summary>When one event that caused decisions passed the stream's first hops (UTC; Kafka stamps milliseconds).</summary>
-public readonly record struct EventStamps(DateTime KafkaUtc, DateTime ReceivedUtc, DateTime RepliedUtc);
+public readonly record struct EventStamps(DateTime KafkaUtc, DateTime PolledUtc, DateTime ReceivedUtc, DateTime RepliedUtc);
 
 /// <summary>
 /// Per-hop latency of the events that caused decisions (microseconds, HdrHistogram): a few clock reads and
@@ -45,7 +47,8 @@ public sealed class PipelineHops
     {
         foreach (var e in events)
         {
-            Record(Hop.KafkaToStream, e.ReceivedUtc - e.KafkaUtc);
+            Record(Hop.KafkaToPoll, e.PolledUtc - e.KafkaUtc);
+            Record(Hop.PollToStream, e.ReceivedUtc - e.PolledUtc);
             Record(Hop.StreamToReply, e.RepliedUtc - e.ReceivedUtc);
             Record(Hop.ReplyToBatch, batchedUtc - e.RepliedUtc);
             Record(Hop.BatchToProduced, producedUtc - batchedUtc);

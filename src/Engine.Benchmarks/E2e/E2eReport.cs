@@ -93,7 +93,7 @@ internal static class E2eReport
         return new BenchResult(json, md.ToString());
     }
 
-    /// <summary>KafkaToStream -> kafka_to_stream.</summary>
+    /// <summary>KafkaToPoll -> kafka_to_poll.</summary>
     private static string HopName(Hop hop) =>
         string.Concat(hop.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
