@@ -7,7 +7,7 @@ namespace Engine.Benchmarks.E2e;
 
 /// <summary>
 /// Produces slices of <see cref="E2eEvents"/> into the clickstream, keyed by user (murmur2, as the engine expects), either
-/// at a fixed rate or as fast as the consumer keeps up: the embedded mock broker keeps only about 5 MB per partition,
+/// at a fixed rate (<see cref="PoissonArrivals"/>) or as fast as the consumer keeps up: the embedded mock broker keeps only about 5 MB per partition,
 /// so at full speed production waits while more than <c>maxLag</c> events are unconsumed. Kafka stamps each record
 /// with its produce time, where the engine's event-to-decision latency starts.
 /// </summary>
@@ -27,19 +27,20 @@ internal sealed class E2eProducer(string bootstrap, E2eEvents events) : IDisposa
     /// <param name="rate">Events per second; 0 for full speed, bounded by <paramref name="consumed"/> and <paramref name="maxLag"/>.</param>
     public async Task ProduceAsync(int from, int count, int rate, Func<long> consumed, long maxLag, CancellationToken cancellationToken)
     {
+        var arrivals = rate > 0 ? new PoissonArrivals(count, rate, seed: from) : null;
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
         {
             var (key, value) = events[from + i];
             Produce(key, value);
             Produced++;
-            if (i % 50 != 49) continue;
-            if (rate > 0)
+            if (arrivals is not null)
             {
-                var ahead = TimeSpan.FromSeconds((i + 1.0) / rate) - clock.Elapsed;
+                // Sleep whenever the next arrival is more than the timer's 1 ms ahead.
+                var ahead = arrivals.Next() - clock.Elapsed;
                 if (ahead > TimeSpan.FromMilliseconds(1)) await Task.Delay(ahead, cancellationToken);
             }
-            else
+            else if (i % 50 == 49)
             {
                 while (Produced - consumed() > maxLag) await Task.Delay(5, cancellationToken);
             }
