@@ -27,8 +27,8 @@ public enum Hop
 public readonly record struct EventStamps(DateTime KafkaUtc, DateTime PolledUtc, DateTime ReceivedUtc, DateTime RepliedUtc);
 
 /// <summary>
-/// Per-hop latency of the events that caused decisions (microseconds, HdrHistogram): a few clock reads and
-/// histogram increments per such event, cheap enough to stay on. Thread-safe.
+/// Per-hop latency of the events that caused decisions (microseconds, HdrHistogram; exported as <c>engine.pipeline.hop</c>):
+/// a few clock reads and histogram increments per such event, cheap enough to stay on. Thread-safe.
 /// </summary>
 public sealed class PipelineHops
 {
@@ -66,6 +66,15 @@ public sealed class PipelineHops
         }
     }
 
+    /// <summary>The hop's name in reports and metrics: KafkaToPoll -> kafka_to_poll.</summary>
+    public static string Name(Hop hop) =>
+        string.Concat(hop.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
     // Kafka's millisecond stamp can be a little after a microsecond clock read of the same moment: clamp at 1 us.
-    private void Record(Hop hop, TimeSpan elapsed) => _hops[(int)hop].RecordValue(Math.Max(1, (long)elapsed.TotalMicroseconds));
+    private void Record(Hop hop, TimeSpan elapsed)
+    {
+        if (elapsed < TimeSpan.FromMicroseconds(1)) elapsed = TimeSpan.FromMicroseconds(1);
+        _hops[(int)hop].RecordValue((long)elapsed.TotalMicroseconds);
+        Telemetry.PipelineInstruments.RecordHop(hop, elapsed);
+    }
 }

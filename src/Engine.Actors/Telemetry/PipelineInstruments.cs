@@ -4,8 +4,8 @@ using Engine.Actors.Pipeline;
 namespace Engine.Actors.Telemetry;
 
 /// <summary>
-/// Event-to-decision latency as an OpenTelemetry histogram on the <c>Engine.Pipeline</c> meter (the host exports it to
-/// Prometheus), beside the HdrHistogram the console and summaries read. One static meter, as .NET advises for library instruments.
+/// Event-to-decision latency, whole and by hop, as OpenTelemetry histograms on the <c>Engine.Pipeline</c> meter (the host
+/// exports them to Prometheus), beside the HdrHistograms the console, summaries and benchmarks read. One static meter, as .NET advises for library instruments.
 /// </summary>
 public static class PipelineInstruments
 {
@@ -16,10 +16,25 @@ public static class PipelineInstruments
         "engine.decision.latency", "ms", "From an event's arrival in Kafka to its decisions being acknowledged by Kafka",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000] });
 
+    private static readonly Histogram<double> HopLatency = Meter.CreateHistogram<double>(
+        "engine.pipeline.hop", "ms", "The same events' latency split by hop (label hop: kafka_to_poll, poll_to_stream, stream_to_reply, " +
+                                     "reply_to_batch, batch_to_produced, batch_to_durable, kafka_to_durable; docs/operations.md)",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, 5000, 30000] });
+
+    // One label per hop, made once: recording with it allocates nothing.
+    private static readonly KeyValuePair<string, object?>[] HopLabels =
+        Enum.GetValues<Hop>().Select(hop => new KeyValuePair<string, object?>("hop", PipelineHops.Name(hop))).ToArray();
+
     /// <summary>Records one event's latency in both the node's HdrHistogram and the exported histogram.</summary>
     public static void RecordLatency(DecisionCounters counters, TimeSpan latency)
     {
         counters.LatencyMicros.RecordValue(Math.Max(1, (long)latency.TotalMicroseconds));
         DecisionLatency.Record(latency.TotalMilliseconds);
+    }
+
+    /// <summary>Exports one hop of one event (the end-to-end total is <c>engine.decision.latency</c>, not repeated here).</summary>
+    internal static void RecordHop(Hop hop, TimeSpan elapsed)
+    {
+        if (hop != Hop.KafkaToProduced) HopLatency.Record(elapsed.TotalMilliseconds, HopLabels[(int)hop]);
     }
 }

@@ -44,7 +44,7 @@ internal static class E2eReport
                 ["allocated_bytes_per_event"] = p.Cost.BytesPerEvent(p.Consumed),
                 ["gc_pause_percent"] = p.Cost.GcPausePercent(p.Seconds),
                 ["gc_pauses"] = new Dictionary<string, double> { ["count"] = p.Pauses.Count, ["p99_ms"] = p.Pauses.P99Ms, ["max_ms"] = p.Pauses.MaxMs, ["promoted_from_gen0_mb_per_gc"] = p.Pauses.PromotedMbPerGc },
-                ["hops_ms"] = p.Hops.ToDictionary(h => HopName(h.Key), h => new Dictionary<string, double> { ["p50"] = h.Value.P50, ["p99"] = h.Value.P99 }),
+                ["hops_ms"] = p.Hops.ToDictionary(h => PipelineHops.Name(h.Key), h => new Dictionary<string, double> { ["p50"] = h.Value.P50, ["p99"] = h.Value.P99 }),
             }).ToList(),
             ["skipped_rates"] = skipped,
             ["floors"] = new Dictionary<string, object?>
@@ -75,7 +75,7 @@ internal static class E2eReport
                 $"Not run (above 1.5x the full-speed throughput, where latency only measures the backlog): {string.Join(", ", skipped.Select(r => r.ToString("N0", CultureInfo.InvariantCulture) + "/s"))}.");
         md.AppendLine().AppendLine("Per hop, p50 / p99 ms, of the events that caused decisions (each hop from the stamp before; " +
                                    "produced and durable run side by side from the batch, the offset is committed after both):").AppendLine()
-            .AppendLine("| input | " + string.Join(" | ", Enum.GetValues<Hop>().Select(HopName)) + " |")
+            .AppendLine("| input | " + string.Join(" | ", Enum.GetValues<Hop>().Select(PipelineHops.Name)) + " |")
             .AppendLine("|---|" + string.Concat(Enum.GetValues<Hop>().Select(_ => "---|")));
         foreach (var p in phases)
         {
@@ -92,10 +92,6 @@ internal static class E2eReport
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"![latency against input rate]({Path.GetFileName(plot)})");
         return new BenchResult(json, md.ToString());
     }
-
-    /// <summary>KafkaToPoll -> kafka_to_poll.</summary>
-    private static string HopName(Hop hop) =>
-        string.Concat(hop.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     private static Dictionary<string, double> Latency(double p50, double p99, double p999) => new() { ["p50"] = p50, ["p99"] = p99, ["p999"] = p999 };
 

@@ -56,6 +56,8 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.True(Counter(metrics, "engine_decisions_total", "recommendation") > 0, metrics);
         Assert.True(Counter(metrics, "engine_events_dead_lettered_total", "engine.clickstream") > 0, metrics);
         Assert.True(Counter(metrics, "engine_decision_latency_milliseconds_count", null) > 0, metrics);
+        foreach (var hop in new[] { "kafka_to_poll", "poll_to_stream", "stream_to_reply", "batch_to_produced", "batch_to_durable" })
+            Assert.True(Counter(metrics, "engine_pipeline_hop_milliseconds_count", hop) > 0, hop + "\n" + metrics);
         Assert.True(Counter(metrics, "engine_model_scoring_duration_milliseconds_count", null) > 0, metrics);
         Assert.Contains("engine_consumer_lag{", metrics);
         Assert.Contains("engine_redis_round_trip_milliseconds", metrics);
