@@ -149,7 +149,8 @@ public sealed class E2eBench : IBenchSuite
         var hops = Enum.GetValues<Hop>().ToDictionary(hop => hop, hop => node.Decisions.Hops[hop].Copy());
         var phase = new E2ePhase(rate, cold, producedIn, producedIn / producing.TotalSeconds, counters.Consumed - startConsumed, seconds,
             (counters.Consumed - startConsumed) / seconds, Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9), latency.TotalCount,
-            hops.ToDictionary(h => h.Key, h => (Millis(h.Value, 50), Millis(h.Value, 99))), cost, pauseLengths);
+            hops.ToDictionary(h => h.Key, h => (Millis(h.Value, 50), Millis(h.Value, 99))), cost, pauseLengths,
+            rate > 0 ? (Millis(producer.Lateness, 50), Millis(producer.Lateness, 99)) : null);
         var consumed = phase.Consumed;
         Console.WriteLine($"e2e: {phase.Label}: in {phase.InputPerSec:N0}/s, engine {phase.EventsPerSec:N0}/s, " +
                           $"cpu {cost.CpuUsPerEvent(consumed)} us/event, {cost.BytesPerEvent(consumed):N0} B/event, gc pause {cost.GcPausePercent(seconds)}% " +
@@ -182,10 +183,13 @@ public sealed class E2eBench : IBenchSuite
         histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(percentile) / 1000.0, 2);
 }
 
-/// <summary>One phase: what was produced at what rate, what the engine consumed, event-to-decision latency, and its p50/p99 per hop.</summary>
+/// <summary>
+/// One phase: what was produced at what rate, what the engine consumed, event-to-decision latency, its p50/p99 per hop,
+/// and at a fixed rate how late the producer was after the scheduled arrivals (ms).
+/// </summary>
 internal sealed record E2ePhase(int TargetRate, bool Cold, long Produced, double InputPerSec, long Consumed, double Seconds, double EventsPerSec,
     double P50Ms, double P99Ms, double P999Ms, long Decided, IReadOnlyDictionary<Hop, (double P50, double P99)> Hops, E2eCost Cost,
-    GcPauseLengths Pauses)
+    GcPauseLengths Pauses, (double P50, double P99)? ProducerLate)
 {
     public string Label => Cold ? "full speed, cold (warm-up)" : TargetRate == 0 ? "full speed" : $"{TargetRate:N0}/s";
 }

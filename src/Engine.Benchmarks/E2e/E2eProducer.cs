@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HdrHistogram;
 using Confluent.Kafka;
 using Engine.Actors.Kafka;
 using Engine.Models.Contracts;
@@ -8,8 +9,9 @@ namespace Engine.Benchmarks.E2e;
 /// <summary>
 /// Produces slices of <see cref="E2eEvents"/> into the clickstream, keyed by user (murmur2, as the engine expects), either
 /// at a fixed rate (<see cref="PoissonArrivals"/>) or as fast as the consumer keeps up: the embedded mock broker keeps only about 5 MB per partition,
-/// so at full speed production waits while more than <c>maxLag</c> events are unconsumed. Kafka stamps each record
-/// with its produce time, where the engine's event-to-decision latency starts.
+/// so at full speed production waits while more than <c>maxLag</c> events are unconsumed. Each record's Kafka timestamp,
+/// where the engine's event-to-decision latency starts, is its produce time at full speed and its scheduled arrival at a
+/// fixed rate.
 /// </summary>
 internal sealed class E2eProducer(string bootstrap, E2eEvents events) : IDisposable
 {
@@ -24,37 +26,49 @@ internal sealed class E2eProducer(string bootstrap, E2eEvents events) : IDisposa
 
     public long Produced { get; private set; }
 
+    /// <summary>
+    /// Of the last fixed-rate phase, in microseconds: how late each event was produced after its scheduled arrival (the
+    /// timer's ~1 ms, and the pauses of this process, which hosts the engine too).
+    /// </summary>
+    public LongHistogram Lateness { get; } = new(1, TimeStamp.Hours(1), 3);
+
     /// <param name="rate">Events per second; 0 for full speed, bounded by <paramref name="consumed"/> and <paramref name="maxLag"/>.</param>
     public async Task ProduceAsync(int from, int count, int rate, Func<long> consumed, long maxLag, CancellationToken cancellationToken)
     {
         var arrivals = rate > 0 ? new PoissonArrivals(count, rate, seed: from) : null;
+        Lateness.Reset();
         var clock = Stopwatch.StartNew();
+        var startUtc = DateTime.UtcNow;
         for (var i = 0; i < count; i++)
         {
             var (key, value) = events[from + i];
-            Produce(key, value);
-            Produced++;
-            if (arrivals is not null)
+            if (arrivals is null)
             {
-                // Sleep whenever the next arrival is more than the timer's 1 ms ahead.
-                var ahead = arrivals.Next() - clock.Elapsed;
-                if (ahead > TimeSpan.FromMilliseconds(1)) await Task.Delay(ahead, cancellationToken);
+                Produce(key, value, Timestamp.Default);
+                if (i % 50 == 49)
+                    while (Produced - consumed() > maxLag) await Task.Delay(5, cancellationToken);
+                continue;
             }
-            else if (i % 50 == 49)
-            {
-                while (Produced - consumed() > maxLag) await Task.Delay(5, cancellationToken);
-            }
+            var due = arrivals.Next();
+            var ahead = due - clock.Elapsed;
+            if (ahead > TimeSpan.FromMilliseconds(1)) await Task.Delay(ahead, cancellationToken);
+            // Stamped with its scheduled arrival, not the moment this (managed, co-hosted) producer got to it: an event
+            // due while the engine's GC had every thread of this process stopped still counts the pause in its latency,
+            // as it would for a producer elsewhere (no coordinated omission).
+            Produce(key, value, new Timestamp(startUtc + due));
+            Lateness.RecordValue(Math.Max(1, (long)(clock.Elapsed - due).TotalMicroseconds));
         }
         _producer.Flush(cancellationToken);
     }
 
-    private void Produce(byte[] key, byte[] value)
+    private void Produce(byte[] key, byte[] value, Timestamp timestamp)
     {
         while (true)
         {
             try
             {
-                _producer.Produce(Topics.Clickstream, new Message<byte[], byte[]> { Key = key, Value = value, Headers = ProducerRecord.NoHeaders });
+                _producer.Produce(Topics.Clickstream, new Message<byte[], byte[]> { Key = key, Value = value, Headers = ProducerRecord.NoHeaders, Timestamp = timestamp });
+                Produced++;
                 return;
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
