@@ -28,35 +28,48 @@ internal sealed class E2eProducer(string bootstrap, E2eEvents events) : IDisposa
 
     /// <summary>
     /// Of the last fixed-rate phase, in microseconds: how late each event was produced after its scheduled arrival (the
-    /// timer's ~1 ms, and the pauses of this process, which hosts the engine too).
+    /// thread's wake-up, and the pauses of this process, which hosts the engine too).
     /// </summary>
     public LongHistogram Lateness { get; } = new(1, TimeStamp.Hours(1), 3);
 
     /// <param name="rate">Events per second; 0 for full speed, bounded by <paramref name="consumed"/> and <paramref name="maxLag"/>.</param>
-    public async Task ProduceAsync(int from, int count, int rate, Func<long> consumed, long maxLag, CancellationToken cancellationToken)
+    public Task ProduceAsync(int from, int count, int rate, Func<long> consumed, long maxLag, CancellationToken cancellationToken) =>
+        rate > 0
+            ? Task.Factory.StartNew(() => ProducePaced(from, count, rate, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            : ProduceFullSpeedAsync(from, count, consumed, maxLag, cancellationToken);
+
+    private async Task ProduceFullSpeedAsync(int from, int count, Func<long> consumed, long maxLag, CancellationToken cancellationToken)
     {
-        var arrivals = rate > 0 ? new PoissonArrivals(count, rate, seed: from) : null;
-        Lateness.Reset();
-        var clock = Stopwatch.StartNew();
-        var startUtc = DateTime.UtcNow;
         for (var i = 0; i < count; i++)
         {
             var (key, value) = events[from + i];
-            if (arrivals is null)
-            {
-                Produce(key, value, Timestamp.Default);
-                if (i % 50 == 49)
-                    while (Produced - consumed() > maxLag) await Task.Delay(5, cancellationToken);
-                continue;
-            }
+            Produce(key, value, Timestamp.Default);
+            if (i % 50 == 49)
+                while (Produced - consumed() > maxLag) await Task.Delay(5, cancellationToken);
+        }
+        _producer.Flush(cancellationToken);
+    }
+
+    /// <summary>On a thread of its own, which sleeps until each arrival (<see cref="PreciseSleep"/>).</summary>
+    private void ProducePaced(int from, int count, int rate, CancellationToken cancellationToken)
+    {
+        var arrivals = new PoissonArrivals(count, rate, seed: from);
+        Lateness.Reset();
+        var start = Stopwatch.GetTimestamp();
+        var startUtc = DateTime.UtcNow;
+        for (var i = 0; i < count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (key, value) = events[from + i];
             var due = arrivals.Next();
-            var ahead = due - clock.Elapsed;
-            if (ahead > TimeSpan.FromMilliseconds(1)) await Task.Delay(ahead, cancellationToken);
+            var dueTimestamp = start + (long)(due.TotalSeconds * Stopwatch.Frequency);
+            // Less than 0.1 ms ahead: produced at once (a sleep's own cost), its stamp still the scheduled arrival.
+            while (Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), dueTimestamp) > TimeSpan.FromMilliseconds(0.1)) PreciseSleep.Until(dueTimestamp);
             // Stamped with its scheduled arrival, not the moment this (managed, co-hosted) producer got to it: an event
             // due while the engine's GC had every thread of this process stopped still counts the pause in its latency,
             // as it would for a producer elsewhere (no coordinated omission).
             Produce(key, value, new Timestamp(startUtc + due));
-            Lateness.RecordValue(Math.Max(1, (long)(clock.Elapsed - due).TotalMicroseconds));
+            Lateness.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(dueTimestamp).TotalMicroseconds));
         }
         _producer.Flush(cancellationToken);
     }
