@@ -1,17 +1,17 @@
 using System.Diagnostics;
-using HdrHistogram;
 using Confluent.Kafka;
 using Engine.Actors.Kafka;
 using Engine.Models.Contracts;
+using HdrHistogram;
 
 namespace Engine.Benchmarks.E2e;
 
 /// <summary>
 /// Produces slices of <see cref="E2eEvents"/> into the clickstream, keyed by user (murmur2, as the engine expects), either
-/// at a fixed rate (<see cref="PoissonArrivals"/>) or as fast as the consumer keeps up: the embedded mock broker keeps only about 5 MB per partition,
-/// so at full speed production waits while more than <c>maxLag</c> events are unconsumed. Each record's Kafka timestamp,
-/// where the engine's event-to-decision latency starts, is its produce time at full speed and its scheduled arrival at a
-/// fixed rate.
+/// at a fixed rate (<see cref="PoissonArrivals"/>) or as fast as the consumer keeps up: the embedded mock broker keeps
+/// only about 5 MB per partition, so at full speed production waits while more than <c>maxLag</c> events are unconsumed.
+/// Each record's Kafka timestamp, where the engine's event-to-decision latency starts, is its produce time at full speed
+/// and its scheduled arrival at a fixed rate.
 /// </summary>
 internal sealed class E2eProducer(string bootstrap, E2eEvents events) : IDisposable
 {
