@@ -12,6 +12,7 @@ public sealed class Scorer : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly BindingSlot[] _slots;
+    private readonly BatchSlot[] _batchSlots;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private int _inFlight;
@@ -27,6 +28,7 @@ public sealed class Scorer : IDisposable
         _outputNames = [metadata.OutputName];
         _slots = Enumerable.Range(0, Math.Max(4, Environment.ProcessorCount * 2))
             .Select(_ => new BindingSlot(session, metadata, width)).ToArray();
+        _batchSlots = Enumerable.Range(0, _slots.Length).Select(_ => new BatchSlot(session, metadata, width)).ToArray();
     }
 
     public ModelMetadata Metadata { get; }
@@ -85,6 +87,7 @@ public sealed class Scorer : IDisposable
         if (!Enter()) throw new ObjectDisposedException(nameof(Scorer), $"Model {Version} was retired; score through the ModelRegistry.");
         try
         {
+            if (count is > 0 and <= BatchSlot.MaxRows && TryRunBound(rows, count, probabilities)) return;
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, count * Width), [count, Width]);
             using var output = OrtValue.CreateTensorValueFromMemory(
                 OrtMemoryInfo.DefaultInstance, probabilities.AsMemory(0, count), BindingSlot.OutputShape(_session, Metadata, count));
@@ -94,6 +97,27 @@ public sealed class Scorer : IDisposable
         {
             Exit();
         }
+    }
+
+    // A free pre-bound batch slot runs it without allocating; with every slot busy, the caller takes the general path.
+    private bool TryRunBound(float[] rows, int count, float[] probabilities)
+    {
+        var start = (Environment.CurrentManagedThreadId & int.MaxValue) % _batchSlots.Length;
+        for (var i = 0; i < _batchSlots.Length; i++)
+        {
+            var slot = _batchSlots[(start + i) % _batchSlots.Length];
+            if (!slot.TryAcquire()) continue;
+            try
+            {
+                slot.Run(_runOptions, rows, count, probabilities);
+                return true;
+            }
+            finally
+            {
+                slot.Release();
+            }
+        }
+        return false;
     }
 
     private float RunOne(ReadOnlySpan<float> features)
@@ -148,6 +172,7 @@ public sealed class Scorer : IDisposable
         // Both Retire and the last Exit may get here; only one frees.
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         foreach (var slot in _slots) slot.Dispose();
+        foreach (var slot in _batchSlots) slot.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
     }

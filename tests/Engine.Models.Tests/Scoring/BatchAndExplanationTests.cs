@@ -8,13 +8,47 @@ public sealed class BatchAndExplanationTests
     public void A_batch_gives_the_same_probabilities_as_single_calls()
     {
         using var scorer = Scorer.Load(ModelFiles.Committed("churn"));
-        var random = new Random(3);
-        var rows = new float[50 * scorer.Width];
-        for (var i = 0; i < rows.Length; i++) rows[i] = scorer.Metadata.Baseline![i % scorer.Width] * (float)(random.NextDouble() * 2) + (float)random.NextDouble() * 100;
+        var rows = RandomRows(scorer, 50, seed: 3);
         var batch = new float[50];
         scorer.ScoreBatch(rows, batch);
         for (var r = 0; r < 50; r++)
             Assert.Equal(scorer.Score(rows.AsSpan(r * scorer.Width, scorer.Width)).Probability, batch[r], 6);
+    }
+
+    [Fact]
+    public void Batches_of_every_size_score_each_row_as_a_single_call_does_on_the_bound_and_the_general_path()
+    {
+        using var scorer = Scorer.Load(ModelFiles.Committed("churn"));
+        var rows = RandomRows(scorer, 300, seed: 5);
+        var singles = Enumerable.Range(0, 300).Select(r => scorer.Score(rows.AsSpan(r * scorer.Width, scorer.Width)).Probability).ToArray();
+        // Sizes in any order, so one pre-bound slot serves several row counts in turn; 129 and 300 take the general path.
+        foreach (var count in new[] { 7, 1, 128, 40, 7, 129, 300, 2 })
+        {
+            var probabilities = Enumerable.Repeat(-1f, 300).ToArray();
+            scorer.ScoreBatch(rows, count, probabilities);
+            for (var r = 0; r < count; r++) Assert.Equal(singles[r], probabilities[r], 6);
+            Assert.All(probabilities.Skip(count), p => Assert.Equal(-1f, p));
+        }
+    }
+
+    [Fact]
+    public void A_batch_of_a_ranked_list_allocates_nothing_once_warm()
+    {
+        using var scorer = Scorer.Load(ModelFiles.Committed("churn"));
+        var rows = RandomRows(scorer, 40, seed: 7);
+        var probabilities = new float[40];
+        scorer.ScoreBatch(rows, 40, probabilities);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++) scorer.ScoreBatch(rows, 40, probabilities);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static float[] RandomRows(Scorer scorer, int count, int seed)
+    {
+        var random = new Random(seed);
+        var rows = new float[count * scorer.Width];
+        for (var i = 0; i < rows.Length; i++) rows[i] = scorer.Metadata.Baseline![i % scorer.Width] * (float)(random.NextDouble() * 2) + (float)random.NextDouble() * 100;
+        return rows;
     }
 
     [Fact]
