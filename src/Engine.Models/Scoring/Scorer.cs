@@ -4,15 +4,15 @@ namespace Engine.Models.Scoring;
 
 /// <summary>
 /// One loaded model version on ONNX Runtime. Thread-safe: each concurrent caller takes one of a fixed set of
-/// pre-bound slots, so the single-row path does not allocate. <see cref="Retire"/> stops new calls and frees the
-/// native session once the calls in flight are done, which is what lets <see cref="ModelRegistry"/> swap versions under load.
+/// pre-bound slots, so single rows and batches of up to 128 rows do not allocate. <see cref="Retire"/> stops new calls
+/// and frees the native session once the calls in flight are done, which is what lets <see cref="ModelRegistry"/> swap
+/// versions under load.
 /// </summary>
 public sealed class Scorer : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly BindingSlot[] _slots;
-    private readonly BatchSlot[] _batchSlots;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private int _inFlight;
@@ -28,7 +28,6 @@ public sealed class Scorer : IDisposable
         _outputNames = [metadata.OutputName];
         _slots = Enumerable.Range(0, Math.Max(4, Environment.ProcessorCount * 2))
             .Select(_ => new BindingSlot(session, metadata, width)).ToArray();
-        _batchSlots = Enumerable.Range(0, _slots.Length).Select(_ => new BatchSlot(session, metadata, width)).ToArray();
     }
 
     public ModelMetadata Metadata { get; }
@@ -87,7 +86,7 @@ public sealed class Scorer : IDisposable
         if (!Enter()) throw new ObjectDisposedException(nameof(Scorer), $"Model {Version} was retired; score through the ModelRegistry.");
         try
         {
-            if (count is > 0 and <= BatchSlot.MaxRows && TryRunBound(rows, count, probabilities)) return;
+            if (count is > 0 and <= BindingSlot.MaxRows && TryRunBound(rows, count, probabilities)) return;
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, count * Width), [count, Width]);
             using var output = OrtValue.CreateTensorValueFromMemory(
                 OrtMemoryInfo.DefaultInstance, probabilities.AsMemory(0, count), BindingSlot.OutputShape(_session, Metadata, count));
@@ -99,13 +98,13 @@ public sealed class Scorer : IDisposable
         }
     }
 
-    // A free pre-bound batch slot runs it without allocating; with every slot busy, the caller takes the general path.
-    private bool TryRunBound(float[] rows, int count, float[] probabilities)
+    // A free pre-bound slot runs it without allocating; with every slot busy, the caller takes another path.
+    private bool TryRunBound(ReadOnlySpan<float> rows, int count, Span<float> probabilities)
     {
-        var start = (Environment.CurrentManagedThreadId & int.MaxValue) % _batchSlots.Length;
-        for (var i = 0; i < _batchSlots.Length; i++)
+        var start = (Environment.CurrentManagedThreadId & int.MaxValue) % _slots.Length;
+        for (var i = 0; i < _slots.Length; i++)
         {
-            var slot = _batchSlots[(start + i) % _batchSlots.Length];
+            var slot = _slots[(start + i) % _slots.Length];
             if (!slot.TryAcquire()) continue;
             try
             {
@@ -122,27 +121,12 @@ public sealed class Scorer : IDisposable
 
     private float RunOne(ReadOnlySpan<float> features)
     {
-        var start = (Environment.CurrentManagedThreadId & int.MaxValue) % _slots.Length;
-        for (var i = 0; i < _slots.Length; i++)
-        {
-            var slot = _slots[(start + i) % _slots.Length];
-            if (!slot.TryAcquire()) continue;
-            try
-            {
-                features.CopyTo(slot.Input);
-                _session.RunWithBinding(_runOptions, slot.Binding);
-                return slot.Output[0];
-            }
-            finally
-            {
-                slot.Release();
-            }
-        }
+        Span<float> probability = stackalloc float[1];
+        if (TryRunBound(features, 1, probability)) return probability[0];
         // More concurrent callers than slots: a one-off slot (allocates) rather than a wait.
-        using var spare = new BindingSlot(_session, Metadata, Width);
-        features.CopyTo(spare.Input);
-        _session.RunWithBinding(_runOptions, spare.Binding);
-        return spare.Output[0];
+        using var spare = new BindingSlot(_session, Metadata, Width, maxRows: 1);
+        spare.Run(_runOptions, features, 1, probability);
+        return probability[0];
     }
 
     private bool Enter()
@@ -172,7 +156,6 @@ public sealed class Scorer : IDisposable
         // Both Retire and the last Exit may get here; only one frees.
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         foreach (var slot in _slots) slot.Dispose();
-        foreach (var slot in _batchSlots) slot.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
     }

@@ -43,6 +43,19 @@ public sealed class BatchAndExplanationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    [Fact]
+    public void A_single_score_allocates_nothing_once_warm()
+    {
+        using var scorer = Scorer.Load(ModelFiles.Committed("churn"));
+        var row = RandomRows(scorer, 1, seed: 11);
+        var first = scorer.Score(row).Probability;
+        var last = 0f;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++) last = scorer.Score(row).Probability;
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(first, last);
+    }
+
     private static float[] RandomRows(Scorer scorer, int count, int seed)
     {
         var random = new Random(seed);
