@@ -9,14 +9,13 @@ namespace Engine.Actors.Features;
 /// MULTI/EXEC per batch guarded by the partition offsets (<see cref="FlushTransaction"/>), loads an entity's state back (rehydration) and reads feature vectors.
 /// Redis being down is reported as "not acknowledged" after bounded retries with backoff, never thrown.
 /// User keys carry the keyed pseudonym of the id (<paramref name="pseudonyms"/>; null: the development key).
-/// Flushes go through <paramref name="flushes"/> when given, a connection of their own (<see cref="FlushConnection"/>); else through <paramref name="redis"/>.
+/// Flushes go through a connection of their own (<see cref="FlushClient"/>) to the same Redis, configured as <paramref name="redis"/> is.
 /// </summary>
 public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptions options, FeatureMetrics metrics,
-    Engine.Models.Privacy.Pseudonymizer? pseudonyms = null, IConnectionMultiplexer? flushes = null)
+    Engine.Models.Privacy.Pseudonymizer? pseudonyms = null) : IAsyncDisposable
 {
-    private readonly FlushConnection _flushes = new(flushes ?? redis);
+    private readonly FlushClient _flushes = new(ConfigurationOptions.Parse(redis.Configuration));
     private readonly FeatureKeys _keys = new(options.KeyPrefix, pseudonyms);
-    private readonly HashEntryPool _entries = new();
 
     public FeatureKeys Keys => _keys;
     /// <summary>Reused changes for the pipelines' drains (actors rent, the partition flush returns).</summary>
@@ -32,7 +31,7 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         {
             try
             {
-                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, _entries).WaitAsync(cancellationToken);
+                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl).WaitAsync(cancellationToken);
                 if (outcome == FlushTransaction.Outcome.Committed) return new FlushResult(true, false, attempt, null);
                 if (outcome == FlushTransaction.Outcome.Superseded) return new FlushResult(false, true, attempt, "a newer owner already flushed these partitions");
                 // Raced: the offsets changed between the read and EXEC; read them again.
@@ -194,6 +193,9 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
 
     private static IEnumerable<KeyValuePair<string, string>> Fields(HashEntry[] entries) =>
         entries.Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!));
+
+    /// <summary>Closes the flushes' connection (the multiplexer is the caller's).</summary>
+    public ValueTask DisposeAsync() => _flushes.DisposeAsync();
 
     private static bool IsTransient(Exception e) =>
         e is RedisConnectionException or RedisTimeoutException or TimeoutException

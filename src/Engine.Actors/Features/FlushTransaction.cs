@@ -1,74 +1,90 @@
+using Engine.Actors.Features.Resp;
+using Engine.Models.Features.State;
 using StackExchange.Redis;
 
 namespace Engine.Actors.Features;
 
 /// <summary>
 /// One flush as one MULTI/EXEC: every entity's absolute field values (HSET), emptied buckets (HDEL) and, on its
-/// first write and then about daily, its TTL (PEXPIRE); then the batch's partition offsets, applied only if the stored offsets of those partitions are still
-/// what was read and not above the batch's (WATCH, through StackExchange.Redis conditions). Plain commands in a
-/// transaction run at pipeline speed on Garnet and redis-server alike, unlike a Lua script of the same size.
+/// first write and then about daily, its TTL (PEXPIRE); then the batch's partition offsets. Guarded by those offsets:
+/// WATCH on their hash and a read of them go first (one round trip); a stored offset above the batch's means another
+/// owner took over (superseded: nothing is written), and EXEC applies nothing if the hash changed after the WATCH
+/// (raced: the store reads again). Plain commands in a transaction run at pipeline speed on Garnet and redis-server
+/// alike, unlike a Lua script of the same size (docs/features.md).
 /// </summary>
 internal static class FlushTransaction
 {
     public enum Outcome { Committed, Superseded, Raced }
 
-    // The commands' own replies are not read (EXEC's says whether the whole batch applied): no task per command.
-    private const CommandFlags Queued = CommandFlags.FireAndForget;
+    public static Task<Outcome> RunAsync(FlushClient client, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl) =>
+        client.RunAsync(async (connection, commands, cancellationToken) =>
+        {
+            var offsetsKey = keys.PartitionOffsets(batch.Topic);
+            if (batch.Offsets.Count > 0 && await SupersededAsync(connection, commands, offsetsKey, batch.Offsets, cancellationToken).ConfigureAwait(false))
+                return Outcome.Superseded;
 
-    public static async Task<Outcome> RunAsync(FlushConnection connection, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, HashEntryPool pool)
+            commands.Clear();
+            commands.Command(1).Bulk("MULTI"u8);
+            var ttlMs = (long)ttl.TotalMilliseconds;
+            foreach (var write in batch.Writes)
+            {
+                var key = write.Key ?? (write.Slice is { } slice ? keys.ItemSlice(write.Id, slice) : keys.Entity(write.Kind, write.Id));
+                if (write.Changes.Set.Count > 0) HashSet(commands, key, write.Changes.Set);
+                if (write.Changes.Delete.Count > 0)
+                {
+                    commands.Command(2 + write.Changes.Delete.Count).Bulk("HDEL"u8).Bulk(key);
+                    foreach (var field in write.Changes.Delete) commands.Bulk(field);
+                }
+                if (!write.Changes.RenewTtl) continue;
+                commands.Command(3).Bulk("PEXPIRE"u8).Bulk(key).Bulk(ttlMs);
+                // A slice lists itself in its item's hash when its TTL is renewed (first write, then daily): readers find it there.
+                if (write.Slice is not { } listed) continue;
+                var item = keys.Entity(EntityKind.Item, write.Id);
+                commands.Command(4).Bulk("HSET"u8).Bulk(item).Bulk(ItemSlices.IndexField(listed)).Bulk("1"u8);
+                commands.Command(3).Bulk("PEXPIRE"u8).Bulk(item).Bulk(ttlMs);
+            }
+            if (batch.Offsets.Count > 0)
+            {
+                commands.Command(2 + 2 * batch.Offsets.Count).Bulk("HSET"u8).Bulk(offsetsKey);
+                foreach (var (partition, offset) in batch.Offsets) commands.Bulk(partition).Bulk(offset);
+                // Every key expires (docs/privacy.md): once no flush came for as long as an entity lives, no entity it guards is left.
+                commands.Command(3).Bulk("PEXPIRE"u8).Bulk(offsetsKey).Bulk(ttlMs);
+            }
+            commands.Command(1).Bulk("EXEC"u8);
+            await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
+            // MULTI's OK and each command's QUEUED, then EXEC's reply.
+            for (var i = 0; i < commands.Commands - 1; i++) await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
+            var (committed, error) = await connection.Reader.ExecAsync(cancellationToken).ConfigureAwait(false);
+            if (error is not null) throw RespErrors.Server($"a command of a feature flush failed in Redis: {error}");
+            return committed ? Outcome.Committed : Outcome.Raced;
+        });
+
+    /// <summary>WATCHes the offsets and reads them: true (and the WATCH released) when Redis holds a later offset for any of the batch's partitions.</summary>
+    private static async Task<bool> SupersededAsync(RespConnection connection, RespWriter commands, string offsetsKey, IReadOnlyDictionary<int, long> offsets,
+        CancellationToken cancellationToken)
     {
-        var db = connection.Database;
-        var offsetsKey = (RedisKey)keys.PartitionOffsets(batch.Topic);
-        var partitions = batch.Offsets.Keys.Select(p => (RedisValue)p).ToArray();
-        var stored = partitions.Length == 0 ? [] : await connection.Send(() => db.HashGetAsync(offsetsKey, partitions));
-        var transaction = db.CreateTransaction();
-        for (var i = 0; i < partitions.Length; i++)
-        {
-            // Equal is allowed: a retry after a lost reply, or an owner resending what it wrote, rewrites the same values.
-            if (stored[i].HasValue && (long)stored[i] > batch.Offsets[(int)partitions[i]]) return Outcome.Superseded;
-            transaction.AddCondition(stored[i].HasValue
-                ? Condition.HashEqual(offsetsKey, partitions[i], stored[i])
-                : Condition.HashNotExists(offsetsKey, partitions[i]));
-        }
-        var rented = new List<HashEntry[]>(batch.Writes.Count);
-        foreach (var write in batch.Writes)
-        {
-            var key = (RedisKey)(write.Key ?? (write.Slice is { } slice ? keys.ItemSlice(write.Id, slice) : keys.Entity(write.Kind, write.Id)));
-            if (write.Changes.Set.Count > 0) _ = transaction.HashSetAsync(key, Entries(write.Changes.Set, pool, rented), Queued);
-            if (write.Changes.Delete.Count > 0) _ = transaction.HashDeleteAsync(key, Fields(write.Changes.Delete), Queued);
-            if (!write.Changes.RenewTtl) continue;
-            _ = transaction.KeyExpireAsync(key, ttl, flags: Queued);
-            // A slice lists itself in its item's hash when its TTL is renewed (first write, then daily): readers find it there.
-            if (write.Slice is not { } listed) continue;
-            var item = (RedisKey)keys.Entity(EntityKind.Item, write.Id);
-            _ = transaction.HashSetAsync(item, ItemSlices.IndexField(listed), 1, flags: Queued);
-            _ = transaction.KeyExpireAsync(item, ttl, flags: Queued);
-        }
-        if (partitions.Length > 0)
-        {
-            _ = transaction.HashSetAsync(offsetsKey, [.. batch.Offsets.Select(o => new HashEntry(o.Key, o.Value))], Queued);
-            // Every key expires (docs/privacy.md): once no flush came for as long as an entity lives, no entity it guards is left.
-            _ = transaction.KeyExpireAsync(offsetsKey, ttl, flags: Queued);
-        }
-        var committed = await connection.Send(() => transaction.ExecuteAsync());
-        // Only a completed transaction is done with its arrays (after a timeout its commands may still be queued).
-        pool.Return(rented);
-        return committed ? Outcome.Committed : Outcome.Raced;
+        commands.Clear();
+        commands.Command(2).Bulk("WATCH"u8).Bulk(offsetsKey);
+        commands.Command(2 + offsets.Count).Bulk("HMGET"u8).Bulk(offsetsKey);
+        foreach (var partition in offsets.Keys) commands.Bulk(partition);
+        await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
+        await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
+        var stored = await connection.Reader.IntegersAsync(offsets.Count, cancellationToken).ConfigureAwait(false);
+        var i = 0;
+        var superseded = false;
+        // Equal is allowed: a retry after a lost reply, or an owner resending what it wrote, rewrites the same values.
+        foreach (var offset in offsets.Values) superseded |= stored[i++] > offset;
+        if (!superseded) return false;
+        commands.Clear();
+        commands.Command(1).Bulk("UNWATCH"u8);
+        await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
+        await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
-    // Values go out as the drained UTF-8 bytes (a slice of the batch's arena): no string per value.
-    private static HashEntry[] Entries(List<Engine.Models.Features.State.FieldValue> set, HashEntryPool pool, List<HashEntry[]> rented)
+    private static void HashSet(RespWriter commands, string key, List<FieldValue> set)
     {
-        var entries = pool.Rent(set.Count);
-        rented.Add(entries);
-        for (var i = 0; i < entries.Length; i++) entries[i] = new HashEntry(set[i].Field, set[i].Value);
-        return entries;
-    }
-
-    private static RedisValue[] Fields(List<string> fields)
-    {
-        var values = new RedisValue[fields.Count];
-        for (var i = 0; i < values.Length; i++) values[i] = fields[i];
-        return values;
+        commands.Command(2 + 2 * set.Count).Bulk("HSET"u8).Bulk(key);
+        foreach (var value in set) commands.Bulk(value.Field).Bulk(value.Value.Span);
     }
 }

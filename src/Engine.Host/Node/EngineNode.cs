@@ -25,8 +25,8 @@ namespace Engine.Host.Node;
 public sealed class EngineNode : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _redis;
-    // The feature flushes' own connection (see FlushConnection): nothing else writes to it.
-    private readonly ConnectionMultiplexer _flushRedis;
+    // Holds the feature flushes' own connection (see FlushClient).
+    private readonly FeatureStore _store;
     private readonly FeatureMetrics _featureMetrics;
     private readonly IProducer<byte[], byte[]> _alertProducer;
     private readonly SupervisedPipeline _users;
@@ -34,11 +34,11 @@ public sealed class EngineNode : IAsyncDisposable
     private readonly CampaignFeed _campaignFeed;
     private int _stopped;
 
-    private EngineNode(ActorSystem system, ConnectionMultiplexer redis, ConnectionMultiplexer flushRedis, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
+    private EngineNode(ActorSystem system, ConnectionMultiplexer redis, FeatureStore store, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
         DecisionModels models, PipelineCounters userCounters, PipelineCounters campaignCounters, DecisionCounters decisions,
         SupervisedPipeline users, SupervisedPipeline campaigns, CampaignFeed campaignFeed)
     {
-        (System, _redis, _flushRedis, _featureMetrics, _alertProducer, Models) = (system, redis, flushRedis, featureMetrics, alertProducer, models);
+        (System, _redis, _store, _featureMetrics, _alertProducer, Models) = (system, redis, store, featureMetrics, alertProducer, models);
         (UserCounters, CampaignCounters, Decisions, _users, _campaigns, _campaignFeed) = (userCounters, campaignCounters, decisions, users, campaigns, campaignFeed);
     }
 
@@ -72,16 +72,13 @@ public sealed class EngineNode : IAsyncDisposable
     public static async Task<EngineNode> StartAsync(EngineNodeSettings settings, DecisionModels models, CampaignCatalog catalog, CampaignBoard board,
         CancellationToken cancellationToken)
     {
-        // Both connections at once: the second (the flushes' own) adds no start-up round trip.
-        var connecting = ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
-        var connectingFlushes = ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
-        var (redis, flushRedis) = (await connecting, await connectingFlushes);
+        var redis = await ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
         var featureMetrics = new FeatureMetrics();
         // One secret (Privacy:PseudonymKey) for the pseudonyms in keys and the sealed ids on the due-list; unset: the development key.
         var (pseudonyms, sealer) = settings.PseudonymKey is { } secret
             ? (Pseudonymizer.FromBase64(secret), UserIdSealer.FromBase64(secret))
             : (Pseudonymizer.Development, UserIdSealer.Development);
-        var store = new FeatureStore(redis, settings.Features ?? new FeatureStoreOptions(), featureMetrics, pseudonyms, flushRedis);
+        var store = new FeatureStore(redis, settings.Features ?? new FeatureStoreOptions(), featureMetrics, pseudonyms);
         var experiment = settings.RecommendationExperiment is { } definition
             ? Engine.Models.Experiments.RecommendationExperiment.RankerVersusBlend(definition, models.Recommender)
             : null;
@@ -137,7 +134,7 @@ public sealed class EngineNode : IAsyncDisposable
                 Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
                 settings.GroupId),
             users, privacyStore, alertProducer, system.Log);
-        return new EngineNode(system, redis, flushRedis, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
+        return new EngineNode(system, redis, store, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
         {
             Fairness = fairness,
             Privacy = privacy,
@@ -165,8 +162,8 @@ public sealed class EngineNode : IAsyncDisposable
         await _campaignFeed.DisposeAsync();
         _alertProducer.Dispose();
         _featureMetrics.Dispose();
+        await _store.DisposeAsync();
         await _redis.DisposeAsync();
-        await _flushRedis.DisposeAsync();
     }
 
     /// <summary>
@@ -185,7 +182,7 @@ public sealed class EngineNode : IAsyncDisposable
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         _alertProducer.Dispose();
         _featureMetrics.Dispose();
+        await _store.DisposeAsync();
         await _redis.DisposeAsync();
-        await _flushRedis.DisposeAsync();
     }
 }

@@ -9,8 +9,8 @@ internal static class StoreFactory
 {
     public const string Topic = "engine.clickstream";
 
-    public static FeatureStore Create(IConnectionMultiplexer redis, string test, int maxAttempts = 5, IConnectionMultiplexer? flushes = null) =>
-        new(redis, Options(test, maxAttempts), new FeatureMetrics(), flushes: flushes);
+    public static FeatureStore Create(IConnectionMultiplexer redis, string test, int maxAttempts = 5) =>
+        new(redis, Options(test, maxAttempts), new FeatureMetrics());
 
     public static FeatureStoreOptions Options(string test, int maxAttempts = 5) => new()
     {

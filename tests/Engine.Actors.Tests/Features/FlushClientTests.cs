@@ -1,0 +1,137 @@
+using Engine.Actors.Features;
+using Engine.Actors.Features.Resp;
+using Engine.Models.Features;
+using Engine.Testing.Features;
+using Engine.Testing.Redis;
+using StackExchange.Redis;
+
+namespace Engine.Actors.Tests.Features;
+
+/// <summary>The feature flushes' own connection (<see cref="FlushClient"/>), on Garnet and redis-server.</summary>
+public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
+{
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task Flushes_go_through_their_own_connection(RedisKind kind)
+    {
+        using var main = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(redis.Endpoint(kind)));
+        await using var store = StoreFactory.Create(main, "own-connection");
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        var events = Enumerable.Range(0, 10).Select(i => (StoreFactory.View(i), new EventPosition(0, i))).ToList();
+        await writeBehind.ApplyAsync(events);
+
+        // Loads used the multiplexer; with it closed, only a flush that goes through its own connection can succeed.
+        await main.CloseAsync();
+        var result = await writeBehind.FlushAsync();
+
+        Assert.True(result.Acknowledged, result.Error);
+        var loaded = await new FeatureStore(redis.Connect(kind), store.Options, new FeatureMetrics()).LoadUserAsync("u1");
+        Assert.Equal(9, loaded.Offsets.Covered[0]);
+        Assert.Equal([10f], FeatureAssert.Read(UserFeatures.Schema(["product_view_1h"]), loaded, loaded.LastEventMs));
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task Exec_after_the_watched_offsets_changed_applies_nothing_and_says_so(RedisKind kind)
+    {
+        // What makes a flush "raced": another writer moves the offsets between the WATCH and EXEC. The reply for it
+        // differs by server version (a null array); the client must read it as "not committed" on both servers.
+        await using var client = new FlushClient(RedisFixture.Options(redis.Endpoint(kind)));
+        var db = redis.Connect(kind).GetDatabase();
+        var prefix = RedisFixture.UniquePrefix("raced");
+        var (offsets, feature) = (prefix + "offsets", prefix + "u:1");
+
+        var (committed, error) = await client.RunAsync(async (connection, commands, cancellationToken) =>
+        {
+            commands.Command(2).Bulk("WATCH"u8).Bulk(offsets);
+            await connection.SendAsync(commands, cancellationToken);
+            await connection.Reader.StatusAsync(cancellationToken);
+            await db.HashSetAsync(offsets, "0", 41); // another owner's flush lands meanwhile
+            commands.Clear();
+            commands.Command(1).Bulk("MULTI"u8);
+            commands.Command(4).Bulk("HSET"u8).Bulk(feature).Bulk("f"u8).Bulk("1"u8);
+            commands.Command(1).Bulk("EXEC"u8);
+            await connection.SendAsync(commands, cancellationToken);
+            await connection.Reader.StatusAsync(cancellationToken);
+            await connection.Reader.StatusAsync(cancellationToken);
+            return await connection.Reader.ExecAsync(cancellationToken);
+        });
+
+        Assert.False(committed);
+        Assert.Null(error);
+        Assert.False(await db.KeyExistsAsync(feature));
+    }
+
+    [Fact]
+    public async Task A_failed_exchange_closes_the_connection_and_the_next_one_reconnects()
+    {
+        await using var client = new FlushClient(RedisFixture.Options(redis.Endpoint(RedisKind.Garnet)));
+        RespConnection? first = null;
+
+        await Assert.ThrowsAsync<RedisServerException>(() => client.RunAsync<int>(async (connection, commands, cancellationToken) =>
+        {
+            first = connection;
+            commands.Command(1).Bulk("NO-SUCH-COMMAND"u8);
+            await connection.SendAsync(commands, cancellationToken);
+            await connection.Reader.StatusAsync(cancellationToken);
+            return 0;
+        }));
+        var second = await client.RunAsync((connection, _, _) => Task.FromResult(connection));
+
+        Assert.NotNull(first);
+        Assert.NotSame(first, second);
+    }
+
+    [Fact]
+    public async Task Exchanges_run_one_at_a_time_and_a_throwing_one_leaves_the_gate_open()
+    {
+        await using var client = new FlushClient(RedisFixture.Options(redis.Endpoint(RedisKind.Garnet)));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => client.RunAsync<int>((_, _, _) => throw new InvalidOperationException("refused")));
+        var inside = 0;
+        var most = 0;
+        var exchanges = Enumerable.Range(0, 50).Select(i => Task.Run(() => client.RunAsync(async (_, _, _) =>
+        {
+            var now = Interlocked.Increment(ref inside);
+            InterlockedMax(ref most, now);
+            Thread.SpinWait(20_000); // long enough for an ungated exchange on another thread to overlap
+            Interlocked.Decrement(ref inside);
+            await Task.Yield();
+            return i;
+        })));
+        // Bounded: a gate left shut by the throwing exchange would hang here rather than fail.
+        var replies = await Task.WhenAll(exchanges).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(Enumerable.Range(0, 50), replies.Order());
+        Assert.Equal(1, most);
+    }
+
+    [Fact]
+    public async Task Flushes_authenticate_as_the_configured_user_and_write_to_the_configured_database()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.RedisServer);
+        using (var open = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint)))
+        {
+            await open.GetDatabase().ExecuteAsync("ACL", "SETUSER", "engine", "on", ">s3cret", "~*", "+@all");
+            await open.GetDatabase().ExecuteAsync("ACL", "SETUSER", "default", "off");
+        }
+        var options = RedisFixture.Options(server.Endpoint);
+        (options.User, options.Password, options.DefaultDatabase) = ("engine", "s3cret", 3);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+        await using var store = StoreFactory.Create(connection, "auth");
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        await writeBehind.ApplyAsync([(StoreFactory.View(0), new EventPosition(0, 0))]);
+
+        var result = await writeBehind.FlushAsync();
+
+        Assert.True(result.Acknowledged, result.Error);
+        Assert.True(await connection.GetDatabase(3).KeyExistsAsync(store.Keys.PartitionOffsets(StoreFactory.Topic)));
+        Assert.False(await connection.GetDatabase(0).KeyExistsAsync(store.Keys.PartitionOffsets(StoreFactory.Topic)));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen) return;
+    }
+}
