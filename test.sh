@@ -14,11 +14,12 @@ cleanup() { [[ -n "$redis_pid" ]] && kill "$redis_pid" 2>/dev/null; }
 trap cleanup EXIT
 
 if [[ -z "${ENGINE_TEST_REDIS:-}" ]]; then
-  if ! command -v redis-server >/dev/null 2>&1; then
+  # openssl: the TLS test makes its throwaway certificates with it.
+  if ! command -v redis-server >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-      echo "test.sh: installing redis-server with apt-get..."
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null 2>&1 \
-        || echo "test.sh: could not install redis-server"
+      echo "test.sh: installing redis-server and openssl with apt-get..."
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server openssl) >/dev/null 2>&1 \
+        || echo "test.sh: could not install redis-server and openssl"
     fi
   fi
   if command -v redis-server >/dev/null 2>&1; then

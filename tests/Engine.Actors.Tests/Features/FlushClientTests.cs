@@ -1,6 +1,8 @@
 using Engine.Actors.Features;
 using Engine.Actors.Features.Resp;
+using System.Security.Authentication;
 using Engine.Models.Features;
+using Engine.Models.Features.State;
 using Engine.Testing.Features;
 using Engine.Testing.Redis;
 using StackExchange.Redis;
@@ -127,6 +129,32 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
         Assert.True(result.Acknowledged, result.Error);
         Assert.True(await connection.GetDatabase(3).KeyExistsAsync(store.Keys.PartitionOffsets(StoreFactory.Topic)));
         Assert.False(await connection.GetDatabase(0).KeyExistsAsync(store.Keys.PartitionOffsets(StoreFactory.Topic)));
+    }
+
+    [Fact]
+    public async Task Flushes_go_over_tls_when_configured_and_refuse_a_server_they_do_not_trust()
+    {
+        using var tls = TestTls.Create();
+        using var server = new RedisServerProcess(tls: tls);
+        await server.StartAsync();
+        var trusting = RedisFixture.Options(server.Endpoint);
+        (trusting.Ssl, trusting.SslClientAuthenticationOptions) = (true, tls.TrustingOnlyThisAuthority);
+        await using var client = new FlushClient(trusting);
+        var keys = new FeatureKeys(RedisFixture.UniquePrefix("tls"), null);
+        var changes = new EntityChanges();
+        changes.Add("f", 7L);
+        var batch = new FeatureBatch(StoreFactory.Topic, new Dictionary<int, long> { [0] = 5 }, [new EntityWrite(EntityKind.User, "u1", changes)]);
+
+        Assert.Equal(FlushTransaction.Outcome.Committed, await FlushTransaction.RunAsync(client, batch, keys, TimeSpan.FromMinutes(1)));
+        using (var reader = await ConnectionMultiplexer.ConnectAsync(trusting))
+        {
+            Assert.Equal("7", (string?)await reader.GetDatabase().HashGetAsync(keys.Entity(EntityKind.User, "u1"), "f"));
+            Assert.Equal("5", (string?)await reader.GetDatabase().HashGetAsync(keys.PartitionOffsets(StoreFactory.Topic), "0"));
+        }
+        var systemTrust = RedisFixture.Options(server.Endpoint);
+        systemTrust.Ssl = true;
+        await using var untrusting = new FlushClient(systemTrust);
+        await Assert.ThrowsAsync<AuthenticationException>(() => FlushTransaction.RunAsync(untrusting, batch, keys, TimeSpan.FromMinutes(1)));
     }
 
     private static void InterlockedMax(ref int target, int value)

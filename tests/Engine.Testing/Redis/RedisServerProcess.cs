@@ -13,12 +13,15 @@ namespace Engine.Testing.Redis;
 public sealed class RedisServerProcess : IDisposable
 {
     private readonly string? _directory;
+    private readonly TestTls? _tls;
     private Process? _process;
 
-    public RedisServerProcess(int port = 0, bool durable = false)
+    /// <param name="tls">Serve TLS only, on <see cref="Port"/>, with this server certificate (clients are not asked for one).</param>
+    public RedisServerProcess(int port = 0, bool durable = false, TestTls? tls = null)
     {
         Port = port == 0 ? FreePort() : port;
         _directory = durable ? Directory.CreateTempSubdirectory("engine-redis-").FullName : null;
+        _tls = tls;
     }
 
     public int Port { get; }
@@ -40,7 +43,12 @@ public sealed class RedisServerProcess : IDisposable
         string[] persistence = _directory is null
             ? ["--appendonly", "no", "--dir", Path.GetTempPath()]
             : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _directory];
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "" }.Concat(persistence))
+        var port = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] listen = _tls is null
+            ? ["--port", port]
+            : ["--port", "0", "--tls-port", port, "--tls-cert-file", _tls.ServerCertificate, "--tls-key-file", _tls.ServerKey,
+               "--tls-ca-cert-file", _tls.Authority, "--tls-auth-clients", "no"];
+        foreach (var arg in listen.Concat(["--bind", "127.0.0.1", "--save", ""]).Concat(persistence))
             info.ArgumentList.Add(arg);
         _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
         _process.OutputDataReceived += (_, _) => { };

@@ -1,13 +1,16 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using StackExchange.Redis;
 
 namespace Engine.Actors.Features.Resp;
 
 /// <summary>
 /// One plain connection to Redis (Garnet or redis-server), opened with the node's StackExchange.Redis configuration:
-/// its first endpoint, TLS, ACL user and password, database. Used by one caller at a time, which writes its commands
+/// its first endpoint, TLS (its trust options when it carries them as code, else the system's trust), ACL user and
+/// password, database. Used by one caller at a time, which writes its commands
 /// and reads their replies in order; nothing is multiplexed over it, so a WATCH on it is that caller's.
 /// </summary>
 internal sealed class RespConnection : IAsyncDisposable
@@ -31,8 +34,7 @@ internal sealed class RespConnection : IAsyncDisposable
             {
                 var tls = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = tls;
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = options.SslHost ?? Host(endpoint) }, cancellationToken)
-                    .ConfigureAwait(false);
+                await tls.AuthenticateAsClientAsync(Tls(options, options.SslHost ?? Host(endpoint)), cancellationToken).ConfigureAwait(false);
             }
             var connection = new RespConnection(stream);
             await connection.HelloAsync(options, cancellationToken).ConfigureAwait(false);
@@ -63,6 +65,18 @@ internal sealed class RespConnection : IAsyncDisposable
         if (commands.Commands == 0) return;
         await SendAsync(commands, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < commands.Commands; i++) await Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The configuration's own TLS options when it has them (e.g. a trusted issuer), else the system's trust with its protocols and revocation check.</summary>
+    private static SslClientAuthenticationOptions Tls(ConfigurationOptions options, string host)
+    {
+        var tls = options.SslClientAuthenticationOptions?.Invoke(host) ?? new SslClientAuthenticationOptions
+        {
+            EnabledSslProtocols = options.SslProtocols ?? SslProtocols.None,
+            CertificateRevocationCheckMode = options.CheckCertificateRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck,
+        };
+        tls.TargetHost ??= host;
+        return tls;
     }
 
     private static string Host(EndPoint endpoint) => endpoint switch
