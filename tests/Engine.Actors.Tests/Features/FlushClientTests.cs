@@ -132,6 +132,30 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
     }
 
     [Fact]
+    public async Task A_flush_that_Redis_does_not_answer_in_time_is_retried_on_a_new_connection_until_it_does()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.RedisServer);
+        var options = RedisFixture.Options(server.Endpoint);
+        options.AsyncTimeout = options.SyncTimeout = 300;
+        using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+        await using var store = StoreFactory.Create(connection, "frozen", maxAttempts: 40);
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        await writeBehind.ApplyAsync(Enumerable.Range(0, 10).Select(i => (StoreFactory.View(i), new EventPosition(0, i))).ToList());
+
+        server.Freeze();
+        var flush = writeBehind.FlushAsync();
+        await Task.Delay(1_500); // several 300 ms timeouts
+        Assert.False(flush.IsCompleted);
+        server.Thaw();
+        var result = await flush.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(result.Acknowledged, result.Error);
+        Assert.True(result.Attempts > 1, $"attempts {result.Attempts}");
+        var loaded = await new FeatureStore(connection, store.Options, new FeatureMetrics()).LoadUserAsync("u1");
+        Assert.Equal(9, loaded.Offsets.Covered[0]);
+    }
+
+    [Fact]
     public async Task Flushes_go_over_tls_when_configured_and_refuse_a_server_they_do_not_trust()
     {
         using var tls = TestTls.Create();

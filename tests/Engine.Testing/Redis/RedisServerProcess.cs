@@ -69,6 +69,20 @@ public sealed class RedisServerProcess : IDisposable
         throw new InvalidOperationException($"redis-server did not listen on {Port}");
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open and nothing is answered, as a hung server or a partition looks to a client.</summary>
+    public void Freeze() => Signal("STOP");
+
+    /// <summary>Lets a frozen server go on (SIGCONT): it answers what it received meanwhile.</summary>
+    public void Thaw() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        if (_process is null) throw new InvalidOperationException("redis-server is not running");
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            ?? throw new InvalidOperationException("kill did not start");
+        kill.WaitForExit();
+    }
+
     public void Stop()
     {
         if (_process is null) return;

@@ -37,6 +37,11 @@ public sealed class RestartableRedis : IDisposable
         else await _process!.StartAsync();
     }
 
+    /// <summary>Freezes a redis-server (SIGSTOP) until <see cref="Thaw"/>; a Garnet in this process cannot be.</summary>
+    public void Freeze() => (_process ?? throw new NotSupportedException("only a redis-server process can be frozen")).Freeze();
+
+    public void Thaw() => _process!.Thaw();
+
     public void Stop()
     {
         _garnet?.Dispose();
