@@ -6,8 +6,8 @@ namespace Engine.Actors.Features;
 /// <summary>
 /// The key layout (docs/features.md): <c>{prefix}u:{pseudonym}</c>, <c>{prefix}c:{campaignId}</c>, <c>{prefix}i:{itemId}</c>
 /// are hashes of bucket fields (an item's live in one hash per writing partition, <see cref="ItemSlice"/>, listed in the
-/// item's own hash); <c>{prefix}p:{pseudonym}</c> holds a user's consent; <c>{prefix}offsets:{topic}</c> holds the
-/// highest flushed offset per partition. User ids never appear in a key: only their keyed pseudonym (docs/privacy.md).
+/// item's own hash); <c>{prefix}p:{pseudonym}</c> holds a user's consent; <c>{prefix}offsets:{topic}:{partition}</c> holds
+/// the partition's highest flushed offset. User ids never appear in a key: only their keyed pseudonym (docs/privacy.md).
 /// </summary>
 public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
 {
@@ -34,5 +34,9 @@ public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
         return slice < 0 ? entity : $"{entity}:p{slice}";
     }
 
-    public string PartitionOffsets(string topic) => $"{prefix}offsets:{topic}";
+    /// <summary>
+    /// The highest flushed offset of one partition of <paramref name="topic"/>: a key per partition, so a flush WATCHes
+    /// only its own partitions' and owners of other partitions (other nodes) never abort it.
+    /// </summary>
+    public string PartitionOffset(string topic, int partition) => $"{prefix}offsets:{topic}:{partition.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }

@@ -171,18 +171,11 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         schema.Read(state, state.ReadTimeMs(asOf), destination.Span);
     }
 
-    /// <summary>The highest flushed offset per partition of <paramref name="topic"/>.</summary>
-    public async Task<IReadOnlyDictionary<int, long>> PartitionOffsetsAsync(string topic)
-    {
-        var entries = await ReadWithRetryAsync(db => db.HashGetAllAsync(_keys.PartitionOffsets(topic)));
-        return entries.ToDictionary(e => (int)e.Name, e => (long)e.Value);
-    }
-
     /// <summary>The highest flushed offset of each of <paramref name="partitions"/> (absent: never flushed).</summary>
     public async Task<IReadOnlyDictionary<int, long>> PartitionOffsetsAsync(string topic, IReadOnlyList<int> partitions)
     {
-        var fields = partitions.Select(p => (RedisValue)p).ToArray();
-        var values = await ReadWithRetryAsync(db => db.HashGetAsync(_keys.PartitionOffsets(topic), fields));
+        var keys = partitions.Select(p => (RedisKey)_keys.PartitionOffset(topic, p)).ToArray();
+        var values = await ReadWithRetryAsync(db => db.StringGetAsync(keys));
         var offsets = new Dictionary<int, long>();
         for (var i = 0; i < partitions.Count; i++)
         {

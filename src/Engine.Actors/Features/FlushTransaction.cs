@@ -6,10 +6,10 @@ namespace Engine.Actors.Features;
 
 /// <summary>
 /// One flush as one MULTI/EXEC: every entity's absolute field values (HSET), emptied buckets (HDEL) and, on its
-/// first write and then about daily, its TTL (PEXPIRE); then the batch's partition offsets. Guarded by those offsets:
-/// WATCH on their hash and a read of them go first (one round trip); a stored offset above the batch's means another
-/// owner took over (superseded: nothing is written), and EXEC applies nothing if the hash changed after the WATCH
-/// (raced: the store reads again). Plain commands in a transaction run at pipeline speed on Garnet and redis-server
+/// first write and then about daily, its TTL (PEXPIRE); then the batch's partition offsets (a key each). Guarded by
+/// those offsets: WATCH on their keys and a read of them go first (one round trip); a stored offset above the batch's
+/// means another owner took over (superseded: nothing is written), and EXEC applies nothing if one of them changed after
+/// the WATCH (raced: the store reads again). Plain commands in a transaction run at pipeline speed on Garnet and redis-server
 /// alike, unlike a Lua script of the same size (docs/features.md).
 /// </summary>
 internal static class FlushTransaction
@@ -19,8 +19,7 @@ internal static class FlushTransaction
     public static Task<Outcome> RunAsync(FlushClient client, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl) =>
         client.RunAsync(async (connection, commands, cancellationToken) =>
         {
-            var offsetsKey = keys.PartitionOffsets(batch.Topic);
-            if (batch.Offsets.Count > 0 && await SupersededAsync(connection, commands, offsetsKey, batch.Offsets, cancellationToken).ConfigureAwait(false))
+            if (batch.Offsets.Count > 0 && await SupersededAsync(connection, commands, keys, batch.Topic, batch.Offsets, cancellationToken).ConfigureAwait(false))
                 return Outcome.Superseded;
 
             commands.Clear();
@@ -43,13 +42,9 @@ internal static class FlushTransaction
                 commands.Command(4).Bulk("HSET"u8).Bulk(item).Bulk(ItemSlices.IndexField(listed)).Bulk("1"u8);
                 commands.Command(3).Bulk("PEXPIRE"u8).Bulk(item).Bulk(ttlMs);
             }
-            if (batch.Offsets.Count > 0)
-            {
-                commands.Command(2 + 2 * batch.Offsets.Count).Bulk("HSET"u8).Bulk(offsetsKey);
-                foreach (var (partition, offset) in batch.Offsets) commands.Bulk(partition).Bulk(offset);
-                // Every key expires (docs/privacy.md): once no flush came for as long as an entity lives, no entity it guards is left.
-                commands.Command(3).Bulk("PEXPIRE"u8).Bulk(offsetsKey).Bulk(ttlMs);
-            }
+            // Every key expires (docs/privacy.md): once no flush came for as long as an entity lives, no entity it guards is left.
+            foreach (var (partition, offset) in batch.Offsets)
+                commands.Command(5).Bulk("SET"u8).Bulk(keys.PartitionOffset(batch.Topic, partition)).Bulk(offset).Bulk("PX"u8).Bulk(ttlMs);
             commands.Command(1).Bulk("EXEC"u8);
             await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
             // MULTI's OK and each command's QUEUED, then EXEC's reply.
@@ -59,14 +54,15 @@ internal static class FlushTransaction
             return committed ? Outcome.Committed : Outcome.Raced;
         });
 
-    /// <summary>WATCHes the offsets and reads them: true (and the WATCH released) when Redis holds a later offset for any of the batch's partitions.</summary>
-    private static async Task<bool> SupersededAsync(RespConnection connection, RespWriter commands, string offsetsKey, IReadOnlyDictionary<int, long> offsets,
-        CancellationToken cancellationToken)
+    /// <summary>WATCHes the batch's partitions' offsets and reads them: true (and the WATCH released) when Redis holds a later offset for any of them.</summary>
+    private static async Task<bool> SupersededAsync(RespConnection connection, RespWriter commands, FeatureKeys keys, string topic,
+        IReadOnlyDictionary<int, long> offsets, CancellationToken cancellationToken)
     {
         commands.Clear();
-        commands.Command(2).Bulk("WATCH"u8).Bulk(offsetsKey);
-        commands.Command(2 + offsets.Count).Bulk("HMGET"u8).Bulk(offsetsKey);
-        foreach (var partition in offsets.Keys) commands.Bulk(partition);
+        commands.Command(1 + offsets.Count).Bulk("WATCH"u8);
+        foreach (var partition in offsets.Keys) commands.Bulk(keys.PartitionOffset(topic, partition));
+        commands.Command(1 + offsets.Count).Bulk("MGET"u8);
+        foreach (var partition in offsets.Keys) commands.Bulk(keys.PartitionOffset(topic, partition));
         await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
         await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
         var stored = await connection.Reader.IntegersAsync(offsets.Count, cancellationToken).ConfigureAwait(false);

@@ -64,6 +64,37 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
         Assert.False(await db.KeyExistsAsync(feature));
     }
 
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task Nodes_flushing_their_own_partitions_of_a_topic_at_once_never_abort_each_other(RedisKind kind)
+    {
+        // Two nodes (a store and its flush connection each) flush their own partitions back to back. With one offsets
+        // hash per topic, the WATCH of one was broken by the other's EXEC and flushes ran out of attempts (checked).
+        var options = StoreFactory.Options("two-nodes");
+        var nodes = new[] { new FeatureStore(redis.Connect(kind), options, new FeatureMetrics()), new FeatureStore(redis.Connect(kind), options, new FeatureMetrics()) };
+        var extraAttempts = new int[nodes.Length];
+
+        await Task.WhenAll(Enumerable.Range(0, nodes.Length).Select(node => Task.Run(async () =>
+        {
+            for (var flush = 1; flush <= 300; flush++)
+            {
+                var writes = Enumerable.Range(0, 20).Select(user =>
+                {
+                    var changes = new EntityChanges();
+                    changes.Add("f", (long)flush);
+                    return new EntityWrite(EntityKind.User, $"node{node}-user{user}", changes);
+                }).ToList();
+                var result = await nodes[node].FlushAsync(new FeatureBatch(StoreFactory.Topic, new Dictionary<int, long> { [node] = flush }, writes));
+                Assert.True(result.Acknowledged, result.Error);
+                extraAttempts[node] += result.Attempts - 1;
+            }
+        })));
+
+        Assert.Equal([0, 0], extraAttempts);
+        Assert.Equal(new Dictionary<int, long> { [0] = 300, [1] = 300 }, await nodes[0].PartitionOffsetsAsync(StoreFactory.Topic, [0, 1]));
+        foreach (var node in nodes) await node.DisposeAsync();
+    }
+
     [Fact]
     public async Task A_failed_exchange_closes_the_connection_and_the_next_one_reconnects()
     {
@@ -127,8 +158,8 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
         var result = await writeBehind.FlushAsync();
 
         Assert.True(result.Acknowledged, result.Error);
-        Assert.True(await connection.GetDatabase(3).KeyExistsAsync(store.Keys.PartitionOffsets(StoreFactory.Topic)));
-        Assert.False(await connection.GetDatabase(0).KeyExistsAsync(store.Keys.PartitionOffsets(StoreFactory.Topic)));
+        Assert.True(await connection.GetDatabase(3).KeyExistsAsync(store.Keys.PartitionOffset(StoreFactory.Topic, 0)));
+        Assert.False(await connection.GetDatabase(0).KeyExistsAsync(store.Keys.PartitionOffset(StoreFactory.Topic, 0)));
     }
 
     [Fact]
@@ -173,7 +204,7 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
         using (var reader = await ConnectionMultiplexer.ConnectAsync(trusting))
         {
             Assert.Equal("7", (string?)await reader.GetDatabase().HashGetAsync(keys.Entity(EntityKind.User, "u1"), "f"));
-            Assert.Equal("5", (string?)await reader.GetDatabase().HashGetAsync(keys.PartitionOffsets(StoreFactory.Topic), "0"));
+            Assert.Equal("5", (string?)await reader.GetDatabase().StringGetAsync(keys.PartitionOffset(StoreFactory.Topic, 0)));
         }
         var systemTrust = RedisFixture.Options(server.Endpoint);
         systemTrust.Ssl = true;

@@ -6,7 +6,7 @@ namespace Engine.Actors.Features.Resp;
 
 /// <summary>
 /// Reads the RESP2 replies a flush expects from one connection's stream, through one reused buffer: status replies,
-/// an array of integers in bulk strings (HMGET of offsets) and EXEC's reply, whose per-command replies are skipped
+/// an array of integers in bulk strings (MGET of offsets) and EXEC's reply, whose per-command replies are skipped
 /// without an object each (only the first error among them is kept). An error reply where a status was expected
 /// throws <see cref="RedisServerException"/>; a closed or garbled stream throws <see cref="RedisConnectionException"/>.
 /// </summary>
@@ -22,7 +22,7 @@ internal sealed class RespReader(Stream stream)
         if (kind != '+') throw Unexpected(kind, start, length, "a status");
     }
 
-    /// <summary>An array of <paramref name="count"/> integers sent as bulk strings, null where the field is missing (HMGET).</summary>
+    /// <summary>An array of <paramref name="count"/> integers sent as bulk strings, null where the key is missing (MGET).</summary>
     public async ValueTask<long?[]> IntegersAsync(int count, CancellationToken cancellationToken)
     {
         var (kind, start, length) = await LineAsync(cancellationToken).ConfigureAwait(false);
