@@ -19,7 +19,8 @@ internal static class FlushTransaction
     public static Task<Outcome> RunAsync(FlushClient client, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl) =>
         client.RunAsync(async (connection, commands, cancellationToken) =>
         {
-            if (batch.Offsets.Count > 0 && await SupersededAsync(connection, commands, keys, batch.Topic, batch.Offsets, cancellationToken).ConfigureAwait(false))
+            var offsets = batch.Offsets.Select(o => (Key: keys.PartitionOffset(batch.Topic, o.Key), Offset: o.Value)).ToArray();
+            if (offsets.Length > 0 && await SupersededAsync(connection, commands, offsets, cancellationToken).ConfigureAwait(false))
                 return Outcome.Superseded;
 
             commands.Clear();
@@ -43,8 +44,7 @@ internal static class FlushTransaction
                 commands.Command(3).Bulk("PEXPIRE"u8).Bulk(item).Bulk(ttlMs);
             }
             // Every key expires (docs/privacy.md): once no flush came for as long as an entity lives, no entity it guards is left.
-            foreach (var (partition, offset) in batch.Offsets)
-                commands.Command(5).Bulk("SET"u8).Bulk(keys.PartitionOffset(batch.Topic, partition)).Bulk(offset).Bulk("PX"u8).Bulk(ttlMs);
+            foreach (var (key, offset) in offsets) commands.Command(5).Bulk("SET"u8).Bulk(key).Bulk(offset).Bulk("PX"u8).Bulk(ttlMs);
             commands.Command(1).Bulk("EXEC"u8);
             await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
             // MULTI's OK and each command's QUEUED, then EXEC's reply.
@@ -55,21 +55,20 @@ internal static class FlushTransaction
         });
 
     /// <summary>WATCHes the batch's partitions' offsets and reads them: true (and the WATCH released) when Redis holds a later offset for any of them.</summary>
-    private static async Task<bool> SupersededAsync(RespConnection connection, RespWriter commands, FeatureKeys keys, string topic,
-        IReadOnlyDictionary<int, long> offsets, CancellationToken cancellationToken)
+    private static async Task<bool> SupersededAsync(RespConnection connection, RespWriter commands, (string Key, long Offset)[] offsets,
+        CancellationToken cancellationToken)
     {
         commands.Clear();
-        commands.Command(1 + offsets.Count).Bulk("WATCH"u8);
-        foreach (var partition in offsets.Keys) commands.Bulk(keys.PartitionOffset(topic, partition));
-        commands.Command(1 + offsets.Count).Bulk("MGET"u8);
-        foreach (var partition in offsets.Keys) commands.Bulk(keys.PartitionOffset(topic, partition));
+        commands.Command(1 + offsets.Length).Bulk("WATCH"u8);
+        foreach (var (key, _) in offsets) commands.Bulk(key);
+        commands.Command(1 + offsets.Length).Bulk("MGET"u8);
+        foreach (var (key, _) in offsets) commands.Bulk(key);
         await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
         await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
-        var stored = await connection.Reader.IntegersAsync(offsets.Count, cancellationToken).ConfigureAwait(false);
-        var i = 0;
+        var stored = await connection.Reader.IntegersAsync(offsets.Length, cancellationToken).ConfigureAwait(false);
         var superseded = false;
         // Equal is allowed: a retry after a lost reply, or an owner resending what it wrote, rewrites the same values.
-        foreach (var offset in offsets.Values) superseded |= stored[i++] > offset;
+        for (var i = 0; i < offsets.Length; i++) superseded |= stored[i] > offsets[i].Offset;
         if (!superseded) return false;
         commands.Clear();
         commands.Command(1).Bulk("UNWATCH"u8);

@@ -79,7 +79,7 @@ public sealed class EngineProcess : IDisposable
     public async Task StopGracefullyAsync(TimeSpan timeout)
     {
         if (_process.HasExited) return;
-        Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit(5_000);
+        Engine.Testing.ProcessSignals.Send(_process, "TERM");
         using var cts = new CancellationTokenSource(timeout);
         try
         {

@@ -66,9 +66,7 @@ public sealed class EngineProcess : IDisposable
     /// <summary>What an orchestrator sends to stop a container: SIGTERM (through kill(1): .NET only sends SIGKILL).</summary>
     public void Terminate()
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
+        Assert.Equal(0, Engine.Testing.ProcessSignals.Send(_process, "TERM"));
     }
 
     public void Dispose()

@@ -78,9 +78,7 @@ public sealed class RedisServerProcess : IDisposable
     private void Signal(string signal)
     {
         if (_process is null) throw new InvalidOperationException("redis-server is not running");
-        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-            ?? throw new InvalidOperationException("kill did not start");
-        kill.WaitForExit();
+        if (ProcessSignals.Send(_process, signal) != 0) throw new InvalidOperationException($"kill -{signal} of redis-server failed");
     }
 
     public void Stop()
