@@ -1,3 +1,4 @@
+using System.Buffers;
 using Engine.Models.Contracts;
 using Engine.Models.Experiments;
 using Engine.Models.Features;
@@ -116,25 +117,44 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     public BidDecision Bid(UserFeatureState user, ClickEvent cause, DateTimeOffset now)
     {
         var request = cause.BidRequest!;
-        var imp = request.Imp[0];
         var scorer = models.Bid.Current;
-        Span<float> features = stackalloc float[_bidFeatures.Width];
-        Span<float> best = stackalloc float[_bidFeatures.Width];
-        var candidates = new List<BidCandidate>(request.CandidateCampaigns.Count);
-        var bestCtr = -1.0;
+        var width = _bidFeatures.Width;
+        var known = new List<CampaignSnapshot>(request.CandidateCampaigns.Count);
         foreach (var id in request.CandidateCampaigns)
+            if (campaigns.TryGet(id, out var campaign)) known.Add(campaign);
+        // Every candidate's row in one ONNX call: a call's fixed cost is most of a single small row's (docs/models.md).
+        var rows = ArrayPool<float>.Shared.Rent(Math.Max(1, known.Count * width));
+        var ctrs = ArrayPool<float>.Shared.Rent(Math.Max(1, known.Count));
+        try
         {
-            if (!campaigns.TryGet(id, out var campaign)) continue;
-            _bidFeatures.Read(user, campaign, user.ReadTimeMs(cause.EventTime), features);
-            var ctr = scorer.Score(features).Probability;
-            candidates.Add(new BidCandidate(campaign.Spec, ctr, campaign.SmoothedCvr, campaign.Multiplier, campaign.BudgetLeft));
-            if (ctr <= bestCtr) continue;
-            bestCtr = ctr;
-            features.CopyTo(best);
+            var readAt = user.ReadTimeMs(cause.EventTime);
+            for (var c = 0; c < known.Count; c++) _bidFeatures.Read(user, known[c], readAt, rows.AsSpan(c * width, width));
+            if (known.Count > 0) ScoringInstruments.ScoreBatchTimed(scorer, rows, known.Count, ctrs);
+            var candidates = new List<BidCandidate>(known.Count);
+            var best = -1;
+            for (var c = 0; c < known.Count; c++)
+            {
+                candidates.Add(new BidCandidate(known[c].Spec, ctrs[c], known[c].SmoothedCvr, known[c].Multiplier, known[c].BudgetLeft));
+                if (best < 0 || ctrs[c] > ctrs[best]) best = c; // the first of equals
+            }
+            // Explaining costs a batch of width + 1 rows: once, for the best candidate.
+            IReadOnlyList<Reason> reasons = best < 0 ? [] : Explainer.TopFactors(scorer, rows.AsSpan(best * width, width));
+            return Decide(user, cause, now, candidates, reasons, scorer.Version);
         }
-        // Explaining costs a batch of width + 1 rows: once, for the best candidate, not at every new best.
-        IReadOnlyList<Reason> reasons = bestCtr < 0 ? [] : Explainer.TopFactors(scorer, best);
-        var (priced, version, variant) = PriceForArm(user.Id, cause, candidates, scorer.Version);
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rows);
+            ArrayPool<float>.Shared.Return(ctrs);
+        }
+    }
+
+    /// <summary>The answer to the request, from its priced candidates: the arm's best bid, or a no-bid with its reason.</summary>
+    private BidDecision Decide(UserFeatureState user, ClickEvent cause, DateTimeOffset now, List<BidCandidate> candidates,
+        IReadOnlyList<Reason> reasons, string modelVersion)
+    {
+        var request = cause.BidRequest!;
+        var imp = request.Imp[0];
+        var (priced, version, variant) = PriceForArm(user.Id, cause, candidates, modelVersion);
         var winner = priced.Winner;
         return new BidDecision
         {

@@ -13,7 +13,7 @@ public static class ScoringInstruments
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(
-        "engine.model.scoring.duration", "ms", "Time to score one feature vector with an ONNX model, by model name",
+        "engine.model.scoring.duration", "ms", "Time of one ONNX scoring call (one feature vector, or a bid request's candidates in one batch), by model name",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50] });
 
     /// <summary><see cref="Scorer.TryScore"/>, timed when a listener is attached.</summary>
@@ -24,5 +24,18 @@ public static class ScoringInstruments
         var scored = scorer.TryScore(features, out result);
         Duration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, new KeyValuePair<string, object?>("model", scorer.Metadata.Name));
         return scored;
+    }
+
+    /// <summary><see cref="Scorer.ScoreBatch(float[], int, float[])"/>, timed as one call when a listener is attached.</summary>
+    public static void ScoreBatchTimed(Scorer scorer, float[] rows, int count, float[] probabilities)
+    {
+        if (!Duration.Enabled)
+        {
+            scorer.ScoreBatch(rows, count, probabilities);
+            return;
+        }
+        var start = Stopwatch.GetTimestamp();
+        scorer.ScoreBatch(rows, count, probabilities);
+        Duration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, new KeyValuePair<string, object?>("model", scorer.Metadata.Name));
     }
 }

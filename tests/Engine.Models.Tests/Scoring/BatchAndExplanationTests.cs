@@ -32,6 +32,23 @@ public sealed class BatchAndExplanationTests
     }
 
     [Fact]
+    public void A_bid_requests_candidates_scored_in_one_batch_get_exactly_the_probabilities_of_one_call_each()
+    {
+        // UserDecider.Bid scores a request's candidates (up to 5 in the simulator) in one call: its bids, prices and
+        // reasons must not move by a bit against scoring them one by one.
+        using var scorer = Scorer.Load(ModelFiles.Committed("bid"));
+        var rows = RandomRows(scorer, 8, seed: 13);
+        var singles = Enumerable.Range(0, 8).Select(r => scorer.Score(rows.AsSpan(r * scorer.Width, scorer.Width)).Probability).ToArray();
+        for (var count = 1; count <= 8; count++)
+        {
+            var probabilities = new float[count];
+            scorer.ScoreBatch(rows, count, probabilities);
+            Assert.Equal(singles[..count], probabilities);
+        }
+        Assert.True(singles.Distinct().Count() > 1, "the rows should not all score alike");
+    }
+
+    [Fact]
     public void A_batch_of_a_ranked_list_allocates_nothing_once_warm()
     {
         using var scorer = Scorer.Load(ModelFiles.Committed("churn"));
