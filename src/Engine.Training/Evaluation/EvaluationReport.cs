@@ -14,6 +14,8 @@ public sealed class EvaluationReport
     public required string DataFolder { get; init; }
     public required int Seed { get; init; }
     public (SimulatedModels.Figures Models, SimulatedRecEvaluation.Result Recs, string World)? Simulator { get; set; }
+    /// <summary>The simulator's re-ranker on validation sessions of the training world (its settings are chosen there).</summary>
+    public SimulatedRecEvaluation.Result? SimulatorRecsValidation { get; set; }
     /// <summary>Decision rates and score distributions by segment on the simulator (part of its section).</summary>
     public SimulatedFairness.Result? Fairness { get; set; }
     public YooChooseEvaluation.Result? YooChoose { get; set; }
@@ -49,6 +51,8 @@ public sealed class EvaluationReport
                 ["ctr_correlation_with_true_ctr"] = R(m.BidCorrelationWithTrueCtr),
                 ["rec_hr10"] = R(r.HitRate), ["rec_mrr10"] = R(r.Mrr), ["rec_blend_hr10"] = R(r.BlendHitRate), ["rec_blend_mrr10"] = R(r.BlendMrr), ["rec_popularity_hr10"] = R(r.PopularityHitRate), ["rec_popularity_mrr10"] = R(r.PopularityMrr),
                 ["rec_positions"] = r.Positions,
+                ["rec_validation_hr10"] = SimulatorRecsValidation is { } v ? R(v.HitRate) : null,
+                ["rec_validation_mrr10"] = SimulatorRecsValidation is { } vm ? R(vm.Mrr) : null,
                 ["fairness"] = Fairness is { } f ? FairnessSection.Json(f) : null,
             };
         if (YooChoose is { } y)
@@ -99,7 +103,7 @@ public sealed class EvaluationReport
         if (Cdnow is not null) CdnowSection(md, Cdnow);
         var ctr = new[] { Criteo, Avazu }.OfType<CtrEvaluation.Result>().ToList();
         if (ctr.Count > 0) CtrSection(md, ctr);
-        if (Simulator is var (m, r, world)) SimulatorSection(md, m, r, world);
+        if (Simulator is var (m, r, world)) SimulatorSection(md, m, r, SimulatorRecsValidation, world);
         if (Fairness is { } f) FairnessSection.Markdown(md, f);
         return md.ToString();
     }
@@ -143,7 +147,7 @@ public sealed class EvaluationReport
         md.AppendLine();
     }
 
-    private static void SimulatorSection(StringBuilder md, SimulatedModels.Figures m, SimulatedRecEvaluation.Result r, string world)
+    private static void SimulatorSection(StringBuilder md, SimulatedModels.Figures m, SimulatedRecEvaluation.Result r, SimulatedRecEvaluation.Result? validation, string world)
     {
         md.AppendLine(CultureInfo.InvariantCulture, $"## Simulator ({world})").AppendLine();
         md.AppendLine("| model | engine | baseline | ceiling |").AppendLine("|---|---|---|---|");
@@ -151,6 +155,8 @@ public sealed class EvaluationReport
         md.AppendLine(CultureInfo.InvariantCulture, $"| churn AUC vs truth (user had truly churned) | {m.ChurnTruthAuc:F4} | | |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| click-through AUC | {m.BidAuc:F4} | campaign smoothed CTR alone {m.BidCampaignCtrAuc:F4} | true click probability {m.BidOracleAuc:F4} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| recommendations HR@10 / MRR@10 ({r.Positions} positions), learned re-ranker | {r.HitRate:F4} / {r.Mrr:F4} | blend alone {r.BlendHitRate:F4} / {r.BlendMrr:F4}; popularity {r.PopularityHitRate:F4} / {r.PopularityMrr:F4} | |");
+        if (validation is { } v)
+            md.AppendLine(CultureInfo.InvariantCulture, $"| recommendations HR@10 / MRR@10 on validation ({v.Positions} positions: training world, the 4,000 sessions after the re-ranker's) | {v.HitRate:F4} / {v.Mrr:F4} | blend alone {v.BlendHitRate:F4} / {v.BlendMrr:F4} | |");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Predicted vs true click probability: Pearson {m.BidCorrelationWithTrueCtr:F3}.");
     }
 

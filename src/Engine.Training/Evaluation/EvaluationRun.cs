@@ -21,7 +21,11 @@ public static class EvaluationRun
             var fitted = SimulatedModels.Fit(seed, users, log);
             var recs = Path.Combine(Path.GetTempPath(), $"engine-sim-recs-{Environment.ProcessId}");
             using (var ranker = SimulatedRecs.Write(fitted.Train, seed, users, recs, log))
+            {
+                // Validation: the training world's sessions after the ones the re-ranker learnt from (what its settings are chosen on).
+                report.SimulatorRecsValidation = SimulatedRecEvaluation.Run(fitted.Train, ranker, log, skip: SimulatedRecs.TrainingSessions);
                 report.Simulator = (fitted.Figures, SimulatedRecEvaluation.Run(fitted.Test, ranker, log), $"seed {seed} (train) / {seed + 1} (test), {users} users, 28 days");
+            }
             Directory.Delete(recs, recursive: true);
             if (CommittedModels() is { } models)
                 report.Fairness = SimulatedFairness.Run(seed, users, models, fairness ?? new Engine.Models.Fairness.FairnessSettings(), log);

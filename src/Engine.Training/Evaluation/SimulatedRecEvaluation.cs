@@ -27,7 +27,9 @@ public static class SimulatedRecEvaluation
         return builder.Build();
     }
 
-    public static Result Run(SimulatedData data, LearnedRanker ranker, TextWriter log)
+    /// <param name="skip">Sessions after the cutoff to pass over first: the re-ranker's own training sessions, when <paramref name="data"/>
+    /// is the training world and the figures are its validation.</param>
+    public static Result Run(SimulatedData data, LearnedRanker ranker, TextWriter log, int skip = 0)
     {
         var cutoff = Cutoff(data);
         var blend = new SessionRecommender(Index(data));
@@ -38,7 +40,7 @@ public static class SimulatedRecEvaluation
 
         var positions = 0;
         double hits = 0, rr = 0, blendHits = 0, blendRr = 0, popularHits = 0, popularRr = 0;
-        foreach (var (_, _, items) in data.ViewSessions.Where(s => s.End >= cutoff).Take(TestSessions))
+        foreach (var (_, _, items) in data.ViewSessions.Where(s => s.End >= cutoff).Skip(skip).Take(TestSessions))
             for (var p = 0; p + 1 < items.Count; p++)
             {
                 positions++;
@@ -48,7 +50,7 @@ public static class SimulatedRecEvaluation
                 Count(popular, items[p + 1], ref popularHits, ref popularRr);
             }
         var result = new Result(positions, hits / positions, rr / positions, blendHits / positions, blendRr / positions, popularHits / positions, popularRr / positions);
-        log.WriteLine($"  simulator recommendations: {positions} positions, HR@10 {result.HitRate:F4} MRR@10 {result.Mrr:F4} (blend alone {result.BlendHitRate:F4} / {result.BlendMrr:F4}); popularity HR@10 {result.PopularityHitRate:F4} MRR@10 {result.PopularityMrr:F4}");
+        log.WriteLine($"  simulator recommendations{(skip > 0 ? " (validation)" : "")}: {positions} positions, HR@10 {result.HitRate:F4} MRR@10 {result.Mrr:F4} (blend alone {result.BlendHitRate:F4} / {result.BlendMrr:F4}); popularity HR@10 {result.PopularityHitRate:F4} MRR@10 {result.PopularityMrr:F4}");
         return result;
     }
 

@@ -74,7 +74,7 @@ public static class YooChooseEvaluation
         TreeOptions[] grid =
         [
             new(Trees: 100, Leaves: 16, MinLeafCount: 100, LearningRate: 0.1),
-            RecsRanker.DefaultTrees,
+            new(Trees: 100, Leaves: 32, MinLeafCount: 100, LearningRate: 0.1),
             new(Trees: 400, Leaves: 32, MinLeafCount: 200, LearningRate: 0.05),
         ];
         (TreeOptions Trees, SessionRecEvaluation.Score Score, LearnedRanker Ranker)? best = null;
