@@ -156,7 +156,7 @@ public sealed class EvaluationReport
         md.AppendLine(CultureInfo.InvariantCulture, $"| click-through AUC | {m.BidAuc:F4} | campaign smoothed CTR alone {m.BidCampaignCtrAuc:F4} | true click probability {m.BidOracleAuc:F4} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| recommendations HR@10 / MRR@10 ({r.Positions} positions), learned re-ranker | {r.HitRate:F4} / {r.Mrr:F4} | blend alone {r.BlendHitRate:F4} / {r.BlendMrr:F4}; popularity {r.PopularityHitRate:F4} / {r.PopularityMrr:F4} | |");
         if (validation is { } v)
-            md.AppendLine(CultureInfo.InvariantCulture, $"| recommendations HR@10 / MRR@10 on validation ({v.Positions} positions: training world, the 4,000 sessions after the re-ranker's) | {v.HitRate:F4} / {v.Mrr:F4} | blend alone {v.BlendHitRate:F4} / {v.BlendMrr:F4} | |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| recommendations HR@10 / MRR@10 on validation ({v.Positions} positions: training world, the {SimulatedRecEvaluation.TestSessions:N0} sessions after the re-ranker's) | {v.HitRate:F4} / {v.Mrr:F4} | blend alone {v.BlendHitRate:F4} / {v.BlendMrr:F4} | |");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Predicted vs true click probability: Pearson {m.BidCorrelationWithTrueCtr:F3}.");
     }
 
