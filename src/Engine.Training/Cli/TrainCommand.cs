@@ -22,7 +22,7 @@ public static class TrainCommand
             var fitted = SimulatedModels.Fit(parse.GetValue(seedOption), parse.GetValue(usersOption), Console.Out);
             var outDir = parse.GetValue(outOption)!.FullName;
             SimulatedModels.Write(fitted, outDir, Console.Out);
-            SimulatedRecs.Write(fitted.Train, fitted.Seed, fitted.Users, Path.Combine(outDir, "recs"), Console.Out).Dispose();
+            SimulatedRecs.Write(fitted.Train, fitted.Seed, fitted.Users, Path.Combine(outDir, "recs"), Console.Out).Ranker.Dispose();
             return 0;
         });
         return command;

@@ -20,10 +20,10 @@ public static class EvaluationRun
             log.WriteLine("simulator:");
             var fitted = SimulatedModels.Fit(seed, users, log);
             var recs = Path.Combine(Path.GetTempPath(), $"engine-sim-recs-{Environment.ProcessId}");
-            using (var ranker = SimulatedRecs.Write(fitted.Train, seed, users, recs, log))
+            var (ranker, validation) = SimulatedRecs.Write(fitted.Train, seed, users, recs, log);
+            using (ranker)
             {
-                // Validation: the training world's sessions after the ones the re-ranker learnt from (what its settings are chosen on).
-                report.SimulatorRecsValidation = SimulatedRecEvaluation.Run(fitted.Train, ranker, log, skip: SimulatedRecs.TrainingSessions);
+                report.SimulatorRecsValidation = validation;
                 report.Simulator = (fitted.Figures, SimulatedRecEvaluation.Run(fitted.Test, ranker, log), $"seed {seed} (train) / {seed + 1} (test), {users} users, 28 days");
             }
             Directory.Delete(recs, recursive: true);

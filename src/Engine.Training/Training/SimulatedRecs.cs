@@ -1,6 +1,7 @@
 using Engine.Models.Recommendations;
 using Engine.Training.Data;
 using Engine.Training.Evaluation;
+using Engine.Training.Ml;
 
 namespace Engine.Training.Training;
 
@@ -14,18 +15,26 @@ public static class SimulatedRecs
     /// <summary>Sessions after the cutoff used as re-ranker training requests (enough for a stable model, and quick).</summary>
     public const int TrainingSessions = 4_000;
 
-    public static LearnedRanker Write(SimulatedData train, int seed, int users, string directory, TextWriter log)
+    /// <summary>
+    /// Builds the index and the re-ranker into <paramref name="directory"/>; the re-ranker's <c>model.json</c> carries its
+    /// HR@10 / MRR@10 on validation sessions (the training world's next sessions after its own), which are also returned.
+    /// </summary>
+    public static (LearnedRanker Ranker, SimulatedRecEvaluation.Result Validation) Write(SimulatedData train, int seed, int users, string directory, TextWriter log)
     {
         var index = SimulatedRecEvaluation.Index(train);
         var blend = new SessionRecommender(index);
         var cutoff = SimulatedRecEvaluation.Cutoff(train);
         var rows = RecsRanker.Rows(blend, train.ViewSessions.Where(s => s.End >= cutoff).Take(TrainingSessions).Select(s => (IReadOnlyList<string>)s.Items));
         log.WriteLine($"  recs re-ranker: {rows.Count:N0} candidate rows ({rows.PositiveRate:P2} next clicks) from {TrainingSessions} sessions after day {SimulatedRecEvaluation.CutoffDay}");
-        var (_, ranker) = RecsRanker.Fit(rows, RecsRanker.DefaultTrees, seed, directory, $"sim-{seed}-{users}",
-            $"simulator seed {seed}, {users} users: index = product-view sessions before day {SimulatedRecEvaluation.CutoffDay}; rows = candidates of each click of the next {TrainingSessions} sessions, label = next click",
-            new Dictionary<string, double>());
+        var (version, trainingData) = ($"sim-{seed}-{users}",
+            $"simulator seed {seed}, {users} users: index = product-view sessions before day {SimulatedRecEvaluation.CutoffDay}; rows = candidates of each click of the next {TrainingSessions} sessions, label = next click");
+        var (model, ranker) = RecsRanker.Fit(rows, RecsRanker.DefaultTrees, seed, directory, version, trainingData, new Dictionary<string, double>());
+        var validation = SimulatedRecEvaluation.Run(train, ranker, log, skip: TrainingSessions);
+        // The same model again, now with the figures it was chosen on in its metadata (the export is deterministic).
+        ModelWriter.Write(directory, model, "recs", version, trainingData,
+            new Dictionary<string, double> { ["validation_hr10"] = validation.HitRate, ["validation_mrr10"] = validation.Mrr }, new Dictionary<string, double>(), seed);
         RecommenderFiles.WriteSessions(index, directory);
         log.WriteLine($"  wrote {directory} ({index.SessionCount:N0} sessions, {index.Items.Count:N0} items; model.onnx + model.json + {RecommenderFiles.SessionsFile})");
-        return ranker;
+        return (ranker, validation);
     }
 }
