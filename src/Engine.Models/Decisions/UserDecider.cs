@@ -120,8 +120,8 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         var scorer = models.Bid.Current;
         var width = _bidFeatures.Width;
         var known = new List<CampaignSnapshot>(request.CandidateCampaigns.Count);
-        foreach (var id in request.CandidateCampaigns)
-            if (campaigns.TryGet(id, out var campaign)) known.Add(campaign);
+        for (var c = 0; c < request.CandidateCampaigns.Count; c++)
+            if (campaigns.TryGet(request.CandidateCampaigns[c], out var campaign)) known.Add(campaign);
         // Every candidate's row in one ONNX call: a call's fixed cost is most of a single small row's (docs/models.md).
         var rows = ArrayPool<float>.Shared.Rent(Math.Max(1, known.Count * width));
         var ctrs = ArrayPool<float>.Shared.Rent(Math.Max(1, known.Count));

@@ -79,9 +79,10 @@ public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : 
 
     private void AddNeighbours(IReadOnlyList<string> items)
     {
-        foreach (var other in items)
+        // Indexed: a foreach through the interface would allocate an enumerator per item event.
+        for (var i = 0; i < items.Count; i++)
         {
-            if (other != Id) Neighbours.Add(other);
+            if (items[i] != Id) Neighbours.Add(items[i]);
         }
     }
 

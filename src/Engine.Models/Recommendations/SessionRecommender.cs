@@ -137,8 +137,8 @@ public sealed class SessionRecommender
     {
         scratch.Clear();
         var session = scratch.Session;
-        foreach (var id in sessionItems)
-            if (_index.TryGetItem(id, out var i)) session.Add(i);
+        for (var s = 0; s < sessionItems.Count; s++) // indexed: no enumerator through the interface
+            if (_index.TryGetItem(sessionItems[s], out var i)) session.Add(i);
         inRequest = 0;
         if (session.Count == 0) return [];
 
@@ -161,7 +161,7 @@ public sealed class SessionRecommender
         double knnMax = knn.Max(), rulesMax = rules.Max(), lastMax = last.Max();
         if (scratch.Ranked.Length < blended.Count) scratch.Ranked = new int[blended.Count * 2];
         var excluded = scratch.Excluded;
-        if (exclude is not null)
+        if (exclude is { Count: > 0 })
             foreach (var id in exclude)
                 if (_index.TryGetItem(id, out var item)) excluded.Set(item, 1);
         var kept = 0;
