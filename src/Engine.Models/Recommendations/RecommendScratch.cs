@@ -11,7 +11,7 @@ internal sealed class RecommendScratch
         var items = index.Items.Count;
         (Weights, Knn, Rules, Last, Own, OwnCount, Blended, Excluded) =
             (new(items), new(items), new(items), new(items), new(items), new(items), new(items), new(items));
-        Reasons = new string[items];
+        Reasons = new byte[items];
     }
 
     /// <summary>The current session's items (index positions), oldest first.</summary>
@@ -26,8 +26,8 @@ internal sealed class RecommendScratch
     public ItemScores Blended { get; }
     /// <summary>The request's excluded items the index knows.</summary>
     public ItemScores Excluded { get; }
-    /// <summary>Per blended item: the source that gave it the most (valid where <see cref="Blended"/> holds the item).</summary>
-    public string[] Reasons { get; }
+    /// <summary>Per blended item: which source gave it the most, as the recommender numbers them (valid where <see cref="Blended"/> holds the item).</summary>
+    public byte[] Reasons { get; }
     /// <summary>Sampled neighbour sessions and their similarities.</summary>
     public List<Neighbour> Sampled { get; } = new(1024);
     private PostingsMerge _merge = new(32);
