@@ -9,7 +9,9 @@ namespace Engine.Actors.Features;
 /// MULTI/EXEC per batch guarded by the partition offsets (<see cref="FlushTransaction"/>), loads an entity's state back (rehydration) and reads feature vectors.
 /// Redis being down is reported as "not acknowledged" after bounded retries with backoff, never thrown.
 /// User keys carry the keyed pseudonym of the id (<paramref name="pseudonyms"/>; null: the development key).
-/// Flushes go through a connection of their own (<see cref="FlushClient"/>) to the same Redis, configured as <paramref name="redis"/> is.
+/// Flushes go through a connection of their own (<see cref="FlushClient"/>) to the same Redis, configured from
+/// <paramref name="redis"/>'s configuration string: what a configuration string cannot hold (TLS callbacks set in code)
+/// does not carry over, so a multiplexer that trusts Redis only through such a callback leaves the flushes on system trust.
 /// </summary>
 public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptions options, FeatureMetrics metrics,
     Engine.Models.Privacy.Pseudonymizer? pseudonyms = null) : IAsyncDisposable

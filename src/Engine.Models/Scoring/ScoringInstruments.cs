@@ -22,7 +22,7 @@ public static class ScoringInstruments
         if (!Duration.Enabled) return scorer.TryScore(features, out result);
         var start = Stopwatch.GetTimestamp();
         var scored = scorer.TryScore(features, out result);
-        Duration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, new KeyValuePair<string, object?>("model", scorer.Metadata.Name));
+        RecordSince(start, scorer);
         return scored;
     }
 
@@ -36,6 +36,9 @@ public static class ScoringInstruments
         }
         var start = Stopwatch.GetTimestamp();
         scorer.ScoreBatch(rows, count, probabilities);
-        Duration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, new KeyValuePair<string, object?>("model", scorer.Metadata.Name));
+        RecordSince(start, scorer);
     }
+
+    private static void RecordSince(long start, Scorer scorer) =>
+        Duration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, new KeyValuePair<string, object?>("model", scorer.Metadata.Name));
 }

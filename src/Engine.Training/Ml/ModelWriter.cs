@@ -19,7 +19,7 @@ public static class ModelWriter
             OutputName = "Probability.output",
             Baseline = model.TrainedOn.Medians(),
             Thresholds = thresholds,
-            Metrics = metrics.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4)),
+            Metrics = Rounded(metrics),
             TrainingData = trainingData,
             Trainer = $"ML.NET FastTree binary ({model.Options.Trees} trees, {model.Options.Leaves} leaves, lr {model.Options.LearningRate}), Platt-calibrated",
             TrainedAt = null,
@@ -28,4 +28,15 @@ public static class ModelWriter
         File.WriteAllText(Path.Combine(directory, "model.json"), metadata.ToJson() + "\n");
         return metadata;
     }
+
+    /// <summary>Replaces the metrics in <c>DIR/model.json</c> (figures only known once the written model is scored); the model itself is untouched.</summary>
+    public static void WriteMetrics(string directory, IReadOnlyDictionary<string, double> metrics)
+    {
+        var path = Path.Combine(directory, "model.json");
+        var metadata = ModelMetadata.Parse(File.ReadAllText(path)) with { Metrics = Rounded(metrics) };
+        File.WriteAllText(path, metadata.ToJson() + "\n");
+    }
+
+    private static Dictionary<string, double> Rounded(IReadOnlyDictionary<string, double> metrics) =>
+        metrics.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4));
 }

@@ -28,11 +28,9 @@ public static class SimulatedRecs
         log.WriteLine($"  recs re-ranker: {rows.Count:N0} candidate rows ({rows.PositiveRate:P2} next clicks) from {TrainingSessions} sessions after day {SimulatedRecEvaluation.CutoffDay}");
         var (version, trainingData) = ($"sim-{seed}-{users}",
             $"simulator seed {seed}, {users} users: index = product-view sessions before day {SimulatedRecEvaluation.CutoffDay}; rows = candidates of each click of the next {TrainingSessions} sessions, label = next click");
-        var (model, ranker) = RecsRanker.Fit(rows, RecsRanker.DefaultTrees, seed, directory, version, trainingData, new Dictionary<string, double>());
+        var (_, ranker) = RecsRanker.Fit(rows, RecsRanker.DefaultTrees, seed, directory, version, trainingData, new Dictionary<string, double>());
         var validation = SimulatedRecEvaluation.Run(train, ranker, log, skip: TrainingSessions);
-        // The same model again, now with the figures it was chosen on in its metadata (the export is deterministic).
-        ModelWriter.Write(directory, model, "recs", version, trainingData,
-            new Dictionary<string, double> { ["validation_hr10"] = validation.HitRate, ["validation_mrr10"] = validation.Mrr }, new Dictionary<string, double>(), seed);
+        ModelWriter.WriteMetrics(directory, new Dictionary<string, double> { ["validation_hr10"] = validation.HitRate, ["validation_mrr10"] = validation.Mrr });
         RecommenderFiles.WriteSessions(index, directory);
         log.WriteLine($"  wrote {directory} ({index.SessionCount:N0} sessions, {index.Items.Count:N0} items; model.onnx + model.json + {RecommenderFiles.SessionsFile})");
         return (ranker, validation);

@@ -38,9 +38,11 @@ public sealed class RestartableRedis : IDisposable
     }
 
     /// <summary>Freezes a redis-server (SIGSTOP) until <see cref="Thaw"/>; a Garnet in this process cannot be.</summary>
-    public void Freeze() => (_process ?? throw new NotSupportedException("only a redis-server process can be frozen")).Freeze();
+    public void Freeze() => ServerProcess.Freeze();
 
-    public void Thaw() => _process!.Thaw();
+    public void Thaw() => ServerProcess.Thaw();
+
+    private RedisServerProcess ServerProcess => _process ?? throw new NotSupportedException("only a redis-server process can be frozen");
 
     public void Stop()
     {
