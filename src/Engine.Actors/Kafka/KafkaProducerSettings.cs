@@ -13,7 +13,9 @@ namespace Engine.Actors.Kafka;
 /// under load batches still form from what queues while earlier requests are in flight. On the e2e bench, 0 for the
 /// decisions and the campaign-event forwards (instead of 1 and 5 ms) took the event-to-decision p50 from ~4.7 to
 /// ~3.5 ms and the p99 at 500-2,000 events/s from ~9.7 to ~6 ms, for ~4-5% of the full-speed rate (more, smaller
-/// requests; docs/performance.md, round 12). A <c>linger.ms</c> in <paramref name="ClientConfig"/> wins.
+/// requests; docs/performance.md, round 12). No linger suits this flow because it sends a batch's records together;
+/// a producer of single records at ~10,000 a second makes a request each (docs/kafka.md: the embedded broker falls
+/// behind). A <c>linger.ms</c> in <paramref name="ClientConfig"/> wins.
 /// </param>
 public sealed record KafkaProducerSettings(
     string BootstrapServers,
