@@ -11,7 +11,7 @@ namespace Engine.Benchmarks;
 /// topic of the e2e's four partitions and of its own: the mock walks a partition's log on every fetch, so a topic
 /// reused run after run measures a growing log). The embedded mock broker holds a fetch that finds no data for the full
 /// <c>fetch.wait.max.ms</c> (a real broker answers when data arrives), so it is measured at 10 ms and at the 2 ms the
-/// embedded runs use, with the producer lingering 1 ms (the e2e's input producer) and 0 (the engine's own producers).
+/// embedded runs use, with the producer lingering 1 ms (the e2e's input producer and the engine's decisions) and 0.
 /// </summary>
 internal sealed class KafkaBenchLatency(string bootstrap, Func<string> newTopic)
 {

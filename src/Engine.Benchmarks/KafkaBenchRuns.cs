@@ -12,7 +12,7 @@ internal sealed record Measured(double MsgsPerSec, double CpuMicrosPerMsg);
 /// <summary>The four measured runs of the kafka suite: our stages and a plain Confluent loop, each way, same settings.</summary>
 internal sealed class KafkaBenchRuns(string bootstrap, IMaterializer materializer, int count, byte[] payload, byte[][] keys)
 {
-    // A throughput bench: both sides linger 5 ms for full batches (the engine's decisions producer lingers 0, for latency).
+    // A throughput bench: both sides linger 5 ms for full batches (the engine's decisions producer lingers 1 ms, for latency).
     private KafkaProducerSettings ProducerSettings => new(bootstrap, LingerMs: 5);
 
     public ProducerConfig ProducerConfig => ProducerSettings.ToProducerConfig();

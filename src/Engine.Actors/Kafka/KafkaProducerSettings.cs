@@ -9,19 +9,17 @@ namespace Engine.Actors.Kafka;
 /// <c>queue.buffering.max.messages</c> (100 000 by default), or a send fails the stage with a full local queue.
 /// </param>
 /// <param name="LingerMs">
-/// How long librdkafka waits to fill a batch. 0 (the default) sends a record as soon as librdkafka's sender sees it;
-/// under load batches still form from what queues while earlier requests are in flight. On the e2e bench, 0 for the
-/// decisions and the campaign-event forwards (instead of 1 and 5 ms) took the event-to-decision p50 from ~4.7 to
-/// ~3.5 ms and the p99 at 500-2,000 events/s from ~9.7 to ~6 ms, for ~4-5% of the full-speed rate (more, smaller
-/// requests; docs/performance.md, round 12). No linger suits this flow because it sends a batch's records together;
-/// a producer of single records at ~10,000 a second makes a request each (docs/kafka.md: the embedded broker falls
-/// behind). A <c>linger.ms</c> in <paramref name="ClientConfig"/> wins.
+/// How long librdkafka waits to fill a batch (1 ms). Measured both ways on the e2e bench (docs/performance.md, round
+/// 12): 0 for the decisions and the forwards took the event-to-decision p50 from ~4.6 to ~3.4 ms and the p99 at
+/// 500-2,000 events/s from ~9.7 to ~6 ms, but cost ~10-15% more CPU per event at 10,000/s and at full speed (more,
+/// smaller requests) without a better p99 at 10,000/s; so 1 ms stays. A deployment that runs well below its capacity
+/// and wants the lowest latency sets <c>linger.ms</c> 0 in <paramref name="ClientConfig"/>, which wins over this.
 /// </param>
 public sealed record KafkaProducerSettings(
     string BootstrapServers,
     IReadOnlyDictionary<string, string>? ClientConfig = null,
     int Parallelism = 20_000,
-    double LingerMs = 0)
+    double LingerMs = 1)
 {
     /// <summary>The librdkafka configuration the flow uses (public so a plain client can be configured the same way).</summary>
     public ProducerConfig ToProducerConfig()
