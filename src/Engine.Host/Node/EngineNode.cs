@@ -83,6 +83,7 @@ public sealed class EngineNode : IAsyncDisposable
             ? Engine.Models.Experiments.RecommendationExperiment.RankerVersusBlend(definition, models.Recommender)
             : null;
         var client = settings.KafkaClient ?? new Dictionary<string, string>();
+        var consumerClient = KafkaClientProperties.ForConsumer(client);
         var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
             KafkaClientProperties.ForProducer(client).Append(new("partitioner", "murmur2_random")).ToDictionary());
         // Sweeper alerts and shadow scores share one producer: both are sent outside the decision pipeline.
@@ -92,7 +93,7 @@ public sealed class EngineNode : IAsyncDisposable
             ChurnExperiment: settings.ChurnExperiment, Shadow: shadow), board);
         var system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken);
         var topics = settings.EffectiveTopics;
-        var campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, client, Topics.Campaigns, topics.BidAdjustments),
+        var campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, consumerClient, Topics.Campaigns, topics.BidAdjustments),
             catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
 
         var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix, sealer);
@@ -105,7 +106,7 @@ public sealed class EngineNode : IAsyncDisposable
             id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default), settings.CampaignPassivation ?? TimeSpan.FromMinutes(10));
 
         var eventClock = new PartitionClock();
-        var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], client),
+        var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], consumerClient),
             producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
             Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)));
         // Few asks in flight per partition: on a small machine a deep queue only adds waiting (measured in bench e2e), and a
@@ -113,7 +114,7 @@ public sealed class EngineNode : IAsyncDisposable
         var fairness = new FairnessMonitor(settings.Fairness ?? new FairnessSettings());
         userSettings = userSettings with { Fairness = fairness, Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30) };
         var campaignSettings = new DecisionPipelineSettings(
-            new KafkaConsumerSettings(settings.KafkaBootstrap, settings.CampaignGroupId, [Topics.CampaignEvents], client),
+            new KafkaConsumerSettings(settings.KafkaBootstrap, settings.CampaignGroupId, [Topics.CampaignEvents], consumerClient),
             producerSettings, topics, EntityRoute.Campaigns);
 
         var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
@@ -130,7 +131,7 @@ public sealed class EngineNode : IAsyncDisposable
         system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
             new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions), fairness), "churn-sweeper");
         var privacy = new PrivacyControl(new PrivacyControlSettings(
-                new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], client), Topics.PrivacyAcks,
+                new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], consumerClient), Topics.PrivacyAcks,
                 Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
                 settings.GroupId),
             users, privacyStore, alertProducer, system.Log);

@@ -2,7 +2,8 @@ namespace Engine.Host.Node;
 
 /// <summary>
 /// <c>Kafka:Client</c> holds properties for every client of the node (security for all of them, tuning for some).
-/// librdkafka warns about, and ignores, a consumer property given to a producer; this keeps those out of producers.
+/// librdkafka warns about, and ignores, a consumer property given to a producer and a producer property given to a
+/// consumer; this keeps each out of the other (e.g. <c>linger.ms</c> 0, the low-latency setting, warned once per consumer).
 /// </summary>
 public static class KafkaClientProperties
 {
@@ -12,7 +13,17 @@ public static class KafkaClientProperties
         "enable.auto.", "partition.assignment.strategy", "isolation.level", "queued.", "max.partition.fetch.bytes", "check.crcs",
     ];
 
-    public static Dictionary<string, string> ForProducer(IReadOnlyDictionary<string, string> client) =>
-        client.Where(p => !ConsumerOnlyPrefixes.Any(prefix => p.Key.StartsWith(prefix, StringComparison.Ordinal)))
-            .ToDictionary(StringComparer.Ordinal);
+    private static readonly string[] ProducerOnlyPrefixes =
+    [
+        "linger.ms", "queue.buffering.", "batch.", "acks", "request.required.acks", "enable.idempotence", "compression.",
+        "message.send.max.retries", "retries", "delivery.timeout.ms", "message.timeout.ms", "partitioner", "max.in.flight",
+        "transactional.id", "transaction.timeout.ms",
+    ];
+
+    public static Dictionary<string, string> ForProducer(IReadOnlyDictionary<string, string> client) => Without(client, ConsumerOnlyPrefixes);
+
+    public static Dictionary<string, string> ForConsumer(IReadOnlyDictionary<string, string> client) => Without(client, ProducerOnlyPrefixes);
+
+    private static Dictionary<string, string> Without(IReadOnlyDictionary<string, string> client, string[] prefixes) =>
+        client.Where(p => !prefixes.Any(prefix => p.Key.StartsWith(prefix, StringComparison.Ordinal))).ToDictionary(StringComparer.Ordinal);
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
+using Engine.Host.Node;
 using Engine.Models.Contracts;
 
 namespace Engine.Host.Privacy;
@@ -11,12 +12,14 @@ namespace Engine.Host.Privacy;
 /// </summary>
 public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string, string>? client = null)
 {
+    private static readonly Dictionary<string, string> NoClientConfig = new(StringComparer.Ordinal);
+
     /// <summary>Sends <paramref name="request"/>; with a <paramref name="wait"/>, returns its acknowledgement (null: none in time).</summary>
     public async Task<PrivacyAck?> SendAsync(PrivacyRequest request, TimeSpan? wait, CancellationToken ct)
     {
         // Where the acks topic ends now: the acknowledgement comes after, so nothing before it needs reading.
         using var consumer = wait is null ? null : AckReader();
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig(client?.ToDictionary() ?? [])
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig(KafkaClientProperties.ForProducer(client ?? NoClientConfig))
             { BootstrapServers = bootstrap, EnableIdempotence = true, Acks = Acks.All }).Build();
         await producer.ProduceAsync(Topics.Privacy, new Message<byte[], byte[]>
         {
@@ -28,7 +31,7 @@ public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string
 
     private IConsumer<byte[], byte[]> AckReader()
     {
-        var config = new ConsumerConfig(client?.ToDictionary() ?? [])
+        var config = new ConsumerConfig(KafkaClientProperties.ForConsumer(client ?? NoClientConfig))
         {
             BootstrapServers = bootstrap, GroupId = "engine-privacy-requester-" + Guid.NewGuid().ToString("N"), EnableAutoCommit = false,
         };

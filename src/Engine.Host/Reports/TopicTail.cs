@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Engine.Host.Node;
 using Engine.Models.Contracts;
 using Engine.Models.Experiments;
 
@@ -35,7 +36,7 @@ public sealed class TopicTail : IDisposable
         using var admin = new AdminClientBuilder(new AdminClientConfig(client.ToDictionary()) { BootstrapServers = bootstrap }).Build();
         var partitions = admin.GetMetadata(timeout).Topics.Where(t => Names.Contains(t.Topic))
             .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId))).ToList();
-        var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(client.ToDictionary())
+        var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(KafkaClientProperties.ForConsumer(client))
         {
             BootstrapServers = bootstrap,
             GroupId = "engine-report-" + Guid.NewGuid().ToString("N"),

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Engine.Host.Node;
 
 namespace Engine.Host.Telemetry;
 
@@ -20,7 +21,7 @@ public sealed class ConsumerLagProbe : IDisposable
     public ConsumerLagProbe(string bootstrap, IReadOnlyDictionary<string, string> client, IEnumerable<(string Group, string Topic)> groups)
     {
         _admin = new AdminClientBuilder(new AdminClientConfig(client.ToDictionary()) { BootstrapServers = bootstrap }).SetLogHandler((_, _) => { }).Build();
-        _groups = [.. groups.Select(g => (new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(client.ToDictionary())
+        _groups = [.. groups.Select(g => (new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(KafkaClientProperties.ForConsumer(client))
         {
             BootstrapServers = bootstrap, GroupId = g.Group, EnableAutoCommit = false,
         }).SetLogHandler((_, _) => { }).Build(), g.Topic))];

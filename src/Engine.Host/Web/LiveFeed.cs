@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
 using Engine.Actors.Pipeline;
+using Engine.Host.Node;
 
 namespace Engine.Host.Web;
 
@@ -30,7 +31,7 @@ public sealed class LiveFeed : IAsyncDisposable
             [topics.Recommendations] = "recommendation", [topics.BidDecisions] = "bid", [topics.BidAdjustments] = "adjustment", [topics.ChurnAlerts] = "churn",
         };
         _admin = new AdminClientBuilder(new AdminClientConfig(client.ToDictionary()) { BootstrapServers = bootstrap }).SetLogHandler((_, _) => { }).Build();
-        _consumer = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig(client.ToDictionary())
+        _consumer = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig(KafkaClientProperties.ForConsumer(client))
         {
             // librdkafka wants a group id even for assigned partitions; nothing is ever committed under it.
             BootstrapServers = bootstrap, GroupId = "engine-live-page", EnableAutoCommit = false, EnableAutoOffsetStore = false,

@@ -1,0 +1,39 @@
+using Confluent.Kafka;
+using Engine.Host.Node;
+
+namespace Engine.Host.Tests.Node;
+
+public sealed class KafkaClientPropertiesTests
+{
+    private static readonly Dictionary<string, string> Client = new(StringComparer.Ordinal)
+    {
+        ["security.protocol"] = "SASL_SSL", ["sasl.username"] = "engine",
+        ["fetch.wait.max.ms"] = "2", ["linger.ms"] = "0", ["acks"] = "all", ["batch.num.messages"] = "500",
+    };
+
+    [Fact]
+    public void Producers_get_what_is_not_a_consumers_and_consumers_what_is_not_a_producers()
+    {
+        Assert.Equal(["acks", "batch.num.messages", "linger.ms", "sasl.username", "security.protocol"], KafkaClientProperties.ForProducer(Client).Keys.Order());
+        Assert.Equal(["fetch.wait.max.ms", "sasl.username", "security.protocol"], KafkaClientProperties.ForConsumer(Client).Keys.Order());
+    }
+
+    [Fact]
+    public void A_consumer_built_from_the_whole_client_config_warns_and_one_built_from_its_share_does_not()
+    {
+        // librdkafka says which properties it ignores when the client is built: the reason for the split.
+        static List<string> Warnings(IReadOnlyDictionary<string, string> config)
+        {
+            var warnings = new List<string>();
+            using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(config.Where(p => !p.Key.StartsWith("s", StringComparison.Ordinal))
+                .ToDictionary()) { BootstrapServers = "127.0.0.1:9", GroupId = "g" })
+                .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) lock (warnings) warnings.Add(m.Message); })
+                .Build();
+            return warnings;
+        }
+
+        // linger.ms is reported by its canonical name.
+        Assert.Contains(Warnings(Client), w => w.Contains("queue.buffering.max.ms", StringComparison.Ordinal) && w.Contains("producer property", StringComparison.Ordinal));
+        Assert.DoesNotContain(Warnings(KafkaClientProperties.ForConsumer(Client)), w => w.Contains("producer property", StringComparison.Ordinal));
+    }
+}
