@@ -82,8 +82,8 @@ public sealed class KafkaBench : IBenchSuite
         });
         var seconds = TimeSpan.FromSeconds(context.Quick ? 3 : 10);
         // (fetch wait, producer linger, rate): the old and the current embedded fetch wait; the default linger and none.
-        var latency = new[] { (10, 1.0, 1_000), (2, 1.0, 1_000), (2, 0.0, 1_000), (2, 1.0, 10_000), (2, 0.0, 10_000) }
-            .Select(run => latencyRuns.Run(run.Item1, run.Item2, run.Item3, seconds)).ToList();
+        var latency = new (int FetchWaitMs, double LingerMs, int Rate)[] { (10, 1, 1_000), (2, 1, 1_000), (2, 0, 1_000), (2, 1, 10_000), (2, 0, 10_000) }
+            .Select(run => latencyRuns.Run(run.FetchWaitMs, run.LingerMs, run.Rate, seconds)).ToList();
         foreach (var l in latency)
             Console.WriteLine($"latency at {l.Rate:N0}/s, fetch.wait.max.ms {l.FetchWaitMs}, linger.ms {l.LingerMs}: p50 {l.P50Ms} ms, p99 {l.P99Ms} ms, p99.9 {l.P999Ms} ms");
         var json = new Dictionary<string, object>
