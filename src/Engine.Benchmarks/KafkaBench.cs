@@ -32,10 +32,10 @@ public sealed class KafkaBench : IBenchSuite
         var payload = Enumerable.Range(0, PayloadBytes).Select(i => (byte)i).ToArray();
         var keys = Enumerable.Range(0, 1024).Select(i => BitConverter.GetBytes((long)i)).ToArray();
 
-        string Topic(string name)
+        string Topic(string name, int partitions = Partitions)
         {
             var topic = $"bench-{name}-{Guid.NewGuid():N}";
-            kafka.CreateTopic(topic, Partitions);
+            kafka.CreateTopic(topic, partitions);
             return topic;
         }
 
@@ -74,12 +74,7 @@ public sealed class KafkaBench : IBenchSuite
 
         var consume = Pair(consumeStage, consumePlain);
         var produce = Pair(produceStage, producePlain);
-        var latencyRuns = new KafkaBenchLatency(kafka.BootstrapServers, () =>
-        {
-            var topic = $"bench-latency-{Guid.NewGuid():N}";
-            kafka.CreateTopic(topic, LatencyPartitions);
-            return topic;
-        });
+        var latencyRuns = new KafkaBenchLatency(kafka.BootstrapServers, () => Topic("latency", LatencyPartitions));
         var seconds = TimeSpan.FromSeconds(context.Quick ? 3 : 10);
         // (fetch wait, producer linger, rate): the old and the current embedded fetch wait; the default linger and none.
         var latency = new (int FetchWaitMs, double LingerMs, int Rate)[] { (10, 1, 1_000), (2, 1, 1_000), (2, 0, 1_000), (2, 1, 10_000), (2, 0, 10_000) }
