@@ -16,11 +16,18 @@ public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, Committ
     Task Durable, Task Forwarded)
 {
     /// <summary>Records arrival-to-acknowledgement latency, and its hops, of every event that caused a decision.</summary>
-    internal void RecordLatency(DecisionCounters counters, DateTime producedUtc)
+    internal void RecordLatency(DecisionCounters counters, PipelineCounters stream, DateTime producedUtc)
     {
+        if (Decided.Count == 0) return;
+        var longest = TimeSpan.Zero;
         foreach (var e in Decided)
-            Telemetry.PipelineInstruments.RecordLatency(counters, producedUtc - e.KafkaUtc);
+        {
+            var latency = producedUtc - e.KafkaUtc;
+            Telemetry.PipelineInstruments.RecordLatency(counters, latency);
+            if (latency > longest) longest = latency;
+        }
         counters.Hops.Produced(Decided, BatchedUtc, producedUtc);
+        stream.LatestBatchLatency(longest);
     }
 }
 

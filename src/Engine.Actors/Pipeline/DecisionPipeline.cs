@@ -111,7 +111,7 @@ public static class DecisionPipeline
             .Via(KafkaProducer.Flow<DecidedBatch>(settings.Producer))
             .Select(result =>
             {
-                result.PassThrough.RecordLatency(decisions, DateTime.UtcNow);
+                result.PassThrough.RecordLatency(decisions, counters, DateTime.UtcNow);
                 return result.PassThrough;
             })
             // In order: each batch's offset once its features are durable and its forwards delivered too (a partition's

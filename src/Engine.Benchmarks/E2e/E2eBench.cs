@@ -72,7 +72,8 @@ public sealed class E2eBench : IBenchSuite
         // node's producers, which ignore a consumer property with a warning.
         var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDir, Partitions, new ClusterSettings(),
             AskParallelism: 32, AskTimeout: TimeSpan.FromSeconds(60), KafkaClient: infrastructure.KafkaClientTuning,
-            Features: new Engine.Actors.Features.FeatureStoreOptions { KeyPrefix = keys + "f:" }, ChurnKeyPrefix: keys + "churn:");
+            Features: new Engine.Actors.Features.FeatureStoreOptions { KeyPrefix = keys + "f:" }, ChurnKeyPrefix: keys + "churn:",
+            GcPacing: GcPacingFromEnvironment());
         await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), cancellationToken);
         // As demo does: the embedded broker deletes what the node has committed (its fetches walk the whole log; a real broker's do not).
         // ENGINE_BENCH_NO_RETENTION=1 keeps the mock's logs full, to measure the difference.
@@ -126,6 +127,7 @@ public sealed class E2eBench : IBenchSuite
         node.Decisions.Hops.Reset();
         var startCost = E2eCost.Now(garnet);
         pauses.TakeAndReset();
+        var startPaced = node.GcPacer.PacedCollections;
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(duration);
@@ -146,15 +148,16 @@ public sealed class E2eBench : IBenchSuite
         var cost = E2eCost.Now(garnet) - startCost;
         var latency = node.Decisions.LatencyMicros.Copy();
         var pauseLengths = pauses.TakeAndReset();
+        var paced = node.GcPacer.PacedCollections - startPaced;
         var hops = Enum.GetValues<Hop>().ToDictionary(hop => hop, hop => node.Decisions.Hops[hop].Copy());
         var phase = new E2ePhase(rate, cold, producedIn, producedIn / producing.TotalSeconds, counters.Consumed - startConsumed, seconds,
             (counters.Consumed - startConsumed) / seconds, Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9), latency.TotalCount,
             hops.ToDictionary(h => h.Key, h => (Millis(h.Value, 50), Millis(h.Value, 99))), cost, pauseLengths,
-            rate > 0 ? (Millis(producer.Lateness, 50), Millis(producer.Lateness, 99)) : null);
+            rate > 0 ? (Millis(producer.Lateness, 50), Millis(producer.Lateness, 99)) : null, paced);
         var consumed = phase.Consumed;
         Console.WriteLine($"e2e: {phase.Label}: in {phase.InputPerSec:N0}/s, engine {phase.EventsPerSec:N0}/s, " +
                           $"cpu {cost.CpuUsPerEvent(consumed)} us/event, {cost.BytesPerEvent(consumed):N0} B/event, gc pause {cost.GcPausePercent(seconds)}% " +
-                          $"({pauseLengths.Count} pauses, p99 {pauseLengths.P99Ms} ms, max {pauseLengths.MaxMs} ms, suspending max {pauseLengths.MaxSuspendingMs} ms, " +
+                          $"({pauseLengths.Count} pauses, {paced} of them paced, p99 {pauseLengths.P99Ms} ms, max {pauseLengths.MaxMs} ms, suspending max {pauseLengths.MaxSuspendingMs} ms, " +
                           $"{pauseLengths.PromotedMbPerGc} MB out of gen0 per GC; gen1 {cost.Gen1}, gen2 {cost.Gen2}), " +
                           $"p50 {phase.P50Ms} ms p99 {phase.P99Ms} ms p99.9 {phase.P999Ms} ms; hops p50/p99 ms: " +
                           string.Join(", ", phase.Hops.Select(h => $"{h.Key} {h.Value.P50}/{h.Value.P99}")));
@@ -173,6 +176,12 @@ public sealed class E2eBench : IBenchSuite
         return server ?? throw new InvalidOperationException("e2e: could not start Garnet in a child process: " + reason);
     }
 
+    /// <summary><c>ENGINE_BENCH_GC_PACING_MB=0</c>: the node's gen0 pacing off (or at that many MB), to measure it side by side.</summary>
+    private static GcPacingSettings? GcPacingFromEnvironment() =>
+        Environment.GetEnvironmentVariable("ENGINE_BENCH_GC_PACING_MB") is { Length: > 0 } mb
+            ? GcPacingSettings.Default with { Gen0Bytes = long.Parse(mb, System.Globalization.CultureInfo.InvariantCulture) << 20 }
+            : null;
+
     /// <summary><c>ENGINE_BENCH_RATES=10000</c> (comma-separated): only these input rates, to study one phase in a shorter run.</summary>
     private static int[]? RatesFromEnvironment() =>
         Environment.GetEnvironmentVariable("ENGINE_BENCH_RATES") is { Length: > 0 } rates
@@ -185,11 +194,12 @@ public sealed class E2eBench : IBenchSuite
 
 /// <summary>
 /// One phase: what was produced at what rate, what the engine consumed, event-to-decision latency, its p50/p99 per hop,
-/// and at a fixed rate how late the producer was after the scheduled arrivals (ms).
+/// at a fixed rate how late the producer was after the scheduled arrivals (ms), and how many gen0 collections the node's
+/// pacer ran (also among <paramref name="Pauses"/>).
 /// </summary>
 internal sealed record E2ePhase(int TargetRate, bool Cold, long Produced, double InputPerSec, long Consumed, double Seconds, double EventsPerSec,
     double P50Ms, double P99Ms, double P999Ms, long Decided, IReadOnlyDictionary<Hop, (double P50, double P99)> Hops, E2eCost Cost,
-    GcPauseLengths Pauses, (double P50, double P99)? ProducerLate)
+    GcPauseLengths Pauses, (double P50, double P99)? ProducerLate, long PacedCollections)
 {
     public string Label => Cold ? "full speed, cold (warm-up)" : TargetRate == 0 ? "full speed" : $"{TargetRate:N0}/s";
 }

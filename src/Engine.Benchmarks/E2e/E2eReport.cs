@@ -43,7 +43,7 @@ internal static class E2eReport
                 ["cpu_us_per_event"] = p.Cost.CpuUsPerEvent(p.Consumed),
                 ["allocated_bytes_per_event"] = p.Cost.BytesPerEvent(p.Consumed),
                 ["gc_pause_percent"] = p.Cost.GcPausePercent(p.Seconds),
-                ["gc_pauses"] = new Dictionary<string, double> { ["count"] = p.Pauses.Count, ["p99_ms"] = p.Pauses.P99Ms, ["max_ms"] = p.Pauses.MaxMs, ["promoted_from_gen0_mb_per_gc"] = p.Pauses.PromotedMbPerGc },
+                ["gc_pauses"] = new Dictionary<string, double> { ["count"] = p.Pauses.Count, ["p99_ms"] = p.Pauses.P99Ms, ["max_ms"] = p.Pauses.MaxMs, ["promoted_from_gen0_mb_per_gc"] = p.Pauses.PromotedMbPerGc, ["paced"] = p.PacedCollections },
                 ["hops_ms"] = p.Hops.ToDictionary(h => PipelineHops.Name(h.Key), h => new Dictionary<string, double> { ["p50"] = h.Value.P50, ["p99"] = h.Value.P99 }),
                 ["producer_late_ms"] = p.ProducerLate is { } late ? new Dictionary<string, double> { ["p50"] = late.P50, ["p99"] = late.P99 } : null,
             }).ToList(),
@@ -63,12 +63,12 @@ internal static class E2eReport
             .AppendLine(CultureInfo.InvariantCulture, $"- cold, the warm-up phase right after the node started: {cold?.EventsPerSec ?? 0:N0} events/s")
             .AppendLine(CultureInfo.InvariantCulture, $"- naive baseline (one loop, a Redis round trip per read and per write, a model call per event): **{baseline.EventsPerSec:N0} events/s**")
             .AppendLine(CultureInfo.InvariantCulture, $"- ratio: **{ratio:F2}x** (floor {FloorRatio}x)\n")
-            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms | cpu us/event | bytes/event | gc pause | gc pauses: count, p99 / max ms | MB out of gen0 per gc |")
+            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms | cpu us/event | bytes/event | gc pause | gc pauses: count (paced), p99 / max ms | MB out of gen0 per gc |")
             .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var p in phases)
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {p.Label} | {p.InputPerSec:N0} | {p.EventsPerSec:N0} | {p.Consumed:N0} | {p.P50Ms} | {p.P99Ms} | {p.P999Ms} | " +
-                $"{p.Cost.CpuUsPerEvent(p.Consumed)} | {p.Cost.BytesPerEvent(p.Consumed):N0} | {p.Cost.GcPausePercent(p.Seconds)}% | {p.Pauses.Count:N0}, {p.Pauses.P99Ms} / {p.Pauses.MaxMs} | {p.Pauses.PromotedMbPerGc} |");
+                $"{p.Cost.CpuUsPerEvent(p.Consumed)} | {p.Cost.BytesPerEvent(p.Consumed):N0} | {p.Cost.GcPausePercent(p.Seconds)}% | {p.Pauses.Count:N0} ({p.PacedCollections:N0}), {p.Pauses.P99Ms} / {p.Pauses.MaxMs} | {p.Pauses.PromotedMbPerGc} |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} | | | | | |");
         if (skipped.Count > 0)

@@ -7,7 +7,7 @@ namespace Engine.Host.Configuration;
 
 /// <summary>Every section <c>run</c> reads, bound and validated together so one start-up reports every problem at once.</summary>
 public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, ClusterOptions Cluster, ModelOptions Models, HttpOptions Http,
-    ExperimentOptions Experiments, PrivacyOptions Privacy, FairnessOptions Fairness)
+    ExperimentOptions Experiments, PrivacyOptions Privacy, FairnessOptions Fairness, GcOptions Gc)
 {
     /// <exception cref="ConfigurationError">A setting is missing or wrong; each problem names it.</exception>
     public static EngineOptions Load(IConfiguration configuration)
@@ -21,7 +21,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
             OptionsBinder.Bind<HttpOptions>(configuration, HttpOptions.Section, problems),
             OptionsBinder.Bind<ExperimentOptions>(configuration, ExperimentOptions.Section, problems),
             OptionsBinder.Bind<PrivacyOptions>(configuration, PrivacyOptions.Section, problems),
-            OptionsBinder.Bind<FairnessOptions>(configuration, FairnessOptions.Section, problems));
+            OptionsBinder.Bind<FairnessOptions>(configuration, FairnessOptions.Section, problems),
+            OptionsBinder.Bind<GcOptions>(configuration, GcOptions.Section, problems));
         problems.AddRange(options.Cluster.SeedProblems());
         return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
     }
@@ -43,7 +44,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         RecommendationExperiment: Experiments.RecommendationExperiment(),
         BidExperiment: Experiments.BidExperiment(),
         ChurnExperiment: Experiments.ChurnExperiment(),
-        PseudonymKey: Privacy.UsesDevelopmentKey ? null : Privacy.PseudonymKey);
+        PseudonymKey: Privacy.UsesDevelopmentKey ? null : Privacy.PseudonymKey,
+        GcPacing: Gc.ToSettings());
 
     /// <summary>What start-up prints: addresses and names only, never a password, a key or a librdkafka property value.</summary>
     public string Describe() =>

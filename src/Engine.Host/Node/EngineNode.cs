@@ -60,6 +60,8 @@ public sealed class EngineNode : IAsyncDisposable
     public CampaignFeed CampaignFeed => _campaignFeed;
     /// <summary>Erasure and consent requests (docs/privacy.md).</summary>
     public PrivacyControl Privacy { get; private init; } = null!;
+    /// <summary>Short gen0 collections while the clickstream keeps up (<see cref="EngineNodeSettings.GcPacing"/>).</summary>
+    public Gen0Pacer GcPacer { get; private init; } = null!;
 
     /// <summary>Completes when either pipeline stops for good (a failed pipeline restarts, so: when stopped).</summary>
     public Task Completion => Task.WhenAny(_users.Completion, _campaigns.Completion).Unwrap();
@@ -135,11 +137,13 @@ public sealed class EngineNode : IAsyncDisposable
                 Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
                 settings.GroupId),
             users, privacyStore, alertProducer, system.Log);
+        var pacing = settings.GcPacing ?? GcPacingSettings.Default;
         return new EngineNode(system, redis, store, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
         {
             Fairness = fairness,
             Privacy = privacy,
             ShadowScores = shadow,
+            GcPacer = Gen0Pacer.Start(pacing, () => userCounters.RecentLatency <= pacing.KeepingUp),
         };
     }
 
@@ -154,6 +158,7 @@ public sealed class EngineNode : IAsyncDisposable
     public async Task CrashAsync(TimeSpan kafkaSessionTimeout)
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        GcPacer.Dispose();
         await Privacy.DisposeAsync();
         _users.Abandon();
         _campaigns.Abandon();
@@ -174,6 +179,7 @@ public sealed class EngineNode : IAsyncDisposable
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        GcPacer.Dispose();
         await Privacy.DisposeAsync(); // a request in progress is not committed: the next owner carries it out
         await _users.DrainAndShutdownAsync(_users.Completion);
         for (var i = 0; i < 100 && CampaignCounters.Consumed < UserCounters.CampaignEventsForwarded; i++) await Task.Delay(100);

@@ -13,6 +13,7 @@ namespace Engine.Host.Node;
 /// <param name="AskParallelism">Events in flight to entities per partition (default 32); fewer in flight wait less in mailboxes.</param>
 /// <param name="BidExperiment">A bid experiment (and <paramref name="ChurnExperiment"/>, <paramref name="RecommendationExperiment"/>); shadow challengers are logged to <see cref="Engine.Models.Contracts.Topics.ShadowScores"/>.</param>
 /// <param name="AskTimeout">How long an entity may take to answer before the stream fails and restarts (default 30 s).</param>
+/// <param name="GcPacing">Short gen0 collections while the node keeps up (default <see cref="GcPacingSettings.Default"/>; <see cref="GcPacingSettings.Off"/> leaves collections to the runtime).</param>
 /// <param name="PseudonymKey">Base64 secret (at least 32 bytes) keying user pseudonyms at rest; null: the public development key. Never logged.</param>
 public sealed record EngineNodeSettings(
     string KafkaBootstrap,
@@ -36,7 +37,8 @@ public sealed record EngineNodeSettings(
     Engine.Models.Experiments.Experiment? RecommendationExperiment = null,
     string? PseudonymKey = null,
     Engine.Models.Experiments.BidExperiment? BidExperiment = null,
-    Engine.Models.Experiments.ChurnExperiment? ChurnExperiment = null)
+    Engine.Models.Experiments.ChurnExperiment? ChurnExperiment = null,
+    GcPacingSettings? GcPacing = null)
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 

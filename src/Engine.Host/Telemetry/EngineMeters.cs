@@ -24,6 +24,8 @@ public sealed class EngineMeters : IDisposable
             "{record}", "Records in Kafka not yet committed by the engine's consumer group, by topic and partition");
         _meter.CreateObservableGauge("engine.entities.active", () => Entities(monitor), "{entity}", "Entities alive on this node, by kind");
         _meter.CreateObservableGauge("engine.redis.round_trip", () => monitor.Readings.RedisRoundTripMs, "ms", "Latest Redis PING round trip");
+        _meter.CreateObservableCounter("engine.gc.paced_collections", () => monitor.Node?.GcPacer.PacedCollections ?? 0, "{collection}",
+            "Gen0 collections the node ran itself while keeping up (Gc:PacingMegabytes), beside the runtime's own");
         _meter.CreateObservableGauge("engine.ready", () => monitor.Readiness().Ready ? 1 : 0, description: "1 when /readyz would answer 200");
         _meter.CreateObservableCounter("engine.fairness.opportunities", () => Segments(monitor, s => s.Opportunities), "{event}",
             "Chances to decide, by decision kind, segment dimension and segment (device, region, tenure)");

@@ -84,6 +84,8 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.Equal("req-1", bid.RequestId);
         Assert.True(bid.Bid);
         Assert.Equal(events.Count, CommittedCount(input, group));
+        // How far behind the stream is (what the node's gen0 pacer reads): these events waited in Kafka for the stream to start.
+        Assert.InRange(counters.RecentLatency, TimeSpan.FromTicks(1), TimeSpan.FromMinutes(2));
     }
 
     private long CommittedCount(string topic, string group)

@@ -61,6 +61,7 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.True(Counter(metrics, "engine_model_scoring_duration_milliseconds_count", null) > 0, metrics);
         Assert.Contains("engine_consumer_lag{", metrics);
         Assert.Contains("engine_redis_round_trip_milliseconds", metrics);
+        Assert.Contains("engine_gc_paced_collections_total", metrics);
         Assert.Contains("engine_entities_active{", metrics);
         Assert.True(Counter(metrics, "engine_fairness_opportunities_total", "recommendation") > 0, metrics);
         Assert.True(Counter(metrics, "engine_fairness_decisions_total", "recommendation") > 0, metrics);

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Engine.Host.Node;
+
+namespace Engine.Host.Tests.Node;
+
+public sealed class Gen0PacerTests
+{
+    private static readonly GcPacingSettings EightMb = GcPacingSettings.Default;
+
+    /// <summary>A process whose allocation and gen0 count the test sets, and which counts the collections asked for.</summary>
+    private sealed class FakeRuntime
+    {
+        public long Allocated;
+        public int Gen0;
+        public int Collections;
+        public bool KeepingUp = true;
+
+        public Gen0Pacer Pacer(GcPacingSettings settings) => new(settings, () => KeepingUp, () => Allocated, () => Gen0, () =>
+        {
+            Collections++;
+            Gen0++;
+        });
+    }
+
+    [Fact]
+    public void Collects_once_the_budget_is_allocated_and_counts_again_from_there()
+    {
+        var runtime = new FakeRuntime();
+        var pacer = runtime.Pacer(EightMb);
+
+        runtime.Allocated = EightMb.Gen0Bytes - 1;
+        Assert.False(pacer.Tick());
+        runtime.Allocated = EightMb.Gen0Bytes;
+        Assert.True(pacer.Tick());
+        Assert.False(pacer.Tick()); // nothing allocated since
+        runtime.Allocated += EightMb.Gen0Bytes;
+        Assert.True(pacer.Tick());
+
+        Assert.Equal(2, runtime.Collections);
+        Assert.Equal(2, pacer.PacedCollections);
+    }
+
+    [Fact]
+    public void A_collection_the_runtime_ran_itself_restarts_the_count()
+    {
+        var runtime = new FakeRuntime();
+        var pacer = runtime.Pacer(EightMb);
+
+        runtime.Allocated = EightMb.Gen0Bytes / 2;
+        Assert.False(pacer.Tick());
+        runtime.Gen0++; // the runtime collected: the pacer counts from the look that sees it
+        runtime.Allocated = EightMb.Gen0Bytes + 1;
+        Assert.False(pacer.Tick());
+        runtime.Allocated = 2 * EightMb.Gen0Bytes;
+        Assert.False(pacer.Tick());
+        runtime.Allocated = 2 * EightMb.Gen0Bytes + 1;
+        Assert.True(pacer.Tick());
+        Assert.Equal(1, runtime.Collections);
+    }
+
+    [Fact]
+    public void Leaves_collections_to_the_runtime_while_the_node_is_behind()
+    {
+        var runtime = new FakeRuntime { KeepingUp = false };
+        var pacer = runtime.Pacer(EightMb);
+
+        runtime.Allocated = 10 * EightMb.Gen0Bytes;
+        Assert.False(pacer.Tick());
+        runtime.KeepingUp = true; // caught up: the allocation since the last collection is due at once
+        Assert.True(pacer.Tick());
+        Assert.Equal(1, runtime.Collections);
+    }
+
+    [Fact]
+    public void Started_it_runs_real_gen0_collections_and_off_it_runs_none()
+    {
+        var small = new GcPacingSettings(1 << 20, TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1));
+        using var off = Gen0Pacer.Start(GcPacingSettings.Off, () => true);
+        using var on = Gen0Pacer.Start(small, () => true);
+        var gen0Before = GC.CollectionCount(0);
+
+        // Short-lived garbage, a few MB at a time, until the pacer has collected (or 10 s).
+        var sink = 0L;
+        for (var clock = Stopwatch.StartNew(); on.PacedCollections == 0 && clock.Elapsed < TimeSpan.FromSeconds(10);)
+        {
+            for (var i = 0; i < 4_000; i++) sink += new byte[1_000].Length;
+            Thread.Sleep(1);
+        }
+
+        Assert.True(sink > 0);
+        Assert.True(on.PacedCollections > 0, "the pacer ran no collection in 10 s of allocation");
+        Assert.True(GC.CollectionCount(0) - gen0Before >= on.PacedCollections);
+        Assert.Equal(0, off.PacedCollections);
+    }
+}
