@@ -48,14 +48,16 @@ public sealed class Infrastructure : IAsyncDisposable
         $"Redis at {RedisEndpoint} ({(_garnet is null ? givenRedis ?? "external" : "embedded Microsoft Garnet: development and test only")})";
 
     /// <summary>
-    /// On the embedded broker, deletes every second the records these consumer groups have all committed
-    /// (<see cref="MockLogRetention"/>: the mock walks its whole log on each fetch); on a given Kafka, nothing (its own
-    /// retention applies). For runs whose topics nobody else reads from the start: the engine's input topics.
+    /// On the embedded broker, deletes every 200 ms the records these consumer groups have all committed
+    /// (<see cref="MockLogRetention"/>: the mock walks its whole log on each fetch; the node commits every 200 ms, and
+    /// trimming at that pace rather than each second took ~3% off the CPU per event at 10,000 events/s, round 13); on a
+    /// given Kafka, nothing (its own retention applies). For runs whose topics nobody else reads from the start: the
+    /// engine's input topics.
     /// </summary>
     public void KeepOnlyUncommitted(IEnumerable<(string Group, string Topic)> readers)
     {
         if (_kafka is null || _retention is not null) return;
-        _retention = new MockLogRetention(_kafka, readers, _partitions, TimeSpan.FromSeconds(1));
+        _retention = new MockLogRetention(_kafka, readers, _partitions, TimeSpan.FromMilliseconds(200));
     }
 
     /// <param name="kafkaClient">librdkafka properties (SASL/SSL) for creating missing topics on a given Kafka.</param>
