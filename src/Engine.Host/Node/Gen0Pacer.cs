@@ -29,26 +29,28 @@ public sealed class Gen0Pacer : IDisposable
 {
     private readonly GcPacingSettings _settings;
     private readonly Func<bool> _keepingUp;
-    private readonly Func<long> _allocatedBytes;
+    private readonly Func<long> _heapBytes;
     private readonly Func<int> _gen0Collections;
     private readonly Action _collect;
     private volatile bool _stopped;
     private int _lastGen0;
-    private long _allocatedAtLast;
+    private long _heapAtLast;
     private long _paced;
 
-    internal Gen0Pacer(GcPacingSettings settings, Func<bool> keepingUp, Func<long> allocatedBytes, Func<int> gen0Collections, Action collect)
+    internal Gen0Pacer(GcPacingSettings settings, Func<bool> keepingUp, Func<long> heapBytes, Func<int> gen0Collections, Action collect)
     {
-        (_settings, _keepingUp, _allocatedBytes, _gen0Collections, _collect) = (settings, keepingUp, allocatedBytes, gen0Collections, collect);
+        (_settings, _keepingUp, _heapBytes, _gen0Collections, _collect) = (settings, keepingUp, heapBytes, gen0Collections, collect);
         _lastGen0 = gen0Collections();
-        _allocatedAtLast = allocatedBytes();
+        _heapAtLast = heapBytes();
     }
 
     /// <summary>Starts pacing on a thread of its own (the thread pool may be saturated exactly when a collection is due).</summary>
     /// <param name="keepingUp">Whether the node's latest decisions came within <see cref="GcPacingSettings.KeepingUp"/>.</param>
     public static Gen0Pacer Start(GcPacingSettings settings, Func<bool> keepingUp)
     {
-        var pacer = new Gen0Pacer(settings, keepingUp, () => GC.GetTotalAllocatedBytes(precise: false), () => GC.CollectionCount(0),
+        // The heap's size grows by what is allocated between collections. Not GetTotalAllocatedBytes: its cheap count stood still
+        // for 20 s in a bench run once DATAS had changed the number of heaps, and its precise count suspends every thread.
+        var pacer = new Gen0Pacer(settings, keepingUp, () => GC.GetTotalMemory(forceFullCollection: false), () => GC.CollectionCount(0),
             () => GC.Collect(0, GCCollectionMode.Forced, blocking: true, compacting: false));
         if (settings.Enabled) new Thread(pacer.Run) { IsBackground = true, Name = "gen0-pacer" }.Start();
         return pacer;
@@ -57,15 +59,18 @@ public sealed class Gen0Pacer : IDisposable
     /// <summary>Collections the pacer ran (the runtime's own are not counted).</summary>
     public long PacedCollections => Interlocked.Read(ref _paced);
 
-    /// <summary>One look: collects when enough was allocated since the last gen0 collection, whoever ran it.</summary>
+    /// <summary>
+    /// One look: collects when the heap grew by the budget since the last gen0 collection, whoever ran it (a heap that
+    /// shrank meanwhile, as a background collection frees, restarts the count).
+    /// </summary>
     internal bool Tick()
     {
-        var (gen0, allocated) = (_gen0Collections(), _allocatedBytes());
-        if (gen0 != _lastGen0) (_lastGen0, _allocatedAtLast) = (gen0, allocated);
-        if (allocated - _allocatedAtLast < _settings.Gen0Bytes || !_keepingUp()) return false;
+        var (gen0, heap) = (_gen0Collections(), _heapBytes());
+        if (gen0 != _lastGen0 || heap < _heapAtLast) (_lastGen0, _heapAtLast) = (gen0, heap);
+        if (heap - _heapAtLast < _settings.Gen0Bytes || !_keepingUp()) return false;
         _collect();
         Interlocked.Increment(ref _paced);
-        (_lastGen0, _allocatedAtLast) = (_gen0Collections(), _allocatedBytes());
+        (_lastGen0, _heapAtLast) = (_gen0Collections(), _heapBytes());
         return true;
     }
 

@@ -7,7 +7,7 @@ public sealed class Gen0PacerTests
 {
     private static readonly GcPacingSettings EightMb = GcPacingSettings.Default;
 
-    /// <summary>A process whose allocation and gen0 count the test sets, and which counts the collections asked for.</summary>
+    /// <summary>A process whose heap size and gen0 count the test sets, and which counts the collections asked for.</summary>
     private sealed class FakeRuntime
     {
         public long Allocated;
@@ -56,6 +56,18 @@ public sealed class Gen0PacerTests
         runtime.Allocated = 2 * EightMb.Gen0Bytes + 1;
         Assert.True(pacer.Tick());
         Assert.Equal(1, runtime.Collections);
+    }
+
+    [Fact]
+    public void A_heap_that_shrank_without_a_gen0_collection_restarts_the_count()
+    {
+        var runtime = new FakeRuntime { Allocated = 100L << 20 };
+        var pacer = runtime.Pacer(EightMb);
+
+        runtime.Allocated = 90L << 20; // a background collection freed old objects
+        Assert.False(pacer.Tick());
+        runtime.Allocated = (90L << 20) + EightMb.Gen0Bytes;
+        Assert.True(pacer.Tick());
     }
 
     [Fact]
