@@ -176,11 +176,19 @@ public sealed class E2eBench : IBenchSuite
         return server ?? throw new InvalidOperationException("e2e: could not start Garnet in a child process: " + reason);
     }
 
-    /// <summary><c>ENGINE_BENCH_GC_PACING_MB=0</c>: the node's gen0 pacing off (or at that many MB), to measure it side by side.</summary>
-    private static GcPacingSettings? GcPacingFromEnvironment() =>
-        Environment.GetEnvironmentVariable("ENGINE_BENCH_GC_PACING_MB") is { Length: > 0 } mb
-            ? GcPacingSettings.Default with { Gen0Bytes = long.Parse(mb, System.Globalization.CultureInfo.InvariantCulture) << 20 }
-            : null;
+    /// <summary>
+    /// <c>ENGINE_BENCH_GC_PACING_MB=0</c>: the node's gen0 pacing off (or at that many MB), and
+    /// <c>ENGINE_BENCH_GC_PACING_KEEPING_UP_MS</c> its gate, to measure them side by side.
+    /// </summary>
+    private static GcPacingSettings GcPacingFromEnvironment()
+    {
+        var pacing = GcPacingSettings.Default;
+        if (Environment.GetEnvironmentVariable("ENGINE_BENCH_GC_PACING_MB") is { Length: > 0 } mb)
+            pacing = pacing with { Gen0Bytes = long.Parse(mb, System.Globalization.CultureInfo.InvariantCulture) << 20 };
+        if (Environment.GetEnvironmentVariable("ENGINE_BENCH_GC_PACING_KEEPING_UP_MS") is { Length: > 0 } ms)
+            pacing = pacing with { KeepingUp = TimeSpan.FromMilliseconds(int.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)) };
+        return pacing;
+    }
 
     /// <summary><c>ENGINE_BENCH_RATES=10000</c> (comma-separated): only these input rates, to study one phase in a shorter run.</summary>
     private static int[]? RatesFromEnvironment() =>

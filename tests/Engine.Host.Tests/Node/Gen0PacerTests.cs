@@ -14,8 +14,9 @@ public sealed class Gen0PacerTests
         public int Gen0;
         public int Collections;
         public bool KeepingUp = true;
+        public double CpuShare = 0.5;
 
-        public Gen0Pacer Pacer(GcPacingSettings settings) => new(settings, () => KeepingUp, () => Allocated, () => Gen0, () =>
+        public Gen0Pacer Pacer(GcPacingSettings settings) => new(settings, () => KeepingUp, () => CpuShare, () => Allocated, () => Gen0, () =>
         {
             Collections++;
             Gen0++;
@@ -84,9 +85,21 @@ public sealed class Gen0PacerTests
     }
 
     [Fact]
+    public void Leaves_collections_to_the_runtime_while_the_process_keeps_the_cores_busy()
+    {
+        var runtime = new FakeRuntime { CpuShare = 0.95 };
+        var pacer = runtime.Pacer(EightMb);
+
+        runtime.Allocated = 2 * EightMb.Gen0Bytes;
+        Assert.False(pacer.Tick());
+        runtime.CpuShare = 0.6;
+        Assert.True(pacer.Tick());
+    }
+
+    [Fact]
     public void Started_it_runs_real_gen0_collections_and_off_it_runs_none()
     {
-        var small = new GcPacingSettings(1 << 20, TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1));
+        var small = new GcPacingSettings(1 << 20, TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1), MaxCpuShare: 1.01);
         using var off = Gen0Pacer.Start(GcPacingSettings.Off, () => true);
         using var on = Gen0Pacer.Start(small, () => true);
         var gen0Before = GC.CollectionCount(0);
