@@ -89,7 +89,10 @@ internal static class E2eReport
         md.AppendLine().AppendLine("CPU is of the whole process (engine, bench producer, embedded broker) and of the Garnet child process the bench " +
                                    "starts when no Redis is given; bytes and GC pauses are of the engine's process; per " +
                                    "consumed event or as a share of the phase's time; gc pauses: each stop-the-world pause's length (events queue behind it); MB out of gen0 per gc: " +
-                                   "what each collection found still referenced among the young objects (it sets much of a pause's length).");
+                                   "what each collection found still referenced among the young objects (it sets much of a pause's length); " +
+                                   "(paced): of them, those the node's gen0 pacer ran. Bytes per event come from GC.GetTotalAllocatedBytes, which on " +
+                                   ".NET 10 counts only the heaps in use: when DATAS retires one the count drops and then stands still, so a phase " +
+                                   "can read 0 or too high (dotnet/runtime#131069).");
         md.AppendLine().AppendLine("Latency: from the record's Kafka timestamp to the Kafka acknowledgement of its decisions. At a fixed rate the events " +
                                    "arrive as a Poisson stream and each is stamped with its scheduled arrival, so a pause of this process (which hosts " +
                                    "the producer beside the engine) counts for the events due during it; at full speed, the stamp is the produce time. " +
