@@ -8,7 +8,7 @@ public sealed class GcOptions
 {
     public const string Section = "Gc";
 
-    /// <summary>A short gen0 collection after this many MB allocated, while the node keeps up; 0 leaves collections to the runtime.</summary>
+    /// <summary>A short gen0 collection after the heap grew this many MB, while the node keeps up; 0 leaves collections to the runtime.</summary>
     [Range(0, 1024, ErrorMessage = "Gc:PacingMegabytes must be between 0 (off) and 1024.")]
     public int PacingMegabytes { get; set; } = (int)(GcPacingSettings.Default.Gen0Bytes >> 20);
 

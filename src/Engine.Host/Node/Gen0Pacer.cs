@@ -3,8 +3,8 @@ namespace Engine.Host.Node;
 /// <summary>
 /// How the node paces the runtime's young-generation collections (docs/performance.md, round 13).
 /// </summary>
-/// <param name="Gen0Bytes">Allocation after which a paced gen0 collection runs; 0 turns pacing off.</param>
-/// <param name="CheckInterval">How often the pacer looks at the allocation count.</param>
+/// <param name="Gen0Bytes">Heap growth since the last gen0 collection after which a paced one runs; 0 turns pacing off.</param>
+/// <param name="CheckInterval">How often the pacer looks at the heap.</param>
 /// <param name="KeepingUp">Pacing runs only while the node's latest decisions were acknowledged this soon after their events
 /// arrived: behind a backlog each event waits far longer than a pause, and the extra collections would only cost throughput.</param>
 /// <param name="MaxCpuShare">... and while the process used less than this share of the machine's cores over the last
@@ -23,8 +23,8 @@ public sealed record GcPacingSettings(long Gen0Bytes, TimeSpan CheckInterval, Ti
 }
 
 /// <summary>
-/// Runs a short gen0 collection once the process has allocated <see cref="GcPacingSettings.Gen0Bytes"/> since the last
-/// one, while the node keeps up. Left alone, the runtime's dynamic adaptation (DATAS) lets gen0 grow to ~100 MB here and
+/// Runs a short gen0 collection once the heap has grown by <see cref="GcPacingSettings.Gen0Bytes"/> since the last one,
+/// while the node keeps up and leaves some CPU idle. Left alone, the runtime's dynamic adaptation (DATAS) lets gen0 grow to ~100 MB here and
 /// collects it every second or two; each such collection copies the state that grew meanwhile (new sessions, items,
 /// buckets) and scans the cards of the old state it was written into, and stops every thread for 20-40 ms, which is the
 /// 10,000 events/s p99. Its gen0 knobs (<c>GCgen0size</c>, <c>GCgen0MaxBudget</c>) do not apply under DATAS, so the

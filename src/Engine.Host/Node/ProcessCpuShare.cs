@@ -11,11 +11,11 @@ internal sealed class ProcessCpuShare(TimeSpan window)
     /// <summary>Takes a sample; the share since the oldest sample still within the window (0 until there are two).</summary>
     public double Sample()
     {
-        var now = (Environment.TickCount64 * TimeSpan.TicksPerMillisecond, Environment.CpuUsage.TotalTime);
-        while (_samples.Count > 1 && now.Item1 - _samples.Peek().WallTicks > window.Ticks) _samples.Dequeue();
+        var now = (WallTicks: Environment.TickCount64 * TimeSpan.TicksPerMillisecond, Cpu: Environment.CpuUsage.TotalTime);
+        while (_samples.Count > 1 && now.WallTicks - _samples.Peek().WallTicks > window.Ticks) _samples.Dequeue();
         _samples.Enqueue(now);
-        var (wall, cpu) = _samples.Peek();
-        var elapsed = now.Item1 - wall;
-        return elapsed <= 0 ? 0 : (now.Item2 - cpu).Ticks / (double)elapsed / Environment.ProcessorCount;
+        var oldest = _samples.Peek();
+        var elapsed = now.WallTicks - oldest.WallTicks;
+        return elapsed <= 0 ? 0 : (now.Cpu - oldest.Cpu).Ticks / (double)elapsed / Environment.ProcessorCount;
     }
 }
