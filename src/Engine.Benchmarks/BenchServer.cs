@@ -56,6 +56,11 @@ public sealed class BenchServer : IDisposable
         var port = FreePort();
         // Its stdin is a pipe from this process: when the bench exits, however it exits, the pipe closes and Garnet stops.
         var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true };
+        // Garnet keeps every hash as objects on its own GC heap, and under DATAS its gen0 and gen1 collections stopped it for
+        // 50-270 ms several times a run, stalling the engine's flushes (docs/performance.md, round 13). A fixed 64 MB gen0
+        // without DATAS collected once or not at all in a bench run: the development Redis, measured as little as Redis would be.
+        info.Environment["DOTNET_GCDynamicAdaptationMode"] = "0";
+        info.Environment["DOTNET_GCgen0size"] = "0x4000000";
         foreach (var arg in new[] { Assembly.GetEntryAssembly()!.Location, GarnetServerMode, port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(arg);
         return await StartAsync(info, port, "Garnet");
