@@ -40,7 +40,7 @@ public static class NodeRunner
             }), ct);
 
         var settings = options.ToNodeSettings(modelsDirectory);
-        settings = settings with { KafkaClient = infrastructure.WithTuning(settings.KafkaClient) };
+        settings = settings with { KafkaClient = infrastructure.WithTuning(settings.KafkaClient), GcPacing = infrastructure.GcPacing(settings.GcPacing) };
         await using var http = options.Http.Port < 0 ? null : await NodeHttp.StartAsync(options.Http, configuration, settings);
         if (http is not null) Console.WriteLine($"run: serving {http.Url} (/metrics, /healthz, /readyz, live page at /)");
         var models = DemoModels.Load(modelsDirectory);

@@ -28,7 +28,8 @@ public static class DemoRunner
         await CampaignBookings.PublishAsync(kafka, DemoModels.CampaignSpecs(options));
         Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
         var settings = new EngineNodeSettings(kafka, infrastructure.RedisEndpoint, modelsDirectory,
-            options.Partitions, new ClusterSettings(), KafkaClient: infrastructure.KafkaClientTuning);
+            options.Partitions, new ClusterSettings(), KafkaClient: infrastructure.KafkaClientTuning,
+            GcPacing: infrastructure.GcPacing());
         await using var http = options.HttpPort < 0 ? null : await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1", Port = options.HttpPort == HttpOptions.DefaultPort ? null : options.HttpPort },
             EngineConfiguration.Build(null, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" }), settings);
         if (http is not null) Console.WriteLine($"demo: live page at {http.Url} (also /metrics, /healthz, /readyz)");

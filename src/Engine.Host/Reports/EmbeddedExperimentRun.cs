@@ -27,7 +27,7 @@ public static class EmbeddedExperimentRun
         var modelsDirectory = DemoModels.FindDirectory(demo.ModelsDirectory);
         await CampaignBookings.PublishAsync(infrastructure.KafkaBootstrap, DemoModels.CampaignSpecs(demo));
         var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDirectory, demo.Partitions,
-            new ClusterSettings(), KafkaClient: infrastructure.KafkaClientTuning,
+            new ClusterSettings(), KafkaClient: infrastructure.KafkaClientTuning, GcPacing: infrastructure.GcPacing(),
             RecommendationExperiment: Experiment.ChampionChallenger("recs-ranker-vs-blend", ExperimentTarget.Recommendations, mode, challengerShare),
             BidExperiment: new BidExperiment(Experiment.ChampionChallenger("bids-ctr-calibration", ExperimentTarget.Bids, mode, challengerShare), 0.8),
             ChurnExperiment: new ChurnExperiment(Experiment.ChampionChallenger("churn-threshold", ExperimentTarget.Churn, mode, challengerShare),
