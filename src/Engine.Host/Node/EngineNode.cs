@@ -137,13 +137,12 @@ public sealed class EngineNode : IAsyncDisposable
                 Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
                 settings.GroupId),
             users, privacyStore, alertProducer, system.Log);
-        var pacing = settings.GcPacing ?? GcPacingSettings.Default;
         return new EngineNode(system, redis, store, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
         {
             Fairness = fairness,
             Privacy = privacy,
             ShadowScores = shadow,
-            GcPacer = Gen0Pacer.Start(pacing, () => userCounters.RecentLatency <= pacing.KeepingUp),
+            GcPacer = Gen0Pacer.Start(settings.GcPacing ?? GcPacingSettings.Default, () => userCounters.RecentLatency),
         };
     }
 

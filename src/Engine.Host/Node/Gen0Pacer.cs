@@ -33,7 +33,7 @@ public sealed record GcPacingSettings(long Gen0Bytes, TimeSpan CheckInterval, Ti
 public sealed class Gen0Pacer : IDisposable
 {
     private readonly GcPacingSettings _settings;
-    private readonly Func<bool> _keepingUp;
+    private readonly Func<TimeSpan> _recentLatency;
     private readonly Func<double> _cpuShare;
     private readonly Func<long> _heapBytes;
     private readonly Func<int> _gen0Collections;
@@ -44,21 +44,21 @@ public sealed class Gen0Pacer : IDisposable
     private long _paced;
 
     /// <param name="cpuShare">The process's share of the cores over the last second; read at every look.</param>
-    internal Gen0Pacer(GcPacingSettings settings, Func<bool> keepingUp, Func<double> cpuShare, Func<long> heapBytes, Func<int> gen0Collections, Action collect)
+    internal Gen0Pacer(GcPacingSettings settings, Func<TimeSpan> recentLatency, Func<double> cpuShare, Func<long> heapBytes, Func<int> gen0Collections, Action collect)
     {
-        (_settings, _keepingUp, _cpuShare, _heapBytes, _gen0Collections, _collect) = (settings, keepingUp, cpuShare, heapBytes, gen0Collections, collect);
+        (_settings, _recentLatency, _cpuShare, _heapBytes, _gen0Collections, _collect) = (settings, recentLatency, cpuShare, heapBytes, gen0Collections, collect);
         _lastGen0 = gen0Collections();
         _heapAtLast = heapBytes();
     }
 
     /// <summary>Starts pacing on a thread of its own (the thread pool may be saturated exactly when a collection is due).</summary>
-    /// <param name="keepingUp">Whether the node's latest decisions came within <see cref="GcPacingSettings.KeepingUp"/>.</param>
-    public static Gen0Pacer Start(GcPacingSettings settings, Func<bool> keepingUp)
+    /// <param name="recentLatency">How long the node's latest decisions took from their events (compared with <see cref="GcPacingSettings.KeepingUp"/>).</param>
+    public static Gen0Pacer Start(GcPacingSettings settings, Func<TimeSpan> recentLatency)
     {
         // The heap's size grows by what is allocated between collections. Not GetTotalAllocatedBytes: its cheap count stood still
         // for 20 s in a bench run once DATAS had changed the number of heaps, and its precise count suspends every thread.
         var cpu = new ProcessCpuShare(TimeSpan.FromSeconds(1));
-        var pacer = new Gen0Pacer(settings, keepingUp, cpu.Sample, () => GC.GetTotalMemory(forceFullCollection: false), () => GC.CollectionCount(0),
+        var pacer = new Gen0Pacer(settings, recentLatency, cpu.Sample, () => GC.GetTotalMemory(forceFullCollection: false), () => GC.CollectionCount(0),
             () => GC.Collect(0, GCCollectionMode.Forced, blocking: true, compacting: false));
         if (settings.Enabled) new Thread(pacer.Run) { IsBackground = true, Name = "gen0-pacer" }.Start();
         return pacer;
@@ -75,7 +75,7 @@ public sealed class Gen0Pacer : IDisposable
     {
         var (gen0, heap, cpuShare) = (_gen0Collections(), _heapBytes(), _cpuShare());
         if (gen0 != _lastGen0 || heap < _heapAtLast) (_lastGen0, _heapAtLast) = (gen0, heap);
-        if (heap - _heapAtLast < _settings.Gen0Bytes || cpuShare >= _settings.MaxCpuShare || !_keepingUp()) return false;
+        if (heap - _heapAtLast < _settings.Gen0Bytes || cpuShare >= _settings.MaxCpuShare || _recentLatency() > _settings.KeepingUp) return false;
         _collect();
         Interlocked.Increment(ref _paced);
         (_lastGen0, _heapAtLast) = (_gen0Collections(), _heapBytes());

@@ -13,10 +13,10 @@ public sealed class Gen0PacerTests
         public long Allocated;
         public int Gen0;
         public int Collections;
-        public bool KeepingUp = true;
+        public TimeSpan RecentLatency = TimeSpan.FromMilliseconds(10);
         public double CpuShare = 0.5;
 
-        public Gen0Pacer Pacer(GcPacingSettings settings) => new(settings, () => KeepingUp, () => CpuShare, () => Allocated, () => Gen0, () =>
+        public Gen0Pacer Pacer(GcPacingSettings settings) => new(settings, () => RecentLatency, () => CpuShare, () => Allocated, () => Gen0, () =>
         {
             Collections++;
             Gen0++;
@@ -74,12 +74,12 @@ public sealed class Gen0PacerTests
     [Fact]
     public void Leaves_collections_to_the_runtime_while_the_node_is_behind()
     {
-        var runtime = new FakeRuntime { KeepingUp = false };
+        var runtime = new FakeRuntime { RecentLatency = TimeSpan.FromSeconds(2) };
         var pacer = runtime.Pacer(EightMb);
 
         runtime.Allocated = 10 * EightMb.Gen0Bytes;
         Assert.False(pacer.Tick());
-        runtime.KeepingUp = true; // caught up: the allocation since the last collection is due at once
+        runtime.RecentLatency = TimeSpan.FromMilliseconds(20); // caught up: the allocation since the last collection is due at once
         Assert.True(pacer.Tick());
         Assert.Equal(1, runtime.Collections);
     }
@@ -100,8 +100,8 @@ public sealed class Gen0PacerTests
     public void Started_it_runs_real_gen0_collections_and_off_it_runs_none()
     {
         var small = new GcPacingSettings(1 << 20, TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1), MaxCpuShare: 1.01);
-        using var off = Gen0Pacer.Start(GcPacingSettings.Off, () => true);
-        using var on = Gen0Pacer.Start(small, () => true);
+        using var off = Gen0Pacer.Start(GcPacingSettings.Off, () => TimeSpan.Zero);
+        using var on = Gen0Pacer.Start(small, () => TimeSpan.Zero);
         var gen0Before = GC.CollectionCount(0);
 
         // Short-lived garbage, a few MB at a time, until the pacer has collected (or 10 s).
