@@ -94,8 +94,11 @@ internal static class E2eReport
                                    ".NET 10 counts only the heaps in use: when DATAS retires one the count drops and then stands still, so a phase " +
                                    "can read 0 or too high (dotnet/runtime#131069).");
         md.AppendLine().AppendLine("Latency: from the record's Kafka timestamp to the Kafka acknowledgement of its decisions. At a fixed rate the events " +
-                                   "arrive as a Poisson stream and each is stamped with its scheduled arrival, so a pause of this process (which hosts " +
-                                   "the producer beside the engine) counts for the events due during it; at full speed, the stamp is the produce time. " +
+                                   "arrive as a Poisson stream and each is stamped with its scheduled arrival (to the nearest ms, on the wall clock at " +
+                                   "produce time less the monotonic lateness), so a pause of this process (which hosts the producer beside the engine) " +
+                                   "counts for the events due during it; each rate runs 3 s (1 s with --quick) unmeasured before its measured seconds, so its figures are " +
+                                   "of that rate, not of the collections that carry over from the faster phase before. At full speed, the stamp is the " +
+                                   "produce time. " +
                                    "A rate phase whose input falls short of its target was held back by the consumer lag bound (the engine was saturated).");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"![latency against input rate]({Path.GetFileName(plot)})");
         return new BenchResult(json, md.ToString());
