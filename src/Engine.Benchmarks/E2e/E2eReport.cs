@@ -43,7 +43,13 @@ internal static class E2eReport
                 ["cpu_us_per_event"] = p.Cost.CpuUsPerEvent(p.Consumed),
                 ["allocated_bytes_per_event"] = p.Cost.BytesPerEvent(p.Consumed),
                 ["gc_pause_percent"] = p.Cost.GcPausePercent(p.Seconds),
-                ["gc_pauses"] = new Dictionary<string, double> { ["count"] = p.Pauses.Count, ["p99_ms"] = p.Pauses.P99Ms, ["max_ms"] = p.Pauses.MaxMs, ["promoted_from_gen0_mb_per_gc"] = p.Pauses.PromotedMbPerGc, ["paced"] = p.PacedCollections },
+                ["gc_pauses"] = new Dictionary<string, double?>
+                {
+                    ["count"] = p.Pauses.Count, ["p50_ms"] = p.Pauses.P50Ms, ["p99_ms"] = p.Pauses.P99Ms, ["max_ms"] = p.Pauses.MaxMs,
+                    ["promoted_from_gen0_mb_per_gc"] = p.Pauses.PromotedMbPerGc, ["paced"] = p.PacedCollections,
+                    ["marking_p50_ms"] = p.Pauses.Anatomy?.MarkingP50Ms, ["after_marking_p50_ms"] = p.Pauses.Anatomy?.AfterMarkingP50Ms,
+                    ["reached_through_cards_mb_per_gc"] = p.Pauses.Anatomy?.CardsMbPerGc,
+                },
                 ["hops_ms"] = p.Hops.ToDictionary(h => PipelineHops.Name(h.Key), h => new Dictionary<string, double> { ["p50"] = h.Value.P50, ["p99"] = h.Value.P99 }),
                 ["producer_late_ms"] = p.ProducerLate is { } late ? new Dictionary<string, double> { ["p50"] = late.P50, ["p99"] = late.P99 } : null,
             }).ToList(),
@@ -85,6 +91,17 @@ internal static class E2eReport
             var late = p.ProducerLate is { } l ? string.Create(CultureInfo.InvariantCulture, $"{l.P50} / {l.P99}") : "";
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {p.Label} | {late} | {string.Join(" | ", cells)} |");
+        }
+        md.AppendLine().AppendLine("What the collections' pauses were made of (p50 per phase): from a collection's start until its heaps finished " +
+                                   "marking through the cards of old objects, and after that (plan, relocate, compact) until the threads restart; " +
+                                   "and the MB those cards led to per collection (young objects that long-lived ones point at: the length follows them):").AppendLine()
+            .AppendLine("| input | pauses | pause p50 ms | marking ms | after marking ms | MB reached through cards per gc |")
+            .AppendLine("|---|---|---|---|---|---|");
+        foreach (var p in phases)
+        {
+            var anatomy = p.Pauses.Anatomy;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {p.Label} | {p.Pauses.Count:N0} | {p.Pauses.P50Ms} | {anatomy?.MarkingP50Ms} | {anatomy?.AfterMarkingP50Ms} | {anatomy?.CardsMbPerGc} |");
         }
         md.AppendLine().AppendLine("CPU is of the whole process (engine, bench producer, embedded broker) and of the Garnet child process the bench " +
                                    "starts when no Redis is given; bytes and GC pauses are of the engine's process; per " +
