@@ -199,6 +199,8 @@ public sealed class E2eBench : IBenchSuite
             pacing = pacing with { Gen0Bytes = long.Parse(mb, System.Globalization.CultureInfo.InvariantCulture) << 20 };
         if (Environment.GetEnvironmentVariable("ENGINE_BENCH_GC_PACING_KEEPING_UP_MS") is { Length: > 0 } ms)
             pacing = pacing with { KeepingUp = TimeSpan.FromMilliseconds(int.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)) };
+        if (Environment.GetEnvironmentVariable("ENGINE_BENCH_GC_PACING_CHECK_MS") is { Length: > 0 } check)
+            pacing = pacing with { CheckInterval = TimeSpan.FromMilliseconds(int.Parse(check, System.Globalization.CultureInfo.InvariantCulture)) };
         return pacing;
     }
 

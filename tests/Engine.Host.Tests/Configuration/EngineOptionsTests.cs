@@ -77,7 +77,7 @@ public sealed class EngineOptionsTests
     [Fact]
     public void Gen0_pacing_is_on_by_default_can_be_turned_off_and_is_checked()
     {
-        Assert.Equal(8L << 20, EngineOptions.Load(Config(new(Valid))).ToNodeSettings("models").GcPacing!.Gen0Bytes);
+        Assert.Equal(2L << 20, EngineOptions.Load(Config(new(Valid))).ToNodeSettings("models").GcPacing!.Gen0Bytes);
         Assert.False(EngineOptions.Load(Config(new(Valid) { ["Gc:PacingMegabytes"] = "0" })).ToNodeSettings("models").GcPacing!.Enabled);
         Assert.StartsWith("Gc:PacingMegabytes must be between 0 (off) and 1024", Assert.Single(Refused(new(Valid) { ["Gc:PacingMegabytes"] = "-1" }).Problems));
     }

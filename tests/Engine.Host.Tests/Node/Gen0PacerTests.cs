@@ -5,7 +5,7 @@ namespace Engine.Host.Tests.Node;
 
 public sealed class Gen0PacerTests
 {
-    private static readonly GcPacingSettings EightMb = GcPacingSettings.Default;
+    private static readonly GcPacingSettings EightMb = GcPacingSettings.Default with { Gen0Bytes = 8L << 20 };
 
     /// <summary>A process whose heap size and gen0 count the test sets, and which counts the collections asked for.</summary>
     private sealed class FakeRuntime
