@@ -81,7 +81,7 @@ internal sealed class E2eProducer(string bootstrap, E2eEvents events) : IDisposa
     /// ms into the last events' latency. Rounded to the nearest millisecond, the resolution of a Kafka timestamp (the
     /// default truncation would add 0-1 ms to every latency).
     /// </summary>
-    internal static Timestamp ScheduledArrival(DateTime nowUtc, TimeSpan late)
+    private static Timestamp ScheduledArrival(DateTime nowUtc, TimeSpan late)
     {
         var ticks = (nowUtc - late - DateTime.UnixEpoch).Ticks;
         return new Timestamp((ticks + TimeSpan.TicksPerMillisecond / 2) / TimeSpan.TicksPerMillisecond, TimestampType.CreateTime);

@@ -46,10 +46,11 @@ internal sealed class GcPauses : EventListener
                 lock (_lock) _gcStartTicks = e.TimeStamp.Ticks;
                 break;
             case MarkWithTypeId when e.Payload is { } marked && e.PayloadNames is { } fields && fields.IndexOf("Type") is var t and >= 0 &&
+                                     fields.IndexOf("Bytes") is var b and >= 0 &&
                                      Convert.ToUInt32(marked[t], System.Globalization.CultureInfo.InvariantCulture) == MarkOlder:
                 lock (_lock)
                 {
-                    _cardsBytes += Convert.ToInt64(marked[fields.IndexOf("Bytes")], System.Globalization.CultureInfo.InvariantCulture);
+                    _cardsBytes += Convert.ToInt64(marked[b], System.Globalization.CultureInfo.InvariantCulture);
                     _cardsMarkedTicks = Math.Max(_cardsMarkedTicks, e.TimeStamp.Ticks);
                 }
                 break;

@@ -15,8 +15,8 @@ public sealed record GcPacingSettings(long Gen0Bytes, TimeSpan CheckInterval, Ti
     /// 2 MB, checked every 50 ms, while decisions come within 100 ms and the process leaves a tenth of the cores idle. A
     /// pause's length follows the events since the last collection (the cards they dirtied, the young objects those
     /// reach), so shorter budgets give shorter pauses for about the same CPU; at 10,000 events/s the 50 ms check sets the
-    /// pace below ~3.5 MB (round 14: 2 MB against 8 MB, 10,000/s p99 10.4-12.0 ms against 11.1-13.9, pauses p50 ~2.5 ms
-    /// against ~4.5; 1 MB checked every 20 ms was no better. Round 13: without the CPU gate, 20,000 events/s fell behind).
+    /// pace below ~3.5 MB (round 14: 2 MB against 8 MB, 10,000/s p99 10.4-12.5 ms, median 10.65, against 11.1-13.9, pauses
+    /// p50 ~2.5 ms against ~4.5; 1 MB checked every 20 ms was no better. Round 13: without the CPU gate, 20,000 events/s fell behind).
     /// </summary>
     public static readonly GcPacingSettings Default = new(2L << 20, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), 0.9);
 
