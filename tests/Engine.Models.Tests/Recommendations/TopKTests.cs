@@ -1,4 +1,5 @@
 using Engine.Models.Recommendations;
+using Engine.Testing;
 
 namespace Engine.Models.Tests.Recommendations;
 
@@ -56,13 +57,10 @@ public sealed class TopKTests
         TopK.Select(items.AsSpan(), 40, new ItemScores.ByScore(scores));
         TopK.Select(items.AsSpan(0, 30), 40, new ItemScores.ByScore(scores));
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 100; i++)
+        Assert.Equal(0, Allocations.QuietestRound(() =>
         {
             TopK.Select(items.AsSpan(), 40, new ItemScores.ByScore(scores));
             TopK.Select(items.AsSpan(0, 30), 40, new ItemScores.ByScore(scores));
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }));
     }
 }
