@@ -6,12 +6,10 @@ using Error = Confluent.Kafka.Error;
 namespace Engine.Actors.Pipeline;
 
 /// <summary>
-/// Sends a user stream's campaign-event forwards (ad events re-keyed by campaign) through a producer of their own that
-/// waits a little longer to fill its batches than the decisions' producer does (linger 1 ms, for latency), where each
-/// forward was a batch of one or two records: every batch costs the broker a request and its log an entry (the mock
-/// broker's log walk was 8.8% of the e2e CPU). Off the decisions' envelope, the user stream's decisions no longer wait
-/// for forwards; the commit does, and so do the campaign stream's bid adjustments, whose latency is why the linger stays
-/// short (docs/performance.md). Bounded by the stream: past its in-flight limit the decisions' producer stops pulling,
+/// Sends a user stream's campaign-event forwards (ad events re-keyed by campaign) through a producer of their own,
+/// with a linger of its own (<see cref="DecisionPipelineSettings.ForwardLinger"/>). Off the decisions' envelope, the user
+/// stream's decisions do not wait for forwards; the commit does, and so do the campaign stream's bid adjustments, whose
+/// latency is why the linger is short (docs/performance.md, rounds 12 and 14). Bounded by the stream: past its in-flight limit the decisions' producer stops pulling,
 /// and forwards are a fraction of the events. Thread-safe: one per stream, shared by its partitions; a partition's
 /// forwards keep their order (one idempotent producer).
 /// </summary>

@@ -38,7 +38,7 @@ public sealed record ChurnSchedule(ChurnDueList DueList, PartitionClock Clock, T
 /// <param name="BatchSize">Most events per batch: a batch forms only while the stages after the asks are busy.</param>
 /// <param name="MaxUndurable">Events per partition whose decisions may go out while their features wait for Redis; past it the partition waits.</param>
 /// <param name="FlushInterval">Least time between the starts of a partition's flushes (default 10 ms): what arrives meanwhile is flushed together. Only commits wait for it.</param>
-/// <param name="ForwardLinger">How long the campaign-event forwards' producer waits to fill a batch (default 5 ms): the commit and the campaign stream's bid adjustments wait for it (20 ms put the adjustments' p99 at ~30 ms at 500 events/s, 5 ms left it at ~20 ms like 1 ms). 0 took ~3 ms off the clickstream's Kafka hop at p99 at low rates on the embedded broker but cost ~8% more CPU per event at 10,000/s (docs/performance.md, round 12). A <c>linger.ms</c> in the producer's client config wins.</param>
+/// <param name="ForwardLinger">How long the campaign-event forwards' producer waits to fill a batch (default 1 ms, as the decisions' producer): the commit and the campaign stream's bid adjustments wait for it, and an adjustment's Kafka hop starts at its forward. At 5 ms (rounds 12-13) those adjustments were the tail of every decision's latency at low rates: at 1,000 events/s the p99 over all decisions was 9.5-9.7 ms against 6.8-6.9 with 1 ms, the Kafka hop's p99 8.1-8.3 against 4.7-4.8; at 10,000/s the p99 did not change and the CPU per event was within the noise (docs/performance.md, round 14). 20 ms put the adjustments' p99 at ~30 ms at 500 events/s (round 12). A <c>linger.ms</c> in the producer's client config wins.</param>
 public sealed record DecisionPipelineSettings(
     KafkaConsumerSettings Consumer,
     KafkaProducerSettings Producer,
@@ -57,7 +57,7 @@ public sealed record DecisionPipelineSettings(
 {
     public TimeSpan EffectiveFlushInterval => FlushInterval ?? TimeSpan.FromMilliseconds(10);
 
-    public TimeSpan EffectiveForwardLinger => ForwardLinger ?? TimeSpan.FromMilliseconds(5);
+    public TimeSpan EffectiveForwardLinger => ForwardLinger ?? TimeSpan.FromMilliseconds(1);
 
     public TimeSpan EffectiveAskTimeout => AskTimeout ?? TimeSpan.FromSeconds(10);
 }
