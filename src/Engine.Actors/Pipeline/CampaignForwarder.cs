@@ -9,8 +9,8 @@ namespace Engine.Actors.Pipeline;
 /// Sends a user stream's campaign-event forwards (ad events re-keyed by campaign) through a producer of their own,
 /// with a linger of its own (<see cref="DecisionPipelineSettings.ForwardLinger"/>). Off the decisions' envelope, the user
 /// stream's decisions do not wait for forwards; the commit does, and so do the campaign stream's bid adjustments, whose
-/// latency is why the linger is short (docs/performance.md, rounds 12 and 14). Bounded by the stream: past its in-flight limit the decisions' producer stops pulling,
-/// and forwards are a fraction of the events. Thread-safe: one per stream, shared by its partitions; a partition's
+/// latency is why the linger is short (docs/performance.md, rounds 12 and 14). Bounded by the stream: past its in-flight
+/// limit the decisions' producer stops pulling, and forwards are a fraction of the events. Thread-safe: one per stream, shared by its partitions; a partition's
 /// forwards keep their order (one idempotent producer).
 /// </summary>
 internal sealed class CampaignForwarder : IDisposable

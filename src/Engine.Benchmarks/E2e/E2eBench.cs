@@ -113,7 +113,7 @@ public sealed class E2eBench : IBenchSuite
             next += (int)phases[^1].Produced;
         }
         await node.StopAsync();
-        return E2eReport.Build(context.OutDir, servers, Partitions, baselineResult, phases, skipped);
+        return E2eReport.Build(context.OutDir, servers, Partitions, baselineResult, phases, skipped, settle);
     }
 
     /// <summary>

@@ -9,7 +9,8 @@ internal static class E2eReport
 {
     private const double FloorEventsPerSec = 50_000, FloorP99Ms = 10, FloorRatio = 5;
 
-    public static BenchResult Build(DirectoryInfo outDir, string servers, int partitions, NaiveBaseline.Result baseline, List<E2ePhase> phases, List<int> skipped)
+    /// <param name="settle">How long each fixed rate ran unmeasured before its phase.</param>
+    public static BenchResult Build(DirectoryInfo outDir, string servers, int partitions, NaiveBaseline.Result baseline, List<E2ePhase> phases, List<int> skipped, TimeSpan settle)
     {
         var full = phases.First(p => p.TargetRate == 0 && !p.Cold);
         var cold = phases.FirstOrDefault(p => p.Cold);
@@ -113,7 +114,7 @@ internal static class E2eReport
         md.AppendLine().AppendLine("Latency: from the record's Kafka timestamp to the Kafka acknowledgement of its decisions. At a fixed rate the events " +
                                    "arrive as a Poisson stream and each is stamped with its scheduled arrival (to the nearest ms, on the wall clock at " +
                                    "produce time less the monotonic lateness), so a pause of this process (which hosts the producer beside the engine) " +
-                                   "counts for the events due during it; each rate runs 3 s (1 s with --quick) unmeasured before its measured seconds, so its figures are " +
+                                   FormattableString.Invariant($"counts for the events due during it; each rate ran {settle.TotalSeconds:0.#} s unmeasured before its measured seconds, so its figures are ") +
                                    "of that rate, not of the collections that carry over from the faster phase before. At full speed, the stamp is the " +
                                    "produce time. " +
                                    "A rate phase whose input falls short of its target was held back by the consumer lag bound (the engine was saturated).");

@@ -10,13 +10,13 @@ public sealed class Gen0PacerTests
     /// <summary>A process whose heap size and gen0 count the test sets, and which counts the collections asked for.</summary>
     private sealed class FakeRuntime
     {
-        public long Allocated;
+        public long Heap;
         public int Gen0;
         public int Collections;
         public TimeSpan RecentLatency = TimeSpan.FromMilliseconds(10);
         public double CpuShare = 0.5;
 
-        public Gen0Pacer Pacer(GcPacingSettings settings) => new(settings, () => RecentLatency, () => CpuShare, () => Allocated, () => Gen0, () =>
+        public Gen0Pacer Pacer(GcPacingSettings settings) => new(settings, () => RecentLatency, () => CpuShare, () => Heap, () => Gen0, () =>
         {
             Collections++;
             Gen0++;
@@ -29,12 +29,12 @@ public sealed class Gen0PacerTests
         var runtime = new FakeRuntime();
         var pacer = runtime.Pacer(EightMb);
 
-        runtime.Allocated = EightMb.Gen0Bytes - 1;
+        runtime.Heap = EightMb.Gen0Bytes - 1;
         Assert.False(pacer.Tick());
-        runtime.Allocated = EightMb.Gen0Bytes;
+        runtime.Heap = EightMb.Gen0Bytes;
         Assert.True(pacer.Tick());
         Assert.False(pacer.Tick()); // nothing allocated since
-        runtime.Allocated += EightMb.Gen0Bytes;
+        runtime.Heap += EightMb.Gen0Bytes;
         Assert.True(pacer.Tick());
 
         Assert.Equal(2, runtime.Collections);
@@ -47,14 +47,14 @@ public sealed class Gen0PacerTests
         var runtime = new FakeRuntime();
         var pacer = runtime.Pacer(EightMb);
 
-        runtime.Allocated = EightMb.Gen0Bytes / 2;
+        runtime.Heap = EightMb.Gen0Bytes / 2;
         Assert.False(pacer.Tick());
         runtime.Gen0++; // the runtime collected: the pacer counts from the look that sees it
-        runtime.Allocated = EightMb.Gen0Bytes + 1;
+        runtime.Heap = EightMb.Gen0Bytes + 1;
         Assert.False(pacer.Tick());
-        runtime.Allocated = 2 * EightMb.Gen0Bytes;
+        runtime.Heap = 2 * EightMb.Gen0Bytes;
         Assert.False(pacer.Tick());
-        runtime.Allocated = 2 * EightMb.Gen0Bytes + 1;
+        runtime.Heap = 2 * EightMb.Gen0Bytes + 1;
         Assert.True(pacer.Tick());
         Assert.Equal(1, runtime.Collections);
     }
@@ -62,12 +62,12 @@ public sealed class Gen0PacerTests
     [Fact]
     public void A_heap_that_shrank_without_a_gen0_collection_restarts_the_count()
     {
-        var runtime = new FakeRuntime { Allocated = 100L << 20 };
+        var runtime = new FakeRuntime { Heap = 100L << 20 };
         var pacer = runtime.Pacer(EightMb);
 
-        runtime.Allocated = 90L << 20; // a background collection freed old objects
+        runtime.Heap = 90L << 20; // a background collection freed old objects
         Assert.False(pacer.Tick());
-        runtime.Allocated = (90L << 20) + EightMb.Gen0Bytes;
+        runtime.Heap = (90L << 20) + EightMb.Gen0Bytes;
         Assert.True(pacer.Tick());
     }
 
@@ -77,7 +77,7 @@ public sealed class Gen0PacerTests
         var runtime = new FakeRuntime { RecentLatency = TimeSpan.FromSeconds(2) };
         var pacer = runtime.Pacer(EightMb);
 
-        runtime.Allocated = 10 * EightMb.Gen0Bytes;
+        runtime.Heap = 10 * EightMb.Gen0Bytes;
         Assert.False(pacer.Tick());
         runtime.RecentLatency = TimeSpan.FromMilliseconds(20); // caught up: the allocation since the last collection is due at once
         Assert.True(pacer.Tick());
@@ -90,7 +90,7 @@ public sealed class Gen0PacerTests
         var runtime = new FakeRuntime { CpuShare = 0.95 };
         var pacer = runtime.Pacer(EightMb);
 
-        runtime.Allocated = 2 * EightMb.Gen0Bytes;
+        runtime.Heap = 2 * EightMb.Gen0Bytes;
         Assert.False(pacer.Tick());
         runtime.CpuShare = 0.6;
         Assert.True(pacer.Tick());
