@@ -1,3 +1,4 @@
+using Engine.Actors.Pipeline;
 using Engine.FaultTests.Harness;
 using Engine.Host.Embedded;
 using Engine.Models.Contracts;
@@ -31,6 +32,7 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         using var garnet = new EmbeddedGarnet();
         using var decisions = new DecisionLog(kafka.BootstrapServers, new Engine.Actors.Pipeline.DecisionTopics(), Partitions);
         using var committed = new CommittedOffsets(kafka.BootstrapServers, "engine", Topics.Clickstream, Partitions);
+        using var campaignStream = new CampaignStreamProgress(kafka.BootstrapServers, "engine-campaigns", Partitions);
         using var producer = new StreamProducer(kafka.BootstrapServers, Topics.Clickstream);
         using var stop = new CancellationTokenSource(bound);
         var deadline = started + bound;
@@ -53,6 +55,7 @@ public sealed class EngineKillTests(ITestOutputHelper output)
             await producing;
             output.WriteLine($"restarted engine caught up in {(DateTime.UtcNow - restarted).TotalSeconds:N0} s; whole run {(DateTime.UtcNow - started).TotalSeconds:N0} s " +
                              $"({total / (DateTime.UtcNow - started).TotalSeconds:N0} events/s including the restart); the engine exited by itself {_selfExits} time(s)");
+            await campaignStream.WaitCaughtUpAsync(deadline - DateTime.UtcNow);
             await decisions.WaitQuietAsync(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30));
             await _engine.StopGracefullyAsync(TimeSpan.FromSeconds(30));
         }
@@ -68,6 +71,10 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         output.WriteLine("features: " + features);
         var items = await FeatureCheck.CompareItemsAsync(redis, delivered);
         output.WriteLine("items: " + items);
+        var campaigns = await FeatureCheck.CompareCampaignsAsync(redis, delivered);
+        var campaignEvents = delivered.Count(d => EntityRoute.ConcernsCampaign(d.Event));
+        output.WriteLine($"campaigns: {campaigns}; forwards written {campaignStream.Written:N0} for {campaignEvents:N0} campaign events " +
+                         $"({campaignStream.Written - campaignEvents:N0} sent again by the replay)");
         var models = FaultEngine.LoadModels();
         var outcome = DecisionOutcome.Of(decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, models));
         FaultEngine.Release(models);
@@ -79,6 +86,8 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         Assert.Equal(features.EventsReferenced, features.EventsInRedis);
         Assert.Equal(0, items.Mismatched);
         Assert.Equal(items.EventsReferenced, items.EventsInRedis);
+        Assert.Equal(0, campaigns.Mismatched);
+        Assert.Equal(campaigns.EventsReferenced, campaigns.EventsInRedis);
         outcome.AssertNothingLost();
     }
 

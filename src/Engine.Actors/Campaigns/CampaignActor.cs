@@ -56,7 +56,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
     {
         Receive<RecordCampaignEvent>(msg =>
         {
-            var outcome = _delivery.Apply(msg.Event, msg.Position);
+            var outcome = _delivery.Apply(msg.Event, msg.Position, msg.Origin);
             var decisions = new List<IDecision>(1);
             if (_catalog.TryGet(_campaignId, out var spec)) Pace(spec, msg.Event, decisions); // not booked (yet): delivery only
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));

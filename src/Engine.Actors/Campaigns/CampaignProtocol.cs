@@ -7,8 +7,12 @@ namespace Engine.Actors.Campaigns;
 /// <summary>Messages to and from <see cref="CampaignActor"/>.</summary>
 public static class CampaignProtocol
 {
-    /// <summary>An ad impression, ad click or attributed purchase of this campaign (from the campaign-events topic). Reply: <see cref="Pipeline.EntityHandled"/>.</summary>
-    public sealed record RecordCampaignEvent(string CampaignId, ClickEvent Event, EventPosition Position) : IShardedMessage
+    /// <summary>
+    /// An ad impression, ad click or attributed purchase of this campaign (from the campaign-events topic, at
+    /// <paramref name="Position"/>), forwarded from the clickstream at <paramref name="Origin"/> (null when the record
+    /// says nothing of where it came from). Reply: <see cref="Pipeline.EntityHandled"/>.
+    /// </summary>
+    public sealed record RecordCampaignEvent(string CampaignId, ClickEvent Event, EventPosition Position, EventPosition? Origin = null) : IShardedMessage
     {
         public string EntityId => CampaignId;
     }

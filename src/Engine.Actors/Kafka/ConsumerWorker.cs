@@ -76,9 +76,9 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     private IConsumer<byte[], byte[]> BuildConsumer()
     {
         var config = _settings.ToConsumerConfig();
-        // Headers are never read, and a single topic's name is known: not marshalled per message (a string, a list, a header set).
+        // Headers unless asked for, and a single topic's name, which is known: not marshalled per message (a string, a list, a header set).
         if (config.Get("dotnet.consumer.consume.result.fields") is null)
-            config.ConsumeResultFields = _settings.Topics is [var only] && !only.StartsWith('^') ? "timestamp" : "topic,timestamp";
+            config.ConsumeResultFields = (_settings.Topics is [var only] && !only.StartsWith('^') ? "timestamp" : "topic,timestamp") + (_settings.ReadHeaders ? ",headers" : "");
         return new ConsumerBuilder<byte[], byte[]>(config)
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
@@ -139,7 +139,11 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         // The lease's topic string: one instance per partition rather than one per message.
         topic = lease.Partition.Topic;
         var record = new KafkaRecord(topic, result.Partition.Value, result.Offset.Value,
-            result.Message.Key, result.Message.Value, result.Message.Timestamp.UtcDateTime) { PolledUtc = DateTime.UtcNow };
+            result.Message.Key, result.Message.Value, result.Message.Timestamp.UtcDateTime)
+        {
+            PolledUtc = DateTime.UtcNow,
+            Headers = _settings.ReadHeaders ? result.Message.Headers : null,
+        };
         var offset = new CommittableOffset(_settings.GroupId, topic, result.Partition.Value, result.Offset.Value) { Lease = lease };
         lease.Collect(new CommittableMessage(record, offset));
         var buffered = lease.Buffered;

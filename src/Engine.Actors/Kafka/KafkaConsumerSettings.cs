@@ -13,6 +13,7 @@ namespace Engine.Actors.Kafka;
 /// </param>
 /// <param name="PollBurst">Messages taken from librdkafka per wake-up of the stream (one async hand-off per burst).</param>
 /// <param name="DrainTimeout">On revocation or shutdown, how long to wait for the offsets of emitted messages to be committed.</param>
+/// <param name="ReadHeaders">Whether records carry their headers (<see cref="KafkaRecord.Headers"/>): off, the client does not marshal them.</param>
 public sealed record KafkaConsumerSettings(
     string BootstrapServers,
     string GroupId,
@@ -21,7 +22,8 @@ public sealed record KafkaConsumerSettings(
     int MaxBufferedPerPartition = 10_000,
     int PollBurst = 2_000,
     TimeSpan? DrainTimeout = null,
-    AutoOffsetReset AutoOffsetReset = AutoOffsetReset.Earliest)
+    AutoOffsetReset AutoOffsetReset = AutoOffsetReset.Earliest,
+    bool ReadHeaders = false)
 {
     public TimeSpan EffectiveDrainTimeout => DrainTimeout ?? TimeSpan.FromSeconds(3);
 

@@ -8,6 +8,9 @@ public sealed record KafkaRecord(string Topic, int Partition, long Offset, byte[
     /// <summary>When the poll thread took it from librdkafka (UTC): splits the broker's share of its latency from ours.</summary>
     public DateTime PolledUtc { get; init; }
 
+    /// <summary>The record's headers, when the source reads them (<see cref="KafkaConsumerSettings.ReadHeaders"/>); otherwise null.</summary>
+    public Headers? Headers { get; init; }
+
     public TopicPartition TopicPartition => new(Topic, Partition);
 }
 

@@ -2,13 +2,13 @@ using Confluent.Kafka;
 
 namespace Engine.Actors.Kafka;
 
-/// <summary>One record to write: topic, raw key and value.</summary>
-public sealed record ProducerRecord(string Topic, byte[]? Key, byte[]? Value)
+/// <summary>One record to write: topic, raw key and value, and headers if any.</summary>
+public sealed record ProducerRecord(string Topic, byte[]? Key, byte[]? Value, Headers? Headers = null)
 {
     /// <summary>The client makes a header list for every message produced without one; never written to, so one serves all.</summary>
     public static Headers NoHeaders { get; } = [];
 
-    public Message<byte[], byte[]> ToMessage() => new() { Key = Key!, Value = Value!, Headers = NoHeaders };
+    public Message<byte[], byte[]> ToMessage() => new() { Key = Key!, Value = Value!, Headers = Headers ?? NoHeaders };
 }
 
 /// <summary>What the producer flow takes: zero or more records, and a value (typically the input's offset) passed through.</summary>

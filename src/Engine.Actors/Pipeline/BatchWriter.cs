@@ -91,7 +91,8 @@ internal sealed class BatchWriter
             }
             if (_route.CampaignEventsTopic is { } campaignEvents && EntityRoute.ConcernsCampaign(evt))
             {
-                (forwards ??= []).Add(new ProducerRecord(campaignEvents, System.Text.Encoding.UTF8.GetBytes(evt.CampaignId!), record.Message.Record.Value));
+                (forwards ??= []).Add(new ProducerRecord(campaignEvents, System.Text.Encoding.UTF8.GetBytes(evt.CampaignId!), record.Message.Record.Value,
+                    ForwardOrigin.Headers(record.Position)));
                 _counters.CampaignEventForwarded();
             }
             if (handled is null) continue;

@@ -15,15 +15,18 @@ namespace Engine.Actors.Pipeline;
 /// <summary>
 /// Which entity an input event goes to: the message for its shard region (null: the event is not for this kind
 /// of entity, e.g. a page view on the campaign stream), and the topic, if any, where events that concern a
-/// campaign are re-keyed by campaign id for the campaign actors.
+/// campaign are re-keyed by campaign id for the campaign actors. A route that <paramref name="ReadsOrigin"/> has its
+/// source read the records' headers (<see cref="DecodedRecord.Origin"/>).
 /// </summary>
-public sealed record EntityRoute(Func<ClickEvent, EventPosition, DateTimeOffset, IShardedMessage?> Message, string? CampaignEventsTopic = null)
+public sealed record EntityRoute(Func<ClickEvent, DecodedRecord, DateTimeOffset, IShardedMessage?> Message, string? CampaignEventsTopic = null,
+    bool ReadsOrigin = false)
 {
     public static EntityRoute Users(string? campaignEventsTopic) => new(
-        (e, position, receivedAt) => new UserProtocol.RecordEvent(e.UserId, e, position, receivedAt), campaignEventsTopic);
+        (e, record, receivedAt) => new UserProtocol.RecordEvent(e.UserId, e, record.Position, receivedAt), campaignEventsTopic);
 
+    /// <summary>Campaign events, each with its clickstream origin: what the campaign state counts once (<see cref="ForwardOrigin"/>).</summary>
     public static EntityRoute Campaigns { get; } = new(
-        (e, position, _) => e.CampaignId is { } id ? new CampaignProtocol.RecordCampaignEvent(id, e, position) : null);
+        (e, record, _) => e.CampaignId is { } id ? new CampaignProtocol.RecordCampaignEvent(id, e, record.Position, record.Origin) : null, ReadsOrigin: true);
 
     /// <summary>Ad impressions and clicks, and purchases attributed to a campaign, are what campaign pacing counts.</summary>
     public static bool ConcernsCampaign(ClickEvent e) =>
@@ -105,7 +108,8 @@ public static class DecisionPipeline
                         return notUsed;
                     });
             });
-        return KafkaSource.CommittablePartitionedSource(settings.Consumer)
+        var consumer = settings.Route.ReadsOrigin ? settings.Consumer with { ReadHeaders = true } : settings.Consumer;
+        return KafkaSource.CommittablePartitionedSource(consumer)
             .Via(perPartition)
             .Select(batch => (IProducerEnvelope<DecidedBatch>)new MultiMessage<DecidedBatch>(batch.Records, batch))
             .Via(KafkaProducer.Flow<DecidedBatch>(settings.Producer))
@@ -134,7 +138,7 @@ public static class DecisionPipeline
     private static Task<Asked> AskAsync(ReplyInbox inbox, IActorRef region, EntityRoute route, DecodedRecord record)
     {
         if (record.Decoded.Event is not { } evt) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
-        if (route.Message(evt, record.Position, DateTimeOffset.UtcNow) is not { } message) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
+        if (route.Message(evt, record, DateTimeOffset.UtcNow) is not { } message) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
         return inbox.Ask(region, message, record);
     }
 }

@@ -9,6 +9,9 @@ public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, 
 {
     public EventPosition Position => new(Message.Record.Partition, Message.Record.Offset);
 
+    /// <summary>For a campaign-event forward: its clickstream position (<see cref="ForwardOrigin"/>); null for other records.</summary>
+    public EventPosition? Origin => ForwardOrigin.Read(Message.Record.Headers);
+
     public static DecodedRecord From(CommittableMessage message) =>
         new(message, ClickEventCodec.Decode(message.Record.Value), DateTime.UtcNow);
 }

@@ -72,6 +72,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                 case CampaignProtocol.RecordCampaignEvent m:
                     w.Write(m.CampaignId);
                     WriteEvent(w, m.Event, m.Position);
+                    WriteOptional(w, m.Origin);
                     break;
                 case UserProtocol.CheckChurn m:
                     w.Write(m.UserId);
@@ -126,7 +127,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         return manifest switch
         {
             Event => ReadEvent(r.ReadString(), r),
-            CampaignEvent => new CampaignProtocol.RecordCampaignEvent(r.ReadString(), ReadClickEvent(r), new EventPosition(r.ReadInt32(), r.ReadInt64())),
+            CampaignEvent => new CampaignProtocol.RecordCampaignEvent(r.ReadString(), ReadClickEvent(r), new EventPosition(r.ReadInt32(), r.ReadInt64()), ReadOptionalPosition(r)),
             Churn => new UserProtocol.CheckChurn(r.ReadString(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadString()),
             Stop => new StopEntity(r.ReadString()),
             NotReady => new EntityNotReady(r.ReadString(), r.ReadString()),
@@ -237,7 +238,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         }
         List<string>? coVisited = null;
         for (var n = r.BaseStream.Position < r.BaseStream.Length ? r.ReadInt32() : 0; n > 0; n--) (coVisited ??= []).Add(r.ReadString());
-        EventPosition? position = r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean() ? new EventPosition(r.ReadInt32(), r.ReadInt64()) : null;
+        var position = ReadOptionalPosition(r);
         return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning, segment, coVisited, position);
     }
 
@@ -248,6 +249,18 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
     }
 
     private static string? ReadOptional(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    private static void WriteOptional(BinaryWriter w, EventPosition? position)
+    {
+        w.Write(position is not null);
+        if (position is not { } p) return;
+        w.Write(p.Partition);
+        w.Write(p.Offset);
+    }
+
+    /// <summary>A position written by <see cref="WriteOptional(BinaryWriter, EventPosition?)"/>; none at the end of a message from a node that wrote none.</summary>
+    private static EventPosition? ReadOptionalPosition(BinaryReader r) =>
+        r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean() ? new EventPosition(r.ReadInt32(), r.ReadInt64()) : null;
 
     private static PrivacyProtocol.UserErased ReadErased(BinaryReader r)
     {

@@ -23,13 +23,21 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
     private bool _spentDirty;
 
     /// <summary>
-    /// An ad impression or click counts (its price, when present, is what the campaign paid for it); a purchase
-    /// attributed to the campaign (<c>campaign_id</c> set) is a conversion. Other types only move the clock.
+    /// The clickstream offsets whose forwarded events this state reflects, stored as <c>src:{partition}</c>: a replay of
+    /// the user stream forwards its events again, at new offsets of the campaign-events topic, and each counts once.
     /// </summary>
-    public ApplyOutcome Apply(ClickEvent e, EventPosition position)
+    public PartitionOffsets Origins { get; } = new("src:");
+
+    /// <summary>
+    /// An ad impression or click counts (its price, when present, is what the campaign paid for it); a purchase
+    /// attributed to the campaign (<c>campaign_id</c> set) is a conversion. Other types only move the clock. A forwarded
+    /// event is a replay when its <paramref name="origin"/> (clickstream partition and offset) is covered; an event
+    /// without one, when its own <paramref name="position"/> is.
+    /// </summary>
+    public ApplyOutcome Apply(ClickEvent e, EventPosition position, EventPosition? origin = null)
     {
         var t = Millis(e.EventTime);
-        var outcome = Admit(position, t);
+        var outcome = origin is { } from ? Admit(Origins, from, t) : Admit(position, t);
         if (outcome != ApplyOutcome.Applied) return outcome;
         switch (e.Type)
         {
@@ -72,6 +80,7 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
 
     protected override void DrainParts(EntityChanges changes)
     {
+        Origins.Drain(changes);
         TenSeconds.Drain(changes);
         Minutes.Drain(changes);
         Hours.Drain(changes);
@@ -82,7 +91,8 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
 
     protected override bool TryRestorePart(string field, string value)
     {
-        if (field != SpentTotalField) return TenSeconds.TryRestore(field, value) || Minutes.TryRestore(field, value) || Hours.TryRestore(field, value);
+        if (field != SpentTotalField)
+            return Origins.TryRestore(field, value) || TenSeconds.TryRestore(field, value) || Minutes.TryRestore(field, value) || Hours.TryRestore(field, value);
         SpentTotal = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
         return true;
     }

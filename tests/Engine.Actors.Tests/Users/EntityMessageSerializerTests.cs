@@ -33,8 +33,9 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
 
         var record = RoundTrip(new UserProtocol.RecordEvent("u-1", view, new EventPosition(3, 42), T0));
         Assert.Equal(("u-1", new EventPosition(3, 42), T0, "i-3"), (record.UserId, record.Position, record.ReceivedAt, record.Event.ItemId));
-        var campaign = RoundTrip(new CampaignProtocol.RecordCampaignEvent("c-1", view with { CampaignId = "c-1" }, new EventPosition(1, 7)));
-        Assert.Equal(("c-1", "c-1", new EventPosition(1, 7)), (campaign.CampaignId, campaign.Event.CampaignId, campaign.Position));
+        var campaign = RoundTrip(new CampaignProtocol.RecordCampaignEvent("c-1", view with { CampaignId = "c-1" }, new EventPosition(1, 7), new EventPosition(3, 41)));
+        Assert.Equal(("c-1", "c-1", new EventPosition(1, 7), new EventPosition(3, 41)), (campaign.CampaignId, campaign.Event.CampaignId, campaign.Position, campaign.Origin));
+        Assert.Null(RoundTrip(new CampaignProtocol.RecordCampaignEvent("c-1", view with { CampaignId = "c-1" }, new EventPosition(1, 8))).Origin);
         Assert.Equal(new UserProtocol.CheckChurn("u-1", T0, "sweep:1"), RoundTrip(new UserProtocol.CheckChurn("u-1", T0, "sweep:1")));
         Assert.Equal(new StopEntity("u-1"), RoundTrip(new StopEntity("u-1")));
         Assert.Equal(new EntityNotReady("u-1", "redis down"), RoundTrip(new EntityNotReady("u-1", "redis down")));

@@ -23,6 +23,7 @@ public sealed class FaultRun : IAsyncDisposable
         (Kafka, RedisEndpoint, Node, Models, _output) = (kafka, redis, node, models, output);
         Decisions = new DecisionLog(kafka.BootstrapServers, new DecisionTopics(), Partitions);
         Committed = new CommittedOffsets(kafka.BootstrapServers, "engine", Topics.Clickstream, Partitions);
+        CampaignStream = new CampaignStreamProgress(kafka.BootstrapServers, "engine-campaigns", Partitions);
         Producer = new StreamProducer(kafka.BootstrapServers, Topics.Clickstream);
     }
 
@@ -34,6 +35,7 @@ public sealed class FaultRun : IAsyncDisposable
     /// <summary>Records the engine has finished with (committed): unlike its counters, not inflated by a replay after a restart.</summary>
     public CommittedOffsets Committed { get; }
     public StreamProducer Producer { get; }
+    public CampaignStreamProgress CampaignStream { get; }
     public FaultEvents Events { get; } = new(Users);
 
     /// <param name="redis">A StackExchange.Redis configuration string for the engine.</param>
@@ -58,12 +60,17 @@ public sealed class FaultRun : IAsyncDisposable
         Assert.False(Node.Completion.IsCompleted, "the engine's stream stopped: " + Node.Completion.Exception?.GetBaseException().Message);
     }
 
-    /// <summary>Waits until the node has committed <paramref name="count"/> records (failing early if it stopped), then for the decision topics to go quiet.</summary>
+    /// <summary>
+    /// Waits until the node has committed <paramref name="count"/> records (failing early if it stopped) and its campaign
+    /// stream every forward of them, then for the decision topics to go quiet.
+    /// </summary>
     public async Task WaitCommittedAsync(long count, TimeSpan timeout, Task producing)
     {
+        var deadline = DateTime.UtcNow + timeout;
         await UntilAsync(() => Committed.Total >= count, timeout,
             () => $"{count:N0} records committed (now {Committed.Total:N0}, produced {Producer.Sent:N0})", producing);
         await producing;
+        await CampaignStream.WaitCaughtUpAsync(deadline - DateTime.UtcNow);
         await Decisions.WaitQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
     }
 
@@ -73,14 +80,18 @@ public sealed class FaultRun : IAsyncDisposable
         var delivered = Producer.Delivered;
         using var redis = await ConnectionMultiplexer.ConnectAsync(RedisEndpoint);
         var features = await FeatureCheck.CompareUsersAsync(redis, delivered);
+        var campaigns = await FeatureCheck.CompareCampaignsAsync(redis, delivered);
         var decisions = DecisionOutcome.Of(Decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, Models));
         _output.WriteLine("features: " + features);
+        _output.WriteLine($"campaigns: {campaigns}; forwards written {CampaignStream.Written:N0} for {delivered.Count(d => EntityRoute.ConcernsCampaign(d.Event)):N0} campaign events");
         _output.WriteLine("decisions: " + decisions);
         _output.WriteLine($"engine counters: consumed {Node.UserCounters.Consumed:N0}, applied {Node.UserCounters.Applied:N0}, dead-lettered {Node.UserCounters.DeadLettered:N0}, " +
                           $"flushes {Node.UserCounters.Flushes:N0}, flush retries {Node.UserCounters.FlushRetries:N0}; decision topics: {Decisions.Records:N0} records, {Decisions.Gaps} offsets skipped");
         Assert.Equal(0, Decisions.Gaps);
         Assert.Equal(0, features.Mismatched);
         Assert.Equal(features.EventsReferenced, features.EventsInRedis);
+        Assert.Equal(0, campaigns.Mismatched);
+        Assert.Equal(campaigns.EventsReferenced, campaigns.EventsInRedis);
         decisions.AssertNothingLost();
     }
 
@@ -90,6 +101,7 @@ public sealed class FaultRun : IAsyncDisposable
         FaultEngine.Release(Models);
         Decisions.Dispose();
         Committed.Dispose();
+        CampaignStream.Dispose();
         Producer.Dispose();
         await Kafka.DisposeAsync();
     }

@@ -109,17 +109,25 @@ public sealed class EngineEndToEndTests(ITestOutputHelper output)
         await using var redis = await ConnectionMultiplexer.ConnectAsync(infrastructure.RedisEndpoint);
         var store = new FeatureStore(redis, new FeatureStoreOptions(), new FeatureMetrics());
         var before = await UserFeatures(store);
+        var campaignsBefore = await CampaignFeatures(store);
         var idsBefore = recommendations.Select(r => r.DecisionId).ToHashSet();
         // A fresh consumer group reads every partition from its start (the mock broker cannot rewind an existing group's offsets).
         var replay = await EngineNode.StartAsync(settings with { GroupId = "engine-replay" }, models, new CampaignCatalog(), new CampaignBoard(), CancellationToken.None);
-        await Until(() => Committed(infrastructure, "engine-replay", Topics.Clickstream) >= _records, TimeSpan.FromSeconds(60));
+        // Its user stream forwards every campaign event again, and its campaign stream reads them all, first run's and replay's.
+        await Until(() => Committed(infrastructure, "engine-replay", Topics.Clickstream) >= _records
+                          && Committed(infrastructure, "engine-replay-campaigns", Topics.CampaignEvents) >= 2 * campaignEvents, TimeSpan.FromSeconds(60));
         await replay.StopAsync();
         var after = await UserFeatures(store);
+        var campaignsAfter = await CampaignFeatures(store);
         var replayed = Read(infrastructure, Topics.Recommendations, EngineJson.Default.Recommendation);
         output.WriteLine($"[{clock.Elapsed.TotalSeconds:F0} s] replay: {replay.UserCounters.Consumed} records re-read, {replayed.Count - recommendations.Count} recommendations re-emitted");
         Assert.True(replayed.Count > recommendations.Count, "the replay re-decided nothing");
         Assert.Subset(idsBefore, replayed.Select(r => r.DecisionId).ToHashSet());
         foreach (var (user, vector) in before) Assert.Equal(vector, after[user]);
+        var impressions = FeatureNames.Campaign.ToList().IndexOf("impressions_24h");
+        output.WriteLine("campaigns' 24 h impressions before / after the replay: " +
+                         string.Join(", ", campaignsBefore.Select(c => $"{c.Key} {c.Value[impressions]} / {campaignsAfter[c.Key][impressions]}")));
+        foreach (var (campaign, vector) in campaignsBefore) Assert.Equal(vector, campaignsAfter[campaign]);
     }
 
     private const int Shoppers = 12, ViewsPerShopper = 16;
@@ -195,6 +203,18 @@ public sealed class EngineEndToEndTests(ITestOutputHelper output)
         {
             var state = await store.LoadUserAsync(user);
             vectors[user] = FeatureAssert.Read(Engine.Models.Features.UserFeatures.All, state, T0.AddDays(1).ToUnixTimeMilliseconds());
+        }
+        return vectors;
+    }
+
+    /// <summary>Each campaign's delivery vector, with its total spend last.</summary>
+    private async Task<Dictionary<string, float[]>> CampaignFeatures(FeatureStore store)
+    {
+        var vectors = new Dictionary<string, float[]>();
+        foreach (var campaign in _log.Select(e => e.CampaignId).OfType<string>().Distinct())
+        {
+            var state = await store.LoadCampaignAsync(campaign);
+            vectors[campaign] = [.. FeatureAssert.Read(Engine.Models.Features.CampaignFeatures.All, state, T0.AddDays(1).ToUnixTimeMilliseconds()), (float)state.SpentTotal];
         }
         return vectors;
     }

@@ -53,6 +53,29 @@ public class FeatureStateTests
     }
 
     [Fact]
+    public void A_forwarded_event_sent_again_at_a_new_offset_counts_once_by_its_origin_and_after_a_reload()
+    {
+        var impression = new ClickEvent
+        {
+            EventId = "e1", EventTime = T0, UserId = "u1", SessionId = "s1", Type = EventType.AdImpression, CampaignId = "k1", Price = 0.5m,
+        };
+        var campaign = new CampaignFeatureState("k1");
+        Assert.Equal(ApplyOutcome.Applied, campaign.Apply(impression, position: new(0, 7001), origin: new(3, 41)));
+        // The user stream replayed clickstream 3:41 and forwarded it again: a new campaign-events offset, the same origin.
+        Assert.Equal(ApplyOutcome.Duplicate, campaign.Apply(impression, position: new(0, 7450), origin: new(3, 41)));
+        // Another clickstream partition's offsets are its own.
+        Assert.Equal(ApplyOutcome.Applied, campaign.Apply(impression with { EventId = "e2" }, position: new(0, 7451), origin: new(2, 41)));
+
+        var reloaded = new CampaignFeatureState("k1");
+        reloaded.Restore(campaign.DrainChanges().Set.Select(f => KeyValuePair.Create(f.Field, f.Text)));
+        Assert.Equal(ApplyOutcome.Duplicate, reloaded.Apply(impression, position: new(1, 9), origin: new(3, 41)));
+        Assert.Equal(ApplyOutcome.Applied, reloaded.Apply(impression with { EventId = "e3" }, position: new(1, 10), origin: new(3, 42)));
+        Assert.Equal(1.5, reloaded.SpentTotal, 6);
+        var impressions = FeatureAssert.Read(CampaignFeatures.Schema(["impressions_24h"]), reloaded, reloaded.ReadTimeMs(T0));
+        Assert.Equal([3f], impressions);
+    }
+
+    [Fact]
     public void Items_viewed_in_one_session_become_neighbours_of_each_other_and_not_across_sessions()
     {
         var states = new ScenarioStates(TimeSpan.FromMinutes(10)).Apply(

@@ -37,10 +37,13 @@ public abstract class EntityFeatureState
     public long ReadTimeMs(DateTimeOffset asOf) => Math.Max(asOf.ToUnixTimeMilliseconds(), LastEventMs);
 
     /// <summary>Decides whether an event counts: replayed offsets are duplicates, events older than the watermark minus the lateness are late.</summary>
-    protected ApplyOutcome Admit(EventPosition position, long timeMs)
+    protected ApplyOutcome Admit(EventPosition position, long timeMs) => Admit(Offsets, position, timeMs);
+
+    /// <summary>As <see cref="Admit(EventPosition, long)"/>, with the position in another feed's offsets (e.g. where a forwarded event came from).</summary>
+    protected ApplyOutcome Admit(PartitionOffsets offsets, EventPosition position, long timeMs)
     {
-        if (Offsets.Covers(position)) return ApplyOutcome.Duplicate;
-        Offsets.Record(position);
+        if (offsets.Covers(position)) return ApplyOutcome.Duplicate;
+        offsets.Record(position);
         if (LastEventMs != NoEvent && timeMs < LastEventMs - AllowedLatenessMs) return ApplyOutcome.Late;
         if (timeMs > LastEventMs)
         {

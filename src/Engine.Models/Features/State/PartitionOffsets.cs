@@ -5,11 +5,10 @@ namespace Engine.Models.Features.State;
 /// <summary>
 /// The highest offset per partition whose event this state already reflects. Kafka delivers a partition in
 /// order, so an event at or below it was applied before: replaying it must change nothing.
-/// Stored as hash fields <c>o:{partition}</c>.
+/// Stored as hash fields <c>{prefix}{partition}</c> (<c>o:3</c> for the topic the entity is fed from).
 /// </summary>
-public sealed class PartitionOffsets
+public sealed class PartitionOffsets(string prefix = "o:")
 {
-    private const string Prefix = "o:";
     private const long None = long.MinValue;
     // Indexed by partition (a topic has few, numbered from 0): an event's check and record are two array accesses.
     private long[] _offsets = [];
@@ -57,7 +56,7 @@ public sealed class PartitionOffsets
         for (var p = 0; p < _dirty.Length; p++)
         {
             if (!_dirty[p]) continue;
-            changes.Add(FieldNames.Of(Prefix, p), _offsets[p]);
+            changes.Add(FieldNames.Of(prefix, p), _offsets[p]);
             _dirty[p] = false;
         }
         _dirtyCount = 0;
@@ -65,8 +64,8 @@ public sealed class PartitionOffsets
 
     public bool TryRestore(string field, string value)
     {
-        if (!field.StartsWith(Prefix, StringComparison.Ordinal)) return false;
-        Set(int.Parse(field.AsSpan(Prefix.Length), CultureInfo.InvariantCulture), long.Parse(value, CultureInfo.InvariantCulture));
+        if (!field.StartsWith(prefix, StringComparison.Ordinal)) return false;
+        Set(int.Parse(field.AsSpan(prefix.Length), CultureInfo.InvariantCulture), long.Parse(value, CultureInfo.InvariantCulture));
         return true;
     }
 
