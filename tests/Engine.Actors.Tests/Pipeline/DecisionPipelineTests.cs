@@ -88,10 +88,39 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.InRange(counters.RecentLatency, TimeSpan.FromTicks(1), TimeSpan.FromMinutes(2));
     }
 
-    private long CommittedCount(string topic, string group)
+    [Fact]
+    public async Task A_node_given_more_partitions_than_it_used_to_stream_at_once_reads_and_commits_them_all()
+    {
+        const int many = 70; // the node streamed at most 64 partitions at once: the rest waited, unread, for ever
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(many);
+        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("partitions") }, new FeatureMetrics());
+        var users = EntityShards.Start(Sys, EntityShards.Users, many, id => UserActor.Props(id, store, _world.Decider()), TimeSpan.FromMinutes(1));
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+        {
+            for (var p = 0; p < many; p++)
+                await producer.ProduceAsync(new TopicPartition(input, p), new Message<byte[], byte[]>
+                {
+                    Key = Encoding.UTF8.GetBytes($"u-{p}"),
+                    Value = ClickEventCodec.Encode(new ClickEvent { EventId = $"p{p}", EventTime = T0, UserId = $"u-{p}", SessionId = "s", Type = EventType.PageView }),
+                });
+        }
+
+        var group = "partitions-" + Guid.NewGuid().ToString("N");
+        var counters = new PipelineCounters();
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, group, [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEventsTopic: null));
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
+        AwaitCondition(() => counters.Consumed == many, TimeSpan.FromSeconds(60), $"{many} partitions' events consumed");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+        _output.WriteLine($"{_kafka.Describe()}; {many} partitions, one event each: consumed {counters.Consumed}, committed {CommittedCount(input, group, many)}");
+        Assert.Equal(many, CommittedCount(input, group, many));
+    }
+
+    private long CommittedCount(string topic, string group, int partitions = Partitions)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _kafka.BootstrapServers, GroupId = group }).Build();
-        var committed = consumer.Committed(Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
+        var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
         return committed.Sum(c => c.Offset.Value < 0 ? 0 : c.Offset.Value);
     }
 
