@@ -97,7 +97,7 @@ public sealed class SupervisedPipeline : IKafkaControl
             }
             if (_stopping.IsCancellationRequested) return Done.Instance;
             // Failed, or completed without being asked to: close this consumer (it leaves the group) before the next joins.
-            await run.Control.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+            await CloseAsync(run.Control).ConfigureAwait(false);
             if (DateTime.UtcNow - startedAt > (_settings.ResetAfter ?? _settings.MaxBackoff * 3)) backoff = _settings.MinBackoff;
             var delay = backoff * (1 + Random.Shared.NextDouble() * _settings.RandomFactor);
             Interlocked.Increment(ref _restarts);
@@ -116,6 +116,25 @@ public sealed class SupervisedPipeline : IKafkaControl
             backoff = TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, backoff.Ticks * 2));
         }
     }
+
+    /// <summary>
+    /// Closes a failed run's consumer. A close that fails (its poll thread died, which also ended the run) or hangs (a
+    /// broker away) is logged and the restart goes on: supervising stops only when asked to, and nothing was committed
+    /// past what is durable. A consumer that never left the group is dropped by it after its session timeout.
+    /// </summary>
+    private async Task CloseAsync(IKafkaControl control)
+    {
+        try
+        {
+            await control.ShutdownAsync().WaitAsync(CloseTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.Warning(e, "Pipeline {0}: its consumer did not close cleanly ({1}); restarting anyway", _name, e.GetBaseException().Message);
+        }
+    }
+
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(15);
 
     private async Task BeforeRestartAsync()
     {
