@@ -50,6 +50,7 @@ internal sealed class BatchWriter
     private readonly Engine.Models.Fairness.FairnessMonitor? _fairness;
     private readonly PartitionFlusher _flusher;
     private readonly CampaignForwarder? _forwarder;
+    private Task _lastFlush = Task.CompletedTask;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
     private readonly ItemSliceOwner _items;
@@ -62,6 +63,12 @@ internal sealed class BatchWriter
         _flusher = new PartitionFlusher(FlushAsync, maxUndurable, flushInterval);
         _items = new ItemSliceOwner(store);
     }
+
+    /// <summary>
+    /// Completes once every flush this writer queued has completed, failed included (flushes complete in order): once its
+    /// stream has ended, nothing of this writer can reach Redis after it.
+    /// </summary>
+    public Task FlushedAsync() => _lastFlush.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>Decides the batch once the partition has room for more events waiting for Redis.</summary>
     public async Task<DecidedBatch> DecideAsync(List<Asked> batch)
@@ -112,7 +119,7 @@ internal sealed class BatchWriter
         var (due, latest) = _churn is null ? (new Dictionary<string, long>(), long.MinValue) : ChurnDue(_churn, batch);
         var forwarded = forwards is null ? Task.CompletedTask
             : _forwarder?.SendAsync(forwards) ?? throw new InvalidOperationException("a stream that forwards campaign events needs a forwarder");
-        var flushed = _flusher.Enqueue(new PendingFlush(last.Partition, last.Offset, writes, itemEvents, due, latest, batch.Count));
+        var flushed = _lastFlush = _flusher.Enqueue(new PendingFlush(last.Partition, last.Offset, writes, itemEvents, due, latest, batch.Count));
         return new DecidedBatch(records, last, stamps, batchedUtc, DurableAsync(flushed, batch.Count, refused, stamps, batchedUtc), forwarded);
     }
 

@@ -117,6 +117,41 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.Equal(many, CommittedCount(input, group, many));
     }
 
+    [Fact]
+    public async Task A_partition_is_not_read_while_its_previous_writer_on_this_node_is_still_flushing()
+    {
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(Partitions);
+        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("fenced") }, new FeatureMetrics());
+        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, _world.Decider()), TimeSpan.FromMinutes(1));
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+        {
+            for (var p = 0; p < Partitions; p++)
+                await producer.ProduceAsync(new TopicPartition(input, p), new Message<byte[], byte[]>
+                {
+                    Key = Encoding.UTF8.GetBytes($"u-{p}"),
+                    Value = ClickEventCodec.Encode(new ClickEvent { EventId = $"p{p}", EventTime = T0, UserId = $"u-{p}", SessionId = "s", Type = EventType.PageView }),
+                });
+        }
+        // Partition 0's previous writer (a revoked lease, or the run before a restart) has a flush in flight.
+        var fences = new PartitionFences();
+        var previousWriter = new TaskCompletionSource();
+        _ = fences.Enter(0, previousWriter.Task);
+
+        var counters = new PipelineCounters();
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, "fenced-" + Guid.NewGuid().ToString("N"), [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEventsTopic: null), Fences: fences);
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
+        AwaitCondition(() => counters.Consumed == 1, TimeSpan.FromSeconds(60), "partition 1's event consumed");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var whileFenced = counters.Consumed;
+        previousWriter.SetResult();
+        AwaitCondition(() => counters.Consumed == Partitions, TimeSpan.FromSeconds(30), "partition 0's event consumed once its previous writer was done");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+        _output.WriteLine($"consumed while partition 0's previous writer was flushing: {whileFenced}; after: {counters.Consumed}");
+        Assert.Equal(1, whileFenced);
+    }
+
     private long CommittedCount(string topic, string group, int partitions = Partitions)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _kafka.BootstrapServers, GroupId = group }).Build();

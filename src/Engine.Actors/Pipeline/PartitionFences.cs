@@ -1,0 +1,31 @@
+using System.Collections.Concurrent;
+
+namespace Engine.Actors.Pipeline;
+
+/// <summary>
+/// One writer at a time per partition on this node. A partition's next substream (a new lease after a rebalance that
+/// gave the partition back, or the next run after a pipeline restart) starts reading only once the previous one has
+/// ended and its last flush has completed. Without it, a revoked lease whose drain timed out kept flushing while the
+/// new one replayed: the entities, still alive here, answered the replay as duplicates with no changes, the new
+/// writer's later offset reached Redis first, and the old flush, refused as superseded, lost its changes for good.
+/// Keep one per stream for the node's lifetime (across restarts).
+/// </summary>
+public sealed class PartitionFences
+{
+    private readonly ConcurrentDictionary<int, Task> _released = new();
+
+    /// <summary>
+    /// Makes <paramref name="released"/> (completed when the new writer has ended and flushed) the partition's fence
+    /// and returns the previous writer's, which the new one waits for before it reads.
+    /// </summary>
+    public Task Enter(int partition, Task released)
+    {
+        var previous = Task.CompletedTask;
+        _released.AddOrUpdate(partition, released, (_, before) =>
+        {
+            previous = before;
+            return released;
+        });
+        return previous;
+    }
+}
