@@ -96,15 +96,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         var (input, topics) = await CreateTopicsAsync(many);
         var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("partitions") }, new FeatureMetrics());
         var users = EntityShards.Start(Sys, EntityShards.Users, many, id => UserActor.Props(id, store, _world.Decider()), TimeSpan.FromMinutes(1));
-        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
-        {
-            for (var p = 0; p < many; p++)
-                await producer.ProduceAsync(new TopicPartition(input, p), new Message<byte[], byte[]>
-                {
-                    Key = Encoding.UTF8.GetBytes($"u-{p}"),
-                    Value = ClickEventCodec.Encode(new ClickEvent { EventId = $"p{p}", EventTime = T0, UserId = $"u-{p}", SessionId = "s", Type = EventType.PageView }),
-                });
-        }
+        await ProduceOneEventPerPartitionAsync(input, many);
 
         var group = "partitions-" + Guid.NewGuid().ToString("N");
         var counters = new PipelineCounters();
@@ -124,15 +116,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         var (input, topics) = await CreateTopicsAsync(Partitions);
         var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("fenced") }, new FeatureMetrics());
         var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, _world.Decider()), TimeSpan.FromMinutes(1));
-        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
-        {
-            for (var p = 0; p < Partitions; p++)
-                await producer.ProduceAsync(new TopicPartition(input, p), new Message<byte[], byte[]>
-                {
-                    Key = Encoding.UTF8.GetBytes($"u-{p}"),
-                    Value = ClickEventCodec.Encode(new ClickEvent { EventId = $"p{p}", EventTime = T0, UserId = $"u-{p}", SessionId = "s", Type = EventType.PageView }),
-                });
-        }
+        await ProduceOneEventPerPartitionAsync(input, Partitions);
         // Partition 0's previous writer (a revoked lease, or the run before a restart) has a flush in flight.
         var fences = new PartitionFences();
         var previousWriter = new TaskCompletionSource();
@@ -150,6 +134,18 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
         _output.WriteLine($"consumed while partition 0's previous writer was flushing: {whileFenced}; after: {counters.Consumed}");
         Assert.Equal(1, whileFenced);
+    }
+
+    /// <summary>A page view of user <c>u-{p}</c> into each partition p.</summary>
+    private async Task ProduceOneEventPerPartitionAsync(string topic, int partitions)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        for (var p = 0; p < partitions; p++)
+            await producer.ProduceAsync(new TopicPartition(topic, p), new Message<byte[], byte[]>
+            {
+                Key = Encoding.UTF8.GetBytes($"u-{p}"),
+                Value = ClickEventCodec.Encode(new ClickEvent { EventId = $"p{p}", EventTime = T0, UserId = $"u-{p}", SessionId = "s", Type = EventType.PageView }),
+            });
     }
 
     private long CommittedCount(string topic, string group, int partitions = Partitions)

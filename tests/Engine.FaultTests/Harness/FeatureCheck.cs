@@ -59,31 +59,14 @@ public static class FeatureCheck
     /// </summary>
     public static async Task<FeatureComparison> CompareItemsAsync(IConnectionMultiplexer redis, IReadOnlyList<(ClickEvent Event, EventPosition Position)> delivered)
     {
-        var options = new FeatureStoreOptions();
-        var reference = new ScenarioStates(options.AllowedLateness).Apply(delivered.OrderBy(d => d.Position.Partition).ThenBy(d => d.Position.Offset)).Items;
-        using var metrics = new FeatureMetrics();
-        var store = new FeatureStore(redis, options, metrics);
-        var now = delivered.Max(d => d.Event.EventTime).ToUnixTimeMilliseconds();
-        var names = FeatureNames.Item;
-        var totals = names.Select((n, i) => (n, i)).Where(x => x.n.EndsWith("_24h", StringComparison.Ordinal)).Select(x => x.i).ToArray();
-        var (mismatched, inRedis, inReference, examples) = (0, 0L, 0L, new List<string>());
-        var expected = new float[names.Count];
-        var actual = new float[names.Count];
-        foreach (var (id, state) in reference.OrderBy(r => r.Key, StringComparer.Ordinal))
-        {
-            var stored = await store.LoadItemAsync(id);
-            ItemFeatures.All.Read(state, now, expected);
-            ItemFeatures.All.Read(stored, now, actual);
-            inReference += totals.Sum(i => (long)expected[i]);
-            inRedis += totals.Sum(i => (long)actual[i]);
-            var differing = Enumerable.Range(0, names.Count).Where(i => Math.Abs(expected[i] - actual[i]) > 1e-3).Select(i => $"{names[i]} expected {expected[i]} got {actual[i]}").ToList();
-            var (want, got) = (state.Neighbours.Top(ItemFeatureState.NeighboursKept), stored.Neighbours.Top(ItemFeatureState.NeighboursKept));
-            if (!want.SequenceEqual(got)) differing.Add($"neighbours expected {string.Join(' ', want)} got {string.Join(' ', got)}");
-            if (differing.Count == 0) continue;
-            mismatched++;
-            if (examples.Count < 5) examples.Add($"{id}: " + string.Join(", ", differing.Take(4)));
-        }
-        return new FeatureComparison(reference.Count, mismatched, inReference, inRedis, examples, "items");
+        var reference = Reference(delivered.OrderBy(d => d.Position.Partition).ThenBy(d => d.Position.Offset)).Items;
+        var totals = FeatureNames.Item.Select((n, i) => (n, i)).Where(x => x.n.EndsWith("_24h", StringComparison.Ordinal)).Select(x => x.i).ToArray();
+        return await CompareAsync("items", reference, (store, id) => store.LoadItemAsync(id), ItemFeatures.All, FeatureNames.Item, totals, delivered, redis,
+            (want, got) =>
+            {
+                var (expected, actual) = (want.Neighbours.Top(ItemFeatureState.NeighboursKept), got.Neighbours.Top(ItemFeatureState.NeighboursKept));
+                return expected.SequenceEqual(actual) ? null : $"neighbours expected {string.Join(' ', expected)} got {string.Join(' ', actual)}";
+            });
     }
 
     /// <summary>
@@ -93,34 +76,44 @@ public static class FeatureCheck
     /// </summary>
     public static async Task<FeatureComparison> CompareCampaignsAsync(IConnectionMultiplexer redis, IReadOnlyList<(ClickEvent Event, EventPosition Position)> delivered)
     {
-        var options = new FeatureStoreOptions();
         // In event time: a campaign's events come from every partition, which the engine reads side by side (the events'
         // time follows their production, so none is late that way; partition after partition would make most of them late).
-        var reference = new ScenarioStates(options.AllowedLateness).Apply(delivered.OrderBy(d => d.Event.EventTime).ThenBy(d => d.Position.Partition).ThenBy(d => d.Position.Offset)).Campaigns;
+        var reference = Reference(delivered.OrderBy(d => d.Event.EventTime).ThenBy(d => d.Position.Partition).ThenBy(d => d.Position.Offset)).Campaigns;
+        var totals = new[] { "impressions_24h", "clicks_24h", "conversions_24h" }.Select(n => FeatureNames.Campaign.ToList().IndexOf(n)).ToArray();
+        return await CompareAsync("campaigns", reference, (store, id) => store.LoadCampaignAsync(id), CampaignFeatures.All, FeatureNames.Campaign, totals,
+            delivered, redis,
+            (want, got) => Math.Abs(want.SpentTotal - got.SpentTotal) <= 1e-6 * Math.Max(1, want.SpentTotal) ? null
+                : $"spent_total expected {want.SpentTotal:0.###} got {got.SpentTotal:0.###}");
+    }
+
+    private static ScenarioStates Reference(IEnumerable<(ClickEvent Event, EventPosition Position)> ordered) =>
+        new ScenarioStates(new FeatureStoreOptions().AllowedLateness).Apply(ordered);
+
+    /// <summary>Each reference state against the one loaded from Redis: its feature vector read at the last event's time, and <paramref name="alsoDiffers"/>.</summary>
+    private static async Task<FeatureComparison> CompareAsync<TState>(string kind, IReadOnlyDictionary<string, TState> reference,
+        Func<FeatureStore, string, Task<TState>> load, FeatureSchema<TState> schema, IReadOnlyList<string> names, int[] totals,
+        IReadOnlyList<(ClickEvent Event, EventPosition Position)> delivered, IConnectionMultiplexer redis, Func<TState, TState, string?> alsoDiffers)
+    {
         using var metrics = new FeatureMetrics();
-        var store = new FeatureStore(redis, options, metrics);
+        var store = new FeatureStore(redis, new FeatureStoreOptions(), metrics);
         var now = delivered.Max(d => d.Event.EventTime).ToUnixTimeMilliseconds();
-        var names = FeatureNames.Campaign;
-        string[] counted = ["impressions_24h", "clicks_24h", "conversions_24h"];
-        var totals = counted.Select(n => names.ToList().IndexOf(n)).ToArray();
         var (mismatched, inRedis, inReference, examples) = (0, 0L, 0L, new List<string>());
         var expected = new float[names.Count];
         var actual = new float[names.Count];
         foreach (var (id, state) in reference.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
-            var stored = await store.LoadCampaignAsync(id);
-            CampaignFeatures.All.Read(state, now, expected);
-            CampaignFeatures.All.Read(stored, now, actual);
+            var stored = await load(store, id);
+            schema.Read(state, now, expected);
+            schema.Read(stored, now, actual);
             inReference += totals.Sum(i => (long)expected[i]);
             inRedis += totals.Sum(i => (long)actual[i]);
             var differing = Enumerable.Range(0, names.Count).Where(i => Math.Abs(expected[i] - actual[i]) > 1e-3 + 1e-5 * Math.Abs(expected[i]))
                 .Select(i => $"{names[i]} expected {expected[i]} got {actual[i]}").ToList();
-            if (Math.Abs(state.SpentTotal - stored.SpentTotal) > 1e-6 * Math.Max(1, state.SpentTotal))
-                differing.Add($"spent_total expected {state.SpentTotal:0.###} got {stored.SpentTotal:0.###}");
+            if (alsoDiffers(state, stored) is { } other) differing.Add(other);
             if (differing.Count == 0) continue;
             mismatched++;
             if (examples.Count < 5) examples.Add($"{id}: " + string.Join(", ", differing.Take(4)));
         }
-        return new FeatureComparison(reference.Count, mismatched, inReference, inRedis, examples, "campaigns");
+        return new FeatureComparison(reference.Count, mismatched, inReference, inRedis, examples, kind);
     }
 }
