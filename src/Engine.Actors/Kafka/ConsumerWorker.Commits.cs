@@ -95,8 +95,10 @@ internal sealed partial class ConsumerWorker
         or ErrorCode.GroupLoadInProgress or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut
         or ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_WaitCoord;
 
+    /// <summary>Takes no more commits (<see cref="CommitAsync"/>), then fails those still queued or waiting for a retry.</summary>
     private void FailPendingCommits(Exception reason)
     {
+        lock (_closeGate) _closed = true;
         foreach (var commit in _retries) commit.Done.TrySetException(reason);
         _retries.Clear();
         while (_commands.TryDequeue(out var command))

@@ -29,10 +29,16 @@ internal sealed partial class ConsumerWorker
     public Task CommitAsync(IReadOnlyList<CommittableOffset> offsets)
     {
         var command = new ConsumerCommand.Commit(offsets);
-        if (_shutdown.Task.IsCompleted)
-            command.Done.SetException(new InvalidOperationException("Kafka consumer is shut down; offsets not committed"));
-        else
-            Enqueue(command);
+        // Under the gate the poll thread closes it with: a commit queued after its last drain would wait for ever.
+        lock (_closeGate)
+        {
+            if (!_closed)
+            {
+                Enqueue(command);
+                return command.Done.Task;
+            }
+        }
+        command.Done.SetException(new InvalidOperationException("Kafka consumer is shut down; offsets not committed"));
         return command.Done.Task;
     }
 

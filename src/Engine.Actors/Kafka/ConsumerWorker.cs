@@ -20,6 +20,8 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     private ILoggingAdapter _log = NoLogger.Instance;
     private readonly ConcurrentQueue<ConsumerCommand> _commands = new();
     private readonly ManualResetEventSlim _commandArrived = new();
+    private readonly Lock _closeGate = new();
+    private bool _closed;
     private readonly Dictionary<TopicPartition, PartitionLease> _leases = [];
     private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConsumer<byte[], byte[]>? _consumer;
