@@ -16,7 +16,7 @@ namespace Engine.Actors.Features;
 public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptions options, FeatureMetrics metrics,
     Engine.Models.Privacy.Pseudonymizer? pseudonyms = null) : IAsyncDisposable
 {
-    private readonly FlushClient _flushes = new(ConfigurationOptions.Parse(redis.Configuration));
+    private readonly FlushClient _flushes = new(ConfigurationOptions.Parse(redis.Configuration), () => Primary(redis));
     private readonly FeatureKeys _keys = new(options.KeyPrefix, pseudonyms);
 
     public FeatureKeys Keys => _keys;
@@ -191,6 +191,19 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
 
     /// <summary>Closes the flushes' connection (the multiplexer is the caller's).</summary>
     public ValueTask DisposeAsync() => _flushes.DisposeAsync();
+
+    /// <summary>The primary among the servers the multiplexer is connected to, or null when it knows none (or is closed).</summary>
+    private static System.Net.EndPoint? Primary(IConnectionMultiplexer redis)
+    {
+        try
+        {
+            return redis.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)?.EndPoint;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
 
     private static bool IsTransient(Exception e) =>
         e is RedisConnectionException or RedisTimeoutException or TimeoutException

@@ -12,9 +12,12 @@ namespace Engine.Actors.Features;
 /// busy thread pool (5-180 ms per flush, serializing every partition's flushes behind it: docs/performance.md, round 10).
 /// A failed or timed-out exchange closes the connection (what Redis received is unknown; a WATCH dies with it), so the
 /// next one reconnects; failures surface as StackExchange.Redis's connection and timeout exceptions, which the
-/// store retries.
+/// store retries. It connects to the <c>primary</c> the node's multiplexer knows of (the first endpoint configured when
+/// it knows none): with a primary and replicas configured, a replica answers writes with READONLY (so does a former
+/// primary after a failover), and that answer is retried as a lost connection: the next attempt reconnects to the
+/// primary the multiplexer knows by then.
 /// </summary>
-internal sealed class FlushClient(ConfigurationOptions options) : IAsyncDisposable
+internal sealed class FlushClient(ConfigurationOptions options, Func<System.Net.EndPoint?>? primary = null) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly RespWriter _commands = new();
@@ -28,7 +31,7 @@ internal sealed class FlushClient(ConfigurationOptions options) : IAsyncDisposab
         using var timeout = new CancellationTokenSource(_timeout);
         try
         {
-            _connection ??= await RespConnection.OpenAsync(options, timeout.Token).ConfigureAwait(false);
+            _connection ??= await RespConnection.OpenAsync(options, primary?.Invoke(), timeout.Token).ConfigureAwait(false);
             _commands.Clear();
             return await exchange(_connection, _commands, timeout.Token).ConfigureAwait(false);
         }
@@ -39,6 +42,8 @@ internal sealed class FlushClient(ConfigurationOptions options) : IAsyncDisposab
                 throw new TimeoutException($"Redis did not complete a feature flush within {_timeout.TotalMilliseconds:N0} ms", e);
             if (e is IOException or SocketException)
                 throw RespErrors.Connection(ConnectionFailureType.SocketFailure, $"the feature flushes' connection to Redis failed: {e.Message}", e);
+            if (e is RedisServerException && e.Message.Contains("READONLY", StringComparison.Ordinal))
+                throw RespErrors.Connection(ConnectionFailureType.UnableToConnect, $"the feature flushes reached a read-only replica; reconnecting to the primary: {e.Message}", e);
             throw;
         }
         finally

@@ -212,6 +212,29 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
         await Assert.ThrowsAsync<AuthenticationException>(() => FlushTransaction.RunAsync(untrusting, batch, keys, TimeSpan.FromMinutes(1)));
     }
 
+    [Fact]
+    public async Task Flushes_go_to_the_primary_when_the_first_endpoint_named_is_a_replica()
+    {
+        using var primary = new RedisServerProcess();
+        await primary.StartAsync();
+        using var replica = new RedisServerProcess(replicaOf: primary.Port);
+        await replica.StartAsync();
+        // The replica first, as a configuration listing a replica set may well have it (or a failover may make it so).
+        var options = RedisFixture.Options(replica.Endpoint);
+        options.EndPoints.Add(primary.Endpoint);
+        using var main = await ConnectionMultiplexer.ConnectAsync(options);
+        await using var store = StoreFactory.Create(main, "replica-first");
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        await writeBehind.ApplyAsync(Enumerable.Range(0, 3).Select(i => (StoreFactory.View(i), new EventPosition(0, i))).ToList());
+
+        var result = await writeBehind.FlushAsync();
+
+        Assert.True(result.Acknowledged, result.Error);
+        using var onPrimary = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(primary.Endpoint));
+        var loaded = await new FeatureStore(onPrimary, store.Options, new FeatureMetrics()).LoadUserAsync("u1");
+        Assert.Equal(2, loaded.Offsets.Covered[0]);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))

@@ -9,7 +9,7 @@ namespace Engine.Actors.Features.Resp;
 
 /// <summary>
 /// One plain connection to Redis (Garnet or redis-server), opened with the node's StackExchange.Redis configuration:
-/// its first endpoint, TLS (its trust options when it carries them as code, else the system's trust), ACL user and
+/// the given endpoint (else its first), TLS (its trust options when it carries them as code, else the system's trust), ACL user and
 /// password, database. Used by one caller at a time, which writes its commands
 /// and reads their replies in order; nothing is multiplexed over it, so a WATCH on it is that caller's.
 /// </summary>
@@ -21,9 +21,9 @@ internal sealed class RespConnection : IAsyncDisposable
 
     public RespReader Reader { get; }
 
-    public static async Task<RespConnection> OpenAsync(ConfigurationOptions options, CancellationToken cancellationToken)
+    public static async Task<RespConnection> OpenAsync(ConfigurationOptions options, EndPoint? endpoint, CancellationToken cancellationToken)
     {
-        var endpoint = options.EndPoints.Count > 0 ? options.EndPoints[0] : throw new ArgumentException("the Redis configuration names no endpoint", nameof(options));
+        endpoint ??= options.EndPoints.Count > 0 ? options.EndPoints[0] : throw new ArgumentException("the Redis configuration names no endpoint", nameof(options));
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Stream? stream = null;
         try
