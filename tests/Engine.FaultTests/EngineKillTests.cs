@@ -1,4 +1,3 @@
-using Engine.Actors.Pipeline;
 using Engine.FaultTests.Harness;
 using Engine.Host.Embedded;
 using Engine.Models.Contracts;
@@ -72,9 +71,7 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         var items = await FeatureCheck.CompareItemsAsync(redis, delivered);
         output.WriteLine("items: " + items);
         var campaigns = await FeatureCheck.CompareCampaignsAsync(redis, delivered);
-        var campaignEvents = delivered.Count(d => EntityRoute.ConcernsCampaign(d.Event));
-        output.WriteLine($"campaigns: {campaigns}; forwards written {campaignStream.Written:N0} for {campaignEvents:N0} campaign events " +
-                         $"({campaignStream.Written - campaignEvents:N0} sent again by the replay)");
+        output.WriteLine($"campaigns: {campaigns}; {campaignStream.Describe(delivered)}");
         var models = FaultEngine.LoadModels();
         var outcome = DecisionOutcome.Of(decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, models));
         FaultEngine.Release(models);

@@ -201,12 +201,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         w.Write(m.CoVisited?.Count ?? 0);
         foreach (var item in m.CoVisited ?? []) w.Write(item);
         // After the co-visits, for the same reason: an older node's message reads as having no position.
-        w.Write(m.Position is not null);
-        if (m.Position is { } position)
-        {
-            w.Write(position.Partition);
-            w.Write(position.Offset);
-        }
+        WriteOptional(w, m.Position);
     }
 
     private static EntityHandled ReadHandled(BinaryReader r)

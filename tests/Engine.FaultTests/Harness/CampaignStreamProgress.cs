@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
 
 namespace Engine.FaultTests.Harness;
@@ -25,6 +26,13 @@ public sealed class CampaignStreamProgress : IDisposable
     public long Written => _partitions.Sum(p => _watermarks.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(5)).High.Value);
 
     public long Committed => _committed.Total;
+
+    /// <summary>What the test injected without asking: the forwards a replay sent again, beside the campaign events delivered.</summary>
+    public string Describe(IEnumerable<(ClickEvent Event, Engine.Models.Features.EventPosition Position)> delivered)
+    {
+        var (written, events) = (Written, delivered.Count(d => EntityRoute.ConcernsCampaign(d.Event)));
+        return $"forwards written {written:N0} for {events:N0} campaign events ({written - events:N0} sent again by a replay)";
+    }
 
     public Task WaitCaughtUpAsync(TimeSpan timeout)
     {

@@ -83,7 +83,7 @@ public sealed class FaultRun : IAsyncDisposable
         var campaigns = await FeatureCheck.CompareCampaignsAsync(redis, delivered);
         var decisions = DecisionOutcome.Of(Decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, Models));
         _output.WriteLine("features: " + features);
-        _output.WriteLine($"campaigns: {campaigns}; forwards written {CampaignStream.Written:N0} for {delivered.Count(d => EntityRoute.ConcernsCampaign(d.Event)):N0} campaign events");
+        _output.WriteLine($"campaigns: {campaigns}; {CampaignStream.Describe(delivered)}");
         _output.WriteLine("decisions: " + decisions);
         _output.WriteLine($"engine counters: consumed {Node.UserCounters.Consumed:N0}, applied {Node.UserCounters.Applied:N0}, dead-lettered {Node.UserCounters.DeadLettered:N0}, " +
                           $"flushes {Node.UserCounters.Flushes:N0}, flush retries {Node.UserCounters.FlushRetries:N0}; decision topics: {Decisions.Records:N0} records, {Decisions.Gaps} offsets skipped");
