@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Engine.Actors.Features;
 using Engine.Actors.Pipeline;
+using Engine.Actors.Sharding;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Features;
@@ -22,15 +23,18 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
     private readonly ICampaignCatalog _catalog;
     private readonly CampaignBoard _board;
     private readonly CampaignPacer _pacer;
+    private readonly IdlePassivation? _idle;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private CampaignFeatureState _delivery = null!;
     private PacingState _pacing = PacingState.Initial;
     private long _lastTick = -1, _lastEmittedTick = -1;
     private bool _exhausted;
+    private EventPosition? _lastAnswered;
 
-    public CampaignActor(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer)
+    /// <param name="idle">When to passivate once idle; null: never on its own.</param>
+    public CampaignActor(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer, IdlePassivation? idle = null)
     {
-        (_campaignId, _store, _catalog, _board, _pacer) = (campaignId, store, catalog, board, pacer);
+        (_campaignId, _store, _catalog, _board, _pacer, _idle) = (campaignId, store, catalog, board, pacer, idle);
         Receive<CampaignFeatureState>(loaded =>
         {
             _delivery = loaded;
@@ -47,10 +51,15 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer) =>
-        Akka.Actor.Props.Create(() => new CampaignActor(campaignId, store, catalog, board, pacer));
+    public static Props Props(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer,
+        IdlePassivation? idle = null) =>
+        Akka.Actor.Props.Create(() => new CampaignActor(campaignId, store, catalog, board, pacer, idle));
 
-    protected override void PreStart() => _store.LoadCampaignAsync(_campaignId).PipeTo(Self);
+    protected override void PreStart()
+    {
+        _idle?.Watch(Context);
+        _store.LoadCampaignAsync(_campaignId).PipeTo(Self);
+    }
 
     private void Ready()
     {
@@ -60,7 +69,9 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
             var decisions = new List<IDecision>(1);
             if (_catalog.TryGet(_campaignId, out var spec)) Pace(spec, msg.Event, decisions); // not booked (yet): delivery only
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));
+            _lastAnswered = msg.Position;
         });
+        Receive<ReceiveTimeout>(_ => _idle?.Idle(Context, _lastAnswered));
     }
 
     private void Pace(CampaignSpec spec, ClickEvent evt, List<IDecision> decisions)

@@ -50,16 +50,18 @@ internal sealed class BatchWriter
     private readonly Engine.Models.Fairness.FairnessMonitor? _fairness;
     private readonly PartitionFlusher _flusher;
     private readonly CampaignForwarder? _forwarder;
+    private readonly DurableOffsets? _durable;
     private Task _lastFlush = Task.CompletedTask;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
     private readonly ItemSliceOwner _items;
 
     public BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters,
-        DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval, CampaignForwarder? forwarder)
+        DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval, CampaignForwarder? forwarder,
+        DurableOffsets? durable)
     {
         (_store, _topic, _topics, _route, _churn, _counters, _decisions, _fairness) = (store, topic, topics, route, churn, counters, decisions, fairness);
-        _forwarder = forwarder;
+        (_forwarder, _durable) = (forwarder, durable);
         _flusher = new PartitionFlusher(FlushAsync, maxUndurable, flushInterval);
         _items = new ItemSliceOwner(store);
     }
@@ -120,13 +122,14 @@ internal sealed class BatchWriter
         var forwarded = forwards is null ? Task.CompletedTask
             : _forwarder?.SendAsync(forwards) ?? throw new InvalidOperationException("a stream that forwards campaign events needs a forwarder");
         var flushed = _lastFlush = _flusher.Enqueue(new PendingFlush(last.Partition, last.Offset, writes, itemEvents, due, latest, batch.Count));
-        return new DecidedBatch(records, last, stamps, batchedUtc, DurableAsync(flushed, batch.Count, refused, stamps, batchedUtc), forwarded);
+        return new DecidedBatch(records, last, stamps, batchedUtc, DurableAsync(flushed, last, batch.Count, refused, stamps, batchedUtc), forwarded);
     }
 
-    /// <summary>Once the batch's features are durable: it counts as consumed, and its events' durable hops are recorded.</summary>
-    private async Task DurableAsync(Task flushed, int events, int refused, List<EventStamps> stamps, DateTime batchedUtc)
+    /// <summary>Once the batch's features are durable: its entities may passivate, it counts as consumed, and its events' durable hops are recorded.</summary>
+    private async Task DurableAsync(Task flushed, CommittableOffset last, int events, int refused, List<EventStamps> stamps, DateTime batchedUtc)
     {
         await flushed.ConfigureAwait(false);
+        _durable?.Advance(last.Partition, last.Offset);
         _decisions.Hops.Durable(stamps, batchedUtc, DateTime.UtcNow);
         _counters.AddConsumed(events);
         _counters.AddApplied(events - refused);

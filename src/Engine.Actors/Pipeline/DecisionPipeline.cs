@@ -41,6 +41,7 @@ public sealed record ChurnSchedule(ChurnDueList DueList, PartitionClock Clock, T
 /// <param name="BatchSize">Most events per batch: a batch forms only while the stages after the asks are busy.</param>
 /// <param name="MaxPartitions">Most partitions one node streams at once (a substream each): at least the input topic's partitions, since a partition past it would wait for a free slot, unread and uncommitted, as long as the node kept it (at 64, a node given 65 or more partitions never read the rest). 1,024 is the most the engine's configuration allows (<c>Kafka:Partitions</c>).</param>
 /// <param name="Fences">The node's per-partition fences for this stream (<see cref="PartitionFences"/>): pass the same one to every run of a supervised pipeline; null gives each run its own.</param>
+/// <param name="Durable">Where the stream publishes the offsets whose features Redis holds, for its entities' <see cref="Sharding.IdlePassivation"/>: the same one the entities were given, kept for the node's lifetime; null publishes nothing.</param>
 /// <param name="MaxUndurable">Events per partition whose decisions may go out while their features wait for Redis; past it the partition waits.</param>
 /// <param name="FlushInterval">Least time between the starts of a partition's flushes (default 10 ms): what arrives meanwhile is flushed together. Only commits wait for it.</param>
 /// <param name="ForwardLinger">How long the campaign-event forwards' producer waits to fill a batch (default 1 ms, as the decisions' producer): the commit and the campaign stream's bid adjustments wait for it, and an adjustment's Kafka hop starts at its forward. At 5 ms (rounds 12-13) those adjustments were the tail of every decision's latency at low rates: at 1,000 events/s the p99 over all decisions was 9.5-9.7 ms against 6.8-6.9 with 1 ms, the Kafka hop's p99 8.1-8.3 against 4.7-4.8; at 10,000/s the p99 did not change and the CPU per event was within the noise (docs/performance.md, round 14). 20 ms put the adjustments' p99 at ~30 ms at 500 events/s (round 12). A <c>linger.ms</c> in the producer's client config wins.</param>
@@ -59,7 +60,8 @@ public sealed record DecisionPipelineSettings(
     int MaxUndurable = 10_000,
     TimeSpan? FlushInterval = null,
     TimeSpan? ForwardLinger = null,
-    PartitionFences? Fences = null)
+    PartitionFences? Fences = null,
+    DurableOffsets? Durable = null)
 {
     public TimeSpan EffectiveFlushInterval => FlushInterval ?? TimeSpan.FromMilliseconds(10);
 
@@ -94,7 +96,7 @@ public static class DecisionPipeline
                 // A newly assigned partition: move its shard here before its first event asks for it.
                 alignment?.AssignedAsync([partition.Partition.Partition.Value]);
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
-                    settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder);
+                    settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable);
                 var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout);
                 var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var previous = fences.Enter(partition.Partition.Partition.Value, released.Task);

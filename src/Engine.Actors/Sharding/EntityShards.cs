@@ -6,18 +6,19 @@ namespace Engine.Actors.Sharding;
 
 /// <summary>
 /// A shard region of users or campaigns: one shard per partition of the topic that feeds it, placed by
-/// <see cref="ExternalShardAllocationStrategy"/> on the node that consumes that partition (see <see cref="ShardAlignment"/>);
-/// idle entities are passivated so millions fit in bounded memory, and come back from Redis on their next event.
+/// <see cref="ExternalShardAllocationStrategy"/> on the node that consumes that partition (see <see cref="ShardAlignment"/>).
+/// Idle entities passivate themselves (<see cref="IdlePassivation"/>: only once their changes are durable), so millions fit
+/// in bounded memory, and come back from Redis on their next event; sharding's own idle passivation is off.
 /// </summary>
 public static class EntityShards
 {
     public const string Users = "user";
     public const string Campaigns = "campaign";
 
-    public static IActorRef Start(ActorSystem system, string typeName, int partitions, Func<string, Props> entityProps, TimeSpan passivateIdleAfter)
+    public static IActorRef Start(ActorSystem system, string typeName, int partitions, Func<string, Props> entityProps)
     {
         var sharding = ClusterSharding.Get(system); // loads sharding's default configuration
-        var settings = ClusterShardingSettings.Create(system).WithPassivateIdleAfter(passivateIdleAfter);
+        var settings = ClusterShardingSettings.Create(system).WithPassivateIdleAfter(TimeSpan.Zero);
         return sharding.Start(
             typeName, entityProps, settings, new PartitionAlignedExtractor(partitions),
             new ExternalShardAllocationStrategy(system, typeName), PoisonPill.Instance);

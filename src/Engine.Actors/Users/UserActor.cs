@@ -3,6 +3,7 @@ using Akka.Event;
 using Engine.Actors.Features;
 using Engine.Actors.Pipeline;
 using Engine.Actors.Privacy;
+using Engine.Actors.Sharding;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Features;
@@ -24,6 +25,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
     private readonly FeatureStore _store;
     private readonly UserDecider _decider;
     private readonly UserPrivacy? _privacy;
+    private readonly IdlePassivation? _idle;
     // Sourced by type, not by the actor's path: the path ends with the user id, which no log may carry (docs/privacy.md).
     private readonly ILoggingAdapter _log = Logging.GetLogger(Context.System, typeof(UserActor));
     private readonly HashSet<string> _boughtThisSession = new(StringComparer.Ordinal);
@@ -36,18 +38,20 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
     private bool _returningSession;
     private Consent _consent = Consent.Granted;
     private (bool Sent, string? Session) _nonPersonal; // the last popular list sent to an opted-out user, by session
+    private EventPosition? _lastAnswered;
 
     /// <param name="privacy">Consent and erasure; null (tests of decisions alone): everyone consents, erasure is refused.</param>
-    public UserActor(string userId, FeatureStore store, UserDecider decider, UserPrivacy? privacy = null)
+    /// <param name="idle">When to passivate once idle; null: never on its own.</param>
+    public UserActor(string userId, FeatureStore store, UserDecider decider, UserPrivacy? privacy = null, IdlePassivation? idle = null)
     {
-        (_userId, _store, _decider, _privacy) = (userId, store, decider, privacy);
+        (_userId, _store, _decider, _privacy, _idle) = (userId, store, decider, privacy, idle);
         Become(Loading);
     }
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(string userId, FeatureStore store, UserDecider decider, UserPrivacy? privacy = null) =>
-        Akka.Actor.Props.Create(() => new UserActor(userId, store, decider, privacy));
+    public static Props Props(string userId, FeatureStore store, UserDecider decider, UserPrivacy? privacy = null, IdlePassivation? idle = null) =>
+        Akka.Actor.Props.Create(() => new UserActor(userId, store, decider, privacy, idle));
 
     /// <summary>
     /// Akka would log a failure under this actor's path, which ends with the raw user id (docs/privacy.md): it is logged
@@ -69,8 +73,11 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
         }
     }
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
+        _idle?.Watch(Context);
         LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
+    }
 
     private async Task<Loaded> LoadAsync()
     {
@@ -102,6 +109,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
         Receive<RecordEvent>(Record);
         Receive<PrivacyProtocol.RecordConsent>(RecordConsent);
         Receive<PrivacyProtocol.EraseUser>(Erase);
+        Receive<ReceiveTimeout>(_ => _idle?.Idle(Context, _lastAnswered));
         Receive<CheckChurn>(check =>
         {
             // No churn profiling without consent; and a user with no events left (erased, expired) has nothing to score.
@@ -162,6 +170,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
         }
         Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, _store.Changes.Drain(_state), outcome, dropped, _returningSession,
             CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited], Position: msg.Position));
+        _lastAnswered = msg.Position;
     }
 
     /// <summary>Event time between churn scores of an armed, active user.</summary>

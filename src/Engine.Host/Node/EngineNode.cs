@@ -102,22 +102,25 @@ public sealed class EngineNode : IAsyncDisposable
         var privacyStore = new PrivacyStore(redis, store.Keys, dueList, settings.Partitions);
         var popular = new Engine.Models.Recommendations.RecommendationCache(models.Recommender);
         var userPrivacy = new UserPrivacy(privacyStore, new NonPersonalDecisions(popular, models.RecommenderVersion));
-        var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider, userPrivacy),
-            settings.UserPassivation ?? TimeSpan.FromMinutes(2));
+        // Each stream tells its entities which offsets Redis holds: an idle entity stops only once its changes are there.
+        var (userDurable, campaignDurable) = (new DurableOffsets(), new DurableOffsets());
+        var userIdle = new IdlePassivation(settings.UserPassivation ?? TimeSpan.FromMinutes(2), userDurable);
+        var campaignIdle = new IdlePassivation(settings.CampaignPassivation ?? TimeSpan.FromMinutes(10), campaignDurable);
+        var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider, userPrivacy, userIdle));
         var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
-            id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default), settings.CampaignPassivation ?? TimeSpan.FromMinutes(10));
+            id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default, campaignIdle));
 
         var eventClock = new PartitionClock();
         var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], consumerClient),
             producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
-            Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)), Fences: new PartitionFences());
+            Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)), Fences: new PartitionFences(), Durable: userDurable);
         // Few asks in flight per partition: on a small machine a deep queue only adds waiting (measured in bench e2e), and a
         // patient timeout keeps a starved moment from failing (and restarting) the stream.
         var fairness = new FairnessMonitor(settings.Fairness ?? new FairnessSettings());
         userSettings = userSettings with { Fairness = fairness, Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30) };
         var campaignSettings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(settings.KafkaBootstrap, settings.CampaignGroupId, [Topics.CampaignEvents], consumerClient),
-            producerSettings, topics, EntityRoute.Campaigns, Fences: new PartitionFences());
+            producerSettings, topics, EntityRoute.Campaigns, Fences: new PartitionFences(), Durable: campaignDurable);
 
         var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
         // A failed pipeline restarts from its last committed offsets with backoff; the node keeps running.

@@ -40,7 +40,9 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         var prefix = RedisFixture.UniquePrefix("sweep");
         var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = prefix }, new FeatureMetrics());
         var decider = _world.Decider();
-        var users = EntityShards.Start(Sys, EntityShards.Users, 1, id => UserActor.Props(id, store, decider), TimeSpan.FromSeconds(2));
+        var durable = new DurableOffsets();
+        var users = EntityShards.Start(Sys, EntityShards.Users, 1,
+            id => UserActor.Props(id, store, decider, idle: new IdlePassivation(TimeSpan.FromSeconds(2), durable)));
         var dueList = new ChurnDueList(connection, prefix);
         var clock = new PartitionClock();
 
@@ -57,7 +59,7 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         var settings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(_kafka.BootstrapServers, "sweep-" + Guid.NewGuid().ToString("N"), [input]),
             new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(null),
-            Churn: new ChurnSchedule(dueList, clock, TimeSpan.FromDays(3)));
+            Churn: new ChurnSchedule(dueList, clock, TimeSpan.FromDays(3)), Durable: durable);
         var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer());
         AwaitCondition(() => counters.Consumed == events.Count, TimeSpan.FromSeconds(60));
 

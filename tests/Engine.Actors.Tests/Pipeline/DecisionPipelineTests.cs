@@ -37,7 +37,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         _world.Campaigns.Publish(new CampaignSnapshot(UserTestWorld.Campaign("c-1"), 1.0, 1000, 20, 0.02, 0.05, BudgetLeft: true));
         var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("pipeline") }, new FeatureMetrics());
         var decider = _world.Decider();
-        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, decider), TimeSpan.FromMinutes(1));
+        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, decider));
 
         var events = new List<byte[]>();
         for (var i = 0; i < 3; i++)
@@ -95,7 +95,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         await JoinSelfAsync();
         var (input, topics) = await CreateTopicsAsync(many);
         var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("partitions") }, new FeatureMetrics());
-        var users = EntityShards.Start(Sys, EntityShards.Users, many, id => UserActor.Props(id, store, _world.Decider()), TimeSpan.FromMinutes(1));
+        var users = EntityShards.Start(Sys, EntityShards.Users, many, id => UserActor.Props(id, store, _world.Decider()));
         await ProduceOneEventPerPartitionAsync(input, many);
 
         var group = "partitions-" + Guid.NewGuid().ToString("N");
@@ -115,7 +115,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         await JoinSelfAsync();
         var (input, topics) = await CreateTopicsAsync(Partitions);
         var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("fenced") }, new FeatureMetrics());
-        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, _world.Decider()), TimeSpan.FromMinutes(1));
+        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, _world.Decider()));
         await ProduceOneEventPerPartitionAsync(input, Partitions);
         // Partition 0's previous writer (a revoked lease, or the run before a restart) has a flush in flight.
         var fences = new PartitionFences();

@@ -40,7 +40,7 @@ public sealed class ItemSlicePipelineTests(KafkaFixture kafka, RedisFixture redi
         var connection = redis.Connect(kind);
         var store = StoreFactory.Create(connection, "items-live");
         var decider = _world.Decider();
-        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, decider), TimeSpan.FromMinutes(1));
+        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, decider));
         var events = Sessions(new Random(11));
 
         // First run: the first 60% of the stream, consumed and committed.

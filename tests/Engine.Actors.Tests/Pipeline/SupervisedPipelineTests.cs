@@ -32,7 +32,7 @@ public sealed class SupervisedPipelineTests(KafkaFixture kafka, RedisFixture red
         var (input, topics) = await CreateTopicsAsync(Partitions);
         var store = new FeatureStore(redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("supervised") }, new FeatureMetrics());
         var decider = _world.Decider();
-        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, decider), TimeSpan.FromMinutes(1));
+        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, decider));
         // The entity of one event answers "not ready" the first time it is asked (as when its Redis load fails): the stream fails.
         var flaky = Sys.ActorOf(Props.Create(() => new FailsOnce(users, "u3-e17")));
 
