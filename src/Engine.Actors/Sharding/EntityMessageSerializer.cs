@@ -36,7 +36,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         }
         """);
 
-    private const string Event = "E", CampaignEvent = "C", Churn = "K", Stop = "S", Handled = "H", NotReady = "N";
+    private const string Event = "E", CampaignEvent = "C", Churn = "K", ChurnUndelivered = "KU", Stop = "S", Handled = "H", NotReady = "N";
     private const string Erase = "X", Consent = "P", Erased = "XD", ConsentDone = "PD", PrivacyFailed = "PF";
 
     public override int Identifier => 4207;
@@ -46,6 +46,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         UserProtocol.RecordEvent => Event,
         CampaignProtocol.RecordCampaignEvent => CampaignEvent,
         UserProtocol.CheckChurn => Churn,
+        UserProtocol.ChurnAlertUndelivered => ChurnUndelivered,
         StopEntity => Stop,
         EntityHandled => Handled,
         EntityNotReady => NotReady,
@@ -78,6 +79,10 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                     w.Write(m.UserId);
                     w.Write(m.AsOf.UtcTicks);
                     w.Write(m.TickId);
+                    break;
+                case UserProtocol.ChurnAlertUndelivered m:
+                    w.Write(m.UserId);
+                    w.Write(m.DecisionId);
                     break;
                 case StopEntity m:
                     w.Write(m.EntityId);
@@ -129,6 +134,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             Event => ReadEvent(r.ReadString(), r),
             CampaignEvent => new CampaignProtocol.RecordCampaignEvent(r.ReadString(), ReadClickEvent(r), new EventPosition(r.ReadInt32(), r.ReadInt64()), ReadOptionalPosition(r)),
             Churn => new UserProtocol.CheckChurn(r.ReadString(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadString()),
+            ChurnUndelivered => new UserProtocol.ChurnAlertUndelivered(r.ReadString(), r.ReadString()),
             Stop => new StopEntity(r.ReadString()),
             NotReady => new EntityNotReady(r.ReadString(), r.ReadString()),
             Handled => ReadHandled(r),

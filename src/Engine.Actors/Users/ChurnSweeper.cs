@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Akka;
 using Akka.Actor;
 using Akka.Event;
 using Confluent.Kafka;
@@ -10,7 +9,11 @@ using Engine.Models.Contracts;
 namespace Engine.Actors.Users;
 
 /// <summary>How often the sweeper looks, how many users it wakes per partition and look, and when a checked user who did not alert is looked at again.</summary>
-public sealed record ChurnSweepSettings(TimeSpan Interval, int MaxUsersPerSweep, TimeSpan RecheckAfter, int Partitions);
+/// <param name="AnswerTimeout">How long a woken user may take to answer before the sweeper stops waiting for it (default 30 s; the user stays due).</param>
+public sealed record ChurnSweepSettings(TimeSpan Interval, int MaxUsersPerSweep, TimeSpan RecheckAfter, int Partitions, TimeSpan? AnswerTimeout = null)
+{
+    public TimeSpan EffectiveAnswerTimeout => AnswerTimeout ?? TimeSpan.FromSeconds(30);
+}
 
 /// <summary>
 /// Churn is mostly silence: users who stop sending events must still be re-scored. Every interval the sweeper
@@ -29,7 +32,8 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     private readonly ChurnSweepSettings _settings;
     private readonly Engine.Models.Fairness.FairnessMonitor? _fairness;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<string, (int Partition, long AsOfMs)> _waiting = new(StringComparer.Ordinal);
+    // Users woken by this sweep, until their alert is sent and the due-list updated: none is woken twice meanwhile.
+    private readonly Dictionary<string, Waiting> _waiting = new(StringComparer.Ordinal);
 
     public ChurnSweeper(IActorRef users, ChurnDueList due, PartitionClock clock, IProducer<byte[], byte[]> producer,
         DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings, Engine.Models.Fairness.FairnessMonitor? fairness = null)
@@ -38,8 +42,14 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         Receive<Sweep>(_ => SweepDue());
         Receive<DueUsers>(WakeUp);
         Receive<EntityHandled>(Checked);
+        Receive<EntityNotReady>(notReady => _waiting.Remove(notReady.EntityId)); // still due: the next sweep wakes them again
+        Receive<Recorded>(recorded => _waiting.Remove(recorded.User));
+        Receive<RecordFailed>(failed =>
+        {
+            _waiting.Remove(failed.User);
+            _log.Warning(failed.Error, "Churn alert or due-list update failed; the user stays due and is checked again next sweep");
+        });
         Receive<Status.Failure>(f => _log.Warning(f.Cause, "Churn sweep step failed; the users stay due and are retried next sweep"));
-        Receive<Done>(_ => { });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -52,6 +62,14 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
 
     private void SweepDue()
     {
+        // A check whose answer never came (the actor stopped with it in its mailbox, or failed on it) must not hold the
+        // sweeper for ever: forget it, the user is still due. A user whose alert is being sent is never forgotten here.
+        var now = DateTime.UtcNow;
+        foreach (var (user, waiting) in _waiting.Where(w => !w.Value.Sending && now - w.Value.WokenUtc > _settings.EffectiveAnswerTimeout).ToList())
+        {
+            _waiting.Remove(user);
+            _log.Warning("Churn check of a user on partition {0} got no answer within {1}; checking again next sweep", waiting.Partition, _settings.EffectiveAnswerTimeout);
+        }
         if (_waiting.Count > 0) return; // the previous sweep is still being answered
         foreach (var (partition, watermark) in _clock.Watermarks)
             _due.DueAsync(partition, watermark, _settings.MaxUsersPerSweep)
@@ -63,31 +81,45 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         var asOf = DateTimeOffset.FromUnixTimeMilliseconds(due.AsOfMs);
         foreach (var user in due.Users)
         {
-            if (!_waiting.TryAdd(user, (due.Partition, due.AsOfMs))) continue;
+            if (!_waiting.TryAdd(user, new Waiting(due.Partition, due.AsOfMs, DateTime.UtcNow, Sending: false))) continue;
             _users.Tell(new UserProtocol.CheckChurn(user, asOf, $"sweep:{due.Partition}:{due.AsOfMs.ToString(CultureInfo.InvariantCulture)}"));
         }
     }
 
     private void Checked(EntityHandled handled)
     {
-        if (!_waiting.Remove(handled.EntityId, out var check)) return;
+        if (!_waiting.TryGetValue(handled.EntityId, out var check) || check.Sending) return;
+        _waiting[handled.EntityId] = check with { Sending = true };
         var alerts = handled.Decisions.OfType<ChurnAlert>().ToList();
         if (handled.Segment is { } segment) _fairness?.ObserveChurnCheck(segment.Device, segment.Region, alerts.FirstOrDefault());
         var next = alerts.Count > 0 ? (long?)null : check.AsOfMs + (long)_settings.RecheckAfter.TotalMilliseconds;
-        SendThenRecordAsync(handled.EntityId, check.Partition, check.AsOfMs, alerts, next).PipeTo(Self);
+        var user = handled.EntityId;
+        SendThenRecordAsync(user, check.Partition, check.AsOfMs, alerts, next)
+            .PipeTo(Self, success: () => new Recorded(user), failure: e => new RecordFailed(user, e));
     }
 
-    /// <summary>The alert is acknowledged by Kafka before the user leaves the due-list: a crash in between re-checks them (same alert id).</summary>
-    private async Task<Done> SendThenRecordAsync(string user, int partition, long asOfMs, List<ChurnAlert> alerts, long? next)
+    /// <summary>
+    /// The alert is acknowledged by Kafka before the user leaves the due-list: a crash in between re-checks them (same alert
+    /// id). A send that fails re-arms the user's episode, so the next sweep raises the alert again (same id), rather than
+    /// finding the user already alerted and moving their next check a day on with no alert sent.
+    /// </summary>
+    private async Task SendThenRecordAsync(string user, int partition, long asOfMs, List<ChurnAlert> alerts, long? next)
     {
         foreach (var alert in alerts)
         {
             var record = _topics.Record(alert);
-            await _producer.ProduceAsync(record.Topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value! });
+            try
+            {
+                await _producer.ProduceAsync(record.Topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value! });
+            }
+            catch (Exception)
+            {
+                _users.Tell(new UserProtocol.ChurnAlertUndelivered(user, alert.DecisionId));
+                throw;
+            }
             _counters.Count(alert);
         }
         await _due.CheckedAsync(partition, user, asOfMs, next);
-        return Done.Instance;
     }
 
     private sealed class Sweep
@@ -96,4 +128,10 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     }
 
     private sealed record DueUsers(int Partition, long AsOfMs, IReadOnlyList<string> Users);
+
+    private sealed record Waiting(int Partition, long AsOfMs, DateTime WokenUtc, bool Sending);
+
+    private sealed record Recorded(string User);
+
+    private sealed record RecordFailed(string User, Exception Error);
 }

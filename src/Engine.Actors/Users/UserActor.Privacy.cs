@@ -64,7 +64,7 @@ public sealed partial class UserActor
     {
         _state = new UserFeatureState(_userId, _store.Options.AllowedLateness);
         _consent = Consent.Granted;
-        _churn = ChurnEpisode.Armed;
+        (_churn, _churnAlertId) = (ChurnEpisode.Armed, null);
         _recommendation = default;
         _churnScoredAt = DateTimeOffset.MinValue;
         (_session, _nonPersonal, _returningSession) = (null, default, false);

@@ -32,6 +32,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
     private readonly List<string> _coVisited = new(UserFeatureState.SessionItemsKept);
     private UserFeatureState _state = null!;
     private ChurnEpisode _churn = ChurnEpisode.Armed;
+    private string? _churnAlertId; // the alert that opened the current episode
     private RecommendationMemo _recommendation;
     private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private string? _session;
@@ -110,12 +111,18 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
         Receive<PrivacyProtocol.RecordConsent>(RecordConsent);
         Receive<PrivacyProtocol.EraseUser>(Erase);
         Receive<ReceiveTimeout>(_ => _idle?.Idle(Context, _lastAnswered));
+        Receive<ChurnAlertUndelivered>(undelivered =>
+        {
+            // Still the episode that alert opened: re-arm it, or the user would stay alerted with no alert sent.
+            if (_churn == ChurnEpisode.Alerted && _churnAlertId == undelivered.DecisionId) _churn = ChurnEpisode.Armed;
+        });
         Receive<CheckChurn>(check =>
         {
             // No churn profiling without consent; and a user with no events left (erased, expired) has nothing to score.
             var alert = _consent.Personalisation && _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent
                 ? _decider.CheckChurn(_state, ref _churn, check.AsOf, check.TickId)
                 : null;
+            if (alert is not null) _churnAlertId = alert.DecisionId;
             Sender.Tell(new EntityHandled(EntityKind.User, _userId, alert is null ? [] : [alert], null, ApplyOutcome.Duplicate,
                 Returning: true, Segment: new UserSegment(_state.Device, _state.Region)));
         });
@@ -166,7 +173,11 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
         if (_consent.Personalisation && (_churn == ChurnEpisode.Alerted || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
         {
             _churnScoredAt = evt.EventTime;
-            if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
+            if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert)
+            {
+                decisions.Add(alert);
+                _churnAlertId = alert.DecisionId;
+            }
         }
         Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, _store.Changes.Drain(_state), outcome, dropped, _returningSession,
             CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited], Position: msg.Position));

@@ -19,4 +19,13 @@ public static class UserProtocol
         public string EntityId => UserId;
     }
 
+    /// <summary>
+    /// The churn alert <paramref name="DecisionId"/> could not be sent: the user's episode re-arms, so the next check raises
+    /// it again (same id: it is derived from the user's last event). Sent by the churn sweeper; no reply.
+    /// </summary>
+    public sealed record ChurnAlertUndelivered(string UserId, string DecisionId) : IShardedMessage
+    {
+        public string EntityId => UserId;
+    }
+
 }

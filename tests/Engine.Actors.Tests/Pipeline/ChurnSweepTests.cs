@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Cluster;
 using Akka.Streams;
 using Confluent.Kafka;
@@ -10,6 +11,7 @@ using Engine.Actors.Users;
 using Engine.Models.Contracts;
 using Engine.Testing.Kafka;
 using Engine.Testing.Redis;
+using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace Engine.Actors.Tests.Pipeline;
@@ -30,14 +32,13 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         Type = EventType.ProductView, ItemId = $"shoe-{i % 6}", Category = "shoes", Device = "tablet",
     };
 
-    [Fact]
-    public async Task A_user_who_goes_silent_gets_exactly_one_churn_alert_and_an_active_user_none()
+    /// <summary>"quiet" shops for a day then stops; "busy" keeps coming for ten days, which moves the partition's clock: "quiet" is due.</summary>
+    private async Task<SweepWorld> StartWorldAsync(string name)
     {
         await JoinSelfAsync();
         var (input, topics) = await CreateTopicsAsync(1);
-
         var connection = _redis.Connect(RedisKind.Garnet);
-        var prefix = RedisFixture.UniquePrefix("sweep");
+        var prefix = RedisFixture.UniquePrefix(name);
         var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = prefix }, new FeatureMetrics());
         var decider = _world.Decider();
         var durable = new DurableOffsets();
@@ -46,13 +47,14 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         var dueList = new ChurnDueList(connection, prefix);
         var clock = new PartitionClock();
 
-        // "quiet" shops for a day then stops; "busy" keeps coming for ten days, which moves the partition's clock.
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
         var events = Enumerable.Range(0, 6).Select(i => View("quiet", 0, i * 60))
             .Concat(Enumerable.Range(0, 11).SelectMany(day => Enumerable.Range(0, 3).Select(i => View("busy", day, i))))
             .OrderBy(e => e.EventTime).ToList();
-        foreach (var e in events)
-            await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(e.UserId), Value = ClickEventCodec.Encode(e) });
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+        {
+            foreach (var e in events)
+                await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(e.UserId), Value = ClickEventCodec.Encode(e) });
+        }
 
         var counters = new PipelineCounters();
         var decisions = new DecisionCounters();
@@ -62,17 +64,30 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
             Churn: new ChurnSchedule(dueList, clock, TimeSpan.FromDays(3)), Durable: durable);
         var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer());
         AwaitCondition(() => counters.Consumed == events.Count, TimeSpan.FromSeconds(60));
+        return new SweepWorld(users, dueList, clock, topics, decisions, connection, events.Count,
+            () => control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30)));
+    }
 
+    private sealed record SweepWorld(IActorRef Users, ChurnDueList DueList, PartitionClock Clock, DecisionTopics Topics, DecisionCounters Decisions,
+        IConnectionMultiplexer Connection, int Events, Func<Task> StopAsync);
+
+    private static ChurnSweepSettings Sweeps(TimeSpan? answerTimeout = null) => new(TimeSpan.FromMilliseconds(200), 100, TimeSpan.FromDays(1), 1, answerTimeout);
+
+    [Fact]
+    public async Task A_user_who_goes_silent_gets_exactly_one_churn_alert_and_an_active_user_none()
+    {
+        var world = await StartWorldAsync("sweep");
+        var (topics, dueList, clock, decisions, connection) = (world.Topics, world.DueList, world.Clock, world.Decisions, world.Connection);
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
         var fairness = new Engine.Models.Fairness.FairnessMonitor(new Engine.Models.Fairness.FairnessSettings());
-        Sys.ActorOf(ChurnSweeper.Props(users, dueList, clock, producer, topics, decisions,
-            new ChurnSweepSettings(TimeSpan.FromMilliseconds(200), 100, TimeSpan.FromDays(1), 1), fairness));
+        Sys.ActorOf(ChurnSweeper.Props(world.Users, dueList, clock, producer, topics, decisions, Sweeps(), fairness));
         AwaitCondition(() => decisions.ChurnAlerts >= 1, TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromSeconds(2)); // several more sweeps: none may alert again
-        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+        await world.StopAsync();
 
         var alerts = Read(topics.ChurnAlerts, 1, EngineJson.Default.ChurnAlert);
         var stillDue = await connection.GetDatabase().SortedSetRangeByScoreAsync(dueList.Key(0));
-        _output.WriteLine($"{_kafka.Describe()}; {events.Count} events, clock at {DateTimeOffset.FromUnixTimeMilliseconds(clock.Watermarks[0]):O}; " +
+        _output.WriteLine($"{_kafka.Describe()}; {world.Events} events, clock at {DateTimeOffset.FromUnixTimeMilliseconds(clock.Watermarks[0]):O}; " +
                           $"alerts: {string.Join(", ", alerts.Select(a => $"{a.UserId} p={a.Probability} by {a.CausedBy}"))}; still due: {string.Join(", ", await dueList.DueAsync(0, long.MaxValue, 100))}");
         var alert = Assert.Single(alerts);
         Assert.Equal("quiet", alert.UserId);
@@ -86,6 +101,59 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
             .Segments.Single(s => s.Segment == "tablet");
         Assert.Equal(1, tablet.Decisions);
         Assert.True(tablet.Opportunities >= 1);
+    }
+
+    [KafkaFaultFact]
+    public async Task An_alert_whose_send_failed_is_sent_again_with_the_same_id()
+    {
+        var world = await StartWorldAsync("sweep-send");
+        // The alert's first sends fail: every broker is down, and the sweeper's producer gives up on a message after 1.5 s.
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers, MessageTimeoutMs = 1500 }).Build();
+        foreach (var broker in _kafka.BrokerIds) _kafka.SetBrokerDown(broker);
+        Sys.ActorOf(ChurnSweeper.Props(world.Users, world.DueList, world.Clock, producer, world.Topics, world.Decisions, Sweeps()));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var sentWhileDown = world.Decisions.ChurnAlerts;
+        foreach (var broker in _kafka.BrokerIds) _kafka.SetBrokerUp(broker);
+        AwaitCondition(() => world.Decisions.ChurnAlerts >= 1, TimeSpan.FromSeconds(30), "the alert sent once the brokers are back");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await world.StopAsync();
+
+        var alerts = Read(world.Topics.ChurnAlerts, 1, EngineJson.Default.ChurnAlert);
+        _output.WriteLine($"brokers down 5 s while the sweeper sent (1.5 s message timeout): sent then {sentWhileDown}; after: " +
+                          string.Join(", ", alerts.Select(a => $"{a.UserId} {a.DecisionId} by {a.CausedBy}")));
+        Assert.Equal(0, sentWhileDown);
+        Assert.NotEmpty(alerts);
+        Assert.All(alerts, a => Assert.Equal("quiet", a.UserId));
+        Assert.Single(alerts.Select(a => a.DecisionId).Distinct()); // repeats, if any, carry the same id
+    }
+
+    [Fact]
+    public async Task A_woken_user_who_never_answers_does_not_stop_the_sweeps()
+    {
+        var world = await StartWorldAsync("sweep-lost");
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        // The first check is lost (as when the user's actor stops with it in its mailbox, or fails to load and answers no alert).
+        var region = Sys.ActorOf(Props.Create(() => new DropsFirstCheck(world.Users)));
+        Sys.ActorOf(ChurnSweeper.Props(region, world.DueList, world.Clock, producer, world.Topics, world.Decisions, Sweeps(answerTimeout: TimeSpan.FromSeconds(1))));
+        AwaitCondition(() => world.Decisions.ChurnAlerts >= 1, TimeSpan.FromSeconds(30), "an alert despite the lost check");
+        await world.StopAsync();
+        var alert = Assert.Single(Read(world.Topics.ChurnAlerts, 1, EngineJson.Default.ChurnAlert));
+        _output.WriteLine($"first check dropped; alert {alert.DecisionId} for {alert.UserId} by {alert.CausedBy}");
+        Assert.Equal("quiet", alert.UserId);
+    }
+
+    /// <summary>Forwards to the region, except the first churn check, which is dropped.</summary>
+    private sealed class DropsFirstCheck : ReceiveActor
+    {
+        public DropsFirstCheck(IActorRef region)
+        {
+            var dropped = false;
+            ReceiveAny(message =>
+            {
+                if (message is UserProtocol.CheckChurn && !dropped) dropped = true;
+                else region.Forward(message);
+            });
+        }
     }
 
     protected override void Dispose(bool disposing)
