@@ -135,7 +135,11 @@ public sealed record DeadLetter
     public required int Partition { get; init; }
     public required long Offset { get; init; }
     public string? Key { get; init; }
-    /// <summary>The original bytes, base64, so nothing is lost even when they are not UTF-8.</summary>
+    /// <summary>The original bytes, base64, so nothing is lost even when they are not UTF-8 (only their first 512 KiB when <see cref="PayloadTruncated"/>).</summary>
     public required string PayloadBase64 { get; init; }
     public required DateTimeOffset DeadLetteredAt { get; init; }
+    /// <summary>True when the payload (or the key) was cut to fit a Kafka record; the whole record stays at <see cref="Offset"/> of the source topic. Absent otherwise.</summary>
+    public bool? PayloadTruncated { get; init; }
+    /// <summary>The original payload's length in bytes, when it was truncated.</summary>
+    public int? PayloadBytes { get; init; }
 }

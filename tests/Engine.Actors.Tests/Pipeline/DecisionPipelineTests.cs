@@ -136,6 +136,39 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.Equal(1, whileFenced);
     }
 
+    [Fact]
+    public async Task A_record_too_large_to_dead_letter_whole_is_dead_lettered_truncated_and_its_offset_committed()
+    {
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(1);
+        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("huge") }, new FeatureMetrics());
+        var users = EntityShards.Start(Sys, EntityShards.Users, 1, id => UserActor.Props(id, store, _world.Decider()));
+        // 800 KB fits a Kafka record; base64 in a JSON letter (1.07 MB) would not: the letter could not be sent, and the
+        // stream failed on it, restarted and replayed it for ever.
+        var huge = new byte[800_000];
+        for (var i = 0; i < huge.Length; i++) huge[i] = (byte)('a' + i % 26);
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+            await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = huge });
+
+        var group = "huge-" + Guid.NewGuid().ToString("N");
+        var counters = new PipelineCounters();
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, group, [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEventsTopic: null));
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
+        AwaitCondition(() => counters.Consumed == 1, TimeSpan.FromSeconds(60), "the huge record dead-lettered");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var letter = Assert.Single(Read(topics.DeadLetters, 1, EngineJson.Default.DeadLetter));
+        var payload = Convert.FromBase64String(letter.PayloadBase64);
+        _output.WriteLine($"{huge.Length:N0}-byte record: letter \"{letter.Reason}\", payload {payload.Length:N0} bytes, truncated {letter.PayloadTruncated}, " +
+                          $"original {letter.PayloadBytes:N0}; committed {CommittedCount(input, group, 1)}");
+        Assert.StartsWith("oversized", letter.Reason);
+        Assert.True(letter.PayloadTruncated);
+        Assert.Equal(huge.Length, letter.PayloadBytes);
+        Assert.Equal(huge.AsSpan(0, DeadLetters.MaxPayloadBytes).ToArray(), payload);
+        Assert.Equal(1, CommittedCount(input, group, 1));
+    }
+
     /// <summary>A page view of user <c>u-{p}</c> into each partition p.</summary>
     private async Task ProduceOneEventPerPartitionAsync(string topic, int partitions)
     {
