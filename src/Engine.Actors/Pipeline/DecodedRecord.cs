@@ -12,6 +12,25 @@ public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, 
     /// <summary>For a campaign-event forward: its clickstream position (<see cref="ForwardOrigin"/>); null for other records.</summary>
     public EventPosition? Origin => ForwardOrigin.Read(Message.Record.Headers);
 
-    public static DecodedRecord From(CommittableMessage message) =>
-        new(message, ClickEventCodec.Decode(message.Record.Value), DateTime.UtcNow);
+    /// <summary>
+    /// How far an event's time may be ahead of its record's Kafka timestamp. One event stamped days ahead (a device whose
+    /// clock is set wrong) would move its partition's event-time clock past every quiet user's due time, so the churn
+    /// sweeper would alert them all, and would age its user's windows; it is dead-lettered instead.
+    /// </summary>
+    public static readonly TimeSpan MaxAheadOfRecord = TimeSpan.FromHours(1);
+
+    public static DecodedRecord From(CommittableMessage message)
+    {
+        var decoded = ClickEventCodec.Decode(message.Record.Value);
+        if (decoded.Event is { } evt && AheadOfRecord(evt, message.Record.TimestampUtc) is { } problem) decoded = Decoded.Fail(problem);
+        return new(message, decoded, DateTime.UtcNow);
+    }
+
+    private static string? AheadOfRecord(ClickEvent evt, DateTime recordUtc)
+    {
+        if (recordUtc.Year < 2000) return null; // no timestamp on the record (Kafka's "not available"): nothing to compare with
+        var ahead = evt.EventTime.UtcDateTime - recordUtc;
+        return ahead <= MaxAheadOfRecord ? null
+            : $"invalid: event_time {evt.EventTime:O} is {ahead.TotalHours:F1} h after the record's Kafka timestamp {recordUtc:O}; at most {MaxAheadOfRecord.TotalHours:F0} h ahead is accepted (a client clock set wrong?)";
+    }
 }

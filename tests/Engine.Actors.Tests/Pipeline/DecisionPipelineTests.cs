@@ -169,6 +169,42 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.Equal(1, CommittedCount(input, group, 1));
     }
 
+    [Fact]
+    public async Task An_event_stamped_far_ahead_of_its_record_is_dead_lettered_and_does_not_move_the_event_clock()
+    {
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(1);
+        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("ahead") }, new FeatureMetrics());
+        var users = EntityShards.Start(Sys, EntityShards.Users, 1, id => UserActor.Props(id, store, _world.Decider()));
+        var now = DateTimeOffset.UtcNow;
+        ClickEvent View(string id, DateTimeOffset at) => new()
+        {
+            EventId = id, EventTime = at, UserId = "shopper", SessionId = "s", Type = EventType.ProductView, ItemId = "shoe-1", Category = "shoes",
+        };
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+        {
+            foreach (var e in new[] { View("on-time", now.AddMinutes(-5)), View("slightly-ahead", now.AddMinutes(20)), View("far-ahead", now.AddDays(30)) })
+                await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = ClickEventCodec.Encode(e) });
+        }
+
+        var counters = new PipelineCounters();
+        var clock = new PartitionClock();
+        var connection = _redis.Connect(RedisKind.Garnet);
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, "ahead-" + Guid.NewGuid().ToString("N"), [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEventsTopic: null),
+            Churn: new ChurnSchedule(new ChurnDueList(connection, RedisFixture.UniquePrefix("ahead-due")), clock, TimeSpan.FromDays(3)));
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
+        AwaitCondition(() => counters.Consumed == 3, TimeSpan.FromSeconds(60), "three events consumed");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var letter = Assert.Single(Read(topics.DeadLetters, 1, EngineJson.Default.DeadLetter));
+        var clockAt = DateTimeOffset.FromUnixTimeMilliseconds(clock.Watermarks[0]);
+        _output.WriteLine($"dead letter: {letter.Reason}; partition clock at {clockAt:O} (now {now:O})");
+        Assert.StartsWith("invalid: event_time", letter.Reason);
+        Assert.Equal(2, counters.Applied);
+        Assert.True(clockAt < now.AddHours(1), $"the clock moved to {clockAt:O}");
+    }
+
     /// <summary>A page view of user <c>u-{p}</c> into each partition p.</summary>
     private async Task ProduceOneEventPerPartitionAsync(string topic, int partitions)
     {
