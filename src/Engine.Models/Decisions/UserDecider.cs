@@ -86,7 +86,24 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// </summary>
     public ChurnAlert? CheckChurn(UserFeatureState user, ref ChurnEpisode episode, DateTimeOffset asOf, string causedBy)
     {
-        var scorer = models.Churn.Current;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return CheckChurn(models.Churn.Current, user, ref episode, asOf, causedBy);
+            }
+            // A hot reload retired the version between its score and its explanation: decide again on the new one.
+            catch (ModelRetiredException) when (attempt < MaxAttemptsAcrossReloads)
+            {
+            }
+        }
+    }
+
+    /// <summary>Decisions retried when a hot reload retires their model mid-way; a third reload in a row is not a race but a registry closing.</summary>
+    private const int MaxAttemptsAcrossReloads = 3;
+
+    private ChurnAlert? CheckChurn(Scorer scorer, UserFeatureState user, ref ChurnEpisode episode, DateTimeOffset asOf, string causedBy)
+    {
         var names = scorer.Metadata.Features;
         var compiled = _churnSchema;
         if (!ReferenceEquals(compiled.Source, names)) _churnSchema = compiled = new ChurnSchema(names, UserFeatures.Schema(names));
@@ -96,9 +113,13 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         var score = scorer.Score(features);
         var before = episode;
         var (policy, variant) = ChurnArm(user.Id, before, score, causedBy);
-        episode = policy.Next(episode, score.Probability);
-        if (!ChurnAlertPolicy.ShouldAlert(before, episode)) return null;
-        return new ChurnAlert
+        var after = policy.Next(before, score.Probability);
+        if (!ChurnAlertPolicy.ShouldAlert(before, after))
+        {
+            episode = after;
+            return null;
+        }
+        var alert = new ChurnAlert
         {
             DecisionId = DecisionIds.Derive("churn", user.Id, user.LastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             CausedBy = causedBy,
@@ -111,13 +132,29 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             Variant = variant,
             LastEventAt = user.LastEventMs == Engine.Models.Features.State.EntityFeatureState.NoEvent ? null : DateTimeOffset.FromUnixTimeMilliseconds(user.LastEventMs),
         };
+        episode = after; // only once the alert exists: a retry after a reload must still find the episode armed
+        return alert;
     }
 
     /// <summary>Prices the request for each candidate campaign the board knows, and answers with the best bid or a no-bid.</summary>
     public BidDecision Bid(UserFeatureState user, ClickEvent cause, DateTimeOffset now)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Bid(models.Bid.Current, user, cause, now);
+            }
+            // A hot reload retired the version between the candidates' scores and the explanation: decide again on the new one.
+            catch (ModelRetiredException) when (attempt < MaxAttemptsAcrossReloads)
+            {
+            }
+        }
+    }
+
+    private BidDecision Bid(Scorer scorer, UserFeatureState user, ClickEvent cause, DateTimeOffset now)
+    {
         var request = cause.BidRequest!;
-        var scorer = models.Bid.Current;
         var width = _bidFeatures.Width;
         var known = new List<CampaignSnapshot>(request.CandidateCampaigns.Count);
         for (var c = 0; c < request.CandidateCampaigns.Count; c++)

@@ -44,7 +44,7 @@ public sealed class Scorer : IDisposable
 
     /// <summary>Scores one feature vector (in <see cref="ModelMetadata.Features"/> order).</summary>
     public ScoreResult Score(ReadOnlySpan<float> features) =>
-        ScoringInstruments.TryScoreTimed(this, features, out var result) ? result : throw new ObjectDisposedException(nameof(Scorer), $"Model {Version} was retired; score through the ModelRegistry.");
+        ScoringInstruments.TryScoreTimed(this, features, out var result) ? result : throw new ModelRetiredException(Version);
 
     /// <summary>Like <see cref="Score"/>, but returns false instead of throwing when this version has been retired.</summary>
     public bool TryScore(ReadOnlySpan<float> features, out ScoreResult result)
@@ -83,7 +83,7 @@ public sealed class Scorer : IDisposable
     {
         if (count < 0 || rows.Length < count * Width || probabilities.Length < count)
             throw new ArgumentException($"Batch of {count} rows of {Width} does not fit {rows.Length} floats in or {probabilities.Length} out.");
-        if (!Enter()) throw new ObjectDisposedException(nameof(Scorer), $"Model {Version} was retired; score through the ModelRegistry.");
+        if (!Enter()) throw new ModelRetiredException(Version);
         try
         {
             if (count is > 0 and <= BindingSlot.MaxRows && TryRunBound(rows, count, probabilities)) return;
