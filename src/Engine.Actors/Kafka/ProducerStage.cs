@@ -89,21 +89,27 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
 
         private void Emit()
         {
-            if (Volatile.Read(ref _error) is { } error)
-            {
-                FailStage(new ProduceException<byte[], byte[]>(error, new DeliveryResult<byte[], byte[]>()));
-                return;
-            }
+            if (Failed()) return;
             if (IsAvailable(_stage._out) && _inFlight.TryPeek(out var head))
             {
                 _wakeUp.Arm();
                 if (!head.Done) return;
+                // Read again once done: a failed report sets the error before it completes the envelope, and may have
+                // landed since the check above; the envelope must not pass on as delivered (its offsets would be committed).
+                if (Failed()) return;
                 _inFlight.Dequeue();
                 _inFlightRecords -= head.Envelope.Count;
                 Push(_stage._out, head.Result);
                 PullIfRoom();
             }
             if (_inFlight.Count == 0 && IsClosed(_stage._in)) CompleteStage();
+        }
+
+        private bool Failed()
+        {
+            if (Volatile.Read(ref _error) is not { } error) return false;
+            FailStage(new ProduceException<byte[], byte[]>(error, new DeliveryResult<byte[], byte[]>()));
+            return true;
         }
 
         public override void PostStop()

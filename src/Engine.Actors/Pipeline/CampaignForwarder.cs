@@ -21,6 +21,11 @@ internal sealed class CampaignForwarder : IDisposable
     public CampaignForwarder(KafkaProducerSettings settings, TimeSpan linger, ILoggingAdapter log)
     {
         var config = (settings with { LingerMs = linger.TotalMilliseconds }).ToProducerConfig();
+        // Forwards never time out: the campaign state counts a clickstream partition's forwards by a high-water mark of
+        // their origins, so a forward that timed out while a later one of the same campaign got through would be taken
+        // for a duplicate when the replay sends it again, and lost. Waiting instead holds the commit (and, through the
+        // stream's in-flight bound, the partition) until the broker is back.
+        if (config.Get("message.timeout.ms") is null && config.Get("delivery.timeout.ms") is null) config.MessageTimeoutMs = 0;
         _producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, e) =>
             {
