@@ -18,10 +18,13 @@ public sealed class CampaignBoard : ICampaignBoard
 
     public bool TryGet(string campaignId, out CampaignSnapshot snapshot) => _snapshots.TryGetValue(campaignId, out snapshot!);
 
-    /// <summary>A booking: a new campaign starts at multiplier 1 with the priors; a known one keeps its pacing under the new terms.</summary>
+    /// <summary>
+    /// A booking: a new campaign starts at multiplier 1 with the priors; a known one keeps its pacing under the new terms,
+    /// and bids again if it was exhausted and the new budget is above its spend (<see cref="CampaignSnapshot.Rebooked"/>).
+    /// </summary>
     public void Book(CampaignSpec spec)
     {
-        _snapshots.AddOrUpdate(spec.CampaignId, _ => CampaignSnapshot.Booked(spec), (_, known) => known with { Spec = spec });
+        _snapshots.AddOrUpdate(spec.CampaignId, _ => CampaignSnapshot.Booked(spec), (_, known) => known.Rebooked(spec));
         if (_unbooked.TryRemove(spec.CampaignId, out var adjustment)) Adjust(adjustment);
     }
 

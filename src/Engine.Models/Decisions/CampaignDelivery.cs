@@ -20,5 +20,5 @@ public sealed record CampaignDelivery(double Impressions24h, double Clicks24h, d
     public bool Exhausts(CampaignSpec spec) => SpentTotal >= (double)spec.Budget;
 
     public CampaignSnapshot Snapshot(CampaignSpec spec, double multiplier) =>
-        new(spec, multiplier, Impressions24h, Clicks24h, SmoothedCtr, SmoothedCvr, BudgetLeft: !Exhausts(spec));
+        new(spec, multiplier, Impressions24h, Clicks24h, SmoothedCtr, SmoothedCvr, BudgetLeft: !Exhausts(spec), SpentTotal);
 }

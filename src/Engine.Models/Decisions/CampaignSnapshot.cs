@@ -11,7 +11,8 @@ public sealed record CampaignSnapshot(
     double Clicks24h,
     double SmoothedCtr,
     double SmoothedCvr,
-    bool BudgetLeft)
+    bool BudgetLeft,
+    double SpentTotal = 0)
 {
     /// <summary>Just booked, nothing delivered: multiplier 1 and the priors.</summary>
     public static CampaignSnapshot Booked(CampaignSpec spec) =>
@@ -25,7 +26,18 @@ public sealed record CampaignSnapshot(
         SmoothedCtr = adjustment.Ctr24h,
         SmoothedCvr = adjustment.Cvr24h > 0 ? adjustment.Cvr24h : SmoothedCvr,
         BudgetLeft = !adjustment.BudgetExhausted,
+        SpentTotal = (double)adjustment.SpentTotal,
     };
+
+    /// <summary>
+    /// The same campaign under new terms. An exhausted campaign whose new budget is above what it has spent bids again, at
+    /// multiplier 1 until its actor paces it: kept exhausted, it would win no impression, so its actor would hear of no
+    /// event to notice the raise by, on any node.
+    /// </summary>
+    public CampaignSnapshot Rebooked(CampaignSpec spec) =>
+        !BudgetLeft && SpentTotal < (double)spec.Budget
+            ? this with { Spec = spec, BudgetLeft = true, Multiplier = Math.Max(Multiplier, 1.0) }
+            : this with { Spec = spec };
 }
 
 /// <summary>The campaigns a node can bid for, as last published by their campaign actors. Read from any thread.</summary>
