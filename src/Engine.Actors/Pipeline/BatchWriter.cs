@@ -158,11 +158,13 @@ internal sealed class BatchWriter
         // Loads before it applies: a failed load changed nothing, so retrying it is safe.
         await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false);
         pending.Writes.AddRange(itemWrites);
-        var firstAttempt = await FlushFeaturesAsync(new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = pending.Offset }, pending.Writes))
+        var (firstAttempt, superseded) = await FlushFeaturesAsync(new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = pending.Offset }, pending.Writes))
             .ConfigureAwait(false);
         // The writes' changes came from the store's pool (actors' and item slices' drains): nothing reads them after this.
         if (firstAttempt) _store.Changes.Return(pending.Writes);
-        if (_churn is null || pending.Due.Count == 0) return;
+        // Superseded: another owner has the partition and schedules its users; this late writer must not (a user erased
+        // meanwhile would come back on the due-list).
+        if (_churn is null || pending.Due.Count == 0 || superseded) return;
         await RetryAsync(() => _churn.DueList.ScheduleAsync(pending.Partition, pending.Due)).ConfigureAwait(false);
         _churn.Clock.Advance(pending.Partition, pending.LatestEventMs);
     }
@@ -186,8 +188,11 @@ internal sealed class BatchWriter
         }
     }
 
-    /// <summary>Flushes until Redis acknowledges (or supersedes) the batch; true when its first attempt did, so no timed-out attempt's command may still read it.</summary>
-    private async Task<bool> FlushFeaturesAsync(FeatureBatch batch)
+    /// <summary>
+    /// Flushes until Redis acknowledges (or supersedes) the batch. <c>FirstAttempt</c>: its first attempt did, so no
+    /// timed-out attempt's command may still read it.
+    /// </summary>
+    private async Task<(bool FirstAttempt, bool Superseded)> FlushFeaturesAsync(FeatureBatch batch)
     {
         var backoff = TimeSpan.FromMilliseconds(50);
         for (var call = 1; ; call++)
@@ -198,7 +203,7 @@ internal sealed class BatchWriter
             {
                 if (result.Superseded) _items.Forget();
                 _counters.FlushAcknowledged();
-                return call == 1 && result.Attempts <= 1;
+                return (call == 1 && result.Attempts <= 1, result.Superseded);
             }
             _counters.FlushRetried();
             await Task.Delay(backoff).ConfigureAwait(false);

@@ -29,6 +29,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             "Engine.Actors.Sharding.IShardedMessage, Engine.Actors" = engine-entity
             "Engine.Actors.Pipeline.EntityHandled, Engine.Actors" = engine-entity
             "Engine.Actors.Pipeline.EntityNotReady, Engine.Actors" = engine-entity
+            "Engine.Actors.Users.UserProtocol+ChurnChecked, Engine.Actors" = engine-entity
             "Engine.Actors.Privacy.PrivacyProtocol+UserErased, Engine.Actors" = engine-entity
             "Engine.Actors.Privacy.PrivacyProtocol+ConsentRecorded, Engine.Actors" = engine-entity
             "Engine.Actors.Privacy.PrivacyProtocol+PrivacyFailed, Engine.Actors" = engine-entity
@@ -36,7 +37,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         }
         """);
 
-    private const string Event = "E", CampaignEvent = "C", Churn = "K", ChurnUndelivered = "KU", Stop = "S", Handled = "H", NotReady = "N";
+    private const string Event = "E", CampaignEvent = "C", Churn = "K", ChurnUndelivered = "KU", ChurnDone = "KC", Stop = "S", Handled = "H", NotReady = "N";
     private const string Erase = "X", Consent = "P", Erased = "XD", ConsentDone = "PD", PrivacyFailed = "PF";
 
     public override int Identifier => 4207;
@@ -47,6 +48,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         CampaignProtocol.RecordCampaignEvent => CampaignEvent,
         UserProtocol.CheckChurn => Churn,
         UserProtocol.ChurnAlertUndelivered => ChurnUndelivered,
+        UserProtocol.ChurnChecked => ChurnDone,
         StopEntity => Stop,
         EntityHandled => Handled,
         EntityNotReady => NotReady,
@@ -83,6 +85,14 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                 case UserProtocol.ChurnAlertUndelivered m:
                     w.Write(m.UserId);
                     w.Write(m.DecisionId);
+                    break;
+                case UserProtocol.ChurnChecked m:
+                    w.Write(m.UserId);
+                    w.Write(m.Alert is not null);
+                    if (m.Alert is { } alert) WriteBytes(w, JsonSerializer.SerializeToUtf8Bytes(alert, EngineJson.Default.ChurnAlert));
+                    WriteOptional(w, m.Segment.Device);
+                    WriteOptional(w, m.Segment.Region);
+                    w.Write(m.StillWatched);
                     break;
                 case StopEntity m:
                     w.Write(m.EntityId);
@@ -135,6 +145,9 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             CampaignEvent => new CampaignProtocol.RecordCampaignEvent(r.ReadString(), ReadClickEvent(r), new EventPosition(r.ReadInt32(), r.ReadInt64()), ReadOptionalPosition(r)),
             Churn => new UserProtocol.CheckChurn(r.ReadString(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadString()),
             ChurnUndelivered => new UserProtocol.ChurnAlertUndelivered(r.ReadString(), r.ReadString()),
+            ChurnDone => new UserProtocol.ChurnChecked(r.ReadString(),
+                r.ReadBoolean() ? JsonSerializer.Deserialize(ReadBytes(r), EngineJson.Default.ChurnAlert) : null,
+                new UserSegment(ReadOptional(r), ReadOptional(r)), r.ReadBoolean()),
             Stop => new StopEntity(r.ReadString()),
             NotReady => new EntityNotReady(r.ReadString(), r.ReadString()),
             Handled => ReadHandled(r),

@@ -41,7 +41,7 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         (_users, _due, _clock, _producer, _topics, _counters, _settings, _fairness) = (users, due, clock, producer, topics, counters, settings, fairness);
         Receive<Sweep>(_ => SweepDue());
         Receive<DueUsers>(WakeUp);
-        Receive<EntityHandled>(Checked);
+        Receive<UserProtocol.ChurnChecked>(Checked);
         Receive<EntityNotReady>(notReady => _waiting.Remove(notReady.EntityId)); // still due: the next sweep wakes them again
         Receive<Recorded>(recorded => _waiting.Remove(recorded.User));
         Receive<RecordFailed>(failed =>
@@ -86,14 +86,15 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         }
     }
 
-    private void Checked(EntityHandled handled)
+    private void Checked(UserProtocol.ChurnChecked handled)
     {
-        if (!_waiting.TryGetValue(handled.EntityId, out var check) || check.Sending) return;
-        _waiting[handled.EntityId] = check with { Sending = true };
-        var alerts = handled.Decisions.OfType<ChurnAlert>().ToList();
-        if (handled.Segment is { } segment) _fairness?.ObserveChurnCheck(segment.Device, segment.Region, alerts.FirstOrDefault());
-        var next = alerts.Count > 0 ? (long?)null : check.AsOfMs + (long)_settings.RecheckAfter.TotalMilliseconds;
-        var user = handled.EntityId;
+        if (!_waiting.TryGetValue(handled.UserId, out var check) || check.Sending) return;
+        _waiting[handled.UserId] = check with { Sending = true };
+        List<ChurnAlert> alerts = handled.Alert is { } alert ? [alert] : [];
+        _fairness?.ObserveChurnCheck(handled.Segment.Device, handled.Segment.Region, handled.Alert);
+        // Alerted, or no longer watched: off the list. Else looked at again later.
+        var next = alerts.Count > 0 || !handled.StillWatched ? (long?)null : check.AsOfMs + (long)_settings.RecheckAfter.TotalMilliseconds;
+        var user = handled.UserId;
         SendThenRecordAsync(user, check.Partition, check.AsOfMs, alerts, next)
             .PipeTo(Self, success: () => new Recorded(user), failure: e => new RecordFailed(user, e));
     }

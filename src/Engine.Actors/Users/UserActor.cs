@@ -119,12 +119,12 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
         Receive<CheckChurn>(check =>
         {
             // No churn profiling without consent; and a user with no events left (erased, expired) has nothing to score.
-            var alert = _consent.Personalisation && _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent
-                ? _decider.CheckChurn(_state, ref _churn, check.AsOf, check.TickId)
-                : null;
+            var hasEvents = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
+            var alert = _consent.Personalisation && hasEvents ? _decider.CheckChurn(_state, ref _churn, check.AsOf, check.TickId) : null;
             if (alert is not null) _churnAlertId = alert.DecisionId;
-            Sender.Tell(new EntityHandled(EntityKind.User, _userId, alert is null ? [] : [alert], null, ApplyOutcome.Duplicate,
-                Returning: true, Segment: new UserSegment(_state.Device, _state.Region)));
+            var watched = _consent.Personalisation && hasEvents
+                          && check.AsOf.ToUnixTimeMilliseconds() - _state.LastEventMs < (long)MaxWatchedSilence.TotalMilliseconds;
+            Sender.Tell(new ChurnChecked(_userId, alert, new UserSegment(_state.Device, _state.Region), watched));
         });
     }
 

@@ -1,3 +1,4 @@
+using Engine.Actors.Pipeline;
 using Engine.Actors.Sharding;
 using Engine.Models.Contracts;
 using Engine.Models.Features;
@@ -18,6 +19,18 @@ public static class UserProtocol
     {
         public string EntityId => UserId;
     }
+
+    /// <summary>
+    /// The answer to a <see cref="CheckChurn"/>: the alert, if the check opened an episode; the segment of the user's latest
+    /// event (a silent user's alert has no event of its own to carry it); and whether the user is still worth checking
+    /// again: not once they do not consent to profiling, have no events left (erased, expired), or have been silent for
+    /// <see cref="MaxWatchedSilence"/>. Before, such users were re-checked daily for ever, and their sealed ids never left
+    /// the due-list.
+    /// </summary>
+    public sealed record ChurnChecked(string UserId, ChurnAlert? Alert, UserSegment Segment, bool StillWatched);
+
+    /// <summary>Silence after which a user who raised no alert is no longer checked (under the due-list's 35-day retention).</summary>
+    public static readonly TimeSpan MaxWatchedSilence = TimeSpan.FromDays(30);
 
     /// <summary>
     /// The churn alert <paramref name="DecisionId"/> could not be sent: the user's episode re-arms, so the next check raises

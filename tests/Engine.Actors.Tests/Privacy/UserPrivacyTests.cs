@@ -84,7 +84,9 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
         var bid = Assert.IsType<BidDecision>(Assert.Single((await SendAsync(user, BidRequest("u-out", "br-2"))).Decisions));
         Assert.Equal((false, NoBidReason.NoConsent), (bid.Bid, bid.Nbr));
         user.Tell(new CheckChurn("u-out", T0.AddDays(60), "sweep"));
-        Assert.Empty(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions); // no churn profiling without consent
+        var check = ExpectMsg<UserProtocol.ChurnChecked>(TimeSpan.FromSeconds(10));
+        Assert.Null(check.Alert); // no churn profiling without consent,
+        Assert.False(check.StillWatched); // nor any further check
 
         // A new incarnation (passivated, moved to another node) loads the consent with the features.
         await user.GracefulStop(TimeSpan.FromSeconds(5));

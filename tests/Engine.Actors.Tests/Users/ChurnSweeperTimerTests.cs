@@ -47,7 +47,7 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
         users.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // "due-late" sleeps on
 
         // No alert: the user's next check moves RecheckAfter later in event time.
-        sweeperRef.Tell(new EntityHandled(EntityKind.User, "due-early", [], null, ApplyOutcome.Duplicate), users.Ref);
+        sweeperRef.Tell(new ChurnChecked("due-early", null, new UserSegment(null, null), StillWatched: true), users.Ref);
         await AwaitAssertAsync(async () => Assert.Equal(2_000 + RecheckAfter.TotalMilliseconds,
             await connection.GetDatabase().SortedSetScoreAsync(due.Key(0), due.Member("due-early"))), TimeSpan.FromSeconds(10));
 
@@ -56,6 +56,10 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
         users.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         scheduler.Advance(Interval);
         Assert.Equal("due-late", users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10)).UserId);
+        // No longer watched (no consent, no events left, or silent a month): off the list.
+        users.LastSender.Tell(new ChurnChecked("due-late", null, new UserSegment(null, null), StillWatched: false), users.Ref);
+        await AwaitAssertAsync(async () => Assert.Null(await connection.GetDatabase().SortedSetScoreAsync(due.Key(0), due.Member("due-late"))),
+            TimeSpan.FromSeconds(10));
         Sys.Stop(sweeper);
     }
 }

@@ -38,6 +38,13 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         Assert.Null(RoundTrip(new CampaignProtocol.RecordCampaignEvent("c-1", view with { CampaignId = "c-1" }, new EventPosition(1, 8))).Origin);
         Assert.Equal(new UserProtocol.CheckChurn("u-1", T0, "sweep:1"), RoundTrip(new UserProtocol.CheckChurn("u-1", T0, "sweep:1")));
         Assert.Equal(new UserProtocol.ChurnAlertUndelivered("u-1", "d-7"), RoundTrip(new UserProtocol.ChurnAlertUndelivered("u-1", "d-7")));
+        var quiet = new UserProtocol.ChurnChecked("u-1", null, new UserSegment("mobile", null), StillWatched: false);
+        Assert.Equal(quiet, RoundTrip(quiet));
+        var alerted = RoundTrip(new UserProtocol.ChurnChecked("u-1", new ChurnAlert
+        {
+            DecisionId = "d-9", CausedBy = "sweep:0:1", DecidedAt = T0, ModelVersion = "churn-1", Reasons = [], UserId = "u-1", Probability = 0.9, Threshold = 0.7,
+        }, new UserSegment(null, "eu-west"), StillWatched: true));
+        Assert.Equal(("d-9", 0.9, "eu-west", true), (alerted.Alert!.DecisionId, alerted.Alert.Probability, alerted.Segment.Region, alerted.StillWatched));
         Assert.Equal(new StopEntity("u-1"), RoundTrip(new StopEntity("u-1")));
         Assert.Equal(new EntityNotReady("u-1", "redis down"), RoundTrip(new EntityNotReady("u-1", "redis down")));
 

@@ -151,9 +151,12 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         foreach (var days in new[] { 1, 3, 8, 10, 14, 20 })
         {
             user.Tell(new CheckChurn("u-5", T0.AddDays(days), $"sweep-{days}"));
-            var checkedAt = ExpectMsg<EntityHandled>();
-            alerts.AddRange(checkedAt.Decisions.OfType<ChurnAlert>());
+            var checkedAt = ExpectMsg<ChurnChecked>();
+            if (checkedAt.Alert is { } raised) alerts.Add(raised);
+            Assert.True(checkedAt.StillWatched);
         }
+        user.Tell(new CheckChurn("u-5", T0.AddDays(32), "sweep-32"));
+        Assert.False(ExpectMsg<ChurnChecked>().StillWatched); // 30 days of silence: off the due-list
         var alert = Assert.Single(alerts);
         _output.WriteLine($"alert at p={alert.Probability} caused by {alert.CausedBy}; reasons {string.Join("; ", alert.Reasons)}");
         Assert.True(alert.Probability >= alert.Threshold);
@@ -178,7 +181,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     private IReadOnlyList<IDecision> Check(IActorRef user, int days) // a sweep of u-7 as of T0 + days
     {
         user.Tell(new CheckChurn("u-7", T0.AddDays(days), $"sweep-{days}"));
-        return ExpectMsg<EntityHandled>().Decisions;
+        return ExpectMsg<ChurnChecked>().Alert is { } alert ? [alert] : [];
     }
 
     [Fact]
