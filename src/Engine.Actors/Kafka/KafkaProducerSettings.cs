@@ -8,6 +8,12 @@ namespace Engine.Actors.Kafka;
 /// Records sent and not yet acknowledged; past it the flow stops pulling. Keep it below librdkafka's
 /// <c>queue.buffering.max.messages</c> (100 000 by default), or a send fails the stage with a full local queue.
 /// </param>
+/// <param name="MaxInFlightEnvelopes">
+/// Envelopes sent and not yet passed on; past it the flow stops pulling too. Results leave in input order, so behind one
+/// record Kafka has not acknowledged (its partition's leader away) every later envelope waits, and those without records
+/// (an event that caused no decision) counted nothing against <paramref name="Parallelism"/>: the flow pulled on without
+/// bound while the consumer read on.
+/// </param>
 /// <param name="LingerMs">
 /// How long librdkafka waits to fill a batch (1 ms). Measured both ways on the e2e bench (docs/performance.md, round
 /// 12): 0 for the decisions and the forwards took the event-to-decision p50 from ~4.6 to ~3.4 ms and the p99 at
@@ -19,7 +25,8 @@ public sealed record KafkaProducerSettings(
     string BootstrapServers,
     IReadOnlyDictionary<string, string>? ClientConfig = null,
     int Parallelism = 20_000,
-    double LingerMs = 1)
+    double LingerMs = 1,
+    int MaxInFlightEnvelopes = 4_096)
 {
     /// <summary>The librdkafka configuration the flow uses (public so a plain client can be configured the same way).</summary>
     public ProducerConfig ToProducerConfig()

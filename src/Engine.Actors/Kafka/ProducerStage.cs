@@ -83,7 +83,8 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
 
         private void PullIfRoom()
         {
-            if (_inFlightRecords < _stage._settings.Parallelism && !HasBeenPulled(_stage._in) && !IsClosed(_stage._in))
+            if (_inFlightRecords < _stage._settings.Parallelism && _inFlight.Count < _stage._settings.MaxInFlightEnvelopes
+                && !HasBeenPulled(_stage._in) && !IsClosed(_stage._in))
                 Pull(_stage._in);
         }
 

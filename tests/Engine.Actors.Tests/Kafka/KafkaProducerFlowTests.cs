@@ -19,6 +19,40 @@ public sealed class KafkaProducerFlowTests : Akka.TestKit.Xunit2.TestKit, IClass
         _output = output;
     }
 
+    [KafkaFaultFact]
+    public async Task Behind_an_unacknowledged_record_the_flow_pulls_no_more_than_its_envelope_bound()
+    {
+        var topic = KafkaFixture.UniqueTopic("produce-bound");
+        await _kafka.CreateTopicAsync(topic, 1);
+        const int bound = 100, offered = 10_000;
+        var pulled = 0;
+        // One record, then envelopes without records (events that caused no decision): they wait behind it, in order.
+        var envelopes = Enumerable.Range(0, offered).Select(i => i == 0
+            ? (IProducerEnvelope<int>)new ProducerMessage<int>(topic, null, [1], i)
+            : MultiMessage<int>.PassThroughOnly(i));
+        foreach (var broker in _kafka.BrokerIds) _kafka.SetBrokerDown(broker);
+        try
+        {
+            var settings = new KafkaProducerSettings(_kafka.BootstrapServers, MaxInFlightEnvelopes: bound);
+            var passed = Source.From(envelopes)
+                .Select(e => { Interlocked.Increment(ref pulled); return e; })
+                .Via(KafkaProducer.Flow<int>(settings))
+                .RunWith(Sink.Seq<ProducerResult<int>>(), Sys.Materializer());
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var pulledWhileDown = Volatile.Read(ref pulled);
+            foreach (var broker in _kafka.BrokerIds) _kafka.SetBrokerUp(broker);
+            var results = await passed.WaitAsync(Timeout);
+            _output.WriteLine($"{offered:N0} envelopes offered (1 record, then none); brokers down: {pulledWhileDown} pulled (bound {bound}); " +
+                              $"after: {results.Count:N0} passed in order");
+            Assert.InRange(pulledWhileDown, 1, bound + 2); // the bound, plus what the stages before hold
+            Assert.Equal(Enumerable.Range(0, offered), results.Select(r => r.PassThrough));
+        }
+        finally
+        {
+            foreach (var broker in _kafka.BrokerIds) _kafka.SetBrokerUp(broker);
+        }
+    }
+
     [Fact]
     public async Task Results_come_in_input_order_with_their_pass_through_and_empty_envelopes_still_pass()
     {
