@@ -49,7 +49,36 @@ public sealed class PrivacyControl : IAsyncDisposable
     public int Acknowledged => Volatile.Read(ref _acknowledged);
     private int _acknowledged;
 
+    /// <summary>
+    /// Consumes until stopped. A Kafka error (a commit refused while the group rebalances, the member dropped after a long
+    /// retry) ends only the current consumer: a new one joins again and the uncommitted request is carried out again (the
+    /// same erasure or consent, at-least-once). Before, the first such error stopped the node's privacy requests for good.
+    /// </summary>
     private void Run()
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                Consume();
+                return;
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal)
+            {
+                _log.Warning("Privacy control's consumer failed ({0}); joining again in {1}", e.Error.Reason, backoff);
+                _stop.Token.WaitHandle.WaitOne(backoff);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+            catch (KafkaException e)
+            {
+                _log.Error(e, "Privacy control stopped: {0}", e.Error.Reason);
+                return;
+            }
+        }
+    }
+
+    private void Consume()
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(_settings.Consumer.ToConsumerConfig()).Build();
         consumer.Subscribe(_settings.Consumer.Topics);
@@ -68,13 +97,16 @@ public sealed class PrivacyControl : IAsyncDisposable
         {
             // stopping
         }
-        catch (KafkaException e)
-        {
-            _log.Error(e, "Privacy control stopped: {0}", e.Error.Reason);
-        }
         finally
         {
-            consumer.Close();
+            try
+            {
+                consumer.Close();
+            }
+            catch (KafkaException)
+            {
+                // leaving a group it was already dropped from: nothing left to hand back
+            }
         }
     }
 
