@@ -3,8 +3,9 @@ using Engine.Models.Scoring;
 namespace Engine.Host.Node;
 
 /// <summary>
-/// Hot reload: polls each model file and, when it changed on disk, loads the new version into its registry without
-/// a restart. A file that does not load (corrupt, truncated, another feature schema) is refused: the old version keeps
+/// Hot reload: polls each model file and its <c>model.json</c> and, when either changed on disk, loads the new version into
+/// its registry without a restart (a new model.json alone, e.g. new thresholds or version, counts too; and an .onnx refused
+/// because its .json had not arrived yet is tried again when it does). A file that does not load (corrupt, truncated, another feature schema) is refused: the old version keeps
 /// serving and the error is reported, once per change of the file. Deploy a model by writing it beside the old one and
 /// renaming it over (atomic), so a poll never reads half a file.
 /// </summary>
@@ -12,7 +13,7 @@ public sealed class ModelWatcher : IAsyncDisposable
 {
     private readonly IReadOnlyList<(string Name, string Path, ModelRegistry Registry)> _models;
     private readonly Action<string> _report;
-    private readonly Dictionary<string, (DateTime Written, long Length)> _seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ((DateTime Written, long Length) Model, (DateTime Written, long Length) Metadata)> _seen = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -62,7 +63,10 @@ public sealed class ModelWatcher : IAsyncDisposable
         }
     }
 
-    private static (DateTime, long) Stamp(string path)
+    private static ((DateTime, long) Model, (DateTime, long) Metadata) Stamp(string path) =>
+        (FileStamp(path), FileStamp(Path.ChangeExtension(path, ".json")));
+
+    private static (DateTime, long) FileStamp(string path)
     {
         var file = new FileInfo(path);
         return file.Exists ? (file.LastWriteTimeUtc, file.Length) : (DateTime.MinValue, -1);

@@ -38,6 +38,26 @@ public sealed class ModelWatcherTests : IDisposable
         Assert.Contains("reloaded", reports[^1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_new_metadata_file_alone_is_a_new_version_and_is_loaded()
+    {
+        var path = Path.Combine(_folder, "model.onnx");
+        var metadata = Path.Combine(_folder, "model.json");
+        File.Copy(RepoPaths.Model("churn"), path);
+        File.Copy(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"), metadata);
+        using var registry = new ModelRegistry(path, ModelSchemas.Churn);
+        var reports = new List<string>();
+        await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), line => { lock (reports) reports.Add(line); });
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(metadata))!;
+        json["version"] = "recalibrated-2";
+        await ReplaceAsync(metadata, System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()));
+        watcher.CheckOnce();
+
+        Assert.Equal(1, watcher.Reloads);
+        Assert.Equal("recalibrated-2", registry.Version);
+    }
+
     /// <summary>Writes beside and renames over, as a deployment should; the new time stamp marks the change.</summary>
     private static async Task ReplaceAsync(string path, byte[] content)
     {
