@@ -16,7 +16,7 @@ namespace Engine.Actors.Campaigns;
 /// out when the multiplier moved enough, and the node's board gets the new snapshot for bidding. Once the flight's
 /// spend reaches the budget, the multiplier drops to 0 and the board says no budget is left: no more bids.
 /// </summary>
-public sealed class CampaignActor : ReceiveActor, IWithStash
+public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
 {
     private readonly string _campaignId;
     private readonly FeatureStore _store;
@@ -30,6 +30,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
     private long _lastTick = -1, _lastEmittedTick = -1;
     private bool _exhausted;
     private EventPosition? _lastAnswered;
+    private long _lastActiveMs = Environment.TickCount64;
 
     /// <param name="idle">When to passivate once idle; null: never on its own.</param>
     public CampaignActor(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer, IdlePassivation? idle = null)
@@ -51,13 +52,15 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
 
     public IStash Stash { get; set; } = null!;
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     public static Props Props(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer,
         IdlePassivation? idle = null) =>
         Akka.Actor.Props.Create(() => new CampaignActor(campaignId, store, catalog, board, pacer, idle));
 
     protected override void PreStart()
     {
-        _idle?.Watch(Context);
+        _idle?.Watch(Timers);
         _store.LoadCampaignAsync(_campaignId).PipeTo(Self);
     }
 
@@ -69,9 +72,9 @@ public sealed class CampaignActor : ReceiveActor, IWithStash
             var decisions = new List<IDecision>(1);
             if (_catalog.TryGet(_campaignId, out var spec)) Pace(spec, msg.Event, decisions); // not booked (yet): delivery only
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));
-            _lastAnswered = msg.Position;
+            (_lastAnswered, _lastActiveMs) = (msg.Position, Environment.TickCount64);
         });
-        Receive<ReceiveTimeout>(_ => _idle?.Idle(Context, _lastAnswered));
+        Receive<IdleCheck>(_ => _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered));
     }
 
     private void Pace(CampaignSpec spec, ClickEvent evt, List<IDecision> decisions)

@@ -19,7 +19,7 @@ namespace Engine.Actors.Users;
 /// Privacy (docs/privacy.md): consent is loaded with the state and honoured from the next event on; an erasure request
 /// is handled in turn with the user's events, deletes the user's keys and state, and passivates the actor.
 /// </summary>
-public sealed partial class UserActor : ReceiveActor, IWithStash
+public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
 {
     private readonly string _userId;
     private readonly FeatureStore _store;
@@ -40,6 +40,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
     private Consent _consent = Consent.Granted;
     private (bool Sent, string? Session) _nonPersonal; // the last popular list sent to an opted-out user, by session
     private EventPosition? _lastAnswered;
+    private long _lastActiveMs = Environment.TickCount64;
 
     /// <param name="privacy">Consent and erasure; null (tests of decisions alone): everyone consents, erasure is refused.</param>
     /// <param name="idle">When to passivate once idle; null: never on its own.</param>
@@ -51,6 +52,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
 
     public IStash Stash { get; set; } = null!;
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     public static Props Props(string userId, FeatureStore store, UserDecider decider, UserPrivacy? privacy = null, IdlePassivation? idle = null) =>
         Akka.Actor.Props.Create(() => new UserActor(userId, store, decider, privacy, idle));
 
@@ -61,6 +64,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
     /// </summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
+        // Activity is what comes through the shard (timer ticks arrive wrapped, and self-messages are not the user's doing).
+        if (message is IShardedMessage) _lastActiveMs = Environment.TickCount64;
         try
         {
             return base.AroundReceive(receive, message);
@@ -76,7 +81,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
 
     protected override void PreStart()
     {
-        _idle?.Watch(Context);
+        _idle?.Watch(Timers);
         LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
     }
 
@@ -110,7 +115,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash
         Receive<RecordEvent>(Record);
         Receive<PrivacyProtocol.RecordConsent>(RecordConsent);
         Receive<PrivacyProtocol.EraseUser>(Erase);
-        Receive<ReceiveTimeout>(_ => _idle?.Idle(Context, _lastAnswered));
+        Receive<IdleCheck>(_ => _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered));
         Receive<ChurnAlertUndelivered>(undelivered =>
         {
             // Still the episode that alert opened: re-arm it, or the user would stay alerted with no alert sent.
