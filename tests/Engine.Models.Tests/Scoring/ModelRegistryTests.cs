@@ -86,6 +86,6 @@ public sealed class ModelRegistryTests : IDisposable
         var row = scorer.Metadata.Baseline!.ToArray();
         scorer.Retire();
         Assert.False(scorer.TryScore(row, out _));
-        Assert.Throws<ObjectDisposedException>(() => scorer.Score(row));
+        Assert.Throws<ModelRetiredException>(() => scorer.Score(row));
     }
 }
