@@ -55,7 +55,13 @@ public static class SimulateCommand
                 Console.WriteLine($"simulate: stopped after {producer.Produced:N0} events");
                 return 0;
             }
-            Console.WriteLine($"simulate: done, {producer.Produced:N0} events in {clock.Elapsed.TotalSeconds:F1} s " +
+            if (producer.Failed > 0)
+            {
+                Console.Error.WriteLine($"simulate: {producer.Failed:N0} of {producer.Produced:N0} events were not delivered to {Topics.Clickstream}: " +
+                                        $"{producer.FirstError?.Reason} ({producer.FirstError?.Code})");
+                return 1;
+            }
+            Console.WriteLine($"simulate: done, {producer.Produced:N0} events delivered in {clock.Elapsed.TotalSeconds:F1} s " +
                               $"({producer.Produced / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0}/s)");
             return 0;
         });

@@ -16,7 +16,10 @@ public sealed class KafkaOptions
     [Required, MinLength(1)]
     public string GroupId { get; set; } = "engine";
 
-    /// <summary>Partitions of topics the engine creates itself (embedded broker only; on real Kafka your admins create them).</summary>
+    /// <summary>
+    /// Partitions of the input topics: one shard per partition, and how a user's partition is found. Topics the engine
+    /// creates get this many; existing input topics must have it, or start-up stops and names the right number.
+    /// </summary>
     [Range(1, 1024, ErrorMessage = "Kafka:Partitions must be between 1 and 1024.")]
     public int Partitions { get; set; } = 8;
 

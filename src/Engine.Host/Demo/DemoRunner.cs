@@ -44,7 +44,7 @@ public static class DemoRunner
         var producing = Task.Run(() => producer.RunAsync(cancellationToken), cancellationToken);
         Console.WriteLine($"demo: simulating {options.Events:N0} events from {options.Users:N0} users and {options.Campaigns} campaigns" +
                           (options.Rate > 0 ? $" at {options.Rate:N0}/s" : " at full speed"));
-        while (!cancellationToken.IsCancellationRequested && !(producing.IsCompleted && counters.Consumed >= producer.Produced))
+        while (!cancellationToken.IsCancellationRequested && !(producing.IsCompleted && counters.Consumed >= producer.Produced - producer.Failed))
         {
             await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), node.Completion);
             if (node.Completion.IsCompleted) break;

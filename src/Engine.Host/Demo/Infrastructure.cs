@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Engine.Host.Configuration;
 using Engine.Host.Embedded;
 using Engine.Models.Contracts;
 
@@ -80,27 +81,42 @@ public sealed class Infrastructure : IAsyncDisposable
         }
         else
         {
-            await CreateMissingTopicsAsync(kafkaAddress, partitions, kafkaClient);
+            await EnsureTopicsAsync(kafkaAddress, partitions, kafkaClient);
         }
         var garnet = redisAddress is null ? new EmbeddedGarnet() : null;
         return new Infrastructure(kafkaAddress ?? kafka!.BootstrapServers, redisAddress ?? garnet!.Endpoint, kafka, garnet, partitions);
     }
 
-    private static async Task CreateMissingTopicsAsync(string bootstrap, int partitions, IReadOnlyDictionary<string, string>? client)
+    /// <summary>
+    /// Creates the engine's topics that are missing, then checks that the input topics have <paramref name="partitions"/>
+    /// partitions: the engine places one shard per partition and finds a user's partition (for an erasure, and its due-list
+    /// entry) from this number. Off by a few, shards of users a node does not consume were placed on it, and erasures
+    /// waited on partitions that do not exist, or on the wrong ones.
+    /// </summary>
+    /// <exception cref="ConfigurationError">An input topic has another partition count than configured.</exception>
+    private static async Task EnsureTopicsAsync(string bootstrap, int partitions, IReadOnlyDictionary<string, string>? client)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap }).Build();
         var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic).ToHashSet();
         var missing = Topics.All.Where(t => !existing.Contains(t))
             .Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = -1 }).ToList();
-        if (missing.Count == 0) return;
-        try
+        if (missing.Count > 0)
         {
-            await admin.CreateTopicsAsync(missing);
+            try
+            {
+                await admin.CreateTopicsAsync(missing);
+            }
+            catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+            {
+                // Another node created them first.
+            }
         }
-        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
-        {
-            // Another node created them first.
-        }
+        var problems = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics
+            .Where(t => t.Topic is Topics.Clickstream or Topics.CampaignEvents && t.Error.Code == ErrorCode.NoError && t.Partitions.Count != partitions)
+            .Select(t => $"Kafka:Partitions (--partitions) is {partitions}, but {t.Topic} has {t.Partitions.Count} partitions on {bootstrap}: set it to " +
+                         $"{t.Partitions.Count} (the engine places one shard per input partition and finds each user's partition from this number).")
+            .ToList();
+        if (problems.Count > 0) throw new ConfigurationError(problems);
     }
 
     public async ValueTask DisposeAsync()

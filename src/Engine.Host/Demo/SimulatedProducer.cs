@@ -19,8 +19,15 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
 {
     public const int MaxAhead = 10_000;
 
-    private long _produced;
+    private long _produced, _failed;
+    private Error? _firstError;
+
+    /// <summary>Events handed to the producer.</summary>
     public long Produced => Interlocked.Read(ref _produced);
+
+    /// <summary>Events Kafka did not acknowledge (known once <see cref="RunAsync"/> has completed), and the first reason.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+    public Error? FirstError => Volatile.Read(ref _firstError);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -32,6 +39,12 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
             EnableIdempotence = true,
         };
         using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
+        Action<DeliveryReport<byte[], byte[]>> delivered = report =>
+        {
+            if (!report.Error.IsError) return;
+            Interlocked.CompareExchange(ref _firstError, report.Error, null);
+            Interlocked.Increment(ref _failed);
+        };
         var random = new Random(options.Seed);
         var clock = Stopwatch.StartNew();
         var simulator = new ClickstreamSimulator(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns });
@@ -39,7 +52,7 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
         {
             if (_produced >= options.Events || cancellationToken.IsCancellationRequested) break;
             var value = random.NextDouble() < options.MalformedShare ? Broken(evt, random) : ClickEventCodec.Encode(evt);
-            Produce(producer, Encoding.UTF8.GetBytes(evt.UserId), value);
+            Produce(producer, Encoding.UTF8.GetBytes(evt.UserId), value, delivered);
             var produced = Interlocked.Increment(ref _produced);
             if (consumed is not null && produced % 100 == 0)
                 while (produced - consumed() > MaxAhead && !cancellationToken.IsCancellationRequested)
@@ -53,13 +66,13 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
         producer.Flush(cancellationToken);
     }
 
-    private void Produce(IProducer<byte[], byte[]> producer, byte[] key, byte[] value)
+    private void Produce(IProducer<byte[], byte[]> producer, byte[] key, byte[] value, Action<DeliveryReport<byte[], byte[]>> delivered)
     {
         while (true)
         {
             try
             {
-                producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = value });
+                producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = value }, delivered);
                 return;
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)

@@ -1,0 +1,24 @@
+using Engine.Host.Configuration;
+using Engine.Host.Demo;
+using Engine.Host.Embedded;
+using Engine.Models.Contracts;
+
+namespace Engine.Host.Tests.Demo;
+
+public sealed class InfrastructureTopicsTests
+{
+    [Fact]
+    public async Task Input_topics_with_another_partition_count_than_configured_stop_the_start_and_name_the_right_number()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 4);
+
+        // Redis is named (not embedded) and never connected to here: only the topics are checked.
+        var error = await Assert.ThrowsAsync<ConfigurationError>(() => Infrastructure.StartAsync(kafka.BootstrapServers, "127.0.0.1:1", partitions: 8));
+        Assert.Contains(error.Problems, p => p.Contains("Kafka:Partitions (--partitions) is 8, but engine.clickstream has 4 partitions", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("set it to 4", StringComparison.Ordinal));
+
+        await using var matching = await Infrastructure.StartAsync(kafka.BootstrapServers, "127.0.0.1:1", partitions: 4);
+        Assert.Equal(kafka.BootstrapServers, matching.KafkaBootstrap);
+    }
+}
