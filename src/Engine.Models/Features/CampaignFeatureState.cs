@@ -33,11 +33,15 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
     /// attributed to the campaign (<c>campaign_id</c> set) is a conversion. Other types only move the clock. A forwarded
     /// event is a replay when its <paramref name="origin"/> (clickstream partition and offset) is covered; an event
     /// without one, when its own <paramref name="position"/> is.
+    /// No event is refused as late: a campaign hears from every clickstream partition, and one partition behind the others
+    /// (catching up after an outage, a restart or a takeover) is lag, not lateness. Refused, its impressions were lost to
+    /// the counts and to <see cref="SpentTotal"/>, which budgets are checked against. An old event still leaves the windows
+    /// that no longer reach it (each series keeps only its own span).
     /// </summary>
     public ApplyOutcome Apply(ClickEvent e, EventPosition position, EventPosition? origin = null)
     {
         var t = Millis(e.EventTime);
-        var outcome = origin is { } from ? Admit(Origins, from, t) : Admit(position, t);
+        var outcome = Admit(origin is { } from ? Origins : Offsets, origin ?? position, t, judgeLateness: false);
         if (outcome != ApplyOutcome.Applied) return outcome;
         switch (e.Type)
         {

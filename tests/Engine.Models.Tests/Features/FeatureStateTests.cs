@@ -76,6 +76,23 @@ public class FeatureStateTests
     }
 
     [Fact]
+    public void A_campaign_counts_the_events_of_a_partition_that_lags_the_others_and_their_spend()
+    {
+        var impression = new ClickEvent
+        {
+            EventId = "e1", EventTime = T0, UserId = "u1", SessionId = "s1", Type = EventType.AdImpression, CampaignId = "k1", Price = 1m,
+        };
+        var campaign = new CampaignFeatureState("k1", TimeSpan.FromMinutes(10));
+        Assert.Equal(ApplyOutcome.Applied, campaign.Apply(impression, new(0, 1), origin: new(0, 1)));
+        // Clickstream partition 1 catches up after a restart: its impression is 11 minutes behind partition 0's. Refused as
+        // late, it was lost to the counts and to the spend budgets are checked against.
+        Assert.Equal(ApplyOutcome.Applied, campaign.Apply(impression with { EventId = "e2", EventTime = T0.AddMinutes(-11) }, new(0, 2), origin: new(1, 1)));
+        Assert.Equal(2.0, campaign.SpentTotal, 6);
+        var counts = FeatureAssert.Read(CampaignFeatures.Schema(["impressions_24h", "impressions_1m"]), campaign, campaign.ReadTimeMs(T0));
+        Assert.Equal([2f, 1f], counts); // the windows that still reach it count it; the last minute does not
+    }
+
+    [Fact]
     public void Items_viewed_in_one_session_become_neighbours_of_each_other_and_not_across_sessions()
     {
         var states = new ScenarioStates(TimeSpan.FromMinutes(10)).Apply(

@@ -39,12 +39,16 @@ public abstract class EntityFeatureState
     /// <summary>Decides whether an event counts: replayed offsets are duplicates, events older than the watermark minus the lateness are late.</summary>
     protected ApplyOutcome Admit(EventPosition position, long timeMs) => Admit(Offsets, position, timeMs);
 
-    /// <summary>As <see cref="Admit(EventPosition, long)"/>, with the position in another feed's offsets (e.g. where a forwarded event came from).</summary>
-    protected ApplyOutcome Admit(PartitionOffsets offsets, EventPosition position, long timeMs)
+    /// <summary>
+    /// As <see cref="Admit(EventPosition, long)"/>, with the position in another feed's offsets (e.g. where a forwarded
+    /// event came from). Without <paramref name="judgeLateness"/>, an old event is applied too (its windows keep it if
+    /// they still reach it).
+    /// </summary>
+    protected ApplyOutcome Admit(PartitionOffsets offsets, EventPosition position, long timeMs, bool judgeLateness = true)
     {
         if (offsets.Covers(position)) return ApplyOutcome.Duplicate;
         offsets.Record(position);
-        if (LastEventMs != NoEvent && timeMs < LastEventMs - AllowedLatenessMs) return ApplyOutcome.Late;
+        if (judgeLateness && LastEventMs != NoEvent && timeMs < LastEventMs - AllowedLatenessMs) return ApplyOutcome.Late;
         if (timeMs > LastEventMs)
         {
             LastEventMs = timeMs;
