@@ -52,6 +52,10 @@ public sealed class SupervisedPipeline : IKafkaControl
 
     public int Restarts => Volatile.Read(ref _restarts);
 
+    /// <summary>When the pipeline last stopped and was restarted (UTC; <see cref="DateTime.MinValue"/>: never).</summary>
+    public DateTime LastRestartUtc => new(Volatile.Read(ref _lastRestartTicks), DateTimeKind.Utc);
+    private long _lastRestartTicks = DateTime.MinValue.Ticks;
+
     /// <summary>The current run's consumer counters (a restart starts them again).</summary>
     public KafkaConsumerMetrics Metrics => Current?.Control.Metrics ?? new KafkaConsumerMetrics();
 
@@ -101,6 +105,7 @@ public sealed class SupervisedPipeline : IKafkaControl
             if (DateTime.UtcNow - startedAt > (_settings.ResetAfter ?? _settings.MaxBackoff * 3)) backoff = _settings.MinBackoff;
             var delay = backoff * (1 + Random.Shared.NextDouble() * _settings.RandomFactor);
             Interlocked.Increment(ref _restarts);
+            Volatile.Write(ref _lastRestartTicks, DateTime.UtcNow.Ticks);
             _log.Warning(failure, "Pipeline {0} stopped ({1}); restarting from the last committed offsets in {2} ms",
                 _name, failure?.GetBaseException().Message ?? "completed", (long)delay.TotalMilliseconds);
             var waited = Task.Delay(delay, _stopping.Token);

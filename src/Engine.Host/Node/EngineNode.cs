@@ -57,6 +57,8 @@ public sealed class EngineNode : IAsyncDisposable
     public IKafkaControl CampaignStream => _campaigns;
     /// <summary>Times a failed pipeline was restarted from its last committed offsets (users, campaigns).</summary>
     public (int Users, int Campaigns) PipelineRestarts => (_users.Restarts, _campaigns.Restarts);
+    /// <summary>When either pipeline last failed and was restarted (UTC; <see cref="DateTime.MinValue"/>: never).</summary>
+    public DateTime LastPipelineRestartUtc => _users.LastRestartUtc > _campaigns.LastRestartUtc ? _users.LastRestartUtc : _campaigns.LastRestartUtc;
     public CampaignFeed CampaignFeed => _campaignFeed;
     /// <summary>Erasure and consent requests (docs/privacy.md).</summary>
     public PrivacyControl Privacy { get; private init; } = null!;

@@ -26,6 +26,8 @@ public sealed class EngineMeters : IDisposable
         _meter.CreateObservableGauge("engine.redis.round_trip", () => monitor.Readings.RedisRoundTripMs, "ms", "Latest Redis PING round trip");
         _meter.CreateObservableCounter("engine.gc.paced_collections", () => monitor.Node?.GcPacer.PacedCollections ?? 0, "{collection}",
             "Gen0 collections the node ran itself while keeping up (Gc:PacingMegabytes), beside the runtime's own");
+        _meter.CreateObservableCounter("engine.pipeline.restarts", () => Per(monitor, n => n.PipelineRestarts.Users, n => n.PipelineRestarts.Campaigns),
+            "{restart}", "Decision pipelines failed and restarted from their last commit, by input topic");
         _meter.CreateObservableGauge("engine.ready", () => monitor.Readiness().Ready ? 1 : 0, description: "1 when /readyz would answer 200");
         _meter.CreateObservableCounter("engine.fairness.opportunities", () => Segments(monitor, s => s.Opportunities), "{event}",
             "Chances to decide, by decision kind, segment dimension and segment (device, region, tenure)");

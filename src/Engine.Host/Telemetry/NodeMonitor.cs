@@ -35,16 +35,25 @@ public sealed class NodeMonitor : IAsyncDisposable
         _loop = Task.Run(() => LoopAsync(node, _stop.Token));
     }
 
-    /// <summary>Ready: consuming, and Redis and Kafka both answered within the last 15 seconds.</summary>
+    /// <summary>
+    /// Ready: consuming, no pipeline restarted within the last 30 seconds, and Redis and Kafka both answered within the last
+    /// 15. A pipeline that fails and restarts in a loop (Redis refusing writes while it answers PING, a topic missing) is
+    /// not ready; before, it counted as consuming.
+    /// </summary>
     public Readiness Readiness()
     {
         var now = DateTime.UtcNow;
         var r = _readings;
+        var node = _node;
         return new Readiness(
-            Consuming: _node is { } node && !node.Completion.IsCompleted && !_stop.IsCancellationRequested,
+            Consuming: node is not null && !node.Completion.IsCompleted && !_stop.IsCancellationRequested,
             RedisReachable: now - r.RedisAnsweredUtc < Stale,
-            KafkaReachable: now - r.KafkaAnsweredUtc < Stale);
+            KafkaReachable: now - r.KafkaAnsweredUtc < Stale,
+            PipelinesSteady: node is null || now - node.LastPipelineRestartUtc >= RestartQuiet);
     }
+
+    /// <summary>How long after a pipeline restart the node reports not ready (the restart backoff tops out at 10 s).</summary>
+    public static readonly TimeSpan RestartQuiet = TimeSpan.FromSeconds(30);
 
     private async Task LoopAsync(EngineNode node, CancellationToken ct)
     {
@@ -113,7 +122,8 @@ public sealed record NodeReadings(
 }
 
 /// <summary>What <c>/readyz</c> checks.</summary>
-public sealed record Readiness(bool Consuming, bool RedisReachable, bool KafkaReachable)
+/// <param name="PipelinesSteady">No decision pipeline was restarted within <see cref="NodeMonitor.RestartQuiet"/>.</param>
+public sealed record Readiness(bool Consuming, bool RedisReachable, bool KafkaReachable, bool PipelinesSteady = true)
 {
-    public bool Ready => Consuming && RedisReachable && KafkaReachable;
+    public bool Ready => Consuming && RedisReachable && KafkaReachable && PipelinesSteady;
 }

@@ -74,6 +74,7 @@ public sealed class SupervisedPipelineTests(KafkaFixture kafka, RedisFixture red
                          $"committed {CommittedCount(input, group)}; recommendations {decisions.Recommendations}");
 
         Assert.Equal(1, pipeline.Restarts);
+        Assert.InRange(pipeline.LastRestartUtc, DateTime.UtcNow.AddMinutes(-3), DateTime.UtcNow); // what /readyz reads
         Assert.Equal(log.Count, CommittedCount(input, group));
         Assert.True(pipeline.Completion.IsCompletedSuccessfully);
         for (var u = 0; u < Users; u++)
