@@ -18,15 +18,21 @@ namespace Engine.Actors.Pipeline;
 /// campaign are re-keyed by campaign id for the campaign actors. A route that <paramref name="ReadsOrigin"/> has its
 /// source read the records' headers (<see cref="DecodedRecord.Origin"/>).
 /// </summary>
+/// <param name="KeyField">The event field its records are keyed and partitioned by (murmur2, as Kafka's Java client): the
+/// entity the engine finds each partition's shard, and each user's partition, from.</param>
 public sealed record EntityRoute(Func<ClickEvent, DecodedRecord, DateTimeOffset, IShardedMessage?> Message, string? CampaignEventsTopic = null,
-    bool ReadsOrigin = false)
+    bool ReadsOrigin = false, string KeyField = "user_id")
 {
     public static EntityRoute Users(string? campaignEventsTopic) => new(
         (e, record, receivedAt) => new UserProtocol.RecordEvent(e.UserId, e, record.Position, receivedAt), campaignEventsTopic);
 
     /// <summary>Campaign events, each with its clickstream origin: what the campaign state counts once (<see cref="ForwardOrigin"/>).</summary>
     public static EntityRoute Campaigns { get; } = new(
-        (e, record, _) => e.CampaignId is { } id ? new CampaignProtocol.RecordCampaignEvent(id, e, record.Position, record.Origin) : null, ReadsOrigin: true);
+        (e, record, _) => e.CampaignId is { } id ? new CampaignProtocol.RecordCampaignEvent(id, e, record.Position, record.Origin) : null, ReadsOrigin: true,
+        KeyField: "campaign_id");
+
+    /// <summary>The value of <see cref="KeyField"/> in <paramref name="e"/>.</summary>
+    public string? Key(ClickEvent e) => KeyField == "campaign_id" ? e.CampaignId : e.UserId;
 
     /// <summary>Ad impressions and clicks, and purchases attributed to a campaign, are what campaign pacing counts.</summary>
     public static bool ConcernsCampaign(ClickEvent e) =>
@@ -42,6 +48,7 @@ public sealed record ChurnSchedule(ChurnDueList DueList, PartitionClock Clock, T
 /// <param name="MaxPartitions">Most partitions one node streams at once (a substream each): at least the input topic's partitions, since a partition past it would wait for a free slot, unread and uncommitted, as long as the node kept it (at 64, a node given 65 or more partitions never read the rest). 1,024 is the most the engine's configuration allows (<c>Kafka:Partitions</c>).</param>
 /// <param name="Fences">The node's per-partition fences for this stream (<see cref="PartitionFences"/>): pass the same one to every run of a supervised pipeline; null gives each run its own.</param>
 /// <param name="Durable">Where the stream publishes the offsets whose features Redis holds, for its entities' <see cref="Sharding.IdlePassivation"/>: the same one the entities were given, kept for the node's lifetime; null publishes nothing.</param>
+/// <param name="Partitions">The input topic's partition count as the engine computes partitions with (<c>Kafka:Partitions</c>): an event whose key belongs to another partition is dead-lettered as misrouted (<see cref="DecodedRecord"/>); null checks nothing.</param>
 /// <param name="MaxUndurable">Events per partition whose decisions may go out while their features wait for Redis; past it the partition waits.</param>
 /// <param name="FlushInterval">Least time between the starts of a partition's flushes (default 10 ms): what arrives meanwhile is flushed together. Only commits wait for it.</param>
 /// <param name="ForwardLinger">How long the campaign-event forwards' producer waits to fill a batch (default 1 ms, as the decisions' producer): the commit and the campaign stream's bid adjustments wait for it, and an adjustment's Kafka hop starts at its forward. At 5 ms (rounds 12-13) those adjustments were the tail of every decision's latency at low rates: at 1,000 events/s the p99 over all decisions was 9.5-9.7 ms against 6.8-6.9 with 1 ms, the Kafka hop's p99 8.1-8.3 against 4.7-4.8; at 10,000/s the p99 did not change and the CPU per event was within the noise (docs/performance.md, round 14). 20 ms put the adjustments' p99 at ~30 ms at 500 events/s (round 12). A <c>linger.ms</c> in the producer's client config wins.</param>
@@ -61,7 +68,8 @@ public sealed record DecisionPipelineSettings(
     TimeSpan? FlushInterval = null,
     TimeSpan? ForwardLinger = null,
     PartitionFences? Fences = null,
-    DurableOffsets? Durable = null)
+    DurableOffsets? Durable = null,
+    int? Partitions = null)
 {
     public TimeSpan EffectiveFlushInterval => FlushInterval ?? TimeSpan.FromMilliseconds(10);
 
@@ -104,7 +112,7 @@ public static class DecisionPipeline
                 var messages = previous.IsCompleted ? partition.Messages
                     : Source.FromTask(previous.ContinueWith(_ => NotUsed.Instance, TaskScheduler.Default)).ConcatMany(_ => partition.Messages);
                 return messages
-                    .Select(DecodedRecord.From)
+                    .Select(message => DecodedRecord.From(message, settings.Route, settings.Partitions))
                     .SelectAsync(settings.Parallelism, record => AskAsync(inbox, region, settings.Route, record))
                     // No timer: a reply goes on at once while the stages after are free, and replies gather while they are busy.
                     .Batch(settings.BatchSize, asked => new List<Asked> { asked }, (batch, asked) =>

@@ -19,11 +19,28 @@ public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, 
     /// </summary>
     public static readonly TimeSpan MaxAheadOfRecord = TimeSpan.FromHours(1);
 
-    public static DecodedRecord From(CommittableMessage message)
+    /// <param name="route">With <paramref name="partitions"/>: the key an event must have been partitioned by.</param>
+    public static DecodedRecord From(CommittableMessage message, EntityRoute? route = null, int? partitions = null)
     {
         var decoded = ClickEventCodec.Decode(message.Record.Value);
-        if (decoded.Event is { } evt && AheadOfRecord(evt, message.Record.TimestampUtc) is { } problem) decoded = Decoded.Fail(problem);
+        if (decoded.Event is { } evt && (AheadOfRecord(evt, message.Record.TimestampUtc) ?? Misrouted(evt, message.Record.Partition, route, partitions)) is { } problem)
+            decoded = Decoded.Fail(problem);
         return new(message, decoded, DateTime.UtcNow);
+    }
+
+    /// <summary>
+    /// An event on another partition than its key's: the engine finds a user's shard, and for an erasure the partition to
+    /// wait for, from the user id; an event elsewhere would be decided by a node that does not own that user, keep an entity
+    /// alive that never passivates, and outlive an erasure. Typically a producer on librdkafka's default partitioner
+    /// (<c>consistent_random</c>, CRC32) rather than murmur2, or a topic whose partitions were added.
+    /// </summary>
+    private static string? Misrouted(ClickEvent evt, int partition, EntityRoute? route, int? partitions)
+    {
+        if (route is null || partitions is not { } n || route.Key(evt) is not { } key) return null;
+        var expected = Engine.Models.Routing.KafkaPartitioner.Partition(key, n);
+        return expected == partition ? null
+            : $"misrouted: {route.KeyField} {key} belongs to partition {expected} of {n} (murmur2 of the key, as Kafka's Java client partitions) but " +
+              $"arrived on partition {partition}; produce keyed by {route.KeyField} with the murmur2 partitioner (librdkafka: partitioner=murmur2_random)";
     }
 
     private static string? AheadOfRecord(ClickEvent evt, DateTime recordUtc)

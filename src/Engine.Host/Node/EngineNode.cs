@@ -115,14 +115,14 @@ public sealed class EngineNode : IAsyncDisposable
         var eventClock = new PartitionClock();
         var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], consumerClient),
             producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
-            Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)), Fences: new PartitionFences(), Durable: userDurable);
+            Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)), Fences: new PartitionFences(), Durable: userDurable, Partitions: settings.Partitions);
         // Few asks in flight per partition: on a small machine a deep queue only adds waiting (measured in bench e2e), and a
         // patient timeout keeps a starved moment from failing (and restarting) the stream.
         var fairness = new FairnessMonitor(settings.Fairness ?? new FairnessSettings());
         userSettings = userSettings with { Fairness = fairness, Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30) };
         var campaignSettings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(settings.KafkaBootstrap, settings.CampaignGroupId, [Topics.CampaignEvents], consumerClient),
-            producerSettings, topics, EntityRoute.Campaigns, Fences: new PartitionFences(), Durable: campaignDurable);
+            producerSettings, topics, EntityRoute.Campaigns, Fences: new PartitionFences(), Durable: campaignDurable, Partitions: settings.Partitions);
 
         var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
         // A failed pipeline restarts from its last committed offsets with backoff; the node keeps running.

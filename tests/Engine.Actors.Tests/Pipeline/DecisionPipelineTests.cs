@@ -205,6 +205,39 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.True(clockAt < now.AddHours(1), $"the clock moved to {clockAt:O}");
     }
 
+    [Fact]
+    public async Task An_event_on_another_partition_than_its_users_is_dead_lettered_as_misrouted()
+    {
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(Partitions);
+        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("misrouted") }, new FeatureMetrics());
+        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, _world.Decider()));
+        var home = Engine.Models.Routing.KafkaPartitioner.Partition("shopper", Partitions);
+        var view = ClickEventCodec.Encode(new ClickEvent
+        {
+            EventId = "v-1", EventTime = T0, UserId = "shopper", SessionId = "s", Type = EventType.ProductView, ItemId = "shoe-1", Category = "shoes",
+        });
+        // As a producer on librdkafka's default partitioner (CRC32, not murmur2) may place it: on the other partition.
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync(new TopicPartition(input, home), new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = view });
+            await producer.ProduceAsync(new TopicPartition(input, 1 - home), new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = view });
+        }
+
+        var counters = new PipelineCounters();
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, "misrouted-" + Guid.NewGuid().ToString("N"), [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEventsTopic: null), Partitions: Partitions);
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
+        AwaitCondition(() => counters.Consumed == 2, TimeSpan.FromSeconds(60), "both records consumed");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var letter = Assert.Single(Read(topics.DeadLetters, Partitions, EngineJson.Default.DeadLetter));
+        _output.WriteLine($"shopper's partition {home}; dead letter from partition {letter.Partition}: {letter.Reason}");
+        Assert.Equal(1 - home, letter.Partition);
+        Assert.StartsWith($"misrouted: user_id shopper belongs to partition {home} of {Partitions}", letter.Reason);
+        Assert.Equal(1, counters.Applied);
+    }
+
     /// <summary>A page view of user <c>u-{p}</c> into each partition p.</summary>
     private async Task ProduceOneEventPerPartitionAsync(string topic, int partitions)
     {
