@@ -1,5 +1,6 @@
 using Akka;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Streams;
 using Confluent.Kafka;
 using Engine.Actors.Campaigns;
@@ -33,6 +34,7 @@ public sealed class EngineNode : IAsyncDisposable
     private readonly SupervisedPipeline _campaigns;
     private readonly CampaignFeed _campaignFeed;
     private int _stopped;
+    private TimeSpan _drainTimeout = TimeSpan.FromSeconds(30);
 
     private EngineNode(ActorSystem system, ConnectionMultiplexer redis, FeatureStore store, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
         DecisionModels models, PipelineCounters userCounters, PipelineCounters campaignCounters, DecisionCounters decisions,
@@ -148,6 +150,7 @@ public sealed class EngineNode : IAsyncDisposable
             Privacy = privacy,
             ShadowScores = shadow,
             GcPacer = Gen0Pacer.Start(settings.GcPacing ?? GcPacingSettings.Default, () => userCounters.RecentLatency),
+            _drainTimeout = settings.DrainTimeout ?? TimeSpan.FromSeconds(30),
         };
     }
 
@@ -178,16 +181,22 @@ public sealed class EngineNode : IAsyncDisposable
 
     /// <summary>
     /// Graceful stop: stop consuming, finish and commit what is in flight (users first: the campaign stream reads what
-    /// the user stream re-keyed), then leave the cluster so shards hand over.
+    /// the user stream re-keyed), then leave the cluster so shards hand over. Each step has <see cref="EngineNodeSettings.DrainTimeout"/>
+    /// (30 s by default): with Redis or Kafka away a drain never ends (its flushes and sends retry), and the node used to
+    /// wait for ever, holding its partitions; past the deadline what is uncommitted is left for the next owner to replay
+    /// (nothing is committed that Redis and Kafka did not acknowledge) and the node still closes its consumers and leaves.
     /// </summary>
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         GcPacer.Dispose();
-        await Privacy.DisposeAsync(); // a request in progress is not committed: the next owner carries it out
-        await _users.DrainAndShutdownAsync(_users.Completion);
-        for (var i = 0; i < 100 && CampaignCounters.Consumed < UserCounters.CampaignEventsForwarded; i++) await Task.Delay(100);
-        await _campaigns.DrainAndShutdownAsync(_campaigns.Completion);
+        // A request in progress is not committed: the next owner carries it out.
+        await WithinDrainTimeoutAsync("the privacy requests' consumer", Privacy.DisposeAsync().AsTask());
+        await DrainAsync(_users, "users");
+        // On one node, let the campaign stream read what the user stream just forwarded (elsewhere, other nodes read it).
+        for (var waited = TimeSpan.Zero; waited < _drainTimeout && CampaignCounters.Consumed < UserCounters.CampaignEventsForwarded; waited += TimeSpan.FromMilliseconds(100))
+            await Task.Delay(100);
+        await DrainAsync(_campaigns, "campaigns");
         await _campaignFeed.DisposeAsync();
         _alertProducer.Flush(TimeSpan.FromSeconds(10));
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
@@ -195,5 +204,28 @@ public sealed class EngineNode : IAsyncDisposable
         _featureMetrics.Dispose();
         await _store.DisposeAsync();
         await _redis.DisposeAsync();
+    }
+
+    private async Task DrainAsync(SupervisedPipeline pipeline, string name)
+    {
+        if (await WithinDrainTimeoutAsync($"the {name} stream's drain", pipeline.DrainAndShutdownAsync(pipeline.Completion))) return;
+        pipeline.Abandon();
+        await WithinDrainTimeoutAsync($"the {name} stream's consumer close", pipeline.CloseConsumerAsync()); // leaves the group: its partitions move now
+    }
+
+    /// <summary>False, and a warning, when <paramref name="step"/> did not end within the drain timeout.</summary>
+    private async Task<bool> WithinDrainTimeoutAsync(string what, Task step)
+    {
+        try
+        {
+            await step.WaitAsync(_drainTimeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            System.Log.Warning("Stopping: {0} did not end within {1} s (Redis or Kafka away?); what it has not committed is replayed by the next owner",
+                what, _drainTimeout.TotalSeconds);
+            return false;
+        }
     }
 }

@@ -14,6 +14,7 @@ namespace Engine.Host.Node;
 /// <param name="BidExperiment">A bid experiment (and <paramref name="ChurnExperiment"/>, <paramref name="RecommendationExperiment"/>); shadow challengers are logged to <see cref="Engine.Models.Contracts.Topics.ShadowScores"/>.</param>
 /// <param name="AskTimeout">How long an entity may take to answer before the stream fails and restarts (default 30 s).</param>
 /// <param name="GcPacing">Short gen0 collections while the node keeps up (default <see cref="GcPacingSettings.Default"/>; <see cref="GcPacingSettings.Off"/> leaves collections to the runtime).</param>
+/// <param name="DrainTimeout">How long each step of a graceful stop may take (a stream's drain, a consumer's close; default 30 s): past it, with Redis or Kafka away, the uncommitted rest is left for the next owner to replay and the node leaves anyway.</param>
 /// <param name="PseudonymKey">Base64 secret (at least 32 bytes) keying user pseudonyms at rest; null: the public development key. Never logged.</param>
 public sealed record EngineNodeSettings(
     string KafkaBootstrap,
@@ -38,7 +39,8 @@ public sealed record EngineNodeSettings(
     string? PseudonymKey = null,
     Engine.Models.Experiments.BidExperiment? BidExperiment = null,
     Engine.Models.Experiments.ChurnExperiment? ChurnExperiment = null,
-    GcPacingSettings? GcPacing = null)
+    GcPacingSettings? GcPacing = null,
+    TimeSpan? DrainTimeout = null)
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 
