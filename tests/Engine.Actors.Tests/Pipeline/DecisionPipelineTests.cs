@@ -94,8 +94,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         const int many = 70; // the node streamed at most 64 partitions at once: the rest waited, unread, for ever
         await JoinSelfAsync();
         var (input, topics) = await CreateTopicsAsync(many);
-        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("partitions") }, new FeatureMetrics());
-        var users = EntityShards.Start(Sys, EntityShards.Users, many, id => UserActor.Props(id, store, _world.Decider()));
+        var (store, users) = StartUsers("partitions", many);
         await ProduceOneEventPerPartitionAsync(input, many);
 
         var group = "partitions-" + Guid.NewGuid().ToString("N");
@@ -114,8 +113,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
     {
         await JoinSelfAsync();
         var (input, topics) = await CreateTopicsAsync(Partitions);
-        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("fenced") }, new FeatureMetrics());
-        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, _world.Decider()));
+        var (store, users) = StartUsers("fenced", Partitions);
         await ProduceOneEventPerPartitionAsync(input, Partitions);
         // Partition 0's previous writer (a revoked lease, or the run before a restart) has a flush in flight.
         var fences = new PartitionFences();
@@ -141,8 +139,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
     {
         await JoinSelfAsync();
         var (input, topics) = await CreateTopicsAsync(1);
-        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("huge") }, new FeatureMetrics());
-        var users = EntityShards.Start(Sys, EntityShards.Users, 1, id => UserActor.Props(id, store, _world.Decider()));
+        var (store, users) = StartUsers("huge", 1);
         // 800 KB fits a Kafka record; base64 in a JSON letter (1.07 MB) would not: the letter could not be sent, and the
         // stream failed on it, restarted and replayed it for ever.
         var huge = new byte[800_000];
@@ -174,8 +171,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
     {
         await JoinSelfAsync();
         var (input, topics) = await CreateTopicsAsync(1);
-        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("ahead") }, new FeatureMetrics());
-        var users = EntityShards.Start(Sys, EntityShards.Users, 1, id => UserActor.Props(id, store, _world.Decider()));
+        var (store, users) = StartUsers("ahead", 1);
         var now = DateTimeOffset.UtcNow;
         ClickEvent View(string id, DateTimeOffset at) => new()
         {
@@ -210,8 +206,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
     {
         await JoinSelfAsync();
         var (input, topics) = await CreateTopicsAsync(Partitions);
-        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("misrouted") }, new FeatureMetrics());
-        var users = EntityShards.Start(Sys, EntityShards.Users, Partitions, id => UserActor.Props(id, store, _world.Decider()));
+        var (store, users) = StartUsers("misrouted", Partitions);
         var home = Engine.Models.Routing.KafkaPartitioner.Partition("shopper", Partitions);
         var view = ClickEventCodec.Encode(new ClickEvent
         {
@@ -236,6 +231,13 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.Equal(1 - home, letter.Partition);
         Assert.StartsWith($"misrouted: user_id shopper belongs to partition {home} of {Partitions}", letter.Reason);
         Assert.Equal(1, counters.Applied);
+    }
+
+    /// <summary>A feature store under a prefix of its own (on Garnet) and the user shards over <paramref name="partitions"/>.</summary>
+    private (FeatureStore Store, IActorRef Users) StartUsers(string prefix, int partitions)
+    {
+        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(prefix) }, new FeatureMetrics());
+        return (store, EntityShards.Start(Sys, EntityShards.Users, partitions, id => UserActor.Props(id, store, _world.Decider())));
     }
 
     /// <summary>A page view of user <c>u-{p}</c> into each partition p.</summary>

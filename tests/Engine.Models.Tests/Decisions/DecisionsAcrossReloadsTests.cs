@@ -14,23 +14,18 @@ namespace Engine.Models.Tests.Decisions;
 /// </summary>
 public sealed class DecisionsAcrossReloadsTests(ITestOutputHelper output)
 {
-    private static readonly DateTimeOffset Start = DateTimeOffset.UnixEpoch.AddDays(20_000);
+    private static readonly DateTimeOffset Start = Bidders.Start;
 
     [Fact]
     public void Bids_and_churn_alerts_never_fail_while_their_models_are_reloaded()
     {
         using var churn = new ModelRegistry(ModelFiles.Committed("churn"), ModelSchemas.Churn);
         using var bid = new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid);
-        var board = new CampaignBoard();
-        board.Book(new CampaignSpec
-        {
-            CampaignId = "camp-1", Budget = 1_000_000m, FlightStart = Start.AddDays(-30), FlightEnd = Start.AddDays(30),
-            Category = "c", ValuePerClick = 500m, ValuePerConversion = 2_000m, MaxCpm = 1_000_000m,
-        });
+        var board = Bidders.Board();
         // Every armed check alerts (threshold 0), so every check scores and then explains.
         var decider = new UserDecider(new DecisionModels(churn, bid, CommittedModels.Decision.Recommender, "recs-committed"),
             new DecisionSettings(Churn: new ChurnAlertPolicy(0, -1)), board);
-        var (user, request) = Bidder("u-1");
+        var (user, request) = Bidders.Bidder("u-1");
 
         var stop = false;
         var reloads = 0;
@@ -66,23 +61,5 @@ public sealed class DecisionsAcrossReloadsTests(ITestOutputHelper output)
         output.WriteLine($"{decisions:N0} decisions during {reloads} reloads of both models; {failures.Count} failed" +
                          (failures.Count > 0 ? $", e.g. {failures[0]}" : ""));
         Assert.Empty(failures);
-    }
-
-    private static (UserFeatureState User, ClickEvent Request) Bidder(string userId)
-    {
-        var user = new UserFeatureState(userId);
-        for (var i = 0; i < 3; i++)
-            user.Apply(new ClickEvent
-            {
-                EventId = $"{userId}-{i}", EventTime = Start.AddMinutes(i), UserId = userId, SessionId = userId + "-s",
-                Type = EventType.ProductView, ItemId = $"item-{i}", Category = "c",
-            }, new EventPosition(0, i));
-        var request = new ClickEvent
-        {
-            EventId = userId + "-bid", EventTime = Start.AddMinutes(5), UserId = userId, SessionId = userId + "-s", Type = EventType.BidRequest,
-            BidRequest = new BidRequest { Id = userId + "-req", Imp = [new Impression { Id = "1", BidFloor = 0.01m }], CandidateCampaigns = ["camp-1"] },
-        };
-        user.Apply(request, new EventPosition(0, 3));
-        return (user, request);
     }
 }

@@ -11,7 +11,7 @@ namespace Engine.Models.Tests.Experiments;
 /// <summary>Bid and churn experiments on the committed models: who decides, what each decision names, what shadow logs.</summary>
 public sealed class DecisionExperimentTests
 {
-    private static readonly DateTimeOffset Start = DateTimeOffset.UnixEpoch.AddDays(20_000);
+    private static readonly DateTimeOffset Start = Bidders.Start;
 
     [Fact]
     public void A_split_bid_challenger_prices_its_users_with_its_calibration_and_every_decision_names_its_arm()
@@ -110,33 +110,12 @@ public sealed class DecisionExperimentTests
 
     private static (UserDecider Decider, UserDecider Champion, CampaignBoard Board) Deciders(DecisionSettings settings)
     {
-        var board = new CampaignBoard();
-        board.Book(new CampaignSpec
-        {
-            CampaignId = "camp-1", Budget = 1_000_000m, FlightStart = Start.AddDays(-30), FlightEnd = Start.AddDays(30),
-            Category = "c", ValuePerClick = 500m, ValuePerConversion = 2_000m, MaxCpm = 1_000_000m,
-        });
+        var board = Bidders.Board();
         return (new UserDecider(CommittedModels.Decision, settings, board),
             new UserDecider(CommittedModels.Decision, new DecisionSettings(Churn: settings.Churn), board), board);
     }
 
-    private static (UserFeatureState User, ClickEvent Request) Bidder(string userId)
-    {
-        var user = new UserFeatureState(userId);
-        for (var i = 0; i < 3; i++)
-            user.Apply(new ClickEvent
-            {
-                EventId = $"{userId}-{i}", EventTime = Start.AddMinutes(i), UserId = userId, SessionId = userId + "-s",
-                Type = EventType.ProductView, ItemId = $"item-{i}", Category = "c",
-            }, new EventPosition(0, i));
-        var request = new ClickEvent
-        {
-            EventId = userId + "-bid", EventTime = Start.AddMinutes(5), UserId = userId, SessionId = userId + "-s", Type = EventType.BidRequest,
-            BidRequest = new BidRequest { Id = userId + "-req", Imp = [new Impression { Id = "1", BidFloor = 0.01m }], CandidateCampaigns = ["camp-1"] },
-        };
-        user.Apply(request, new EventPosition(0, 3));
-        return (user, request);
-    }
+    private static (UserFeatureState User, ClickEvent Request) Bidder(string userId) => Bidders.Bidder(userId);
 
     private sealed class ListShadowLog : IShadowLog
     {
