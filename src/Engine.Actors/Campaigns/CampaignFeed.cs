@@ -46,6 +46,12 @@ public sealed class CampaignFeed : IAsyncDisposable
     /// <summary>Records that were not a valid spec or adjustment (skipped, counted).</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
+    /// <summary>
+    /// Every booking and adjustment on the topics at start-up has been read: until then this node may bid for a campaign
+    /// whose budget another node already saw exhausted (the node reports not ready meanwhile).
+    /// </summary>
+    public bool CaughtUp => _caughtUp.Task.IsCompleted;
+
     /// <summary>Starts reading and returns once everything on both topics at start-up has been applied (or the timeout passed).</summary>
     public static async Task<CampaignFeed> StartAsync(CampaignFeedSettings settings, CampaignCatalog catalog, CampaignBoard board,
         TimeSpan catchUpTimeout, CancellationToken cancellationToken)

@@ -101,6 +101,8 @@ public sealed class EngineNode : IAsyncDisposable
         var topics = settings.EffectiveTopics;
         var campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, consumerClient, Topics.Campaigns, topics.BidAdjustments),
             catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
+        if (!campaignFeed.CaughtUp)
+            system.Log.Warning("The campaign feed has not read every booking and bid adjustment after 30 s; consuming anyway (not ready until it has)");
 
         var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix, sealer);
         var privacyStore = new PrivacyStore(redis, store.Keys, dueList, settings.Partitions);

@@ -36,8 +36,8 @@ public sealed class NodeMonitor : IAsyncDisposable
     }
 
     /// <summary>
-    /// Ready: consuming, no pipeline restarted within the last 30 seconds, and Redis and Kafka both answered within the last
-    /// 15. A pipeline that fails and restarts in a loop (Redis refusing writes while it answers PING, a topic missing) is
+    /// Ready: consuming, the campaign feed caught up, no pipeline restarted within the last 30 seconds, and Redis and Kafka
+    /// both answered within the last 15. A pipeline that fails and restarts in a loop (Redis refusing writes while it answers PING, a topic missing) is
     /// not ready; before, it counted as consuming.
     /// </summary>
     public Readiness Readiness()
@@ -49,7 +49,8 @@ public sealed class NodeMonitor : IAsyncDisposable
             Consuming: node is not null && !node.Completion.IsCompleted && !_stop.IsCancellationRequested,
             RedisReachable: now - r.RedisAnsweredUtc < Stale,
             KafkaReachable: now - r.KafkaAnsweredUtc < Stale,
-            PipelinesSteady: node is null || now - node.LastPipelineRestartUtc >= RestartQuiet);
+            PipelinesSteady: node is null || now - node.LastPipelineRestartUtc >= RestartQuiet,
+            CampaignsCaughtUp: node is null || node.CampaignFeed.CaughtUp);
     }
 
     /// <summary>How long after a pipeline restart the node reports not ready (the restart backoff tops out at 10 s).</summary>
@@ -123,7 +124,8 @@ public sealed record NodeReadings(
 
 /// <summary>What <c>/readyz</c> checks.</summary>
 /// <param name="PipelinesSteady">No decision pipeline was restarted within <see cref="NodeMonitor.RestartQuiet"/>.</param>
-public sealed record Readiness(bool Consuming, bool RedisReachable, bool KafkaReachable, bool PipelinesSteady = true)
+/// <param name="CampaignsCaughtUp">The campaign feed has read the bookings and bid adjustments that were on Kafka at start.</param>
+public sealed record Readiness(bool Consuming, bool RedisReachable, bool KafkaReachable, bool PipelinesSteady = true, bool CampaignsCaughtUp = true)
 {
-    public bool Ready => Consuming && RedisReachable && KafkaReachable && PipelinesSteady;
+    public bool Ready => Consuming && RedisReachable && KafkaReachable && PipelinesSteady && CampaignsCaughtUp;
 }

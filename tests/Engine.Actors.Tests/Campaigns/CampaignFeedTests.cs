@@ -30,7 +30,8 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
         await using var feed = await CampaignFeed.StartAsync(new CampaignFeedSettings(kafka.BootstrapServers, null, campaigns, adjustments),
             catalog, board, TimeSpan.FromSeconds(30), CancellationToken.None);
 
-        // Caught up before StartAsync returns: a node starts its pipelines knowing every booked campaign.
+        // Caught up before StartAsync returns: a node starts its pipelines knowing every booked campaign (and says so: /readyz).
+        Assert.True(feed.CaughtUp);
         Assert.True(catalog.TryGet("c-1", out var c1) && c1.Budget == 500m);
         Assert.True(board.TryGet("c-1", out var s1) && s1.Multiplier == 1.0 && s1.BudgetLeft);
         Assert.True(board.TryGet("c-2", out var s2) && s2.Multiplier == 1.7 && s2.Impressions24h == 1000);
