@@ -2,7 +2,7 @@ using Engine.Models.Features.State;
 
 namespace Engine.Models.Tests.Features;
 
-public class KeyedCountsTests
+public sealed class KeyedCountsTests
 {
     private const long Day = Resolutions.Day;
 
@@ -53,6 +53,28 @@ public class KeyedCountsTests
         Assert.Equal(["cv:old"], changes.Delete);
         Assert.Equal(0, counts.Sum("old", 7, 2 * Day));
         Assert.Equal(1, counts.Sum("new", 7, 2 * Day));
+    }
+
+    [Fact]
+    public void Among_equally_stale_keys_a_reloaded_state_forgets_the_same_one_as_the_live_state()
+    {
+        // Three categories viewed the same day fill the cap; the next one evicts one of them. Live, the dictionary's order is
+        // the order of first views; reloaded, the order the server returned the fields in (Redis and Garnet differ).
+        var live = new KeyedCounts("cv", Day, 7, 3);
+        foreach (var key in new[] { "shoes", "books", "audio" }) live.Add(key, 0, 0);
+        var stored = new Dictionary<string, string>();
+        Drain(live, stored);
+        live.Add("games", 0, 0);
+
+        foreach (var order in new[] { new[] { "cv:audio", "cv:books", "cv:shoes" }, ["cv:books", "cv:shoes", "cv:audio"] })
+        {
+            var reloaded = new KeyedCounts("cv", Day, 7, 3);
+            foreach (var field in order) Assert.True(reloaded.TryRestore(field, stored[field]));
+            reloaded.Add("games", 0, 0);
+            foreach (var key in new[] { "shoes", "books", "audio", "games" })
+                Assert.Equal(live.Sum(key, 7, 0), reloaded.Sum(key, 7, 0));
+        }
+        Assert.Equal(0, live.Sum("audio", 7, 0)); // the ordinally first of the equally stale
     }
 
     private static void Drain(KeyedCounts counts, Dictionary<string, string> stored)

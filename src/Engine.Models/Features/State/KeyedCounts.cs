@@ -129,13 +129,17 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
         return sum;
     }
 
+    /// <summary>
+    /// The key seen longest ago; among equals (the norm with day buckets) the ordinally first, so a state reloaded from Redis
+    /// (whose fields come back in the server's order) evicts the same key the live one would.
+    /// </summary>
     private string Stalest()
     {
         string? stalest = null;
         var latest = long.MaxValue;
         foreach (var (key, ring) in _entries)
         {
-            if (ring.Latest < latest) (stalest, latest) = (key, ring.Latest);
+            if (ring.Latest < latest || (ring.Latest == latest && string.CompareOrdinal(key, stalest) < 0)) (stalest, latest) = (key, ring.Latest);
         }
         return stalest!;
     }

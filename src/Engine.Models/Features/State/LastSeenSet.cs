@@ -107,7 +107,8 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         foreach (var (key, seen) in _entries)
         {
             var l = Latest(seen.Kinds(kinds));
-            if (stalest is null || l < latest) (stalest, latest) = (key, l);
+            // Among equally stale keys, the ordinally first: a reloaded state (fields in the server's order) evicts as the live one.
+            if (stalest is null || l < latest || (l == latest && string.CompareOrdinal(key, stalest) < 0)) (stalest, latest) = (key, l);
         }
         Remove(stalest!);
     }
