@@ -53,7 +53,7 @@ public sealed class IdlePassivationTests(KafkaFixture kafka, ITestOutputHelper o
 
         await ProduceViewAsync(producer, input, 0);
         await AwaitCommittedAsync(input, group, 1);
-        await PauseWritesAsync(redis.Endpoint, TimeSpan.FromSeconds(6));
+        await redis.PauseWritesAsync(TimeSpan.FromSeconds(6));
         await ProduceViewAsync(producer, input, 1);
         AwaitCondition(() => decisions.Recommendations == 2, TimeSpan.FromSeconds(10), "the second view decided while Redis holds writes");
         await Task.Delay(Idle * 3); // idle three times over, its second view not yet in Redis
@@ -105,14 +105,6 @@ public sealed class IdlePassivationTests(KafkaFixture kafka, ITestOutputHelper o
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = Kafka.BootstrapServers, GroupId = group }).Build();
         return Math.Max(0, consumer.Committed([new TopicPartition(topic, 0)], TimeSpan.FromSeconds(10))[0].Offset.Value);
     });
-
-    private static async Task PauseWritesAsync(string endpoint, TimeSpan pause)
-    {
-        var options = RedisFixture.Options(endpoint);
-        options.AllowAdmin = true;
-        using var admin = await ConnectionMultiplexer.ConnectAsync(options);
-        await admin.GetServer(endpoint).ExecuteAsync("CLIENT", "PAUSE", (long)pause.TotalMilliseconds, "WRITE");
-    }
 
     private static async Task<int> EntityCountAsync(IActorRef region) =>
         (await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5))).Shards.Sum(s => s.EntityIds.Count);

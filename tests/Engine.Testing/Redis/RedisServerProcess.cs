@@ -74,6 +74,18 @@ public sealed class RedisServerProcess : IDisposable
         throw new InvalidOperationException($"redis-server did not listen on {Port}");
     }
 
+    /// <summary>
+    /// Holds every write for <paramref name="pause"/> while reads go on (<c>CLIENT PAUSE WRITE</c>, as in a failover's
+    /// pause): flushes wait, time out and retry, while an entity started meanwhile loads at once.
+    /// </summary>
+    public async Task PauseWritesAsync(TimeSpan pause)
+    {
+        var options = RedisFixture.Options(Endpoint);
+        options.AllowAdmin = true;
+        using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
+        await admin.GetServer(Endpoint).ExecuteAsync("CLIENT", "PAUSE", (long)pause.TotalMilliseconds, "WRITE");
+    }
+
     /// <summary>Freezes the server (SIGSTOP): connections stay open and nothing is answered, as a hung server or a partition looks to a client.</summary>
     public void Freeze() => Signal("STOP");
 
