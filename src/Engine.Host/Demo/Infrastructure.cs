@@ -70,18 +70,22 @@ public sealed class Infrastructure : IAsyncDisposable
     }
 
     /// <param name="kafkaClient">librdkafka properties (SASL/SSL) for creating missing topics on a given Kafka.</param>
+    /// <param name="outputTopics">Topics decisions and dead letters go to when renamed (<c>Kafka:Topics:*</c>): created with the
+    /// engine's own when missing (before, only the default names were, and a renamed topic's sends failed the stream in a loop
+    /// on a Kafka that does not create topics itself).</param>
     public static async Task<Infrastructure> StartAsync(string? kafkaAddress, string? redisAddress, int partitions,
-        IReadOnlyDictionary<string, string>? kafkaClient = null)
+        IReadOnlyDictionary<string, string>? kafkaClient = null, IEnumerable<string>? outputTopics = null)
     {
+        var topics = Topics.All.Concat(outputTopics ?? []).Distinct(StringComparer.Ordinal).ToList();
         EmbeddedKafka? kafka = null;
         if (kafkaAddress is null)
         {
             kafka = new EmbeddedKafka();
-            kafka.CreateTopics(Topics.All, partitions);
+            kafka.CreateTopics(topics, partitions);
         }
         else
         {
-            await EnsureTopicsAsync(kafkaAddress, partitions, kafkaClient);
+            await EnsureTopicsAsync(kafkaAddress, partitions, kafkaClient, topics);
         }
         var garnet = redisAddress is null ? new EmbeddedGarnet() : null;
         return new Infrastructure(kafkaAddress ?? kafka!.BootstrapServers, redisAddress ?? garnet!.Endpoint, kafka, garnet, partitions);
@@ -94,11 +98,11 @@ public sealed class Infrastructure : IAsyncDisposable
     /// waited on partitions that do not exist, or on the wrong ones.
     /// </summary>
     /// <exception cref="ConfigurationError">An input topic has another partition count than configured.</exception>
-    private static async Task EnsureTopicsAsync(string bootstrap, int partitions, IReadOnlyDictionary<string, string>? client)
+    private static async Task EnsureTopicsAsync(string bootstrap, int partitions, IReadOnlyDictionary<string, string>? client, IReadOnlyList<string> topics)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap }).Build();
         var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic).ToHashSet();
-        var missing = Topics.All.Where(t => !existing.Contains(t))
+        var missing = topics.Where(t => !existing.Contains(t))
             .Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = -1 }).ToList();
         if (missing.Count > 0)
         {

@@ -21,4 +21,16 @@ public sealed class InfrastructureTopicsTests
         await using var matching = await Infrastructure.StartAsync(kafka.BootstrapServers, "127.0.0.1:1", partitions: 4);
         Assert.Equal(kafka.BootstrapServers, matching.KafkaBootstrap);
     }
+
+    [Fact]
+    public async Task Renamed_output_topics_are_created_with_the_engines_own()
+    {
+        // On the embedded broker (the mock cluster takes no CreateTopics request; on a given Kafka the same list goes to it).
+        await using var infrastructure = await Infrastructure.StartAsync(null, "127.0.0.1:1", partitions: 2, outputTopics: ["shop.recommendations"]);
+
+        using var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = infrastructure.KafkaBootstrap }).Build();
+        var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic).ToHashSet();
+        Assert.Contains("shop.recommendations", existing);
+        Assert.Contains(Topics.Recommendations, existing);
+    }
 }
