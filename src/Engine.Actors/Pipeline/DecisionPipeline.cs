@@ -18,21 +18,18 @@ namespace Engine.Actors.Pipeline;
 /// campaign are re-keyed by campaign id for the campaign actors. A route that <paramref name="ReadsOrigin"/> has its
 /// source read the records' headers (<see cref="DecodedRecord.Origin"/>).
 /// </summary>
-/// <param name="KeyField">The event field its records are keyed and partitioned by (murmur2, as Kafka's Java client): the
-/// entity the engine finds each partition's shard, and each user's partition, from.</param>
-public sealed record EntityRoute(Func<ClickEvent, DecodedRecord, DateTimeOffset, IShardedMessage?> Message, string? CampaignEventsTopic = null,
-    bool ReadsOrigin = false, string KeyField = "user_id")
+/// <param name="Key">The event's key, which its records are partitioned by (murmur2, as Kafka's Java client): the entity the
+/// engine finds each partition's shard, and each user's partition, from; <paramref name="KeyField"/> names it.</param>
+public sealed record EntityRoute(Func<ClickEvent, DecodedRecord, DateTimeOffset, IShardedMessage?> Message, Func<ClickEvent, string?> Key, string KeyField,
+    string? CampaignEventsTopic = null, bool ReadsOrigin = false)
 {
     public static EntityRoute Users(string? campaignEventsTopic) => new(
-        (e, record, receivedAt) => new UserProtocol.RecordEvent(e.UserId, e, record.Position, receivedAt), campaignEventsTopic);
+        (e, record, receivedAt) => new UserProtocol.RecordEvent(e.UserId, e, record.Position, receivedAt), e => e.UserId, "user_id", campaignEventsTopic);
 
     /// <summary>Campaign events, each with its clickstream origin: what the campaign state counts once (<see cref="ForwardOrigin"/>).</summary>
     public static EntityRoute Campaigns { get; } = new(
-        (e, record, _) => e.CampaignId is { } id ? new CampaignProtocol.RecordCampaignEvent(id, e, record.Position, record.Origin) : null, ReadsOrigin: true,
-        KeyField: "campaign_id");
-
-    /// <summary>The value of <see cref="KeyField"/> in <paramref name="e"/>.</summary>
-    public string? Key(ClickEvent e) => KeyField == "campaign_id" ? e.CampaignId : e.UserId;
+        (e, record, _) => e.CampaignId is { } id ? new CampaignProtocol.RecordCampaignEvent(id, e, record.Position, record.Origin) : null,
+        e => e.CampaignId, "campaign_id", ReadsOrigin: true);
 
     /// <summary>Ad impressions and clicks, and purchases attributed to a campaign, are what campaign pacing counts.</summary>
     public static bool ConcernsCampaign(ClickEvent e) =>

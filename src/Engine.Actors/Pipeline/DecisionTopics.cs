@@ -13,6 +13,9 @@ public sealed record DecisionTopics(
     string ChurnAlerts = Topics.ChurnAlerts,
     string DeadLetters = Topics.DeadLetters)
 {
+    /// <summary>Every output topic, dead letters included (what start-up creates when missing).</summary>
+    public IReadOnlyList<string> All => [Recommendations, BidDecisions, BidAdjustments, ChurnAlerts, DeadLetters];
+
     public ProducerRecord Record(IDecision decision) => decision switch
     {
         Recommendation r => new(Recommendations, Key(r.UserId), JsonSerializer.SerializeToUtf8Bytes(r, EngineJson.Default.Recommendation)),

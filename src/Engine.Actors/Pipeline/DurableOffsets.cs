@@ -13,7 +13,7 @@ public sealed class DurableOffsets
     private readonly ConcurrentDictionary<int, long> _durable = new();
 
     public void Advance(int partition, long offset) =>
-        _durable.AddOrUpdate(partition, offset, (_, before) => Math.Max(before, offset));
+        _durable.AddOrUpdate(partition, static (_, o) => o, static (_, before, o) => Math.Max(before, o), offset);
 
     /// <summary>True once Redis holds the changes of the event at <paramref name="position"/> and of every event before it in its partition.</summary>
     public bool Covers(EventPosition position) =>

@@ -90,12 +90,11 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     {
         if (!_waiting.TryGetValue(handled.UserId, out var check) || check.Sending) return;
         _waiting[handled.UserId] = check with { Sending = true };
-        List<ChurnAlert> alerts = handled.Alert is { } alert ? [alert] : [];
         _fairness?.ObserveChurnCheck(handled.Segment.Device, handled.Segment.Region, handled.Alert);
         // Alerted, or no longer watched: off the list. Else looked at again later.
-        var next = alerts.Count > 0 || !handled.StillWatched ? (long?)null : check.AsOfMs + (long)_settings.RecheckAfter.TotalMilliseconds;
+        var next = handled.Alert is not null || !handled.StillWatched ? (long?)null : check.AsOfMs + (long)_settings.RecheckAfter.TotalMilliseconds;
         var user = handled.UserId;
-        SendThenRecordAsync(user, check.Partition, check.AsOfMs, alerts, next)
+        SendThenRecordAsync(user, check.Partition, check.AsOfMs, handled.Alert, next)
             .PipeTo(Self, success: () => new Recorded(user), failure: e => new RecordFailed(user, e));
     }
 
@@ -104,9 +103,9 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     /// id). A send that fails re-arms the user's episode, so the next sweep raises the alert again (same id), rather than
     /// finding the user already alerted and moving their next check a day on with no alert sent.
     /// </summary>
-    private async Task SendThenRecordAsync(string user, int partition, long asOfMs, List<ChurnAlert> alerts, long? next)
+    private async Task SendThenRecordAsync(string user, int partition, long asOfMs, ChurnAlert? alert, long? next)
     {
-        foreach (var alert in alerts)
+        if (alert is not null)
         {
             var record = _topics.Record(alert);
             try

@@ -23,10 +23,9 @@ public static class NodeRunner
         var options = EngineOptions.Load(configuration);
         var modelsDirectory = FindModels(options.Models.Directory);
 
-        var outputTopics = options.Kafka.Topics;
         await using var infrastructure = await Infrastructure.StartAsync(
             embedded ? null : options.Kafka.BootstrapServers, embedded ? null : options.Redis.Endpoint, options.Kafka.Partitions, options.Kafka.Client,
-            [outputTopics.DeadLetters, outputTopics.Recommendations, outputTopics.BidDecisions, outputTopics.BidAdjustments, outputTopics.ChurnAlerts]);
+            options.Kafka.Topics.ToDecisionTopics().All);
         options.Kafka.BootstrapServers = infrastructure.KafkaBootstrap;
         options.Redis.Endpoint = infrastructure.RedisEndpoint;
         Console.WriteLine($"run: {infrastructure.Describe()}");

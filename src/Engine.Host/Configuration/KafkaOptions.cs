@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
 
 namespace Engine.Host.Configuration;
@@ -43,4 +44,6 @@ public sealed class TopicOptions
     [Required] public string BidDecisions { get; set; } = Topics.BidDecisions;
     [Required] public string BidAdjustments { get; set; } = Topics.BidAdjustments;
     [Required] public string ChurnAlerts { get; set; } = Topics.ChurnAlerts;
+
+    public DecisionTopics ToDecisionTopics() => new(Recommendations, BidDecisions, BidAdjustments, ChurnAlerts, DeadLetters);
 }

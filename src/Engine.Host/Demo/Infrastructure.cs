@@ -101,7 +101,8 @@ public sealed class Infrastructure : IAsyncDisposable
     private static async Task EnsureTopicsAsync(string bootstrap, int partitions, IReadOnlyDictionary<string, string>? client, IReadOnlyList<string> topics)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap }).Build();
-        var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic).ToHashSet();
+        var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+        var existing = metadata.Topics.Select(t => t.Topic).ToHashSet();
         var missing = topics.Where(t => !existing.Contains(t))
             .Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = -1 }).ToList();
         if (missing.Count > 0)
@@ -114,8 +115,9 @@ public sealed class Infrastructure : IAsyncDisposable
             {
                 // Another node created them first.
             }
+            metadata = admin.GetMetadata(TimeSpan.FromSeconds(10)); // what was created, and with how many partitions
         }
-        var problems = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics
+        var problems = metadata.Topics
             .Where(t => t.Topic is Topics.Clickstream or Topics.CampaignEvents && t.Error.Code == ErrorCode.NoError && t.Partitions.Count != partitions)
             .Select(t => $"Kafka:Partitions (--partitions) is {partitions}, but {t.Topic} has {t.Partitions.Count} partitions on {bootstrap}: set it to " +
                          $"{t.Partitions.Count} (the engine places one shard per input partition and finds each user's partition from this number).")

@@ -34,7 +34,7 @@ public sealed class EngineNode : IAsyncDisposable
     private readonly SupervisedPipeline _campaigns;
     private readonly CampaignFeed _campaignFeed;
     private int _stopped;
-    private TimeSpan _drainTimeout = TimeSpan.FromSeconds(30);
+    private TimeSpan _drainTimeout;
 
     private EngineNode(ActorSystem system, ConnectionMultiplexer redis, FeatureStore store, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
         DecisionModels models, PipelineCounters userCounters, PipelineCounters campaignCounters, DecisionCounters decisions,
@@ -152,7 +152,7 @@ public sealed class EngineNode : IAsyncDisposable
             Privacy = privacy,
             ShadowScores = shadow,
             GcPacer = Gen0Pacer.Start(settings.GcPacing ?? GcPacingSettings.Default, () => userCounters.RecentLatency),
-            _drainTimeout = settings.DrainTimeout ?? TimeSpan.FromSeconds(30),
+            _drainTimeout = settings.EffectiveDrainTimeout,
         };
     }
 

@@ -44,6 +44,8 @@ public sealed record EngineNodeSettings(
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 
+    public TimeSpan EffectiveDrainTimeout => DrainTimeout ?? TimeSpan.FromSeconds(30);
+
     /// <summary>The consumer group of the campaign stream (the users' is <see cref="GroupId"/>).</summary>
     public string CampaignGroupId => GroupId + "-campaigns";
 

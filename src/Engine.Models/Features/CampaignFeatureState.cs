@@ -41,7 +41,7 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
     public ApplyOutcome Apply(ClickEvent e, EventPosition position, EventPosition? origin = null)
     {
         var t = Millis(e.EventTime);
-        var outcome = Admit(origin is { } from ? Origins : Offsets, origin ?? position, t, judgeLateness: false);
+        var outcome = Admit(origin is null ? Offsets : Origins, origin ?? position, t, judgeLateness: false);
         if (outcome != ApplyOutcome.Applied) return outcome;
         switch (e.Type)
         {
