@@ -30,6 +30,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private long _lastTick = -1, _lastEmittedTick = -1;
     private bool _exhausted;
     private EventPosition? _lastAnswered;
+    private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
 
     /// <param name="idle">When to passivate once idle; null: never on its own.</param>
@@ -68,6 +69,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<RecordCampaignEvent>(msg =>
         {
+            _writer.Answering(Sender, _delivery);
             var outcome = _delivery.Apply(msg.Event, msg.Position, msg.Origin);
             var decisions = new List<IDecision>(1);
             if (_catalog.TryGet(_campaignId, out var spec)) Pace(spec, msg.Event, decisions); // not booked (yet): delivery only

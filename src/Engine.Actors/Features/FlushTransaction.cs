@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Engine.Actors.Features;
 
 /// <summary>
-/// One flush as one MULTI/EXEC: every entity's absolute field values (HSET), emptied buckets (HDEL) and, on its
+/// One flush as one MULTI/EXEC: every entity's absolute field values (HSET; a whole state after a DEL of its key), emptied buckets (HDEL) and, on its
 /// first write and then about daily, its TTL (PEXPIRE); then the batch's partition offsets (a key each). Guarded by
 /// those offsets: WATCH on their keys and a read of them go first (one round trip); a stored offset above the batch's
 /// means another owner took over (superseded: nothing is written), and EXEC applies nothing if one of them changed after
@@ -29,6 +29,8 @@ internal static class FlushTransaction
             foreach (var write in batch.Writes)
             {
                 var key = write.Key ?? (write.Slice is { } slice ? keys.ItemSlice(write.Id, slice) : keys.Entity(write.Kind, write.Id));
+                // The whole state: what the key held goes, including fields an earlier, lost write would have deleted.
+                if (write.Changes.Replace) commands.Command(2).Bulk("DEL"u8).Bulk(key);
                 if (write.Changes.Set.Count > 0) HashSet(commands, key, write.Changes.Set);
                 if (write.Changes.Delete.Count > 0)
                 {

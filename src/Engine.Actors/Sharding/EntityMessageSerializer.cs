@@ -206,7 +206,8 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         w.Write(m.Changes is not null);
         if (m.Changes is { } changes)
         {
-            w.Write(changes.RenewTtl);
+            // Flags in the byte an older node reads as RenewTtl (any non-zero byte is true).
+            w.Write((byte)((changes.RenewTtl ? 1 : 0) | (changes.Replace ? 2 : 0)));
             w.Write(changes.Set.Count);
             foreach (var (field, value) in changes.Set)
             {
@@ -246,7 +247,8 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         EntityChanges? changes = null;
         if (r.ReadBoolean())
         {
-            changes = new EntityChanges { RenewTtl = r.ReadBoolean() };
+            var flags = r.ReadByte();
+            changes = new EntityChanges { RenewTtl = (flags & 1) != 0, Replace = (flags & 2) != 0 };
             for (var n = r.ReadInt32(); n > 0; n--) changes.Set.Add(new(r.ReadString(), r.ReadString()));
             for (var n = r.ReadInt32(); n > 0; n--) changes.Delete.Add(r.ReadString());
         }

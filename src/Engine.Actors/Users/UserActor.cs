@@ -40,6 +40,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private Consent _consent = Consent.Granted;
     private (bool Sent, string? Session) _nonPersonal; // the last popular list sent to an opted-out user, by session
     private EventPosition? _lastAnswered;
+    private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
 
     /// <param name="privacy">Consent and erasure; null (tests of decisions alone): everyone consents, erasure is refused.</param>
@@ -136,6 +137,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private void Record(RecordEvent msg)
     {
         var evt = msg.Event;
+        _writer.Answering(Sender, _state);
         // New vs returning (for fairness monitoring): a session of a user who had been here before.
         if (evt.SessionId != _session) _returningSession = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
         _coVisited.Clear();

@@ -93,6 +93,15 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
         _spentDirty = false;
     }
 
+    protected override void MarkAllParts()
+    {
+        Origins.MarkAll();
+        TenSeconds.MarkAll();
+        Minutes.MarkAll();
+        Hours.MarkAll();
+        _spentDirty = SpentTotal != 0;
+    }
+
     protected override bool TryRestorePart(string field, string value)
     {
         if (field != SpentTotalField)

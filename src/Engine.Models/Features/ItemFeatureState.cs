@@ -99,6 +99,13 @@ public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : 
         Neighbours.Drain(changes);
     }
 
+    protected override void MarkAllParts()
+    {
+        Minutes.MarkAll();
+        Hours.MarkAll();
+        Neighbours.MarkAll();
+    }
+
     protected override bool TryRestorePart(string field, string value) =>
         Minutes.TryRestore(field, value) || Hours.TryRestore(field, value) || Neighbours.TryRestore(field, value);
 }

@@ -159,6 +159,20 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         _purchaseDirty = _sessionDirty = _segmentDirty = false;
     }
 
+    protected override void MarkAllParts()
+    {
+        Minutes.MarkAll();
+        Hours.MarkAll();
+        Days.MarkAll();
+        Categories.MarkAll();
+        CategoryViews7d.MarkAll();
+        Sessions.MarkAll();
+        CartItems.MarkAll();
+        _purchaseDirty = LastPurchaseMs != NoEvent;
+        _sessionDirty = _session is not null;
+        _segmentDirty = Device is not null || Region is not null;
+    }
+
     protected override bool TryRestorePart(string field, string value)
     {
         switch (field)

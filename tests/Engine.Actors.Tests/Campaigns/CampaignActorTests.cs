@@ -144,6 +144,24 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.Equal(240m, exhausted.SpentTotal);
     }
 
+    [Fact]
+    public async Task A_new_writer_replaying_spend_a_lost_flush_held_gets_the_whole_state_and_Redis_keeps_the_spend()
+    {
+        var campaign = Campaign("c-handover");
+        for (var minute = 0; minute < 10; minute++) SendImpression(campaign, "c-handover", minute, 1m);
+        // None of the first writer's flushes reached Redis; the next writer replays the last of its events.
+        var next = CreateTestProbe();
+        var evt = new ClickEvent { EventId = "c-handover-imp-9", EventTime = T0.AddMinutes(9), UserId = "u", Type = EventType.AdImpression, CampaignId = "c-handover", Price = 1m };
+        campaign.Tell(new RecordCampaignEvent("c-handover", evt, new EventPosition(0, _offset - 1)), next.Ref);
+        var replayed = next.ExpectMsg<EntityHandled>();
+        Assert.Equal(Engine.Models.Features.ApplyOutcome.Duplicate, replayed.Outcome);
+        Assert.True(replayed.Changes!.Replace);
+        Assert.True((await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), [new EntityWrite(EntityKind.Campaign, "c-handover", replayed.Changes)]))).Acknowledged);
+        var stored = await _store.LoadCampaignAsync("c-handover");
+        Assert.Equal(10.0, stored.SpentTotal);
+        Assert.Equal(_offset - 1, stored.Offsets.Covered[0]);
+    }
+
     private EntityHandled SendImpression(IActorRef campaign, string id, int minute, decimal price)
     {
         var evt = new ClickEvent

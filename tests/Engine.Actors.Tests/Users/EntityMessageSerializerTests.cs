@@ -55,6 +55,11 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(changes.Set, back.Changes!.Set);
         Assert.Equal(changes.Delete, back.Changes.Delete);
         Assert.True(back.Changes.RenewTtl);
+        Assert.False(back.Changes.Replace);
+        var whole = new EntityChanges { Replace = true };
+        whole.Set.Add(new("o:2", "9"));
+        var replaced = RoundTrip(handled with { Changes = whole }).Changes!;
+        Assert.Equal((true, false, whole.Set[0]), (replaced.Replace, replaced.RenewTtl, replaced.Set[0]));
         Assert.Null(back.Segment);
         Assert.Equal(["i-2", "i-1"], back.CoVisited!);
         Assert.Equal(new EventPosition(2, 9_000_000_001), back.Position);

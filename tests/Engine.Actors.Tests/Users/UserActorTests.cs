@@ -16,13 +16,15 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     private static readonly DateTimeOffset T0 = UserTestWorld.T0;
     private readonly UserTestWorld _world = new();
     private readonly FeatureStore _store;
+    private readonly StackExchange.Redis.IConnectionMultiplexer _redis;
     private readonly ITestOutputHelper _output;
     private long _offset;
 
     public UserActorTests(RedisFixture redis, ITestOutputHelper output) : base(output: output)
     {
         _output = output;
-        _store = new FeatureStore(redis.Connect(RedisKind.Garnet),
+        _redis = redis.Connect(RedisKind.Garnet);
+        _store = new FeatureStore(_redis,
             new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("user-actor") }, new FeatureMetrics());
     }
 
@@ -77,6 +79,44 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         user.Tell(new RecordEvent("u-covisit", View("u-covisit", "shoe-1", 1), new EventPosition(0, 1), DateTimeOffset.UtcNow));
         var replayed = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
         Assert.Equal((ApplyOutcome.Duplicate, (IReadOnlyList<string>?)null), (replayed.Outcome, replayed.CoVisited));
+    }
+
+    [Fact]
+    public async Task A_new_writer_replaying_what_a_lost_flush_held_gets_the_whole_state_which_replaces_the_key()
+    {
+        // The partition's first writer (this test's actor) is answered five views; only the first two answers reach Redis.
+        var user = User("u-handover");
+        var answers = Enumerable.Range(0, 5).Select(minute => Send(user, View("u-handover", $"shoe-{minute}", minute))).ToList();
+        await FlushAsync("u-handover", answers[0].Changes!, answers[1].Changes!);
+        var key = _store.Keys.Entity(EntityKind.User, "u-handover");
+        // A field a lost write would have deleted (here: planted), which a state rewritten on top of the key would keep.
+        await _redis.GetDatabase().HashSetAsync(key, "k:stale-category", "1");
+
+        // The next writer (after a restart, or on another node) replays from the last commit: duplicates here.
+        var next = CreateTestProbe();
+        user.Tell(new RecordEvent("u-handover", View("u-handover", "shoe-2", 2), new EventPosition(0, 2), DateTimeOffset.UtcNow), next.Ref);
+        var replayed = next.ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        Assert.Equal(ApplyOutcome.Duplicate, replayed.Outcome);
+        var whole = Assert.IsType<Engine.Models.Features.State.EntityChanges>(replayed.Changes);
+        Assert.True(whole.Replace);
+        await FlushAsync("u-handover", whole);
+
+        // Redis now holds what the actor holds: the five views, and the offsets that make their replays duplicates.
+        var stored = await _store.LoadUserAsync("u-handover");
+        Assert.Equal(4, stored.Offsets.Covered[0]);
+        Assert.Equal(5, stored.Minutes.Sum((int)EventType.ProductView, 60, T0.AddMinutes(5).ToUnixTimeMilliseconds()));
+        Assert.False(await _redis.GetDatabase().HashExistsAsync(key, "k:stale-category"));
+        Assert.True(await _redis.GetDatabase().KeyTimeToLiveAsync(key) is { } ttl && ttl > TimeSpan.Zero);
+
+        // Its next answers to the same writer are changes again, not the whole state.
+        user.Tell(new RecordEvent("u-handover", View("u-handover", "shoe-5", 5), new EventPosition(0, 5), DateTimeOffset.UtcNow), next.Ref);
+        Assert.False(next.ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Changes!.Replace);
+    }
+
+    private async Task FlushAsync(string userId, params Engine.Models.Features.State.EntityChanges[] changes)
+    {
+        var flushed = await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), [.. changes.Select(c => new EntityWrite(EntityKind.User, userId, c))]));
+        Assert.True(flushed.Acknowledged);
     }
 
     [Fact]

@@ -107,6 +107,13 @@ public sealed class BucketSeries(string tag, long resolutionMs, int retain, int 
         _removed.Clear();
     }
 
+    /// <summary>Marks every bucket for the next drain, which then holds the whole series (the key is rewritten from scratch).</summary>
+    public void MarkAll()
+    {
+        for (var i = 0; i < _count; i++) _slots[i].Dirty = true;
+        _removed?.Clear();
+    }
+
     /// <summary>Adds every bucket of <paramref name="other"/> (same shape) into this one: a read-only sum of slices, nothing marked for writing.</summary>
     public void AddAll(BucketSeries other)
     {

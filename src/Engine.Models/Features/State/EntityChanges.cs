@@ -15,7 +15,9 @@ public sealed class EntityChanges(ValueArena values)
     public List<string> Delete { get; } = [];
     /// <summary>Whether the store should renew the key's TTL with this write (first write, then about once a day of event time).</summary>
     public bool RenewTtl { get; set; }
-    public bool IsEmpty => Set.Count == 0 && Delete.Count == 0;
+    /// <summary>Whether these changes are the entity's whole state: the store deletes the key first, then sets them (<see cref="EntityFeatureState.MarkAllChanged"/>).</summary>
+    public bool Replace { get; set; }
+    public bool IsEmpty => !Replace && Set.Count == 0 && Delete.Count == 0;
 
     /// <summary>Where a drain appends the next value's bytes; <see cref="Commit"/> then names its field.</summary>
     public ValueArena Values => _values;
@@ -41,6 +43,7 @@ public sealed class EntityChanges(ValueArena values)
         Set.Clear();
         Delete.Clear();
         RenewTtl = false;
+        Replace = false;
         _values = values;
     }
 }

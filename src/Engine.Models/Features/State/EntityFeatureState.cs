@@ -13,6 +13,7 @@ public abstract class EntityFeatureState
     private const string LastEventField = "last_event";
     private const long TtlRenewalEveryMs = 86_400_000;
     private bool _lastEventDirty;
+    private bool _replaceNext;
     private long _ttlRenewedAtMs = NoEvent;
 
     protected EntityFeatureState(string id, TimeSpan allowedLateness)
@@ -74,6 +75,8 @@ public abstract class EntityFeatureState
 
     protected abstract void Prune(long watermarkMs);
     protected abstract void DrainParts(EntityChanges changes);
+    /// <summary>Marks every part for the next drain (<see cref="MarkAllChanged"/>).</summary>
+    protected abstract void MarkAllParts();
     protected abstract bool TryRestorePart(string field, string value);
 
     /// <summary>
@@ -87,9 +90,25 @@ public abstract class EntityFeatureState
         return changes;
     }
 
+    /// <summary>
+    /// Makes the next drain the whole state, to replace the stored key (<see cref="EntityChanges.Replace"/>): for an owner
+    /// whose earlier drains may never have reached the store, e.g. they went to a writer that lost them. Fields the store
+    /// holds and this state does not know (a newer version's) go with the key.
+    /// </summary>
+    public void MarkAllChanged()
+    {
+        _replaceNext = true;
+        _lastEventDirty = LastEventMs != NoEvent;
+        _ttlRenewedAtMs = NoEvent;
+        Offsets.MarkAll();
+        MarkAllParts();
+    }
+
     /// <summary>As <see cref="DrainChanges"/>, into empty <paramref name="changes"/> (a reused one).</summary>
     public void DrainInto(EntityChanges changes)
     {
+        changes.Replace |= _replaceNext;
+        _replaceNext = false;
         Offsets.Drain(changes);
         if (_lastEventDirty)
         {

@@ -97,6 +97,13 @@ public sealed class KeyedCounts(string tag, long resolutionMs, int retain, int c
         _removed?.Clear();
     }
 
+    /// <summary>Marks every key for the next drain, which then holds the whole set (the key is rewritten from scratch).</summary>
+    public void MarkAll()
+    {
+        foreach (var ring in _entries.Values) MarkDirty(ring);
+        _removed?.Clear();
+    }
+
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;

@@ -89,6 +89,19 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         _removed?.Clear();
     }
 
+    /// <summary>Marks every key for the next drain, which then holds the whole set (the key is rewritten from scratch).</summary>
+    public void MarkAll()
+    {
+        foreach (var key in _entries.Keys)
+        {
+            ref var seen = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, key);
+            if (seen.Dirty) continue;
+            seen.Dirty = true;
+            _dirty.Add(key);
+        }
+        _removed?.Clear();
+    }
+
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;

@@ -62,6 +62,17 @@ public sealed class PartitionOffsets(string prefix = "o:")
         _dirtyCount = 0;
     }
 
+    /// <summary>Marks every partition's offset for the next drain.</summary>
+    public void MarkAll()
+    {
+        for (var p = 0; p < _offsets.Length; p++)
+        {
+            if (_offsets[p] == None || _dirty[p]) continue;
+            _dirty[p] = true;
+            _dirtyCount++;
+        }
+    }
+
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(prefix, StringComparison.Ordinal)) return false;

@@ -97,6 +97,19 @@ public sealed class TopNeighbours(string tag, int keep)
         _removed?.Clear();
     }
 
+    /// <summary>Marks every neighbour for the next drain, which then holds them all (the key is rewritten from scratch).</summary>
+    public void MarkAll()
+    {
+        foreach (var item in _entries.Keys)
+        {
+            ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, item);
+            if (entry.Dirty) continue;
+            entry.Dirty = true;
+            _dirty.Add(item);
+        }
+        _removed?.Clear();
+    }
+
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(_prefix, StringComparison.Ordinal)) return false;
