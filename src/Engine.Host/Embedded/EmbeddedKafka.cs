@@ -75,6 +75,13 @@ public sealed class EmbeddedKafka : IDisposable, IAsyncDisposable
 
     public void SetBrokerUp(int brokerId) => Check(LibRdKafkaMock.BrokerSetUp(Cluster, brokerId), "broker up");
 
+    /// <summary>
+    /// The next requests of Kafka API <paramref name="apiKey"/> (from any client) fail with <paramref name="errors"/>, one
+    /// each, in order: a fault for tests (e.g. <see cref="KafkaApi.OffsetCommit"/> with a rebalance in progress).
+    /// </summary>
+    public void FailNextRequests(KafkaApi apiKey, params Confluent.Kafka.ErrorCode[] errors) =>
+        LibRdKafkaMock.PushRequestErrors(Cluster, (short)apiKey, (nuint)errors.Length, [.. errors.Select(e => (int)e)]);
+
     private IntPtr Cluster => _cluster != IntPtr.Zero ? _cluster : throw new ObjectDisposedException(nameof(EmbeddedKafka));
 
     private static void Check(int rc, string what)
@@ -95,3 +102,4 @@ public sealed class EmbeddedKafka : IDisposable, IAsyncDisposable
     // Destroying the cluster joins its broker thread; keep that off the caller's thread.
     public ValueTask DisposeAsync() => new(Task.Run(Dispose));
 }
+

@@ -69,6 +69,9 @@ internal static partial class LibRdKafkaMock
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
     public static partial int GroupInitialRebalanceDelayMs(IntPtr mcluster, int delayMs);
 
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
+    public static partial void PushRequestErrors(IntPtr mcluster, short apiKey, nuint count, int[] errors);
+
     [LibraryImport(Lib, EntryPoint = "rd_kafka_err2str")]
     public static partial IntPtr ErrToString(int err);
 

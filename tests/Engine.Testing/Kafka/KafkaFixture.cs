@@ -80,6 +80,9 @@ public sealed class KafkaFixture : IAsyncLifetime
 
     public void SetBrokerUp(int brokerId) => Faults.SetBrokerUp(brokerId);
 
+    /// <summary>The next requests of <paramref name="api"/> fail with <paramref name="errors"/> (embedded only).</summary>
+    public void FailNextRequests(KafkaApi api, params ErrorCode[] errors) => Faults.FailNextRequests(api, errors);
+
     private EmbeddedKafka Faults => _embedded ?? throw new InvalidOperationException(
         "broker faults need the embedded Kafka: " + FaultInjectionUnavailableReason);
 
