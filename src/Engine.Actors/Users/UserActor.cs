@@ -98,6 +98,11 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         Receive<Loaded>(loaded =>
         {
             (_state, _consent) = (loaded.State, loaded.Consent);
+            // The session goes on across a restart (its items come back with the state), and so must what was bought in it:
+            // the items bought in the last hours stand for it (the bought set itself is not stored).
+            _session = _state.Session;
+            if (_state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent)
+                _state.PurchasedItems(BoughtRecentlyHours, _state.LastEventMs, _boughtThisSession);
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -138,11 +143,14 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     {
         var evt = msg.Event;
         _writer.Answering(Sender, _state);
+        // An event without a session (a bid request, a server-side purchase) neither starts nor ends one: before, it cleared
+        // the bought set, and the session's next list offered what the user had just bought.
+        var newSession = evt.SessionId is not null && evt.SessionId != _session;
         // New vs returning (for fairness monitoring): a session of a user who had been here before.
-        if (evt.SessionId != _session) _returningSession = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
+        if (newSession) _returningSession = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
         _coVisited.Clear();
         var outcome = _state.Apply(evt, msg.Position, _coVisited);
-        if (evt.SessionId != _session)
+        if (newSession)
         {
             _session = evt.SessionId;
             _boughtThisSession.Clear();
@@ -190,6 +198,9 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited], Position: msg.Position));
         _lastAnswered = msg.Position;
     }
+
+    /// <summary>After a restart, items bought within this many hour buckets count as bought in the current session.</summary>
+    public const int BoughtRecentlyHours = 2;
 
     /// <summary>Event time between churn scores of an armed, active user.</summary>
     public static readonly TimeSpan ChurnRescoreInterval = TimeSpan.FromHours(1);

@@ -44,6 +44,9 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     public string? Region { get; private set; }
     private bool _segmentDirty;
 
+    /// <summary>The session of the latest product view (null before any).</summary>
+    public string? Session => _session;
+
     /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
     public IReadOnlyList<string> SessionItems => _sessionItems;
 
@@ -84,6 +87,9 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         }
         return outcome;
     }
+
+    /// <summary>Adds to <paramref name="into"/> the items purchased within the last <paramref name="hours"/> hour buckets up to <paramref name="nowMs"/>.</summary>
+    public void PurchasedItems(int hours, long nowMs, ISet<string> into) => CartItems.Keys(1, hours, nowMs, into);
 
     /// <summary>Product views in <paramref name="category"/> over the last 7 days (0 for no category).</summary>
     public float CategoryViews(string? category, long nowMs) =>

@@ -153,6 +153,37 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     }
 
     [Fact]
+    public async Task An_item_just_bought_is_not_offered_again_after_an_event_without_a_session_nor_after_a_restart()
+    {
+        _world.Campaigns.Publish(new CampaignSnapshot(UserTestWorld.Campaign("c-1"), 1.0, 1000, 20, 0.02, 0.05, BudgetLeft: true));
+        var user = User("u-bought");
+        var answers = new List<EntityHandled> { Send(user, View("u-bought", "shoe-0", 0)), Send(user, View("u-bought", "shoe-1", 1)) };
+        answers.Add(Send(user, new ClickEvent
+        {
+            EventId = "buy-shoe-1", EventTime = T0.AddMinutes(2), UserId = "u-bought", SessionId = "s-1", Type = EventType.Purchase,
+            ItemId = "shoe-1", Price = 50m, Quantity = 1,
+        }));
+        // A bid request carries no session (OpenRTB): it must not end the session's memory of the purchase.
+        answers.Add(Send(user, BidRequest("u-bought", "r-1", 0.01m, 60_000, "c-1")));
+        var after = Send(user, View("u-bought", "book-0", 3));
+        answers.Add(after);
+        // Lists after the purchase (one unless the next would repeat it): none offers the item bought.
+        var lists = answers.Skip(2).SelectMany(a => a.Decisions).OfType<Recommendation>().ToList();
+        Assert.NotEmpty(lists);
+        Assert.All(lists, l => Assert.DoesNotContain(l.Items, i => i.ItemId == "shoe-1"));
+
+        // A fresh actor (passivated, or on another node) goes on with the session from Redis: the purchase is still excluded.
+        var flushed = await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(),
+            [.. answers.Where(a => a.Changes is not null).Select(a => new EntityWrite(EntityKind.User, "u-bought", a.Changes!))]));
+        Assert.True(flushed.Acknowledged);
+        Sys.Stop(user);
+        var restarted = Send(User("u-bought"), View("u-bought", "shoe-3", 4));
+        var again = Assert.IsType<Recommendation>(Assert.Single(restarted.Decisions, d => d is Recommendation));
+        _output.WriteLine(string.Join(", ", again.Items.Select(i => $"{i.ItemId} {i.Reason}")));
+        Assert.DoesNotContain(again.Items, i => i.ItemId == "shoe-1");
+    }
+
+    [Fact]
     public void A_bid_request_gets_a_bid_for_a_known_campaign_and_a_no_bid_with_its_reason_otherwise()
     {
         _world.Campaigns.Publish(new CampaignSnapshot(UserTestWorld.Campaign("c-1"), 1.0, 1000, 20, 0.02, 0.05, BudgetLeft: true));
