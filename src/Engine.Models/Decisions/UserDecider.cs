@@ -174,9 +174,12 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
                 candidates.Add(new BidCandidate(known[c].Spec, ctrs[c], known[c].SmoothedCvr, known[c].Multiplier, known[c].BudgetLeft));
                 if (best < 0 || ctrs[c] > ctrs[best]) best = c; // the first of equals
             }
-            // Explaining costs a batch of width + 1 rows: once, for the best candidate.
-            IReadOnlyList<Reason> reasons = best < 0 ? [] : Explainer.TopFactors(scorer, rows.AsSpan(best * width, width));
-            return Decide(user, cause, now, candidates, reasons, scorer.Version);
+            var (priced, version, variant) = PriceForArm(user.Id, cause, candidates, scorer.Version);
+            // Explaining costs a batch of width + 1 rows: once, for the campaign bid on (the highest CPM, not always the highest
+            // click-through: before, a bid could carry another campaign's reasons); with no bid, for the likeliest click.
+            var explained = priced.Winner is { } winner ? known.FindIndex(k => k.Spec.CampaignId == winner.Spec.CampaignId) : best;
+            IReadOnlyList<Reason> reasons = explained < 0 ? [] : Explainer.TopFactors(scorer, rows.AsSpan(explained * width, width));
+            return Decide(cause, now, user.Id, priced, version, variant, reasons);
         }
         finally
         {
@@ -186,12 +189,11 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     }
 
     /// <summary>The answer to the request, from its priced candidates: the arm's best bid, or a no-bid with its reason.</summary>
-    private BidDecision Decide(UserFeatureState user, ClickEvent cause, DateTimeOffset now, List<BidCandidate> candidates,
-        IReadOnlyList<Reason> reasons, string modelVersion)
+    private static BidDecision Decide(ClickEvent cause, DateTimeOffset now, string userId, PricedBid priced, string version, string? variant,
+        IReadOnlyList<Reason> reasons)
     {
         var request = cause.BidRequest!;
         var imp = request.Imp[0];
-        var (priced, version, variant) = PriceForArm(user.Id, cause, candidates, modelVersion);
         var winner = priced.Winner;
         return new BidDecision
         {
@@ -204,7 +206,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
                 ? [new Reason("predicted_ctr", Math.Round(w.PredictedCtr, 5), 0), new Reason("pacing_multiplier", Math.Round(w.PacingMultiplier, 3), 0), .. reasons]
                 : reasons,
             RequestId = request.Id,
-            UserId = user.Id,
+            UserId = userId,
             Bid = winner is not null,
             ImpId = winner is null ? null : imp.Id,
             CampaignId = winner?.Spec.CampaignId,

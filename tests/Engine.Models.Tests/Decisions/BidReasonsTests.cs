@@ -1,0 +1,57 @@
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using Engine.Models.Scoring;
+using Engine.Models.Tests.Experiments;
+using Engine.Models.Tests.Scoring;
+using Xunit.Abstractions;
+
+namespace Engine.Models.Tests.Decisions;
+
+/// <summary>A bid's reasons explain the campaign it bids for.</summary>
+public sealed class BidReasonsTests(ITestOutputHelper output)
+{
+    private static readonly DateTimeOffset Start = Bidders.Start;
+
+    [Fact]
+    public void A_bid_won_on_value_by_a_campaign_less_likely_to_be_clicked_is_explained_by_that_campaigns_features()
+    {
+        using var churn = new ModelRegistry(ModelFiles.Committed("churn"), ModelSchemas.Churn);
+        using var bid = new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid);
+        var board = new CampaignBoard();
+        // "near" is in the category the user browses (likelier to be clicked), "far" is not but pays a hundred times more a click.
+        var near = Campaign("near", "c", valuePerClick: 1m);
+        var far = Campaign("far", "x", valuePerClick: 100m);
+        board.Book(near);
+        board.Book(far);
+        var decider = new UserDecider(new DecisionModels(churn, bid, CommittedModels.Decision.Recommender, "recs-committed"), new DecisionSettings(), board);
+        var (user, request) = Bidders.Bidder("u-1");
+        request = request with { BidRequest = request.BidRequest! with { CandidateCampaigns = ["near", "far"] } };
+
+        var scorer = bid.Current;
+        var features = new BidFeatures(scorer.Metadata.Features);
+        float[] Row(CampaignSpec spec)
+        {
+            var row = new float[features.Width];
+            features.Read(user, CampaignSnapshot.Booked(spec), user.ReadTimeMs(request.EventTime), row);
+            return row;
+        }
+        var (nearRow, farRow) = (Row(near), Row(far));
+        var (nearCtr, farCtr) = (scorer.Score(nearRow).Probability, scorer.Score(farRow).Probability);
+        output.WriteLine($"pCTR near {nearCtr:F5}, far {farCtr:F5}");
+        Assert.True(nearCtr > farCtr, "the test needs the campaign in the user's category to be the likelier click");
+
+        var decision = decider.Bid(user, request, request.EventTime);
+        Assert.Equal("far", decision.CampaignId);
+        var expected = Explainer.TopFactors(scorer, farRow);
+        output.WriteLine("reasons: " + string.Join(", ", decision.Reasons.Select(r => $"{r.Factor}={r.Value} ({r.Contribution})")));
+        Assert.NotEqual(Explainer.TopFactors(scorer, nearRow), expected);
+        Assert.Equal(expected, decision.Reasons.Skip(2));
+        Assert.Equal(Math.Round(farCtr, 5), decision.PredictedCtr);
+    }
+
+    private static CampaignSpec Campaign(string id, string category, decimal valuePerClick) => new()
+    {
+        CampaignId = id, Budget = 1_000_000m, FlightStart = Start.AddDays(-30), FlightEnd = Start.AddDays(30),
+        Category = category, ValuePerClick = valuePerClick, ValuePerConversion = 0m, MaxCpm = 1_000_000m,
+    };
+}
