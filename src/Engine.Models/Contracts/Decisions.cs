@@ -74,6 +74,8 @@ public enum NoBidReason
     NoEligibleCampaign = 101,
     BudgetExhausted = 102,
     NoConsent = 103,
+    /// <summary>No candidate campaign's flight covers the request (not started yet, or ended): not a spent budget.</summary>
+    OutsideFlight = 104,
 }
 
 /// <summary>Ad exchange output on <see cref="Topics.BidAdjustments"/>, key = campaign id: the campaign's new bid multiplier.</summary>

@@ -33,15 +33,18 @@ public static class BidPricer
         if (candidates.Count == 0) return new(null, 0m, NoBidReason.NoEligibleCampaign);
         BidCandidate? best = null;
         var bestCpm = 0m;
-        var anyInFlight = false;
+        var (anyInFlight, anyCanBid) = (false, false);
         foreach (var c in candidates)
         {
-            if (!c.BudgetLeft || at < c.Spec.FlightStart || at >= c.Spec.FlightEnd) continue;
+            if (at < c.Spec.FlightStart || at >= c.Spec.FlightEnd) continue;
             anyInFlight = true;
+            if (!c.BudgetLeft) continue;
+            anyCanBid = true;
             var cpm = Cpm(c);
             if (cpm > bestCpm) (best, bestCpm) = (c, cpm);
         }
-        if (!anyInFlight) return new(null, 0m, NoBidReason.BudgetExhausted);
+        // The exchange is told which: a spent budget is final for the flight, a flight not yet started is not.
+        if (!anyCanBid) return new(null, 0m, anyInFlight ? NoBidReason.BudgetExhausted : NoBidReason.OutsideFlight);
         if (best is null || bestCpm < floorCpm) return new(null, 0m, NoBidReason.BelowFloor);
         return new(best, bestCpm, null);
     }

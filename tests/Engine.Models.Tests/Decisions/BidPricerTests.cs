@@ -35,6 +35,9 @@ public class BidPricerTests
         var ended = Spec("a", 1m) with { FlightEnd = Now.AddHours(-1) };
         var priced = BidPricer.Best([new(ended, 0.05, 0, 1, true), new(Spec("b", 1m), 0.05, 0, 1, false)], 0m, Now);
         Assert.Equal(NoBidReason.BudgetExhausted, priced.NoBid);
+        // Only campaigns outside their flights (one not started, one ended): not a spent budget.
+        var notStarted = Spec("c", 1m) with { FlightStart = Now.AddHours(1) };
+        Assert.Equal(NoBidReason.OutsideFlight, BidPricer.Best([new(ended, 0.05, 0, 1, true), new(notStarted, 0.05, 0, 1, true)], 0m, Now).NoBid);
     }
 
     [Fact]
