@@ -1,5 +1,6 @@
 using Akka;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Engine.Actors.Features;
@@ -99,7 +100,9 @@ public static class DecisionPipeline
             .MergeMany(settings.MaxPartitions, partition =>
             {
                 // A newly assigned partition: move its shard here before its first event asks for it.
-                alignment?.AssignedAsync([partition.Partition.Partition.Value]);
+                alignment?.AssignedAsync([partition.Partition.Partition.Value]).ContinueWith(t => system.Log.Warning(
+                    "Moving the shard of partition {0} to this node failed ({1}): its events are asked across nodes until it moves",
+                    partition.Partition.Partition.Value, t.Exception?.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
                     settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable);
                 var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout);

@@ -15,8 +15,10 @@ public sealed class PartitionFences
     private readonly ConcurrentDictionary<int, Task> _released = new();
 
     /// <summary>
-    /// Makes <paramref name="released"/> (completed when the new writer has ended and flushed) the partition's fence
-    /// and returns the previous writer's, which the new one waits for before it reads.
+    /// Returns the partition's fence, which the new writer waits for before it reads, and makes the next fence
+    /// <paramref name="released"/> (completed when the new writer has ended and flushed) together with the one returned:
+    /// a writer that ends while still waiting (its run failed) has flushed nothing, but its predecessor may still be
+    /// flushing, and the writer after it must wait for that one too (before, it read at once).
     /// </summary>
     public Task Enter(int partition, Task released)
     {
@@ -24,7 +26,7 @@ public sealed class PartitionFences
         _released.AddOrUpdate(partition, released, (_, before) =>
         {
             previous = before;
-            return released;
+            return before.IsCompleted ? released : Task.WhenAll(before, released);
         });
         return previous;
     }

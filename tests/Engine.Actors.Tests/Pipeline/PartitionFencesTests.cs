@@ -5,7 +5,7 @@ namespace Engine.Actors.Tests.Pipeline;
 public sealed class PartitionFencesTests
 {
     [Fact]
-    public void A_partitions_next_writer_waits_for_the_previous_one_to_be_released_and_other_partitions_do_not()
+    public async Task A_partitions_next_writer_waits_for_the_previous_one_to_be_released_and_other_partitions_do_not()
     {
         var fences = new PartitionFences();
         var (first, second) = (new TaskCompletionSource(), new TaskCompletionSource());
@@ -16,6 +16,23 @@ public sealed class PartitionFencesTests
         Assert.False(waits.IsCompleted);
         first.SetResult();
         Assert.True(waits.IsCompleted);
-        Assert.Same(second.Task, fences.Enter(3, Task.CompletedTask));
+        var third = fences.Enter(3, Task.CompletedTask);
+        Assert.False(third.IsCompleted, "the third writer waits for the second");
+        second.SetResult();
+        await third.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_writer_that_ended_while_it_waited_passes_its_predecessors_fence_on()
+    {
+        var fences = new PartitionFences();
+        var flushing = new TaskCompletionSource(); // the first writer's last flush, stuck on a slow Redis
+        Assert.True(fences.Enter(0, flushing.Task).IsCompleted);
+        // The second writer's run fails before it could read: it ends at once, having flushed nothing.
+        Assert.False(fences.Enter(0, Task.CompletedTask).IsCompleted);
+        var third = fences.Enter(0, new TaskCompletionSource().Task);
+        Assert.False(third.IsCompleted, "the third writer must wait for the first one's flush too");
+        flushing.SetResult();
+        await third.WaitAsync(TimeSpan.FromSeconds(5));
     }
 }
