@@ -20,12 +20,13 @@ internal sealed class CampaignForwarder : IDisposable
 
     public CampaignForwarder(KafkaProducerSettings settings, TimeSpan linger, ILoggingAdapter log)
     {
-        var config = (settings with { LingerMs = linger.TotalMilliseconds }).ToProducerConfig();
-        // Forwards never time out: the campaign state counts a clickstream partition's forwards by a high-water mark of
-        // their origins, so a forward that timed out while a later one of the same campaign got through would be taken
-        // for a duplicate when the replay sends it again, and lost. Waiting instead holds the commit (and, through the
-        // stream's in-flight bound, the partition) until the broker is back.
-        if (config.Get("message.timeout.ms") is null && config.Get("delivery.timeout.ms") is null) config.MessageTimeoutMs = 0;
+        // Forwards never time out, whatever the operator set for the node's other producers: the campaign state counts a
+        // clickstream partition's forwards by a high-water mark of their origins, so a forward that timed out while a later
+        // one of the same campaign got through would be taken for a duplicate when the replay sends it again, and lost.
+        // Waiting instead holds the commit (and, through the stream's in-flight bound, the partition) until the broker is back.
+        var client = settings.ClientConfig?.Where(p => p.Key is not ("message.timeout.ms" or "delivery.timeout.ms")).ToDictionary();
+        var config = (settings with { LingerMs = linger.TotalMilliseconds, ClientConfig = client }).ToProducerConfig();
+        config.MessageTimeoutMs = 0;
         _producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, e) =>
             {

@@ -5,9 +5,12 @@ using Engine.Models.Contracts;
 namespace Engine.Host.Configuration;
 
 /// <summary>Section <c>Kafka</c>. Env: <c>Kafka__BootstrapServers=broker:9092</c>.</summary>
-public sealed class KafkaOptions
+public sealed class KafkaOptions : IValidatableObject
 {
     public const string Section = "Kafka";
+
+    /// <summary>The partitioner every producer of the node uses: the Java client's murmur2, which the engine routes by.</summary>
+    public const string Partitioner = "murmur2_random";
 
     /// <summary>Comma-separated host:port list of Apache Kafka brokers. Not needed with <c>--embedded</c>.</summary>
     [Required(ErrorMessage = "Kafka:BootstrapServers is missing: set it to your brokers (host:port[,host:port]) or run with --embedded.")]
@@ -31,6 +34,16 @@ public sealed class KafkaOptions
     /// <c>sasl.mechanism</c>, <c>sasl.username</c>, <c>sasl.password</c>, <c>ssl.ca.location</c>. Never logged.
     /// </summary>
     public Dictionary<string, string> Client { get; set; } = new(StringComparer.Ordinal);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // The engine finds a user's and a campaign's partition with murmur2 and refuses records found elsewhere as misrouted:
+        // another partitioner would send every campaign-event forward to the dead letters.
+        if (Client.TryGetValue("partitioner", out var partitioner) && partitioner != Partitioner)
+            yield return new ValidationResult(
+                $"Kafka:Client:partitioner must be {Partitioner} (or unset): the engine routes users and campaigns by the Java client's murmur2 hash.",
+                [nameof(Client)]);
+    }
 }
 
 /// <summary>

@@ -91,7 +91,7 @@ public sealed class EngineNode : IAsyncDisposable
         var client = settings.KafkaClient ?? new Dictionary<string, string>();
         var consumerClient = KafkaClientProperties.ForConsumer(client);
         var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
-            KafkaClientProperties.ForProducer(client).Append(new("partitioner", "murmur2_random")).ToDictionary());
+            new Dictionary<string, string>(KafkaClientProperties.ForProducer(client)) { ["partitioner"] = Configuration.KafkaOptions.Partitioner });
         // Sweeper alerts and shadow scores share one producer: both are sent outside the decision pipeline.
         var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
         var shadow = new KafkaShadowLog(alertProducer);

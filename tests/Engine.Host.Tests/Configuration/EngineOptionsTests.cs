@@ -38,6 +38,14 @@ public sealed class EngineOptionsTests
     }
 
     [Fact]
+    public void Another_partitioner_than_murmur2_is_refused_by_name_and_murmur2_is_allowed()
+    {
+        var error = Refused(new(Valid) { ["Kafka:Client:partitioner"] = "consistent_random" });
+        Assert.StartsWith("Kafka:Client:partitioner must be murmur2_random", Assert.Single(error.Problems));
+        Assert.NotNull(EngineOptions.Load(Config(new(Valid) { ["Kafka:Client:partitioner"] = "murmur2_random" })));
+    }
+
+    [Fact]
     public void A_recommendation_experiment_is_off_by_default_and_bound_and_checked_when_set()
     {
         Assert.Null(EngineOptions.Load(Config(new(Valid))).ToNodeSettings("models").RecommendationExperiment);
