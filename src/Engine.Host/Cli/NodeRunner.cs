@@ -25,7 +25,7 @@ public static class NodeRunner
 
         await using var infrastructure = await Infrastructure.StartAsync(
             embedded ? null : options.Kafka.BootstrapServers, embedded ? null : options.Redis.Endpoint, options.Kafka.Partitions, options.Kafka.Client,
-            options.Kafka.Topics.ToDecisionTopics().All);
+            options.Kafka.Topics.ToDecisionTopics().All, options.Kafka.Topics.BidAdjustments);
         options.Kafka.BootstrapServers = infrastructure.KafkaBootstrap;
         options.Redis.Endpoint = infrastructure.RedisEndpoint;
         Console.WriteLine($"run: {infrastructure.Describe()}");

@@ -70,11 +70,12 @@ public sealed class Infrastructure : IAsyncDisposable
     }
 
     /// <param name="kafkaClient">librdkafka properties (SASL/SSL) for creating missing topics on a given Kafka.</param>
+    /// <param name="bidAdjustmentsTopic">Where bid adjustments go (<c>Kafka:Topics:BidAdjustments</c>): compacted, as the bookings.</param>
     /// <param name="outputTopics">Topics decisions and dead letters go to when renamed (<c>Kafka:Topics:*</c>): created with the
     /// engine's own when missing (before, only the default names were, and a renamed topic's sends failed the stream in a loop
     /// on a Kafka that does not create topics itself).</param>
     public static async Task<Infrastructure> StartAsync(string? kafkaAddress, string? redisAddress, int partitions,
-        IReadOnlyDictionary<string, string>? kafkaClient = null, IEnumerable<string>? outputTopics = null)
+        IReadOnlyDictionary<string, string>? kafkaClient = null, IEnumerable<string>? outputTopics = null, string bidAdjustmentsTopic = Topics.BidAdjustments)
     {
         var topics = Topics.All.Concat(outputTopics ?? []).Distinct(StringComparer.Ordinal).ToList();
         EmbeddedKafka? kafka = null;
@@ -85,7 +86,7 @@ public sealed class Infrastructure : IAsyncDisposable
         }
         else
         {
-            await EnsureTopicsAsync(kafkaAddress, partitions, kafkaClient, topics);
+            await EnsureTopicsAsync(kafkaAddress, partitions, kafkaClient, topics, Compacted(bidAdjustmentsTopic));
         }
         var garnet = redisAddress is null ? new EmbeddedGarnet() : null;
         return new Infrastructure(kafkaAddress ?? kafka!.BootstrapServers, redisAddress ?? garnet!.Endpoint, kafka, garnet, partitions);
@@ -98,13 +99,14 @@ public sealed class Infrastructure : IAsyncDisposable
     /// waited on partitions that do not exist, or on the wrong ones.
     /// </summary>
     /// <exception cref="ConfigurationError">An input topic has another partition count than configured.</exception>
-    private static async Task EnsureTopicsAsync(string bootstrap, int partitions, IReadOnlyDictionary<string, string>? client, IReadOnlyList<string> topics)
+    private static async Task EnsureTopicsAsync(string bootstrap, int partitions, IReadOnlyDictionary<string, string>? client, IReadOnlyList<string> topics,
+        IReadOnlySet<string> compacted)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap }).Build();
         var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
         var existing = metadata.Topics.Select(t => t.Topic).ToHashSet();
-        var missing = topics.Where(t => !existing.Contains(t))
-            .Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = -1 }).ToList();
+        await WarnIfNotCompactedAsync(admin, compacted.Where(existing.Contains).ToList());
+        var missing = Specifications(topics.Where(t => !existing.Contains(t)), partitions, compacted);
         if (missing.Count > 0)
         {
             try
@@ -123,6 +125,47 @@ public sealed class Infrastructure : IAsyncDisposable
                          $"{t.Partitions.Count} (the engine places one shard per input partition and finds each user's partition from this number).")
             .ToList();
         if (problems.Count > 0) throw new ConfigurationError(problems);
+    }
+
+    /// <summary>
+    /// The topics whose latest record per key is the state every node rebuilds at start (the campaign feed reads them from
+    /// the beginning): the bookings, and the bid adjustments, whose last one per campaign carries its spend and whether its
+    /// budget is exhausted. Deleted by retention, a restarted node would miss every campaign booked before, and bid again
+    /// for exhausted ones; compacted, each keeps one record per campaign.
+    /// </summary>
+    public static IReadOnlySet<string> Compacted(string bidAdjustmentsTopic = Topics.BidAdjustments) =>
+        new HashSet<string>(StringComparer.Ordinal) { Topics.Campaigns, bidAdjustmentsTopic };
+
+    /// <summary>What to create for <paramref name="topics"/>: <paramref name="partitions"/> each, the <paramref name="compacted"/> ones compacted.</summary>
+    public static List<TopicSpecification> Specifications(IEnumerable<string> topics, int partitions, IReadOnlySet<string> compacted) =>
+        [.. topics.Select(t => new TopicSpecification
+        {
+            Name = t, NumPartitions = partitions, ReplicationFactor = -1,
+            Configs = compacted.Contains(t) ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" } : null,
+        })];
+
+    /// <summary>An existing state topic that is not compacted is the operator's to fix (the engine does not alter topics): says how.</summary>
+    private static async Task WarnIfNotCompactedAsync(IAdminClient admin, IReadOnlyList<string> topics)
+    {
+        if (topics.Count == 0) return;
+        try
+        {
+            // A few seconds at most: a Kafka without a controller (the embedded mock given by address) never answers.
+            var configs = await admin.DescribeConfigsAsync([.. topics.Select(t => new ConfigResource { Type = ResourceType.Topic, Name = t })],
+                new DescribeConfigsOptions { RequestTimeout = TimeSpan.FromSeconds(3) });
+            foreach (var config in configs)
+            {
+                var policy = config.Entries.TryGetValue("cleanup.policy", out var entry) ? entry.Value : "delete";
+                if (policy?.Contains("compact", StringComparison.Ordinal) == true) continue;
+                Console.Error.WriteLine($"run: WARNING: {config.ConfigResource.Name} has cleanup.policy={policy}: retention will delete bookings and " +
+                                        "budget states that restarted nodes rebuild from it. Make it compacted: kafka-configs --bootstrap-server <broker> " +
+                                        $"--alter --entity-type topics --entity-name {config.ConfigResource.Name} --add-config cleanup.policy=compact");
+            }
+        }
+        catch (KafkaException e)
+        {
+            Console.Error.WriteLine($"run: could not read the cleanup policy of {string.Join(", ", topics)} ({e.Error.Reason}); they must be compacted (docs/contracts.md)");
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -23,6 +23,16 @@ public sealed class InfrastructureTopicsTests
     }
 
     [Fact]
+    public void The_bookings_and_the_bid_adjustments_renamed_or_not_are_created_compacted_and_no_other_topic_is()
+    {
+        var topics = Topics.All.Append("shop.adjustments").ToList();
+        var specs = Infrastructure.Specifications(topics, 8, Infrastructure.Compacted("shop.adjustments"));
+        var compacted = specs.Where(s => s.Configs?.GetValueOrDefault("cleanup.policy") == "compact").Select(s => s.Name).Order().ToList();
+        Assert.Equal([Topics.Campaigns, "shop.adjustments"], compacted);
+        Assert.All(specs, s => Assert.Equal(8, s.NumPartitions));
+    }
+
+    [Fact]
     public async Task Renamed_output_topics_are_created_with_the_engines_own()
     {
         // On the embedded broker (the mock cluster takes no CreateTopics request; on a given Kafka the same list goes to it).
