@@ -9,6 +9,17 @@ public sealed record ChurnAlertPolicy(double Threshold, double RearmBelow)
 {
     public static ChurnAlertPolicy Default { get; } = new(0.7, 0.5);
 
+    /// <summary>
+    /// The policy a churn model ships with: <c>thresholds.alert</c> in its model.json (else the default 0.7) and
+    /// <c>thresholds.rearm</c> (else 0.2 below the alert threshold, at most the default 0.5).
+    /// </summary>
+    public static ChurnAlertPolicy From(Scoring.ModelMetadata model)
+    {
+        var threshold = model.Thresholds.TryGetValue("alert", out var alert) ? alert : Default.Threshold;
+        var rearm = model.Thresholds.TryGetValue("rearm", out var below) ? below : Math.Min(Default.RearmBelow, Math.Round(threshold - 0.2, 9));
+        return threshold == Default.Threshold && rearm == Default.RearmBelow ? Default : new(threshold, rearm);
+    }
+
     public ChurnEpisode Next(ChurnEpisode current, double probability) => current switch
     {
         ChurnEpisode.Armed when probability >= Threshold => ChurnEpisode.Alerted,

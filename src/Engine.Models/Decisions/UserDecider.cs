@@ -112,7 +112,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         schema.Read(user, user.ReadTimeMs(asOf), features);
         var score = scorer.Score(features);
         var before = episode;
-        var (policy, variant) = ChurnArm(user.Id, before, score, causedBy);
+        var (policy, variant) = ChurnArm(user.Id, before, score, causedBy, ChampionPolicy(scorer.Metadata));
         var after = policy.Next(before, score.Probability);
         if (!ChurnAlertPolicy.ShouldAlert(before, after))
         {
@@ -241,18 +241,33 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// The alert policy this user's episode follows, and the variant its alert names. A shadow challenger is asked, on the
     /// champion's episode, whether it would alert now; when it would, that alert is logged and never emitted.
     /// </summary>
-    private (ChurnAlertPolicy Policy, string? Variant) ChurnArm(string userId, ChurnEpisode before, ScoreResult score, string causedBy)
+    private (ChurnAlertPolicy Policy, string? Variant) ChurnArm(string userId, ChurnEpisode before, ScoreResult score, string causedBy, ChurnAlertPolicy champion)
     {
-        if (settings.ChurnExperiment is not { } experiment) return (settings.ChurnPolicy, null);
+        if (settings.ChurnExperiment is not { } experiment) return (champion, null);
         var definition = experiment.Definition;
         var arm = definition.Arm(userId);
-        if (!arm.IsChallenger) return (settings.ChurnPolicy, definition.DecidingVariant(arm));
+        if (!arm.IsChallenger) return (champion, definition.DecidingVariant(arm));
         if (definition.Mode == ExperimentMode.Split) return (experiment.Challenger, arm.Variant.Name);
         if (ChurnAlertPolicy.ShouldAlert(before, experiment.Challenger.Next(before, score.Probability)))
             settings.Shadow?.Record(new ShadowScore(definition.Name, "churn_alert", userId, causedBy, score.ModelVersion, Math.Round(score.Probability, 4), true,
-                $"threshold {experiment.Challenger.Threshold} (champion {settings.ChurnPolicy.Threshold})", DateTimeOffset.UtcNow));
-        return (settings.ChurnPolicy, definition.DecidingVariant(arm));
+                $"threshold {experiment.Challenger.Threshold} (champion {champion.Threshold})", DateTimeOffset.UtcNow));
+        return (champion, definition.DecidingVariant(arm));
     }
+
+    /// <summary>The champion's policy for the serving churn model, built once per model version (a decision reads it per check).</summary>
+    private ChurnAlertPolicy ChampionPolicy(ModelMetadata model)
+    {
+        var cached = _championPolicy;
+        if (ReferenceEquals(cached?.Model, model)) return cached.Policy;
+        var policy = settings.ChurnPolicy(model);
+        _championPolicy = new PolicyOfModel(model, policy);
+        return policy;
+    }
+
+    // Replaced whole (a reference to an immutable pair): several threads read it while a model swap replaces it.
+    private PolicyOfModel? _championPolicy;
+
+    private sealed record PolicyOfModel(ModelMetadata Model, ChurnAlertPolicy Policy);
 
     private static List<string> OldestFirst(IReadOnlyList<string> latestFirst)
     {
