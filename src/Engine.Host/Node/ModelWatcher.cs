@@ -49,7 +49,16 @@ public sealed class ModelWatcher : IAsyncDisposable
             var stamp = Stamp(path);
             if (stamp == _seen[path]) continue;
             _seen[path] = stamp;
-            var result = registry.TryReload(path);
+            ReloadResult result;
+            try
+            {
+                result = registry.TryReload(path);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A failure of one look must not end the polling (it did: hot reload stopped for good, silently).
+                result = new ReloadResult(false, registry.Version, $"{e.GetType().Name}: {e.Message}");
+            }
             if (result.Loaded)
             {
                 Reloads++;

@@ -59,9 +59,23 @@ internal static class ModelLoader
         {
             throw new ModelLoadException($"Metadata file '{path}' is not valid model metadata JSON ({e.Message}). Restore the model.json written by './engine train'.", e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"Metadata file '{path}' cannot be read ({e.Message}). Check its permissions, or restore the model.json written by './engine train'.", e);
+        }
+        // JSON's "required" only asks for the property: a null in any of these would fail later, on a decision, or stamp none.
+        var missing = new (string Field, bool Missing)[]
+        {
+            ("name", string.IsNullOrEmpty(metadata.Name)), ("version", string.IsNullOrEmpty(metadata.Version)),
+            ("features", metadata.Features is null || metadata.Features.Any(string.IsNullOrEmpty)),
+            ("input_name", string.IsNullOrEmpty(metadata.InputName)), ("output_name", string.IsNullOrEmpty(metadata.OutputName)),
+            ("thresholds", metadata.Thresholds is null), ("metrics", metadata.Metrics is null),
+        }.Where(f => f.Missing).Select(f => f.Field).ToList();
+        if (missing.Count > 0)
+            throw new ModelLoadException($"Metadata file '{path}' has no value for {string.Join(", ", missing)} (null or empty). Restore the model.json written by './engine train'.");
         if (metadata.Format != ModelMetadata.CurrentFormat)
             throw new ModelLoadException($"Metadata file '{path}' has format {metadata.Format}; this engine reads format {ModelMetadata.CurrentFormat}. Retrain with this engine's './engine train'.");
-        if (metadata.Features.Count == 0)
+        if (metadata.Features!.Count == 0) // not null: checked above
             throw new ModelLoadException($"Metadata file '{path}' lists no features. Restore the model.json written by './engine train'.");
         if (metadata.Baseline is { } b && b.Count != metadata.Features.Count)
             throw new ModelLoadException($"Metadata file '{path}' has {b.Count} baseline values for {metadata.Features.Count} features. Restore the model.json written by './engine train'.");

@@ -45,6 +45,12 @@ public sealed class ModelRegistry : IDisposable
         {
             return new ReloadResult(false, Current.Version, e.Message);
         }
+        // Anything else a new file can make loading throw (ONNX Runtime refusing to bind it, a read error) is a refusal too:
+        // the serving version stays, and the watcher goes on polling.
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return new ReloadResult(false, Current.Version, $"{e.GetType().Name}: {e.Message}");
+        }
         var old = Interlocked.Exchange(ref _current, next);
         old.Retire();
         Swapped?.Invoke(old.Version, next.Version);

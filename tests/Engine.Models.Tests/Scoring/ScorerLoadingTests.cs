@@ -47,6 +47,23 @@ public sealed class ScorerLoadingTests : IDisposable
         Assert.Contains("not valid model metadata JSON", e.Message);
     }
 
+    [Theory]
+    [InlineData("\"features\": [", "\"features\": null, \"was\": [", "features")]
+    [InlineData("\"version\": \"", "\"version\": null, \"was\": \"", "version")]
+    public void Metadata_with_a_null_where_a_value_is_needed_is_refused_by_field(string find, string replace, string field)
+    {
+        var path = _files.Copy("null-" + field);
+        var json = Path.ChangeExtension(path, ".json");
+        File.WriteAllText(json, File.ReadAllText(json).Replace(find, replace));
+        var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(path));
+        Assert.Contains($"has no value for {field}", e.Message);
+        // A hot reload refuses it the same way, and the serving version stays.
+        using var registry = new ModelRegistry(ModelFiles.Committed("churn"));
+        var reload = registry.TryReload(path);
+        Assert.False(reload.Loaded);
+        Assert.Contains($"has no value for {field}", reload.Error);
+    }
+
     [Fact]
     public void Metadata_listing_fewer_features_than_the_onnx_input_is_refused()
     {
