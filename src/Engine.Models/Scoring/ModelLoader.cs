@@ -39,6 +39,11 @@ internal static class ModelLoader
 
         try
         {
+            // After opening: a corrupt or truncated file is named as such; a valid one from another run, as not this json's.
+            if (metadata.OnnxSha256 is { } expected && ModelMetadata.Sha256Of(modelPath) is var actual && !string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+                throw new ModelLoadException(
+                    $"Model file '{modelPath}' is not the one '{metadataPath}' was written with (sha256 {actual[..12]}..., model.json names {expected[..Math.Min(12, expected.Length)]}...). " +
+                    "Deploy both files of one './engine train' run; while one of them is still being replaced, the version serving stays and the pair is tried again once both are in place.");
             return (session, metadata, CheckSchema(session, metadata, modelPath));
         }
         catch

@@ -26,6 +26,19 @@ public sealed record ModelMetadata
     public string? Trainer { get; init; }
     public DateTimeOffset? TrainedAt { get; init; }
     public int? Seed { get; init; }
+    /// <summary>
+    /// SHA-256 (hex) of the <c>model.onnx</c> written with this file: the two files cannot be replaced in one step, and a
+    /// load between the two renames would pair a new model with the old one's version, thresholds and baselines (the
+    /// feature list alone need not differ). Checked at load when present.
+    /// </summary>
+    public string? OnnxSha256 { get; init; }
+
+    /// <summary>The hex SHA-256 of a file, as <see cref="OnnxSha256"/> holds it.</summary>
+    public static string Sha256Of(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file));
+    }
 
     public static ModelMetadata Parse(string json) =>
         JsonSerializer.Deserialize(json, ModelJson.Default.ModelMetadata)

@@ -65,6 +65,17 @@ public sealed class ScorerLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_valid_onnx_file_from_another_run_than_its_model_json_is_refused_as_a_half_deployed_pair()
+    {
+        // As between the two renames of a deploy: the new model.onnx beside the old model.json (here: another model's file).
+        var path = _files.Copy("half-deployed");
+        File.Copy(ModelFiles.Committed("bid"), path, overwrite: true);
+        var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(path));
+        Assert.Contains("is not the one", e.Message);
+        Assert.Contains("Deploy both files of one './engine train' run", e.Message);
+    }
+
+    [Fact]
     public void Metadata_listing_fewer_features_than_the_onnx_input_is_refused()
     {
         var path = _files.Copy("short");
