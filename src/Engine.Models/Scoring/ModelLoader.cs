@@ -98,6 +98,10 @@ internal static class ModelLoader
         if (input.ElementType != typeof(float) || input.Dimensions.Length != 2)
             throw new ModelLoadException(
                 $"Model '{modelPath}' input '{metadata.InputName}' is {input.ElementType.Name}[{string.Join(",", input.Dimensions)}]; the engine feeds float[batch, features]. Re-export it with './engine train'.");
+        // A fixed batch (e.g. 1) scores single rows and fails every batch: the explanations and the bidder's candidates.
+        if (input.Dimensions[0] > 0)
+            throw new ModelLoadException(
+                $"Model '{modelPath}' input '{metadata.InputName}' has a fixed batch of {input.Dimensions[0]} rows; the engine scores batches. Export it with a symbolic batch dimension (as './engine train' does).");
         var width = input.Dimensions[1];
         if (width != metadata.Features.Count)
             throw new ModelLoadException(
@@ -107,6 +111,11 @@ internal static class ModelLoader
                 $"Model '{modelPath}' has no output '{metadata.OutputName}' (it has: {string.Join(", ", session.OutputMetadata.Keys)}). Fix output_name in model.json or re-export with './engine train'.");
         if (output.ElementType != typeof(float))
             throw new ModelLoadException($"Model '{modelPath}' output '{metadata.OutputName}' is {output.ElementType.Name}, not float. Re-export it with './engine train'.");
+        // One probability per row: float[batch] or float[batch, 1], the batch as the input's.
+        if (output.Dimensions.Length is < 1 or > 2 || output.Dimensions[0] > 0 || (output.Dimensions.Length == 2 && output.Dimensions[1] != 1))
+            throw new ModelLoadException(
+                $"Model '{modelPath}' output '{metadata.OutputName}' is float[{string.Join(",", output.Dimensions)}]; the engine reads one probability per row (float[batch] or float[batch,1]). " +
+                "Request only the positive class's probability when exporting (as './engine train' does).");
         return width;
     }
 

@@ -76,6 +76,30 @@ public sealed class ScorerLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_model_that_cannot_score_batches_is_refused_and_one_of_the_engines_shape_loads()
+    {
+        // The same tiny model three ways: as ./engine train exports it, with a fixed batch of 1, and with two outputs a row.
+        var tiny = Scorer.Load(Tiny("symbolic-batch"));
+        var scores = new float[2];
+        tiny.ScoreBatch([1, 0, 0, 0, 0, 1], 2, scores); // rows (1,0,0) and (0,0,1) against weights 0.01, 0.02, 0.03
+        Assert.Equal([0.01f, 0.03f], scores);
+        var fixedBatch = Assert.Throws<ModelLoadException>(() => Scorer.Load(Tiny("fixed-batch", fixedBatch: 1)));
+        Assert.Contains("fixed batch of 1 rows", fixedBatch.Message);
+        var twoOutputs = Assert.Throws<ModelLoadException>(() => Scorer.Load(Tiny("two-outputs", outputs: 2)));
+        Assert.Contains("one probability per row", twoOutputs.Message);
+    }
+
+    private string Tiny(string name, int? fixedBatch = null, int outputs = 1)
+    {
+        var dir = Path.Combine(_files.Root, name);
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "model.onnx");
+        TinyOnnx.Write(path, features: 3, fixedBatch, outputs);
+        File.WriteAllText(Path.Combine(dir, "model.json"), new ModelMetadata { Name = "tiny", Version = name, Features = ["a", "b", "c"] }.ToJson());
+        return path;
+    }
+
+    [Fact]
     public void Metadata_listing_fewer_features_than_the_onnx_input_is_refused()
     {
         var path = _files.Copy("short");
