@@ -39,6 +39,7 @@ public class ClickEventCodecTests
     [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":"purchase","item_id":"i"}""", "needs item_id and price")]
     [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":"ad_click"}""", "needs campaign_id")]
     [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":"bid_request","bid_request":{"id":"r","imp":[],"candidate_campaigns":[]}}""", "imp is empty")]
+    [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":"bid_request","bid_request":{"id":"r","imp":[{"id":"1","bidfloor":1.5,"bidfloorcur":"EUR"}],"candidate_campaigns":[],"tmax":80}}""", "bidfloorcur must be USD")]
     public void A_bad_record_is_refused_with_a_reason(string json, string reasonPart)
     {
         var decoded = ClickEventCodec.Decode(Encoding.UTF8.GetBytes(json));
