@@ -36,7 +36,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         var input = InputFingerprint(session, bought);
         if (memo.Asked && input == memo.Input) return null;
         memo = memo with { Asked = true, Input = input };
-        var (items, variant) = ListFor(user.Id, cause.EventId, session, bought);
+        var (items, variant, version) = ListFor(user.Id, cause.EventId, session, bought);
         var fingerprint = Fingerprint(items);
         if (items.Count == 0 || fingerprint == memo.Sent) return null;
         memo = memo with { Sent = fingerprint };
@@ -45,7 +45,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             DecisionId = DecisionIds.Derive("recommendation", cause.EventId),
             CausedBy = cause.EventId,
             DecidedAt = DateTimeOffset.UtcNow,
-            ModelVersion = models.RecommenderVersion,
+            ModelVersion = version,
             Reasons =
             [
                 SessionItems(session.Count),
@@ -59,26 +59,33 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     }
 
     /// <summary>
-    /// The list this user is served, and the experiment arm that served it (null outside an experiment). A challenger in
-    /// split mode serves its users; in shadow mode the champion serves everyone and the challenger is only scored.
+    /// The list this user is served, the experiment arm that served it (null outside an experiment) and the version of the
+    /// recommender that made it. A challenger in split mode serves its users; in shadow mode the champion serves everyone
+    /// and the challenger is only scored.
     /// </summary>
-    private (IReadOnlyList<RecommendedItem> Items, string? Variant) ListFor(string userId, string causedBy, IReadOnlyList<string> session, IReadOnlySet<string> bought)
+    private (IReadOnlyList<RecommendedItem> Items, string? Variant, string Version) ListFor(string userId, string causedBy, IReadOnlyList<string> session,
+        IReadOnlySet<string> bought)
     {
         var count = settings.RecommendationCount;
-        if (settings.RecommendationExperiment is not { } experiment) return (Champion(), null);
+        if (settings.RecommendationExperiment is not { } experiment) return (Champion(), null, models.RecommenderVersion);
         var (variant, isChallenger) = experiment.Arm(userId);
-        if (experiment.Definition.Mode == ExperimentMode.Split && isChallenger) return (experiment.Challenger.Recommend(session, bought, count), variant.Name);
+        // The challenger (the blend without the learned ranker) stamps its own version: the ranker's did not make its lists.
+        if (experiment.Definition.Mode == ExperimentMode.Split && isChallenger)
+            return (experiment.Challenger.Recommend(session, bought, count), variant.Name, ChallengerVersion);
         var served = Champion();
         if (experiment.Definition.Mode == ExperimentMode.Shadow && isChallenger)
         {
             var (shadow, overlap) = experiment.ScoreInShadow(session, bought, count, served);
-            settings.Shadow?.Record(new ShadowScore(experiment.Definition.Name, "recommendation", userId, causedBy, models.RecommenderVersion + "+blend",
+            settings.Shadow?.Record(new ShadowScore(experiment.Definition.Name, "recommendation", userId, causedBy, ChallengerVersion,
                 shadow.Count > 0 ? shadow[0].Score : null, shadow.Count > 0, $"overlap {overlap:0.00}", DateTimeOffset.UtcNow));
         }
-        return (served, experiment.Definition.Mode == ExperimentMode.Shadow ? experiment.Definition.Variants[0].Name : variant.Name);
+        return (served, experiment.Definition.Mode == ExperimentMode.Shadow ? experiment.Definition.Variants[0].Name : variant.Name, models.RecommenderVersion);
 
         IReadOnlyList<RecommendedItem> Champion() => models.Recommender.Recommend(session, bought, count);
     }
+
+    private string ChallengerVersion => _challengerVersion ??= models.RecommenderVersion + "+blend";
+    private string? _challengerVersion;
 
     /// <summary>
     /// Scores churn as of <paramref name="asOf"/> and moves the user's episode; returns an alert only on the

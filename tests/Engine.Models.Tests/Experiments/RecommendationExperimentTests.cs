@@ -31,6 +31,8 @@ public sealed class RecommendationExperimentTests
             Assert.Equal(variant.Name, list.Variant);
             var expected = (isChallenger ? experiment.Challenger : experiment.Champion).Recommend(session, new HashSet<string>(), 10);
             Assert.Equal(expected.Select(i => i.ItemId), list.Items.Select(i => i.ItemId));
+            // Stamped with the version of the recommender that made the list: the blend is not the ranker.
+            Assert.Equal(CommittedModels.Decision.RecommenderVersion + (isChallenger ? "+blend" : ""), list.ModelVersion);
             arms[variant.Name] = arms.GetValueOrDefault(variant.Name) + 1;
         }
         Assert.Equal(2, arms.Count); // both arms served someone
