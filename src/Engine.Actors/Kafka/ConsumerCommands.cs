@@ -13,4 +13,7 @@ internal abstract record ConsumerCommand
 
     /// <summary>Close the consumer (leave the group) once the commands queued before this one have run.</summary>
     internal sealed record Close : ConsumerCommand;
+
+    /// <summary>A partition's sub-source was cancelled while the consumer still owned it: fail the source (see <see cref="ConsumerWorker.Abandoned"/>).</summary>
+    internal sealed record Abandon(PartitionLease Lease, DateTime JudgedAt) : ConsumerCommand;
 }

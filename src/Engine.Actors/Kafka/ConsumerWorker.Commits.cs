@@ -20,6 +20,7 @@ internal sealed partial class ConsumerWorker
             {
                 case ConsumerCommand.Commit commit: ExecuteCommit(commit); break;
                 case ConsumerCommand.Close: _closing = true; break;
+                case ConsumerCommand.Abandon abandon: _abandoned.Add(abandon); break;
             }
         }
     }

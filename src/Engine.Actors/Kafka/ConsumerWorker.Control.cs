@@ -25,6 +25,19 @@ internal sealed partial class ConsumerWorker
         }
     }
 
+    /// <summary>
+    /// A partition's sub-source was cancelled downstream: unless the partition was revoked or the consumer is stopping
+    /// meanwhile, the source fails (the poll thread throws). Before, the partition stayed assigned, its queue filled, it was
+    /// paused, and it was never read or handed back: a silent stall.
+    /// </summary>
+    public void Abandoned(PartitionLease lease) => Enqueue(new ConsumerCommand.Abandon(lease, DateTime.UtcNow + AbandonGrace));
+
+    /// <summary>
+    /// How long a cancelled partition source may wait for its explanation: when the whole stream ends or fails, its
+    /// partitions' sources are cancelled too, a moment before the main source asks the consumer to stop.
+    /// </summary>
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>Commits offsets on the poll thread; completes when committed (or dropped as stale).</summary>
     public Task CommitAsync(IReadOnlyList<CommittableOffset> offsets)
     {

@@ -6,6 +6,25 @@ namespace Engine.Actors.Kafka;
 // Rebalance callbacks: librdkafka calls them from inside Consume, i.e. on the poll thread.
 internal sealed partial class ConsumerWorker
 {
+    // Partition sources cancelled downstream, judged once their grace has passed (see Abandoned).
+    private readonly List<ConsumerCommand.Abandon> _abandoned = [];
+
+    /// <summary>Fails the consumer for a partition source cancelled while the partition is still assigned and nothing is stopping.</summary>
+    private void JudgeAbandoned()
+    {
+        if (_abandoned.Count == 0) return;
+        var now = DateTime.UtcNow;
+        foreach (var abandon in _abandoned)
+        {
+            if (abandon.JudgedAt > now || abandon.Lease.Revoked || _stopRequested) continue;
+            throw new InvalidOperationException(
+                $"the stream cancelled the source of {abandon.Lease.Partition} while this consumer still owns it: nothing would read the " +
+                "partition any more, and it would stall unseen. Keep a partition's source running until it completes (revocation or " +
+                "shutdown), or end the whole source; the source fails instead, so that it can be restarted from the last commit");
+        }
+        _abandoned.RemoveAll(a => a.Lease.Revoked || _stopRequested);
+    }
+
     private void OnAssigned(List<TopicPartition> partitions)
     {
         foreach (var partition in partitions)

@@ -56,6 +56,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
             while (true)
             {
                 RunCommands();
+                JudgeAbandoned();
                 // Shutdown sets the stop flag before queuing Close, so the stage always completes before the close.
                 if (_stopRequested && !_stopped) StopEmitting();
                 if (_closing) break;

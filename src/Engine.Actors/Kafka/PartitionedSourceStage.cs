@@ -84,7 +84,8 @@ internal sealed class PartitionedSourceStage(KafkaConsumerSettings settings)
 
         public override SourceShape<CommittableMessage> Shape => new(_out);
 
-        protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new MessageSourceLogic(Shape, lease.Queue);
+        protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
+            new MessageSourceLogic(Shape, lease.Queue, onCancel: () => lease.Owner.Abandoned(lease));
     }
 
     /// <summary>A queue per partition; the poll thread completes it when the partition is revoked.</summary>
