@@ -52,6 +52,7 @@ internal sealed class BatchWriter
     private readonly CampaignForwarder? _forwarder;
     private readonly DurableOffsets? _durable;
     private Task _lastFlush = Task.CompletedTask;
+    private Task _deciding = Task.CompletedTask;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
     private readonly ItemSliceOwner _items;
@@ -68,12 +69,24 @@ internal sealed class BatchWriter
 
     /// <summary>
     /// Completes once every flush this writer queued has completed, failed included (flushes complete in order): once its
-    /// stream has ended, nothing of this writer can reach Redis after it.
+    /// stream has ended, nothing of this writer can reach Redis after it. A decision still waiting for room when the stream
+    /// ended (its stage cancelled, the task not) queues a flush when it gets it: that one is waited for too.
     /// </summary>
-    public Task FlushedAsync() => _lastFlush.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    public async Task FlushedAsync()
+    {
+        await _deciding.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        await _lastFlush.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+    }
 
-    /// <summary>Decides the batch once the partition has room for more events waiting for Redis.</summary>
-    public async Task<DecidedBatch> DecideAsync(List<Asked> batch)
+    /// <summary>Decides the batch once the partition has room for more events waiting for Redis (one batch at a time).</summary>
+    public Task<DecidedBatch> DecideAsync(List<Asked> batch)
+    {
+        var deciding = DecideWhenRoomAsync(batch);
+        _deciding = deciding;
+        return deciding;
+    }
+
+    private async Task<DecidedBatch> DecideWhenRoomAsync(List<Asked> batch)
     {
         await _flusher.RoomAsync().ConfigureAwait(false);
         return Decide(batch);
