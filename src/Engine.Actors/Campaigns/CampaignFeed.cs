@@ -106,6 +106,12 @@ public sealed class CampaignFeed : IAsyncDisposable
         {
             if (isSpec && JsonSerializer.Deserialize(value, EngineJson.Default.CampaignSpec) is { } spec)
             {
+                // Terms no pacing can follow (a negative budget, a flight that ends before it starts): refused and counted.
+                if (spec.Budget < 0 || spec.FlightEnd <= spec.FlightStart || spec.MaxCpm < 0)
+                {
+                    Interlocked.Increment(ref _refused);
+                    return;
+                }
                 catalog.Put(spec);
                 board.Book(spec);
                 Interlocked.Increment(ref _specs);

@@ -76,7 +76,8 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
             CausedBy = causedBy,
             DecidedAt = DateTimeOffset.UtcNow,
             ModelVersion = Version,
-            Reasons = [new Reason("spent_vs_budget", Math.Round(delivery.SpentTotal / (double)spec.Budget, 4), 0)],
+            // A budget of 0 (a paused campaign) is exhausted from its first event: 0/0 would be NaN, which no JSON can carry.
+            Reasons = [new Reason("spent_vs_budget", spec.Budget > 0 ? Math.Round(delivery.SpentTotal / (double)spec.Budget, 4) : 1, 0)],
             CampaignId = spec.CampaignId,
             Multiplier = 0,
             PreviousMultiplier = Math.Round(pacing.LastEmitted, 4),

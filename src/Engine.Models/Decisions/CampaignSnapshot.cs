@@ -14,30 +14,40 @@ public sealed record CampaignSnapshot(
     bool BudgetLeft,
     double SpentTotal = 0)
 {
-    /// <summary>Just booked, nothing delivered: multiplier 1 and the priors.</summary>
+    /// <summary>Just booked, nothing delivered: multiplier 1 and the priors; a budget of 0 (a paused campaign) has none left.</summary>
     public static CampaignSnapshot Booked(CampaignSpec spec) =>
-        new(spec, 1.0, 0, 0, CampaignFeatures.PriorCtr, CampaignFeatures.PriorCvr, BudgetLeft: true);
-
-    public CampaignSnapshot Adjusted(BidAdjustment adjustment) => this with
-    {
-        Multiplier = adjustment.Multiplier,
-        Impressions24h = adjustment.Impressions24h,
-        Clicks24h = adjustment.Clicks24h,
-        SmoothedCtr = adjustment.Ctr24h,
-        SmoothedCvr = adjustment.Cvr24h > 0 ? adjustment.Cvr24h : SmoothedCvr,
-        BudgetLeft = !adjustment.BudgetExhausted,
-        SpentTotal = (double)adjustment.SpentTotal,
-    };
+        new(spec, 1.0, 0, 0, CampaignFeatures.PriorCtr, CampaignFeatures.PriorCvr, BudgetLeft: spec.Budget > 0);
 
     /// <summary>
-    /// The same campaign under new terms. An exhausted campaign whose new budget is above what it has spent bids again, at
-    /// multiplier 1 until its actor paces it: kept exhausted, it would win no impression, so its actor would hear of no
-    /// event to notice the raise by, on any node.
+    /// An adjustment applied. One that says the budget was exhausted keeps the campaign from bidding only while its spend
+    /// still reaches the booked budget: a node that reads a raised booking and the old exhausted adjustment (in either order,
+    /// as a restarted node does from the compacted topics) bids again, as the node that saw the raise live does.
+    /// </summary>
+    public CampaignSnapshot Adjusted(BidAdjustment adjustment)
+    {
+        var adjusted = this with
+        {
+            Multiplier = adjustment.Multiplier,
+            Impressions24h = adjustment.Impressions24h,
+            Clicks24h = adjustment.Clicks24h,
+            SmoothedCtr = adjustment.Ctr24h,
+            SmoothedCvr = adjustment.Cvr24h > 0 ? adjustment.Cvr24h : SmoothedCvr,
+            BudgetLeft = !adjustment.BudgetExhausted,
+            SpentTotal = (double)adjustment.SpentTotal,
+        };
+        return adjustment.BudgetExhausted ? adjusted.Rebooked(Spec) : adjusted;
+    }
+
+    /// <summary>
+    /// The same campaign under new terms: it bids while its spend is below the new budget. An exhausted campaign whose new
+    /// budget is above what it has spent bids again, at multiplier 1 until its actor paces it: kept exhausted, it would win
+    /// no impression, so its actor would hear of no event to notice the raise by, on any node. One whose budget was cut to
+    /// its spend or below (0: paused) stops at once, on every node, before its actor hears of it.
     /// </summary>
     public CampaignSnapshot Rebooked(CampaignSpec spec) =>
-        !BudgetLeft && SpentTotal < (double)spec.Budget
-            ? this with { Spec = spec, BudgetLeft = true, Multiplier = Math.Max(Multiplier, 1.0) }
-            : this with { Spec = spec };
+        SpentTotal >= (double)spec.Budget ? this with { Spec = spec, BudgetLeft = false }
+        : !BudgetLeft ? this with { Spec = spec, BudgetLeft = true, Multiplier = Math.Max(Multiplier, 1.0) }
+        : this with { Spec = spec };
 }
 
 /// <summary>The campaigns a node can bid for, as last published by their campaign actors. Read from any thread.</summary>

@@ -39,4 +39,42 @@ public sealed class CampaignBoardTests
         Assert.Null(bid.NoBid);
         Assert.NotNull(bid.Winner);
     }
+
+    [Fact]
+    public void A_restarted_node_reading_a_raised_booking_and_the_old_exhausted_adjustment_in_either_order_bids_again()
+    {
+        // The compacted topics keep the latest booking (raised to 250) and the latest adjustment (exhausted at 100).
+        var specFirst = new CampaignBoard();
+        specFirst.Book(Spec(250m));
+        specFirst.Adjust(Exhausted(100m));
+        var adjustmentFirst = new CampaignBoard();
+        adjustmentFirst.Adjust(Exhausted(100m));
+        adjustmentFirst.Book(Spec(250m));
+        foreach (var board in new[] { specFirst, adjustmentFirst })
+        {
+            Assert.True(board.TryGet("c-1", out var snapshot));
+            Assert.Equal((true, 1.0), (snapshot.BudgetLeft, snapshot.Multiplier));
+        }
+        // Exhausted at its own budget: it stays so.
+        var spent = new CampaignBoard();
+        spent.Book(Spec(100m));
+        spent.Adjust(Exhausted(100m));
+        Assert.True(spent.TryGet("c-1", out var stays));
+        Assert.False(stays.BudgetLeft);
+    }
+
+    [Fact]
+    public void A_campaign_booked_with_no_budget_does_not_bid_and_its_exhaustion_is_written_without_a_NaN()
+    {
+        var board = new CampaignBoard();
+        board.Book(Spec(0m)); // a paused campaign
+        Assert.True(board.TryGet("c-1", out var paused));
+        Assert.False(paused.BudgetLeft);
+
+        var delivery = CampaignDelivery.Of(new Engine.Models.Features.CampaignFeatureState("c-1"), Start.ToUnixTimeMilliseconds());
+        var step = CampaignPacer.Default.Exhaust(Spec(0m), delivery, PacingState.Initial, "e-1");
+        // As the decisions' topic writes it; JSON refuses NaN: this threw, and failed the campaign stream in a loop.
+        var json = System.Text.Json.JsonSerializer.Serialize(step.Adjustment!, EngineJson.Default.BidAdjustment);
+        Assert.Contains("\"budget_exhausted\":true", json);
+    }
 }
