@@ -35,9 +35,10 @@ public sealed class E2eBench : IBenchSuite
         // the measured full-speed phase follows a full-speed warm-up, reported too, labelled cold.
         var warmup = TimeSpan.FromSeconds(quick ? 5 : 30);
         var warmupCap = quick ? 30_000 : 250_000;
-        var baselineEvents = quick ? 1_000 : 5_000;
+        // The baseline runs warm as the engine's measured phase does: its first events are unmeasured.
+        var (baselineWarmup, baselineEvents) = quick ? (500, 1_000) : (2_000, 5_000);
         var fullSpeedCap = quick ? 30_000 : 200_000;
-        var total = baselineEvents + warmupCap + fullSpeedCap + rates.Sum(r => (int)(r * (settle + phase).TotalSeconds));
+        var total = baselineWarmup + baselineEvents + warmupCap + fullSpeedCap + rates.Sum(r => (int)(r * (settle + phase).TotalSeconds));
 
         var demo = new DemoOptions(Users: 5_000, Campaigns: 20, Partitions: Partitions, Seed: 7);
         Console.WriteLine($"e2e: simulating {total:N0} events...");
@@ -63,11 +64,11 @@ public sealed class E2eBench : IBenchSuite
         // Redis keys of this run only: on a Redis kept from an earlier run, its features would make every event a replay
         // (decided again over features already applied, every list the same: a figure that measures nothing).
         var keys = $"bench-e2e-{DateTime.UtcNow:yyyyMMddHHmmss}:";
-        var baseline = new NaiveBaseline(infrastructure.KafkaBootstrap, redis, models, board, keys + "baseline:");
-        var baselineRun = Task.Run(() => baseline.RunAsync(baselineEvents, cancellationToken), cancellationToken); // its consumer loop blocks
-        await producer.ProduceAsync(0, baselineEvents, 0, () => baseline.Processed, MaxLag, cancellationToken);
+        var baseline = new NaiveBaseline(infrastructure.KafkaBootstrap, redis, models, board, keys + "baseline:", infrastructure.KafkaClientTuning);
+        var baselineRun = Task.Run(() => baseline.RunAsync(baselineWarmup, baselineEvents, cancellationToken), cancellationToken); // its consumer loop blocks
+        await producer.ProduceAsync(0, baselineWarmup + baselineEvents, 0, () => baseline.Processed, MaxLag, cancellationToken);
         var baselineResult = await baselineRun;
-        Console.WriteLine($"e2e: baseline {baselineResult.EventsPerSec:N0} events/s over {baselineResult.Events:N0} events");
+        Console.WriteLine($"e2e: baseline {baselineResult.EventsPerSec:N0} events/s over {baselineResult.Events:N0} events (after {baselineResult.WarmupEvents:N0} unmeasured)");
 
         // The engine reads the clickstream from its start: the baseline's events again, then on at full speed.
         // Fewer asks in flight per partition than the default (256): on two shared cores a deep queue only adds waiting, and the
@@ -81,7 +82,7 @@ public sealed class E2eBench : IBenchSuite
         // As demo does: the embedded broker deletes what the node has committed (its fetches walk the whole log; a real broker's do not).
         // ENGINE_BENCH_NO_RETENTION=1 keeps the mock's logs full, to measure the difference.
         if (Environment.GetEnvironmentVariable("ENGINE_BENCH_NO_RETENTION") != "1") infrastructure.KeepOnlyUncommitted(settings.InputGroups);
-        var next = baselineEvents;
+        var next = baselineWarmup + baselineEvents;
         // Partitions are assigned a moment after the node starts: phases time the engine from its first consumed batch.
         for (var wait = Stopwatch.StartNew(); node.UserCounters.Consumed == 0 && wait.Elapsed < TimeSpan.FromSeconds(60);) await Task.Delay(10, cancellationToken);
         using var pauses = new GcPauses();
@@ -132,6 +133,7 @@ public sealed class E2eBench : IBenchSuite
         var startCost = E2eCost.Now(garnet);
         pauses.TakeAndReset();
         var startPaced = node.GcPacer.PacedCollections;
+        var startLate = node.Decisions.LateBidsDropped;
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(duration);
@@ -157,13 +159,13 @@ public sealed class E2eBench : IBenchSuite
         var phase = new E2ePhase(rate, cold, producedIn, producedIn / producing.TotalSeconds, counters.Consumed - startConsumed, seconds,
             (counters.Consumed - startConsumed) / seconds, Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9), latency.TotalCount,
             hops.ToDictionary(h => h.Key, h => (Millis(h.Value, 50), Millis(h.Value, 99))), cost, pauseLengths,
-            rate > 0 ? (Millis(producer.Lateness, 50), Millis(producer.Lateness, 99)) : null, paced);
+            rate > 0 ? (Millis(producer.Lateness, 50), Millis(producer.Lateness, 99)) : null, paced, node.Decisions.LateBidsDropped - startLate);
         var consumed = phase.Consumed;
         Console.WriteLine($"e2e: {phase.Label}: in {phase.InputPerSec:N0}/s, engine {phase.EventsPerSec:N0}/s, " +
                           $"cpu {cost.CpuUsPerEvent(consumed)} us/event, {cost.BytesPerEvent(consumed):N0} B/event, gc pause {cost.GcPausePercent(seconds)}% " +
                           $"({pauseLengths.Count} pauses, {paced} of them paced, p99 {pauseLengths.P99Ms} ms, max {pauseLengths.MaxMs} ms, suspending max {pauseLengths.MaxSuspendingMs} ms, " +
                           $"{pauseLengths.PromotedMbPerGc} MB out of gen0 per GC; gen1 {cost.Gen1}, gen2 {cost.Gen2}), " +
-                          $"p50 {phase.P50Ms} ms p99 {phase.P99Ms} ms p99.9 {phase.P999Ms} ms; hops p50/p99 ms: " +
+                          $"p50 {phase.P50Ms} ms p99 {phase.P99Ms} ms p99.9 {phase.P999Ms} ms, {phase.LateBids:N0} late bids dropped; hops p50/p99 ms: " +
                           string.Join(", ", phase.Hops.Select(h => $"{h.Key} {h.Value.P50}/{h.Value.P99}")));
         return phase;
     }
@@ -221,7 +223,7 @@ public sealed class E2eBench : IBenchSuite
 /// </summary>
 internal sealed record E2ePhase(int TargetRate, bool Cold, long Produced, double InputPerSec, long Consumed, double Seconds, double EventsPerSec,
     double P50Ms, double P99Ms, double P999Ms, long Decided, IReadOnlyDictionary<Hop, (double P50, double P99)> Hops, E2eCost Cost,
-    GcPauseLengths Pauses, (double P50, double P99)? ProducerLate, long PacedCollections)
+    GcPauseLengths Pauses, (double P50, double P99)? ProducerLate, long PacedCollections, long LateBids)
 {
     public string Label => Cold ? "full speed, cold (warm-up)" : TargetRate == 0 ? "full speed" : $"{TargetRate:N0}/s";
 }

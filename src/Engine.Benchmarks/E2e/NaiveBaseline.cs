@@ -11,53 +11,66 @@ using StackExchange.Redis;
 namespace Engine.Benchmarks.E2e;
 
 /// <summary>
-/// The naive way to build the engine, for the side-by-side ratio: one consumer loop, and per event a Redis round trip
-/// to read the user's features, the same decisions with the same models (recommendation, bid, churn scored on every
-/// event), a Redis round trip to write the features back, and a produce per decision. No actors, no batching. Its
-/// feature keys live under their own prefix (<paramref name="keyPrefix"/>) so it never shares state with the engine.
+/// The naive way to build the engine, for the side-by-side ratio: one consumer loop, and per event one Redis round trip
+/// to read the user's features, the same decisions with the same models and the same rules as the user actor (a
+/// recommendation unless the session's input is unchanged or the list repeats, a bid per bid request, churn scored at most
+/// once an hour of event time), one Redis round trip to write the features back (a pipelined HSET, HDEL and PEXPIRE, with
+/// no offset guard), and a produce per decision. No actors, no batching, no caching of features. It keeps in memory only
+/// what the actor keeps beside its features (the last list's memo, the churn episode and when churn was last scored),
+/// so it does no more work per event than the engine. Its feature keys live under their own prefix
+/// (<paramref name="keyPrefix"/>) so it never shares state with the engine.
 /// </summary>
-internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer redis, DecisionModels models, ICampaignBoard board, string keyPrefix)
+/// <param name="consumerTuning">The client properties the engine's consumers get on this Kafka (the embedded broker's fetch wait).</param>
+internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer redis, DecisionModels models, ICampaignBoard board, string keyPrefix,
+    IReadOnlyDictionary<string, string> consumerTuning)
 {
-    public sealed record Result(long Events, double Seconds, double EventsPerSec, LongHistogram LatencyMicros);
+    /// <param name="Events">Events measured, after the warm-up's.</param>
+    public sealed record Result(long Events, double Seconds, double EventsPerSec, LongHistogram LatencyMicros, long WarmupEvents);
 
     public long Processed { get; private set; }
 
-    public async Task<Result> RunAsync(int events, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="warmup"/> events unmeasured (the JIT, the models' first calls), then measures <paramref name="events"/>.</summary>
+    public async Task<Result> RunAsync(int warmup, int events, CancellationToken cancellationToken)
     {
         var store = new FeatureStore(redis, new FeatureStoreOptions { KeyPrefix = keyPrefix }, new FeatureMetrics());
         var decider = new UserDecider(models, new DecisionSettings(), board);
         var topics = new DecisionTopics();
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(consumerTuning.ToDictionary())
         {
             BootstrapServers = bootstrap, GroupId = "bench-baseline", AutoOffsetReset = AutoOffsetReset.Earliest,
         }).Build();
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 1 }).Build();
         consumer.Subscribe(Topics.Clickstream);
         var latency = new LongHistogram(1, TimeStamp.Hours(1), 3);
-        var episodes = new Dictionary<string, ChurnEpisode>(StringComparer.Ordinal);
+        var users = new Dictionary<string, UserMemory>(StringComparer.Ordinal);
+        var db = redis.GetDatabase();
         Stopwatch? clock = null;
-        while (Processed < events && !cancellationToken.IsCancellationRequested)
+        while (Processed < warmup + events && !cancellationToken.IsCancellationRequested)
         {
             var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
             if (record is null) continue;
-            clock ??= Stopwatch.StartNew();
+            if (Processed == warmup)
+            {
+                clock = Stopwatch.StartNew();
+                latency.Reset();
+            }
             Processed++;
             if (ClickEventCodec.Decode(record.Message.Value).Event is not { } evt) continue;
             var user = await store.LoadUserAsync(evt.UserId);
             user.Apply(evt, new EventPosition(record.Partition.Value, record.Offset.Value));
+            var memory = users.TryGetValue(evt.UserId, out var known) ? known : users[evt.UserId] = new UserMemory();
             var decisions = new List<IDecision>(2);
-            var memo = new RecommendationMemo();
             if (evt.Type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase &&
-                decider.Recommend(user, evt, new HashSet<string>(), ref memo) is { } recommendation)
+                decider.Recommend(user, evt, new HashSet<string>(), ref memory.Recommendation) is { } recommendation)
                 decisions.Add(recommendation);
             if (evt.Type == EventType.BidRequest) decisions.Add(decider.Bid(user, evt, DateTimeOffset.UtcNow));
-            var churn = episodes.GetValueOrDefault(evt.UserId);
-            if (decider.CheckChurn(user, ref churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
-            episodes[evt.UserId] = churn;
+            if (memory.Churn == ChurnEpisode.Alerted || evt.EventTime - memory.ChurnScoredAt >= Engine.Actors.Users.UserActor.ChurnRescoreInterval)
+            {
+                memory.ChurnScoredAt = evt.EventTime;
+                if (decider.CheckChurn(user, ref memory.Churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
+            }
             var changes = user.DrainChanges();
-            if (!changes.IsEmpty)
-                await store.FlushAsync(new FeatureBatch(Topics.Clickstream, new Dictionary<int, long> { [record.Partition.Value] = record.Offset.Value },
-                    [new EntityWrite(EntityKind.User, evt.UserId, changes)]), cancellationToken);
+            if (!changes.IsEmpty) await WriteAsync(db, store.Keys.Entity(EntityKind.User, evt.UserId), changes, store.Options.EntityTtl);
             foreach (var decision in decisions)
             {
                 var produced = topics.Record(decision);
@@ -69,6 +82,27 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
         producer.Flush(cancellationToken);
         consumer.Close();
         var seconds = clock?.Elapsed.TotalSeconds ?? 0;
-        return new Result(Processed, seconds, seconds > 0 ? Processed / seconds : 0, latency);
+        var measured = Math.Max(0, Processed - warmup);
+        return new Result(measured, seconds, seconds > 0 ? measured / seconds : 0, latency, Math.Min(Processed, warmup));
+    }
+
+    /// <summary>One round trip: the changed fields, the emptied ones and the TTL, pipelined.</summary>
+    private static async Task WriteAsync(IDatabase db, string key, Engine.Models.Features.State.EntityChanges changes, TimeSpan ttl)
+    {
+        var batch = db.CreateBatch();
+        var writes = new List<Task>(3);
+        if (changes.Set.Count > 0) writes.Add(batch.HashSetAsync(key, [.. changes.Set.Select(f => new HashEntry(f.Field, f.Value.ToArray()))]));
+        if (changes.Delete.Count > 0) writes.Add(batch.HashDeleteAsync(key, [.. changes.Delete.Select(f => (RedisValue)f)]));
+        if (changes.RenewTtl) writes.Add(batch.KeyExpireAsync(key, ttl));
+        batch.Execute();
+        await Task.WhenAll(writes);
+    }
+
+    /// <summary>What the user actor keeps beside the features.</summary>
+    private sealed class UserMemory
+    {
+        public RecommendationMemo Recommendation;
+        public ChurnEpisode Churn = ChurnEpisode.Armed;
+        public DateTimeOffset ChurnScoredAt = DateTimeOffset.MinValue;
     }
 }
