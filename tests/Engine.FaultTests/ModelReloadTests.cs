@@ -24,6 +24,9 @@ public sealed class ModelReloadTests(ITestOutputHelper output)
 
         await run.UntilAsync(() => run.Committed.Total >= total / 2, bound, () => $"half consumed (now {run.Committed.Total:N0})", producing);
         var bidsBefore = run.Decisions.Bids.Count;
+        // A fixed row through each serving model, before and after: the fault stream books no campaign and scores churn at most
+        // hourly per user, so its own decisions after the reload need not call either model; these calls do.
+        var probe = (Bid: Probe(run.Models.Bid), Churn: Probe(run.Models.Churn));
         var bid = models.Corrupt("bid");
         var churn = models.Corrupt("churn");
         var bidReload = run.Models.Bid.TryReload(bid);
@@ -31,6 +34,11 @@ public sealed class ModelReloadTests(ITestOutputHelper output)
         output.WriteLine($"injected: bid/model.onnx and churn/model.onnx overwritten with 4 KB of garbage at {run.Node.UserCounters.Consumed:N0} consumed, then hot-reloaded");
         output.WriteLine($"reported: bid reload loaded={bidReload.Loaded} serving {bidReload.ServingVersion}: {bidReload.Error}");
         output.WriteLine($"reported: churn reload loaded={churnReload.Loaded} serving {churnReload.ServingVersion}: {churnReload.Error}");
+
+        var probeAfter = (Bid: Probe(run.Models.Bid), Churn: Probe(run.Models.Churn));
+        output.WriteLine($"scored after the refused reloads: bid {probeAfter.Bid.ModelVersion} p={probeAfter.Bid.Probability:F6} (before {probe.Bid.Probability:F6}), " +
+                         $"churn {probeAfter.Churn.ModelVersion} p={probeAfter.Churn.Probability:F6} (before {probe.Churn.Probability:F6})");
+        Assert.Equal(probe, probeAfter);
 
         await run.WaitCommittedAsync(total, bound, producing);
         var bids = run.Decisions.Bids.ToList();
@@ -48,6 +56,10 @@ public sealed class ModelReloadTests(ITestOutputHelper output)
         Assert.All(run.Decisions.ChurnAlerts, c => Assert.Equal(serving.Churn, c.ModelVersion));
         await run.AssertNothingLostAsync();
     }
+
+    /// <summary>The serving version's probability for a row of ones (through the registry, as a decision calls it).</summary>
+    private static Engine.Models.Scoring.ScoreResult Probe(Engine.Models.Scoring.ModelRegistry registry) =>
+        registry.Score([.. Enumerable.Repeat(1f, registry.Current.Width)]);
 
     /// <summary>A private copy of the committed models/ folder, whose files the test may overwrite.</summary>
     private sealed class ModelsCopy : IDisposable

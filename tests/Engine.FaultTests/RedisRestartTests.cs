@@ -26,7 +26,8 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
         await run.UntilAsync(() => run.Committed.Total >= total / 3, bound, () => $"a third consumed (now {run.Committed.Total:N0})", producing);
         redis.Stop(); // SIGKILL: connections drop at once; what was fsynced survives
         await Task.Delay(500, stop.Token); // a flush answered just before the kill is counted before the baseline is read
-        var killed = (Committed: run.Committed.Total, Flushes: run.Node.UserCounters.Flushes, Retries: run.Node.UserCounters.FlushRetries);
+        var killed = (Committed: run.Committed.Total, Flushes: run.Node.UserCounters.Flushes, Retries: run.Node.UserCounters.FlushRetries,
+            Acknowledged: run.Producer.Acknowledged);
         await Task.Delay(TimeSpan.FromSeconds(4.5), stop.Token);
         var during = (Committed: run.Committed.Total, Flushes: run.Node.UserCounters.Flushes, Retries: run.Node.UserCounters.FlushRetries);
         await redis.StartAsync();
@@ -37,9 +38,12 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
         await run.WaitCommittedAsync(total, bound, producing);
         output.WriteLine($"after the restart: {run.Node.UserCounters.Flushes - during.Flushes:N0} more flushes acknowledged, " +
                          $"{run.Node.UserCounters.FlushRetries:N0} flushes retried by the stream in all");
-        // The fault reached the engine: it was flushing before, and acknowledged no flush (so committed nothing new) while Redis was away.
+        // The fault reached the engine: it was flushing before, had events in Kafka it had not committed when Redis went (so
+        // it was not idle), acknowledged no flush (so committed nothing new) while Redis was away, and flushed again after.
         Assert.True(killed.Flushes > 0, "no flush before the fault");
+        Assert.True(killed.Acknowledged > killed.Committed, $"no uncommitted event when Redis went away ({killed.Acknowledged:N0} produced, {killed.Committed:N0} committed)");
         Assert.Equal(0, during.Flushes - killed.Flushes);
+        Assert.True(run.Node.UserCounters.Flushes > during.Flushes, "no flush after the restart");
         await run.AssertNothingLostAsync();
     }
 }
