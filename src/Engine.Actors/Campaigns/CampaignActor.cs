@@ -29,6 +29,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private PacingState _pacing = PacingState.Initial;
     private long _lastTick = -1, _lastEmittedTick = -1;
     private bool _exhausted;
+    private PacingMemory _stored = PacingMemory.Initial;
     private EventPosition? _lastAnswered;
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
@@ -40,6 +41,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         Receive<CampaignFeatureState>(loaded =>
         {
             _delivery = loaded;
+            var memory = PacingMemory.Parse(loaded.Pacing);
+            (_pacing, _lastTick, _lastEmittedTick, _stored) = (memory.State, memory.LastTick, memory.LastEmittedTick, memory);
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -73,6 +76,13 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             var outcome = _delivery.Apply(msg.Event, msg.Position, msg.Origin);
             var decisions = new List<IDecision>(1);
             if (_catalog.TryGet(_campaignId, out var spec)) Pace(spec, msg.Event, decisions); // not booked (yet): delivery only
+            // Kept with the delivery, written by the same flush (a string only when the clock ticked or the controller moved).
+            var memory = new PacingMemory(_pacing, _lastTick, _lastEmittedTick);
+            if (memory != _stored)
+            {
+                _delivery.SetPacing(memory.Format());
+                _stored = memory;
+            }
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));
             (_lastAnswered, _lastActiveMs) = (msg.Position, Environment.TickCount64);
         });

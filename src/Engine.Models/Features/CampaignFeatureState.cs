@@ -23,6 +23,20 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
     private bool _spentDirty;
 
     /// <summary>
+    /// The pacing controller's memory, as its owner encoded it (<c>Decisions.PacingMemory</c>): kept with the delivery it
+    /// was computed from, so a campaign's actor that restarts, passivates or moves goes on pacing where it left off.
+    /// </summary>
+    public string? Pacing { get; private set; }
+    private const string PacingField = "pacing";
+    private bool _pacingDirty;
+
+    public void SetPacing(string pacing)
+    {
+        if (pacing == Pacing) return;
+        (Pacing, _pacingDirty) = (pacing, true);
+    }
+
+    /// <summary>
     /// The clickstream offsets whose forwarded events this state reflects, stored as <c>src:{partition}</c>: a replay of
     /// the user stream forwards its events again, at new offsets of the campaign-events topic, and each counts once.
     /// </summary>
@@ -88,6 +102,12 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
         TenSeconds.Drain(changes);
         Minutes.Drain(changes);
         Hours.Drain(changes);
+        if (_pacingDirty)
+        {
+            changes.Values.Append(Pacing!);
+            changes.Commit(PacingField);
+            _pacingDirty = false;
+        }
         if (!_spentDirty) return;
         changes.Add(SpentTotalField, SpentTotal);
         _spentDirty = false;
@@ -100,13 +120,21 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
         Minutes.MarkAll();
         Hours.MarkAll();
         _spentDirty = SpentTotal != 0;
+        _pacingDirty = Pacing is not null;
     }
 
     protected override bool TryRestorePart(string field, string value)
     {
-        if (field != SpentTotalField)
-            return Origins.TryRestore(field, value) || TenSeconds.TryRestore(field, value) || Minutes.TryRestore(field, value) || Hours.TryRestore(field, value);
-        SpentTotal = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
-        return true;
+        switch (field)
+        {
+            case SpentTotalField:
+                SpentTotal = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                return true;
+            case PacingField:
+                Pacing = value;
+                return true;
+            default:
+                return Origins.TryRestore(field, value) || TenSeconds.TryRestore(field, value) || Minutes.TryRestore(field, value) || Hours.TryRestore(field, value);
+        }
     }
 }

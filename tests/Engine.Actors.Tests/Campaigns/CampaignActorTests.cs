@@ -162,6 +162,36 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.Equal(_offset - 1, stored.Offsets.Covered[0]);
     }
 
+    [Fact]
+    public async Task Pacing_goes_on_where_it_left_off_after_a_restart_and_a_replay_sends_no_other_adjustment()
+    {
+        // Under-spending for 90 minutes (0.05 USD a minute against a plan of 10 an hour): the controller raises the multiplier.
+        var first = Campaign("c-pace");
+        var answers = new List<(int Minute, long Offset, EntityHandled Handled)>();
+        for (var minute = 0; minute < 90; minute++) answers.Add((minute, _offset, SendImpression(first, "c-pace", minute, 0.05m)));
+        var sent = answers.SelectMany(a => a.Handled.Decisions).OfType<BidAdjustment>().ToList();
+        Assert.NotEmpty(sent);
+        var writes = answers.Where(a => a.Handled.Changes is not null).Select(a => new EntityWrite(EntityKind.Campaign, "c-pace", a.Handled.Changes!)).ToList();
+        Assert.True((await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), writes))).Acknowledged);
+        Sys.Stop(first);
+
+        // A fresh actor (passivated, restarted or moved): the last ten events again at their offsets, then new ones.
+        var second = Sys.ActorOf(CampaignActor.Props("c-pace", _store, _catalog, _board, CampaignPacer.Default));
+        var replayed = new List<BidAdjustment>();
+        foreach (var (minute, offset, _) in answers.TakeLast(10))
+        {
+            var evt = new ClickEvent { EventId = $"c-pace-imp-{minute}", EventTime = T0.AddMinutes(minute), UserId = "u", Type = EventType.AdImpression, CampaignId = "c-pace", Price = 0.05m };
+            second.Tell(new RecordCampaignEvent("c-pace", evt, new EventPosition(0, offset)));
+            replayed.AddRange(ExpectMsg<EntityHandled>().Decisions.OfType<BidAdjustment>());
+        }
+        var after = Enumerable.Range(90, 30).SelectMany(minute => SendImpression(second, "c-pace", minute, 0.05m).Decisions.OfType<BidAdjustment>()).ToList();
+        _output.WriteLine($"before: {sent.Count} adjustments, last {sent[^1].Multiplier}; replayed: {replayed.Count}; after: " +
+                          string.Join(", ", after.Select(a => $"{a.PreviousMultiplier}->{a.Multiplier}")));
+        Assert.Empty(replayed); // those ticks were paced already: nothing different goes out for them
+        Assert.NotEmpty(after);
+        Assert.Equal(sent[^1].Multiplier, after[0].PreviousMultiplier); // was 1: the restarted controller forgot what it had sent
+    }
+
     private EntityHandled SendImpression(IActorRef campaign, string id, int minute, decimal price)
     {
         var evt = new ClickEvent

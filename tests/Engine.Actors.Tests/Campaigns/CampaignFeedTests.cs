@@ -58,5 +58,6 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
     {
         DecisionId = "d-" + id, CausedBy = "e-1", DecidedAt = T0, ModelVersion = CampaignPacer.Version, Reasons = [], CampaignId = id,
         Multiplier = multiplier, PreviousMultiplier = 1.0, Ctr24h = 0.02, Impressions24h = 1000, Clicks24h = 20, Cvr24h = 0.04, BudgetExhausted = exhausted,
+        SpentTotal = exhausted ? 500m : 40m, // an exhausted campaign has spent its budget (500 for c-1)
     };
 }

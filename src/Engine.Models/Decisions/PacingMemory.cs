@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace Engine.Models.Decisions;
+
+/// <summary>
+/// What a campaign actor's pacing remembers between events, kept with its delivery state in Redis
+/// (<see cref="Features.CampaignFeatureState.Pacing"/>): the controller's state and the clock's last and last-emitted
+/// ticks. Before, it lived in the actor only: after a restart, an idle stop or a move the next adjustment reported
+/// <c>previous_multiplier</c> 1, the hosting node bid near 1 while the others kept the last multiplier sent, and a
+/// campaign whose events came more than the idle period apart only ever started its clock and never paced. Whether the
+/// budget is exhausted is not kept: a reloaded actor finds out again on its next event and sends the same exhausted
+/// adjustment (same id), so one lost in a crash is sent again.
+/// </summary>
+public readonly record struct PacingMemory(PacingState State, long LastTick, long LastEmittedTick)
+{
+    public static PacingMemory Initial { get; } = new(PacingState.Initial, -1, -1);
+
+    /// <summary>"multiplier,integral,last emitted,last tick,last emitted tick", invariant and round-trippable.</summary>
+    public string Format() => string.Join(',',
+        State.Multiplier.ToString("R", CultureInfo.InvariantCulture), State.Integral.ToString("R", CultureInfo.InvariantCulture),
+        State.LastEmitted.ToString("R", CultureInfo.InvariantCulture), LastTick.ToString(CultureInfo.InvariantCulture),
+        LastEmittedTick.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The stored memory, or <see cref="Initial"/> when there is none or it does not parse (pacing then starts afresh).</summary>
+    public static PacingMemory Parse(string? stored)
+    {
+        var parts = stored?.Split(',');
+        if (parts is not { Length: 5 }) return Initial;
+        var culture = CultureInfo.InvariantCulture;
+        return double.TryParse(parts[0], NumberStyles.Float, culture, out var multiplier)
+               && double.TryParse(parts[1], NumberStyles.Float, culture, out var integral)
+               && double.TryParse(parts[2], NumberStyles.Float, culture, out var lastEmitted)
+               && long.TryParse(parts[3], NumberStyles.Integer, culture, out var lastTick)
+               && long.TryParse(parts[4], NumberStyles.Integer, culture, out var lastEmittedTick)
+            ? new PacingMemory(new PacingState(multiplier, integral, lastEmitted), lastTick, lastEmittedTick)
+            : Initial;
+    }
+}
