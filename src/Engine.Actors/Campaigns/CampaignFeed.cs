@@ -37,6 +37,8 @@ public sealed class CampaignFeed : IAsyncDisposable
             EnableAutoOffsetStore = false,
         }).Build();
         var ends = EndOffsets(consumer, settings, [settings.CampaignsTopic, settings.AdjustmentsTopic]);
+        board.CatchingUp();
+        _caughtUp.Task.ContinueWith(_ => board.CaughtUp(), TaskScheduler.Default);
         consumer.Assign(ends.Keys.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
         _loop = Task.Factory.StartNew(() => Run(consumer, settings, catalog, board, ends), TaskCreationOptions.LongRunning);
     }
@@ -47,8 +49,8 @@ public sealed class CampaignFeed : IAsyncDisposable
     public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>
-    /// Every booking and adjustment on the topics at start-up has been read: until then this node may bid for a campaign
-    /// whose budget another node already saw exhausted (the node reports not ready meanwhile).
+    /// Every booking and adjustment on the topics at start-up has been read. Until then the board says so and the node
+    /// bids for no campaign (it may not know yet that another node saw a budget exhausted), and it reports not ready.
     /// </summary>
     public bool CaughtUp => _caughtUp.Task.IsCompleted;
 

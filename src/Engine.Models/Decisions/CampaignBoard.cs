@@ -19,6 +19,18 @@ public sealed class CampaignBoard : ICampaignBoard
     public bool TryGet(string campaignId, out CampaignSnapshot snapshot) => _snapshots.TryGetValue(campaignId, out snapshot!);
 
     /// <summary>
+    /// False from <see cref="CatchingUp"/> to <see cref="CaughtUp"/>: while the campaign feed reads the bookings and bid
+    /// adjustments on the topics at start. Bidding then would spend budgets another node already saw exhausted (a node that
+    /// has not caught up within its start-up wait consumes anyway: before, it bid too).
+    /// </summary>
+    public bool IsCaughtUp => Volatile.Read(ref _caughtUp);
+    private bool _caughtUp = true;
+
+    public void CatchingUp() => Volatile.Write(ref _caughtUp, false);
+
+    public void CaughtUp() => Volatile.Write(ref _caughtUp, true);
+
+    /// <summary>
     /// A booking: a new campaign starts at multiplier 1 with the priors; a known one keeps its pacing under the new terms,
     /// and bids again if it was exhausted and the new budget is above its spend (<see cref="CampaignSnapshot.Rebooked"/>).
     /// </summary>

@@ -54,4 +54,7 @@ public sealed record CampaignSnapshot(
 public interface ICampaignBoard
 {
     bool TryGet(string campaignId, out CampaignSnapshot snapshot);
+
+    /// <summary>False while the board is still reading the campaigns' state at start: nothing may be bid for meanwhile.</summary>
+    bool IsCaughtUp => true;
 }

@@ -161,6 +161,8 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
 
     private BidDecision Bid(Scorer scorer, UserFeatureState user, ClickEvent cause, DateTimeOffset now)
     {
+        if (!campaigns.IsCaughtUp)
+            return Decide(cause, now, user.Id, new PricedBid(null, 0m, NoBidReason.TechnicalError), scorer.Version, null, [CampaignsLoading]);
         var request = cause.BidRequest!;
         var width = _bidFeatures.Width;
         var known = new List<CampaignSnapshot>(request.CandidateCampaigns.Count);
@@ -194,6 +196,8 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             ArrayPool<float>.Shared.Return(ctrs);
         }
     }
+
+    private static readonly Reason CampaignsLoading = new("campaigns_loading", 1, 0);
 
     /// <summary>The answer to the request, from its priced candidates: the arm's best bid, or a no-bid with its reason.</summary>
     private static BidDecision Decide(ClickEvent cause, DateTimeOffset now, string userId, PricedBid priced, string version, string? variant,

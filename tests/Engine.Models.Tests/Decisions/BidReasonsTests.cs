@@ -49,6 +49,22 @@ public sealed class BidReasonsTests(ITestOutputHelper output)
         Assert.Equal(Math.Round(farCtr, 5), decision.PredictedCtr);
     }
 
+    [Fact]
+    public void While_the_board_is_still_reading_the_campaigns_at_start_nothing_is_bid_for()
+    {
+        using var churn = new ModelRegistry(ModelFiles.Committed("churn"), ModelSchemas.Churn);
+        using var bid = new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid);
+        var board = Bidders.Board();
+        var decider = new UserDecider(new DecisionModels(churn, bid, CommittedModels.Decision.Recommender, "recs-committed"), new DecisionSettings(), board);
+        var (user, request) = Bidders.Bidder("u-1");
+
+        board.CatchingUp(); // as the campaign feed does at start, until it has read both topics
+        var early = decider.Bid(user, request, request.EventTime);
+        Assert.Equal((false, NoBidReason.TechnicalError, "campaigns_loading"), (early.Bid, early.Nbr, Assert.Single(early.Reasons).Factor));
+        board.CaughtUp();
+        Assert.True(decider.Bid(user, request, request.EventTime).Bid);
+    }
+
     private static CampaignSpec Campaign(string id, string category, decimal valuePerClick) => new()
     {
         CampaignId = id, Budget = 1_000_000m, FlightStart = Start.AddDays(-30), FlightEnd = Start.AddDays(30),
