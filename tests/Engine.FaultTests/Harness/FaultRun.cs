@@ -80,9 +80,11 @@ public sealed class FaultRun : IAsyncDisposable
         var delivered = Producer.Delivered;
         using var redis = await ConnectionMultiplexer.ConnectAsync(RedisEndpoint);
         var features = await FeatureCheck.CompareUsersAsync(redis, delivered);
+        var items = await FeatureCheck.CompareItemsAsync(redis, delivered);
         var campaigns = await FeatureCheck.CompareCampaignsAsync(redis, delivered);
         var decisions = DecisionOutcome.Of(Decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, Models));
         _output.WriteLine("features: " + features);
+        _output.WriteLine("items: " + items);
         _output.WriteLine($"campaigns: {campaigns}; {CampaignStream.Describe(delivered)}");
         _output.WriteLine("decisions: " + decisions);
         _output.WriteLine($"engine counters: consumed {Node.UserCounters.Consumed:N0}, applied {Node.UserCounters.Applied:N0}, dead-lettered {Node.UserCounters.DeadLettered:N0}, " +
@@ -90,6 +92,8 @@ public sealed class FaultRun : IAsyncDisposable
         Assert.Equal(0, Decisions.Gaps);
         Assert.Equal(0, features.Mismatched);
         Assert.Equal(features.EventsReferenced, features.EventsInRedis);
+        Assert.Equal(0, items.Mismatched);
+        Assert.Equal(items.EventsReferenced, items.EventsInRedis);
         Assert.Equal(0, campaigns.Mismatched);
         Assert.Equal(campaigns.EventsReferenced, campaigns.EventsInRedis);
         decisions.AssertNothingLost();
