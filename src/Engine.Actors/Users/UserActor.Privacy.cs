@@ -68,7 +68,6 @@ public sealed partial class UserActor
         _recommendation = default;
         _churnScoredAt = DateTimeOffset.MinValue;
         (_session, _nonPersonal, _returningSession) = (null, default, false);
-        _boughtThisSession.Clear();
     }
 
     private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed);

@@ -28,7 +28,6 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private readonly IdlePassivation? _idle;
     // Sourced by type, not by the actor's path: the path ends with the user id, which no log may carry (docs/privacy.md).
     private readonly ILoggingAdapter _log = Logging.GetLogger(Context.System, typeof(UserActor));
-    private readonly HashSet<string> _boughtThisSession = new(StringComparer.Ordinal);
     private readonly List<string> _coVisited = new(UserFeatureState.SessionItemsKept);
     private UserFeatureState _state = null!;
     private ChurnEpisode _churn = ChurnEpisode.Armed;
@@ -98,11 +97,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         Receive<Loaded>(loaded =>
         {
             (_state, _consent) = (loaded.State, loaded.Consent);
-            // The session goes on across a restart (its items come back with the state), and so must what was bought in it:
-            // the items bought in the last hours stand for it (the bought set itself is not stored).
-            _session = _state.Session;
-            if (_state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent)
-                _state.PurchasedItems(BoughtRecentlyHours, _state.LastEventMs, _boughtThisSession);
+            _session = _state.CurrentSession; // the session goes on across a restart, with what was bought in it (kept with the state)
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -143,19 +138,14 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     {
         var evt = msg.Event;
         _writer.Answering(Sender, _state);
-        // An event without a session (a bid request, a server-side purchase) neither starts nor ends one: before, it cleared
-        // the bought set, and the session's next list offered what the user had just bought.
+        // An event without a session (a bid request, a server-side purchase) neither starts nor ends one (as for the state's
+        // bought set: before, it cleared the actor's own, and the session's next list offered what the user had just bought).
         var newSession = evt.SessionId is not null && evt.SessionId != _session;
         // New vs returning (for fairness monitoring): a session of a user who had been here before.
         if (newSession) _returningSession = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
         _coVisited.Clear();
         var outcome = _state.Apply(evt, msg.Position, _coVisited);
-        if (newSession)
-        {
-            _session = evt.SessionId;
-            _boughtThisSession.Clear();
-        }
-        if (evt is { Type: EventType.Purchase, ItemId: { } bought }) _boughtThisSession.Add(bought);
+        if (newSession) _session = evt.SessionId;
 
         // A replayed event (Duplicate) is decided again: its decisions carry the same ids, so nothing is lost if the
         // first run died between writing features and emitting decisions, and consumers drop the repeats.
@@ -171,7 +161,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase:
                 // A replay is never suppressed as a repeat of the last list: its first emission may have been lost in a crash.
                 var memo = outcome == ApplyOutcome.Duplicate ? default : _recommendation;
-                if (_decider.Recommend(_state, evt, _boughtThisSession, ref memo) is { } recommendation)
+                if (_decider.Recommend(_state, evt, _state.BoughtInSession, ref memo) is { } recommendation)
                     decisions.Add(recommendation);
                 if (outcome != ApplyOutcome.Duplicate) _recommendation = memo;
                 break;
@@ -198,9 +188,6 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited], Position: msg.Position));
         _lastAnswered = msg.Position;
     }
-
-    /// <summary>After a restart, items bought within this many hour buckets count as bought in the current session.</summary>
-    public const int BoughtRecentlyHours = 2;
 
     /// <summary>Event time between churn scores of an armed, active user.</summary>
     public static readonly TimeSpan ChurnRescoreInterval = TimeSpan.FromHours(1);

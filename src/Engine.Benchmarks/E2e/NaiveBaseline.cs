@@ -61,7 +61,7 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
             var memory = users.TryGetValue(evt.UserId, out var known) ? known : users[evt.UserId] = new UserMemory();
             var decisions = new List<IDecision>(2);
             if (evt.Type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase &&
-                decider.Recommend(user, evt, new HashSet<string>(), ref memory.Recommendation) is { } recommendation)
+                decider.Recommend(user, evt, user.BoughtInSession, ref memory.Recommendation) is { } recommendation)
                 decisions.Add(recommendation);
             if (evt.Type == EventType.BidRequest) decisions.Add(decider.Bid(user, evt, DateTimeOffset.UtcNow));
             if (memory.Churn == ChurnEpisode.Alerted || evt.EventTime - memory.ChurnScoredAt >= Engine.Actors.Users.UserActor.ChurnRescoreInterval)

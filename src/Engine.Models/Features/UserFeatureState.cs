@@ -47,6 +47,19 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     /// <summary>The session of the latest product view (null before any).</summary>
     public string? Session => _session;
 
+    /// <summary>The session of the latest event that carried one (events without one, such as bid requests, neither start nor end one).</summary>
+    public string? CurrentSession => _currentSession;
+
+    /// <summary>
+    /// The items bought in <see cref="CurrentSession"/>: what recommendations leave out. Kept with the features (field
+    /// <c>bought</c>), so a user's actor that restarts, passivates or moves mid-session still leaves them out.
+    /// </summary>
+    public IReadOnlySet<string> BoughtInSession => _bought;
+    private string? _currentSession;
+    private readonly HashSet<string> _bought = new(StringComparer.Ordinal);
+    private bool _boughtDirty;
+    private const string BoughtField = "bought";
+
     /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
     public IReadOnlyList<string> SessionItems => _sessionItems;
 
@@ -60,6 +73,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         var outcome = Admit(position, t);
         if (outcome != ApplyOutcome.Applied) return outcome;
         var wm = LastEventMs;
+        TrackBought(e);
         if ((e.Device is not null || e.Region is not null) && t >= wm && (e.Device != Device || e.Region != Region))
             (Device, Region, _segmentDirty) = (e.Device, e.Region, true);
         Minutes.Add(t, (int)e.Type, 1, wm);
@@ -88,9 +102,6 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         return outcome;
     }
 
-    /// <summary>Adds to <paramref name="into"/> the items purchased within the last <paramref name="hours"/> hour buckets up to <paramref name="nowMs"/>.</summary>
-    public void PurchasedItems(int hours, long nowMs, ISet<string> into) => CartItems.Keys(1, hours, nowMs, into);
-
     /// <summary>Product views in <paramref name="category"/> over the last 7 days (0 for no category).</summary>
     public float CategoryViews(string? category, long nowMs) =>
         category is null ? 0 : (float)CategoryViews7d.Sum(category, 7, nowMs);
@@ -100,6 +111,21 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     {
         var total = CategoryViews7d.Total(7, nowMs);
         return total == 0 ? 0 : (float)(CategoryViews(category, nowMs) / total);
+    }
+
+    private void TrackBought(ClickEvent e)
+    {
+        if (e.SessionId is { } session && session != _currentSession)
+        {
+            _currentSession = session;
+            // Written only when there was something to forget: a new session with nothing bought changes nothing stored.
+            if (_bought.Count > 0)
+            {
+                _bought.Clear();
+                _boughtDirty = true;
+            }
+        }
+        if (e is { Type: EventType.Purchase, ItemId: { } item } && _bought.Add(item)) _boughtDirty = true;
     }
 
     private void TrackSessionItem(string? session, string item, List<string>? coVisited)
@@ -162,7 +188,17 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
             changes.Values.Append(Region);
             changes.Commit(SegmentField);
         }
-        _purchaseDirty = _sessionDirty = _segmentDirty = false;
+        if (_boughtDirty)
+        {
+            changes.Values.Append(_currentSession);
+            foreach (var item in _bought)
+            {
+                changes.Values.Append('\t');
+                changes.Values.Append(item);
+            }
+            changes.Commit(BoughtField);
+        }
+        _purchaseDirty = _sessionDirty = _segmentDirty = _boughtDirty = false;
     }
 
     protected override void MarkAllParts()
@@ -177,6 +213,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         _purchaseDirty = LastPurchaseMs != NoEvent;
         _sessionDirty = _session is not null;
         _segmentDirty = Device is not null || Region is not null;
+        _boughtDirty = _bought.Count > 0;
     }
 
     protected override bool TryRestorePart(string field, string value)
@@ -185,6 +222,12 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         {
             case LastPurchaseField:
                 LastPurchaseMs = long.Parse(value, CultureInfo.InvariantCulture);
+                return true;
+            case BoughtField:
+                var bought = value.Split('\t');
+                _currentSession = bought[0].Length == 0 ? null : bought[0];
+                _bought.Clear();
+                foreach (var item in bought.Skip(1)) _bought.Add(item);
                 return true;
             case SegmentField:
                 var segment = value.Split('\t');

@@ -8,9 +8,8 @@ namespace Engine.FaultTests.Harness;
 /// The decision ids an uninterrupted engine must emit for the event log, computed without the engine: only the kinds
 /// that are a function of the events. Bid decisions: one per bid request (the fault streams allow 10 minutes, so none
 /// is dropped as late). Recommendations: the user decider over each user's events in order, as the user actor calls
-/// it (after each view, search, cart add or purchase, with the items bought in the session; a purchase is a session of
-/// its own in these streams). A restarted actor forgets only which list it sent last, which can add a repeat but never
-/// remove one. Churn alerts are left out: whether one opens depends on the in-memory episode and on when the sweeper runs.
+/// it (after each view, search, cart add or purchase, with the items bought in the session, which the state keeps). A
+/// restarted actor forgets only which list it sent last, which can add a repeat but never remove one. Churn alerts are left out: whether one opens depends on the in-memory episode and on when the sweeper runs.
 /// </summary>
 public static class DecisionReference
 {
@@ -24,20 +23,12 @@ public static class DecisionReference
         foreach (var user in delivered.GroupBy(d => d.Event.UserId))
         {
             var state = new UserFeatureState(user.Key);
-            var bought = new HashSet<string>(StringComparer.Ordinal);
-            string? session = null;
             var memo = new RecommendationMemo();
             foreach (var (e, position) in user.OrderBy(d => d.Position.Offset))
             {
-                state.Apply(e, position);
-                if (e.SessionId != session)
-                {
-                    session = e.SessionId;
-                    bought.Clear();
-                }
-                if (e is { Type: EventType.Purchase, ItemId: { } item }) bought.Add(item);
+                state.Apply(e, position); // keeps the items bought in the session, as the actor reads them
                 if (e.Type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase &&
-                    decider.Recommend(state, e, bought, ref memo) is { } recommendation)
+                    decider.Recommend(state, e, state.BoughtInSession, ref memo) is { } recommendation)
                     ids.Add(recommendation.DecisionId);
             }
         }

@@ -25,6 +25,30 @@ public class FeatureStateTests
     }
 
     [Fact]
+    public void The_items_bought_in_a_session_survive_events_without_one_and_a_restore_and_a_new_session_forgets_them()
+    {
+        var user = new UserFeatureState("u1");
+        user.Apply(View("a", T0), new(0, 0));
+        user.Apply(new ClickEvent { EventId = "buy", EventTime = T0.AddMinutes(1), UserId = "u1", SessionId = "s1", Type = EventType.Purchase, ItemId = "a", Price = 5m }, new(0, 1));
+        user.Apply(new ClickEvent { EventId = "bid", EventTime = T0.AddMinutes(2), UserId = "u1", Type = EventType.BidRequest,
+            BidRequest = new BidRequest { Id = "r", Imp = [new Impression { Id = "1" }], CandidateCampaigns = [] } }, new(0, 2));
+        Assert.Equal("s1", user.CurrentSession);
+        Assert.Equal(["a"], user.BoughtInSession);
+
+        var restored = new UserFeatureState("u1");
+        restored.Restore(user.DrainChanges().Set.Select(f => KeyValuePair.Create(f.Field, f.Text)));
+        Assert.Equal("s1", restored.CurrentSession);
+        Assert.Equal(["a"], restored.BoughtInSession);
+
+        restored.Apply(View("b", T0.AddMinutes(30), session: "s2"), new(0, 3));
+        Assert.Empty(restored.BoughtInSession);
+        var again = new UserFeatureState("u1");
+        again.Restore(user.DrainChanges().Set.Concat(restored.DrainChanges().Set).Select(f => KeyValuePair.Create(f.Field, f.Text)));
+        Assert.Equal("s2", again.CurrentSession);
+        Assert.Empty(again.BoughtInSession);
+    }
+
+    [Fact]
     public void A_replayed_offset_is_a_duplicate_even_with_a_new_event_time()
     {
         var user = new UserFeatureState("u1");
