@@ -17,7 +17,13 @@ public sealed record CampaignDelivery(double Impressions24h, double Clicks24h, d
         state.Hours.Sum(CampaignFeatureState.Conversions, 24, nowMs), state.SpentTotal);
 
     /// <summary>The budget is spent: no more bids until the booking raises it.</summary>
-    public bool Exhausts(CampaignSpec spec) => SpentTotal >= (double)spec.Budget;
+    public bool Exhausts(CampaignSpec spec) => Spent(SpentTotal, spec.Budget);
+
+    /// <summary>
+    /// Whether <paramref name="spent"/> (a sum of doubles) reaches <paramref name="budget"/>, to a millionth of a dollar: a
+    /// thousand impressions at 0.01 sum to 9.999999999999831, and a budget of 10 spent exactly was not seen as spent.
+    /// </summary>
+    public static bool Spent(double spent, decimal budget) => spent >= (double)budget - 1e-6;
 
     public CampaignSnapshot Snapshot(CampaignSpec spec, double multiplier) =>
         new(spec, multiplier, Impressions24h, Clicks24h, SmoothedCtr, SmoothedCvr, BudgetLeft: !Exhausts(spec), SpentTotal);

@@ -45,7 +45,7 @@ public sealed record CampaignSnapshot(
     /// its spend or below (0: paused) stops at once, on every node, before its actor hears of it.
     /// </summary>
     public CampaignSnapshot Rebooked(CampaignSpec spec) =>
-        SpentTotal >= (double)spec.Budget ? this with { Spec = spec, BudgetLeft = false }
+        CampaignDelivery.Spent(SpentTotal, spec.Budget) ? this with { Spec = spec, BudgetLeft = false }
         : !BudgetLeft ? this with { Spec = spec, BudgetLeft = true, Multiplier = Math.Max(Multiplier, 1.0) }
         : this with { Spec = spec };
 }

@@ -73,7 +73,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         var outcome = Admit(position, t);
         if (outcome != ApplyOutcome.Applied) return outcome;
         var wm = LastEventMs;
-        TrackBought(e);
+        TrackBought(e, newest: t >= wm);
         if ((e.Device is not null || e.Region is not null) && t >= wm && (e.Device != Device || e.Region != Region))
             (Device, Region, _segmentDirty) = (e.Device, e.Region, true);
         Minutes.Add(t, (int)e.Type, 1, wm);
@@ -113,10 +113,13 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         return total == 0 ? 0 : (float)(CategoryViews(category, nowMs) / total);
     }
 
-    private void TrackBought(ClickEvent e)
+    /// <param name="newest">The event is the user's latest: an older one (late, within the lateness) of another session neither
+    /// moves the session nor counts in it (it moved it back, and cleared what the current session had bought).</param>
+    private void TrackBought(ClickEvent e, bool newest)
     {
         if (e.SessionId is { } session && session != _currentSession)
         {
+            if (!newest) return;
             _currentSession = session;
             // Written only when there was something to forget: a new session with nothing bought changes nothing stored.
             if (_bought.Count > 0)

@@ -77,4 +77,15 @@ public sealed class CampaignBoardTests
         var json = System.Text.Json.JsonSerializer.Serialize(step.Adjustment!, EngineJson.Default.BidAdjustment);
         Assert.Contains("\"budget_exhausted\":true", json);
     }
+
+    [Fact]
+    public void A_budget_spent_to_the_cent_in_many_small_prices_is_exhausted()
+    {
+        var state = new Engine.Models.Features.CampaignFeatureState("c-1");
+        for (var i = 0; i < 1_000; i++)
+            state.Apply(new ClickEvent { EventId = $"i{i}", EventTime = Start.AddSeconds(i), UserId = "u", Type = EventType.AdImpression, CampaignId = "c-1", Price = 0.01m },
+                new Engine.Models.Features.EventPosition(0, i));
+        Assert.True(state.SpentTotal < 10.0); // the double sum falls short of 10 by ~2e-13
+        Assert.True(CampaignDelivery.Of(state, Start.AddHours(1).ToUnixTimeMilliseconds()).Exhausts(Spec(10m)));
+    }
 }

@@ -49,6 +49,18 @@ public class FeatureStateTests
     }
 
     [Fact]
+    public void A_late_event_of_the_previous_session_neither_moves_the_session_back_nor_forgets_what_it_bought()
+    {
+        var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        user.Apply(View("a", T0, session: "s2"), new(0, 0));
+        user.Apply(new ClickEvent { EventId = "buy", EventTime = T0.AddMinutes(1), UserId = "u1", SessionId = "s2", Type = EventType.Purchase, ItemId = "x", Price = 5m }, new(0, 1));
+        Assert.Equal(ApplyOutcome.Applied, user.Apply(View("b", T0.AddMinutes(-4), session: "s1"), new(0, 2))); // late, within the lateness
+        user.Apply(View("c", T0.AddMinutes(2), session: "s2"), new(0, 3));
+        Assert.Equal("s2", user.CurrentSession);
+        Assert.Equal(["x"], user.BoughtInSession);
+    }
+
+    [Fact]
     public void A_replayed_offset_is_a_duplicate_even_with_a_new_event_time()
     {
         var user = new UserFeatureState("u1");
