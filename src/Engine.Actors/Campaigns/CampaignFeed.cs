@@ -108,8 +108,8 @@ public sealed class CampaignFeed : IAsyncDisposable
         {
             if (isSpec && JsonSerializer.Deserialize(value, EngineJson.Default.CampaignSpec) is { } spec)
             {
-                // Terms no pacing can follow (a negative budget, a flight that ends before it starts): refused and counted.
-                if (spec.Budget < 0 || spec.FlightEnd <= spec.FlightStart || spec.MaxCpm < 0)
+                // Terms no pacing can follow (no id, a negative budget, a flight that ends before it starts): refused and counted.
+                if (string.IsNullOrEmpty(spec.CampaignId) || spec.Budget < 0 || spec.FlightEnd <= spec.FlightStart || spec.MaxCpm < 0)
                 {
                     Interlocked.Increment(ref _refused);
                     return;
@@ -120,11 +120,18 @@ public sealed class CampaignFeed : IAsyncDisposable
             }
             else if (!isSpec && JsonSerializer.Deserialize(value, EngineJson.Default.BidAdjustment) is { } adjustment)
             {
+                if (string.IsNullOrEmpty(adjustment.CampaignId))
+                {
+                    Interlocked.Increment(ref _refused);
+                    return;
+                }
                 board.Adjust(adjustment);
                 Interlocked.Increment(ref _adjustments);
             }
         }
-        catch (JsonException)
+        // Any record the board cannot take is skipped and counted: one bad record on a compacted topic stays there, and letting
+        // it end the feed stopped every node at start (or, later, froze the board while the node went on bidding).
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
             Interlocked.Increment(ref _refused);
         }
