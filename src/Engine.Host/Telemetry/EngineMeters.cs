@@ -19,6 +19,8 @@ public sealed class EngineMeters : IDisposable
         _meter.CreateObservableCounter("engine.events.dead_lettered", () => Per(monitor, n => n.UserCounters.DeadLettered, n => n.CampaignCounters.DeadLettered),
             "{event}", "Records refused with their reason to the dead-letter topic, by input topic");
         _meter.CreateObservableCounter("engine.decisions", () => Decisions(monitor), "{decision}", "Decisions emitted, by kind");
+        _meter.CreateObservableCounter("engine.bids.late_dropped", () => monitor.Node?.Decisions.LateBidsDropped ?? 0, "{bid}",
+            "Bid requests whose answer would have come after their tmax: not sent (revenue lost to a slow node, not a quiet exchange)");
         _meter.CreateObservableGauge("engine.consumer.lag", () => monitor.Readings.Lag.Select(l =>
                 new Measurement<long>(l.Lag, new("topic", l.Topic), new("partition", l.Partition))),
             "{record}", "Records in Kafka not yet committed by the engine's consumer group, by topic and partition");
