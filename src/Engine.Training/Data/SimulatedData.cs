@@ -40,9 +40,29 @@ public sealed class SimulatedData
         var campaignTruth = world.Campaigns.ToDictionary(c => c.Id);
         var pendingImpression = new Dictionary<(string, string), int>();
         var sessions = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Churn rows are read as each cutoff passes, from the state as it is then (it only moves forward, as the engine's);
+        // their labels need the events after, so they are set once the stream has run out.
+        var due = cutoffs.Select(day => options.Start + TimeSpan.FromDays(day)).Order().ToList();
+        var pending = new List<(string User, DateTimeOffset Cutoff, float[] Row)>();
+        void TakeChurnRows(DateTimeOffset cutoff)
+        {
+            foreach (var u in world.Users)
+            {
+                var history = users[u.Id];
+                if (history.First is not { } first || first >= cutoff) continue;
+                var row = new float[FeatureNames.User.Count];
+                history.WriteAt(cutoff, row);
+                pending.Add((u.Id, cutoff, row));
+            }
+        }
 
         foreach (var e in data.Simulator)
         {
+            while (due.Count > 0 && e.EventTime >= due[0])
+            {
+                TakeChurnRows(due[0]);
+                due.RemoveAt(0);
+            }
             data.Events++;
             var user = users[e.UserId];
             if (e.Type == EventType.AdImpression && e.CampaignId is { } c)
@@ -63,33 +83,27 @@ public sealed class SimulatedData
             user.Add(e);
         }
 
-        foreach (var day in cutoffs)
+        foreach (var cutoff in due) TakeChurnRows(cutoff); // past the last event
+        foreach (var (user, cutoff, row) in pending)
         {
-            var cutoff = options.Start + TimeSpan.FromDays(day);
-            foreach (var u in world.Users)
-            {
-                var history = users[u.Id];
-                if (history.First is not { } first || first >= cutoff) continue;
-                var row = new float[FeatureNames.User.Count];
-                history.WriteAt(cutoff, row);
-                data.Churn.Add(row, !history.HasEventIn(cutoff, cutoff + Horizon));
-                data.ChurnTruth.Add(u.HasChurnedBy(cutoff));
-            }
+            data.Churn.Add(row, !users[user].HasEventIn(cutoff, cutoff + Horizon));
+            data.ChurnTruth.Add(truth[user].HasChurnedBy(cutoff));
         }
         return data;
     }
 
+    /// <summary>The bid model's row, the user's part read as the engine's <c>BidFeatures</c> reads it (same state, same calls).</summary>
     private static float[] BidRow(UserHistory user, CampaignHistory campaign, SimulatedCampaign truth, DateTimeOffset at)
     {
         var u = new float[FeatureNames.User.Count];
         user.WriteAt(at, u);
-        var (inCategory, all) = user.CategoryViews7d(at, truth.Category);
+        var now = user.State.ReadTimeMs(at);
         var (impressions, clicks, ctr, cvr) = campaign.At(at);
         float Get(string name) => u[FeatureIndex.User[name]];
         return
         [
             Get("product_view_24h"), Get("sessions_7d"), Get("ad_impressions_24h"), Get("ad_clicks_24h"), Get("seconds_since_last_purchase"),
-            inCategory, all == 0 ? 0 : inCategory / (float)all,
+            user.State.CategoryViews(truth.Category, now), user.State.CategoryViewShare(truth.Category, now),
             impressions, clicks, ctr, cvr,
         ];
     }
