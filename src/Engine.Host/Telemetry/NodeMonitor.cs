@@ -36,9 +36,11 @@ public sealed class NodeMonitor : IAsyncDisposable
     }
 
     /// <summary>
-    /// Ready: consuming, the campaign feed caught up, no pipeline restarted within the last 30 seconds, and Redis and Kafka
-    /// both answered within the last 15. A pipeline that fails and restarts in a loop (Redis refusing writes while it answers PING, a topic missing) is
-    /// not ready; before, it counted as consuming.
+    /// Ready: consuming, the campaign feed caught up, no pipeline restarted within the last 30 seconds, Redis and Kafka
+    /// both answered within the last 15, and feature flushes not failing without one landing for 15 s. A pipeline that fails
+    /// and restarts in a loop (a topic missing) is not ready; before, it counted as consuming. Redis refusing writes while it
+    /// answers PING (a node demoted to replica) does not fail the stream, whose flushes retry for ever: the flushes' own
+    /// progress says so (before, the node stalled and stayed ready).
     /// </summary>
     public Readiness Readiness()
     {
@@ -50,7 +52,8 @@ public sealed class NodeMonitor : IAsyncDisposable
             RedisReachable: now - r.RedisAnsweredUtc < Stale,
             KafkaReachable: now - r.KafkaAnsweredUtc < Stale,
             PipelinesSteady: node is null || now - node.LastPipelineRestartUtc >= RestartQuiet,
-            CampaignsCaughtUp: node is null || node.CampaignFeed.CaughtUp);
+            CampaignsCaughtUp: node is null || node.CampaignFeed.CaughtUp,
+            FlushesLanding: now - r.FlushesMovingUtc < Stale);
     }
 
     /// <summary>How long after a pipeline restart the node reports not ready (the restart backoff tops out at 10 s).</summary>
@@ -87,6 +90,8 @@ public sealed class NodeMonitor : IAsyncDisposable
                 _log.LogWarning("Kafka did not answer the lag probe: {Reason}", e.Error.Reason);
             }
             r = r with { UserEntities = await EntitiesAsync(users), CampaignEntities = await EntitiesAsync(campaigns) };
+            r = r.WithFlushes(node.UserCounters.Flushes + node.CampaignCounters.Flushes, node.UserCounters.FlushRetries + node.CampaignCounters.FlushRetries,
+                DateTime.UtcNow);
             _readings = r;
             try { await Task.Delay(_interval, ct); } catch (OperationCanceledException) { break; }
         }
@@ -116,16 +121,29 @@ public sealed class NodeMonitor : IAsyncDisposable
 }
 
 /// <summary>The latest readings of a <see cref="NodeMonitor"/>; -1 entities = unknown.</summary>
+/// <param name="Flushes">Feature flushes acknowledged, and flushes the streams gave up and retried, at the last reading.</param>
+/// <param name="FlushesMovingUtc">When Redis last took a flush, or had none failing: stale while flushes fail and none lands.</param>
 public sealed record NodeReadings(
-    double RedisRoundTripMs, DateTime RedisAnsweredUtc, IReadOnlyList<PartitionLag> Lag, DateTime KafkaAnsweredUtc, long UserEntities, long CampaignEntities)
+    double RedisRoundTripMs, DateTime RedisAnsweredUtc, IReadOnlyList<PartitionLag> Lag, DateTime KafkaAnsweredUtc, long UserEntities, long CampaignEntities,
+    (long Acknowledged, long Retried) Flushes = default, DateTime FlushesMovingUtc = default)
 {
-    public static NodeReadings None { get; } = new(0, DateTime.MinValue, [], DateTime.MinValue, 0, 0);
+    public static NodeReadings None { get; } = new(0, DateTime.MinValue, [], DateTime.MinValue, 0, 0, default, DateTime.UtcNow);
+
+    /// <summary>These readings with the streams' flush counts: moving while flushes land, or while none fails (idle).</summary>
+    public NodeReadings WithFlushes(long acknowledged, long retried, DateTime now) =>
+        this with
+        {
+            Flushes = (acknowledged, retried),
+            FlushesMovingUtc = acknowledged > Flushes.Acknowledged || retried == Flushes.Retried ? now : FlushesMovingUtc,
+        };
 }
 
 /// <summary>What <c>/readyz</c> checks.</summary>
 /// <param name="PipelinesSteady">No decision pipeline was restarted within <see cref="NodeMonitor.RestartQuiet"/>.</param>
 /// <param name="CampaignsCaughtUp">The campaign feed has read the bookings and bid adjustments that were on Kafka at start.</param>
-public sealed record Readiness(bool Consuming, bool RedisReachable, bool KafkaReachable, bool PipelinesSteady = true, bool CampaignsCaughtUp = true)
+/// <param name="FlushesLanding">Feature flushes reach Redis, or none is failing: not 15 s of retries without one acknowledged.</param>
+public sealed record Readiness(bool Consuming, bool RedisReachable, bool KafkaReachable, bool PipelinesSteady = true, bool CampaignsCaughtUp = true,
+    bool FlushesLanding = true)
 {
-    public bool Ready => Consuming && RedisReachable && KafkaReachable && PipelinesSteady && CampaignsCaughtUp;
+    public bool Ready => Consuming && RedisReachable && KafkaReachable && PipelinesSteady && CampaignsCaughtUp && FlushesLanding;
 }

@@ -1,0 +1,23 @@
+using Engine.Host.Telemetry;
+
+namespace Engine.Host.Tests.Telemetry;
+
+/// <summary>Readiness follows the feature flushes: failing without one landing is not ready, idle is.</summary>
+public sealed class FlushProgressTests
+{
+    private static readonly DateTime T0 = new(2026, 12, 6, 3, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void Flushes_that_fail_without_one_landing_stop_moving_and_landing_or_idle_flushes_move()
+    {
+        var r = NodeReadings.None.WithFlushes(10, 0, T0);
+        Assert.Equal(T0, r.FlushesMovingUtc);
+        // Redis refusing writes while it answers PING: the streams give flushes up and retry, none lands.
+        r = r.WithFlushes(10, 2, T0.AddSeconds(2)).WithFlushes(10, 5, T0.AddSeconds(20));
+        Assert.Equal(T0, r.FlushesMovingUtc); // 20 s without progress: /readyz says not ready
+        r = r.WithFlushes(11, 6, T0.AddSeconds(22)); // one landed
+        Assert.Equal(T0.AddSeconds(22), r.FlushesMovingUtc);
+        r = r.WithFlushes(11, 6, T0.AddSeconds(60)); // idle: nothing failing
+        Assert.Equal(T0.AddSeconds(60), r.FlushesMovingUtc);
+    }
+}
