@@ -51,13 +51,23 @@ public sealed class NodeMonitor : IAsyncDisposable
             Consuming: node is not null && !node.Completion.IsCompleted && !_stop.IsCancellationRequested,
             RedisReachable: now - r.RedisAnsweredUtc < Stale,
             KafkaReachable: now - r.KafkaAnsweredUtc < Stale,
-            PipelinesSteady: node is null || now - node.LastPipelineRestartUtc >= RestartQuiet,
+            PipelinesSteady: node is null || (now - node.LastPipelineRestartUtc >= RestartQuiet && _restarts.Within(RestartLoopWindow, now) < RestartLoop),
             CampaignsCaughtUp: node is null || node.CampaignFeed.CaughtUp,
             FlushesLanding: now - r.FlushesMovingUtc < Stale);
     }
 
     /// <summary>How long after a pipeline restart the node reports not ready (the restart backoff tops out at 10 s).</summary>
     public static readonly TimeSpan RestartQuiet = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// This many restarts within <see cref="RestartLoopWindow"/> are a loop: not ready even between them. A run that fails
+    /// on an ask timeout lives longer than <see cref="RestartQuiet"/>, and the node flapped to ready for seconds each cycle.
+    /// </summary>
+    public const int RestartLoop = 2;
+
+    public static readonly TimeSpan RestartLoopWindow = TimeSpan.FromMinutes(5);
+
+    private readonly RestartHistory _restarts = new();
 
     private async Task LoopAsync(EngineNode node, CancellationToken ct)
     {
@@ -92,6 +102,7 @@ public sealed class NodeMonitor : IAsyncDisposable
             r = r with { UserEntities = await EntitiesAsync(users), CampaignEntities = await EntitiesAsync(campaigns) };
             r = r.WithFlushes(node.UserCounters.Flushes + node.CampaignCounters.Flushes, node.UserCounters.FlushRetries + node.CampaignCounters.FlushRetries,
                 DateTime.UtcNow);
+            _restarts.Add(DateTime.UtcNow, node.PipelineRestarts.Users + node.PipelineRestarts.Campaigns);
             _readings = r;
             try { await Task.Delay(_interval, ct); } catch (OperationCanceledException) { break; }
         }
@@ -146,4 +157,31 @@ public sealed record Readiness(bool Consuming, bool RedisReachable, bool KafkaRe
     bool FlushesLanding = true)
 {
     public bool Ready => Consuming && RedisReachable && KafkaReachable && PipelinesSteady && CampaignsCaughtUp && FlushesLanding;
+}
+
+/// <summary>The node's total pipeline restarts as the monitor saw them, kept for a window: how many happened lately.</summary>
+public sealed class RestartHistory
+{
+    private readonly Queue<(DateTime At, int Total)> _samples = new();
+    private int _latest;
+
+    public void Add(DateTime at, int total)
+    {
+        lock (_samples)
+        {
+            _samples.Enqueue((at, total));
+            _latest = total;
+            while (_samples.Count > 1 && at - _samples.Peek().At > NodeMonitor.RestartLoopWindow) _samples.Dequeue();
+        }
+    }
+
+    /// <summary>Restarts seen within <paramref name="window"/> before <paramref name="now"/>.</summary>
+    public int Within(TimeSpan window, DateTime now)
+    {
+        lock (_samples)
+        {
+            var oldest = _samples.FirstOrDefault(s => now - s.At <= window);
+            return oldest == default ? 0 : _latest - oldest.Total;
+        }
+    }
 }

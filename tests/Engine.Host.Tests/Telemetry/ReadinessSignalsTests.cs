@@ -2,8 +2,8 @@ using Engine.Host.Telemetry;
 
 namespace Engine.Host.Tests.Telemetry;
 
-/// <summary>Readiness follows the feature flushes: failing without one landing is not ready, idle is.</summary>
-public sealed class FlushProgressTests
+/// <summary>What readiness follows beyond the servers answering: flushes landing, pipelines not restarting in a loop.</summary>
+public sealed class ReadinessSignalsTests
 {
     private static readonly DateTime T0 = new(2026, 12, 6, 3, 0, 0, DateTimeKind.Utc);
 
@@ -19,5 +19,18 @@ public sealed class FlushProgressTests
         Assert.Equal(T0.AddSeconds(22), r.FlushesMovingUtc);
         r = r.WithFlushes(11, 6, T0.AddSeconds(60)); // idle: nothing failing
         Assert.Equal(T0.AddSeconds(60), r.FlushesMovingUtc);
+    }
+
+    [Fact]
+    public void Two_restarts_within_five_minutes_are_a_loop_and_older_ones_are_forgotten()
+    {
+        var history = new RestartHistory();
+        history.Add(T0, 0);
+        history.Add(T0.AddSeconds(40), 1);
+        Assert.Equal(1, history.Within(NodeMonitor.RestartLoopWindow, T0.AddSeconds(40)));
+        history.Add(T0.AddSeconds(80), 2); // a run that lived 40 s, longer than the quiet period: still a loop
+        Assert.True(history.Within(NodeMonitor.RestartLoopWindow, T0.AddSeconds(80)) >= NodeMonitor.RestartLoop);
+        history.Add(T0.AddMinutes(10), 2); // quiet since
+        Assert.Equal(0, history.Within(NodeMonitor.RestartLoopWindow, T0.AddMinutes(10)));
     }
 }
