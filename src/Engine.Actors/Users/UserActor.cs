@@ -98,6 +98,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         {
             (_state, _consent) = (loaded.State, loaded.Consent);
             _session = _state.CurrentSession; // the session goes on across a restart, with what was bought in it (kept with the state)
+            _returningSession = _state.Sessions.Size > 1; // the session's user had others before it (the last 7 days tell)
             Become(Ready);
             Stash.UnstashAll();
         });

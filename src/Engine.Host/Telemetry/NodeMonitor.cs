@@ -53,7 +53,7 @@ public sealed class NodeMonitor : IAsyncDisposable
             KafkaReachable: now - r.KafkaAnsweredUtc < Stale,
             PipelinesSteady: node is null || (now - node.LastPipelineRestartUtc >= RestartQuiet && _restarts.Within(RestartLoopWindow, now) < RestartLoop),
             CampaignsCaughtUp: node is null || node.CampaignFeed.CaughtUp,
-            FlushesLanding: now - r.FlushesMovingUtc < Stale);
+            FlushesLanding: r.FlushesLanding(now, Stale));
     }
 
     /// <summary>How long after a pipeline restart the node reports not ready (the restart backoff tops out at 10 s).</summary>
@@ -133,20 +133,28 @@ public sealed class NodeMonitor : IAsyncDisposable
 
 /// <summary>The latest readings of a <see cref="NodeMonitor"/>; -1 entities = unknown.</summary>
 /// <param name="Flushes">Feature flushes acknowledged, and flushes the streams gave up and retried, at the last reading.</param>
-/// <param name="FlushesMovingUtc">When Redis last took a flush, or had none failing: stale while flushes fail and none lands.</param>
+/// <param name="LastAcknowledgedUtc">When a reading last saw a flush acknowledged (the monitor's start before any).</param>
+/// <param name="LastRetriedUtc">When a reading last saw a flush given up and retried.</param>
 public sealed record NodeReadings(
     double RedisRoundTripMs, DateTime RedisAnsweredUtc, IReadOnlyList<PartitionLag> Lag, DateTime KafkaAnsweredUtc, long UserEntities, long CampaignEntities,
-    (long Acknowledged, long Retried) Flushes = default, DateTime FlushesMovingUtc = default)
+    (long Acknowledged, long Retried) Flushes = default, DateTime LastAcknowledgedUtc = default, DateTime LastRetriedUtc = default)
 {
-    public static NodeReadings None { get; } = new(0, DateTime.MinValue, [], DateTime.MinValue, 0, 0, default, DateTime.UtcNow);
+    public static NodeReadings None { get; } = new(0, DateTime.MinValue, [], DateTime.MinValue, 0, 0, default, DateTime.UtcNow, DateTime.MinValue);
 
-    /// <summary>These readings with the streams' flush counts: moving while flushes land, or while none fails (idle).</summary>
+    /// <summary>These readings with the streams' flush counts.</summary>
     public NodeReadings WithFlushes(long acknowledged, long retried, DateTime now) =>
         this with
         {
             Flushes = (acknowledged, retried),
-            FlushesMovingUtc = acknowledged > Flushes.Acknowledged || retried == Flushes.Retried ? now : FlushesMovingUtc,
+            LastAcknowledgedUtc = acknowledged > Flushes.Acknowledged ? now : LastAcknowledgedUtc,
+            LastRetriedUtc = retried > Flushes.Retried ? now : LastRetriedUtc,
         };
+
+    /// <summary>
+    /// False once flushes have failed since the last one Redis took, and none has landed for <paramref name="stale"/>: a
+    /// partition retrying every few seconds keeps it false whatever the readings' pace (idle, with none failing, is true).
+    /// </summary>
+    public bool FlushesLanding(DateTime now, TimeSpan stale) => LastRetriedUtc <= LastAcknowledgedUtc || now - LastAcknowledgedUtc < stale;
 }
 
 /// <summary>What <c>/readyz</c> checks.</summary>

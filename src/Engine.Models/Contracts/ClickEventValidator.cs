@@ -43,8 +43,11 @@ public static class ClickEventValidator
         if (r.Tmax <= 0) return "invalid: bid_request.tmax must be positive";
         // Campaign values, budgets and caps are in USD and the engine holds no exchange rates: a floor in another currency
         // was compared as if it were USD, and the bid labelled with that currency.
-        if (r.Imp.Any(i => i.BidFloorCur != "USD")) return "invalid: bid_request.imp.bidfloorcur must be USD (the engine prices in USD)";
-        if (r.Imp.Any(i => i.BidFloor < 0)) return "invalid: bid_request.imp.bidfloor must not be negative";
+        for (var i = 0; i < r.Imp.Count; i++) // indexed: no enumerator per bid request
+        {
+            if (r.Imp[i].BidFloorCur != "USD") return "invalid: bid_request.imp.bidfloorcur must be USD (the engine prices in USD)";
+            if (r.Imp[i].BidFloor < 0) return "invalid: bid_request.imp.bidfloor must not be negative";
+        }
         return null;
     }
 

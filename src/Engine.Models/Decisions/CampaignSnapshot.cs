@@ -35,7 +35,8 @@ public sealed record CampaignSnapshot(
             BudgetLeft = !adjustment.BudgetExhausted,
             SpentTotal = (double)adjustment.SpentTotal,
         };
-        return adjustment.BudgetExhausted ? adjusted.Rebooked(Spec) : adjusted;
+        // Against the booked budget whatever the adjustment says: a cut booking read before an ordinary adjustment stops it too.
+        return adjusted.Rebooked(Spec);
     }
 
     /// <summary>
@@ -45,7 +46,8 @@ public sealed record CampaignSnapshot(
     /// its spend or below (0: paused) stops at once, on every node, before its actor hears of it.
     /// </summary>
     public CampaignSnapshot Rebooked(CampaignSpec spec) =>
-        CampaignDelivery.Spent(SpentTotal, spec.Budget) ? this with { Spec = spec, BudgetLeft = false }
+        // Adjustments carry the spend rounded to cents: within a cent of the budget it is spent (99.9945 of 99.994 reads 99.99).
+        SpentTotal + 0.01 >= (double)spec.Budget ? this with { Spec = spec, BudgetLeft = false }
         : !BudgetLeft ? this with { Spec = spec, BudgetLeft = true, Multiplier = Math.Max(Multiplier, 1.0) }
         : this with { Spec = spec };
 }

@@ -16,7 +16,7 @@ public sealed record ChurnAlertPolicy(double Threshold, double RearmBelow)
     public static ChurnAlertPolicy From(Scoring.ModelMetadata model)
     {
         var threshold = model.Thresholds.TryGetValue("alert", out var alert) ? alert : Default.Threshold;
-        var rearm = model.Thresholds.TryGetValue("rearm", out var below) ? below : Math.Min(Default.RearmBelow, Math.Round(threshold - 0.2, 9));
+        var rearm = model.Thresholds.TryGetValue("rearm", out var below) ? below : Math.Max(0, Math.Min(Default.RearmBelow, Math.Round(threshold - 0.2, 9)));
         return threshold == Default.Threshold && rearm == Default.RearmBelow ? Default : new(threshold, rearm);
     }
 

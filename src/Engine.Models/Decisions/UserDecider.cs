@@ -186,7 +186,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             var (priced, version, variant) = PriceForArm(user.Id, cause, candidates, scorer.Version);
             // Explaining costs a batch of width + 1 rows: once, for the campaign bid on (the highest CPM, not always the highest
             // click-through: before, a bid could carry another campaign's reasons); with no bid, for the likeliest click.
-            var explained = priced.Winner is { } winner ? known.FindIndex(k => k.Spec.CampaignId == winner.Spec.CampaignId) : best;
+            var explained = priced.Winner is { } winner ? IndexOf(known, winner.Spec.CampaignId) : best;
             IReadOnlyList<Reason> reasons = explained < 0 ? [] : Explainer.TopFactors(scorer, rows.AsSpan(explained * width, width));
             return Decide(cause, now, user.Id, priced, version, variant, reasons);
         }
@@ -198,6 +198,14 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     }
 
     private static readonly Reason CampaignsLoading = new("campaigns_loading", 1, 0);
+
+    // A loop, not FindIndex: a lambda capturing the winner would allocate on every bid.
+    private static int IndexOf(List<CampaignSnapshot> known, string campaignId)
+    {
+        for (var i = 0; i < known.Count; i++)
+            if (known[i].Spec.CampaignId == campaignId) return i;
+        return -1;
+    }
 
     /// <summary>The answer to the request, from its priced candidates: the arm's best bid, or a no-bid with its reason.</summary>
     private static BidDecision Decide(ClickEvent cause, DateTimeOffset now, string userId, PricedBid priced, string version, string? variant,

@@ -26,10 +26,20 @@ internal static class ModelLoader
                 $"Model '{metadata.Name}' {metadata.Version} expects features [{Describe(metadata.Features)}] but this engine computes [{Describe(expectedFeatures)}]; {FirstDifference(metadata.Features, expectedFeatures)}. " +
                 "Retrain the model against the current FeatureNames ('./engine train') or deploy the engine version it was trained for.");
 
+        // Read once: the bytes hashed are the bytes loaded (a file replaced between two reads would pass under the other's hash).
+        byte[] model;
+        try
+        {
+            model = File.ReadAllBytes(modelPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"Model file '{modelPath}' cannot be read ({e.Message}). Check its permissions, or copy it again.", e);
+        }
         InferenceSession session;
         try
         {
-            session = new InferenceSession(modelPath, SingleThreadedOptions());
+            session = new InferenceSession(model, SingleThreadedOptions());
         }
         catch (OnnxRuntimeException e)
         {
@@ -40,7 +50,8 @@ internal static class ModelLoader
         try
         {
             // After opening: a corrupt or truncated file is named as such; a valid one from another run, as not this json's.
-            if (metadata.OnnxSha256 is { } expected && ModelMetadata.Sha256Of(modelPath) is var actual && !string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+            if (metadata.OnnxSha256 is { } expected && Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model)) is var actual
+                && !string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
                 throw new ModelLoadException(
                     $"Model file '{modelPath}' is not the one '{metadataPath}' was written with (sha256 {actual[..12]}..., model.json names {expected[..Math.Min(12, expected.Length)]}...). " +
                     "Deploy both files of one './engine train' run; while one of them is still being replaced, the version serving stays and the pair is tried again once both are in place.");

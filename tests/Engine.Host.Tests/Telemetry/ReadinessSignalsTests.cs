@@ -8,17 +8,23 @@ public sealed class ReadinessSignalsTests
     private static readonly DateTime T0 = new(2026, 12, 6, 3, 0, 0, DateTimeKind.Utc);
 
     [Fact]
-    public void Flushes_that_fail_without_one_landing_stop_moving_and_landing_or_idle_flushes_move()
+    public void Flushes_that_keep_failing_without_one_landing_are_not_landing_whatever_the_pace_of_the_readings()
     {
+        var stale = TimeSpan.FromSeconds(15);
         var r = NodeReadings.None.WithFlushes(10, 0, T0);
-        Assert.Equal(T0, r.FlushesMovingUtc);
-        // Redis refusing writes while it answers PING: the streams give flushes up and retry, none lands.
-        r = r.WithFlushes(10, 2, T0.AddSeconds(2)).WithFlushes(10, 5, T0.AddSeconds(20));
-        Assert.Equal(T0, r.FlushesMovingUtc); // 20 s without progress: /readyz says not ready
-        r = r.WithFlushes(11, 6, T0.AddSeconds(22)); // one landed
-        Assert.Equal(T0.AddSeconds(22), r.FlushesMovingUtc);
-        r = r.WithFlushes(11, 6, T0.AddSeconds(60)); // idle: nothing failing
-        Assert.Equal(T0.AddSeconds(60), r.FlushesMovingUtc);
+        Assert.True(r.FlushesLanding(T0, stale));
+        // One partition's flushes refused (Redis answering PING, refusing writes): a retry every 2.8 s, read every 2.05 s.
+        var retries = 0;
+        for (var t = 2.05; t <= 30; t += 2.05)
+        {
+            retries = (int)(t / 2.8);
+            r = r.WithFlushes(10, retries, T0.AddSeconds(t));
+        }
+        Assert.False(r.FlushesLanding(T0.AddSeconds(30), stale));
+        r = r.WithFlushes(11, retries, T0.AddSeconds(31)); // one landed
+        Assert.True(r.FlushesLanding(T0.AddSeconds(31), stale));
+        r = r.WithFlushes(11, retries, T0.AddSeconds(90)); // idle: nothing failing
+        Assert.True(r.FlushesLanding(T0.AddSeconds(90), stale));
     }
 
     [Fact]

@@ -88,4 +88,22 @@ public sealed class CampaignBoardTests
         Assert.True(state.SpentTotal < 10.0); // the double sum falls short of 10 by ~2e-13
         Assert.True(CampaignDelivery.Of(state, Start.AddHours(1).ToUnixTimeMilliseconds()).Exhausts(Spec(10m)));
     }
+
+    [Fact]
+    public void An_exhausted_adjustment_rounded_to_cents_below_an_odd_budget_still_stops_bids_and_a_cut_budget_stops_them_whatever_came_last()
+    {
+        // The actor saw 99.9945 spent of 99.994; the adjustment says 99.99: still spent, on every node.
+        var odd = new CampaignBoard();
+        odd.Book(Spec(99.994m));
+        odd.Adjust(Exhausted(99.99m));
+        Assert.True(odd.TryGet("c-1", out var spent));
+        Assert.False(spent.BudgetLeft);
+
+        // A budget cut below the spend, then the last ordinary adjustment (as a restarted node reads the compacted topics).
+        var cut = new CampaignBoard();
+        cut.Book(Spec(50m));
+        cut.Adjust(Exhausted(60m) with { BudgetExhausted = false, Multiplier = 1.2 });
+        Assert.True(cut.TryGet("c-1", out var over));
+        Assert.False(over.BudgetLeft);
+    }
 }

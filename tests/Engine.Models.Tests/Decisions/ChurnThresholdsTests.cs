@@ -38,6 +38,8 @@ public sealed class ChurnThresholdsTests : IDisposable
         Assert.Equal(new ChurnAlertPolicy(0.4, 0.2), ChurnAlertPolicy.From(metadata with { Thresholds = new Dictionary<string, double> { ["alert"] = 0.4 } }), Close);
         Assert.Equal(new ChurnAlertPolicy(0.8, 0.6),
             ChurnAlertPolicy.From(metadata with { Thresholds = new Dictionary<string, double> { ["alert"] = 0.8, ["rearm"] = 0.6 } }));
+        // A low threshold without a rearm level: the episode still re-arms (a negative level never would).
+        Assert.Equal(0, ChurnAlertPolicy.From(metadata with { Thresholds = new Dictionary<string, double> { ["alert"] = 0.15 } }).RearmBelow);
     }
 
     private static readonly IEqualityComparer<ChurnAlertPolicy> Close = EqualityComparer<ChurnAlertPolicy>.Create(
