@@ -191,6 +191,9 @@ public sealed class EngineNode : IAsyncDisposable
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        // All the drains together within twice one step's deadline: in sequence, with Redis away, they took ~100 s, past the
+        // 90 s a container is given, and the node was killed before it left the cluster.
+        _stopDeadline = DateTime.UtcNow + 2 * _drainTimeout;
         GcPacer.Dispose();
         // A request in progress is not committed: the next owner carries it out.
         await WithinDrainTimeoutAsync("the privacy requests' consumer", Privacy.DisposeAsync().AsTask());
@@ -216,7 +219,7 @@ public sealed class EngineNode : IAsyncDisposable
         if (Akka.Cluster.Cluster.Get(System).State.Members.Count > 1) return;
         for (var waited = TimeSpan.Zero; CampaignCounters.Consumed < UserCounters.CampaignEventsForwarded; waited += TimeSpan.FromMilliseconds(100))
         {
-            if (waited >= _drainTimeout)
+            if (waited >= _drainTimeout || DateTime.UtcNow >= _stopDeadline)
             {
                 System.Log.Info("Stopping: {0:N0} campaign events forwarded by this node are left for the campaign stream's next start",
                     UserCounters.CampaignEventsForwarded - CampaignCounters.Consumed);
@@ -233,19 +236,28 @@ public sealed class EngineNode : IAsyncDisposable
         await WithinDrainTimeoutAsync($"the {name} stream's consumer close", pipeline.CloseConsumerAsync()); // leaves the group: its partitions move now
     }
 
-    /// <summary>False, and a warning, when <paramref name="step"/> did not end within the drain timeout.</summary>
+    /// <summary>
+    /// False, and a warning, when <paramref name="step"/> did not end within the drain timeout, or within what is left of
+    /// the whole stop's (at least <see cref="StepFloor"/>: a consumer's close, which hands its partitions over at once, still
+    /// gets its chance).
+    /// </summary>
     private async Task<bool> WithinDrainTimeoutAsync(string what, Task step)
     {
+        var floor = _drainTimeout < StepFloor ? _drainTimeout : StepFloor;
+        var timeout = TimeSpan.FromTicks(Math.Clamp((_stopDeadline - DateTime.UtcNow).Ticks, floor.Ticks, _drainTimeout.Ticks));
         try
         {
-            await step.WaitAsync(_drainTimeout);
+            await step.WaitAsync(timeout);
             return true;
         }
         catch (TimeoutException)
         {
-            System.Log.Warning("Stopping: {0} did not end within {1} s (Redis or Kafka away?); what it has not committed is replayed by the next owner",
-                what, _drainTimeout.TotalSeconds);
+            System.Log.Warning("Stopping: {0} did not end within {1:0.#} s (Redis or Kafka away?); what it has not committed is replayed by the next owner",
+                what, timeout.TotalSeconds);
             return false;
         }
     }
+
+    private static readonly TimeSpan StepFloor = TimeSpan.FromSeconds(3);
+    private DateTime _stopDeadline = DateTime.MaxValue;
 }
