@@ -26,10 +26,9 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private readonly IdlePassivation? _idle;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private CampaignFeatureState _delivery = null!;
-    private PacingState _pacing = PacingState.Initial;
-    private long _lastTick = -1, _lastEmittedTick = -1;
+    // The controller's state and the clock's last and last-emitted ticks, kept with the delivery in Redis.
+    private PacingMemory _pacing = PacingMemory.Initial;
     private bool _exhausted;
-    private PacingMemory _stored = PacingMemory.Initial;
     private EventPosition? _lastAnswered;
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
@@ -41,8 +40,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         Receive<CampaignFeatureState>(loaded =>
         {
             _delivery = loaded;
-            var memory = PacingMemory.Parse(loaded.Pacing);
-            (_pacing, _lastTick, _lastEmittedTick, _stored) = (memory.State, memory.LastTick, memory.LastEmittedTick, memory);
+            _pacing = PacingMemory.Parse(loaded.Pacing);
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -75,14 +73,10 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             _writer.Answering(Sender, _delivery);
             var outcome = _delivery.Apply(msg.Event, msg.Position, msg.Origin);
             var decisions = new List<IDecision>(1);
+            var before = _pacing;
             if (_catalog.TryGet(_campaignId, out var spec)) Pace(spec, msg.Event, decisions); // not booked (yet): delivery only
-            // Kept with the delivery, written by the same flush (a string only when the clock ticked or the controller moved).
-            var memory = new PacingMemory(_pacing, _lastTick, _lastEmittedTick);
-            if (memory != _stored)
-            {
-                _delivery.SetPacing(memory.Format());
-                _stored = memory;
-            }
+            // Written by the same flush as the delivery (a string only when the clock ticked or the controller moved).
+            if (_pacing != before) _delivery.SetPacing(_pacing.Format());
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));
             (_lastAnswered, _lastActiveMs) = (msg.Position, Environment.TickCount64);
         });
@@ -96,28 +90,28 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         if (delivery.Exhausts(spec))
         {
             // Checked on every event, not once per tick: an exhausted campaign must stop bidding at once.
-            if (!_exhausted) Emit(_pacer.Exhaust(spec, delivery, _pacing, evt.EventId), tick, decisions);
+            if (!_exhausted) Emit(_pacer.Exhaust(spec, delivery, _pacing.State, evt.EventId), tick, decisions);
             _exhausted = true;
             _board.Publish(delivery.Snapshot(spec, 0));
             return;
         }
-        if (_lastTick < 0 || _exhausted)
+        if (_pacing.LastTick < 0 || _exhausted)
         {
             // The first event (or the first after the budget was raised) starts the clock: pacing needs history.
-            (_exhausted, _lastTick, _lastEmittedTick) = (false, tick, tick);
+            (_exhausted, _pacing) = (false, _pacing with { LastTick = tick, LastEmittedTick = tick });
             return;
         }
-        if (tick <= _lastTick) return;
-        Emit(_pacer.Step(spec, _delivery, _pacing, tick, _lastTick, _lastEmittedTick, evt.EventId), tick, decisions);
-        _lastTick = tick;
-        _board.Publish(CampaignDelivery.Of(_delivery, tick * (long)_pacer.TickInterval.TotalMilliseconds).Snapshot(spec, _pacing.Multiplier));
+        if (tick <= _pacing.LastTick) return;
+        Emit(_pacer.Step(spec, _delivery, _pacing.State, tick, _pacing.LastTick, _pacing.LastEmittedTick, evt.EventId), tick, decisions);
+        _pacing = _pacing with { LastTick = tick };
+        _board.Publish(CampaignDelivery.Of(_delivery, tick * (long)_pacer.TickInterval.TotalMilliseconds).Snapshot(spec, _pacing.State.Multiplier));
     }
 
     private void Emit(PacingStep step, long tick, List<IDecision> decisions)
     {
-        _pacing = step.State;
+        _pacing = _pacing with { State = step.State };
         if (step.Adjustment is not { } adjustment) return;
         decisions.Add(adjustment);
-        _lastEmittedTick = tick;
+        _pacing = _pacing with { LastEmittedTick = tick };
     }
 }

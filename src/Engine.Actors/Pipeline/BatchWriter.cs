@@ -74,8 +74,8 @@ internal sealed class BatchWriter
     /// </summary>
     public async Task FlushedAsync()
     {
-        await _deciding.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
-        await _lastFlush.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        await _deciding.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _lastFlush.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>Decides the batch once the partition has room for more events waiting for Redis (one batch at a time).</summary>

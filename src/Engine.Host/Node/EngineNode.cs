@@ -217,9 +217,10 @@ public sealed class EngineNode : IAsyncDisposable
     private async Task AwaitOwnForwardsAsync()
     {
         if (Akka.Cluster.Cluster.Get(System).State.Members.Count > 1) return;
-        for (var waited = TimeSpan.Zero; CampaignCounters.Consumed < UserCounters.CampaignEventsForwarded; waited += TimeSpan.FromMilliseconds(100))
+        var until = DateTime.UtcNow + _drainTimeout < _stopDeadline ? DateTime.UtcNow + _drainTimeout : _stopDeadline;
+        while (CampaignCounters.Consumed < UserCounters.CampaignEventsForwarded)
         {
-            if (waited >= _drainTimeout || DateTime.UtcNow >= _stopDeadline)
+            if (DateTime.UtcNow >= until)
             {
                 System.Log.Info("Stopping: {0:N0} campaign events forwarded by this node are left for the campaign stream's next start",
                     UserCounters.CampaignEventsForwarded - CampaignCounters.Consumed);

@@ -71,12 +71,12 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         var (variant, isChallenger) = experiment.Arm(userId);
         // The challenger (the blend without the learned ranker) stamps its own version: the ranker's did not make its lists.
         if (experiment.Definition.Mode == ExperimentMode.Split && isChallenger)
-            return (experiment.Challenger.Recommend(session, bought, count), variant.Name, ChallengerVersion);
+            return (experiment.Challenger.Recommend(session, bought, count), variant.Name, _challengerVersion);
         var served = Champion();
         if (experiment.Definition.Mode == ExperimentMode.Shadow && isChallenger)
         {
             var (shadow, overlap) = experiment.ScoreInShadow(session, bought, count, served);
-            settings.Shadow?.Record(new ShadowScore(experiment.Definition.Name, "recommendation", userId, causedBy, ChallengerVersion,
+            settings.Shadow?.Record(new ShadowScore(experiment.Definition.Name, "recommendation", userId, causedBy, _challengerVersion,
                 shadow.Count > 0 ? shadow[0].Score : null, shadow.Count > 0, $"overlap {overlap:0.00}", DateTimeOffset.UtcNow));
         }
         return (served, experiment.Definition.Mode == ExperimentMode.Shadow ? experiment.Definition.Variants[0].Name : variant.Name, models.RecommenderVersion);
@@ -84,8 +84,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         IReadOnlyList<RecommendedItem> Champion() => models.Recommender.Recommend(session, bought, count);
     }
 
-    private string ChallengerVersion => _challengerVersion ??= models.RecommenderVersion + "+blend";
-    private string? _challengerVersion;
+    private readonly string _challengerVersion = models.RecommenderVersion + "+blend"; // the blend without the learned ranker
 
     /// <summary>
     /// Scores churn as of <paramref name="asOf"/> and moves the user's episode; returns an alert only on the

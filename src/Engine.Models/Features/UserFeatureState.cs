@@ -44,9 +44,6 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     public string? Region { get; private set; }
     private bool _segmentDirty;
 
-    /// <summary>The session of the latest product view (null before any).</summary>
-    public string? Session => _session;
-
     /// <summary>The session of the latest event that carried one (events without one, such as bid requests, neither start nor end one).</summary>
     public string? CurrentSession => _currentSession;
 

@@ -50,7 +50,7 @@ internal static class ModelLoader
         try
         {
             // After opening: a corrupt or truncated file is named as such; a valid one from another run, as not this json's.
-            if (metadata.OnnxSha256 is { } expected && Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model)) is var actual
+            if (metadata.OnnxSha256 is { } expected && ModelMetadata.Sha256Of(model) is var actual
                 && !string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
                 throw new ModelLoadException(
                     $"Model file '{modelPath}' is not the one '{metadataPath}' was written with (sha256 {actual[..12]}..., model.json names {expected[..Math.Min(12, expected.Length)]}...). " +

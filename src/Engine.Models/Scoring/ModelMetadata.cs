@@ -33,12 +33,8 @@ public sealed record ModelMetadata
     /// </summary>
     public string? OnnxSha256 { get; init; }
 
-    /// <summary>The hex SHA-256 of a file, as <see cref="OnnxSha256"/> holds it.</summary>
-    public static string Sha256Of(string path)
-    {
-        using var file = File.OpenRead(path);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file));
-    }
+    /// <summary>The hex SHA-256 of a model's bytes, as <see cref="OnnxSha256"/> holds it.</summary>
+    public static string Sha256Of(ReadOnlySpan<byte> model) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model));
 
     public static ModelMetadata Parse(string json) =>
         JsonSerializer.Deserialize(json, ModelJson.Default.ModelMetadata)

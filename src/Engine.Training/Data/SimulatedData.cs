@@ -1,4 +1,5 @@
 using Engine.Models.Contracts;
+using Engine.Models.Decisions;
 using Engine.Models.Features;
 using Engine.Models.Scoring;
 using Engine.Models.Simulation;
@@ -92,20 +93,15 @@ public sealed class SimulatedData
         return data;
     }
 
-    /// <summary>The bid model's row, the user's part read as the engine's <c>BidFeatures</c> reads it (same state, same calls).</summary>
+    private static readonly BidFeatures BidInputs = new(ModelSchemas.Bid);
+
+    /// <summary>The bid model's row, read by the engine's own <see cref="BidFeatures"/> from the user's and the campaign's state.</summary>
     private static float[] BidRow(UserHistory user, CampaignHistory campaign, SimulatedCampaign truth, DateTimeOffset at)
     {
-        var u = new float[FeatureNames.User.Count];
-        user.WriteAt(at, u);
-        var now = user.State.ReadTimeMs(at);
-        var (impressions, clicks, ctr, cvr) = campaign.At(at);
-        float Get(string name) => u[FeatureIndex.User[name]];
-        return
-        [
-            Get("product_view_24h"), Get("sessions_7d"), Get("ad_impressions_24h"), Get("ad_clicks_24h"), Get("seconds_since_last_purchase"),
-            user.State.CategoryViews(truth.Category, now), user.State.CategoryViewShare(truth.Category, now),
-            impressions, clicks, ctr, cvr,
-        ];
+        var spec = new CampaignSpec { CampaignId = truth.Id, Category = truth.Category, Budget = truth.BudgetUsd, FlightStart = truth.FlightStart, FlightEnd = truth.FlightEnd };
+        var row = new float[BidInputs.Width];
+        BidInputs.Read(user.State, campaign.At(at).Snapshot(spec, 1.0), user.ReadTimeMs(at), row);
+        return row;
     }
 }
 

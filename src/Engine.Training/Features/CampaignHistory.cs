@@ -16,12 +16,8 @@ public sealed class CampaignHistory
     private readonly CampaignFeatureState _state = new("offline");
     private long _offset;
 
-    /// <summary>The 24-hour counts and smoothed rates as of <paramref name="at"/>, after adding every event before it.</summary>
-    public (float Impressions, float Clicks, float SmoothedCtr, float SmoothedCvr) At(DateTimeOffset at)
-    {
-        var delivery = CampaignDelivery.Of(_state, _state.ReadTimeMs(at));
-        return ((float)delivery.Impressions24h, (float)delivery.Clicks24h, (float)delivery.SmoothedCtr, (float)delivery.SmoothedCvr);
-    }
+    /// <summary>The delivery as of <paramref name="at"/>, after adding every event before it.</summary>
+    public CampaignDelivery At(DateTimeOffset at) => CampaignDelivery.Of(_state, _state.ReadTimeMs(at));
 
     /// <summary>Applies the event (impressions, clicks, and purchases attributed to the campaign count).</summary>
     public void Record(ClickEvent e) => _state.Apply(e, new EventPosition(0, _offset++));

@@ -35,11 +35,14 @@ public sealed class UserHistory
     /// Writes <see cref="FeatureNames.User"/> as of <paramref name="at"/> into <paramref name="into"/>: every event added so
     /// far must be at or before it (the state only moves forward, as the engine's does).
     /// </summary>
-    public void WriteAt(DateTimeOffset at, Span<float> into)
+    public void WriteAt(DateTimeOffset at, Span<float> into) => Schema.Read(State, ReadTimeMs(at), into);
+
+    /// <summary>The instant the state is read at for <paramref name="at"/>: every event added so far must be at or before it.</summary>
+    public long ReadTimeMs(DateTimeOffset at)
     {
         if (Last is { } last && last > at)
             throw new InvalidOperationException($"features as of {at:O} asked after an event at {last:O} was applied: read them before adding later events");
-        Schema.Read(State, State.ReadTimeMs(at), into);
+        return State.ReadTimeMs(at);
     }
 
     /// <summary>Whether any event falls in [<paramref name="from"/>, <paramref name="to"/>).</summary>

@@ -24,7 +24,7 @@ public static class ModelWriter
             Trainer = $"ML.NET FastTree binary ({model.Options.Trees} trees, {model.Options.Leaves} leaves, lr {model.Options.LearningRate}), Platt-calibrated",
             TrainedAt = null,
             Seed = seed,
-            OnnxSha256 = ModelMetadata.Sha256Of(onnx),
+            OnnxSha256 = ModelMetadata.Sha256Of(File.ReadAllBytes(onnx)),
         };
         File.WriteAllText(Path.Combine(directory, "model.json"), metadata.ToJson() + "\n");
         return metadata;

@@ -61,17 +61,6 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         return count;
     }
 
-    /// <summary>Adds to <paramref name="into"/> the keys seen as <paramref name="kind"/> within the last <paramref name="buckets"/> buckets.</summary>
-    public void Keys(int kind, int buckets, long nowMs, ISet<string> into)
-    {
-        var current = BucketSeries.Index(nowMs, resolutionMs);
-        foreach (var (key, entry) in _entries)
-        {
-            var seen = entry.Kinds(kinds)[kind];
-            if (seen > current - buckets && seen <= current) into.Add(key);
-        }
-    }
-
     public void Prune(long watermarkMs)
     {
         var oldest = BucketSeries.Index(watermarkMs, resolutionMs) - retain;
