@@ -60,6 +60,26 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         IdlePassivation? idle = null) =>
         Akka.Actor.Props.Create(() => new CampaignActor(campaignId, store, catalog, board, pacer, idle));
 
+    /// <summary>
+    /// An event the actor throws on is answered <see cref="EntityFailed"/> (the stream dead-letters it and goes on) and the
+    /// actor stops; the next event loads the campaign afresh. Left to Akka's restart, the ask would go unanswered and the
+    /// stream replay the same event for ever.
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "Campaign actor {0} failed on {1}; stopping it", Self.Path.Name, message.GetType().Name);
+            if (message is RecordCampaignEvent failed) Sender.Tell(EntityFailed.Of("campaign", failed.Position, e));
+            Context.Stop(Self);
+            return true;
+        }
+    }
+
     protected override void PreStart()
     {
         _idle?.Watch(Timers);

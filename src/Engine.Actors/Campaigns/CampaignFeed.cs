@@ -26,6 +26,9 @@ public sealed class CampaignFeed : IAsyncDisposable
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _loop;
     private long _specs, _adjustments, _refused;
+    // Far beyond any real booking, and far below what would overflow a decimal price or spend.
+    private const decimal MaxValue = 1_000_000m, MaxBudget = 1_000_000_000_000m;
+    private const double MaxMultiplier = 100;
 
     private CampaignFeed(CampaignFeedSettings settings, CampaignCatalog catalog, CampaignBoard board)
     {
@@ -108,8 +111,10 @@ public sealed class CampaignFeed : IAsyncDisposable
         {
             if (isSpec && JsonSerializer.Deserialize(value, EngineJson.Default.CampaignSpec) is { } spec)
             {
-                // Terms no pacing can follow (no id, a negative budget, a flight that ends before it starts): refused and counted.
-                if (string.IsNullOrEmpty(spec.CampaignId) || spec.Budget < 0 || spec.FlightEnd <= spec.FlightStart || spec.MaxCpm < 0)
+                // Terms no pacing can follow (no id, a negative budget, a flight that ends before it starts, values out of any
+                // real range that would overflow a price): refused and counted.
+                if (string.IsNullOrWhiteSpace(spec.CampaignId) || spec.Budget < 0 || spec.FlightEnd <= spec.FlightStart || spec.MaxCpm < 0
+                    || spec.ValuePerClick is < 0 or > MaxValue || spec.ValuePerConversion is < 0 or > MaxValue || spec.MaxCpm > MaxValue || spec.Budget > MaxBudget)
                 {
                     Interlocked.Increment(ref _refused);
                     return;
@@ -120,7 +125,7 @@ public sealed class CampaignFeed : IAsyncDisposable
             }
             else if (!isSpec && JsonSerializer.Deserialize(value, EngineJson.Default.BidAdjustment) is { } adjustment)
             {
-                if (string.IsNullOrEmpty(adjustment.CampaignId))
+                if (string.IsNullOrWhiteSpace(adjustment.CampaignId) || !double.IsFinite(adjustment.Multiplier) || adjustment.Multiplier is < 0 or > MaxMultiplier)
                 {
                     Interlocked.Increment(ref _refused);
                     return;

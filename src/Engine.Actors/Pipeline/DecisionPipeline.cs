@@ -161,7 +161,9 @@ public static class DecisionPipeline
     private static Task<Asked> AskAsync(ReplyInbox inbox, IActorRef region, EntityRoute route, DecodedRecord record)
     {
         if (record.Decoded.Event is not { } evt) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
-        if (route.Message(evt, record, DateTimeOffset.UtcNow) is not { } message) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
+        // A bid's tmax runs from the request's arrival in Kafka: time it waited there (a backlog, a restart's replay) counts.
+        var arrived = new DateTimeOffset(KafkaArrival.Of(record.Message.Record.TimestampUtc, DateTime.UtcNow).Ticks, TimeSpan.Zero);
+        if (route.Message(evt, record, arrived) is not { } message) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
         return inbox.Ask(region, message, record);
     }
 }

@@ -43,11 +43,15 @@ public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, 
               $"arrived on partition {partition}; produce keyed by {route.KeyField} with the murmur2 partitioner (librdkafka: partitioner=murmur2_random)";
     }
 
+    /// <remarks>
+    /// Against <see cref="KafkaArrival"/> (the record's timestamp, or the node's clock when earlier or absent): a producer that
+    /// stamps its records with the event's own time (a common choice) would otherwise carry a wrong clock into both.
+    /// </remarks>
     private static string? AheadOfRecord(ClickEvent evt, DateTime recordUtc)
     {
-        if (recordUtc.Year < 2000) return null; // no timestamp on the record (Kafka's "not available"): nothing to compare with
-        var ahead = evt.EventTime.UtcDateTime - recordUtc;
+        var reference = KafkaArrival.Of(recordUtc, DateTime.UtcNow);
+        var ahead = evt.EventTime.UtcDateTime - reference;
         return ahead <= MaxAheadOfRecord ? null
-            : $"invalid: event_time {evt.EventTime:O} is {ahead.TotalHours:F1} h after the record's Kafka timestamp {recordUtc:O}; at most {MaxAheadOfRecord.TotalHours:F0} h ahead is accepted (a client clock set wrong?)";
+            : $"invalid: event_time {evt.EventTime:O} is {ahead.TotalHours:F1} h after the record's Kafka timestamp (or the node's clock, if earlier) {reference:O}; at most {MaxAheadOfRecord.TotalHours:F0} h ahead is accepted (a client clock set wrong?)";
     }
 }

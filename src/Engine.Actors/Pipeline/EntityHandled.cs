@@ -23,3 +23,14 @@ public sealed record UserSegment(string? Device, string? Region);
 
 /// <summary>The entity could not load its state: the stream fails and restarts from the last commit (the entity restarts too).</summary>
 public sealed record EntityNotReady(string EntityId, string Reason);
+
+/// <summary>
+/// The entity threw while handling the event at <paramref name="Position"/> (a bug, or an input no rule refused): the
+/// stream dead-letters that event with <paramref name="Reason"/> and goes on, where an unanswered ask would fail the
+/// stream, and its restart replay the same event, for ever. The entity stops, and the next event loads it afresh.
+/// </summary>
+public sealed record EntityFailed(EventPosition Position, string Reason)
+{
+    public static EntityFailed Of(string entity, EventPosition position, Exception e) =>
+        new(position, $"failed: the {entity} actor threw {e.GetType().Name} on this event ({e.Message}); kept here to replay once fixed");
+}

@@ -11,7 +11,8 @@ namespace Engine.Actors.Pipeline;
 /// and their continuations every time (~1 KB and a lock-taking timer per event). Registered as a temporary actor once, so
 /// a reply from another node finds it as it finds an ask's. An ask unanswered after the timeout fails, as an
 /// <c>Ask</c> would; an entity that answers <see cref="EntityNotReady"/>, or anything unexpected, fails every ask in flight
-/// (the stream fails and restarts from its last commit either way).
+/// (the stream fails and restarts from its last commit either way); one that answers <see cref="EntityFailed"/> has its
+/// event dead-lettered.
 /// </summary>
 internal sealed class ReplyInbox : MinimalActorRef, IDisposable
 {
@@ -54,6 +55,10 @@ internal sealed class ReplyInbox : MinimalActorRef, IDisposable
             case EntityHandled { Position: { } position } handled:
                 // Not found: its ask timed out already (an Ask's late reply is dropped as well).
                 if (_pending.TryRemove(position.Offset, out var pending)) pending.Reply.TrySetResult(new Asked(pending.Record, handled, DateTime.UtcNow));
+                break;
+            case EntityFailed failed:
+                if (_pending.TryRemove(failed.Position.Offset, out var refused))
+                    refused.Reply.TrySetResult(new Asked(refused.Record with { Decoded = Engine.Models.Contracts.Decoded.Fail(failed.Reason) }, null, DateTime.UtcNow));
                 break;
             // Not the entity's id: this message is logged, and a user id must never be (docs/privacy.md).
             case EntityNotReady notReady:

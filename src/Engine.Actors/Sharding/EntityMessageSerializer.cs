@@ -29,6 +29,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             "Engine.Actors.Sharding.IShardedMessage, Engine.Actors" = engine-entity
             "Engine.Actors.Pipeline.EntityHandled, Engine.Actors" = engine-entity
             "Engine.Actors.Pipeline.EntityNotReady, Engine.Actors" = engine-entity
+            "Engine.Actors.Pipeline.EntityFailed, Engine.Actors" = engine-entity
             "Engine.Actors.Users.UserProtocol+ChurnChecked, Engine.Actors" = engine-entity
             "Engine.Actors.Privacy.PrivacyProtocol+UserErased, Engine.Actors" = engine-entity
             "Engine.Actors.Privacy.PrivacyProtocol+ConsentRecorded, Engine.Actors" = engine-entity
@@ -37,7 +38,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         }
         """);
 
-    private const string Event = "E", CampaignEvent = "C", Churn = "K", ChurnUndelivered = "KU", ChurnDone = "KC", Stop = "S", Handled = "H", NotReady = "N";
+    private const string Event = "E", CampaignEvent = "C", Churn = "K", ChurnUndelivered = "KU", ChurnDone = "KC", Stop = "S", Handled = "H", NotReady = "N", Failed = "F";
     private const string Erase = "X", Consent = "P", Erased = "XD", ConsentDone = "PD", PrivacyFailed = "PF";
 
     public override int Identifier => 4207;
@@ -52,6 +53,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         StopEntity => Stop,
         EntityHandled => Handled,
         EntityNotReady => NotReady,
+        EntityFailed => Failed,
         PrivacyProtocol.EraseUser => Erase,
         PrivacyProtocol.RecordConsent => Consent,
         PrivacyProtocol.UserErased => Erased,
@@ -104,6 +106,11 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                 case EntityHandled m:
                     WriteHandled(w, m);
                     break;
+                case EntityFailed m:
+                    w.Write(m.Position.Partition);
+                    w.Write(m.Position.Offset);
+                    w.Write(m.Reason);
+                    break;
                 case PrivacyProtocol.EraseUser m:
                     w.Write(m.UserId);
                     w.Write(m.RequestId);
@@ -150,6 +157,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                 new UserSegment(ReadOptional(r), ReadOptional(r)), r.ReadBoolean()),
             Stop => new StopEntity(r.ReadString()),
             NotReady => new EntityNotReady(r.ReadString(), r.ReadString()),
+            Failed => new EntityFailed(new EventPosition(r.ReadInt32(), r.ReadInt64()), r.ReadString()),
             Handled => ReadHandled(r),
             Erase => new PrivacyProtocol.EraseUser(r.ReadString(), r.ReadString()),
             Consent => new PrivacyProtocol.RecordConsent(r.ReadString(), r.ReadString(), new Engine.Models.Privacy.Consent(r.ReadBoolean(), r.ReadBoolean())),

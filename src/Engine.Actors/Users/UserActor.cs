@@ -60,7 +60,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     /// <summary>
     /// Akka would log a failure under this actor's path, which ends with the raw user id (docs/privacy.md): it is logged
     /// here instead, under the user's pseudonymised key and without the exception's message (which may quote input),
-    /// and the actor stops; the shard starts a fresh one, loaded from Redis, for the user's next message.
+    /// and the actor stops; the shard starts a fresh one, loaded from Redis, for the user's next message. The event it
+    /// failed on is answered <see cref="EntityFailed"/> (dead-lettered with the reason), not left to time out.
     /// </summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
@@ -74,6 +75,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         {
             _log.Error("User actor for {0} failed on {1} ({2}); stopping it{3}{4}", _store.Keys.Entity(EntityKind.User, _userId),
                 message.GetType().Name, e.GetType().Name, Environment.NewLine, e.StackTrace);
+            if (message is UserProtocol.RecordEvent failed) Sender.Tell(EntityFailed.Of("user", failed.Position, e));
             Context.Stop(Self);
             return true;
         }

@@ -63,7 +63,10 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
             if (evt.Type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase &&
                 decider.Recommend(user, evt, user.BoughtInSession, ref memory.Recommendation) is { } recommendation)
                 decisions.Add(recommendation);
-            if (evt.Type == EventType.BidRequest) decisions.Add(decider.Bid(user, evt, DateTimeOffset.UtcNow));
+            // As the user actor: a bid request older than its tmax since it reached Kafka is dropped, not priced.
+            var now = DateTime.UtcNow;
+            if (evt.Type == EventType.BidRequest && now - Engine.Actors.Pipeline.KafkaArrival.Of(record.Message.Timestamp.UtcDateTime, now) <= TimeSpan.FromMilliseconds(evt.BidRequest!.Tmax))
+                decisions.Add(decider.Bid(user, evt, DateTimeOffset.UtcNow));
             if (memory.Churn == ChurnEpisode.Alerted || evt.EventTime - memory.ChurnScoredAt >= Engine.Actors.Users.UserActor.ChurnRescoreInterval)
             {
                 memory.ChurnScoredAt = evt.EventTime;

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Engine.Models.Contracts;
 
 /// <summary>
@@ -16,6 +18,14 @@ public sealed record CampaignSpec
     public decimal ValuePerClick { get; init; }
     /// <summary>Value of a conversion (target CPA), in USD.</summary>
     public decimal ValuePerConversion { get; init; }
-    /// <summary>Highest CPM the engine may bid for this campaign, in USD.</summary>
-    public decimal MaxCpm { get; init; } = 20m;
+    public const decimal DefaultMaxCpm = 20m;
+    private readonly decimal? _maxCpm;
+
+    /// <summary>Highest CPM the engine may bid for this campaign, in USD; <see cref="DefaultMaxCpm"/> when the booking leaves it out.</summary>
+    [JsonIgnore]
+    public decimal MaxCpm { get => _maxCpm ?? DefaultMaxCpm; init => _maxCpm = value; }
+
+    /// <summary><c>max_cpm</c> as on the wire (a twin: see <see cref="BidRequest.TmaxOnWire"/>; a booking without it capped every bid at 0).</summary>
+    [JsonPropertyName("max_cpm"), System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public decimal? MaxCpmOnWire { get => _maxCpm; init => _maxCpm = value; }
 }

@@ -15,6 +15,7 @@ public sealed record ClickEvent
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
     public required string EventId { get; init; }
     /// <summary>When it happened at the source; every window follows this clock, not the engine's.</summary>
+    [JsonConverter(typeof(EventTimeConverter))]
     public required DateTimeOffset EventTime { get; init; }
     [JsonConverter(typeof(RepeatedStringConverter))]
     public required string UserId { get; init; }

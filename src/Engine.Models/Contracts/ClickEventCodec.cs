@@ -41,9 +41,22 @@ public static class ClickEventCodec
         {
             return Decoded.Fail($"malformed: {e.Message}");
         }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or FormatException or ArgumentException or OverflowException)
+        {
+            return Decoded.Fail($"malformed: {e.GetType().Name}: {e.Message}");
+        }
         if (evt is null)
             return Decoded.Fail("malformed: the record is JSON null");
-        var problem = ClickEventValidator.Problem(evt);
-        return problem is null ? Decoded.Ok(evt) : Decoded.Fail(problem);
+        try
+        {
+            var problem = ClickEventValidator.Problem(evt);
+            return problem is null ? Decoded.Ok(evt) : Decoded.Fail(problem);
+        }
+        catch (Exception e)
+        {
+            // A shape no rule foresaw (a null where an object was due): refused, never thrown into the stream, where it would
+            // fail the partition, and its restart replay the same record for ever.
+            return Decoded.Fail($"invalid: the event could not be checked ({e.GetType().Name}: {e.Message})");
+        }
     }
 }

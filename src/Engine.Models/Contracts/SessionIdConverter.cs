@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Engine.Models.Contracts;
 
 /// <summary>
@@ -11,4 +13,8 @@ public sealed class SessionIdConverter : RepeatedStringConverter
     private static readonly Entry?[] Sessions = new Entry?[Slots];
 
     public SessionIdConverter() : base(Sessions) { }
+
+    /// <summary>An empty session id is read as none: stored, it would read back as no session, and the session's purchases be forgotten.</summary>
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String && reader.ValueSpan.IsEmpty && !reader.HasValueSequence ? null : base.Read(ref reader, typeToConvert, options);
 }

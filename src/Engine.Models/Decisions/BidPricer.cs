@@ -24,8 +24,9 @@ public static class BidPricer
     {
         var valuePerImpression = c.PredictedCtr * (double)c.Spec.ValuePerClick
                                  + c.PredictedCtr * c.PredictedCvr * (double)c.Spec.ValuePerConversion;
-        var cpm = (decimal)(1000.0 * valuePerImpression * c.PacingMultiplier);
-        return Math.Round(Math.Min(cpm, c.Spec.MaxCpm), 4);
+        // Capped while still a double: an absurd value per click (or multiplier) would overflow the decimal, not the cap.
+        var cpm = Math.Min(1000.0 * valuePerImpression * c.PacingMultiplier, (double)c.Spec.MaxCpm);
+        return double.IsFinite(cpm) && cpm > 0 ? Math.Round(Math.Min((decimal)cpm, c.Spec.MaxCpm), 4) : 0m;
     }
 
     public static PricedBid Best(IReadOnlyList<BidCandidate> candidates, decimal floorCpm, DateTimeOffset at)

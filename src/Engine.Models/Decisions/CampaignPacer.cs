@@ -52,14 +52,14 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
             CampaignId = spec.CampaignId,
             Multiplier = Math.Round(next.Multiplier, 4),
             PreviousMultiplier = Math.Round(pacing.LastEmitted, 4),
-            SpendLastHour = Math.Round((decimal)spentLastHour, 2),
-            PlannedSpendPerHour = Math.Round((decimal)plannedPerHour, 2),
+            SpendLastHour = Usd(spentLastHour),
+            PlannedSpendPerHour = Usd(plannedPerHour),
             CtrLastHour = Math.Round(ctrHour, 5),
             Ctr24h = Math.Round(ctrDay, 5),
             Impressions24h = delivery24h.Impressions24h,
             Clicks24h = delivery24h.Clicks24h,
             Cvr24h = Math.Round(delivery24h.SmoothedCvr, 5),
-            SpentTotal = Math.Round((decimal)delivery24h.SpentTotal, 2),
+            SpentTotal = Usd(delivery24h.SpentTotal),
         };
         return new PacingStep(next with { LastEmitted = next.Multiplier }, adjustment);
     }
@@ -85,9 +85,18 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
             Impressions24h = delivery.Impressions24h,
             Clicks24h = delivery.Clicks24h,
             Cvr24h = Math.Round(delivery.SmoothedCvr, 5),
-            SpentTotal = Math.Round((decimal)delivery.SpentTotal, 2),
+            SpentTotal = Usd(delivery.SpentTotal),
             BudgetExhausted = true,
         });
+
+    /// <summary>
+    /// Spend in USD to the cent. Saturated where a decimal would overflow: spend is summed from event prices in a double,
+    /// and one absurd price must not make every later adjustment of the campaign throw.
+    /// </summary>
+    private static decimal Usd(double amount) =>
+        double.IsNaN(amount) ? 0m : Math.Round((decimal)Math.Clamp(amount, -MaxUsd, MaxUsd), 2);
+
+    private const double MaxUsd = 1e15;
 }
 
 /// <summary>The controller's new state, and the adjustment to send (null when the move is too small to report).</summary>

@@ -181,6 +181,13 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         {
             foreach (var e in new[] { View("on-time", now.AddMinutes(-5)), View("slightly-ahead", now.AddMinutes(20)), View("far-ahead", now.AddDays(30)) })
                 await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = ClickEventCodec.Encode(e) });
+            // A producer that stamps its records with the event's own time carries the wrong clock into both: the node's
+            // clock bounds the record's (before 2026-12-06 this one was accepted and moved the clock 30 days on).
+            await producer.ProduceAsync(input, new Message<byte[], byte[]>
+            {
+                Key = "shopper"u8.ToArray(), Value = ClickEventCodec.Encode(View("stamped-ahead", now.AddDays(30))),
+                Timestamp = new Timestamp(now.AddDays(30).UtcDateTime, TimestampType.CreateTime),
+            });
         }
 
         var counters = new PipelineCounters();
@@ -190,15 +197,55 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
             new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEventsTopic: null),
             Churn: new ChurnSchedule(new ChurnDueList(connection, RedisFixture.UniquePrefix("ahead-due")), clock, TimeSpan.FromDays(3)));
         var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
-        AwaitCondition(() => counters.Consumed == 3, TimeSpan.FromSeconds(60), "three events consumed");
+        AwaitCondition(() => counters.Consumed == 4, TimeSpan.FromSeconds(60), "four events consumed");
         await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
 
-        var letter = Assert.Single(Read(topics.DeadLetters, 1, EngineJson.Default.DeadLetter));
+        var letters = Read(topics.DeadLetters, 1, EngineJson.Default.DeadLetter);
         var clockAt = DateTimeOffset.FromUnixTimeMilliseconds(clock.Watermarks[0]);
-        _output.WriteLine($"dead letter: {letter.Reason}; partition clock at {clockAt:O} (now {now:O})");
-        Assert.StartsWith("invalid: event_time", letter.Reason);
+        _output.WriteLine($"dead letters: {string.Join(" | ", letters.Select(l => l.Reason))}; partition clock at {clockAt:O} (now {now:O})");
+        Assert.Equal(2, letters.Count);
+        Assert.All(letters, letter => Assert.StartsWith("invalid: event_time", letter.Reason));
         Assert.Equal(2, counters.Applied);
         Assert.True(clockAt < now.AddHours(1), $"the clock moved to {clockAt:O}");
+    }
+
+    [Fact]
+    public async Task A_bid_request_that_waited_in_kafka_past_its_tmax_is_dropped_as_late()
+    {
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(1);
+        _world.Campaigns.Publish(new CampaignSnapshot(UserTestWorld.Campaign("c-1"), 1.0, 1000, 20, 0.02, 0.05, BudgetLeft: true));
+        var (store, users) = StartUsers("tmax", 1);
+        var now = DateTimeOffset.UtcNow;
+        ClickEvent Request(string id, int tmax) => new()
+        {
+            EventId = id, EventTime = now.AddMinutes(-1), UserId = "bidder", Type = EventType.BidRequest,
+            BidRequest = new BidRequest { Id = "req-" + id, Imp = [new Impression { Id = "1", BidFloor = 0.01m }], CandidateCampaigns = ["c-1"], Tmax = tmax },
+        };
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+        {
+            // Reached Kafka a minute ago (a backlog, a restart's replay): its 1 s tmax is long past when the engine reads it.
+            // Before 2026-12-06 tmax ran from the engine's ask, and this one was answered.
+            await producer.ProduceAsync(input, new Message<byte[], byte[]>
+            {
+                Key = "bidder"u8.ToArray(), Value = ClickEventCodec.Encode(Request("stale", 1_000)),
+                Timestamp = new Timestamp(now.AddMinutes(-1).UtcDateTime, TimestampType.CreateTime),
+            });
+            await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "bidder"u8.ToArray(), Value = ClickEventCodec.Encode(Request("fresh", 60_000)) });
+        }
+
+        var counters = new PipelineCounters();
+        var decisions = new DecisionCounters();
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, "tmax-" + Guid.NewGuid().ToString("N"), [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEventsTopic: null));
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer());
+        AwaitCondition(() => counters.Consumed == 2, TimeSpan.FromSeconds(60), "two requests consumed");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var bids = Read(topics.BidDecisions, 1, EngineJson.Default.BidDecision);
+        _output.WriteLine($"bid decisions for: {string.Join(", ", bids.Select(b => b.RequestId))}; dropped as late: {decisions.LateBidsDropped}");
+        Assert.Equal("req-fresh", Assert.Single(bids).RequestId);
+        Assert.Equal(1, decisions.LateBidsDropped);
     }
 
     [Fact]

@@ -61,6 +61,22 @@ public sealed class ReplyInboxTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task An_entity_that_failed_on_an_event_has_that_event_refused_and_the_others_answered()
+    {
+        using var inbox = new ReplyInbox(Sys, TimeSpan.FromMinutes(1));
+        var region = CreateTestProbe();
+        var first = inbox.Ask(region, "a", Record(1));
+        var second = inbox.Ask(region, "b", Record(2));
+        region.ExpectMsg<string>();
+        region.LastSender.Tell(new EntityFailed(new EventPosition(0, 1), "failed: the user actor threw NullReferenceException"));
+        region.LastSender.Tell(Handled("u-2", 2));
+        var refused = await first.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Null(refused.Handled);
+        Assert.Equal("failed: the user actor threw NullReferenceException", refused.Record.Decoded.Error);
+        Assert.Equal("u-2", (await second.WaitAsync(TimeSpan.FromSeconds(30))).Handled!.EntityId);
+    }
+
+    [Fact]
     public async Task An_entity_that_is_not_ready_fails_every_ask_in_flight()
     {
         using var inbox = new ReplyInbox(Sys, TimeSpan.FromMinutes(1));

@@ -47,6 +47,7 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(("d-9", 0.9, "eu-west", true), (alerted.Alert!.DecisionId, alerted.Alert.Probability, alerted.Segment.Region, alerted.StillWatched));
         Assert.Equal(new StopEntity("u-1"), RoundTrip(new StopEntity("u-1")));
         Assert.Equal(new EntityNotReady("u-1", "redis down"), RoundTrip(new EntityNotReady("u-1", "redis down")));
+        Assert.Equal(new EntityFailed(new EventPosition(3, 120455), "failed: the campaign actor threw X"), RoundTrip(new EntityFailed(new EventPosition(3, 120455), "failed: the campaign actor threw X")));
 
         var back = RoundTrip(handled);
         Assert.Equal((EntityKind.User, "u-1", ApplyOutcome.Applied, 1), (back.Kind, back.EntityId, back.Outcome, back.DroppedLateBids));

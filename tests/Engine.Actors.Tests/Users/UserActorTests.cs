@@ -59,6 +59,11 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         // An event type no validator would let through: applying it fails inside the actor.
         var broken = View("u-crash-7", "shoe-0", 0) with { Type = (EventType)99 };
         user.Tell(new RecordEvent("u-crash-7", broken, new EventPosition(0, _offset++), DateTimeOffset.UtcNow));
+        // The event it failed on is answered, to be dead-lettered (before 2026-12-06 the ask went unanswered, timed out, and
+        // the stream's restart replayed the same event for ever).
+        var failed = ExpectMsg<EntityFailed>(TimeSpan.FromSeconds(10));
+        Assert.Equal(new EventPosition(0, _offset - 1), failed.Position);
+        Assert.StartsWith("failed: the user actor threw", failed.Reason);
         ExpectTerminated(user, TimeSpan.FromSeconds(10));
         var logged = errors.ExpectMsg<Akka.Event.Error>(TimeSpan.FromSeconds(5));
         _output.WriteLine(logged.ToString());

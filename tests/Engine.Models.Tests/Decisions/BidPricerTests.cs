@@ -23,6 +23,25 @@ public class BidPricerTests
     }
 
     [Fact]
+    public void An_absurd_value_per_click_is_capped_not_overflowed()
+    {
+        // 1000 x 0.01 x 1e28 overflowed the decimal before the cap (every request naming the campaign threw).
+        Assert.Equal(20m, BidPricer.Cpm(new(Spec("a", 1e28m), 0.01, 0, 1.0, true)));
+        Assert.Equal(20m, BidPricer.Cpm(new(Spec("a", 1m), 0.01, 0, 1e300, true)));
+        Assert.Equal(0m, BidPricer.Cpm(new(Spec("a", 1m), 0.01, 0, double.NaN, true)));
+    }
+
+    [Fact]
+    public void An_exhausted_campaign_with_an_absurd_spend_is_still_reported()
+    {
+        // Spend is a double summed from prices; as a decimal it overflowed, and every later adjustment threw.
+        var spec = Spec("a", 1m);
+        var step = CampaignPacer.Default.Exhaust(spec, new CampaignDelivery(1, 0, 0, 1.6e29), new PacingState(1, 0, 1), "e-1");
+        Assert.True(step.Adjustment!.BudgetExhausted);
+        Assert.True(step.Adjustment.SpentTotal > 1_000_000_000m);
+    }
+
+    [Fact]
     public void Below_the_floor_there_is_no_bid()
     {
         var priced = BidPricer.Best([new(Spec("a", 0.5m), 0.001, 0, 1.0, true)], floorCpm: 1m, Now);
