@@ -40,9 +40,15 @@ public static class NodeRunner
                 ["kafka"] = infrastructure.KafkaBootstrap, ["redis"] = infrastructure.RedisEndpoint,
             }), ct);
 
+        // One logger factory for the host's lines and Akka's (pipeline failures, cluster, shutdown): one format, one level setting.
+        using var logs = Microsoft.Extensions.Logging.LoggerFactory.Create(b => Telemetry.EngineLogging.AddEngineConsole(b, configuration));
         var settings = options.ToNodeSettings(modelsDirectory);
-        settings = settings with { KafkaClient = infrastructure.WithTuning(settings.KafkaClient), GcPacing = infrastructure.GcPacing(settings.GcPacing) };
-        await using var http = options.Http.Port < 0 ? null : await NodeHttp.StartAsync(options.Http, configuration, settings);
+        settings = settings with
+        {
+            KafkaClient = infrastructure.WithTuning(settings.KafkaClient), GcPacing = infrastructure.GcPacing(settings.GcPacing),
+            Cluster = settings.Cluster with { Logs = logs, LogLevel = Telemetry.EngineLogging.AkkaLevel(configuration) },
+        };
+        await using var http = options.Http.Port < 0 ? null : await NodeHttp.StartAsync(options.Http, configuration, settings, logs);
         if (http is not null) Console.WriteLine($"run: serving {http.Url} (/metrics, /healthz, /readyz, live page at /)");
         var models = DemoModels.Load(modelsDirectory);
         await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), ct);

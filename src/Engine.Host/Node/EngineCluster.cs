@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Configuration;
 
@@ -8,12 +9,20 @@ namespace Engine.Host.Node;
 /// <param name="DowningStableAfter">
 /// How long the cluster view must stay unchanged before the split-brain resolver downs unreachable nodes (Akka's default 20 s).
 /// </param>
+/// <param name="Logs">
+/// Where Akka's own log lines go (pipeline failures, cluster membership, downing, shutdown: what docs/operations.md tells the
+/// on-call engineer to look for): through this factory, so they follow <c>Logging:Console:FormatterName</c> (JSON) like
+/// the host's; null: Akka's plain-text stdout logger (tests, the bench).
+/// </param>
+/// <param name="LogLevel">Akka's level (DEBUG, INFO, WARNING, ERROR, OFF): <c>Logging:LogLevel:Akka</c> for <c>run</c>.</param>
 public sealed record ClusterSettings(
     string Hostname = "127.0.0.1",
     int Port = 0,
     IReadOnlyList<string>? Seeds = null,
     string SystemName = "engine",
-    TimeSpan? DowningStableAfter = null);
+    TimeSpan? DowningStableAfter = null,
+    Microsoft.Extensions.Logging.ILoggerFactory? Logs = null,
+    string LogLevel = "WARNING");
 
 /// <summary>Starts this node's Akka cluster member and waits until it is Up.</summary>
 public static class EngineCluster
@@ -22,7 +31,8 @@ public static class EngineCluster
     {
         var config = ConfigurationFactory.ParseString($$"""
             akka {
-              loglevel = WARNING
+              loglevel = {{settings.LogLevel}}
+              {{(settings.Logs is null ? "" : "loggers = [\"Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting\"]")}}
               actor.provider = cluster
               remote.dot-netty.tcp { hostname = "{{settings.Hostname}}", port = {{settings.Port}} }
               cluster.min-nr-of-members = 1
@@ -52,7 +62,9 @@ public static class EngineCluster
             .WithFallback(Engine.Actors.Sharding.EntityMessageSerializer.Config)
             .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
             .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
-        var system = ActorSystem.Create(settings.SystemName, config);
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        if (settings.Logs is { } logs) setup = setup.And(new Akka.Hosting.Logging.LoggerFactorySetup(logs));
+        var system = ActorSystem.Create(settings.SystemName, setup);
         var cluster = Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());

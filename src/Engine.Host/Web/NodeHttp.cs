@@ -23,9 +23,10 @@ public sealed class NodeHttp : IAsyncDisposable
     public string Url => _web.Url;
     public NodeMonitor Monitor => _monitor;
 
-    public static async Task<NodeHttp> StartAsync(HttpOptions http, IConfiguration configuration, EngineNodeSettings node)
+    /// <param name="logs">The host's logger factory (null: one of its own from <paramref name="configuration"/>).</param>
+    public static async Task<NodeHttp> StartAsync(HttpOptions http, IConfiguration configuration, EngineNodeSettings node, ILoggerFactory? logs = null)
     {
-        var logs = LoggerFactory.Create(b => b.AddEngineConsole(configuration));
+        logs ??= LoggerFactory.Create(b => b.AddEngineConsole(configuration));
         var client = node.KafkaClient ?? new Dictionary<string, string>();
         var lag = new ConsumerLagProbe(node.KafkaBootstrap, client, node.InputGroups);
         var monitor = new NodeMonitor(lag, logs.CreateLogger<NodeMonitor>());
