@@ -2,11 +2,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Engine.Actors.Features;
 
-/// <summary>Configuration section <c>Features</c>: where features live in Redis and how a flush retries.</summary>
+/// <summary>
+/// Where features live in Redis and how a flush retries. Built in, not read from configuration (the host sets only
+/// <see cref="KeyPrefix"/>, from <c>Redis:KeyPrefix</c>): every node, the training and the fault tests' reference must
+/// agree on the lateness and the windows.
+/// </summary>
 public sealed class FeatureStoreOptions
 {
-    public const string Section = "Features";
-
     /// <summary>Prepended to every key, so several engines (or tests) can share one Redis.</summary>
     [Required]
     public string KeyPrefix { get; set; } = "engine:f:";

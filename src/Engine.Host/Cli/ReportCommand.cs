@@ -15,7 +15,7 @@ public static class ReportCommand
 
     private static Command Experiments()
     {
-        var kafka = new Option<string>("--kafka") { Description = "Kafka to read (host:port)", DefaultValueFactory = _ => "localhost:9092" };
+        var kafka = PrivacyCliOptions.Kafka(); // default: Kafka__BootstrapServers, else localhost:9092, as erase and consent
         var embedded = new Option<bool>("--embedded") { Description = "Run the embedded Kafka, Redis, simulator and a node with the experiments on, then report on that run" };
         var mode = new Option<ExperimentMode>("--mode") { Description = "With --embedded: Split or Shadow", DefaultValueFactory = _ => ExperimentMode.Split };
         var share = new Option<double>("--share") { Description = "With --embedded: the challenger's share of users", DefaultValueFactory = _ => 0.5 };
@@ -50,7 +50,7 @@ public static class ReportCommand
             var snapshot = parse.GetValue(embedded)
                 ? await EmbeddedExperimentRun.RunAsync(new DemoOptions(Events: parse.GetValue(events), Users: parse.GetValue(users), MalformedShare: 0),
                     parse.GetValue(mode), parse.GetValue(share), Console.Out, ct)
-                : TopicSnapshot.Read(parse.GetValue(kafka)!, KafkaClientEnvironment.Read(), TimeSpan.FromMinutes(5), ct);
+                : TopicSnapshot.Read(parse.GetValue(kafka)!, KafkaClientEnvironment.Read(), TimeSpan.FromMinutes(5), ct, KafkaClientEnvironment.Topics());
             var report = ExperimentsReport.From(snapshot, windows, since);
             ExperimentsReportOutput.Print(report, AnsiConsole.Console);
             if (parse.GetValue(output) is { } folder)

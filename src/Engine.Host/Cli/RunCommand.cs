@@ -26,7 +26,8 @@ public static class RunCommand
             "Settings come from appsettings.json, then --config FILE, then environment variables (Kafka__BootstrapServers=...),\n" +
             "then these flags; see docs/operations.md. A wrong or missing setting stops start-up with exit code 2.\n" +
             "Example: ./engine run --kafka broker:9092 --redis redis:6379\n" +
-            "Example: Kafka__Client__security.protocol=SASL_SSL Redis__Password=... ./engine run --config prod.json\n" +
+            "Example: env 'Kafka__Client__security.protocol=SASL_SSL' Redis__Password=... ./engine run --config prod.json\n" +
+            "(env: a shell refuses a variable name with a dot; compose and Kubernetes take it as is)\n" +
             "Example: ./engine run --embedded --addresses addresses.json --http-port 0")
         {
             kafka, redis, embedded, addresses, models, partitions, group, httpPort, config,

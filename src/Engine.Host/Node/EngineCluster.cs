@@ -27,6 +27,8 @@ public sealed record ClusterSettings(
 /// <summary>Starts this node's Akka cluster member and waits until it is Up.</summary>
 public static class EngineCluster
 {
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
+
     public static async Task<ActorSystem> StartAsync(ClusterSettings settings, CancellationToken cancellationToken)
     {
         var config = ConfigurationFactory.ParseString($$"""
@@ -70,7 +72,19 @@ public static class EngineCluster
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         var seeds = settings.Seeds is { Count: > 0 } s ? s.Select(Address.Parse).ToList() : [cluster.SelfAddress];
         await cluster.JoinSeedNodesAsync(seeds, cancellationToken);
-        await up.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        try
+        {
+            await up.Task.WaitAsync(JoinTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            await system.Terminate();
+            // Most often an address the others cannot reach: the default hostname is loopback, and port 0 picks a random one.
+            throw new Configuration.ConfigurationError([
+                $"this node ({cluster.SelfAddress}) did not join the cluster within {JoinTimeout.TotalSeconds:N0} s (seeds: {string.Join(", ", seeds)}): " +
+                "check that a seed runs and that this node is reachable at that address (Cluster:Hostname an address the other nodes reach, " +
+                "not 127.0.0.1 across machines; Cluster:Port fixed and open, the same one the seeds list for this node if it is a seed)."]);
+        }
         return system;
     }
 }

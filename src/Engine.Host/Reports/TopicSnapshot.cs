@@ -7,9 +7,10 @@ namespace Engine.Host.Reports;
 public sealed record TopicSnapshot(IReadOnlyList<ClickEvent> Clickstream, IReadOnlyList<IDecision> Decisions, IReadOnlyList<ShadowScore> ShadowScores)
 {
     /// <summary>The topics as they stand now, each from its first offset to its end at this moment.</summary>
-    public static TopicSnapshot Read(string bootstrap, IReadOnlyDictionary<string, string> client, TimeSpan timeout, CancellationToken cancellationToken)
+    public static TopicSnapshot Read(string bootstrap, IReadOnlyDictionary<string, string> client, TimeSpan timeout, CancellationToken cancellationToken,
+        Engine.Actors.Pipeline.DecisionTopics? topics = null)
     {
-        using var tail = TopicTail.Start(bootstrap, client, timeout);
+        using var tail = TopicTail.Start(bootstrap, client, timeout, topics);
         return tail.Finish(timeout, cancellationToken);
     }
 }

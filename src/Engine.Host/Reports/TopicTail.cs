@@ -13,8 +13,8 @@ namespace Engine.Host.Reports;
 /// </summary>
 public sealed class TopicTail : IDisposable
 {
-    private static readonly string[] Names = [Topics.Clickstream, Topics.Recommendations, Topics.BidDecisions, Topics.ChurnAlerts, Topics.ShadowScores];
     private readonly IConsumer<byte[], byte[]> _consumer;
+    private readonly Engine.Actors.Pipeline.DecisionTopics _topics;
     private readonly List<TopicPartition> _partitions;
     private readonly List<ClickEvent> _clicks = [];
     private readonly List<IDecision> _decisions = [];
@@ -24,17 +24,20 @@ public sealed class TopicTail : IDisposable
     private volatile bool _finishing;
     private DateTime _deadline = DateTime.MaxValue;
 
-    private TopicTail(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
+    private TopicTail(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Engine.Actors.Pipeline.DecisionTopics topics)
     {
-        (_consumer, _partitions) = (consumer, partitions);
+        (_consumer, _partitions, _topics) = (consumer, partitions, topics);
         _consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
         _reading = Task.Factory.StartNew(Read, TaskCreationOptions.LongRunning);
     }
 
-    public static TopicTail Start(string bootstrap, IReadOnlyDictionary<string, string> client, TimeSpan timeout)
+    /// <param name="topics">The decision topics' names, as the engine was configured (<c>Kafka:Topics</c>); null: the defaults.</param>
+    public static TopicTail Start(string bootstrap, IReadOnlyDictionary<string, string> client, TimeSpan timeout, Engine.Actors.Pipeline.DecisionTopics? topics = null)
     {
+        topics ??= new Engine.Actors.Pipeline.DecisionTopics();
+        string[] names = [Topics.Clickstream, topics.Recommendations, topics.BidDecisions, topics.ChurnAlerts, Topics.ShadowScores];
         using var admin = new AdminClientBuilder(new AdminClientConfig(client.ToDictionary()) { BootstrapServers = bootstrap }).Build();
-        var partitions = admin.GetMetadata(timeout).Topics.Where(t => Names.Contains(t.Topic))
+        var partitions = admin.GetMetadata(timeout).Topics.Where(t => names.Contains(t.Topic))
             .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId))).ToList();
         var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(KafkaClientProperties.ForConsumer(client))
         {
@@ -42,7 +45,7 @@ public sealed class TopicTail : IDisposable
             GroupId = "engine-report-" + Guid.NewGuid().ToString("N"),
             EnableAutoCommit = false,
         }).Build();
-        return new TopicTail(consumer, partitions);
+        return new TopicTail(consumer, partitions, topics);
     }
 
     /// <summary>Reads on to the ends the topics have now, then returns everything read.</summary>
@@ -89,14 +92,11 @@ public sealed class TopicTail : IDisposable
         if (value is null) return;
         try
         {
-            switch (topic)
-            {
-                case Topics.Clickstream when ClickEventCodec.Decode(value).Event is { } evt: _clicks.Add(evt); break;
-                case Topics.Recommendations: _decisions.Add(System.Text.Json.JsonSerializer.Deserialize(value, EngineJson.Default.Recommendation)!); break;
-                case Topics.BidDecisions: _decisions.Add(System.Text.Json.JsonSerializer.Deserialize(value, EngineJson.Default.BidDecision)!); break;
-                case Topics.ChurnAlerts: _decisions.Add(System.Text.Json.JsonSerializer.Deserialize(value, EngineJson.Default.ChurnAlert)!); break;
-                case Topics.ShadowScores: _shadow.Add(System.Text.Json.JsonSerializer.Deserialize(value, EngineJson.Default.ShadowScore)!); break;
-            }
+            if (topic == Topics.Clickstream) { if (ClickEventCodec.Decode(value).Event is { } evt) _clicks.Add(evt); }
+            else if (topic == _topics.Recommendations) _decisions.Add(System.Text.Json.JsonSerializer.Deserialize(value, EngineJson.Default.Recommendation)!);
+            else if (topic == _topics.BidDecisions) _decisions.Add(System.Text.Json.JsonSerializer.Deserialize(value, EngineJson.Default.BidDecision)!);
+            else if (topic == _topics.ChurnAlerts) _decisions.Add(System.Text.Json.JsonSerializer.Deserialize(value, EngineJson.Default.ChurnAlert)!);
+            else if (topic == Topics.ShadowScores) _shadow.Add(System.Text.Json.JsonSerializer.Deserialize(value, EngineJson.Default.ShadowScore)!);
         }
         catch (System.Text.Json.JsonException)
         {

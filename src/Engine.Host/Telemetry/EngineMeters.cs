@@ -44,7 +44,7 @@ public sealed class EngineMeters : IDisposable
         if (monitor.Node is not { } node) yield break;
         foreach (var d in node.Fairness.Report().Dimensions)
         foreach (var s in d.Segments)
-            yield return new(value(s), new("kind", d.Kind.ToString().ToLowerInvariant()), new("dimension", d.Dimension), new("segment", s.Segment));
+            yield return new(value(s), new("kind", Engine.Models.Fairness.FairnessInstruments.KindTag(d.Kind)), new("dimension", d.Dimension), new("segment", s.Segment));
     }
 
     private static IEnumerable<Measurement<double>> Disparities(NodeMonitor monitor)
@@ -52,7 +52,7 @@ public sealed class EngineMeters : IDisposable
         if (monitor.Node is not { } node) yield break;
         foreach (var d in node.Fairness.Report().Dimensions)
             if (d.DisparityRatio is { } ratio)
-                yield return new(ratio, new("kind", d.Kind.ToString().ToLowerInvariant()), new("dimension", d.Dimension));
+                yield return new(ratio, new("kind", Engine.Models.Fairness.FairnessInstruments.KindTag(d.Kind)), new("dimension", d.Dimension));
     }
 
     private static IEnumerable<Measurement<long>> Per(NodeMonitor monitor, Func<Node.EngineNode, long> users, Func<Node.EngineNode, long> campaigns)

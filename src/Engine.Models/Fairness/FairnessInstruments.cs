@@ -23,10 +23,11 @@ public static class FairnessInstruments
             new KeyValuePair<string, object?>(FairnessMonitor.Region, region), new KeyValuePair<string, object?>(FairnessMonitor.Tenure, tenure));
     }
 
-    private static string KindTag(DecisionKind kind) => kind switch
+    /// <summary>The <c>kind</c> label of every fairness metric: the same values as <c>engine_decisions_total</c>'s, so one alert rule reads both.</summary>
+    public static string KindTag(DecisionKind kind) => kind switch
     {
         DecisionKind.Recommendation => "recommendation",
-        DecisionKind.Bid => "bid",
+        DecisionKind.Bid => "bid_decision",
         _ => "churn_alert",
     };
 }
