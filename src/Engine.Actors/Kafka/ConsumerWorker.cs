@@ -29,6 +29,9 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     private volatile bool _stopRequested;
     private bool _stopped;
     private bool _closing;
+    private bool _closeAttempted;
+    // The poll loop failed: the close that leaves the group revokes without waiting for commits that will never come.
+    private bool _failed;
 
     public ConsumerWorker(KafkaConsumerSettings settings, IPartitionRouting routing)
     {
@@ -70,9 +73,38 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         {
             _log.Error(e, "Kafka consumer {0} failed", _settings.GroupId);
             _routing.Failed(e);
-            _consumer?.Dispose();
+            LeaveGroupAfter(e);
             FailPendingCommits(e);
             _shutdown.TrySetException(e);
+        }
+    }
+
+    /// <summary>
+    /// Leaves the group before the failed consumer is destroyed. Disposing alone destroys the client without a LeaveGroup,
+    /// so the other members (and this source's own restart) would wait out its session (45 s by default) before the next
+    /// rebalance could complete: every partition of the group stalled that long after each such failure. A fatal client
+    /// error leaves nothing to close with; a close that failed already is not tried twice.
+    /// </summary>
+    private void LeaveGroupAfter(Exception failure)
+    {
+        if (_consumer is null) return;
+        try
+        {
+            if (failure is not KafkaException { Error.IsFatal: true } && !_closeAttempted)
+            {
+                _failed = true; // the revocation the close runs ends the leases at once: nothing will commit any more
+                _closeAttempted = true;
+                _consumer.Close();
+            }
+        }
+        catch (Exception e)
+        {
+            _log.Warning("Kafka consumer {0}: leaving the group after the failure failed too ({1}); its members wait for its session to expire",
+                _settings.GroupId, e.Message);
+        }
+        finally
+        {
+            _consumer.Dispose();
         }
     }
 
@@ -161,6 +193,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         try
         {
             // Close runs the revocation (which waits for in-flight offsets) and leaves the group.
+            _closeAttempted = true;
             _consumer!.Close();
         }
         finally

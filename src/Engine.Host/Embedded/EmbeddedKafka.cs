@@ -82,6 +82,27 @@ public sealed class EmbeddedKafka : IDisposable, IAsyncDisposable
     public void FailNextRequests(KafkaApi apiKey, params Confluent.Kafka.ErrorCode[] errors) =>
         LibRdKafkaMock.PushRequestErrors(Cluster, (short)apiKey, (nuint)errors.Length, [.. errors.Select(e => (int)e)]);
 
+    /// <summary>Starts recording every request the brokers receive (from now on: earlier ones are forgotten), for tests.</summary>
+    public void StartRequestTracking() => LibRdKafkaMock.StartRequestTracking(Cluster);
+
+    /// <summary>How many requests of <paramref name="apiKey"/> the brokers received since <see cref="StartRequestTracking"/>.</summary>
+    public int CountRequests(KafkaApi apiKey)
+    {
+        var requests = LibRdKafkaMock.GetRequests(Cluster, out var count);
+        if (requests == IntPtr.Zero) return 0;
+        try
+        {
+            var matching = 0;
+            for (nuint i = 0; i < count; i++)
+                if (LibRdKafkaMock.RequestApiKey(Marshal.ReadIntPtr(requests, (int)i * IntPtr.Size)) == (short)apiKey) matching++;
+            return matching;
+        }
+        finally
+        {
+            LibRdKafkaMock.RequestDestroyArray(requests, count);
+        }
+    }
+
     private IntPtr Cluster => _cluster != IntPtr.Zero ? _cluster : throw new ObjectDisposedException(nameof(EmbeddedKafka));
 
     private static void Check(int rc, string what)

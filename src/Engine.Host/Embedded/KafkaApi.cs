@@ -9,5 +9,6 @@ public enum KafkaApi : short
     OffsetFetch = 9,
     JoinGroup = 11,
     Heartbeat = 12,
+    LeaveGroup = 13,
     SyncGroup = 14,
 }

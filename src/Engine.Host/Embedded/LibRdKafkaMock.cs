@@ -72,6 +72,21 @@ internal static partial class LibRdKafkaMock
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
     public static partial void PushRequestErrors(IntPtr mcluster, short apiKey, nuint count, int[] errors);
 
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_start_request_tracking")]
+    public static partial void StartRequestTracking(IntPtr mcluster);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_stop_request_tracking")]
+    public static partial void StopRequestTracking(IntPtr mcluster);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_get_requests")]
+    public static partial IntPtr GetRequests(IntPtr mcluster, out nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_request_api_key")]
+    public static partial short RequestApiKey(IntPtr request);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_request_destroy_array")]
+    public static partial void RequestDestroyArray(IntPtr requests, nuint count);
+
     [LibraryImport(Lib, EntryPoint = "rd_kafka_err2str")]
     public static partial IntPtr ErrToString(int err);
 

@@ -37,4 +37,28 @@ public sealed class KafkaPartitionSourceTests : Akka.TestKit.Xunit2.TestKit, ICl
         Assert.Contains("cancelled the source of", failure.GetBaseException().Message);
         await Assert.ThrowsAnyAsync<Exception>(() => control.ShutdownAsync().WaitAsync(Timeout)); // the consumer failed with it
     }
+
+    [KafkaFaultFact]
+    public async Task A_consumer_that_failed_leaves_its_group_rather_than_holding_it_for_a_session()
+    {
+        var topic = KafkaFixture.UniqueTopic("failed-leaves");
+        await kafka.CreateTopicAsync(topic, 2);
+        await KafkaTestData.ProduceAsync(kafka, topic, 0, 400);
+        kafka.StartRequestTracking();
+
+        var (_, failed) = KafkaSource.CommittablePartitionedSource(KafkaTestData.Consumer(kafka, topic, "failed-leaves-" + topic, maxBuffered: 50))
+            .Via(Flow.Create<(Confluent.Kafka.TopicPartition, Source<CommittableMessage, Akka.NotUsed>)>().MergeMany(4, p => p.Item2.Take(10)))
+            .ToMaterialized(Sink.Ignore<CommittableMessage>(), Keep.Both)
+            .Run(Sys.Materializer());
+        await Assert.ThrowsAnyAsync<Exception>(() => failed.WaitAsync(Timeout));
+
+        // Destroyed without a close (before 2026-12-06), the member left no LeaveGroup: every other member, and this source's
+        // own restart, waited for its session to expire (45 s by default) before the group could rebalance. (The embedded
+        // broker itself waits out the session either way, so the request is what can be checked here.)
+        var leaves = 0;
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); leaves == 0 && DateTime.UtcNow < deadline; await Task.Delay(100))
+            leaves = kafka.CountRequests(Engine.Host.Embedded.KafkaApi.LeaveGroup); // the stream fails first, then the consumer closes
+        output.WriteLine($"{kafka.Describe()}; LeaveGroup requests after the failure: {leaves}");
+        Assert.Equal(1, leaves);
+    }
 }

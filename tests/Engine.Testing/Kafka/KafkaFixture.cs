@@ -83,6 +83,11 @@ public sealed class KafkaFixture : IAsyncLifetime
     /// <summary>The next requests of <paramref name="api"/> fail with <paramref name="errors"/> (embedded only).</summary>
     public void FailNextRequests(KafkaApi api, params ErrorCode[] errors) => Faults.FailNextRequests(api, errors);
 
+    /// <summary>Records the brokers' requests from now on (embedded only); <see cref="CountRequests"/> counts them.</summary>
+    public void StartRequestTracking() => Faults.StartRequestTracking();
+
+    public int CountRequests(KafkaApi api) => Faults.CountRequests(api);
+
     private EmbeddedKafka Faults => _embedded ?? throw new InvalidOperationException(
         "broker faults need the embedded Kafka: " + FaultInjectionUnavailableReason);
 
