@@ -162,7 +162,14 @@ internal sealed partial class ConsumerWorker : IKafkaControl
 
     private void Route(ConsumeResult<byte[], byte[]> result)
     {
-        if (_stopped) return; // nothing is emitted any more; the next owner reads it from the committed offset
+        if (_stopped)
+        {
+            // Nothing is emitted any more; the next owner reads it from the committed offset. A partition assigned (or given
+            // back) after the stop is fetched like any other: paused at its first record, or the stopped consumer would
+            // fetch and drop its whole backlog for as long as the drain lasts.
+            PauseWhileStopped(new TopicPartition(result.Topic ?? _settings.Topics[0], result.Partition));
+            return;
+        }
         var lease = _lastLease;
         // Null when topic names are not marshalled (one topic, not a pattern): it is the subscribed one.
         var topic = result.Topic ?? _settings.Topics[0];

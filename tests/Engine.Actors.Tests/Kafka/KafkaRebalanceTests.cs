@@ -85,6 +85,37 @@ public sealed class KafkaRebalanceTests : Akka.TestKit.Xunit2.TestKit, IClassFix
             $"duplicates {ids.Count - ids.Distinct().Count()}; sub-sources given to A: {partitionsGivenToA.Count}; A: {controlA.Metrics}; B: {b.Control.Metrics}");
     }
 
+    [Fact]
+    public async Task A_stopped_consumer_pauses_partitions_given_back_to_it_rather_than_fetching_their_backlog()
+    {
+        var topic = KafkaFixture.UniqueTopic("stopped-given-back");
+        const int partitions = 4;
+        await _kafka.CreateTopicAsync(topic, partitions);
+        var settings = KafkaTestData.Consumer(_kafka, topic, "stopped-" + topic);
+        var materializer = Sys.Materializer();
+        await KafkaTestData.ProduceAsync(_kafka, topic, 0, 400);
+        var a = new ConsumerRun(materializer, settings, new CommitterSettings());
+        await WaitUntil(() => a.Seen.Count == 400);
+        // B joins: the partitions are split between them.
+        var b = new ConsumerRun(materializer, settings, new CommitterSettings());
+        for (var next = 400; b.Seen.IsEmpty; next += 100) await KafkaTestData.ProduceAsync(_kafka, topic, next, next + 100);
+        a.Control.Stop(); // draining: it stays in the group to commit, and emits nothing more (its own partitions paused)
+
+        // B leaves: its partitions, which the stopped A never held, go to A.
+        await b.Control.DrainAndShutdownAsync(b.Done).WaitAsync(Timeout);
+        var atLeave = a.Control.Metrics.Consumed;
+        await KafkaTestData.ProduceAsync(_kafka, topic, 100_000, 110_000);
+
+        // A fetches each given-back partition's first record, and pauses it: before 2026-12-06 it fetched and dropped the
+        // whole backlog (and kept fetching) for as long as its drain lasted.
+        await WaitUntil(() => a.Control.Metrics.Consumed > atLeave);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var fetched = a.Control.Metrics.Consumed - atLeave;
+        _output.WriteLine($"{_kafka.Describe()}; the stopped consumer took {fetched:N0} records of the 10,000 produced after the partitions came back");
+        Assert.True(fetched < 1_000, $"the stopped consumer fetched {fetched:N0} records it could not emit");
+        await a.Control.ShutdownAsync().WaitAsync(Timeout);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + Timeout;
