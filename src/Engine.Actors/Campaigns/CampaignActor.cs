@@ -32,15 +32,22 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private EventPosition? _lastAnswered;
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
+    private bool _ready; // loaded: a failure from here on reloads the state rather than stopping the actor
 
     /// <param name="idle">When to passivate once idle; null: never on its own.</param>
     public CampaignActor(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer, IdlePassivation? idle = null)
     {
         (_campaignId, _store, _catalog, _board, _pacer, _idle) = (campaignId, store, catalog, board, pacer, idle);
+        Loading();
+    }
+
+    private void Loading()
+    {
         Receive<CampaignFeatureState>(loaded =>
         {
             _delivery = loaded;
             _pacing = PacingMemory.Parse(loaded.Pacing);
+            _ready = true;
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -48,6 +55,20 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         {
             _log.Warning(failed.Cause, "Campaign state could not be loaded from Redis; stopping (the next event restarts it)");
             Context.Stop(Self);
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    /// <summary>After a failure: everything waits until Redis holds what was answered, then the state is reloaded (<see cref="EntityRecovery"/>).</summary>
+    private void Recovering()
+    {
+        Receive<EntityRecovery.DurableCheck>(_ =>
+        {
+            if (!EntityRecovery.MayReload(_idle, _lastAnswered)) return;
+            Timers.Cancel(EntityRecovery.TimerKey);
+            (_exhausted, _writer) = (false, default); // afresh, as a new incarnation would start
+            _store.LoadCampaignAsync(_campaignId).PipeTo(Self);
+            Become(Loading);
         });
         ReceiveAny(_ => Stash.Stash());
     }
@@ -61,9 +82,10 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         Akka.Actor.Props.Create(() => new CampaignActor(campaignId, store, catalog, board, pacer, idle));
 
     /// <summary>
-    /// An event the actor throws on is answered <see cref="EntityFailed"/> (the stream dead-letters it and goes on) and the
-    /// actor stops; the next event loads the campaign afresh. Left to Akka's restart, the ask would go unanswered and the
-    /// stream replay the same event for ever.
+    /// An event the actor throws on is answered <see cref="EntityFailed"/> (the stream dead-letters it and goes on), and the
+    /// state, which it may have left half-applied, is reloaded once Redis holds everything answered before
+    /// (<see cref="EntityRecovery"/>); a failure before the state is ready stops the actor. Left to Akka's restart, the ask
+    /// would go unanswered and the stream replay the same event for ever.
     /// </summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
@@ -73,9 +95,17 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         }
         catch (Exception e)
         {
-            _log.Error(e, "Campaign actor {0} failed on {1}; stopping it", Self.Path.Name, message.GetType().Name);
+            _log.Error(e, "Campaign actor {0} failed on {1}; {2}", Self.Path.Name, message.GetType().Name,
+                _ready ? "reloading its state once its answers are durable" : "stopping it");
             if (message is RecordCampaignEvent failed) Sender.Tell(EntityFailed.Of("campaign", failed.Position, e));
-            Context.Stop(Self);
+            if (!_ready)
+            {
+                Context.Stop(Self);
+                return true;
+            }
+            _ready = false;
+            Timers.StartPeriodicTimer(EntityRecovery.TimerKey, EntityRecovery.DurableCheck.Instance, EntityRecovery.CheckEvery);
+            Become(Recovering);
             return true;
         }
     }

@@ -46,6 +46,7 @@ public sealed record ChurnSchedule(ChurnDueList DueList, PartitionClock Clock, T
 /// <param name="MaxPartitions">Most partitions one node streams at once (a substream each): at least the input topic's partitions, since a partition past it would wait for a free slot, unread and uncommitted, as long as the node kept it (at 64, a node given 65 or more partitions never read the rest). 1,024 is the most the engine's configuration allows (<c>Kafka:Partitions</c>).</param>
 /// <param name="Fences">The node's per-partition fences for this stream (<see cref="PartitionFences"/>): pass the same one to every run of a supervised pipeline; null gives each run its own.</param>
 /// <param name="Durable">Where the stream publishes the offsets whose features Redis holds, for its entities' <see cref="Sharding.IdlePassivation"/>: the same one the entities were given, kept for the node's lifetime; null publishes nothing.</param>
+/// <param name="TmaxFromIntake">A bid's <c>tmax</c> runs from the node taking the request in, not from its arrival in Kafka: only for replays of recorded or simulated traffic faster than real time (demo, experiment runs), where a backlog is the replay's and no exchange waits. Default false: time waiting in Kafka counts.</param>
 /// <param name="Partitions">The input topic's partition count as the engine computes partitions with (<c>Kafka:Partitions</c>): an event whose key belongs to another partition is dead-lettered as misrouted (<see cref="DecodedRecord"/>); null checks nothing.</param>
 /// <param name="MaxUndurable">Events per partition whose decisions may go out while their features wait for Redis; past it the partition waits.</param>
 /// <param name="FlushInterval">Least time between the starts of a partition's flushes (default 10 ms): what arrives meanwhile is flushed together. Only commits wait for it.</param>
@@ -67,7 +68,8 @@ public sealed record DecisionPipelineSettings(
     TimeSpan? ForwardLinger = null,
     PartitionFences? Fences = null,
     DurableOffsets? Durable = null,
-    int? Partitions = null)
+    int? Partitions = null,
+    bool TmaxFromIntake = false)
 {
     public TimeSpan EffectiveFlushInterval => FlushInterval ?? TimeSpan.FromMilliseconds(10);
 
@@ -113,7 +115,7 @@ public static class DecisionPipeline
                     : Source.FromTask(previous.ContinueWith(_ => NotUsed.Instance, TaskScheduler.Default)).ConcatMany(_ => partition.Messages);
                 return messages
                     .Select(message => DecodedRecord.From(message, settings.Route, settings.Partitions))
-                    .SelectAsync(settings.Parallelism, record => AskAsync(inbox, region, settings.Route, record))
+                    .SelectAsync(settings.Parallelism, record => AskAsync(inbox, region, settings.Route, record, settings.TmaxFromIntake))
                     // No timer: a reply goes on at once while the stages after are free, and replies gather while they are busy.
                     .Batch(settings.BatchSize, asked => new List<Asked> { asked }, (batch, asked) =>
                     {
@@ -158,11 +160,12 @@ public static class DecisionPipeline
             .Run(materializer);
     }
 
-    private static Task<Asked> AskAsync(ReplyInbox inbox, IActorRef region, EntityRoute route, DecodedRecord record)
+    private static Task<Asked> AskAsync(ReplyInbox inbox, IActorRef region, EntityRoute route, DecodedRecord record, bool tmaxFromIntake)
     {
         if (record.Decoded.Event is not { } evt) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
         // A bid's tmax runs from the request's arrival in Kafka: time it waited there (a backlog, a restart's replay) counts.
-        var arrived = new DateTimeOffset(KafkaArrival.Of(record.Message.Record.TimestampUtc, DateTime.UtcNow).Ticks, TimeSpan.Zero);
+        var now = DateTime.UtcNow;
+        var arrived = new DateTimeOffset((tmaxFromIntake ? now : KafkaArrival.Of(record.Message.Record.TimestampUtc, now)).Ticks, TimeSpan.Zero);
         if (route.Message(evt, record, arrived) is not { } message) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
         return inbox.Ask(region, message, record);
     }

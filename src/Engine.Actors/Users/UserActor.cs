@@ -41,6 +41,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private EventPosition? _lastAnswered;
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
+    private bool _ready; // loaded: a failure from here on reloads the state rather than stopping the actor
 
     /// <param name="privacy">Consent and erasure; null (tests of decisions alone): everyone consents, erasure is refused.</param>
     /// <param name="idle">When to passivate once idle; null: never on its own.</param>
@@ -59,9 +60,10 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
 
     /// <summary>
     /// Akka would log a failure under this actor's path, which ends with the raw user id (docs/privacy.md): it is logged
-    /// here instead, under the user's pseudonymised key and without the exception's message (which may quote input),
-    /// and the actor stops; the shard starts a fresh one, loaded from Redis, for the user's next message. The event it
-    /// failed on is answered <see cref="EntityFailed"/> (dead-lettered with the reason), not left to time out.
+    /// here instead, under the user's pseudonymised key and without the exception's message (which may quote input). The
+    /// event it failed on is answered <see cref="EntityFailed"/> (dead-lettered with the reason), not left to time out,
+    /// and the state, which it may have left half-applied, is reloaded once Redis holds everything answered before
+    /// (<see cref="EntityRecovery"/>). A failure before the state is ready stops the actor, as before.
     /// </summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
@@ -73,12 +75,35 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         }
         catch (Exception e)
         {
-            _log.Error("User actor for {0} failed on {1} ({2}); stopping it{3}{4}", _store.Keys.Entity(EntityKind.User, _userId),
-                message.GetType().Name, e.GetType().Name, Environment.NewLine, e.StackTrace);
+            _log.Error("User actor for {0} failed on {1} ({2}); {3}{4}{5}", _store.Keys.Entity(EntityKind.User, _userId),
+                message.GetType().Name, e.GetType().Name, _ready ? "reloading its state once its answers are durable" : "stopping it",
+                Environment.NewLine, e.StackTrace);
             if (message is UserProtocol.RecordEvent failed) Sender.Tell(EntityFailed.Of("user", failed.Position, e));
-            Context.Stop(Self);
+            if (!_ready)
+            {
+                Context.Stop(Self);
+                return true;
+            }
+            _ready = false;
+            Timers.StartPeriodicTimer(EntityRecovery.TimerKey, EntityRecovery.DurableCheck.Instance, EntityRecovery.CheckEvery);
+            Become(Recovering);
             return true;
         }
+    }
+
+    /// <summary>After a failure: everything waits until Redis holds what was answered, then the state is reloaded (<see cref="EntityRecovery"/>).</summary>
+    private void Recovering()
+    {
+        Receive<EntityRecovery.DurableCheck>(_ =>
+        {
+            if (!EntityRecovery.MayReload(_idle, _lastAnswered)) return;
+            Timers.Cancel(EntityRecovery.TimerKey);
+            // Afresh, as a new incarnation would start: nothing kept beside the state survives.
+            (_churn, _churnAlertId, _recommendation, _churnScoredAt, _nonPersonal, _writer) = (ChurnEpisode.Armed, null, default, DateTimeOffset.MinValue, default, default);
+            LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
+            Become(Loading);
+        });
+        ReceiveAny(_ => Stash.Stash());
     }
 
     protected override void PreStart()
@@ -101,6 +126,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             (_state, _consent) = (loaded.State, loaded.Consent);
             _session = _state.CurrentSession; // the session goes on across a restart, with what was bought in it (kept with the state)
             _returningSession = _state.Sessions.Size > 1; // the session's user had others before it (the last 7 days tell)
+            _ready = true;
             Become(Ready);
             Stash.UnstashAll();
         });

@@ -29,7 +29,10 @@ public static class DemoRunner
         Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
         var settings = new EngineNodeSettings(kafka, infrastructure.RedisEndpoint, modelsDirectory,
             options.Partitions, new ClusterSettings(), KafkaClient: infrastructure.KafkaClientTuning,
-            GcPacing: infrastructure.GcPacing());
+            GcPacing: infrastructure.GcPacing(),
+            // At full speed the demo replays the simulation faster than real time: its backlog is the replay's, and no exchange
+            // waits on the requests, so a bid's tmax runs from the node's intake. At a fixed rate (--rate) it is live: from Kafka.
+            TmaxFromIntake: options.Rate == 0);
         await using var http = options.HttpPort < 0 ? null : await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1", Port = options.HttpPort == HttpOptions.DefaultPort ? null : options.HttpPort },
             EngineConfiguration.Build(null, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" }), settings);
         if (http is not null) Console.WriteLine($"demo: live page at {http.Url} (also /metrics, /healthz, /readyz)");

@@ -123,7 +123,11 @@ public sealed class EngineNode : IAsyncDisposable
         // Few asks in flight per partition: on a small machine a deep queue only adds waiting (measured in bench e2e), and a
         // patient timeout keeps a starved moment from failing (and restarting) the stream.
         var fairness = new FairnessMonitor(settings.Fairness ?? new FairnessSettings());
-        userSettings = userSettings with { Fairness = fairness, Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30) };
+        userSettings = userSettings with
+        {
+            Fairness = fairness, Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30),
+            TmaxFromIntake = settings.TmaxFromIntake,
+        };
         var campaignSettings = new DecisionPipelineSettings(
             new KafkaConsumerSettings(settings.KafkaBootstrap, settings.CampaignGroupId, [Topics.CampaignEvents], consumerClient),
             producerSettings, topics, EntityRoute.Campaigns, Fences: new PartitionFences(), Durable: campaignDurable, Partitions: settings.Partitions);

@@ -15,6 +15,7 @@ namespace Engine.Host.Node;
 /// <param name="AskTimeout">How long an entity may take to answer before the stream fails and restarts (default 30 s).</param>
 /// <param name="GcPacing">Short gen0 collections while the node keeps up (default <see cref="GcPacingSettings.Default"/>; <see cref="GcPacingSettings.Off"/> leaves collections to the runtime).</param>
 /// <param name="DrainTimeout">How long each step of a graceful stop may take (a stream's drain, a consumer's close; default 30 s): past it, with Redis or Kafka away, the uncommitted rest is left for the next owner to replay and the node leaves anyway.</param>
+/// <param name="TmaxFromIntake">Bids' <c>tmax</c> from the node's intake rather than the request's Kafka timestamp: for replays faster than real time (<see cref="DecisionPipelineSettings.TmaxFromIntake"/>).</param>
 /// <param name="PseudonymKey">Base64 secret (at least 32 bytes) keying user pseudonyms at rest; null: the public development key. Never logged.</param>
 public sealed record EngineNodeSettings(
     string KafkaBootstrap,
@@ -40,7 +41,8 @@ public sealed record EngineNodeSettings(
     Engine.Models.Experiments.BidExperiment? BidExperiment = null,
     Engine.Models.Experiments.ChurnExperiment? ChurnExperiment = null,
     GcPacingSettings? GcPacing = null,
-    TimeSpan? DrainTimeout = null)
+    TimeSpan? DrainTimeout = null,
+    bool TmaxFromIntake = false)
 {
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 

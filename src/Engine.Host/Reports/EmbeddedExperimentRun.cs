@@ -28,6 +28,7 @@ public static class EmbeddedExperimentRun
         await CampaignBookings.PublishAsync(infrastructure.KafkaBootstrap, DemoModels.CampaignSpecs(demo));
         var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDirectory, demo.Partitions,
             new ClusterSettings(), KafkaClient: infrastructure.KafkaClientTuning, GcPacing: infrastructure.GcPacing(),
+            TmaxFromIntake: true, // a replay faster than real time: its backlog is the replay's, and no exchange waits on the requests
             RecommendationExperiment: Experiment.ChampionChallenger("recs-ranker-vs-blend", ExperimentTarget.Recommendations, mode, challengerShare),
             BidExperiment: new BidExperiment(Experiment.ChampionChallenger("bids-ctr-calibration", ExperimentTarget.Bids, mode, challengerShare), 0.8),
             ChurnExperiment: new ChurnExperiment(Experiment.ChampionChallenger("churn-threshold", ExperimentTarget.Churn, mode, challengerShare),

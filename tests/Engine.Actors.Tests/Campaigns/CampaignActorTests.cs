@@ -2,6 +2,7 @@ using Akka.Actor;
 using Engine.Actors.Campaigns;
 using Engine.Actors.Features;
 using Engine.Actors.Pipeline;
+using Engine.Actors.Sharding;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Features;
@@ -190,6 +191,51 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.Empty(replayed); // those ticks were paced already: nothing different goes out for them
         Assert.NotEmpty(after);
         Assert.Equal(sent[^1].Multiplier, after[0].PreviousMultiplier); // was 1: the restarted controller forgot what it had sent
+    }
+
+    [Fact]
+    public async Task A_campaign_actor_that_throws_answers_the_event_as_failed_and_reloads_once_redis_holds_its_answers()
+    {
+        var durable = new DurableOffsets();
+        var catalog = new BreaksOnce(_catalog);
+        _catalog.Put(new CampaignSpec { CampaignId = "c-recover", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        var campaign = Sys.ActorOf(CampaignActor.Props("c-recover", _store, catalog, _board, CampaignPacer.Default, new IdlePassivation(TimeSpan.FromHours(1), durable)));
+        var first = SendImpression(campaign, "c-recover", 0, 0.5m);
+        var firstOffset = _offset - 1;
+
+        // Before 2026-12-06 Akka restarted it: the ask went unanswered, and the stream's restart replayed the event for ever.
+        catalog.Broken = true;
+        campaign.Tell(new RecordCampaignEvent("c-recover", new ClickEvent
+        {
+            EventId = "c-recover-imp-1", EventTime = T0.AddMinutes(1), UserId = "u", Type = EventType.AdImpression, CampaignId = "c-recover", Price = 0.5m,
+        }, new EventPosition(0, _offset++)));
+        Assert.StartsWith("failed: the campaign actor threw InvalidOperationException", ExpectMsg<EntityFailed>().Reason);
+
+        // The next event waits until the first answer is in Redis, then is answered from the state reloaded with it.
+        campaign.Tell(new RecordCampaignEvent("c-recover", new ClickEvent
+        {
+            EventId = "c-recover-imp-2", EventTime = T0.AddMinutes(2), UserId = "u", Type = EventType.AdImpression, CampaignId = "c-recover", Price = 0.5m,
+        }, new EventPosition(0, _offset++)));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        var flushed = await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), [new EntityWrite(EntityKind.Campaign, "c-recover", first.Changes!)]));
+        Assert.True(flushed.Acknowledged);
+        durable.Advance(0, firstOffset);
+        var next = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), [new EntityWrite(EntityKind.Campaign, "c-recover", next.Changes!)]));
+        Assert.Equal(1.0, (await _store.LoadCampaignAsync("c-recover")).SpentTotal, 6); // both impressions: the first was not lost
+    }
+
+    /// <summary>The catalog throws on its next lookup once broken (what a bug in the actor's handling would do).</summary>
+    private sealed class BreaksOnce(ICampaignCatalog inner) : ICampaignCatalog
+    {
+        public bool Broken { get; set; }
+
+        public bool TryGet(string campaignId, out CampaignSpec spec)
+        {
+            if (!Broken) return inner.TryGet(campaignId, out spec);
+            Broken = false;
+            throw new InvalidOperationException("the catalog broke");
+        }
     }
 
     private EntityHandled SendImpression(IActorRef campaign, string id, int minute, decimal price)
