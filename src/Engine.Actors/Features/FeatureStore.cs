@@ -33,7 +33,7 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         {
             try
             {
-                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl).WaitAsync(cancellationToken);
+                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, options.CampaignTtl).WaitAsync(cancellationToken);
                 if (outcome == FlushTransaction.Outcome.Committed) return new FlushResult(true, false, attempt, null);
                 if (outcome == FlushTransaction.Outcome.Superseded) return new FlushResult(false, true, attempt, "a newer owner already flushed these partitions");
                 // Raced: the offsets changed between the read and EXEC; read them again.

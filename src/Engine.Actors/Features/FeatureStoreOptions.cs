@@ -16,6 +16,13 @@ public sealed class FeatureStoreOptions
     /// <summary>An entity not written for this long disappears: past the 30-day windows it would read as empty anyway.</summary>
     public TimeSpan EntityTtl { get; set; } = TimeSpan.FromDays(31);
 
+    /// <summary>
+    /// A campaign's key, longer: its lifetime spend (what budget exhaustion is checked against) and pacing memory are not
+    /// windows, and a campaign silent for a month within a longer flight (paused, or spent out) came back with a spend of 0
+    /// and bid again. A flight may last up to this long after its last event.
+    /// </summary>
+    public TimeSpan CampaignTtl { get; set; } = TimeSpan.FromDays(400);
+
     /// <summary>Attempts per flush before reporting "not acknowledged" (the caller keeps the changes and must not commit).</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;

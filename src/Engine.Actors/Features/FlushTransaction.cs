@@ -16,7 +16,9 @@ internal static class FlushTransaction
 {
     public enum Outcome { Committed, Superseded, Raced }
 
-    public static Task<Outcome> RunAsync(FlushClient client, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl) =>
+    /// <param name="campaignTtl">A campaign's key lives longer than a user's: its lifetime spend (what exhaustion is checked
+    /// against) and its pacing memory must outlast any silence within its flight.</param>
+    public static Task<Outcome> RunAsync(FlushClient client, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, TimeSpan campaignTtl) =>
         client.RunAsync(async (connection, commands, cancellationToken) =>
         {
             var offsets = batch.Offsets.Select(o => (Key: keys.PartitionOffset(batch.Topic, o.Key), Offset: o.Value)).ToArray();
@@ -25,7 +27,7 @@ internal static class FlushTransaction
 
             commands.Clear();
             commands.Command(1).Bulk("MULTI"u8);
-            var ttlMs = (long)ttl.TotalMilliseconds;
+            var (ttlMs, campaignTtlMs) = ((long)ttl.TotalMilliseconds, (long)campaignTtl.TotalMilliseconds);
             foreach (var write in batch.Writes)
             {
                 var key = write.Key ?? (write.Slice is { } slice ? keys.ItemSlice(write.Id, slice) : keys.Entity(write.Kind, write.Id));
@@ -38,7 +40,7 @@ internal static class FlushTransaction
                     foreach (var field in write.Changes.Delete) commands.Bulk(field);
                 }
                 if (!write.Changes.RenewTtl) continue;
-                commands.Command(3).Bulk("PEXPIRE"u8).Bulk(key).Bulk(ttlMs);
+                commands.Command(3).Bulk("PEXPIRE"u8).Bulk(key).Bulk(write.Kind == EntityKind.Campaign ? campaignTtlMs : ttlMs);
                 // A slice lists itself in its item's hash when its TTL is renewed (first write, then daily): readers find it there.
                 if (write.Slice is not { } listed) continue;
                 var item = keys.Entity(EntityKind.Item, write.Id);

@@ -225,6 +225,17 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.Equal(1.0, (await _store.LoadCampaignAsync("c-recover")).SpentTotal, 6); // both impressions: the first was not lost
     }
 
+    [Fact]
+    public async Task A_campaigns_spend_outlives_a_month_of_silence_where_a_users_features_expire()
+    {
+        // Its lifetime spend is what exhaustion is checked against: with the users' 31 days, a campaign paused or spent out
+        // for a month within a longer flight came back with a spend of 0 and bid again (before 2026-12-06).
+        var handled = SendImpression(Campaign("c-ttl"), "c-ttl", 0, 0.5m);
+        Assert.True((await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), [new EntityWrite(EntityKind.Campaign, "c-ttl", handled.Changes!)]))).Acknowledged);
+        var ttl = await _redis.GetDatabase().KeyTimeToLiveAsync(_store.Keys.Entity(EntityKind.Campaign, "c-ttl"));
+        Assert.True(ttl > _store.Options.EntityTtl * 10, $"the campaign's key expires in {ttl}");
+    }
+
     /// <summary>The catalog throws on its next lookup once broken (what a bug in the actor's handling would do).</summary>
     private sealed class BreaksOnce(ICampaignCatalog inner) : ICampaignCatalog
     {

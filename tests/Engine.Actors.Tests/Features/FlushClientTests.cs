@@ -200,7 +200,7 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
         changes.Add("f", 7L);
         var batch = new FeatureBatch(StoreFactory.Topic, new Dictionary<int, long> { [0] = 5 }, [new EntityWrite(EntityKind.User, "u1", changes)]);
 
-        Assert.Equal(FlushTransaction.Outcome.Committed, await FlushTransaction.RunAsync(client, batch, keys, TimeSpan.FromMinutes(1)));
+        Assert.Equal(FlushTransaction.Outcome.Committed, await FlushTransaction.RunAsync(client, batch, keys, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)));
         using (var reader = await ConnectionMultiplexer.ConnectAsync(trusting))
         {
             Assert.Equal("7", (string?)await reader.GetDatabase().HashGetAsync(keys.Entity(EntityKind.User, "u1"), "f"));
@@ -209,7 +209,7 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
         var systemTrust = RedisFixture.Options(server.Endpoint);
         systemTrust.Ssl = true;
         await using var untrusting = new FlushClient(systemTrust);
-        await Assert.ThrowsAsync<AuthenticationException>(() => FlushTransaction.RunAsync(untrusting, batch, keys, TimeSpan.FromMinutes(1)));
+        await Assert.ThrowsAsync<AuthenticationException>(() => FlushTransaction.RunAsync(untrusting, batch, keys, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)));
     }
 
     [Fact]
