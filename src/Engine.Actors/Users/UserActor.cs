@@ -167,14 +167,16 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     {
         var evt = msg.Event;
         _writer.Answering(Sender, _state);
-        // An event without a session (a bid request, a server-side purchase) neither starts nor ends one (as for the state's
-        // bought set: before, it cleared the actor's own, and the session's next list offered what the user had just bought).
-        var newSession = evt.SessionId is not null && evt.SessionId != _session;
-        // New vs returning (for fairness monitoring): a session of a user who had been here before.
-        if (newSession) _returningSession = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
+        var hadEvents = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
         _coVisited.Clear();
         var outcome = _state.Apply(evt, msg.Position, _coVisited);
-        if (newSession) _session = evt.SessionId;
+        // The state's session: an event without one (a bid request, a server-side purchase), a late event of an earlier
+        // session, or a replay neither starts nor ends one (each of these moved the actor's own before).
+        if (_state.CurrentSession is { } session && session != _session)
+        {
+            _session = session;
+            _returningSession = hadEvents; // new vs returning (for fairness monitoring): a session of a user who had been here before
+        }
 
         // A replayed event (Duplicate) is decided again: its decisions carry the same ids, so nothing is lost if the
         // first run died between writing features and emitting decisions, and consumers drop the repeats.

@@ -84,7 +84,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                     Categories.Mark(category, 0, t, wm);
                     CategoryViews7d.Add(category, t, wm);
                 }
-                TrackSessionItem(e.SessionId, item, coVisited);
+                TrackSessionItem(e.SessionId, item, coVisited, newest: t >= wm);
                 break;
             case EventType.AddToCart when e.ItemId is { } item:
                 CartItems.Mark(item, 0, t, wm);
@@ -128,11 +128,14 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         if (e is { Type: EventType.Purchase, ItemId: { } item } && _bought.Add(item)) _boughtDirty = true;
     }
 
-    private void TrackSessionItem(string? session, string item, List<string>? coVisited)
+    /// <param name="newest">As for <see cref="TrackBought"/>: a late view of an earlier session neither moves the session nor
+    /// counts in it (it cleared the current session's items, and recorded no co-visits for its next view).</param>
+    private void TrackSessionItem(string? session, string item, List<string>? coVisited, bool newest)
     {
         if (session is null) return;
         if (session != _session)
         {
+            if (!newest) return;
             _session = session;
             _sessionItems.Clear();
         }

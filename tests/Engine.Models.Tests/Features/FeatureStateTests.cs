@@ -61,6 +61,20 @@ public class FeatureStateTests
     }
 
     [Fact]
+    public void A_late_view_of_the_previous_session_leaves_the_current_sessions_items_and_co_visits()
+    {
+        // Before 2026-12-06 it replaced them: the session's items became [c] and c had no co-visits.
+        var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        user.Apply(View("a", T0, session: "s2"), new(0, 0));
+        user.Apply(View("b", T0.AddMinutes(1), session: "s2"), new(0, 1));
+        user.Apply(View("d", T0.AddMinutes(-4), session: "s1"), new(0, 2)); // late, within the lateness
+        var coVisited = new List<string>();
+        user.Apply(View("c", T0.AddMinutes(2), session: "s2"), new(0, 3), coVisited);
+        Assert.Equal(["b", "a"], coVisited);
+        Assert.Equal(["c", "b", "a"], user.SessionItems);
+    }
+
+    [Fact]
     public void A_replayed_offset_is_a_duplicate_even_with_a_new_event_time()
     {
         var user = new UserFeatureState("u1");
