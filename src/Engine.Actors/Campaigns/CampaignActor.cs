@@ -41,6 +41,12 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         Loading();
     }
 
+    private async Task<CampaignFeatureState> LoadAsync()
+    {
+        if (_idle is not null) await _idle.LoadWhenCaughtUpAsync(_campaignId);
+        return await _store.LoadCampaignAsync(_campaignId);
+    }
+
     private void Loading()
     {
         Receive<CampaignFeatureState>(loaded =>
@@ -67,7 +73,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             if (!EntityRecovery.MayReload(_idle, _lastAnswered)) return;
             Timers.Cancel(EntityRecovery.TimerKey);
             (_exhausted, _writer) = (false, default); // afresh, as a new incarnation would start
-            _store.LoadCampaignAsync(_campaignId).PipeTo(Self);
+            LoadAsync().PipeTo(Self);
             Become(Loading);
         });
         ReceiveAny(_ => Stash.Stash());
@@ -113,7 +119,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     protected override void PreStart()
     {
         _idle?.Watch(Timers);
-        _store.LoadCampaignAsync(_campaignId).PipeTo(Self);
+        LoadAsync().PipeTo(Self);
     }
 
     private void Ready()

@@ -135,6 +135,7 @@ internal sealed class BatchWriter
         var forwarded = forwards is null ? Task.CompletedTask
             : _forwarder?.SendAsync(forwards) ?? throw new InvalidOperationException("a stream that forwards campaign events needs a forwarder");
         var flushed = _lastFlush = _flusher.Enqueue(new PendingFlush(last.Partition, last.Offset, writes, itemEvents, due, latest, batch.Count));
+        _durable?.Queued(last.Partition, last.Offset);
         return new DecidedBatch(records, last, stamps, batchedUtc, DurableAsync(flushed, last, batch.Count, refused, stamps, batchedUtc), forwarded);
     }
 

@@ -15,8 +15,18 @@ namespace Engine.Actors.Sharding;
 /// message, an allocation and a scheduler call per event on the hot path; this costs a clock read per message.
 /// </summary>
 /// <param name="Durable">The offsets Redis holds for the stream that feeds these entities.</param>
-public sealed record IdlePassivation(TimeSpan After, DurableOffsets Durable)
+/// <param name="Partitions">The input topic's partitions (murmur2 of the entity id, as its events are keyed): with it, an entity
+/// waits before it loads until Redis holds what this node queued for its partition (<see cref="LoadWhenCaughtUpAsync"/>); null: it does not.</param>
+public sealed record IdlePassivation(TimeSpan After, DurableOffsets Durable, int? Partitions = null)
 {
+    /// <summary>Longest an entity's load waits for its partition's queued flushes (they land within milliseconds unless Redis is away).</summary>
+    public static readonly TimeSpan LoadWaitLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>Before an entity loads: waits (bounded) until Redis holds what this node's stream has queued for the entity's partition.</summary>
+    public Task LoadWhenCaughtUpAsync(string entityId) => Partitions is { } n
+        ? Durable.CaughtUpAsync(Engine.Models.Routing.KafkaPartitioner.Partition(entityId, n), LoadWaitLimit)
+        : Task.CompletedTask;
+
     private const string TimerKey = "idle-check";
 
     /// <summary>Call from the entity's <c>PreStart</c>: an <see cref="IdleCheck"/> arrives every half idle period.</summary>

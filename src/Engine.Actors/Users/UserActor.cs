@@ -114,6 +114,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
 
     private async Task<Loaded> LoadAsync()
     {
+        if (_idle is not null) await _idle.LoadWhenCaughtUpAsync(_userId);
         var consent = _privacy?.Store.LoadConsentAsync(_userId) ?? Task.FromResult(Consent.Granted);
         var state = await _store.LoadUserAsync(_userId);
         return new Loaded(state, await consent);

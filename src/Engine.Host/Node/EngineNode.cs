@@ -110,8 +110,8 @@ public sealed class EngineNode : IAsyncDisposable
         var userPrivacy = new UserPrivacy(privacyStore, new NonPersonalDecisions(popular, models.RecommenderVersion));
         // Each stream tells its entities which offsets Redis holds: an idle entity stops only once its changes are there.
         var (userDurable, campaignDurable) = (new DurableOffsets(), new DurableOffsets());
-        var userIdle = new IdlePassivation(settings.UserPassivation ?? TimeSpan.FromMinutes(2), userDurable);
-        var campaignIdle = new IdlePassivation(settings.CampaignPassivation ?? TimeSpan.FromMinutes(10), campaignDurable);
+        var userIdle = new IdlePassivation(settings.UserPassivation ?? TimeSpan.FromMinutes(2), userDurable, settings.Partitions);
+        var campaignIdle = new IdlePassivation(settings.CampaignPassivation ?? TimeSpan.FromMinutes(10), campaignDurable, settings.Partitions);
         var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider, userPrivacy, userIdle));
         var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
             id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default, campaignIdle));
