@@ -205,7 +205,8 @@ public sealed class EngineNode : IAsyncDisposable
         await AwaitOwnForwardsAsync();
         await DrainAsync(_campaigns, "campaigns");
         await _campaignFeed.DisposeAsync();
-        _alertProducer.Flush(TimeSpan.FromSeconds(10));
+        // Within what the drains left (at least 1 s, at most 10): the cluster leave after it must still fit the container's grace.
+        _alertProducer.Flush(TimeSpan.FromTicks(Math.Clamp((_stopDeadline - DateTime.UtcNow).Ticks, TimeSpan.TicksPerSecond, 10 * TimeSpan.TicksPerSecond)));
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         _alertProducer.Dispose();
         _featureMetrics.Dispose();
