@@ -33,6 +33,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
     private bool _ready; // loaded: a failure from here on reloads the state rather than stopping the actor
+    private long _failedAtMs;
 
     /// <param name="idle">When to passivate once idle; null: never on its own.</param>
     public CampaignActor(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer, IdlePassivation? idle = null)
@@ -70,6 +71,11 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<EntityRecovery.DurableCheck>(_ =>
         {
+            if (EntityRecovery.WaitedTooLong(_failedAtMs))
+            {
+                Context.Stop(Self);
+                return;
+            }
             if (!EntityRecovery.MayReload(_idle, _lastAnswered)) return;
             Timers.Cancel(EntityRecovery.TimerKey);
             (_exhausted, _writer) = (false, default); // afresh, as a new incarnation would start
@@ -110,6 +116,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
                 return true;
             }
             _ready = false;
+            _failedAtMs = Environment.TickCount64;
             Timers.StartPeriodicTimer(EntityRecovery.TimerKey, EntityRecovery.DurableCheck.Instance, EntityRecovery.CheckEvery);
             Become(Recovering);
             return true;

@@ -73,9 +73,10 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         {
             _log.Error(e, "Kafka consumer {0} failed", _settings.GroupId);
             _routing.Failed(e);
-            LeaveGroupAfter(e);
+            // First what waits on this consumer, then the close: with the coordinator away, a close can take a session.
             FailPendingCommits(e);
             _shutdown.TrySetException(e);
+            LeaveGroupAfter(e);
         }
     }
 

@@ -103,7 +103,7 @@ internal sealed class BatchWriter
         List<ProducerRecord>? forwards = null;
         var refused = 0;
         var now = DateTimeOffset.UtcNow;
-        foreach (var (record, handled, repliedUtc) in batch)
+        foreach (var (record, handled, repliedUtc, failure) in batch)
         {
             if (record.Decoded.Event is not { } evt)
             {
@@ -116,6 +116,12 @@ internal sealed class BatchWriter
                 (forwards ??= []).Add(new ProducerRecord(campaignEvents, System.Text.Encoding.UTF8.GetBytes(evt.CampaignId!), record.Message.Record.Value,
                     ForwardOrigin.Headers(record.Position)));
                 _counters.CampaignEventForwarded();
+            }
+            if (failure is not null)
+            {
+                records.Add(DeadLetters.Record(record.Message.Record, failure, _topics.DeadLetters, now));
+                refused++;
+                continue;
             }
             if (handled is null) continue;
             if (handled.Kind == EntityKind.User && evt.ItemId is not null) itemEvents.Add(new ItemEvent(evt, record.Position, handled.CoVisited ?? []));
@@ -135,7 +141,6 @@ internal sealed class BatchWriter
         var forwarded = forwards is null ? Task.CompletedTask
             : _forwarder?.SendAsync(forwards) ?? throw new InvalidOperationException("a stream that forwards campaign events needs a forwarder");
         var flushed = _lastFlush = _flusher.Enqueue(new PendingFlush(last.Partition, last.Offset, writes, itemEvents, due, latest, batch.Count));
-        _durable?.Queued(last.Partition, last.Offset);
         return new DecidedBatch(records, last, stamps, batchedUtc, DurableAsync(flushed, last, batch.Count, refused, stamps, batchedUtc), forwarded);
     }
 
@@ -155,7 +160,7 @@ internal sealed class BatchWriter
     {
         var due = new Dictionary<string, long>(StringComparer.Ordinal);
         var latest = long.MinValue;
-        foreach (var (record, handled, _) in batch)
+        foreach (var (record, handled, _, _) in batch)
         {
             if (handled is not { Kind: EntityKind.User } || record.Decoded.Event is not { } evt) continue;
             var at = evt.EventTime.ToUnixTimeMilliseconds();

@@ -107,7 +107,7 @@ public static class DecisionPipeline
                     partition.Partition.Partition.Value, t.Exception?.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
                     settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable);
-                var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout);
+                var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout, settings.Durable);
                 var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var previous = fences.Enter(partition.Partition.Partition.Value, released.Task);
                 // Waits for the partition's previous writer on this node, if it is still ending (see PartitionFences).
@@ -128,7 +128,11 @@ public static class DecisionPipeline
                         ended.ContinueWith(_ =>
                         {
                             inbox.Dispose();
-                            writer.FlushedAsync().ContinueWith(_ => released.TrySetResult(), TaskScheduler.Default);
+                            writer.FlushedAsync().ContinueWith(_ =>
+                            {
+                                settings.Durable?.Forget(partition.Partition.Partition.Value); // nothing of this writer can land any more
+                                released.TrySetResult();
+                            }, TaskScheduler.Default);
                         }, TaskScheduler.Default);
                         return notUsed;
                     });
@@ -171,5 +175,9 @@ public static class DecisionPipeline
     }
 }
 
-/// <summary>A record and what its entity answered: null when the record was refused (no event) or concerns no entity of this stream.</summary>
-internal sealed record Asked(DecodedRecord Record, EntityHandled? Handled, DateTime RepliedUtc);
+/// <summary>
+/// A record and what its entity answered: null when the record was refused (no event) or concerns no entity of this stream.
+/// <paramref name="Failure"/>: the entity threw on it (<see cref="EntityFailed"/>): dead-lettered with this reason, and still
+/// forwarded to its campaign if it concerns one.
+/// </summary>
+internal sealed record Asked(DecodedRecord Record, EntityHandled? Handled, DateTime RepliedUtc, string? Failure = null);

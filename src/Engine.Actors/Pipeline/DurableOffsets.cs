@@ -11,21 +11,27 @@ namespace Engine.Actors.Pipeline;
 public sealed class DurableOffsets
 {
     private readonly ConcurrentDictionary<int, long> _durable = new();
-    private readonly ConcurrentDictionary<int, long> _queued = new();
-
-    /// <summary>The stream handed the changes of the events up to <paramref name="offset"/> to its flusher (not yet acknowledged).</summary>
-    public void Queued(int partition, long offset) =>
-        _queued.AddOrUpdate(partition, static (_, o) => o, static (_, before, o) => Math.Max(before, o), offset);
+    private readonly ConcurrentDictionary<int, long> _answeredRemotely = new();
 
     /// <summary>
-    /// Completes once Redis holds what the stream has queued for <paramref name="partition"/> so far, or after
-    /// <paramref name="limit"/>. An entity loading its state waits for it: when its partition has just moved here, the
-    /// previous node's entity may have answered this node's stream, and that answer's flush may still be on its way; a state
-    /// loaded before it landed, written back (absolute values) after it, would erase it behind committed offsets.
+    /// An entity on another node answered this node's stream for the event at <paramref name="offset"/> (while a partition's
+    /// shard moves here after the partition did): its changes' flush is this node's to land.
+    /// </summary>
+    public void AnsweredRemotely(int partition, long offset) =>
+        _answeredRemotely.AddOrUpdate(partition, static (_, o) => o, static (_, before, o) => Math.Max(before, o), offset);
+
+    /// <summary>The partition's writer ended: nothing it queued can land any more, so no load waits for it.</summary>
+    public void Forget(int partition) => _answeredRemotely.TryRemove(partition, out _);
+
+    /// <summary>
+    /// Completes once Redis holds what remote entities answered this node's stream for <paramref name="partition"/>, or
+    /// after <paramref name="limit"/>; at once when none did (an entity on this node passivates only once its answers are
+    /// durable). An entity loading its state waits for it: a state loaded before such a flush landed, written back
+    /// (absolute values) after it, would erase it behind committed offsets.
     /// </summary>
     public async Task CaughtUpAsync(int partition, TimeSpan limit)
     {
-        if (!_queued.TryGetValue(partition, out var queued)) return;
+        if (!_answeredRemotely.TryGetValue(partition, out var queued)) return;
         var target = new EventPosition(partition, queued);
         for (var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds; !Covers(target) && Environment.TickCount64 < deadline;)
             await Task.Delay(5).ConfigureAwait(false);

@@ -27,7 +27,8 @@ public sealed record EntityNotReady(string EntityId, string Reason);
 /// <summary>
 /// The entity threw while handling the event at <paramref name="Position"/> (a bug, or an input no rule refused): the
 /// stream dead-letters that event with <paramref name="Reason"/> and goes on, where an unanswered ask would fail the
-/// stream, and its restart replay the same event, for ever. The entity stops, and the next event loads it afresh.
+/// stream, and its restart replay the same event, for ever. The entity reloads its state once Redis holds what it
+/// answered before (<see cref="Sharding.EntityRecovery"/>), or stops if it failed before its state was loaded.
 /// </summary>
 public sealed record EntityFailed(EventPosition Position, string Reason)
 {

@@ -22,9 +22,12 @@ internal sealed class ReplyInbox : MinimalActorRef, IDisposable
     private readonly TimeSpan _timeout;
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private readonly Timer _expiry;
+    private readonly DurableOffsets? _durable;
 
-    public ReplyInbox(ActorSystem system, TimeSpan timeout)
+    /// <param name="durable">Told of the events an entity on another node answered (<see cref="DurableOffsets.AnsweredRemotely"/>).</param>
+    public ReplyInbox(ActorSystem system, TimeSpan timeout, DurableOffsets? durable = null)
     {
+        _durable = durable;
         _provider = ((ExtendedActorSystem)system).Provider;
         _path = _provider.TempPath();
         _provider.RegisterTempActor(this, _path);
@@ -54,11 +57,14 @@ internal sealed class ReplyInbox : MinimalActorRef, IDisposable
         {
             case EntityHandled { Position: { } position } handled:
                 // Not found: its ask timed out already (an Ask's late reply is dropped as well).
-                if (_pending.TryRemove(position.Offset, out var pending)) pending.Reply.TrySetResult(new Asked(pending.Record, handled, DateTime.UtcNow));
+                if (!_pending.TryRemove(position.Offset, out var pending)) break;
+                // An entity on another node (a shard not yet moved here after its partition): a new entity here must not load before this flush lands.
+                if (sender.Path.Address.HasGlobalScope) _durable?.AnsweredRemotely(position.Partition, position.Offset);
+                pending.Reply.TrySetResult(new Asked(pending.Record, handled, DateTime.UtcNow));
                 break;
             case EntityFailed failed:
                 if (_pending.TryRemove(failed.Position.Offset, out var refused))
-                    refused.Reply.TrySetResult(new Asked(refused.Record with { Decoded = Engine.Models.Contracts.Decoded.Fail(failed.Reason) }, null, DateTime.UtcNow));
+                    refused.Reply.TrySetResult(new Asked(refused.Record, null, DateTime.UtcNow, failed.Reason));
                 break;
             // Not the entity's id: this message is logged, and a user id must never be (docs/privacy.md).
             case EntityNotReady notReady:

@@ -14,8 +14,18 @@ public static class EntityRecovery
     public const string TimerKey = "reload-once-durable";
     public static readonly TimeSpan CheckEvery = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// The longest an entity waits to reload: past it, it stops. Its last answer may have gone to another node's stream (while
+    /// a shard moves), which this node's offsets never cover; stopped, it drops what it stashed, those asks time out, and the
+    /// stream restarts from its last commit, whose fences let its old flushes end before anything reloads the entity.
+    /// </summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
+
     /// <param name="idle">Tells what Redis holds (null: nothing to wait for, as in tests without a stream).</param>
     public static bool MayReload(IdlePassivation? idle, EventPosition? lastAnswered) => idle?.MayStop(lastAnswered) ?? true;
+
+    /// <param name="failedAtMs">When the entity failed, by <see cref="Environment.TickCount64"/>.</param>
+    public static bool WaitedTooLong(long failedAtMs) => Environment.TickCount64 - failedAtMs > (long)MaxWait.TotalMilliseconds;
 
     /// <summary>The entity's look at whether Redis holds its answers yet.</summary>
     public sealed class DurableCheck

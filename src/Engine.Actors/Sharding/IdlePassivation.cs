@@ -16,15 +16,15 @@ namespace Engine.Actors.Sharding;
 /// </summary>
 /// <param name="Durable">The offsets Redis holds for the stream that feeds these entities.</param>
 /// <param name="Partitions">The input topic's partitions (murmur2 of the entity id, as its events are keyed): with it, an entity
-/// waits before it loads until Redis holds what this node queued for its partition (<see cref="LoadWhenCaughtUpAsync"/>); null: it does not.</param>
-public sealed record IdlePassivation(TimeSpan After, DurableOffsets Durable, int? Partitions = null)
+/// waits before it loads until Redis holds what remote entities answered this node's stream for its partition
+/// (<see cref="LoadWhenCaughtUpAsync"/>); null: it does not.</param>
+/// <param name="LoadWait">The longest such a wait (default 5 s): such a flush lands within milliseconds, or fails and
+/// ends its writer (which forgets it), unless Redis stalls.</param>
+public sealed record IdlePassivation(TimeSpan After, DurableOffsets Durable, int? Partitions = null, TimeSpan? LoadWait = null)
 {
-    /// <summary>Longest an entity's load waits for its partition's queued flushes (they land within milliseconds unless Redis is away).</summary>
-    public static readonly TimeSpan LoadWaitLimit = TimeSpan.FromSeconds(5);
-
-    /// <summary>Before an entity loads: waits (bounded) until Redis holds what this node's stream has queued for the entity's partition.</summary>
+    /// <summary>Before an entity loads: waits (bounded) until Redis holds what remote entities answered this node's stream for the entity's partition.</summary>
     public Task LoadWhenCaughtUpAsync(string entityId) => Partitions is { } n
-        ? Durable.CaughtUpAsync(Engine.Models.Routing.KafkaPartitioner.Partition(entityId, n), LoadWaitLimit)
+        ? Durable.CaughtUpAsync(Engine.Models.Routing.KafkaPartitioner.Partition(entityId, n), LoadWait ?? TimeSpan.FromSeconds(5))
         : Task.CompletedTask;
 
     private const string TimerKey = "idle-check";

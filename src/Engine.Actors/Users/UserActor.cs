@@ -42,6 +42,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
     private bool _ready; // loaded: a failure from here on reloads the state rather than stopping the actor
+    private long _failedAtMs;
 
     /// <param name="privacy">Consent and erasure; null (tests of decisions alone): everyone consents, erasure is refused.</param>
     /// <param name="idle">When to passivate once idle; null: never on its own.</param>
@@ -85,6 +86,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
                 return true;
             }
             _ready = false;
+            _failedAtMs = Environment.TickCount64;
             Timers.StartPeriodicTimer(EntityRecovery.TimerKey, EntityRecovery.DurableCheck.Instance, EntityRecovery.CheckEvery);
             Become(Recovering);
             return true;
@@ -96,6 +98,11 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<EntityRecovery.DurableCheck>(_ =>
         {
+            if (EntityRecovery.WaitedTooLong(_failedAtMs))
+            {
+                Context.Stop(Self);
+                return;
+            }
             if (!EntityRecovery.MayReload(_idle, _lastAnswered)) return;
             Timers.Cancel(EntityRecovery.TimerKey);
             // Afresh, as a new incarnation would start: nothing kept beside the state survives.
@@ -180,7 +187,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         }
 
         // A replayed event (Duplicate) is decided again: its decisions carry the same ids, so nothing is lost if the
-        // first run died between writing features and emitting decisions, and consumers drop the repeats.
+        // first run died between writing features and emitting decisions, and consumers drop the repeats. (A replayed bid
+        // request is past its tmax by then, and dropped: the exchange has moved on either way.)
         var decisions = new List<IDecision>(2);
         var dropped = 0;
         switch (evt.Type)
@@ -199,7 +207,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
                 break;
             case EventType.BidRequest:
                 var now = DateTimeOffset.UtcNow;
-                if (now - msg.ReceivedAt > TimeSpan.FromMilliseconds(evt.BidRequest!.Tmax)) dropped = 1; // the exchange has moved on
+                // The exchange has moved on. A replay's is not counted again: the first run answered it, or counted it.
+                if (now - msg.ReceivedAt > TimeSpan.FromMilliseconds(evt.BidRequest!.Tmax)) dropped = outcome == ApplyOutcome.Duplicate ? 0 : 1;
                 else if (!_consent.AdTargeting) decisions.Add(_privacy!.NonPersonal.NoBid(_userId, evt, now));
                 else decisions.Add(_decider.Bid(_state, evt, now));
                 break;

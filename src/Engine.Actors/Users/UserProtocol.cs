@@ -8,7 +8,7 @@ namespace Engine.Actors.Users;
 /// <summary>Messages to and from <see cref="UserActor"/>.</summary>
 public static class UserProtocol
 {
-    /// <summary>Apply one clickstream event and decide (reply: <see cref="Pipeline.EntityHandled"/>). <paramref name="ReceivedAt"/> starts the bid's <c>tmax</c> clock: when the request reached Kafka (<see cref="Pipeline.KafkaArrival"/>).</summary>
+    /// <summary>Apply one clickstream event and decide (reply: <see cref="Pipeline.EntityHandled"/>). <paramref name="ReceivedAt"/> starts the bid's <c>tmax</c> clock: when the request reached Kafka (<see cref="Pipeline.KafkaArrival"/>), or, in replays faster than real time, when the node took it in (<see cref="Pipeline.DecisionPipelineSettings.TmaxFromIntake"/>).</summary>
     public sealed record RecordEvent(string UserId, ClickEvent Event, EventPosition Position, DateTimeOffset ReceivedAt) : IShardedMessage
     {
         public string EntityId => UserId;

@@ -72,7 +72,7 @@ public sealed class ReplyInboxTests : Akka.TestKit.Xunit2.TestKit
         region.LastSender.Tell(Handled("u-2", 2));
         var refused = await first.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Null(refused.Handled);
-        Assert.Equal("failed: the user actor threw NullReferenceException", refused.Record.Decoded.Error);
+        Assert.Equal("failed: the user actor threw NullReferenceException", refused.Failure);
         Assert.Equal("u-2", (await second.WaitAsync(TimeSpan.FromSeconds(30))).Handled!.EntityId);
     }
 

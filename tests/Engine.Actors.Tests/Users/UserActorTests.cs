@@ -74,17 +74,18 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     [Fact]
     public async Task A_new_entity_loads_only_once_redis_holds_what_this_node_queued_for_its_partition()
     {
-        // A partition just moved here: the previous node's entity answered this node's stream (event 1), whose flush is still
-        // on its way when the shard moves and the entity starts here. Loaded before the flush landed (before 2026-12-06),
+        // A partition just moved here: the previous node's entity answered this node's stream (event 1; the reply inbox
+        // records answers from other nodes), whose flush is still on its way when the shard moves and the entity starts here. Loaded before the flush landed (before 2026-12-06),
         // its state lacked event 1, and its next write (absolute values) erased it behind committed offsets.
         var previous = User("u-moved");
         var answeredThere = Send(previous, View("u-moved", "shoe-0", 0));
         Sys.Stop(previous);
         var durable = new DurableOffsets();
         var partition = Engine.Models.Routing.KafkaPartitioner.Partition("u-moved", 4);
-        durable.Queued(partition, 41);
+        durable.AnsweredRemotely(partition, 41);
 
-        var here = Sys.ActorOf(UserActor.Props("u-moved", _store, _world.Decider(), idle: new IdlePassivation(TimeSpan.FromHours(1), durable, Partitions: 4)));
+        var here = Sys.ActorOf(UserActor.Props("u-moved", _store, _world.Decider(),
+            idle: new IdlePassivation(TimeSpan.FromHours(1), durable, Partitions: 4, LoadWait: TimeSpan.FromMinutes(5))));
         here.Tell(new RecordEvent("u-moved", View("u-moved", "shoe-1", 1), new EventPosition(partition, 42), DateTimeOffset.UtcNow));
         ExpectNoMsg(TimeSpan.FromSeconds(2)); // loading waits for the queued flush...
         await FlushAsync("u-moved", answeredThere.Changes!);
