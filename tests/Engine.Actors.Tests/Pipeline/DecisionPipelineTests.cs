@@ -281,6 +281,41 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
     }
 
     /// <summary>A feature store under a prefix of its own (on Garnet) and the user shards over <paramref name="partitions"/>.</summary>
+    [Fact]
+    public async Task An_event_its_entity_failed_on_is_dead_lettered_and_still_forwarded_to_its_campaign()
+    {
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(1);
+        var campaignEvents = KafkaFixture.UniqueTopic("campaign-events");
+        await _kafka.CreateTopicAsync(campaignEvents, 1);
+        var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("failing") }, new FeatureMetrics());
+        var users = EntityShards.Start(Sys, EntityShards.Users, 1, _ => Props.Create(() => new FailsEveryEvent()));
+        var impression = new ClickEvent
+        {
+            EventId = "imp-1", EventTime = T0, UserId = "shopper", Type = EventType.AdImpression, CampaignId = "c-1", Price = 0.5m,
+        };
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+            await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = ClickEventCodec.Encode(impression) });
+
+        var counters = new PipelineCounters();
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, "failing-" + Guid.NewGuid().ToString("N"), [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEvents));
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
+        AwaitCondition(() => counters.Consumed == 1, TimeSpan.FromSeconds(60), "the impression consumed");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Dead-lettered with the entity's reason, and still counted by its campaign (before 2026-12-06 its spend was lost).
+        Assert.StartsWith("failed: the user actor threw", Assert.Single(Read(topics.DeadLetters, 1, EngineJson.Default.DeadLetter)).Reason);
+        Assert.Equal("imp-1", Assert.Single(Read(campaignEvents, 1, EngineJson.Default.ClickEvent)).EventId);
+    }
+
+    /// <summary>Answers every event as failed: what a user actor that throws on it does.</summary>
+    private sealed class FailsEveryEvent : ReceiveActor
+    {
+        public FailsEveryEvent() =>
+            Receive<UserProtocol.RecordEvent>(e => Sender.Tell(new EntityFailed(e.Position, "failed: the user actor threw InvalidOperationException (test)")));
+    }
+
     private (FeatureStore Store, IActorRef Users) StartUsers(string prefix, int partitions)
     {
         var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(prefix) }, new FeatureMetrics());
