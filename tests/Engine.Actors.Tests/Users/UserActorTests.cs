@@ -97,6 +97,20 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     }
 
     [Fact]
+    public void An_actor_whose_answers_never_become_durable_here_stops_after_its_recovery_wait()
+    {
+        // Its last answer went to another node's stream (a shard moving), which this node's offsets never cover: it stops
+        // rather than stash for ever, and that stream's asks time out and replay from its commit.
+        var durable = new DurableOffsets();
+        var user = Sys.ActorOf(UserActor.Props("u-stuck", _store, _world.Decider(), idle: new IdlePassivation(TimeSpan.FromHours(1), durable)));
+        Watch(user);
+        Send(user, View("u-stuck", "shoe-0", 0));
+        user.Tell(new RecordEvent("u-stuck", View("u-stuck", "shoe-0", 1) with { Type = (EventType)99 }, new EventPosition(0, _offset++), DateTimeOffset.UtcNow));
+        ExpectMsg<EntityFailed>(TimeSpan.FromSeconds(10));
+        ExpectTerminated(user, EntityRecovery.MaxWait + TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task After_a_failure_the_actor_reloads_its_state_only_once_redis_holds_what_it_answered_before()
     {
         // Stopped at once (before 2026-12-06), its next incarnation could load before the earlier answer's flush landed, and
