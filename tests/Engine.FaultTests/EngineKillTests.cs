@@ -97,9 +97,10 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(new Confluent.Kafka.ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = "engine" }).Build();
         var committed = consumer.Committed(Enumerable.Range(0, Partitions).Select(p => new Confluent.Kafka.TopicPartition(Topics.Clickstream, p)), TimeSpan.FromSeconds(10));
         long past = 0;
+        var keys = new Engine.Actors.Features.FeatureKeys(new Engine.Actors.Features.FeatureStoreOptions().KeyPrefix); // the engine process's defaults
         foreach (var c in committed)
         {
-            var flushed = await redis.GetDatabase().StringGetAsync($"engine:f:offsets:{Topics.Clickstream}:{c.Partition.Value}");
+            var flushed = await redis.GetDatabase().StringGetAsync(keys.PartitionOffset(Topics.Clickstream, c.Partition.Value));
             if (flushed.TryParse(out long last)) past += Math.Max(0, last + 1 - Math.Max(0, c.Offset.Value));
         }
         return past;

@@ -71,13 +71,11 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<EntityRecovery.DurableCheck>(_ =>
         {
-            if (EntityRecovery.WaitedTooLong(_failedAtMs))
+            switch (EntityRecovery.Next(Timers, _idle, _lastAnswered, _failedAtMs))
             {
-                Context.Stop(Self);
-                return;
+                case EntityRecovery.Step.Wait: return;
+                case EntityRecovery.Step.Stop: Context.Stop(Self); return;
             }
-            if (!EntityRecovery.MayReload(_idle, _lastAnswered)) return;
-            Timers.Cancel(EntityRecovery.TimerKey);
             (_exhausted, _writer) = (false, default); // afresh, as a new incarnation would start
             LoadAsync().PipeTo(Self);
             Become(Loading);
@@ -115,9 +113,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
                 Context.Stop(Self);
                 return true;
             }
-            _ready = false;
-            _failedAtMs = Environment.TickCount64;
-            Timers.StartPeriodicTimer(EntityRecovery.TimerKey, EntityRecovery.DurableCheck.Instance, EntityRecovery.CheckEvery);
+            (_ready, _failedAtMs) = (false, EntityRecovery.Begin(Timers));
             Become(Recovering);
             return true;
         }

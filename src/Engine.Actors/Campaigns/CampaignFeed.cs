@@ -27,7 +27,7 @@ public sealed class CampaignFeed : IAsyncDisposable
     private readonly Task _loop;
     private long _specs, _adjustments, _refused;
     // Far beyond any real booking, and far below what would overflow a decimal price or spend.
-    private const decimal MaxValue = 1_000_000m, MaxBudget = 1_000_000_000_000m;
+    private const decimal MaxValue = ClickEventValidator.MaxPrice, MaxBudget = 1_000_000_000_000m;
     private const double MaxMultiplier = 100;
 
     private CampaignFeed(CampaignFeedSettings settings, CampaignCatalog catalog, CampaignBoard board)

@@ -1,6 +1,3 @@
-using Akka.Event;
-using Confluent.Kafka;
-
 namespace Engine.Actors.Kafka;
 
 // Backpressure without unbounded buffers: a partition the stream is behind on is paused, and resumed once drained.
@@ -24,22 +21,6 @@ internal sealed partial class ConsumerWorker
             _consumer!.Resume([lease.Partition]);
             lease.Paused = false;
             Metrics.Resumed();
-        }
-    }
-
-    // Partitions paused because a record of theirs arrived after the stop (once each, until revoked).
-    private readonly HashSet<TopicPartition> _pausedWhileStopped = [];
-
-    private void PauseWhileStopped(TopicPartition partition)
-    {
-        if (!_pausedWhileStopped.Add(partition)) return;
-        try
-        {
-            _consumer!.Pause([partition]);
-        }
-        catch (KafkaException e)
-        {
-            _log.Warning("Kafka consumer {0}: could not pause {1} after the stop ({2})", _settings.GroupId, partition, e.Error.Reason);
         }
     }
 

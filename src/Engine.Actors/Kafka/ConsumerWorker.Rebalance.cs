@@ -76,7 +76,6 @@ internal sealed partial class ConsumerWorker
             // left paused, a partition given back to us would never be read again. (In the assigned handler it is too early.)
             if (lease.Paused) _consumer!.Resume([lease.Partition]);
             _leases.Remove(lease.Partition);
-            _pausedWhileStopped.Remove(lease.Partition);
             _routing.Revoked(lease);
         }
         _lastLease = null;

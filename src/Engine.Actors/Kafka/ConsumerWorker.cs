@@ -168,7 +168,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
             // Nothing is emitted any more; the next owner reads it from the committed offset. A partition assigned (or given
             // back) after the stop is fetched like any other: paused at its first record, or the stopped consumer would
             // fetch and drop its whole backlog for as long as the drain lasts.
-            PauseWhileStopped(new TopicPartition(result.Topic ?? _settings.Topics[0], result.Partition));
+            if (_leases.TryGetValue(new TopicPartition(result.Topic ?? _settings.Topics[0], result.Partition), out var given)) Pause(given);
             return;
         }
         var lease = _lastLease;

@@ -168,8 +168,7 @@ public static class DecisionPipeline
     {
         if (record.Decoded.Event is not { } evt) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
         // A bid's tmax runs from the request's arrival in Kafka: time it waited there (a backlog, a restart's replay) counts.
-        var now = DateTime.UtcNow;
-        var arrived = new DateTimeOffset((tmaxFromIntake ? now : KafkaArrival.Of(record.Message.Record.TimestampUtc, now)).Ticks, TimeSpan.Zero);
+        var arrived = new DateTimeOffset((tmaxFromIntake ? record.ReceivedUtc : record.ArrivedUtc).Ticks, TimeSpan.Zero);
         if (route.Message(evt, record, arrived) is not { } message) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
         return inbox.Ask(region, message, record);
     }

@@ -22,11 +22,15 @@ public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, 
     /// <param name="route">With <paramref name="partitions"/>: the key an event must have been partitioned by.</param>
     public static DecodedRecord From(CommittableMessage message, EntityRoute? route = null, int? partitions = null)
     {
+        var now = DateTime.UtcNow;
         var decoded = ClickEventCodec.Decode(message.Record.Value);
-        if (decoded.Event is { } evt && (AheadOfRecord(evt, message.Record.TimestampUtc) ?? Misrouted(evt, message.Record.Partition, route, partitions)) is { } problem)
+        if (decoded.Event is { } evt && (AheadOfRecord(evt, KafkaArrival.Of(message.Record.TimestampUtc, now)) ?? Misrouted(evt, message.Record.Partition, route, partitions)) is { } problem)
             decoded = Decoded.Fail(problem);
-        return new(message, decoded, DateTime.UtcNow);
+        return new(message, decoded, now);
     }
+
+    /// <summary>When the record reached Kafka, as far as this node can tell (<see cref="KafkaArrival"/>): what a bid's tmax runs from.</summary>
+    public DateTime ArrivedUtc => KafkaArrival.Of(Message.Record.TimestampUtc, ReceivedUtc);
 
     /// <summary>
     /// An event on another partition than its key's: the engine finds a user's shard, and for an erasure the partition to
@@ -47,9 +51,8 @@ public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, 
     /// Against <see cref="KafkaArrival"/> (the record's timestamp, or the node's clock when earlier or absent): a producer that
     /// stamps its records with the event's own time (a common choice) would otherwise carry a wrong clock into both.
     /// </remarks>
-    private static string? AheadOfRecord(ClickEvent evt, DateTime recordUtc)
+    private static string? AheadOfRecord(ClickEvent evt, DateTime reference)
     {
-        var reference = KafkaArrival.Of(recordUtc, DateTime.UtcNow);
         var ahead = evt.EventTime.UtcDateTime - reference;
         return ahead <= MaxAheadOfRecord ? null
             : $"invalid: event_time {evt.EventTime:O} is {ahead.TotalHours:F1} h after the record's Kafka timestamp (or the node's clock, if earlier) {reference:O}; at most {MaxAheadOfRecord.TotalHours:F0} h ahead is accepted (a client clock set wrong?)";

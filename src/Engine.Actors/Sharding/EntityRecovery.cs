@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Engine.Models.Features;
 
 namespace Engine.Actors.Sharding;
@@ -21,11 +22,24 @@ public static class EntityRecovery
     /// </summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
 
-    /// <param name="idle">Tells what Redis holds (null: nothing to wait for, as in tests without a stream).</param>
-    public static bool MayReload(IdlePassivation? idle, EventPosition? lastAnswered) => idle?.MayStop(lastAnswered) ?? true;
+    public enum Step { Wait, Reload, Stop }
 
-    /// <param name="failedAtMs">When the entity failed, by <see cref="Environment.TickCount64"/>.</param>
-    public static bool WaitedTooLong(long failedAtMs) => Environment.TickCount64 - failedAtMs > (long)MaxWait.TotalMilliseconds;
+    /// <summary>Starts the entity's looks (<see cref="DurableCheck"/>); returns when it failed, for <see cref="Next"/>.</summary>
+    public static long Begin(ITimerScheduler timers)
+    {
+        timers.StartPeriodicTimer(TimerKey, DurableCheck.Instance, CheckEvery);
+        return Environment.TickCount64;
+    }
+
+    /// <summary>On each <see cref="DurableCheck"/>: what to do now (the looks end with a reload or a stop).</summary>
+    /// <param name="idle">Tells what Redis holds (null: nothing to wait for, as in tests without a stream).</param>
+    public static Step Next(ITimerScheduler timers, IdlePassivation? idle, EventPosition? lastAnswered, long failedAtMs)
+    {
+        var step = Environment.TickCount64 - failedAtMs > (long)MaxWait.TotalMilliseconds ? Step.Stop
+            : idle?.MayStop(lastAnswered) ?? true ? Step.Reload : Step.Wait;
+        if (step != Step.Wait) timers.Cancel(TimerKey);
+        return step;
+    }
 
     /// <summary>The entity's look at whether Redis holds its answers yet.</summary>
     public sealed class DurableCheck

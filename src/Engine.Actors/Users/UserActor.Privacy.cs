@@ -64,11 +64,13 @@ public sealed partial class UserActor
     {
         _state = new UserFeatureState(_userId, _store.Options.AllowedLateness);
         _consent = Consent.Granted;
-        (_churn, _churnAlertId) = (ChurnEpisode.Armed, null);
-        _recommendation = default;
-        _churnScoredAt = DateTimeOffset.MinValue;
-        (_session, _nonPersonal, _returningSession) = (null, default, false);
+        ForgetMemory();
+        _returningSession = false;
     }
+
+    /// <summary>What the actor keeps beside the state, as a new incarnation starts it (after an erasure, or a reload after a failure).</summary>
+    private void ForgetMemory() =>
+        (_churn, _churnAlertId, _recommendation, _churnScoredAt, _nonPersonal, _writer) = (ChurnEpisode.Armed, null, default, DateTimeOffset.MinValue, default, default);
 
     private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed);
 

@@ -34,7 +34,6 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private string? _churnAlertId; // the alert that opened the current episode
     private RecommendationMemo _recommendation;
     private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
-    private string? _session;
     private bool _returningSession;
     private Consent _consent = Consent.Granted;
     private (bool Sent, string? Session) _nonPersonal; // the last popular list sent to an opted-out user, by session
@@ -85,9 +84,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
                 Context.Stop(Self);
                 return true;
             }
-            _ready = false;
-            _failedAtMs = Environment.TickCount64;
-            Timers.StartPeriodicTimer(EntityRecovery.TimerKey, EntityRecovery.DurableCheck.Instance, EntityRecovery.CheckEvery);
+            (_ready, _failedAtMs) = (false, EntityRecovery.Begin(Timers));
             Become(Recovering);
             return true;
         }
@@ -98,15 +95,12 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<EntityRecovery.DurableCheck>(_ =>
         {
-            if (EntityRecovery.WaitedTooLong(_failedAtMs))
+            switch (EntityRecovery.Next(Timers, _idle, _lastAnswered, _failedAtMs))
             {
-                Context.Stop(Self);
-                return;
+                case EntityRecovery.Step.Wait: return;
+                case EntityRecovery.Step.Stop: Context.Stop(Self); return;
             }
-            if (!EntityRecovery.MayReload(_idle, _lastAnswered)) return;
-            Timers.Cancel(EntityRecovery.TimerKey);
-            // Afresh, as a new incarnation would start: nothing kept beside the state survives.
-            (_churn, _churnAlertId, _recommendation, _churnScoredAt, _nonPersonal, _writer) = (ChurnEpisode.Armed, null, default, DateTimeOffset.MinValue, default, default);
+            ForgetMemory(); // afresh, as a new incarnation would start: nothing kept beside the state survives
             LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
             Become(Loading);
         });
@@ -132,7 +126,6 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         Receive<Loaded>(loaded =>
         {
             (_state, _consent) = (loaded.State, loaded.Consent);
-            _session = _state.CurrentSession; // the session goes on across a restart, with what was bought in it (kept with the state)
             _returningSession = _state.Sessions.Size > 1; // the session's user had others before it (the last 7 days tell)
             _ready = true;
             Become(Ready);
@@ -175,16 +168,13 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     {
         var evt = msg.Event;
         _writer.Answering(Sender, _state);
-        var hadEvents = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
+        var (hadEvents, session) = (_state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent, _state.CurrentSession);
         _coVisited.Clear();
         var outcome = _state.Apply(evt, msg.Position, _coVisited);
-        // The state's session: an event without one (a bid request, a server-side purchase), a late event of an earlier
-        // session, or a replay neither starts nor ends one (each of these moved the actor's own before).
-        if (_state.CurrentSession is { } session && session != _session)
-        {
-            _session = session;
-            _returningSession = hadEvents; // new vs returning (for fairness monitoring): a session of a user who had been here before
-        }
+        // The state's session moves: an event without one (a bid request, a server-side purchase), a late event of an earlier
+        // session, or a replay neither starts nor ends one (each of these moved an actor's own copy before).
+        // New vs returning (for fairness monitoring): a session of a user who had been here before.
+        if (_state.CurrentSession != session) _returningSession = hadEvents;
 
         // A replayed event (Duplicate) is decided again: its decisions carry the same ids, so nothing is lost if the
         // first run died between writing features and emitting decisions, and consumers drop the repeats. (A replayed bid
@@ -208,7 +198,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             case EventType.BidRequest:
                 var now = DateTimeOffset.UtcNow;
                 // The exchange has moved on. A replay's is not counted again: the first run answered it, or counted it.
-                if (now - msg.ReceivedAt > TimeSpan.FromMilliseconds(evt.BidRequest!.Tmax)) dropped = outcome == ApplyOutcome.Duplicate ? 0 : 1;
+                if (PastTmax(msg.ReceivedAt, now, evt.BidRequest!)) dropped = outcome == ApplyOutcome.Duplicate ? 0 : 1;
                 else if (!_consent.AdTargeting) decisions.Add(_privacy!.NonPersonal.NoBid(_userId, evt, now));
                 else decisions.Add(_decider.Bid(_state, evt, now));
                 break;
@@ -232,6 +222,9 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
 
     /// <summary>Event time between churn scores of an armed, active user.</summary>
     public static readonly TimeSpan ChurnRescoreInterval = TimeSpan.FromHours(1);
+
+    /// <summary>The exchange has moved on: an answer now would come after the request's <c>tmax</c> since <paramref name="receivedAt"/>.</summary>
+    public static bool PastTmax(DateTimeOffset receivedAt, DateTimeOffset now, BidRequest request) => now - receivedAt > TimeSpan.FromMilliseconds(request.Tmax);
 
     private sealed record Loaded(UserFeatureState State, Consent Consent);
 

@@ -65,7 +65,8 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
                 decisions.Add(recommendation);
             // As the user actor: a bid request older than its tmax since it reached Kafka is dropped, not priced.
             var now = DateTime.UtcNow;
-            if (evt.Type == EventType.BidRequest && now - Engine.Actors.Pipeline.KafkaArrival.Of(record.Message.Timestamp.UtcDateTime, now) <= TimeSpan.FromMilliseconds(evt.BidRequest!.Tmax))
+            var arrived = new DateTimeOffset(Engine.Actors.Pipeline.KafkaArrival.Of(record.Message.Timestamp.UtcDateTime, now).Ticks, TimeSpan.Zero);
+            if (evt.Type == EventType.BidRequest && !Engine.Actors.Users.UserActor.PastTmax(arrived, new DateTimeOffset(now.Ticks, TimeSpan.Zero), evt.BidRequest!))
                 decisions.Add(decider.Bid(user, evt, DateTimeOffset.UtcNow));
             if (memory.Churn == ChurnEpisode.Alerted || evt.EventTime - memory.ChurnScoredAt >= Engine.Actors.Users.UserActor.ChurnRescoreInterval)
             {

@@ -75,9 +75,6 @@ internal static partial class LibRdKafkaMock
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_start_request_tracking")]
     public static partial void StartRequestTracking(IntPtr mcluster);
 
-    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_stop_request_tracking")]
-    public static partial void StopRequestTracking(IntPtr mcluster);
-
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_get_requests")]
     public static partial IntPtr GetRequests(IntPtr mcluster, out nuint count);
 

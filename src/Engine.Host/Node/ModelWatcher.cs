@@ -49,16 +49,8 @@ public sealed class ModelWatcher : IAsyncDisposable
             var stamp = Stamp(path);
             if (stamp == _seen[path]) continue;
             _seen[path] = stamp;
-            ReloadResult result;
-            try
-            {
-                result = registry.TryReload(path);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // A failure of one look must not end the polling (it did: hot reload stopped for good, silently).
-                result = new ReloadResult(false, registry.Version, $"{e.GetType().Name}: {e.Message}");
-            }
+            // A refusal, whatever made the load throw, comes back as a result (ModelRegistry.TryReload): the polling goes on.
+            var result = registry.TryReload(path);
             if (result.Loaded)
             {
                 Reloads++;

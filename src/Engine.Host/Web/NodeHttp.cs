@@ -13,12 +13,12 @@ namespace Engine.Host.Web;
 /// </summary>
 public sealed class NodeHttp : IAsyncDisposable
 {
-    private readonly ILoggerFactory _logs;
+    private readonly ILoggerFactory? _ownLogs; // created here (none was given): disposed here
     private readonly NodeMonitor _monitor;
     private readonly LiveFeed _feed;
     private readonly EngineWeb _web;
 
-    private NodeHttp(ILoggerFactory logs, NodeMonitor monitor, LiveFeed feed, EngineWeb web) => (_logs, _monitor, _feed, _web) = (logs, monitor, feed, web);
+    private NodeHttp(ILoggerFactory? ownLogs, NodeMonitor monitor, LiveFeed feed, EngineWeb web) => (_ownLogs, _monitor, _feed, _web) = (ownLogs, monitor, feed, web);
 
     public string Url => _web.Url;
     public NodeMonitor Monitor => _monitor;
@@ -26,13 +26,14 @@ public sealed class NodeHttp : IAsyncDisposable
     /// <param name="logs">The host's logger factory (null: one of its own from <paramref name="configuration"/>).</param>
     public static async Task<NodeHttp> StartAsync(HttpOptions http, IConfiguration configuration, EngineNodeSettings node, ILoggerFactory? logs = null)
     {
-        logs ??= LoggerFactory.Create(b => b.AddEngineConsole(configuration));
+        var ownLogs = logs is null ? LoggerFactory.Create(b => b.AddEngineConsole(configuration)) : null;
+        logs ??= ownLogs!;
         var client = node.KafkaClient ?? new Dictionary<string, string>();
         var lag = new ConsumerLagProbe(node.KafkaBootstrap, client, node.InputGroups);
         var monitor = new NodeMonitor(lag, logs.CreateLogger<NodeMonitor>());
         var feed = new LiveFeed(node.KafkaBootstrap, client, node.EffectiveTopics);
         var web = await EngineWeb.StartAsync(http, configuration, monitor, feed);
-        return new NodeHttp(logs, monitor, feed, web);
+        return new NodeHttp(ownLogs, monitor, feed, web);
     }
 
     public void Attach(EngineNode node) => _monitor.Attach(node);
@@ -42,6 +43,6 @@ public sealed class NodeHttp : IAsyncDisposable
         await _web.DisposeAsync();
         await _feed.DisposeAsync();
         await _monitor.DisposeAsync();
-        _logs.Dispose();
+        _ownLogs?.Dispose();
     }
 }

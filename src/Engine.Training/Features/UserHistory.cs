@@ -13,14 +13,12 @@ namespace Engine.Training.Features;
 /// </summary>
 public sealed class UserHistory
 {
-    private static readonly FeatureSchema<UserFeatureState> Schema = UserFeatures.Schema(FeatureNames.User);
     private readonly List<DateTimeOffset> _times = [];
     private long _offset;
 
     /// <summary>The features as the engine keeps them (for the bid model's category features).</summary>
     public UserFeatureState State { get; } = new("offline");
 
-    public int Count => _times.Count;
     public DateTimeOffset? First => _times.Count > 0 ? _times[0] : null;
     public DateTimeOffset? Last => _times.Count > 0 ? _times[^1] : null;
 
@@ -35,7 +33,7 @@ public sealed class UserHistory
     /// Writes <see cref="FeatureNames.User"/> as of <paramref name="at"/> into <paramref name="into"/>: every event added so
     /// far must be at or before it (the state only moves forward, as the engine's does).
     /// </summary>
-    public void WriteAt(DateTimeOffset at, Span<float> into) => Schema.Read(State, ReadTimeMs(at), into);
+    public void WriteAt(DateTimeOffset at, Span<float> into) => UserFeatures.All.Read(State, ReadTimeMs(at), into);
 
     /// <summary>The instant the state is read at for <paramref name="at"/>: every event added so far must be at or before it.</summary>
     public long ReadTimeMs(DateTimeOffset at)

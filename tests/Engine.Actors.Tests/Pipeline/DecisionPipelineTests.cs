@@ -280,7 +280,6 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.Equal(1, counters.Applied);
     }
 
-    /// <summary>A feature store under a prefix of its own (on Garnet) and the user shards over <paramref name="partitions"/>.</summary>
     [Fact]
     public async Task An_event_its_entity_failed_on_is_dead_lettered_and_still_forwarded_to_its_campaign()
     {
@@ -316,6 +315,7 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
             Receive<UserProtocol.RecordEvent>(e => Sender.Tell(new EntityFailed(e.Position, "failed: the user actor threw InvalidOperationException (test)")));
     }
 
+    /// <summary>A feature store under a prefix of its own (on Garnet) and the user shards over <paramref name="partitions"/>.</summary>
     private (FeatureStore Store, IActorRef Users) StartUsers(string prefix, int partitions)
     {
         var store = new FeatureStore(_redis.Connect(RedisKind.Garnet), new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(prefix) }, new FeatureMetrics());

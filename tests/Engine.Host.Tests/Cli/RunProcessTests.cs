@@ -71,6 +71,7 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.True(Counter(metrics, "engine_fairness_score_count", "recommendation") > 0, metrics); // score distributions by segment
         // One set of kind labels across the decision and fairness metrics (the fairness counters said "bid" and "churnalert").
         var fairnessKinds = Regex.Matches(metrics, @"^engine_fairness_\w+\{[^}]*kind=""([^""]+)""", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.Contains("recommendation", fairnessKinds); // the pattern finds them at all
         Assert.Subset(new HashSet<string> { "recommendation", "bid_decision", "churn_alert" }, fairnessKinds);
         var ready = await http.GetAsync("/readyz");
         Assert.True(ready.IsSuccessStatusCode, await ready.Content.ReadAsStringAsync());

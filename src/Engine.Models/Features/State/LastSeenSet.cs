@@ -39,6 +39,12 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
         }
         if (index <= seen.Indexes[kind]) return;
         seen.Indexes[kind] = index;
+        MarkDirty(ref seen, key);
+    }
+
+    /// <summary>Queues <paramref name="key"/> for the next drain, once per marking.</summary>
+    private void MarkDirty(ref Seen seen, string key)
+    {
         if (seen.Dirty) return;
         seen.Dirty = true;
         _dirty.Add(key);
@@ -92,13 +98,7 @@ public sealed class LastSeenSet(string tag, long resolutionMs, int retain, int k
     /// <summary>Marks every key for the next drain, which then holds the whole set (the key is rewritten from scratch).</summary>
     public void MarkAll()
     {
-        foreach (var key in _entries.Keys)
-        {
-            ref var seen = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, key);
-            if (seen.Dirty) continue;
-            seen.Dirty = true;
-            _dirty.Add(key);
-        }
+        foreach (var key in _entries.Keys) MarkDirty(ref CollectionsMarshal.GetValueRefOrNullRef(_entries, key), key);
         _removed?.Clear();
     }
 

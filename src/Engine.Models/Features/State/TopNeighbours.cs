@@ -38,12 +38,16 @@ public sealed class TopNeighbours(string tag, int keep)
     {
         ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, item, out _);
         entry.Count++;
-        if (!entry.Dirty)
-        {
-            entry.Dirty = true;
-            _dirty.Add(item);
-        }
+        MarkDirty(ref entry, item);
         if (_entries.Count >= 2 * keep) DropWeakerHalf();
+    }
+
+    /// <summary>Queues <paramref name="item"/> for the next drain, once per marking.</summary>
+    private void MarkDirty(ref Entry entry, string item)
+    {
+        if (entry.Dirty) return;
+        entry.Dirty = true;
+        _dirty.Add(item);
     }
 
     /// <summary>Adds <paramref name="other"/>'s counts into this one: a read-only sum of slices (nothing marked for writing, nothing dropped).</summary>
@@ -100,13 +104,7 @@ public sealed class TopNeighbours(string tag, int keep)
     /// <summary>Marks every neighbour for the next drain, which then holds them all (the key is rewritten from scratch).</summary>
     public void MarkAll()
     {
-        foreach (var item in _entries.Keys)
-        {
-            ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, item);
-            if (entry.Dirty) continue;
-            entry.Dirty = true;
-            _dirty.Add(item);
-        }
+        foreach (var item in _entries.Keys) MarkDirty(ref CollectionsMarshal.GetValueRefOrNullRef(_entries, item), item);
         _removed?.Clear();
     }
 
