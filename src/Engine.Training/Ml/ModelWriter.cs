@@ -2,7 +2,10 @@ using Engine.Models.Scoring;
 
 namespace Engine.Training.Ml;
 
-/// <summary>Writes <c>DIR/model.onnx</c> and <c>DIR/model.json</c> together, the pair a <see cref="Scorer"/> loads.</summary>
+/// <summary>
+/// Writes <c>DIR/model.onnx</c> and <c>DIR/model.json</c> together, the pair a <see cref="Scorer"/> loads; the version is
+/// the given one (the recipe) followed by the first 8 hex digits of the model's SHA-256.
+/// </summary>
 public static class ModelWriter
 {
     public static ModelMetadata Write(string directory, FastTreeModel model, string name, string version, string trainingData,
@@ -11,10 +14,13 @@ public static class ModelWriter
         Directory.CreateDirectory(directory);
         var onnx = Path.Combine(directory, "model.onnx");
         model.ExportOnnx(onnx);
+        var sha256 = ModelMetadata.Sha256Of(File.ReadAllBytes(onnx));
         var metadata = new ModelMetadata
         {
             Name = name,
-            Version = version,
+            // The recipe (seed, users) names a training run, not a model: retrained by other code, it gives other scores
+            // under the same name. The model's own hash tells every decision's reader which model made it.
+            Version = $"{version}-{sha256[..8]}",
             Features = model.TrainedOn.Names,
             OutputName = "Probability.output",
             Baseline = model.TrainedOn.Medians(),
@@ -24,7 +30,7 @@ public static class ModelWriter
             Trainer = $"ML.NET FastTree binary ({model.Options.Trees} trees, {model.Options.Leaves} leaves, lr {model.Options.LearningRate}), Platt-calibrated",
             TrainedAt = null,
             Seed = seed,
-            OnnxSha256 = ModelMetadata.Sha256Of(File.ReadAllBytes(onnx)),
+            OnnxSha256 = sha256,
         };
         File.WriteAllText(Path.Combine(directory, "model.json"), metadata.ToJson() + "\n");
         return metadata;
