@@ -52,4 +52,22 @@ public sealed class OnnxExportTests : IDisposable
         Assert.Contains(metadata.OutputName, session.OutputMetadata.Keys);
         Assert.Equal(["x", "y", "noise"], ModelMetadata.Parse(File.ReadAllText(Path.Combine(_dir, "model.json"))).Features);
     }
+
+    [Fact]
+    public void Models_trained_by_the_same_recipe_on_other_data_get_other_versions_and_the_same_model_the_same_one()
+    {
+        var options = new TreeOptions(Trees: 5, Leaves: 4, MinLeafCount: 10);
+        string Version(int dataSeed, string directory) =>
+            ModelWriter.Write(Path.Combine(_dir, directory), FastTreeModel.Train(Synthetic(500, dataSeed), options, seed: 1), "toy", "recipe-1", "synthetic",
+                new Dictionary<string, double>(), new Dictionary<string, double>(), 1).Version;
+
+        var (first, again, other) = (Version(4, "a"), Version(4, "b"), Version(5, "c"));
+
+        Assert.Matches("^recipe-1-[0-9a-f]{8}$", first);
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, other);
+        var written = ModelMetadata.Parse(File.ReadAllText(Path.Combine(_dir, "a", "model.json")));
+        Assert.Equal(first, written.Version);
+        Assert.StartsWith(first["recipe-1-".Length..], written.OnnxSha256);
+    }
 }
