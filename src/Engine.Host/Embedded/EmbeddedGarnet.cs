@@ -16,7 +16,8 @@ public sealed class EmbeddedGarnet : IDisposable
     private readonly string _directory;
 
     /// <param name="port">0 picks a free port.</param>
-    public EmbeddedGarnet(int port = 0)
+    /// <param name="cluster">Garnet in Redis Cluster mode (tests of the start-up check that refuses one).</param>
+    public EmbeddedGarnet(int port = 0, bool cluster = false)
     {
         Port = port == 0 ? FreePort() : port;
         // Garnet's log and checkpoint folders default to the working directory, and cleanupDir would delete it:
@@ -31,6 +32,8 @@ public sealed class EmbeddedGarnet : IDisposable
             // Small logs: a test or dev server holds megabytes, not the 16 GB default reservation.
             "--memory", "256m", "--index", "16m",
             "-q", "--logger-level", "None",
+            // Cluster mode opens its storage through Linux native AIO (libaio, absent here) unless told otherwise.
+            .. (cluster ? (string[])["--cluster", "--device-type", "RandomAccess"] : []),
         ];
         _server = new GarnetServer(args, NullLoggerFactory.Instance, cleanupDir: false);
         _server.Start();

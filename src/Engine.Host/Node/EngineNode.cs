@@ -79,6 +79,15 @@ public sealed class EngineNode : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var redis = await ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
+        try
+        {
+            RedisTopology.EnsureStandalone(redis);
+        }
+        catch (Configuration.ConfigurationError)
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
         var featureMetrics = new FeatureMetrics();
         // One secret (Privacy:PseudonymKey) for the pseudonyms in keys and the sealed ids on the due-list; unset: the development key.
         var (pseudonyms, sealer) = settings.PseudonymKey is { } secret
