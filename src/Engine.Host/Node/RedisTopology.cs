@@ -5,8 +5,8 @@ namespace Engine.Host.Node;
 
 /// <summary>
 /// Refuses a Redis in cluster mode at start-up. A feature flush WATCHes and writes many users' keys in one transaction,
-/// which a cluster refuses across hash slots (CROSSSLOT): found only then, every flush would fail and be retried, and
-/// the node would consume nothing while looking alive.
+/// which a cluster refuses across hash slots (CROSSSLOT): found only then, the first flush would fail, be retried
+/// for ever, and hold the whole stream back behind it.
 /// </summary>
 internal static class RedisTopology
 {
