@@ -150,7 +150,10 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         {
             // Checked on every event, not once per tick: an exhausted campaign must stop bidding at once.
             if (!_exhausted) Emit(_pacer.Exhaust(spec, delivery, _pacing.State, evt.EventId), tick, decisions);
-            _exhausted = true;
+            // The clock stops with the spend, in Redis too: an actor reloaded after a raise (an exhausted campaign wins
+            // nothing and passivates) restarts it as one that never stopped does, instead of stepping once over the hours
+            // it was exhausted and winding its integral up to the highest multiplier.
+            (_exhausted, _pacing) = (true, _pacing with { LastTick = -1 });
             _board.Publish(delivery.Snapshot(spec, 0));
             return;
         }

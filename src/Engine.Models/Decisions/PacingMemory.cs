@@ -9,7 +9,8 @@ namespace Engine.Models.Decisions;
 /// <c>previous_multiplier</c> 1, the hosting node bid near 1 while the others kept the last multiplier sent, and a
 /// campaign whose events came more than the idle period apart only ever started its clock and never paced. Whether the
 /// budget is exhausted is not kept: a reloaded actor finds out again on its next event and sends the same exhausted
-/// adjustment (same id), so one lost in a crash is sent again.
+/// adjustment (same id), so one lost in a crash is sent again. An exhausted campaign's clock is stopped (<c>LastTick</c>
+/// -1, as before the first event), so a raised budget restarts it after a reload as without one.
 /// </summary>
 public readonly record struct PacingMemory(PacingState State, long LastTick, long LastEmittedTick)
 {

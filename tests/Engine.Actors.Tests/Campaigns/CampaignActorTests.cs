@@ -145,6 +145,45 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.Equal(240m, exhausted.SpentTotal);
     }
 
+    /// <summary>
+    /// An exhausted campaign wins nothing, so it passivates; its budget is raised hours later. Reloaded from Redis, it must
+    /// pace the new budget as an actor that never stopped does (restart the clock at the first event), not step once over
+    /// the hours it was exhausted: that step read them as hours of zero spend and wound the integral up to the highest
+    /// multiplier, which took hours to unwind while the raised budget was spent early.
+    /// </summary>
+    [Fact]
+    public async Task A_campaign_reloaded_while_exhausted_paces_a_raised_budget_as_one_that_never_stopped()
+    {
+        var store = new FeatureStore(_redis, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("raised") }, new FeatureMetrics());
+        async Task<List<(int Minute, double Multiplier)>> AfterRaise(string id, bool reload)
+        {
+            _catalog.Put(new CampaignSpec { CampaignId = id, Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(2), ValuePerClick = 1m });
+            var campaign = Sys.ActorOf(CampaignActor.Props(id, store, _catalog, _board, CampaignPacer.Default));
+            var spent = Enumerable.Range(0, 250).Select(minute => SendImpression(campaign, id, minute, 1m)).ToList(); // exhausted at minute 239
+            Assert.Contains(spent.SelectMany(h => h.Decisions).OfType<BidAdjustment>(), a => a.BudgetExhausted);
+            if (reload)
+            {
+                var writes = spent.Where(h => h.Changes is not null).Select(h => new EntityWrite(EntityKind.Campaign, id, h.Changes!)).ToList();
+                Assert.True((await store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), writes))).Acknowledged);
+                Sys.Stop(campaign);
+                campaign = Sys.ActorOf(CampaignActor.Props(id, store, _catalog, _board, CampaignPacer.Default));
+            }
+            _catalog.Put(new CampaignSpec { CampaignId = id, Budget = 480m, FlightStart = T0, FlightEnd = T0.AddDays(2), ValuePerClick = 1m });
+            // Three hours later, under-spending the raised budget for two hours.
+            return Enumerable.Range(430, 120)
+                .SelectMany(minute => SendImpression(campaign, id, minute, 0.05m).Decisions.OfType<BidAdjustment>().Select(a => (minute, a.Multiplier)))
+                .ToList();
+        }
+
+        var live = await AfterRaise("c-raised-live", reload: false);
+        var reloaded = await AfterRaise("c-raised-reloaded", reload: true);
+
+        _output.WriteLine($"never stopped: {string.Join(", ", live.Select(a => $"{a.Minute}:{a.Multiplier}"))}");
+        _output.WriteLine($"reloaded:      {string.Join(", ", reloaded.Select(a => $"{a.Minute}:{a.Multiplier}"))}");
+        Assert.NotEmpty(live);
+        Assert.Equal(live, reloaded);
+    }
+
     [Fact]
     public async Task A_new_writer_replaying_spend_a_lost_flush_held_gets_the_whole_state_and_Redis_keeps_the_spend()
     {
