@@ -51,6 +51,7 @@ internal sealed class BatchWriter
     private readonly PartitionFlusher _flusher;
     private readonly CampaignForwarder? _forwarder;
     private readonly DurableOffsets? _durable;
+    private readonly bool _tmaxFromIntake;
     private Task _lastFlush = Task.CompletedTask;
     private Task _deciding = Task.CompletedTask;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
@@ -59,10 +60,10 @@ internal sealed class BatchWriter
 
     public BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters,
         DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval, CampaignForwarder? forwarder,
-        DurableOffsets? durable)
+        DurableOffsets? durable, bool tmaxFromIntake = false)
     {
         (_store, _topic, _topics, _route, _churn, _counters, _decisions, _fairness) = (store, topic, topics, route, churn, counters, decisions, fairness);
-        (_forwarder, _durable) = (forwarder, durable);
+        (_forwarder, _durable, _tmaxFromIntake) = (forwarder, durable, tmaxFromIntake);
         _flusher = new PartitionFlusher(FlushAsync, maxUndurable, flushInterval);
         _items = new ItemSliceOwner(store);
     }
@@ -128,9 +129,14 @@ internal sealed class BatchWriter
             if (handled.Changes is { } changes) writes.Add(new EntityWrite(handled.Kind, handled.EntityId, changes));
             if (handled.DroppedLateBids > 0) _decisions.LateBids(handled.DroppedLateBids);
             // A replayed event was counted the first time; counting it again would skew the rates it feeds.
-            if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied }) _fairness?.Observe(evt, handled.Returning, handled.Decisions);
-            if (handled.Decisions.Count > 0) stamps.Add(new EventStamps(record.Message.Record.TimestampUtc, record.Message.Record.PolledUtc, record.ReceivedUtc, repliedUtc));
-            foreach (var decision in handled.Decisions)
+            // Priced in time, the bid may still have waited here past its tmax (behind a slower ask of the partition, or for
+            // room while Redis was slow): the exchange has moved on, so it is counted as late instead of sent.
+            var late = evt.BidRequest is { } request && UserActor.PastTmax(record.TmaxStart(_tmaxFromIntake), now, request);
+            IReadOnlyList<IDecision> sent = late ? [.. handled.Decisions.Where(d => d is not BidDecision)] : handled.Decisions;
+            if (late) _decisions.LateBids(handled.Decisions.Count - sent.Count);
+            if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied }) _fairness?.Observe(evt, handled.Returning, sent);
+            if (sent.Count > 0) stamps.Add(new EventStamps(record.Message.Record.TimestampUtc, record.Message.Record.PolledUtc, record.ReceivedUtc, repliedUtc));
+            foreach (var decision in sent)
             {
                 records.Add(_topics.Record(decision));
                 _decisions.Count(decision);

@@ -106,7 +106,7 @@ public static class DecisionPipeline
                     "Moving the shard of partition {0} to this node failed ({1}): its events are asked across nodes until it moves",
                     partition.Partition.Partition.Value, t.Exception?.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
-                    settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable);
+                    settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable, settings.TmaxFromIntake);
                 var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout, settings.Durable);
                 var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var previous = fences.Enter(partition.Partition.Partition.Value, released.Task);
@@ -168,8 +168,7 @@ public static class DecisionPipeline
     {
         if (record.Decoded.Event is not { } evt) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
         // A bid's tmax runs from the request's arrival in Kafka: time it waited there (a backlog, a restart's replay) counts.
-        var arrived = new DateTimeOffset((tmaxFromIntake ? record.ReceivedUtc : record.ArrivedUtc).Ticks, TimeSpan.Zero);
-        if (route.Message(evt, record, arrived) is not { } message) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
+        if (route.Message(evt, record, record.TmaxStart(tmaxFromIntake)) is not { } message) return Task.FromResult(new Asked(record, null, record.ReceivedUtc));
         return inbox.Ask(region, message, record);
     }
 }

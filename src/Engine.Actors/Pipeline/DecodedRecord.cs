@@ -32,6 +32,9 @@ public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, 
     /// <summary>When the record reached Kafka, as far as this node can tell (<see cref="KafkaArrival"/>): what a bid's tmax runs from.</summary>
     public DateTime ArrivedUtc => KafkaArrival.Of(Message.Record.TimestampUtc, ReceivedUtc);
 
+    /// <summary>When a bid request's <c>tmax</c> started: its arrival in Kafka, or the node's intake in replays faster than real time (<see cref="DecisionPipelineSettings.TmaxFromIntake"/>).</summary>
+    public DateTimeOffset TmaxStart(bool fromIntake) => new((fromIntake ? ReceivedUtc : ArrivedUtc).Ticks, TimeSpan.Zero);
+
     /// <summary>
     /// An event on another partition than its key's: the engine finds a user's shard, and for an erasure the partition to
     /// wait for, from the user id; an event elsewhere would be decided by a node that does not own that user, keep an entity

@@ -248,6 +248,53 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.Equal(1, decisions.LateBidsDropped);
     }
 
+    /// <summary>
+    /// A bid priced within its tmax can still wait in the stream past it: behind a flush, when the partition has no room
+    /// for more events waiting for Redis. Sent then, it would reach the exchange after it moved on (docs/contracts.md: such a
+    /// decision is counted, not sent). Redis is a redis-server frozen (SIGSTOP) after the bidder's state is loaded.
+    /// </summary>
+    [Fact]
+    public async Task A_bid_priced_in_time_but_held_past_its_tmax_by_a_hung_redis_is_counted_late_not_sent()
+    {
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(1);
+        _world.Campaigns.Publish(new CampaignSnapshot(UserTestWorld.Campaign("c-1"), 1.0, 1000, 20, 0.02, 0.05, BudgetLeft: true));
+        using var redis = await RestartableRedis.StartAsync(RedisKind.RedisServer);
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Endpoint);
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("held") }, new FeatureMetrics());
+        var users = EntityShards.Start(Sys, EntityShards.Users, 1, id => UserActor.Props(id, store, _world.Decider()));
+        var counters = new PipelineCounters();
+        var decisions = new DecisionCounters();
+        // Room for one event waiting for Redis: the batch after a hung flush waits for it.
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, "held-" + Guid.NewGuid().ToString("N"), [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEventsTopic: null), MaxUndurable: 1);
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer());
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        var now = DateTimeOffset.UtcNow;
+        Task Produce(ClickEvent e) => producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "bidder"u8.ToArray(), Value = ClickEventCodec.Encode(e) });
+        ClickEvent View(string id) => new() { EventId = id, EventTime = now, UserId = "bidder", SessionId = "s", Type = EventType.PageView };
+
+        await Produce(View("v-1")); // loads the bidder while Redis answers
+        AwaitCondition(() => counters.Consumed == 1, TimeSpan.FromSeconds(60), "the first view durable");
+        redis.Freeze();
+        await Produce(View("v-2")); // decided at once; its flush hangs and fills the partition's room
+        await Task.Delay(1000);
+        await Produce(new ClickEvent
+        {
+            EventId = "b-1", EventTime = now, UserId = "bidder", Type = EventType.BidRequest,
+            BidRequest = new BidRequest { Id = "req-held", Imp = [new Impression { Id = "1", BidFloor = 0.01m }], CandidateCampaigns = ["c-1"], Tmax = 300 },
+        });
+        await Task.Delay(2000); // priced within its 300 ms, then held behind the flush
+        redis.Thaw();
+        AwaitCondition(() => counters.Consumed == 3, TimeSpan.FromSeconds(60), "all three durable once Redis answers");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var bids = Read(topics.BidDecisions, 1, EngineJson.Default.BidDecision);
+        _output.WriteLine($"bid decisions sent: {bids.Count}; dropped as late: {decisions.LateBidsDropped}");
+        Assert.Empty(bids);
+        Assert.Equal(1, decisions.LateBidsDropped);
+    }
+
     [Fact]
     public async Task An_event_on_another_partition_than_its_users_is_dead_lettered_as_misrouted()
     {
