@@ -163,7 +163,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         var first = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
         await WaitCommittedAsync(partition, end);
         var again = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
-        var store = await _privacy.EraseAsync(request.UserId);
+        var store = await _privacy.EraseAsync(request.UserId); // the consent too, now that no earlier event can come
         return new PrivacyAck
         {
             Type = request.Type, RequestId = request.RequestId, UserId = request.UserId,

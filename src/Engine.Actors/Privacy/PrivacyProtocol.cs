@@ -9,7 +9,10 @@ namespace Engine.Actors.Privacy;
 /// </summary>
 public static class PrivacyProtocol
 {
-    /// <summary>Delete everything kept about the user, in memory and in Redis (reply: <see cref="UserErased"/>).</summary>
+    /// <summary>
+    /// Delete everything kept about the user, in memory and in Redis, but the consent, which the erasure's last step deletes
+    /// (<see cref="PrivacyStore.EraseAsync"/>) once no earlier event of the user can come (reply: <see cref="UserErased"/>).
+    /// </summary>
     public sealed record EraseUser(string UserId, string RequestId) : IShardedMessage
     {
         public string EntityId => UserId;

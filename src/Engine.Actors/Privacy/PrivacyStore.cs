@@ -42,12 +42,16 @@ public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys,
     /// <summary>The clickstream partition of the user's events (keyed by user id, murmur2 as the producers partition).</summary>
     public int PartitionOf(string userId) => KafkaPartitioner.Partition(userId, partitions);
 
-    /// <summary>Deletes every key and entry of the user; returns the names of those that existed (features, consent, churn_due).</summary>
-    public async Task<IReadOnlyList<string>> EraseAsync(string userId)
+    /// <summary>
+    /// Deletes every key and entry of the user; returns the names of those that existed (features, consent, churn_due).
+    /// <paramref name="keepConsent"/>: not the consent yet (an erasure's passes through the actor, while events the user
+    /// sent before the request may still be decided: under the consent they were sent under, not the default).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> EraseAsync(string userId, bool keepConsent = false)
     {
         var db = Db;
         var features = db.KeyDeleteAsync(keys.Entity(EntityKind.User, userId));
-        var consent = db.KeyDeleteAsync(keys.Consent(userId));
+        var consent = keepConsent ? Task.FromResult(false) : db.KeyDeleteAsync(keys.Consent(userId));
         var due = dueList.RemoveAsync(KafkaPartitioner.Partition(userId, partitions), userId);
         await Task.WhenAll(features, consent, due);
         var removed = new List<string>(3);

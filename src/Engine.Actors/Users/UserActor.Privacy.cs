@@ -34,7 +34,9 @@ public sealed partial class UserActor
         }
         var replyTo = Sender;
         Become(Erasing);
-        _privacy.Store.EraseAsync(_userId).PipeTo(Self,
+        // The consent stays until the erasure's last step (PrivacyControl erases it in Redis directly): events the user sent
+        // before the request may still come (a lagging pipeline, a replay), and are decided as the user allowed then.
+        _privacy.Store.EraseAsync(_userId, keepConsent: true).PipeTo(Self,
             success: removed => new Erased(request, replyTo, removed),
             failure: e => new EraseFailed(request, replyTo, e));
     }
@@ -59,11 +61,10 @@ public sealed partial class UserActor
         ReceiveAny(_ => Stash.Stash());
     }
 
-    /// <summary>The in-memory state goes with the keys: an event after the erasure starts from nothing.</summary>
+    /// <summary>The in-memory state goes with the keys: an event after the erasure starts from nothing (but the consent, kept until the erasure ends).</summary>
     private void ForgetEverything()
     {
         _state = new UserFeatureState(_userId, _store.Options.AllowedLateness);
-        _consent = Consent.Granted;
         ForgetMemory();
         _returningSession = false;
     }

@@ -117,7 +117,10 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
         Watch(user);
         user.Tell(new EraseUser("u-erase-me", "r-2"));
         var erased = ExpectMsg<UserErased>(TimeSpan.FromSeconds(10));
-        Assert.Equal(["features", "consent", "churn_due", "actor_state"], erased.Removed);
+        Assert.Equal(["features", "churn_due", "actor_state"], erased.Removed);
+        // The consent stays until the erasure's last step, in Redis directly (PrivacyControl), deletes it.
+        Assert.Contains(_store.Keys.Consent("u-erase-me"), Keys());
+        Assert.Equal(["consent"], await _privacy.Store.EraseAsync("u-erase-me"));
         var after = Keys();
         Assert.DoesNotContain(_store.Keys.Entity(EntityKind.User, "u-erase-me"), after);
         Assert.DoesNotContain(_store.Keys.Consent("u-erase-me"), after);
@@ -128,6 +131,32 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
         var fresh = await SendAsync(user, View("u-erase-me", "shoe-2", 2));
         Assert.Equal(ApplyOutcome.Applied, fresh.Outcome);
         Assert.False(fresh.Returning);
+    }
+
+    /// <summary>
+    /// Events the user sent before asking to be erased can still reach the actor after the erasure's first pass (the user
+    /// pipeline lags the privacy topic, or replays): they are decided under the consent they were sent under. Before, the
+    /// first pass reset the consent to granted, so an opted-out user's last events got a personal list and a priced bid.
+    /// </summary>
+    [Fact]
+    public async Task Events_sent_before_an_erasure_request_are_decided_under_the_consent_they_were_sent_under()
+    {
+        var user = User("u-leaving");
+        await SendAsync(user, View("u-leaving", "shoe-0", 0));
+        user.Tell(new RecordConsent("u-leaving", "r-1", new Consent(Personalisation: false, AdTargeting: false)));
+        ExpectMsg<ConsentRecorded>(TimeSpan.FromSeconds(10));
+        user.Tell(new EraseUser("u-leaving", "r-2"));
+        ExpectMsg<UserErased>(TimeSpan.FromSeconds(10));
+
+        // The actor passivates after a pass: what comes next reaches a fresh incarnation, as through the shard.
+        var next = User("u-leaving");
+        var recommendation = Assert.IsType<Recommendation>(Assert.Single((await SendAsync(next, View("u-leaving", "shoe-1", 1))).Decisions));
+        Assert.Equal(NonPersonalDecisions.Factor, Assert.Single(recommendation.Reasons).Factor);
+        var bid = Assert.IsType<BidDecision>(Assert.Single((await SendAsync(next, BidRequest("u-leaving", "br-1"))).Decisions));
+        Assert.Equal((false, NoBidReason.NoConsent), (bid.Bid, bid.Nbr));
+        // And the incarnation that handled the request too, until it stops.
+        var same = Assert.IsType<BidDecision>(Assert.Single((await SendAsync(user, BidRequest("u-leaving", "br-2"))).Decisions));
+        Assert.Equal(NoBidReason.NoConsent, same.Nbr);
     }
 
     [Fact]
