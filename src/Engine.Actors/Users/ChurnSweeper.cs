@@ -88,7 +88,13 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
 
     private void Checked(UserProtocol.ChurnChecked handled)
     {
-        if (!_waiting.TryGetValue(handled.UserId, out var check) || check.Sending) return;
+        if (!_waiting.TryGetValue(handled.UserId, out var check) || check.Sending)
+        {
+            // An answer after its check was given up on (or beside one being sent): its alert is not sent from here, so the
+            // actor's episode is re-armed, or the user would stay alerted with no alert sent and be moved a day on unalerted.
+            if (handled.Alert is { } unsent) _users.Tell(new UserProtocol.ChurnAlertUndelivered(handled.UserId, unsent.DecisionId));
+            return;
+        }
         _waiting[handled.UserId] = check with { Sending = true };
         _fairness?.ObserveChurnCheck(handled.Segment.Device, handled.Segment.Region, handled.Alert);
         // Alerted, or no longer watched: off the list. Else looked at again later.

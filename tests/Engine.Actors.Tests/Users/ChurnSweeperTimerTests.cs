@@ -62,4 +62,45 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
             TimeSpan.FromSeconds(10));
         Sys.Stop(sweeper);
     }
+
+    /// <summary>
+    /// A check answered after the sweeper gave up on it (the actor took longer than the answer timeout: a Redis stall, a
+    /// shard handoff) carries an alert the sweeper no longer sends: the actor is told, so its episode re-arms and a later
+    /// check alerts. Before, the answer was dropped: the actor stayed alerted with no alert ever sent.
+    /// </summary>
+    [Fact]
+    public async Task An_alert_answered_after_its_check_was_given_up_on_re_arms_the_users_episode()
+    {
+        var connection = redis.Connect(RedisKind.Garnet);
+        var due = new ChurnDueList(connection, RedisFixture.UniquePrefix("sweeper-late"));
+        await due.ScheduleAsync(0, [new("slow", 1_000)]);
+        var clock = new PartitionClock();
+        clock.Advance(0, 2_000);
+        var users = CreateTestProbe();
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
+        var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
+            new ChurnSweepSettings(Interval, 100, RecheckAfter, Partitions: 1, AnswerTimeout: TimeSpan.FromMilliseconds(100))));
+        var scheduler = (TestScheduler)Sys.Scheduler;
+        await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
+
+        scheduler.Advance(Interval);
+        var check = users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10));
+        var sweeperRef = users.LastSender;
+        // Meanwhile the user came back (their next check moved later), and the answer is slower than the timeout.
+        await due.ScheduleAsync(0, [new("slow", 10_000)]);
+        await Task.Delay(300);
+        scheduler.Advance(Interval); // gives up on the check; nobody else is due
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+
+        var alert = new Engine.Models.Contracts.ChurnAlert
+        {
+            DecisionId = "alert-slow", CausedBy = check.TickId, DecidedAt = DateTimeOffset.UtcNow, ModelVersion = "churn-test", Reasons = [],
+            UserId = "slow", Probability = 0.9, Threshold = 0.7,
+        };
+        sweeperRef.Tell(new ChurnChecked("slow", alert, new UserSegment(null, null), StillWatched: true), users.Ref);
+
+        var undelivered = users.ExpectMsg<ChurnAlertUndelivered>(TimeSpan.FromSeconds(10));
+        Assert.Equal(("slow", "alert-slow"), (undelivered.UserId, undelivered.DecisionId));
+        Sys.Stop(sweeper);
+    }
 }
