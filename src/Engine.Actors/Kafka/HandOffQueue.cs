@@ -13,12 +13,17 @@ internal sealed class HandOffQueue<T>
     private Action? _wakeUp;
     private int _armed;
     private volatile bool _completed;
+    private int _ended;
 
     public void Enqueue(T item) => _items.Enqueue(item);
 
-    /// <summary>Marks the end: the stage stops emitting now (items left are dropped: nothing committed them).</summary>
+    /// <summary>
+    /// Marks the end: the stage stops emitting now (items left are dropped: nothing committed them). The first end holds: a
+    /// failed consumer's close revokes its partitions, and that later, plain end must not turn the failure into one.
+    /// </summary>
     public void Complete(Exception? error = null)
     {
+        if (Interlocked.Exchange(ref _ended, 1) == 1) return;
         Error = error;
         _completed = true;
         Signal();
