@@ -44,13 +44,30 @@ public sealed class ChurnDueList(IConnectionMultiplexer redis, string prefix, Us
             db.KeyExpireAsync(key, _retention));
     }
 
-    /// <summary>Users due at or before <paramref name="asOfMs"/>, oldest first (members this key cannot open are skipped).</summary>
+    /// <summary>Rounds of <see cref="DueAsync"/> that may each drop a read's worth of members sealed under another key.</summary>
+    private const int MaxReads = 10;
+
+    /// <summary>
+    /// Users due at or before <paramref name="asOfMs"/>, oldest first, at most <paramref name="limit"/>. Members this key
+    /// cannot open (sealed before <c>Privacy:PseudonymKey</c> changed) are removed as they are met: they can be neither
+    /// woken nor erased by id, and, due earliest, they filled every read, so nobody behind them was checked for weeks.
+    /// </summary>
     public async Task<IReadOnlyList<string>> DueAsync(int partition, long asOfMs, int limit)
     {
-        var members = await Db.SortedSetRangeByScoreAsync(Key(partition), double.NegativeInfinity, asOfMs, take: limit);
-        var users = new List<string>(members.Length);
-        foreach (var member in members)
-            if (_sealer.TryOpen(member.ToString()) is { } user) users.Add(user);
+        var (key, db) = (Key(partition), Db);
+        var users = new List<string>(limit);
+        for (var read = 0; read < MaxReads && users.Count < limit; read++)
+        {
+            var members = await db.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, asOfMs, skip: users.Count, take: limit - users.Count);
+            var orphans = new List<RedisValue>();
+            foreach (var member in members)
+            {
+                if (_sealer.TryOpen(member.ToString()) is { } user) users.Add(user);
+                else orphans.Add(member);
+            }
+            if (orphans.Count == 0) break;
+            await db.SortedSetRemoveAsync(key, [.. orphans]);
+        }
         return users;
     }
 
