@@ -149,18 +149,19 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         if (delivery.Exhausts(spec))
         {
             // Checked on every event, not once per tick: an exhausted campaign must stop bidding at once.
-            if (!_exhausted) Emit(_pacer.Exhaust(spec, delivery, _pacing.State, evt.EventId), tick, decisions);
+            var exhaustedTick = _pacing.ExhaustedTick >= 0 ? _pacing.ExhaustedTick : tick; // this exhaustion's, also after a reload
+            if (!_exhausted) Emit(_pacer.Exhaust(spec, delivery, _pacing.State, evt.EventId, exhaustedTick), tick, decisions);
             // The clock stops with the spend, in Redis too: an actor reloaded after a raise (an exhausted campaign wins
             // nothing and passivates) restarts it as one that never stopped does, instead of stepping once over the hours
             // it was exhausted and winding its integral up to the highest multiplier.
-            (_exhausted, _pacing) = (true, _pacing with { LastTick = -1 });
+            (_exhausted, _pacing) = (true, _pacing with { LastTick = -1, ExhaustedTick = exhaustedTick });
             _board.Publish(delivery.Snapshot(spec, 0));
             return;
         }
         if (_pacing.LastTick < 0 || _exhausted)
         {
             // The first event (or the first after the budget was raised) starts the clock: pacing needs history.
-            (_exhausted, _pacing) = (false, _pacing with { LastTick = tick, LastEmittedTick = tick });
+            (_exhausted, _pacing) = (false, _pacing with { LastTick = tick, LastEmittedTick = tick, ExhaustedTick = -1 });
             return;
         }
         if (tick <= _pacing.LastTick) return;

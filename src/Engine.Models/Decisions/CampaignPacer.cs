@@ -65,14 +65,16 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
     }
 
     /// <summary>
-    /// The spend just reached the budget: multiplier 0, and one adjustment that says so. Its id depends only on the
-    /// campaign and its budget, so a replay or a restarted actor repeats the same id, and a raised budget gets a new one.
+    /// The spend just reached the budget: multiplier 0, and one adjustment that says so. Its id depends on the campaign,
+    /// its budget and <paramref name="exhaustedTick"/> (the tick this exhaustion began in, kept in the pacing memory), so
+    /// a replay or a restarted actor repeats the same id, while a raised budget, or a later exhaustion at the same budget
+    /// (paused, resumed, paused again), gets a new one that a consumer deduplicating by id does not drop.
     /// </summary>
-    public PacingStep Exhaust(CampaignSpec spec, CampaignDelivery delivery, PacingState pacing, string causedBy) =>
+    public PacingStep Exhaust(CampaignSpec spec, CampaignDelivery delivery, PacingState pacing, string causedBy, long exhaustedTick) =>
         new(pacing with { Multiplier = 0, LastEmitted = 0 }, new BidAdjustment
         {
             DecisionId = DecisionIds.Derive("bid-adjustment", spec.CampaignId, "exhausted",
-                spec.Budget.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                spec.Budget.ToString(System.Globalization.CultureInfo.InvariantCulture), exhaustedTick.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             CausedBy = causedBy,
             DecidedAt = DateTimeOffset.UtcNow,
             ModelVersion = Version,

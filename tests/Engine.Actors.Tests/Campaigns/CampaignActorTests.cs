@@ -121,6 +121,51 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.Equal(NoBidReason.BudgetExhausted, priced.NoBid);
     }
 
+    /// <summary>
+    /// Paused (budget 0), resumed, paused again: two exhaustions at the same budget. The exchange drops an adjustment whose
+    /// id it has seen, so the second needs an id of its own, or the exchange's last word on the campaign stays the resumed
+    /// multiplier. Before 2026-12-06 the id was the campaign and the budget only.
+    /// </summary>
+    [Fact]
+    public void Each_exhaustion_at_the_same_budget_has_an_id_of_its_own()
+    {
+        var campaign = Campaign("c-pause");
+        CampaignSpec Spec(decimal budget) => new() { CampaignId = "c-pause", Budget = budget, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m };
+        BidAdjustment? Exhausted(int fromMinute, int toMinute) => Enumerable.Range(fromMinute, toMinute - fromMinute)
+            .SelectMany(minute => SendImpression(campaign, "c-pause", minute, 0.05m).Decisions.OfType<BidAdjustment>())
+            .SingleOrDefault(a => a.BudgetExhausted);
+
+        _catalog.Put(Spec(0m));
+        var first = Exhausted(0, 3);
+        _catalog.Put(Spec(240m));
+        Assert.Null(Exhausted(3, 90)); // resumed: paced again
+        _catalog.Put(Spec(0m));
+        var second = Exhausted(90, 93);
+
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        Assert.NotEqual(first.DecisionId, second.DecisionId);
+    }
+
+    /// <summary>An exhausted campaign reloaded (passivated, moved, restarted) sends its exhaustion again with the same id: one lost in a crash is not lost, and a consumer drops the repeat.</summary>
+    [Fact]
+    public async Task A_reloaded_exhausted_campaign_repeats_its_exhaustion_with_the_same_id()
+    {
+        var store = new FeatureStore(_redis, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("exhausted-again") }, new FeatureMetrics());
+        _catalog.Put(new CampaignSpec { CampaignId = "c-again", Budget = 10m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        var first = Sys.ActorOf(CampaignActor.Props("c-again", store, _catalog, _board, CampaignPacer.Default));
+        var answers = Enumerable.Range(0, 15).Select(minute => SendImpression(first, "c-again", minute, 1m)).ToList();
+        var sent = Assert.Single(answers.SelectMany(h => h.Decisions).OfType<BidAdjustment>(), a => a.BudgetExhausted);
+        var writes = answers.Where(h => h.Changes is not null).Select(h => new EntityWrite(EntityKind.Campaign, "c-again", h.Changes!)).ToList();
+        Assert.True((await store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), writes))).Acknowledged);
+        Sys.Stop(first);
+
+        var second = Sys.ActorOf(CampaignActor.Props("c-again", store, _catalog, _board, CampaignPacer.Default));
+        var again = Assert.Single(SendImpression(second, "c-again", 40, 1m).Decisions.OfType<BidAdjustment>());
+        Assert.True(again.BudgetExhausted);
+        Assert.Equal(sent.DecisionId, again.DecisionId);
+    }
+
     [Fact]
     public async Task Spend_so_far_survives_a_restart_from_Redis_and_exhaustion_is_not_forgotten()
     {

@@ -36,7 +36,7 @@ public class BidPricerTests
     {
         // Spend is a double summed from prices; as a decimal it overflowed, and every later adjustment threw.
         var spec = Spec("a", 1m);
-        var step = CampaignPacer.Default.Exhaust(spec, new CampaignDelivery(1, 0, 0, 1.6e29), new PacingState(1, 0, 1), "e-1");
+        var step = CampaignPacer.Default.Exhaust(spec, new CampaignDelivery(1, 0, 0, 1.6e29), new PacingState(1, 0, 1), "e-1", exhaustedTick: 0);
         Assert.True(step.Adjustment!.BudgetExhausted);
         Assert.True(step.Adjustment.SpentTotal > 1_000_000_000m);
     }

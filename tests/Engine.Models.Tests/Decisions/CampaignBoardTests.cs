@@ -72,7 +72,7 @@ public sealed class CampaignBoardTests
         Assert.False(paused.BudgetLeft);
 
         var delivery = CampaignDelivery.Of(new Engine.Models.Features.CampaignFeatureState("c-1"), Start.ToUnixTimeMilliseconds());
-        var step = CampaignPacer.Default.Exhaust(Spec(0m), delivery, PacingState.Initial, "e-1");
+        var step = CampaignPacer.Default.Exhaust(Spec(0m), delivery, PacingState.Initial, "e-1", exhaustedTick: 0);
         // As the decisions' topic writes it; JSON refuses NaN: this threw, and failed the campaign stream in a loop.
         var json = System.Text.Json.JsonSerializer.Serialize(step.Adjustment!, EngineJson.Default.BidAdjustment);
         Assert.Contains("\"budget_exhausted\":true", json);
