@@ -52,6 +52,8 @@ internal sealed class BatchWriter
     private readonly CampaignForwarder? _forwarder;
     private readonly DurableOffsets? _durable;
     private readonly bool _tmaxFromIntake;
+    // The partition's offset in Redis once the writers before this one are done (-1: none): see ReadStoredOffsetAfter.
+    private Task<long> _storedAtStart = Task.FromResult(-1L);
     private Task _lastFlush = Task.CompletedTask;
     private Task _deciding = Task.CompletedTask;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
@@ -66,6 +68,25 @@ internal sealed class BatchWriter
         (_forwarder, _durable, _tmaxFromIntake) = (forwarder, durable, tmaxFromIntake);
         _flusher = new PartitionFlusher(FlushAsync, maxUndurable, flushInterval);
         _items = new ItemSliceOwner(store);
+    }
+
+    /// <summary>
+    /// Reads the partition's stored offset once <paramref name="previousWriters"/> (this node's earlier writers of the
+    /// partition) are done. This writer replays from the last commit, which lags the last flush: its first batches end
+    /// below the stored offset, and a batch refused as superseded took with it the whole states the entities send a new
+    /// writer (<see cref="WriterHandover"/>), which hold what the previous writer applied but never flushed; the entities
+    /// then answered the rest of the replay as duplicates, with nothing to write, and those events were lost from Redis.
+    /// So this writer's flushes are guarded by at least the offset stored when it started: a later owner's flush still
+    /// supersedes them.
+    /// </summary>
+    public void ReadStoredOffsetAfter(Task previousWriters, int partition) =>
+        _storedAtStart = ReadStoredOffsetAsync(previousWriters, partition);
+
+    private async Task<long> ReadStoredOffsetAsync(Task previousWriters, int partition)
+    {
+        await previousWriters.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var stored = await _store.PartitionOffsetsAsync(_topic, [partition]).ConfigureAwait(false);
+        return stored.TryGetValue(partition, out var offset) ? offset : -1;
     }
 
     /// <summary>
@@ -183,7 +204,8 @@ internal sealed class BatchWriter
         // Loads before it applies: a failed load changed nothing, so retrying it is safe.
         await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false);
         pending.Writes.AddRange(itemWrites);
-        var (firstAttempt, superseded) = await FlushFeaturesAsync(new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = pending.Offset }, pending.Writes))
+        var guard = Math.Max(pending.Offset, await _storedAtStart.ConfigureAwait(false));
+        var (firstAttempt, superseded) = await FlushFeaturesAsync(new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = guard }, pending.Writes))
             .ConfigureAwait(false);
         // The writes' changes came from the store's pool (actors' and item slices' drains): nothing reads them after this.
         if (firstAttempt) _store.Changes.Return(pending.Writes);
