@@ -23,9 +23,9 @@ public static class NodeRunner
         var options = EngineOptions.Load(configuration);
         var modelsDirectory = FindModels(options.Models.Directory);
 
-        await using var infrastructure = await Infrastructure.StartAsync(
+        await using var infrastructure = await Reachable(() => Infrastructure.StartAsync(
             embedded ? null : options.Kafka.BootstrapServers, embedded ? null : options.Redis.Endpoint, options.Kafka.Partitions, options.Kafka.Client,
-            options.Kafka.Topics.ToDecisionTopics().All, options.Kafka.Topics.BidAdjustments);
+            options.Kafka.Topics.ToDecisionTopics().All, options.Kafka.Topics.BidAdjustments), options);
         options.Kafka.BootstrapServers = infrastructure.KafkaBootstrap;
         options.Redis.Endpoint = infrastructure.RedisEndpoint;
         Console.WriteLine($"run: {infrastructure.Describe()}");
@@ -51,7 +51,7 @@ public static class NodeRunner
         await using var http = options.Http.Port < 0 ? null : await NodeHttp.StartAsync(options.Http, configuration, settings, logs);
         if (http is not null) Console.WriteLine($"run: serving {http.Url} (/metrics, /healthz, /readyz, live page at /)");
         var models = DemoModels.Load(modelsDirectory);
-        await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), ct);
+        await using var node = await Reachable(() => EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), ct), options);
         http?.Attach(node);
         await using var watcher = options.Models.ReloadSeconds == 0 ? null : new ModelWatcher(
             [("churn", Path.Combine(modelsDirectory, "churn", "model.onnx"), models.Churn), ("bid", Path.Combine(modelsDirectory, "bid", "model.onnx"), models.Bid)],
@@ -70,6 +70,29 @@ public static class NodeRunner
         if (node.Completion.Exception?.GetBaseException() is not { } failure) return 0;
         Console.Error.WriteLine($"run: a decision pipeline failed: {failure.GetType().Name}: {failure.Message}");
         return 1;
+    }
+
+    /// <summary>
+    /// Redis or Kafka not answering at start-up is a <see cref="StartupUnavailable"/> (exit 3, one line naming what did not
+    /// answer), not an unhandled exception whose text advises a setting the endpoint check refuses (<c>abortConnect</c>).
+    /// Only the failure's kind is printed: a client's message may quote its configuration.
+    /// </summary>
+    private static async Task<T> Reachable<T>(Func<Task<T>> start, EngineOptions options)
+    {
+        try
+        {
+            return await start();
+        }
+        catch (StackExchange.Redis.RedisConnectionException e)
+        {
+            throw new StartupUnavailable($"Redis at {options.Redis.Endpoint} did not answer at start-up ({e.FailureType}): start it, or check " +
+                                         "Redis:Endpoint, Redis:Tls and the credentials; exiting with code 3 so that a supervisor starts the node again.", e);
+        }
+        catch (Confluent.Kafka.KafkaException e)
+        {
+            throw new StartupUnavailable($"Kafka at {options.Kafka.BootstrapServers} did not answer at start-up ({e.Error.Code}): start it, or check " +
+                                         "Kafka:BootstrapServers and Kafka:Client (security); exiting with code 3 so that a supervisor starts the node again.", e);
+        }
     }
 
     private static string FindModels(string? configured)

@@ -14,8 +14,15 @@ public sealed class RedisOptions
     public string? Endpoint { get; set; }
 
     /// <summary>ACL user (Redis 6+); empty for the default user.</summary>
+    [RegularExpression(CarriedWhole, ErrorMessage = "Redis:User must not contain a comma nor start or end with a space (the Redis client's configuration string cannot carry them).")]
     public string? User { get; set; }
+
+    // The client's configuration string splits on commas and trims: "ab,cd" became the password "ab" and an option or a
+    // second endpoint "cd", failing start-up with a message quoting part of the password.
+    [RegularExpression(CarriedWhole, ErrorMessage = "Redis:Password must not contain a comma nor start or end with a space (the Redis client's configuration string cannot carry them): choose another password.")]
     public string? Password { get; set; }
+
+    private const string CarriedWhole = @"^(?!\s)[^,]*(?<!\s)$";
     public bool Tls { get; set; }
 
     /// <summary>Key prefix, so several engines (or tests) can share one Redis: features under PREFIXf:, the churn due-lists under PREFIXchurn:.</summary>

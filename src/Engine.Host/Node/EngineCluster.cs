@@ -79,11 +79,12 @@ public static class EngineCluster
         catch (TimeoutException)
         {
             await system.Terminate();
-            // Most often an address the others cannot reach: the default hostname is loopback, and port 0 picks a random one.
-            throw new Configuration.ConfigurationError([
+            // A seed down (restarting) or an address the others cannot reach (the default hostname is loopback, and port 0 picks a
+            // random one): exit 3, to be started again, as a wrong setting's exit 2 would tell a supervisor not to.
+            throw new Configuration.StartupUnavailable(
                 $"this node ({cluster.SelfAddress}) did not join the cluster within {JoinTimeout.TotalSeconds:N0} s (seeds: {string.Join(", ", seeds)}): " +
                 "check that a seed runs and that this node is reachable at that address (Cluster:Hostname an address the other nodes reach, " +
-                "not 127.0.0.1 across machines; Cluster:Port fixed and open, the same one the seeds list for this node if it is a seed)."]);
+                "not 127.0.0.1 across machines; Cluster:Port fixed and open, the same one the seeds list for this node if it is a seed).");
         }
         return system;
     }

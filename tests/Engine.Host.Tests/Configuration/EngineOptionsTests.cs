@@ -24,6 +24,21 @@ public sealed class EngineOptionsTests
         Assert.Contains("host:port", problem);
     }
 
+    /// <summary>The Redis client's configuration string cannot carry a comma (nor edge spaces): refused by name, never echoing the value.</summary>
+    [Fact]
+    public void A_redis_password_the_client_would_cut_at_a_comma_is_refused_without_printing_it()
+    {
+        var problem = Assert.Single(Refused(new(Valid) { ["Redis:Password"] = "s3cret,&tail=x" }).Problems);
+        Assert.StartsWith("Redis:Password must not contain a comma", problem);
+        Assert.DoesNotContain("s3cret", problem);
+        Assert.StartsWith("Redis:User", Assert.Single(Refused(new(Valid) { ["Redis:User"] = "app " }).Problems));
+
+        var settings = EngineOptions.Load(Config(new(Valid) { ["Redis:Password"] = "p@ss;w=rd!" })).ToNodeSettings("models");
+        var parsed = StackExchange.Redis.ConfigurationOptions.Parse(settings.RedisConfiguration);
+        Assert.Equal("p@ss;w=rd!", parsed.Password);
+        Assert.Single(parsed.EndPoints);
+    }
+
     [Fact]
     public void Every_problem_is_reported_at_once_each_naming_its_setting()
     {
