@@ -38,6 +38,9 @@ public sealed class CampaignFeed : IAsyncDisposable
             GroupId = "engine-campaign-feed", // required by the client; never joined (assign) and never committed
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
+            // The end of a partition is not always one past a record: a transaction's commit marker, or a compacted-away
+            // tombstone, holds the last offset. Reaching the end (EOF) is what caught up means.
+            EnablePartitionEof = true,
         }).Build();
         var ends = EndOffsets(consumer, settings, [settings.CampaignsTopic, settings.AdjustmentsTopic]);
         board.CatchingUp();
@@ -95,6 +98,12 @@ public sealed class CampaignFeed : IAsyncDisposable
             catch (ConsumeException)
             {
                 continue; // a transient broker error: librdkafka recovers, the feed keeps its position
+            }
+            if (result is { IsPartitionEOF: true })
+            {
+                // At the partition's end now, which is at or past its end at start-up.
+                if (behind.Remove(result.TopicPartition) && behind.Count == 0) _caughtUp.TrySetResult();
+                continue;
             }
             if (result?.Message is not { } message) continue;
             Apply(result.Topic == settings.CampaignsTopic, message.Value, catalog, board);

@@ -51,6 +51,35 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
         Assert.Equal(500m, exhausted.Spec.Budget);
     }
 
+    /// <summary>
+    /// Bookings written in a transaction (an exactly-once booking pipeline) end with a commit marker: the partition's end
+    /// is one past it, and no record the feed reads has that offset. Caught up was "the last record read is the end's
+    /// predecessor", never true there: every node answered every bid request "campaigns loading" and was not ready until a
+    /// new booking landed. The feed now also takes the end of a partition (its EOF) as caught up.
+    /// </summary>
+    [Fact]
+    public async Task Bookings_written_in_a_transaction_are_caught_up_with()
+    {
+        var (campaigns, adjustments) = (KafkaFixture.UniqueTopic("campaigns-txn"), KafkaFixture.UniqueTopic("adjustments-txn"));
+        await kafka.CreateTopicAsync(campaigns, 1);
+        await kafka.CreateTopicAsync(adjustments, 1);
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+               { BootstrapServers = kafka.BootstrapServers, TransactionalId = "bookings-" + Guid.NewGuid().ToString("N") }).Build())
+        {
+            producer.InitTransactions(TimeSpan.FromSeconds(30));
+            producer.BeginTransaction();
+            await Produce(producer, campaigns, "c-txn", JsonSerializer.SerializeToUtf8Bytes(Spec("c-txn", 100m), EngineJson.Default.CampaignSpec));
+            producer.CommitTransaction(TimeSpan.FromSeconds(30));
+        }
+
+        var catalog = new CampaignCatalog();
+        await using var feed = await CampaignFeed.StartAsync(new CampaignFeedSettings(kafka.BootstrapServers, null, campaigns, adjustments),
+            catalog, new CampaignBoard(), TimeSpan.FromSeconds(10), CancellationToken.None);
+
+        Assert.True(catalog.TryGet("c-txn", out _));
+        Assert.True(feed.CaughtUp);
+    }
+
     private static Task Produce(IProducer<byte[], byte[]> producer, string topic, string key, byte[] value) =>
         producer.ProduceAsync(topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(key), Value = value });
 
