@@ -207,7 +207,15 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
 
     private static bool IsTransient(Exception e) =>
         e is RedisConnectionException or RedisTimeoutException or TimeoutException
-        || (e is RedisServerException s && s.Message.StartsWith("LOADING", StringComparison.Ordinal));
+        || (e is RedisServerException s && TransientRefusals.Any(r => s.Message.StartsWith(r, StringComparison.Ordinal)));
+
+    /// <summary>
+    /// Refusals that pass with time (docs/operations.md: a full disk, Redis out of memory, a long script, a failover, too
+    /// many clients): retried with backoff like a lost connection, instead of failing the stream. Refused at queue time, a
+    /// transaction applies nothing, so retrying it is safe.
+    /// </summary>
+    private static readonly string[] TransientRefusals =
+        ["LOADING", "OOM", "MISCONF", "BUSY", "MASTERDOWN", "NOREPLICAS", "TRYAGAIN", "ERR max number of clients"];
 
     private static TimeSpan Jitter(TimeSpan backoff) => backoff * (0.75 + Random.Shared.NextDouble() / 2);
 }

@@ -103,6 +103,35 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         await AssertUsersStored(store, scenario);
     }
 
+    /// <summary>
+    /// Redis refusing writes for a while (out of memory here; a full disk's MISCONF, BUSY, a failover's MASTERDOWN alike) is
+    /// retried and reported as not acknowledged, as a lost connection is, not thrown: thrown, it failed the whole stream.
+    /// </summary>
+    [Fact]
+    public async Task A_redis_out_of_memory_is_retried_not_thrown_and_the_flush_lands_once_it_has_room()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.RedisServer);
+        var options = RedisFixture.Options(server.Endpoint);
+        options.AllowAdmin = true; // CONFIG SET
+        using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+        var store = StoreFactory.Create(connection, "oom", maxAttempts: 2);
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        var scenario = Scenario(seed: 13);
+        await writeBehind.ApplyAsync(scenario.Deliveries.Take(scenario.FirstDeliveries).ToList());
+        var config = connection.GetServers().Single();
+
+        await config.ConfigSetAsync("maxmemory", "1");
+        var refused = await writeBehind.FlushAsync();
+        Assert.False(refused.Acknowledged);
+        Assert.Contains("OOM", refused.Error);
+
+        await config.ConfigSetAsync("maxmemory", "0");
+        await writeBehind.ApplyAsync(scenario.Deliveries.Skip(scenario.FirstDeliveries).ToList());
+        var landed = await writeBehind.FlushAsync();
+        Assert.True(landed.Acknowledged, landed.Error);
+        await AssertUsersStored(store, scenario);
+    }
+
     [Theory]
     [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
     public async Task A_stale_owner_cannot_overwrite_a_newer_flush(RedisKind kind)
