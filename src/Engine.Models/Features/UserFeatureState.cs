@@ -57,6 +57,9 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     private bool _boughtDirty;
     private const string BoughtField = "bought";
 
+    /// <summary>Items bought in one session that lists leave out, at most (a session with more is not a shopper's).</summary>
+    public const int MaxBoughtInSession = 64;
+
     /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
     public IReadOnlyList<string> SessionItems => _sessionItems;
 
@@ -125,7 +128,14 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                 _boughtDirty = true;
             }
         }
-        if (e is { Type: EventType.Purchase, ItemId: { } item } && _bought.Add(item)) _boughtDirty = true;
+        if (e is { Type: EventType.Purchase, ItemId: { } item } && !_bought.Contains(item))
+        {
+            // Purchases that carry no session (server-side) never start a new one: past the bound, start afresh, or the
+            // field (rewritten whole at each purchase) would grow for as long as the user buys.
+            if (_bought.Count >= MaxBoughtInSession) _bought.Clear();
+            _bought.Add(item);
+            _boughtDirty = true;
+        }
     }
 
     /// <param name="newest">As for <see cref="TrackBought"/>: a late view of an earlier session neither moves the session nor

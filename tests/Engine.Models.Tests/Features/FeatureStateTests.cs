@@ -24,6 +24,21 @@ public class FeatureStateTests
         Assert.Equal([1f, 2f], features);
     }
 
+    /// <summary>Purchases without a session never start a new one: the bought items (a field rewritten whole at each purchase) stay bounded.</summary>
+    [Fact]
+    public void The_items_bought_stay_bounded_when_purchases_carry_no_session()
+    {
+        var user = new UserFeatureState("u1");
+        for (var i = 0; i < 1_000; i++)
+            user.Apply(new ClickEvent { EventId = $"buy-{i}", EventTime = T0.AddMinutes(i), UserId = "u1", Type = EventType.Purchase, ItemId = $"i-{i}", Price = 5m },
+                new(0, i));
+
+        Assert.InRange(user.BoughtInSession.Count, 1, UserFeatureState.MaxBoughtInSession);
+        Assert.Contains("i-999", user.BoughtInSession);
+        var bought = Assert.Single(user.DrainChanges().Set, f => f.Field == "bought");
+        Assert.True(bought.Text.Split('\t').Length <= UserFeatureState.MaxBoughtInSession + 1);
+    }
+
     [Fact]
     public void The_items_bought_in_a_session_survive_events_without_one_and_a_restore_and_a_new_session_forgets_them()
     {
