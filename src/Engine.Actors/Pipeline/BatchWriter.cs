@@ -85,8 +85,10 @@ internal sealed class BatchWriter
     private async Task<long> ReadStoredOffsetAsync(Task previousWriters, int partition)
     {
         await previousWriters.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        var stored = await _store.PartitionOffsetsAsync(_topic, [partition]).ConfigureAwait(false);
-        return stored.TryGetValue(partition, out var offset) ? offset : -1;
+        IReadOnlyDictionary<int, long>? stored = null;
+        // Until Redis answers, as the flushes that wait for it do: a writer started during an outage must not fail its stream.
+        await RetryAsync(async () => stored = await _store.PartitionOffsetsAsync(_topic, [partition]).ConfigureAwait(false)).ConfigureAwait(false);
+        return stored!.TryGetValue(partition, out var offset) ? offset : -1;
     }
 
     /// <summary>
