@@ -158,9 +158,9 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             _board.Publish(delivery.Snapshot(spec, 0));
             return;
         }
-        if (_pacing.LastTick < 0 || _exhausted)
+        if (_pacing.LastTick < 0)
         {
-            // The first event (or the first after the budget was raised) starts the clock: pacing needs history.
+            // The first event (or the first after the budget was raised: exhaustion stopped the clock) starts it: pacing needs history.
             (_exhausted, _pacing) = (false, _pacing with { LastTick = tick, LastEmittedTick = tick, ExhaustedTick = -1 });
             return;
         }

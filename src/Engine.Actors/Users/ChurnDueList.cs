@@ -59,13 +59,13 @@ public sealed class ChurnDueList(IConnectionMultiplexer redis, string prefix, Us
         for (var read = 0; read < MaxReads && users.Count < limit; read++)
         {
             var members = await db.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, asOfMs, skip: users.Count, take: limit - users.Count);
-            var orphans = new List<RedisValue>();
+            List<RedisValue>? orphans = null;
             foreach (var member in members)
             {
                 if (_sealer.TryOpen(member.ToString()) is { } user) users.Add(user);
-                else orphans.Add(member);
+                else (orphans ??= []).Add(member);
             }
-            if (orphans.Count == 0) break;
+            if (orphans is null) break;
             await db.SortedSetRemoveAsync(key, [.. orphans]);
         }
         return users;
