@@ -5,7 +5,7 @@ namespace Engine.Actors.Features;
 
 /// <summary>
 /// The key layout (docs/features.md): <c>{prefix}u:{pseudonym}</c>, <c>{prefix}c:{campaignId}</c>, <c>{prefix}i:{itemId}</c>
-/// are hashes of bucket fields (an item's live in one hash per writing partition, <see cref="ItemSlice"/>, listed in the
+/// are hashes (an item id that could read as a slice's is escaped, <see cref="ItemKeyId"/>) of bucket fields (an item's live in one hash per writing partition, <see cref="ItemSlice"/>, listed in the
 /// item's own hash); <c>{prefix}p:{pseudonym}</c> holds a user's consent; <c>{prefix}offsets:{topic}:{partition}</c> holds
 /// the partition's highest flushed offset. User ids never appear in a key: only their keyed pseudonym (docs/privacy.md).
 /// </summary>
@@ -30,8 +30,27 @@ public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
     private string Derive((EntityKind Kind, string Id, int Slice) key)
     {
         var (kind, id, slice) = key;
-        var entity = $"{prefix}{(char)kind}:{(kind == EntityKind.User ? _pseudonyms.Pseudonym(id) : id)}";
+        var entity = $"{prefix}{(char)kind}:{kind switch { EntityKind.User => _pseudonyms.Pseudonym(id), EntityKind.Item => ItemKeyId(id), _ => id }}";
         return slice < 0 ? entity : $"{entity}:p{slice}";
+    }
+
+    /// <summary>
+    /// An item id as its keys spell it: as it is, unless it could be read as another item's slice (it ends in
+    /// <c>:p{digits}</c>, so <c>i:sku:p3</c> would be item <c>sku:p3</c> and slice 3 of item <c>sku</c> at once) or starts
+    /// with the escape mark: then <c>~</c> and its UTF-8 in base64url, which has no <c>:</c>. Item ids come from the
+    /// clickstream, so without this one item's events could overwrite another's features.
+    /// </summary>
+    private static string ItemKeyId(string id)
+    {
+        if (!id.StartsWith('~') && !EndsLikeSlice(id)) return id;
+        return "~" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(id)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    private static bool EndsLikeSlice(string id)
+    {
+        var digits = id.Length;
+        while (digits > 0 && char.IsAsciiDigit(id[digits - 1])) digits--;
+        return digits < id.Length && digits >= 2 && id[digits - 1] == 'p' && id[digits - 2] == ':';
     }
 
     /// <summary>
