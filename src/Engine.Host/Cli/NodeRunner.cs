@@ -21,6 +21,7 @@ public static class NodeRunner
             configuration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(placeholders).Build();
         }
         var options = EngineOptions.Load(configuration);
+        if (!embedded && options.Privacy.ProblemOnExternalServers() is { } keyProblem) throw new ConfigurationError([keyProblem]);
         var modelsDirectory = FindModels(options.Models.Directory);
 
         await using var infrastructure = await Reachable(() => Infrastructure.StartAsync(

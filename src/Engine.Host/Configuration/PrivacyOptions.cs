@@ -5,8 +5,10 @@ namespace Engine.Host.Configuration;
 
 /// <summary>
 /// Section <c>Privacy</c>. Env: <c>Privacy__PseudonymKey=$(openssl rand -base64 32)</c> (a secret: never logged). It keys the
-/// pseudonyms that stand for user ids in Redis and logs, and the encryption of ids on the churn due-list. Unset: the public
-/// development key, with a warning at start-up. Changing it orphans every stored user key (they expire by TTL).
+/// pseudonyms that stand for user ids in Redis and logs, and the encryption of ids on the churn due-list. Unset (or empty):
+/// the public development key, with a warning at start-up, and only on the embedded servers unless
+/// <c>Privacy:AllowDevelopmentKey=true</c>: against real Kafka and Redis a secret that was not injected must stop the
+/// node, not leave user ids reversible at rest. Changing it orphans every stored user key (they expire by TTL).
 /// </summary>
 public sealed class PrivacyOptions : IValidatableObject
 {
@@ -14,7 +16,17 @@ public sealed class PrivacyOptions : IValidatableObject
 
     public string? PseudonymKey { get; set; }
 
+    /// <summary>Lets a node on external Kafka and Redis run with the public development key (trials, not production).</summary>
+    public bool AllowDevelopmentKey { get; set; }
+
     public bool UsesDevelopmentKey => string.IsNullOrEmpty(PseudonymKey);
+
+    /// <summary>The problem with running on external servers under these settings, if any.</summary>
+    public string? ProblemOnExternalServers() => UsesDevelopmentKey && !AllowDevelopmentKey
+        ? "Privacy:PseudonymKey is not set (or empty) and Kafka and Redis are external: user ids would be pseudonymised with the " +
+          "public development key, which anyone can reverse. Set Privacy__PseudonymKey=$(openssl rand -base64 32), the same on " +
+          "every node and kept secret, or Privacy__AllowDevelopmentKey=true for a trial (docs/privacy.md)"
+        : null;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

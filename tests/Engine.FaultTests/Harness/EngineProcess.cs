@@ -49,6 +49,8 @@ public sealed class EngineProcess : IDisposable
         ["Redis__TimeoutMs"] = "20000",
         ["Kafka__Client__session.timeout.ms"] = "10000",
         ["Http__Port"] = "-1",
+        // The suite reads user keys back under the development key (its reference features).
+        ["Privacy__AllowDevelopmentKey"] = "true",
     };
 
     /// <summary>Starts <c>engine run</c> on the given servers, with the committed models.</summary>

@@ -23,6 +23,26 @@ public sealed class RunProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Redis_not_answering_at_start_up_exits_with_code_3_and_a_missing_pseudonym_key_with_code_2()
+    {
+        await using var kafka = new Engine.Host.Embedded.EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 2);
+        string[] run = ["run", "--kafka", kafka.BootstrapServers, "--redis", "127.0.0.1:1", "--partitions", "2", "--http-port", "-1"];
+
+        using (var unkeyed = EngineProcess.Start(run))
+        {
+            Assert.Equal(2, await unkeyed.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("Privacy:PseudonymKey is not set", unkeyed.Output);
+            output.WriteLine(unkeyed.Output);
+        }
+        using var engine = EngineProcess.Start(run, new Dictionary<string, string> { ["Privacy__PseudonymKey"] = Convert.ToBase64String(new byte[32]) });
+        Assert.Equal(3, await engine.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        Assert.Contains("Redis at 127.0.0.1:1 did not answer at start-up", engine.Output);
+        Assert.DoesNotContain("   at ", engine.Output);
+        output.WriteLine(engine.Output);
+    }
+
+    [Fact]
     public async Task Environment_variables_are_read_and_validated_too()
     {
         using var engine = EngineProcess.Start(["run", "--embedded"], new Dictionary<string, string> { ["Kafka__Partitions"] = "0", ["Cluster__Port"] = "port" });

@@ -21,7 +21,7 @@ public sealed class StartupUnavailableTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Kafka:BootstrapServers"] = kafka.BootstrapServers, ["Kafka:Partitions"] = "2", ["Redis:Endpoint"] = "127.0.0.1:1",
-            ["Redis:Password"] = "not-to-be-printed", ["Http:Port"] = "-1",
+            ["Redis:Password"] = "not-to-be-printed", ["Http:Port"] = "-1", ["Privacy:AllowDevelopmentKey"] = "true",
         }).Build();
 
         var error = await Assert.ThrowsAsync<StartupUnavailable>(() => NodeRunner.RunAsync(configuration, embedded: false, addresses: null, CancellationToken.None));
@@ -30,5 +30,22 @@ public sealed class StartupUnavailableTests
         Assert.DoesNotContain("abortConnect", error.Message);
         Assert.DoesNotContain("not-to-be-printed", error.Message);
         Assert.Equal(3, StartupUnavailable.ExitCode);
+    }
+
+    /// <summary>
+    /// On external Kafka and Redis, no pseudonym key (or an empty one: a secret that was not injected) stops start-up
+    /// before anything is reached: before, the node ran with the public development key and a warning only.
+    /// </summary>
+    [Fact]
+    public async Task On_external_servers_a_missing_pseudonym_key_stops_start_up_before_reaching_them()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = "127.0.0.1:1", ["Redis:Endpoint"] = "127.0.0.1:1", ["Http:Port"] = "-1", ["Privacy:PseudonymKey"] = "",
+        }).Build();
+
+        var error = await Assert.ThrowsAsync<ConfigurationError>(() => NodeRunner.RunAsync(configuration, embedded: false, addresses: null, CancellationToken.None));
+
+        Assert.StartsWith("Privacy:PseudonymKey is not set", Assert.Single(error.Problems));
     }
 }

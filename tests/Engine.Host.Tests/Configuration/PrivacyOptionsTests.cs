@@ -41,4 +41,17 @@ public sealed class PrivacyOptionsTests
         Assert.StartsWith("Privacy:PseudonymKey must be base64 of at least 32 bytes", problem);
         Assert.DoesNotContain(key, problem, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(null, false, true)]
+    [InlineData("", false, true)] // a secret that was not injected: ${KEY:-} in a compose file
+    [InlineData(null, true, false)]
+    [InlineData("key", false, false)]
+    public void On_external_servers_the_development_key_needs_saying_so(string? key, bool allow, bool refused)
+    {
+        var privacy = new PrivacyOptions { PseudonymKey = key == "key" ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) : key, AllowDevelopmentKey = allow };
+        var problem = privacy.ProblemOnExternalServers();
+        Assert.Equal(refused, problem is not null);
+        if (refused) Assert.Contains("Privacy__AllowDevelopmentKey=true", problem);
+    }
 }
