@@ -26,8 +26,17 @@ public sealed record FeatureBatch(string Topic, IReadOnlyDictionary<int, long> O
     /// <summary>Where this batch's own drained values live (the write-behind reuses it once the batch is acknowledged).</summary>
     internal ValueArena? Values { get; init; }
 
-    public bool IsEmpty => Writes.Count == 0 && Offsets.Count == 0;
+    /// <summary>Sorted sets written in the same transaction (the churn due-list): durable with these writes or not at all.</summary>
+    public IReadOnlyList<SortedSetWrite> SortedSets { get; init; } = [];
+
+    public bool IsEmpty => Writes.Count == 0 && Offsets.Count == 0 && SortedSets.Count == 0;
 }
+
+/// <summary>
+/// Members of the sorted set <paramref name="Key"/> (re)scored (the last write wins), every member scored at or below
+/// <paramref name="DropAtOrBelow"/> removed, and the key's TTL renewed.
+/// </summary>
+public sealed record SortedSetWrite(string Key, IReadOnlyList<KeyValuePair<string, long>> Entries, long DropAtOrBelow, TimeSpan Ttl);
 
 /// <summary>
 /// How a flush ended. Not acknowledged: Redis was unreachable through every attempt; the caller keeps the changes,

@@ -6,7 +6,9 @@ namespace Engine.Actors.Features;
 
 /// <summary>
 /// One flush as one MULTI/EXEC: every entity's absolute field values (HSET; a whole state after a DEL of its key), emptied buckets (HDEL) and, on its
-/// first write and then about daily, its TTL (PEXPIRE); then the batch's partition offsets (a key each). Guarded by
+/// first write and then about daily, its TTL (PEXPIRE); the batch's sorted sets (the churn due-list: scheduled with the
+/// features that made the users due, so a crash between the two cannot leave a user unscheduled); then the batch's
+/// partition offsets (a key each). Guarded by
 /// those offsets: WATCH on their keys and a read of them go first (one round trip); a stored offset above the batch's
 /// means another owner took over (superseded: nothing is written), and EXEC applies nothing if one of them changed after
 /// the WATCH (raced: the store reads again). Plain commands in a transaction run at pipeline speed on Garnet and redis-server
@@ -46,6 +48,16 @@ internal static class FlushTransaction
                 var item = keys.Entity(EntityKind.Item, write.Id);
                 commands.Command(4).Bulk("HSET"u8).Bulk(item).Bulk(ItemSlices.IndexField(listed)).Bulk("1"u8);
                 commands.Command(3).Bulk("PEXPIRE"u8).Bulk(item).Bulk(ttlMs);
+            }
+            foreach (var set in batch.SortedSets)
+            {
+                if (set.Entries.Count > 0)
+                {
+                    commands.Command(2 + 2 * set.Entries.Count).Bulk("ZADD"u8).Bulk(set.Key);
+                    foreach (var (member, score) in set.Entries) commands.Bulk(score).Bulk(member);
+                }
+                commands.Command(4).Bulk("ZREMRANGEBYSCORE"u8).Bulk(set.Key).Bulk("-inf"u8).Bulk(set.DropAtOrBelow);
+                commands.Command(3).Bulk("PEXPIRE"u8).Bulk(set.Key).Bulk((long)set.Ttl.TotalMilliseconds);
             }
             // Every key expires (docs/privacy.md): once no flush came for as long as an entity lives, no entity it guards is left.
             foreach (var (key, offset) in offsets) commands.Command(5).Bulk("SET"u8).Bulk(key).Bulk(offset).Bulk("PX"u8).Bulk(ttlMs);

@@ -199,7 +199,7 @@ internal sealed class BatchWriter
         return (due, latest);
     }
 
-    /// <summary>One flush of the partition: the item slices applied, the features (users and slices in one batch), then the churn due-list; the partition's clock moves on.</summary>
+    /// <summary>One flush of the partition: the item slices applied, then the features (users and slices) and the churn due-list in one transaction; the partition's clock moves on.</summary>
     private async Task FlushAsync(PendingFlush pending)
     {
         IReadOnlyList<EntityWrite> itemWrites = [];
@@ -207,15 +207,15 @@ internal sealed class BatchWriter
         await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false);
         pending.Writes.AddRange(itemWrites);
         var guard = Math.Max(pending.Offset, await _storedAtStart.ConfigureAwait(false));
-        var (firstAttempt, superseded) = await FlushFeaturesAsync(new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = guard }, pending.Writes))
-            .ConfigureAwait(false);
+        // The users' churn checks are scheduled in the features' own transaction: a crash between two round trips left users
+        // whose features were durable off the due-list, never checked. Superseded, neither is written: another owner has the
+        // partition and schedules its users (a user erased meanwhile must not come back on the due-list).
+        var schedule = _churn is null || pending.Due.Count == 0 ? [] : new[] { _churn.DueList.Schedule(pending.Partition, pending.Due) };
+        var (firstAttempt, superseded) = await FlushFeaturesAsync(
+            new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = guard }, pending.Writes) { SortedSets = schedule }).ConfigureAwait(false);
         // The writes' changes came from the store's pool (actors' and item slices' drains): nothing reads them after this.
         if (firstAttempt) _store.Changes.Return(pending.Writes);
-        // Superseded: another owner has the partition and schedules its users; this late writer must not (a user erased
-        // meanwhile would come back on the due-list).
-        if (_churn is null || pending.Due.Count == 0 || superseded) return;
-        await RetryAsync(() => _churn.DueList.ScheduleAsync(pending.Partition, pending.Due)).ConfigureAwait(false);
-        _churn.Clock.Advance(pending.Partition, pending.LatestEventMs);
+        if (schedule.Length > 0 && !superseded) _churn!.Clock.Advance(pending.Partition, pending.LatestEventMs);
     }
 
     private static async Task RetryAsync(Func<Task> attempt)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Engine.Actors.Features;
 using Engine.Models.Caching;
 using Engine.Models.Privacy;
 using StackExchange.Redis;
@@ -31,17 +32,24 @@ public sealed class ChurnDueList(IConnectionMultiplexer redis, string prefix, Us
     /// <summary>The member that stands for <paramref name="userId"/> (the same every time, so a later event moves it).</summary>
     public string Member(string userId) => _members.GetOrAdd(userId, _seal);
 
-    /// <summary>Sets each user's next check time (the last write wins: a later event moves the check later).</summary>
+    /// <summary>
+    /// Sets each user's next check time (the last write wins: a later event moves the check later), as a write the feature
+    /// flush that made them due carries in its transaction (<see cref="Engine.Actors.Features.FeatureBatch.SortedSets"/>).
+    /// </summary>
+    public SortedSetWrite Schedule(int partition, IReadOnlyCollection<KeyValuePair<string, long>> dueMs) =>
+        new(Key(partition), [.. dueMs.Select(d => KeyValuePair.Create(Member(d.Key), d.Value))],
+            dueMs.Count == 0 ? long.MinValue : dueMs.Max(d => d.Value) - (long)_retention.TotalMilliseconds, _retention);
+
+    /// <summary>The same as <see cref="Schedule"/>, on its own (tools and tests).</summary>
     public Task ScheduleAsync(int partition, IReadOnlyCollection<KeyValuePair<string, long>> dueMs)
     {
         if (dueMs.Count == 0) return Task.CompletedTask;
-        var key = Key(partition);
+        var write = Schedule(partition, dueMs);
         var db = Db;
-        var stale = dueMs.Max(d => d.Value) - (long)_retention.TotalMilliseconds;
         return Task.WhenAll(
-            db.SortedSetAddAsync(key, [.. dueMs.Select(d => new SortedSetEntry(Member(d.Key), d.Value))]),
-            db.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, stale),
-            db.KeyExpireAsync(key, _retention));
+            db.SortedSetAddAsync(write.Key, [.. write.Entries.Select(e => new SortedSetEntry(e.Key, e.Value))]),
+            db.SortedSetRemoveRangeByScoreAsync(write.Key, double.NegativeInfinity, write.DropAtOrBelow),
+            db.KeyExpireAsync(write.Key, write.Ttl));
     }
 
     /// <summary>Rounds of <see cref="DueAsync"/> that may each drop a read's worth of members sealed under another key.</summary>
