@@ -205,7 +205,8 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         }
     }
 
-    private static bool IsTransient(Exception e) =>
+    /// <summary>An error that passes with time (a lost connection, a timeout, a refusal below): retried; any other is not.</summary>
+    internal static bool IsTransient(Exception e) =>
         e is RedisConnectionException or RedisTimeoutException or TimeoutException
         || (e is RedisServerException s && TransientRefusals.Any(r => s.Message.StartsWith(r, StringComparison.Ordinal)));
 

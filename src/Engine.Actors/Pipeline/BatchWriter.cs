@@ -228,8 +228,9 @@ internal sealed class BatchWriter
                 await attempt().ConfigureAwait(false);
                 return;
             }
-            // A timeout (RedisTimeoutException is a TimeoutException, not a RedisException) is as passing as a lost connection.
-            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+            // What passes with time, as for the flushes. A permanent refusal (NOPERM after an ACL change, WRONGTYPE) fails the
+            // stream instead, which logs it and restarts with backoff: retried here for ever, it stalled the partition silently.
+            catch (Exception e) when (FeatureStore.IsTransient(e))
             {
                 await Task.Delay(backoff).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));

@@ -74,4 +74,25 @@ public sealed class BatchWriterReplayTests(RedisFixture redis, ITestOutputHelper
         Assert.Equal(6, stored.Offsets.Covered[0]);
         Assert.Equal(7, stored.Minutes.Sum((int)EventType.ProductView, 60, T0.AddMinutes(7).ToUnixTimeMilliseconds()));
     }
+
+    /// <summary>
+    /// A refusal that does not pass with time (here WRONGTYPE: another program wrote a string where an item slice lives;
+    /// NOPERM after an ACL change is the same) fails the batch, so the stream fails, logs it and restarts with backoff.
+    /// Before, the writer retried it for ever without a word and the partition stalled.
+    /// </summary>
+    [Fact]
+    public async Task A_permanent_Redis_refusal_fails_the_batch_instead_of_stalling_it_silently()
+    {
+        await redis.Connect(RedisKind.Garnet).GetDatabase().StringSetAsync(_store.Keys.ItemSlice("shoe-0", 0), "not a hash");
+        var user = Sys.ActorOf(UserActor.Props("u", _store, _world.Decider()));
+        var writer = Writer();
+        writer.ReadStoredOffsetAfter(Task.CompletedTask, partition: 0);
+
+        var durable = (await writer.DecideAsync([Ask(user, CreateTestProbe(), 0)])).Durable;
+
+        Assert.Same(durable, await Task.WhenAny(durable, Task.Delay(TimeSpan.FromSeconds(20))));
+        var error = await Assert.ThrowsAnyAsync<StackExchange.Redis.RedisServerException>(() => durable);
+        _log.WriteLine(error.Message);
+        Assert.Contains("WRONGTYPE", error.Message);
+    }
 }
