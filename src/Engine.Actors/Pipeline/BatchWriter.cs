@@ -102,7 +102,7 @@ internal sealed class BatchWriter
         await _lastFlush.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>Decides the batch once the partition has room for more events waiting for Redis (one batch at a time).</summary>
+    /// <summary>Decides the batch once the partition has room for more events waiting for Redis, and the stream for more forwards waiting for Kafka (one batch at a time).</summary>
     public Task<DecidedBatch> DecideAsync(List<Asked> batch)
     {
         var deciding = DecideWhenRoomAsync(batch);
@@ -113,6 +113,7 @@ internal sealed class BatchWriter
     private async Task<DecidedBatch> DecideWhenRoomAsync(List<Asked> batch)
     {
         await _flusher.RoomAsync().ConfigureAwait(false);
+        if (_forwarder is not null) await _forwarder.RoomAsync().ConfigureAwait(false);
         return Decide(batch);
     }
 

@@ -9,24 +9,41 @@ namespace Engine.Actors.Pipeline;
 /// Sends a user stream's campaign-event forwards (ad events re-keyed by campaign) through a producer of their own,
 /// with a linger of its own (<see cref="DecisionPipelineSettings.ForwardLinger"/>). Off the decisions' envelope, the user
 /// stream's decisions do not wait for forwards; the commit does, and so do the campaign stream's bid adjustments, whose
-/// latency is why the linger is short (docs/performance.md, rounds 12 and 14). Bounded by the stream: past its in-flight
-/// limit the decisions' producer stops pulling, and forwards are a fraction of the events. Thread-safe: one per stream, shared by its partitions; a partition's
-/// forwards keep their order (one idempotent producer).
+/// latency is why the linger is short (docs/performance.md, rounds 12 and 14). Bounded on its own: a partition's writer
+/// waits (<see cref="RoomAsync"/>) while <c>maxOutstanding</c> forwards wait for Kafka, so an outage of the campaign
+/// topic's leader holds the stream instead of filling librdkafka's queue (the commit stage alone holds thousands of
+/// batches): past the queue's limit a produce failed with <c>Local_QueueFull</c>, the stream restarted, replayed and
+/// filled it again, in a loop. Thread-safe: one per stream, shared by its partitions; a partition's forwards keep their
+/// order (one idempotent producer).
 /// </summary>
 internal sealed class CampaignForwarder : IDisposable
 {
+    /// <summary>Forwards that may wait for Kafka before the stream's writers wait for room.</summary>
+    public const int DefaultMaxOutstanding = 50_000;
+
     private readonly IProducer<byte[], byte[]> _producer;
+    private readonly int _maxOutstanding;
+    private readonly Lock _gate = new();
+    private readonly Action _reported;
+    private int _outstanding;
+    private TaskCompletionSource? _room;
     private Error? _fatal;
 
-    public CampaignForwarder(KafkaProducerSettings settings, TimeSpan linger, ILoggingAdapter log)
+    public CampaignForwarder(KafkaProducerSettings settings, TimeSpan linger, ILoggingAdapter log, int maxOutstanding = DefaultMaxOutstanding)
     {
+        _maxOutstanding = maxOutstanding;
+        _reported = Reported;
         // Forwards never time out, whatever the operator set for the node's other producers: the campaign state counts a
         // clickstream partition's forwards by a high-water mark of their origins, so a forward that timed out while a later
         // one of the same campaign got through would be taken for a duplicate when the replay sends it again, and lost.
-        // Waiting instead holds the commit (and, through the stream's in-flight bound, the partition) until the broker is back.
+        // Waiting instead holds the commit (and, past maxOutstanding, the stream) until the broker is back.
         var client = settings.ClientConfig?.Where(p => p.Key is not ("message.timeout.ms" or "delivery.timeout.ms")).ToDictionary();
         var config = (settings with { LingerMs = linger.TotalMilliseconds, ClientConfig = client }).ToProducerConfig();
         config.MessageTimeoutMs = 0;
+        // What waits past maxOutstanding is at most one batch per partition (each writer checks for room before it
+        // decides), never more than librdkafka's largest queue: a produce is never refused for a full queue.
+        config.QueueBufferingMaxMessages = 10_000_000;
+        config.QueueBufferingMaxKbytes = int.MaxValue;
         _producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, e) =>
             {
@@ -36,15 +53,36 @@ internal sealed class CampaignForwarder : IDisposable
             .Build();
     }
 
+    /// <summary>Completes once fewer than <c>maxOutstanding</c> forwards wait for Kafka (at once, nearly always).</summary>
+    public Task RoomAsync()
+    {
+        lock (_gate)
+            return _outstanding < _maxOutstanding ? Task.CompletedTask
+                : (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    }
+
     /// <summary>Completes once Kafka acknowledged every record; fails on the first that it did not (the stream then restarts from its last commit).</summary>
     public Task SendAsync(IReadOnlyList<ProducerRecord> records)
     {
         if (records.Count == 0) return Task.CompletedTask;
         if (Volatile.Read(ref _fatal) is { } fatal) return Task.FromException(new KafkaException(fatal));
-        var pending = new Pending(records.Count);
+        var pending = new Pending(records.Count, _reported);
+        lock (_gate) _outstanding += records.Count;
         foreach (var record in records)
             _producer.Produce(record.Topic, record.ToMessage(), pending.OnReport);
         return pending.Task;
+    }
+
+    /// <summary>A forward's delivery report (librdkafka's thread), delivered or failed: one fewer waits.</summary>
+    private void Reported()
+    {
+        TaskCompletionSource? room = null;
+        lock (_gate)
+        {
+            _outstanding--;
+            if (_outstanding < _maxOutstanding) (room, _room) = (_room, null);
+        }
+        room?.TrySetResult();
     }
 
     /// <summary>Disposing waits for librdkafka's threads: not on a stream thread.</summary>
@@ -55,7 +93,7 @@ internal sealed class CampaignForwarder : IDisposable
     });
 
     /// <summary>One batch's forwards: a countdown completed by librdkafka's delivery reports (on its own thread).</summary>
-    private sealed class Pending(int count)
+    private sealed class Pending(int count, Action reported)
     {
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _remaining = count;
@@ -64,6 +102,7 @@ internal sealed class CampaignForwarder : IDisposable
 
         public void OnReport(DeliveryReport<byte[], byte[]> report)
         {
+            reported();
             if (report.Error.IsError) _done.TrySetException(new KafkaException(report.Error));
             else if (Interlocked.Decrement(ref _remaining) == 0) _done.TrySetResult();
         }

@@ -1,0 +1,41 @@
+using Akka.Event;
+using Engine.Actors.Kafka;
+using Engine.Actors.Pipeline;
+using Engine.Host.Embedded;
+
+namespace Engine.Actors.Tests.Pipeline;
+
+/// <summary>The campaign-event forwards while their broker is away, on the embedded Kafka (one broker, taken down).</summary>
+public sealed class CampaignForwarderTests
+{
+    /// <summary>
+    /// Past its bound the forwarder makes the stream's writers wait instead of queueing more: before, forwards piled up in
+    /// librdkafka's queue (the commit stage holds thousands of batches) until a produce failed with Local_QueueFull, and the
+    /// stream restarted, replayed and filled it again, in a loop. Here the operator's queue holds 25 records and 60 wait:
+    /// no produce is refused, and every forward is delivered once the broker is back.
+    /// </summary>
+    [Fact]
+    public async Task While_the_broker_is_away_writers_wait_for_room_and_nothing_is_refused_or_lost()
+    {
+        await using var kafka = new EmbeddedKafka();
+        const string topic = "forwards";
+        kafka.CreateTopic(topic, 1);
+        var settings = new KafkaProducerSettings(kafka.BootstrapServers, new Dictionary<string, string> { ["queue.buffering.max.messages"] = "25" });
+        using var forwarder = new CampaignForwarder(settings, TimeSpan.FromMilliseconds(1), NoLogger.Instance, maxOutstanding: 20);
+        var broker = Assert.Single(kafka.BrokerIds);
+        kafka.SetBrokerDown(broker);
+
+        var sent = new List<Task>();
+        for (var batch = 0; batch < 6; batch++)
+        {
+            if (batch >= 2) Assert.False(forwarder.RoomAsync().IsCompleted); // 20 and more wait: a writer would wait here
+            sent.Add(forwarder.SendAsync([.. Enumerable.Range(0, 10).Select(i => new ProducerRecord(topic, [(byte)batch], [(byte)i]))]));
+        }
+        await Task.Delay(500);
+        Assert.All(sent, s => Assert.False(s.IsCompleted));
+
+        kafka.SetBrokerUp(broker);
+        await Task.WhenAll(sent).WaitAsync(TimeSpan.FromSeconds(30));
+        await forwarder.RoomAsync().WaitAsync(TimeSpan.FromSeconds(5));
+    }
+}
