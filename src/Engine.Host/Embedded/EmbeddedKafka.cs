@@ -75,6 +75,10 @@ public sealed class EmbeddedKafka : IDisposable, IAsyncDisposable
 
     public void SetBrokerUp(int brokerId) => Check(LibRdKafkaMock.BrokerSetUp(Cluster, brokerId), "broker up");
 
+    /// <summary>Makes <paramref name="brokerId"/> the partition's leader; -1 leaves it without one (a fault for tests).</summary>
+    public void SetPartitionLeader(string topic, int partition, int brokerId) =>
+        Check(LibRdKafkaMock.PartitionSetLeader(Cluster, topic, partition, brokerId), $"leader of {topic} [{partition}]");
+
     /// <summary>
     /// The next requests of Kafka API <paramref name="apiKey"/> (from any client) fail with <paramref name="errors"/>, one
     /// each, in order: a fault for tests (e.g. <see cref="KafkaApi.OffsetCommit"/> with a rebalance in progress).

@@ -38,7 +38,17 @@ public sealed class ConsumerLagProbe : IDisposable
             if (partitions.Count == 0) continue;
             foreach (var committed in consumer.Committed(partitions, Timeout))
             {
-                var marks = consumer.QueryWatermarkOffsets(committed.TopicPartition, Timeout);
+                WatermarkOffsets marks;
+                try
+                {
+                    marks = consumer.QueryWatermarkOffsets(committed.TopicPartition, Timeout);
+                }
+                catch (KafkaException)
+                {
+                    // This partition's leader is away: its lag is unknown, and left out, while every other is still read
+                    // (before, one leaderless partition failed the whole reading and froze every lag series).
+                    continue;
+                }
                 var from = committed.Offset.Value >= 0 ? committed.Offset.Value : marks.Low.Value;
                 lags.Add(new PartitionLag(topic, committed.Partition.Value, Math.Max(0, marks.High.Value - from)));
             }

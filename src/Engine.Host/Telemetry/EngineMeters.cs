@@ -21,11 +21,18 @@ public sealed class EngineMeters : IDisposable
         _meter.CreateObservableCounter("engine.decisions", () => Decisions(monitor), "{decision}", "Decisions emitted, by kind");
         _meter.CreateObservableCounter("engine.bids.late_dropped", () => monitor.Node?.Decisions.LateBidsDropped ?? 0, "{bid}",
             "Bid requests whose answer would have come after their tmax: not sent (revenue lost to a slow node, not a quiet exchange)");
-        _meter.CreateObservableGauge("engine.consumer.lag", () => monitor.Readings.Lag.Select(l =>
+        // Unknown readings are left out, not repeated: an outage shows as missing series, never as the last good values.
+        _meter.CreateObservableGauge("engine.consumer.lag", () => (monitor.Readings.Lag ?? []).Select(l =>
                 new Measurement<long>(l.Lag, new("topic", l.Topic), new("partition", l.Partition))),
-            "{record}", "Records in Kafka not yet committed by the engine's consumer group, by topic and partition");
+            "{record}", "Records in Kafka not yet committed by the engine's consumer group, by topic and partition (absent: not read)");
         _meter.CreateObservableGauge("engine.entities.active", () => Entities(monitor), "{entity}", "Entities alive on this node, by kind");
-        _meter.CreateObservableGauge("engine.redis.round_trip", () => monitor.Readings.RedisRoundTripMs, "ms", "Latest Redis PING round trip");
+        _meter.CreateObservableGauge("engine.redis.round_trip",
+            () => monitor.Readings.RedisRoundTripMs is { } ms ? [new Measurement<double>(ms)] : Array.Empty<Measurement<double>>(),
+            "ms", "Latest Redis PING round trip (absent: the latest PING got no answer)");
+        _meter.CreateObservableGauge("engine.redis.answer_age", () => Age(monitor.Readings.RedisAnsweredUtc, monitor), "s",
+            "Seconds since Redis last answered a PING (since the monitor started, if never)");
+        _meter.CreateObservableGauge("engine.kafka.answer_age", () => Age(monitor.Readings.KafkaAnsweredUtc, monitor), "s",
+            "Seconds since Kafka last answered the lag probe (since the monitor started, if never)");
         _meter.CreateObservableCounter("engine.gc.paced_collections", () => monitor.Node?.GcPacer.PacedCollections ?? 0, "{collection}",
             "Gen0 collections the node ran itself while keeping up (Gc:PacingMegabytes), beside the runtime's own");
         _meter.CreateObservableCounter("engine.pipeline.restarts", () => Per(monitor, n => n.PipelineRestarts.Users, n => n.PipelineRestarts.Campaigns),
@@ -38,6 +45,9 @@ public sealed class EngineMeters : IDisposable
         _meter.CreateObservableGauge("engine.fairness.disparity_ratio", () => Disparities(monitor), description:
             "Lowest segment decision rate over the highest, by decision kind and dimension (flagged under the configured line, 0.8 by default)");
     }
+
+    private static double Age(DateTime answeredUtc, NodeMonitor monitor) =>
+        Math.Round((DateTime.UtcNow - (answeredUtc > monitor.StartedUtc ? answeredUtc : monitor.StartedUtc)).TotalSeconds, 1);
 
     private static IEnumerable<Measurement<long>> Segments(NodeMonitor monitor, Func<Engine.Models.Fairness.SegmentReport, long> value)
     {

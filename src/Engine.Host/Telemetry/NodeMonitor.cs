@@ -27,6 +27,7 @@ public sealed class NodeMonitor : IAsyncDisposable
 
     public EngineNode? Node => _node;
     public NodeReadings Readings => _readings;
+    public DateTime StartedUtc { get; } = DateTime.UtcNow;
 
     /// <summary>Starts watching once the node consumes; until then <c>/readyz</c> says "starting".</summary>
     public void Attach(EngineNode node)
@@ -89,6 +90,8 @@ public sealed class NodeMonitor : IAsyncDisposable
             }
             catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
             {
+                // Unknown, not the last answer's: a dashboard must not show a healthy round trip during an outage.
+                r = r with { RedisRoundTripMs = null };
                 _log.LogWarning("Redis did not answer a ping: {Reason}", e.Message);
             }
             try
@@ -97,6 +100,7 @@ public sealed class NodeMonitor : IAsyncDisposable
             }
             catch (Confluent.Kafka.KafkaException e)
             {
+                r = r with { Lag = null };
                 _log.LogWarning("Kafka did not answer the lag probe: {Reason}", e.Error.Reason);
             }
             r = r with { UserEntities = await EntitiesAsync(users), CampaignEntities = await EntitiesAsync(campaigns) };
@@ -132,14 +136,16 @@ public sealed class NodeMonitor : IAsyncDisposable
 }
 
 /// <summary>The latest readings of a <see cref="NodeMonitor"/>; -1 entities = unknown.</summary>
+/// <param name="RedisRoundTripMs">The latest PING's round trip; null when the latest PING got no answer (or none was sent yet).</param>
+/// <param name="Lag">Each partition's lag at the latest probe (a partition without a leader left out); null when Kafka did not answer it.</param>
 /// <param name="Flushes">Feature flushes acknowledged, and flushes the streams gave up and retried, at the last reading.</param>
 /// <param name="LastAcknowledgedUtc">When a reading last saw a flush acknowledged (the monitor's start before any).</param>
 /// <param name="LastRetriedUtc">When a reading last saw a flush given up and retried.</param>
 public sealed record NodeReadings(
-    double RedisRoundTripMs, DateTime RedisAnsweredUtc, IReadOnlyList<PartitionLag> Lag, DateTime KafkaAnsweredUtc, long UserEntities, long CampaignEntities,
+    double? RedisRoundTripMs, DateTime RedisAnsweredUtc, IReadOnlyList<PartitionLag>? Lag, DateTime KafkaAnsweredUtc, long UserEntities, long CampaignEntities,
     (long Acknowledged, long Retried) Flushes = default, DateTime LastAcknowledgedUtc = default, DateTime LastRetriedUtc = default)
 {
-    public static NodeReadings None { get; } = new(0, DateTime.MinValue, [], DateTime.MinValue, 0, 0, default, DateTime.UtcNow, DateTime.MinValue);
+    public static NodeReadings None { get; } = new(null, DateTime.MinValue, null, DateTime.MinValue, 0, 0, default, DateTime.UtcNow, DateTime.MinValue);
 
     /// <summary>These readings with the streams' flush counts.</summary>
     public NodeReadings WithFlushes(long acknowledged, long retried, DateTime now) =>
