@@ -81,6 +81,7 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.True(Counter(metrics, "engine_model_scoring_duration_milliseconds_count", null) > 0, metrics);
         Assert.Contains("engine_consumer_lag{", metrics);
         Assert.Contains("engine_redis_round_trip_milliseconds", metrics);
+        Assert.Contains("engine_redis_answer_age_seconds", metrics);
         Assert.Contains("engine_gc_paced_collections_total", metrics);
         Assert.Contains("engine_entities_active{", metrics);
         Assert.Equal(0, Counter(metrics, "engine_pipeline_restarts_total", "engine.clickstream")); // exported, and none here
