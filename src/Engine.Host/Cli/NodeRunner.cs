@@ -58,19 +58,34 @@ public static class NodeRunner
             [("churn", Path.Combine(modelsDirectory, "churn", "model.onnx"), models.Churn), ("bid", Path.Combine(modelsDirectory, "bid", "model.onnx"), models.Bid)],
             TimeSpan.FromSeconds(options.Models.ReloadSeconds), Console.Error.WriteLine);
         Console.WriteLine("run: consuming; Ctrl+C or SIGTERM stops gracefully");
-        await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.Completion);
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.Completion, node.RemovedFromCluster);
         try
         {
             await node.StopAsync();
         }
-        catch (Exception) when (node.Completion.IsFaulted)
+        catch (Exception) when (node.Completion.IsFaulted || node.RemovedFromCluster.IsCompleted)
         {
-            // The pipeline's own failure, rethrown by the drain: reported below, once.
+            // The pipeline's own failure, rethrown by the drain, or the actor system gone with the removal: reported below, once.
         }
         Console.WriteLine($"run: stopped after {node.UserCounters.Consumed:N0} events");
-        if (node.Completion.Exception?.GetBaseException() is not { } failure) return 0;
-        Console.Error.WriteLine($"run: a decision pipeline failed: {failure.GetType().Name}: {failure.Message}");
-        return 1;
+        var (code, error) = Ending(node);
+        if (error is not null) Console.Error.WriteLine($"run: {error}");
+        return code;
+    }
+
+    /// <summary>Exit code of a node the cluster removed (downed) without its asking: start it again to rejoin.</summary>
+    public const int RemovedFromClusterExitCode = 4;
+
+    /// <summary>How a stopped node's run ends: its exit code, and what to tell the operator (null: stopped as asked).</summary>
+    public static (int ExitCode, string? Error) Ending(EngineNode node)
+    {
+        if (node.RemovedFromCluster.IsCompleted)
+            return (RemovedFromClusterExitCode, "this node was removed from the cluster (downed: the split-brain resolver when the other " +
+                "members could not reach it for 20 s, or an operator), so it stopped; its partitions and entities " +
+                "moved to the others. Start it again to rejoin (docs/operations.md, \"Cluster: downing and timeouts\")");
+        if (node.Completion.Exception?.GetBaseException() is { } failure)
+            return (1, $"a decision pipeline failed: {failure.GetType().Name}: {failure.Message}");
+        return (0, null);
     }
 
     /// <summary>

@@ -25,7 +25,8 @@ public static class RunCommand
             "Run one engine node until Ctrl+C or SIGTERM (then it drains, commits and leaves the cluster).\n" +
             "Settings come from appsettings.json, then --config FILE, then environment variables (Kafka__BootstrapServers=...),\n" +
             "then these flags; see docs/operations.md. A wrong or missing setting stops start-up with exit code 2; Redis, Kafka or\n" +
-            "the cluster's seeds not answering at start-up, with exit code 3 (start the node again once they are back).\n" +
+            "the cluster's seeds not answering at start-up, with exit code 3 (start the node again once they are back); a node\n" +
+            "the cluster downed (removed) exits with code 4 (start it again to rejoin).\n" +
             "Example: ./engine run --kafka broker:9092 --redis redis:6379\n" +
             "Example: env 'Kafka__Client__security.protocol=SASL_SSL' Redis__Password=... ./engine run --config prod.json\n" +
             "(env: a shell refuses a variable name with a dot; compose and Kubernetes take it as is)\n" +

@@ -159,7 +159,7 @@ public sealed class EngineNode : IAsyncDisposable
                 Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
                 settings.GroupId),
             users, privacyStore, alertProducer, system.Log);
-        return new EngineNode(system, redis, store, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
+        var node = new EngineNode(system, redis, store, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
         {
             Fairness = fairness,
             Privacy = privacy,
@@ -167,6 +167,21 @@ public sealed class EngineNode : IAsyncDisposable
             GcPacer = Gen0Pacer.Start(settings.GcPacing ?? GcPacingSettings.Default, () => userCounters.RecentLatency),
             _drainTimeout = settings.EffectiveDrainTimeout,
         };
+        Akka.Cluster.Cluster.Get(system).RegisterOnMemberRemoved(node.OnRemovedFromCluster);
+        return node;
+    }
+
+    /// <summary>
+    /// Completes when the cluster removed this node without its asking: downed by the split-brain resolver (the others
+    /// could not reach it for <c>stable-after</c>) or by an operator. Its actor system then shuts down; the node must be
+    /// started again to rejoin.
+    /// </summary>
+    public Task RemovedFromCluster => _removed.Task;
+    private readonly TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void OnRemovedFromCluster()
+    {
+        if (Volatile.Read(ref _stopped) == 0) _removed.TrySetResult();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();

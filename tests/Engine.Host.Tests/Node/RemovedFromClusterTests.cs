@@ -1,0 +1,42 @@
+using Engine.Actors.Campaigns;
+using Engine.Host.Cli;
+using Engine.Host.Demo;
+using Engine.Host.Embedded;
+using Engine.Host.Node;
+using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using Engine.Testing;
+using Xunit.Abstractions;
+
+namespace Engine.Host.Tests.Node;
+
+public sealed class RemovedFromClusterTests(ITestOutputHelper output)
+{
+    /// <summary>
+    /// A node the cluster downs (the split-brain resolver, or an operator) says so and exits non-zero, for its supervisor to
+    /// start it again. Before, its actor system shut down under it and <c>run</c> reported a pipeline failure, or exited 0
+    /// as if asked to stop, which a restart-on-failure policy leaves stopped.
+    /// </summary>
+    [Fact]
+    public async Task A_downed_node_knows_it_was_removed_stops_and_exits_with_its_own_code()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 2);
+        using var garnet = new EmbeddedGarnet();
+        var modelsDirectory = Path.Combine(RepoPaths.Root, "models");
+        var settings = new EngineNodeSettings(kafka.BootstrapServers, garnet.Endpoint, modelsDirectory, 2, new ClusterSettings(),
+            DrainTimeout: TimeSpan.FromSeconds(5));
+        var node = await EngineNode.StartAsync(settings, DemoModels.Load(modelsDirectory), new CampaignCatalog(), new CampaignBoard(), CancellationToken.None);
+        var cluster = Akka.Cluster.Cluster.Get(node.System);
+
+        cluster.Down(cluster.SelfAddress);
+
+        await node.RemovedFromCluster.WaitAsync(TimeSpan.FromSeconds(30));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await node.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var (code, message) = NodeRunner.Ending(node);
+        output.WriteLine($"stop took {watch.Elapsed.TotalSeconds:F1} s; exit {code}: {message}");
+        Assert.Equal(NodeRunner.RemovedFromClusterExitCode, code);
+        Assert.Contains("removed from the cluster", message);
+    }
+}
