@@ -92,7 +92,7 @@ public sealed record BidAdjustment : IDecision
     public required string CampaignId { get; init; }
     public required double Multiplier { get; init; }
     public required double PreviousMultiplier { get; init; }
-    /// <summary>What the campaign spent in the last hour of event time, and what its plan spends per hour, in USD.</summary>
+    /// <summary>What the campaign spent in the last hour of event time, and what its plan spends per hour (the budget left over the flight's time left, as of that hour's start), in USD.</summary>
     public decimal SpendLastHour { get; init; }
     public decimal PlannedSpendPerHour { get; init; }
     /// <summary>Live (1 h) and reference (24 h) smoothed click-through rates the controller weighed.</summary>

@@ -5,14 +5,14 @@ namespace Engine.Models.Decisions;
 
 /// <summary>
 /// Runs a campaign's <see cref="PacingController"/> on event time: once per <see cref="TickInterval"/> it compares the
-/// last hour's spend with the plan's hourly rate (budget over the flight) and the last hour's CTR with the day's,
+/// last hour's spend with the plan's hourly rate (what was left of the budget over what was left of the flight) and the last hour's CTR with the day's,
 /// steps the controller, and emits a <see cref="BidAdjustment"/> when the multiplier moved past the threshold or
 /// nothing was sent for <see cref="MaxQuietTicks"/> ticks. Once the flight's spend reaches the budget, <see cref="Exhaust"/>
 /// sends one adjustment to multiplier 0 that says so. Pure: the campaign actor keeps the state.
 /// </summary>
 public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInterval, int MaxQuietTicks = 15)
 {
-    public const string Version = "pacing-pi-1";
+    public const string Version = "pacing-pi-2"; // 2: the plan is the budget left over the flight left (1: budget over flight)
 
     public static CampaignPacer Default { get; } = new(new PacingController(), TimeSpan.FromMinutes(1));
 
@@ -24,11 +24,11 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
         var tickStartMs = tick * (long)TickInterval.TotalMilliseconds;
         var nowMs = tickStartMs - 1;
         var spentLastHour = delivery.Minutes.Sum(CampaignFeatureState.Spend, 60, nowMs);
-        var flightHours = Math.Max(1.0 / 60, (spec.FlightEnd - spec.FlightStart).TotalHours);
-        var plannedPerHour = (double)spec.Budget / flightHours;
         // Early in the flight the hour is not full yet: compare with the plan for the part that has passed.
         var windowHours = Math.Clamp((tickStartMs - spec.FlightStart.ToUnixTimeMilliseconds()) / 3_600_000.0, 1.0 / 60, 1.0);
-        var spendError = Math.Clamp((plannedPerHour * windowHours - spentLastHour) / (plannedPerHour * windowHours), -1, 1);
+        var plannedPerHour = PlannedPerHour(spec, delivery, spentLastHour, tickStartMs, windowHours);
+        var spendError = plannedPerHour <= 0 ? -1
+            : Math.Clamp((plannedPerHour * windowHours - spentLastHour) / (plannedPerHour * windowHours), -1, 1);
         var ctrDay = CampaignFeatures.SmoothedCtr(
             delivery.Hours.Sum(CampaignFeatureState.Clicks, 24, nowMs), delivery.Hours.Sum(CampaignFeatureState.Impressions, 24, nowMs));
         // The hour's CTR shrunk toward the day's (not toward the global prior), so equal rates compare as 1.
@@ -46,7 +46,7 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
             ModelVersion = Version,
             Reasons =
             [
-                new Reason("spend_vs_plan", Math.Round(spentLastHour / plannedPerHour, 4), Math.Round(Controller.Kp * spendError, 4)),
+                new Reason("spend_vs_plan", plannedPerHour > 0 ? Math.Round(spentLastHour / plannedPerHour, 4) : 1, Math.Round(Controller.Kp * spendError, 4)),
                 new Reason("ctr_1h_vs_24h", Math.Round(ctrHour / ctrDay, 4), Math.Round(Controller.CtrExponent * Math.Log(Math.Clamp(ctrHour / ctrDay, 0.05, 4)), 4)),
             ],
             CampaignId = spec.CampaignId,
@@ -62,6 +62,21 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
             SpentTotal = Usd(delivery24h.SpentTotal),
         };
         return new PacingStep(next with { LastEmitted = next.Multiplier }, adjustment);
+    }
+
+    /// <summary>
+    /// The plan for the hour compared: what was left of the budget when it began, over what was left of the flight then
+    /// (at least a minute). A budget raised or cut mid-flight, or one that includes earlier flights' spend (<c>spent_total</c>
+    /// counts since the campaign's first event), is spread over the time left; planned as the whole budget over the whole
+    /// flight (before 2026-12-06), a budget tripled half-way paced at half the rate it needed and ended a third unspent.
+    /// </summary>
+    private static double PlannedPerHour(CampaignSpec spec, CampaignFeatureState delivery, double spentLastHour, long tickStartMs, double windowHours)
+    {
+        var spentSinceWindow = spentLastHour + delivery.Minutes.Sum(CampaignFeatureState.Spend, 1, tickStartMs);
+        var budgetLeft = Math.Max(0, (double)spec.Budget - (delivery.SpentTotal - spentSinceWindow));
+        var windowStartMs = tickStartMs - (long)(windowHours * 3_600_000);
+        var hoursLeft = Math.Max(1.0 / 60, (spec.FlightEnd.ToUnixTimeMilliseconds() - windowStartMs) / 3_600_000.0);
+        return budgetLeft / hoursLeft;
     }
 
     /// <summary>

@@ -30,15 +30,6 @@ public sealed record PacingController(
     /// <summary>Emit when the multiplier moved by more than the threshold (relative) since the last emitted value.</summary>
     public bool ShouldEmit(PacingState state) =>
         Math.Abs(state.Multiplier - state.LastEmitted) > EmitThreshold * state.LastEmitted;
-
-    /// <summary>Planned spend at <paramref name="now"/> for a linear plan over the flight.</summary>
-    public static decimal PlannedSpend(decimal budget, DateTimeOffset start, DateTimeOffset end, DateTimeOffset now)
-    {
-        if (now <= start) return 0m;
-        if (now >= end) return budget;
-        var fraction = (now - start).TotalSeconds / (end - start).TotalSeconds;
-        return budget * (decimal)fraction;
-    }
 }
 
 /// <summary>The controller's memory: the current multiplier, the integral term and the last value sent out.</summary>

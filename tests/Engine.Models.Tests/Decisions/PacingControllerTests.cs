@@ -42,13 +42,4 @@ public class PacingControllerTests
         Assert.False(Controller.ShouldEmit(PacingState.Initial with { Multiplier = 1.03 }));
         Assert.True(Controller.ShouldEmit(PacingState.Initial with { Multiplier = 1.2 }));
     }
-
-    [Fact]
-    public void Planned_spend_is_linear_over_the_flight()
-    {
-        var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
-        Assert.Equal(50m, PacingController.PlannedSpend(100m, start, start.AddDays(10), start.AddDays(5)));
-        Assert.Equal(0m, PacingController.PlannedSpend(100m, start, start.AddDays(10), start.AddDays(-1)));
-        Assert.Equal(100m, PacingController.PlannedSpend(100m, start, start.AddDays(10), start.AddDays(11)));
-    }
 }
