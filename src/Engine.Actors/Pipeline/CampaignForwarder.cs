@@ -27,6 +27,7 @@ internal sealed class CampaignForwarder : IDisposable
     private readonly Action _reported;
     private int _outstanding;
     private TaskCompletionSource? _room;
+    private bool _closed;
     private Error? _fatal;
 
     public CampaignForwarder(KafkaProducerSettings settings, TimeSpan linger, ILoggingAdapter log, int maxOutstanding = DefaultMaxOutstanding)
@@ -57,8 +58,11 @@ internal sealed class CampaignForwarder : IDisposable
     public Task RoomAsync()
     {
         lock (_gate)
+        {
+            if (_closed) return Task.FromException(Closed());
             return _outstanding < _maxOutstanding ? Task.CompletedTask
                 : (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
     }
 
     /// <summary>Completes once Kafka acknowledged every record; fails on the first that it did not (the stream then restarts from its last commit).</summary>
@@ -67,7 +71,11 @@ internal sealed class CampaignForwarder : IDisposable
         if (records.Count == 0) return Task.CompletedTask;
         if (Volatile.Read(ref _fatal) is { } fatal) return Task.FromException(new KafkaException(fatal));
         var pending = new Pending(records.Count, _reported);
-        lock (_gate) _outstanding += records.Count;
+        lock (_gate)
+        {
+            if (_closed) return Task.FromException(Closed());
+            _outstanding += records.Count;
+        }
         foreach (var record in records)
             _producer.Produce(record.Topic, record.ToMessage(), pending.OnReport);
         return pending.Task;
@@ -85,12 +93,26 @@ internal sealed class CampaignForwarder : IDisposable
         room?.TrySetResult();
     }
 
-    /// <summary>Disposing waits for librdkafka's threads: not on a stream thread.</summary>
-    public void Dispose() => _ = Task.Run(() =>
+    /// <summary>
+    /// Ends with its stream. A writer still waiting for room fails at once: a disposed producer reports no more deliveries,
+    /// so that room never came, the writer's flushes never ended, and the partition's next writer on this node waited for
+    /// them for good (its fence): after a long outage of the campaign topic's leader, the node stopped reading those
+    /// partitions without a word. The writer fails, its fence is released, and the next run replays from the last commit.
+    /// Disposing waits for librdkafka's threads: not on a stream thread.
+    /// </summary>
+    public void Dispose()
     {
-        _producer.Flush(TimeSpan.FromSeconds(10));
-        _producer.Dispose();
-    });
+        TaskCompletionSource? room;
+        lock (_gate) (_closed, room, _room) = (true, _room, null);
+        room?.TrySetException(Closed());
+        _ = Task.Run(() =>
+        {
+            _producer.Flush(TimeSpan.FromSeconds(10));
+            _producer.Dispose();
+        });
+    }
+
+    private static ObjectDisposedException Closed() => new(nameof(CampaignForwarder), "the stream's campaign-event forwarder has closed with its stream");
 
     /// <summary>One batch's forwards: a countdown completed by librdkafka's delivery reports (on its own thread).</summary>
     private sealed class Pending(int count, Action reported)

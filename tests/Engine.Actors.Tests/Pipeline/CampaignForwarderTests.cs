@@ -38,4 +38,28 @@ public sealed class CampaignForwarderTests
         await Task.WhenAll(sent).WaitAsync(TimeSpan.FromSeconds(30));
         await forwarder.RoomAsync().WaitAsync(TimeSpan.FromSeconds(5));
     }
+
+    /// <summary>
+    /// A writer waiting for room when its stream ends (the decisions' producer timed out during a long outage) fails at
+    /// once: the disposed producer reports no more deliveries, so the room never came, the writer never ended, and the
+    /// partition's next writer on this node waited behind it for good.
+    /// </summary>
+    [Fact]
+    public async Task A_writer_waiting_for_room_fails_when_the_forwarder_closes_with_its_stream()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopic("forwards", 1);
+        var forwarder = new CampaignForwarder(new KafkaProducerSettings(kafka.BootstrapServers), TimeSpan.FromMilliseconds(1), NoLogger.Instance, maxOutstanding: 1);
+        var broker = Assert.Single(kafka.BrokerIds);
+        kafka.SetBrokerDown(broker);
+        _ = forwarder.SendAsync([new ProducerRecord("forwards", [1], [1])]);
+        var room = forwarder.RoomAsync();
+        Assert.False(room.IsCompleted);
+
+        forwarder.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => room.WaitAsync(TimeSpan.FromSeconds(15)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => forwarder.RoomAsync());
+        kafka.SetBrokerUp(broker);
+    }
 }
