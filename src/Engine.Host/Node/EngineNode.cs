@@ -223,6 +223,11 @@ public sealed class EngineNode : IAsyncDisposable
         // 90 s a container is given, and the node was killed before it left the cluster.
         _stopDeadline = DateTime.UtcNow + 2 * _drainTimeout;
         GcPacer.Dispose();
+        if (RemovedFromCluster.IsCompleted || System.WhenTerminated.IsCompleted)
+        {
+            await StopRemovedAsync();
+            return;
+        }
         // A request in progress is not committed: the next owner carries it out.
         await WithinDrainTimeoutAsync("the privacy requests' consumer", Privacy.DisposeAsync().AsTask());
         await DrainAsync(_users, "users");
@@ -232,6 +237,26 @@ public sealed class EngineNode : IAsyncDisposable
         // Within what the drains left (at least 1 s, at most 10): the cluster leave after it must still fit the container's grace.
         _alertProducer.Flush(TimeSpan.FromTicks(Math.Clamp((_stopDeadline - DateTime.UtcNow).Ticks, TimeSpan.TicksPerSecond, 10 * TimeSpan.TicksPerSecond)));
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        _alertProducer.Dispose();
+        _featureMetrics.Dispose();
+        await _store.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    /// <summary>
+    /// The stop of a node the cluster removed: its actor system shuts down, and its streams and entities with it, so there is
+    /// nothing to drain (waiting out the drains only delayed the exit by up to twice the drain timeout); what it had not
+    /// committed is replayed by the new owners. Its consumers close, and its clients.
+    /// </summary>
+    private async Task StopRemovedAsync()
+    {
+        await WithinDrainTimeoutAsync("the actor system's shutdown", System.WhenTerminated);
+        await WithinDrainTimeoutAsync("the privacy requests' consumer", Privacy.DisposeAsync().AsTask());
+        _users.Abandon();
+        _campaigns.Abandon();
+        await WithinDrainTimeoutAsync("the consumers' close", Task.WhenAll(_users.CloseConsumerAsync(), _campaigns.CloseConsumerAsync()));
+        await _campaignFeed.DisposeAsync();
+        _alertProducer.Flush(TimeSpan.FromSeconds(1));
         _alertProducer.Dispose();
         _featureMetrics.Dispose();
         await _store.DisposeAsync();
