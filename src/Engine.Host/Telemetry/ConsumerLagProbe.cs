@@ -36,21 +36,27 @@ public sealed class ConsumerLagProbe : IDisposable
         {
             var partitions = metadata.Topics.FirstOrDefault(t => t.Topic == topic)?.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList() ?? [];
             if (partitions.Count == 0) continue;
-            foreach (var committed in consumer.Committed(partitions, Timeout))
+            var committed = consumer.Committed(partitions, Timeout);
+            // At once: a partition without a leader may take the whole timeout, and one after another they held the reading
+            // (and the monitor's readings behind it) for that long each.
+            var marks = new WatermarkOffsets?[committed.Count];
+            Parallel.For(0, committed.Count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
             {
-                WatermarkOffsets marks;
                 try
                 {
-                    marks = consumer.QueryWatermarkOffsets(committed.TopicPartition, Timeout);
+                    marks[i] = consumer.QueryWatermarkOffsets(committed[i].TopicPartition, Timeout);
                 }
                 catch (KafkaException)
                 {
                     // This partition's leader is away: its lag is unknown, and left out, while every other is still read
                     // (before, one leaderless partition failed the whole reading and froze every lag series).
-                    continue;
                 }
-                var from = committed.Offset.Value >= 0 ? committed.Offset.Value : marks.Low.Value;
-                lags.Add(new PartitionLag(topic, committed.Partition.Value, Math.Max(0, marks.High.Value - from)));
+            });
+            for (var i = 0; i < committed.Count; i++)
+            {
+                if (marks[i] is not { } mark) continue;
+                var from = committed[i].Offset.Value >= 0 ? committed[i].Offset.Value : mark.Low.Value;
+                lags.Add(new PartitionLag(topic, committed[i].Partition.Value, Math.Max(0, mark.High.Value - from)));
             }
         }
         return lags;

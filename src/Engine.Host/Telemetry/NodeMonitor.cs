@@ -94,6 +94,7 @@ public sealed class NodeMonitor : IAsyncDisposable
                 r = r with { RedisRoundTripMs = null };
                 _log.LogWarning("Redis did not answer a ping: {Reason}", e.Message);
             }
+            _readings = r; // before the Kafka probe, which may take seconds: Redis's answer must not look stale meanwhile
             try
             {
                 r = r with { Lag = await Task.Run(_lag.Read, ct), KafkaAnsweredUtc = DateTime.UtcNow };
