@@ -41,6 +41,22 @@ public sealed class DockerFilesTests
         }
     }
 
+    /// <summary>
+    /// A node the cluster downs exits with code 4 and must be started again (docs/operations.md), and the nodes need the
+    /// pseudonym key compose requires: the README says where to keep it.
+    /// </summary>
+    [Fact]
+    public void Engine_nodes_restart_on_failure_and_the_readme_says_where_the_pseudonym_key_lives()
+    {
+        var services = Services();
+        foreach (var node in new[] { "engine-1", "engine-2" })
+        {
+            Assert.Equal("on-failure", Scalar(services[node], "restart"));
+            Assert.StartsWith("${ENGINE_PSEUDONYM_KEY:?", Environment(services[node])["Privacy__PseudonymKey"]);
+        }
+        Assert.Contains("ENGINE_PSEUDONYM_KEY=$(openssl rand -base64 32)\" > docker/.env", File.ReadAllText(Path.Combine(Docker, "README.md")));
+    }
+
     [Fact]
     public void Every_setting_the_engine_nodes_get_names_a_real_setting_of_the_host()
     {
