@@ -26,12 +26,6 @@ public sealed record FeatureBatch(string Topic, IReadOnlyDictionary<int, long> O
     /// <summary>Where this batch's own drained values live (the write-behind reuses it once the batch is acknowledged).</summary>
     internal ValueArena? Values { get; init; }
 
-    /// <summary>
-    /// The writer's claim on the batch's partitions (<see cref="FeatureStore.ClaimPartitionAsync"/>): a later claim supersedes
-    /// this flush whatever its offset, and an earlier claim's flushes cannot land over this one's. 0: no claim (tools, tests).
-    /// </summary>
-    public long Generation { get; init; }
-
     /// <summary>Sorted sets written in the same transaction (the churn due-list): durable with these writes or not at all.</summary>
     public IReadOnlyList<SortedSetWrite> SortedSets { get; init; } = [];
 

@@ -7,7 +7,7 @@ namespace Engine.Actors.Features;
 /// The key layout (docs/features.md): <c>{prefix}u:{pseudonym}</c>, <c>{prefix}c:{campaignId}</c>, <c>{prefix}i:{itemId}</c>
 /// are hashes (an item id that could read as a slice's is escaped, <see cref="ItemKeyId"/>) of bucket fields (an item's live in one hash per writing partition, <see cref="ItemSlice"/>, listed in the
 /// item's own hash); <c>{prefix}p:{pseudonym}</c> holds a user's consent; <c>{prefix}offsets:{topic}:{partition}</c> holds
-/// the partition's highest flushed offset and <c>{prefix}owner:{topic}:{partition}</c> the generation of its latest claim. User ids never appear in a key: only their keyed pseudonym (docs/privacy.md).
+/// the partition's highest flushed offset. User ids never appear in a key: only their keyed pseudonym (docs/privacy.md).
 /// </summary>
 public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
 {
@@ -58,10 +58,4 @@ public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
     /// only its own partitions' and owners of other partitions (other nodes) never abort it.
     /// </summary>
     public string PartitionOffset(string topic, int partition) => $"{prefix}offsets:{topic}:{partition.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-
-    /// <summary>
-    /// The generation of the latest writer to claim one partition of <paramref name="topic"/>
-    /// (<see cref="FeatureStore.ClaimPartitionAsync"/>): flushes of an earlier claim are refused.
-    /// </summary>
-    public string PartitionOwner(string topic, int partition) => $"{prefix}owner:{topic}:{partition.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }

@@ -186,37 +186,6 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         return offsets;
     }
 
-    /// <summary>
-    /// Claims one partition of <paramref name="topic"/> for a new writer: its generation is one above the latest claim's,
-    /// and from now on no flush of an earlier claim lands, whatever its offset (a previous owner still retrying a flush after
-    /// its partition moved, on this node or another). Returns that generation and the offset stored when it was claimed
-    /// (-1: none), read under the same WATCH. Retried while Redis is away or another claim races it.
-    /// </summary>
-    public async Task<PartitionClaim> ClaimPartitionAsync(string topic, int partition)
-    {
-        var (offsetKey, ownerKey) = ((RedisKey)_keys.PartitionOffset(topic, partition), (RedisKey)_keys.PartitionOwner(topic, partition));
-        while (true)
-        {
-            var stored = await ReadWithRetryAsync(db => db.StringGetAsync([offsetKey, ownerKey]));
-            var (offset, owner) = (stored[0], stored[1]);
-            var claim = new PartitionClaim(offset.HasValue ? (long)offset : -1, (owner.HasValue ? (long)owner : 0) + 1);
-            var transaction = redis.GetDatabase().CreateTransaction();
-            transaction.AddCondition(offset.HasValue ? Condition.StringEqual(offsetKey, offset) : Condition.KeyNotExists(offsetKey));
-            transaction.AddCondition(owner.HasValue ? Condition.StringEqual(ownerKey, owner) : Condition.KeyNotExists(ownerKey));
-            _ = transaction.StringSetAsync(ownerKey, claim.Generation, options.EntityTtl);
-            try
-            {
-                if (await transaction.ExecuteAsync()) return claim;
-            }
-            catch (Exception e) when (IsTransient(e))
-            {
-                // Applied or not, the next round reads the claim again (one that landed is overtaken by the next: harmless).
-                metrics.LoadRetried();
-                await Task.Delay(Jitter(options.InitialBackoff));
-            }
-        }
-    }
-
     private static IEnumerable<KeyValuePair<string, string>> Fields(HashEntry[] entries) =>
         entries.Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!));
 
@@ -250,11 +219,4 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         ["LOADING", "OOM", "MISCONF", "BUSY", "MASTERDOWN", "NOREPLICAS", "TRYAGAIN", "ERR max number of clients"];
 
     private static TimeSpan Jitter(TimeSpan backoff) => backoff * (0.75 + Random.Shared.NextDouble() / 2);
-}
-
-/// <summary>A writer's claim on a partition: the offset stored when it claimed (-1: none) and its generation.</summary>
-public readonly record struct PartitionClaim(long StoredOffset, long Generation)
-{
-    /// <summary>No claim: flushes compare offsets only, and any claimed writer supersedes them (tools, tests).</summary>
-    public static PartitionClaim None { get; } = new(-1, 0);
 }

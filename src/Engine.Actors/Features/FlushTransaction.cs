@@ -8,9 +8,9 @@ namespace Engine.Actors.Features;
 /// One flush as one MULTI/EXEC: every entity's absolute field values (HSET; a whole state after a DEL of its key), emptied buckets (HDEL) and, on its
 /// first write and then about daily, its TTL (PEXPIRE); the batch's sorted sets (the churn due-list: scheduled with the
 /// features that made the users due, so a crash between the two cannot leave a user unscheduled); then the batch's
-/// partition offsets (a key each, and the writer's claim beside it). Guarded by
-/// those offsets and claims: WATCH on their keys and a read of them go first (one round trip); a later claim, or a stored
-/// offset above the batch's under the same claim, means another owner took over (superseded: nothing is written), and EXEC applies nothing if one of them changed after
+/// partition offsets (a key each). Guarded by
+/// those offsets: WATCH on their keys and a read of them go first (one round trip); a stored offset above the batch's
+/// means another owner took over (superseded: nothing is written), and EXEC applies nothing if one of them changed after
 /// the WATCH (raced: the store reads again). Plain commands in a transaction run at pipeline speed on Garnet and redis-server
 /// alike, unlike a Lua script of the same size (docs/features.md).
 /// </summary>
@@ -23,9 +23,8 @@ internal static class FlushTransaction
     public static Task<Outcome> RunAsync(FlushClient client, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, TimeSpan campaignTtl) =>
         client.RunAsync(async (connection, commands, cancellationToken) =>
         {
-            var offsets = batch.Offsets.Select(o => (Key: keys.PartitionOffset(batch.Topic, o.Key), Owner: keys.PartitionOwner(batch.Topic, o.Key), Offset: o.Value))
-                .ToArray();
-            if (offsets.Length > 0 && await SupersededAsync(connection, commands, offsets, batch.Generation, cancellationToken).ConfigureAwait(false))
+            var offsets = batch.Offsets.Select(o => (Key: keys.PartitionOffset(batch.Topic, o.Key), Offset: o.Value)).ToArray();
+            if (offsets.Length > 0 && await SupersededAsync(connection, commands, offsets, cancellationToken).ConfigureAwait(false))
                 return Outcome.Superseded;
 
             commands.Clear();
@@ -61,12 +60,7 @@ internal static class FlushTransaction
                 commands.Command(3).Bulk("PEXPIRE"u8).Bulk(set.Key).Bulk((long)set.Ttl.TotalMilliseconds);
             }
             // Every key expires (docs/privacy.md): once no flush came for as long as an entity lives, no entity it guards is left.
-            foreach (var (key, owner, offset) in offsets)
-            {
-                commands.Command(5).Bulk("SET"u8).Bulk(key).Bulk(offset).Bulk("PX"u8).Bulk(ttlMs);
-                // The claim lives as long as the offset it guards (unchanged: an earlier claim's flush is superseded above).
-                if (batch.Generation > 0) commands.Command(5).Bulk("SET"u8).Bulk(owner).Bulk(batch.Generation).Bulk("PX"u8).Bulk(ttlMs);
-            }
+            foreach (var (key, offset) in offsets) commands.Command(5).Bulk("SET"u8).Bulk(key).Bulk(offset).Bulk("PX"u8).Bulk(ttlMs);
             commands.Command(1).Bulk("EXEC"u8);
             await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
             // MULTI's OK and each command's QUEUED, then EXEC's reply.
@@ -76,30 +70,21 @@ internal static class FlushTransaction
             return committed ? Outcome.Committed : Outcome.Raced;
         });
 
-    /// <summary>
-    /// WATCHes the batch's partitions' offsets and claims and reads them: true (and the WATCH released) when any partition was
-    /// claimed since this writer's claim (<paramref name="generation"/>), or holds a later offset under the same claim. Older
-    /// claims were checked by offset alone, so a previous owner's flush at exactly the stored offset (a retry after a lost reply,
-    /// once its connection came back) landed over the new owner's writes, bringing back a user erased meanwhile.
-    /// </summary>
-    private static async Task<bool> SupersededAsync(RespConnection connection, RespWriter commands, (string Key, string Owner, long Offset)[] offsets,
-        long generation, CancellationToken cancellationToken)
+    /// <summary>WATCHes the batch's partitions' offsets and reads them: true (and the WATCH released) when Redis holds a later offset for any of them.</summary>
+    private static async Task<bool> SupersededAsync(RespConnection connection, RespWriter commands, (string Key, long Offset)[] offsets,
+        CancellationToken cancellationToken)
     {
         commands.Clear();
-        commands.Command(1 + 2 * offsets.Length).Bulk("WATCH"u8);
-        foreach (var (key, owner, _) in offsets) commands.Bulk(key).Bulk(owner);
-        commands.Command(1 + 2 * offsets.Length).Bulk("MGET"u8);
-        foreach (var (key, owner, _) in offsets) commands.Bulk(key).Bulk(owner);
+        commands.Command(1 + offsets.Length).Bulk("WATCH"u8);
+        foreach (var (key, _) in offsets) commands.Bulk(key);
+        commands.Command(1 + offsets.Length).Bulk("MGET"u8);
+        foreach (var (key, _) in offsets) commands.Bulk(key);
         await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
         await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
-        var stored = await connection.Reader.IntegersAsync(2 * offsets.Length, cancellationToken).ConfigureAwait(false);
+        var stored = await connection.Reader.IntegersAsync(offsets.Length, cancellationToken).ConfigureAwait(false);
         var superseded = false;
-        for (var i = 0; i < offsets.Length; i++)
-        {
-            var (storedOffset, claimed) = (stored[2 * i], stored[2 * i + 1] ?? 0);
-            // Equal is allowed: a retry after a lost reply, or an owner resending what it wrote, rewrites the same values.
-            superseded |= claimed > generation || (claimed == generation && storedOffset > offsets[i].Offset);
-        }
+        // Equal is allowed: a retry after a lost reply, or an owner resending what it wrote, rewrites the same values.
+        for (var i = 0; i < offsets.Length; i++) superseded |= stored[i] > offsets[i].Offset;
         if (!superseded) return false;
         commands.Clear();
         commands.Command(1).Bulk("UNWATCH"u8);

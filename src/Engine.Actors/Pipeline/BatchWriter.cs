@@ -52,8 +52,8 @@ internal sealed class BatchWriter
     private readonly CampaignForwarder? _forwarder;
     private readonly DurableOffsets? _durable;
     private readonly bool _tmaxFromIntake;
-    // This writer's claim on the partition, made once the writers before it on this node are done: see ClaimAfter.
-    private Task<PartitionClaim> _claim = Task.FromResult(PartitionClaim.None);
+    // The partition's offset in Redis once the writers before this one are done (-1: none): see ReadStoredOffsetAfter.
+    private Task<long> _storedAtStart = Task.FromResult(-1L);
     private Task _lastFlush = Task.CompletedTask;
     private Task _deciding = Task.CompletedTask;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
@@ -71,24 +71,24 @@ internal sealed class BatchWriter
     }
 
     /// <summary>
-    /// Claims the partition in Redis once <paramref name="previousWriters"/> (this node's earlier writers of the partition)
-    /// are done (<see cref="FeatureStore.ClaimPartitionAsync"/>): from then on no flush of an earlier owner lands, on this
-    /// node or another, whatever its offset. The claim also gives the offset stored when it was made. This writer replays
-    /// from the last commit, which lags the last flush: its first batches end below the stored offset, and a batch refused
-    /// as superseded took with it the whole states the entities send a new writer (<see cref="WriterHandover"/>), which
-    /// hold what the previous writer applied but never flushed; the entities then answered the rest of the replay as
-    /// duplicates, with nothing to write, and those events were lost from Redis. So this writer's flushes are guarded by
-    /// at least the offset stored when it claimed; a later claim supersedes them.
+    /// Reads the partition's stored offset once <paramref name="previousWriters"/> (this node's earlier writers of the
+    /// partition) are done. This writer replays from the last commit, which lags the last flush: its first batches end
+    /// below the stored offset, and a batch refused as superseded took with it the whole states the entities send a new
+    /// writer (<see cref="WriterHandover"/>), which hold what the previous writer applied but never flushed; the entities
+    /// then answered the rest of the replay as duplicates, with nothing to write, and those events were lost from Redis.
+    /// So this writer's flushes are guarded by at least the offset stored when it started: a later owner's flush still
+    /// supersedes them.
     /// </summary>
-    public void ClaimAfter(Task previousWriters, int partition) => _claim = ClaimAsync(previousWriters, partition);
+    public void ReadStoredOffsetAfter(Task previousWriters, int partition) =>
+        _storedAtStart = ReadStoredOffsetAsync(previousWriters, partition);
 
-    private async Task<PartitionClaim> ClaimAsync(Task previousWriters, int partition)
+    private async Task<long> ReadStoredOffsetAsync(Task previousWriters, int partition)
     {
         await previousWriters.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        var claim = PartitionClaim.None;
+        IReadOnlyDictionary<int, long>? stored = null;
         // Until Redis answers, as the flushes that wait for it do: a writer started during an outage must not fail its stream.
-        await RetryAsync(async () => claim = await _store.ClaimPartitionAsync(_topic, partition).ConfigureAwait(false)).ConfigureAwait(false);
-        return claim;
+        await RetryAsync(async () => stored = await _store.PartitionOffsetsAsync(_topic, [partition]).ConfigureAwait(false)).ConfigureAwait(false);
+        return stored!.TryGetValue(partition, out var offset) ? offset : -1;
     }
 
     /// <summary>
@@ -207,15 +207,13 @@ internal sealed class BatchWriter
         // Loads before it applies: a failed load changed nothing, so retrying it is safe.
         await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false);
         pending.Writes.AddRange(itemWrites);
-        var claim = await _claim.ConfigureAwait(false);
-        var guard = Math.Max(pending.Offset, claim.StoredOffset);
+        var guard = Math.Max(pending.Offset, await _storedAtStart.ConfigureAwait(false));
         // The users' churn checks are scheduled in the features' own transaction: a crash between two round trips left users
         // whose features were durable off the due-list, never checked. Superseded, neither is written: another owner has the
         // partition and schedules its users (a user erased meanwhile must not come back on the due-list).
         var schedule = _churn is null || pending.Due.Count == 0 ? [] : new[] { _churn.DueList.Schedule(pending.Partition, pending.Due) };
         var (firstAttempt, superseded) = await FlushFeaturesAsync(
-            new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = guard }, pending.Writes) { SortedSets = schedule, Generation = claim.Generation })
-            .ConfigureAwait(false);
+            new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = guard }, pending.Writes) { SortedSets = schedule }).ConfigureAwait(false);
         // The writes' changes came from the store's pool (actors' and item slices' drains): nothing reads them after this.
         if (firstAttempt) _store.Changes.Return(pending.Writes);
         if (schedule.Length > 0 && !superseded) _churn!.Clock.Advance(pending.Partition, pending.LatestEventMs);

@@ -63,7 +63,7 @@ public sealed class BatchWriterReplayTests(RedisFixture redis, ITestOutputHelper
         Ask(user, first, 6); // applied, answered, never batched
 
         var writer = Writer();
-        writer.ClaimAfter(Task.CompletedTask, partition: 0);
+        writer.ReadStoredOffsetAfter(Task.CompletedTask, partition: 0);
         var replay = Ask(user, next, 2);
         Assert.True(replay.Handled!.Changes!.Replace);
         await (await writer.DecideAsync([replay])).Durable;
@@ -86,7 +86,7 @@ public sealed class BatchWriterReplayTests(RedisFixture redis, ITestOutputHelper
         await redis.Connect(RedisKind.Garnet).GetDatabase().StringSetAsync(_store.Keys.ItemSlice("shoe-0", 0), "not a hash");
         var user = Sys.ActorOf(UserActor.Props("u", _store, _world.Decider()));
         var writer = Writer();
-        writer.ClaimAfter(Task.CompletedTask, partition: 0);
+        writer.ReadStoredOffsetAfter(Task.CompletedTask, partition: 0);
 
         var durable = (await writer.DecideAsync([Ask(user, CreateTestProbe(), 0)])).Durable;
 
