@@ -42,9 +42,10 @@ public sealed record SortedSetWrite(string Key, IReadOnlyList<KeyValuePair<strin
 /// How a flush ended. Not acknowledged: Redis was unreachable through every attempt; the caller keeps the changes,
 /// sends them again with its next batch (absolute values: rewriting is harmless) and does not commit the offsets.
 /// Superseded: Redis already holds a higher offset for one of the batch's partitions, so another owner has taken
-/// over; nothing was written, and this owner's in-memory state is stale.
+/// over; nothing was written, and this owner's in-memory state is stale. Given up: the caller said to stop retrying
+/// (its partition was revoked: the next owner replays these events), so what was written is unknown and nothing more is.
 /// </summary>
-public sealed record FlushResult(bool Acknowledged, bool Superseded, int Attempts, string? Error)
+public sealed record FlushResult(bool Acknowledged, bool Superseded, int Attempts, string? Error, bool GivenUp = false)
 {
     public static FlushResult Empty { get; } = new(true, false, 0, null);
 }

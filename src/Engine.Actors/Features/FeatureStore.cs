@@ -24,13 +24,15 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     public ChangesPool Changes { get; } = new();
     public FeatureStoreOptions Options => options;
 
-    public async Task<FlushResult> FlushAsync(FeatureBatch batch, CancellationToken cancellationToken = default)
+    /// <param name="giveUp">Asked before each retry: true stops retrying (<see cref="FlushResult.GivenUp"/>).</param>
+    public async Task<FlushResult> FlushAsync(FeatureBatch batch, CancellationToken cancellationToken = default, Func<bool>? giveUp = null)
     {
         if (batch.IsEmpty) return FlushResult.Empty;
         var backoff = options.InitialBackoff;
         string? error = null;
         for (var attempt = 1; attempt <= options.MaxAttempts; attempt++)
         {
+            if (attempt > 1 && giveUp?.Invoke() == true) return new FlushResult(false, false, attempt - 1, $"given up after: {error}", GivenUp: true);
             try
             {
                 var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, options.CampaignTtl).WaitAsync(cancellationToken);

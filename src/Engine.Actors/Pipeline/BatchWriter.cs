@@ -55,6 +55,9 @@ internal sealed class BatchWriter
     // The partition's offset in Redis once the writers before this one are done (-1: none): see ReadStoredOffsetAfter.
     private Task<long> _storedAtStart = Task.FromResult(-1L);
     private Task _lastFlush = Task.CompletedTask;
+    // The partition's assignment this writer writes for (from its first batch), and whether it stopped writing when it was revoked.
+    private PartitionLease? _lease;
+    private volatile bool _givenUp;
     private Task _deciding = Task.CompletedTask;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
@@ -86,9 +89,11 @@ internal sealed class BatchWriter
     {
         await previousWriters.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         IReadOnlyDictionary<int, long>? stored = null;
-        // Until Redis answers, as the flushes that wait for it do: a writer started during an outage must not fail its stream.
-        await RetryAsync(async () => stored = await _store.PartitionOffsetsAsync(_topic, [partition]).ConfigureAwait(false)).ConfigureAwait(false);
-        return stored!.TryGetValue(partition, out var offset) ? offset : -1;
+        // Until Redis answers, as the flushes that wait for it do: a writer started during an outage must not fail its stream
+        // (revoked meanwhile, it writes nothing: see GiveUp).
+        if (!await RetryAsync(async () => stored = await _store.PartitionOffsetsAsync(_topic, [partition]).ConfigureAwait(false)).ConfigureAwait(false))
+            _givenUp = true; // the flush that waits for this read gives up (its item slices are the flush's to forget)
+        return stored is not null && stored.TryGetValue(partition, out var offset) ? offset : -1;
     }
 
     /// <summary>
@@ -167,6 +172,7 @@ internal sealed class BatchWriter
             }
         }
         var last = batch[^1].Record.Message.Offset;
+        _lease ??= last.Lease;
         var (due, latest) = _churn is null ? (new Dictionary<string, long>(), long.MinValue) : ChurnDue(_churn, batch);
         var forwarded = forwards is null ? Task.CompletedTask
             : _forwarder?.SendAsync(forwards) ?? throw new InvalidOperationException("a stream that forwards campaign events needs a forwarder");
@@ -178,6 +184,8 @@ internal sealed class BatchWriter
     private async Task DurableAsync(Task flushed, CommittableOffset last, int events, int refused, List<EventStamps> stamps, DateTime batchedUtc)
     {
         await flushed.ConfigureAwait(false);
+        // Given up (revoked): not durable; the commit that follows is dropped as stale, and the next owner counts the events.
+        if (_givenUp) return;
         _durable?.Advance(last.Partition, last.Offset);
         _decisions.Hops.Durable(stamps, batchedUtc, DateTime.UtcNow);
         _counters.AddConsumed(events);
@@ -203,23 +211,53 @@ internal sealed class BatchWriter
     /// <summary>One flush of the partition: the item slices applied, then the features (users and slices) and the churn due-list in one transaction; the partition's clock moves on.</summary>
     private async Task FlushAsync(PendingFlush pending)
     {
+        if (_givenUp) return;
         IReadOnlyList<EntityWrite> itemWrites = [];
         // Loads before it applies: a failed load changed nothing, so retrying it is safe.
-        await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false);
+        if (!await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false))
+        {
+            GiveUp();
+            return;
+        }
         pending.Writes.AddRange(itemWrites);
         var guard = Math.Max(pending.Offset, await _storedAtStart.ConfigureAwait(false));
+        if (_givenUp)
+        {
+            GiveUp();
+            return;
+        }
         // The users' churn checks are scheduled in the features' own transaction: a crash between two round trips left users
         // whose features were durable off the due-list, never checked. Superseded, neither is written: another owner has the
         // partition and schedules its users (a user erased meanwhile must not come back on the due-list).
         var schedule = _churn is null || pending.Due.Count == 0 ? [] : new[] { _churn.DueList.Schedule(pending.Partition, pending.Due) };
-        var (firstAttempt, superseded) = await FlushFeaturesAsync(
+        var (firstAttempt, outcome) = await FlushFeaturesAsync(
             new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = guard }, pending.Writes) { SortedSets = schedule }).ConfigureAwait(false);
         // The writes' changes came from the store's pool (actors' and item slices' drains): nothing reads them after this.
         if (firstAttempt) _store.Changes.Return(pending.Writes);
-        if (schedule.Length > 0 && !superseded) _churn!.Clock.Advance(pending.Partition, pending.LatestEventMs);
+        if (outcome == FlushOutcome.GivenUp) GiveUp();
+        else if (schedule.Length > 0 && outcome == FlushOutcome.Written) _churn!.Clock.Advance(pending.Partition, pending.LatestEventMs);
     }
 
-    private static async Task RetryAsync(Func<Task> attempt)
+    private enum FlushOutcome { Written, Superseded, GivenUp }
+
+    /// <summary>
+    /// The partition was revoked while its flush was being retried: stop. Its events were never committed (only durable
+    /// batches are), so the next owner replays them; retried on, the flush could land after that owner's writes at the
+    /// same offset (equal offsets are allowed: a retry rewrites what it wrote) and bring back a user erased meanwhile.
+    /// Nothing of this writer is written after this; its batches do not count as durable, and its commits are dropped as
+    /// stale (the lease is revoked). Its item slices may be ahead of Redis: forgotten.
+    /// </summary>
+    private void GiveUp()
+    {
+        _givenUp = true;
+        _items.Forget();
+    }
+
+    /// <summary>This writer's partition was revoked (a writer without a lease, in tests, never is).</summary>
+    private bool Revoked => _lease?.Revoked == true;
+
+    /// <summary>Retries what passes with time until it succeeds (true), or until the partition is revoked (false).</summary>
+    private async Task<bool> RetryAsync(Func<Task> attempt)
     {
         var backoff = TimeSpan.FromMilliseconds(50);
         while (true)
@@ -227,12 +265,13 @@ internal sealed class BatchWriter
             try
             {
                 await attempt().ConfigureAwait(false);
-                return;
+                return true;
             }
             // What passes with time, as for the flushes. A permanent refusal (NOPERM after an ACL change, WRONGTYPE) fails the
             // stream instead, which logs it and restarts with backoff: retried here for ever, it stalled the partition silently.
             catch (Exception e) when (FeatureStore.IsTransient(e))
             {
+                if (Revoked) return false;
                 await Task.Delay(backoff).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }
@@ -240,22 +279,23 @@ internal sealed class BatchWriter
     }
 
     /// <summary>
-    /// Flushes until Redis acknowledges (or supersedes) the batch. <c>FirstAttempt</c>: its first attempt did, so no
-    /// timed-out attempt's command may still read it.
+    /// Flushes until Redis acknowledges (or supersedes) the batch, or the partition is revoked. <c>FirstAttempt</c>: its
+    /// first attempt was acknowledged, so no timed-out attempt's command may still read it.
     /// </summary>
-    private async Task<(bool FirstAttempt, bool Superseded)> FlushFeaturesAsync(FeatureBatch batch)
+    private async Task<(bool FirstAttempt, FlushOutcome Outcome)> FlushFeaturesAsync(FeatureBatch batch)
     {
         var backoff = TimeSpan.FromMilliseconds(50);
         for (var call = 1; ; call++)
         {
-            var result = await _store.FlushAsync(batch).ConfigureAwait(false);
+            var result = await _store.FlushAsync(batch, giveUp: () => Revoked).ConfigureAwait(false);
             // Superseded: Redis already holds a later flush of this partition (a replay after a restart or a takeover): nothing to write.
             if (result.Acknowledged || result.Superseded)
             {
                 if (result.Superseded) _items.Forget();
                 _counters.FlushAcknowledged();
-                return (call == 1 && result.Attempts <= 1, result.Superseded);
+                return (call == 1 && result.Attempts <= 1, result.Superseded ? FlushOutcome.Superseded : FlushOutcome.Written);
             }
+            if (result.GivenUp || Revoked) return (false, FlushOutcome.GivenUp);
             _counters.FlushRetried();
             await Task.Delay(backoff).ConfigureAwait(false);
             backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
