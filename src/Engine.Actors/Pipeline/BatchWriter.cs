@@ -211,7 +211,12 @@ internal sealed class BatchWriter
     /// <summary>One flush of the partition: the item slices applied, then the features (users and slices) and the churn due-list in one transaction; the partition's clock moves on.</summary>
     private async Task FlushAsync(PendingFlush pending)
     {
-        if (_givenUp) return;
+        // Revoked (rebalanced, or its session lost while cut off from Kafka): nothing it writes can be committed any more.
+        if (_givenUp || Revoked)
+        {
+            GiveUp();
+            return;
+        }
         IReadOnlyList<EntityWrite> itemWrites = [];
         // Loads before it applies: a failed load changed nothing, so retrying it is safe.
         if (!await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false))
@@ -241,7 +246,7 @@ internal sealed class BatchWriter
     private enum FlushOutcome { Written, Superseded, GivenUp }
 
     /// <summary>
-    /// The partition was revoked while its flush was being retried: stop. Its events were never committed (only durable
+    /// The partition was revoked (its flush being retried, or not yet started): stop. Its events were never committed (only durable
     /// batches are), so the next owner replays them; retried on, the flush could land after that owner's writes at the
     /// same offset (equal offsets are allowed: a retry rewrites what it wrote) and bring back a user erased meanwhile.
     /// Nothing of this writer is written after this; its batches do not count as durable, and its commits are dropped as

@@ -60,6 +60,29 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
         Assert.False(durable.Covers(new EventPosition(0, 0)));
     }
 
+    /// <summary>
+    /// A flush that starts after the partition was revoked (a rebalance, or the session lost while the node was cut off
+    /// from Kafka) writes nothing: its commit would be dropped as stale, and the next owner, replaying, may already have
+    /// written past it, or erased a user it holds.
+    /// </summary>
+    [Fact]
+    public async Task A_flush_that_starts_after_the_revocation_writes_nothing()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.Garnet);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("writer-revoked") }, new FeatureMetrics());
+        var writer = new BatchWriter(store, Topic, new DecisionTopics(), EntityRoute.Users(campaignEventsTopic: null), churn: null,
+            new PipelineCounters(), new DecisionCounters(), fairness: null, maxUndurable: 10_000, TimeSpan.FromMilliseconds(1), forwarder: null, durable: null);
+        var lease = new PartitionLease(new TopicPartition(Topic, 0), new HandOffQueue<CommittableMessage[]>(), null!);
+        var asked = Ask(Sys.ActorOf(UserActor.Props("u", store, _world.Decider())), lease, offset: 0);
+        lease.EndRevoke();
+
+        await (await writer.DecideAsync([asked])).Durable.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.False(await connection.GetDatabase().KeyExistsAsync(store.Keys.Entity(EntityKind.User, "u")));
+        Assert.Empty(await store.PartitionOffsetsAsync(Topic, [0]));
+    }
+
     private Asked Ask(IActorRef user, PartitionLease lease, int offset)
     {
         var evt = new ClickEvent
