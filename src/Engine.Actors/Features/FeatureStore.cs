@@ -24,7 +24,8 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     public ChangesPool Changes { get; } = new();
     public FeatureStoreOptions Options => options;
 
-    /// <param name="giveUp">Asked before each retry: true stops retrying (<see cref="FlushResult.GivenUp"/>).</param>
+    /// <param name="giveUp">Asked before each attempt, once the attempt has the flush connection, and before its MULTI: true
+    /// stops (<see cref="FlushResult.GivenUp"/>), whatever was written by an attempt before.</param>
     public async Task<FlushResult> FlushAsync(FeatureBatch batch, CancellationToken cancellationToken = default, Func<bool>? giveUp = null)
     {
         if (batch.IsEmpty) return FlushResult.Empty;
@@ -32,11 +33,12 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         string? error = null;
         for (var attempt = 1; attempt <= options.MaxAttempts; attempt++)
         {
-            if (attempt > 1 && giveUp?.Invoke() == true) return new FlushResult(false, false, attempt - 1, $"given up after: {error}", GivenUp: true);
+            if (giveUp?.Invoke() == true) return GivenUp(attempt - 1, error);
             try
             {
-                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, options.CampaignTtl).WaitAsync(cancellationToken);
+                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, options.CampaignTtl, giveUp).WaitAsync(cancellationToken);
                 if (outcome == FlushTransaction.Outcome.Committed) return new FlushResult(true, false, attempt, null);
+                if (outcome == FlushTransaction.Outcome.GivenUp) return GivenUp(attempt - 1, error);
                 if (outcome == FlushTransaction.Outcome.Superseded) return new FlushResult(false, true, attempt, "a newer owner already flushed these partitions");
                 // Raced: the offsets changed between the read and EXEC; read them again.
                 error = "partition offsets changed during the flush";
@@ -54,6 +56,9 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         metrics.FlushUnacknowledged();
         return new FlushResult(false, false, options.MaxAttempts, error);
     }
+
+    private static FlushResult GivenUp(int attempts, string? error) =>
+        new(false, false, attempts, error is null ? "given up" : $"given up after: {error}", GivenUp: true);
 
     /// <summary>
     /// A read, retried with the flush's backoff while Redis is away or slow (a timeout under load, a restart), so a

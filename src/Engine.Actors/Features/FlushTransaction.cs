@@ -16,16 +16,24 @@ namespace Engine.Actors.Features;
 /// </summary>
 internal static class FlushTransaction
 {
-    public enum Outcome { Committed, Superseded, Raced }
+    public enum Outcome { Committed, Superseded, Raced, GivenUp }
 
     /// <param name="campaignTtl">A campaign's key lives longer than a user's: its lifetime spend (what exhaustion is checked
     /// against) and its pacing memory must outlast any silence within its flight.</param>
-    public static Task<Outcome> RunAsync(FlushClient client, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, TimeSpan campaignTtl) =>
+    /// <param name="giveUp">Asked once the exchange has the connection (flushes queue for it) and again before MULTI: true
+    /// sends nothing more (<see cref="Outcome.GivenUp"/>).</param>
+    public static Task<Outcome> RunAsync(FlushClient client, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, TimeSpan campaignTtl, Func<bool>? giveUp = null) =>
         client.RunAsync(async (connection, commands, cancellationToken) =>
         {
+            if (giveUp?.Invoke() == true) return Outcome.GivenUp;
             var offsets = batch.Offsets.Select(o => (Key: keys.PartitionOffset(batch.Topic, o.Key), Offset: o.Value)).ToArray();
             if (offsets.Length > 0 && await SupersededAsync(connection, commands, offsets, cancellationToken).ConfigureAwait(false))
                 return Outcome.Superseded;
+            if (giveUp?.Invoke() == true)
+            {
+                await UnwatchAsync(connection, commands, cancellationToken).ConfigureAwait(false);
+                return Outcome.GivenUp;
+            }
 
             commands.Clear();
             commands.Command(1).Bulk("MULTI"u8);
@@ -86,11 +94,16 @@ internal static class FlushTransaction
         // Equal is allowed: a retry after a lost reply, or an owner resending what it wrote, rewrites the same values.
         for (var i = 0; i < offsets.Length; i++) superseded |= stored[i] > offsets[i].Offset;
         if (!superseded) return false;
+        await UnwatchAsync(connection, commands, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static async Task UnwatchAsync(RespConnection connection, RespWriter commands, CancellationToken cancellationToken)
+    {
         commands.Clear();
         commands.Command(1).Bulk("UNWATCH"u8);
         await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
         await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
-        return true;
     }
 
     private static void HashSet(RespWriter commands, string key, List<FieldValue> set)

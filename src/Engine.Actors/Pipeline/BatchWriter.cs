@@ -58,6 +58,9 @@ internal sealed class BatchWriter
     // The partition's assignment this writer writes for (from its first batch), and whether it stopped writing when it was revoked.
     private PartitionLease? _lease;
     private volatile bool _givenUp;
+    // Where a writer that gives up leaves its unwritten item events, and what this one took from the one before (see PartitionFences).
+    private readonly PartitionFences? _fences;
+    private List<ItemEvent> _inherited = [];
     private Task _deciding = Task.CompletedTask;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
@@ -65,10 +68,10 @@ internal sealed class BatchWriter
 
     public BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters,
         DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval, CampaignForwarder? forwarder,
-        DurableOffsets? durable, bool tmaxFromIntake = false)
+        DurableOffsets? durable, bool tmaxFromIntake = false, PartitionFences? fences = null)
     {
         (_store, _topic, _topics, _route, _churn, _counters, _decisions, _fairness) = (store, topic, topics, route, churn, counters, decisions, fairness);
-        (_forwarder, _durable, _tmaxFromIntake) = (forwarder, durable, tmaxFromIntake);
+        (_forwarder, _durable, _tmaxFromIntake, _fences) = (forwarder, durable, tmaxFromIntake, fences);
         _flusher = new PartitionFlusher(FlushAsync, maxUndurable, flushInterval);
         _items = new ItemSliceOwner(store);
     }
@@ -88,6 +91,7 @@ internal sealed class BatchWriter
     private async Task<long> ReadStoredOffsetAsync(Task previousWriters, int partition)
     {
         await previousWriters.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_fences is not null) _inherited = _fences.TakeUnwritten(partition);
         IReadOnlyDictionary<int, long>? stored = null;
         // Until Redis answers, as the flushes that wait for it do: a writer started during an outage must not fail its stream
         // (revoked meanwhile, it writes nothing: see GiveUp).
@@ -211,26 +215,26 @@ internal sealed class BatchWriter
     /// <summary>One flush of the partition: the item slices applied, then the features (users and slices) and the churn due-list in one transaction; the partition's clock moves on.</summary>
     private async Task FlushAsync(PendingFlush pending)
     {
+        var guard = Math.Max(pending.Offset, await _storedAtStart.ConfigureAwait(false));
+        if (_inherited.Count > 0)
+        {
+            pending.ItemEvents.InsertRange(0, _inherited); // older positions, left unwritten by this partition's previous writer
+            _inherited = [];
+        }
         // Revoked (rebalanced, or its session lost while cut off from Kafka): nothing it writes can be committed any more.
         if (_givenUp || Revoked)
         {
-            GiveUp();
+            GiveUp(pending);
             return;
         }
         IReadOnlyList<EntityWrite> itemWrites = [];
         // Loads before it applies: a failed load changed nothing, so retrying it is safe.
         if (!await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false))
         {
-            GiveUp();
+            GiveUp(pending);
             return;
         }
         pending.Writes.AddRange(itemWrites);
-        var guard = Math.Max(pending.Offset, await _storedAtStart.ConfigureAwait(false));
-        if (_givenUp)
-        {
-            GiveUp();
-            return;
-        }
         // The users' churn checks are scheduled in the features' own transaction: a crash between two round trips left users
         // whose features were durable off the due-list, never checked. Superseded, neither is written: another owner has the
         // partition and schedules its users (a user erased meanwhile must not come back on the due-list).
@@ -239,7 +243,7 @@ internal sealed class BatchWriter
             new FeatureBatch(_topic, new Dictionary<int, long> { [pending.Partition] = guard }, pending.Writes) { SortedSets = schedule }).ConfigureAwait(false);
         // The writes' changes came from the store's pool (actors' and item slices' drains): nothing reads them after this.
         if (firstAttempt) _store.Changes.Return(pending.Writes);
-        if (outcome == FlushOutcome.GivenUp) GiveUp();
+        if (outcome == FlushOutcome.GivenUp) GiveUp(pending);
         else if (schedule.Length > 0 && outcome == FlushOutcome.Written) _churn!.Clock.Advance(pending.Partition, pending.LatestEventMs);
     }
 
@@ -250,12 +254,14 @@ internal sealed class BatchWriter
     /// batches are), so the next owner replays them; retried on, the flush could land after that owner's writes at the
     /// same offset (equal offsets are allowed: a retry rewrites what it wrote) and bring back a user erased meanwhile.
     /// Nothing of this writer is written after this; its batches do not count as durable, and its commits are dropped as
-    /// stale (the lease is revoked). Its item slices may be ahead of Redis: forgotten.
+    /// stale (the lease is revoked). Its item slices may be ahead of Redis: forgotten, and its unwritten item events left
+    /// for the partition's next writer on this node (<see cref="PartitionFences.LeaveUnwritten"/>).
     /// </summary>
-    private void GiveUp()
+    private void GiveUp(PendingFlush pending)
     {
         _givenUp = true;
         _items.Forget();
+        _fences?.LeaveUnwritten(pending.Partition, pending.ItemEvents);
     }
 
     /// <summary>This writer's partition was revoked (a writer without a lease, in tests, never is).</summary>

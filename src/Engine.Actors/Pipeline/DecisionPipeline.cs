@@ -106,7 +106,7 @@ public static class DecisionPipeline
                     "Moving the shard of partition {0} to this node failed ({1}): its events are asked across nodes until it moves",
                     partition.Partition.Partition.Value, t.Exception?.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
-                    settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable, settings.TmaxFromIntake);
+                    settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable, settings.TmaxFromIntake, fences);
                 var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout, settings.Durable);
                 var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var previous = fences.Enter(partition.Partition.Partition.Value, released.Task);

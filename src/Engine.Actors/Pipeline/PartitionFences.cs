@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Engine.Actors.Features;
 
 namespace Engine.Actors.Pipeline;
 
@@ -13,6 +14,7 @@ namespace Engine.Actors.Pipeline;
 public sealed class PartitionFences
 {
     private readonly ConcurrentDictionary<int, Task> _released = new();
+    private readonly ConcurrentDictionary<int, List<ItemEvent>> _unwritten = new();
 
     /// <summary>
     /// Returns the partition's fence, which the new writer waits for before it reads, and makes the next fence
@@ -30,4 +32,20 @@ public sealed class PartitionFences
         });
         return previous;
     }
+
+    /// <summary>
+    /// A writer that gave up its partition's flushes (revoked) leaves the item events it never wrote, with their co-visits,
+    /// for the partition's next writer on this node: that one replays the same events, but the entities, still alive
+    /// here, answer them as duplicates, which carry no co-visits. Applied first, they count once (a slice skips positions
+    /// it holds); on another node the entities reload and the replay carries its own.
+    /// </summary>
+    public void LeaveUnwritten(int partition, IReadOnlyList<ItemEvent> events)
+    {
+        if (events.Count == 0) return;
+        var list = _unwritten.GetOrAdd(partition, _ => []);
+        lock (list) list.AddRange(events);
+    }
+
+    /// <summary>The item events an earlier writer of the partition left unwritten, in partition order (taken: the next call gets none).</summary>
+    public List<ItemEvent> TakeUnwritten(int partition) => _unwritten.TryRemove(partition, out var events) ? events : [];
 }

@@ -83,12 +83,87 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
         Assert.Empty(await store.PartitionOffsetsAsync(Topic, [0]));
     }
 
-    private Asked Ask(IActorRef user, PartitionLease lease, int offset)
+    /// <summary>
+    /// The same for the feature flush itself (an event without an item: no slice to load first): revoked while it waits
+    /// between attempts, with Redis back at once, it sends no further attempt.
+    /// </summary>
+    [Fact]
+    public async Task A_feature_flush_revoked_between_attempts_sends_no_further_attempt()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.Garnet);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("writer-revoke-flush"), MaxAttempts = 1 },
+            new FeatureMetrics());
+        var writer = Writer(store);
+        writer.ReadStoredOffsetAfter(Task.CompletedTask, partition: 0);
+        var lease = Lease();
+        var asked = Ask(Sys.ActorOf(UserActor.Props("u", store, _world.Decider())), lease, offset: 0, withItem: false);
+        await store.PartitionOffsetsAsync(Topic, [0]); // the stored offset read, before Redis goes
+
+        server.Stop();
+        var decided = await writer.DecideAsync([asked]);
+        await Task.Delay(4_000); // the writer's backoff between attempts has grown to its 2 s
+        lease.EndRevoke();
+        await server.StartAsync();
+
+        await decided.Durable.WaitAsync(TimeSpan.FromSeconds(15));
+        await Task.Delay(2_500);
+        Assert.False(await connection.GetDatabase().KeyExistsAsync(store.Keys.Entity(EntityKind.User, "u")));
+        Assert.Empty(await store.PartitionOffsetsAsync(Topic, [0]));
+    }
+
+    /// <summary>
+    /// A writer that gives up leaves its item events, with their co-visits, to the partition's next writer on this node:
+    /// the entities, still alive here, answer that writer's replay as duplicates, which carry none. Before, the old writer
+    /// retried until its flush landed, and the co-visits with it; given up without the hand-over, they were lost.
+    /// </summary>
+    [Fact]
+    public async Task The_next_writer_on_the_node_writes_the_co_visits_a_revoked_writer_gave_up()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.Garnet);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("writer-revoke-items"), MaxAttempts = 2 },
+            new FeatureMetrics());
+        var fences = new PartitionFences();
+        var user = Sys.ActorOf(UserActor.Props("u", store, _world.Decider()));
+        var (first, firstEnded) = (Writer(store, fences), new TaskCompletionSource());
+        first.ReadStoredOffsetAfter(fences.Enter(0, firstEnded.Task), partition: 0);
+        await store.PartitionOffsetsAsync(Topic, [0]);
+        var (lease, next) = (Lease(), Lease());
+        var views = new[] { Ask(user, lease, offset: 0), Ask(user, lease, offset: 1) }; // shoe-1 viewed after shoe-0
+
+        server.Stop();
+        var decided = await first.DecideAsync([.. views]);
+        await Task.Delay(500);
+        lease.EndRevoke();
+        await decided.Durable.WaitAsync(TimeSpan.FromSeconds(15));
+        await first.FlushedAsync();
+        firstEnded.SetResult(); // as its stream's end does
+        await server.StartAsync();
+        var second = Writer(store, fences);
+        second.ReadStoredOffsetAfter(fences.Enter(0, Task.Delay(Timeout.Infinite)), partition: 0);
+        var replay = new[] { Ask(user, next, offset: 0), Ask(user, next, offset: 1) };
+        Assert.All(replay, r => Assert.Null(r.Handled!.CoVisited)); // duplicates: no co-visits of their own
+        await (await second.DecideAsync([.. replay])).Durable.WaitAsync(TimeSpan.FromSeconds(15));
+
+        var shoe0 = await store.LoadItemAsync("shoe-0");
+        var shoe1 = await store.LoadItemAsync("shoe-1");
+        Assert.Equal((1, 1), (shoe0.Neighbours.Counts.GetValueOrDefault("shoe-1"), shoe1.Neighbours.Counts.GetValueOrDefault("shoe-0")));
+        Assert.Equal(1, shoe1.Minutes.Sum(ItemFeatureState.Views, 60, UserTestWorld.T0.AddMinutes(2).ToUnixTimeMilliseconds())); // counted once
+    }
+
+    private static BatchWriter Writer(FeatureStore store, PartitionFences? fences = null) =>
+        new(store, Topic, new DecisionTopics(), EntityRoute.Users(campaignEventsTopic: null), churn: null, new PipelineCounters(), new DecisionCounters(),
+            fairness: null, maxUndurable: 10_000, TimeSpan.FromMilliseconds(1), forwarder: null, durable: null, fences: fences);
+
+    private static PartitionLease Lease() => new(new TopicPartition(Topic, 0), new HandOffQueue<CommittableMessage[]>(), null!);
+
+    private Asked Ask(IActorRef user, PartitionLease lease, int offset, bool withItem = true)
     {
         var evt = new ClickEvent
         {
-            EventId = $"v-{offset}", EventTime = UserTestWorld.T0.AddMinutes(offset), UserId = "u", SessionId = "s", Type = EventType.ProductView,
-            ItemId = $"shoe-{offset}", Category = "shoes",
+            EventId = $"v-{offset}", EventTime = UserTestWorld.T0.AddMinutes(offset), UserId = "u", SessionId = "s",
+            Type = withItem ? EventType.ProductView : EventType.Search, ItemId = withItem ? $"shoe-{offset}" : null, Category = "shoes",
         };
         var writer = CreateTestProbe();
         user.Tell(new RecordEvent("u", evt, new EventPosition(0, offset), DateTimeOffset.UtcNow), writer.Ref);
