@@ -58,9 +58,9 @@ internal sealed class BatchWriter
     // The partition's assignment this writer writes for (from its first batch), and whether it stopped writing when it was revoked.
     private PartitionLease? _lease;
     private volatile bool _givenUp;
-    // Where a writer that gives up leaves its unwritten item events, and what this one took from the one before (see PartitionFences).
+    // Where a writer that gives up leaves its unwritten item events, and whether this one took the previous writer's (see PartitionFences).
     private readonly PartitionFences? _fences;
-    private List<ItemEvent> _inherited = [];
+    private bool _tookUnwritten;
     private Task _deciding = Task.CompletedTask;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
@@ -91,7 +91,6 @@ internal sealed class BatchWriter
     private async Task<long> ReadStoredOffsetAsync(Task previousWriters, int partition)
     {
         await previousWriters.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (_fences is not null) _inherited = _fences.TakeUnwritten(partition);
         IReadOnlyDictionary<int, long>? stored = null;
         // Until Redis answers, as the flushes that wait for it do: a writer started during an outage must not fail its stream
         // (revoked meanwhile, it writes nothing: see GiveUp).
@@ -216,10 +215,11 @@ internal sealed class BatchWriter
     private async Task FlushAsync(PendingFlush pending)
     {
         var guard = Math.Max(pending.Offset, await _storedAtStart.ConfigureAwait(false));
-        if (_inherited.Count > 0)
+        // Taken by the first flush, which ends before this writer does: a writer that never flushes leaves them to the next.
+        if (!_tookUnwritten && _fences is not null)
         {
-            pending.ItemEvents.InsertRange(0, _inherited); // older positions, left unwritten by this partition's previous writer
-            _inherited = [];
+            _tookUnwritten = true;
+            pending.ItemEvents.InsertRange(0, _fences.TakeUnwritten(pending.Partition)); // older positions, left by the previous writer
         }
         // Revoked (rebalanced, or its session lost while cut off from Kafka): nothing it writes can be committed any more.
         if (_givenUp || Revoked)

@@ -14,7 +14,7 @@ namespace Engine.Actors.Pipeline;
 public sealed class PartitionFences
 {
     private readonly ConcurrentDictionary<int, Task> _released = new();
-    private readonly ConcurrentDictionary<int, List<ItemEvent>> _unwritten = new();
+    private readonly Dictionary<int, (DateTime Since, List<ItemEvent> Events)> _unwritten = [];
 
     /// <summary>
     /// Returns the partition's fence, which the new writer waits for before it reads, and makes the next fence
@@ -37,15 +37,38 @@ public sealed class PartitionFences
     /// A writer that gave up its partition's flushes (revoked) leaves the item events it never wrote, with their co-visits,
     /// for the partition's next writer on this node: that one replays the same events, but the entities, still alive
     /// here, answer them as duplicates, which carry no co-visits. Applied first, they count once (a slice skips positions
-    /// it holds); on another node the entities reload and the replay carries its own.
+    /// it holds). Kept for <see cref="UnwrittenKeptFor"/> at most (past it those entities have passivated or moved, and a
+    /// replay carries its own), and at most <see cref="MaxUnwritten"/> a partition (the rest are dropped: co-visits lost,
+    /// nothing counted twice). On another node the replay's entities reload and carry their own co-visits once their shard
+    /// has moved there; asked across nodes before it moves, the old node's entities answer as duplicates, and those are lost.
     /// </summary>
     public void LeaveUnwritten(int partition, IReadOnlyList<ItemEvent> events)
     {
         if (events.Count == 0) return;
-        var list = _unwritten.GetOrAdd(partition, _ => []);
-        lock (list) list.AddRange(events);
+        lock (_unwritten)
+        {
+            DropStale(DateTime.UtcNow);
+            if (!_unwritten.TryGetValue(partition, out var left)) _unwritten[partition] = left = (DateTime.UtcNow, []);
+            left.Events.AddRange(events.Take(MaxUnwritten - left.Events.Count));
+        }
     }
 
     /// <summary>The item events an earlier writer of the partition left unwritten, in partition order (taken: the next call gets none).</summary>
-    public List<ItemEvent> TakeUnwritten(int partition) => _unwritten.TryRemove(partition, out var events) ? events : [];
+    public List<ItemEvent> TakeUnwritten(int partition)
+    {
+        lock (_unwritten)
+        {
+            DropStale(DateTime.UtcNow);
+            return _unwritten.Remove(partition, out var left) ? left.Events : [];
+        }
+    }
+
+    public static readonly TimeSpan UnwrittenKeptFor = TimeSpan.FromMinutes(10);
+    public const int MaxUnwritten = 50_000;
+
+    private void DropStale(DateTime now)
+    {
+        foreach (var (partition, left) in _unwritten)
+            if (now - left.Since > UnwrittenKeptFor) _unwritten.Remove(partition);
+    }
 }
