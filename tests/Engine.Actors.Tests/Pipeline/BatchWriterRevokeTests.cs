@@ -29,13 +29,8 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
     [Fact]
     public async Task A_revoked_partitions_flush_stops_retrying_and_writes_nothing_once_Redis_is_back()
     {
-        using var server = await RestartableRedis.StartAsync(RedisKind.Garnet);
-        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
-        var store = new FeatureStore(connection, new FeatureStoreOptions
-        {
-            KeyPrefix = RedisFixture.UniquePrefix("writer-revoke"), MaxAttempts = 3,
-            InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(200),
-        }, new FeatureMetrics());
+        using var redis = await StoreAsync("writer-revoke", maxAttempts: 3);
+        var (server, connection, store) = (redis.Server, redis.Connection, redis.Store);
         var durable = new DurableOffsets();
         var writer = new BatchWriter(store, Topic, new DecisionTopics(), EntityRoute.Users(campaignEventsTopic: null), churn: null,
             new PipelineCounters(), new DecisionCounters(), fairness: null, maxUndurable: 10_000, TimeSpan.FromMilliseconds(1), forwarder: null, durable);
@@ -68,12 +63,10 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
     [Fact]
     public async Task A_flush_that_starts_after_the_revocation_writes_nothing()
     {
-        using var server = await RestartableRedis.StartAsync(RedisKind.Garnet);
-        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
-        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("writer-revoked") }, new FeatureMetrics());
-        var writer = new BatchWriter(store, Topic, new DecisionTopics(), EntityRoute.Users(campaignEventsTopic: null), churn: null,
-            new PipelineCounters(), new DecisionCounters(), fairness: null, maxUndurable: 10_000, TimeSpan.FromMilliseconds(1), forwarder: null, durable: null);
-        var lease = new PartitionLease(new TopicPartition(Topic, 0), new HandOffQueue<CommittableMessage[]>(), null!);
+        using var redis = await StoreAsync("writer-revoked", maxAttempts: 5);
+        var (connection, store) = (redis.Connection, redis.Store);
+        var writer = Writer(store);
+        var lease = Lease();
         var asked = Ask(Sys.ActorOf(UserActor.Props("u", store, _world.Decider())), lease, offset: 0);
         lease.EndRevoke();
 
@@ -90,10 +83,8 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
     [Fact]
     public async Task A_feature_flush_revoked_between_attempts_sends_no_further_attempt()
     {
-        using var server = await RestartableRedis.StartAsync(RedisKind.Garnet);
-        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
-        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("writer-revoke-flush"), MaxAttempts = 1 },
-            new FeatureMetrics());
+        using var redis = await StoreAsync("writer-revoke-flush", maxAttempts: 1);
+        var (server, connection, store) = (redis.Server, redis.Connection, redis.Store);
         var writer = Writer(store);
         writer.ReadStoredOffsetAfter(Task.CompletedTask, partition: 0);
         var lease = Lease();
@@ -120,10 +111,8 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
     [Fact]
     public async Task The_next_writer_on_the_node_writes_the_co_visits_a_revoked_writer_gave_up()
     {
-        using var server = await RestartableRedis.StartAsync(RedisKind.Garnet);
-        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
-        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("writer-revoke-items"), MaxAttempts = 2 },
-            new FeatureMetrics());
+        using var redis = await StoreAsync("writer-revoke-items", maxAttempts: 2);
+        var (server, store) = (redis.Server, redis.Store);
         var fences = new PartitionFences();
         var user = Sys.ActorOf(UserActor.Props("u", store, _world.Decider()));
         var (first, firstEnded) = (Writer(store, fences), new TaskCompletionSource());
@@ -159,6 +148,27 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
     private static BatchWriter Writer(FeatureStore store, PartitionFences? fences = null) =>
         new(store, Topic, new DecisionTopics(), EntityRoute.Users(campaignEventsTopic: null), churn: null, new PipelineCounters(), new DecisionCounters(),
             fairness: null, maxUndurable: 10_000, TimeSpan.FromMilliseconds(1), forwarder: null, durable: null, fences: fences);
+
+    /// <summary>A Garnet this test stops and starts, a connection to it, and a store whose flushes try <paramref name="maxAttempts"/> times a call.</summary>
+    private static async Task<TestRedis> StoreAsync(string test, int maxAttempts)
+    {
+        var server = await RestartableRedis.StartAsync(RedisKind.Garnet);
+        var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
+        return new TestRedis(server, connection, new FeatureStore(connection, new FeatureStoreOptions
+        {
+            KeyPrefix = RedisFixture.UniquePrefix(test), MaxAttempts = maxAttempts,
+            InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(200),
+        }, new FeatureMetrics()));
+    }
+
+    private sealed record TestRedis(RestartableRedis Server, ConnectionMultiplexer Connection, FeatureStore Store) : IDisposable
+    {
+        public void Dispose()
+        {
+            Connection.Dispose();
+            Server.Dispose();
+        }
+    }
 
     private static PartitionLease Lease() => new(new TopicPartition(Topic, 0), new HandOffQueue<CommittableMessage[]>(), null!);
 
