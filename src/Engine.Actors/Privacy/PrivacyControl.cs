@@ -160,16 +160,36 @@ public sealed class PrivacyControl : IAsyncDisposable
         var partition = new TopicPartition(_settings.FeaturesTopic, _privacy.PartitionOf(request.UserId));
         // Every event of the user produced before this request lies below the partition's end now.
         var end = _consumer!.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
-        var first = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
-        await WaitCommittedAsync(partition, end);
-        var again = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
-        var store = await _privacy.EraseAsync(request.UserId); // the consent too, now that no earlier event can come
+        var removed = new HashSet<string>(StringComparer.Ordinal);
+        async Task<UserErased> PassAsync()
+        {
+            var erased = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
+            removed.UnionWith(erased.Removed);
+            return erased;
+        }
+        await PassAsync();
+        if (end.High.Value > end.Low.Value) await WaitCommittedAsync(partition, end.High.Value);
+        // Passes until the user's actor had answered nothing since the pass before. Each pass deletes the keys at once, but the
+        // flush of an event the actor answered before it (one sent after the request, while the user kept browsing) could land
+        // after the delete, with features built from what the actor held before: so the next pass waits until those are
+        // committed (a batch is committed only once its flush landed) and deletes again (a fresh actor each time: a pass
+        // passivates the one it erased). Before, the second pass deleted once and such a flush brought the data back.
+        for (var pass = 2; ; pass++)
+        {
+            var erased = await PassAsync();
+            if (erased.LastAnswered is not { } answered) break;
+            if (pass >= MaxErasePasses) throw new TimeoutException($"the user's events kept coming through {MaxErasePasses} erasure passes");
+            await WaitCommittedAsync(partition, answered.Offset + 1);
+        }
+        removed.UnionWith(await _privacy.EraseAsync(request.UserId)); // the consent too, now that no earlier event can come
         return new PrivacyAck
         {
-            Type = request.Type, RequestId = request.RequestId, UserId = request.UserId,
-            Removed = [.. first.Removed.Union(again.Removed).Union(store, StringComparer.Ordinal)], CompletedAt = DateTimeOffset.UtcNow,
+            Type = request.Type, RequestId = request.RequestId, UserId = request.UserId, Removed = [.. removed], CompletedAt = DateTimeOffset.UtcNow,
         };
     }
+
+    /// <summary>Passes through the user's actor before an erasure gives up for now (it is retried): a user whose events never pause.</summary>
+    private const int MaxErasePasses = 20;
 
     private async Task<PrivacyAck> RecordConsentAsync(PrivacyRequest request)
     {
@@ -183,17 +203,16 @@ public sealed class PrivacyControl : IAsyncDisposable
     }
 
     /// <summary>
-    /// Until the user pipeline has committed <paramref name="partition"/> up to <paramref name="end"/>: a batch is committed
+    /// Until the user pipeline has committed <paramref name="partition"/> up to <paramref name="next"/>: a batch is committed
     /// only after its writes behind and its churn due-list entries are acknowledged.
     /// </summary>
-    private async Task WaitCommittedAsync(TopicPartition partition, WatermarkOffsets end)
+    private async Task WaitCommittedAsync(TopicPartition partition, long next)
     {
-        if (end.High.Value <= end.Low.Value) return; // nothing retained on the partition: nothing to replay
         var deadline = DateTime.UtcNow + _settings.CommitWait;
         while (true)
         {
             var groups = await _admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(_settings.FeaturesGroupId, [partition])]);
-            if (groups[0].Partitions[0].Offset.Value >= end.High.Value) return; // a committed offset is the next record to read
+            if (groups[0].Partitions[0].Offset.Value >= next) return; // a committed offset is the next record to read
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the user pipeline has not yet committed up to the erasure request");
             await Task.Delay(100, _stop.Token);
         }

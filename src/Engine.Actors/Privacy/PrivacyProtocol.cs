@@ -25,7 +25,9 @@ public static class PrivacyProtocol
     }
 
     /// <summary>The user's keys are deleted and the actor is passivating; <paramref name="Removed"/> names what existed.</summary>
-    public sealed record UserErased(string UserId, string RequestId, IReadOnlyList<string> Removed);
+    /// <param name="LastAnswered">The latest event the erased actor had answered (null: none since it started): its flush may
+    /// still be on its way to Redis, carrying what the actor held before the erasure.</param>
+    public sealed record UserErased(string UserId, string RequestId, IReadOnlyList<string> Removed, Engine.Models.Features.EventPosition? LastAnswered = null);
 
     public sealed record ConsentRecorded(string UserId, string RequestId);
 

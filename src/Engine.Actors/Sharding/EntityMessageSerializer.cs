@@ -126,6 +126,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                     w.Write(m.RequestId);
                     w.Write(m.Removed.Count);
                     foreach (var removed in m.Removed) w.Write(removed);
+                    WriteOptional(w, m.LastAnswered);
                     break;
                 case PrivacyProtocol.ConsentRecorded m:
                     w.Write(m.UserId);
@@ -291,7 +292,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         var (user, request) = (r.ReadString(), r.ReadString());
         var removed = new List<string>();
         for (var n = r.ReadInt32(); n > 0; n--) removed.Add(r.ReadString());
-        return new PrivacyProtocol.UserErased(user, request, removed);
+        return new PrivacyProtocol.UserErased(user, request, removed, ReadOptionalPosition(r));
     }
 
     private static void WriteBytes(BinaryWriter w, byte[] bytes)

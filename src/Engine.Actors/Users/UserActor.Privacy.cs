@@ -36,8 +36,9 @@ public sealed partial class UserActor
         Become(Erasing);
         // The consent stays until the erasure's last step (PrivacyControl erases it in Redis directly): events the user sent
         // before the request may still come (a lagging pipeline, a replay), and are decided as the user allowed then.
+        var lastAnswered = _lastAnswered;
         _privacy.Store.EraseAsync(_userId, keepConsent: true).PipeTo(Self,
-            success: removed => new Erased(request, replyTo, removed),
+            success: removed => new Erased(request, replyTo, removed, lastAnswered),
             failure: e => new EraseFailed(request, replyTo, e));
     }
 
@@ -46,7 +47,7 @@ public sealed partial class UserActor
         Receive<Erased>(done =>
         {
             ForgetEverything();
-            done.ReplyTo.Tell(new UserErased(_userId, done.Request.RequestId, [.. done.Removed, "actor_state"]));
+            done.ReplyTo.Tell(new UserErased(_userId, done.Request.RequestId, [.. done.Removed, "actor_state"], done.LastAnswered));
             // Passivate, not stop: the shard holds what arrives meanwhile and starts a fresh actor (empty Redis) for it.
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
             Become(Ready);
@@ -73,7 +74,7 @@ public sealed partial class UserActor
     private void ForgetMemory() =>
         (_churn, _churnAlertId, _recommendation, _churnScoredAt, _nonPersonal, _writer) = (ChurnEpisode.Armed, null, default, DateTimeOffset.MinValue, default, default);
 
-    private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed);
+    private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed, EventPosition? LastAnswered);
 
     private sealed record EraseFailed(EraseUser Request, IActorRef ReplyTo, Exception Error);
 }

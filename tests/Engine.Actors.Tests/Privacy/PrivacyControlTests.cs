@@ -9,6 +9,7 @@ using Engine.Actors.Tests.Kafka;
 using Engine.Actors.Users;
 using Engine.Host.Embedded;
 using Engine.Models.Contracts;
+using Engine.Models.Features;
 using Engine.Testing.Kafka;
 using Engine.Testing.Redis;
 using Xunit.Abstractions;
@@ -54,6 +55,60 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         // The refused request is carried out again by the consumer that joined after the failure (at-least-once), and
         // the request after it too: before, the first Kafka error stopped the node's privacy requests for good.
         Assert.Equal(["consent-1", "consent-1", "consent-2"], acknowledged);
+    }
+
+    /// <summary>
+    /// The user kept browsing while the erasure ran: each pass through the actor deletes the keys at once, but the flush of an
+    /// event it answered before the pass may land after the delete, with features built from what it held before. So after
+    /// each pass whose actor had answered an event, the erasure waits until that event is committed (its flush landed) and
+    /// passes again, until a pass finds nothing answered. Before, it made two passes and acknowledged, and such a flush
+    /// brought the erased data back.
+    /// </summary>
+    [Fact]
+    public async Task An_erasure_passes_again_until_the_flushes_of_events_answered_meanwhile_have_landed()
+    {
+        var (requests, acks, clicks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("clicks"));
+        foreach (var topic in new[] { requests, acks, clicks }) await _kafka.CreateTopicAsync(topic, 1);
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        for (var i = 0; i < 3; i++) await producer.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
+        var group = "engine-" + clicks;
+        Commit(clicks, group, 3); // the user pipeline has committed every event sent before the request
+        // Stands for the user region: the actor of the 2nd pass had answered the event at offset 4 (sent after the request).
+        var passes = new List<EventPosition?> { new EventPosition(0, 1), new EventPosition(0, 4), null };
+        var users = Sys.ActorOf(Props.Create(() => new Eraser(passes)));
+        var connection = _redis.Connect(RedisKind.Garnet);
+        var prefix = RedisFixture.UniquePrefix("privacy-passes");
+        var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
+        var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, "privacy-" + requests), acks, clicks,
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), group);
+        await using var control = new PrivacyControl(settings, users, store, producer, Sys.Log);
+        var request = new PrivacyRequest { Type = PrivacyRequestTypes.Erase, RequestId = "erase-1", UserId = "u-1" };
+        await producer.ProduceAsync(requests, new Message<byte[], byte[]>
+            { Key = "u-1"u8.ToArray(), Value = JsonSerializer.SerializeToUtf8Bytes(request, EngineJson.Default.PrivacyRequest) });
+
+        Assert.Empty(ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(8))); // waits for offset 4's flush
+        Commit(clicks, group, 5);
+        var acknowledged = ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(60));
+
+        _output.WriteLine($"passes: {3 - passes.Count}; acknowledged: {string.Join(", ", acknowledged)}");
+        Assert.Equal(["erase-1"], acknowledged);
+        Assert.Empty(passes); // a third pass, which found nothing answered
+    }
+
+    private void Commit(string topic, string group, long next)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _kafka.BootstrapServers, GroupId = group }).Build();
+        consumer.Commit([new TopicPartitionOffset(topic, 0, next)]);
+    }
+
+    private sealed class Eraser : ReceiveActor
+    {
+        public Eraser(List<EventPosition?> passes) => Receive<EraseUser>(e =>
+        {
+            var answered = passes[0];
+            passes.RemoveAt(0);
+            Sender.Tell(new UserErased(e.UserId, e.RequestId, ["features"], answered));
+        });
     }
 
     private static async Task SendAsync(IProducer<byte[], byte[]> producer, string topic, string requestId)

@@ -18,6 +18,8 @@ public sealed class PrivacySerializerTests() : Akka.TestKit.Xunit2.TestKit(Entit
         var erased = RoundTrip(new UserErased("u-1", "r-4", ["features", "churn_due"]));
         Assert.Equal(("u-1", "r-4"), (erased.UserId, erased.RequestId));
         Assert.Equal(["features", "churn_due"], erased.Removed);
+        Assert.Null(erased.LastAnswered);
+        Assert.Equal(new Engine.Models.Features.EventPosition(3, 41), RoundTrip(new UserErased("u-1", "r-5", [], new Engine.Models.Features.EventPosition(3, 41))).LastAnswered);
     }
 
     private T RoundTrip<T>(T message) where T : class
