@@ -196,14 +196,16 @@ internal sealed class BatchWriter
         _counters.AddDeadLettered(refused);
     }
 
-    /// <summary>Each user of the batch is next due a churn check one silence after their latest event.</summary>
+    /// <summary>Each user of the batch is next due a churn check one silence after their latest event (late ones aside).</summary>
     private static (Dictionary<string, long> Due, long Latest) ChurnDue(ChurnSchedule churn, List<Asked> batch)
     {
         var due = new Dictionary<string, long>(StringComparer.Ordinal);
         var latest = long.MinValue;
         foreach (var (record, handled, _, _) in batch)
         {
-            if (handled is not { Kind: EntityKind.User } || record.Decoded.Event is not { } evt) continue;
+            // A late event (dropped from the features) says nothing of when the user was last active: scheduled at its own
+            // time, it moved the check back, and the same flush's trim could drop the user from the list.
+            if (handled is not { Kind: EntityKind.User } || handled.Outcome == ApplyOutcome.Late || record.Decoded.Event is not { } evt) continue;
             var at = evt.EventTime.ToUnixTimeMilliseconds();
             latest = Math.Max(latest, at);
             due[evt.UserId] = Math.Max(due.GetValueOrDefault(evt.UserId, long.MinValue), at + (long)churn.SilenceBeforeCheck.TotalMilliseconds);

@@ -95,4 +95,46 @@ public sealed class BatchWriterReplayTests(RedisFixture redis, ITestOutputHelper
         _log.WriteLine(error.Message);
         Assert.Contains("WRONGTYPE", error.Message);
     }
+
+    /// <summary>
+    /// A user's late event (dropped from the features: older than their latest minus the allowed lateness) does not move
+    /// their churn check. Scheduled at its own time, it overwrote the user's due time with an older one, and the trim in the
+    /// same flush (entries due longer ago than the retention before the batch's latest) then took the user off the list:
+    /// never checked for the silence that followed.
+    /// </summary>
+    [Fact]
+    public async Task A_late_event_neither_moves_nor_drops_the_users_churn_check()
+    {
+        var connection = redis.Connect(RedisKind.Garnet);
+        var due = new ChurnDueList(connection, RedisFixture.UniquePrefix("late-due"));
+        var silence = TimeSpan.FromDays(3);
+        var writer = new BatchWriter(_store, Topic, new DecisionTopics(), EntityRoute.Users(campaignEventsTopic: null),
+            new ChurnSchedule(due, new PartitionClock(), silence), new PipelineCounters(), new DecisionCounters(), fairness: null, maxUndurable: 10_000,
+            TimeSpan.FromMilliseconds(1), forwarder: null, durable: null);
+        var (u, v) = (Sys.ActorOf(UserActor.Props("u", _store, _world.Decider())), Sys.ActorOf(UserActor.Props("v", _store, _world.Decider())));
+        var now = T0.AddDays(60);
+        await (await writer.DecideAsync([AskAt(u, "u", 0, now)])).Durable;
+
+        var late = AskAt(u, "u", 1, now.AddDays(-40)); // an offline device's upload
+        Assert.Equal(ApplyOutcome.Late, late.Handled!.Outcome);
+        await (await writer.DecideAsync([late, AskAt(v, "v", 2, now)])).Durable;
+
+        var score = await connection.GetDatabase().SortedSetScoreAsync(due.Key(0), due.Member("u"));
+        Assert.Equal((now + silence).ToUnixTimeMilliseconds(), score);
+    }
+
+    private Asked AskAt(IActorRef user, string userId, int offset, DateTimeOffset at)
+    {
+        var evt = new ClickEvent
+        {
+            EventId = $"{userId}-{offset}", EventTime = at, UserId = userId, SessionId = "s-" + userId, Type = EventType.Search, Query = "boots",
+        };
+        var probe = CreateTestProbe();
+        user.Tell(new RecordEvent(userId, evt, new EventPosition(0, offset), DateTimeOffset.UtcNow), probe.Ref);
+        var handled = probe.ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        var value = ClickEventCodec.Encode(evt);
+        var record = new DecodedRecord(new CommittableMessage(new KafkaRecord(Topic, 0, offset, System.Text.Encoding.UTF8.GetBytes(userId), value, DateTime.UtcNow),
+            new CommittableOffset("g", Topic, 0, offset)), ClickEventCodec.Decode(value), DateTime.UtcNow);
+        return new Asked(record, handled, DateTime.UtcNow);
+    }
 }
