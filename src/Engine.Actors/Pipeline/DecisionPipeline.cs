@@ -132,6 +132,7 @@ public static class DecisionPipeline
                             writer.FlushedAsync().ContinueWith(_ =>
                             {
                                 settings.Durable?.Forget(partition.Partition.Partition.Value); // nothing of this writer can land any more
+                                settings.Churn?.Clock.Forget(partition.Partition.Partition.Value); // nor is the partition swept here until a writer is back
                                 released.TrySetResult();
                             }, TaskScheduler.Default);
                         }, TaskScheduler.Default);

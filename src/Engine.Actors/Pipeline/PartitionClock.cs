@@ -14,4 +14,12 @@ public sealed class PartitionClock
 
     public void Advance(int partition, long eventTimeMs) =>
         _watermarks.AddOrUpdate(partition, eventTimeMs, (_, known) => Math.Max(known, eventTimeMs));
+
+    /// <summary>
+    /// The partition's stream on this node has ended (revoked, or the run stopped): this node's sweeper no longer sweeps it
+    /// until a stream of it here writes again. Kept, its stale watermark had two nodes sweep the partition after a
+    /// rebalance: the old owner woke users the new one was checking, moved their next check a day on, and the user was
+    /// alerted again the next day.
+    /// </summary>
+    public void Forget(int partition) => _watermarks.TryRemove(partition, out _);
 }

@@ -83,11 +83,14 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         Sys.ActorOf(ChurnSweeper.Props(world.Users, dueList, clock, producer, topics, decisions, Sweeps(), fairness));
         AwaitCondition(() => decisions.ChurnAlerts >= 1, TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromSeconds(2)); // several more sweeps: none may alert again
+        var watermark = clock.Watermarks[0];
         await world.StopAsync();
+        // Its stream ended: this node no longer sweeps the partition (kept, a stale watermark had two nodes sweep it after a rebalance).
+        AwaitCondition(() => clock.Watermarks.Count == 0, TimeSpan.FromSeconds(10));
 
         var alerts = Read(topics.ChurnAlerts, 1, EngineJson.Default.ChurnAlert);
         var stillDue = await connection.GetDatabase().SortedSetRangeByScoreAsync(dueList.Key(0));
-        _output.WriteLine($"{_kafka.Describe()}; {world.Events} events, clock at {DateTimeOffset.FromUnixTimeMilliseconds(clock.Watermarks[0]):O}; " +
+        _output.WriteLine($"{_kafka.Describe()}; {world.Events} events, clock at {DateTimeOffset.FromUnixTimeMilliseconds(watermark):O}; " +
                           $"alerts: {string.Join(", ", alerts.Select(a => $"{a.UserId} p={a.Probability} by {a.CausedBy}"))}; still due: {string.Join(", ", await dueList.DueAsync(0, long.MaxValue, 100))}");
         var alert = Assert.Single(alerts);
         Assert.Equal("quiet", alert.UserId);
