@@ -188,6 +188,32 @@ public sealed class PrivacyControl : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// Whether the pipeline has nothing left to read on <paramref name="partition"/> from <paramref name="from"/> up to
+    /// <paramref name="end"/>: reading from there (as it does, transactions committed only), the end of the partition, or a
+    /// record at or past <paramref name="end"/>, comes first.
+    /// </summary>
+    private bool NothingToReadBetween(TopicPartition partition, long from, long end)
+    {
+        _tail ??= new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(_settings.Consumer.ToConsumerConfig())
+        {
+            GroupId = _settings.FeaturesGroupId + "-privacy-tail", // required by the client; never joined (assign) and never committed
+            EnableAutoCommit = false, EnablePartitionEof = true, IsolationLevel = IsolationLevel.ReadCommitted,
+        }).Build();
+        _tail.Assign(new TopicPartitionOffset(partition, from));
+        try
+        {
+            var result = _tail.Consume(TimeSpan.FromSeconds(2));
+            return result is not null && (result.IsPartitionEOF || result.Offset.Value >= end);
+        }
+        finally
+        {
+            _tail.Unassign();
+        }
+    }
+
+    private IConsumer<Ignore, Ignore>? _tail;
+
     /// <summary>Passes through the user's actor before an erasure gives up for now (it is retried): a user whose events never pause.</summary>
     private const int MaxErasePasses = 20;
 
@@ -212,7 +238,11 @@ public sealed class PrivacyControl : IAsyncDisposable
         while (true)
         {
             var groups = await _admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(_settings.FeaturesGroupId, [partition])]);
-            if (groups[0].Partitions[0].Offset.Value >= next) return; // a committed offset is the next record to read
+            var committed = groups[0].Partitions[0].Offset;
+            if (committed.Value >= next) return; // a committed offset is the next record to read
+            // The pipeline commits one past the last record it read: below a transaction's commit marker, or aborted records,
+            // that is short of the end for good (before 2026-12-06 such an erasure waited and was retried for ever).
+            if (committed.Value >= 0 && NothingToReadBetween(partition, committed.Value, next)) return;
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the user pipeline has not yet committed up to the erasure request");
             await Task.Delay(100, _stop.Token);
         }
@@ -229,6 +259,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _loop.WaitAsync(TimeSpan.FromSeconds(30));
+        _tail?.Dispose();
         _admin.Dispose();
         _stop.Dispose();
     }

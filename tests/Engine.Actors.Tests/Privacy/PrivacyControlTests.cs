@@ -73,9 +73,15 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         for (var i = 0; i < 3; i++) await producer.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
         var group = "engine-" + clicks;
         Commit(clicks, group, 3); // the user pipeline has committed every event sent before the request
-        // Stands for the user region: the actor of the 2nd pass had answered the event at offset 4 (sent after the request).
+        // Stands for the user region: the actor of the 2nd pass had answered the event at offset 4, which the user sent
+        // after the request (produced during the first pass, after the erasure noted the partition's end).
         var passes = new List<EventPosition?> { new EventPosition(0, 1), new EventPosition(0, 4), null };
-        var users = Sys.ActorOf(Props.Create(() => new Eraser(passes)));
+        Action browseOn = () =>
+        {
+            for (var i = 0; i < 2; i++) producer.Produce(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
+            producer.Flush(TimeSpan.FromSeconds(10));
+        };
+        var users = Sys.ActorOf(Props.Create(() => new Eraser(passes, browseOn)));
         var connection = _redis.Connect(RedisKind.Garnet);
         var prefix = RedisFixture.UniquePrefix("privacy-passes");
         var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
@@ -95,6 +101,42 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         Assert.Empty(passes); // a third pass, which found nothing answered
     }
 
+    /// <summary>
+    /// The user's events came in a transaction (an exactly-once producer upstream): the partition ends with its commit
+    /// marker, and the pipeline, which commits one past the last record it read, never commits up to the end. The erasure
+    /// sees nothing left to read there and goes on; before, it waited, timed out and was retried for ever, holding up every
+    /// later privacy request of the node.
+    /// </summary>
+    [Fact]
+    public async Task An_erasure_is_not_held_up_by_a_transactions_commit_marker_at_the_end_of_the_partition()
+    {
+        var (requests, acks, clicks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("clicks"));
+        foreach (var topic in new[] { requests, acks, clicks }) await _kafka.CreateTopicAsync(topic, 1);
+        using (var transactional = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+                   { BootstrapServers = _kafka.BootstrapServers, TransactionalId = "clicks-" + Guid.NewGuid().ToString("N") }).Build())
+        {
+            transactional.InitTransactions(TimeSpan.FromSeconds(30));
+            transactional.BeginTransaction();
+            for (var i = 0; i < 3; i++) await transactional.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
+            transactional.CommitTransaction(TimeSpan.FromSeconds(30));
+        }
+        var group = "engine-" + clicks;
+        Commit(clicks, group, 3); // one past the last record: the commit marker at offset 3 is never read
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        var users = Sys.ActorOf(Props.Create(() => new Eraser(new List<EventPosition?> { null, null })));
+        var connection = _redis.Connect(RedisKind.Garnet);
+        var prefix = RedisFixture.UniquePrefix("privacy-marker");
+        var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
+        var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, "privacy-" + requests), acks, clicks,
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), group);
+        await using var control = new PrivacyControl(settings, users, store, producer, Sys.Log);
+        var request = new PrivacyRequest { Type = PrivacyRequestTypes.Erase, RequestId = "erase-1", UserId = "u-1" };
+        await producer.ProduceAsync(requests, new Message<byte[], byte[]>
+            { Key = "u-1"u8.ToArray(), Value = JsonSerializer.SerializeToUtf8Bytes(request, EngineJson.Default.PrivacyRequest) });
+
+        Assert.Equal(["erase-1"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(30)));
+    }
+
     private void Commit(string topic, string group, long next)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _kafka.BootstrapServers, GroupId = group }).Build();
@@ -103,8 +145,9 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
 
     private sealed class Eraser : ReceiveActor
     {
-        public Eraser(List<EventPosition?> passes) => Receive<EraseUser>(e =>
+        public Eraser(List<EventPosition?> passes, Action? duringFirstPass = null) => Receive<EraseUser>(e =>
         {
+            if (passes.Count == 3) duringFirstPass?.Invoke();
             var answered = passes[0];
             passes.RemoveAt(0);
             Sender.Tell(new UserErased(e.UserId, e.RequestId, ["features"], answered));
