@@ -81,16 +81,7 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
             for (var i = 0; i < 2; i++) producer.Produce(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
             producer.Flush(TimeSpan.FromSeconds(10));
         };
-        var users = Sys.ActorOf(Props.Create(() => new Eraser(passes, browseOn)));
-        var connection = _redis.Connect(RedisKind.Garnet);
-        var prefix = RedisFixture.UniquePrefix("privacy-passes");
-        var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
-        var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, "privacy-" + requests), acks, clicks,
-            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), group);
-        await using var control = new PrivacyControl(settings, users, store, producer, Sys.Log);
-        var request = new PrivacyRequest { Type = PrivacyRequestTypes.Erase, RequestId = "erase-1", UserId = "u-1" };
-        await producer.ProduceAsync(requests, new Message<byte[], byte[]>
-            { Key = "u-1"u8.ToArray(), Value = JsonSerializer.SerializeToUtf8Bytes(request, EngineJson.Default.PrivacyRequest) });
+        await using var control = await EraseAsync(Props.Create(() => new Eraser(passes, browseOn)), producer, requests, acks, clicks, group);
 
         Assert.Empty(ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(8))); // waits for offset 4's flush
         Commit(clicks, group, 5);
@@ -123,18 +114,24 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         var group = "engine-" + clicks;
         Commit(clicks, group, 3); // one past the last record: the commit marker at offset 3 is never read
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
-        var users = Sys.ActorOf(Props.Create(() => new Eraser(new List<EventPosition?> { null, null })));
+        await using var control = await EraseAsync(Props.Create(() => new Eraser(new List<EventPosition?> { null, null }, null)), producer, requests, acks, clicks, group);
+
+        Assert.Equal(["erase-1"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>A privacy control over <paramref name="clicks"/> whose user region is <paramref name="users"/>, and request erase-1 of u-1 sent to it.</summary>
+    private async Task<PrivacyControl> EraseAsync(Props users, IProducer<byte[], byte[]> producer, string requests, string acks, string clicks, string group)
+    {
         var connection = _redis.Connect(RedisKind.Garnet);
-        var prefix = RedisFixture.UniquePrefix("privacy-marker");
+        var prefix = RedisFixture.UniquePrefix("privacy-erase");
         var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
         var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, "privacy-" + requests), acks, clicks,
             TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), group);
-        await using var control = new PrivacyControl(settings, users, store, producer, Sys.Log);
+        var control = new PrivacyControl(settings, Sys.ActorOf(users), store, producer, Sys.Log);
         var request = new PrivacyRequest { Type = PrivacyRequestTypes.Erase, RequestId = "erase-1", UserId = "u-1" };
         await producer.ProduceAsync(requests, new Message<byte[], byte[]>
             { Key = "u-1"u8.ToArray(), Value = JsonSerializer.SerializeToUtf8Bytes(request, EngineJson.Default.PrivacyRequest) });
-
-        Assert.Equal(["erase-1"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(30)));
+        return control;
     }
 
     private void Commit(string topic, string group, long next)
