@@ -5,8 +5,8 @@ namespace Engine.Actors.Features;
 
 /// <summary>
 /// The key layout (docs/features.md): <c>{prefix}u:{pseudonym}</c>, <c>{prefix}c:{campaignId}</c>, <c>{prefix}i:{itemId}</c>
-/// are hashes (an item id that could read as a slice's is escaped, <see cref="ItemKeyId"/>) of bucket fields (an item's live in one hash per writing partition, <see cref="ItemSlice"/>, listed in the
-/// item's own hash); <c>{prefix}p:{pseudonym}</c> holds a user's consent; <c>{prefix}offsets:{topic}:{partition}</c> holds
+/// are hashes of bucket fields (an item's live in one hash per writing partition, <see cref="ItemSlice"/>, listed in the
+/// item's own hash; an item id that could read as a slice's is escaped, <see cref="ItemKeyId"/>); <c>{prefix}p:{pseudonym}</c> holds a user's consent; <c>{prefix}offsets:{topic}:{partition}</c> holds
 /// the partition's highest flushed offset. User ids never appear in a key: only their keyed pseudonym (docs/privacy.md).
 /// </summary>
 public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)

@@ -55,13 +55,13 @@ internal sealed class BatchWriter
     // The partition's offset in Redis once the writers before this one are done (-1: none): see ReadStoredOffsetAfter.
     private Task<long> _storedAtStart = Task.FromResult(-1L);
     private Task _lastFlush = Task.CompletedTask;
+    private Task _deciding = Task.CompletedTask;
     // The partition's assignment this writer writes for (from its first batch), and whether it stopped writing when it was revoked.
     private PartitionLease? _lease;
     private volatile bool _givenUp;
     // Where a writer that gives up leaves its unwritten item events, and whether this one took the previous writer's (see PartitionFences).
     private readonly PartitionFences? _fences;
     private bool _tookUnwritten;
-    private Task _deciding = Task.CompletedTask;
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
     private readonly ItemSliceOwner _items;

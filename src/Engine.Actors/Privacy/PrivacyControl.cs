@@ -36,6 +36,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private IConsumer<byte[], byte[]>? _consumer; // the loop's: for the clickstream's end offsets
+    private IConsumer<Ignore, Ignore>? _tail; // reads what lies between the pipeline's commit and an erasure's end (NothingToReadBetween)
 
     public PrivacyControl(PrivacyControlSettings settings, IActorRef users, PrivacyStore privacy,
         IProducer<byte[], byte[]> producer, ILoggingAdapter log)
@@ -212,8 +213,6 @@ public sealed class PrivacyControl : IAsyncDisposable
         }
     }
 
-    private IConsumer<Ignore, Ignore>? _tail;
-
     /// <summary>Passes through the user's actor before an erasure gives up for now (it is retried): a user whose events never pause.</summary>
     private const int MaxErasePasses = 20;
 
@@ -235,14 +234,19 @@ public sealed class PrivacyControl : IAsyncDisposable
     private async Task WaitCommittedAsync(TopicPartition partition, long next)
     {
         var deadline = DateTime.UtcNow + _settings.CommitWait;
+        var looked = Offset.Unset.Value; // the commit last looked past: a record read there stays until the commit moves
         while (true)
         {
             var groups = await _admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(_settings.FeaturesGroupId, [partition])]);
-            var committed = groups[0].Partitions[0].Offset;
-            if (committed.Value >= next) return; // a committed offset is the next record to read
+            var committed = groups[0].Partitions[0].Offset.Value;
+            if (committed >= next) return; // a committed offset is the next record to read
             // The pipeline commits one past the last record it read: below a transaction's commit marker, or aborted records,
             // that is short of the end for good (before 2026-12-06 such an erasure waited and was retried for ever).
-            if (committed.Value >= 0 && NothingToReadBetween(partition, committed.Value, next)) return;
+            if (committed >= 0 && committed != looked)
+            {
+                if (NothingToReadBetween(partition, committed, next)) return;
+                looked = committed;
+            }
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the user pipeline has not yet committed up to the erasure request");
             await Task.Delay(100, _stop.Token);
         }

@@ -203,10 +203,7 @@ public sealed class EngineNode : IAsyncDisposable
         await Task.Delay(kafkaSessionTimeout);
         await Task.WhenAll(_users.CloseConsumerAsync(), _campaigns.CloseConsumerAsync()).WaitAsync(TimeSpan.FromSeconds(30));
         await _campaignFeed.DisposeAsync();
-        _alertProducer.Dispose();
-        _featureMetrics.Dispose();
-        await _store.DisposeAsync();
-        await _redis.DisposeAsync();
+        await DisposeClientsAsync();
     }
 
     /// <summary>
@@ -237,10 +234,7 @@ public sealed class EngineNode : IAsyncDisposable
         // Within what the drains left (at least 1 s, at most 10): the cluster leave after it must still fit the container's grace.
         _alertProducer.Flush(TimeSpan.FromTicks(Math.Clamp((_stopDeadline - DateTime.UtcNow).Ticks, TimeSpan.TicksPerSecond, 10 * TimeSpan.TicksPerSecond)));
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
-        _alertProducer.Dispose();
-        _featureMetrics.Dispose();
-        await _store.DisposeAsync();
-        await _redis.DisposeAsync();
+        await DisposeClientsAsync();
     }
 
     /// <summary>
@@ -257,6 +251,12 @@ public sealed class EngineNode : IAsyncDisposable
         await WithinDrainTimeoutAsync("the consumers' close", Task.WhenAll(_users.CloseConsumerAsync(), _campaigns.CloseConsumerAsync()));
         await _campaignFeed.DisposeAsync();
         _alertProducer.Flush(TimeSpan.FromSeconds(1));
+        await DisposeClientsAsync();
+    }
+
+    /// <summary>The last step of every stop: the node's own Kafka producer and Redis clients.</summary>
+    private async Task DisposeClientsAsync()
+    {
         _alertProducer.Dispose();
         _featureMetrics.Dispose();
         await _store.DisposeAsync();
