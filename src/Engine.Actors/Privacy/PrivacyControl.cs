@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using Confluent.Kafka;
 using Engine.Actors.Kafka;
+using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
 using Engine.Models.Privacy;
 using static Engine.Actors.Privacy.PrivacyProtocol;
@@ -13,8 +14,9 @@ namespace Engine.Actors.Privacy;
 /// <param name="FeaturesTopic">The topic of the user's events (the clickstream).</param>
 /// <param name="CommitWait">How long an erasure waits for the user pipeline to commit the user's partition up to the request before it is retried.</param>
 /// <param name="FeaturesGroupId">The consumer group of the user pipeline: its commits must pass the user's last events.</param>
+/// <param name="DeadLetterTopic">Where a request that cannot be acted on goes, with the reason (<see cref="DeadLetters"/>).</param>
 public sealed record PrivacyControlSettings(KafkaConsumerSettings Consumer, string AcksTopic, string FeaturesTopic, TimeSpan AskTimeout,
-    TimeSpan CommitWait, string FeaturesGroupId);
+    TimeSpan CommitWait, string FeaturesGroupId, string DeadLetterTopic = Topics.DeadLetters);
 
 /// <summary>
 /// Consumes <see cref="Topics.Privacy"/> (each node in one group, so each request is carried out once) and carries out each
@@ -119,7 +121,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         {
             try
             {
-                HandleAsync(record.Message.Value, record.TopicPartitionOffset).GetAwaiter().GetResult();
+                HandleAsync(record).GetAwaiter().GetResult();
                 return true;
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -138,12 +140,12 @@ public sealed class PrivacyControl : IAsyncDisposable
         return false;
     }
 
-    private async Task HandleAsync(byte[] value, TopicPartitionOffset position)
+    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record)
     {
-        var (request, error) = PrivacyRequest.Decode(value);
+        var (request, error) = PrivacyRequest.Decode(record.Message.Value);
         if (request is null)
         {
-            _log.Warning("Privacy request at {0} refused: {1}", position, error);
+            await DeadLetterAsync(record, error!);
             return;
         }
         var ack = request.Type == PrivacyRequestTypes.Erase ? await EraseAsync(request) : await RecordConsentAsync(request);
@@ -154,6 +156,21 @@ public sealed class PrivacyControl : IAsyncDisposable
         }, _stop.Token);
         Interlocked.Increment(ref _acknowledged);
         _log.Info("Privacy request {0} ({1}) carried out and acknowledged", request.RequestId, request.Type);
+    }
+
+    /// <summary>
+    /// A request that cannot be acted on goes to the dead-letter topic with the reason before its offset is committed, so
+    /// whoever sent it can find out why it was never acknowledged (before 2026-12-06 it was only logged and committed).
+    /// It is not acknowledged on the acks topic: a reader there takes every ack for a request carried out.
+    /// </summary>
+    private async Task DeadLetterAsync(ConsumeResult<byte[], byte[]> record, string reason)
+    {
+        var source = new KafkaRecord(record.Topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value,
+            record.Message.Timestamp.UtcDateTime);
+        var letter = DeadLetters.Record(source, "privacy request refused: " + reason, _settings.DeadLetterTopic, DateTimeOffset.UtcNow);
+        await _producer.ProduceAsync(letter.Topic, new Message<byte[], byte[]> { Key = letter.Key!, Value = letter.Value! }, _stop.Token);
+        // The reason's detail may quote the request (a parser's message does): the log gets its kind only, the letter all of it.
+        _log.Warning("Privacy request at {0} refused and dead-lettered ({1})", record.TopicPartitionOffset, reason.Split(':')[0]);
     }
 
     private async Task<PrivacyAck> EraseAsync(PrivacyRequest request)

@@ -58,6 +58,58 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     }
 
     /// <summary>
+    /// A request that cannot be acted on (not JSON, an unknown type, no user id) goes to the dead-letter topic with its reason
+    /// and is not acknowledged; the requests after it are carried out. Before, it was only logged and committed: whoever
+    /// sent it never learnt why no acknowledgement came.
+    /// </summary>
+    [Fact]
+    public async Task A_request_that_cannot_be_acted_on_is_dead_lettered_with_its_reason_and_later_requests_are_carried_out()
+    {
+        var (requests, acks, dead) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("dead"));
+        foreach (var topic in new[] { requests, acks, dead }) await _kafka.CreateTopicAsync(topic, 1);
+        var users = Sys.ActorOf(Props.Create(() => new ConsentRecorder()));
+        var connection = _redis.Connect(RedisKind.Garnet);
+        var prefix = RedisFixture.UniquePrefix("privacy-refused");
+        var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, "privacy-" + requests), acks, "clickstream",
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), "engine", dead);
+        await using var control = new PrivacyControl(settings, users, store, producer, Sys.Log);
+        var refused = new[]
+        {
+            "not json",
+            """{"type":"forget","request_id":"r-1","user_id":"u-1"}""",
+            """{"type":"erase","request_id":"r-2","user_id":" "}""",
+        };
+        foreach (var value in refused)
+            await producer.ProduceAsync(requests, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = Encoding.UTF8.GetBytes(value) });
+        await SendAsync(producer, requests, "consent-1");
+
+        Assert.Equal(["consent-1"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(30)));
+        var letters = ReadDeadLetters(dead, refused.Length, TimeSpan.FromSeconds(10));
+        foreach (var letter in letters) _output.WriteLine($"dead-lettered offset {letter.Offset}: {letter.Reason}");
+        Assert.Equal(refused, letters.Select(l => Encoding.UTF8.GetString(Convert.FromBase64String(l.PayloadBase64))));
+        Assert.All(letters, l => Assert.Equal((requests, "u-1"), (l.SourceTopic, l.Key)));
+        Assert.Equal([0L, 1L, 2L], letters.Select(l => l.Offset));
+        Assert.StartsWith("privacy request refused: malformed", letters[0].Reason);
+        Assert.Contains("unknown type", letters[1].Reason);
+        Assert.Contains("user_id and request_id are required", letters[2].Reason);
+    }
+
+    private List<DeadLetter> ReadDeadLetters(string topic, int count, TimeSpan timeout)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+            { BootstrapServers = _kafka.BootstrapServers, GroupId = "dead-" + topic, AutoOffsetReset = AutoOffsetReset.Earliest }).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var letters = new List<DeadLetter>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (letters.Count < count && DateTime.UtcNow < deadline)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200))?.Message is { } message)
+                letters.Add(JsonSerializer.Deserialize(message.Value, EngineJson.Default.DeadLetter)!);
+        return letters;
+    }
+
+    /// <summary>
     /// The user kept browsing while the erasure ran: each pass through the actor deletes the keys at once, but the flush of an
     /// event it answered before the pass may land after the delete, with features built from what it held before. So after
     /// each pass whose actor had answered an event, the erasure waits until that event is committed (its flush landed) and
