@@ -30,8 +30,6 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private readonly ILoggingAdapter _log = Logging.GetLogger(Context.System, typeof(UserActor));
     private readonly List<string> _coVisited = new(UserFeatureState.SessionItemsKept);
     private UserFeatureState _state = null!;
-    private ChurnEpisode _churn = ChurnEpisode.Armed;
-    private string? _churnAlertId; // the alert that opened the current episode
     private RecommendationMemo _recommendation;
     private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private bool _returningSession;
@@ -150,14 +148,13 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         Receive<ChurnAlertUndelivered>(undelivered =>
         {
             // Still the episode that alert opened: re-arm it, or the user would stay alerted with no alert sent.
-            if (_churn == ChurnEpisode.Alerted && _churnAlertId == undelivered.DecisionId) _churn = ChurnEpisode.Armed;
+            if (_state.ChurnAlertId == undelivered.DecisionId) _state.SetChurnEpisode(null);
         });
         Receive<CheckChurn>(check =>
         {
             // No churn profiling without consent; and a user with no events left (erased, expired) has nothing to score.
             var hasEvents = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
-            var alert = _consent.Personalisation && hasEvents ? _decider.CheckChurn(_state, ref _churn, check.AsOf, check.TickId) : null;
-            if (alert is not null) _churnAlertId = alert.DecisionId;
+            var alert = _consent.Personalisation && hasEvents ? CheckChurn(check.AsOf, check.TickId) : null;
             var watched = _consent.Personalisation && hasEvents
                           && check.AsOf.ToUnixTimeMilliseconds() - _state.LastEventMs < (long)MaxWatchedSilence.TotalMilliseconds;
             Sender.Tell(new ChurnChecked(_userId, alert, new UserSegment(_state.Device, _state.Region), watched));
@@ -206,18 +203,27 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         // Activity re-arms a churn episode, so an open episode is scored on the user's next event to close it. Right after
         // an event an armed user's probability is low; scoring them at most once per interval of event time (silence is
         // the sweeper's) spares a model call on almost every click.
-        if (_consent.Personalisation && (_churn == ChurnEpisode.Alerted || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
+        if (_consent.Personalisation && (_state.ChurnAlertId is not null || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
         {
             _churnScoredAt = evt.EventTime;
-            if (_decider.CheckChurn(_state, ref _churn, evt.EventTime, evt.EventId) is { } alert)
-            {
-                decisions.Add(alert);
-                _churnAlertId = alert.DecisionId;
-            }
+            if (CheckChurn(evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
         }
         Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, _store.Changes.Drain(_state), outcome, dropped, _returningSession,
             CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited], Position: msg.Position));
         _lastAnswered = msg.Position;
+    }
+
+    /// <summary>
+    /// Scores churn and moves the user's episode, kept in the state (so in Redis: it outlives the actor). A move made on an
+    /// event is written with that event's changes; one made by a sweep with the next event's, and the sweeper writes the
+    /// alert's own at once (<see cref="ChurnEpisodeStore"/>).
+    /// </summary>
+    private ChurnAlert? CheckChurn(DateTimeOffset asOf, string causedBy)
+    {
+        var episode = _state.ChurnAlertId is null ? ChurnEpisode.Armed : ChurnEpisode.Alerted;
+        var alert = _decider.CheckChurn(_state, ref episode, asOf, causedBy);
+        _state.SetChurnEpisode(episode == ChurnEpisode.Armed ? null : alert?.DecisionId ?? _state.ChurnAlertId);
+        return alert;
     }
 
     /// <summary>Event time between churn scores of an armed, active user.</summary>

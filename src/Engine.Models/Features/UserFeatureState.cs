@@ -15,6 +15,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     private const string LastPurchaseField = "last_purchase";
     private const string SessionField = "session";
     private const string SegmentField = "segment";
+    /// <summary>The churn alert that opened the user's open episode (<see cref="ChurnAlertId"/>); absent when none is open.</summary>
+    public const string ChurnAlertField = "churn_alert";
     private static readonly int TypeCount = Enum.GetValues<EventType>().Length;
 
     public UserFeatureState(string userId) : this(userId, Resolutions.DefaultAllowedLateness) { }
@@ -59,6 +61,22 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
 
     /// <summary>Items bought in one session that lists leave out, at most (a session with more is not a shopper's).</summary>
     public const int MaxBoughtInSession = 64;
+
+    /// <summary>
+    /// The churn alert that opened the user's open episode, or null when none is open (the next crossing alerts). Kept with
+    /// the features: an actor passivates after two idle minutes, so a user alerted after days of silence was always met by
+    /// a fresh actor, whose episode started armed; one visit that left the probability above the re-arm level then raised
+    /// a second alert, under a new id, for the same episode (before 2026-12-06).
+    /// </summary>
+    public string? ChurnAlertId { get; private set; }
+    private bool _churnDirty;
+
+    /// <summary>Opens (an alert's id) or closes (null) the user's churn episode; written with the next drain.</summary>
+    public void SetChurnEpisode(string? alertId)
+    {
+        if (alertId == ChurnAlertId) return;
+        (ChurnAlertId, _churnDirty) = (alertId, true);
+    }
 
     /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
     public IReadOnlyList<string> SessionItems => _sessionItems;
@@ -211,7 +229,16 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
             }
             changes.Commit(BoughtField);
         }
-        _purchaseDirty = _sessionDirty = _segmentDirty = _boughtDirty = false;
+        if (_churnDirty)
+        {
+            if (ChurnAlertId is null) changes.Delete.Add(ChurnAlertField);
+            else
+            {
+                changes.Values.Append(ChurnAlertId);
+                changes.Commit(ChurnAlertField);
+            }
+        }
+        _purchaseDirty = _sessionDirty = _segmentDirty = _boughtDirty = _churnDirty = false;
     }
 
     protected override void MarkAllParts()
@@ -227,6 +254,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         _sessionDirty = _session is not null;
         _segmentDirty = Device is not null || Region is not null;
         _boughtDirty = _bought.Count > 0;
+        _churnDirty = ChurnAlertId is not null;
     }
 
     protected override bool TryRestorePart(string field, string value)
@@ -245,6 +273,9 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
             case SegmentField:
                 var segment = value.Split('\t');
                 (Device, Region) = (NullIfEmpty(segment[0]), segment.Length > 1 ? NullIfEmpty(segment[1]) : null);
+                return true;
+            case ChurnAlertField:
+                ChurnAlertId = NullIfEmpty(value);
                 return true;
             case SessionField:
                 var parts = value.Split('\t');

@@ -9,6 +9,8 @@ using Engine.Actors.Sharding;
 using Engine.Actors.Tests.Users;
 using Engine.Actors.Users;
 using Engine.Models.Contracts;
+using Engine.Models.Decisions;
+using Engine.Models.Features;
 using Engine.Testing.Kafka;
 using Engine.Testing.Redis;
 using StackExchange.Redis;
@@ -33,14 +35,14 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
     };
 
     /// <summary>"quiet" shops for a day then stops; "busy" keeps coming for ten days, which moves the partition's clock: "quiet" is due.</summary>
-    private async Task<SweepWorld> StartWorldAsync(string name)
+    private async Task<SweepWorld> StartWorldAsync(string name, UserDecider? decider = null)
     {
         await JoinSelfAsync();
         var (input, topics) = await CreateTopicsAsync(1);
         var connection = _redis.Connect(RedisKind.Garnet);
         var prefix = RedisFixture.UniquePrefix(name);
         var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = prefix }, new FeatureMetrics());
-        var decider = _world.Decider();
+        decider ??= _world.Decider();
         var durable = new DurableOffsets();
         var users = EntityShards.Start(Sys, EntityShards.Users, 1,
             id => UserActor.Props(id, store, decider, idle: new IdlePassivation(TimeSpan.FromSeconds(2), durable)));
@@ -65,11 +67,11 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer());
         AwaitCondition(() => counters.Consumed == events.Count, TimeSpan.FromSeconds(60));
         return new SweepWorld(users, dueList, clock, topics, decisions, connection, events.Count,
-            () => control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30)));
+            () => control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30)), store, counters, input);
     }
 
     private sealed record SweepWorld(IActorRef Users, ChurnDueList DueList, PartitionClock Clock, DecisionTopics Topics, DecisionCounters Decisions,
-        IConnectionMultiplexer Connection, int Events, Func<Task> StopAsync);
+        IConnectionMultiplexer Connection, int Events, Func<Task> StopAsync, FeatureStore Store, PipelineCounters Counters, string Input);
 
     private static ChurnSweepSettings Sweeps(TimeSpan? answerTimeout = null) => new(TimeSpan.FromMilliseconds(200), 100, TimeSpan.FromDays(1), 1, answerTimeout);
 
@@ -104,6 +106,60 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
             .Segments.Single(s => s.Segment == "tablet");
         Assert.Equal(1, tablet.Decisions);
         Assert.True(tablet.Opportunities >= 1);
+    }
+
+    /// <summary>
+    /// An alerted user's episode outlives their actor. Users' actors passivate after two idle minutes, so the sweep that finds
+    /// a user silent for days always meets a fresh actor. Before 2026-12-06 the episode lived only in the actor: the next
+    /// actor started it armed, and the same episode was alerted again under a new id (here the model never re-arms, so any
+    /// second alert is one). Now the sweeper writes the episode into the user's features, and the next actor loads it.
+    /// </summary>
+    [Fact]
+    public async Task An_alerted_users_episode_outlives_their_actor_and_is_not_alerted_again()
+    {
+        using var churn = new Engine.Models.Scoring.ModelRegistry(NeverRearmingChurnModel(), Engine.Models.Scoring.ModelSchemas.Churn);
+        var world = await StartWorldAsync("sweep-episode", new UserDecider(_world.Models with { Churn = churn }, new DecisionSettings(), _world.Campaigns));
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        Sys.ActorOf(ChurnSweeper.Props(world.Users, world.DueList, world.Clock, producer, world.Topics, world.Decisions, Sweeps(),
+            episodes: new ChurnEpisodeStore(world.Connection, world.Store.Keys)));
+        AwaitCondition(() => world.Decisions.ChurnAlerts >= 1, TimeSpan.FromSeconds(30));
+        var first = Assert.Single(Read(world.Topics.ChurnAlerts, 1, EngineJson.Default.ChurnAlert));
+        var key = world.Store.Keys.Entity(EntityKind.User, "quiet");
+        AwaitCondition(() => world.Connection.GetDatabase().HashGet(key, Engine.Models.Features.UserFeatureState.ChurnAlertField) == first.DecisionId,
+            TimeSpan.FromSeconds(10), "the sweeper wrote the alert's episode into the user's features");
+
+        // Every user's next actor loads from Redis. "quiet" comes back once on day 11, then is silent again for two weeks.
+        await EntityShards.StopAllAsync(world.Users, TimeSpan.FromSeconds(10));
+        var later = new[] { View("quiet", 11, 0) }
+            .Concat(Enumerable.Range(11, 15).SelectMany(day => Enumerable.Range(0, 3).Select(i => View("busy", day, i))))
+            .OrderBy(e => e.EventTime).ToList();
+        foreach (var e in later)
+            await producer.ProduceAsync(world.Input, new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(e.UserId), Value = ClickEventCodec.Encode(e) });
+        AwaitCondition(() => world.Counters.Consumed == world.Events + later.Count, TimeSpan.FromSeconds(60));
+        // "quiet" is due again 3 days after its return; the sweep that checks it then (the clock is at day 25) moves it on a day.
+        var dueAgainMs = later.Single(e => e.UserId == "quiet").EventTime.AddDays(3).ToUnixTimeMilliseconds();
+        AwaitCondition(() => world.Decisions.ChurnAlerts >= 2
+                             || world.Connection.GetDatabase().SortedSetScore(world.DueList.Key(0), world.DueList.Member("quiet")) > dueAgainMs,
+            TimeSpan.FromSeconds(30), "the sweep checked the returned user again");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await world.StopAsync();
+
+        var alerts = Read(world.Topics.ChurnAlerts, 1, EngineJson.Default.ChurnAlert);
+        _output.WriteLine($"alerts: {string.Join(", ", alerts.Select(a => $"{a.UserId} {a.DecisionId} by {a.CausedBy} p={a.Probability}"))}; " +
+                          $"stored episode {world.Connection.GetDatabase().HashGet(key, Engine.Models.Features.UserFeatureState.ChurnAlertField)}");
+        Assert.Equal([first.DecisionId], alerts.Select(a => a.DecisionId));
+    }
+
+    /// <summary>The committed churn model, whose episodes never re-arm (<c>thresholds.rearm</c> 0): once alerted, a user stays alerted.</summary>
+    private static string NeverRearmingChurnModel()
+    {
+        var dir = Directory.CreateTempSubdirectory("churn-never-rearms-").FullName;
+        var committed = Path.GetDirectoryName(Engine.Testing.RepoPaths.Model("churn"))!;
+        File.Copy(Path.Combine(committed, "model.onnx"), Path.Combine(dir, "model.onnx"));
+        var json = File.ReadAllText(Path.Combine(committed, "model.json"));
+        Assert.Contains("\"alert\": 0.7", json);
+        File.WriteAllText(Path.Combine(dir, "model.json"), json.Replace("\"alert\": 0.7", "\"alert\": 0.7, \"rearm\": 0"));
+        return Path.Combine(dir, "model.onnx");
     }
 
     [KafkaFaultFact]

@@ -64,6 +64,31 @@ public class FeatureStateTests
     }
 
     [Fact]
+    public void An_open_churn_episode_is_written_restored_and_deleted_when_it_closes_and_a_full_rewrite_carries_it()
+    {
+        var user = new UserFeatureState("u1");
+        user.Apply(View("a", T0), new(0, 0));
+        user.DrainChanges();
+        user.SetChurnEpisode("alert-1");
+        var opened = user.DrainChanges();
+        Assert.Equal([(UserFeatureState.ChurnAlertField, "alert-1")], opened.Set.Select(f => (f.Field, f.Text)));
+        Assert.True(user.DrainChanges().IsEmpty); // written once
+        user.SetChurnEpisode("alert-1");
+        Assert.True(user.DrainChanges().IsEmpty); // unchanged: nothing to write
+
+        var restored = new UserFeatureState("u1");
+        restored.Restore([KeyValuePair.Create(UserFeatureState.ChurnAlertField, "alert-1")]);
+        Assert.Equal("alert-1", restored.ChurnAlertId);
+        restored.MarkAllChanged();
+        Assert.Contains((UserFeatureState.ChurnAlertField, "alert-1"), restored.DrainChanges().Set.Select(f => (f.Field, f.Text)));
+
+        restored.SetChurnEpisode(null);
+        var closed = restored.DrainChanges();
+        Assert.Equal([UserFeatureState.ChurnAlertField], closed.Delete);
+        Assert.Empty(closed.Set);
+    }
+
+    [Fact]
     public void A_late_event_of_the_previous_session_neither_moves_the_session_back_nor_forgets_what_it_bought()
     {
         var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));

@@ -10,7 +10,8 @@ namespace Engine.Models.Features.State;
 public abstract class EntityFeatureState
 {
     public const long NoEvent = long.MinValue;
-    private const string LastEventField = "last_event";
+    /// <summary>The hash field of <see cref="LastEventMs"/> (decimal digits).</summary>
+    public const string LastEventField = "last_event";
     private const long TtlRenewalEveryMs = 86_400_000;
     private bool _lastEventDirty;
     private bool _replaceNext;
