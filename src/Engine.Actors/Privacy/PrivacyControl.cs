@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Akka.Actor;
@@ -25,10 +26,14 @@ public sealed record PrivacyControlSettings(KafkaConsumerSettings Consumer, stri
 /// notes the end of the user's clickstream partition, erases, waits until the user pipeline has committed that partition
 /// up to that end (every event of the user sent before the request is then applied and written behind, and no restart
 /// replays it), and erases once more through the actor: what a write behind in flight or a replay rebuilt is gone too.
-/// Runs on its own thread: the consumer blocks, and nothing here is on the decision path.
+/// Requests of different users run side by side, up to <see cref="MaxInFlight"/> (<see cref="PrivacyRequestWindow"/>).
+/// The consumer runs on its own thread: it blocks, and nothing here is on the decision path.
 /// </summary>
 public sealed class PrivacyControl : IAsyncDisposable
 {
+    /// <summary>Requests carried out at once; past it the consumer pauses (it keeps polling, so it stays in its group).</summary>
+    public const int MaxInFlight = 16;
+
     private readonly PrivacyControlSettings _settings;
     private readonly IActorRef _users;
     private readonly PrivacyStore _privacy;
@@ -37,7 +42,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     private readonly ILoggingAdapter _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private IConsumer<byte[], byte[]>? _consumer; // the loop's: for the clickstream's end offsets
+    private readonly Lock _tailGate = new(); // erasures run side by side; the tail consumer reads for one at a time
     private IConsumer<Ignore, Ignore>? _tail; // reads what lies between the pipeline's commit and an erasure's end (NothingToReadBetween)
 
     public PrivacyControl(PrivacyControlSettings settings, IActorRef users, PrivacyStore privacy,
@@ -53,9 +58,9 @@ public sealed class PrivacyControl : IAsyncDisposable
     private int _acknowledged;
 
     /// <summary>
-    /// Consumes until stopped. A Kafka error (a commit refused while the group rebalances, the member dropped after a long
-    /// retry) ends only the current consumer: a new one joins again and the uncommitted request is carried out again (the
-    /// same erasure or consent, at-least-once). Before, the first such error stopped the node's privacy requests for good.
+    /// Consumes until stopped. A Kafka error from the consumer (the member dropped after a long outage) ends only the current
+    /// consumer: a new one joins again and the uncommitted requests are carried out again (the same erasure or consent,
+    /// at-least-once). Before, the first such error stopped the node's privacy requests for good.
     /// </summary>
     private void Run()
     {
@@ -83,25 +88,60 @@ public sealed class PrivacyControl : IAsyncDisposable
 
     private void Consume()
     {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(_settings.Consumer.ToConsumerConfig()).Build();
+        var window = new PrivacyRequestWindow();
+        var ended = new ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)>();
+        var owned = new Dictionary<TopicPartition, CancellationTokenSource>(); // cancelled when the partition leaves this node
+        var uncommitted = new Dictionary<TopicPartition, TopicPartitionOffset>(); // done, but a commit failed: tried again
+        void Release(IEnumerable<TopicPartition> partitions)
+        {
+            foreach (var partition in partitions)
+            {
+                if (!owned.Remove(partition, out var cancel)) continue;
+                cancel.Cancel();
+                cancel.Dispose();
+            }
+            foreach (var partition in partitions) uncommitted.Remove(partition);
+            window.Forget(partitions);
+        }
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(_settings.Consumer.ToConsumerConfig())
+            .SetPartitionsRevokedHandler((c, revoked) =>
+            {
+                // Hand back what is done (the new owner starts past it); what is not is redone there.
+                DrainEnded(ended, window);
+                TryCommit(c, window, uncommitted);
+                Release(revoked.Select(r => r.TopicPartition).ToList());
+            })
+            .SetPartitionsLostHandler((_, lost) => Release(lost.Select(l => l.TopicPartition).ToList()))
+            .Build();
         consumer.Subscribe(_settings.Consumer.Topics);
-        _consumer = consumer;
+        var paused = false;
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                var record = consumer.Consume(_stop.Token);
-                if (!CarryOut(record)) return; // stopping: not committed, the next owner redoes it
-                consumer.StoreOffset(record);
-                consumer.Commit();
+                DrainEnded(ended, window);
+                TryCommit(consumer, window, uncommitted);
+                if (window.InFlight >= MaxInFlight || paused)
+                {
+                    // Pause again each time while full: a rebalance hands over partitions unpaused.
+                    paused = window.InFlight >= MaxInFlight;
+                    if (paused) consumer.Pause(consumer.Assignment);
+                    else consumer.Resume(consumer.Assignment);
+                }
+                var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (record?.Message is null) continue;
+                if (!owned.TryGetValue(record.TopicPartition, out var partitionStop))
+                    owned[record.TopicPartition] = partitionStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                var position = record.TopicPartitionOffset;
+                var user = PrivacyRequest.Decode(record.Message.Value).Request?.UserId ?? "offset:" + position; // refused ones run on their own
+                var stop = partitionStop.Token;
+                window.Start(position, user, () => CarryOutAsync(record, consumer, stop))
+                    .ContinueWith(t => ended.Enqueue((position, user, t, t is { IsCompletedSuccessfully: true, Result: true })), TaskScheduler.Default);
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
         }
         finally
         {
+            foreach (var cancel in owned.Values) cancel.Cancel(); // stopping or failed: whatever is not committed is redone
             try
             {
                 consumer.Close();
@@ -113,18 +153,42 @@ public sealed class PrivacyControl : IAsyncDisposable
         }
     }
 
-    /// <summary>Retries until done (false only when stopping): a privacy request is never skipped for a passing failure.</summary>
-    private bool CarryOut(ConsumeResult<byte[], byte[]> record)
+    private static void DrainEnded(ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)> ended, PrivacyRequestWindow window)
+    {
+        while (ended.TryDequeue(out var end)) window.Ended(end.Position, end.User, end.Task, end.Done);
+    }
+
+    /// <summary>
+    /// Commits past the requests that are done. A refused commit (a rebalance in progress) is tried again on the next turn;
+    /// before, it ended the consumer, and every request not yet committed was carried out again.
+    /// </summary>
+    private void TryCommit(IConsumer<byte[], byte[]> consumer, PrivacyRequestWindow window, Dictionary<TopicPartition, TopicPartitionOffset> uncommitted)
+    {
+        foreach (var offset in window.TakeCommittable()) uncommitted[offset.TopicPartition] = offset;
+        if (uncommitted.Count == 0) return;
+        try
+        {
+            consumer.Commit([.. uncommitted.Values]);
+            uncommitted.Clear();
+        }
+        catch (KafkaException e) when (!e.Error.IsFatal)
+        {
+            _log.Warning("Privacy requests carried out but their commit failed ({0}); committing again", e.Error.Reason);
+        }
+    }
+
+    /// <summary>Retries until done (false only when stopping or the partition left this node): a privacy request is never skipped for a passing failure.</summary>
+    private async Task<bool> CarryOutAsync(ConsumeResult<byte[], byte[]> record, IConsumer<byte[], byte[]> consumer, CancellationToken stop)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
-        while (!_stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested)
         {
             try
             {
-                HandleAsync(record).GetAwaiter().GetResult();
+                await HandleAsync(record, consumer, stop);
                 return true;
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return false;
             }
@@ -133,27 +197,34 @@ public sealed class PrivacyControl : IAsyncDisposable
                 // Never the record's key or the exception's message in a log: both may name the user.
                 _log.Warning("Privacy request at {0} not carried out yet ({1}); retrying in {2}",
                     record.TopicPartitionOffset, e.GetType().Name, backoff);
-                _stop.Token.WaitHandle.WaitOne(backoff);
+                try
+                {
+                    await Task.Delay(backoff, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
         return false;
     }
 
-    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record)
+    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, IConsumer<byte[], byte[]> consumer, CancellationToken stop)
     {
         var (request, error) = PrivacyRequest.Decode(record.Message.Value);
         if (request is null)
         {
-            await DeadLetterAsync(record, error!);
+            await DeadLetterAsync(record, error!, stop);
             return;
         }
-        var ack = request.Type == PrivacyRequestTypes.Erase ? await EraseAsync(request) : await RecordConsentAsync(request);
+        var ack = request.Type == PrivacyRequestTypes.Erase ? await EraseAsync(request, consumer, stop) : await RecordConsentAsync(request, stop);
         await _producer.ProduceAsync(_settings.AcksTopic, new Message<byte[], byte[]>
         {
             Key = Encoding.UTF8.GetBytes(request.UserId),
             Value = JsonSerializer.SerializeToUtf8Bytes(ack, EngineJson.Default.PrivacyAck),
-        }, _stop.Token);
+        }, stop);
         Interlocked.Increment(ref _acknowledged);
         _log.Info("Privacy request {0} ({1}) carried out and acknowledged", request.RequestId, request.Type);
     }
@@ -163,30 +234,30 @@ public sealed class PrivacyControl : IAsyncDisposable
     /// whoever sent it can find out why it was never acknowledged (before 2026-12-06 it was only logged and committed).
     /// It is not acknowledged on the acks topic: a reader there takes every ack for a request carried out.
     /// </summary>
-    private async Task DeadLetterAsync(ConsumeResult<byte[], byte[]> record, string reason)
+    private async Task DeadLetterAsync(ConsumeResult<byte[], byte[]> record, string reason, CancellationToken stop)
     {
         var source = new KafkaRecord(record.Topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value,
             record.Message.Timestamp.UtcDateTime);
         var letter = DeadLetters.Record(source, "privacy request refused: " + reason, _settings.DeadLetterTopic, DateTimeOffset.UtcNow);
-        await _producer.ProduceAsync(letter.Topic, new Message<byte[], byte[]> { Key = letter.Key!, Value = letter.Value! }, _stop.Token);
+        await _producer.ProduceAsync(letter.Topic, new Message<byte[], byte[]> { Key = letter.Key!, Value = letter.Value! }, stop);
         // The reason's detail may quote the request (a parser's message does): the log gets its kind only, the letter all of it.
         _log.Warning("Privacy request at {0} refused and dead-lettered ({1})", record.TopicPartitionOffset, reason.Split(':')[0]);
     }
 
-    private async Task<PrivacyAck> EraseAsync(PrivacyRequest request)
+    private async Task<PrivacyAck> EraseAsync(PrivacyRequest request, IConsumer<byte[], byte[]> consumer, CancellationToken stop)
     {
         var partition = new TopicPartition(_settings.FeaturesTopic, _privacy.PartitionOf(request.UserId));
         // Every event of the user produced before this request lies below the partition's end now.
-        var end = _consumer!.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+        var end = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
         var removed = new HashSet<string>(StringComparer.Ordinal);
         async Task<UserErased> PassAsync()
         {
-            var erased = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, _stop.Token));
+            var erased = Expect<UserErased>(await _users.Ask<object>(new EraseUser(request.UserId, request.RequestId), _settings.AskTimeout, stop));
             removed.UnionWith(erased.Removed);
             return erased;
         }
         await PassAsync();
-        if (end.High.Value > end.Low.Value) await WaitCommittedAsync(partition, end.High.Value);
+        if (end.High.Value > end.Low.Value) await WaitCommittedAsync(partition, end.High.Value, stop);
         // Passes until the user's actor had answered nothing since the pass before. Each pass deletes the keys at once, but the
         // flush of an event the actor answered before it (one sent after the request, while the user kept browsing) could land
         // after the delete, with features built from what the actor held before: so the next pass waits until those are
@@ -197,7 +268,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             var erased = await PassAsync();
             if (erased.LastAnswered is not { } answered) break;
             if (pass >= MaxErasePasses) throw new TimeoutException($"the user's events kept coming through {MaxErasePasses} erasure passes");
-            await WaitCommittedAsync(partition, answered.Offset + 1);
+            await WaitCommittedAsync(partition, answered.Offset + 1, stop);
         }
         removed.UnionWith(await _privacy.EraseAsync(request.UserId)); // the consent too, now that no earlier event can come
         return new PrivacyAck
@@ -212,6 +283,11 @@ public sealed class PrivacyControl : IAsyncDisposable
     /// record at or past <paramref name="end"/>, comes first.
     /// </summary>
     private bool NothingToReadBetween(TopicPartition partition, long from, long end)
+    {
+        lock (_tailGate) return NothingToReadBetweenLocked(partition, from, end);
+    }
+
+    private bool NothingToReadBetweenLocked(TopicPartition partition, long from, long end)
     {
         _tail ??= new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(_settings.Consumer.ToConsumerConfig())
         {
@@ -233,10 +309,10 @@ public sealed class PrivacyControl : IAsyncDisposable
     /// <summary>Passes through the user's actor before an erasure gives up for now (it is retried): a user whose events never pause.</summary>
     private const int MaxErasePasses = 20;
 
-    private async Task<PrivacyAck> RecordConsentAsync(PrivacyRequest request)
+    private async Task<PrivacyAck> RecordConsentAsync(PrivacyRequest request, CancellationToken stop)
     {
         var consent = new Consent(request.Personalisation ?? true, request.AdTargeting ?? true);
-        Expect<ConsentRecorded>(await _users.Ask<object>(new RecordConsent(request.UserId, request.RequestId, consent), _settings.AskTimeout, _stop.Token));
+        Expect<ConsentRecorded>(await _users.Ask<object>(new RecordConsent(request.UserId, request.RequestId, consent), _settings.AskTimeout, stop));
         return new PrivacyAck
         {
             Type = request.Type, RequestId = request.RequestId, UserId = request.UserId,
@@ -248,7 +324,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     /// Until the user pipeline has committed <paramref name="partition"/> up to <paramref name="next"/>: a batch is committed
     /// only after its writes behind and its churn due-list entries are acknowledged.
     /// </summary>
-    private async Task WaitCommittedAsync(TopicPartition partition, long next)
+    private async Task WaitCommittedAsync(TopicPartition partition, long next, CancellationToken stop)
     {
         var deadline = DateTime.UtcNow + _settings.CommitWait;
         var looked = Offset.Unset.Value; // the commit last looked past: a record read there stays until the commit moves
@@ -265,7 +341,7 @@ public sealed class PrivacyControl : IAsyncDisposable
                 looked = committed;
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the user pipeline has not yet committed up to the erasure request");
-            await Task.Delay(100, _stop.Token);
+            await Task.Delay(100, stop);
         }
     }
 
@@ -280,7 +356,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _loop.WaitAsync(TimeSpan.FromSeconds(30));
-        _tail?.Dispose();
+        lock (_tailGate) _tail?.Dispose();
         _admin.Dispose();
         _stop.Dispose();
     }
