@@ -38,7 +38,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         }
         """);
 
-    private const string Event = "E", CampaignEvent = "C", Churn = "K", ChurnUndelivered = "KU", ChurnDone = "KC", Stop = "S", Handled = "H", NotReady = "N", Failed = "F";
+    private const string Event = "E", CampaignEvent = "C", Churn = "K", ChurnUndelivered = "KU", ChurnDelivered = "KD", ChurnDone = "KC", Stop = "S", Handled = "H", NotReady = "N", Failed = "F";
     private const string Erase = "X", Consent = "P", Erased = "XD", ConsentDone = "PD", PrivacyFailed = "PF";
 
     public override int Identifier => 4207;
@@ -49,6 +49,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         CampaignProtocol.RecordCampaignEvent => CampaignEvent,
         UserProtocol.CheckChurn => Churn,
         UserProtocol.ChurnAlertUndelivered => ChurnUndelivered,
+        UserProtocol.ChurnAlertDelivered => ChurnDelivered,
         UserProtocol.ChurnChecked => ChurnDone,
         StopEntity => Stop,
         EntityHandled => Handled,
@@ -85,6 +86,10 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                     w.Write(m.TickId);
                     break;
                 case UserProtocol.ChurnAlertUndelivered m:
+                    w.Write(m.UserId);
+                    w.Write(m.DecisionId);
+                    break;
+                case UserProtocol.ChurnAlertDelivered m:
                     w.Write(m.UserId);
                     w.Write(m.DecisionId);
                     break;
@@ -153,6 +158,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             CampaignEvent => new CampaignProtocol.RecordCampaignEvent(r.ReadString(), ReadClickEvent(r), new EventPosition(r.ReadInt32(), r.ReadInt64()), ReadOptionalPosition(r)),
             Churn => new UserProtocol.CheckChurn(r.ReadString(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadString()),
             ChurnUndelivered => new UserProtocol.ChurnAlertUndelivered(r.ReadString(), r.ReadString()),
+            ChurnDelivered => new UserProtocol.ChurnAlertDelivered(r.ReadString(), r.ReadString()),
             ChurnDone => new UserProtocol.ChurnChecked(r.ReadString(),
                 r.ReadBoolean() ? JsonSerializer.Deserialize(ReadBytes(r), EngineJson.Default.ChurnAlert) : null,
                 new UserSegment(ReadOptional(r), ReadOptional(r)), r.ReadBoolean()),

@@ -31,18 +31,14 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     private readonly DecisionCounters _counters;
     private readonly ChurnSweepSettings _settings;
     private readonly Engine.Models.Fairness.FairnessMonitor? _fairness;
-    private readonly ChurnEpisodeStore? _episodes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     // Users woken by this sweep, until their alert is sent and the due-list updated: none is woken twice meanwhile.
     private readonly Dictionary<string, Waiting> _waiting = new(StringComparer.Ordinal);
 
-    /// <param name="episodes">Where an alert's episode is written for the user's next actor; null (tests of the sweep alone): nowhere.</param>
     public ChurnSweeper(IActorRef users, ChurnDueList due, PartitionClock clock, IProducer<byte[], byte[]> producer,
-        DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings, Engine.Models.Fairness.FairnessMonitor? fairness = null,
-        ChurnEpisodeStore? episodes = null)
+        DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings, Engine.Models.Fairness.FairnessMonitor? fairness = null)
     {
-        (_users, _due, _clock, _producer, _topics, _counters, _settings, _fairness, _episodes) =
-            (users, due, clock, producer, topics, counters, settings, fairness, episodes);
+        (_users, _due, _clock, _producer, _topics, _counters, _settings, _fairness) = (users, due, clock, producer, topics, counters, settings, fairness);
         Receive<Sweep>(_ => SweepDue());
         Receive<DueUsers>(WakeUp);
         Receive<UserProtocol.ChurnChecked>(Checked);
@@ -59,9 +55,8 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef users, ChurnDueList due, PartitionClock clock, IProducer<byte[], byte[]> producer,
-        DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings, Engine.Models.Fairness.FairnessMonitor? fairness = null,
-        ChurnEpisodeStore? episodes = null) =>
-        Akka.Actor.Props.Create(() => new ChurnSweeper(users, due, clock, producer, topics, counters, settings, fairness, episodes));
+        DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings, Engine.Models.Fairness.FairnessMonitor? fairness = null) =>
+        Akka.Actor.Props.Create(() => new ChurnSweeper(users, due, clock, producer, topics, counters, settings, fairness));
 
     protected override void PreStart() => Timers.StartPeriodicTimer("sweep", Sweep.Instance, _settings.Interval);
 
@@ -112,8 +107,8 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     /// <summary>
     /// The alert is acknowledged by Kafka before the user leaves the due-list: a crash in between re-checks them (same alert
     /// id). A send that fails re-arms the user's episode, so the next sweep raises the alert again (same id), rather than
-    /// finding the user already alerted and moving their next check a day on with no alert sent. A sent alert's episode is
-    /// written into the user's features (<see cref="ChurnEpisodeStore"/>): the user's next actor keeps it open.
+    /// finding the user already alerted and moving their next check a day on with no alert sent. A sent alert is reported to
+    /// the user's actor, which only then keeps the episode with the user's features (<see cref="UserProtocol.ChurnAlertDelivered"/>).
     /// </summary>
     private async Task SendThenRecordAsync(string user, int partition, long asOfMs, ChurnAlert? alert, long? next)
     {
@@ -130,7 +125,7 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
                 throw;
             }
             _counters.Count(alert);
-            if (_episodes is not null) await _episodes.RecordAlertAsync(alert);
+            _users.Tell(new UserProtocol.ChurnAlertDelivered(user, alert.DecisionId));
         }
         await _due.CheckedAsync(partition, user, asOfMs, next);
     }

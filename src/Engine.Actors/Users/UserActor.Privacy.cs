@@ -72,7 +72,7 @@ public sealed partial class UserActor
 
     /// <summary>What the actor keeps beside the state, as a new incarnation starts it (after an erasure, or a reload after a failure).</summary>
     private void ForgetMemory() =>
-        (_recommendation, _churnScoredAt, _nonPersonal, _writer) = (default, DateTimeOffset.MinValue, default, default);
+        (_recommendation, _churnScoredAt, _nonPersonal, _writer, _sweepAlertInFlight) = (default, DateTimeOffset.MinValue, default, default, null);
 
     private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed, EventPosition? LastAnswered);
 

@@ -31,6 +31,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private readonly List<string> _coVisited = new(UserFeatureState.SessionItemsKept);
     private UserFeatureState _state = null!;
     private RecommendationMemo _recommendation;
+    private string? _sweepAlertInFlight; // a sweep's alert Kafka has not acknowledged yet: the episode it opened is kept in memory only
+    private bool _savingChurnEpisode;
     private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private bool _returningSession;
     private Consent _consent = Consent.Granted;
@@ -144,17 +146,40 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         Receive<RecordEvent>(Record);
         Receive<PrivacyProtocol.RecordConsent>(RecordConsent);
         Receive<PrivacyProtocol.EraseUser>(Erase);
-        Receive<IdleCheck>(_ => _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered));
+        Receive<IdleCheck>(_ =>
+        {
+            // An episode a sweep moved (no event carried it) is saved before the actor may passivate, once Redis holds
+            // everything it answered: no earlier flush can land after it.
+            if (!_state.ChurnEpisodeUnsaved) _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered);
+            else if (!_savingChurnEpisode && _idle is { } idle && idle.MayStop(_lastAnswered)) SaveChurnEpisode();
+        });
+        Receive<ChurnEpisodeSaveEnded>(ended =>
+        {
+            _savingChurnEpisode = false;
+            if (ended.Error is null) _state.ChurnEpisodeSaved(ended.AlertId);
+            else _log.Warning("Churn episode of {0} not saved yet ({1}); trying again at the next idle check",
+                _store.Keys.Entity(EntityKind.User, _userId), ended.Error.GetType().Name);
+        });
+        Receive<ChurnAlertDelivered>(delivered =>
+        {
+            // Kafka has the sweep's alert: its episode is kept with the features from now on. A fresh actor (the one that
+            // raised it passivated meanwhile) keeps it too, while the user is still in the silence it was raised for.
+            var inFlight = _sweepAlertInFlight == delivered.DecisionId;
+            if (inFlight || (_sweepAlertInFlight is null && _state.ChurnAlertId is null && UserDecider.ChurnAlertId(_state) == delivered.DecisionId))
+                _state.SetChurnEpisode(delivered.DecisionId);
+            if (inFlight) _sweepAlertInFlight = null;
+        });
         Receive<ChurnAlertUndelivered>(undelivered =>
         {
-            // Still the episode that alert opened: re-arm it, or the user would stay alerted with no alert sent.
-            if (_state.ChurnAlertId == undelivered.DecisionId) _state.SetChurnEpisode(null);
+            // Still the episode that alert opened: re-arm it, or the user would stay alerted with no alert sent. It was never
+            // kept with the features (only a delivered one is), so nothing stored needs undoing.
+            if (_sweepAlertInFlight == undelivered.DecisionId) _sweepAlertInFlight = null;
         });
         Receive<CheckChurn>(check =>
         {
             // No churn profiling without consent; and a user with no events left (erased, expired) has nothing to score.
             var hasEvents = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
-            var alert = _consent.Personalisation && hasEvents ? CheckChurn(check.AsOf, check.TickId) : null;
+            var alert = _consent.Personalisation && hasEvents ? CheckChurn(check.AsOf, check.TickId, fromSweep: true) : null;
             var watched = _consent.Personalisation && hasEvents
                           && check.AsOf.ToUnixTimeMilliseconds() - _state.LastEventMs < (long)MaxWatchedSilence.TotalMilliseconds;
             Sender.Tell(new ChurnChecked(_userId, alert, new UserSegment(_state.Device, _state.Region), watched));
@@ -203,10 +228,10 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         // Activity re-arms a churn episode, so an open episode is scored on the user's next event to close it. Right after
         // an event an armed user's probability is low; scoring them at most once per interval of event time (silence is
         // the sweeper's) spares a model call on almost every click.
-        if (_consent.Personalisation && (_state.ChurnAlertId is not null || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
+        if (_consent.Personalisation && ((_sweepAlertInFlight ?? _state.ChurnAlertId) is not null || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
         {
             _churnScoredAt = evt.EventTime;
-            if (CheckChurn(evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
+            if (CheckChurn(evt.EventTime, evt.EventId, replay: outcome == ApplyOutcome.Duplicate) is { } alert) decisions.Add(alert);
         }
         Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, _store.Changes.Drain(_state), outcome, dropped, _returningSession,
             CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited], Position: msg.Position));
@@ -214,16 +239,49 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     }
 
     /// <summary>
-    /// Scores churn and moves the user's episode, kept in the state (so in Redis: it outlives the actor). A move made on an
-    /// event is written with that event's changes; one made by a sweep with the next event's, and the sweeper writes the
-    /// alert's own at once (<see cref="ChurnEpisodeStore"/>).
+    /// Scores churn and moves the user's episode, kept in the state, so in Redis: it outlives the actor (users passivate
+    /// after two idle minutes). A move made on an event is written with that event's changes; one made by a sweep with the
+    /// next event's, or before the actor passivates (<see cref="SaveChurnEpisode"/>); a sweep's alert only once Kafka has it
+    /// (<see cref="ChurnAlertDelivered"/>).
     /// </summary>
-    private ChurnAlert? CheckChurn(DateTimeOffset asOf, string causedBy)
+    /// <param name="replay">A replayed event (Duplicate). If the user's episode was opened on it, the check is made again as
+    /// armed, so its alert (the same id) is sent again: the first run's may have been lost between its flush, which kept the
+    /// episode, and its decisions. The episode stays as it is.</param>
+    private ChurnAlert? CheckChurn(DateTimeOffset asOf, string causedBy, bool fromSweep = false, bool replay = false)
     {
-        var episode = _state.ChurnAlertId is null ? ChurnEpisode.Armed : ChurnEpisode.Alerted;
+        var open = _sweepAlertInFlight ?? _state.ChurnAlertId;
+        if (replay && open is not null && open == UserDecider.ChurnAlertId(_state))
+        {
+            var again = ChurnEpisode.Armed;
+            return _decider.CheckChurn(_state, ref again, asOf, causedBy);
+        }
+        var episode = open is null ? ChurnEpisode.Armed : ChurnEpisode.Alerted;
         var alert = _decider.CheckChurn(_state, ref episode, asOf, causedBy);
-        _state.SetChurnEpisode(episode == ChurnEpisode.Armed ? null : alert?.DecisionId ?? _state.ChurnAlertId);
+        if (alert is not null && fromSweep) _sweepAlertInFlight = alert.DecisionId;
+        else if (alert is not null) _state.SetChurnEpisode(alert.DecisionId);
+        else if (episode == ChurnEpisode.Armed)
+        {
+            _sweepAlertInFlight = null;
+            _state.SetChurnEpisode(null);
+        }
         return alert;
+    }
+
+    /// <summary>
+    /// Writes the episode a sweep moved, which no event carried, while Redis's copy is this actor's (its <c>last_event</c>
+    /// is the state's): a newer writer of the user, or an erased key, gets nothing (<see cref="FeatureStore.SaveChurnEpisodeAsync"/>).
+    /// </summary>
+    private void SaveChurnEpisode()
+    {
+        var alertId = _state.ChurnAlertId;
+        if (_state.LastEventMs == Engine.Models.Features.State.EntityFeatureState.NoEvent)
+        {
+            _state.ChurnEpisodeSaved(alertId);
+            return;
+        }
+        _savingChurnEpisode = true;
+        _store.SaveChurnEpisodeAsync(_userId, alertId, _state.LastEventMs).PipeTo(Self,
+            success: _ => new ChurnEpisodeSaveEnded(alertId, null), failure: e => new ChurnEpisodeSaveEnded(alertId, e));
     }
 
     /// <summary>Event time between churn scores of an armed, active user.</summary>
@@ -235,4 +293,6 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private sealed record Loaded(UserFeatureState State, Consent Consent);
 
     private sealed record LoadFailed(Exception Error);
+
+    private sealed record ChurnEpisodeSaveEnded(string? AlertId, Exception? Error);
 }

@@ -33,6 +33,16 @@ public static class UserProtocol
     public static readonly TimeSpan MaxWatchedSilence = TimeSpan.FromDays(30);
 
     /// <summary>
+    /// Kafka has the churn alert <paramref name="DecisionId"/> a sweep raised: the user's episode is kept with their features
+    /// from now on (not before: a crash in between would leave the user stored as alerted with no alert sent, and no later
+    /// check would raise it). Sent by the churn sweeper; no reply.
+    /// </summary>
+    public sealed record ChurnAlertDelivered(string UserId, string DecisionId) : IShardedMessage
+    {
+        public string EntityId => UserId;
+    }
+
+    /// <summary>
     /// The churn alert <paramref name="DecisionId"/> could not be sent: the user's episode re-arms, so the next check raises
     /// it again (same id: it is derived from the user's last event). Sent by the churn sweeper; no reply.
     /// </summary>

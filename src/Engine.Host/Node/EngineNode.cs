@@ -153,8 +153,7 @@ public sealed class EngineNode : IAsyncDisposable
 
         // Silent users: the sweeper wakes only those due on the Redis due-list and sends their alerts itself.
         system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
-            new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions), fairness,
-            new ChurnEpisodeStore(redis, store.Keys)), "churn-sweeper");
+            new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions), fairness), "churn-sweeper");
         var privacy = new PrivacyControl(new PrivacyControlSettings(
                 new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], consumerClient), Topics.PrivacyAcks,
                 Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),

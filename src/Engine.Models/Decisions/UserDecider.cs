@@ -105,6 +105,10 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         }
     }
 
+    /// <summary>The id a churn alert for <paramref name="user"/> gets now: one per silence, tied to the user's last event.</summary>
+    public static string ChurnAlertId(UserFeatureState user) =>
+        DecisionIds.Derive("churn", user.Id, user.LastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>Decisions retried when a hot reload retires their model mid-way; a third reload in a row is not a race but a registry closing.</summary>
     private const int MaxAttemptsAcrossReloads = 3;
 
@@ -127,7 +131,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         }
         var alert = new ChurnAlert
         {
-            DecisionId = DecisionIds.Derive("churn", user.Id, user.LastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            DecisionId = ChurnAlertId(user),
             CausedBy = causedBy,
             DecidedAt = DateTimeOffset.UtcNow,
             ModelVersion = score.ModelVersion,

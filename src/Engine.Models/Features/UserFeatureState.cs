@@ -78,6 +78,15 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         (ChurnAlertId, _churnDirty) = (alertId, true);
     }
 
+    /// <summary>The episode moved since the last drain: no flush has carried it yet.</summary>
+    public bool ChurnEpisodeUnsaved => _churnDirty;
+
+    /// <summary>The episode <paramref name="alertId"/> was written outside a drain (or need not be): unless it moved since, the next drain leaves it out.</summary>
+    public void ChurnEpisodeSaved(string? alertId)
+    {
+        if (alertId == ChurnAlertId) _churnDirty = false;
+    }
+
     /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
     public IReadOnlyList<string> SessionItems => _sessionItems;
 

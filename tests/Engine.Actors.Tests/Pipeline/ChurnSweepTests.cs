@@ -112,21 +112,21 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
     /// An alerted user's episode outlives their actor. Users' actors passivate after two idle minutes, so the sweep that finds
     /// a user silent for days always meets a fresh actor. Before 2026-12-06 the episode lived only in the actor: the next
     /// actor started it armed, and the same episode was alerted again under a new id (here the model never re-arms, so any
-    /// second alert is one). Now the sweeper writes the episode into the user's features, and the next actor loads it.
+    /// second alert is one). Now the actor keeps the episode with the user's features once Kafka has the alert, and the
+    /// next actor loads it.
     /// </summary>
     [Fact]
     public async Task An_alerted_users_episode_outlives_their_actor_and_is_not_alerted_again()
     {
-        using var churn = new Engine.Models.Scoring.ModelRegistry(NeverRearmingChurnModel(), Engine.Models.Scoring.ModelSchemas.Churn);
+        using var churn = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 0.7, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
         var world = await StartWorldAsync("sweep-episode", new UserDecider(_world.Models with { Churn = churn }, new DecisionSettings(), _world.Campaigns));
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
-        Sys.ActorOf(ChurnSweeper.Props(world.Users, world.DueList, world.Clock, producer, world.Topics, world.Decisions, Sweeps(),
-            episodes: new ChurnEpisodeStore(world.Connection, world.Store.Keys)));
+        Sys.ActorOf(ChurnSweeper.Props(world.Users, world.DueList, world.Clock, producer, world.Topics, world.Decisions, Sweeps()));
         AwaitCondition(() => world.Decisions.ChurnAlerts >= 1, TimeSpan.FromSeconds(30));
         var first = Assert.Single(Read(world.Topics.ChurnAlerts, 1, EngineJson.Default.ChurnAlert));
         var key = world.Store.Keys.Entity(EntityKind.User, "quiet");
         AwaitCondition(() => world.Connection.GetDatabase().HashGet(key, Engine.Models.Features.UserFeatureState.ChurnAlertField) == first.DecisionId,
-            TimeSpan.FromSeconds(10), "the sweeper wrote the alert's episode into the user's features");
+            TimeSpan.FromSeconds(10), "the user's actor saved the delivered alert's episode with the user's features");
 
         // Every user's next actor loads from Redis. "quiet" comes back once on day 11, then is silent again for two weeks.
         await EntityShards.StopAllAsync(world.Users, TimeSpan.FromSeconds(10));
@@ -148,18 +148,6 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         _output.WriteLine($"alerts: {string.Join(", ", alerts.Select(a => $"{a.UserId} {a.DecisionId} by {a.CausedBy} p={a.Probability}"))}; " +
                           $"stored episode {world.Connection.GetDatabase().HashGet(key, Engine.Models.Features.UserFeatureState.ChurnAlertField)}");
         Assert.Equal([first.DecisionId], alerts.Select(a => a.DecisionId));
-    }
-
-    /// <summary>The committed churn model, whose episodes never re-arm (<c>thresholds.rearm</c> 0): once alerted, a user stays alerted.</summary>
-    private static string NeverRearmingChurnModel()
-    {
-        var dir = Directory.CreateTempSubdirectory("churn-never-rearms-").FullName;
-        var committed = Path.GetDirectoryName(Engine.Testing.RepoPaths.Model("churn"))!;
-        File.Copy(Path.Combine(committed, "model.onnx"), Path.Combine(dir, "model.onnx"));
-        var json = File.ReadAllText(Path.Combine(committed, "model.json"));
-        Assert.Contains("\"alert\": 0.7", json);
-        File.WriteAllText(Path.Combine(dir, "model.json"), json.Replace("\"alert\": 0.7", "\"alert\": 0.7, \"rearm\": 0"));
-        return Path.Combine(dir, "model.onnx");
     }
 
     [KafkaFaultFact]

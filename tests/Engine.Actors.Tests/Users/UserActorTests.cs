@@ -316,6 +316,72 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Assert.Equal("sweep-45", second.CausedBy);
     }
 
+    /// <summary>A decider whose churn model alerts whenever the episode is armed and never re-arms it.</summary>
+    private (UserDecider Decider, Engine.Models.Scoring.ModelRegistry Churn) AlwaysAlerting()
+    {
+        var churn = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 0, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
+        return (new UserDecider(_world.Models with { Churn = churn }, new DecisionSettings(), _world.Campaigns), churn);
+    }
+
+    /// <summary>
+    /// The event that opened a churn episode is replayed after its flush landed but before its decisions reached Kafka (a
+    /// crash between the two): the replay sends the alert again, with the same id. Before, the next actor loaded the episode
+    /// as already alerted, and the alert was lost.
+    /// </summary>
+    [Fact]
+    public async Task A_replay_of_the_event_that_opened_a_churn_episode_sends_its_alert_again_with_the_same_id()
+    {
+        var (decider, churn) = AlwaysAlerting();
+        using var _ = churn;
+        var first = Sys.ActorOf(UserActor.Props("u-replay", _store, decider));
+        var view = View("u-replay", "shoe-0", 0);
+        first.Tell(new RecordEvent("u-replay", view, new EventPosition(0, 7), DateTimeOffset.UtcNow));
+        var handled = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        var alert = Assert.Single(handled.Decisions.OfType<ChurnAlert>());
+        await FlushAsync("u-replay", handled.Changes!); // the flush landed; the decisions never reached Kafka
+        Sys.Stop(first);
+
+        var next = Sys.ActorOf(UserActor.Props("u-replay", _store, decider));
+        next.Tell(new RecordEvent("u-replay", view, new EventPosition(0, 7), DateTimeOffset.UtcNow));
+        var replay = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        Assert.Equal(ApplyOutcome.Duplicate, replay.Outcome);
+        Assert.Equal([alert.DecisionId], replay.Decisions.OfType<ChurnAlert>().Select(a => a.DecisionId));
+        next.Tell(new RecordEvent("u-replay", View("u-replay", "shoe-1", 1), new EventPosition(0, 8), DateTimeOffset.UtcNow));
+        Assert.Empty(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions.OfType<ChurnAlert>()); // the episode is still open
+    }
+
+    /// <summary>
+    /// A sweep's alert is kept with the user's features only once Kafka has it: an event's flush meanwhile does not carry it,
+    /// and when its send fails the next actor (loaded from Redis) raises it again. Before, the event's flush stored the
+    /// episode while the send was pending; once the send failed, every later actor found the user alerted with no alert sent.
+    /// </summary>
+    [Fact]
+    public async Task A_sweeps_alert_is_kept_with_the_features_only_once_kafka_has_it()
+    {
+        using var churn = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 0.7, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
+        var decider = new UserDecider(_world.Models with { Churn = churn }, new DecisionSettings(), _world.Campaigns);
+        var user = Sys.ActorOf(UserActor.Props("u-swept", _store, decider));
+        for (var i = 0; i < 6; i++) await FlushAsync("u-swept", Send(user, View("u-swept", $"shoe-{i % 3}", i * 60 * 24 / 6)).Changes!);
+
+        user.Tell(new CheckChurn("u-swept", T0.AddDays(20), "sweep-20"));
+        var sent = ExpectMsg<ChurnChecked>().Alert;
+        Assert.NotNull(sent); // on its way to Kafka
+        var back = Send(user, View("u-swept", "shoe-0", 60 * 24 * 20 + 60)); // back for a moment: the episode stays open (never re-arms)
+        Assert.Empty(back.Decisions.OfType<ChurnAlert>());
+        Assert.DoesNotContain(back.Changes!.Set, f => f.Field == UserFeatureState.ChurnAlertField); // not stored before Kafka has it
+        await FlushAsync("u-swept", back.Changes!);
+        user.Tell(new ChurnAlertUndelivered("u-swept", sent.DecisionId)); // the send failed
+        Sys.Stop(user);
+
+        var next = Sys.ActorOf(UserActor.Props("u-swept", _store, decider));
+        next.Tell(new CheckChurn("u-swept", T0.AddDays(40), "sweep-40"));
+        var raised = ExpectMsg<ChurnChecked>().Alert;
+        Assert.NotNull(raised); // raised again: the undelivered alert was never stored
+        next.Tell(new ChurnAlertDelivered("u-swept", raised.DecisionId));
+        var later = Send(next, View("u-swept", "shoe-1", 60 * 24 * 40 + 60));
+        Assert.Contains(later.Changes!.Set, f => (f.Field, f.Text) == (UserFeatureState.ChurnAlertField, raised.DecisionId)); // delivered: kept
+    }
+
     private IReadOnlyList<IDecision> Check(IActorRef user, int days) // a sweep of u-7 as of T0 + days
     {
         user.Tell(new CheckChurn("u-7", T0.AddDays(days), $"sweep-{days}"));
