@@ -181,11 +181,11 @@ public sealed class PrivacyControl : IAsyncDisposable
     private async Task<bool> CarryOutAsync(ConsumeResult<byte[], byte[]> record, IConsumer<byte[], byte[]> consumer, CancellationToken stop)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
-        while (!stop.IsCancellationRequested)
+        for (var attempt = 1; !stop.IsCancellationRequested; attempt++)
         {
             try
             {
-                await HandleAsync(record, consumer, stop);
+                await HandleAsync(record, consumer, attempt, stop);
                 return true;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -211,9 +211,19 @@ public sealed class PrivacyControl : IAsyncDisposable
         return false;
     }
 
-    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, IConsumer<byte[], byte[]> consumer, CancellationToken stop)
+    /// <summary>Attempts at dead-lettering a refused request before it is skipped with an error in the log (a dead-letter topic that cannot be written).</summary>
+    private const int MaxDeadLetterAttempts = 5;
+
+    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, IConsumer<byte[], byte[]> consumer, int attempt, CancellationToken stop)
     {
         var (request, error) = PrivacyRequest.Decode(record.Message.Value);
+        if (request is null && attempt > MaxDeadLetterAttempts)
+        {
+            // Retried for ever, it would hold its partition's commit, and every request after it would be redone at each restart.
+            _log.Error("Privacy request at {0} refused ({1}) and could not be dead-lettered after {2} attempts; skipped (it stays at its offset)",
+                record.TopicPartitionOffset, error!.Split(':')[0], MaxDeadLetterAttempts);
+            return;
+        }
         if (request is null)
         {
             await DeadLetterAsync(record, error!, stop);

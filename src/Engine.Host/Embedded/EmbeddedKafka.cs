@@ -80,6 +80,13 @@ public sealed class EmbeddedKafka : IDisposable, IAsyncDisposable
         Check(LibRdKafkaMock.PartitionSetLeader(Cluster, topic, partition, brokerId), $"leader of {topic} [{partition}]");
 
     /// <summary>
+    /// The brokers answer every metadata request for <paramref name="topic"/> with <paramref name="error"/> (NoError clears it),
+    /// so producing to it fails (e.g. <see cref="Confluent.Kafka.ErrorCode.TopicAuthorizationFailed"/>, as an ACL would): a
+    /// fault for tests.
+    /// </summary>
+    public void SetTopicError(string topic, Confluent.Kafka.ErrorCode error) => LibRdKafkaMock.TopicSetError(Cluster, topic, (int)error);
+
+    /// <summary>
     /// The next requests of Kafka API <paramref name="apiKey"/> (from any client) fail with <paramref name="errors"/>, one
     /// each, in order: a fault for tests (e.g. <see cref="KafkaApi.OffsetCommit"/> with a rebalance in progress).
     /// </summary>

@@ -149,6 +149,39 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         Assert.Contains("user_id and request_id are required", letters[2].Reason);
     }
 
+    /// <summary>
+    /// A refused request whose dead letter cannot be written (here the brokers refuse the dead-letter topic, as an ACL
+    /// would make it) is skipped after a few attempts, with an error in the log: retried for ever, it held its
+    /// partition's commit, and every request after it was carried out again at each restart.
+    /// </summary>
+    [KafkaFaultFact]
+    public async Task A_refused_request_that_cannot_be_dead_lettered_is_skipped_after_a_few_attempts_and_committed_past()
+    {
+        var (requests, acks, dead) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("dead"));
+        foreach (var topic in new[] { requests, acks, dead }) await _kafka.CreateTopicAsync(topic, 1);
+        _kafka.SetTopicError(dead, ErrorCode.TopicAuthorizationFailed);
+        var users = Sys.ActorOf(Props.Create(() => new ConsentRecorder()));
+        var connection = _redis.Connect(RedisKind.Garnet);
+        var prefix = RedisFixture.UniquePrefix("privacy-undeliverable");
+        var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        var group = "privacy-" + requests;
+        var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, group), acks, "clickstream",
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), "engine", dead);
+        var errors = CreateTestProbe();
+        Sys.EventStream.Subscribe(errors.Ref, typeof(Akka.Event.Error));
+        await using var control = new PrivacyControl(settings, users, store, producer, Sys.Log);
+        await producer.ProduceAsync(requests, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "not json"u8.ToArray() });
+        await SendAsync(producer, requests, "consent-1");
+
+        Assert.Equal(["consent-1"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(30)));
+        var skipped = errors.ExpectMsg<Akka.Event.Error>(TimeSpan.FromSeconds(30));
+        AwaitCondition(() => Committed(requests, group) == 2, TimeSpan.FromSeconds(10), "committed past both");
+        _output.WriteLine(skipped.Message.ToString());
+        Assert.Contains("could not be dead-lettered after 5 attempts; skipped", skipped.Message.ToString());
+        Assert.DoesNotContain("not json", skipped.Message.ToString());
+    }
+
     private List<DeadLetter> ReadDeadLetters(string topic, int count, TimeSpan timeout)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig

@@ -83,6 +83,9 @@ public sealed class KafkaFixture : IAsyncLifetime
     /// <summary>The next requests of <paramref name="api"/> fail with <paramref name="errors"/> (embedded only).</summary>
     public void FailNextRequests(KafkaApi api, params ErrorCode[] errors) => Faults.FailNextRequests(api, errors);
 
+    /// <summary>Every metadata answer for <paramref name="topic"/> carries <paramref name="error"/> (embedded only): producing to it fails.</summary>
+    public void SetTopicError(string topic, ErrorCode error) => Faults.SetTopicError(topic, error);
+
     /// <summary>Records the brokers' requests from now on (embedded only); <see cref="CountRequests"/> counts them.</summary>
     public void StartRequestTracking() => Faults.StartRequestTracking();
 
