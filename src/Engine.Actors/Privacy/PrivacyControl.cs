@@ -42,8 +42,10 @@ public sealed class PrivacyControl : IAsyncDisposable
     private readonly ILoggingAdapter _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private readonly Lock _tailGate = new(); // erasures run side by side; the tail consumer reads for one at a time
-    private IConsumer<Ignore, Ignore>? _tail; // reads what lies between the pipeline's commit and an erasure's end (NothingToReadBetween)
+    private readonly Lock _tailGate = new(); // erasures run side by side; the tail consumer serves one at a time
+    // Not in any group: the clickstream's end offsets, and what lies between the pipeline's commit and an erasure's end
+    // (NothingToReadBetween). The group consumer stays on the loop's thread: requests never touch it.
+    private IConsumer<Ignore, Ignore>? _tail;
 
     public PrivacyControl(PrivacyControlSettings settings, IActorRef users, PrivacyStore privacy,
         IProducer<byte[], byte[]> producer, ILoggingAdapter log)
@@ -92,6 +94,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         var ended = new ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)>();
         var owned = new Dictionary<TopicPartition, CancellationTokenSource>(); // cancelled when the partition leaves this node
         var uncommitted = new Dictionary<TopicPartition, TopicPartitionOffset>(); // done, but a commit failed: tried again
+        var running = new HashSet<Task>();
         void Release(IEnumerable<TopicPartition> partitions)
         {
             foreach (var partition in partitions)
@@ -107,7 +110,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             .SetPartitionsRevokedHandler((c, revoked) =>
             {
                 // Hand back what is done (the new owner starts past it); what is not is redone there.
-                DrainEnded(ended, window);
+                DrainEnded(ended, window, running);
                 TryCommit(c, window, uncommitted);
                 Release(revoked.Select(r => r.TopicPartition).ToList());
             })
@@ -119,7 +122,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
-                DrainEnded(ended, window);
+                DrainEnded(ended, window, running);
                 TryCommit(consumer, window, uncommitted);
                 if (window.InFlight >= MaxInFlight || paused)
                 {
@@ -135,13 +138,19 @@ public sealed class PrivacyControl : IAsyncDisposable
                 var position = record.TopicPartitionOffset;
                 var user = PrivacyRequest.Decode(record.Message.Value).Request?.UserId ?? "offset:" + position; // refused ones run on their own
                 var stop = partitionStop.Token;
-                window.Start(position, user, () => CarryOutAsync(record, consumer, stop))
-                    .ContinueWith(t => ended.Enqueue((position, user, t, t is { IsCompletedSuccessfully: true, Result: true })), TaskScheduler.Default);
+                // On the pool: a request's first steps block (the clickstream's end offsets), and the loop must keep polling.
+                var task = window.Start(position, user, () => Task.Run(() => CarryOutAsync(record, stop)));
+                running.Add(task);
+                task.ContinueWith(t => ended.Enqueue((position, user, t, t is { IsCompletedSuccessfully: true, Result: true })), TaskScheduler.Default);
             }
         }
         finally
         {
-            foreach (var cancel in owned.Values) cancel.Cancel(); // stopping or failed: whatever is not committed is redone
+            // Stopping or failed: whatever is not done is redone by the next reader. The requests end (they see the cancellation)
+            // before the consumer closes: its revocation commits past what is done, never past what was given up.
+            foreach (var cancel in owned.Values) cancel.Cancel();
+            if (!Task.WhenAll(running).Wait(TimeSpan.FromSeconds(10)))
+                _log.Warning("Privacy requests still running 10 s after the consumer stopped; closing it anyway (they are not committed)");
             try
             {
                 consumer.Close();
@@ -153,9 +162,14 @@ public sealed class PrivacyControl : IAsyncDisposable
         }
     }
 
-    private static void DrainEnded(ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)> ended, PrivacyRequestWindow window)
+    private static void DrainEnded(ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)> ended,
+        PrivacyRequestWindow window, HashSet<Task> running)
     {
-        while (ended.TryDequeue(out var end)) window.Ended(end.Position, end.User, end.Task, end.Done);
+        while (ended.TryDequeue(out var end))
+        {
+            window.Ended(end.Position, end.User, end.Task, end.Done);
+            running.Remove(end.Task);
+        }
     }
 
     /// <summary>
@@ -178,14 +192,15 @@ public sealed class PrivacyControl : IAsyncDisposable
     }
 
     /// <summary>Retries until done (false only when stopping or the partition left this node): a privacy request is never skipped for a passing failure.</summary>
-    private async Task<bool> CarryOutAsync(ConsumeResult<byte[], byte[]> record, IConsumer<byte[], byte[]> consumer, CancellationToken stop)
+    private async Task<bool> CarryOutAsync(ConsumeResult<byte[], byte[]> record, CancellationToken stop)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
-        for (var attempt = 1; !stop.IsCancellationRequested; attempt++)
+        var refusedByKafka = 0; // sends Kafka refused for good (an ACL, a bad topic name): only these end a dead letter's retries
+        while (!stop.IsCancellationRequested)
         {
             try
             {
-                await HandleAsync(record, consumer, attempt, stop);
+                await HandleAsync(record, refusedByKafka, stop);
                 return true;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -194,6 +209,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             }
             catch (Exception e)
             {
+                if (e is ProduceException<byte[], byte[]> { Error.Code: var code } && RefusedForGood(code)) refusedByKafka++;
                 // Never the record's key or the exception's message in a log: both may name the user.
                 _log.Warning("Privacy request at {0} not carried out yet ({1}); retrying in {2}",
                     record.TopicPartitionOffset, e.GetType().Name, backoff);
@@ -211,13 +227,18 @@ public sealed class PrivacyControl : IAsyncDisposable
         return false;
     }
 
-    /// <summary>Attempts at dead-lettering a refused request before it is skipped with an error in the log (a dead-letter topic that cannot be written).</summary>
+    /// <summary>Sends of a refused request's dead letter that Kafka refuses for good before the request is skipped with an error in the log.</summary>
     private const int MaxDeadLetterAttempts = 5;
 
-    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, IConsumer<byte[], byte[]> consumer, int attempt, CancellationToken stop)
+    /// <summary>Errors a retry does not cure (a queue that is full, a broker away, are retried for as long as they last).</summary>
+    private static bool RefusedForGood(ErrorCode code) => code is ErrorCode.TopicAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed
+        or ErrorCode.TopicException or ErrorCode.Local_UnknownTopic or ErrorCode.Local_InvalidArg or ErrorCode.MsgSizeTooLarge
+        or ErrorCode.InvalidRecord;
+
+    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, int refusedByKafka, CancellationToken stop)
     {
         var (request, error) = PrivacyRequest.Decode(record.Message.Value);
-        if (request is null && attempt > MaxDeadLetterAttempts)
+        if (request is null && refusedByKafka >= MaxDeadLetterAttempts)
         {
             // Retried for ever, it would hold its partition's commit, and every request after it would be redone at each restart.
             _log.Error("Privacy request at {0} refused ({1}) and could not be dead-lettered after {2} attempts; skipped (it stays at its offset)",
@@ -229,7 +250,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             await DeadLetterAsync(record, error!, stop);
             return;
         }
-        var ack = request.Type == PrivacyRequestTypes.Erase ? await EraseAsync(request, consumer, stop) : await RecordConsentAsync(request, stop);
+        var ack = request.Type == PrivacyRequestTypes.Erase ? await EraseAsync(request, stop) : await RecordConsentAsync(request, stop);
         await _producer.ProduceAsync(_settings.AcksTopic, new Message<byte[], byte[]>
         {
             Key = Encoding.UTF8.GetBytes(request.UserId),
@@ -254,11 +275,12 @@ public sealed class PrivacyControl : IAsyncDisposable
         _log.Warning("Privacy request at {0} refused and dead-lettered ({1})", record.TopicPartitionOffset, reason.Split(':')[0]);
     }
 
-    private async Task<PrivacyAck> EraseAsync(PrivacyRequest request, IConsumer<byte[], byte[]> consumer, CancellationToken stop)
+    private async Task<PrivacyAck> EraseAsync(PrivacyRequest request, CancellationToken stop)
     {
         var partition = new TopicPartition(_settings.FeaturesTopic, _privacy.PartitionOf(request.UserId));
         // Every event of the user produced before this request lies below the partition's end now.
-        var end = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+        WatermarkOffsets end;
+        lock (_tailGate) end = Tail().QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
         var removed = new HashSet<string>(StringComparer.Ordinal);
         async Task<UserErased> PassAsync()
         {
@@ -299,22 +321,25 @@ public sealed class PrivacyControl : IAsyncDisposable
 
     private bool NothingToReadBetweenLocked(TopicPartition partition, long from, long end)
     {
-        _tail ??= new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(_settings.Consumer.ToConsumerConfig())
-        {
-            GroupId = _settings.FeaturesGroupId + "-privacy-tail", // required by the client; never joined (assign) and never committed
-            EnableAutoCommit = false, EnablePartitionEof = true, IsolationLevel = IsolationLevel.ReadCommitted,
-        }).Build();
-        _tail.Assign(new TopicPartitionOffset(partition, from));
+        var tail = Tail();
+        tail.Assign(new TopicPartitionOffset(partition, from));
         try
         {
-            var result = _tail.Consume(TimeSpan.FromSeconds(2));
+            var result = tail.Consume(TimeSpan.FromSeconds(2));
             return result is not null && (result.IsPartitionEOF || result.Offset.Value >= end);
         }
         finally
         {
-            _tail.Unassign();
+            tail.Unassign();
         }
     }
+
+    /// <summary>Under <see cref="_tailGate"/>.</summary>
+    private IConsumer<Ignore, Ignore> Tail() => _tail ??= new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(_settings.Consumer.ToConsumerConfig())
+    {
+        GroupId = _settings.FeaturesGroupId + "-privacy-tail", // required by the client; never joined (assign) and never committed
+        EnableAutoCommit = false, EnablePartitionEof = true, IsolationLevel = IsolationLevel.ReadCommitted,
+    }).Build();
 
     /// <summary>Passes through the user's actor before an erasure gives up for now (it is retried): a user whose events never pause.</summary>
     private const int MaxErasePasses = 20;
@@ -365,7 +390,14 @@ public sealed class PrivacyControl : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _loop.WaitAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _loop.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            _log.Warning("Privacy control's consumer did not stop within 30 s; releasing its clients anyway");
+        }
         lock (_tailGate) _tail?.Dispose();
         _admin.Dispose();
         _stop.Dispose();

@@ -10,8 +10,10 @@ namespace Engine.Actors.Privacy;
 /// </summary>
 internal sealed class PrivacyRequestWindow
 {
-    // Per partition, offset -> the request's task, or null once it is done.
+    // Per partition, offset -> the request's task, or null once it is done, or GivenUp.
     private readonly Dictionary<TopicPartition, SortedDictionary<long, Task?>> _partitions = [];
+    // A request given up (stopping): a barrier no commit passes, so whoever reads the partition next redoes it.
+    private static readonly Task GivenUp = Task.FromResult(false);
     private readonly Dictionary<string, Task> _lastOfUser = new(StringComparer.Ordinal);
 
     /// <summary>Requests started and neither done nor forgotten.</summary>
@@ -38,13 +40,13 @@ internal sealed class PrivacyRequestWindow
         if (!_partitions.TryGetValue(position.TopicPartition, out var offsets) || !offsets.TryGetValue(position.Offset.Value, out var current)
             || current != task) return;
         InFlight--;
-        if (done) offsets[position.Offset.Value] = null;
-        else offsets.Remove(position.Offset.Value); // given up (stopping): never committed past, redone by whoever reads it next
+        offsets[position.Offset.Value] = done ? null : GivenUp;
     }
 
     /// <summary>
     /// For each partition whose earliest requests are done: the offset to commit (one past the last of them). They leave the
-    /// window; the caller commits what this returns (and tries again if the commit fails).
+    /// window; the caller commits what this returns (and tries again if the commit fails). Never past a request in flight
+    /// or given up.
     /// </summary>
     public List<TopicPartitionOffset> TakeCommittable()
     {
@@ -71,7 +73,7 @@ internal sealed class PrivacyRequestWindow
         foreach (var partition in partitions)
         {
             if (!_partitions.Remove(partition, out var offsets)) continue;
-            InFlight -= offsets.Values.Count(task => task is not null);
+            InFlight -= offsets.Values.Count(task => task is not null && task != GivenUp);
         }
     }
 }

@@ -32,6 +32,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private UserFeatureState _state = null!;
     private RecommendationMemo _recommendation;
     private string? _sweepAlertInFlight; // a sweep's alert Kafka has not acknowledged yet: the episode it opened is kept in memory only
+    private long _sweepAlertRaisedMs;
     private bool _savingChurnEpisode;
     private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private bool _returningSession;
@@ -148,10 +149,14 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         Receive<PrivacyProtocol.EraseUser>(Erase);
         Receive<IdleCheck>(_ =>
         {
+            // A sweep's alert on its way keeps the actor (its episode lives only here until Kafka has the alert), but not for
+            // longer than any send can take: past that it is taken as undelivered.
+            if (_sweepAlertInFlight is not null && Environment.TickCount64 - _sweepAlertRaisedMs > (long)MaxAlertDelivery.TotalMilliseconds)
+                _sweepAlertInFlight = null;
             // An episode a sweep moved (no event carried it) is saved before the actor may passivate, once Redis holds
             // everything it answered: no earlier flush can land after it.
-            if (!_state.ChurnEpisodeUnsaved) _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered);
-            else if (!_savingChurnEpisode && _idle is { } idle && idle.MayStop(_lastAnswered)) SaveChurnEpisode();
+            if (_state.ChurnEpisodeUnsaved) SaveChurnEpisodeOnceDurable();
+            else if (_sweepAlertInFlight is null) _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered);
         });
         Receive<ChurnEpisodeSaveEnded>(ended =>
         {
@@ -168,6 +173,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             if (inFlight || (_sweepAlertInFlight is null && _state.ChurnAlertId is null && UserDecider.ChurnAlertId(_state) == delivered.DecisionId))
                 _state.SetChurnEpisode(delivered.DecisionId);
             if (inFlight) _sweepAlertInFlight = null;
+            if (_state.ChurnEpisodeUnsaved) SaveChurnEpisodeOnceDurable(); // at once, not at the next idle check: a stop meanwhile would lose it
         });
         Receive<ChurnAlertUndelivered>(undelivered =>
         {
@@ -250,14 +256,18 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private ChurnAlert? CheckChurn(DateTimeOffset asOf, string causedBy, bool fromSweep = false, bool replay = false)
     {
         var open = _sweepAlertInFlight ?? _state.ChurnAlertId;
-        if (replay && open is not null && open == UserDecider.ChurnAlertId(_state))
+        // The replayed event opened it when the episode's id is the one derived from that event's time (it was the user's
+        // latest then), or from the latest now (a late event's check).
+        if (replay && open is not null && (open == UserDecider.ChurnAlertId(_state.Id, asOf.ToUnixTimeMilliseconds()) || open == UserDecider.ChurnAlertId(_state)))
         {
             var again = ChurnEpisode.Armed;
-            return _decider.CheckChurn(_state, ref again, asOf, causedBy);
+            return _decider.CheckChurn(_state, ref again, asOf, causedBy) is { } repeat
+                ? repeat with { DecisionId = open, LastEventAt = open == repeat.DecisionId ? repeat.LastEventAt : asOf }
+                : null;
         }
         var episode = open is null ? ChurnEpisode.Armed : ChurnEpisode.Alerted;
         var alert = _decider.CheckChurn(_state, ref episode, asOf, causedBy);
-        if (alert is not null && fromSweep) _sweepAlertInFlight = alert.DecisionId;
+        if (alert is not null && fromSweep) (_sweepAlertInFlight, _sweepAlertRaisedMs) = (alert.DecisionId, Environment.TickCount64);
         else if (alert is not null) _state.SetChurnEpisode(alert.DecisionId);
         else if (episode == ChurnEpisode.Armed)
         {
@@ -271,6 +281,14 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     /// Writes the episode a sweep moved, which no event carried, while Redis's copy is this actor's (its <c>last_event</c>
     /// is the state's): a newer writer of the user, or an erased key, gets nothing (<see cref="FeatureStore.SaveChurnEpisodeAsync"/>).
     /// </summary>
+    private void SaveChurnEpisodeOnceDurable()
+    {
+        if (!_savingChurnEpisode && _idle is { } idle && idle.MayStop(_lastAnswered)) SaveChurnEpisode();
+    }
+
+    /// <summary>Longer than a send of the sweeper's alert can take (its producer's <c>message.timeout.ms</c> is 300 s).</summary>
+    private static readonly TimeSpan MaxAlertDelivery = TimeSpan.FromMinutes(10);
+
     private void SaveChurnEpisode()
     {
         var alertId = _state.ChurnAlertId;

@@ -106,8 +106,11 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     }
 
     /// <summary>The id a churn alert for <paramref name="user"/> gets now: one per silence, tied to the user's last event.</summary>
-    public static string ChurnAlertId(UserFeatureState user) =>
-        DecisionIds.Derive("churn", user.Id, user.LastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public static string ChurnAlertId(UserFeatureState user) => ChurnAlertId(user.Id, user.LastEventMs);
+
+    /// <summary>The id of a churn alert raised when <paramref name="lastEventMs"/> was the user's last event.</summary>
+    public static string ChurnAlertId(string userId, long lastEventMs) =>
+        DecisionIds.Derive("churn", userId, lastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Decisions retried when a hot reload retires their model mid-way; a third reload in a row is not a race but a registry closing.</summary>
     private const int MaxAttemptsAcrossReloads = 3;

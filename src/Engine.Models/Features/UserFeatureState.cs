@@ -81,11 +81,12 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     /// <summary>The episode moved since the last drain: no flush has carried it yet.</summary>
     public bool ChurnEpisodeUnsaved => _churnDirty;
 
-    /// <summary>The episode <paramref name="alertId"/> was written outside a drain (or need not be): unless it moved since, the next drain leaves it out.</summary>
-    public void ChurnEpisodeSaved(string? alertId)
-    {
-        if (alertId == ChurnAlertId) _churnDirty = false;
-    }
+    /// <summary>
+    /// The episode <paramref name="alertId"/> was written outside a drain (or need not be): the next drain leaves it out. If
+    /// it moved while it was written (a late event re-armed it, and that event's flush may have landed first), the current
+    /// one is marked to be written again.
+    /// </summary>
+    public void ChurnEpisodeSaved(string? alertId) => _churnDirty = alertId != ChurnAlertId;
 
     /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
     public IReadOnlyList<string> SessionItems => _sessionItems;

@@ -22,8 +22,8 @@ namespace Engine.Actors.Tests.Pipeline;
 /// An idle entity is passivated only once Redis holds every change it answered with: stopped earlier, it would reload
 /// without them on its next event, and its next write (absolute values) would overwrite them for good.
 /// </summary>
-public sealed class IdlePassivationTests(KafkaFixture kafka, ITestOutputHelper output)
-    : PipelineTestKit(kafka, output), IClassFixture<KafkaFixture>
+public sealed class IdlePassivationTests(KafkaFixture kafka, RedisFixture redisFixture, ITestOutputHelper output)
+    : PipelineTestKit(kafka, output), IClassFixture<KafkaFixture>, IClassFixture<RedisFixture>
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(1);
     private readonly ITestOutputHelper _output = output;
@@ -75,6 +75,43 @@ public sealed class IdlePassivationTests(KafkaFixture kafka, ITestOutputHelper o
         Assert.Equal(3f, views);
         Assert.Equal(1, liveWhileUndurable);
         Assert.Equal(0, liveOnceDurable);
+    }
+
+    /// <summary>
+    /// A sweep's alert on its way to Kafka keeps its user's actor (the episode it opened lives only there until Kafka has
+    /// the alert); once delivered, the episode is saved with the user's features at once and the actor passivates. Before,
+    /// an idle actor passivated with the alert on its way, and the delivered episode was kept by nobody.
+    /// </summary>
+    [Fact]
+    public async Task A_user_whose_sweep_alert_is_on_its_way_stays_until_it_is_delivered_then_keeps_the_episode_and_passivates()
+    {
+        await JoinSelfAsync();
+        var connection = redisFixture.Connect(RedisKind.Garnet);
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("idle-alert") }, new FeatureMetrics());
+        var quiet = new UserFeatureState("quiet");
+        quiet.Apply(new ClickEvent
+        {
+            EventId = "v0", EventTime = UserTestWorld.T0, UserId = "quiet", SessionId = "s", Type = EventType.ProductView, ItemId = "shoe-0", Category = "shoes",
+        }, new EventPosition(0, 0));
+        Assert.True((await store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), [new EntityWrite(EntityKind.User, "quiet", quiet.DrainChanges())]))).Acknowledged);
+        using var churn = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 0, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
+        var decider = new Engine.Models.Decisions.UserDecider(_world.Models with { Churn = churn }, new Engine.Models.Decisions.DecisionSettings(), _world.Campaigns);
+        var users = EntityShards.Start(Sys, EntityShards.Users, 1, id => UserActor.Props(id, store, decider, idle: new IdlePassivation(Idle, new DurableOffsets())));
+
+        users.Tell(new UserProtocol.CheckChurn("quiet", UserTestWorld.T0.AddDays(5), "sweep-5"));
+        var alert = ExpectMsg<UserProtocol.ChurnChecked>(TimeSpan.FromSeconds(10)).Alert;
+        Assert.NotNull(alert);
+        await Task.Delay(Idle * 3);
+        var liveWhileOnItsWay = await EntityCountAsync(users);
+        users.Tell(new UserProtocol.ChurnAlertDelivered("quiet", alert.DecisionId));
+        var key = store.Keys.Entity(EntityKind.User, "quiet");
+        AwaitCondition(() => connection.GetDatabase().HashGet(key, UserFeatureState.ChurnAlertField) == alert.DecisionId, TimeSpan.FromSeconds(10));
+        var liveOnceDelivered = -1;
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); liveOnceDelivered != 0 && DateTime.UtcNow < deadline; await Task.Delay(200))
+            liveOnceDelivered = await EntityCountAsync(users);
+        _output.WriteLine($"idle {Idle}; live while the alert was on its way: {liveWhileOnItsWay}; once delivered and saved: {liveOnceDelivered}");
+        Assert.Equal(1, liveWhileOnItsWay);
+        Assert.Equal(0, liveOnceDelivered);
     }
 
     private static async Task ProduceViewAsync(IProducer<byte[], byte[]> producer, string topic, int i) =>

@@ -61,6 +61,13 @@ public sealed class PrivacyRequestWindowTests
         Assert.Equal(0, window.InFlight);
         Assert.Empty(window.TakeCommittable());
 
+        // A request given up is a barrier: a done request after it is not committed past it (whoever reads next redoes both).
+        var waiting = window.Start(At(P1, 1), "u-3", () => new TaskCompletionSource<bool>().Task);
+        var after = window.Start(At(P1, 2), "u-4", () => Task.FromResult(true));
+        window.Ended(At(P1, 2), "u-4", after, done: true);
+        window.Ended(At(P1, 1), "u-3", waiting, done: false);
+        Assert.Empty(window.TakeCommittable());
+
         // The same offset read again (the partition came back) is a new request: the old task's end does not count for it.
         var again = window.Start(At(P0, 3), "u-1", () => Task.FromResult(true));
         window.Ended(At(P0, 3), "u-1", stuck, done: true);

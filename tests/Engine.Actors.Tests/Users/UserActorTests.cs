@@ -351,6 +351,34 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     }
 
     /// <summary>
+    /// As above, when the event that opened the episode was not the user's last in the lost batch: its replay matches the
+    /// episode by its own time, and sends the alert again (same id); the later event's replay sends nothing.
+    /// </summary>
+    [Fact]
+    public async Task A_replay_sends_the_alert_again_when_the_event_that_opened_the_episode_was_followed_by_another()
+    {
+        var (decider, churn) = AlwaysAlerting();
+        using var _ = churn;
+        var first = Sys.ActorOf(UserActor.Props("u-replay-2", _store, decider));
+        var (opening, following) = (View("u-replay-2", "shoe-0", 0), View("u-replay-2", "shoe-1", 5));
+        first.Tell(new RecordEvent("u-replay-2", opening, new EventPosition(0, 7), DateTimeOffset.UtcNow));
+        var opened = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        first.Tell(new RecordEvent("u-replay-2", following, new EventPosition(0, 8), DateTimeOffset.UtcNow));
+        var followed = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        var alert = Assert.Single(opened.Decisions.OfType<ChurnAlert>());
+        Assert.Empty(followed.Decisions.OfType<ChurnAlert>());
+        await FlushAsync("u-replay-2", opened.Changes!, followed.Changes!); // the flush landed; the decisions never reached Kafka
+        Sys.Stop(first);
+
+        var next = Sys.ActorOf(UserActor.Props("u-replay-2", _store, decider));
+        next.Tell(new RecordEvent("u-replay-2", opening, new EventPosition(0, 7), DateTimeOffset.UtcNow));
+        var replayed = Assert.Single(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions.OfType<ChurnAlert>());
+        next.Tell(new RecordEvent("u-replay-2", following, new EventPosition(0, 8), DateTimeOffset.UtcNow));
+        Assert.Empty(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions.OfType<ChurnAlert>());
+        Assert.Equal((alert.DecisionId, alert.LastEventAt), (replayed.DecisionId, replayed.LastEventAt));
+    }
+
+    /// <summary>
     /// A sweep's alert is kept with the user's features only once Kafka has it: an event's flush meanwhile does not carry it,
     /// and when its send fails the next actor (loaded from Redis) raises it again. Before, the event's flush stored the
     /// episode while the send was pending; once the send failed, every later actor found the user alerted with no alert sent.
