@@ -58,19 +58,19 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     }
 
     /// <summary>
-    /// Writes a user's churn episode (<see cref="UserFeatureState.ChurnAlertField"/>: the alert's id, or deleted when none is
-    /// open) outside a flush, for an actor whose episode moved without an event to carry it. Only while the stored
+    /// Writes a user's churn episode (<see cref="UserFeatureState.ChurnAlertField"/>: its <see cref="UserFeatureState.ChurnEpisodeValue"/>,
+    /// or deleted when none is open) outside a flush, for an actor whose episode moved without an event to carry it. Only while the stored
     /// <c>last_event</c> is <paramref name="lastEventMs"/>: a newer writer (the user's partition moved on) or an erased or
     /// expired key gets nothing. True when written; Redis errors are thrown.
     /// </summary>
-    public async Task<bool> SaveChurnEpisodeAsync(string userId, string? alertId, long lastEventMs)
+    public async Task<bool> SaveChurnEpisodeAsync(string userId, string? episode, long lastEventMs)
     {
         var key = _keys.Entity(EntityKind.User, userId);
         var transaction = redis.GetDatabase().CreateTransaction();
         transaction.AddCondition(Condition.HashEqual(key, EntityFeatureState.LastEventField, lastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        _ = alertId is null
+        _ = episode is null
             ? transaction.HashDeleteAsync(key, UserFeatureState.ChurnAlertField)
-            : transaction.HashSetAsync(key, UserFeatureState.ChurnAlertField, alertId);
+            : transaction.HashSetAsync(key, UserFeatureState.ChurnAlertField, episode);
         return await transaction.ExecuteAsync();
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Engine.Actors.Kafka;
 using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
@@ -16,8 +17,13 @@ namespace Engine.Actors.Privacy;
 /// <param name="CommitWait">How long an erasure waits for the user pipeline to commit the user's partition up to the request before it is retried.</param>
 /// <param name="FeaturesGroupId">The consumer group of the user pipeline: its commits must pass the user's last events.</param>
 /// <param name="DeadLetterTopic">Where a request that cannot be acted on goes, with the reason (<see cref="DeadLetters"/>).</param>
+/// <param name="DeadLetterPatience">How long Kafka may refuse such a request's dead letter for good (an ACL, a bad topic name)
+/// before the request is skipped with an error in the log (default 5 minutes; errors that pass are retried for as long as they last).</param>
 public sealed record PrivacyControlSettings(KafkaConsumerSettings Consumer, string AcksTopic, string FeaturesTopic, TimeSpan AskTimeout,
-    TimeSpan CommitWait, string FeaturesGroupId, string DeadLetterTopic = Topics.DeadLetters);
+    TimeSpan CommitWait, string FeaturesGroupId, string DeadLetterTopic = Topics.DeadLetters, TimeSpan? DeadLetterPatience = null)
+{
+    public TimeSpan EffectiveDeadLetterPatience => DeadLetterPatience ?? TimeSpan.FromMinutes(5);
+}
 
 /// <summary>
 /// Consumes <see cref="Topics.Privacy"/> (each node in one group, so each request is carried out once) and carries out each
@@ -26,14 +32,11 @@ public sealed record PrivacyControlSettings(KafkaConsumerSettings Consumer, stri
 /// notes the end of the user's clickstream partition, erases, waits until the user pipeline has committed that partition
 /// up to that end (every event of the user sent before the request is then applied and written behind, and no restart
 /// replays it), and erases once more through the actor: what a write behind in flight or a replay rebuilt is gone too.
-/// Requests of different users run side by side, up to <see cref="MaxInFlight"/> (<see cref="PrivacyRequestWindow"/>).
+/// Requests of different users run side by side (<see cref="PrivacyRequestWindow"/>).
 /// The consumer runs on its own thread: it blocks, and nothing here is on the decision path.
 /// </summary>
 public sealed class PrivacyControl : IAsyncDisposable
 {
-    /// <summary>Requests carried out at once; past it the consumer pauses (it keeps polling, so it stays in its group).</summary>
-    public const int MaxInFlight = 16;
-
     private readonly PrivacyControlSettings _settings;
     private readonly IActorRef _users;
     private readonly PrivacyStore _privacy;
@@ -42,9 +45,10 @@ public sealed class PrivacyControl : IAsyncDisposable
     private readonly ILoggingAdapter _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private readonly Lock _tailGate = new(); // erasures run side by side; the tail consumer serves one at a time
-    // Not in any group: the clickstream's end offsets, and what lies between the pipeline's commit and an erasure's end
-    // (NothingToReadBetween). The group consumer stays on the loop's thread: requests never touch it.
+    // Erasures run side by side; the tail consumer serves one at a time, and a waiter waits without holding a thread.
+    private readonly SemaphoreSlim _tailGate = new(1, 1);
+    // Not in any group: reads what lies between the pipeline's commit and an erasure's end (NothingToReadBetween). The
+    // group consumer stays on the loop's thread: requests never touch it.
     private IConsumer<Ignore, Ignore>? _tail;
 
     public PrivacyControl(PrivacyControlSettings settings, IActorRef users, PrivacyStore privacy,
@@ -94,7 +98,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         var ended = new ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)>();
         var owned = new Dictionary<TopicPartition, CancellationTokenSource>(); // cancelled when the partition leaves this node
         var uncommitted = new Dictionary<TopicPartition, TopicPartitionOffset>(); // done, but a commit failed: tried again
-        var running = new HashSet<Task>();
+        var running = new Dictionary<Task, Task>(); // each request's task -> the continuation that reports its end
         void Release(IEnumerable<TopicPartition> partitions)
         {
             foreach (var partition in partitions)
@@ -124,10 +128,10 @@ public sealed class PrivacyControl : IAsyncDisposable
             {
                 DrainEnded(ended, window, running);
                 TryCommit(consumer, window, uncommitted);
-                if (window.InFlight >= MaxInFlight || paused)
+                if (window.Full || paused)
                 {
                     // Pause again each time while full: a rebalance hands over partitions unpaused.
-                    paused = window.InFlight >= MaxInFlight;
+                    paused = window.Full;
                     if (paused) consumer.Pause(consumer.Assignment);
                     else consumer.Resume(consumer.Assignment);
                 }
@@ -140,8 +144,8 @@ public sealed class PrivacyControl : IAsyncDisposable
                 var stop = partitionStop.Token;
                 // On the pool: a request's first steps block (the clickstream's end offsets), and the loop must keep polling.
                 var task = window.Start(position, user, () => Task.Run(() => CarryOutAsync(record, stop)));
-                running.Add(task);
-                task.ContinueWith(t => ended.Enqueue((position, user, t, t is { IsCompletedSuccessfully: true, Result: true })), TaskScheduler.Default);
+                running[task] = task.ContinueWith(t => ended.Enqueue((position, user, t, t is { IsCompletedSuccessfully: true, Result: true })),
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
         finally
@@ -149,7 +153,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             // Stopping or failed: whatever is not done is redone by the next reader. The requests end (they see the cancellation)
             // before the consumer closes: its revocation commits past what is done, never past what was given up.
             foreach (var cancel in owned.Values) cancel.Cancel();
-            if (!Task.WhenAll(running).Wait(TimeSpan.FromSeconds(10)))
+            if (!Task.WhenAll(running.Values).Wait(TimeSpan.FromSeconds(10)))
                 _log.Warning("Privacy requests still running 10 s after the consumer stopped; closing it anyway (they are not committed)");
             try
             {
@@ -163,7 +167,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     }
 
     private static void DrainEnded(ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)> ended,
-        PrivacyRequestWindow window, HashSet<Task> running)
+        PrivacyRequestWindow window, Dictionary<Task, Task> running)
     {
         while (ended.TryDequeue(out var end))
         {
@@ -195,12 +199,12 @@ public sealed class PrivacyControl : IAsyncDisposable
     private async Task<bool> CarryOutAsync(ConsumeResult<byte[], byte[]> record, CancellationToken stop)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
-        var refusedByKafka = 0; // sends Kafka refused for good (an ACL, a bad topic name): only these end a dead letter's retries
+        DateTime? refusedSince = null; // since when Kafka refuses the sends for good (an ACL, a bad topic name): only these end a dead letter's retries
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await HandleAsync(record, refusedByKafka, stop);
+                await HandleAsync(record, refusedSince, stop);
                 return true;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -209,7 +213,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             }
             catch (Exception e)
             {
-                if (e is ProduceException<byte[], byte[]> { Error.Code: var code } && RefusedForGood(code)) refusedByKafka++;
+                refusedSince = e is ProduceException<byte[], byte[]> { Error.Code: var code } && RefusedForGood(code) ? refusedSince ?? DateTime.UtcNow : null;
                 // Never the record's key or the exception's message in a log: both may name the user.
                 _log.Warning("Privacy request at {0} not carried out yet ({1}); retrying in {2}",
                     record.TopicPartitionOffset, e.GetType().Name, backoff);
@@ -227,22 +231,19 @@ public sealed class PrivacyControl : IAsyncDisposable
         return false;
     }
 
-    /// <summary>Sends of a refused request's dead letter that Kafka refuses for good before the request is skipped with an error in the log.</summary>
-    private const int MaxDeadLetterAttempts = 5;
-
     /// <summary>Errors a retry does not cure (a queue that is full, a broker away, are retried for as long as they last).</summary>
     private static bool RefusedForGood(ErrorCode code) => code is ErrorCode.TopicAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed
         or ErrorCode.TopicException or ErrorCode.Local_UnknownTopic or ErrorCode.Local_InvalidArg or ErrorCode.MsgSizeTooLarge
         or ErrorCode.InvalidRecord;
 
-    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, int refusedByKafka, CancellationToken stop)
+    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, DateTime? refusedSince, CancellationToken stop)
     {
         var (request, error) = PrivacyRequest.Decode(record.Message.Value);
-        if (request is null && refusedByKafka >= MaxDeadLetterAttempts)
+        if (request is null && DateTime.UtcNow - refusedSince >= _settings.EffectiveDeadLetterPatience)
         {
             // Retried for ever, it would hold its partition's commit, and every request after it would be redone at each restart.
-            _log.Error("Privacy request at {0} refused ({1}) and could not be dead-lettered after {2} attempts; skipped (it stays at its offset)",
-                record.TopicPartitionOffset, error!.Split(':')[0], MaxDeadLetterAttempts);
+            _log.Error("Privacy request at {0} refused ({1}) and Kafka refused its dead letter for {2}; skipped (it stays at its offset)",
+                record.TopicPartitionOffset, error!.Split(':')[0], _settings.EffectiveDeadLetterPatience);
             return;
         }
         if (request is null)
@@ -279,8 +280,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     {
         var partition = new TopicPartition(_settings.FeaturesTopic, _privacy.PartitionOf(request.UserId));
         // Every event of the user produced before this request lies below the partition's end now.
-        WatermarkOffsets end;
-        lock (_tailGate) end = Tail().QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+        var end = await EndOffsetAsync(partition);
         var removed = new HashSet<string>(StringComparer.Ordinal);
         async Task<UserErased> PassAsync()
         {
@@ -289,7 +289,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             return erased;
         }
         await PassAsync();
-        if (end.High.Value > end.Low.Value) await WaitCommittedAsync(partition, end.High.Value, stop);
+        if (end > 0) await WaitCommittedAsync(partition, end, stop);
         // Passes until the user's actor had answered nothing since the pass before. Each pass deletes the keys at once, but the
         // flush of an event the actor answered before it (one sent after the request, while the user kept browsing) could land
         // after the delete, with features built from what the actor held before: so the next pass waits until those are
@@ -314,32 +314,41 @@ public sealed class PrivacyControl : IAsyncDisposable
     /// <paramref name="end"/>: reading from there (as it does, transactions committed only), the end of the partition, or a
     /// record at or past <paramref name="end"/>, comes first.
     /// </summary>
-    private bool NothingToReadBetween(TopicPartition partition, long from, long end)
+    private async Task<bool> NothingToReadBetweenAsync(TopicPartition partition, long from, long end, CancellationToken stop)
     {
-        lock (_tailGate) return NothingToReadBetweenLocked(partition, from, end);
-    }
-
-    private bool NothingToReadBetweenLocked(TopicPartition partition, long from, long end)
-    {
-        var tail = Tail();
-        tail.Assign(new TopicPartitionOffset(partition, from));
+        await _tailGate.WaitAsync(stop);
         try
         {
-            var result = tail.Consume(TimeSpan.FromSeconds(2));
-            return result is not null && (result.IsPartitionEOF || result.Offset.Value >= end);
+            stop.ThrowIfCancellationRequested();
+            _tail ??= new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(_settings.Consumer.ToConsumerConfig())
+            {
+                GroupId = _settings.FeaturesGroupId + "-privacy-tail", // required by the client; never joined (assign) and never committed
+                EnableAutoCommit = false, EnablePartitionEof = true, IsolationLevel = IsolationLevel.ReadCommitted,
+            }).Build();
+            _tail.Assign(new TopicPartitionOffset(partition, from));
+            try
+            {
+                var result = _tail.Consume(TimeSpan.FromSeconds(2));
+                return result is not null && (result.IsPartitionEOF || result.Offset.Value >= end);
+            }
+            finally
+            {
+                _tail.Unassign();
+            }
         }
         finally
         {
-            tail.Unassign();
+            _tailGate.Release();
         }
     }
 
-    /// <summary>Under <see cref="_tailGate"/>.</summary>
-    private IConsumer<Ignore, Ignore> Tail() => _tail ??= new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(_settings.Consumer.ToConsumerConfig())
+    /// <summary>The partition's end (its high watermark): one past the last record written to it.</summary>
+    private async Task<long> EndOffsetAsync(TopicPartition partition)
     {
-        GroupId = _settings.FeaturesGroupId + "-privacy-tail", // required by the client; never joined (assign) and never committed
-        EnableAutoCommit = false, EnablePartitionEof = true, IsolationLevel = IsolationLevel.ReadCommitted,
-    }).Build();
+        var listed = await _admin.ListOffsetsAsync([new TopicPartitionOffsetSpec { TopicPartition = partition, OffsetSpec = OffsetSpec.Latest() }],
+            new ListOffsetsOptions { RequestTimeout = TimeSpan.FromSeconds(10) });
+        return listed.ResultInfos[0].TopicPartitionOffsetError.Offset.Value;
+    }
 
     /// <summary>Passes through the user's actor before an erasure gives up for now (it is retried): a user whose events never pause.</summary>
     private const int MaxErasePasses = 20;
@@ -372,7 +381,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             // that is short of the end for good (before 2026-12-06 such an erasure waited and was retried for ever).
             if (committed >= 0 && committed != looked)
             {
-                if (NothingToReadBetween(partition, committed, next)) return;
+                if (await NothingToReadBetweenAsync(partition, committed, next, stop)) return;
                 looked = committed;
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the user pipeline has not yet committed up to the erasure request");
@@ -398,7 +407,8 @@ public sealed class PrivacyControl : IAsyncDisposable
         {
             _log.Warning("Privacy control's consumer did not stop within 30 s; releasing its clients anyway");
         }
-        lock (_tailGate) _tail?.Dispose();
+        // Requests have ended (the loop waits for them), or are past waiting for: the tail is released whoever holds it.
+        if (await _tailGate.WaitAsync(TimeSpan.FromSeconds(5))) _tail?.Dispose();
         _admin.Dispose();
         _stop.Dispose();
     }

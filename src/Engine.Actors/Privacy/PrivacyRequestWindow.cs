@@ -16,8 +16,17 @@ internal sealed class PrivacyRequestWindow
     private static readonly Task GivenUp = Task.FromResult(false);
     private readonly Dictionary<string, Task> _lastOfUser = new(StringComparer.Ordinal);
 
-    /// <summary>Requests started and neither done nor forgotten.</summary>
+    /// <summary>Users whose requests are carried out at once; past it the consumer pauses (it keeps polling, so it stays in its group).</summary>
+    public const int MaxUsers = 16;
+
+    /// <summary>Requests held at once, those waiting behind the same user's included (a sender that retries one request).</summary>
+    public const int MaxHeld = 1_000;
+
+    /// <summary>Requests started and neither done nor forgotten (running, or waiting for the same user's earlier ones).</summary>
     public int InFlight { get; private set; }
+
+    /// <summary>No more requests until some end: <see cref="MaxUsers"/> users' requests run (the requests queued behind one user's run one at a time, and do not count), or <see cref="MaxHeld"/> are held.</summary>
+    public bool Full => _lastOfUser.Count >= MaxUsers || InFlight >= MaxHeld;
 
     /// <summary>Starts <paramref name="carryOut"/> once the user's earlier requests have ended (done or given up).</summary>
     public Task<bool> Start(TopicPartitionOffset position, string user, Func<Task<bool>> carryOut)

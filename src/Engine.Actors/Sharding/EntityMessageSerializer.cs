@@ -92,6 +92,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                 case UserProtocol.ChurnAlertDelivered m:
                     w.Write(m.UserId);
                     w.Write(m.DecisionId);
+                    w.Write(m.CausedBy);
                     break;
                 case UserProtocol.ChurnChecked m:
                     w.Write(m.UserId);
@@ -158,7 +159,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             CampaignEvent => new CampaignProtocol.RecordCampaignEvent(r.ReadString(), ReadClickEvent(r), new EventPosition(r.ReadInt32(), r.ReadInt64()), ReadOptionalPosition(r)),
             Churn => new UserProtocol.CheckChurn(r.ReadString(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadString()),
             ChurnUndelivered => new UserProtocol.ChurnAlertUndelivered(r.ReadString(), r.ReadString()),
-            ChurnDelivered => new UserProtocol.ChurnAlertDelivered(r.ReadString(), r.ReadString()),
+            ChurnDelivered => new UserProtocol.ChurnAlertDelivered(r.ReadString(), r.ReadString(), r.ReadString()),
             ChurnDone => new UserProtocol.ChurnChecked(r.ReadString(),
                 r.ReadBoolean() ? JsonSerializer.Deserialize(ReadBytes(r), EngineJson.Default.ChurnAlert) : null,
                 new UserSegment(ReadOptional(r), ReadOptional(r)), r.ReadBoolean()),

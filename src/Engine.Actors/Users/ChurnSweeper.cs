@@ -125,7 +125,7 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
                 throw;
             }
             _counters.Count(alert);
-            _users.Tell(new UserProtocol.ChurnAlertDelivered(user, alert.DecisionId));
+            _users.Tell(new UserProtocol.ChurnAlertDelivered(user, alert.DecisionId, alert.CausedBy));
         }
         await _due.CheckedAsync(partition, user, asOfMs, next);
     }

@@ -161,7 +161,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         Receive<ChurnEpisodeSaveEnded>(ended =>
         {
             _savingChurnEpisode = false;
-            if (ended.Error is null) _state.ChurnEpisodeSaved(ended.AlertId);
+            if (ended.Error is null) _state.ChurnEpisodeSaved(ended.Episode);
             else _log.Warning("Churn episode of {0} not saved yet ({1}); trying again at the next idle check",
                 _store.Keys.Entity(EntityKind.User, _userId), ended.Error.GetType().Name);
         });
@@ -171,7 +171,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             // raised it passivated meanwhile) keeps it too, while the user is still in the silence it was raised for.
             var inFlight = _sweepAlertInFlight == delivered.DecisionId;
             if (inFlight || (_sweepAlertInFlight is null && _state.ChurnAlertId is null && UserDecider.ChurnAlertId(_state) == delivered.DecisionId))
-                _state.SetChurnEpisode(delivered.DecisionId);
+                _state.SetChurnEpisode(delivered.DecisionId, delivered.CausedBy);
             if (inFlight) _sweepAlertInFlight = null;
             if (_state.ChurnEpisodeUnsaved) SaveChurnEpisodeOnceDurable(); // at once, not at the next idle check: a stop meanwhile would lose it
         });
@@ -250,15 +250,13 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     /// next event's, or before the actor passivates (<see cref="SaveChurnEpisode"/>); a sweep's alert only once Kafka has it
     /// (<see cref="ChurnAlertDelivered"/>).
     /// </summary>
-    /// <param name="replay">A replayed event (Duplicate). If the user's episode was opened on it, the check is made again as
-    /// armed, so its alert (the same id) is sent again: the first run's may have been lost between its flush, which kept the
-    /// episode, and its decisions. The episode stays as it is.</param>
+    /// <param name="replay">A replayed event (Duplicate). If the user's episode was opened on it (its <c>caused_by</c>), the
+    /// check is made again as armed, so its alert (the same id) is sent again: the first run's may have been lost between its
+    /// flush, which kept the episode, and its decisions. The episode stays as it is.</param>
     private ChurnAlert? CheckChurn(DateTimeOffset asOf, string causedBy, bool fromSweep = false, bool replay = false)
     {
         var open = _sweepAlertInFlight ?? _state.ChurnAlertId;
-        // The replayed event opened it when the episode's id is the one derived from that event's time (it was the user's
-        // latest then), or from the latest now (a late event's check).
-        if (replay && open is not null && (open == UserDecider.ChurnAlertId(_state.Id, asOf.ToUnixTimeMilliseconds()) || open == UserDecider.ChurnAlertId(_state)))
+        if (replay && _sweepAlertInFlight is null && open is not null && _state.ChurnOpenedBy == causedBy)
         {
             var again = ChurnEpisode.Armed;
             return _decider.CheckChurn(_state, ref again, asOf, causedBy) is { } repeat
@@ -268,11 +266,11 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         var episode = open is null ? ChurnEpisode.Armed : ChurnEpisode.Alerted;
         var alert = _decider.CheckChurn(_state, ref episode, asOf, causedBy);
         if (alert is not null && fromSweep) (_sweepAlertInFlight, _sweepAlertRaisedMs) = (alert.DecisionId, Environment.TickCount64);
-        else if (alert is not null) _state.SetChurnEpisode(alert.DecisionId);
+        else if (alert is not null) _state.SetChurnEpisode(alert.DecisionId, causedBy);
         else if (episode == ChurnEpisode.Armed)
         {
             _sweepAlertInFlight = null;
-            _state.SetChurnEpisode(null);
+            _state.SetChurnEpisode(null, null);
         }
         return alert;
     }
@@ -291,15 +289,15 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
 
     private void SaveChurnEpisode()
     {
-        var alertId = _state.ChurnAlertId;
+        var episode = _state.ChurnEpisodeValue;
         if (_state.LastEventMs == Engine.Models.Features.State.EntityFeatureState.NoEvent)
         {
-            _state.ChurnEpisodeSaved(alertId);
+            _state.ChurnEpisodeSaved(episode);
             return;
         }
         _savingChurnEpisode = true;
-        _store.SaveChurnEpisodeAsync(_userId, alertId, _state.LastEventMs).PipeTo(Self,
-            success: _ => new ChurnEpisodeSaveEnded(alertId, null), failure: e => new ChurnEpisodeSaveEnded(alertId, e));
+        _store.SaveChurnEpisodeAsync(_userId, episode, _state.LastEventMs).PipeTo(Self,
+            success: _ => new ChurnEpisodeSaveEnded(episode, null), failure: e => new ChurnEpisodeSaveEnded(episode, e));
     }
 
     /// <summary>Event time between churn scores of an armed, active user.</summary>
@@ -312,5 +310,5 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
 
     private sealed record LoadFailed(Exception Error);
 
-    private sealed record ChurnEpisodeSaveEnded(string? AlertId, Exception? Error);
+    private sealed record ChurnEpisodeSaveEnded(string? Episode, Exception? Error);
 }

@@ -37,7 +37,7 @@ public static class UserProtocol
     /// from now on (not before: a crash in between would leave the user stored as alerted with no alert sent, and no later
     /// check would raise it). Sent by the churn sweeper; no reply.
     /// </summary>
-    public sealed record ChurnAlertDelivered(string UserId, string DecisionId) : IShardedMessage
+    public sealed record ChurnAlertDelivered(string UserId, string DecisionId, string CausedBy) : IShardedMessage
     {
         public string EntityId => UserId;
     }

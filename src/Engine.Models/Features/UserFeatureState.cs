@@ -15,7 +15,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     private const string LastPurchaseField = "last_purchase";
     private const string SessionField = "session";
     private const string SegmentField = "segment";
-    /// <summary>The churn alert that opened the user's open episode (<see cref="ChurnAlertId"/>); absent when none is open.</summary>
+    /// <summary>The churn alert that opened the user's open episode and what caused it, tab-separated (<see cref="ChurnAlertId"/>, <see cref="ChurnOpenedBy"/>); absent when none is open.</summary>
     public const string ChurnAlertField = "churn_alert";
     private static readonly int TypeCount = Enum.GetValues<EventType>().Length;
 
@@ -69,24 +69,31 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     /// a second alert, under a new id, for the same episode (before 2026-12-06).
     /// </summary>
     public string? ChurnAlertId { get; private set; }
+
+    /// <summary>The <c>caused_by</c> of the alert that opened the open episode: the event (its id) or the sweep tick.</summary>
+    public string? ChurnOpenedBy { get; private set; }
     private bool _churnDirty;
 
-    /// <summary>Opens (an alert's id) or closes (null) the user's churn episode; written with the next drain.</summary>
-    public void SetChurnEpisode(string? alertId)
+    /// <summary>Opens (an alert's id, and its <c>caused_by</c>) or closes (null) the user's churn episode; written with the next drain.</summary>
+    public void SetChurnEpisode(string? alertId, string? openedBy)
     {
-        if (alertId == ChurnAlertId) return;
-        (ChurnAlertId, _churnDirty) = (alertId, true);
+        if (alertId is null) openedBy = null;
+        if (alertId == ChurnAlertId && openedBy == ChurnOpenedBy) return;
+        (ChurnAlertId, ChurnOpenedBy, _churnDirty) = (alertId, openedBy, true);
     }
 
     /// <summary>The episode moved since the last drain: no flush has carried it yet.</summary>
     public bool ChurnEpisodeUnsaved => _churnDirty;
 
+    /// <summary>The value of <see cref="ChurnAlertField"/> for the open episode (null: none is open, the field is deleted).</summary>
+    public string? ChurnEpisodeValue => ChurnAlertId is null ? null : ChurnAlertId + "\t" + ChurnOpenedBy;
+
     /// <summary>
-    /// The episode <paramref name="alertId"/> was written outside a drain (or need not be): the next drain leaves it out. If
-    /// it moved while it was written (a late event re-armed it, and that event's flush may have landed first), the current
-    /// one is marked to be written again.
+    /// The episode <paramref name="value"/> (a <see cref="ChurnEpisodeValue"/>) was written outside a drain (or need not
+    /// be): the next drain leaves it out. If it moved while it was written (a late event re-armed it, and that event's flush
+    /// may have landed first), the current one is marked to be written again.
     /// </summary>
-    public void ChurnEpisodeSaved(string? alertId) => _churnDirty = alertId != ChurnAlertId;
+    public void ChurnEpisodeSaved(string? value) => _churnDirty = value != ChurnEpisodeValue;
 
     /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
     public IReadOnlyList<string> SessionItems => _sessionItems;
@@ -244,7 +251,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
             if (ChurnAlertId is null) changes.Delete.Add(ChurnAlertField);
             else
             {
-                changes.Values.Append(ChurnAlertId);
+                changes.Values.Append(ChurnEpisodeValue);
                 changes.Commit(ChurnAlertField);
             }
         }
@@ -285,7 +292,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                 (Device, Region) = (NullIfEmpty(segment[0]), segment.Length > 1 ? NullIfEmpty(segment[1]) : null);
                 return true;
             case ChurnAlertField:
-                ChurnAlertId = NullIfEmpty(value);
+                var episode = value.Split('\t', 2);
+                (ChurnAlertId, ChurnOpenedBy) = (NullIfEmpty(episode[0]), episode.Length > 1 ? NullIfEmpty(episode[1]) : null);
                 return true;
             case SessionField:
                 var parts = value.Split('\t');

@@ -103,9 +103,9 @@ public sealed class IdlePassivationTests(KafkaFixture kafka, RedisFixture redisF
         Assert.NotNull(alert);
         await Task.Delay(Idle * 3);
         var liveWhileOnItsWay = await EntityCountAsync(users);
-        users.Tell(new UserProtocol.ChurnAlertDelivered("quiet", alert.DecisionId));
+        users.Tell(new UserProtocol.ChurnAlertDelivered("quiet", alert.DecisionId, alert.CausedBy));
         var key = store.Keys.Entity(EntityKind.User, "quiet");
-        AwaitCondition(() => connection.GetDatabase().HashGet(key, UserFeatureState.ChurnAlertField) == alert.DecisionId, TimeSpan.FromSeconds(10));
+        AwaitCondition(() => connection.GetDatabase().HashGet(key, UserFeatureState.ChurnAlertField) == alert.DecisionId + "\t" + alert.CausedBy, TimeSpan.FromSeconds(10));
         var liveOnceDelivered = -1;
         for (var deadline = DateTime.UtcNow.AddSeconds(15); liveOnceDelivered != 0 && DateTime.UtcNow < deadline; await Task.Delay(200))
             liveOnceDelivered = await EntityCountAsync(users);

@@ -379,6 +379,34 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     }
 
     /// <summary>
+    /// Only the replay of the event that opened the episode sends its alert again: a replayed late event, whose time is
+    /// before the opener's, sends nothing (matched by the episode's id alone, it sent the alert again under its own
+    /// <c>caused_by</c>).
+    /// </summary>
+    [Fact]
+    public async Task A_replay_of_an_event_that_did_not_open_the_episode_sends_no_alert()
+    {
+        var (decider, churn) = AlwaysAlerting();
+        using var _ = churn;
+        var first = Sys.ActorOf(UserActor.Props("u-replay-3", _store, decider));
+        var (opening, late) = (View("u-replay-3", "shoe-0", 10), View("u-replay-3", "shoe-1", 5));
+        first.Tell(new RecordEvent("u-replay-3", opening, new EventPosition(0, 7), DateTimeOffset.UtcNow));
+        var opened = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        first.Tell(new RecordEvent("u-replay-3", late, new EventPosition(0, 8), DateTimeOffset.UtcNow));
+        var lateHandled = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        var alert = Assert.Single(opened.Decisions.OfType<ChurnAlert>());
+        await FlushAsync("u-replay-3", opened.Changes!, lateHandled.Changes!);
+        Sys.Stop(first);
+
+        var next = Sys.ActorOf(UserActor.Props("u-replay-3", _store, decider));
+        next.Tell(new RecordEvent("u-replay-3", late, new EventPosition(0, 8), DateTimeOffset.UtcNow));
+        Assert.Empty(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions.OfType<ChurnAlert>());
+        next.Tell(new RecordEvent("u-replay-3", opening, new EventPosition(0, 7), DateTimeOffset.UtcNow));
+        var again = Assert.Single(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions.OfType<ChurnAlert>());
+        Assert.Equal((alert.DecisionId, alert.CausedBy), (again.DecisionId, again.CausedBy));
+    }
+
+    /// <summary>
     /// A sweep's alert is kept with the user's features only once Kafka has it: an event's flush meanwhile does not carry it,
     /// and when its send fails the next actor (loaded from Redis) raises it again. Before, the event's flush stored the
     /// episode while the send was pending; once the send failed, every later actor found the user alerted with no alert sent.
@@ -405,9 +433,9 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         next.Tell(new CheckChurn("u-swept", T0.AddDays(40), "sweep-40"));
         var raised = ExpectMsg<ChurnChecked>().Alert;
         Assert.NotNull(raised); // raised again: the undelivered alert was never stored
-        next.Tell(new ChurnAlertDelivered("u-swept", raised.DecisionId));
+        next.Tell(new ChurnAlertDelivered("u-swept", raised.DecisionId, raised.CausedBy));
         var later = Send(next, View("u-swept", "shoe-1", 60 * 24 * 40 + 60));
-        Assert.Contains(later.Changes!.Set, f => (f.Field, f.Text) == (UserFeatureState.ChurnAlertField, raised.DecisionId)); // delivered: kept
+        Assert.Contains(later.Changes!.Set, f => (f.Field, f.Text) == (UserFeatureState.ChurnAlertField, raised.DecisionId + "\t" + raised.CausedBy)); // delivered: kept
     }
 
     private IReadOnlyList<IDecision> Check(IActorRef user, int days) // a sweep of u-7 as of T0 + days

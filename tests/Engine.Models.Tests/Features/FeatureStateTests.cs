@@ -69,20 +69,20 @@ public class FeatureStateTests
         var user = new UserFeatureState("u1");
         user.Apply(View("a", T0), new(0, 0));
         user.DrainChanges();
-        user.SetChurnEpisode("alert-1");
+        user.SetChurnEpisode("alert-1", "v-9");
         var opened = user.DrainChanges();
-        Assert.Equal([(UserFeatureState.ChurnAlertField, "alert-1")], opened.Set.Select(f => (f.Field, f.Text)));
+        Assert.Equal([(UserFeatureState.ChurnAlertField, "alert-1\tv-9")], opened.Set.Select(f => (f.Field, f.Text)));
         Assert.True(user.DrainChanges().IsEmpty); // written once
-        user.SetChurnEpisode("alert-1");
+        user.SetChurnEpisode("alert-1", "v-9");
         Assert.True(user.DrainChanges().IsEmpty); // unchanged: nothing to write
 
         var restored = new UserFeatureState("u1");
-        restored.Restore([KeyValuePair.Create(UserFeatureState.ChurnAlertField, "alert-1")]);
-        Assert.Equal("alert-1", restored.ChurnAlertId);
+        restored.Restore([KeyValuePair.Create(UserFeatureState.ChurnAlertField, "alert-1\tv-9")]);
+        Assert.Equal(("alert-1", "v-9"), (restored.ChurnAlertId, restored.ChurnOpenedBy));
         restored.MarkAllChanged();
-        Assert.Contains((UserFeatureState.ChurnAlertField, "alert-1"), restored.DrainChanges().Set.Select(f => (f.Field, f.Text)));
+        Assert.Contains((UserFeatureState.ChurnAlertField, "alert-1\tv-9"), restored.DrainChanges().Set.Select(f => (f.Field, f.Text)));
 
-        restored.SetChurnEpisode(null);
+        restored.SetChurnEpisode(null, null);
         var closed = restored.DrainChanges();
         Assert.Equal([UserFeatureState.ChurnAlertField], closed.Delete);
         Assert.Empty(closed.Set);
