@@ -63,6 +63,25 @@ public sealed class PrivacyControl : IAsyncDisposable
     public int Acknowledged => Volatile.Read(ref _acknowledged);
     private int _acknowledged;
 
+    /// <summary>Requests that could not be acted on, sent to the dead-letter topic since start.</summary>
+    public int DeadLettered => Volatile.Read(ref _deadLettered);
+    private int _deadLettered;
+
+    /// <summary>Refused requests skipped since start: Kafka refused their dead letter for good (the log names their offsets).</summary>
+    public int Skipped => Volatile.Read(ref _skipped);
+    private int _skipped;
+
+    /// <summary>Requests read and not yet carried out (running, retried, or queued behind the same user's), as of the consumer's last turn.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+    private int _waiting;
+
+    /// <summary>
+    /// How long the oldest of <see cref="Waiting"/> has waited (zero when none): an erasure held up by a lagging user pipeline
+    /// or a user whose events never pause shows here long before anyone asks why no acknowledgement came.
+    /// </summary>
+    public TimeSpan OldestWaiting => Volatile.Read(ref _oldestStartedTicks) is var ticks and > 0 ? DateTime.UtcNow - new DateTime(ticks, DateTimeKind.Utc) : TimeSpan.Zero;
+    private long _oldestStartedTicks;
+
     /// <summary>
     /// Consumes until stopped. A Kafka error from the consumer (the member dropped after a long outage) ends only the current
     /// consumer: a new one joins again and the uncommitted requests are carried out again (the same erasure or consent,
@@ -98,7 +117,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         var ended = new ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)>();
         var owned = new Dictionary<TopicPartition, CancellationTokenSource>(); // cancelled when the partition leaves this node
         var uncommitted = new Dictionary<TopicPartition, TopicPartitionOffset>(); // done, but a commit failed: tried again
-        var running = new Dictionary<Task, Task>(); // each request's task -> the continuation that reports its end
+        var running = new Dictionary<Task, (Task Reported, DateTime StartedUtc)>(); // each request's task -> the continuation that reports its end
         void Release(IEnumerable<TopicPartition> partitions)
         {
             foreach (var partition in partitions)
@@ -128,6 +147,8 @@ public sealed class PrivacyControl : IAsyncDisposable
             {
                 DrainEnded(ended, window, running);
                 TryCommit(consumer, window, uncommitted);
+                Volatile.Write(ref _waiting, running.Count);
+                Volatile.Write(ref _oldestStartedTicks, running.Count == 0 ? 0 : running.Values.Min(r => r.StartedUtc).Ticks);
                 if (window.Full || paused)
                 {
                     // Pause again each time while full: a rebalance hands over partitions unpaused.
@@ -144,8 +165,8 @@ public sealed class PrivacyControl : IAsyncDisposable
                 var stop = partitionStop.Token;
                 // On the pool: a request's first steps block (the clickstream's end offsets), and the loop must keep polling.
                 var task = window.Start(position, user, () => Task.Run(() => CarryOutAsync(record, stop)));
-                running[task] = task.ContinueWith(t => ended.Enqueue((position, user, t, t is { IsCompletedSuccessfully: true, Result: true })),
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                running[task] = (task.ContinueWith(t => ended.Enqueue((position, user, t, t is { IsCompletedSuccessfully: true, Result: true })),
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default), DateTime.UtcNow);
             }
         }
         finally
@@ -153,7 +174,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             // Stopping or failed: whatever is not done is redone by the next reader. The requests end (they see the cancellation)
             // before the consumer closes: its revocation commits past what is done, never past what was given up.
             foreach (var cancel in owned.Values) cancel.Cancel();
-            if (!Task.WhenAll(running.Values).Wait(TimeSpan.FromSeconds(10)))
+            if (!Task.WhenAll(running.Values.Select(r => r.Reported)).Wait(TimeSpan.FromSeconds(10)))
                 _log.Warning("Privacy requests still running 10 s after the consumer stopped; closing it anyway (they are not committed)");
             try
             {
@@ -167,7 +188,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     }
 
     private static void DrainEnded(ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)> ended,
-        PrivacyRequestWindow window, Dictionary<Task, Task> running)
+        PrivacyRequestWindow window, Dictionary<Task, (Task Reported, DateTime StartedUtc)> running)
     {
         while (ended.TryDequeue(out var end))
         {
@@ -244,6 +265,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             // Retried for ever, it would hold its partition's commit, and every request after it would be redone at each restart.
             _log.Error("Privacy request at {0} refused ({1}) and Kafka refused its dead letter for {2}; skipped (it stays at its offset)",
                 record.TopicPartitionOffset, error!.Split(':')[0], _settings.EffectiveDeadLetterPatience);
+            Interlocked.Increment(ref _skipped);
             return;
         }
         if (request is null)
@@ -273,6 +295,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         var letter = DeadLetters.Record(source, "privacy request refused: " + reason, _settings.DeadLetterTopic, DateTimeOffset.UtcNow);
         await _producer.ProduceAsync(letter.Topic, new Message<byte[], byte[]> { Key = letter.Key!, Value = letter.Value! }, stop);
         // The reason's detail may quote the request (a parser's message does): the log gets its kind only, the letter all of it.
+        Interlocked.Increment(ref _deadLettered);
         _log.Warning("Privacy request at {0} refused and dead-lettered ({1})", record.TopicPartitionOffset, reason.Split(':')[0]);
     }
 

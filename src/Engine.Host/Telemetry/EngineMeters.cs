@@ -37,6 +37,12 @@ public sealed class EngineMeters : IDisposable
             "Gen0 collections the node ran itself while keeping up (Gc:PacingMegabytes), beside the runtime's own");
         _meter.CreateObservableCounter("engine.pipeline.restarts", () => Per(monitor, n => n.PipelineRestarts.Users, n => n.PipelineRestarts.Campaigns),
             "{restart}", "Decision pipelines failed and restarted from their last commit, by input topic");
+        _meter.CreateObservableCounter("engine.privacy.requests", () => PrivacyOutcomes(monitor), "{request}",
+            "Privacy requests this node finished, by outcome: acknowledged, dead_lettered (could not be acted on), skipped (its dead letter refused for good)");
+        _meter.CreateObservableGauge("engine.privacy.waiting", () => monitor.Node?.Privacy.Waiting ?? 0, "{request}",
+            "Privacy requests read and not yet carried out (running, retried, or behind the same user's)");
+        _meter.CreateObservableGauge("engine.privacy.oldest_waiting", () => Math.Round(monitor.Node?.Privacy.OldestWaiting.TotalSeconds ?? 0, 1), "s",
+            "How long the oldest waiting privacy request has waited (0: none): alert when an erasure is held up");
         _meter.CreateObservableGauge("engine.ready", () => monitor.Readiness().Ready ? 1 : 0, description: "1 when /readyz would answer 200");
         _meter.CreateObservableCounter("engine.fairness.opportunities", () => Segments(monitor, s => s.Opportunities), "{event}",
             "Chances to decide, by decision kind, segment dimension and segment (device, region, tenure)");
@@ -70,6 +76,14 @@ public sealed class EngineMeters : IDisposable
         if (monitor.Node is not { } node) yield break;
         yield return new(users(node), new KeyValuePair<string, object?>("topic", Topics.Clickstream));
         yield return new(campaigns(node), new KeyValuePair<string, object?>("topic", Topics.CampaignEvents));
+    }
+
+    private static IEnumerable<Measurement<long>> PrivacyOutcomes(NodeMonitor monitor)
+    {
+        if (monitor.Node?.Privacy is not { } privacy) yield break;
+        yield return new(privacy.Acknowledged, new KeyValuePair<string, object?>("outcome", "acknowledged"));
+        yield return new(privacy.DeadLettered, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
+        yield return new(privacy.Skipped, new KeyValuePair<string, object?>("outcome", "skipped"));
     }
 
     private static IEnumerable<Measurement<long>> Decisions(NodeMonitor monitor)

@@ -99,6 +99,8 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         _output.WriteLine($"erasure of u-1 waiting for the user pipeline; acknowledged: {string.Join(", ", acknowledged)}; privacy requests committed up to {committed}");
         Assert.Equal(["consent-0", "consent-2"], acknowledged.Order());
         Assert.Equal(1, committed); // past consent-0, not past the erasure still waiting (offset 1)
+        Assert.Equal(20, control.Waiting); // the erasure and its 19 copies, for the operator's gauge
+        Assert.True(control.OldestWaiting > TimeSpan.Zero);
         // Stopping gives the erasure up: the commit still does not pass it, so the next reader carries it out.
         await control.DisposeAsync();
         Assert.Equal(1, Committed(requests, group));
@@ -161,6 +163,7 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         Assert.StartsWith("privacy request refused: malformed", letters[0].Reason);
         Assert.Contains("unknown type", letters[1].Reason);
         Assert.Contains("user_id and request_id are required", letters[2].Reason);
+        Assert.Equal((3, 1), (control.DeadLettered, control.Acknowledged));
     }
 
     /// <summary>
@@ -193,6 +196,7 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         AwaitCondition(() => Committed(requests, group) == 2, TimeSpan.FromSeconds(10), "committed past both");
         _output.WriteLine(skipped.Message.ToString());
         Assert.Contains("Kafka refused its dead letter for 00:00:03; skipped", skipped.Message.ToString());
+        Assert.Equal((1, 0), (control.Skipped, control.DeadLettered));
         Assert.DoesNotContain("not json", skipped.Message.ToString());
     }
 

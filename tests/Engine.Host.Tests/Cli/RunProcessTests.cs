@@ -87,6 +87,10 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.Equal(0, Counter(metrics, "engine_pipeline_restarts_total", "engine.clickstream")); // exported, and none here
         Assert.Contains("engine_pipeline_restarts_total{", metrics);
         Assert.Contains("engine_bids_late_dropped_total", metrics); // exported (bid requests answered past their tmax)
+        Assert.Contains("engine_privacy_requests_total{", metrics);
+        Assert.Equal(0, Counter(metrics, "engine_privacy_requests_total", "acknowledged")); // exported, and none sent here
+        Assert.Contains("engine_privacy_waiting", metrics);
+        Assert.Contains("engine_privacy_oldest_waiting_seconds", metrics);
         Assert.True(Counter(metrics, "engine_fairness_opportunities_total", "recommendation") > 0, metrics);
         Assert.True(Counter(metrics, "engine_fairness_decisions_total", "recommendation") > 0, metrics);
         Assert.True(Counter(metrics, "engine_fairness_score_count", "recommendation") > 0, metrics); // score distributions by segment
