@@ -76,11 +76,16 @@ public sealed class PrivacyControl : IAsyncDisposable
     private int _waiting;
 
     /// <summary>
-    /// How long the oldest of <see cref="Waiting"/> has waited (zero when none): an erasure held up by a lagging user pipeline
-    /// or a user whose events never pause shows here long before anyone asks why no acknowledgement came.
+    /// How long the oldest of <see cref="Waiting"/> has waited since it was sent (its record's timestamp, so a rebalance that
+    /// hands it to another reader does not reset it; zero when none): an erasure held up by a lagging user pipeline or a user
+    /// whose events never pause shows here long before anyone asks why no acknowledgement came.
     /// </summary>
-    public TimeSpan OldestWaiting => Volatile.Read(ref _oldestStartedTicks) is var ticks and > 0 ? DateTime.UtcNow - new DateTime(ticks, DateTimeKind.Utc) : TimeSpan.Zero;
-    private long _oldestStartedTicks;
+    public TimeSpan OldestWaiting => Volatile.Read(ref _oldestSentTicks) is var ticks and > 0 ? DateTime.UtcNow - new DateTime(ticks, DateTimeKind.Utc) : TimeSpan.Zero;
+    private long _oldestSentTicks;
+
+    // Refused requests whose dead letter Kafka refuses for good, and since when: kept across re-reads of the request (a
+    // rebalance, a new consumer), or the patience would start over each time and never run out.
+    private readonly ConcurrentDictionary<TopicPartitionOffset, DateTime> _refusedSince = new();
 
     /// <summary>
     /// Consumes until stopped. A Kafka error from the consumer (the member dropped after a long outage) ends only the current
@@ -117,7 +122,7 @@ public sealed class PrivacyControl : IAsyncDisposable
         var ended = new ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)>();
         var owned = new Dictionary<TopicPartition, CancellationTokenSource>(); // cancelled when the partition leaves this node
         var uncommitted = new Dictionary<TopicPartition, TopicPartitionOffset>(); // done, but a commit failed: tried again
-        var running = new Dictionary<Task, (Task Reported, DateTime StartedUtc)>(); // each request's task -> the continuation that reports its end
+        var running = new Dictionary<Task, (Task Reported, DateTime SentUtc)>(); // each request's task -> the continuation that reports its end
         void Release(IEnumerable<TopicPartition> partitions)
         {
             foreach (var partition in partitions)
@@ -148,7 +153,7 @@ public sealed class PrivacyControl : IAsyncDisposable
                 DrainEnded(ended, window, running);
                 TryCommit(consumer, window, uncommitted);
                 Volatile.Write(ref _waiting, running.Count);
-                Volatile.Write(ref _oldestStartedTicks, running.Count == 0 ? 0 : running.Values.Min(r => r.StartedUtc).Ticks);
+                Volatile.Write(ref _oldestSentTicks, running.Count == 0 ? 0 : running.Values.Min(r => r.SentUtc).Ticks);
                 if (window.Full || paused)
                 {
                     // Pause again each time while full: a rebalance hands over partitions unpaused.
@@ -161,12 +166,13 @@ public sealed class PrivacyControl : IAsyncDisposable
                 if (!owned.TryGetValue(record.TopicPartition, out var partitionStop))
                     owned[record.TopicPartition] = partitionStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 var position = record.TopicPartitionOffset;
-                var user = PrivacyRequest.Decode(record.Message.Value).Request?.UserId ?? "offset:" + position; // refused ones run on their own
+                // One user's requests in one partition run in offset order (keyed by user id, they all are in one); refused ones run on their own.
+                var user = position.Partition.Value + ":" + (PrivacyRequest.Decode(record.Message.Value).Request?.UserId ?? "offset:" + position.Offset.Value);
                 var stop = partitionStop.Token;
                 // On the pool: a request's first steps block (the clickstream's end offsets), and the loop must keep polling.
                 var task = window.Start(position, user, () => Task.Run(() => CarryOutAsync(record, stop)));
                 running[task] = (task.ContinueWith(t => ended.Enqueue((position, user, t, t is { IsCompletedSuccessfully: true, Result: true })),
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default), DateTime.UtcNow);
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default), record.Message.Timestamp.UtcDateTime);
             }
         }
         finally
@@ -188,7 +194,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     }
 
     private static void DrainEnded(ConcurrentQueue<(TopicPartitionOffset Position, string User, Task Task, bool Done)> ended,
-        PrivacyRequestWindow window, Dictionary<Task, (Task Reported, DateTime StartedUtc)> running)
+        PrivacyRequestWindow window, Dictionary<Task, (Task Reported, DateTime SentUtc)> running)
     {
         while (ended.TryDequeue(out var end))
         {
@@ -220,12 +226,12 @@ public sealed class PrivacyControl : IAsyncDisposable
     private async Task<bool> CarryOutAsync(ConsumeResult<byte[], byte[]> record, CancellationToken stop)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
-        DateTime? refusedSince = null; // since when Kafka refuses the sends for good (an ACL, a bad topic name): only these end a dead letter's retries
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await HandleAsync(record, refusedSince, stop);
+                await HandleAsync(record, stop);
+                _refusedSince.TryRemove(record.TopicPartitionOffset, out _);
                 return true;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -234,7 +240,9 @@ public sealed class PrivacyControl : IAsyncDisposable
             }
             catch (Exception e)
             {
-                refusedSince = e is ProduceException<byte[], byte[]> { Error.Code: var code } && RefusedForGood(code) ? refusedSince ?? DateTime.UtcNow : null;
+                // Only refusals Kafka will not cure (an ACL, a bad topic name) run down a dead letter's patience.
+                if (e is ProduceException<byte[], byte[]> { Error.Code: var code } && RefusedForGood(code)) _refusedSince.TryAdd(record.TopicPartitionOffset, DateTime.UtcNow);
+                else _refusedSince.TryRemove(record.TopicPartitionOffset, out _);
                 // Never the record's key or the exception's message in a log: both may name the user.
                 _log.Warning("Privacy request at {0} not carried out yet ({1}); retrying in {2}",
                     record.TopicPartitionOffset, e.GetType().Name, backoff);
@@ -257,10 +265,11 @@ public sealed class PrivacyControl : IAsyncDisposable
         or ErrorCode.TopicException or ErrorCode.Local_UnknownTopic or ErrorCode.Local_InvalidArg or ErrorCode.MsgSizeTooLarge
         or ErrorCode.InvalidRecord;
 
-    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, DateTime? refusedSince, CancellationToken stop)
+    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, CancellationToken stop)
     {
         var (request, error) = PrivacyRequest.Decode(record.Message.Value);
-        if (request is null && DateTime.UtcNow - refusedSince >= _settings.EffectiveDeadLetterPatience)
+        if (request is null && _refusedSince.TryGetValue(record.TopicPartitionOffset, out var refusedSince)
+                            && DateTime.UtcNow - refusedSince >= _settings.EffectiveDeadLetterPatience)
         {
             // Retried for ever, it would hold its partition's commit, and every request after it would be redone at each restart.
             _log.Error("Privacy request at {0} refused ({1}) and Kafka refused its dead letter for {2}; skipped (it stays at its offset)",

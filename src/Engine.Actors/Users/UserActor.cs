@@ -234,7 +234,10 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         // Activity re-arms a churn episode, so an open episode is scored on the user's next event to close it. Right after
         // an event an armed user's probability is low; scoring them at most once per interval of event time (silence is
         // the sweeper's) spares a model call on almost every click.
-        if (_consent.Personalisation && ((_sweepAlertInFlight ?? _state.ChurnAlertId) is not null || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
+        // A late event (dropped from the features) is not activity: scored at no silence, it would close the episode of a
+        // user who never came back.
+        if (_consent.Personalisation && outcome != ApplyOutcome.Late
+            && ((_sweepAlertInFlight ?? _state.ChurnAlertId) is not null || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
         {
             _churnScoredAt = evt.EventTime;
             if (CheckChurn(evt.EventTime, evt.EventId, replay: outcome == ApplyOutcome.Duplicate) is { } alert) decisions.Add(alert);

@@ -438,6 +438,29 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Assert.Contains(later.Changes!.Set, f => (f.Field, f.Text) == (UserFeatureState.ChurnAlertField, raised.DecisionId + "\t" + raised.CausedBy)); // delivered: kept
     }
 
+    /// <summary>
+    /// A late event (older than the user's last by more than the allowed lateness, dropped from the features) is not the
+    /// user coming back: it leaves an open churn episode open. Before, it was scored at no silence, re-armed the episode and
+    /// deleted it from Redis, and the user's next crossing alerted the same silence again.
+    /// </summary>
+    [Fact]
+    public void A_late_event_leaves_an_open_churn_episode_open()
+    {
+        var user = User("u-late");
+        for (var i = 0; i < 6; i++) Send(user, View("u-late", $"shoe-{i % 3}", i * 60 * 24 / 6));
+        user.Tell(new CheckChurn("u-late", T0.AddDays(20), "sweep-20"));
+        var alert = ExpectMsg<ChurnChecked>().Alert;
+        Assert.NotNull(alert);
+        user.Tell(new ChurnAlertDelivered("u-late", alert.DecisionId, alert.CausedBy));
+
+        var late = Send(user, View("u-late", "shoe-4", 0) with { EventId = "late-1" }); // the first view's time: hours before the last
+        Assert.Equal(ApplyOutcome.Late, late.Outcome);
+        Assert.Empty(late.Decisions.OfType<ChurnAlert>());
+        Assert.DoesNotContain(UserFeatureState.ChurnAlertField, late.Changes?.Delete ?? []);
+        user.Tell(new CheckChurn("u-late", T0.AddDays(21), "sweep-21"));
+        Assert.Null(ExpectMsg<ChurnChecked>().Alert); // still the episode the sweep opened
+    }
+
     private IReadOnlyList<IDecision> Check(IActorRef user, int days) // a sweep of u-7 as of T0 + days
     {
         user.Tell(new CheckChurn("u-7", T0.AddDays(days), $"sweep-{days}"));
