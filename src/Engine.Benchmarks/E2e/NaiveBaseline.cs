@@ -57,7 +57,7 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
             Processed++;
             if (ClickEventCodec.Decode(record.Message.Value).Event is not { } evt) continue;
             var user = await store.LoadUserAsync(evt.UserId);
-            user.Apply(evt, new EventPosition(record.Partition.Value, record.Offset.Value));
+            var outcome = user.Apply(evt, new EventPosition(record.Partition.Value, record.Offset.Value));
             var memory = users.TryGetValue(evt.UserId, out var known) ? known : users[evt.UserId] = new UserMemory();
             var decisions = new List<IDecision>(2);
             if (evt.Type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase &&
@@ -68,7 +68,8 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
             var arrived = new DateTimeOffset(Engine.Actors.Pipeline.KafkaArrival.Of(record.Message.Timestamp.UtcDateTime, now).Ticks, TimeSpan.Zero);
             if (evt.Type == EventType.BidRequest && !Engine.Actors.Users.UserActor.PastTmax(arrived, new DateTimeOffset(now.Ticks, TimeSpan.Zero), evt.BidRequest!))
                 decisions.Add(decider.Bid(user, evt, DateTimeOffset.UtcNow));
-            if (memory.Churn == ChurnEpisode.Alerted || evt.EventTime - memory.ChurnScoredAt >= Engine.Actors.Users.UserActor.ChurnRescoreInterval)
+            if (outcome != ApplyOutcome.Late
+                && (memory.Churn == ChurnEpisode.Alerted || evt.EventTime - memory.ChurnScoredAt >= Engine.Actors.Users.UserActor.ChurnRescoreInterval))
             {
                 memory.ChurnScoredAt = evt.EventTime;
                 if (decider.CheckChurn(user, ref memory.Churn, evt.EventTime, evt.EventId) is { } alert) decisions.Add(alert);
