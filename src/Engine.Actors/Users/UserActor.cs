@@ -31,9 +31,6 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private readonly List<string> _coVisited = new(UserFeatureState.SessionItemsKept);
     private UserFeatureState _state = null!;
     private RecommendationMemo _recommendation;
-    private string? _sweepAlertInFlight; // a sweep's alert Kafka has not acknowledged yet: the episode it opened is kept in memory only
-    private long _sweepAlertRaisedMs;
-    private bool _savingChurnEpisode;
     private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private bool _returningSession;
     private Consent _consent = Consent.Granted;
@@ -147,49 +144,11 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         Receive<RecordEvent>(Record);
         Receive<PrivacyProtocol.RecordConsent>(RecordConsent);
         Receive<PrivacyProtocol.EraseUser>(Erase);
-        Receive<IdleCheck>(_ =>
-        {
-            // A sweep's alert on its way keeps the actor (its episode lives only here until Kafka has the alert), but not for
-            // longer than any send can take: past that it is taken as undelivered.
-            if (_sweepAlertInFlight is not null && Environment.TickCount64 - _sweepAlertRaisedMs > (long)MaxAlertDelivery.TotalMilliseconds)
-                _sweepAlertInFlight = null;
-            // An episode a sweep moved (no event carried it) is saved before the actor may passivate, once Redis holds
-            // everything it answered: no earlier flush can land after it.
-            if (_state.ChurnEpisodeUnsaved) SaveChurnEpisodeOnceDurable();
-            else if (_sweepAlertInFlight is null) _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered);
-        });
-        Receive<ChurnEpisodeSaveEnded>(ended =>
-        {
-            _savingChurnEpisode = false;
-            if (ended.Error is null) _state.ChurnEpisodeSaved(ended.Episode);
-            else _log.Warning("Churn episode of {0} not saved yet ({1}); trying again at the next idle check",
-                _store.Keys.Entity(EntityKind.User, _userId), ended.Error.GetType().Name);
-        });
-        Receive<ChurnAlertDelivered>(delivered =>
-        {
-            // Kafka has the sweep's alert: its episode is kept with the features from now on. A fresh actor (the one that
-            // raised it passivated meanwhile) keeps it too, while the user is still in the silence it was raised for.
-            var inFlight = _sweepAlertInFlight == delivered.DecisionId;
-            if (inFlight || (_sweepAlertInFlight is null && _state.ChurnAlertId is null && UserDecider.ChurnAlertId(_state) == delivered.DecisionId))
-                _state.SetChurnEpisode(delivered.DecisionId, delivered.CausedBy);
-            if (inFlight) _sweepAlertInFlight = null;
-            if (_state.ChurnEpisodeUnsaved) SaveChurnEpisodeOnceDurable(); // at once, not at the next idle check: a stop meanwhile would lose it
-        });
-        Receive<ChurnAlertUndelivered>(undelivered =>
-        {
-            // Still the episode that alert opened: re-arm it, or the user would stay alerted with no alert sent. It was never
-            // kept with the features (only a delivered one is), so nothing stored needs undoing.
-            if (_sweepAlertInFlight == undelivered.DecisionId) _sweepAlertInFlight = null;
-        });
-        Receive<CheckChurn>(check =>
-        {
-            // No churn profiling without consent; and a user with no events left (erased, expired) has nothing to score.
-            var hasEvents = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
-            var alert = _consent.Personalisation && hasEvents ? CheckChurn(check.AsOf, check.TickId, fromSweep: true) : null;
-            var watched = _consent.Personalisation && hasEvents
-                          && check.AsOf.ToUnixTimeMilliseconds() - _state.LastEventMs < (long)MaxWatchedSilence.TotalMilliseconds;
-            Sender.Tell(new ChurnChecked(_userId, alert, new UserSegment(_state.Device, _state.Region), watched));
-        });
+        Receive<IdleCheck>(IdleChecked);
+        Receive<ChurnEpisodeSaveEnded>(ChurnEpisodeSaveHasEnded);
+        Receive<ChurnAlertDelivered>(ChurnAlertDelivered);
+        Receive<ChurnAlertUndelivered>(ChurnAlertUndelivered);
+        Receive<CheckChurn>(CheckChurn);
     }
 
     private void Record(RecordEvent msg)
@@ -247,62 +206,6 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         _lastAnswered = msg.Position;
     }
 
-    /// <summary>
-    /// Scores churn and moves the user's episode, kept in the state, so in Redis: it outlives the actor (users passivate
-    /// after two idle minutes). A move made on an event is written with that event's changes; one made by a sweep with the
-    /// next event's, or before the actor passivates (<see cref="SaveChurnEpisode"/>); a sweep's alert only once Kafka has it
-    /// (<see cref="ChurnAlertDelivered"/>).
-    /// </summary>
-    /// <param name="replay">A replayed event (Duplicate). If the user's episode was opened on it (its <c>caused_by</c>), the
-    /// check is made again as armed, so its alert (the same id) is sent again: the first run's may have been lost between its
-    /// flush, which kept the episode, and its decisions. The episode stays as it is.</param>
-    private ChurnAlert? CheckChurn(DateTimeOffset asOf, string causedBy, bool fromSweep = false, bool replay = false)
-    {
-        var open = _sweepAlertInFlight ?? _state.ChurnAlertId;
-        if (replay && _sweepAlertInFlight is null && open is not null && _state.ChurnOpenedBy == causedBy)
-        {
-            var again = ChurnEpisode.Armed;
-            return _decider.CheckChurn(_state, ref again, asOf, causedBy) is { } repeat
-                ? repeat with { DecisionId = open, LastEventAt = open == repeat.DecisionId ? repeat.LastEventAt : asOf }
-                : null;
-        }
-        var episode = open is null ? ChurnEpisode.Armed : ChurnEpisode.Alerted;
-        var alert = _decider.CheckChurn(_state, ref episode, asOf, causedBy);
-        if (alert is not null && fromSweep) (_sweepAlertInFlight, _sweepAlertRaisedMs) = (alert.DecisionId, Environment.TickCount64);
-        else if (alert is not null) _state.SetChurnEpisode(alert.DecisionId, causedBy);
-        else if (episode == ChurnEpisode.Armed)
-        {
-            _sweepAlertInFlight = null;
-            _state.SetChurnEpisode(null, null);
-        }
-        return alert;
-    }
-
-    /// <summary>
-    /// Writes the episode a sweep moved, which no event carried, while Redis's copy is this actor's (its <c>last_event</c>
-    /// is the state's): a newer writer of the user, or an erased key, gets nothing (<see cref="FeatureStore.SaveChurnEpisodeAsync"/>).
-    /// </summary>
-    private void SaveChurnEpisodeOnceDurable()
-    {
-        if (!_savingChurnEpisode && _idle is { } idle && idle.MayStop(_lastAnswered)) SaveChurnEpisode();
-    }
-
-    /// <summary>Longer than a send of the sweeper's alert can take (its producer's <c>message.timeout.ms</c> is 300 s).</summary>
-    private static readonly TimeSpan MaxAlertDelivery = TimeSpan.FromMinutes(10);
-
-    private void SaveChurnEpisode()
-    {
-        var episode = _state.ChurnEpisodeValue;
-        if (_state.LastEventMs == Engine.Models.Features.State.EntityFeatureState.NoEvent)
-        {
-            _state.ChurnEpisodeSaved(episode);
-            return;
-        }
-        _savingChurnEpisode = true;
-        _store.SaveChurnEpisodeAsync(_userId, episode, _state.LastEventMs).PipeTo(Self,
-            success: _ => new ChurnEpisodeSaveEnded(episode, null), failure: e => new ChurnEpisodeSaveEnded(episode, e));
-    }
-
     /// <summary>Event time between churn scores of an armed, active user.</summary>
     public static readonly TimeSpan ChurnRescoreInterval = TimeSpan.FromHours(1);
 
@@ -313,5 +216,4 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
 
     private sealed record LoadFailed(Exception Error);
 
-    private sealed record ChurnEpisodeSaveEnded(string? Episode, Exception? Error);
 }
