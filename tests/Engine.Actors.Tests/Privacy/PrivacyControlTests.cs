@@ -37,10 +37,8 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         await _kafka.CreateTopicAsync(acks, 1);
         // Stands for the user region: every consent is recorded.
         var users = Sys.ActorOf(Props.Create(() => new ConsentRecorder()));
-        var connection = _redis.Connect(RedisKind.Garnet);
-        var prefix = RedisFixture.UniquePrefix("privacy-control");
-        var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        var store = Store("privacy-control");
+        using var producer = Producer();
         var group = "privacy-" + requests;
         var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, group), acks, "clickstream",
             TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), "engine");
@@ -73,13 +71,11 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     {
         var (requests, acks, clicks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("clicks"));
         foreach (var topic in new[] { requests, acks, clicks }) await _kafka.CreateTopicAsync(topic, 1);
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        using var producer = Producer();
         await producer.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
         // The user pipeline's group has committed nothing: the erasure of u-1 waits for it.
         var users = Sys.ActorOf(Props.Create(() => new ErasesAndRecordsConsent()));
-        var connection = _redis.Connect(RedisKind.Garnet);
-        var prefix = RedisFixture.UniquePrefix("privacy-waits");
-        var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
+        var store = Store("privacy-waits");
         var group = "privacy-" + requests;
         var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, group), acks, clicks,
             TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), "engine-" + clicks);
@@ -139,10 +135,8 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         var (requests, acks, dead) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("dead"));
         foreach (var topic in new[] { requests, acks, dead }) await _kafka.CreateTopicAsync(topic, 1);
         var users = Sys.ActorOf(Props.Create(() => new ConsentRecorder()));
-        var connection = _redis.Connect(RedisKind.Garnet);
-        var prefix = RedisFixture.UniquePrefix("privacy-refused");
-        var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        var store = Store("privacy-refused");
+        using var producer = Producer();
         var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, "privacy-" + requests), acks, "clickstream",
             TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), "engine", dead);
         await using var control = new PrivacyControl(settings, users, store, producer, Sys.Log);
@@ -181,10 +175,8 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         foreach (var topic in new[] { requests, acks, dead }) await _kafka.CreateTopicAsync(topic, 1);
         _kafka.SetTopicError(dead, ErrorCode.TopicAuthorizationFailed);
         var users = Sys.ActorOf(Props.Create(() => new ConsentRecorder()));
-        var connection = _redis.Connect(RedisKind.Garnet);
-        var prefix = RedisFixture.UniquePrefix("privacy-undeliverable");
-        var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        var store = Store("privacy-undeliverable");
+        using var producer = Producer();
         var group = "privacy-" + requests;
         var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, group), acks, "clickstream",
             TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), "engine", dead, DeadLetterPatience: TimeSpan.FromSeconds(3));
@@ -228,7 +220,7 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     {
         var (requests, acks, clicks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("clicks"));
         foreach (var topic in new[] { requests, acks, clicks }) await _kafka.CreateTopicAsync(topic, 1);
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        using var producer = Producer();
         for (var i = 0; i < 3; i++) await producer.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
         var group = "engine-" + clicks;
         Commit(clicks, group, 3); // the user pipeline has committed every event sent before the request
@@ -272,7 +264,7 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         }
         var group = "engine-" + clicks;
         Commit(clicks, group, 3); // one past the last record: the commit marker at offset 3 is never read
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        using var producer = Producer();
         await using var control = await EraseAsync(Props.Create(() => new Eraser(new List<EventPosition?> { null, null }, null)), producer, requests, acks, clicks, group);
 
         Assert.Equal(["erase-1"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(30)));
@@ -281,9 +273,7 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     /// <summary>A privacy control over <paramref name="clicks"/> whose user region is <paramref name="users"/>, and request erase-1 of u-1 sent to it.</summary>
     private async Task<PrivacyControl> EraseAsync(Props users, IProducer<byte[], byte[]> producer, string requests, string acks, string clicks, string group)
     {
-        var connection = _redis.Connect(RedisKind.Garnet);
-        var prefix = RedisFixture.UniquePrefix("privacy-erase");
-        var store = new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
+        var store = Store("privacy-erase");
         var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, "privacy-" + requests), acks, clicks,
             TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), group);
         var control = new PrivacyControl(settings, Sys.ActorOf(users), store, producer, Sys.Log);
@@ -292,6 +282,16 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
             { Key = "u-1"u8.ToArray(), Value = JsonSerializer.SerializeToUtf8Bytes(request, EngineJson.Default.PrivacyRequest) });
         return control;
     }
+
+    /// <summary>Consent and erasure keys in Garnet under a prefix of their own, for one partition.</summary>
+    private PrivacyStore Store(string name)
+    {
+        var connection = _redis.Connect(RedisKind.Garnet);
+        var prefix = RedisFixture.UniquePrefix(name);
+        return new PrivacyStore(connection, new FeatureKeys(prefix), new ChurnDueList(connection, prefix + "churn:"), partitions: 1);
+    }
+
+    private IProducer<byte[], byte[]> Producer() => new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
 
     private void Commit(string topic, string group, long next)
     {
