@@ -34,6 +34,8 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     // Users woken by this sweep, until their alert is sent and the due-list updated: none is woken twice meanwhile.
     private readonly Dictionary<string, Waiting> _waiting = new(StringComparer.Ordinal);
+    // Partitions whose due-list read has not come back yet.
+    private readonly HashSet<int> _reading = [];
 
     public ChurnSweeper(IActorRef users, ChurnDueList due, PartitionClock clock, IProducer<byte[], byte[]> producer,
         DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings, Engine.Models.Fairness.FairnessMonitor? fairness = null)
@@ -41,6 +43,11 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         (_users, _due, _clock, _producer, _topics, _counters, _settings, _fairness) = (users, due, clock, producer, topics, counters, settings, fairness);
         Receive<Sweep>(_ => SweepDue());
         Receive<DueUsers>(WakeUp);
+        Receive<DueReadFailed>(failed =>
+        {
+            _reading.Remove(failed.Partition);
+            _log.Warning(failed.Error, "Churn due-list of partition {0} could not be read; trying again next sweep", failed.Partition);
+        });
         Receive<UserProtocol.ChurnChecked>(Checked);
         Receive<EntityNotReady>(notReady => _waiting.Remove(notReady.EntityId)); // still due: the next sweep wakes them again
         Receive<Recorded>(recorded => _waiting.Remove(recorded.User));
@@ -70,14 +77,20 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
             _waiting.Remove(user);
             _log.Warning("Churn check of a user on partition {0} got no answer within {1}; checking again next sweep", waiting.Partition, _settings.EffectiveAnswerTimeout);
         }
-        if (_waiting.Count > 0) return; // the previous sweep is still being answered
+        // A partition whose previous sweep is still being answered waits for it; the others are swept (before 2026-12-06 one
+        // user slow to answer, up to the answer timeout, held up the sweeps of every partition).
+        var answering = _waiting.Values.Select(w => w.Partition).ToHashSet();
         foreach (var (partition, watermark) in _clock.Watermarks)
+        {
+            if (answering.Contains(partition) || !_reading.Add(partition)) continue;
             _due.DueAsync(partition, watermark, _settings.MaxUsersPerSweep)
-                .PipeTo(Self, success: users => new DueUsers(partition, watermark, users));
+                .PipeTo(Self, success: users => new DueUsers(partition, watermark, users), failure: e => new DueReadFailed(partition, e));
+        }
     }
 
     private void WakeUp(DueUsers due)
     {
+        _reading.Remove(due.Partition);
         var asOf = DateTimeOffset.FromUnixTimeMilliseconds(due.AsOfMs);
         foreach (var user in due.Users)
         {
@@ -136,6 +149,8 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     }
 
     private sealed record DueUsers(int Partition, long AsOfMs, IReadOnlyList<string> Users);
+
+    private sealed record DueReadFailed(int Partition, Exception Error);
 
     private sealed record Waiting(int Partition, long AsOfMs, DateTime WokenUtc, bool Sending);
 

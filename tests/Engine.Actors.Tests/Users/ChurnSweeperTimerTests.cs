@@ -64,6 +64,43 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
     }
 
     /// <summary>
+    /// A user slow to answer holds up the next sweep of their own partition only: the other partitions' users due meanwhile
+    /// are woken at the next tick. Before, one unanswered check held up every partition's sweeps until its answer timeout.
+    /// </summary>
+    [Fact]
+    public async Task A_user_slow_to_answer_holds_up_only_their_own_partitions_next_sweep()
+    {
+        var connection = redis.Connect(RedisKind.Garnet);
+        var due = new ChurnDueList(connection, RedisFixture.UniquePrefix("sweeper-partitions"));
+        await due.ScheduleAsync(0, [new("slow", 1_000)]);
+        await due.ScheduleAsync(1, [new("quick", 1_000)]);
+        var clock = new PartitionClock();
+        clock.Advance(0, 2_000);
+        clock.Advance(1, 2_000);
+        var users = CreateTestProbe();
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
+        var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
+            new ChurnSweepSettings(Interval, 100, RecheckAfter, Partitions: 2)));
+        var scheduler = (TestScheduler)Sys.Scheduler;
+        await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
+
+        scheduler.Advance(Interval);
+        var woken = new[] { users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10)), users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10)) };
+        Assert.Equal(["quick", "slow"], woken.Select(c => c.UserId).Order());
+        // "quick" answers (no alert: checked again a day later); "slow" does not answer yet. Meanwhile more users fall due.
+        users.LastSender.Tell(new ChurnChecked("quick", null, new UserSegment(null, null), StillWatched: true), users.Ref);
+        await AwaitAssertAsync(async () => Assert.Equal(2_000 + RecheckAfter.TotalMilliseconds,
+            await connection.GetDatabase().SortedSetScoreAsync(due.Key(1), due.Member("quick"))), TimeSpan.FromSeconds(10));
+        await due.ScheduleAsync(0, [new("behind-slow", 1_500)]);
+        await due.ScheduleAsync(1, [new("next", 1_500)]);
+
+        scheduler.Advance(Interval);
+        Assert.Equal("next", users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10)).UserId);
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // partition 0 waits for "slow"
+        Sys.Stop(sweeper);
+    }
+
+    /// <summary>
     /// A check answered after the sweeper gave up on it (the actor took longer than the answer timeout: a Redis stall, a
     /// shard handoff) carries an alert the sweeper no longer sends: the actor is told, so its episode re-arms and a later
     /// check alerts. Before, the answer was dropped: the actor stayed alerted with no alert ever sent.
