@@ -80,7 +80,9 @@ public sealed class PrivacyControl : IAsyncDisposable
     /// hands it to another reader does not reset it; zero when none): an erasure held up by a lagging user pipeline or a user
     /// whose events never pause shows here long before anyone asks why no acknowledgement came.
     /// </summary>
-    public TimeSpan OldestWaiting => Volatile.Read(ref _oldestSentTicks) is var ticks and > 0 ? DateTime.UtcNow - new DateTime(ticks, DateTimeKind.Utc) : TimeSpan.Zero;
+    public TimeSpan OldestWaiting => Volatile.Read(ref _oldestSentTicks) is var ticks and > 0
+        ? TimeSpan.FromTicks(Math.Max(0, (DateTime.UtcNow - new DateTime(ticks, DateTimeKind.Utc)).Ticks))
+        : TimeSpan.Zero;
     private long _oldestSentTicks;
 
     // Refused requests whose dead letter Kafka refuses for good, and since when: kept across re-reads of the request (a
@@ -166,13 +168,15 @@ public sealed class PrivacyControl : IAsyncDisposable
                 if (!owned.TryGetValue(record.TopicPartition, out var partitionStop))
                     owned[record.TopicPartition] = partitionStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 var position = record.TopicPartitionOffset;
-                // One user's requests in one partition run in offset order (keyed by user id, they all are in one); refused ones run on their own.
-                var user = position.Partition.Value + ":" + (PrivacyRequest.Decode(record.Message.Value).Request?.UserId ?? "offset:" + position.Offset.Value);
+                // One user's requests run in the order this node reads them (keyed by user id, they are all in one partition, in
+                // offset order); refused ones run on their own.
+                var user = PrivacyRequest.Decode(record.Message.Value).Request?.UserId ?? "offset:" + position;
                 var stop = partitionStop.Token;
                 // On the pool: a request's first steps block (the clickstream's end offsets), and the loop must keep polling.
                 var task = window.Start(position, user, () => Task.Run(() => CarryOutAsync(record, stop)));
                 running[task] = (task.ContinueWith(t => ended.Enqueue((position, user, t, t is { IsCompletedSuccessfully: true, Result: true })),
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default), record.Message.Timestamp.UtcDateTime);
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default),
+                    KafkaArrival.Of(record.Message.Timestamp.UtcDateTime, DateTime.UtcNow)); // a record without a timestamp, or from a clock ahead: now
             }
         }
         finally

@@ -73,14 +73,17 @@ public sealed partial class UserActor
     /// next event's, or before the actor passivates (<see cref="SaveChurnEpisode"/>); a sweep's alert only once Kafka has it
     /// (<see cref="ChurnAlertDelivered"/>).
     /// </summary>
-    /// <param name="replay">A replayed event (Duplicate). If the user's episode was opened on it (its <c>caused_by</c>), the
-    /// check is made again as armed, so its alert (the same id) is sent again: the first run's may have been lost between its
-    /// flush, which kept the episode, and its decisions. The episode stays as it is.</param>
+    /// <param name="replay">A replayed event (Duplicate): it moves nothing. If the user's episode was opened on it (its
+    /// <c>caused_by</c>), the check is made again as armed, so its alert (the same id) is sent again: the first run's may have
+    /// been lost between its flush, which kept the episode, and its decisions.</param>
     private ChurnAlert? CheckChurn(DateTimeOffset asOf, string causedBy, bool fromSweep = false, bool replay = false)
     {
         var open = _sweepAlertInFlight ?? _state.ChurnAlertId;
-        if (replay && _sweepAlertInFlight is null && open is not null && _state.ChurnOpenedBy == causedBy)
+        if (replay)
         {
+            // The first run moved the episode already, and its flush carried the move with this event's offset: a replay
+            // moves nothing (scored at its own time, a replayed late event would read no silence and close the episode).
+            if (_sweepAlertInFlight is not null || open is null || _state.ChurnOpenedBy != causedBy) return null;
             var again = ChurnEpisode.Armed;
             return _decider.CheckChurn(_state, ref again, asOf, causedBy) is { } repeat
                 ? repeat with { DecisionId = open, LastEventAt = open == repeat.DecisionId ? repeat.LastEventAt : asOf }

@@ -453,10 +453,17 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Assert.NotNull(alert);
         user.Tell(new ChurnAlertDelivered("u-late", alert.DecisionId, alert.CausedBy));
 
-        var late = Send(user, View("u-late", "shoe-4", 0) with { EventId = "late-1" }); // the first view's time: hours before the last
+        var lateEvent = View("u-late", "shoe-4", 0) with { EventId = "late-1" }; // the first view's time: hours before the last
+        var late = Send(user, lateEvent);
         Assert.Equal(ApplyOutcome.Late, late.Outcome);
         Assert.Empty(late.Decisions.OfType<ChurnAlert>());
         Assert.DoesNotContain(UserFeatureState.ChurnAlertField, late.Changes?.Delete ?? []);
+        // Replayed (a restart from an earlier commit), it is a duplicate: that moves nothing either.
+        user.Tell(new RecordEvent("u-late", lateEvent, new EventPosition(0, _offset - 1), DateTimeOffset.UtcNow));
+        var replayed = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        Assert.Equal(ApplyOutcome.Duplicate, replayed.Outcome);
+        Assert.Empty(replayed.Decisions.OfType<ChurnAlert>());
+        Assert.DoesNotContain(UserFeatureState.ChurnAlertField, replayed.Changes?.Delete ?? []);
         user.Tell(new CheckChurn("u-late", T0.AddDays(21), "sweep-21"));
         Assert.Null(ExpectMsg<ChurnChecked>().Alert); // still the episode the sweep opened
     }
