@@ -170,10 +170,11 @@ public sealed class PrivacyControl : IAsyncDisposable
                 var position = record.TopicPartitionOffset;
                 // One user's requests run in the order this node reads them (keyed by user id, they are all in one partition, in
                 // offset order); refused ones run on their own.
-                var user = PrivacyRequest.Decode(record.Message.Value).Request?.UserId ?? "offset:" + position;
+                var (request, error) = PrivacyRequest.Decode(record.Message.Value); // once: each attempt acts on it
+                var user = request?.UserId ?? "offset:" + position;
                 var stop = partitionStop.Token;
                 // On the pool: a request's first steps block (the clickstream's end offsets), and the loop must keep polling.
-                var task = window.Start(position, user, () => Task.Run(() => CarryOutAsync(record, stop)));
+                var task = window.Start(position, user, () => Task.Run(() => CarryOutAsync(record, request, error, stop)));
                 running[task] = (task.ContinueWith(t => ended.Enqueue((position, user, t, t is { IsCompletedSuccessfully: true, Result: true })),
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default),
                     KafkaArrival.Of(record.Message.Timestamp.UtcDateTime, DateTime.UtcNow)); // a record without a timestamp, or from a clock ahead: now
@@ -227,14 +228,15 @@ public sealed class PrivacyControl : IAsyncDisposable
     }
 
     /// <summary>Retries until done (false only when stopping or the partition left this node): a privacy request is never skipped for a passing failure.</summary>
-    private async Task<bool> CarryOutAsync(ConsumeResult<byte[], byte[]> record, CancellationToken stop)
+    /// <param name="request">The record decoded, or null when it cannot be acted on (<paramref name="error"/> says why).</param>
+    private async Task<bool> CarryOutAsync(ConsumeResult<byte[], byte[]> record, PrivacyRequest? request, string? error, CancellationToken stop)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await HandleAsync(record, stop);
+                await HandleAsync(record, request, error, stop);
                 _refusedSince.TryRemove(record.TopicPartitionOffset, out _);
                 return true;
             }
@@ -269,9 +271,8 @@ public sealed class PrivacyControl : IAsyncDisposable
         or ErrorCode.TopicException or ErrorCode.Local_UnknownTopic or ErrorCode.Local_InvalidArg or ErrorCode.MsgSizeTooLarge
         or ErrorCode.InvalidRecord;
 
-    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, CancellationToken stop)
+    private async Task HandleAsync(ConsumeResult<byte[], byte[]> record, PrivacyRequest? request, string? error, CancellationToken stop)
     {
-        var (request, error) = PrivacyRequest.Decode(record.Message.Value);
         if (request is null && _refusedSince.TryGetValue(record.TopicPartitionOffset, out var refusedSince)
                             && DateTime.UtcNow - refusedSince >= _settings.EffectiveDeadLetterPatience)
         {

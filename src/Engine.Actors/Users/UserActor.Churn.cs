@@ -19,6 +19,9 @@ public sealed partial class UserActor
     private long _sweepAlertRaisedMs;
     private bool _savingChurnEpisode;
 
+    /// <summary>The alert that opened the user's open episode, delivered or still on its way (null: armed).</summary>
+    private string? OpenChurnEpisode => _sweepAlertInFlight ?? _state.ChurnAlertId;
+
     private void CheckChurn(CheckChurn check)
     {
         // No churn profiling without consent; and a user with no events left (erased, expired) has nothing to score.
@@ -78,7 +81,7 @@ public sealed partial class UserActor
     /// been lost between its flush, which kept the episode, and its decisions.</param>
     private ChurnAlert? CheckChurn(DateTimeOffset asOf, string causedBy, bool fromSweep = false, bool replay = false)
     {
-        var open = _sweepAlertInFlight ?? _state.ChurnAlertId;
+        var open = OpenChurnEpisode;
         if (replay)
         {
             // The first run moved the episode already, and its flush carried the move with this event's offset: a replay

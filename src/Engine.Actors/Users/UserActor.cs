@@ -196,7 +196,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         // A late event (dropped from the features) is not activity: scored at no silence, it would close the episode of a
         // user who never came back.
         if (_consent.Personalisation && outcome != ApplyOutcome.Late
-            && ((_sweepAlertInFlight ?? _state.ChurnAlertId) is not null || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
+            && (OpenChurnEpisode is not null || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
         {
             _churnScoredAt = evt.EventTime;
             if (CheckChurn(evt.EventTime, evt.EventId, replay: outcome == ApplyOutcome.Duplicate) is { } alert) decisions.Add(alert);

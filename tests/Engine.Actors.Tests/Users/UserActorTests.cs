@@ -143,8 +143,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Assert.Equal(["shoe-1", "shoe-0"], Send(user, View("u-covisit", "book-0", 2)).CoVisited!);
         // A new session starts with nothing co-visited; a replayed view is a duplicate: its co-visits were counted the first time.
         Assert.Null(Send(user, View("u-covisit", "book-1", 3, session: "s-2")).CoVisited);
-        user.Tell(new RecordEvent("u-covisit", View("u-covisit", "shoe-1", 1), new EventPosition(0, 1), DateTimeOffset.UtcNow));
-        var replayed = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        var replayed = SendAt(user, View("u-covisit", "shoe-1", 1), 1);
         Assert.Equal((ApplyOutcome.Duplicate, (IReadOnlyList<string>?)null), (replayed.Outcome, replayed.CoVisited));
     }
 
@@ -178,6 +177,13 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         // Its next answers to the same writer are changes again, not the whole state.
         user.Tell(new RecordEvent("u-handover", View("u-handover", "shoe-5", 5), new EventPosition(0, 5), DateTimeOffset.UtcNow), next.Ref);
         Assert.False(next.ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Changes!.Replace);
+    }
+
+    /// <summary>Sends <paramref name="evt"/> at offset <paramref name="offset"/> of partition 0 (a replay repeats one) and returns the answer.</summary>
+    private EntityHandled SendAt(IActorRef user, ClickEvent evt, long offset)
+    {
+        user.Tell(new RecordEvent(evt.UserId, evt, new EventPosition(0, offset), DateTimeOffset.UtcNow));
+        return ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
     }
 
     private async Task FlushAsync(string userId, params Engine.Models.Features.State.EntityChanges[] changes)
@@ -335,24 +341,21 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         using var _ = churn;
         var first = Sys.ActorOf(UserActor.Props("u-replay", _store, decider));
         var view = View("u-replay", "shoe-0", 0);
-        first.Tell(new RecordEvent("u-replay", view, new EventPosition(0, 7), DateTimeOffset.UtcNow));
-        var handled = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        var handled = SendAt(first, view, 7);
         var alert = Assert.Single(handled.Decisions.OfType<ChurnAlert>());
         await FlushAsync("u-replay", handled.Changes!); // the flush landed; the decisions never reached Kafka
         Sys.Stop(first);
 
         var next = Sys.ActorOf(UserActor.Props("u-replay", _store, decider));
-        next.Tell(new RecordEvent("u-replay", view, new EventPosition(0, 7), DateTimeOffset.UtcNow));
-        var replay = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        var replay = SendAt(next, view, 7);
         Assert.Equal(ApplyOutcome.Duplicate, replay.Outcome);
         Assert.Equal([alert.DecisionId], replay.Decisions.OfType<ChurnAlert>().Select(a => a.DecisionId));
-        next.Tell(new RecordEvent("u-replay", View("u-replay", "shoe-1", 1), new EventPosition(0, 8), DateTimeOffset.UtcNow));
-        Assert.Empty(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions.OfType<ChurnAlert>()); // the episode is still open
+        Assert.Empty(SendAt(next, View("u-replay", "shoe-1", 1), 8).Decisions.OfType<ChurnAlert>()); // the episode is still open
     }
 
     /// <summary>
     /// As above, when the event that opened the episode was not the user's last in the lost batch: its replay matches the
-    /// episode by its own time, and sends the alert again (same id); the later event's replay sends nothing.
+    /// episode by its <c>caused_by</c>, and sends the alert again (same id); the later event's replay sends nothing.
     /// </summary>
     [Fact]
     public async Task A_replay_sends_the_alert_again_when_the_event_that_opened_the_episode_was_followed_by_another()
@@ -361,20 +364,16 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         using var _ = churn;
         var first = Sys.ActorOf(UserActor.Props("u-replay-2", _store, decider));
         var (opening, following) = (View("u-replay-2", "shoe-0", 0), View("u-replay-2", "shoe-1", 5));
-        first.Tell(new RecordEvent("u-replay-2", opening, new EventPosition(0, 7), DateTimeOffset.UtcNow));
-        var opened = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
-        first.Tell(new RecordEvent("u-replay-2", following, new EventPosition(0, 8), DateTimeOffset.UtcNow));
-        var followed = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        var opened = SendAt(first, opening, 7);
+        var followed = SendAt(first, following, 8);
         var alert = Assert.Single(opened.Decisions.OfType<ChurnAlert>());
         Assert.Empty(followed.Decisions.OfType<ChurnAlert>());
         await FlushAsync("u-replay-2", opened.Changes!, followed.Changes!); // the flush landed; the decisions never reached Kafka
         Sys.Stop(first);
 
         var next = Sys.ActorOf(UserActor.Props("u-replay-2", _store, decider));
-        next.Tell(new RecordEvent("u-replay-2", opening, new EventPosition(0, 7), DateTimeOffset.UtcNow));
-        var replayed = Assert.Single(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions.OfType<ChurnAlert>());
-        next.Tell(new RecordEvent("u-replay-2", following, new EventPosition(0, 8), DateTimeOffset.UtcNow));
-        Assert.Empty(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions.OfType<ChurnAlert>());
+        var replayed = Assert.Single(SendAt(next, opening, 7).Decisions.OfType<ChurnAlert>());
+        Assert.Empty(SendAt(next, following, 8).Decisions.OfType<ChurnAlert>());
         Assert.Equal((alert.DecisionId, alert.LastEventAt), (replayed.DecisionId, replayed.LastEventAt));
     }
 
@@ -390,19 +389,15 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         using var _ = churn;
         var first = Sys.ActorOf(UserActor.Props("u-replay-3", _store, decider));
         var (opening, late) = (View("u-replay-3", "shoe-0", 10), View("u-replay-3", "shoe-1", 5));
-        first.Tell(new RecordEvent("u-replay-3", opening, new EventPosition(0, 7), DateTimeOffset.UtcNow));
-        var opened = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
-        first.Tell(new RecordEvent("u-replay-3", late, new EventPosition(0, 8), DateTimeOffset.UtcNow));
-        var lateHandled = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        var opened = SendAt(first, opening, 7);
+        var lateHandled = SendAt(first, late, 8);
         var alert = Assert.Single(opened.Decisions.OfType<ChurnAlert>());
         await FlushAsync("u-replay-3", opened.Changes!, lateHandled.Changes!);
         Sys.Stop(first);
 
         var next = Sys.ActorOf(UserActor.Props("u-replay-3", _store, decider));
-        next.Tell(new RecordEvent("u-replay-3", late, new EventPosition(0, 8), DateTimeOffset.UtcNow));
-        Assert.Empty(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions.OfType<ChurnAlert>());
-        next.Tell(new RecordEvent("u-replay-3", opening, new EventPosition(0, 7), DateTimeOffset.UtcNow));
-        var again = Assert.Single(ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)).Decisions.OfType<ChurnAlert>());
+        Assert.Empty(SendAt(next, late, 8).Decisions.OfType<ChurnAlert>());
+        var again = Assert.Single(SendAt(next, opening, 7).Decisions.OfType<ChurnAlert>());
         Assert.Equal((alert.DecisionId, alert.CausedBy), (again.DecisionId, again.CausedBy));
     }
 
@@ -459,8 +454,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Assert.Empty(late.Decisions.OfType<ChurnAlert>());
         Assert.DoesNotContain(UserFeatureState.ChurnAlertField, late.Changes?.Delete ?? []);
         // Replayed (a restart from an earlier commit), it is a duplicate: that moves nothing either.
-        user.Tell(new RecordEvent("u-late", lateEvent, new EventPosition(0, _offset - 1), DateTimeOffset.UtcNow));
-        var replayed = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        var replayed = SendAt(user, lateEvent, _offset - 1);
         Assert.Equal(ApplyOutcome.Duplicate, replayed.Outcome);
         Assert.Empty(replayed.Decisions.OfType<ChurnAlert>());
         Assert.DoesNotContain(UserFeatureState.ChurnAlertField, replayed.Changes?.Delete ?? []);
