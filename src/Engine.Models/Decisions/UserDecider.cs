@@ -125,10 +125,11 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         schema.Read(user, user.ReadTimeMs(asOf), features);
         var score = scorer.Score(features);
         var before = episode;
-        var (policy, variant) = ChurnArm(user.Id, before, score, causedBy, ChampionPolicy(scorer.Metadata));
+        var (policy, variant, shadow) = ChurnArm(user.Id, before, score, causedBy, ChampionPolicy(scorer.Metadata));
         var after = policy.Next(before, score.Probability);
         if (!ChurnAlertPolicy.ShouldAlert(before, after))
         {
+            RecordShadow(shadow);
             episode = after;
             return null;
         }
@@ -146,6 +147,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             LastEventAt = user.LastEventMs == Engine.Models.Features.State.EntityFeatureState.NoEvent ? null : DateTimeOffset.FromUnixTimeMilliseconds(user.LastEventMs),
         };
         episode = after; // only once the alert exists: a retry after a reload must still find the episode armed
+        RecordShadow(shadow);
         return alert;
     }
 
@@ -189,11 +191,12 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
                 candidates.Add(new BidCandidate(known[c].Spec, ctrs[c], known[c].SmoothedCvr, known[c].Multiplier, known[c].BudgetLeft));
                 if (best < 0 || ctrs[c] > ctrs[best]) best = c; // the first of equals
             }
-            var (priced, version, variant) = PriceForArm(user.Id, cause, candidates, scorer.Version);
+            var (priced, version, variant, shadow) = PriceForArm(user.Id, cause, candidates, scorer.Version);
             // Explaining costs a batch of width + 1 rows: once, for the campaign bid on (the highest CPM, not always the highest
             // click-through: before, a bid could carry another campaign's reasons); with no bid, for the likeliest click.
             var explained = priced.Winner is { } winner ? IndexOf(known, winner.Spec.CampaignId) : best;
             IReadOnlyList<Reason> reasons = explained < 0 ? [] : Explainer.TopFactors(scorer, rows.AsSpan(explained * width, width));
+            RecordShadow(shadow);
             return Decide(cause, now, user.Id, priced, version, variant, reasons);
         }
         finally
@@ -247,36 +250,47 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// The pricing this user's arm answers with. Outside an experiment and for the champion's users: the champion's. A split
     /// challenger answers for its users; a shadow challenger prices too, is logged, and the champion answers.
     /// </summary>
-    private (PricedBid Priced, string ModelVersion, string? Variant) PriceForArm(string userId, ClickEvent cause, List<BidCandidate> candidates, string version)
+    /// <remarks>A shadow challenger's score is returned, not logged: the decision logs it once built, so an attempt that a
+    /// reload retires (and that is decided again) logs nothing.</remarks>
+    private (PricedBid Priced, string ModelVersion, string? Variant, ShadowScore? Shadow) PriceForArm(string userId, ClickEvent cause,
+        List<BidCandidate> candidates, string version)
     {
         var floor = cause.BidRequest!.Imp[0].BidFloor;
-        if (settings.BidExperiment is not { } experiment) return (BidPricer.Best(candidates, floor, cause.EventTime), version, null);
+        if (settings.BidExperiment is not { } experiment) return (BidPricer.Best(candidates, floor, cause.EventTime), version, null, null);
         var definition = experiment.Definition;
         var arm = definition.Arm(userId);
-        if (!arm.IsChallenger) return (BidPricer.Best(candidates, floor, cause.EventTime), version, definition.DecidingVariant(arm));
+        if (!arm.IsChallenger) return (BidPricer.Best(candidates, floor, cause.EventTime), version, definition.DecidingVariant(arm), null);
         var challenger = BidPricer.Best(experiment.Recalibrate(candidates), floor, cause.EventTime);
-        if (definition.Mode == ExperimentMode.Split) return (challenger, experiment.ChallengerVersion(version), arm.Variant.Name);
-        settings.Shadow?.Record(new ShadowScore(definition.Name, "bid", userId, cause.EventId, experiment.ChallengerVersion(version),
+        if (definition.Mode == ExperimentMode.Split) return (challenger, experiment.ChallengerVersion(version), arm.Variant.Name, null);
+        var shadow = new ShadowScore(definition.Name, "bid", userId, cause.EventId, experiment.ChallengerVersion(version),
             challenger.Winner?.PredictedCtr, challenger.Winner is not null,
-            challenger.Winner is { } w ? $"{w.Spec.CampaignId} at {challenger.Cpm} CPM" : $"no bid: {challenger.NoBid}", DateTimeOffset.UtcNow));
-        return (BidPricer.Best(candidates, floor, cause.EventTime), version, definition.DecidingVariant(arm));
+            challenger.Winner is { } w ? $"{w.Spec.CampaignId} at {challenger.Cpm} CPM" : $"no bid: {challenger.NoBid}", DateTimeOffset.UtcNow);
+        return (BidPricer.Best(candidates, floor, cause.EventTime), version, definition.DecidingVariant(arm), shadow);
     }
 
     /// <summary>
     /// The alert policy this user's episode follows, and the variant its alert names. A shadow challenger is asked, on the
     /// champion's episode, whether it would alert now; when it would, that alert is logged and never emitted.
     /// </summary>
-    private (ChurnAlertPolicy Policy, string? Variant) ChurnArm(string userId, ChurnEpisode before, ScoreResult score, string causedBy, ChurnAlertPolicy champion)
+    /// <remarks>As for <see cref="PriceForArm"/>, a shadow alert is returned for the decision to log once built.</remarks>
+    private (ChurnAlertPolicy Policy, string? Variant, ShadowScore? Shadow) ChurnArm(string userId, ChurnEpisode before, ScoreResult score, string causedBy,
+        ChurnAlertPolicy champion)
     {
-        if (settings.ChurnExperiment is not { } experiment) return (champion, null);
+        if (settings.ChurnExperiment is not { } experiment) return (champion, null, null);
         var definition = experiment.Definition;
         var arm = definition.Arm(userId);
-        if (!arm.IsChallenger) return (champion, definition.DecidingVariant(arm));
-        if (definition.Mode == ExperimentMode.Split) return (experiment.Challenger, arm.Variant.Name);
-        if (ChurnAlertPolicy.ShouldAlert(before, experiment.Challenger.Next(before, score.Probability)))
-            settings.Shadow?.Record(new ShadowScore(definition.Name, "churn_alert", userId, causedBy, score.ModelVersion, Math.Round(score.Probability, 4), true,
-                $"threshold {experiment.Challenger.Threshold} (champion {champion.Threshold})", DateTimeOffset.UtcNow));
-        return (champion, definition.DecidingVariant(arm));
+        if (!arm.IsChallenger) return (champion, definition.DecidingVariant(arm), null);
+        if (definition.Mode == ExperimentMode.Split) return (experiment.Challenger, arm.Variant.Name, null);
+        var shadow = ChurnAlertPolicy.ShouldAlert(before, experiment.Challenger.Next(before, score.Probability))
+            ? new ShadowScore(definition.Name, "churn_alert", userId, causedBy, score.ModelVersion, Math.Round(score.Probability, 4), true,
+                $"threshold {experiment.Challenger.Threshold} (champion {champion.Threshold})", DateTimeOffset.UtcNow)
+            : null;
+        return (champion, definition.DecidingVariant(arm), shadow);
+    }
+
+    private void RecordShadow(ShadowScore? shadow)
+    {
+        if (shadow is not null) settings.Shadow?.Record(shadow);
     }
 
     /// <summary>The champion's policy for the serving churn model, built once per model version (a decision reads it per check).</summary>
@@ -316,7 +330,14 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     {
         var hash = new HashCode();
         foreach (var item in session) hash.Add(item, StringComparer.Ordinal);
-        hash.Add(bought.Count); // the bought set only grows within a session, and a new session clears it
+        // The bought set's contents, in any order: a new session (or its bound) replaces it by another of the same size.
+        var boughtHash = 0;
+        if (bought is HashSet<string> set) // the actor's: enumerated without boxing its enumerator
+            foreach (var item in set) boughtHash += StringComparer.Ordinal.GetHashCode(item);
+        else
+            foreach (var item in bought) boughtHash += StringComparer.Ordinal.GetHashCode(item);
+        hash.Add(bought.Count);
+        hash.Add(boughtHash);
         return hash.ToHashCode();
     }
 

@@ -106,6 +106,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     {
         var t = Millis(e.EventTime);
         var outcome = Admit(position, t);
+        // A purchase too late for the windows still counts as bought in its session: a list must never offer it again.
+        if (outcome == ApplyOutcome.Late && e.Type == EventType.Purchase) TrackBought(e, newest: false);
         if (outcome != ApplyOutcome.Applied) return outcome;
         var wm = LastEventMs;
         TrackBought(e, newest: t >= wm);

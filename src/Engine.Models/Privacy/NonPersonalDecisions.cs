@@ -22,9 +22,22 @@ public sealed class NonPersonalDecisions(RecommendationCache lists, string recom
         Reasons = [new Reason(Factor, 1, 0)],
         UserId = userId,
         SessionId = cause.SessionId,
-        // No session items and no exclusions: the recommender falls back to popularity alone.
-        Items = lists.Recommend([], null, count),
+        Items = PopularExcept(cause),
     };
+
+    /// <summary>
+    /// The popular list (no session items: the recommender falls back to popularity alone), less the item the cause bought:
+    /// a list never offers what was just bought (docs/contracts.md), and the cause is all of the user's behaviour used.
+    /// </summary>
+    private IReadOnlyList<RecommendedItem> PopularExcept(ClickEvent cause)
+    {
+        if (cause is not { Type: EventType.Purchase, ItemId: { } bought }) return lists.Recommend([], null, count);
+        var popular = lists.Recommend([], null, count + 1); // one spare, shared by everyone through the cache
+        var items = new List<RecommendedItem>(count);
+        foreach (var item in popular)
+            if (item.ItemId != bought && items.Count < count) items.Add(item);
+        return items;
+    }
 
     public BidDecision NoBid(string userId, ClickEvent cause, DateTimeOffset now)
     {

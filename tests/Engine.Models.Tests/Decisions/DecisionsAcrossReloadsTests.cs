@@ -1,5 +1,6 @@
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
+using Engine.Models.Experiments;
 using Engine.Models.Features;
 using Engine.Models.Scoring;
 using Engine.Models.Tests.Experiments;
@@ -61,5 +62,54 @@ public sealed class DecisionsAcrossReloadsTests(ITestOutputHelper output)
         output.WriteLine($"{decisions:N0} decisions during {reloads} reloads of both models; {failures.Count} failed" +
                          (failures.Count > 0 ? $", e.g. {failures[0]}" : ""));
         Assert.Empty(failures);
+    }
+    [Fact]
+    public void A_shadow_challengers_score_is_logged_once_per_decision_even_when_a_reload_retires_the_first_attempt()
+    {
+        using var churn = new ModelRegistry(ModelFiles.Committed("churn"), ModelSchemas.Churn);
+        using var bid = new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid);
+        // The log reloads both models on its first record: before 2026-12-07 the arms logged before the explanation, which
+        // then found its version retired, so the decision ran again and logged a second time.
+        var log = new ReloadingShadowLog(() =>
+        {
+            Assert.True(churn.TryReload(ModelFiles.Committed("churn")).Loaded);
+            Assert.True(bid.TryReload(ModelFiles.Committed("bid")).Loaded);
+        });
+        var alwaysAlert = new ChurnAlertPolicy(0, -1);
+        var settings = new DecisionSettings(
+            Churn: alwaysAlert,
+            ChurnExperiment: new ChurnExperiment(Experiment.ChampionChallenger("churn-shadow", ExperimentTarget.Churn, ExperimentMode.Shadow, 1.0), alwaysAlert),
+            BidExperiment: new BidExperiment(Experiment.ChampionChallenger("bid-shadow", ExperimentTarget.Bids, ExperimentMode.Shadow, 1.0), 0.8),
+            Shadow: log);
+        var decider = new UserDecider(new DecisionModels(churn, bid, CommittedModels.Decision.Recommender, "recs-committed"), settings, Bidders.Board());
+        var (user, request) = Bidders.Bidder("u-1");
+
+        var episode = ChurnEpisode.Armed;
+        var alert = decider.CheckChurn(user, ref episode, Start.AddDays(5), "sweep:0:1");
+        Assert.NotNull(alert);
+        log.ReloadOnNextRecord();
+        Assert.True(decider.Bid(user, request, request.EventTime).Bid);
+
+        output.WriteLine($"shadow scores logged: {string.Join(", ", log.Scores.Select(s => $"{s.Kind} {s.ModelVersion}"))}");
+        Assert.Equal(["churn_alert", "bid"], log.Scores.Select(s => s.Kind));
+        Assert.Equal(2, log.Reloads);
+    }
+
+    private sealed class ReloadingShadowLog(Action reload) : IShadowLog
+    {
+        private bool _reload = true;
+        public List<ShadowScore> Scores { get; } = [];
+        public int Reloads { get; private set; }
+
+        public void ReloadOnNextRecord() => _reload = true;
+
+        public void Record(ShadowScore score)
+        {
+            Scores.Add(score);
+            if (!_reload) return;
+            _reload = false;
+            reload();
+            Reloads++;
+        }
     }
 }

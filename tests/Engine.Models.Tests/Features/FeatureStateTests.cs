@@ -101,6 +101,20 @@ public class FeatureStateTests
     }
 
     [Fact]
+    public void A_purchase_too_late_for_the_windows_still_counts_as_bought_in_its_session()
+    {
+        var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        user.Apply(View("a", T0, session: "s1"), new(0, 0));
+        var late = new ClickEvent { EventId = "buy", EventTime = T0.AddMinutes(-15), UserId = "u1", SessionId = "s1", Type = EventType.Purchase, ItemId = "x", Price = 5m };
+        Assert.Equal(ApplyOutcome.Late, user.Apply(late, new(0, 1)));
+        Assert.Equal(["x"], user.BoughtInSession);
+        Assert.Contains(user.DrainChanges().Set, f => f.Field == "bought");
+        // One of an earlier session is not: it neither moves the session nor joins what this one bought.
+        user.Apply(late with { EventId = "buy-2", SessionId = "s0", ItemId = "y" }, new(0, 2));
+        Assert.Equal(["x"], user.BoughtInSession);
+    }
+
+    [Fact]
     public void A_late_view_of_the_previous_session_leaves_the_current_sessions_items_and_co_visits()
     {
         // Before 2026-12-06 it replaced them: the session's items became [c] and c had no co-visits.

@@ -34,6 +34,19 @@ public sealed class NonPersonalDecisionsTests
     }
 
     [Fact]
+    public void A_purchase_gets_the_popular_list_without_the_item_bought()
+    {
+        var decisions = Decisions();
+        var list = decisions.Recommend("u-1", new ClickEvent { EventId = "e-4", EventTime = T0, UserId = "u-1", Type = EventType.Purchase, ItemId = "hit" });
+        Assert.DoesNotContain("hit", list.Items.Select(i => i.ItemId));
+        Assert.Equal(3, list.Items.Count);
+        // Everyone else still gets the whole list, the bought item first.
+        var view = decisions.Recommend("u-2", new ClickEvent { EventId = "e-5", EventTime = T0, UserId = "u-2", Type = EventType.ProductView, ItemId = "hit" });
+        Assert.Equal("hit", view.Items[0].ItemId);
+        Assert.Equal(view.Items.Skip(1).Select(i => i.ItemId), list.Items.Take(2).Select(i => i.ItemId));
+    }
+
+    [Fact]
     public void A_bid_request_gets_a_no_bid_for_lack_of_consent()
     {
         var request = new BidRequest { Id = "br-1", Imp = [new Impression { Id = "1", BidFloor = 0.5m }], CandidateCampaigns = ["c-1"], Tmax = 100 };
