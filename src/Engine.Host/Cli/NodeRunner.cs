@@ -23,6 +23,8 @@ public static class NodeRunner
         var options = EngineOptions.Load(configuration);
         if (!embedded && options.Privacy.ProblemOnExternalServers() is { } keyProblem) throw new ConfigurationError([keyProblem]);
         var modelsDirectory = FindModels(options.Models.Directory);
+        // Before anything starts: a bad model file stops start-up with what to do, not a stack trace after topics were created.
+        var models = LoadModels(modelsDirectory);
 
         await using var infrastructure = await Reachable(() => Infrastructure.StartAsync(
             embedded ? null : options.Kafka.BootstrapServers, embedded ? null : options.Redis.Endpoint, options.Kafka.Partitions, options.Kafka.Client,
@@ -51,7 +53,6 @@ public static class NodeRunner
         };
         await using var http = options.Http.Port < 0 ? null : await NodeHttp.StartAsync(options.Http, configuration, settings, logs);
         if (http is not null) Console.WriteLine($"run: serving {http.Url} (/metrics, /healthz, /readyz, live page at /)");
-        var models = DemoModels.Load(modelsDirectory);
         await using var node = await Reachable(() => EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), ct), options);
         http?.Attach(node);
         await using var watcher = options.Models.ReloadSeconds == 0 ? null : new ModelWatcher(
@@ -108,6 +109,19 @@ public static class NodeRunner
         {
             throw new StartupUnavailable($"Kafka at {options.Kafka.BootstrapServers} did not answer at start-up ({e.Error.Code}): start it, or check " +
                                          "Kafka:BootstrapServers and Kafka:Client (security); exiting with code 3 so that a supervisor starts the node again.", e);
+        }
+    }
+
+    /// <summary>The models, or a <see cref="ConfigurationError"/> (exit 2) naming the file and what to do: the loaders' messages say both.</summary>
+    private static DecisionModels LoadModels(string directory)
+    {
+        try
+        {
+            return DemoModels.Load(directory);
+        }
+        catch (Exception e) when (e is Engine.Models.Scoring.ModelLoadException or IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationError([$"Models:Directory: {e.Message}"]);
         }
     }
 

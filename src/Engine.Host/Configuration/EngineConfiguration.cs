@@ -17,6 +17,13 @@ public static class EngineConfiguration
             if (!file.Exists) throw new ConfigurationError([$"--config: {file.FullName} does not exist; expected a JSON file shaped like appsettings.json."]);
             builder.AddJsonFile(file.FullName, optional: false, reloadOnChange: false);
         }
-        return builder.AddEnvironmentVariables().AddInMemoryCollection(flags.Where(f => f.Value is not null)).Build();
+        try
+        {
+            return builder.AddEnvironmentVariables().AddInMemoryCollection(flags.Where(f => f.Value is not null)).Build();
+        }
+        catch (InvalidDataException e) // a settings file that is not JSON: its message names the file and the line
+        {
+            throw new ConfigurationError([$"{(file is null ? "appsettings.json" : "--config")}: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : "")}"]);
+        }
     }
 }

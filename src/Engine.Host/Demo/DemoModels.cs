@@ -18,8 +18,20 @@ public static class DemoModels
         var churn = new ModelRegistry(Path.Combine(modelsDirectory, "churn", "model.onnx"), ModelSchemas.Churn);
         var bid = new ModelRegistry(Path.Combine(modelsDirectory, "bid", "model.onnx"), ModelSchemas.Bid);
         var recs = Path.Combine(modelsDirectory, "recs");
-        var version = ModelMetadata.Parse(File.ReadAllText(Path.Combine(recs, "model.json"))).Version;
-        return new DecisionModels(churn, bid, RecommenderFiles.Load(recs), version);
+        return new DecisionModels(churn, bid, RecommenderFiles.Load(recs), RecommenderVersion(recs));
+    }
+
+    private static string RecommenderVersion(string recs)
+    {
+        var path = Path.Combine(recs, "model.json");
+        try
+        {
+            return ModelMetadata.Parse(File.ReadAllText(path)).Version;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ModelLoadException($"Metadata file '{path}' is not valid model metadata JSON ({e.Message}). Restore the model.json written by './engine train'.", e);
+        }
     }
 
     /// <summary>The simulated campaigns as their advertisers booked them (what the demo publishes to the campaigns topic).</summary>

@@ -43,6 +43,47 @@ public sealed class RunProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_corrupt_bid_model_or_a_settings_file_that_is_not_json_stops_start_up_with_exit_code_2_and_what_to_do()
+    {
+        // Before 2026-12-07 only churn/model.onnx was looked at before start-up: a bad bid or recs model threw after the
+        // topics were created, as an unhandled exception (stack trace, exit 1: a supervisor restarted it for ever).
+        var models = Directory.CreateTempSubdirectory("engine-models-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(Engine.Testing.RepoPaths.Root, "models"), "*", SearchOption.AllDirectories))
+            {
+                var copy = Path.Combine(models, Path.GetRelativePath(Path.Combine(Engine.Testing.RepoPaths.Root, "models"), file));
+                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                File.Copy(file, copy);
+            }
+            await File.WriteAllBytesAsync(Path.Combine(models, "bid", "model.onnx"), [1, 2, 3]);
+            using (var engine = EngineProcess.Start(["run", "--embedded", "--models", models, "--http-port", "-1"]))
+            {
+                Assert.Equal(2, await engine.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+                Assert.Matches(@"Models:Directory: .*bid/model\.onnx", engine.Output);
+                Assert.DoesNotContain("   at ", engine.Output);
+                Assert.DoesNotContain("run: Kafka at", engine.Output); // nothing was started
+                output.WriteLine(engine.Output);
+            }
+
+            var config = Path.Combine(models, "bad.json");
+            await File.WriteAllTextAsync(config, "{ \"Kafka\": ");
+            using (var engine = EngineProcess.Start(["run", "--embedded", "--config", config, "--http-port", "-1"]))
+            {
+                Assert.Equal(2, await engine.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+                Assert.Contains("--config: ", engine.Output);
+                Assert.Contains("bad.json", engine.Output);
+                Assert.DoesNotContain("   at ", engine.Output);
+                output.WriteLine(engine.Output);
+            }
+        }
+        finally
+        {
+            Directory.Delete(models, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Environment_variables_are_read_and_validated_too()
     {
         using var engine = EngineProcess.Start(["run", "--embedded"], new Dictionary<string, string> { ["Kafka__Partitions"] = "0", ["Cluster__Port"] = "port" });
