@@ -18,8 +18,16 @@ public sealed class ClusterOptions
     /// <summary>Seed node addresses like <c>akka.tcp://engine@node-1:4053</c>; empty = this node seeds itself.</summary>
     public string[] Seeds { get; set; } = [];
 
-    public IEnumerable<string> SeedProblems() =>
-        Seeds.Select((seed, i) => (seed, i))
+    /// <param name="section">The section bound: a single value where a list is expected (<c>Cluster__Seeds=akka.tcp://...</c>)
+    /// binds to no seed at all, and the node formed a cluster of its own beside the others.</param>
+    public IEnumerable<string> SeedProblems(Microsoft.Extensions.Configuration.IConfigurationSection? section = null)
+    {
+        var seeds = section?.GetSection(nameof(Seeds));
+        if (!string.IsNullOrWhiteSpace(seeds?.Value) && !seeds.GetChildren().Any())
+            return [$"Cluster:Seeds must be a list, one entry per seed: Cluster__Seeds__0=akka.tcp://engine@engine-1:4053, " +
+                    "Cluster__Seeds__1=... (or \"Seeds\": [...] in JSON); a single value is not read, and the node would seed a cluster of its own."];
+        return Seeds.Select((seed, i) => (seed, i))
             .Where(s => !Uri.TryCreate(s.seed, UriKind.Absolute, out var uri) || uri.Scheme != "akka.tcp" || uri.Port <= 0 || uri.UserInfo != "engine")
             .Select(s => $"Cluster:Seeds:{s.i}: must be akka.tcp://engine@host:port, e.g. akka.tcp://engine@engine-1:4053.");
+    }
 }

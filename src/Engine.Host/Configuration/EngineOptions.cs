@@ -23,7 +23,7 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
             OptionsBinder.Bind<PrivacyOptions>(configuration, PrivacyOptions.Section, problems),
             OptionsBinder.Bind<FairnessOptions>(configuration, FairnessOptions.Section, problems),
             OptionsBinder.Bind<GcOptions>(configuration, GcOptions.Section, problems));
-        problems.AddRange(options.Cluster.SeedProblems());
+        problems.AddRange(options.Cluster.SeedProblems(configuration.GetSection(ClusterOptions.Section)));
         return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
     }
 

@@ -43,6 +43,15 @@ public sealed class KafkaOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Kafka:Client:partitioner must be {Partitioner} (or unset): the engine routes users and campaigns by the Java client's murmur2 hash.",
                 [nameof(Client)]);
+        // The validator does not descend into Topics: an empty name reached Kafka, which refused it at start-up.
+        var topics = new List<ValidationResult>();
+        Validator.TryValidateObject(Topics, new ValidationContext(Topics), topics, validateAllProperties: true);
+        foreach (var problem in topics)
+            yield return new ValidationResult($"Kafka:Topics:{problem.MemberNames.FirstOrDefault()} must name a topic (or be left out for its default).",
+                [$"Topics:{problem.MemberNames.FirstOrDefault()}"]);
+        foreach (var (setting, name) in Topics.Named().Where(t => TopicOptions.Inputs.Contains(t.Name)))
+            yield return new ValidationResult($"Kafka:Topics:{setting} is {name}, an input topic of the engine: its decisions would be read back as events.",
+                [$"Topics:{setting}"]);
     }
 }
 
@@ -57,6 +66,17 @@ public sealed class TopicOptions
     [Required] public string BidDecisions { get; set; } = Topics.BidDecisions;
     [Required] public string BidAdjustments { get; set; } = Topics.BidAdjustments;
     [Required] public string ChurnAlerts { get; set; } = Topics.ChurnAlerts;
+
+    /// <summary>The topics the engine reads, which no output may be renamed to.</summary>
+    public static readonly IReadOnlySet<string> Inputs = new HashSet<string>(StringComparer.Ordinal)
+        { Engine.Models.Contracts.Topics.Clickstream, Engine.Models.Contracts.Topics.CampaignEvents, Engine.Models.Contracts.Topics.Campaigns, Engine.Models.Contracts.Topics.Privacy };
+
+    /// <summary>Each setting with its topic.</summary>
+    public IEnumerable<(string Setting, string Name)> Named() =>
+    [
+        (nameof(DeadLetters), DeadLetters), (nameof(Recommendations), Recommendations), (nameof(BidDecisions), BidDecisions),
+        (nameof(BidAdjustments), BidAdjustments), (nameof(ChurnAlerts), ChurnAlerts),
+    ];
 
     public DecisionTopics ToDecisionTopics() => new(Recommendations, BidDecisions, BidAdjustments, ChurnAlerts, DeadLetters);
 }

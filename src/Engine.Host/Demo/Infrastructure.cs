@@ -71,13 +71,14 @@ public sealed class Infrastructure : IAsyncDisposable
 
     /// <param name="kafkaClient">librdkafka properties (SASL/SSL) for creating missing topics on a given Kafka.</param>
     /// <param name="bidAdjustmentsTopic">Where bid adjustments go (<c>Kafka:Topics:BidAdjustments</c>): compacted, as the bookings.</param>
-    /// <param name="outputTopics">Topics decisions and dead letters go to when renamed (<c>Kafka:Topics:*</c>): created with the
-    /// engine's own when missing (before, only the default names were, and a renamed topic's sends failed the stream in a loop
-    /// on a Kafka that does not create topics itself).</param>
+    /// <param name="outputTopics">Every topic decisions and dead letters go to (<c>Kafka:Topics:*</c>, renamed or not): created
+    /// with the engine's other topics when missing, in place of the default names (before, only the default names were, and a
+    /// renamed topic's sends failed the stream in a loop on a Kafka that does not create topics itself; then both were, and
+    /// a principal allowed to create only the renamed ones could not start).</param>
     public static async Task<Infrastructure> StartAsync(string? kafkaAddress, string? redisAddress, int partitions,
         IReadOnlyDictionary<string, string>? kafkaClient = null, IEnumerable<string>? outputTopics = null, string bidAdjustmentsTopic = Topics.BidAdjustments)
     {
-        var topics = Topics.All.Concat(outputTopics ?? []).Distinct(StringComparer.Ordinal).ToList();
+        var topics = (outputTopics is null ? Topics.All : Topics.All.Except(DefaultOutputTopics).Concat(outputTopics)).Distinct(StringComparer.Ordinal).ToList();
         EmbeddedKafka? kafka = null;
         if (kafkaAddress is null)
         {
@@ -118,6 +119,10 @@ public sealed class Infrastructure : IAsyncDisposable
             {
                 // Another node created them first.
             }
+            catch (CreateTopicsException e)
+            {
+                throw TopicsNotCreated(e, bootstrap);
+            }
             metadata = admin.GetMetadata(TimeSpan.FromSeconds(10)); // what was created, and with how many partitions
         }
         var problems = metadata.Topics
@@ -126,6 +131,28 @@ public sealed class Infrastructure : IAsyncDisposable
                          $"{t.Partitions.Count} (the engine places one shard per input partition and finds each user's partition from this number).")
             .ToList();
         if (problems.Count > 0) throw new ConfigurationError(problems);
+    }
+
+    private static readonly string[] DefaultOutputTopics = [Topics.Recommendations, Topics.BidDecisions, Topics.BidAdjustments, Topics.ChurnAlerts, Topics.DeadLetters];
+
+    /// <summary>
+    /// Kafka refused to create some of the engine's topics: each named with Kafka's reason. A refusal that lasts (no right to
+    /// create, a replication factor above the brokers' count, a policy) is the operator's to fix, exit 2; one that may pass
+    /// (no controller yet, a timeout) is <see cref="StartupUnavailable"/>, exit 3. Before 2026-12-07 both read "Kafka did not
+    /// answer" (exit 3: a supervisor restarted the node for ever), without the reason.
+    /// </summary>
+    internal static Exception TopicsNotCreated(CreateTopicsException e, string bootstrap)
+    {
+        var failed = e.Results.Where(r => r.Error.Code is not (ErrorCode.NoError or ErrorCode.TopicAlreadyExists)).ToList();
+        var what = string.Join("; ", failed.Select(r => $"{r.Topic}: {r.Error.Code} ({r.Error.Reason})"));
+        if (failed.All(r => r.Error.Code is ErrorCode.RequestTimedOut or ErrorCode.NotController or ErrorCode.LeaderNotAvailable
+                or ErrorCode.BrokerNotAvailable or ErrorCode.NetworkException or ErrorCode.Local_TimedOut or ErrorCode.Local_Transport))
+            return new StartupUnavailable($"Kafka at {bootstrap} could not create the engine's topics now ({what}); exiting with code 3 so that a " +
+                                          "supervisor starts the node again.", e);
+        return new ConfigurationError([$"Kafka:Topics: Kafka at {bootstrap} refused to create {what}. Create them yourself (docs/contracts.md " +
+                                       "lists them; Kafka:Partitions partitions each, the bookings and bid adjustments compacted), or allow the " +
+                                       "engine's principal to (ACL CREATE), or fix the broker setting the reason names (e.g. " +
+                                       "default.replication.factor above the number of brokers)."]);
     }
 
     /// <summary>

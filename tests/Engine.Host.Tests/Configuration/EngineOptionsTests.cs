@@ -53,6 +53,30 @@ public sealed class EngineOptionsTests
     }
 
     [Fact]
+    public void A_single_seed_where_a_list_is_expected_is_refused_and_an_indexed_one_is_read()
+    {
+        // Before 2026-12-07 Cluster__Seeds=akka.tcp://... bound to no seed: the node quietly formed a cluster of its own.
+        var problem = Assert.Single(Refused(new(Valid) { ["Cluster:Seeds"] = "akka.tcp://engine@engine-1:4053" }).Problems);
+        Assert.StartsWith("Cluster:Seeds must be a list", problem);
+        Assert.Contains("Cluster__Seeds__0=", problem);
+
+        var options = EngineOptions.Load(Config(new(Valid) { ["Cluster:Seeds:0"] = "akka.tcp://engine@engine-1:4053" }));
+        Assert.Equal(["akka.tcp://engine@engine-1:4053"], options.Cluster.Seeds);
+    }
+
+    [Fact]
+    public void An_empty_output_topic_or_one_named_as_an_input_is_refused_by_its_setting()
+    {
+        // Before 2026-12-07 the validator did not descend into Kafka:Topics: the empty name reached Kafka at start-up.
+        var problems = Refused(new(Valid) { ["Kafka:Topics:DeadLetters"] = "", ["Kafka:Topics:ChurnAlerts"] = "engine.clickstream" }).Problems;
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("Kafka:Topics:DeadLetters must name a topic", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Kafka:Topics:ChurnAlerts is engine.clickstream, an input topic", StringComparison.Ordinal));
+
+        Assert.Equal("crm.churn", EngineOptions.Load(Config(new(Valid) { ["Kafka:Topics:ChurnAlerts"] = "crm.churn" })).Kafka.Topics.ChurnAlerts);
+    }
+
+    [Fact]
     public void Another_partitioner_than_murmur2_is_refused_by_name_and_murmur2_is_allowed()
     {
         var error = Refused(new(Valid) { ["Kafka:Client:partitioner"] = "consistent_random" });

@@ -33,14 +33,35 @@ public sealed class InfrastructureTopicsTests
     }
 
     [Fact]
-    public async Task Renamed_output_topics_are_created_with_the_engines_own()
+    public async Task Renamed_output_topics_are_created_with_the_engines_own_in_place_of_the_default_names()
     {
         // On the embedded broker (the mock cluster takes no CreateTopics request; on a given Kafka the same list goes to it).
-        await using var infrastructure = await Infrastructure.StartAsync(null, "127.0.0.1:1", partitions: 2, outputTopics: ["shop.recommendations"]);
+        var outputs = new Engine.Actors.Pipeline.DecisionTopics("shop.recommendations", Topics.BidDecisions, Topics.BidAdjustments, Topics.ChurnAlerts, Topics.DeadLetters);
+        await using var infrastructure = await Infrastructure.StartAsync(null, "127.0.0.1:1", partitions: 2, outputTopics: outputs.All);
 
         using var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = infrastructure.KafkaBootstrap }).Build();
         var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic).ToHashSet();
         Assert.Contains("shop.recommendations", existing);
-        Assert.Contains(Topics.Recommendations, existing);
+        Assert.DoesNotContain(Topics.Recommendations, existing); // a principal allowed to create only the renamed one can start
+        Assert.Contains(Topics.Clickstream, existing);
+        Assert.Contains(Topics.BidDecisions, existing);
+    }
+
+    [Fact]
+    public void A_topic_kafka_refuses_to_create_is_named_with_its_reason_and_only_a_passing_refusal_is_retried()
+    {
+        static Confluent.Kafka.Admin.CreateTopicsException Refused(params (string Topic, Confluent.Kafka.ErrorCode Code)[] results) =>
+            new([.. results.Select(r => new Confluent.Kafka.Admin.CreateTopicReport { Topic = r.Topic, Error = new Confluent.Kafka.Error(r.Code, $"because {r.Code}") })]);
+
+        var denied = Assert.IsType<ConfigurationError>(Infrastructure.TopicsNotCreated(
+            Refused((Topics.Clickstream, Confluent.Kafka.ErrorCode.TopicAlreadyExists), (Topics.ChurnAlerts, Confluent.Kafka.ErrorCode.TopicAuthorizationFailed)), "broker:9092"));
+        var problem = Assert.Single(denied.Problems);
+        Assert.Contains("engine.churn-alerts: TopicAuthorizationFailed (because TopicAuthorizationFailed)", problem);
+        Assert.DoesNotContain(Topics.Clickstream, problem); // it exists: nothing to do about it
+        Assert.Contains("Create them yourself", problem);
+
+        var busy = Infrastructure.TopicsNotCreated(Refused((Topics.ChurnAlerts, Confluent.Kafka.ErrorCode.NotController)), "broker:9092");
+        Assert.IsType<StartupUnavailable>(busy);
+        Assert.Contains("engine.churn-alerts: NotController", busy.Message);
     }
 }
