@@ -26,13 +26,14 @@ public sealed class FeatureMetrics : IDisposable
         _loadRetries = _meter.CreateCounter<long>("engine.features.load.retries", description: "Entity loads (rehydration) that failed on a transient Redis error and were retried");
     }
 
-    public void Count(ApplyOutcome outcome)
+    public void Count(ApplyOutcome outcome, long events = 1)
     {
+        if (events == 0) return;
         switch (outcome)
         {
-            case ApplyOutcome.Applied: _applied.Add(1); break;
-            case ApplyOutcome.Duplicate: _duplicates.Add(1); break;
-            case ApplyOutcome.Late: _late.Add(1); break;
+            case ApplyOutcome.Applied: _applied.Add(events); break;
+            case ApplyOutcome.Duplicate: _duplicates.Add(events); break;
+            case ApplyOutcome.Late: _late.Add(events); break;
         }
     }
 

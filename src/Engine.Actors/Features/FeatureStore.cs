@@ -23,6 +23,8 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     /// <summary>Reused changes for the pipelines' drains (actors rent, the partition flush returns).</summary>
     public ChangesPool Changes { get; } = new();
     public FeatureStoreOptions Options => options;
+    /// <summary>The features meter's counters, which the pipelines count their events' outcomes on.</summary>
+    public FeatureMetrics Metrics => metrics;
 
     /// <param name="giveUp">Asked before each attempt, once the attempt has the flush connection, and before its MULTI: true
     /// stops (<see cref="FlushResult.GivenUp"/>), whatever was written by an attempt before.</param>

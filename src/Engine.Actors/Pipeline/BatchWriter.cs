@@ -135,6 +135,7 @@ internal sealed class BatchWriter
         var itemEvents = new List<ItemEvent>(batch.Count);
         List<ProducerRecord>? forwards = null;
         var refused = 0;
+        var (applied, duplicates, tooLate) = (0, 0, 0);
         var now = DateTimeOffset.UtcNow;
         foreach (var (record, handled, repliedUtc, failure) in batch)
         {
@@ -157,6 +158,12 @@ internal sealed class BatchWriter
                 continue;
             }
             if (handled is null) continue;
+            switch (handled.Outcome)
+            {
+                case ApplyOutcome.Applied: applied++; break;
+                case ApplyOutcome.Duplicate: duplicates++; break;
+                case ApplyOutcome.Late: tooLate++; break;
+            }
             if (handled.Kind == EntityKind.User && evt.ItemId is not null) itemEvents.Add(new ItemEvent(evt, record.Position, handled.CoVisited ?? []));
             if (handled.Changes is { } changes) writes.Add(new EntityWrite(handled.Kind, handled.EntityId, changes));
             if (handled.DroppedLateBids > 0) _decisions.LateBids(handled.DroppedLateBids);
@@ -174,6 +181,10 @@ internal sealed class BatchWriter
                 _decisions.Count(decision);
             }
         }
+        // Once per batch, not per event: the features meter's counters (replays ignored, late events dropped).
+        _store.Metrics.Count(ApplyOutcome.Applied, applied);
+        _store.Metrics.Count(ApplyOutcome.Duplicate, duplicates);
+        _store.Metrics.Count(ApplyOutcome.Late, tooLate);
         var last = batch[^1].Record.Message.Offset;
         _lease ??= last.Lease;
         var (due, latest) = _churn is null ? (new Dictionary<string, long>(), long.MinValue) : ChurnDue(_churn, batch);

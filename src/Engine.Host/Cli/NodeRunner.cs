@@ -24,6 +24,8 @@ public static class NodeRunner
         if (!embedded && options.Privacy.ProblemOnExternalServers() is { } keyProblem) throw new ConfigurationError([keyProblem]);
         var modelsDirectory = FindModels(options.Models.Directory);
         // Before anything starts: a bad model file stops start-up with what to do, not a stack trace after topics were created.
+        string[] watched = [Path.Combine(modelsDirectory, "churn", "model.onnx"), Path.Combine(modelsDirectory, "bid", "model.onnx")];
+        var filesLoaded = ModelWatcher.Look(watched); // a model deployed while the node starts is loaded at the watcher's first look
         var models = LoadModels(modelsDirectory);
 
         await using var infrastructure = await Reachable(() => Infrastructure.StartAsync(
@@ -56,8 +58,8 @@ public static class NodeRunner
         await using var node = await Reachable(() => EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), ct), options);
         http?.Attach(node);
         await using var watcher = options.Models.ReloadSeconds == 0 ? null : new ModelWatcher(
-            [("churn", Path.Combine(modelsDirectory, "churn", "model.onnx"), models.Churn), ("bid", Path.Combine(modelsDirectory, "bid", "model.onnx"), models.Bid)],
-            TimeSpan.FromSeconds(options.Models.ReloadSeconds), Console.Error.WriteLine);
+            [("churn", watched[0], models.Churn), ("bid", watched[1], models.Bid)], TimeSpan.FromSeconds(options.Models.ReloadSeconds),
+            Console.Error.WriteLine, filesLoaded);
         Console.WriteLine("run: consuming; Ctrl+C or SIGTERM stops gracefully");
         await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.Completion, node.RemovedFromCluster);
         try

@@ -18,11 +18,23 @@ public sealed class ModelWatcher : IAsyncDisposable
     private readonly Task _loop;
 
     /// <param name="report">Where outcomes go (a line each: the model, the version serving, the error if refused).</param>
-    public ModelWatcher(IReadOnlyList<(string Name, string Path, ModelRegistry Registry)> models, TimeSpan interval, Action<string> report)
+    /// <param name="loadedAt">The files as they were before the registries loaded them (<see cref="Look"/>): a model deployed
+    /// after that (while the node was starting) is loaded at the first check. Without it, the files as they are now.</param>
+    public ModelWatcher(IReadOnlyList<(string Name, string Path, ModelRegistry Registry)> models, TimeSpan interval, Action<string> report,
+        FilesSeen? loadedAt = null)
     {
         (_models, _report) = (models, report);
-        foreach (var (_, path, _) in models) _seen[path] = Stamp(path);
+        foreach (var (_, path, _) in models) _seen[path] = loadedAt?.Stamps.TryGetValue(path, out var stamp) == true ? stamp : Stamp(path);
         _loop = Task.Run(() => PollAsync(interval));
+    }
+
+    /// <summary>The model files (and their model.json) as they are now: look before loading them, watch from there.</summary>
+    public static FilesSeen Look(IEnumerable<string> modelPaths) => new(modelPaths.ToDictionary(p => p, Stamp, StringComparer.Ordinal));
+
+    /// <summary>What <see cref="Look"/> saw of each model file.</summary>
+    public sealed class FilesSeen(Dictionary<string, ((DateTime Written, long Length) Model, (DateTime Written, long Length) Metadata)> stamps)
+    {
+        internal IReadOnlyDictionary<string, ((DateTime Written, long Length) Model, (DateTime Written, long Length) Metadata)> Stamps => stamps;
     }
 
     public long Reloads { get; private set; }

@@ -58,6 +58,28 @@ public sealed class ModelWatcherTests : IDisposable
         Assert.Equal("recalibrated-2", registry.Version);
     }
 
+    [Fact]
+    public async Task A_model_deployed_between_the_load_and_the_watchers_start_is_loaded_at_its_first_look()
+    {
+        var path = Path.Combine(_folder, "model.onnx");
+        var metadata = Path.Combine(_folder, "model.json");
+        File.Copy(RepoPaths.Model("churn"), path);
+        File.Copy(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"), metadata);
+        var loadedAt = ModelWatcher.Look([path]);
+        using var registry = new ModelRegistry(path, ModelSchemas.Churn);
+
+        // Deployed while the node starts (its cluster join, its campaign feed): before 2026-12-07 the watcher, started after,
+        // took this as its baseline and the old version served until the next deployment.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(metadata))!;
+        json["version"] = "deployed-while-starting";
+        await ReplaceAsync(metadata, System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()));
+        await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), _ => { }, loadedAt);
+        watcher.CheckOnce();
+
+        Assert.Equal(1, watcher.Reloads);
+        Assert.Equal("deployed-while-starting", registry.Version);
+    }
+
     /// <summary>Writes beside and renames over, as a deployment should; the new time stamp marks the change.</summary>
     private static async Task ReplaceAsync(string path, byte[] content)
     {
