@@ -121,9 +121,10 @@ internal sealed partial class ConsumerWorker : IKafkaControl
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
             .SetErrorHandler((_, error) =>
             {
-                // Non-fatal errors (a broker down, a connection reset) are retried by librdkafka itself.
-                if (error.IsFatal) throw new KafkaException(error);
-                _log.Warning("Kafka consumer {0}: {1}", _settings.GroupId, error.Reason);
+                // Logged only: Confluent.Kafka drops what this handler throws. A fatal error also reaches Consume (ERR__FATAL),
+                // which fails the poll thread and the stream; the others (a broker down, a connection reset) librdkafka retries.
+                if (error.IsFatal) _log.Error("Kafka consumer {0}: fatal: {1}", _settings.GroupId, error.Reason);
+                else _log.Warning("Kafka consumer {0}: {1}", _settings.GroupId, error.Reason);
             })
             .SetLogHandler((_, m) =>
             {

@@ -38,6 +38,9 @@ public sealed record KafkaConsumerSettings(
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset,
+            // The stream reads records only: an end-of-partition result has no message (a Kafka__Client setting asking for
+            // them put a null where the poll thread reads a record, and the stream restarted at every partition's end).
+            EnablePartitionEof = false,
         };
         return config;
     }

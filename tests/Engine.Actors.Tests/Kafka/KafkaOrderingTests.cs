@@ -66,6 +66,30 @@ public sealed class KafkaOrderingTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         output.WriteLine($"{kafka.Describe()}; injected {count}; sub-sources {subSources}; consumed {seen.Count}; {control.Metrics}");
     }
 
+    [Fact]
+    public async Task A_client_setting_asking_for_end_of_partition_results_does_not_fail_the_source()
+    {
+        // Before 2026-12-07 Kafka__Client__enable.partition.eof=true reached the stream's consumer: at each partition's end
+        // Consume returned a result without a message, the poll thread read it as a record and the stream failed.
+        var topic = KafkaFixture.UniqueTopic("order-eof");
+        await kafka.CreateTopicAsync(topic, 2);
+        const int count = 100;
+        await KafkaTestData.ProduceAsync(kafka, topic, 0, count);
+        var settings = KafkaTestData.Consumer(kafka, topic, "eof-" + topic);
+        settings = settings with { ClientConfig = new Dictionary<string, string>(settings.ClientConfig!) { ["enable.partition.eof"] = "true" } };
+
+        var seen = 0;
+        var (control, done) = KafkaSource.CommittableSource(settings)
+            .Select(m => { Interlocked.Increment(ref seen); return m.Offset; })
+            .ToMaterialized(Committer.Sink(new CommitterSettings()), Keep.Both)
+            .Run(Sys.Materializer());
+        await AwaitConditionAsync(() => Task.FromResult(Volatile.Read(ref seen) == count), Timeout);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // at the partitions' ends, past where the poll thread failed
+        Assert.False(done.IsCompleted, done.Exception?.GetBaseException().ToString() ?? "the source completed");
+        await control.ShutdownAsync().WaitAsync(Timeout);
+        output.WriteLine($"{kafka.Describe()}; injected {count} messages, enable.partition.eof=true; consumed {seen}; {control.Metrics}");
+    }
+
     private static void AssertPerKeyOrder(List<KafkaRecord> records, int count)
     {
         Assert.Equal(count, records.Count);
