@@ -158,9 +158,17 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             _board.Publish(delivery.Snapshot(spec, 0));
             return;
         }
+        if (evt.EventTime < spec.FlightStart || evt.EventTime >= spec.FlightEnd)
+        {
+            // Outside its flight a campaign is not bid for: nothing to pace. The clock stops (late clicks and conversions still
+            // come in), so the plan's last minute is not stepped over for hours, winding the integral up; a flight extended
+            // later starts it again from its next event, as a raised budget does.
+            _pacing = _pacing with { LastTick = -1 };
+            return;
+        }
         if (_pacing.LastTick < 0)
         {
-            // The first event (or the first after the budget was raised: exhaustion stopped the clock) starts it: pacing needs history.
+            // The first event (or the first after the budget was raised or the flight extended: the clock had stopped) starts it: pacing needs history.
             (_exhausted, _pacing) = (false, _pacing with { LastTick = tick, LastEmittedTick = tick, ExhaustedTick = -1 });
             return;
         }

@@ -27,10 +27,26 @@ public sealed record EntityRoute(Func<ClickEvent, DecodedRecord, DateTimeOffset,
     public static EntityRoute Users(string? campaignEventsTopic) => new(
         (e, record, receivedAt) => new UserProtocol.RecordEvent(e.UserId, e, record.Position, receivedAt), e => e.UserId, "user_id", campaignEventsTopic);
 
-    /// <summary>Campaign events, each with its clickstream origin: what the campaign state counts once (<see cref="ForwardOrigin"/>).</summary>
+    /// <summary>
+    /// Campaign events, each with its clickstream origin: what the campaign state counts once (<see cref="ForwardOrigin"/>),
+    /// at a time no later than its forward reached Kafka (<see cref="NotAfterArrival"/>).
+    /// </summary>
     public static EntityRoute Campaigns { get; } = new(
-        (e, record, _) => e.CampaignId is { } id ? new CampaignProtocol.RecordCampaignEvent(id, e, record.Position, record.Origin) : null,
+        (e, record, _) => e.CampaignId is { } id ? new CampaignProtocol.RecordCampaignEvent(id, NotAfterArrival(e, record), record.Position, record.Origin) : null,
         e => e.CampaignId, "campaign_id", ReadsOrigin: true);
+
+    /// <summary>
+    /// A campaign's delivery windows and pacing clock run on its events' time, shared by every user's events: one impression
+    /// stamped ahead by a wrong device clock (up to <see cref="DecodedRecord.MaxAheadOfRecord"/>) moved the clock ahead,
+    /// emptied the last hour's minutes and stepped the pacer over the gap to its highest multiplier, then froze it until real
+    /// time caught up. Nothing happens after it reaches Kafka, so its time is at most that (its forward's, as stable as the
+    /// record on a replay of the campaign events).
+    /// </summary>
+    private static ClickEvent NotAfterArrival(ClickEvent e, DecodedRecord record)
+    {
+        var arrived = new DateTimeOffset(record.ArrivedUtc.Ticks, TimeSpan.Zero);
+        return e.EventTime <= arrived ? e : e with { EventTime = arrived };
+    }
 
     /// <summary>Ad impressions and clicks, and purchases attributed to a campaign, are what campaign pacing counts.</summary>
     public static bool ConcernsCampaign(ClickEvent e) =>

@@ -12,7 +12,9 @@ namespace Engine.Models.Decisions;
 /// </summary>
 public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInterval, int MaxQuietTicks = 15)
 {
-    public const string Version = "pacing-pi-2"; // 2: the plan is the budget left over the flight left (1: budget over flight)
+    // 3: no wind-up at a bound, the whole last hour read, the clock inside the flight only (2: the plan is the budget left
+    // over the flight left; 1: budget over flight)
+    public const string Version = "pacing-pi-3";
 
     public static CampaignPacer Default { get; } = new(new PacingController(), TimeSpan.FromMinutes(1));
 
@@ -46,7 +48,11 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
             ModelVersion = Version,
             Reasons =
             [
-                new Reason("spend_vs_plan", plannedPerHour > 0 ? Math.Round(spentLastHour / plannedPerHour, 4) : 1, Math.Round(Controller.Kp * spendError, 4)),
+                // Each contribution is its term of the log-multiplier (before the bounds): they add up to log(multiplier).
+                // The spend is compared with the plan for the part of the hour the flight has run (1 = on plan).
+                new Reason("spend_vs_plan", plannedPerHour > 0 ? Math.Round(spentLastHour / (plannedPerHour * windowHours), 4) : 1,
+                    Math.Round(Controller.Kp * spendError, 4)),
+                new Reason("spend_behind_plan_integral", Math.Round(next.Integral, 4), Math.Round(Controller.Ki * next.Integral, 4)),
                 new Reason("ctr_1h_vs_24h", Math.Round(ctrHour / ctrDay, 4), Math.Round(Controller.CtrExponent * Math.Log(Math.Clamp(ctrHour / ctrDay, 0.05, 4)), 4)),
             ],
             CampaignId = spec.CampaignId,

@@ -19,13 +19,18 @@ public sealed record PacingController(
     /// </summary>
     public PacingState Step(PacingState state, double spendError, double ctrRatio, double dtSeconds)
     {
-        // Integral in budget-fraction-hours, clamped against wind-up while the multiplier is saturated.
+        // Integral in budget-fraction-hours, bounded.
         var integral = Math.Clamp(state.Integral + spendError * dtSeconds / 3600.0, -2.0, 2.0);
-        var pacing = Math.Exp(Kp * spendError + Ki * integral);
-        var performance = Math.Pow(Math.Clamp(ctrRatio, 0.05, 4.0), CtrExponent);
-        var multiplier = Math.Clamp(pacing * performance, MinMultiplier, MaxMultiplier);
+        var multiplier = Multiplier(spendError, integral, ctrRatio);
+        // No wind-up: while the multiplier is held at a bound, an error pushing it further is not integrated (it went on
+        // before 2026-12-07, and a campaign held at the top for an hour took hours to come down once it caught up).
+        if ((multiplier >= MaxMultiplier && spendError > 0) || (multiplier <= MinMultiplier && spendError < 0))
+            (integral, multiplier) = (state.Integral, Multiplier(spendError, state.Integral, ctrRatio));
         return state with { Integral = integral, Multiplier = multiplier };
     }
+
+    private double Multiplier(double spendError, double integral, double ctrRatio) =>
+        Math.Clamp(Math.Exp(Kp * spendError + Ki * integral) * Math.Pow(Math.Clamp(ctrRatio, 0.05, 4.0), CtrExponent), MinMultiplier, MaxMultiplier);
 
     /// <summary>Emit when the multiplier moved by more than the threshold (relative) since the last emitted value.</summary>
     public bool ShouldEmit(PacingState state) =>

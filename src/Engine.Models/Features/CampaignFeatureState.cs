@@ -14,7 +14,9 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
     public CampaignFeatureState(string campaignId) : this(campaignId, Resolutions.DefaultAllowedLateness) { }
 
     public BucketSeries TenSeconds { get; } = new("t", Resolutions.TenSeconds, 6, 4);
-    public BucketSeries Minutes { get; } = new("m", Resolutions.Minute, 60, 4);
+    // 61: the pacer reads the 60 completed minutes before the current one (60 kept, the oldest was already pruned: it read 59
+    // and saw a campaign on plan as 1.7% behind, and spent its budget ahead of the flight's end).
+    public BucketSeries Minutes { get; } = new("m", Resolutions.Minute, 61, 4);
     public BucketSeries Hours { get; } = new("h", Resolutions.Hour, 24, 4);
 
     /// <summary>Everything spent since the campaign's first event (never pruned): what budget exhaustion is checked against.</summary>

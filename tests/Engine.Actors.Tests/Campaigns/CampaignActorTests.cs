@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Engine.Actors.Campaigns;
 using Engine.Actors.Features;
+using Engine.Actors.Kafka;
 using Engine.Actors.Pipeline;
 using Engine.Actors.Sharding;
 using Engine.Models.Contracts;
@@ -84,6 +85,73 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.NotEmpty(collapsed);
         Assert.True(collapsed[^1].Multiplier < before * 0.8, $"multiplier {before} before, {collapsed[^1].Multiplier} after");
         Assert.Contains(collapsed[^1].Reasons, r => r.Factor == "ctr_1h_vs_24h" && r.Value < 0.7);
+    }
+
+    [Fact]
+    public void A_campaign_on_plan_reads_as_on_plan_and_its_reasons_add_up_to_its_multiplier()
+    {
+        // Before 2026-12-07 the pacer read 59 of the hour's minutes (on plan read ~1.7% behind, and the integral crept up),
+        // spend_vs_plan was over the whole hour's plan early in the flight, and the integral's term was in no reason.
+        var campaign = Campaign("c-plan");
+        var adjustments = Deliver(campaign, "c-plan", 0, 3 * 60, 10m / 60, clickEvery: 5);
+        var last = adjustments[^1];
+        _output.WriteLine(string.Join("; ", adjustments.Select(a => $"{a.Multiplier} [{string.Join(", ", a.Reasons.Select(r => $"{r.Factor} {r.Value}/{r.Contribution}"))}]")));
+        Assert.Equal(10m, last.SpendLastHour);
+        Assert.Equal(1.0, last.Reasons.Single(r => r.Factor == "spend_vs_plan").Value, 2);
+        Assert.Contains(last.Reasons, r => r.Factor == "spend_behind_plan_integral");
+        Assert.All(adjustments, a => Assert.Equal(Math.Log(a.Multiplier), a.Reasons.Sum(r => r.Contribution), 2));
+        var early = adjustments.First(); // within the flight's first hour: compared with the plan for the part that has run
+        Assert.InRange(early.Reasons.Single(r => r.Factor == "spend_vs_plan").Value, 0.9, 1.1);
+    }
+
+    [Fact]
+    public void After_its_flight_a_campaigns_late_clicks_move_no_pacing()
+    {
+        var campaign = Campaign("c-ended"); // a day's flight from T0
+        Deliver(campaign, "c-ended", 23 * 60, 24 * 60, 10m / 60, clickEvery: 5);
+        Assert.True(_board.TryGet("c-ended", out var atEnd));
+
+        // Hours of late clicks after the end: before 2026-12-07 each stepped the pacer at a plan of the budget left in a minute,
+        // and the multiplier climbed to 5 (sent to the exchange) with the integral wound up for when the flight was extended.
+        var late = new List<BidAdjustment>();
+        for (var minute = 24 * 60; minute < 27 * 60; minute += 10)
+        {
+            campaign.Tell(new RecordCampaignEvent("c-ended", new ClickEvent
+            {
+                EventId = $"c-ended-late-{minute}", EventTime = T0.AddMinutes(minute), UserId = "u", Type = EventType.AdClick, CampaignId = "c-ended",
+            }, new EventPosition(0, _offset++)));
+            late.AddRange(ExpectMsg<EntityHandled>().Decisions.OfType<BidAdjustment>());
+        }
+        Assert.Empty(late);
+        Assert.True(_board.TryGet("c-ended", out var after));
+        Assert.Equal(atEnd.Multiplier, after.Multiplier);
+    }
+
+    [Fact]
+    public void An_impression_stamped_ahead_by_a_device_clock_counts_at_its_arrival_and_moves_no_pacing_clock_ahead()
+    {
+        // Before 2026-12-07 one impression stamped 59 minutes ahead (within what the contract accepts) emptied the hour's
+        // minutes and stepped the pacer over the gap: multiplier 5 to the exchange, then no step until real time caught up.
+        var campaign = Campaign("c-ahead");
+        var adjustments = new List<(int Minute, BidAdjustment Adjustment)>();
+        for (var minute = 0; minute < 150; minute++)
+        {
+            var arrived = T0.AddMinutes(minute).AddSeconds(1);
+            var evt = new ClickEvent
+            {
+                EventId = $"c-ahead-{minute}", EventTime = minute == 90 ? arrived.AddMinutes(59) : arrived.AddSeconds(-1),
+                UserId = "u", Type = EventType.AdImpression, CampaignId = "c-ahead", Price = 10m / 60,
+            };
+            var value = ClickEventCodec.Encode(evt);
+            var record = new DecodedRecord(new CommittableMessage(new KafkaRecord("engine.campaign-events", 0, _offset, "c-ahead"u8.ToArray(), value, arrived.UtcDateTime),
+                new CommittableOffset("g", "engine.campaign-events", 0, _offset)), ClickEventCodec.Decode(value), DateTime.UtcNow);
+            _offset++;
+            campaign.Tell(EntityRoute.Campaigns.Message(evt, record, DateTimeOffset.UtcNow)!);
+            adjustments.AddRange(ExpectMsg<EntityHandled>().Decisions.OfType<BidAdjustment>().Select(a => (minute, a)));
+        }
+        _output.WriteLine(string.Join(" ", adjustments.Select(a => $"{a.Minute}:{a.Adjustment.Multiplier}")));
+        Assert.All(adjustments, a => Assert.InRange(a.Adjustment.Multiplier, 0.5, 2));
+        Assert.Contains(adjustments, a => a.Minute > 100); // the clock went on stepping after it
     }
 
     [Fact]

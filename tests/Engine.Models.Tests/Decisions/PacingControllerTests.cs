@@ -37,6 +37,20 @@ public class PacingControllerTests
     }
 
     [Fact]
+    public void An_error_pushing_a_multiplier_held_at_its_bound_is_not_integrated()
+    {
+        // Held at the top by a large error: the integral keeps what it had when the bound was reached.
+        var state = PacingState.Initial;
+        for (var i = 0; i < 60; i++) state = Controller.Step(state, spendError: 1, ctrRatio: 1, dtSeconds: 60);
+        Assert.Equal(Controller.MaxMultiplier, state.Multiplier);
+        Assert.True(state.Integral < 0.1, $"integral {state.Integral}"); // exp(2 * 1) * ... reaches 5 within a minute or two
+
+        // Back on plan, it comes down at once rather than after hours of unwinding (before 2026-12-07: integral 1, x1.65).
+        var onPlan = Controller.Step(state, spendError: 0, ctrRatio: 1, dtSeconds: 60);
+        Assert.InRange(onPlan.Multiplier, 0.9, 1.1);
+    }
+
+    [Fact]
     public void Small_moves_are_not_emitted()
     {
         Assert.False(Controller.ShouldEmit(PacingState.Initial with { Multiplier = 1.03 }));
