@@ -10,7 +10,7 @@ namespace Engine.Actors.Tests.Kafka;
 public sealed class KafkaPartitionSourceTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<KafkaFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly KafkaFixture kafka;
+    private KafkaFixture kafka;
     private readonly ITestOutputHelper output;
 
     public KafkaPartitionSourceTests(KafkaFixture kafka, ITestOutputHelper output) : base(output: output)
@@ -38,9 +38,10 @@ public sealed class KafkaPartitionSourceTests : Akka.TestKit.Xunit2.TestKit, ICl
         await Assert.ThrowsAnyAsync<Exception>(() => control.ShutdownAsync().WaitAsync(Timeout)); // the consumer failed with it
     }
 
-    [KafkaFaultFact]
+    [Fact]
     public async Task A_consumer_that_failed_leaves_its_group_rather_than_holding_it_for_a_session()
     {
+        kafka = await kafka.ForFaultsAsync(); // broker faults: on the embedded cluster, whatever the other tests run on
         var topic = KafkaFixture.UniqueTopic("failed-leaves");
         await kafka.CreateTopicAsync(topic, 2);
         await KafkaTestData.ProduceAsync(kafka, topic, 0, 400);

@@ -12,7 +12,8 @@ namespace Engine.Actors.Tests.Pipeline;
 public abstract class PipelineTestKit(KafkaFixture kafka, ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit("akka.actor.provider = cluster\nakka.remote.dot-netty.tcp { hostname = \"127.0.0.1\", port = 0 }\nakka.loglevel = WARNING", output: output)
 {
-    protected KafkaFixture Kafka { get; } = kafka;
+    /// <summary>The tests' Kafka (a fault test sets the embedded one: <see cref="KafkaFixture.ForFaultsAsync"/>).</summary>
+    protected KafkaFixture Kafka { get; set; } = kafka;
 
     protected async Task JoinSelfAsync()
     {

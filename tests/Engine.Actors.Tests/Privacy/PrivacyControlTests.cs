@@ -20,7 +20,7 @@ namespace Engine.Actors.Tests.Privacy;
 /// <summary>The privacy requests' consumer on a real Kafka protocol: it outlives a failed commit.</summary>
 public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<KafkaFixture>, IClassFixture<RedisFixture>
 {
-    private readonly KafkaFixture _kafka;
+    private KafkaFixture _kafka;
     private readonly RedisFixture _redis;
     private readonly ITestOutputHelper _output;
 
@@ -29,9 +29,10 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         (_kafka, _redis, _output) = (kafka, redis, output);
     }
 
-    [KafkaFaultFact]
+    [Fact]
     public async Task A_commit_refused_during_a_rebalance_is_made_again_and_later_requests_are_still_carried_out()
     {
+        _kafka = await _kafka.ForFaultsAsync(); // broker faults: on the embedded cluster, whatever the other tests run on
         var (requests, acks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"));
         await _kafka.CreateTopicAsync(requests, 1);
         await _kafka.CreateTopicAsync(acks, 1);
@@ -171,9 +172,10 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     /// would) is skipped after the patience allowed (3 s here, 5 minutes by default), with an error in the log: retried for ever, it held its
     /// partition's commit, and every request after it was carried out again at each restart.
     /// </summary>
-    [KafkaFaultFact]
+    [Fact]
     public async Task A_refused_request_whose_dead_letter_kafka_keeps_refusing_is_skipped_after_a_while_and_committed_past()
     {
+        _kafka = await _kafka.ForFaultsAsync(); // broker faults: on the embedded cluster, whatever the other tests run on
         var (requests, acks, dead) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("dead"));
         foreach (var topic in new[] { requests, acks, dead }) await _kafka.CreateTopicAsync(topic, 1);
         _kafka.SetTopicError(dead, ErrorCode.TopicAuthorizationFailed);

@@ -9,31 +9,57 @@ namespace Engine.Testing.Kafka;
 /// <summary>
 /// One Kafka for a test class: <c>ENGINE_TEST_KAFKA</c> if set, else a Testcontainers broker if a Docker engine
 /// answers, else the embedded librdkafka mock cluster (3 brokers, real wire protocol). Fault injection
-/// (brokers down/up) exists only on the embedded one; see <see cref="KafkaFaultFactAttribute"/>.
+/// (brokers down/up) exists only on the embedded one: fault tests run on <see cref="ForFaultsAsync"/>.
 /// </summary>
 public sealed class KafkaFixture : IAsyncLifetime
 {
     public const string EnvironmentVariable = "ENGINE_TEST_KAFKA";
+    private readonly bool _embeddedOnly;
     private KafkaContainer? _container;
     private EmbeddedKafka? _embedded;
+    private KafkaFixture? _forFaults;
+    private readonly SemaphoreSlim _forFaultsGate = new(1, 1);
+
+    public KafkaFixture() { }
+
+    private KafkaFixture(bool embeddedOnly) => _embeddedOnly = embeddedOnly;
 
     public string BootstrapServers { get; private set; } = "";
     public KafkaKind Kind { get; private set; }
 
-    /// <summary>Why broker faults cannot be injected in this run (null: they can, the broker is embedded).</summary>
-    public static string? FaultInjectionUnavailableReason =>
-        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } address
-            ? $"needs the embedded Kafka to take brokers down; {EnvironmentVariable}={address} points at a real one"
-            : DockerProbe.Answers ? "needs the embedded Kafka to take brokers down; this run uses a Testcontainers broker" : null;
+    /// <summary>
+    /// The Kafka a test that injects broker faults runs on: this one when it is the embedded cluster, else an embedded
+    /// cluster of its own (started at the first call), so the fault tests run whatever broker the others use. Before
+    /// 2026-12-07 they were skipped wherever Docker answered.
+    /// </summary>
+    public async Task<KafkaFixture> ForFaultsAsync()
+    {
+        if (Kind == KafkaKind.Embedded) return this;
+        await _forFaultsGate.WaitAsync();
+        try
+        {
+            if (_forFaults is null)
+            {
+                var embedded = new KafkaFixture(embeddedOnly: true);
+                await embedded.InitializeAsync();
+                _forFaults = embedded;
+            }
+            return _forFaults;
+        }
+        finally
+        {
+            _forFaultsGate.Release();
+        }
+    }
 
     public async Task InitializeAsync()
     {
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } address)
+        if (!_embeddedOnly && Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } address)
         {
             (BootstrapServers, Kind) = (address, KafkaKind.External);
             return;
         }
-        if (DockerProbe.Answers)
+        if (!_embeddedOnly && DockerProbe.Answers)
         {
             try
             {
@@ -92,12 +118,13 @@ public sealed class KafkaFixture : IAsyncLifetime
     public int CountRequests(KafkaApi api) => Faults.CountRequests(api);
 
     private EmbeddedKafka Faults => _embedded ?? throw new InvalidOperationException(
-        "broker faults need the embedded Kafka: " + FaultInjectionUnavailableReason);
+        $"broker faults need the embedded Kafka, and this is {Kind}: run the test on {nameof(ForFaultsAsync)}()");
 
     public string Describe() => $"Kafka: {Kind} at {BootstrapServers}";
 
     public async Task DisposeAsync()
     {
+        if (_forFaults is not null) await _forFaults.DisposeAsync();
         if (_embedded is not null) await _embedded.DisposeAsync();
         if (_container is not null) await _container.DisposeAsync();
     }
