@@ -60,7 +60,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<Status.Failure>(failed =>
         {
-            _log.Warning(failed.Cause, "Campaign state could not be loaded from Redis; stopping (the next event restarts it)");
+            _log.Warning(failed.Cause, "Campaign state could not be loaded from Redis; replying NotReady and stopping (the next event starts it again)");
+            LoadFailure.AnswerWaitingNotReady(Stash, _campaignId, failed.Cause);
             Context.Stop(Self);
         });
         ReceiveAny(_ => Stash.Stash());
@@ -124,6 +125,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         _idle?.Watch(Timers);
         LoadAsync().PipeTo(Self);
     }
+
+    protected override void PostStop() => _idle?.Stopped(_lastAnswered);
 
     private void Ready()
     {

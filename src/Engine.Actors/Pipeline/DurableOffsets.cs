@@ -14,19 +14,20 @@ public sealed class DurableOffsets
     private readonly ConcurrentDictionary<int, long> _answeredRemotely = new();
 
     /// <summary>
-    /// An entity on another node answered this node's stream for the event at <paramref name="offset"/> (while a partition's
-    /// shard moves here after the partition did): its changes' flush is this node's to land.
+    /// An entity answered this node's stream for the event at <paramref name="offset"/> and is gone before Redis held its
+    /// changes, so the next entity of its partition to load here waits for them (<see cref="CaughtUpAsync"/>): an entity on
+    /// another node (while a partition's shard moves here after the partition did), or one of this node's that stopped with
+    /// an answer on its way (an event already in its mailbox when it asked to passivate).
     /// </summary>
-    public void AnsweredRemotely(int partition, long offset) =>
+    public void AwaitBeforeLoading(int partition, long offset) =>
         _answeredRemotely.AddOrUpdate(partition, static (_, o) => o, static (_, before, o) => Math.Max(before, o), offset);
 
     /// <summary>The partition's writer ended: nothing it queued can land any more, so no load waits for it.</summary>
     public void Forget(int partition) => _answeredRemotely.TryRemove(partition, out _);
 
     /// <summary>
-    /// Completes once Redis holds what remote entities answered this node's stream for <paramref name="partition"/>, or
-    /// after <paramref name="limit"/>; at once when none did (an entity on this node passivates only once its answers are
-    /// durable). An entity loading its state waits for it: a state loaded before such a flush landed, written back
+    /// Completes once Redis holds what entities gone from here answered this node's stream for <paramref name="partition"/>
+    /// (<see cref="AwaitBeforeLoading"/>), or after <paramref name="limit"/>; at once when none did. An entity loading its state waits for it: a state loaded before such a flush landed, written back
     /// (absolute values) after it, would erase it behind committed offsets.
     /// </summary>
     public async Task CaughtUpAsync(int partition, TimeSpan limit)

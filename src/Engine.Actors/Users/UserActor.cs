@@ -111,6 +111,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
     }
 
+    protected override void PostStop() => _idle?.Stopped(_lastAnswered);
+
     private async Task<Loaded> LoadAsync()
     {
         if (_idle is not null) await _idle.LoadWhenCaughtUpAsync(_userId);
@@ -131,9 +133,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<LoadFailed>(failed =>
         {
-            _log.Warning(failed.Error, "User state could not be loaded from Redis; replying NotReady and restarting");
-            Stash.UnstashAll();
-            Become(() => ReceiveAny(_ => Sender.Tell(new EntityNotReady(_userId, failed.Error.Message))));
+            _log.Warning(failed.Error, "User state could not be loaded from Redis; replying NotReady and stopping (the next event starts it again)");
+            LoadFailure.AnswerWaitingNotReady(Stash, _userId, failed.Error);
             Context.Stop(Self);
         });
         ReceiveAny(_ => Stash.Stash());
@@ -155,7 +156,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     {
         var evt = msg.Event;
         _writer.Answering(Sender, _state);
-        var (hadEvents, session) = (_state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent, _state.CurrentSession);
+        var (lastEventMs, session) = (_state.LastEventMs, _state.CurrentSession);
+        var hadEvents = lastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
         _coVisited.Clear();
         var outcome = _state.Apply(evt, msg.Position, _coVisited);
         // The state's session moves: an event without one (a bid request, a server-side purchase), a late event of an earlier
@@ -193,9 +195,11 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         // Activity re-arms a churn episode, so an open episode is scored on the user's next event to close it. Right after
         // an event an armed user's probability is low; scoring them at most once per interval of event time (silence is
         // the sweeper's) spares a model call on almost every click.
-        // A late event (dropped from the features) is not activity: scored at no silence, it would close the episode of a
-        // user who never came back.
-        if (_consent.Personalisation && outcome != ApplyOutcome.Late
+        // Only the user's newest event is activity (a replay is scored to repeat what its first run sent): a late one, dropped
+        // from the features or counted within the lateness, is older than the silence already scored, and scored at no
+        // silence it closed the episode of a user who never came back (and the sweep alerted them again).
+        if (_consent.Personalisation
+            && (outcome == ApplyOutcome.Duplicate || (outcome == ApplyOutcome.Applied && evt.EventTime.ToUnixTimeMilliseconds() >= lastEventMs))
             && (OpenChurnEpisode is not null || evt.EventTime - _churnScoredAt >= ChurnRescoreInterval))
         {
             _churnScoredAt = evt.EventTime;

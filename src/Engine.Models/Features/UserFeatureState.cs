@@ -111,6 +111,9 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         if (outcome != ApplyOutcome.Applied) return outcome;
         var wm = LastEventMs;
         TrackBought(e, newest: t >= wm);
+        // Any event of a new session starts it, not only a view: a session opened by a search or a cart add was listed for
+        // from the last session's views (days old, on a returning user's fresh actor) until its first view.
+        if (e.SessionId is { } started && started != _session && t >= wm) StartSession(started);
         if ((e.Device is not null || e.Region is not null) && t >= wm && (e.Device != Device || e.Region != Region))
             (Device, Region, _segmentDirty) = (e.Device, e.Region, true);
         Minutes.Add(t, (int)e.Type, 1, wm);
@@ -124,7 +127,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                     Categories.Mark(category, 0, t, wm);
                     CategoryViews7d.Add(category, t, wm);
                 }
-                TrackSessionItem(e.SessionId, item, coVisited, newest: t >= wm);
+                TrackSessionItem(e.SessionId, item, coVisited);
                 break;
             case EventType.AddToCart when e.ItemId is { } item:
                 CartItems.Mark(item, 0, t, wm);
@@ -175,17 +178,11 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         }
     }
 
-    /// <param name="newest">As for <see cref="TrackBought"/>: a late view of an earlier session neither moves the session nor
-    /// counts in it (it cleared the current session's items, and recorded no co-visits for its next view).</param>
-    private void TrackSessionItem(string? session, string item, List<string>? coVisited, bool newest)
+    /// <summary>A view counts in the current session only: a late view of an earlier one neither moves the session nor counts in it
+    /// (it cleared the current session's items, and recorded no co-visits for its next view).</summary>
+    private void TrackSessionItem(string? session, string item, List<string>? coVisited)
     {
-        if (session is null) return;
-        if (session != _session)
-        {
-            if (!newest) return;
-            _session = session;
-            _sessionItems.Clear();
-        }
+        if (session is null || session != _session) return;
         foreach (var seen in _sessionItems)
         {
             if (seen != item) coVisited?.Add(seen);
@@ -194,6 +191,12 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         _sessionItems.Insert(0, item);
         if (_sessionItems.Count > SessionItemsKept) _sessionItems.RemoveAt(SessionItemsKept);
         _sessionDirty = true;
+    }
+
+    private void StartSession(string session)
+    {
+        (_session, _sessionDirty) = (session, true);
+        _sessionItems.Clear();
     }
 
     protected override void Prune(long watermarkMs)

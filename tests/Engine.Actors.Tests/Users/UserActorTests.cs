@@ -82,7 +82,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Sys.Stop(previous);
         var durable = new DurableOffsets();
         var partition = Engine.Models.Routing.KafkaPartitioner.Partition("u-moved", 4);
-        durable.AnsweredRemotely(partition, 41);
+        durable.AwaitBeforeLoading(partition, 41);
 
         var here = Sys.ActorOf(UserActor.Props("u-moved", _store, _world.Decider(),
             idle: new IdlePassivation(TimeSpan.FromHours(1), durable, Partitions: 4, LoadWait: TimeSpan.FromMinutes(5))));
@@ -460,6 +460,90 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Assert.DoesNotContain(UserFeatureState.ChurnAlertField, replayed.Changes?.Delete ?? []);
         user.Tell(new CheckChurn("u-late", T0.AddDays(21), "sweep-21"));
         Assert.Null(ExpectMsg<ChurnChecked>().Alert); // still the episode the sweep opened
+    }
+
+    [Fact]
+    public void An_out_of_order_event_within_the_lateness_leaves_an_open_churn_episode_open()
+    {
+        var user = User("u-shuffled");
+        for (var i = 0; i < 6; i++) Send(user, View("u-shuffled", $"shoe-{i % 3}", i * 60 * 24 / 6));
+        user.Tell(new CheckChurn("u-shuffled", T0.AddDays(20), "sweep-20"));
+        var alert = ExpectMsg<ChurnChecked>().Alert;
+        Assert.NotNull(alert);
+        user.Tell(new ChurnAlertDelivered("u-shuffled", alert.DecisionId, alert.CausedBy));
+
+        // Five minutes before the last view (an offline device's upload): counted, within the lateness, but not a return.
+        // Before 2026-12-07 it was scored at no silence, closed the episode, and the next sweep alerted again.
+        var shuffled = Send(user, View("u-shuffled", "shoe-4", 1195) with { EventId = "shuffled-1" });
+        Assert.Equal(ApplyOutcome.Applied, shuffled.Outcome);
+        Assert.DoesNotContain(UserFeatureState.ChurnAlertField, shuffled.Changes?.Delete ?? []);
+        user.Tell(new CheckChurn("u-shuffled", T0.AddDays(21), "sweep-21"));
+        Assert.Null(ExpectMsg<ChurnChecked>().Alert);
+    }
+
+    [Fact]
+    public async Task A_session_opened_by_a_search_gets_no_list_from_the_last_sessions_views()
+    {
+        var user = User("u-back");
+        var first = Send(user, View("u-back", "shoe-0", 0));
+        var second = Send(user, View("u-back", "shoe-1", 1));
+        await FlushAsync("u-back", first.Changes!, second.Changes!);
+        Watch(user);
+        Sys.Stop(user); // passivated
+        ExpectTerminated(user);
+        // Days later a new session opens with a search, on a fresh actor (the state loaded from Redis, no memo of lists sent).
+        var back = User("u-back");
+        var search = new ClickEvent
+        {
+            EventId = "u-back-search", EventTime = T0.AddDays(3), UserId = "u-back", SessionId = "s-2", Type = EventType.Search, Query = "boots",
+        };
+        var handled = Send(back, search);
+        Assert.Empty(handled.Decisions.OfType<Recommendation>()); // before 2026-12-07: a list of s-2 built from s-1's views
+        var view = Send(back, View("u-back", "book-0", 3 * 24 * 60 + 1, session: "s-2"));
+        var list = Assert.Single(view.Decisions.OfType<Recommendation>());
+        Assert.Equal(("s-2", 1.0), (list.SessionId, list.Reasons.Single(r => r.Factor == "session_items").Value));
+    }
+
+    [Fact]
+    public async Task An_entity_that_stops_with_an_answer_not_yet_durable_has_its_next_incarnation_wait_for_it()
+    {
+        // An event already in its mailbox when it asked to passivate is answered, then it stops: before 2026-12-07 its next
+        // incarnation loaded without that answer's flush, and its next write (absolute values) erased it.
+        var durable = new DurableOffsets();
+        var partition = Engine.Models.Routing.KafkaPartitioner.Partition("u-stopping", 4);
+        var idle = new IdlePassivation(TimeSpan.FromHours(1), durable, Partitions: 4, LoadWait: TimeSpan.FromMinutes(5));
+        var first = Sys.ActorOf(UserActor.Props("u-stopping", _store, _world.Decider(), idle: idle));
+        first.Tell(new RecordEvent("u-stopping", View("u-stopping", "shoe-0", 0), new EventPosition(partition, 7), DateTimeOffset.UtcNow));
+        var answered = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+
+        var next = Sys.ActorOf(UserActor.Props("u-stopping", _store, _world.Decider(), idle: idle));
+        next.Tell(new RecordEvent("u-stopping", View("u-stopping", "shoe-1", 1), new EventPosition(partition, 8), DateTimeOffset.UtcNow));
+        ExpectNoMsg(TimeSpan.FromSeconds(2)); // loading waits for the answer's flush...
+        await FlushAsync("u-stopping", answered.Changes!);
+        durable.Advance(partition, 7);
+        var handled = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10)); // ...then loads with it
+        await FlushAsync("u-stopping", handled.Changes!);
+        var stored = await _store.LoadUserAsync("u-stopping");
+        Assert.Equal(2, stored.Minutes.Sum((int)EventType.ProductView, 60, T0.AddMinutes(2).ToUnixTimeMilliseconds()));
+    }
+
+    [Fact]
+    public void An_actor_whose_state_cannot_be_loaded_answers_what_waited_not_ready_before_it_stops()
+    {
+        // Redis is not there (nothing listens on the port): the load fails at once. Before 2026-12-07 the waiting messages were
+        // unstashed as the actor stopped, so they went to the dead letters and the stream's asks waited out their timeout.
+        using var gone = StackExchange.Redis.ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200");
+        var store = new FeatureStore(gone, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("gone"), MaxAttempts = 1 }, new FeatureMetrics());
+        var user = Sys.ActorOf(UserActor.Props("u-unloadable", store, _world.Decider()));
+        Watch(user);
+        user.Tell(new RecordEvent("u-unloadable", View("u-unloadable", "shoe-0", 0), new EventPosition(0, _offset++), DateTimeOffset.UtcNow));
+        user.Tell(new CheckChurn("u-unloadable", T0.AddDays(20), "sweep-20"));
+        Assert.Equal("u-unloadable", ExpectMsg<EntityNotReady>(TimeSpan.FromSeconds(10)).EntityId);
+        Assert.Equal("u-unloadable", ExpectMsg<EntityNotReady>(TimeSpan.FromSeconds(10)).EntityId);
+        ExpectTerminated(user, TimeSpan.FromSeconds(10));
     }
 
     private IReadOnlyList<IDecision> Check(IActorRef user, int days) // a sweep of u-7 as of T0 + days
