@@ -22,13 +22,16 @@ public sealed record ClusterSettings(
     string SystemName = "engine",
     TimeSpan? DowningStableAfter = null,
     Microsoft.Extensions.Logging.ILoggerFactory? Logs = null,
-    string LogLevel = "WARNING");
+    string LogLevel = "WARNING",
+    TimeSpan? JoinTimeout = null)
+{
+    /// <summary>How long a node waits to be up in the cluster before it gives up, exit 3 (default 60 s).</summary>
+    public TimeSpan EffectiveJoinTimeout => JoinTimeout ?? TimeSpan.FromSeconds(60);
+}
 
 /// <summary>Starts this node's Akka cluster member and waits until it is Up.</summary>
 public static class EngineCluster
 {
-    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
-
     public static async Task<ActorSystem> StartAsync(ClusterSettings settings, CancellationToken cancellationToken)
     {
         var config = ConfigurationFactory.ParseString($$"""
@@ -71,10 +74,17 @@ public static class EngineCluster
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         var seeds = settings.Seeds is { Count: > 0 } s ? s.Select(Address.Parse).ToList() : [cluster.SelfAddress];
-        await cluster.JoinSeedNodesAsync(seeds, cancellationToken);
+        // Not JoinSeedNodesAsync: its task completes only once the member is up, so a wait on it never timed out (a node whose
+        // seeds never answered hung at start, healthy to its supervisor, instead of exiting 3).
+        cluster.JoinSeedNodes(seeds);
         try
         {
-            await up.Task.WaitAsync(JoinTimeout, cancellationToken);
+            await up.Task.WaitAsync(settings.EffectiveJoinTimeout, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await system.Terminate(); // stopped while joining
+            throw;
         }
         catch (TimeoutException)
         {
@@ -82,7 +92,7 @@ public static class EngineCluster
             // A seed down (restarting) or an address the others cannot reach (the default hostname is loopback, and port 0 picks a
             // random one): exit 3, to be started again, as a wrong setting's exit 2 would tell a supervisor not to.
             throw new Configuration.StartupUnavailable(
-                $"this node ({cluster.SelfAddress}) did not join the cluster within {JoinTimeout.TotalSeconds:N0} s (seeds: {string.Join(", ", seeds)}): " +
+                $"this node ({cluster.SelfAddress}) did not join the cluster within {settings.EffectiveJoinTimeout.TotalSeconds:N0} s (seeds: {string.Join(", ", seeds)}): " +
                 "check that a seed runs and that this node is reachable at that address (Cluster:Hostname an address the other nodes reach, " +
                 "not 127.0.0.1 across machines; Cluster:Port fixed and open, the same one the seeds list for this node if it is a seed).");
         }
