@@ -42,7 +42,16 @@ public sealed class CampaignFeed : IAsyncDisposable
             // tombstone, holds the last offset. Reaching the end (EOF) is what caught up means.
             EnablePartitionEof = true,
         }).Build();
-        var ends = EndOffsets(consumer, settings, [settings.CampaignsTopic, settings.AdjustmentsTopic]);
+        Dictionary<TopicPartition, long> ends;
+        try
+        {
+            ends = EndOffsets(consumer, settings, [settings.CampaignsTopic, settings.AdjustmentsTopic]);
+        }
+        catch
+        {
+            consumer.Dispose(); // Kafka did not answer at start: the node stops, and so does this client's thread
+            throw;
+        }
         board.CatchingUp();
         _caughtUp.Task.ContinueWith(_ => board.CaughtUp(), TaskScheduler.Default);
         consumer.Assign(ends.Keys.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));

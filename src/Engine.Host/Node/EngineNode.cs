@@ -106,69 +106,83 @@ public sealed class EngineNode : IAsyncDisposable
         var shadow = new KafkaShadowLog(alertProducer);
         var decider = new UserDecider(models, new DecisionSettings(RecommendationExperiment: experiment, BidExperiment: settings.BidExperiment,
             ChurnExperiment: settings.ChurnExperiment, Shadow: shadow), board);
-        var system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken);
-        var topics = settings.EffectiveTopics;
-        var campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, consumerClient, Topics.Campaigns, topics.BidAdjustments),
-            catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
-        if (!campaignFeed.CaughtUp)
-            system.Log.Warning("The campaign feed has not read every booking and bid adjustment after 30 s; consuming anyway (not ready until it has)");
-
-        var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix, sealer);
-        var privacyStore = new PrivacyStore(redis, store.Keys, dueList, settings.Partitions);
-        var popular = new Engine.Models.Recommendations.RecommendationCache(models.Recommender);
-        var userPrivacy = new UserPrivacy(privacyStore, new NonPersonalDecisions(popular, models.RecommenderVersion));
-        // Each stream tells its entities which offsets Redis holds: an idle entity stops only once its changes are there.
-        var (userDurable, campaignDurable) = (new DurableOffsets(), new DurableOffsets());
-        var userIdle = new IdlePassivation(settings.UserPassivation ?? TimeSpan.FromMinutes(2), userDurable, settings.Partitions);
-        var campaignIdle = new IdlePassivation(settings.CampaignPassivation ?? TimeSpan.FromMinutes(10), campaignDurable, settings.Partitions);
-        var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider, userPrivacy, userIdle));
-        var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
-            id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default, campaignIdle));
-
-        var eventClock = new PartitionClock();
-        var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], consumerClient),
-            producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
-            Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)), Fences: new PartitionFences(), Durable: userDurable, Partitions: settings.Partitions);
-        // Few asks in flight per partition: on a small machine a deep queue only adds waiting (measured in bench e2e), and a
-        // patient timeout keeps a starved moment from failing (and restarting) the stream.
-        var fairness = new FairnessMonitor(settings.Fairness ?? new FairnessSettings());
-        userSettings = userSettings with
+        ActorSystem? system = null;
+        try
         {
-            Fairness = fairness, Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30),
-            TmaxFromIntake = settings.TmaxFromIntake,
-        };
-        var campaignSettings = new DecisionPipelineSettings(
-            new KafkaConsumerSettings(settings.KafkaBootstrap, settings.CampaignGroupId, [Topics.CampaignEvents], consumerClient),
-            producerSettings, topics, EntityRoute.Campaigns, Fences: new PartitionFences(), Durable: campaignDurable, Partitions: settings.Partitions);
+            system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken);
+            var topics = settings.EffectiveTopics;
+            var campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, consumerClient, Topics.Campaigns, topics.BidAdjustments),
+                catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
+            if (!campaignFeed.CaughtUp)
+                system.Log.Warning("The campaign feed has not read every booking and bid adjustment after 30 s; consuming anyway (not ready until it has)");
 
-        var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
-        // A failed pipeline restarts from its last committed offsets with backoff; the node keeps running.
-        var (userAlignment, campaignAlignment) = (new ShardAlignment(system, EntityShards.Users), new ShardAlignment(system, EntityShards.Campaigns));
-        var userStream = SupervisedPipeline.Start("users", () => DecisionPipeline.Run(userSettings, users, store, userCounters, decisions,
-            system.Materializer(), userAlignment), settings.PipelineRestart ?? PipelineRestartSettings.Default, system.Log,
-            () => EntityShards.StopAllAsync(users, TimeSpan.FromSeconds(10)));
-        var campaignStream = SupervisedPipeline.Start("campaigns", () => DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters,
-            decisions, system.Materializer(), campaignAlignment), settings.PipelineRestart ?? PipelineRestartSettings.Default, system.Log,
-            () => EntityShards.StopAllAsync(campaigns, TimeSpan.FromSeconds(10)));
+            var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix, sealer);
+            var privacyStore = new PrivacyStore(redis, store.Keys, dueList, settings.Partitions);
+            var popular = new Engine.Models.Recommendations.RecommendationCache(models.Recommender);
+            var userPrivacy = new UserPrivacy(privacyStore, new NonPersonalDecisions(popular, models.RecommenderVersion));
+            // Each stream tells its entities which offsets Redis holds: an idle entity stops only once its changes are there.
+            var (userDurable, campaignDurable) = (new DurableOffsets(), new DurableOffsets());
+            var userIdle = new IdlePassivation(settings.UserPassivation ?? TimeSpan.FromMinutes(2), userDurable, settings.Partitions);
+            var campaignIdle = new IdlePassivation(settings.CampaignPassivation ?? TimeSpan.FromMinutes(10), campaignDurable, settings.Partitions);
+            var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider, userPrivacy, userIdle));
+            var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
+                id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default, campaignIdle));
 
-        // Silent users: the sweeper wakes only those due on the Redis due-list and sends their alerts itself.
-        system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
-            new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions), fairness), "churn-sweeper");
-        var privacy = new PrivacyControl(new PrivacyControlSettings(
-                new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], consumerClient), Topics.PrivacyAcks,
-                Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
-                settings.GroupId, topics.DeadLetters),
-            users, privacyStore, alertProducer, system.Log);
-        var node = new EngineNode(system, redis, store, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
+            var eventClock = new PartitionClock();
+            var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], consumerClient),
+                producerSettings, topics, EntityRoute.Users(Topics.CampaignEvents),
+                Churn: new ChurnSchedule(dueList, eventClock, settings.ChurnSilence ?? TimeSpan.FromDays(3)), Fences: new PartitionFences(), Durable: userDurable, Partitions: settings.Partitions);
+            // Few asks in flight per partition: on a small machine a deep queue only adds waiting (measured in bench e2e), and a
+            // patient timeout keeps a starved moment from failing (and restarting) the stream.
+            var fairness = new FairnessMonitor(settings.Fairness ?? new FairnessSettings());
+            userSettings = userSettings with
+            {
+                Fairness = fairness, Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30),
+                TmaxFromIntake = settings.TmaxFromIntake,
+            };
+            var campaignSettings = new DecisionPipelineSettings(
+                new KafkaConsumerSettings(settings.KafkaBootstrap, settings.CampaignGroupId, [Topics.CampaignEvents], consumerClient),
+                producerSettings, topics, EntityRoute.Campaigns, Fences: new PartitionFences(), Durable: campaignDurable, Partitions: settings.Partitions);
+
+            var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
+            // A failed pipeline restarts from its last committed offsets with backoff; the node keeps running.
+            var (userAlignment, campaignAlignment) = (new ShardAlignment(system, EntityShards.Users), new ShardAlignment(system, EntityShards.Campaigns));
+            var userStream = SupervisedPipeline.Start("users", () => DecisionPipeline.Run(userSettings, users, store, userCounters, decisions,
+                system.Materializer(), userAlignment), settings.PipelineRestart ?? PipelineRestartSettings.Default, system.Log,
+                () => EntityShards.StopAllAsync(users, TimeSpan.FromSeconds(10)));
+            var campaignStream = SupervisedPipeline.Start("campaigns", () => DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters,
+                decisions, system.Materializer(), campaignAlignment), settings.PipelineRestart ?? PipelineRestartSettings.Default, system.Log,
+                () => EntityShards.StopAllAsync(campaigns, TimeSpan.FromSeconds(10)));
+
+            // Silent users: the sweeper wakes only those due on the Redis due-list and sends their alerts itself.
+            system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
+                new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions), fairness), "churn-sweeper");
+            var privacy = new PrivacyControl(new PrivacyControlSettings(
+                    new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], consumerClient), Topics.PrivacyAcks,
+                    Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
+                    settings.GroupId, topics.DeadLetters),
+                users, privacyStore, alertProducer, system.Log);
+            var node = new EngineNode(system, redis, store, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
+            {
+                Fairness = fairness,
+                Privacy = privacy,
+                ShadowScores = shadow,
+                GcPacer = Gen0Pacer.Start(settings.GcPacing ?? GcPacingSettings.Default, () => userCounters.RecentLatency),
+                _drainTimeout = settings.EffectiveDrainTimeout,
+            };
+            Akka.Cluster.Cluster.Get(system).RegisterOnMemberRemoved(node.OnRemovedFromCluster);
+            return node;
+        }
+        catch
         {
-            Fairness = fairness,
-            Privacy = privacy,
-            ShadowScores = shadow,
-            GcPacer = Gen0Pacer.Start(settings.GcPacing ?? GcPacingSettings.Default, () => userCounters.RecentLatency),
-            _drainTimeout = settings.EffectiveDrainTimeout,
-        };
-        Akka.Cluster.Cluster.Get(system).RegisterOnMemberRemoved(node.OnRemovedFromCluster);
-        return node;
+            // Up in the cluster but not deciding (the campaign feed or the privacy consumer could not start): leave, so the
+            // others see this member removed at once rather than unreachable until the split-brain resolver downs it, and
+            // close what was opened. Before 2026-12-07 the system stayed up in a process about to exit.
+            if (system is not null) await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+            alertProducer.Dispose();
+            await redis.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
