@@ -35,9 +35,16 @@ public sealed class ChangesPool
         return null;
     }
 
-    /// <summary>Takes back changes that nothing reads any more, emptied for the next drain.</summary>
+    // What one event's drain needs, with room: an entity's whole state (after a restart or a handover, thousands of fields
+    // for a heavy user) is left to the collector, or the pool would hold every such drain's lists and bytes for the node's
+    // lifetime (up to 32,768 of the largest ever seen).
+    private const int MaxPooledFields = 256;
+    private const long MaxPooledBytes = 16 * 1024;
+
+    /// <summary>Takes back changes that nothing reads any more, emptied for the next drain (not kept when a whole state outgrew an event's size).</summary>
     public void Return(EntityChanges changes)
     {
+        if (changes.Set.Capacity > MaxPooledFields || changes.Delete.Capacity > MaxPooledFields || changes.Values.Capacity > MaxPooledBytes) return;
         changes.Values.Reset();
         changes.Reset(changes.Values);
         lock (_spare)

@@ -234,7 +234,18 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     /// <summary>An error that passes with time (a lost connection, a timeout, a refusal below): retried; any other is not.</summary>
     internal static bool IsTransient(Exception e) =>
         e is RedisConnectionException or RedisTimeoutException or TimeoutException
-        || (e is RedisServerException s && TransientRefusals.Any(r => s.Message.StartsWith(r, StringComparison.Ordinal)));
+        || (e is RedisServerException s && TransientRefusals.Any(r => Refusal(s.Message).StartsWith(r, StringComparison.Ordinal)));
+
+    /// <summary>
+    /// The refusal behind a discarded transaction: refused at EXEC rather than when queued (memory crossed maxmemory in
+    /// between, a failed save), Redis answers <c>EXECABORT Transaction discarded because of: OOM ...</c>; read as the OOM it
+    /// is (before 2026-12-07 it failed the stream, where the same refusal at queue time was retried).
+    /// </summary>
+    private static string Refusal(string message)
+    {
+        const string Discarded = "EXECABORT Transaction discarded because of: ";
+        return message.StartsWith(Discarded, StringComparison.Ordinal) ? message[Discarded.Length..] : message;
+    }
 
     /// <summary>
     /// Refusals that pass with time (docs/operations.md: a full disk, Redis out of memory, a long script, a failover, too

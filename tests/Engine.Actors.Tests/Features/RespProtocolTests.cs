@@ -75,6 +75,21 @@ public class RespProtocolTests
     }
 
     [Fact]
+    public async Task A_transaction_discarded_at_exec_for_a_passing_refusal_is_retried_as_that_refusal()
+    {
+        // Memory crossed maxmemory between the commands' QUEUED and EXEC: Redis discards the transaction at EXEC, naming the
+        // refusal. Before 2026-12-07 that failed the stream, where the same OOM at queue time was retried.
+        var reader = new RespReader(new TrickleStream(
+            "-EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.\r\n"u8.ToArray(), 7));
+
+        var error = await Assert.ThrowsAsync<RedisServerException>(() => reader.ExecAsync(default).AsTask());
+
+        Assert.True(Engine.Actors.Features.FeatureStore.IsTransient(error), error.Message);
+        Assert.False(Engine.Actors.Features.FeatureStore.IsTransient(Engine.Actors.Features.Resp.RespErrors.Server(
+            "EXECABORT Transaction discarded because of previous errors.")));
+    }
+
+    [Fact]
     public async Task A_stream_that_ends_mid_reply_is_a_connection_failure()
     {
         var reader = new RespReader(new TrickleStream("*2\r\n$2\r\n1"u8.ToArray(), 2));

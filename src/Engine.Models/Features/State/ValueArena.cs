@@ -70,6 +70,17 @@ public sealed class ValueArena
         return value;
     }
 
+    /// <summary>The bytes this arena holds on to across resets (every chunk it has filled).</summary>
+    public long Capacity
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var chunk in _chunks) bytes += chunk.Length;
+            return bytes;
+        }
+    }
+
     /// <summary>Starts over in the same chunks: every value handed out before is invalid from now on.</summary>
     public void Reset()
     {
