@@ -59,12 +59,18 @@ public sealed class TwoNodeTakeoverTests(ITestOutputHelper output)
         Assert.Equal(victimPartitions.Order(), victimHosts);
         Assert.Empty((await HostedShards(survivor.System)).Intersect(victimPartitions));
 
-        log.ProduceNext(400); // some of it still in flight on the victim when it crashes
-        await Task.Delay(500);
+        // The crash comes while the victim is at work on the next events: the first of them decided, none durable or
+        // committed yet (before 2026-12-07 it came 500 ms later, when all 400 were committed, and the takeover replayed nothing).
+        var decidedBefore = victim.Decisions.Recommendations;
+        log.ProduceNext(400);
+        await Until(() => victim.Decisions.Recommendations > decidedBefore, TimeSpan.FromSeconds(30));
+        var uncommitted = log.Events.Count - log.Committed("engine", Partitions);
         // As in production, Kafka's session timeout outlasts Akka's downing (failure detection + stable-after), so the
         // survivor is given the victim's partitions once the victim's shards can move.
         await victim.CrashAsync(kafkaSessionTimeout: TimeSpan.FromSeconds(15));
-        output.WriteLine($"[{clock.Elapsed.TotalSeconds:F0} s] victim crashed");
+        output.WriteLine($"[{clock.Elapsed.TotalSeconds:F0} s] victim crashed with {victim.Decisions.Recommendations - decidedBefore} new lists decided " +
+                         $"and {uncommitted} events uncommitted");
+        Assert.True(uncommitted > 0, "the crash hit no uncommitted work");
         log.ProduceNext(200);
 
         var cluster = Akka.Cluster.Cluster.Get(survivor.System);

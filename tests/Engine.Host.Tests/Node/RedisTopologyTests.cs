@@ -5,6 +5,7 @@ using Engine.Host.Embedded;
 using Engine.Host.Node;
 using Engine.Models.Decisions;
 using Engine.Testing;
+using Engine.Testing.Redis;
 
 namespace Engine.Host.Tests.Node;
 
@@ -29,16 +30,13 @@ public sealed class RedisTopologyTests
         Assert.Contains("standalone Redis", problem, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_standalone_redis_passes_the_check()
+    /// <summary>On both servers (the redis-server variant fails without one, as every redis-server test does: before 2026-12-07
+    /// it checked Garnet only when ENGINE_TEST_REDIS was unset, and passed).</summary>
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public void A_standalone_redis_passes_the_check(RedisKind kind)
     {
-        using var garnet = new EmbeddedGarnet();
-        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(garnet.Endpoint);
-        RedisTopology.EnsureStandalone(redis);
-        if (Environment.GetEnvironmentVariable("ENGINE_TEST_REDIS") is { Length: > 0 } redisServer)
-        {
-            await using var real = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redisServer);
-            RedisTopology.EnsureStandalone(real);
-        }
+        using var fixture = new RedisFixture();
+        RedisTopology.EnsureStandalone(fixture.Connect(kind));
     }
 }

@@ -58,6 +58,8 @@ public sealed class LivePageTests(ITestOutputHelper output)
                              $"recommendations {await page.Locator("#count-recommendations").TextContentAsync()}, bids {await page.Locator("#count-bids").TextContentAsync()}");
             output.WriteLine($"latest recommendation on the page: {recommendation}");
             output.WriteLine($"latest bid line on the page: {await page.Locator("#bids li").First.TextContentAsync()}");
+            // Before 2026-12-07 a pipeline that failed after the page had shown its first decisions was only noted.
+            Assert.False(node.Completion.IsFaulted, $"the engine's pipeline failed during the test: {node.Completion.Exception?.GetBaseException()}");
         }
         finally
         {
@@ -67,7 +69,7 @@ public sealed class LivePageTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Stops the node without letting a pipeline failure (reported here) hide what the page showed or missed.</summary>
+    /// <summary>Stops the node without letting a pipeline failure hide what the page showed or missed (the test body asserts on it).</summary>
     private async Task StopAsync(EngineNode node)
     {
         try
