@@ -79,17 +79,37 @@ public sealed class CampaignFeed : IAsyncDisposable
         return feed;
     }
 
-    /// <summary>The last offset of every partition of the topics at start-up: caught up once each has been read.</summary>
+    /// <summary>
+    /// The last offset of every partition of the topics at start-up: caught up once each has been read. Both topics must be
+    /// there: one missing or refused (just created and not yet in the metadata, no read right on a renamed one) was left
+    /// out, and the node reported itself caught up without the bookings or without other nodes' exhaustions (and bid on).
+    /// </summary>
+    /// <exception cref="KafkaException">A topic is still missing or refused after 10 s: its error, and which.</exception>
     private static Dictionary<TopicPartition, long> EndOffsets(IConsumer<byte[], byte[]> consumer, CampaignFeedSettings settings, string[] topics)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig(settings.ClientConfig?.ToDictionary() ?? [])
             { BootstrapServers = settings.BootstrapServers }).Build();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+        for (var unreadable = Unreadable(metadata, topics); unreadable.Count > 0; unreadable = Unreadable(metadata, topics))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new KafkaException(new Error(unreadable[0].Code,
+                    $"the campaign feed cannot read {string.Join(", ", unreadable.Select(u => $"{u.Topic} ({u.Code})"))}: create it, or allow this node to read it"));
+            Thread.Sleep(500);
+            metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+        }
         return metadata.Topics.Where(t => topics.Contains(t.Topic) && t.Error.Code == ErrorCode.NoError)
             .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId)))
             .Select(tp => (tp, Marks: consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10))))
             .ToDictionary(p => p.tp, p => p.Marks.High.Value > p.Marks.Low.Value ? p.Marks.High.Value : 0); // 0: nothing to read
     }
+
+    private static List<(string Topic, ErrorCode Code)> Unreadable(Metadata metadata, string[] topics) =>
+        [.. topics.Select(topic => (Topic: topic, Code: metadata.Topics.FirstOrDefault(t => t.Topic == topic) is { } found
+                ? found.Error.Code == ErrorCode.NoError && found.Partitions.Count == 0 ? ErrorCode.UnknownTopicOrPart : found.Error.Code
+                : ErrorCode.UnknownTopicOrPart))
+            .Where(t => t.Code != ErrorCode.NoError)];
 
     private void Run(IConsumer<byte[], byte[]> consumer, CampaignFeedSettings settings, CampaignCatalog catalog, CampaignBoard board,
         Dictionary<TopicPartition, long> ends)

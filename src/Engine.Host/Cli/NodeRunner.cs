@@ -107,6 +107,12 @@ public static class NodeRunner
             throw new StartupUnavailable($"Redis at {options.Redis.Endpoint} did not answer at start-up ({e.FailureType}): start it, or check " +
                                          "Redis:Endpoint, Redis:Tls and the credentials; exiting with code 3 so that a supervisor starts the node again.", e);
         }
+        catch (Confluent.Kafka.KafkaException e) when (e.Error.Code is Confluent.Kafka.ErrorCode.UnknownTopicOrPart or Confluent.Kafka.ErrorCode.TopicAuthorizationFailed)
+        {
+            // Kafka answered: a topic the node reads is not there or not readable (the reason is ours, naming the topic).
+            throw new StartupUnavailable($"Kafka at {options.Kafka.BootstrapServers}: {e.Error.Reason}; exiting with code 3 so that a supervisor " +
+                                         "starts the node again.", e);
+        }
         catch (Confluent.Kafka.KafkaException e)
         {
             throw new StartupUnavailable($"Kafka at {options.Kafka.BootstrapServers} did not answer at start-up ({e.Error.Code}): start it, or check " +

@@ -58,6 +58,20 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
     /// new booking landed. The feed now also takes the end of a partition (its EOF) as caught up.
     /// </summary>
     [Fact]
+    public async Task A_feed_whose_adjustments_topic_is_missing_says_so_instead_of_reporting_itself_caught_up()
+    {
+        // Before 2026-12-07 the missing topic was left out: the feed reported itself caught up, and the node bid on without
+        // ever hearing of other nodes' exhausted budgets.
+        var (campaigns, adjustments) = (KafkaFixture.UniqueTopic("campaigns"), KafkaFixture.UniqueTopic("adjustments-missing"));
+        await kafka.CreateTopicAsync(campaigns, 3);
+        var error = await Assert.ThrowsAsync<KafkaException>(() => CampaignFeed.StartAsync(
+            new CampaignFeedSettings(kafka.BootstrapServers, null, campaigns, adjustments), new CampaignCatalog(), new CampaignBoard(),
+            TimeSpan.FromSeconds(30), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"cannot read {adjustments}", error.Message);
+        Assert.DoesNotContain(campaigns, error.Message);
+    }
+
+    [Fact]
     public async Task Bookings_written_in_a_transaction_are_caught_up_with()
     {
         var (campaigns, adjustments) = (KafkaFixture.UniqueTopic("campaigns-txn"), KafkaFixture.UniqueTopic("adjustments-txn"));
