@@ -25,6 +25,11 @@ public sealed record CampaignSnapshot(
     /// </summary>
     public CampaignSnapshot Adjusted(BidAdjustment adjustment)
     {
+        // A campaign's spend never goes down: an adjustment that reports less (by more than its rounding to cents) was decided
+        // before what this snapshot holds, and arrived late (a previous owner's, produced after the campaign's partition moved
+        // and its new owner sent the exhaustion; or this node's actor published a later state first). Before 2026-12-07 it
+        // replaced it, and an exhausted campaign bid again on every node.
+        if ((double)adjustment.SpentTotal + 0.01 < SpentTotal) return this;
         var adjusted = this with
         {
             Multiplier = adjustment.Multiplier,
