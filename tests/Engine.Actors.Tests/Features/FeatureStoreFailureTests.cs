@@ -15,7 +15,7 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
     {
         var random = new Random(seed);
         var draws = Enumerable.Range(0, events).Select(_ => Enumerable.Range(0, 12).Select(_ => random.Next(1_000_000)).ToArray()).ToList();
-        return FeatureScenario.Build(draws, replayPercent: 100, readDelayMs: 0);
+        return FeatureScenario.Build(draws, readDelayMs: 0);
     }
 
     [Theory]
@@ -83,7 +83,7 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         var store = StoreFactory.Create(connection, "down", maxAttempts: 2);
         var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
         var scenario = Scenario(seed: 11);
-        var half = scenario.FirstDeliveries / 2;
+        var half = scenario.Unique.Count / 2;
         await writeBehind.ApplyAsync(scenario.Deliveries.Take(half).ToList());
 
         server.Stop();
@@ -117,7 +117,7 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         var store = StoreFactory.Create(connection, "oom", maxAttempts: 2);
         var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
         var scenario = Scenario(seed: 13);
-        await writeBehind.ApplyAsync(scenario.Deliveries.Take(scenario.FirstDeliveries).ToList());
+        await writeBehind.ApplyAsync(scenario.Unique.ToList());
         var config = connection.GetServers().Single();
 
         await config.ConfigSetAsync("maxmemory", "1");
@@ -126,7 +126,7 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         Assert.Contains("OOM", refused.Error);
 
         await config.ConfigSetAsync("maxmemory", "0");
-        await writeBehind.ApplyAsync(scenario.Deliveries.Skip(scenario.FirstDeliveries).ToList());
+        await writeBehind.ApplyAsync(scenario.Deliveries.Skip(scenario.Unique.Count).ToList());
         var landed = await writeBehind.FlushAsync();
         Assert.True(landed.Acknowledged, landed.Error);
         await AssertUsersStored(store, scenario);

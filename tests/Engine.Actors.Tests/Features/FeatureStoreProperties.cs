@@ -42,7 +42,7 @@ public class FeatureStoreProperties(RedisFixture redis) : IClassFixture<RedisFix
         var cuts = Arb.From(Gen.Choose(0, 100).Two());
         Check.One(Runs, Prop.ForAll(FeatureScenario.Arbitrary(), cuts, (scenario, cut) => Run(async () =>
         {
-            var events = scenario.Deliveries.Take(scenario.FirstDeliveries).ToList();
+            var events = scenario.Unique.ToList();
             var flushedUpTo = events.Count * Math.Max(cut.Item1, cut.Item2) / 100;
             var committedUpTo = events.Count * Math.Min(cut.Item1, cut.Item2) / 100;
             var store = StoreFactory.Create(connection, "crash");

@@ -6,11 +6,15 @@ using FsCheck.Fluent;
 namespace Engine.Testing.Features;
 
 /// <summary>
-/// A random delivery of clickstream events as Kafka would make it: a few users on two partitions, event times that
-/// advance by seconds to days, some out of order (within the lateness) and some too late, then a replay of a
-/// suffix (at-least-once redelivery after a restart). <see cref="ReadAt"/> is a read time at or after the last event.
+/// A random delivery of clickstream events as Kafka would make it: a few users (3 to 6) on two partitions, event times
+/// that advance by seconds to days, some out of order (within the lateness) and some too late; then a restart: at a random
+/// point each partition is read again from a cut of its own (at-least-once redelivery from its last commit), and the
+/// events after that point follow, new. <see cref="ReadAt"/> is a read time at or after the last event.
 /// </summary>
-public sealed record FeatureScenario(IReadOnlyList<(ClickEvent Event, EventPosition Position)> Deliveries, int FirstDeliveries, DateTimeOffset ReadAt)
+/// <param name="Unique">Every event once, in order: what the deliveries amount to.</param>
+/// <param name="Replayed">Where the redelivered events sit in <paramref name="Deliveries"/>: each a duplicate; the rest are not.</param>
+public sealed record FeatureScenario(IReadOnlyList<(ClickEvent Event, EventPosition Position)> Deliveries,
+    IReadOnlyList<(ClickEvent Event, EventPosition Position)> Unique, Range Replayed, DateTimeOffset ReadAt)
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
     public static readonly TimeSpan Lateness = TimeSpan.FromMinutes(10);
@@ -18,13 +22,19 @@ public sealed record FeatureScenario(IReadOnlyList<(ClickEvent Event, EventPosit
 
     public static Arbitrary<FeatureScenario> Arbitrary(int maxEvents = 120) => Arb.From(
         from events in Gen.ListOf(Gen.ArrayOf(Gen.Choose(0, 1_000_000), Fields)).Select(l => l.Take(maxEvents).ToList())
-        from replayFrom in Gen.Choose(0, 100)
+        from users in Gen.Choose(3, 6)
+        from restartAt in Gen.Choose(0, 100)
+        from replayed0 in Gen.Choose(0, 100)
+        from replayed1 in Gen.Choose(0, 100)
         from readDelay in Gen.Elements(0L, 20_000L, 180_000L, 2 * 3_600_000L, 2 * 86_400_000L, 20 * 86_400_000L)
-        select Build(events, replayFrom, readDelay));
+        select Build(events, readDelay, users, restartAt, [replayed0, replayed1]));
 
-    public static FeatureScenario Build(IReadOnlyList<int[]> draws, int replayPercent, long readDelayMs)
+    /// <param name="restartPercent">Where the restart comes, in percent of the events (100: after the last, nothing new follows).</param>
+    /// <param name="replayedPercents">Per partition, how much of what it had delivered before the restart is delivered again
+    /// (the share since its last commit).</param>
+    public static FeatureScenario Build(IReadOnlyList<int[]> draws, long readDelayMs, int users = 3, int restartPercent = 100, int[]? replayedPercents = null)
     {
-        var first = new List<(ClickEvent, EventPosition)>();
+        var first = new List<(ClickEvent Event, EventPosition Position)>();
         var nextOffset = new long[2];
         var cursor = Start;
         foreach (var r in draws)
@@ -42,14 +52,22 @@ public sealed record FeatureScenario(IReadOnlyList<(ClickEvent Event, EventPosit
                 < 9 => TimeSpan.FromSeconds(r[5] % 540),
                 _ => TimeSpan.FromMinutes(11 + r[5] % 30),
             };
-            var user = r[0] % 3;
-            var partition = user == 1 ? 1 : 0;
+            var user = r[0] % users;
+            var partition = user % 2 == 1 ? 1 : 0;
             first.Add((Event(r, $"u{user}", cursor - jitter, first.Count), new EventPosition(partition, nextOffset[partition]++)));
         }
-        var replayStart = first.Count * replayPercent / 100;
-        var deliveries = first.Concat(first.Skip(replayStart)).ToList();
-        var last = first.Count == 0 ? Start : first.Max(d => d.Item1.EventTime);
-        return new FeatureScenario(deliveries, first.Count, last.AddMilliseconds(readDelayMs));
+        var restart = first.Count * restartPercent / 100;
+        var before = first.Take(restart).ToList();
+        var replayed = new List<(ClickEvent, EventPosition)>();
+        for (var partition = 0; partition < 2; partition++)
+        {
+            var delivered = before.Where(d => d.Position.Partition == partition).ToList();
+            var percent = replayedPercents?[partition] ?? 0;
+            replayed.AddRange(delivered.Skip(delivered.Count - delivered.Count * percent / 100));
+        }
+        var deliveries = before.Concat(replayed).Concat(first.Skip(restart)).ToList();
+        var last = first.Count == 0 ? Start : first.Max(d => d.Event.EventTime);
+        return new FeatureScenario(deliveries, first, new Range(restart, restart + replayed.Count), last.AddMilliseconds(readDelayMs));
     }
 
     private static ClickEvent Event(int[] r, string user, DateTimeOffset time, int n)
