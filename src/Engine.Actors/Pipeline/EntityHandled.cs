@@ -10,8 +10,9 @@ namespace Engine.Actors.Pipeline;
 /// behind (absolute values; null when nothing changed). The stream commits the event's offset only once both are acknowledged.
 /// <paramref name="Returning"/>: the user had events before this one (new vs returning, for fairness monitoring).
 /// <paramref name="Segment"/>: on a churn check, the segment of the user's latest event (a silent user's alert has no event to carry it).
-/// <paramref name="CoVisited"/>: on a product view applied for the first time, the other items the user viewed earlier in the
-/// session (the latest 5): the stream counts them as the viewed item's co-visits in its item slices (<see cref="ItemSliceOwner"/>).
+/// <paramref name="CoVisited"/>: on a product view, the other items the user viewed earlier in the session (the latest 5) when
+/// it was first applied (a replay of one of the user's latest views repeats them): the stream counts them as the viewed
+/// item's co-visits in its item slices, once per position (<see cref="ItemSliceOwner"/>).
 /// <paramref name="Position"/>: the event's, echoed from the request: the stream's <see cref="ReplyInbox"/> matches the answer to its ask by it.
 /// </summary>
 public sealed record EntityHandled(

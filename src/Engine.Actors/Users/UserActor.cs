@@ -36,6 +36,9 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private Consent _consent = Consent.Granted;
     private (bool Sent, string? Session) _nonPersonal; // the last popular list sent to an opted-out user, by session
     private EventPosition? _lastAnswered;
+    // Before 2026-12-07 a replayed view, answered as a duplicate, carried no co-visits, and those of a view whose slices' flush
+    // had not landed were lost when the stream restarted under a live actor.
+    private readonly RecentCoVisits _recentCoVisits = new(32);
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
     private bool _ready; // loaded: a failure from here on reloads the state rather than stopping the actor
@@ -205,8 +208,11 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             _churnScoredAt = evt.EventTime;
             if (CheckChurn(evt.EventTime, evt.EventId, replay: outcome == ApplyOutcome.Duplicate) is { } alert) decisions.Add(alert);
         }
+        string[]? coVisited = _coVisited.Count == 0 ? null : [.. _coVisited];
+        if (coVisited is not null && outcome == ApplyOutcome.Applied) _recentCoVisits.Remember(msg.Position, coVisited);
+        else if (outcome == ApplyOutcome.Duplicate) coVisited = _recentCoVisits.Of(msg.Position);
         Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, _store.Changes.Drain(_state), outcome, dropped, _returningSession,
-            CoVisited: _coVisited.Count == 0 ? null : [.. _coVisited], Position: msg.Position));
+            CoVisited: coVisited, Position: msg.Position));
         _lastAnswered = msg.Position;
     }
 
