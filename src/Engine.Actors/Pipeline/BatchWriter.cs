@@ -174,7 +174,8 @@ internal sealed class BatchWriter
             IReadOnlyList<IDecision> sent = late ? [.. handled.Decisions.Where(d => d is not BidDecision)] : handled.Decisions;
             if (late) _decisions.LateBids(handled.Decisions.Count - sent.Count);
             if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied }) _fairness?.Observe(evt, handled.Returning, sent);
-            if (sent.Count > 0) stamps.Add(new EventStamps(record.Message.Record.TimestampUtc, record.Message.Record.PolledUtc, record.ReceivedUtc, repliedUtc));
+            // From its arrival in Kafka as far as the node can tell: a record without a timestamp reads as 1970.
+            if (sent.Count > 0) stamps.Add(new EventStamps(record.ArrivedUtc, record.Message.Record.PolledUtc, record.ReceivedUtc, repliedUtc));
             foreach (var decision in sent)
             {
                 records.Add(_topics.Record(decision));

@@ -169,7 +169,17 @@ public static class DecisionPipeline
             // flushes and forwards complete in its order).
             .SelectAsync(settings.MaxPartitions * 4, async batch =>
             {
-                await batch.Durable.ConfigureAwait(false);
+                try
+                {
+                    await batch.Durable.ConfigureAwait(false);
+                }
+                catch
+                {
+                    // The stream fails now, not once the forwards end (they wait for Kafka as long as it takes); theirs is
+                    // observed, not left to surface as an unobserved task exception.
+                    _ = batch.Forwarded.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+                    throw;
+                }
                 await batch.Forwarded.ConfigureAwait(false);
                 return batch.Last;
             })

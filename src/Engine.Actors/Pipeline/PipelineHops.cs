@@ -70,11 +70,12 @@ public sealed class PipelineHops
     public static string Name(Hop hop) =>
         string.Concat(hop.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
-    // Kafka's millisecond stamp can be a little after a microsecond clock read of the same moment: clamp at 1 us.
+    // Kafka's millisecond stamp can be a little after a microsecond clock read of the same moment (clamped at 1 us); an
+    // event older than the histogram holds is clamped at its top (Telemetry.PipelineInstruments.Micros).
     private void Record(Hop hop, TimeSpan elapsed)
     {
         if (elapsed < TimeSpan.FromMicroseconds(1)) elapsed = TimeSpan.FromMicroseconds(1);
-        _hops[(int)hop].RecordValue((long)elapsed.TotalMicroseconds);
+        _hops[(int)hop].RecordValue(Telemetry.PipelineInstruments.Micros(_hops[(int)hop], elapsed));
         Telemetry.PipelineInstruments.RecordHop(hop, elapsed);
     }
 }

@@ -5,10 +5,13 @@ using Engine.Actors.Kafka;
 namespace Engine.Actors.Pipeline;
 
 /// <summary>How a failed pipeline comes back: after <see cref="MinBackoff"/>, doubling up to <see cref="MaxBackoff"/>, with jitter.</summary>
-/// <param name="ResetAfter">A run that lasted this long was healthy: the next failure waits <see cref="MinBackoff"/> again.</param>
+/// <param name="ResetAfter">A run that lasted this long starts the backoff over (default 2 minutes: longer than an ask's timeout,
+/// 30 s, so a run that fails on one every time backs off instead of restarting, and reloading every entity, every 30 s).</param>
 public sealed record PipelineRestartSettings(TimeSpan MinBackoff, TimeSpan MaxBackoff, double RandomFactor = 0.2, TimeSpan? ResetAfter = null)
 {
     public static PipelineRestartSettings Default { get; } = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10));
+
+    public TimeSpan EffectiveResetAfter => ResetAfter ?? TimeSpan.FromMinutes(2);
 }
 
 /// <summary>
@@ -51,6 +54,10 @@ public sealed class SupervisedPipeline : IKafkaControl
     public Task<Done> Completion { get; }
 
     public int Restarts => Volatile.Read(ref _restarts);
+
+    /// <summary>The backoff waited before the latest restart (zero before the first).</summary>
+    public TimeSpan LastRestartDelay => TimeSpan.FromTicks(Volatile.Read(ref _lastRestartDelayTicks));
+    private long _lastRestartDelayTicks;
 
     /// <summary>When the pipeline last stopped and was restarted (UTC; <see cref="DateTime.MinValue"/>: never).</summary>
     public DateTime LastRestartUtc => new(Volatile.Read(ref _lastRestartTicks), DateTimeKind.Utc);
@@ -99,12 +106,15 @@ public sealed class SupervisedPipeline : IKafkaControl
             {
                 failure = e;
             }
+            // How long the run went, not counting its consumer's close (up to 15 s, which reset the backoff of runs that failed at once).
+            var ranFor = DateTime.UtcNow - startedAt;
             if (_stopping.IsCancellationRequested) return Done.Instance;
             // Failed, or completed without being asked to: close this consumer (it leaves the group) before the next joins.
             await CloseAsync(run.Control).ConfigureAwait(false);
-            if (DateTime.UtcNow - startedAt > (_settings.ResetAfter ?? _settings.MaxBackoff * 3)) backoff = _settings.MinBackoff;
+            if (ranFor > _settings.EffectiveResetAfter) backoff = _settings.MinBackoff;
             var delay = backoff * (1 + Random.Shared.NextDouble() * _settings.RandomFactor);
             Interlocked.Increment(ref _restarts);
+            Volatile.Write(ref _lastRestartDelayTicks, delay.Ticks);
             Volatile.Write(ref _lastRestartTicks, DateTime.UtcNow.Ticks);
             _log.Warning(failure, "Pipeline {0} stopped ({1}); restarting from the last committed offsets in {2} ms",
                 _name, failure?.GetBaseException().Message ?? "completed", (long)delay.TotalMilliseconds);

@@ -28,9 +28,17 @@ public static class PipelineInstruments
     /// <summary>Records one event's latency in both the node's HdrHistogram and the exported histogram.</summary>
     public static void RecordLatency(DecisionCounters counters, TimeSpan latency)
     {
-        counters.LatencyMicros.RecordValue(Math.Max(1, (long)latency.TotalMicroseconds));
+        counters.LatencyMicros.RecordValue(Micros(counters.LatencyMicros, latency));
         DecisionLatency.Record(latency.TotalMilliseconds);
     }
+
+    /// <summary>
+    /// A latency as a value the histogram can hold: at least 1 us, at most its highest trackable value (~50 days). An event
+    /// older than that (a new group reading a long retention from its start, a producer stamping seconds as milliseconds)
+    /// threw out of the histogram, failed the stream, and failed it again at every restart on the same record.
+    /// </summary>
+    internal static long Micros(HdrHistogram.HistogramBase histogram, TimeSpan latency) =>
+        Math.Clamp((long)latency.TotalMicroseconds, 1, histogram.HighestTrackableValue);
 
     /// <summary>Exports one hop of one event (the end-to-end total is <c>engine.decision.latency</c>, not repeated here).</summary>
     internal static void RecordHop(Hop hop, TimeSpan elapsed)
