@@ -317,7 +317,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
 
     // Immutable records: the few possible session sizes each share one.
     private static readonly Reason[] SessionSizes =
-        [.. Enumerable.Range(0, UserFeatureState.SessionItemsKept + 1).Select(n => new Reason("session_items", n, 0))];
+        [.. Enumerable.Range(0, UserFeatureState.SessionClicksKept + 1).Select(n => new Reason("session_items", n, 0))];
 
     private static Reason SessionItems(int count) => count < SessionSizes.Length ? SessionSizes[count] : new Reason("session_items", count, 0);
 

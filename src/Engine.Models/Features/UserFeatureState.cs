@@ -11,7 +11,16 @@ namespace Engine.Models.Features;
 /// </summary>
 public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : EntityFeatureState(userId, allowedLateness)
 {
+    /// <summary>The latest distinct items of the session a view counts as co-visited with.</summary>
     public const int SessionItemsKept = 5;
+
+    /// <summary>
+    /// The session's latest clicks (product views) the recommender is asked with, repeats kept: what training and evaluation
+    /// ask it with too (<see cref="Recommendations.SessionInput"/>). Before 2026-12-07 the state kept the latest 5 distinct
+    /// items while the re-ranker was trained and evaluated on whole prefixes with repeats (a third of YooChoose's next
+    /// clicks repeat an item), so the served lists were not the evaluated ones.
+    /// </summary>
+    public const int SessionClicksKept = 20;
     private const string LastPurchaseField = "last_purchase";
     private const string SessionField = "session";
     private const string SegmentField = "segment";
@@ -95,7 +104,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     /// </summary>
     public void ChurnEpisodeSaved(string? value) => _churnDirty = value != ChurnEpisodeValue;
 
-    /// <summary>The items viewed in the current session, latest first (at most <see cref="SessionItemsKept"/>).</summary>
+    /// <summary>The items viewed in the current session, latest first, a view repeated as often as it was (at most <see cref="SessionClicksKept"/>).</summary>
     public IReadOnlyList<string> SessionItems => _sessionItems;
 
     /// <summary>
@@ -183,14 +192,31 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     private void TrackSessionItem(string? session, string item, List<string>? coVisited)
     {
         if (session is null || session != _session) return;
-        foreach (var seen in _sessionItems)
-        {
-            if (seen != item) coVisited?.Add(seen);
-        }
-        _sessionItems.Remove(item);
+        if (coVisited is not null) CoVisited(item, coVisited);
         _sessionItems.Insert(0, item);
-        if (_sessionItems.Count > SessionItemsKept) _sessionItems.RemoveAt(SessionItemsKept);
+        if (_sessionItems.Count > SessionClicksKept) _sessionItems.RemoveAt(SessionClicksKept);
         _sessionDirty = true;
+    }
+
+    /// <summary>The other items among the session's latest <see cref="SessionItemsKept"/> distinct ones, latest first.</summary>
+    private void CoVisited(string item, List<string> coVisited)
+    {
+        var distinct = 0;
+        for (var i = 0; i < _sessionItems.Count && distinct < SessionItemsKept; i++)
+        {
+            var seen = _sessionItems[i];
+            if (IndexOf(seen, i) >= 0) continue; // a repeat of a later view
+            distinct++;
+            if (seen != item) coVisited.Add(seen);
+        }
+    }
+
+    /// <summary>Where <paramref name="item"/> is among the session's first <paramref name="before"/> clicks (latest first), or -1.</summary>
+    private int IndexOf(string item, int before)
+    {
+        for (var i = 0; i < before; i++)
+            if (_sessionItems[i] == item) return i;
+        return -1;
     }
 
     private void StartSession(string session)
@@ -304,7 +330,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                 var parts = value.Split('\t');
                 _session = parts[0].Length == 0 ? null : parts[0];
                 _sessionItems.Clear();
-                _sessionItems.AddRange(parts.Skip(1));
+                _sessionItems.AddRange(parts.Skip(1).Take(SessionClicksKept));
                 return true;
         }
         return Minutes.TryRestore(field, value) || Hours.TryRestore(field, value) || Days.TryRestore(field, value)

@@ -32,7 +32,7 @@ public static class SessionRecEvaluation
             var items = session.Items;
             for (var p = 0; p + 1 < items.Count; p++)
             {
-                var top = recommender.Recommend(items.Take(p + 1).ToList(), exclude: null, k);
+                var top = recommender.Recommend(SessionInput.After(items, p + 1), exclude: null, k);
                 positions++;
                 var rank = IndexOf(top, items[p + 1]);
                 if (rank >= 0) { hits++; reciprocal += 1.0 / (rank + 1); }

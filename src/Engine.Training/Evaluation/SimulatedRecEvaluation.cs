@@ -44,7 +44,7 @@ public static class SimulatedRecEvaluation
             for (var p = 0; p + 1 < items.Count; p++)
             {
                 positions++;
-                var prefix = items.Take(p + 1).ToList();
+                var prefix = SessionInput.After(items, p + 1);
                 Count(learned.Recommend(prefix, null, 10).Select(r => r.ItemId).ToList(), items[p + 1], ref hits, ref rr);
                 Count(blend.Recommend(prefix, null, 10).Select(r => r.ItemId).ToList(), items[p + 1], ref blendHits, ref blendRr);
                 Count(popular, items[p + 1], ref popularHits, ref popularRr);

@@ -26,7 +26,7 @@ public static class RecsRanker
         {
             for (var p = 0; p + 1 < items.Count; p++)
             {
-                var prefix = items.Take(p + 1).ToList();
+                var prefix = SessionInput.After(items, p + 1);
                 var candidates = blend.Candidates(prefix, null, depth);
                 var next = items[p + 1];
                 if (!candidates.Any(c => c.ItemId == next)) continue;
