@@ -126,6 +126,7 @@ public static class DecisionPipeline
                 var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout, settings.Durable);
                 var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var previous = fences.Enter(partition.Partition.Partition.Value, released.Task);
+                settings.Durable?.Writing(partition.Partition.Partition.Value);
                 writer.ReadStoredOffsetAfter(previous, partition.Partition.Partition.Value);
                 // Waits for the partition's previous writer on this node, if it is still ending (see PartitionFences).
                 var messages = previous.IsCompleted ? partition.Messages

@@ -12,6 +12,8 @@ public sealed class DurableOffsets
 {
     private readonly ConcurrentDictionary<int, long> _durable = new();
     private readonly ConcurrentDictionary<int, long> _answeredRemotely = new();
+    // Writers of each partition running on this node (a new one may start while the previous ends).
+    private readonly ConcurrentDictionary<int, int> _writers = new();
 
     /// <summary>
     /// An entity answered this node's stream for the event at <paramref name="offset"/> and is gone before Redis held its
@@ -19,11 +21,24 @@ public sealed class DurableOffsets
     /// another node (while a partition's shard moves here after the partition did), or one of this node's that stopped with
     /// an answer on its way (an event already in its mailbox when it asked to passivate).
     /// </summary>
-    public void AwaitBeforeLoading(int partition, long offset) =>
+    /// <remarks>Only while a writer of the partition runs here: once it ended (<see cref="Forget"/>), nothing it queued can land,
+    /// and its successor replays from the commit (an entity stopped by a stream's restart, after its writers ended, made every
+    /// load of the next run wait out its limit for a flush that could never come).</remarks>
+    public void AwaitBeforeLoading(int partition, long offset)
+    {
+        if (!_writers.TryGetValue(partition, out var writers) || writers <= 0) return;
         _answeredRemotely.AddOrUpdate(partition, static (_, o) => o, static (_, before, o) => Math.Max(before, o), offset);
+    }
+
+    /// <summary>A writer of the partition starts on this node (see <see cref="Forget"/>).</summary>
+    public void Writing(int partition) => _writers.AddOrUpdate(partition, 1, static (_, n) => n + 1);
 
     /// <summary>The partition's writer ended: nothing it queued can land any more, so no load waits for it.</summary>
-    public void Forget(int partition) => _answeredRemotely.TryRemove(partition, out _);
+    public void Forget(int partition)
+    {
+        _writers.AddOrUpdate(partition, 0, static (_, n) => Math.Max(0, n - 1));
+        _answeredRemotely.TryRemove(partition, out _);
+    }
 
     /// <summary>
     /// Completes once Redis holds what entities gone from here answered this node's stream for <paramref name="partition"/>

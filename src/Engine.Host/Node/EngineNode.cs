@@ -107,11 +107,13 @@ public sealed class EngineNode : IAsyncDisposable
         var decider = new UserDecider(models, new DecisionSettings(RecommendationExperiment: experiment, BidExperiment: settings.BidExperiment,
             ChurnExperiment: settings.ChurnExperiment, Shadow: shadow), board);
         ActorSystem? system = null;
+        CampaignFeed? campaignFeed = null;
+        SupervisedPipeline? userStream = null, campaignStream = null;
         try
         {
             system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken);
             var topics = settings.EffectiveTopics;
-            var campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, consumerClient, Topics.Campaigns, topics.BidAdjustments),
+            campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, consumerClient, Topics.Campaigns, topics.BidAdjustments),
                 catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
             if (!campaignFeed.CaughtUp)
                 system.Log.Warning("The campaign feed has not read every booking and bid adjustment after 30 s; consuming anyway (not ready until it has)");
@@ -147,10 +149,10 @@ public sealed class EngineNode : IAsyncDisposable
             var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
             // A failed pipeline restarts from its last committed offsets with backoff; the node keeps running.
             var (userAlignment, campaignAlignment) = (new ShardAlignment(system, EntityShards.Users), new ShardAlignment(system, EntityShards.Campaigns));
-            var userStream = SupervisedPipeline.Start("users", () => DecisionPipeline.Run(userSettings, users, store, userCounters, decisions,
+            userStream = SupervisedPipeline.Start("users", () => DecisionPipeline.Run(userSettings, users, store, userCounters, decisions,
                 system.Materializer(), userAlignment), settings.PipelineRestart ?? PipelineRestartSettings.Default, system.Log,
                 () => EntityShards.StopAllAsync(users, TimeSpan.FromSeconds(10)));
-            var campaignStream = SupervisedPipeline.Start("campaigns", () => DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters,
+            campaignStream = SupervisedPipeline.Start("campaigns", () => DecisionPipeline.Run(campaignSettings, campaigns, store, campaignCounters,
                 decisions, system.Materializer(), campaignAlignment), settings.PipelineRestart ?? PipelineRestartSettings.Default, system.Log,
                 () => EntityShards.StopAllAsync(campaigns, TimeSpan.FromSeconds(10)));
 
@@ -178,6 +180,9 @@ public sealed class EngineNode : IAsyncDisposable
             // Up in the cluster but not deciding (the campaign feed or the privacy consumer could not start): leave, so the
             // others see this member removed at once rather than unreachable until the split-brain resolver downs it, and
             // close what was opened. Before 2026-12-07 the system stayed up in a process about to exit.
+            userStream?.Stop();
+            campaignStream?.Stop();
+            if (campaignFeed is not null) await campaignFeed.DisposeAsync();
             if (system is not null) await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
             alertProducer.Dispose();
             await redis.DisposeAsync();
@@ -210,10 +215,12 @@ public sealed class EngineNode : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         GcPacer.Dispose();
-        await Privacy.DisposeAsync();
+        // The streams first, as a crash stops them: the privacy consumer's close (up to 10 s) before them let the user
+        // stream commit what it had decided meanwhile, and the takeover that followed replayed nothing.
         _users.Abandon();
         _campaigns.Abandon();
         await System.Terminate();
+        await Privacy.DisposeAsync();
         await Task.Delay(kafkaSessionTimeout);
         await Task.WhenAll(_users.CloseConsumerAsync(), _campaigns.CloseConsumerAsync()).WaitAsync(TimeSpan.FromSeconds(30));
         await _campaignFeed.DisposeAsync();

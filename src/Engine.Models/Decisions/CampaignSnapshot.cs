@@ -12,7 +12,8 @@ public sealed record CampaignSnapshot(
     double SmoothedCtr,
     double SmoothedCvr,
     bool BudgetLeft,
-    double SpentTotal = 0)
+    double SpentTotal = 0,
+    DateTimeOffset AdjustedAt = default)
 {
     /// <summary>Just booked, nothing delivered: multiplier 1 and the priors; a budget of 0 (a paused campaign) has none left.</summary>
     public static CampaignSnapshot Booked(CampaignSpec spec) =>
@@ -25,11 +26,11 @@ public sealed record CampaignSnapshot(
     /// </summary>
     public CampaignSnapshot Adjusted(BidAdjustment adjustment)
     {
-        // A campaign's spend never goes down: an adjustment that reports less (by more than its rounding to cents) was decided
-        // before what this snapshot holds, and arrived late (a previous owner's, produced after the campaign's partition moved
-        // and its new owner sent the exhaustion; or this node's actor published a later state first). Before 2026-12-07 it
-        // replaced it, and an exhausted campaign bid again on every node.
-        if ((double)adjustment.SpentTotal + 0.01 < SpentTotal) return this;
+        // An adjustment decided before the one this snapshot holds arrived late (a previous owner's, produced after the
+        // campaign's partition moved and its new owner sent the exhaustion): before 2026-12-07 it replaced it, and an exhausted
+        // campaign bid again on every node. (By decision time, not spend: a spend that went down, its Redis state lost, is
+        // still its owner's latest word.)
+        if (adjustment.DecidedAt < AdjustedAt) return this;
         var adjusted = this with
         {
             Multiplier = adjustment.Multiplier,
@@ -39,6 +40,7 @@ public sealed record CampaignSnapshot(
             SmoothedCvr = adjustment.Cvr24h > 0 ? adjustment.Cvr24h : SmoothedCvr,
             BudgetLeft = !adjustment.BudgetExhausted,
             SpentTotal = (double)adjustment.SpentTotal,
+            AdjustedAt = adjustment.DecidedAt,
         };
         // Against the booked budget whatever the adjustment says: a cut booking read before an ordinary adjustment stops it too.
         return adjusted.Rebooked(Spec);

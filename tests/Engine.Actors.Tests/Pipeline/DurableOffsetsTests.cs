@@ -21,4 +21,28 @@ public sealed class DurableOffsetsTests
         durable.Advance(3, 5); // a late acknowledgement of an earlier flush never moves it back
         Assert.True(idle.MayStop(new EventPosition(3, 10)));
     }
+
+    [Fact]
+    public async Task An_answer_left_by_a_stopped_entity_is_awaited_only_while_its_partitions_writer_runs()
+    {
+        var durable = new DurableOffsets();
+        var idle = new IdlePassivation(TimeSpan.FromMinutes(2), durable);
+
+        // Entities stopped by a stream's restart, after its writers ended: the next run replays from the commit, and before
+        // 2026-12-07 every load of it waited out its limit for a flush that could never come.
+        idle.Stopped(new EventPosition(3, 40));
+        Assert.True(durable.CaughtUpAsync(3, TimeSpan.FromMinutes(5)).IsCompleted);
+
+        // While a writer runs, a load waits until Redis holds the answer; its end forgets it.
+        durable.Writing(3);
+        idle.Stopped(new EventPosition(3, 41));
+        var waiting = durable.CaughtUpAsync(3, TimeSpan.FromMinutes(5));
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+        durable.Advance(3, 41);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        idle.Stopped(new EventPosition(3, 42));
+        durable.Forget(3);
+        Assert.True(durable.CaughtUpAsync(3, TimeSpan.FromMinutes(5)).IsCompleted);
+    }
 }

@@ -82,6 +82,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Sys.Stop(previous);
         var durable = new DurableOffsets();
         var partition = Engine.Models.Routing.KafkaPartitioner.Partition("u-moved", 4);
+        durable.Writing(partition); // this node's writer of the partition
         durable.AwaitBeforeLoading(partition, 41);
 
         var here = Sys.ActorOf(UserActor.Props("u-moved", _store, _world.Decider(),
@@ -516,6 +517,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         var durable = new DurableOffsets();
         var partition = Engine.Models.Routing.KafkaPartitioner.Partition("u-stopping", 4);
         var idle = new IdlePassivation(TimeSpan.FromHours(1), durable, Partitions: 4, LoadWait: TimeSpan.FromMinutes(5));
+        durable.Writing(partition); // the stream's writer of the partition runs
         var first = Sys.ActorOf(UserActor.Props("u-stopping", _store, _world.Decider(), idle: idle));
         first.Tell(new RecordEvent("u-stopping", View("u-stopping", "shoe-0", 0), new EventPosition(partition, 7), DateTimeOffset.UtcNow));
         var answered = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));

@@ -64,21 +64,21 @@ public sealed class CampaignBoardTests
     }
 
     [Fact]
-    public void An_adjustment_reporting_less_spend_than_the_board_holds_arrived_late_and_changes_nothing()
+    public void An_adjustment_decided_before_the_one_the_board_holds_arrived_late_and_changes_nothing()
     {
         // The previous owner's adjustment, produced after the campaign moved and its new owner sent the exhaustion.
         var board = new CampaignBoard();
         board.Book(Spec(100m));
-        board.Adjust(Exhausted(100m));
-        board.Adjust(Exhausted(90m) with { DecisionId = "d-0", Multiplier = 1.1, BudgetExhausted = false });
+        board.Adjust(Exhausted(100m) with { DecidedAt = Start.AddMinutes(10) });
+        board.Adjust(Exhausted(90m) with { DecisionId = "d-0", DecidedAt = Start.AddMinutes(9), Multiplier = 1.1, BudgetExhausted = false });
         Assert.True(board.TryGet("c-1", out var snapshot));
         Assert.Equal((false, 0.0, 100.0), (snapshot.BudgetLeft, snapshot.Multiplier, snapshot.SpentTotal)); // before 2026-12-07: bidding again at 1.1
 
-        // Within a cent (the adjustments' rounding) it is the same spend: applied.
+        // A later one applies, whatever its spend (its Redis state lost and its spend counted again from less, say).
         board.Book(Spec(200m));
-        board.Adjust(Exhausted(99.995m) with { DecisionId = "d-2", Multiplier = 1.3, BudgetExhausted = false });
-        Assert.True(board.TryGet("c-1", out var raised));
-        Assert.Equal((true, 1.3), (raised.BudgetLeft, raised.Multiplier));
+        board.Adjust(Exhausted(40m) with { DecisionId = "d-2", DecidedAt = Start.AddMinutes(11), Multiplier = 1.3, BudgetExhausted = false });
+        Assert.True(board.TryGet("c-1", out var later));
+        Assert.Equal((true, 1.3, 40.0), (later.BudgetLeft, later.Multiplier, later.SpentTotal));
     }
 
     [Fact]
