@@ -239,7 +239,7 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     /// <summary>
     /// The refusal behind a discarded transaction: refused at EXEC rather than when queued (memory crossed maxmemory in
     /// between, a failed save), Redis answers <c>EXECABORT Transaction discarded because of: OOM ...</c>; read as the OOM it
-    /// is (before 2026-12-07 it failed the stream, where the same refusal at queue time was retried).
+    /// is (before 2026-12-06 it failed the stream, where the same refusal at queue time was retried).
     /// </summary>
     private static string Refusal(string message)
     {

@@ -50,7 +50,7 @@ public sealed record IdlePassivation(TimeSpan After, DurableOffsets Durable, int
     /// <summary>
     /// Call from the entity's <c>PostStop</c>: an answer Redis does not hold yet (an event already in the mailbox when the
     /// entity asked to passivate, a stop by a shard handover) is waited for by the next entity of its partition to load here.
-    /// Before 2026-12-07 the next incarnation could load without it, and its next write (absolute values) erased it.
+    /// Before 2026-12-06 the next incarnation could load without it, and its next write (absolute values) erased it.
     /// </summary>
     public void Stopped(EventPosition? lastAnswered)
     {

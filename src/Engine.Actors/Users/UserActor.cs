@@ -36,7 +36,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private Consent _consent = Consent.Granted;
     private (bool Sent, string? Session) _nonPersonal; // the last popular list sent to an opted-out user, by session
     private EventPosition? _lastAnswered;
-    // Before 2026-12-07 a replayed view, answered as a duplicate, carried no co-visits, and those of a view whose slices' flush
+    // Before 2026-12-06 a replayed view, answered as a duplicate, carried no co-visits, and those of a view whose slices' flush
     // had not landed were lost when the stream restarted under a live actor.
     private readonly RecentCoVisits _recentCoVisits = new(32);
     private WriterHandover _writer;

@@ -138,7 +138,7 @@ public sealed class Infrastructure : IAsyncDisposable
     /// <summary>
     /// Kafka refused to create some of the engine's topics: each named with Kafka's reason. A refusal that lasts (no right to
     /// create, a replication factor above the brokers' count, a policy) is the operator's to fix, exit 2; one that may pass
-    /// (no controller yet, a timeout) is <see cref="StartupUnavailable"/>, exit 3. Before 2026-12-07 both read "Kafka did not
+    /// (no controller yet, a timeout) is <see cref="StartupUnavailable"/>, exit 3. Before 2026-12-06 both read "Kafka did not
     /// answer" (exit 3: a supervisor restarted the node for ever), without the reason.
     /// </summary>
     internal static Exception TopicsNotCreated(CreateTopicsException e, string bootstrap)

@@ -179,7 +179,7 @@ public sealed class EngineNode : IAsyncDisposable
         {
             // Up in the cluster but not deciding (the campaign feed or the privacy consumer could not start): leave, so the
             // others see this member removed at once rather than unreachable until the split-brain resolver downs it, and
-            // close what was opened. Before 2026-12-07 the system stayed up in a process about to exit.
+            // close what was opened. Before 2026-12-06 the system stayed up in a process about to exit.
             userStream?.Stop();
             campaignStream?.Stop();
             if (campaignFeed is not null) await campaignFeed.DisposeAsync();

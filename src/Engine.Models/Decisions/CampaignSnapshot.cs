@@ -27,7 +27,7 @@ public sealed record CampaignSnapshot(
     public CampaignSnapshot Adjusted(BidAdjustment adjustment)
     {
         // An adjustment decided before the one this snapshot holds arrived late (a previous owner's, produced after the
-        // campaign's partition moved and its new owner sent the exhaustion): before 2026-12-07 it replaced it, and an exhausted
+        // campaign's partition moved and its new owner sent the exhaustion): before 2026-12-06 it replaced it, and an exhausted
         // campaign bid again on every node. (By decision time, not spend: a spend that went down, its Redis state lost, is
         // still its owner's latest word.)
         if (adjustment.DecidedAt < AdjustedAt) return this;

@@ -23,7 +23,7 @@ public sealed record PacingController(
         var integral = Math.Clamp(state.Integral + spendError * dtSeconds / 3600.0, -2.0, 2.0);
         var multiplier = Multiplier(spendError, integral, ctrRatio);
         // No wind-up: while the multiplier is held at a bound, an error pushing it further is not integrated (it went on
-        // before 2026-12-07, and a campaign held at the top for an hour took hours to come down once it caught up).
+        // before 2026-12-06, and a campaign held at the top for an hour took hours to come down once it caught up).
         if ((multiplier >= MaxMultiplier && spendError > 0) || (multiplier <= MinMultiplier && spendError < 0))
             (integral, multiplier) = (state.Integral, Multiplier(spendError, state.Integral, ctrRatio));
         return state with { Integral = integral, Multiplier = multiplier };

@@ -16,7 +16,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
 
     /// <summary>
     /// The session's latest clicks (product views) the recommender is asked with, repeats kept: what training and evaluation
-    /// ask it with too (<see cref="Recommendations.SessionInput"/>). Before 2026-12-07 the state kept the latest 5 distinct
+    /// ask it with too (<see cref="Recommendations.SessionInput"/>). Before 2026-12-06 the state kept the latest 5 distinct
     /// items while the re-ranker was trained and evaluated on whole prefixes with repeats (a third of YooChoose's next
     /// clicks repeat an item), so the served lists were not the evaluated ones.
     /// </summary>

@@ -90,7 +90,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     [Fact]
     public void A_campaign_on_plan_reads_as_on_plan_and_its_reasons_add_up_to_its_multiplier()
     {
-        // Before 2026-12-07 the pacer read 59 of the hour's minutes (on plan read ~1.7% behind, and the integral crept up),
+        // Before 2026-12-06 the pacer read 59 of the hour's minutes (on plan read ~1.7% behind, and the integral crept up),
         // spend_vs_plan was over the whole hour's plan early in the flight, and the integral's term was in no reason.
         var campaign = Campaign("c-plan");
         var adjustments = Deliver(campaign, "c-plan", 0, 3 * 60, 10m / 60, clickEvery: 5);
@@ -111,7 +111,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Deliver(campaign, "c-ended", 23 * 60, 24 * 60, 10m / 60, clickEvery: 5);
         Assert.True(_board.TryGet("c-ended", out var atEnd));
 
-        // Hours of late clicks after the end: before 2026-12-07 each stepped the pacer at a plan of the budget left in a minute,
+        // Hours of late clicks after the end: before 2026-12-06 each stepped the pacer at a plan of the budget left in a minute,
         // and the multiplier climbed to 5 (sent to the exchange) with the integral wound up for when the flight was extended.
         var late = new List<BidAdjustment>();
         for (var minute = 24 * 60; minute < 27 * 60; minute += 10)
@@ -130,7 +130,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     [Fact]
     public void An_impression_stamped_ahead_by_a_device_clock_counts_at_its_arrival_and_moves_no_pacing_clock_ahead()
     {
-        // Before 2026-12-07 one impression stamped 59 minutes ahead (within what the contract accepts) emptied the hour's
+        // Before 2026-12-06 one impression stamped 59 minutes ahead (within what the contract accepts) emptied the hour's
         // minutes and stepped the pacer over the gap: multiplier 5 to the exchange, then no step until real time caught up.
         var campaign = Campaign("c-ahead");
         var adjustments = new List<(int Minute, BidAdjustment Adjustment)>();

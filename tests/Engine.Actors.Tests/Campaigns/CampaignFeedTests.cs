@@ -60,7 +60,7 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
     [Fact]
     public async Task A_feed_whose_adjustments_topic_is_missing_says_so_instead_of_reporting_itself_caught_up()
     {
-        // Before 2026-12-07 the missing topic was left out: the feed reported itself caught up, and the node bid on without
+        // Before 2026-12-06 the missing topic was left out: the feed reported itself caught up, and the node bid on without
         // ever hearing of other nodes' exhausted budgets.
         var (campaigns, adjustments) = (KafkaFixture.UniqueTopic("campaigns"), KafkaFixture.UniqueTopic("adjustments-missing"));
         await kafka.CreateTopicAsync(campaigns, 3);

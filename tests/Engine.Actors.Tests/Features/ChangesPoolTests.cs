@@ -13,7 +13,7 @@ public sealed class ChangesPoolTests
         pool.Return(small);
         Assert.Same(small, pool.Rent()); // emptied and reused: no allocation per event once warm
 
-        // A heavy user's whole state (a restart or a handover marks every field): before 2026-12-07 it went back to the pool
+        // A heavy user's whole state (a restart or a handover marks every field): before 2026-12-06 it went back to the pool
         // with its lists and bytes, and every such drain stayed on the heap for the node's lifetime.
         var whole = pool.Rent();
         for (var i = 0; i < 2_000; i++) whole.Add($"m:{i}", 1_000_000.5 + i);

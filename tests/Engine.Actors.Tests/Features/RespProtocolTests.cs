@@ -78,7 +78,7 @@ public class RespProtocolTests
     public async Task A_transaction_discarded_at_exec_for_a_passing_refusal_is_retried_as_that_refusal()
     {
         // Memory crossed maxmemory between the commands' QUEUED and EXEC: Redis discards the transaction at EXEC, naming the
-        // refusal. Before 2026-12-07 that failed the stream, where the same OOM at queue time was retried.
+        // refusal. Before 2026-12-06 that failed the stream, where the same OOM at queue time was retried.
         var reader = new RespReader(new TrickleStream(
             "-EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.\r\n"u8.ToArray(), 7));
 

@@ -69,7 +69,7 @@ public sealed class KafkaOrderingTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     [Fact]
     public async Task A_client_setting_asking_for_end_of_partition_results_does_not_fail_the_source()
     {
-        // Before 2026-12-07 Kafka__Client__enable.partition.eof=true reached the stream's consumer: at each partition's end
+        // Before 2026-12-06 Kafka__Client__enable.partition.eof=true reached the stream's consumer: at each partition's end
         // Consume returned a result without a message, the poll thread read it as a record and the stream failed.
         var topic = KafkaFixture.UniqueTopic("order-eof");
         await kafka.CreateTopicAsync(topic, 2);

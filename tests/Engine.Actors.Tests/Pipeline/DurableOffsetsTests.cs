@@ -29,7 +29,7 @@ public sealed class DurableOffsetsTests
         var idle = new IdlePassivation(TimeSpan.FromMinutes(2), durable);
 
         // Entities stopped by a stream's restart, after its writers ended: the next run replays from the commit, and before
-        // 2026-12-07 every load of it waited out its limit for a flush that could never come.
+        // 2026-12-06 every load of it waited out its limit for a flush that could never come.
         idle.Stopped(new EventPosition(3, 40));
         Assert.True(durable.CaughtUpAsync(3, TimeSpan.FromMinutes(5)).IsCompleted);
 

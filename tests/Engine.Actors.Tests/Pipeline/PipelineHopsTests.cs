@@ -9,7 +9,7 @@ public sealed class PipelineHopsTests
     [Fact]
     public void An_event_older_than_the_histograms_hold_is_recorded_at_their_top_not_thrown()
     {
-        // A record stamped 60 days ago (a new group reading a long retention from its start): before 2026-12-07 the histogram
+        // A record stamped 60 days ago (a new group reading a long retention from its start): before 2026-12-06 the histogram
         // threw, the stream failed, and failed again at every restart on the same record.
         var now = DateTime.UtcNow;
         var old = now.AddDays(-60);

@@ -9,7 +9,7 @@ public sealed class PipelineRestartBackoffTests
     [Fact]
     public async Task A_run_that_fails_at_once_backs_off_more_each_time_however_long_its_consumer_takes_to_close()
     {
-        // Each run fails after 50 ms and its consumer takes 1 s to close. Before 2026-12-07 the run's length counted the
+        // Each run fails after 50 ms and its consumer takes 1 s to close. Before 2026-12-06 the run's length counted the
         // close, so it looked healthy (past ResetAfter) and the backoff started over every time: it never grew.
         var delays = new List<TimeSpan>();
         SupervisedPipeline? pipeline = null;

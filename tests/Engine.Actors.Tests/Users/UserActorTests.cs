@@ -146,7 +146,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Assert.Null(Send(user, View("u-covisit", "book-1", 3, session: "s-2")).CoVisited);
         // A replayed view is a duplicate to the user, answered with its first run's co-visits: the stream restarted under this
         // live actor before the view's item slices were flushed, and the slices count it (once per position). Before
-        // 2026-12-07 it carried none, and those co-visits were lost.
+        // 2026-12-06 it carried none, and those co-visits were lost.
         var replayed = SendAt(user, View("u-covisit", "shoe-1", 1), 1);
         Assert.Equal(ApplyOutcome.Duplicate, replayed.Outcome);
         Assert.Equal(["shoe-0"], replayed.CoVisited!);
@@ -478,7 +478,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         user.Tell(new ChurnAlertDelivered("u-shuffled", alert.DecisionId, alert.CausedBy));
 
         // Five minutes before the last view (an offline device's upload): counted, within the lateness, but not a return.
-        // Before 2026-12-07 it was scored at no silence, closed the episode, and the next sweep alerted again.
+        // Before 2026-12-06 it was scored at no silence, closed the episode, and the next sweep alerted again.
         var shuffled = Send(user, View("u-shuffled", "shoe-4", 1195) with { EventId = "shuffled-1" });
         Assert.Equal(ApplyOutcome.Applied, shuffled.Outcome);
         Assert.DoesNotContain(UserFeatureState.ChurnAlertField, shuffled.Changes?.Delete ?? []);
@@ -503,7 +503,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
             EventId = "u-back-search", EventTime = T0.AddDays(3), UserId = "u-back", SessionId = "s-2", Type = EventType.Search, Query = "boots",
         };
         var handled = Send(back, search);
-        Assert.Empty(handled.Decisions.OfType<Recommendation>()); // before 2026-12-07: a list of s-2 built from s-1's views
+        Assert.Empty(handled.Decisions.OfType<Recommendation>()); // before 2026-12-06: a list of s-2 built from s-1's views
         var view = Send(back, View("u-back", "book-0", 3 * 24 * 60 + 1, session: "s-2"));
         var list = Assert.Single(view.Decisions.OfType<Recommendation>());
         Assert.Equal(("s-2", 1.0), (list.SessionId, list.Reasons.Single(r => r.Factor == "session_items").Value));
@@ -512,7 +512,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     [Fact]
     public async Task An_entity_that_stops_with_an_answer_not_yet_durable_has_its_next_incarnation_wait_for_it()
     {
-        // An event already in its mailbox when it asked to passivate is answered, then it stops: before 2026-12-07 its next
+        // An event already in its mailbox when it asked to passivate is answered, then it stops: before 2026-12-06 its next
         // incarnation loaded without that answer's flush, and its next write (absolute values) erased it.
         var durable = new DurableOffsets();
         var partition = Engine.Models.Routing.KafkaPartitioner.Partition("u-stopping", 4);
@@ -539,7 +539,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     [Fact]
     public void An_actor_whose_state_cannot_be_loaded_answers_what_waited_not_ready_before_it_stops()
     {
-        // Redis is not there (nothing listens on the port): the load fails at once. Before 2026-12-07 the waiting messages were
+        // Redis is not there (nothing listens on the port): the load fails at once. Before 2026-12-06 the waiting messages were
         // unstashed as the actor stopped, so they went to the dead letters and the stream's asks waited out their timeout.
         using var gone = StackExchange.Redis.ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200");
         var store = new FeatureStore(gone, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("gone"), MaxAttempts = 1 }, new FeatureMetrics());

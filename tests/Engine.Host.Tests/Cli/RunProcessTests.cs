@@ -45,7 +45,7 @@ public sealed class RunProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task A_corrupt_bid_model_or_a_settings_file_that_is_not_json_stops_start_up_with_exit_code_2_and_what_to_do()
     {
-        // Before 2026-12-07 only churn/model.onnx was looked at before start-up: a bad bid or recs model threw after the
+        // Before 2026-12-06 only churn/model.onnx was looked at before start-up: a bad bid or recs model threw after the
         // topics were created, as an unhandled exception (stack trace, exit 1: a supervisor restarted it for ever).
         var models = Directory.CreateTempSubdirectory("engine-models-").FullName;
         try
@@ -120,7 +120,7 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         foreach (var hop in new[] { "kafka_to_poll", "poll_to_stream", "stream_to_reply", "batch_to_produced", "batch_to_durable" })
             Assert.True(Counter(metrics, "engine_pipeline_hop_milliseconds_count", hop) > 0, hop + "\n" + metrics);
         Assert.True(Counter(metrics, "engine_model_scoring_duration_milliseconds_count", null) > 0, metrics);
-        // Counted by the pipelines (before 2026-12-07 only by a write-behind the node no longer runs: never exported).
+        // Counted by the pipelines (before 2026-12-06 only by a write-behind the node no longer runs: never exported).
         Assert.True(Counter(metrics, "engine_features_events_applied_total", null) > 0, metrics);
         Assert.Contains("engine_consumer_lag{", metrics);
         Assert.Contains("engine_redis_round_trip_milliseconds", metrics);

@@ -60,7 +60,7 @@ public sealed class TwoNodeTakeoverTests(ITestOutputHelper output)
         Assert.Empty((await HostedShards(survivor.System)).Intersect(victimPartitions));
 
         // The crash comes while the victim is at work on the next events: the first of them decided, none durable or
-        // committed yet (before 2026-12-07 it came 500 ms later, when all 400 were committed, and the takeover replayed nothing).
+        // committed yet (before 2026-12-06 it came 500 ms later, when all 400 were committed, and the takeover replayed nothing).
         var decidedBefore = victim.Decisions.Recommendations;
         log.ProduceNext(400);
         await Until(() => victim.Decisions.Recommendations > decidedBefore, TimeSpan.FromSeconds(30));

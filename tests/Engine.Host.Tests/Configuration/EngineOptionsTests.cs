@@ -55,7 +55,7 @@ public sealed class EngineOptionsTests
     [Fact]
     public void A_single_seed_where_a_list_is_expected_is_refused_and_an_indexed_one_is_read()
     {
-        // Before 2026-12-07 Cluster__Seeds=akka.tcp://... bound to no seed: the node quietly formed a cluster of its own.
+        // Before 2026-12-06 Cluster__Seeds=akka.tcp://... bound to no seed: the node quietly formed a cluster of its own.
         var problem = Assert.Single(Refused(new(Valid) { ["Cluster:Seeds"] = "akka.tcp://engine@engine-1:4053" }).Problems);
         Assert.StartsWith("Cluster:Seeds must be a list", problem);
         Assert.Contains("Cluster__Seeds__0=", problem);
@@ -67,7 +67,7 @@ public sealed class EngineOptionsTests
     [Fact]
     public void An_empty_output_topic_or_one_named_as_an_input_is_refused_by_its_setting()
     {
-        // Before 2026-12-07 the validator did not descend into Kafka:Topics: the empty name reached Kafka at start-up.
+        // Before 2026-12-06 the validator did not descend into Kafka:Topics: the empty name reached Kafka at start-up.
         var problems = Refused(new(Valid) { ["Kafka:Topics:DeadLetters"] = "", ["Kafka:Topics:ChurnAlerts"] = "engine.clickstream" }).Problems;
         Assert.Equal(2, problems.Count);
         Assert.Contains(problems, p => p.StartsWith("Kafka:Topics:DeadLetters must name a topic", StringComparison.Ordinal));

@@ -68,7 +68,7 @@ public sealed class ModelWatcherTests : IDisposable
         var loadedAt = ModelWatcher.Look([path]);
         using var registry = new ModelRegistry(path, ModelSchemas.Churn);
 
-        // Deployed while the node starts (its cluster join, its campaign feed): before 2026-12-07 the watcher, started after,
+        // Deployed while the node starts (its cluster join, its campaign feed): before 2026-12-06 the watcher, started after,
         // took this as its baseline and the old version served until the next deployment.
         var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(metadata))!;
         json["version"] = "deployed-while-starting";

@@ -30,7 +30,7 @@ public sealed class RedisTopologyTests
         Assert.Contains("standalone Redis", problem, StringComparison.Ordinal);
     }
 
-    /// <summary>On both servers (the redis-server variant fails without one, as every redis-server test does: before 2026-12-07
+    /// <summary>On both servers (the redis-server variant fails without one, as every redis-server test does: before 2026-12-06
     /// it checked Garnet only when ENGINE_TEST_REDIS was unset, and passed).</summary>
     [Theory]
     [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]

@@ -12,7 +12,7 @@ public sealed class StartFailureTests(ITestOutputHelper output)
 {
     /// <summary>
     /// A node that joined the cluster and then could not start (here Kafka does not answer its campaign feed) leaves the
-    /// cluster before it reports the failure: the others see it removed at once. Before 2026-12-07 its actor system stayed
+    /// cluster before it reports the failure: the others see it removed at once. Before 2026-12-06 its actor system stayed
     /// up, an Up member that answered nothing, until its process exited and the split-brain resolver downed it.
     /// </summary>
     [Fact]

@@ -58,7 +58,7 @@ public sealed class LivePageTests(ITestOutputHelper output)
                              $"recommendations {await page.Locator("#count-recommendations").TextContentAsync()}, bids {await page.Locator("#count-bids").TextContentAsync()}");
             output.WriteLine($"latest recommendation on the page: {recommendation}");
             output.WriteLine($"latest bid line on the page: {await page.Locator("#bids li").First.TextContentAsync()}");
-            // A pipeline that failed is restarted (its completion stays pending): before 2026-12-07 one that failed after the
+            // A pipeline that failed is restarted (its completion stays pending): before 2026-12-06 one that failed after the
             // page had shown its first decisions went unnoticed.
             Assert.Equal((0, 0), (node.PipelineRestarts.Users, node.PipelineRestarts.Campaigns));
         }

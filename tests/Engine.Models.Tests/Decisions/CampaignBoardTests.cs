@@ -72,7 +72,7 @@ public sealed class CampaignBoardTests
         board.Adjust(Exhausted(100m) with { DecidedAt = Start.AddMinutes(10) });
         board.Adjust(Exhausted(90m) with { DecisionId = "d-0", DecidedAt = Start.AddMinutes(9), Multiplier = 1.1, BudgetExhausted = false });
         Assert.True(board.TryGet("c-1", out var snapshot));
-        Assert.Equal((false, 0.0, 100.0), (snapshot.BudgetLeft, snapshot.Multiplier, snapshot.SpentTotal)); // before 2026-12-07: bidding again at 1.1
+        Assert.Equal((false, 0.0, 100.0), (snapshot.BudgetLeft, snapshot.Multiplier, snapshot.SpentTotal)); // before 2026-12-06: bidding again at 1.1
 
         // A later one applies, whatever its spend (its Redis state lost and its spend counted again from less, say).
         board.Book(Spec(200m));

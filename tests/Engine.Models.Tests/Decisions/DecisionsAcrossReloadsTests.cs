@@ -68,7 +68,7 @@ public sealed class DecisionsAcrossReloadsTests(ITestOutputHelper output)
     {
         using var churn = new ModelRegistry(ModelFiles.Committed("churn"), ModelSchemas.Churn);
         using var bid = new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid);
-        // The log reloads both models on its first record: before 2026-12-07 the arms logged before the explanation, which
+        // The log reloads both models on its first record: before 2026-12-06 the arms logged before the explanation, which
         // then found its version retired, so the decision ran again and logged a second time.
         var log = new ReloadingShadowLog(() =>
         {

@@ -45,7 +45,7 @@ public class PacingControllerTests
         Assert.Equal(Controller.MaxMultiplier, state.Multiplier);
         Assert.True(state.Integral < 0.1, $"integral {state.Integral}"); // exp(2 * 1) * ... reaches 5 within a minute or two
 
-        // Back on plan, it comes down at once rather than after hours of unwinding (before 2026-12-07: integral 1, x1.65).
+        // Back on plan, it comes down at once rather than after hours of unwinding (before 2026-12-06: integral 1, x1.65).
         var onPlan = Controller.Step(state, spendError: 0, ctrRatio: 1, dtSeconds: 60);
         Assert.InRange(onPlan.Multiplier, 0.9, 1.1);
     }

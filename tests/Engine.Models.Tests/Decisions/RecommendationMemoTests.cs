@@ -16,7 +16,7 @@ public sealed class RecommendationMemoTests
     [Fact]
     public void Another_bought_set_of_the_same_size_asks_again_and_the_new_list_leaves_its_item_out()
     {
-        // Before 2026-12-07 the memo held the bought set's size only: a purchase in a new session (one item, as before)
+        // Before 2026-12-06 the memo held the bought set's size only: a purchase in a new session (one item, as before)
         // kept the last list live, with the item just bought in it.
         var decider = new UserDecider(CommittedModels.Decision, new DecisionSettings(), new CampaignBoard());
         var user = new UserFeatureState("u-1");

@@ -10,7 +10,7 @@ public sealed class SessionInputTests
     [Fact]
     public void The_users_state_after_each_click_holds_the_input_training_and_evaluation_use()
     {
-        // Before 2026-12-07 the state kept the latest 5 distinct items; the re-ranker was trained and evaluated on whole
+        // Before 2026-12-06 the state kept the latest 5 distinct items; the re-ranker was trained and evaluated on whole
         // prefixes with repeats, so the lists served were not the ones evaluated.
         var random = new Random(5);
         for (var session = 0; session < 200; session++)

@@ -30,7 +30,7 @@ public sealed class KafkaFixture : IAsyncLifetime
     /// <summary>
     /// The Kafka a test that injects broker faults runs on: this one when it is the embedded cluster, else an embedded
     /// cluster of its own (started at the first call), so the fault tests run whatever broker the others use. Before
-    /// 2026-12-07 they were skipped wherever Docker answered.
+    /// 2026-12-06 they were skipped wherever Docker answered.
     /// </summary>
     public async Task<KafkaFixture> ForFaultsAsync()
     {
