@@ -78,7 +78,7 @@ public sealed class Infrastructure : IAsyncDisposable
     public static async Task<Infrastructure> StartAsync(string? kafkaAddress, string? redisAddress, int partitions,
         IReadOnlyDictionary<string, string>? kafkaClient = null, IEnumerable<string>? outputTopics = null, string bidAdjustmentsTopic = Topics.BidAdjustments)
     {
-        var topics = (outputTopics is null ? Topics.All : Topics.All.Except(DefaultOutputTopics).Concat(outputTopics)).Distinct(StringComparer.Ordinal).ToList();
+        var topics = (outputTopics is null ? Topics.All : Topics.All.Except(new Engine.Actors.Pipeline.DecisionTopics().All).Concat(outputTopics)).Distinct(StringComparer.Ordinal).ToList();
         EmbeddedKafka? kafka = null;
         if (kafkaAddress is null)
         {
@@ -132,8 +132,6 @@ public sealed class Infrastructure : IAsyncDisposable
             .ToList();
         if (problems.Count > 0) throw new ConfigurationError(problems);
     }
-
-    private static readonly string[] DefaultOutputTopics = [Topics.Recommendations, Topics.BidDecisions, Topics.BidAdjustments, Topics.ChurnAlerts, Topics.DeadLetters];
 
     /// <summary>
     /// Kafka refused to create some of the engine's topics: each named with Kafka's reason. A refusal that lasts (no right to

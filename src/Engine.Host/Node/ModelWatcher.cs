@@ -13,7 +13,7 @@ public sealed class ModelWatcher : IAsyncDisposable
 {
     private readonly IReadOnlyList<(string Name, string Path, ModelRegistry Registry)> _models;
     private readonly Action<string> _report;
-    private readonly Dictionary<string, ((DateTime Written, long Length) Model, (DateTime Written, long Length) Metadata)> _seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FilesStamp> _seen = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -32,10 +32,13 @@ public sealed class ModelWatcher : IAsyncDisposable
     public static FilesSeen Look(IEnumerable<string> modelPaths) => new(modelPaths.ToDictionary(p => p, Stamp, StringComparer.Ordinal));
 
     /// <summary>What <see cref="Look"/> saw of each model file.</summary>
-    public sealed class FilesSeen(Dictionary<string, ((DateTime Written, long Length) Model, (DateTime Written, long Length) Metadata)> stamps)
+    public sealed class FilesSeen(Dictionary<string, FilesStamp> stamps)
     {
-        internal IReadOnlyDictionary<string, ((DateTime Written, long Length) Model, (DateTime Written, long Length) Metadata)> Stamps => stamps;
+        internal IReadOnlyDictionary<string, FilesStamp> Stamps => stamps;
     }
+
+    /// <summary>A model file's and its model.json's write time and length: either changing is a new version.</summary>
+    public readonly record struct FilesStamp((DateTime Written, long Length) Model, (DateTime Written, long Length) Metadata);
 
     public long Reloads { get; private set; }
     public long Refusals { get; private set; }
@@ -76,8 +79,7 @@ public sealed class ModelWatcher : IAsyncDisposable
         }
     }
 
-    private static ((DateTime, long) Model, (DateTime, long) Metadata) Stamp(string path) =>
-        (FileStamp(path), FileStamp(Path.ChangeExtension(path, ".json")));
+    private static FilesStamp Stamp(string path) => new(FileStamp(path), FileStamp(Path.ChangeExtension(path, ".json")));
 
     private static (DateTime, long) FileStamp(string path)
     {

@@ -40,6 +40,7 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
         var next = Controller.Step(pacing, spendError, ctrHour / ctrDay, dtSeconds);
         if (!Controller.ShouldEmit(next) && tick - lastEmittedTick < MaxQuietTicks) return new PacingStep(next, null);
         var delivery24h = CampaignDelivery.Of(delivery, nowMs);
+        var terms = Controller.Terms(spendError, next.Integral, ctrHour / ctrDay);
         var adjustment = new BidAdjustment
         {
             DecisionId = DecisionIds.Derive("bid-adjustment", spec.CampaignId, tick.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -50,10 +51,9 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
             [
                 // Each contribution is its term of the log-multiplier (before the bounds): they add up to log(multiplier).
                 // The spend is compared with the plan for the part of the hour the flight has run (1 = on plan).
-                new Reason("spend_vs_plan", plannedPerHour > 0 ? Math.Round(spentLastHour / (plannedPerHour * windowHours), 4) : 1,
-                    Math.Round(Controller.Kp * spendError, 4)),
-                new Reason("spend_behind_plan_integral", Math.Round(next.Integral, 4), Math.Round(Controller.Ki * next.Integral, 4)),
-                new Reason("ctr_1h_vs_24h", Math.Round(ctrHour / ctrDay, 4), Math.Round(Controller.CtrExponent * Math.Log(Math.Clamp(ctrHour / ctrDay, 0.05, 4)), 4)),
+                new Reason("spend_vs_plan", plannedPerHour > 0 ? Math.Round(spentLastHour / (plannedPerHour * windowHours), 4) : 1, Math.Round(terms.Spend, 4)),
+                new Reason("spend_behind_plan_integral", Math.Round(next.Integral, 4), Math.Round(terms.Integral, 4)),
+                new Reason("ctr_1h_vs_24h", Math.Round(ctrHour / ctrDay, 4), Math.Round(terms.Ctr, 4)),
             ],
             CampaignId = spec.CampaignId,
             Multiplier = Math.Round(next.Multiplier, 4),

@@ -29,8 +29,15 @@ public sealed record PacingController(
         return state with { Integral = integral, Multiplier = multiplier };
     }
 
-    private double Multiplier(double spendError, double integral, double ctrRatio) =>
-        Math.Clamp(Math.Exp(Kp * spendError + Ki * integral) * Math.Pow(Math.Clamp(ctrRatio, 0.05, 4.0), CtrExponent), MinMultiplier, MaxMultiplier);
+    private double Multiplier(double spendError, double integral, double ctrRatio)
+    {
+        var (spend, behind, ctr) = Terms(spendError, integral, ctrRatio);
+        return Math.Clamp(Math.Exp(spend + behind + ctr), MinMultiplier, MaxMultiplier);
+    }
+
+    /// <summary>The log-multiplier's three terms (before the bounds): what an adjustment's reasons report as contributions.</summary>
+    public (double Spend, double Integral, double Ctr) Terms(double spendError, double integral, double ctrRatio) =>
+        (Kp * spendError, Ki * integral, CtrExponent * Math.Log(Math.Clamp(ctrRatio, 0.05, 4.0)));
 
     /// <summary>Emit when the multiplier moved by more than the threshold (relative) since the last emitted value.</summary>
     public bool ShouldEmit(PacingState state) =>

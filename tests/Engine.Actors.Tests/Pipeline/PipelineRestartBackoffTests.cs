@@ -1,5 +1,3 @@
-using Akka;
-using Engine.Actors.Kafka;
 using Engine.Actors.Pipeline;
 
 namespace Engine.Actors.Tests.Pipeline;
@@ -18,7 +16,8 @@ public sealed class PipelineRestartBackoffTests
         pipeline = SupervisedPipeline.Start("flaky", () =>
         {
             lock (delays) if (Volatile.Read(ref pipeline) is { Restarts: > 0 } running) delays.Add(running.LastRestartDelay);
-            return (new SlowToClose(TimeSpan.FromSeconds(1)), FailAfter(TimeSpan.FromMilliseconds(50)));
+            var run = FakeRun.FailingAfter(TimeSpan.FromMilliseconds(50), closeTakes: TimeSpan.FromSeconds(1));
+            return (run, run.Completion.Task);
         }, settings, Akka.Event.NoLogger.Instance);
         for (var deadline = DateTime.UtcNow.AddSeconds(60); Count() < 4 && DateTime.UtcNow < deadline;) await Task.Delay(20);
         pipeline.Stop();
@@ -31,20 +30,5 @@ public sealed class PipelineRestartBackoffTests
         {
             lock (delays) return delays.Count;
         }
-    }
-
-    private static async Task<Done> FailAfter(TimeSpan after)
-    {
-        await Task.Delay(after);
-        throw new TimeoutException("an ask timed out");
-    }
-
-    private sealed class SlowToClose(TimeSpan close) : IKafkaControl
-    {
-        public void Stop() { }
-        public Task ShutdownAsync() => Task.Delay(close);
-        public Task DrainAndShutdownAsync(Task streamCompletion) => Task.Delay(close);
-        public Task Shutdown => Task.CompletedTask;
-        public KafkaConsumerMetrics Metrics { get; } = new();
     }
 }

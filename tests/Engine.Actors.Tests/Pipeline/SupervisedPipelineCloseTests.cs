@@ -1,6 +1,5 @@
 using Akka;
 using Akka.Event;
-using Engine.Actors.Kafka;
 using Engine.Actors.Pipeline;
 
 namespace Engine.Actors.Tests.Pipeline;
@@ -28,37 +27,5 @@ public sealed class SupervisedPipelineCloseTests
 
         await pipeline.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(pipeline.Completion.IsCompletedSuccessfully);
-    }
-
-    private sealed class FakeRun : IKafkaControl
-    {
-        private readonly bool _closeFails;
-
-        private FakeRun(bool closeFails) => _closeFails = closeFails;
-
-        public TaskCompletionSource<Done> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public static FakeRun Failed(bool closeFails)
-        {
-            var run = new FakeRun(closeFails);
-            run.Completion.SetException(new InvalidOperationException("injected: the stream failed"));
-            return run;
-        }
-
-        public static FakeRun Running() => new(closeFails: false);
-
-        public void Stop() => Completion.TrySetResult(Done.Instance);
-
-        public Task ShutdownAsync()
-        {
-            Stop();
-            return _closeFails ? Task.FromException(new InvalidOperationException("injected: the consumer's poll thread died")) : Task.CompletedTask;
-        }
-
-        public Task DrainAndShutdownAsync(Task streamCompletion) => ShutdownAsync();
-
-        public Task Shutdown => Task.CompletedTask;
-
-        public KafkaConsumerMetrics Metrics { get; } = new();
     }
 }

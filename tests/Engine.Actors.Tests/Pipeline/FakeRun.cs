@@ -1,0 +1,47 @@
+using Akka;
+using Engine.Actors.Kafka;
+
+namespace Engine.Actors.Tests.Pipeline;
+
+/// <summary>A supervised pipeline's run without a broker: its completion and its consumer's close are the test's to decide.</summary>
+internal sealed class FakeRun : IKafkaControl
+{
+    private readonly bool _closeFails;
+    private readonly TimeSpan _closeTakes;
+
+    private FakeRun(bool closeFails, TimeSpan closeTakes) => (_closeFails, _closeTakes) = (closeFails, closeTakes);
+
+    public TaskCompletionSource<Done> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static FakeRun Failed(bool closeFails)
+    {
+        var run = new FakeRun(closeFails, TimeSpan.Zero);
+        run.Completion.SetException(new InvalidOperationException("injected: the stream failed"));
+        return run;
+    }
+
+    /// <summary>A run that fails after <paramref name="after"/> and whose consumer takes <paramref name="closeTakes"/> to close.</summary>
+    public static FakeRun FailingAfter(TimeSpan after, TimeSpan closeTakes)
+    {
+        var run = new FakeRun(closeFails: false, closeTakes);
+        Task.Delay(after).ContinueWith(_ => run.Completion.TrySetException(new TimeoutException("injected: an ask timed out")), TaskScheduler.Default);
+        return run;
+    }
+
+    public static FakeRun Running() => new(closeFails: false, TimeSpan.Zero);
+
+    public void Stop() => Completion.TrySetResult(Done.Instance);
+
+    public async Task ShutdownAsync()
+    {
+        Stop();
+        if (_closeTakes > TimeSpan.Zero) await Task.Delay(_closeTakes);
+        if (_closeFails) throw new InvalidOperationException("injected: the consumer's poll thread died");
+    }
+
+    public Task DrainAndShutdownAsync(Task streamCompletion) => ShutdownAsync();
+
+    public Task Shutdown => Task.CompletedTask;
+
+    public KafkaConsumerMetrics Metrics { get; } = new();
+}
