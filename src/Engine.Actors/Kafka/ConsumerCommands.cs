@@ -14,6 +14,12 @@ internal abstract record ConsumerCommand
     /// <summary>Close the consumer (leave the group) once the commands queued before this one have run.</summary>
     internal sealed record Close : ConsumerCommand;
 
+    /// <summary>Marks where the poll thread stood when it was halted: every commit before it ran or failed.</summary>
+    internal sealed record Halt : ConsumerCommand
+    {
+        public TaskCompletionSource Passed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
     /// <summary>A partition's sub-source was cancelled while the consumer still owned it: fail the source (see <see cref="ConsumerWorker.Abandoned"/>).</summary>
     internal sealed record Abandon(PartitionLease Lease, DateTime JudgedAt) : ConsumerCommand;
 }

@@ -21,6 +21,7 @@ internal sealed partial class ConsumerWorker
                 case ConsumerCommand.Commit commit: ExecuteCommit(commit); break;
                 case ConsumerCommand.Close: _closing = true; break;
                 case ConsumerCommand.Abandon abandon: _abandoned.Add(abandon); break;
+                case ConsumerCommand.Halt halt: halt.Passed.TrySetResult(); break;
             }
         }
     }
@@ -39,6 +40,11 @@ internal sealed partial class ConsumerWorker
 
     private void ExecuteCommit(ConsumerCommand.Commit commit)
     {
+        if (_halted)
+        {
+            commit.Done.TrySetException(new InvalidOperationException("Kafka consumer halted; offsets not committed"));
+            return;
+        }
         var next = new Dictionary<PartitionLease, long>();
         var stale = 0;
         foreach (var offset in commit.Offsets)
@@ -96,13 +102,19 @@ internal sealed partial class ConsumerWorker
         or ErrorCode.GroupLoadInProgress or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut
         or ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_WaitCoord;
 
-    /// <summary>Takes no more commits (<see cref="CommitAsync"/>), then fails those still queued or waiting for a retry.</summary>
+    /// <summary>
+    /// The poll thread's last act: takes no more commits (<see cref="CommitAsync"/>) or halts, then fails the commits still
+    /// queued or waiting for a retry (a halt queued meanwhile has nothing left to wait for).
+    /// </summary>
     private void FailPendingCommits(Exception reason)
     {
-        lock (_closeGate) _closed = true;
+        lock (_closeGate) _closed = _pollThreadEnded = true;
         foreach (var commit in _retries) commit.Done.TrySetException(reason);
         _retries.Clear();
         while (_commands.TryDequeue(out var command))
+        {
             if (command is ConsumerCommand.Commit commit) commit.Done.TrySetException(reason);
+            else if (command is ConsumerCommand.Halt halt) halt.Passed.TrySetResult();
+        }
     }
 }

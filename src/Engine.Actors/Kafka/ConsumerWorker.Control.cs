@@ -5,6 +5,20 @@ internal sealed partial class ConsumerWorker
 {
     public void Stop() => _stopRequested = true;
 
+    public Task HaltAsync()
+    {
+        _halted = true; // read by the poll thread before each commit: from now on none reaches Kafka
+        Stop();
+        var halt = new ConsumerCommand.Halt();
+        lock (_closeGate)
+        {
+            _closed = true;
+            if (_pollThreadEnded) return Task.CompletedTask;
+            Enqueue(halt);
+        }
+        return halt.Passed.Task;
+    }
+
     public Task ShutdownAsync()
     {
         Stop();

@@ -44,7 +44,7 @@ internal sealed partial class ConsumerWorker
     {
         var leases = partitions.Select(p => _leases.GetValueOrDefault(p.TopicPartition)).OfType<PartitionLease>().ToList();
         foreach (var lease in leases) lease.BeginRevoke();
-        var deadline = _failed ? DateTime.UtcNow : DateTime.UtcNow + _settings.EffectiveDrainTimeout;
+        var deadline = _failed || _halted ? DateTime.UtcNow : DateTime.UtcNow + _settings.EffectiveDrainTimeout;
         while (leases.Any(l => l.HasUncommittedEmitted) && DateTime.UtcNow < deadline)
         {
             _commandArrived.Wait(TimeSpan.FromMilliseconds(10));
@@ -53,7 +53,7 @@ internal sealed partial class ConsumerWorker
         }
         var undrained = leases.Where(l => l.HasUncommittedEmitted).Select(l => l.Partition).ToList();
         // With no drain time configured, leaving offsets behind is the caller's choice, not a surprise worth a warning.
-        if (undrained.Count > 0 && _settings.EffectiveDrainTimeout > TimeSpan.Zero && !_failed)
+        if (undrained.Count > 0 && _settings.EffectiveDrainTimeout > TimeSpan.Zero && !_failed && !_halted)
             _log.Warning("Kafka consumer {0}: revoking {1} with offsets still in flight; the next owner re-reads them",
                 _settings.GroupId, Describe(undrained));
         EndLeases(leases);

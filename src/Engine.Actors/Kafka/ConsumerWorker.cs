@@ -27,6 +27,9 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     private IConsumer<byte[], byte[]>? _consumer;
     private PartitionLease? _lastLease;
     private volatile bool _stopRequested;
+    // A crash's stop (HaltAsync): nothing more is committed, and a revocation waits for no commits.
+    private volatile bool _halted;
+    private bool _pollThreadEnded;
     private bool _stopped;
     private bool _closing;
     private bool _closeAttempted;

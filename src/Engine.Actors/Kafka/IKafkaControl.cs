@@ -18,6 +18,13 @@ public interface IKafkaControl
     /// </summary>
     Task DrainAndShutdownAsync(Task streamCompletion);
 
+    /// <summary>
+    /// A crash's stop, for failure tests: stops emitting and commits nothing more (queued commits fail); completes once
+    /// no commit is under way. The consumer stays in the group, as a dead process's does until its session expires, until
+    /// <see cref="ShutdownAsync"/>, which then waits for no commits.
+    /// </summary>
+    Task HaltAsync();
+
     /// <summary>Completes when the consumer is closed.</summary>
     Task Shutdown { get; }
 

@@ -173,6 +173,19 @@ public sealed class SupervisedPipeline : IKafkaControl
         lock (_gate) _stopping.Cancel();
     }
 
+    /// <summary>
+    /// A crash's stop (failure tests): stops supervising and halts the current run's consumer, so nothing more is
+    /// committed while the run dies with its actor system; <see cref="CloseConsumerAsync"/> later closes the consumer.
+    /// </summary>
+    public Task HaltAsync()
+    {
+        lock (_gate)
+        {
+            _stopping.Cancel();
+            return _current?.Control.HaltAsync() ?? Task.CompletedTask;
+        }
+    }
+
     /// <summary>Closes the current run's consumer (it leaves the group) without waiting for its stream.</summary>
     public Task CloseConsumerAsync() => Current?.Control.ShutdownAsync() ?? Task.CompletedTask;
 

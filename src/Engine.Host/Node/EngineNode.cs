@@ -216,9 +216,9 @@ public sealed class EngineNode : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         GcPacer.Dispose();
         // The streams first, as a crash stops them: the privacy consumer's close (up to 10 s) before them let the user
-        // stream commit what it had decided meanwhile, and the takeover that followed replayed nothing.
-        _users.Abandon();
-        _campaigns.Abandon();
+        // stream commit what it had decided meanwhile, and the takeover that followed replayed nothing. Halted, not just
+        // abandoned: the actor system's shutdown takes seconds, and the commits the streams made meanwhile did land.
+        await Task.WhenAll(_users.HaltAsync(), _campaigns.HaltAsync()).WaitAsync(TimeSpan.FromSeconds(10));
         await System.Terminate();
         await Privacy.DisposeAsync();
         await Task.Delay(kafkaSessionTimeout);

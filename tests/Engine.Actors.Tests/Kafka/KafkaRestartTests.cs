@@ -66,6 +66,40 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         _output.WriteLine($"committed after A: {string.Join(", ", afterA)}; after B: {string.Join(", ", afterB)}");
     }
 
+    [Fact]
+    public async Task A_halted_consumer_commits_nothing_more_and_its_successor_rereads_all_it_had_not_committed()
+    {
+        var topic = KafkaFixture.UniqueTopic("halt");
+        var group = "halt-" + topic;
+        const int partitions = 2, count = 6_000;
+        await _kafka.CreateTopicAsync(topic, partitions);
+        await KafkaTestData.ProduceAsync(_kafka, topic, 0, count);
+        var settings = KafkaTestData.Consumer(_kafka, topic, group);
+        var materializer = Sys.Materializer();
+
+        // Commits often, so commits are queued and under way when the halt comes (as in an engine node's crash).
+        var a = new ConsumerRun(materializer, settings, new CommitterSettings(MaxBatch: 50, MaxInterval: TimeSpan.FromMilliseconds(20)), signalAt: 1_500);
+        await a.Reached.WaitAsync(Timeout);
+        await a.Control.HaltAsync().WaitAsync(Timeout);
+        var atHalt = KafkaTestData.Committed(_kafka, topic, group, partitions);
+        // Its stream ends (the committer's last commit is refused); with Stop instead of a halt it committed all it had read.
+        await a.Done.ContinueWith(_ => { }).WaitAsync(Timeout);
+        await Task.Delay(500);
+        Assert.Equal(atHalt, KafkaTestData.Committed(_kafka, topic, group, partitions));
+        var cutOff = a.LastOffsets.Sum(kv => kv.Value + 1 - Position(atHalt, kv.Key));
+        Assert.True(cutOff > 0, "the halt came when all that was read was committed");
+        // Its close waits for no commits and hands the partitions over; the successor starts where the halt left the commits.
+        await a.Control.ShutdownAsync().WaitAsync(Timeout);
+        var b = new ConsumerRun(materializer, settings, new CommitterSettings());
+        await WaitUntil(() => a.Seen.Concat(b.Seen).Select(KafkaTestData.Id).Distinct().Count() == count);
+        await b.Control.DrainAndShutdownAsync(b.Done).WaitAsync(Timeout);
+
+        foreach (var (partition, first) in b.FirstOffsets) Assert.Equal(Position(atHalt, partition), first);
+        Assert.Equal(cutOff, a.Seen.Select(KafkaTestData.Id).Intersect(b.Seen.Select(KafkaTestData.Id)).Count());
+        _output.WriteLine($"{_kafka.Describe()}; A read {a.Seen.Count} and was halted with {cutOff} of them uncommitted " +
+                          $"(committed {string.Join(", ", atHalt)}); B re-read exactly those and the rest");
+    }
+
     /// <summary>A stall once seen under heavy load (B assigned, revoked, re-assigned, then silent): say what B saw and did.</summary>
     private async Task WithDiagnostics(ConsumerRun run, string name, Task wait)
     {

@@ -41,6 +41,12 @@ internal sealed class FakeRun : IKafkaControl
 
     public Task DrainAndShutdownAsync(Task streamCompletion) => ShutdownAsync();
 
+    public Task HaltAsync()
+    {
+        Completion.TrySetException(new InvalidOperationException("injected: halted"));
+        return Task.CompletedTask;
+    }
+
     public Task Shutdown => Task.CompletedTask;
 
     public KafkaConsumerMetrics Metrics { get; } = new();

@@ -71,5 +71,15 @@ public sealed class ClickLog(string bootstrapServers, int users, DateTimeOffset 
         return committed.Sum(c => c.Offset.Value < 0 ? 0 : c.Offset.Value);
     }
 
+    /// <summary>What the group has not committed on these clickstream partitions: their end offsets less its commits.</summary>
+    public long Uncommitted(string groupId, IEnumerable<int> partitions)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = groupId }).Build();
+        var topicPartitions = partitions.Select(p => new TopicPartition(Topics.Clickstream, p)).ToList();
+        var committed = consumer.Committed(topicPartitions, TimeSpan.FromSeconds(10));
+        return topicPartitions.Zip(committed).Sum(pair =>
+            consumer.QueryWatermarkOffsets(pair.First, TimeSpan.FromSeconds(10)).High.Value - Math.Max(0, pair.Second.Offset.Value));
+    }
+
     public void Dispose() => _producer.Dispose();
 }
