@@ -13,10 +13,20 @@ internal sealed partial class ConsumerWorker
         lock (_closeGate)
         {
             _closed = true;
-            if (_pollThreadEnded) return Task.CompletedTask;
+            if (!_pollThreadStarted || _pollThreadEnded) return Task.CompletedTask;
             Enqueue(halt);
         }
         return halt.Passed.Task;
+    }
+
+    /// <summary>
+    /// The stream cancelled the source: the consumer closes (it leaves the group), unless it was halted, whose close is
+    /// left to <see cref="ShutdownAsync"/> as a dead process's membership is left to its session timeout (the halted
+    /// stream fails at its next refused commit, and a close then handed its partitions over at once).
+    /// </summary>
+    public void StreamCancelled()
+    {
+        if (!_halted) _ = ShutdownAsync();
     }
 
     public Task ShutdownAsync()

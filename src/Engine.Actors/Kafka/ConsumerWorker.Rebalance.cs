@@ -45,7 +45,7 @@ internal sealed partial class ConsumerWorker
         var leases = partitions.Select(p => _leases.GetValueOrDefault(p.TopicPartition)).OfType<PartitionLease>().ToList();
         foreach (var lease in leases) lease.BeginRevoke();
         var deadline = _failed || _halted ? DateTime.UtcNow : DateTime.UtcNow + _settings.EffectiveDrainTimeout;
-        while (leases.Any(l => l.HasUncommittedEmitted) && DateTime.UtcNow < deadline)
+        while (leases.Any(l => l.HasUncommittedEmitted) && DateTime.UtcNow < deadline && !_halted)
         {
             _commandArrived.Wait(TimeSpan.FromMilliseconds(10));
             _commandArrived.Reset(); // a signal lost here costs at most one 10 ms wait

@@ -29,7 +29,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     private volatile bool _stopRequested;
     // A crash's stop (HaltAsync): nothing more is committed, and a revocation waits for no commits.
     private volatile bool _halted;
-    private bool _pollThreadEnded;
+    private bool _pollThreadStarted, _pollThreadEnded;
     private bool _stopped;
     private bool _closing;
     private bool _closeAttempted;
@@ -50,6 +50,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     public void Start(ILoggingAdapter log)
     {
         _log = log;
+        lock (_closeGate) _pollThreadStarted = true;
         new Thread(Run) { IsBackground = true, Name = "kafka-poll-" + _settings.GroupId }.Start();
     }
 

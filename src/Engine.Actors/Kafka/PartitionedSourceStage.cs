@@ -51,7 +51,7 @@ internal sealed class PartitionedSourceStage(KafkaConsumerSettings settings)
 
         public override void OnDownstreamFinish(Exception cause)
         {
-            _ = _worker.ShutdownAsync();
+            _worker.StreamCancelled();
             base.OnDownstreamFinish(cause);
         }
 

@@ -1,5 +1,7 @@
 using Akka.Streams;
+using Confluent.Kafka;
 using Engine.Actors.Kafka;
+using Engine.Host.Embedded;
 using Engine.Testing.Kafka;
 using Xunit.Abstractions;
 
@@ -86,6 +88,8 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         await a.Done.ContinueWith(_ => { }).WaitAsync(Timeout);
         await Task.Delay(500);
         Assert.Equal(atHalt, KafkaTestData.Committed(_kafka, topic, group, partitions));
+        // Like a dead process's, its consumer stays in the group (its stream's end no longer closes it) until shut down.
+        Assert.False(a.Control.Shutdown.IsCompleted, "the halted consumer closed when its stream ended");
         var cutOff = a.LastOffsets.Sum(kv => kv.Value + 1 - Position(atHalt, kv.Key));
         Assert.True(cutOff > 0, "the halt came when all that was read was committed");
         // Its close waits for no commits and hands the partitions over; the successor starts where the halt left the commits.
@@ -98,6 +102,33 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         Assert.Equal(cutOff, a.Seen.Select(KafkaTestData.Id).Intersect(b.Seen.Select(KafkaTestData.Id)).Count());
         _output.WriteLine($"{_kafka.Describe()}; A read {a.Seen.Count} and was halted with {cutOff} of them uncommitted " +
                           $"(committed {string.Join(", ", atHalt)}); B re-read exactly those and the rest");
+    }
+
+    [Fact]
+    public async Task A_commit_refused_before_a_halt_is_not_retried_after_it()
+    {
+        var kafka = await _kafka.ForFaultsAsync(); // broker faults: on the embedded cluster, whatever the other tests run on
+        var topic = KafkaFixture.UniqueTopic("halt-retry");
+        var group = "halt-retry-" + topic;
+        const int partitions = 2;
+        await kafka.CreateTopicAsync(topic, partitions);
+        await KafkaTestData.ProduceAsync(kafka, topic, 0, 4_000);
+        var a = new ConsumerRun(Sys.Materializer(), KafkaTestData.Consumer(kafka, topic, group),
+            new CommitterSettings(MaxBatch: 50, MaxInterval: TimeSpan.FromMilliseconds(20)), signalAt: 500);
+        await a.Reached.WaitAsync(Timeout);
+
+        // The next commit is refused twice (rebalance in progress): it waits 200 ms for each retry, and the halt comes meanwhile.
+        kafka.FailNextRequests(KafkaApi.OffsetCommit, ErrorCode.RebalanceInProgress, ErrorCode.RebalanceInProgress);
+        for (var deadline = DateTime.UtcNow + Timeout; a.Control.Metrics.CommitRetries == 0 && DateTime.UtcNow < deadline;) await Task.Delay(5);
+        await a.Control.HaltAsync().WaitAsync(Timeout);
+        var atHalt = KafkaTestData.Committed(kafka, topic, group, partitions);
+        await Task.Delay(1_000); // past both retries' due times
+        var later = KafkaTestData.Committed(kafka, topic, group, partitions);
+        _output.WriteLine($"injected: 2 refused commits; retries before the halt {a.Control.Metrics.CommitRetries}; " +
+                          $"committed at the halt {string.Join(", ", atHalt)}, a second later {string.Join(", ", later)}");
+        Assert.True(a.Control.Metrics.CommitRetries > 0, "no commit was refused");
+        Assert.Equal(atHalt, later);
+        await a.Control.ShutdownAsync().WaitAsync(Timeout);
     }
 
     /// <summary>A stall once seen under heavy load (B assigned, revoked, re-assigned, then silent): say what B saw and did.</summary>

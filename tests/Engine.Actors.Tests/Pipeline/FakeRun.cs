@@ -13,18 +13,11 @@ internal sealed class FakeRun : IKafkaControl
 
     public TaskCompletionSource<Done> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static FakeRun Failed(bool closeFails)
+    /// <summary>A run failed from its start, whose consumer's close fails or takes <paramref name="closeTakes"/>.</summary>
+    public static FakeRun Failed(bool closeFails, TimeSpan closeTakes = default)
     {
-        var run = new FakeRun(closeFails, TimeSpan.Zero);
+        var run = new FakeRun(closeFails, closeTakes);
         run.Completion.SetException(new InvalidOperationException("injected: the stream failed"));
-        return run;
-    }
-
-    /// <summary>A run that fails after <paramref name="after"/> and whose consumer takes <paramref name="closeTakes"/> to close.</summary>
-    public static FakeRun FailingAfter(TimeSpan after, TimeSpan closeTakes)
-    {
-        var run = new FakeRun(closeFails: false, closeTakes);
-        Task.Delay(after).ContinueWith(_ => run.Completion.TrySetException(new TimeoutException("injected: an ask timed out")), TaskScheduler.Default);
         return run;
     }
 

@@ -53,22 +53,25 @@ public sealed class IdlePassivationTests(KafkaFixture kafka, RedisFixture redisF
 
         await ProduceViewAsync(producer, input, 0);
         await AwaitCommittedAsync(input, group, 1);
-        await redis.PauseWritesAsync(TimeSpan.FromSeconds(6));
+        // Lifted below once looked at: a fixed 6 s pause could run out on a loaded machine before the looks, and the flush land.
+        await redis.PauseWritesAsync(TimeSpan.FromSeconds(60));
         await ProduceViewAsync(producer, input, 1);
         AwaitCondition(() => decisions.Recommendations == 2, TimeSpan.FromSeconds(10), "the second view decided while Redis holds writes");
         await Task.Delay(Idle * 3); // idle three times over, its second view not yet in Redis
         var liveWhileUndurable = await EntityCountAsync(users);
         var committedWhilePaused = await CommittedAsync(input, group);
+        await redis.UnpauseAsync();
         await ProduceViewAsync(producer, input, 2);
         await AwaitCommittedAsync(input, group, 3);
         var loaded = await store.LoadUserAsync("shopper");
         var views = FeatureAssert.Read(UserFeatures.Schema(["product_view_24h"]), loaded, loaded.LastEventMs)[0];
 
         // Once its changes are durable, idleness stops it after all: memory stays bounded.
-        await Task.Delay(Idle * 3);
         var liveOnceDurable = await EntityCountAsync(users);
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); liveOnceDurable > 0 && DateTime.UtcNow < deadline; liveOnceDurable = await EntityCountAsync(users))
+            await Task.Delay(Idle);
         await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
-        _output.WriteLine($"redis-server writes paused 6 s after the first of 3 views; entities live while the second was undurable: {liveWhileUndurable}, " +
+        _output.WriteLine($"redis-server writes paused after the first of 3 views; entities live while the second was undurable: {liveWhileUndurable}, " +
                           $"once durable: {liveOnceDurable}; committed while paused: {committedWhilePaused}; product views in Redis: {views}");
 
         Assert.Equal(1, committedWhilePaused); // the second view's features were not durable when the shopper was idle

@@ -7,7 +7,8 @@ public sealed class PipelineRestartBackoffTests
     [Fact]
     public async Task A_run_that_fails_at_once_backs_off_more_each_time_however_long_its_consumer_takes_to_close()
     {
-        // Each run fails after 50 ms and its consumer takes 1 s to close. Before 2026-12-06 the run's length counted the
+        // Each run fails at once (a run that failed after a timer's 50 ms could, on a loaded machine, be late past ResetAfter)
+        // and its consumer takes 1 s to close. Before 2026-12-06 the run's length counted the
         // close, so it looked healthy (past ResetAfter) and the backoff started over every time: it never grew.
         var delays = new List<TimeSpan>();
         SupervisedPipeline? pipeline = null;
@@ -16,7 +17,7 @@ public sealed class PipelineRestartBackoffTests
         pipeline = SupervisedPipeline.Start("flaky", () =>
         {
             lock (delays) if (Volatile.Read(ref pipeline) is { Restarts: > 0 } running) delays.Add(running.LastRestartDelay);
-            var run = FakeRun.FailingAfter(TimeSpan.FromMilliseconds(50), closeTakes: TimeSpan.FromSeconds(1));
+            var run = FakeRun.Failed(closeFails: false, closeTakes: TimeSpan.FromSeconds(1));
             return (run, run.Completion.Task);
         }, settings, Akka.Event.NoLogger.Instance);
         for (var deadline = DateTime.UtcNow.AddSeconds(60); Count() < 4 && DateTime.UtcNow < deadline;) await Task.Delay(20);

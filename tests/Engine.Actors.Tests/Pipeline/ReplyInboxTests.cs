@@ -48,7 +48,8 @@ public sealed class ReplyInboxTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task An_unanswered_ask_fails_as_an_ask_would_once_its_timeout_passed()
     {
-        using var inbox = new ReplyInbox(Sys, TimeSpan.FromMilliseconds(100));
+        // 1 s: the second ask must be answered within it, through a probe's round trip that a loaded machine can hold up.
+        using var inbox = new ReplyInbox(Sys, TimeSpan.FromSeconds(1));
         var silent = CreateTestProbe();
         await Assert.ThrowsAsync<AskTimeoutException>(() => inbox.Ask(silent, "hello?", Record(1)).WaitAsync(TimeSpan.FromSeconds(30)));
         // Its late answer is dropped, and the inbox still serves the next ask.

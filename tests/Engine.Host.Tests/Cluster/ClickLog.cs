@@ -64,21 +64,14 @@ public sealed class ClickLog(string bootstrapServers, int users, DateTimeOffset 
     }
 
     /// <summary>What the engine's consumer group has committed on the clickstream, over all partitions.</summary>
-    public long Committed(string groupId, int partitions)
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = groupId }).Build();
-        var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(Topics.Clickstream, p)), TimeSpan.FromSeconds(10));
-        return committed.Sum(c => c.Offset.Value < 0 ? 0 : c.Offset.Value);
-    }
+    public long Committed(string groupId, int partitions) => Committed(groupId, Enumerable.Range(0, partitions));
 
-    /// <summary>What the group has not committed on these clickstream partitions: their end offsets less its commits.</summary>
-    public long Uncommitted(string groupId, IEnumerable<int> partitions)
+    /// <summary>What the group has committed on these clickstream partitions.</summary>
+    public long Committed(string groupId, IEnumerable<int> partitions)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = groupId }).Build();
-        var topicPartitions = partitions.Select(p => new TopicPartition(Topics.Clickstream, p)).ToList();
-        var committed = consumer.Committed(topicPartitions, TimeSpan.FromSeconds(10));
-        return topicPartitions.Zip(committed).Sum(pair =>
-            consumer.QueryWatermarkOffsets(pair.First, TimeSpan.FromSeconds(10)).High.Value - Math.Max(0, pair.Second.Offset.Value));
+        var committed = consumer.Committed(partitions.Select(p => new TopicPartition(Topics.Clickstream, p)), TimeSpan.FromSeconds(10));
+        return committed.Sum(c => c.Offset.Value < 0 ? 0 : c.Offset.Value);
     }
 
     public void Dispose() => _producer.Dispose();

@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 
 namespace Engine.Host.Tests.Cluster;
 
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class ClusterJoinTests(ITestOutputHelper output)
 {
     [Fact]

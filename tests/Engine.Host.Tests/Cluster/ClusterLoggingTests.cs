@@ -13,6 +13,7 @@ namespace Engine.Host.Tests.Cluster;
 /// for: `run` sends them through the host's logger factory, so they follow its format (JSON) and levels. Before
 /// 2026-12-06 they went to Akka's plain-text stdout logger whatever the Logging section said.
 /// </summary>
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class ClusterLoggingTests
 {
     [Fact]

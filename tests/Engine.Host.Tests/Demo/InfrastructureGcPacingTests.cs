@@ -3,6 +3,7 @@ using Engine.Host.Node;
 
 namespace Engine.Host.Tests.Demo;
 
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class InfrastructureGcPacingTests
 {
     [Fact]

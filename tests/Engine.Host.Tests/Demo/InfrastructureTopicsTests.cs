@@ -5,6 +5,7 @@ using Engine.Models.Contracts;
 
 namespace Engine.Host.Tests.Demo;
 
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class InfrastructureTopicsTests
 {
     [Fact]

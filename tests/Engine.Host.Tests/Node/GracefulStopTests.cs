@@ -13,6 +13,7 @@ using Xunit.Abstractions;
 namespace Engine.Host.Tests.Node;
 
 /// <summary>A graceful stop ends even when Redis does not answer: its steps have a deadline, and nothing unflushed is committed.</summary>
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class GracefulStopTests(ITestOutputHelper output)
 {
     private const int Partitions = 2;

@@ -9,6 +9,7 @@ using Engine.Testing.Redis;
 
 namespace Engine.Host.Tests.Node;
 
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class RedisTopologyTests
 {
     /// <summary>

@@ -10,6 +10,7 @@ using Xunit.Abstractions;
 
 namespace Engine.Host.Tests.Node;
 
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class RemovedFromClusterTests(ITestOutputHelper output)
 {
     /// <summary>

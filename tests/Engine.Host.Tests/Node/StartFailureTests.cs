@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 
 namespace Engine.Host.Tests.Node;
 
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class StartFailureTests(ITestOutputHelper output)
 {
     /// <summary>

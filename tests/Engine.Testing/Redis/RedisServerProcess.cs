@@ -86,6 +86,15 @@ public sealed class RedisServerProcess : IDisposable
         await admin.GetServer(Endpoint).ExecuteAsync("CLIENT", "PAUSE", (long)pause.TotalMilliseconds, "WRITE");
     }
 
+    /// <summary>Lifts <see cref="PauseWritesAsync"/> before its time.</summary>
+    public async Task UnpauseAsync()
+    {
+        var options = RedisFixture.Options(Endpoint);
+        options.AllowAdmin = true;
+        using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
+        await admin.GetServer(Endpoint).ExecuteAsync("CLIENT", "UNPAUSE");
+    }
+
     /// <summary>Freezes the server (SIGSTOP): connections stay open and nothing is answered, as a hung server or a partition looks to a client.</summary>
     public void Freeze() => Signal("STOP");
 
