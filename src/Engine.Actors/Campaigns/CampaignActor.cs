@@ -158,7 +158,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             // nothing and passivates) restarts it as one that never stopped does, instead of stepping once over the hours
             // it was exhausted and winding its integral up to the highest multiplier.
             (_exhausted, _pacing) = (true, _pacing with { LastTick = -1, ExhaustedTick = exhaustedTick });
-            _board.Publish(delivery.Snapshot(spec, 0));
+            _board.Publish(delivery.Snapshot(spec, 0, DateTimeOffset.UtcNow));
             return;
         }
         if (evt.EventTime < spec.FlightStart || evt.EventTime >= spec.FlightEnd)
@@ -178,7 +178,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         if (tick <= _pacing.LastTick) return;
         Emit(_pacer.Step(spec, _delivery, _pacing.State, tick, _pacing.LastTick, _pacing.LastEmittedTick, evt.EventId), tick, decisions);
         _pacing = _pacing with { LastTick = tick };
-        _board.Publish(CampaignDelivery.Of(_delivery, tick * (long)_pacer.TickInterval.TotalMilliseconds).Snapshot(spec, _pacing.State.Multiplier));
+        _board.Publish(CampaignDelivery.Of(_delivery, tick * (long)_pacer.TickInterval.TotalMilliseconds)
+            .Snapshot(spec, _pacing.State.Multiplier, DateTimeOffset.UtcNow));
     }
 
     private void Emit(PacingStep step, long tick, List<IDecision> decisions)

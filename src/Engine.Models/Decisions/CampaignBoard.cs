@@ -14,7 +14,14 @@ public sealed class CampaignBoard : ICampaignBoard
     // Adjustments of campaigns whose spec has not been read yet (the two topics are read side by side).
     private readonly ConcurrentDictionary<string, BidAdjustment> _unbooked = new(StringComparer.Ordinal);
 
-    public void Publish(CampaignSnapshot snapshot) => _snapshots[snapshot.Spec.CampaignId] = snapshot;
+    /// <summary>
+    /// The hosting actor's own view, stamped when it saw it (<see cref="CampaignSnapshot.AdjustedAt"/>), so an adjustment
+    /// decided before it and read later is judged against it: published unstamped, it reset the board's guard, and the
+    /// hosting node applied a previous owner's late adjustment over its own exhaustion and bid again. Not replaced by an
+    /// older view.
+    /// </summary>
+    public void Publish(CampaignSnapshot snapshot) =>
+        _snapshots.AddOrUpdate(snapshot.Spec.CampaignId, snapshot, (_, known) => snapshot.AdjustedAt >= known.AdjustedAt ? snapshot : known);
 
     public bool TryGet(string campaignId, out CampaignSnapshot snapshot) => _snapshots.TryGetValue(campaignId, out snapshot!);
 

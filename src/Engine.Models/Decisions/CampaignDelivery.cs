@@ -25,6 +25,7 @@ public sealed record CampaignDelivery(double Impressions24h, double Clicks24h, d
     /// </summary>
     public static bool Spent(double spent, decimal budget) => spent >= (double)budget - 1e-6;
 
-    public CampaignSnapshot Snapshot(CampaignSpec spec, double multiplier) =>
-        new(spec, multiplier, Impressions24h, Clicks24h, SmoothedCtr, SmoothedCvr, BudgetLeft: !Exhausts(spec), SpentTotal);
+    /// <param name="asOf">When its actor saw it so (a local publish: now), against which a late adjustment is judged.</param>
+    public CampaignSnapshot Snapshot(CampaignSpec spec, double multiplier, DateTimeOffset asOf = default) =>
+        new(spec, multiplier, Impressions24h, Clicks24h, SmoothedCtr, SmoothedCvr, BudgetLeft: !Exhausts(spec), SpentTotal, asOf);
 }

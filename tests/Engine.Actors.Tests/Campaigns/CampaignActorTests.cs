@@ -181,6 +181,10 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.True(_board.TryGet("c-spent", out var snapshot));
         Assert.False(snapshot.BudgetLeft);
         Assert.Equal(0.0, snapshot.Multiplier);
+        // Its own view holds against an adjustment decided before it and read later (a previous owner's, budget left).
+        _board.Adjust(exhausted with { DecisionId = "late", DecidedAt = exhausted.DecidedAt.AddMilliseconds(-1), Multiplier = 1.8, BudgetExhausted = false, SpentTotal = 230m });
+        Assert.True(_board.TryGet("c-spent", out var afterLate));
+        Assert.Equal((false, 0.0), (afterLate.BudgetLeft, afterLate.Multiplier));
 
         // A bid request now gets a no-bid, with the OpenRTB reason.
         _catalog.TryGet("c-spent", out var spec);

@@ -82,6 +82,28 @@ public sealed class CampaignBoardTests
     }
 
     [Fact]
+    public void A_late_adjustment_decided_before_the_hosting_actors_own_view_changes_nothing()
+    {
+        // The campaign moved to this node; the previous owner's last adjustment (budget left) arrives late.
+        var board = new CampaignBoard();
+        board.Book(Spec(100m));
+        var own = new CampaignDelivery(10, 0, 0, 100).Snapshot(Spec(100m), 0, Start.AddMinutes(10)); // its own actor: exhausted
+        board.Publish(own);
+        board.Adjust(Exhausted(97m) with { DecisionId = "d-0", DecidedAt = Start.AddMinutes(9), Multiplier = 1.8, BudgetExhausted = false });
+        Assert.True(board.TryGet("c-1", out var snapshot));
+        Assert.Equal((false, 0.0), (snapshot.BudgetLeft, snapshot.Multiplier)); // before 2026-12-06: bidding again at 1.8
+
+        // An older view does not replace a newer one; a later adjustment (its own, read back) applies.
+        board.Publish(new CampaignDelivery(10, 0, 0, 90).Snapshot(Spec(100m), 1.2, Start.AddMinutes(8)));
+        Assert.True(board.TryGet("c-1", out var kept));
+        Assert.Same(own, kept);
+        board.Book(Spec(200m));
+        board.Adjust(Exhausted(100m) with { DecisionId = "d-2", DecidedAt = Start.AddMinutes(11), Multiplier = 1.1, BudgetExhausted = false });
+        Assert.True(board.TryGet("c-1", out var later));
+        Assert.Equal((true, 1.1), (later.BudgetLeft, later.Multiplier));
+    }
+
+    [Fact]
     public void A_campaign_booked_with_no_budget_does_not_bid_and_its_exhaustion_is_written_without_a_NaN()
     {
         var board = new CampaignBoard();
