@@ -77,8 +77,9 @@ public sealed partial class UserActor
     /// (<see cref="ChurnAlertDelivered"/>).
     /// </summary>
     /// <param name="replay">A replayed event (Duplicate): it moves nothing. If the user's episode was opened on it (its
-    /// <c>caused_by</c>), the check is made again as armed, so its alert (the same id) is sent again: the first run's may have
-    /// been lost between its flush, which kept the episode, and its decisions.</param>
+    /// <c>caused_by</c>), its alert (the same id) is sent again, whatever the score reads now
+    /// (<see cref="UserDecider.RepeatChurnAlert"/>): the first run's may have been lost between its flush, which kept the
+    /// episode, and its decisions.</param>
     private ChurnAlert? CheckChurn(DateTimeOffset asOf, string causedBy, bool fromSweep = false, bool replay = false)
     {
         var open = OpenChurnEpisode;
@@ -87,10 +88,8 @@ public sealed partial class UserActor
             // The first run moved the episode already, and its flush carried the move with this event's offset: a replay
             // moves nothing (scored at its own time, a replayed late event would read no silence and close the episode).
             if (_sweepAlertInFlight is not null || open is null || _state.ChurnOpenedBy != causedBy) return null;
-            var again = ChurnEpisode.Armed;
-            return _decider.CheckChurn(_state, ref again, asOf, causedBy) is { } repeat
-                ? repeat with { DecisionId = open, LastEventAt = open == repeat.DecisionId ? repeat.LastEventAt : asOf }
-                : null;
+            var repeat = _decider.RepeatChurnAlert(_state, asOf, causedBy);
+            return repeat with { DecisionId = open, LastEventAt = open == repeat.DecisionId ? repeat.LastEventAt : asOf };
         }
         var episode = open is null ? ChurnEpisode.Armed : ChurnEpisode.Alerted;
         var alert = _decider.CheckChurn(_state, ref episode, asOf, causedBy);

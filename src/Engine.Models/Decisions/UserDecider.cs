@@ -96,9 +96,30 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         {
             try
             {
-                return CheckChurn(models.Churn.Current, user, ref episode, asOf, causedBy);
+                return CheckChurn(models.Churn.Current, user, ref episode, asOf, causedBy, repeat: false);
             }
             // A hot reload retired the version between its score and its explanation: decide again on the new one.
+            catch (ModelRetiredException) when (attempt < MaxAttemptsAcrossReloads)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// The alert of an episode opened on <paramref name="causedBy"/>, made again for that event's replay, whatever the score
+    /// reads now (a later event, or a reloaded model or threshold, may put it below the threshold): the first run's alert may
+    /// have been lost between its flush, which kept the episode open, and its decisions. Gated on the threshold as a new check
+    /// is, it was lost for good, and the open episode kept every later sweep from alerting. It carries the score as of now.
+    /// </summary>
+    public ChurnAlert RepeatChurnAlert(UserFeatureState user, DateTimeOffset asOf, string causedBy)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var episode = ChurnEpisode.Armed;
+                return CheckChurn(models.Churn.Current, user, ref episode, asOf, causedBy, repeat: true)!;
+            }
             catch (ModelRetiredException) when (attempt < MaxAttemptsAcrossReloads)
             {
             }
@@ -115,7 +136,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// <summary>Decisions retried when a hot reload retires their model mid-way; a third reload in a row is not a race but a registry closing.</summary>
     private const int MaxAttemptsAcrossReloads = 3;
 
-    private ChurnAlert? CheckChurn(Scorer scorer, UserFeatureState user, ref ChurnEpisode episode, DateTimeOffset asOf, string causedBy)
+    private ChurnAlert? CheckChurn(Scorer scorer, UserFeatureState user, ref ChurnEpisode episode, DateTimeOffset asOf, string causedBy, bool repeat)
     {
         var names = scorer.Metadata.Features;
         var compiled = _churnSchema;
@@ -127,6 +148,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         var before = episode;
         var (policy, variant, shadow) = ChurnArm(user.Id, before, score, causedBy, ChampionPolicy(scorer.Metadata));
         var after = policy.Next(before, score.Probability);
+        if (repeat) (after, shadow) = (ChurnEpisode.Alerted, null); // its shadow score was recorded by the first run
         if (!ChurnAlertPolicy.ShouldAlert(before, after))
         {
             RecordShadow(shadow);

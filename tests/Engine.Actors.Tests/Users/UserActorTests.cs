@@ -359,6 +359,31 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     }
 
     /// <summary>
+    /// As above, when the score no longer crosses the threshold at the replay (a later event of the lost batch moved the
+    /// features, or the model or its threshold was reloaded): the alert is sent again all the same. Before 2026-12-06 the
+    /// replay was gated on the threshold again, the alert was lost, and the open episode kept every later sweep quiet.
+    /// </summary>
+    [Fact]
+    public async Task A_replay_sends_the_alert_again_even_when_the_score_now_stays_below_the_threshold()
+    {
+        var (decider, churn) = AlwaysAlerting();
+        using var _ = churn;
+        var first = Sys.ActorOf(UserActor.Props("u-replay-below", _store, decider));
+        var view = View("u-replay-below", "shoe-0", 0);
+        var handled = SendAt(first, view, 7);
+        var alert = Assert.Single(handled.Decisions.OfType<ChurnAlert>());
+        await FlushAsync("u-replay-below", handled.Changes!); // the flush landed; the decisions never reached Kafka
+        Sys.Stop(first);
+
+        using var neverCrossing = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 2, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
+        var reloaded = new UserDecider(_world.Models with { Churn = neverCrossing }, new DecisionSettings(), _world.Campaigns);
+        var next = Sys.ActorOf(UserActor.Props("u-replay-below", _store, reloaded));
+        var replay = SendAt(next, view, 7);
+        Assert.Equal(ApplyOutcome.Duplicate, replay.Outcome);
+        Assert.Equal([alert.DecisionId], replay.Decisions.OfType<ChurnAlert>().Select(a => a.DecisionId));
+    }
+
+    /// <summary>
     /// As above, when the event that opened the episode was not the user's last in the lost batch: its replay matches the
     /// episode by its <c>caused_by</c>, and sends the alert again (same id); the later event's replay sends nothing.
     /// </summary>
