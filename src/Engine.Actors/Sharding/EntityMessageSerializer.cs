@@ -101,6 +101,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                     WriteOptional(w, m.Segment.Device);
                     WriteOptional(w, m.Segment.Region);
                     w.Write(m.StillWatched);
+                    if (m.TickId is { } tick) w.Write(tick); // last and optional: a node of an earlier version neither writes nor reads it
                     break;
                 case StopEntity m:
                     w.Write(m.EntityId);
@@ -162,7 +163,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             ChurnDelivered => new UserProtocol.ChurnAlertDelivered(r.ReadString(), r.ReadString(), r.ReadString()),
             ChurnDone => new UserProtocol.ChurnChecked(r.ReadString(),
                 r.ReadBoolean() ? JsonSerializer.Deserialize(ReadBytes(r), EngineJson.Default.ChurnAlert) : null,
-                new UserSegment(ReadOptional(r), ReadOptional(r)), r.ReadBoolean()),
+                new UserSegment(ReadOptional(r), ReadOptional(r)), r.ReadBoolean(), r.BaseStream.Position < r.BaseStream.Length ? r.ReadString() : null),
             Stop => new StopEntity(r.ReadString()),
             NotReady => new EntityNotReady(r.ReadString(), r.ReadString()),
             Failed => new EntityFailed(new EventPosition(r.ReadInt32(), r.ReadInt64()), r.ReadString()),

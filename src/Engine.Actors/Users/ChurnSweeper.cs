@@ -94,13 +94,19 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         var asOf = DateTimeOffset.FromUnixTimeMilliseconds(due.AsOfMs);
         foreach (var user in due.Users)
         {
-            if (!_waiting.TryAdd(user, new Waiting(due.Partition, due.AsOfMs, DateTime.UtcNow, Sending: false))) continue;
-            _users.Tell(new UserProtocol.CheckChurn(user, asOf, $"sweep:{due.Partition}:{due.AsOfMs.ToString(CultureInfo.InvariantCulture)}"));
+            var tick = $"sweep:{due.Partition}:{due.AsOfMs.ToString(CultureInfo.InvariantCulture)}";
+            if (!_waiting.TryAdd(user, new Waiting(due.Partition, due.AsOfMs, tick, DateTime.UtcNow, Sending: false))) continue;
+            _users.Tell(new UserProtocol.CheckChurn(user, asOf, tick));
         }
     }
 
     private void Checked(UserProtocol.ChurnChecked handled)
     {
+        // The answer to an earlier check, given up on, while the user was woken again: without an alert it says nothing of
+        // the check waiting now (taken for its answer, it moved the user a day on, and the alert the waiting check raised was
+        // then dropped). With one, it answers for the check waiting now: the actor, alerted, raises none on that one.
+        if (handled.Alert is null && handled.TickId is { } tick && _waiting.TryGetValue(handled.UserId, out var waiting) && waiting.TickId != tick)
+            return;
         if (!_waiting.TryGetValue(handled.UserId, out var check) || check.Sending)
         {
             // An answer after its check was given up on (or beside one being sent): its alert is not sent from here, so the
@@ -152,7 +158,7 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
 
     private sealed record DueReadFailed(int Partition, Exception Error);
 
-    private sealed record Waiting(int Partition, long AsOfMs, DateTime WokenUtc, bool Sending);
+    private sealed record Waiting(int Partition, long AsOfMs, string TickId, DateTime WokenUtc, bool Sending);
 
     private sealed record Recorded(string User);
 

@@ -25,9 +25,10 @@ public static class UserProtocol
     /// event (a silent user's alert has no event of its own to carry it); and whether the user is still worth checking
     /// again: not once they do not consent to profiling, have no events left (erased, expired), or have been silent for
     /// <see cref="MaxWatchedSilence"/>. Before, such users were re-checked daily for ever, and their sealed ids never left
-    /// the due-list.
+    /// the due-list. <paramref name="TickId"/>: the check answered (<see cref="CheckChurn.TickId"/>; null from a node of an
+    /// earlier version).
     /// </summary>
-    public sealed record ChurnChecked(string UserId, ChurnAlert? Alert, UserSegment Segment, bool StillWatched);
+    public sealed record ChurnChecked(string UserId, ChurnAlert? Alert, UserSegment Segment, bool StillWatched, string? TickId = null);
 
     /// <summary>Silence after which a user who raised no alert is no longer checked (under the due-list's 35-day retention).</summary>
     public static readonly TimeSpan MaxWatchedSilence = TimeSpan.FromDays(30);

@@ -140,4 +140,43 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
         Assert.Equal(("slow", "alert-slow"), (undelivered.UserId, undelivered.DecisionId));
         Sys.Stop(sweeper);
     }
+
+    /// <summary>
+    /// A check given up on is answered while the user was woken again by a later sweep: its answer (no alert, as of the
+    /// earlier clock) does not answer for the check waiting now. Before 2026-12-06 it did: the user was moved a day on, and
+    /// the alert the waiting check raised was then dropped as an answer to nothing.
+    /// </summary>
+    [Fact]
+    public async Task An_answer_to_a_check_given_up_on_does_not_answer_for_the_users_next_check()
+    {
+        var connection = redis.Connect(RedisKind.Garnet);
+        var due = new ChurnDueList(connection, RedisFixture.UniquePrefix("sweeper-stale"));
+        await due.ScheduleAsync(0, [new("slow", 1_000)]);
+        var clock = new PartitionClock();
+        clock.Advance(0, 2_000);
+        var users = CreateTestProbe();
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
+        var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
+            new ChurnSweepSettings(Interval, 100, RecheckAfter, Partitions: 1, AnswerTimeout: TimeSpan.FromMilliseconds(100))));
+        var scheduler = (TestScheduler)Sys.Scheduler;
+        await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
+
+        scheduler.Advance(Interval);
+        var first = users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10));
+        var sweeperRef = users.LastSender;
+        await Task.Delay(300); // past the answer timeout
+        clock.Advance(0, 3_000);
+        scheduler.Advance(Interval); // gives up on the first check, and wakes the user again (still due)
+        var second = users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10));
+        Assert.NotEqual(first.TickId, second.TickId);
+
+        sweeperRef.Tell(new ChurnChecked("slow", null, new UserSegment(null, null), StillWatched: true, first.TickId), users.Ref);
+        await Task.Delay(500);
+        Assert.Equal(1_000, await connection.GetDatabase().SortedSetScoreAsync(due.Key(0), due.Member("slow"))); // still due
+
+        sweeperRef.Tell(new ChurnChecked("slow", null, new UserSegment(null, null), StillWatched: true, second.TickId), users.Ref);
+        await AwaitAssertAsync(async () => Assert.Equal(3_000 + RecheckAfter.TotalMilliseconds,
+            await connection.GetDatabase().SortedSetScoreAsync(due.Key(0), due.Member("slow"))), TimeSpan.FromSeconds(10));
+        Sys.Stop(sweeper);
+    }
 }
