@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
 using Engine.Actors.Features;
@@ -29,6 +30,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     // The controller's state and the clock's last and last-emitted ticks, kept with the delivery in Redis.
     private PacingMemory _pacing = PacingMemory.Initial;
     private bool _exhausted;
+    // The last adjustment sent (kept in Redis with the delivery): a replay of its cause sends it again.
+    private BidAdjustment? _lastSent;
     private EventPosition? _lastAnswered;
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
@@ -54,6 +57,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         {
             _delivery = loaded;
             _pacing = PacingMemory.Parse(loaded.Pacing);
+            _lastSent = loaded.LastAdjustment is { } json ? JsonSerializer.Deserialize(json, EngineJson.Default.BidAdjustment) : null;
             _ready = true;
             Become(Ready);
             Stash.UnstashAll();
@@ -137,6 +141,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             var decisions = new List<IDecision>(1);
             var before = _pacing;
             if (_catalog.TryGet(_campaignId, out var spec)) Pace(spec, msg.Event, decisions); // not booked (yet): delivery only
+            if (outcome == ApplyOutcome.Duplicate) RepeatAdjustmentCausedBy(msg.Event.EventId, decisions);
             // Written by the same flush as the delivery (a string only when the clock ticked or the controller moved).
             if (_pacing != before) _delivery.SetPacing(_pacing.Format());
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));
@@ -188,5 +193,19 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         if (step.Adjustment is not { } adjustment) return;
         decisions.Add(adjustment);
         _pacing = _pacing with { LastEmittedTick = tick };
+        _lastSent = adjustment;
+        _delivery.SetLastAdjustment(JsonSerializer.Serialize(adjustment, EngineJson.Default.BidAdjustment));
+    }
+
+    /// <summary>
+    /// A replayed event that caused the last adjustment sends it again, as it was (same id): the first run's flush may have
+    /// landed, recording its tick as paced, while Kafka never had the adjustment (a crash, or a produce that timed out and
+    /// failed the run). A replay paces no tick again, so before 2026-12-06 that adjustment was lost, and the exchange and
+    /// the other nodes kept the old multiplier until the next move. (A re-sent exhaustion is already among the decisions.)
+    /// </summary>
+    private void RepeatAdjustmentCausedBy(string eventId, List<IDecision> decisions)
+    {
+        if (_lastSent is not { } last || last.CausedBy != eventId || decisions.Exists(d => d.DecisionId == last.DecisionId)) return;
+        decisions.Add(last);
     }
 }

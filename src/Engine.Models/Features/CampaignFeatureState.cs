@@ -39,6 +39,16 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
     }
 
     /// <summary>
+    /// The last bid adjustment its owner sent, as its JSON: written with the pacing memory that records it as sent, while
+    /// Kafka may not have it yet; the replay of the event that caused it sends it again (same id).
+    /// </summary>
+    public string? LastAdjustment { get; private set; }
+    private const string LastAdjustmentField = "last_adjustment";
+    private bool _lastAdjustmentDirty;
+
+    public void SetLastAdjustment(string json) => (LastAdjustment, _lastAdjustmentDirty) = (json, true);
+
+    /// <summary>
     /// The clickstream offsets whose forwarded events this state reflects, stored as <c>src:{partition}</c>: a replay of
     /// the user stream forwards its events again, at new offsets of the campaign-events topic, and each counts once.
     /// </summary>
@@ -110,6 +120,12 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
             changes.Commit(PacingField);
             _pacingDirty = false;
         }
+        if (_lastAdjustmentDirty)
+        {
+            changes.Values.Append(LastAdjustment!);
+            changes.Commit(LastAdjustmentField);
+            _lastAdjustmentDirty = false;
+        }
         if (!_spentDirty) return;
         changes.Add(SpentTotalField, SpentTotal);
         _spentDirty = false;
@@ -123,6 +139,7 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
         Hours.MarkAll();
         _spentDirty = SpentTotal != 0;
         _pacingDirty = Pacing is not null;
+        _lastAdjustmentDirty = LastAdjustment is not null;
     }
 
     protected override bool TryRestorePart(string field, string value)
@@ -134,6 +151,9 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
                 return true;
             case PacingField:
                 Pacing = value;
+                return true;
+            case LastAdjustmentField:
+                LastAdjustment = value;
                 return true;
             default:
                 return Origins.TryRestore(field, value) || TenSeconds.TryRestore(field, value) || Minutes.TryRestore(field, value) || Hours.TryRestore(field, value);
