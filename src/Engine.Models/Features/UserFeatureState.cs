@@ -337,5 +337,18 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
             || Categories.TryRestore(field, value) || CategoryViews7d.TryRestore(field, value) || Sessions.TryRestore(field, value) || CartItems.TryRestore(field, value);
     }
 
+    /// <summary>
+    /// The session the bought items belong to is written only when they change, while the session field is written at every
+    /// session start: after a session that bought nothing, the stored one named an earlier session (or none), and a restored
+    /// state took the current session for a new one at its next event and forgot what a server-side purchase had bought
+    /// meanwhile (offered again in the same session), or left a late purchase of it out. The session field decides.
+    /// </summary>
+    protected override void Restored()
+    {
+        if (_session is null || _session == _currentSession) return;
+        _currentSession = _session;
+        _bought.Clear();
+    }
+
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

@@ -63,6 +63,32 @@ public class FeatureStateTests
         Assert.Empty(again.BoughtInSession);
     }
 
+    /// <summary>
+    /// A session that bought nothing writes no bought field: restored, the state still knows it is the current session, so
+    /// a server-side purchase (no session) made in it is remembered at its next view, and a late purchase of it joins it.
+    /// </summary>
+    [Fact]
+    public void A_restored_state_keeps_its_current_session_when_nothing_was_bought_in_it()
+    {
+        var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        user.Apply(View("a", T0), new(0, 0));
+        var restored = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        restored.Restore(user.DrainChanges().Set.Select(f => KeyValuePair.Create(f.Field, f.Text)));
+        Assert.Equal("s1", restored.CurrentSession);
+
+        restored.Apply(new ClickEvent { EventId = "buy", EventTime = T0.AddMinutes(1), UserId = "u1", Type = EventType.Purchase, ItemId = "x", Price = 5m }, new(0, 1));
+        restored.Apply(View("b", T0.AddMinutes(2)), new(0, 2));
+        Assert.Equal(["x"], restored.BoughtInSession); // before 2026-12-06: forgotten, and "x" offered again in s1
+        restored.Apply(new ClickEvent { EventId = "late-buy", EventTime = T0.AddMinutes(1), UserId = "u1", SessionId = "s1", Type = EventType.Purchase, ItemId = "y", Price = 5m }, new(0, 3));
+        Assert.Equal(["x", "y"], restored.BoughtInSession.Order());
+
+        // A bought field naming an earlier session (its items bought there) gives way to the session field's.
+        var stale = new UserFeatureState("u1");
+        stale.Restore([KeyValuePair.Create("bought", "s0	old"), KeyValuePair.Create("session", "s1	a")]);
+        Assert.Equal("s1", stale.CurrentSession);
+        Assert.Empty(stale.BoughtInSession);
+    }
+
     [Fact]
     public void An_open_churn_episode_is_written_restored_and_deleted_when_it_closes_and_a_full_rewrite_carries_it()
     {

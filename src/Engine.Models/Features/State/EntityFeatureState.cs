@@ -133,8 +133,12 @@ public abstract class EntityFeatureState
             if (field == LastEventField) LastEventMs = long.Parse(value, CultureInfo.InvariantCulture);
             else if (!Offsets.TryRestore(field, value)) TryRestorePart(field, value);
         }
+        Restored();
         if (LastEventMs != NoEvent) Prune(LastEventMs);
     }
+
+    /// <summary>Once every field is read: for parts whose fields must agree with one another.</summary>
+    protected virtual void Restored() { }
 
     protected static long Millis(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 }
