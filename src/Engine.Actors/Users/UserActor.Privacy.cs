@@ -18,6 +18,10 @@ public sealed partial class UserActor
             Sender.Tell(new PrivacyFailed(_userId, request.RequestId, "privacy is not configured on this node"));
             return;
         }
+        // A change of personalisation forgets the lists sent: the next event's list is the new kind's, whatever was sent
+        // before (an opted-out user who had had a popular list in the session went on seeing the personal one they opted
+        // in for meanwhile, and one who opted back in kept the popular one while their inputs stood still).
+        if (request.Consent.Personalisation != _consent.Personalisation) (_nonPersonal, _recommendation) = (default, default);
         _consent = request.Consent; // in force from the next event, whether or not Redis has it yet
         var replyTo = Sender;
         _privacy.Store.SaveConsentAsync(_userId, request.Consent).PipeTo(replyTo,

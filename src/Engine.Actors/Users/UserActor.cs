@@ -34,7 +34,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private DateTimeOffset _churnScoredAt = DateTimeOffset.MinValue;
     private bool _returningSession;
     private Consent _consent = Consent.Granted;
-    private (bool Sent, string? Session) _nonPersonal; // the last popular list sent to an opted-out user, by session
+    private (bool Sent, string? Session, int Bought) _nonPersonal; // the last popular list sent to an opted-out user: its session and how many items were bought in it
     private EventPosition? _lastAnswered;
     // Before 2026-12-06 a replayed view, answered as a duplicate, carried no co-visits, and those of a view whose slices' flush
     // had not landed were lost when the stream restarted under a live actor.
@@ -176,9 +176,13 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         switch (evt.Type)
         {
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase when !_consent.Personalisation:
-                // Opted out: the popular list, once per session (a replay re-emits it, same id).
-                if (_nonPersonal != (true, evt.SessionId) || outcome == ApplyOutcome.Duplicate) decisions.Add(_privacy!.NonPersonal.Recommend(_userId, evt));
-                _nonPersonal = (true, evt.SessionId);
+                // Opted out: the popular list, once per session and again after each purchase in it, without what the session
+                // bought (a replay re-emits it, same id). Keyed by the event's session, a server-side purchase (none) sent it
+                // again, bought item included, at the session's next view; and a purchase in the session left it on show.
+                var sent = (true, _state.CurrentSession, _state.BoughtInSession.Count);
+                if (_nonPersonal != sent || outcome == ApplyOutcome.Duplicate)
+                    decisions.Add(_privacy!.NonPersonal.Recommend(_userId, evt, _state.BoughtInSession));
+                _nonPersonal = sent;
                 break;
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase:
                 // A replay is never suppressed as a repeat of the last list: its first emission may have been lost in a crash.

@@ -13,7 +13,9 @@ public sealed class NonPersonalDecisions(RecommendationCache lists, string recom
     /// <summary>The reason every non-personal decision carries (value 1), so consumers and audits can tell them apart.</summary>
     public const string Factor = "non_personal:no_consent";
 
-    public Recommendation Recommend(string userId, ClickEvent cause) => new()
+    /// <param name="bought">What the user bought in the session: never offered (docs/contracts.md). The only use of the
+    /// user's behaviour, which the list is otherwise the same for everyone without.</param>
+    public Recommendation Recommend(string userId, ClickEvent cause, IReadOnlySet<string>? bought = null) => new()
     {
         DecisionId = DecisionIds.Derive("recommendation", cause.EventId),
         CausedBy = cause.EventId,
@@ -22,20 +24,22 @@ public sealed class NonPersonalDecisions(RecommendationCache lists, string recom
         Reasons = [new Reason(Factor, 1, 0)],
         UserId = userId,
         SessionId = cause.SessionId,
-        Items = PopularExcept(cause),
+        Items = PopularExcept(cause, bought),
     };
 
     /// <summary>
-    /// The popular list (no session items: the recommender falls back to popularity alone), less the item the cause bought:
-    /// a list never offers what was just bought (docs/contracts.md), and the cause is all of the user's behaviour used.
+    /// The popular list (no session items: the recommender falls back to popularity alone), less what the session bought
+    /// and the item the cause bought: a list never offers what was just bought (docs/contracts.md).
     /// </summary>
-    private IReadOnlyList<RecommendedItem> PopularExcept(ClickEvent cause)
+    private IReadOnlyList<RecommendedItem> PopularExcept(ClickEvent cause, IReadOnlySet<string>? bought)
     {
-        if (cause is not { Type: EventType.Purchase, ItemId: { } bought }) return lists.Recommend([], null, count);
-        var popular = lists.Recommend([], null, count + 1); // one spare, shared by everyone through the cache
+        var causeBought = cause is { Type: EventType.Purchase, ItemId: { } item } ? item : null;
+        var spare = (bought?.Count ?? 0) + (causeBought is null ? 0 : 1);
+        if (spare == 0) return lists.Recommend([], null, count);
+        var popular = lists.Recommend([], null, count + spare); // spares for what is left out, shared by everyone through the cache
         var items = new List<RecommendedItem>(count);
-        foreach (var item in popular)
-            if (item.ItemId != bought && items.Count < count) items.Add(item);
+        foreach (var candidate in popular)
+            if (candidate.ItemId != causeBought && bought?.Contains(candidate.ItemId) != true && items.Count < count) items.Add(candidate);
         return items;
     }
 

@@ -95,6 +95,56 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
         Assert.Equal(NoBidReason.NoConsent, bidAfterRestart.Nbr);
     }
 
+    /// <summary>
+    /// Consent flipped within a session: each event's list is the kind the user allows now. Before 2026-12-06 the memo of the
+    /// popular list sent earlier in the session held back the next one, and the personal list stayed on show.
+    /// </summary>
+    [Fact]
+    public async Task A_user_who_opts_out_again_in_the_same_session_gets_the_popular_list_again()
+    {
+        var user = User("u-flip");
+        await ConsentAsync(user, "u-flip", personalisation: false);
+        Assert.Equal(NonPersonalDecisions.Factor, Assert.Single(Lists(await SendAsync(user, View("u-flip", "shoe-0", 0)))).Reasons[0].Factor);
+        await ConsentAsync(user, "u-flip", personalisation: true);
+        Assert.DoesNotContain(Assert.Single(Lists(await SendAsync(user, View("u-flip", "shoe-1", 1)))).Reasons, r => r.Factor == NonPersonalDecisions.Factor);
+        await ConsentAsync(user, "u-flip", personalisation: false);
+        Assert.Equal(NonPersonalDecisions.Factor, Assert.Single(Lists(await SendAsync(user, View("u-flip", "shoe-2", 2)))).Reasons[0].Factor);
+    }
+
+    /// <summary>
+    /// An opted-out user's popular list never offers what the session bought: a purchase in the session sends it again
+    /// without the item, and a server-side purchase (no session) does too, and the session's next view sends nothing new.
+    /// </summary>
+    [Fact]
+    public async Task An_opted_out_users_popular_list_leaves_out_what_the_session_bought()
+    {
+        var user = User("u-buys");
+        await ConsentAsync(user, "u-buys", personalisation: false);
+        var popular = Assert.Single(Lists(await SendAsync(user, View("u-buys", "shoe-0", 0))));
+        var (first, second) = (popular.Items[0].ItemId, popular.Items[1].ItemId);
+
+        var afterPurchase = Assert.Single(Lists(await SendAsync(user, Purchase("u-buys", first, 1, "s-1")))); // before 2026-12-06: none
+        Assert.DoesNotContain(afterPurchase.Items, i => i.ItemId == first);
+        var afterServerSide = Assert.Single(Lists(await SendAsync(user, Purchase("u-buys", second, 2, session: null))));
+        Assert.DoesNotContain(afterServerSide.Items, i => i.ItemId == first || i.ItemId == second);
+        Assert.Equal(popular.Items.Count, afterServerSide.Items.Count);
+        Assert.Empty(Lists(await SendAsync(user, View("u-buys", "shoe-1", 3)))); // before: the whole list again, both included
+    }
+
+    private async Task ConsentAsync(IActorRef user, string userId, bool personalisation)
+    {
+        user.Tell(new RecordConsent(userId, "r-" + Guid.NewGuid().ToString("N"), new Consent(Personalisation: personalisation, AdTargeting: false)));
+        ExpectMsg<ConsentRecorded>(TimeSpan.FromSeconds(10));
+    }
+
+    private static List<Recommendation> Lists(EntityHandled handled) => [.. handled.Decisions.OfType<Recommendation>()];
+
+    private static ClickEvent Purchase(string user, string item, int minute, string? session) => new()
+    {
+        EventId = $"{user}-buy-{item}-{minute}", EventTime = T0.AddMinutes(minute), UserId = user, SessionId = session,
+        Type = EventType.Purchase, ItemId = item, Price = 10m,
+    };
+
     [Fact]
     public async Task Erasure_deletes_every_key_of_the_user_and_the_state_and_no_key_ever_names_the_user()
     {
