@@ -187,7 +187,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase:
                 // A replay is never suppressed as a repeat of the last list: its first emission may have been lost in a crash.
                 var memo = outcome == ApplyOutcome.Duplicate ? default : _recommendation;
-                if (_decider.Recommend(_state, evt, _state.BoughtInSession, ref memo) is { } recommendation)
+                if (_decider.Recommend(_state, evt, _state.BoughtInSession, ref memo, replay: outcome == ApplyOutcome.Duplicate) is { } recommendation)
                     decisions.Add(recommendation);
                 if (outcome != ApplyOutcome.Duplicate) _recommendation = memo;
                 break;

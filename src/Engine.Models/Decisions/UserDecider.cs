@@ -29,14 +29,16 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// and the bought set are what they were at the last call (a search, an add-to-cart of the item just viewed), the
     /// list would be the same, so the recommender is not asked at all.
     /// </summary>
-    public Recommendation? Recommend(UserFeatureState user, ClickEvent cause, IReadOnlySet<string> bought, ref RecommendationMemo memo)
+    /// <param name="replay">The cause is replayed (its list is made again, same id): a shadow challenger's score, logged by
+    /// the first run, is not logged again (each crash or rebalance added a row per replayed event to the experiment's log).</param>
+    public Recommendation? Recommend(UserFeatureState user, ClickEvent cause, IReadOnlySet<string> bought, ref RecommendationMemo memo, bool replay = false)
     {
         var session = OldestFirst(user.SessionItems); // the recommender wants oldest first
         if (cause.Type == EventType.Search && session.Count == 0) return null;
         var input = InputFingerprint(session, bought);
         if (memo.Asked && input == memo.Input) return null;
         memo = memo with { Asked = true, Input = input };
-        var (items, variant, version) = ListFor(user.Id, cause.EventId, session, bought);
+        var (items, variant, version) = ListFor(user.Id, cause.EventId, session, bought, replay);
         var fingerprint = Fingerprint(items);
         if (items.Count == 0 || fingerprint == memo.Sent) return null;
         memo = memo with { Sent = fingerprint };
@@ -64,7 +66,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// and the challenger is only scored.
     /// </summary>
     private (IReadOnlyList<RecommendedItem> Items, string? Variant, string Version) ListFor(string userId, string causedBy, IReadOnlyList<string> session,
-        IReadOnlySet<string> bought)
+        IReadOnlySet<string> bought, bool replay)
     {
         var count = settings.RecommendationCount;
         if (settings.RecommendationExperiment is not { } experiment) return (Champion(), null, models.RecommenderVersion);
@@ -73,7 +75,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
         if (experiment.Definition.Mode == ExperimentMode.Split && isChallenger)
             return (experiment.Challenger.Recommend(session, bought, count), variant.Name, _challengerVersion);
         var served = Champion();
-        if (experiment.Definition.Mode == ExperimentMode.Shadow && isChallenger)
+        if (experiment.Definition.Mode == ExperimentMode.Shadow && isChallenger && !replay)
         {
             var (shadow, overlap) = experiment.ScoreInShadow(session, bought, count, served);
             settings.Shadow?.Record(new ShadowScore(experiment.Definition.Name, "recommendation", userId, causedBy, _challengerVersion,

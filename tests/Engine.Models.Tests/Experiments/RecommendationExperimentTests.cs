@@ -63,6 +63,15 @@ public sealed class RecommendationExperimentTests
         Assert.Equal(challengers, scored); // every challenger-arm user was scored in shadow...
         Assert.True(challengers > 0);
         Assert.Equal(overlaps.Average(), overlap, 5); // ...and compared with what was served
+
+        // A replayed cause (after a crash or a rebalance) gets its list again, and is not scored in shadow twice.
+        for (var u = 0; u < 60; u++)
+        {
+            var (user, cause, _) = Browsing($"s-{u}", u);
+            var memo = new RecommendationMemo();
+            Assert.NotNull(decider.Recommend(user, cause, new HashSet<string>(), ref memo, replay: true));
+        }
+        Assert.Equal(challengers, experiment.Shadow.Scored); // before 2026-12-06: twice as many
     }
 
     private static (UserFeatureState User, ClickEvent Cause, List<string> Session) Browsing(string userId, int seed)
