@@ -94,7 +94,9 @@ public static class NodeRunner
     /// <summary>
     /// Redis or Kafka not answering at start-up is a <see cref="StartupUnavailable"/> (exit 3, one line naming what did not
     /// answer), not an unhandled exception whose text advises a setting the endpoint check refuses (<c>abortConnect</c>).
-    /// Only the failure's kind is printed: a client's message may quote its configuration.
+    /// Only the failure's kind is printed: a client's message may quote its configuration. A refusal of the node's
+    /// credentials or rights is a <see cref="ConfigurationError"/> (exit 2): it lasts until an operator fixes it, and exit 3
+    /// had a supervisor restart the node for ever.
     /// </summary>
     private static async Task<T> Reachable<T>(Func<Task<T>> start, EngineOptions options)
     {
@@ -102,14 +104,25 @@ public static class NodeRunner
         {
             return await start();
         }
+        catch (StackExchange.Redis.RedisConnectionException e) when (e.FailureType == StackExchange.Redis.ConnectionFailureType.AuthenticationFailure)
+        {
+            throw new ConfigurationError([$"Redis:User, Redis:Password, Redis:Tls: Redis at {options.Redis.Endpoint} refused the node's credentials " +
+                                          "or its TLS handshake (AuthenticationFailure): set the user and password Redis expects (ACL), and Redis:Tls as it serves."]);
+        }
+        catch (Confluent.Kafka.KafkaException e) when (IsRefusal(e.Error.Code))
+        {
+            throw new ConfigurationError([$"Kafka:Client: Kafka at {options.Kafka.BootstrapServers} refused the node ({e.Error.Code}: {e.Error.Reason}): " +
+                                          "grant the node's principal READ and WRITE on the engine's topics (docs/contracts.md lists them) and READ on its " +
+                                          "consumer groups, or set the credentials Kafka expects (sasl.*, security.protocol)."]);
+        }
         catch (StackExchange.Redis.RedisConnectionException e)
         {
             throw new StartupUnavailable($"Redis at {options.Redis.Endpoint} did not answer at start-up ({e.FailureType}): start it, or check " +
                                          "Redis:Endpoint, Redis:Tls and the credentials; exiting with code 3 so that a supervisor starts the node again.", e);
         }
-        catch (Confluent.Kafka.KafkaException e) when (e.Error.Code is Confluent.Kafka.ErrorCode.UnknownTopicOrPart or Confluent.Kafka.ErrorCode.TopicAuthorizationFailed)
+        catch (Confluent.Kafka.KafkaException e) when (e.Error.Code is Confluent.Kafka.ErrorCode.UnknownTopicOrPart)
         {
-            // Kafka answered: a topic the node reads is not there or not readable (the reason is ours, naming the topic).
+            // Kafka answered: a topic the node reads is not there (yet: the reason is ours, naming the topic).
             throw new StartupUnavailable($"Kafka at {options.Kafka.BootstrapServers}: {e.Error.Reason}; exiting with code 3 so that a supervisor " +
                                          "starts the node again.", e);
         }
@@ -119,6 +132,11 @@ public static class NodeRunner
                                          "Kafka:BootstrapServers and Kafka:Client (security); exiting with code 3 so that a supervisor starts the node again.", e);
         }
     }
+
+    /// <summary>Kafka refused the node's credentials or rights: no restart changes that.</summary>
+    private static bool IsRefusal(Confluent.Kafka.ErrorCode code) => code is Confluent.Kafka.ErrorCode.TopicAuthorizationFailed
+        or Confluent.Kafka.ErrorCode.GroupAuthorizationFailed or Confluent.Kafka.ErrorCode.ClusterAuthorizationFailed
+        or Confluent.Kafka.ErrorCode.SaslAuthenticationFailed or Confluent.Kafka.ErrorCode.Local_Authentication;
 
     /// <summary>The models, or a <see cref="ConfigurationError"/> (exit 2) naming the file and what to do: the loaders' messages say both.</summary>
     private static DecisionModels LoadModels(string directory)

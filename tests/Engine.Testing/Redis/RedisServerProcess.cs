@@ -18,15 +18,18 @@ public sealed class RedisServerProcess : IDisposable
 
     /// <param name="tls">Serve TLS only, on <see cref="Port"/>, with this server certificate (clients are not asked for one).</param>
     /// <param name="replicaOf">Start as a replica of the redis-server on this loopback port.</param>
-    public RedisServerProcess(int port = 0, bool durable = false, TestTls? tls = null, int? replicaOf = null)
+    /// <param name="password">Ask clients for this password (<c>requirepass</c>).</param>
+    public RedisServerProcess(int port = 0, bool durable = false, TestTls? tls = null, int? replicaOf = null, string? password = null)
     {
         Port = port == 0 ? FreePort() : port;
         _directory = durable ? Directory.CreateTempSubdirectory("engine-redis-").FullName : null;
         _tls = tls;
         _replicaOf = replicaOf;
+        _password = password;
     }
 
     private readonly int? _replicaOf;
+    private readonly string? _password;
 
     public int Port { get; }
     public string Endpoint => $"127.0.0.1:{Port}";
@@ -53,7 +56,8 @@ public sealed class RedisServerProcess : IDisposable
             : ["--port", "0", "--tls-port", port, "--tls-cert-file", _tls.ServerCertificate, "--tls-key-file", _tls.ServerKey,
                "--tls-ca-cert-file", _tls.Authority, "--tls-auth-clients", "no"];
         string[] replication = _replicaOf is { } primary ? ["--replicaof", "127.0.0.1", primary.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
-        foreach (var arg in listen.Concat(["--bind", "127.0.0.1", "--save", ""]).Concat(persistence).Concat(replication))
+        string[] auth = _password is { } password ? ["--requirepass", password] : [];
+        foreach (var arg in listen.Concat(["--bind", "127.0.0.1", "--save", ""]).Concat(persistence).Concat(replication).Concat(auth))
             info.ArgumentList.Add(arg);
         _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
         _process.OutputDataReceived += (_, _) => { };
