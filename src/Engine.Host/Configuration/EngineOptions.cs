@@ -24,8 +24,18 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
             OptionsBinder.Bind<FairnessOptions>(configuration, FairnessOptions.Section, problems),
             OptionsBinder.Bind<GcOptions>(configuration, GcOptions.Section, problems));
         problems.AddRange(options.Cluster.SeedProblems(configuration.GetSection(ClusterOptions.Section)));
+        problems.AddRange(LogLevelProblems(configuration.GetSection("Logging:LogLevel")));
         return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
     }
+
+    /// <summary>
+    /// Log levels the logging library would refuse when the node builds its loggers, after the topics are created, with a
+    /// stack trace, exit 1 and a message that names no setting (e.g. <c>Logging__LogLevel__Default=Warn</c>).
+    /// </summary>
+    private static IEnumerable<string> LogLevelProblems(IConfigurationSection levels) =>
+        levels.GetChildren()
+            .Where(level => level.Value is { } value && !Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(value, ignoreCase: true, out _))
+            .Select(level => $"Logging:LogLevel:{level.Key} must be one of Trace, Debug, Information, Warning, Error, Critical, None.");
 
     /// <summary>The node's settings; <paramref name="modelsDirectory"/> is the resolved models folder.</summary>
     public EngineNodeSettings ToNodeSettings(string modelsDirectory) => new(

@@ -52,6 +52,33 @@ public sealed class KafkaOptions : IValidatableObject
         foreach (var (setting, name) in Topics.Named().Where(t => TopicOptions.Inputs.Contains(t.Name)))
             yield return new ValidationResult($"Kafka:Topics:{setting} is {name}, an input topic of the engine: its decisions would be read back as events.",
                 [$"Topics:{setting}"]);
+        if (ClientProblem() is { } client) yield return new ValidationResult(client, [nameof(Client)]);
+    }
+
+    /// <summary>
+    /// What librdkafka refuses in <see cref="Client"/>, found by building a client with it (no broker is reached: no bootstrap
+    /// servers are given): before, the first client the node built threw, and start-up ended with a stack trace and exit 1.
+    /// Only the property is named, never its value (a secret, possibly).
+    /// </summary>
+    private string? ClientProblem()
+    {
+        if (Client.Count == 0) return null;
+        try
+        {
+            using var probe = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(Client.Where(p => p.Key != "bootstrap.servers"))
+                .SetLogHandler((_, _) => { }).Build();
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            var property = System.Text.RegularExpressions.Regex.Match(e.Message, "property \"([^\"]+)\"").Groups[1].Value;
+            return $"Kafka:Client:{(property.Length > 0 ? property : "?")} has a value librdkafka refuses: see librdkafka's CONFIGURATION.md for what it takes.";
+        }
+        catch (InvalidOperationException e)
+        {
+            // An unknown property, or a file it names that cannot be read (ssl.ca.location): librdkafka's message names them.
+            return $"Kafka:Client: librdkafka cannot start with these properties: {e.Message}";
+        }
     }
 }
 

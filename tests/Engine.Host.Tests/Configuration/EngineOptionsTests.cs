@@ -24,6 +24,24 @@ public sealed class EngineOptionsTests
         Assert.Contains("host:port", problem);
     }
 
+    /// <summary>
+    /// What would otherwise fail later, with a stack trace and exit 1: a log level the logging library does not know, a
+    /// Kafka client property or value librdkafka refuses. Named, without the value.
+    /// </summary>
+    [Fact]
+    public void A_wrong_log_level_or_kafka_client_property_is_named_at_start_up()
+    {
+        Assert.Equal("Logging:LogLevel:Default must be one of Trace, Debug, Information, Warning, Error, Critical, None.",
+            Assert.Single(Refused(new(Valid) { ["Logging:LogLevel:Default"] = "Warn" }).Problems));
+        EngineOptions.Load(Config(new(Valid) { ["Logging:LogLevel:Akka"] = "warning" }));
+
+        var value = Assert.Single(Refused(new(Valid) { ["Kafka:Client:security.protocol"] = "SASL-SSL-not-a-protocol" }).Problems);
+        Assert.Equal("Kafka:Client:security.protocol has a value librdkafka refuses: see librdkafka's CONFIGURATION.md for what it takes.", value);
+        Assert.DoesNotContain("not-a-protocol", value);
+        Assert.StartsWith("Kafka:Client: librdkafka cannot start with these properties", Assert.Single(Refused(new(Valid) { ["Kafka:Client:no.such.property"] = "1" }).Problems));
+        EngineOptions.Load(Config(new(Valid) { ["Kafka:Client:security.protocol"] = "plaintext", ["Kafka:Client:linger.ms"] = "5" }));
+    }
+
     /// <summary>The Redis client's configuration string cannot carry a comma (nor edge spaces): refused by name, never echoing the value.</summary>
     [Fact]
     public void A_redis_password_the_client_would_cut_at_a_comma_is_refused_without_printing_it()
@@ -151,8 +169,8 @@ public sealed class EngineOptionsTests
     {
         var options = EngineOptions.Load(Config(new(Valid)
         {
-            ["Kafka:Client:security.protocol"] = "SASL_SSL", ["Kafka:Client:sasl.password"] = "kafka-secret-1",
-            ["Redis:Password"] = "redis-secret-2", ["Redis:Tls"] = "true", ["Redis:User"] = "engine",
+            ["Kafka:Client:security.protocol"] = "SASL_SSL", ["Kafka:Client:sasl.mechanism"] = "SCRAM-SHA-512",
+            ["Kafka:Client:sasl.username"] = "engine", ["Kafka:Client:sasl.password"] = "kafka-secret-1", ["Redis:Password"] = "redis-secret-2", ["Redis:Tls"] = "true", ["Redis:User"] = "engine",
             ["Cluster:Hostname"] = "engine-1", ["Cluster:Port"] = "4053", ["Cluster:Seeds:0"] = "akka.tcp://engine@engine-0:4053",
             ["Kafka:GroupId"] = "engine-prod", ["Kafka:Topics:Recommendations"] = "shop.recs", ["Redis:KeyPrefix"] = "prod:",
         }));
