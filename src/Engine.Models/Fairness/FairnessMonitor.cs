@@ -17,6 +17,15 @@ public sealed class FairnessMonitor(FairnessSettings settings)
     public const string Tenure = "tenure";
 
     private readonly ConcurrentDictionary<(string Dimension, string Segment, DecisionKind Kind), SegmentTally> _tallies = new();
+    private readonly ConcurrentDictionary<string, byte> _devices = new(StringComparer.Ordinal), _regions = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Distinct devices, and regions, counted apart; later ones count as <see cref="Other"/>. The fields are free-form: each
+    /// new value added tallies (~8 KB) and a set of metric series, without bound (a client sending a version string, say).
+    /// </summary>
+    public const int MaxSegmentsPerDimension = 64;
+
+    public const string Other = "other";
 
     public FairnessSettings Settings => settings;
 
@@ -76,7 +85,7 @@ public sealed class FairnessMonitor(FairnessSettings settings)
 
     private void Count(string? deviceField, string? regionField, bool returning, DecisionKind kind, bool decided, double? score)
     {
-        var (device, region, tenure) = (deviceField ?? Unknown, regionField ?? Unknown, returning ? "returning" : "new");
+        var (device, region, tenure) = (Bounded(_devices, deviceField ?? Unknown), Bounded(_regions, regionField ?? Unknown), returning ? "returning" : "new");
         Tally(Device, device, kind).Add(decided, score);
         Tally(Region, region, kind).Add(decided, score);
         Tally(Tenure, tenure, kind).Add(decided, score);
@@ -84,6 +93,14 @@ public sealed class FairnessMonitor(FairnessSettings settings)
     }
 
     private const string Unknown = "unknown";
+
+    private static string Bounded(ConcurrentDictionary<string, byte> known, string segment)
+    {
+        if (known.ContainsKey(segment)) return segment;
+        if (known.Count >= MaxSegmentsPerDimension) return Other;
+        known.TryAdd(segment, 0);
+        return segment;
+    }
 
     private SegmentTally Tally(string dimension, string segment, DecisionKind kind) =>
         _tallies.GetOrAdd((dimension, segment, kind), _ => new SegmentTally());

@@ -27,6 +27,18 @@ public sealed class FairnessMonitorTests
         Assert.Contains(byDevice, report.Warnings);
     }
 
+    /// <summary>Free-form devices are counted apart up to a bound, later ones together: before, each new value grew the tallies and the metric series for ever.</summary>
+    [Fact]
+    public void Distinct_devices_past_the_bound_count_together_as_other()
+    {
+        var monitor = new FairnessMonitor(new FairnessSettings());
+        for (var i = 0; i < 1_000; i++) monitor.Observe(Request(i, $"app-build-{i}", "eu-west"), returning: true, [Decision(i, true, 0.5)]);
+        var byDevice = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.Bid });
+        Assert.Equal(FairnessMonitor.MaxSegmentsPerDimension + 1, byDevice.Segments.Count);
+        Assert.Equal(1_000 - FairnessMonitor.MaxSegmentsPerDimension, byDevice.Segments.Single(s => s.Segment == FairnessMonitor.Other).Opportunities);
+        Assert.Equal(1_000, byDevice.Segments.Sum(s => s.Opportunities));
+    }
+
     [Fact]
     public void Small_segments_are_reported_but_not_compared()
     {
