@@ -57,7 +57,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         {
             _delivery = loaded;
             _pacing = PacingMemory.Parse(loaded.Pacing);
-            _lastSent = loaded.LastAdjustment is { } json ? JsonSerializer.Deserialize(json, EngineJson.Default.BidAdjustment) : null;
+            _lastSent = LastSent(loaded.LastAdjustment);
             _ready = true;
             Become(Ready);
             Stash.UnstashAll();
@@ -195,6 +195,21 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         _pacing = _pacing with { LastEmittedTick = tick };
         _lastSent = adjustment;
         _delivery.SetLastAdjustment(JsonSerializer.Serialize(adjustment, EngineJson.Default.BidAdjustment));
+    }
+
+    /// <summary>The stored last adjustment; one that does not parse (written by hand, cut short) is dropped, as a bad pacing memory is: it must not keep the campaign from loading.</summary>
+    private BidAdjustment? LastSent(string? json)
+    {
+        if (json is null) return null;
+        try
+        {
+            return JsonSerializer.Deserialize(json, EngineJson.Default.BidAdjustment);
+        }
+        catch (JsonException e)
+        {
+            _log.Warning("Campaign {0}: its stored last adjustment does not parse ({1}); it will not be sent again on a replay", _campaignId, e.Message);
+            return null;
+        }
     }
 
     /// <summary>

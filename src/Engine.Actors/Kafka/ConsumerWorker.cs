@@ -50,7 +50,17 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     public void Start(ILoggingAdapter log)
     {
         _log = log;
-        lock (_closeGate) _pollThreadStarted = true;
+        lock (_closeGate)
+        {
+            // Halted before it started (a crash as its stream began): it never joins the group.
+            if (_halted)
+            {
+                _closed = _pollThreadEnded = true;
+                _shutdown.TrySetResult();
+                return;
+            }
+            _pollThreadStarted = true;
+        }
         new Thread(Run) { IsBackground = true, Name = "kafka-poll-" + _settings.GroupId }.Start();
     }
 

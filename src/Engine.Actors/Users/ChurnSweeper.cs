@@ -92,9 +92,9 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     {
         _reading.Remove(due.Partition);
         var asOf = DateTimeOffset.FromUnixTimeMilliseconds(due.AsOfMs);
+        var tick = $"sweep:{due.Partition}:{due.AsOfMs.ToString(CultureInfo.InvariantCulture)}";
         foreach (var user in due.Users)
         {
-            var tick = $"sweep:{due.Partition}:{due.AsOfMs.ToString(CultureInfo.InvariantCulture)}";
             if (!_waiting.TryAdd(user, new Waiting(due.Partition, due.AsOfMs, tick, DateTime.UtcNow, Sending: false))) continue;
             _users.Tell(new UserProtocol.CheckChurn(user, asOf, tick));
         }
@@ -105,9 +105,9 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         // The answer to an earlier check, given up on, while the user was woken again: without an alert it says nothing of
         // the check waiting now (taken for its answer, it moved the user a day on, and the alert the waiting check raised was
         // then dropped). With one, it answers for the check waiting now: the actor, alerted, raises none on that one.
-        if (handled.Alert is null && handled.TickId is { } tick && _waiting.TryGetValue(handled.UserId, out var waiting) && waiting.TickId != tick)
-            return;
-        if (!_waiting.TryGetValue(handled.UserId, out var check) || check.Sending)
+        var isWaiting = _waiting.TryGetValue(handled.UserId, out var check);
+        if (isWaiting && handled.Alert is null && handled.TickId is { } tick && check!.TickId != tick) return;
+        if (!isWaiting || check!.Sending)
         {
             // An answer after its check was given up on (or beside one being sent): its alert is not sent from here, so the
             // actor's episode is re-armed, or the user would stay alerted with no alert sent and be moved a day on unalerted.

@@ -34,7 +34,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
     /// </summary>
     private static IEnumerable<string> LogLevelProblems(IConfigurationSection levels) =>
         levels.GetChildren()
-            .Where(level => level.Value is { } value && !Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(value, ignoreCase: true, out _))
+            // Empty (a template's unset value) is no level, which the logging library skips: not a problem.
+            .Where(level => !string.IsNullOrEmpty(level.Value) && !Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level.Value, ignoreCase: true, out _))
             .Select(level => $"Logging:LogLevel:{level.Key} must be one of Trace, Debug, Information, Warning, Error, Critical, None.");
 
     /// <summary>The node's settings; <paramref name="modelsDirectory"/> is the resolved models folder.</summary>

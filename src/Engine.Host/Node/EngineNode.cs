@@ -222,12 +222,19 @@ public sealed class EngineNode : IAsyncDisposable
         // Bounded, and the crash goes on regardless: a poll thread stuck in a slow commit or close still commits nothing new.
         if (await Task.WhenAny(halted, Task.Delay(TimeSpan.FromSeconds(10))) != halted)
             System.Log.Warning("Crash: a consumer did not confirm its halt within 10 s; crashing anyway");
-        await System.Terminate();
-        await Privacy.DisposeAsync();
-        await Task.Delay(kafkaSessionTimeout);
-        await Task.WhenAll(_users.CloseConsumerAsync(), _campaigns.CloseConsumerAsync()).WaitAsync(TimeSpan.FromSeconds(30));
-        await _campaignFeed.DisposeAsync();
-        await DisposeClientsAsync();
+        try
+        {
+            await System.Terminate();
+            await Privacy.DisposeAsync();
+            await Task.Delay(kafkaSessionTimeout);
+        }
+        finally
+        {
+            // Whatever failed above: a halted consumer closes only here, and left open it would hold its partitions for ever.
+            await Task.WhenAll(_users.CloseConsumerAsync(), _campaigns.CloseConsumerAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+            await _campaignFeed.DisposeAsync();
+            await DisposeClientsAsync();
+        }
     }
 
     /// <summary>

@@ -15,13 +15,14 @@ public sealed class CampaignBoard : ICampaignBoard
     private readonly ConcurrentDictionary<string, BidAdjustment> _unbooked = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The hosting actor's own view, stamped when it saw it (<see cref="CampaignSnapshot.AdjustedAt"/>), so an adjustment
-    /// decided before it and read later is judged against it: published unstamped, it reset the board's guard, and the
-    /// hosting node applied a previous owner's late adjustment over its own exhaustion and bid again. Not replaced by an
-    /// older view.
+    /// The hosting actor's own view, which always replaces what the board holds, stamped when it saw it or with the board's
+    /// stamp if that is later (a clock stepped back), so an adjustment decided before it and read later is judged against
+    /// it: published unstamped, it reset the board's guard, and the hosting node applied a previous owner's late adjustment
+    /// over its own exhaustion and bid again.
     /// </summary>
     public void Publish(CampaignSnapshot snapshot) =>
-        _snapshots.AddOrUpdate(snapshot.Spec.CampaignId, snapshot, (_, known) => snapshot.AdjustedAt >= known.AdjustedAt ? snapshot : known);
+        _snapshots.AddOrUpdate(snapshot.Spec.CampaignId, static (_, published) => published,
+            static (_, known, published) => published.AdjustedAt >= known.AdjustedAt ? published : published with { AdjustedAt = known.AdjustedAt }, snapshot);
 
     public bool TryGet(string campaignId, out CampaignSnapshot snapshot) => _snapshots.TryGetValue(campaignId, out snapshot!);
 

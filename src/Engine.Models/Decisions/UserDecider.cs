@@ -94,17 +94,14 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// </summary>
     public ChurnAlert? CheckChurn(UserFeatureState user, ref ChurnEpisode episode, DateTimeOffset asOf, string causedBy)
     {
-        for (var attempt = 1; ; attempt++)
+        // Each attempt starts from the episode as given: it moves only once a decision is made.
+        (var alert, episode) = AcrossReloads((Decider: this, models.Churn, user, Episode: episode, asOf, causedBy), static s =>
         {
-            try
-            {
-                return CheckChurn(models.Churn.Current, user, ref episode, asOf, causedBy, repeat: false);
-            }
-            // A hot reload retired the version between its score and its explanation: decide again on the new one.
-            catch (ModelRetiredException) when (attempt < MaxAttemptsAcrossReloads)
-            {
-            }
-        }
+            var moved = s.Episode;
+            var checkedAlert = s.Decider.CheckChurn(s.Churn.Current, s.user, ref moved, s.asOf, s.causedBy, repeat: false);
+            return (checkedAlert, moved);
+        });
+        return alert;
     }
 
     /// <summary>
@@ -113,14 +110,25 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// have been lost between its flush, which kept the episode open, and its decisions. Gated on the threshold as a new check
     /// is, it was lost for good, and the open episode kept every later sweep from alerting. It carries the score as of now.
     /// </summary>
-    public ChurnAlert RepeatChurnAlert(UserFeatureState user, DateTimeOffset asOf, string causedBy)
+    public ChurnAlert RepeatChurnAlert(UserFeatureState user, DateTimeOffset asOf, string causedBy) =>
+        AcrossReloads((Decider: this, models.Churn, user, asOf, causedBy), static s =>
+        {
+            var episode = ChurnEpisode.Armed;
+            return s.Decider.CheckChurn(s.Churn.Current, s.user, ref episode, s.asOf, s.causedBy, repeat: true)!;
+        });
+
+    /// <summary>
+    /// A decision made again when a hot reload retires its model version between its score and its explanation (the new
+    /// version decides); a third retirement in a row is not a race but a registry closing, and is thrown. Static lambdas
+    /// over a value-tuple state: nothing is allocated per call on the hot path.
+    /// </summary>
+    private static T AcrossReloads<TState, T>(TState state, Func<TState, T> decide)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var episode = ChurnEpisode.Armed;
-                return CheckChurn(models.Churn.Current, user, ref episode, asOf, causedBy, repeat: true)!;
+                return decide(state);
             }
             catch (ModelRetiredException) when (attempt < MaxAttemptsAcrossReloads)
             {
@@ -176,20 +184,8 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     }
 
     /// <summary>Prices the request for each candidate campaign the board knows, and answers with the best bid or a no-bid.</summary>
-    public BidDecision Bid(UserFeatureState user, ClickEvent cause, DateTimeOffset now)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return Bid(models.Bid.Current, user, cause, now);
-            }
-            // A hot reload retired the version between the candidates' scores and the explanation: decide again on the new one.
-            catch (ModelRetiredException) when (attempt < MaxAttemptsAcrossReloads)
-            {
-            }
-        }
-    }
+    public BidDecision Bid(UserFeatureState user, ClickEvent cause, DateTimeOffset now) =>
+        AcrossReloads((Decider: this, models.Bid, user, cause, now), static s => s.Decider.Bid(s.Bid.Current, s.user, s.cause, s.now));
 
     private BidDecision Bid(Scorer scorer, UserFeatureState user, ClickEvent cause, DateTimeOffset now)
     {

@@ -12,14 +12,20 @@ internal sealed class ConsumerRun
     private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _signalAt;
 
-    public ConsumerRun(IMaterializer materializer, KafkaConsumerSettings settings, CommitterSettings committer, int signalAt = int.MaxValue)
+    /// <param name="holdAfterSignal">Once <paramref name="signalAt"/> messages were seen, the next waits for this before going on
+    /// to the committer: what the test does then (a halt, a fault) comes with a read message not yet committed.</param>
+    public ConsumerRun(IMaterializer materializer, KafkaConsumerSettings settings, CommitterSettings committer, int signalAt = int.MaxValue,
+        Task? holdAfterSignal = null)
     {
         _signalAt = signalAt;
-        ((Control, KillSwitch), Done) = KafkaSource.CommittableSource(settings)
-            .ViaMaterialized(KillSwitches.Single<CommittableMessage>(), Keep.Both)
-            .Select(Record)
-            .ToMaterialized(Committer.Sink(committer), Keep.Both)
-            .Run(materializer);
+        var source = KafkaSource.CommittableSource(settings).ViaMaterialized(KillSwitches.Single<CommittableMessage>(), Keep.Both);
+        var offsets = holdAfterSignal is null ? source.Select(Record) : source.SelectAsync(1, async message =>
+        {
+            var offset = Record(message);
+            if (_reached.Task.IsCompleted) await holdAfterSignal;
+            return offset;
+        });
+        ((Control, KillSwitch), Done) = offsets.ToMaterialized(Committer.Sink(committer), Keep.Both).Run(materializer);
     }
 
     public IKafkaControl Control { get; }

@@ -79,11 +79,15 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         var settings = KafkaTestData.Consumer(_kafka, topic, group);
         var materializer = Sys.Materializer();
 
-        // Commits often, so commits are queued and under way when the halt comes (as in an engine node's crash).
-        var a = new ConsumerRun(materializer, settings, new CommitterSettings(MaxBatch: 50, MaxInterval: TimeSpan.FromMilliseconds(20)), signalAt: 1_500);
+        // Commits often, so commits are queued and under way when the halt comes (as in an engine node's crash); held at
+        // the 1,500th message, so the halt comes with read messages not yet committed however late this test's thread is.
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var a = new ConsumerRun(materializer, settings, new CommitterSettings(MaxBatch: 50, MaxInterval: TimeSpan.FromMilliseconds(20)), signalAt: 1_500,
+            holdAfterSignal: hold.Task);
         await a.Reached.WaitAsync(Timeout);
         await a.Control.HaltAsync().WaitAsync(Timeout);
         var atHalt = KafkaTestData.Committed(_kafka, topic, group, partitions);
+        hold.SetResult();
         // Its stream ends (the committer's last commit is refused); with Stop instead of a halt it committed all it had read.
         await a.Done.ContinueWith(_ => { }).WaitAsync(Timeout);
         await Task.Delay(500);
@@ -113,12 +117,15 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         const int partitions = 2;
         await kafka.CreateTopicAsync(topic, partitions);
         await KafkaTestData.ProduceAsync(kafka, topic, 0, 4_000);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var a = new ConsumerRun(Sys.Materializer(), KafkaTestData.Consumer(kafka, topic, group),
-            new CommitterSettings(MaxBatch: 50, MaxInterval: TimeSpan.FromMilliseconds(20)), signalAt: 500);
+            new CommitterSettings(MaxBatch: 50, MaxInterval: TimeSpan.FromMilliseconds(20)), signalAt: 500, holdAfterSignal: hold.Task);
         await a.Reached.WaitAsync(Timeout);
 
         // The next commit is refused twice (rebalance in progress): it waits 200 ms for each retry, and the halt comes meanwhile.
+        // Held until then, the stream has a message left to commit whatever it had committed before.
         kafka.FailNextRequests(KafkaApi.OffsetCommit, ErrorCode.RebalanceInProgress, ErrorCode.RebalanceInProgress);
+        hold.SetResult();
         for (var deadline = DateTime.UtcNow + Timeout; a.Control.Metrics.CommitRetries == 0 && DateTime.UtcNow < deadline;) await Task.Delay(5);
         await a.Control.HaltAsync().WaitAsync(Timeout);
         var atHalt = KafkaTestData.Committed(kafka, topic, group, partitions);

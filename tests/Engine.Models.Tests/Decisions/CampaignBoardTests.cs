@@ -93,10 +93,14 @@ public sealed class CampaignBoardTests
         Assert.True(board.TryGet("c-1", out var snapshot));
         Assert.Equal((false, 0.0), (snapshot.BudgetLeft, snapshot.Multiplier)); // before 2026-12-06: bidding again at 1.8
 
-        // An older view does not replace a newer one; a later adjustment (its own, read back) applies.
-        board.Publish(new CampaignDelivery(10, 0, 0, 90).Snapshot(Spec(100m), 1.2, Start.AddMinutes(8)));
+        // Its next view replaces it even when stamped earlier (its clock stepped back), keeping the later stamp; a late
+        // adjustment is still judged against that, and a later one (its own, read back) applies.
+        board.Publish(new CampaignDelivery(10, 0, 0, 100).Snapshot(Spec(100m), 0, Start.AddMinutes(8)));
+        Assert.True(board.TryGet("c-1", out var stepped));
+        Assert.Equal(Start.AddMinutes(10), stepped.AdjustedAt);
+        board.Adjust(Exhausted(97m) with { DecisionId = "d-00", DecidedAt = Start.AddMinutes(9), Multiplier = 1.8, BudgetExhausted = false });
         Assert.True(board.TryGet("c-1", out var kept));
-        Assert.Same(own, kept);
+        Assert.False(kept.BudgetLeft);
         board.Book(Spec(200m));
         board.Adjust(Exhausted(100m) with { DecisionId = "d-2", DecidedAt = Start.AddMinutes(11), Multiplier = 1.1, BudgetExhausted = false });
         Assert.True(board.TryGet("c-1", out var later));
