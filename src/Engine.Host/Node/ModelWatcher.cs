@@ -66,6 +66,7 @@ public sealed class ModelWatcher : IAsyncDisposable
             _seen[path] = stamp;
             // A refusal, whatever made the load throw, comes back as a result (ModelRegistry.TryReload): the polling goes on.
             var result = registry.TryReload(path);
+            ScoringInstruments.CountReload(name, result.Loaded);
             if (result.Loaded)
             {
                 Reloads++;

@@ -44,12 +44,22 @@ public sealed class EngineMeters : IDisposable
         _meter.CreateObservableGauge("engine.privacy.oldest_waiting", () => Math.Round(monitor.Node?.Privacy.OldestWaiting.TotalSeconds ?? 0, 1), "s",
             "How long the oldest waiting privacy request has waited (0: none): alert when an erasure is held up");
         _meter.CreateObservableGauge("engine.ready", () => monitor.Readiness().Ready ? 1 : 0, description: "1 when /readyz would answer 200");
+        _meter.CreateObservableGauge("engine.model.serving", () => Serving(monitor), description:
+            "1 for the version each model serves, by model and version: after a deploy, the version is the new one, or a reload was refused");
         _meter.CreateObservableCounter("engine.fairness.opportunities", () => Segments(monitor, s => s.Opportunities), "{event}",
             "Chances to decide, by decision kind, segment dimension and segment (device, region, tenure)");
         _meter.CreateObservableCounter("engine.fairness.decisions", () => Segments(monitor, s => s.Decisions), "{decision}",
             "Decisions made on those chances, by decision kind, segment dimension and segment");
         _meter.CreateObservableGauge("engine.fairness.disparity_ratio", () => Disparities(monitor), description:
             "Lowest segment decision rate over the highest, by decision kind and dimension (flagged under the configured line, 0.8 by default)");
+    }
+
+    private static IEnumerable<Measurement<int>> Serving(NodeMonitor monitor)
+    {
+        if (monitor.Node?.Models is not { } models) yield break;
+        yield return new Measurement<int>(1, new("model", "churn"), new("version", models.Churn.Version));
+        yield return new Measurement<int>(1, new("model", "bid"), new("version", models.Bid.Version));
+        yield return new Measurement<int>(1, new("model", "recommender"), new("version", models.RecommenderVersion));
     }
 
     private static double Age(DateTime answeredUtc, NodeMonitor monitor) =>

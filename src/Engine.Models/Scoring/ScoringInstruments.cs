@@ -16,6 +16,13 @@ public static class ScoringInstruments
         "engine.model.scoring.duration", "ms", "Time of one ONNX scoring call (one feature vector, or a bid request's candidates in one batch), by model name",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50] });
 
+    private static readonly Counter<long> Reloads = Meter.CreateCounter<long>("engine.model.reloads", "{reload}",
+        "Hot reloads of a model file, by model and outcome: loaded, or refused (the serving version stays): alert on refused");
+
+    /// <summary>A changed model file was loaded, or refused (<see cref="ModelRegistry.TryReload"/>).</summary>
+    public static void CountReload(string model, bool loaded) =>
+        Reloads.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("outcome", loaded ? "loaded" : "refused"));
+
     /// <summary><see cref="Scorer.TryScore"/>, timed when a listener is attached.</summary>
     public static bool TryScoreTimed(Scorer scorer, ReadOnlySpan<float> features, out ScoreResult result)
     {

@@ -133,6 +133,8 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.Contains("engine_privacy_requests_total{", metrics);
         Assert.Equal(0, Counter(metrics, "engine_privacy_requests_total", "acknowledged")); // exported, and none sent here
         Assert.Contains("engine_privacy_waiting", metrics);
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("engine_model_serving{", StringComparison.Ordinal) && l.Contains("model=\"churn\"", StringComparison.Ordinal)
+                                                   && l.Contains("version=", StringComparison.Ordinal)); // the version each model serves
         Assert.Contains("engine_privacy_oldest_waiting_seconds", metrics);
         Assert.True(Counter(metrics, "engine_fairness_opportunities_total", "recommendation") > 0, metrics);
         Assert.True(Counter(metrics, "engine_fairness_decisions_total", "recommendation") > 0, metrics);

@@ -17,6 +17,7 @@ public sealed class ModelWatcherTests : IDisposable
         using var registry = new ModelRegistry(path, ModelSchemas.Churn);
         var serving = registry.Version;
         var reports = new List<string>();
+        using var reloads = new ReloadCounts();
         await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), line => { lock (reports) reports.Add(line); });
 
         watcher.CheckOnce();
@@ -36,6 +37,42 @@ public sealed class ModelWatcherTests : IDisposable
         watcher.CheckOnce();
         Assert.Equal(1, watcher.Reloads);
         Assert.Contains("reloaded", reports[^1], StringComparison.Ordinal);
+        // On the metrics too, where an alert can see a refused deploy (the report is a console line).
+        Assert.Equal([("churn", "refused"), ("churn", "loaded")], reloads.Seen);
+    }
+
+    /// <summary>What <c>engine.model.reloads</c> counted while the test ran.</summary>
+    private sealed class ReloadCounts : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private readonly List<(string Model, string Outcome)> _seen = [];
+
+        public ReloadCounts()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "engine.model.reloads") listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            {
+                string? model = null, outcome = null;
+                foreach (var tag in tags)
+                    if (tag.Key == "model") model = tag.Value as string;
+                    else if (tag.Key == "outcome") outcome = tag.Value as string;
+                lock (_seen) _seen.Add((model!, outcome!));
+            });
+            _listener.Start();
+        }
+
+        public List<(string Model, string Outcome)> Seen
+        {
+            get
+            {
+                lock (_seen) return [.. _seen];
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     [Fact]
