@@ -325,8 +325,12 @@ public sealed class PrivacyControl : IAsyncDisposable
             removed.UnionWith(erased.Removed);
             return erased;
         }
-        await PassAsync();
-        if (end > 0) await WaitCommittedAsync(partition, end, stop);
+        // Past the partition's end when the actor had already answered an event the user sent after the request: its flush,
+        // built from the state before the erasure, must land before the next pass deletes again (before 2026-12-06 the
+        // first pass's answer was not looked at, and such a flush could land after the acknowledgement).
+        var first = await PassAsync();
+        var next = Math.Max(end, first.LastAnswered is { } answeredFirst ? answeredFirst.Offset + 1 : 0);
+        if (next > 0) await WaitCommittedAsync(partition, next, stop);
         // Passes until the user's actor had answered nothing since the pass before. Each pass deletes the keys at once, but the
         // flush of an event the actor answered before it (one sent after the request, while the user kept browsing) could land
         // after the delete, with features built from what the actor held before: so the next pass waits until those are
@@ -348,8 +352,11 @@ public sealed class PrivacyControl : IAsyncDisposable
 
     /// <summary>
     /// Whether the pipeline has nothing left to read on <paramref name="partition"/> from <paramref name="from"/> up to
-    /// <paramref name="end"/>: reading from there (as it does, transactions committed only), the end of the partition, or a
-    /// record at or past <paramref name="end"/>, comes first.
+    /// <paramref name="end"/>: reading from there (as it does, transactions committed only), the first record, or the end
+    /// of what can be read, is at or past <paramref name="end"/>. Reading committed transactions only, that end is the last
+    /// stable offset: below an open transaction (an exactly-once producer upstream), which may hold the user's earlier
+    /// events. Taken for nothing to read whatever its offset (before 2026-12-06), it let the erasure be acknowledged, and the
+    /// transaction's events, applied once it committed, brought the user's data back.
     /// </summary>
     private async Task<bool> NothingToReadBetweenAsync(TopicPartition partition, long from, long end, CancellationToken stop)
     {
@@ -366,7 +373,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             try
             {
                 var result = _tail.Consume(TimeSpan.FromSeconds(2));
-                return result is not null && (result.IsPartitionEOF || result.Offset.Value >= end);
+                return result is not null && result.Offset.Value >= end;
             }
             finally
             {
@@ -408,7 +415,9 @@ public sealed class PrivacyControl : IAsyncDisposable
     private async Task WaitCommittedAsync(TopicPartition partition, long next, CancellationToken stop)
     {
         var deadline = DateTime.UtcNow + _settings.CommitWait;
-        var looked = Offset.Unset.Value; // the commit last looked past: a record read there stays until the commit moves
+        // The commit last looked past, and when: a record read there stays until the commit moves, but the end of what can be
+        // read moves without it (an open transaction committed or aborted), so it is looked at again after a second.
+        var (looked, lookedAt) = (Offset.Unset.Value, DateTime.MinValue);
         while (true)
         {
             var groups = await _admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(_settings.FeaturesGroupId, [partition])]);
@@ -416,10 +425,10 @@ public sealed class PrivacyControl : IAsyncDisposable
             if (committed >= next) return; // a committed offset is the next record to read
             // The pipeline commits one past the last record it read: below a transaction's commit marker, or aborted records,
             // that is short of the end for good (before 2026-12-06 such an erasure waited and was retried for ever).
-            if (committed >= 0 && committed != looked)
+            if (committed >= 0 && (committed != looked || DateTime.UtcNow - lookedAt > TimeSpan.FromSeconds(1)))
             {
                 if (await NothingToReadBetweenAsync(partition, committed, next, stop)) return;
-                looked = committed;
+                (looked, lookedAt) = (committed, DateTime.UtcNow);
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the user pipeline has not yet committed up to the erasure request");
             await Task.Delay(100, stop);

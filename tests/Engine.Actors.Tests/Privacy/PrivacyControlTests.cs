@@ -275,6 +275,65 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         Assert.Equal(["erase-1"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(30)));
     }
 
+    /// <summary>
+    /// The user's earlier events are in a transaction still open upstream when the erasure comes: reading committed
+    /// transactions only, the pipeline cannot have applied them yet, so the erasure waits until it has. Before 2026-12-06
+    /// the end of what could be read (on a Kafka broker, the open transaction's first offset) counted as nothing left to
+    /// read: the erasure was acknowledged at once, and the transaction's events, applied once it committed, brought the
+    /// user's data back. (The embedded mock broker reports no last stable offset, so there this checks the wait itself;
+    /// the transaction's own case needs a real broker, Testcontainers where Docker answers.)
+    /// </summary>
+    [Fact]
+    public async Task An_erasure_waits_for_a_transaction_still_open_with_the_users_earlier_events()
+    {
+        var (requests, acks, clicks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("clicks"));
+        foreach (var topic in new[] { requests, acks, clicks }) await _kafka.CreateTopicAsync(topic, 1);
+        using var producer = Producer();
+        await producer.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-2"u8.ToArray(), Value = "{}"u8.ToArray() });
+        var group = "engine-" + clicks;
+        Commit(clicks, group, 1);
+        using var transactional = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+            { BootstrapServers = _kafka.BootstrapServers, TransactionalId = "clicks-" + Guid.NewGuid().ToString("N") }).Build();
+        transactional.InitTransactions(TimeSpan.FromSeconds(30));
+        transactional.BeginTransaction();
+        for (var i = 0; i < 3; i++) await transactional.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
+        await using var control = await EraseAsync(Props.Create(() => new Eraser(new List<EventPosition?> { null, null }, null)), producer, requests, acks, clicks, group);
+
+        Assert.Empty(ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(8))); // the transaction is open: not yet
+        transactional.CommitTransaction(TimeSpan.FromSeconds(30));
+        Assert.Empty(ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(3))); // committed, not yet applied
+        Commit(clicks, group, 4); // the pipeline applied the transaction's events
+        Assert.Equal(["erase-1"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(60)));
+    }
+
+    /// <summary>
+    /// The first pass's actor had already answered an event the user sent after the request (past the partition's end then):
+    /// its flush, from the state before the erasure, must land before the erasure ends. Before 2026-12-06 the first pass's
+    /// answer was not looked at: the second pass found a fresh actor, and the erasure was acknowledged at once.
+    /// </summary>
+    [Fact]
+    public async Task An_erasure_waits_for_the_flush_of_an_event_the_first_pass_had_answered_past_the_request()
+    {
+        var (requests, acks, clicks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("clicks"));
+        foreach (var topic in new[] { requests, acks, clicks }) await _kafka.CreateTopicAsync(topic, 1);
+        using var producer = Producer();
+        for (var i = 0; i < 3; i++) await producer.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
+        var group = "engine-" + clicks;
+        Commit(clicks, group, 3);
+        // The first pass's actor had answered offset 3, sent after the request (produced during that pass, past its end).
+        var passes = new List<EventPosition?> { new EventPosition(0, 3), null, null };
+        Action browseOn = () =>
+        {
+            for (var i = 0; i < 2; i++) producer.Produce(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
+            producer.Flush(TimeSpan.FromSeconds(10));
+        };
+        await using var control = await EraseAsync(Props.Create(() => new Eraser(passes, browseOn)), producer, requests, acks, clicks, group);
+
+        Assert.Empty(ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(8))); // waits for offset 3's flush
+        Commit(clicks, group, 4);
+        Assert.Equal(["erase-1"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(60)));
+    }
+
     /// <summary>A privacy control over <paramref name="clicks"/> whose user region is <paramref name="users"/>, and request erase-1 of u-1 sent to it.</summary>
     private async Task<PrivacyControl> EraseAsync(Props users, IProducer<byte[], byte[]> producer, string requests, string acks, string clicks, string group)
     {
