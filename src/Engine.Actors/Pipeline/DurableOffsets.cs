@@ -42,15 +42,25 @@ public sealed class DurableOffsets
 
     /// <summary>
     /// Completes once Redis holds what entities gone from here answered this node's stream for <paramref name="partition"/>
-    /// (<see cref="AwaitBeforeLoading"/>), or after <paramref name="limit"/>; at once when none did. An entity loading its state waits for it: a state loaded before such a flush landed, written back
-    /// (absolute values) after it, would erase it behind committed offsets.
+    /// (<see cref="AwaitBeforeLoading"/>), or once that partition's writer ended (<see cref="Forget"/>: nothing it queued can
+    /// land); at once when none did. An entity loading its state waits for it: a state loaded before such a flush landed,
+    /// written back (absolute values) after it, would erase it behind committed offsets.
     /// </summary>
+    /// <exception cref="TimeoutException">Past <paramref name="limit"/> (Redis holding writes while it serves reads): the
+    /// entity must not load. Before 2026-12-06 it loaded the state without that flush all the same, and its next write
+    /// erased it once it landed, behind offsets that were then committed.</exception>
     public async Task CaughtUpAsync(int partition, TimeSpan limit)
     {
         if (!_answeredRemotely.TryGetValue(partition, out var queued)) return;
         var target = new EventPosition(partition, queued);
-        for (var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds; !Covers(target) && Environment.TickCount64 < deadline;)
+        var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        while (!Covers(target) && _answeredRemotely.ContainsKey(partition))
+        {
+            if (Environment.TickCount64 >= deadline)
+                throw new TimeoutException($"Redis has not acknowledged, within {limit.TotalSeconds:0.#} s, the changes of partition {partition} " +
+                                           $"up to offset {queued} that an entity gone from here answered: not loading a state they would be missing from");
             await Task.Delay(5).ConfigureAwait(false);
+        }
     }
 
     public void Advance(int partition, long offset) =>

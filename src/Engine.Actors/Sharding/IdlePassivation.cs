@@ -19,7 +19,8 @@ namespace Engine.Actors.Sharding;
 /// waits before it loads until Redis holds what remote entities answered this node's stream for its partition
 /// (<see cref="LoadWhenCaughtUpAsync"/>); null: it does not.</param>
 /// <param name="LoadWait">The longest such a wait (default 5 s): such a flush lands within milliseconds, or fails and
-/// ends its writer (which forgets it), unless Redis stalls.</param>
+/// ends its writer (which forgets it), unless Redis stalls; past it the load fails (the entity answers not ready, and the
+/// stream starts again from its commit) rather than load a state that flush is missing from.</param>
 public sealed record IdlePassivation(TimeSpan After, DurableOffsets Durable, int? Partitions = null, TimeSpan? LoadWait = null)
 {
     /// <summary>Before an entity loads: waits (bounded) until Redis holds what remote entities answered this node's stream for the entity's partition.</summary>

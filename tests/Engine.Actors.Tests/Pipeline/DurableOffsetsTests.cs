@@ -45,4 +45,24 @@ public sealed class DurableOffsetsTests
         durable.Forget(3);
         Assert.True(durable.CaughtUpAsync(3, TimeSpan.FromMinutes(5)).IsCompleted);
     }
+
+    /// <summary>
+    /// Redis holds writes past the load's limit (while it serves reads): the load fails rather than read a state the flush is
+    /// missing from, which its next write would have erased the flush with. A writer that ends meanwhile ends the wait.
+    /// </summary>
+    [Fact]
+    public async Task A_load_that_would_miss_a_flush_still_on_its_way_fails_at_its_limit_and_ends_with_the_writer()
+    {
+        var durable = new DurableOffsets();
+        var idle = new IdlePassivation(TimeSpan.FromMinutes(2), durable);
+        durable.Writing(3);
+        idle.Stopped(new EventPosition(3, 41));
+        await Assert.ThrowsAsync<TimeoutException>(() => durable.CaughtUpAsync(3, TimeSpan.FromMilliseconds(100))); // before 2026-12-06: it loaded
+
+        var waiting = durable.CaughtUpAsync(3, TimeSpan.FromMinutes(5));
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+        durable.Forget(3); // the writer ended: its flush can never land, and the next run replays from the commit
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }
