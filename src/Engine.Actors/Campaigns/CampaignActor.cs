@@ -130,7 +130,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         LoadAsync().PipeTo(Self);
     }
 
-    protected override void PostStop() => _idle?.Stopped(_lastAnswered);
+    protected override void PostStop() => _idle?.Stopped(_campaignId, _lastAnswered);
 
     private void Ready()
     {

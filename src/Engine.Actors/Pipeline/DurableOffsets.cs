@@ -11,7 +11,10 @@ namespace Engine.Actors.Pipeline;
 public sealed class DurableOffsets
 {
     private readonly ConcurrentDictionary<int, long> _durable = new();
-    private readonly ConcurrentDictionary<int, long> _answeredRemotely = new();
+    // Entities gone from here with an answer Redis did not hold yet, by partition and entity id: the latest such answer.
+    // By entity (before 2026-12-06, by partition): another entity's answer is not in this one's state, and waiting for it
+    // could wait on an answer held up behind this entity's own next event.
+    private readonly ConcurrentDictionary<(int Partition, string EntityId), long> _awaited = new();
     // Writers of each partition running on this node (a new one may start while the previous ends).
     private readonly ConcurrentDictionary<int, int> _writers = new();
 
@@ -24,10 +27,10 @@ public sealed class DurableOffsets
     /// <remarks>Only while a writer of the partition runs here: once it ended (<see cref="Forget"/>), nothing it queued can land,
     /// and its successor replays from the commit (an entity stopped by a stream's restart, after its writers ended, made every
     /// load of the next run wait out its limit for a flush that could never come).</remarks>
-    public void AwaitBeforeLoading(int partition, long offset)
+    public void AwaitBeforeLoading(int partition, string entityId, long offset)
     {
         if (!_writers.TryGetValue(partition, out var writers) || writers <= 0) return;
-        _answeredRemotely.AddOrUpdate(partition, static (_, o) => o, static (_, before, o) => Math.Max(before, o), offset);
+        _awaited.AddOrUpdate((partition, entityId), static (_, o) => o, static (_, before, o) => Math.Max(before, o), offset);
     }
 
     /// <summary>A writer of the partition starts on this node (see <see cref="Forget"/>).</summary>
@@ -37,30 +40,34 @@ public sealed class DurableOffsets
     public void Forget(int partition)
     {
         _writers.AddOrUpdate(partition, 0, static (_, n) => Math.Max(0, n - 1));
-        _answeredRemotely.TryRemove(partition, out _);
+        foreach (var key in _awaited.Keys)
+            if (key.Partition == partition) _awaited.TryRemove(key, out _);
     }
 
     /// <summary>
-    /// Completes once Redis holds what entities gone from here answered this node's stream for <paramref name="partition"/>
-    /// (<see cref="AwaitBeforeLoading"/>), or once that partition's writer ended (<see cref="Forget"/>: nothing it queued can
-    /// land); at once when none did. An entity loading its state waits for it: a state loaded before such a flush landed,
-    /// written back (absolute values) after it, would erase it behind committed offsets.
+    /// Completes once Redis holds what <paramref name="entityId"/>, gone from here, answered this node's stream for
+    /// <paramref name="partition"/> (<see cref="AwaitBeforeLoading"/>), or once that partition's writer ended
+    /// (<see cref="Forget"/>: nothing it queued can land); at once when it left nothing. The entity loading its state waits
+    /// for it: a state loaded before such a flush landed, written back (absolute values) after it, would erase it behind
+    /// committed offsets.
     /// </summary>
     /// <exception cref="TimeoutException">Past <paramref name="limit"/> (Redis holding writes while it serves reads): the
     /// entity must not load. Before 2026-12-06 it loaded the state without that flush all the same, and its next write
     /// erased it once it landed, behind offsets that were then committed.</exception>
-    public async Task CaughtUpAsync(int partition, TimeSpan limit)
+    public async Task CaughtUpAsync(int partition, string entityId, TimeSpan limit)
     {
-        if (!_answeredRemotely.TryGetValue(partition, out var queued)) return;
+        var key = (partition, entityId);
+        if (!_awaited.TryGetValue(key, out var queued)) return;
         var target = new EventPosition(partition, queued);
         var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
-        while (!Covers(target) && _answeredRemotely.ContainsKey(partition))
+        while (!Covers(target) && _awaited.ContainsKey(key))
         {
             if (Environment.TickCount64 >= deadline)
                 throw new TimeoutException($"Redis has not acknowledged, within {limit.TotalSeconds:0.#} s, the changes of partition {partition} " +
-                                           $"up to offset {queued} that an entity gone from here answered: not loading a state they would be missing from");
+                                           $"up to offset {queued} that this entity answered before it stopped: not loading a state they would be missing from");
             await Task.Delay(5).ConfigureAwait(false);
         }
+        _awaited.TryRemove(KeyValuePair.Create(key, queued)); // held by Redis (or never to land): no later load waits for it
     }
 
     public void Advance(int partition, long offset) =>

@@ -59,7 +59,7 @@ internal sealed class ReplyInbox : MinimalActorRef, IDisposable
                 // Not found: its ask timed out already (an Ask's late reply is dropped as well).
                 if (!_pending.TryRemove(position.Offset, out var pending)) break;
                 // An entity on another node (a shard not yet moved here after its partition): a new entity here must not load before this flush lands.
-                if (sender.Path.Address.HasGlobalScope) _durable?.AwaitBeforeLoading(position.Partition, position.Offset);
+                if (sender.Path.Address.HasGlobalScope) _durable?.AwaitBeforeLoading(position.Partition, handled.EntityId, position.Offset);
                 pending.Reply.TrySetResult(new Asked(pending.Record, handled, DateTime.UtcNow));
                 break;
             case EntityFailed failed:

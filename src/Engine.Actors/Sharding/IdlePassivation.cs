@@ -25,7 +25,7 @@ public sealed record IdlePassivation(TimeSpan After, DurableOffsets Durable, int
 {
     /// <summary>Before an entity loads: waits (bounded) until Redis holds what remote entities answered this node's stream for the entity's partition.</summary>
     public Task LoadWhenCaughtUpAsync(string entityId) => Partitions is { } n
-        ? Durable.CaughtUpAsync(Engine.Models.Routing.KafkaPartitioner.Partition(entityId, n), LoadWait ?? TimeSpan.FromSeconds(5))
+        ? Durable.CaughtUpAsync(Engine.Models.Routing.KafkaPartitioner.Partition(entityId, n), entityId, LoadWait ?? TimeSpan.FromSeconds(5))
         : Task.CompletedTask;
 
     private const string TimerKey = "idle-check";
@@ -50,12 +50,12 @@ public sealed record IdlePassivation(TimeSpan After, DurableOffsets Durable, int
 
     /// <summary>
     /// Call from the entity's <c>PostStop</c>: an answer Redis does not hold yet (an event already in the mailbox when the
-    /// entity asked to passivate, a stop by a shard handover) is waited for by the next entity of its partition to load here.
+    /// entity asked to passivate, a stop by a shard handover) is waited for by its next incarnation to load here.
     /// Before 2026-12-06 the next incarnation could load without it, and its next write (absolute values) erased it.
     /// </summary>
-    public void Stopped(EventPosition? lastAnswered)
+    public void Stopped(string entityId, EventPosition? lastAnswered)
     {
-        if (lastAnswered is { } position && !Durable.Covers(position)) Durable.AwaitBeforeLoading(position.Partition, position.Offset);
+        if (lastAnswered is { } position && !Durable.Covers(position)) Durable.AwaitBeforeLoading(position.Partition, entityId, position.Offset);
     }
 }
 

@@ -114,7 +114,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
     }
 
-    protected override void PostStop() => _idle?.Stopped(_lastAnswered);
+    protected override void PostStop() => _idle?.Stopped(_userId, _lastAnswered);
 
     private async Task<Loaded> LoadAsync()
     {

@@ -30,20 +30,20 @@ public sealed class DurableOffsetsTests
 
         // Entities stopped by a stream's restart, after its writers ended: the next run replays from the commit, and before
         // 2026-12-06 every load of it waited out its limit for a flush that could never come.
-        idle.Stopped(new EventPosition(3, 40));
-        Assert.True(durable.CaughtUpAsync(3, TimeSpan.FromMinutes(5)).IsCompleted);
+        idle.Stopped("u-1", new EventPosition(3, 40));
+        Assert.True(durable.CaughtUpAsync(3, "u-1", TimeSpan.FromMinutes(5)).IsCompleted);
 
         // While a writer runs, a load waits until Redis holds the answer; its end forgets it.
         durable.Writing(3);
-        idle.Stopped(new EventPosition(3, 41));
-        var waiting = durable.CaughtUpAsync(3, TimeSpan.FromMinutes(5));
+        idle.Stopped("u-1", new EventPosition(3, 41));
+        var waiting = durable.CaughtUpAsync(3, "u-1", TimeSpan.FromMinutes(5));
         await Task.Delay(50);
         Assert.False(waiting.IsCompleted);
         durable.Advance(3, 41);
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
-        idle.Stopped(new EventPosition(3, 42));
+        idle.Stopped("u-1", new EventPosition(3, 42));
         durable.Forget(3);
-        Assert.True(durable.CaughtUpAsync(3, TimeSpan.FromMinutes(5)).IsCompleted);
+        Assert.True(durable.CaughtUpAsync(3, "u-1", TimeSpan.FromMinutes(5)).IsCompleted);
     }
 
     /// <summary>
@@ -56,13 +56,20 @@ public sealed class DurableOffsetsTests
         var durable = new DurableOffsets();
         var idle = new IdlePassivation(TimeSpan.FromMinutes(2), durable);
         durable.Writing(3);
-        idle.Stopped(new EventPosition(3, 41));
-        await Assert.ThrowsAsync<TimeoutException>(() => durable.CaughtUpAsync(3, TimeSpan.FromMilliseconds(100))); // before 2026-12-06: it loaded
+        idle.Stopped("u-1", new EventPosition(3, 41));
+        await Assert.ThrowsAsync<TimeoutException>(() => durable.CaughtUpAsync(3, "u-1", TimeSpan.FromMilliseconds(100))); // before 2026-12-06: it loaded
 
-        var waiting = durable.CaughtUpAsync(3, TimeSpan.FromMinutes(5));
+        var waiting = durable.CaughtUpAsync(3, "u-1", TimeSpan.FromMinutes(5));
         await Task.Delay(50);
         Assert.False(waiting.IsCompleted);
         durable.Forget(3); // the writer ended: its flush can never land, and the next run replays from the commit
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Only the entity that left the answer waits: another's state does not hold it (and waiting for it could wait on an
+        // answer held up behind the loading entity's own next event).
+        durable.Writing(3);
+        idle.Stopped("u-1", new EventPosition(3, 43));
+        Assert.True(durable.CaughtUpAsync(3, "u-2", TimeSpan.FromMinutes(5)).IsCompleted);
+        Assert.False(durable.CaughtUpAsync(3, "u-1", TimeSpan.FromMinutes(5)).IsCompleted);
     }
 }

@@ -83,7 +83,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         var durable = new DurableOffsets();
         var partition = Engine.Models.Routing.KafkaPartitioner.Partition("u-moved", 4);
         durable.Writing(partition); // this node's writer of the partition
-        durable.AwaitBeforeLoading(partition, 41);
+        durable.AwaitBeforeLoading(partition, "u-moved", 41);
 
         var here = Sys.ActorOf(UserActor.Props("u-moved", _store, _world.Decider(),
             idle: new IdlePassivation(TimeSpan.FromHours(1), durable, Partitions: 4, LoadWait: TimeSpan.FromMinutes(5))));
