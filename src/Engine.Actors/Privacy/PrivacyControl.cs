@@ -372,8 +372,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             _tail.Assign(new TopicPartitionOffset(partition, from));
             try
             {
-                var result = _tail.Consume(TimeSpan.FromSeconds(2));
-                return result is not null && result.Offset.Value >= end;
+                return FirstReadIsPast(_tail.Consume(TimeSpan.FromSeconds(2)), end);
             }
             finally
             {
@@ -385,6 +384,12 @@ public sealed class PrivacyControl : IAsyncDisposable
             _tailGate.Release();
         }
     }
+
+    /// <summary>
+    /// Whether what a read-committed consumer got first (a record, or the end of what it can read: a broker's last stable
+    /// offset) is at or past <paramref name="end"/>. An end short of it is an open transaction, not nothing to read.
+    /// </summary>
+    internal static bool FirstReadIsPast(ConsumeResult<Ignore, Ignore>? first, long end) => first is not null && first.Offset.Value >= end;
 
     /// <summary>The partition's end (its high watermark): one past the last record written to it.</summary>
     private async Task<long> EndOffsetAsync(TopicPartition partition)

@@ -24,7 +24,11 @@ public sealed class ModelWatcher : IAsyncDisposable
         FilesSeen? loadedAt = null)
     {
         (_models, _report) = (models, report);
-        foreach (var (_, path, _) in models) _seen[path] = loadedAt?.Stamps.TryGetValue(path, out var stamp) == true ? stamp : Stamp(path);
+        foreach (var (name, path, _) in models)
+        {
+            _seen[path] = loadedAt?.Stamps.TryGetValue(path, out var stamp) == true ? stamp : Stamp(path);
+            ScoringInstruments.DeclareReloads(name);
+        }
         _loop = Task.Run(() => PollAsync(interval));
     }
 

@@ -20,8 +20,20 @@ public static class ScoringInstruments
         "Hot reloads of a model file, by model and outcome: loaded, or refused (the serving version stays): alert on refused");
 
     /// <summary>A changed model file was loaded, or refused (<see cref="ModelRegistry.TryReload"/>).</summary>
-    public static void CountReload(string model, bool loaded) =>
-        Reloads.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("outcome", loaded ? "loaded" : "refused"));
+    public static void CountReload(string model, bool loaded) => AddReloads(model, loaded, 1);
+
+    /// <summary>
+    /// The model's two series, at 0, from the watcher's start: a rate-based alert needs a sample before the first refusal,
+    /// or the first refused deploy after a start (the series appearing at 1) never fires it.
+    /// </summary>
+    public static void DeclareReloads(string model)
+    {
+        AddReloads(model, loaded: true, 0);
+        AddReloads(model, loaded: false, 0);
+    }
+
+    private static void AddReloads(string model, bool loaded, long count) =>
+        Reloads.Add(count, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("outcome", loaded ? "loaded" : "refused"));
 
     /// <summary><see cref="Scorer.TryScore"/>, timed when a listener is attached.</summary>
     public static bool TryScoreTimed(Scorer scorer, ReadOnlySpan<float> features, out ScoreResult result)

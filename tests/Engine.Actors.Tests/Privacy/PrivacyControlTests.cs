@@ -307,6 +307,22 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     }
 
     /// <summary>
+    /// What a read-committed look past the pipeline's commit decides: an end of what can be read short of the noted end is a
+    /// transaction still open on a broker (its last stable offset), not nothing left to read (before 2026-12-06 any end was).
+    /// </summary>
+    [Fact]
+    public void Only_a_record_or_an_end_at_or_past_the_requests_end_means_nothing_is_left_to_read()
+    {
+        static ConsumeResult<Ignore, Ignore> At(long offset, bool end) =>
+            new() { TopicPartitionOffset = new TopicPartitionOffset("clicks", 0, offset), IsPartitionEOF = end };
+        Assert.False(PrivacyControl.FirstReadIsPast(At(1, end: true), 4)); // an open transaction from offset 1
+        Assert.True(PrivacyControl.FirstReadIsPast(At(4, end: true), 4)); // a commit marker, or aborted records, end it
+        Assert.True(PrivacyControl.FirstReadIsPast(At(5, end: false), 4));
+        Assert.False(PrivacyControl.FirstReadIsPast(At(2, end: false), 4));
+        Assert.False(PrivacyControl.FirstReadIsPast(null, 4));
+    }
+
+    /// <summary>
     /// The first pass's actor had already answered an event the user sent after the request (past the partition's end then):
     /// its flush, from the state before the erasure, must land before the erasure ends. Before 2026-12-06 the first pass's
     /// answer was not looked at: the second pass found a fresh actor, and the erasure was acknowledged at once.

@@ -23,18 +23,10 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
     [Fact]
     public async Task Sweeps_once_per_interval_and_wakes_only_the_users_due_by_event_time()
     {
-        var connection = redis.Connect(RedisKind.Garnet);
-        var due = new ChurnDueList(connection, RedisFixture.UniquePrefix("sweeper-timer"));
+        using var run = await StartAsync("sweeper-timer", partitions: 1);
+        var (connection, due, clock, users, sweeper, scheduler) = (run.Connection, run.Due, run.Clock, run.Users, run.Sweeper, run.Scheduler);
         await due.ScheduleAsync(0, [new("due-early", 1_000), new("due-late", 5_000)]);
-        var clock = new PartitionClock();
         clock.Advance(0, 2_000); // the partition's event time: "due-early" is due, "due-late" is not yet
-        var users = CreateTestProbe();
-        // Never asked to produce here: no check below returns an alert.
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
-        var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
-            new ChurnSweepSettings(Interval, 100, RecheckAfter, Partitions: 1)));
-        var scheduler = (TestScheduler)Sys.Scheduler;
-        await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10)); // started: its timer is set
 
         scheduler.Advance(Interval - TimeSpan.FromMinutes(1));
         users.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // the timer has not fired: no look at Redis, nobody woken
@@ -70,19 +62,12 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
     [Fact]
     public async Task A_user_slow_to_answer_holds_up_only_their_own_partitions_next_sweep()
     {
-        var connection = redis.Connect(RedisKind.Garnet);
-        var due = new ChurnDueList(connection, RedisFixture.UniquePrefix("sweeper-partitions"));
+        using var run = await StartAsync("sweeper-partitions", partitions: 2);
+        var (connection, due, clock, users, sweeper, scheduler) = (run.Connection, run.Due, run.Clock, run.Users, run.Sweeper, run.Scheduler);
         await due.ScheduleAsync(0, [new("slow", 1_000)]);
         await due.ScheduleAsync(1, [new("quick", 1_000)]);
-        var clock = new PartitionClock();
         clock.Advance(0, 2_000);
         clock.Advance(1, 2_000);
-        var users = CreateTestProbe();
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
-        var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
-            new ChurnSweepSettings(Interval, 100, RecheckAfter, Partitions: 2)));
-        var scheduler = (TestScheduler)Sys.Scheduler;
-        await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
 
         scheduler.Advance(Interval);
         var woken = new[] { users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10)), users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10)) };
@@ -108,17 +93,10 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
     [Fact]
     public async Task An_alert_answered_after_its_check_was_given_up_on_re_arms_the_users_episode()
     {
-        var connection = redis.Connect(RedisKind.Garnet);
-        var due = new ChurnDueList(connection, RedisFixture.UniquePrefix("sweeper-late"));
+        using var run = await StartAsync("sweeper-late", partitions: 1, answerTimeout: TimeSpan.FromMilliseconds(100));
+        var (connection, due, clock, users, sweeper, scheduler) = (run.Connection, run.Due, run.Clock, run.Users, run.Sweeper, run.Scheduler);
         await due.ScheduleAsync(0, [new("slow", 1_000)]);
-        var clock = new PartitionClock();
         clock.Advance(0, 2_000);
-        var users = CreateTestProbe();
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
-        var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
-            new ChurnSweepSettings(Interval, 100, RecheckAfter, Partitions: 1, AnswerTimeout: TimeSpan.FromMilliseconds(100))));
-        var scheduler = (TestScheduler)Sys.Scheduler;
-        await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
 
         scheduler.Advance(Interval);
         var check = users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10));
@@ -149,17 +127,10 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
     [Fact]
     public async Task An_answer_to_a_check_given_up_on_does_not_answer_for_the_users_next_check()
     {
-        var connection = redis.Connect(RedisKind.Garnet);
-        var due = new ChurnDueList(connection, RedisFixture.UniquePrefix("sweeper-stale"));
+        using var run = await StartAsync("sweeper-stale", partitions: 1, answerTimeout: TimeSpan.FromMilliseconds(100));
+        var (connection, due, clock, users, sweeper, scheduler) = (run.Connection, run.Due, run.Clock, run.Users, run.Sweeper, run.Scheduler);
         await due.ScheduleAsync(0, [new("slow", 1_000)]);
-        var clock = new PartitionClock();
         clock.Advance(0, 2_000);
-        var users = CreateTestProbe();
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
-        var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
-            new ChurnSweepSettings(Interval, 100, RecheckAfter, Partitions: 1, AnswerTimeout: TimeSpan.FromMilliseconds(100))));
-        var scheduler = (TestScheduler)Sys.Scheduler;
-        await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
 
         scheduler.Advance(Interval);
         var first = users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10));
@@ -178,5 +149,25 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
         await AwaitAssertAsync(async () => Assert.Equal(3_000 + RecheckAfter.TotalMilliseconds,
             await connection.GetDatabase().SortedSetScoreAsync(due.Key(0), due.Member("slow"))), TimeSpan.FromSeconds(10));
         Sys.Stop(sweeper);
+    }
+
+    /// <summary>A sweeper over a due-list in Garnet, a partition clock and a probe for the user region, on the test scheduler.</summary>
+    private async Task<Sweeping> StartAsync(string name, int partitions, TimeSpan? answerTimeout = null)
+    {
+        var connection = redis.Connect(RedisKind.Garnet);
+        var due = new ChurnDueList(connection, RedisFixture.UniquePrefix(name));
+        var (clock, users) = (new PartitionClock(), CreateTestProbe());
+        // No broker: no check in these tests returns an alert that is sent.
+        var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
+        var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
+            new ChurnSweepSettings(Interval, 100, RecheckAfter, partitions, answerTimeout)));
+        await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10)); // started: its timer is set
+        return new Sweeping(connection, due, clock, users, sweeper, (TestScheduler)Sys.Scheduler, producer);
+    }
+
+    private sealed record Sweeping(StackExchange.Redis.IConnectionMultiplexer Connection, ChurnDueList Due, PartitionClock Clock, TestProbe Users,
+        IActorRef Sweeper, TestScheduler Scheduler, IProducer<byte[], byte[]> Producer) : IDisposable
+    {
+        public void Dispose() => Producer.Dispose();
     }
 }

@@ -135,6 +135,7 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.Contains("engine_privacy_waiting", metrics);
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("engine_model_serving{", StringComparison.Ordinal) && l.Contains("model=\"churn\"", StringComparison.Ordinal)
                                                    && l.Contains("version=", StringComparison.Ordinal)); // the version each model serves
+        Assert.Contains("engine_model_reloads_total{", metrics); // at 0 from the start, for a rate alert to see the first refusal
         Assert.Contains("engine_privacy_oldest_waiting_seconds", metrics);
         Assert.True(Counter(metrics, "engine_fairness_opportunities_total", "recommendation") > 0, metrics);
         Assert.True(Counter(metrics, "engine_fairness_decisions_total", "recommendation") > 0, metrics);

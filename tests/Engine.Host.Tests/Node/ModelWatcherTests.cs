@@ -38,10 +38,10 @@ public sealed class ModelWatcherTests : IDisposable
         Assert.Equal(1, watcher.Reloads);
         Assert.Contains("reloaded", reports[^1], StringComparison.Ordinal);
         // On the metrics too, where an alert can see a refused deploy (the report is a console line).
-        Assert.Equal([("churn", "refused"), ("churn", "loaded")], reloads.Seen);
+        Assert.Equal([("churn", "refused"), ("churn", "loaded")], reloads.Counted);
     }
 
-    /// <summary>What <c>engine.model.reloads</c> counted while the test ran.</summary>
+    /// <summary>What <c>engine.model.reloads</c> counted while the test ran (its series declared at 0 apart).</summary>
     private sealed class ReloadCounts : IDisposable
     {
         private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
@@ -53,8 +53,9 @@ public sealed class ModelWatcherTests : IDisposable
             {
                 if (instrument.Name == "engine.model.reloads") listener.EnableMeasurementEvents(instrument);
             };
-            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            _listener.SetMeasurementEventCallback<long>((_, count, tags, _) =>
             {
+                if (count == 0) return;
                 string? model = null, outcome = null;
                 foreach (var tag in tags)
                     if (tag.Key == "model") model = tag.Value as string;
@@ -64,7 +65,7 @@ public sealed class ModelWatcherTests : IDisposable
             _listener.Start();
         }
 
-        public List<(string Model, string Outcome)> Seen
+        public List<(string Model, string Outcome)> Counted
         {
             get
             {
