@@ -125,8 +125,9 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         AwaitCondition(() => world.Decisions.ChurnAlerts >= 1, TimeSpan.FromSeconds(30));
         var first = Assert.Single(Read(world.Topics.ChurnAlerts, 1, EngineJson.Default.ChurnAlert));
         var key = world.Store.Keys.Entity(EntityKind.User, "quiet");
-        AwaitCondition(() => world.Connection.GetDatabase().HashGet(key, Engine.Models.Features.UserFeatureState.ChurnAlertField) == first.DecisionId + "\t" + first.CausedBy,
-            TimeSpan.FromSeconds(10), "the user's actor saved the delivered alert's episode with the user's features");
+        // The user's actor saved the delivered alert's episode with the user's features (asked asynchronously: see IdlePassivationTests).
+        await AwaitAssertAsync(async () => Assert.Equal(first.DecisionId + "\t" + first.CausedBy,
+            (string?)await world.Connection.GetDatabase().HashGetAsync(key, Engine.Models.Features.UserFeatureState.ChurnAlertField)), TimeSpan.FromSeconds(10));
 
         // Every user's next actor loads from Redis. "quiet" comes back once on day 11, then is silent again for two weeks.
         await EntityShards.StopAllAsync(world.Users, TimeSpan.FromSeconds(10));

@@ -108,7 +108,10 @@ public sealed class IdlePassivationTests(KafkaFixture kafka, RedisFixture redisF
         var liveWhileOnItsWay = await EntityCountAsync(users);
         users.Tell(new UserProtocol.ChurnAlertDelivered("quiet", alert.DecisionId, alert.CausedBy));
         var key = store.Keys.Entity(EntityKind.User, "quiet");
-        AwaitCondition(() => connection.GetDatabase().HashGet(key, UserFeatureState.ChurnAlertField) == alert.DecisionId + "\t" + alert.CausedBy, TimeSpan.FromSeconds(10));
+        // Asked asynchronously: a synchronous HGET blocked a pool thread that the in-process Garnet and the actors also need,
+        // and on a loaded machine timed out (CI, 2026-12-06).
+        await AwaitAssertAsync(async () => Assert.Equal(alert.DecisionId + "\t" + alert.CausedBy,
+            (string?)await connection.GetDatabase().HashGetAsync(key, UserFeatureState.ChurnAlertField)), TimeSpan.FromSeconds(10));
         var liveOnceDelivered = -1;
         for (var deadline = DateTime.UtcNow.AddSeconds(15); liveOnceDelivered != 0 && DateTime.UtcNow < deadline; await Task.Delay(200))
             liveOnceDelivered = await EntityCountAsync(users);
