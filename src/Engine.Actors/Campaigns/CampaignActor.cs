@@ -30,8 +30,6 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     // The controller's state and the clock's last and last-emitted ticks, kept with the delivery in Redis.
     private PacingMemory _pacing = PacingMemory.Initial;
     private bool _exhausted;
-    // The last adjustment sent (kept in Redis with the delivery): a replay of its cause sends it again.
-    private BidAdjustment? _lastSent;
     private EventPosition? _lastAnswered;
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
@@ -57,7 +55,6 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         {
             _delivery = loaded;
             _pacing = PacingMemory.Parse(loaded.Pacing);
-            _lastSent = LastSent(loaded.LastAdjustment);
             _ready = true;
             Become(Ready);
             Stash.UnstashAll();
@@ -193,11 +190,13 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         if (step.Adjustment is not { } adjustment) return;
         decisions.Add(adjustment);
         _pacing = _pacing with { LastEmittedTick = tick };
-        _lastSent = adjustment;
         _delivery.SetLastAdjustment(JsonSerializer.Serialize(adjustment, EngineJson.Default.BidAdjustment));
     }
 
-    /// <summary>The stored last adjustment; one that does not parse (written by hand, cut short) is dropped, as a bad pacing memory is: it must not keep the campaign from loading.</summary>
+    /// <summary>
+    /// The last adjustment sent, read from the delivery's copy when a replay needs it (replays only: no second copy to keep in
+    /// step); one that does not parse (written by hand, cut short) is dropped, as a bad pacing memory is.
+    /// </summary>
     private BidAdjustment? LastSent(string? json)
     {
         if (json is null) return null;
@@ -220,7 +219,9 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     /// </summary>
     private void RepeatAdjustmentCausedBy(string eventId, List<IDecision> decisions)
     {
-        if (_lastSent is not { } last || last.CausedBy != eventId || decisions.Exists(d => d.DecisionId == last.DecisionId)) return;
+        // Parsed only when it may be this event's: a replay's other duplicates cost a string search, not a parse each.
+        if (_delivery.LastAdjustment is not { } json || !json.Contains(eventId, StringComparison.Ordinal)) return;
+        if (LastSent(json) is not { } last || last.CausedBy != eventId || decisions.Exists(d => d.DecisionId == last.DecisionId)) return;
         decisions.Add(last);
     }
 }
