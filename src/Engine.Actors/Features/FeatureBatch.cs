@@ -29,6 +29,12 @@ public sealed record FeatureBatch(string Topic, IReadOnlyDictionary<int, long> O
     /// <summary>Sorted sets written in the same transaction (the churn due-list): durable with these writes or not at all.</summary>
     public IReadOnlyList<SortedSetWrite> SortedSets { get; init; } = [];
 
+    /// <summary>
+    /// This batch, among every flush: written beside its partitions' offsets, so a retry whose earlier attempt landed
+    /// (its reply lost or late) finds it there and is not sent again. Random, so two owners' batches never share one.
+    /// </summary>
+    public long FlushId { get; } = Random.Shared.NextInt64(1, long.MaxValue);
+
     public bool IsEmpty => Writes.Count == 0 && Offsets.Count == 0 && SortedSets.Count == 0;
 }
 

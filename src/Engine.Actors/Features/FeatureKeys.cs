@@ -58,4 +58,7 @@ public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
     /// only its own partitions' and owners of other partitions (other nodes) never abort it.
     /// </summary>
     public string PartitionOffset(string topic, int partition) => $"{prefix}offsets:{topic}:{partition.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>Which flush (<see cref="FeatureBatch.FlushId"/>) last wrote the partition's offset: a retry finds there whether its earlier attempt landed.</summary>
+    public string PartitionFlush(string topic, int partition) => PartitionOffset(topic, partition) + ":flush";
 }

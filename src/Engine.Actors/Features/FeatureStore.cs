@@ -39,7 +39,8 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
             try
             {
                 var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, options.CampaignTtl, giveUp).WaitAsync(cancellationToken);
-                if (outcome == FlushTransaction.Outcome.Committed) return new FlushResult(true, false, attempt, null);
+                // Landed: an earlier attempt's reply was lost or came after the timeout; what it sent is in Redis.
+                if (outcome is FlushTransaction.Outcome.Committed or FlushTransaction.Outcome.Landed) return new FlushResult(true, false, attempt, null);
                 if (outcome == FlushTransaction.Outcome.GivenUp) return GivenUp(attempt - 1, error);
                 if (outcome == FlushTransaction.Outcome.Superseded) return new FlushResult(false, true, attempt, "a newer owner already flushed these partitions");
                 // Raced: the offsets changed between the read and EXEC; read them again.

@@ -11,12 +11,15 @@ namespace Engine.Actors.Features;
 /// partition offsets (a key each). Guarded by
 /// those offsets: WATCH on their keys and a read of them go first (one round trip); a stored offset above the batch's
 /// means another owner took over (superseded: nothing is written), and EXEC applies nothing if one of them changed after
-/// the WATCH (raced: the store reads again). Plain commands in a transaction run at pipeline speed on Garnet and redis-server
+/// the WATCH (raced: the store reads again). Each partition's offset is written with the batch's <see cref="FeatureBatch.FlushId"/>
+/// beside it, so an attempt that finds both already there knows an earlier attempt of this very batch landed (its reply lost
+/// or later than the timeout) and sends nothing again (landed): a batch whose exchange outlasts the timeout was otherwise
+/// re-sent whole, and timed out, for ever. Plain commands in a transaction run at pipeline speed on Garnet and redis-server
 /// alike, unlike a Lua script of the same size (docs/features.md).
 /// </summary>
 internal static class FlushTransaction
 {
-    public enum Outcome { Committed, Superseded, Raced, GivenUp }
+    public enum Outcome { Committed, Landed, Superseded, Raced, GivenUp }
 
     /// <param name="campaignTtl">A campaign's key lives longer than a user's: its lifetime spend (what exhaustion is checked
     /// against) and its pacing memory must outlast any silence within its flight.</param>
@@ -26,9 +29,12 @@ internal static class FlushTransaction
         client.RunAsync(async (connection, commands, cancellationToken) =>
         {
             if (giveUp?.Invoke() == true) return Outcome.GivenUp;
-            var offsets = batch.Offsets.Select(o => (Key: keys.PartitionOffset(batch.Topic, o.Key), Offset: o.Value)).ToArray();
-            if (offsets.Length > 0 && await SupersededAsync(connection, commands, offsets, cancellationToken).ConfigureAwait(false))
-                return Outcome.Superseded;
+            var offsets = batch.Offsets.Select(o => (Key: keys.PartitionOffset(batch.Topic, o.Key), Flush: keys.PartitionFlush(batch.Topic, o.Key), Offset: o.Value)).ToArray();
+            if (offsets.Length > 0)
+            {
+                var stored = await StoredAsync(connection, commands, offsets, batch.FlushId, cancellationToken).ConfigureAwait(false);
+                if (stored != Outcome.Committed) return stored;
+            }
             if (giveUp?.Invoke() == true)
             {
                 await UnwatchAsync(connection, commands, cancellationToken).ConfigureAwait(false);
@@ -68,7 +74,11 @@ internal static class FlushTransaction
                 commands.Command(3).Bulk("PEXPIRE"u8).Bulk(set.Key).Bulk((long)set.Ttl.TotalMilliseconds);
             }
             // Every key expires (docs/privacy.md): once no flush came for as long as an entity lives, no entity it guards is left.
-            foreach (var (key, offset) in offsets) commands.Command(5).Bulk("SET"u8).Bulk(key).Bulk(offset).Bulk("PX"u8).Bulk(ttlMs);
+            foreach (var (key, flush, offset) in offsets)
+            {
+                commands.Command(5).Bulk("SET"u8).Bulk(key).Bulk(offset).Bulk("PX"u8).Bulk(ttlMs);
+                commands.Command(5).Bulk("SET"u8).Bulk(flush).Bulk(batch.FlushId).Bulk("PX"u8).Bulk(ttlMs);
+            }
             commands.Command(1).Bulk("EXEC"u8);
             await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
             // MULTI's OK and each command's QUEUED, then EXEC's reply.
@@ -78,24 +88,33 @@ internal static class FlushTransaction
             return committed ? Outcome.Committed : Outcome.Raced;
         });
 
-    /// <summary>WATCHes the batch's partitions' offsets and reads them: true (and the WATCH released) when Redis holds a later offset for any of them.</summary>
-    private static async Task<bool> SupersededAsync(RespConnection connection, RespWriter commands, (string Key, long Offset)[] offsets,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// WATCHes the batch's partitions' offsets and reads them with the flush that wrote each: <see cref="Outcome.Superseded"/>
+    /// when Redis holds a later offset for any of them, <see cref="Outcome.Landed"/> when every one holds this batch's offset
+    /// written by this batch (both with the WATCH released), else <see cref="Outcome.Committed"/>: go on.
+    /// </summary>
+    private static async Task<Outcome> StoredAsync(RespConnection connection, RespWriter commands, (string Key, string Flush, long Offset)[] offsets,
+        long flushId, CancellationToken cancellationToken)
     {
         commands.Clear();
         commands.Command(1 + offsets.Length).Bulk("WATCH"u8);
-        foreach (var (key, _) in offsets) commands.Bulk(key);
-        commands.Command(1 + offsets.Length).Bulk("MGET"u8);
-        foreach (var (key, _) in offsets) commands.Bulk(key);
+        foreach (var (key, _, _) in offsets) commands.Bulk(key);
+        commands.Command(1 + 2 * offsets.Length).Bulk("MGET"u8);
+        foreach (var (key, _, _) in offsets) commands.Bulk(key);
+        foreach (var (_, flush, _) in offsets) commands.Bulk(flush);
         await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
         await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
-        var stored = await connection.Reader.IntegersAsync(offsets.Length, cancellationToken).ConfigureAwait(false);
-        var superseded = false;
-        // Equal is allowed: a retry after a lost reply, or an owner resending what it wrote, rewrites the same values.
-        for (var i = 0; i < offsets.Length; i++) superseded |= stored[i] > offsets[i].Offset;
-        if (!superseded) return false;
+        var stored = await connection.Reader.IntegersAsync(2 * offsets.Length, cancellationToken).ConfigureAwait(false);
+        bool superseded = false, landed = true;
+        for (var i = 0; i < offsets.Length; i++)
+        {
+            // Equal is allowed: an owner resending what it wrote (a new batch after a failed one) rewrites the same values.
+            superseded |= stored[i] > offsets[i].Offset;
+            landed &= stored[i] == offsets[i].Offset && stored[offsets.Length + i] == flushId;
+        }
+        if (!superseded && !landed) return Outcome.Committed;
         await UnwatchAsync(connection, commands, cancellationToken).ConfigureAwait(false);
-        return true;
+        return superseded ? Outcome.Superseded : Outcome.Landed;
     }
 
     private static async Task UnwatchAsync(RespConnection connection, RespWriter commands, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Engine.Actors.Features;
 using Engine.Models.Contracts;
 using Engine.Models.Features;
+using Engine.Models.Features.State;
 using Engine.Testing.Features;
 using Engine.Testing.Redis;
 using StackExchange.Redis;
@@ -152,6 +153,40 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         var loaded = await store.LoadUserAsync("u1");
         Assert.Equal(9, loaded.Offsets.Covered[0]);
         Assert.Equal([10f], FeatureAssert.Read(UserFeatures.Schema(["product_view_1h"]), loaded, loaded.LastEventMs));
+    }
+
+    /// <summary>
+    /// A flush whose reply was lost or came after <c>Redis:TimeoutMs</c> is tried again by its writer. Before 2026-12-07 the
+    /// retry found its own offset stored (equal is allowed) and sent the whole batch again: a batch whose exchange outlasts the
+    /// timeout was re-sent, and timed out, for ever. A field changed after the first attempt shows whether the retry wrote.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task A_retry_of_a_flush_that_landed_is_acknowledged_without_sending_it_again(RedisKind kind)
+    {
+        var connection = redis.Connect(kind);
+        var store = StoreFactory.Create(connection, "landed");
+        var key = store.Keys.Entity(EntityKind.User, "u1");
+        var batch = Batch(offset: 41);
+        Assert.True((await store.FlushAsync(batch)).Acknowledged);
+        await connection.GetDatabase().HashSetAsync(key, "probe", "changed after the first attempt");
+
+        var retried = await store.FlushAsync(batch);
+
+        Assert.True(retried.Acknowledged, retried.Error);
+        Assert.Equal("changed after the first attempt", (string?)await connection.GetDatabase().HashGetAsync(key, "probe"));
+
+        // Another batch at the same offset (an owner resending what it wrote after a failed flush) is still written.
+        var resent = await store.FlushAsync(Batch(offset: 41));
+        Assert.True(resent.Acknowledged, resent.Error);
+        Assert.Equal("1", (string?)await connection.GetDatabase().HashGetAsync(key, "probe"));
+
+        FeatureBatch Batch(long offset)
+        {
+            var changes = new EntityChanges();
+            changes.Add("probe", 1L);
+            return new FeatureBatch(StoreFactory.Topic, new Dictionary<int, long> { [0] = offset }, [new EntityWrite(EntityKind.User, "u1", changes)]);
+        }
     }
 
     [Theory]
