@@ -18,6 +18,7 @@ public static class DemoRunner
 {
     public static async Task<int> RunAsync(DemoOptions options, CancellationToken cancellationToken)
     {
+        if (options.KafkaAddress is { } given) await DemoIsolation.RefuseKafkaReadByNodesAsync(given);
         await using var infrastructure = await Infrastructure.StartAsync(options.KafkaAddress, options.RedisAddress, options.Partitions);
         Console.WriteLine($"demo: {infrastructure.Describe()}; {options.Partitions} partitions per topic");
         var kafka = infrastructure.KafkaBootstrap;
@@ -27,12 +28,12 @@ public static class DemoRunner
         // The real path: campaigns are booked on their topic, and the node's campaign feed reads them back.
         await CampaignBookings.PublishAsync(kafka, DemoModels.CampaignSpecs(options));
         Console.WriteLine($"demo: models churn {models.Churn.Version}, bid {models.Bid.Version}, recommendations {models.RecommenderVersion}");
-        var settings = new EngineNodeSettings(kafka, infrastructure.RedisEndpoint, modelsDirectory,
+        var settings = DemoIsolation.Apply(new EngineNodeSettings(kafka, infrastructure.RedisEndpoint, modelsDirectory,
             options.Partitions, new ClusterSettings(), KafkaClient: infrastructure.KafkaClientTuning,
             GcPacing: infrastructure.GcPacing(),
             // At full speed the demo replays the simulation faster than real time: its backlog is the replay's, and no exchange
             // waits on the requests, so a bid's tmax runs from the node's intake. At a fixed rate (--rate) it is live: from Kafka.
-            TmaxFromIntake: options.Rate == 0);
+            TmaxFromIntake: options.Rate == 0), givenKafka: options.KafkaAddress is not null, givenRedis: options.RedisAddress is not null);
         await using var http = options.HttpPort < 0 ? null : await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1", Port = options.HttpPort == HttpOptions.DefaultPort ? null : options.HttpPort },
             EngineConfiguration.Build(null, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" }), settings);
         if (http is not null) Console.WriteLine($"demo: live page at {http.Url} (also /metrics, /healthz, /readyz)");

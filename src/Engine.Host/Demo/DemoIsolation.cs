@@ -1,0 +1,53 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Engine.Actors.Features;
+using Engine.Host.Configuration;
+using Engine.Host.Node;
+using Engine.Models.Contracts;
+
+namespace Engine.Host.Demo;
+
+/// <summary>
+/// The demo on a Kafka or Redis given by address (<c>--kafka</c>, <c>--redis</c>): meant for a development stack, it keeps
+/// to a consumer group and Redis keys of its own, and it refuses a Kafka whose clickstream engine nodes read. Before
+/// 2026-12-07 it joined the nodes' group <c>engine</c> with the public development pseudonym key: it took partitions from
+/// them, wrote their offsets' keys in Redis, and acknowledged erasures it could not carry out on their keys.
+/// </summary>
+public static class DemoIsolation
+{
+    /// <summary>The demo's consumer group on a given Kafka (its campaign and privacy groups follow from it).</summary>
+    public const string GroupId = "engine-demo";
+
+    /// <summary>The demo's keys on a given Redis: beside a node's <c>engine:</c> keys, never among them.</summary>
+    public const string RedisPrefix = "engine-demo:";
+
+    /// <summary><paramref name="settings"/> with the demo's own group (on a given Kafka) and keys (on a given Redis).</summary>
+    public static EngineNodeSettings Apply(EngineNodeSettings settings, bool givenKafka, bool givenRedis) => settings with
+    {
+        GroupId = givenKafka ? GroupId : settings.GroupId,
+        ChurnKeyPrefix = givenRedis ? RedisPrefix + "churn:" : settings.ChurnKeyPrefix,
+        Features = givenRedis ? new FeatureStoreOptions { KeyPrefix = RedisPrefix + "f:" } : settings.Features,
+    };
+
+    /// <summary>
+    /// Refuses a Kafka on which consumer group <paramref name="nodeGroup"/> (<c>Kafka:GroupId</c>'s default) has committed
+    /// offsets of the clickstream: engine nodes read it, and the demo's simulated events would become their input.
+    /// </summary>
+    /// <exception cref="ConfigurationError">The group has committed offsets of the clickstream.</exception>
+    public static async Task RefuseKafkaReadByNodesAsync(string bootstrap, string nodeGroup = "engine")
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        var clickstream = admin.GetMetadata(Topics.Clickstream, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault();
+        if (clickstream is not { Error.Code: ErrorCode.NoError } || clickstream.Partitions.Count == 0) return;
+        var partitions = clickstream.Partitions.Select(p => new TopicPartition(Topics.Clickstream, p.PartitionId)).ToList();
+        var groups = await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(nodeGroup, partitions)],
+            new ListConsumerGroupOffsetsOptions { RequestTimeout = TimeSpan.FromSeconds(10) });
+        var committed = groups.SelectMany(g => g.Partitions).Count(p => p.Offset.Value >= 0);
+        if (committed == 0) return;
+        throw new ConfigurationError([
+            $"--kafka: engine nodes read {Topics.Clickstream} on {bootstrap} (consumer group '{nodeGroup}' has committed offsets on {committed} " +
+            $"of its partitions): the demo would write its simulated events into their input. Drive those nodes with " +
+            $"'./engine simulate --kafka {bootstrap}', or give the demo a Kafka of its own (no --kafka: the embedded one). If the group is an " +
+            $"old demo's (before 2026-12-07 the demo used it), delete it: kafka-consumer-groups.sh --bootstrap-server {bootstrap} --delete --group {nodeGroup}"]);
+    }
+}

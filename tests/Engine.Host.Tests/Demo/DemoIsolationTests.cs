@@ -1,0 +1,53 @@
+using Confluent.Kafka;
+using Engine.Host.Configuration;
+using Engine.Host.Demo;
+using Engine.Host.Embedded;
+using Engine.Host.Node;
+using Engine.Models.Contracts;
+
+namespace Engine.Host.Tests.Demo;
+
+/// <summary>The demo on servers given by address keeps off the engine nodes' group, keys and input.</summary>
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
+public sealed class DemoIsolationTests
+{
+    [Fact]
+    public async Task A_kafka_whose_clickstream_the_nodes_group_has_committed_is_refused_with_what_to_do()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 2);
+        await DemoIsolation.RefuseKafkaReadByNodesAsync(kafka.BootstrapServers); // nobody reads it yet
+        // The demo's own group, or a node group of another name, does not count.
+        Commit(kafka, DemoIsolation.GroupId, 0, 12);
+
+        await DemoIsolation.RefuseKafkaReadByNodesAsync(kafka.BootstrapServers);
+
+        Commit(kafka, "engine", 1, 40);
+        var error = await Assert.ThrowsAsync<ConfigurationError>(() => DemoIsolation.RefuseKafkaReadByNodesAsync(kafka.BootstrapServers));
+        var problem = Assert.Single(error.Problems);
+        Assert.Contains("consumer group 'engine' has committed offsets on 1 of its partitions", problem);
+        Assert.Contains($"./engine simulate --kafka {kafka.BootstrapServers}", problem);
+        Assert.Contains("--delete --group engine", problem);
+    }
+
+    [Fact]
+    public void On_given_servers_the_demo_uses_a_group_and_redis_keys_of_its_own_and_on_embedded_ones_the_defaults()
+    {
+        var defaults = new EngineNodeSettings("kafka:9092", "redis:6379", "models", 4, new ClusterSettings());
+
+        var given = DemoIsolation.Apply(defaults, givenKafka: true, givenRedis: true);
+        Assert.Equal("engine-demo", given.GroupId);
+        Assert.Equal(["engine-demo", "engine-demo-campaigns"], given.InputGroups.Select(g => g.Group));
+        Assert.Equal("engine-demo:f:", given.Features!.KeyPrefix);
+        Assert.Equal("engine-demo:churn:", given.ChurnKeyPrefix);
+
+        var embedded = DemoIsolation.Apply(defaults, givenKafka: false, givenRedis: false);
+        Assert.Equal(defaults, embedded);
+    }
+
+    private static void Commit(EmbeddedKafka kafka, string group, int partition, long offset)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = group, EnableAutoCommit = false }).Build();
+        consumer.Commit([new TopicPartitionOffset(Topics.Clickstream, partition, offset)]);
+    }
+}
