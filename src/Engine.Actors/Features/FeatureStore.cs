@@ -38,7 +38,8 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
             if (giveUp?.Invoke() == true) return GivenUp(attempt - 1, error);
             try
             {
-                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, options.CampaignTtl, giveUp).WaitAsync(cancellationToken);
+                var outcome = await FlushTransaction.RunAsync(_flushes, batch, _keys, options.EntityTtl, options.CampaignTtl, giveUp,
+                    options.AcknowledgingReplicas, options.ReplicaWait).WaitAsync(cancellationToken);
                 // Landed: an earlier attempt's reply was lost or came after the timeout; what it sent is in Redis.
                 if (outcome is FlushTransaction.Outcome.Committed or FlushTransaction.Outcome.Landed) return new FlushResult(true, false, attempt, null);
                 if (outcome == FlushTransaction.Outcome.GivenUp) return GivenUp(attempt - 1, error);

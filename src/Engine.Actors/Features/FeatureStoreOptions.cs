@@ -4,7 +4,7 @@ namespace Engine.Actors.Features;
 
 /// <summary>
 /// Where features live in Redis and how a flush retries. Built in, not read from configuration (the host sets only
-/// <see cref="KeyPrefix"/>, from <c>Redis:KeyPrefix</c>): every node, the training and the fault tests' reference must
+/// <see cref="KeyPrefix"/> and the replicas' acknowledgement, from <c>Redis:*</c>): every node, the training and the fault tests' reference must
 /// agree on the lateness and the windows.
 /// </summary>
 public sealed class FeatureStoreOptions
@@ -29,6 +29,18 @@ public sealed class FeatureStoreOptions
 
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(50);
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How many replicas must hold a flush (Redis's WAIT) before it is acknowledged and its offsets may be committed to
+    /// Kafka (<c>Redis:AcknowledgingReplicas</c>). 0: the primary's memory, so a failover to a replica that had not yet
+    /// received a flush loses it for good, its events already committed. Fewer replicas than this stall the flushes (retried,
+    /// with backpressure) rather than lose that guarantee.
+    /// </summary>
+    [Range(0, 16)]
+    public int AcknowledgingReplicas { get; set; }
+
+    /// <summary>How long one flush waits for <see cref="AcknowledgingReplicas"/> before it is retried.</summary>
+    public TimeSpan ReplicaWait { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Events older than their entity's latest event minus this are dropped as late.</summary>
     public TimeSpan AllowedLateness { get; set; } = Engine.Models.Features.State.Resolutions.DefaultAllowedLateness;

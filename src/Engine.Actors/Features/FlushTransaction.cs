@@ -14,7 +14,8 @@ namespace Engine.Actors.Features;
 /// the WATCH (raced: the store reads again). Each partition's offset is written with the batch's <see cref="FeatureBatch.FlushId"/>
 /// beside it, so an attempt that finds both already there knows an earlier attempt of this very batch landed (its reply lost
 /// or later than the timeout) and sends nothing again (landed): a batch whose exchange outlasts the timeout was otherwise
-/// re-sent whole, and timed out, for ever. Plain commands in a transaction run at pipeline speed on Garnet and redis-server
+/// re-sent whole, and timed out, for ever. With replicas asked for, a flush counts only once they hold it (WAIT after
+/// EXEC): a failover to a replica that lagged could otherwise lose flushes whose offsets Kafka already has. Plain commands in a transaction run at pipeline speed on Garnet and redis-server
 /// alike, unlike a Lua script of the same size (docs/features.md).
 /// </summary>
 internal static class FlushTransaction
@@ -25,7 +26,10 @@ internal static class FlushTransaction
     /// against) and its pacing memory must outlast any silence within its flight.</param>
     /// <param name="giveUp">Asked once the exchange has the connection (flushes queue for it) and again before MULTI: true
     /// sends nothing more (<see cref="Outcome.GivenUp"/>).</param>
-    public static Task<Outcome> RunAsync(FlushClient client, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, TimeSpan campaignTtl, Func<bool>? giveUp = null) =>
+    /// <param name="replicas">How many replicas must hold the flush (WAIT, up to <paramref name="replicaWait"/>) before it
+    /// counts as committed; fewer is a NOREPLICAS refusal, retried like Redis's own. 0: the primary's memory suffices.</param>
+    public static Task<Outcome> RunAsync(FlushClient client, FeatureBatch batch, FeatureKeys keys, TimeSpan ttl, TimeSpan campaignTtl, Func<bool>? giveUp = null,
+        int replicas = 0, TimeSpan replicaWait = default) =>
         client.RunAsync(async (connection, commands, cancellationToken) =>
         {
             if (giveUp?.Invoke() == true) return Outcome.GivenUp;
@@ -33,6 +37,16 @@ internal static class FlushTransaction
             if (offsets.Length > 0)
             {
                 var stored = await StoredAsync(connection, commands, offsets, batch.FlushId, cancellationToken).ConfigureAwait(false);
+                if (stored == Outcome.Landed && replicas > 0)
+                {
+                    // Written by an earlier connection, which a WAIT here does not cover: a write of this one, after it in the
+                    // replication stream (the offset's TTL renewed), that the replicas acknowledge shows they hold the flush too.
+                    commands.Clear();
+                    commands.Command(3).Bulk("PEXPIRE"u8).Bulk(offsets[0].Key).Bulk((long)ttl.TotalMilliseconds);
+                    await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
+                    await connection.Reader.IntegerAsync(cancellationToken).ConfigureAwait(false);
+                    await ReplicatedAsync(connection, commands, replicas, replicaWait, cancellationToken).ConfigureAwait(false);
+                }
                 if (stored != Outcome.Committed) return stored;
             }
             if (giveUp?.Invoke() == true)
@@ -85,8 +99,23 @@ internal static class FlushTransaction
             for (var i = 0; i < commands.Commands - 1; i++) await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
             var (committed, error) = await connection.Reader.ExecAsync(cancellationToken).ConfigureAwait(false);
             if (error is not null) throw RespErrors.Server($"a command of a feature flush failed in Redis: {error}");
+            if (committed && replicas > 0) await ReplicatedAsync(connection, commands, replicas, replicaWait, cancellationToken).ConfigureAwait(false);
             return committed ? Outcome.Committed : Outcome.Raced;
         });
+
+    /// <summary>
+    /// WAITs until <paramref name="replicas"/> replicas hold every write of this connection so far; fewer within
+    /// <paramref name="wait"/> throws a NOREPLICAS refusal (retried; the retry finds the flush landed and waits again).
+    /// </summary>
+    private static async Task ReplicatedAsync(RespConnection connection, RespWriter commands, int replicas, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        commands.Clear();
+        commands.Command(3).Bulk("WAIT"u8).Bulk(replicas).Bulk(Math.Max(1, (long)wait.TotalMilliseconds));
+        await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
+        var acknowledged = await connection.Reader.IntegerAsync(cancellationToken).ConfigureAwait(false);
+        if (acknowledged < replicas)
+            throw RespErrors.Server($"NOREPLICAS a feature flush reached {acknowledged} of the {replicas} replicas Redis:AcknowledgingReplicas asks for within {wait.TotalMilliseconds:N0} ms");
+    }
 
     /// <summary>
     /// WATCHes the batch's partitions' offsets and reads them with the flush that wrote each: <see cref="Outcome.Superseded"/>

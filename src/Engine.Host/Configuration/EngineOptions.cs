@@ -48,7 +48,7 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         KafkaClient: Kafka.Client,
         GroupId: Kafka.GroupId,
         ChurnKeyPrefix: Redis.KeyPrefix + "churn:",
-        Features: new FeatureStoreOptions { KeyPrefix = Redis.KeyPrefix + "f:" },
+        Features: Redis.ToFeatureStoreOptions(),
         Topics: Kafka.Topics.ToDecisionTopics(),
         Fairness: Fairness.ToSettings(),
         RecommendationExperiment: Experiments.RecommendationExperiment(),

@@ -36,6 +36,22 @@ public sealed class RedisOptions
     [Range(100, 600_000, ErrorMessage = "Redis:TimeoutMs must be between 100 and 600000 milliseconds.")]
     public int TimeoutMs { get; set; } = 5_000;
 
+    /// <summary>
+    /// How many replicas must hold a feature flush (WAIT) before its offsets are committed to Kafka: with replicas and a
+    /// failover (Sentinel, a managed Redis), 0 can lose the last flushes for good when a replica that lagged takes over.
+    /// More than are connected stalls the flushes (the pipeline waits; /readyz and the flush-retry metric show it).
+    /// </summary>
+    [Range(0, 16, ErrorMessage = "Redis:AcknowledgingReplicas must be between 0 and 16 (0: the primary's acknowledgement suffices).")]
+    public int AcknowledgingReplicas { get; set; }
+
+    /// <summary>The feature store's options these settings make: the key prefix, and the replicas' acknowledgement within half the timeout (at most 1 s a wait).</summary>
+    public Engine.Actors.Features.FeatureStoreOptions ToFeatureStoreOptions() => new()
+    {
+        KeyPrefix = KeyPrefix + "f:",
+        AcknowledgingReplicas = AcknowledgingReplicas,
+        ReplicaWait = TimeSpan.FromMilliseconds(Math.Min(1_000, TimeoutMs / 2)),
+    };
+
     /// <summary>A StackExchange.Redis configuration string; it holds the password, so it is never printed.</summary>
     public string ToConfigurationString()
     {

@@ -235,6 +235,52 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
         Assert.Equal(2, loaded.Offsets.Covered[0]);
     }
 
+    /// <summary>
+    /// With <c>Redis:AcknowledgingReplicas</c> 1, a flush the primary holds but no replica does is not acknowledged (its offsets
+    /// must not be committed: a failover would lose it); once a replica holds it, it is. Before 2026-12-07 the primary's
+    /// acknowledgement was the only one there was.
+    /// </summary>
+    [Fact]
+    public async Task With_a_replica_asked_for_a_flush_is_acknowledged_only_once_a_replica_holds_it()
+    {
+        using var primary = new RedisServerProcess();
+        await primary.StartAsync();
+        using var main = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(primary.Endpoint));
+        var prefix = RedisFixture.UniquePrefix("replicas");
+        FeatureStoreOptions Options(int attempts) => new()
+        {
+            KeyPrefix = prefix, MaxAttempts = attempts, InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(100),
+            AcknowledgingReplicas = 1, ReplicaWait = TimeSpan.FromMilliseconds(200),
+        };
+        var batch = Batch(offset: 5, value: 7);
+        await using (var alone = new FeatureStore(main, Options(attempts: 2), new FeatureMetrics()))
+        {
+            var unreplicated = await alone.FlushAsync(batch);
+            Assert.False(unreplicated.Acknowledged);
+            Assert.Contains("NOREPLICAS a feature flush reached 0 of the 1 replicas", unreplicated.Error);
+        }
+
+        using var replica = new RedisServerProcess(replicaOf: primary.Port);
+        await replica.StartAsync();
+        await using var store = new FeatureStore(main, Options(attempts: 100), new FeatureMetrics());
+        // The same batch again (it landed on the primary: only the replica's acknowledgement was missing), then the next one.
+        var landed = await store.FlushAsync(batch);
+        Assert.True(landed.Acknowledged, landed.Error);
+        var next = await store.FlushAsync(Batch(offset: 6, value: 8));
+        Assert.True(next.Acknowledged, next.Error);
+        Assert.Equal(1, next.Attempts);
+        using var onReplica = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(replica.Endpoint));
+        Assert.Equal("8", (string?)await onReplica.GetDatabase().HashGetAsync(store.Keys.Entity(EntityKind.User, "u1"), "f"));
+        Assert.Equal("6", (string?)await onReplica.GetDatabase().StringGetAsync(store.Keys.PartitionOffset(StoreFactory.Topic, 0)));
+
+        static FeatureBatch Batch(long offset, long value)
+        {
+            var changes = new EntityChanges();
+            changes.Add("f", value);
+            return new FeatureBatch(StoreFactory.Topic, new Dictionary<int, long> { [0] = offset }, [new EntityWrite(EntityKind.User, "u1", changes)]);
+        }
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))

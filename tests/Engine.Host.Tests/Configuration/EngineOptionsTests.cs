@@ -58,6 +58,15 @@ public sealed class EngineOptionsTests
     }
 
     [Fact]
+    public void The_replicas_a_flush_waits_for_reach_the_feature_store_and_a_count_out_of_range_is_refused()
+    {
+        var features = EngineOptions.Load(Config(new(Valid) { ["Redis:AcknowledgingReplicas"] = "1", ["Redis:TimeoutMs"] = "800" })).ToNodeSettings("models").Features!;
+        Assert.Equal((1, TimeSpan.FromMilliseconds(400), "engine:f:"), (features.AcknowledgingReplicas, features.ReplicaWait, features.KeyPrefix));
+        Assert.Equal(0, EngineOptions.Load(Config(Valid)).ToNodeSettings("models").Features!.AcknowledgingReplicas);
+        Assert.StartsWith("Redis:AcknowledgingReplicas must be between 0 and 16", Assert.Single(Refused(new(Valid) { ["Redis:AcknowledgingReplicas"] = "17" }).Problems));
+    }
+
+    [Fact]
     public void Every_problem_is_reported_at_once_each_naming_its_setting()
     {
         var error = Refused(new()

@@ -22,6 +22,14 @@ internal sealed class RespReader(Stream stream)
         if (kind != '+') throw Unexpected(kind, start, length, "a status");
     }
 
+    /// <summary>An integer reply (<c>:3</c>: WAIT, PEXPIRE).</summary>
+    public async ValueTask<long> IntegerAsync(CancellationToken cancellationToken)
+    {
+        var (kind, start, length) = await LineAsync(cancellationToken).ConfigureAwait(false);
+        if (kind != ':') throw Unexpected(kind, start, length, "an integer");
+        return Integer(start, length);
+    }
+
     /// <summary>An array of <paramref name="count"/> integers sent as bulk strings, null where the key is missing (MGET).</summary>
     public async ValueTask<long?[]> IntegersAsync(int count, CancellationToken cancellationToken)
     {
