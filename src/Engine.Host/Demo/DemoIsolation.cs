@@ -37,7 +37,9 @@ public static class DemoIsolation
     public static async Task RefuseKafkaReadByNodesAsync(string bootstrap, string nodeGroup = "engine")
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
-        var clickstream = admin.GetMetadata(Topics.Clickstream, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault();
+        // Every topic's metadata: asked for by name, a broker that auto-creates topics would create the clickstream here, with its
+        // own partition count instead of --partitions.
+        var clickstream = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == Topics.Clickstream);
         if (clickstream is not { Error.Code: ErrorCode.NoError } || clickstream.Partitions.Count == 0) return;
         var partitions = clickstream.Partitions.Select(p => new TopicPartition(Topics.Clickstream, p.PartitionId)).ToList();
         var groups = await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(nodeGroup, partitions)],

@@ -31,6 +31,17 @@ public sealed class DemoIsolationTests
     }
 
     [Fact]
+    public async Task The_check_creates_no_topic_on_a_kafka_that_creates_topics_when_asked_about_them()
+    {
+        await using var kafka = new EmbeddedKafka();
+
+        await DemoIsolation.RefuseKafkaReadByNodesAsync(kafka.BootstrapServers);
+
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = kafka.BootstrapServers }).Build();
+        Assert.DoesNotContain(Topics.Clickstream, admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic));
+    }
+
+    [Fact]
     public void On_given_servers_the_demo_uses_a_group_and_redis_keys_of_its_own_and_on_embedded_ones_the_defaults()
     {
         var defaults = new EngineNodeSettings("kafka:9092", "redis:6379", "models", 4, new ClusterSettings());
