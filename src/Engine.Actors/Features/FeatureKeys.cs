@@ -7,7 +7,7 @@ namespace Engine.Actors.Features;
 /// The key layout (docs/features.md): <c>{prefix}u:{pseudonym}</c>, <c>{prefix}c:{campaignId}</c>, <c>{prefix}i:{itemId}</c>
 /// are hashes of bucket fields (an item's live in one hash per writing partition, <see cref="ItemSlice"/>, listed in the
 /// item's own hash; an item id that could read as a slice's is escaped, <see cref="ItemKeyId"/>); <c>{prefix}p:{pseudonym}</c> holds a user's consent; <c>{prefix}offsets:{topic}:{partition}</c> holds
-/// the partition's highest flushed offset. User ids never appear in a key: only their keyed pseudonym (docs/privacy.md).
+/// the partition's highest flushed offset, and <c>...:flush</c> beside it the flush that wrote it. User ids never appear in a key: only their keyed pseudonym (docs/privacy.md).
 /// </summary>
 public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
 {

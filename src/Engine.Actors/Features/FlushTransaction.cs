@@ -37,15 +37,17 @@ internal static class FlushTransaction
             if (offsets.Length > 0)
             {
                 var stored = await StoredAsync(connection, commands, offsets, batch.FlushId, cancellationToken).ConfigureAwait(false);
-                if (stored == Outcome.Landed && replicas > 0)
+                if (stored == Outcome.Landed)
                 {
-                    // Written by an earlier connection, which a WAIT here does not cover: a write of this one, after it in the
-                    // replication stream (the offset's TTL renewed), that the replicas acknowledge shows they hold the flush too.
+                    // A write (the offset's TTL renewed), so that only the primary can answer it: a demoted primary still holding the
+                    // flush until its resync wipes it answers reads, but READONLY here, and the retry goes on to the new primary.
+                    // And with replicas asked for: the earlier connection's write is not covered by a WAIT on this one, but this
+                    // write follows it in the replication stream, so replicas that acknowledge it hold the flush too.
                     commands.Clear();
                     commands.Command(3).Bulk("PEXPIRE"u8).Bulk(offsets[0].Key).Bulk((long)ttl.TotalMilliseconds);
                     await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
                     await connection.Reader.IntegerAsync(cancellationToken).ConfigureAwait(false);
-                    await ReplicatedAsync(connection, commands, replicas, replicaWait, cancellationToken).ConfigureAwait(false);
+                    if (replicas > 0) await ReplicatedAsync(connection, commands, replicas, replicaWait, cancellationToken).ConfigureAwait(false);
                 }
                 if (stored != Outcome.Committed) return stored;
             }

@@ -281,6 +281,37 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
         }
     }
 
+    /// <summary>
+    /// A retry that finds its flush already stored must still be answered by the primary: a demoted primary holds the flush
+    /// until its resync wipes it, and answered the retry's reads as landed (review, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task A_retry_that_finds_its_flush_on_a_replica_is_not_acknowledged_there()
+    {
+        using var primary = new RedisServerProcess();
+        await primary.StartAsync();
+        using var replica = new RedisServerProcess(replicaOf: primary.Port);
+        await replica.StartAsync();
+        using var onPrimary = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(primary.Endpoint));
+        var options = StoreFactory.Options("landed-replica", maxAttempts: 2);
+        await using var store = new FeatureStore(onPrimary, options, new FeatureMetrics());
+        var changes = new EntityChanges();
+        changes.Add("f", 7L);
+        var batch = new FeatureBatch(StoreFactory.Topic, new Dictionary<int, long> { [0] = 5 }, [new EntityWrite(EntityKind.User, "u1", changes)]);
+        Assert.True((await store.FlushAsync(batch)).Acknowledged);
+        using var onReplica = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(replica.Endpoint));
+        var offsetKey = store.Keys.PartitionOffset(StoreFactory.Topic, 0);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await onReplica.GetDatabase().StringGetAsync(offsetKey) != "5" && DateTime.UtcNow < deadline) await Task.Delay(50);
+
+        // Only the replica is known to this store, as to a node whose address still names the demoted primary.
+        await using var demoted = new FeatureStore(onReplica, options, new FeatureMetrics());
+        var retried = await demoted.FlushAsync(batch);
+
+        Assert.False(retried.Acknowledged);
+        Assert.Contains("read-only replica", retried.Error);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
