@@ -13,25 +13,20 @@ namespace Engine.Host.Demo;
 /// </summary>
 public static class DemoModels
 {
+    /// <exception cref="ModelLoadException">A model file is missing, corrupt or of another schema; the recommender's re-ranker
+    /// included: served without it, the lists were the blend's alone while they carried its version (review, 2026-12-07).</exception>
     public static DecisionModels Load(string modelsDirectory)
     {
         var churn = new ModelRegistry(Path.Combine(modelsDirectory, "churn", "model.onnx"), ModelSchemas.Churn);
         var bid = new ModelRegistry(Path.Combine(modelsDirectory, "bid", "model.onnx"), ModelSchemas.Bid);
         var recs = Path.Combine(modelsDirectory, "recs");
-        return new DecisionModels(churn, bid, RecommenderFiles.Load(recs), RecommenderVersion(recs));
-    }
-
-    private static string RecommenderVersion(string recs)
-    {
-        var path = Path.Combine(recs, "model.json");
-        try
-        {
-            return ModelMetadata.Parse(File.ReadAllText(path)).Version;
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new ModelLoadException($"Metadata file '{path}' is not valid model metadata JSON ({e.Message}). Restore the model.json written by './engine train'.", e);
-        }
+        var ranker = Path.Combine(recs, RecommenderFiles.RankerFile);
+        if (!File.Exists(ranker))
+            throw new ModelLoadException($"Model file '{ranker}' does not exist: the recommender serves its lists re-ranked by it. Copy the recs/ folder " +
+                                         "of one './engine train' run whole (sessions.txt, model.onnx and model.json).");
+        var recommender = RecommenderFiles.Load(recs);
+        // The version of the ranker loaded (its model.json checked against its bytes), not of a second read of the file.
+        return new DecisionModels(churn, bid, recommender, recommender.Ranker!.Version);
     }
 
     /// <summary>The simulated campaigns as their advertisers booked them (what the demo publishes to the campaigns topic).</summary>
