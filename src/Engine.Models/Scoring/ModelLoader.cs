@@ -93,6 +93,18 @@ internal static class ModelLoader
             throw new ModelLoadException($"Metadata file '{path}' has format {metadata.Format}; this engine reads format {ModelMetadata.CurrentFormat}. Retrain with this engine's './engine train'.");
         if (metadata.Features!.Count == 0) // not null: checked above
             throw new ModelLoadException($"Metadata file '{path}' lists no features. Restore the model.json written by './engine train'.");
+        // Without it nothing ties the two files together: the feature list is the engine's own, so an .onnx of another run
+        // (a half-finished deploy, a hand-copied file) passed every other check under this file's version and thresholds.
+        if (string.IsNullOrEmpty(metadata.OnnxSha256))
+            throw new ModelLoadException($"Metadata file '{path}' does not name its model.onnx (onnx_sha256), so a model of another run could serve under its version. " +
+                                         "Deploy the model.json written by this engine's './engine train' with its model.onnx.");
+        // Probabilities: a percentage (70 for 0.7) or a re-arm level above the alert (an alert, a re-arm and another alert on every check) was applied as is.
+        var thresholds = metadata.Thresholds!; // not null: checked above
+        var outOfRange = thresholds.Where(t => !double.IsFinite(t.Value) || t.Value is < 0 or > 1).Select(t => $"{t.Key} = {t.Value}").ToList();
+        if (outOfRange.Count > 0)
+            throw new ModelLoadException($"Metadata file '{path}' has thresholds outside 0..1 ({string.Join(", ", outOfRange)}): they are probabilities. Restore the model.json written by './engine train'.");
+        if (thresholds.TryGetValue("rearm", out var rearm) && rearm > thresholds.GetValueOrDefault("alert", Decisions.ChurnAlertPolicy.Default.Threshold))
+            throw new ModelLoadException($"Metadata file '{path}' re-arms churn alerts at {rearm}, above the alert threshold: a user between the two would be alerted on every check. Set thresholds.rearm below thresholds.alert.");
         if (metadata.Baseline is { } b && b.Count != metadata.Features.Count)
             throw new ModelLoadException($"Metadata file '{path}' has {b.Count} baseline values for {metadata.Features.Count} features. Restore the model.json written by './engine train'.");
         return metadata;

@@ -17,12 +17,12 @@ public sealed class ChurnThresholdsTests : IDisposable
     {
         var user = Bidders.Bidder("u-1").User;
         var asOf = Bidders.Start.AddDays(5);
-        using var churn = new ModelRegistry(WithAlertThreshold("strict", 1.01), ModelSchemas.Churn);
+        using var churn = new ModelRegistry(WithAlertThreshold("strict", 1.0), ModelSchemas.Churn);
         using var bid = new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid);
         var decider = new UserDecider(new DecisionModels(churn, bid, CommittedModels.Decision.Recommender, "recs-committed"), new DecisionSettings(), new CampaignBoard());
 
         var episode = ChurnEpisode.Armed;
-        Assert.Null(decider.CheckChurn(user, ref episode, asOf, "sweep:0:1")); // no probability reaches 1.01
+        Assert.Null(decider.CheckChurn(user, ref episode, asOf, "sweep:0:1")); // this user's probability is below 1 (a threshold above 1 is refused as not a probability)
 
         Assert.True(churn.TryReload(WithAlertThreshold("eager", 0.0)).Loaded);
         var alert = decider.CheckChurn(user, ref episode, asOf, "sweep:0:2");

@@ -95,8 +95,32 @@ public sealed class ScorerLoadingTests : IDisposable
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, "model.onnx");
         TinyOnnx.Write(path, features: 3, fixedBatch, outputs);
-        File.WriteAllText(Path.Combine(dir, "model.json"), new ModelMetadata { Name = "tiny", Version = name, Features = ["a", "b", "c"] }.ToJson());
+        File.WriteAllText(Path.Combine(dir, "model.json"), new ModelMetadata
+        {
+            Name = "tiny", Version = name, Features = ["a", "b", "c"], OnnxSha256 = ModelMetadata.Sha256Of(File.ReadAllBytes(path)),
+        }.ToJson());
         return path;
+    }
+
+    /// <summary>
+    /// What model.json must hold beyond its fields' presence (review, 2026-12-07): the hash that ties it to its .onnx, and
+    /// thresholds that are probabilities with the re-arm level below the alert.
+    /// </summary>
+    [Theory]
+    [InlineData("onnx_sha256", null, "does not name its model.onnx (onnx_sha256)")]
+    [InlineData("thresholds", "{ \"alert\": 70 }", "thresholds outside 0..1 (alert = 70)")]
+    [InlineData("thresholds", "{ \"alert\": 0.7, \"rearm\": 0.8 }", "re-arms churn alerts at 0.8, above the alert threshold")]
+    public void Metadata_that_cannot_be_served_safely_is_refused_with_what_to_do(string field, string? json, string expected)
+    {
+        var path = _files.Copy(field + (json?.Length ?? 0));
+        var metadata = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(path, ".json")))!.AsObject();
+        if (json is null) metadata.Remove(field);
+        else metadata[field] = System.Text.Json.Nodes.JsonNode.Parse(json);
+        File.WriteAllText(Path.ChangeExtension(path, ".json"), metadata.ToJsonString());
+
+        var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(path));
+
+        Assert.Contains(expected, e.Message);
     }
 
     [Fact]
