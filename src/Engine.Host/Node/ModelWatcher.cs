@@ -7,7 +7,10 @@ namespace Engine.Host.Node;
 /// its registry without a restart (a new model.json alone, e.g. new thresholds or version, counts too; and an .onnx refused
 /// because its .json had not arrived yet is tried again when it does). A file that does not load (corrupt, truncated, another feature schema) is refused: the old version keeps
 /// serving and the error is reported, once per change of the file. Deploy a model by writing it beside the old one and
-/// renaming it over (atomic), so a poll never reads half a file.
+/// renaming it over (atomic), so a poll never reads half a file. A change is a change of the files' bytes (SHA-256, read
+/// through any symbolic link): a Kubernetes ConfigMap swaps the folder its links point to and leaves the links as they
+/// were, and a copy that keeps the times (<c>cp -p</c>, <c>rsync -a</c>) can keep the size too; before 2026-12-07 the
+/// watcher compared the links' own write times and lengths, and never saw either deployment.
 /// </summary>
 public sealed class ModelWatcher : IAsyncDisposable
 {
@@ -41,8 +44,8 @@ public sealed class ModelWatcher : IAsyncDisposable
         internal IReadOnlyDictionary<string, FilesStamp> Stamps => stamps;
     }
 
-    /// <summary>A model file's and its model.json's write time and length: either changing is a new version.</summary>
-    public readonly record struct FilesStamp((DateTime Written, long Length) Model, (DateTime Written, long Length) Metadata);
+    /// <summary>A model file's and its model.json's contents (SHA-256; null when missing, the error when unreadable): either changing is a new version.</summary>
+    public readonly record struct FilesStamp(string? Model, string? Metadata);
 
     public long Reloads { get; private set; }
     public long Refusals { get; private set; }
@@ -65,31 +68,56 @@ public sealed class ModelWatcher : IAsyncDisposable
     {
         foreach (var (name, path, registry) in _models)
         {
-            var stamp = Stamp(path);
-            if (stamp == _seen[path]) continue;
-            _seen[path] = stamp;
-            // A refusal, whatever made the load throw, comes back as a result (ModelRegistry.TryReload): the polling goes on.
-            var result = registry.TryReload(path);
-            ScoringInstruments.CountReload(name, result.Loaded);
-            if (result.Loaded)
+            try
             {
-                Reloads++;
-                _report($"models: {name} reloaded from {path}, now serving version {result.ServingVersion}");
+                Check(name, path, registry);
             }
-            else
+            catch (Exception e) // one model's failure (out of memory while loading) must not end the polling of every model
             {
-                Refusals++;
-                _report($"models: {name} at {path} was refused, version {result.ServingVersion} keeps serving: {result.Error}");
+                _report($"models: checking {name} at {path} failed ({e.GetType().Name}: {e.Message}); the version serving stays, tried again at the next change");
             }
         }
     }
 
-    private static FilesStamp Stamp(string path) => new(FileStamp(path), FileStamp(Path.ChangeExtension(path, ".json")));
-
-    private static (DateTime, long) FileStamp(string path)
+    private void Check(string name, string path, ModelRegistry registry)
     {
-        var file = new FileInfo(path);
-        return file.Exists ? (file.LastWriteTimeUtc, file.Length) : (DateTime.MinValue, -1);
+        var stamp = Stamp(path);
+        if (stamp == _seen[path]) return;
+        _seen[path] = stamp;
+        // A refusal, whatever made the load throw, comes back as a result (ModelRegistry.TryReload): the polling goes on.
+        var result = registry.TryReload(path);
+        ScoringInstruments.CountReload(name, result.Loaded);
+        if (result.Loaded)
+        {
+            Reloads++;
+            _report($"models: {name} reloaded from {path}, now serving version {result.ServingVersion}");
+        }
+        else
+        {
+            Refusals++;
+            _report($"models: {name} at {path} was refused, version {result.ServingVersion} keeps serving: {result.Error}");
+        }
+    }
+
+    private static FilesStamp Stamp(string path) => new(Hash(path), Hash(Path.ChangeExtension(path, ".json")));
+
+    /// <summary>The file's SHA-256 (a few ms for a model of a few MB, every poll), through any link; null when missing.</summary>
+    private static string? Hash(string path)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable now (permissions, a lock): a state of its own, so the load is tried, and reported, once it reads again.
+            return "unreadable: " + e.Message;
+        }
     }
 
     public async ValueTask DisposeAsync()

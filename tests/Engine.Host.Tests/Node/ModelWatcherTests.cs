@@ -118,6 +118,59 @@ public sealed class ModelWatcherTests : IDisposable
         Assert.Equal("deployed-while-starting", registry.Version);
     }
 
+    /// <summary>
+    /// A Kubernetes ConfigMap: model.onnx and model.json are links into <c>..data</c>, itself a link to the current version's
+    /// folder, and a deployment swaps <c>..data</c> alone. Before 2026-12-07 the watcher stamped the links, which never change.
+    /// </summary>
+    [Fact]
+    public async Task A_model_behind_links_whose_target_folder_is_swapped_as_a_config_map_does_is_reloaded()
+    {
+        var v1 = Directory.CreateDirectory(Path.Combine(_folder, "..v1")).FullName;
+        var v2 = Directory.CreateDirectory(Path.Combine(_folder, "..v2")).FullName;
+        foreach (var version in new[] { v1, v2 }) File.Copy(RepoPaths.Model("churn"), Path.Combine(version, "model.onnx"));
+        File.Copy(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"), Path.Combine(v1, "model.json"));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(v1, "model.json")))!;
+        json["version"] = "config-map-2";
+        await File.WriteAllTextAsync(Path.Combine(v2, "model.json"), json.ToJsonString());
+        var data = Path.Combine(_folder, "..data");
+        File.CreateSymbolicLink(data, "..v1");
+        var path = Path.Combine(_folder, "model.onnx");
+        File.CreateSymbolicLink(path, Path.Combine("..data", "model.onnx"));
+        File.CreateSymbolicLink(Path.Combine(_folder, "model.json"), Path.Combine("..data", "model.json"));
+        using var registry = new ModelRegistry(path, ModelSchemas.Churn);
+        await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), _ => { });
+
+        // The kubelet's swap (a new link renamed over ..data; here replaced, which the watcher cannot tell apart).
+        File.Delete(data);
+        File.CreateSymbolicLink(data, "..v2");
+        watcher.CheckOnce();
+
+        Assert.Equal(1, watcher.Reloads);
+        Assert.Equal("config-map-2", registry.Version);
+    }
+
+    [Fact]
+    public async Task A_model_json_replaced_by_one_of_the_same_length_and_time_is_reloaded()
+    {
+        var path = Path.Combine(_folder, "model.onnx");
+        var metadata = Path.Combine(_folder, "model.json");
+        File.Copy(RepoPaths.Model("churn"), path);
+        File.Copy(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"), metadata);
+        using var registry = new ModelRegistry(path, ModelSchemas.Churn);
+        await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), _ => { });
+
+        // As 'cp -p' or 'rsync -a' deploy it: the times kept, and here the length too.
+        var text = await File.ReadAllTextAsync(metadata);
+        var version = registry.Version;
+        var written = File.GetLastWriteTimeUtc(metadata);
+        await File.WriteAllTextAsync(metadata, text.Replace($"\"{version}\"", $"\"{new string('x', version.Length)}\""));
+        File.SetLastWriteTimeUtc(metadata, written);
+        watcher.CheckOnce();
+
+        Assert.Equal(1, watcher.Reloads);
+        Assert.Equal(new string('x', version.Length), registry.Version);
+    }
+
     /// <summary>Writes beside and renames over, as a deployment should; the new time stamp marks the change.</summary>
     private static async Task ReplaceAsync(string path, byte[] content)
     {
