@@ -1,5 +1,7 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Engine.Actors.Kafka;
 using Engine.Models.Contracts;
 
@@ -9,12 +11,25 @@ namespace Engine.Actors.Pipeline;
 /// Turns a refused input record into its dead-letter record: the original bytes, where they came from, and why. A record
 /// near Kafka's size limit would not fit whole once base64-encoded (a third larger) beside its key: its letter could not be
 /// sent, the stream would fail on it and replay it for ever. So the payload is cut at <see cref="MaxPayloadBytes"/> and the
-/// key at <see cref="MaxKeyBytes"/>, marked as truncated; the whole record stays in the source topic at its offset.
+/// key at <see cref="MaxKeyBytes"/>, marked as truncated; the whole record stays in the source topic at its offset. The
+/// letter's JSON escapes only what JSON must: with the default (HTML-safe) escaping each <c>+</c> of the base64 took six
+/// bytes, and a payload whose base64 is mostly <c>+</c> made a 4 MB letter that Kafka refused, the stream's poison pill
+/// (review, 2026-12-07). A letter still above <see cref="MaxLetterBytes"/> goes without its payload.
 /// </summary>
 public static class DeadLetters
 {
     public const int MaxPayloadBytes = 512 * 1024;
     public const int MaxKeyBytes = 1024;
+    /// <summary>Below the producer's default <c>message.max.bytes</c> (1,000,000) with room for the key and headers.</summary>
+    public const int MaxLetterBytes = 960_000;
+
+    private static readonly EngineJson LetterJson = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.Strict,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "unsafe" only inside HTML; a letter is read as JSON
+    });
 
     public static ProducerRecord Record(KafkaRecord source, string reason, string deadLetterTopic, DateTimeOffset now)
     {
@@ -33,6 +48,9 @@ public static class DeadLetters
             PayloadTruncated = truncated ? true : null,
             PayloadBytes = truncated ? payload.Length : null,
         };
-        return new ProducerRecord(deadLetterTopic, key, JsonSerializer.SerializeToUtf8Bytes(letter, EngineJson.Default.DeadLetter));
+        var value = JsonSerializer.SerializeToUtf8Bytes(letter, LetterJson.DeadLetter);
+        if (value.Length > MaxLetterBytes)
+            value = JsonSerializer.SerializeToUtf8Bytes(letter with { PayloadBase64 = "", PayloadTruncated = true, PayloadBytes = payload.Length }, LetterJson.DeadLetter);
+        return new ProducerRecord(deadLetterTopic, key, value);
     }
 }
