@@ -14,7 +14,10 @@ namespace Engine.Actors.Pipeline;
 /// topic's leader holds the stream instead of filling librdkafka's queue (the commit stage alone holds thousands of
 /// batches): past the queue's limit a produce failed with <c>Local_QueueFull</c>, the stream restarted, replayed and
 /// filled it again, in a loop. Thread-safe: one per stream, shared by its partitions; a partition's forwards keep their
-/// order (one idempotent producer).
+/// order (one idempotent producer), and none lands after one that Kafka refused for good (librdkafka's gapless guarantee,
+/// and every forward after the first refusal fails at once): the campaign state counts a clickstream partition's forwards
+/// by a high-water mark of their origins, so a later forward that landed made the refused one's replay a duplicate, lost
+/// (review, 2026-12-07).
 /// </summary>
 internal sealed class CampaignForwarder : IDisposable
 {
@@ -24,11 +27,12 @@ internal sealed class CampaignForwarder : IDisposable
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly int _maxOutstanding;
     private readonly Lock _gate = new();
-    private readonly Action _reported;
+    private readonly Action<Error> _reported;
     private int _outstanding;
     private TaskCompletionSource? _room;
     private bool _closed;
     private Error? _fatal;
+    private Error? _refused;
 
     public CampaignForwarder(KafkaProducerSettings settings, TimeSpan linger, ILoggingAdapter log, int maxOutstanding = DefaultMaxOutstanding)
     {
@@ -41,6 +45,9 @@ internal sealed class CampaignForwarder : IDisposable
         var client = settings.ClientConfig?.Where(p => p.Key is not ("message.timeout.ms" or "delivery.timeout.ms")).ToDictionary();
         var config = (settings with { LingerMs = linger.TotalMilliseconds, ClientConfig = client }).ToProducerConfig();
         config.MessageTimeoutMs = 0;
+        // A batch Kafka refuses for good (an ACL being changed, a record over the topic's size limit) is a fatal error then,
+        // and librdkafka fails what it holds after it instead of sending it past the gap.
+        config.EnableGaplessGuarantee = true;
         // What waits past maxOutstanding is at most one batch per partition (each writer checks for room before it
         // decides), never more than librdkafka's largest queue: a produce is never refused for a full queue.
         config.QueueBufferingMaxMessages = 10_000_000;
@@ -60,6 +67,7 @@ internal sealed class CampaignForwarder : IDisposable
         lock (_gate)
         {
             if (_closed) return Task.FromException(Closed());
+            if (Volatile.Read(ref _refused) is { } refused) return Task.FromException(new KafkaException(refused));
             return _outstanding < _maxOutstanding ? Task.CompletedTask
                 : (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
@@ -69,21 +77,32 @@ internal sealed class CampaignForwarder : IDisposable
     public Task SendAsync(IReadOnlyList<ProducerRecord> records)
     {
         if (records.Count == 0) return Task.CompletedTask;
-        if (Volatile.Read(ref _fatal) is { } fatal) return Task.FromException(new KafkaException(fatal));
+        if ((Volatile.Read(ref _refused) ?? Volatile.Read(ref _fatal)) is { } error) return Task.FromException(new KafkaException(error));
         var pending = new Pending(records.Count, _reported);
         lock (_gate)
         {
             if (_closed) return Task.FromException(Closed());
             _outstanding += records.Count;
         }
-        foreach (var record in records)
-            _producer.Produce(record.Topic, record.ToMessage(), pending.OnReport);
+        for (var i = 0; i < records.Count; i++)
+        {
+            try
+            {
+                _producer.Produce(records[i].Topic, records[i].ToMessage(), pending.OnReport);
+            }
+            catch (Exception e) // a fatal error raised meanwhile: the rest is not sent, and waits for nothing
+            {
+                for (var unsent = i; unsent < records.Count; unsent++) Reported(Unsent);
+                return Task.FromException(e);
+            }
+        }
         return pending.Task;
     }
 
-    /// <summary>A forward's delivery report (librdkafka's thread), delivered or failed: one fewer waits.</summary>
-    private void Reported()
+    /// <summary>A forward's delivery report (librdkafka's thread), delivered or failed: one fewer waits; the first refusal is kept.</summary>
+    private void Reported(Error error)
     {
+        if (error.IsError) Interlocked.CompareExchange(ref _refused, error, null);
         TaskCompletionSource? room = null;
         lock (_gate)
         {
@@ -112,10 +131,12 @@ internal sealed class CampaignForwarder : IDisposable
         });
     }
 
+    private static readonly Error Unsent = new(ErrorCode.NoError);
+
     private static ObjectDisposedException Closed() => new(nameof(CampaignForwarder), "the stream's campaign-event forwarder has closed with its stream");
 
     /// <summary>One batch's forwards: a countdown completed by librdkafka's delivery reports (on its own thread).</summary>
-    private sealed class Pending(int count, Action reported)
+    private sealed class Pending(int count, Action<Error> reported)
     {
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _remaining = count;
@@ -124,7 +145,7 @@ internal sealed class CampaignForwarder : IDisposable
 
         public void OnReport(DeliveryReport<byte[], byte[]> report)
         {
-            reported();
+            reported(report.Error);
             if (report.Error.IsError) _done.TrySetException(new KafkaException(report.Error));
             else if (Interlocked.Decrement(ref _remaining) == 0) _done.TrySetResult();
         }

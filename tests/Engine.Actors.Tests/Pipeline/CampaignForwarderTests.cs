@@ -62,4 +62,29 @@ public sealed class CampaignForwarderTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => forwarder.RoomAsync());
         kafka.SetBrokerUp(broker);
     }
+
+    /// <summary>
+    /// A forward Kafka refuses for good (here a record too large for the topic) and later forwards of the same partition: the
+    /// campaign state counts forwards by a high-water mark of their origins, so a later one that landed made the refused
+    /// one's replay a duplicate, lost (review, 2026-12-07). Now nothing is sent past the refusal.
+    /// </summary>
+    [Fact]
+    public async Task After_a_forward_kafka_refuses_for_good_no_later_forward_lands()
+    {
+        await using var kafka = new EmbeddedKafka();
+        const string topic = "forwards";
+        kafka.CreateTopic(topic, 1);
+        using var forwarder = new CampaignForwarder(new KafkaProducerSettings(kafka.BootstrapServers), TimeSpan.FromMilliseconds(1), NoLogger.Instance);
+        await forwarder.SendAsync([new ProducerRecord(topic, [0], [0])]).WaitAsync(TimeSpan.FromSeconds(30)); // the producer is up
+
+        kafka.FailNextRequests(KafkaApi.Produce, Confluent.Kafka.ErrorCode.MsgSizeTooLarge);
+        var refused = forwarder.SendAsync([new ProducerRecord(topic, [0], [1])]);
+        await Assert.ThrowsAsync<Confluent.Kafka.KafkaException>(() => refused.WaitAsync(TimeSpan.FromSeconds(30)));
+        var later = forwarder.SendAsync([new ProducerRecord(topic, [0], [2])]);
+        await Assert.ThrowsAnyAsync<Exception>(() => later.WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAnyAsync<Exception>(() => forwarder.RoomAsync());
+
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(new Confluent.Kafka.ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = "watermarks" }).Build();
+        Assert.Equal(1, consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, 0), TimeSpan.FromSeconds(10)).High.Value);
+    }
 }
