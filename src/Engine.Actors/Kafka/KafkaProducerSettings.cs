@@ -28,6 +28,9 @@ public sealed record KafkaProducerSettings(
     double LingerMs = 1,
     int MaxInFlightEnvelopes = 4_096)
 {
+    /// <summary>Where the flow says how long its oldest record has waited for Kafka (<c>/readyz</c>, <c>/metrics</c>); none: not watched.</summary>
+    public DeliveryWatch? Watch { get; init; }
+
     /// <summary>The librdkafka configuration the flow uses (public so a plain client can be configured the same way).</summary>
     public ProducerConfig ToProducerConfig()
     {

@@ -22,6 +22,8 @@ internal sealed class PendingEnvelope<TPass>
     }
 
     public IProducerEnvelope<TPass> Envelope { get; }
+    /// <summary>When its records were sent (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long SentAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
     public bool Done => _done;
     public ProducerResult<TPass> Result => new(_deliveries, Envelope.PassThrough);
 

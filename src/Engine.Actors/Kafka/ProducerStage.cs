@@ -24,7 +24,9 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly ProducerStage<TPass> _stage;
-        private readonly Queue<PendingEnvelope<TPass>> _inFlight = new();
+        // Concurrent: the node's monitor reads the oldest unacknowledged envelope from its own thread (DeliveryWatch).
+        private readonly System.Collections.Concurrent.ConcurrentQueue<PendingEnvelope<TPass>> _inFlight = new();
+        private IDisposable? _watched;
         private readonly WakeUp _wakeUp = new();
         private readonly Action<Error> _onError;
         private IProducer<byte[], byte[]>? _producer;
@@ -53,7 +55,16 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
                     else log.Warning("Kafka producer: {0}", e.Reason);
                 })
                 .Build();
+            _watched = _stage._settings.Watch?.Watch(OldestUnacknowledged);
             Pull(_stage._in);
+        }
+
+        /// <summary>The oldest envelope sent and not acknowledged (one done but held back by a busy downstream waits for nothing of Kafka).</summary>
+        private long? OldestUnacknowledged()
+        {
+            foreach (var pending in _inFlight)
+                if (!pending.Done) return pending.SentAt;
+            return null;
         }
 
         public override void OnPush()
@@ -98,7 +109,7 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
                 // Read again once done: a failed report sets the error before it completes the envelope, and may have
                 // landed since the check above; the envelope must not pass on as delivered (its offsets would be committed).
                 if (Failed()) return;
-                _inFlight.Dequeue();
+                _inFlight.TryDequeue(out _);
                 _inFlightRecords -= head.Envelope.Count;
                 Push(_stage._out, head.Result);
                 PullIfRoom();
@@ -115,6 +126,7 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
 
         public override void PostStop()
         {
+            _watched?.Dispose();
             // Disposing can block briefly (librdkafka joins its threads): not on a stream thread.
             if (_producer is { } producer) _ = Task.Run(producer.Dispose);
         }

@@ -28,16 +28,20 @@ internal sealed class CampaignForwarder : IDisposable
     private readonly int _maxOutstanding;
     private readonly Lock _gate = new();
     private readonly Action<Error> _reported;
+    private readonly Action<Pending> _ended;
     private int _outstanding;
     private TaskCompletionSource? _room;
     private bool _closed;
     private Error? _fatal;
     private Error? _refused;
+    // Batches not yet acknowledged, oldest first (under _gate): how long the oldest has waited is the node's to watch.
+    private readonly LinkedList<long> _unacknowledged = new();
+    private readonly IDisposable? _watched;
 
     public CampaignForwarder(KafkaProducerSettings settings, TimeSpan linger, ILoggingAdapter log, int maxOutstanding = DefaultMaxOutstanding)
     {
         _maxOutstanding = maxOutstanding;
-        _reported = Reported;
+        (_reported, _ended) = (Reported, Ended);
         // Forwards never time out, whatever the operator set for the node's other producers: the campaign state counts a
         // clickstream partition's forwards by a high-water mark of their origins, so a forward that timed out while a later
         // one of the same campaign got through would be taken for a duplicate when the replay sends it again, and lost.
@@ -59,6 +63,12 @@ internal sealed class CampaignForwarder : IDisposable
                 log.Warning("Kafka producer (campaign-event forwards): {0}", e.Reason);
             })
             .Build();
+        _watched = settings.Watch?.Watch(OldestUnacknowledged);
+    }
+
+    private long? OldestUnacknowledged()
+    {
+        lock (_gate) return _unacknowledged.First?.Value;
     }
 
     /// <summary>Completes once fewer than <c>maxOutstanding</c> forwards wait for Kafka (at once, nearly always).</summary>
@@ -78,11 +88,12 @@ internal sealed class CampaignForwarder : IDisposable
     {
         if (records.Count == 0) return Task.CompletedTask;
         if ((Volatile.Read(ref _refused) ?? Volatile.Read(ref _fatal)) is { } error) return Task.FromException(new KafkaException(error));
-        var pending = new Pending(records.Count, _reported);
+        var pending = new Pending(records.Count, _reported, _ended);
         lock (_gate)
         {
             if (_closed) return Task.FromException(Closed());
             _outstanding += records.Count;
+            pending.Waiting = _unacknowledged.AddLast(System.Diagnostics.Stopwatch.GetTimestamp());
         }
         for (var i = 0; i < records.Count; i++)
         {
@@ -97,6 +108,15 @@ internal sealed class CampaignForwarder : IDisposable
             }
         }
         return pending.Task;
+    }
+
+    /// <summary>A batch acknowledged, or failed: it waits for Kafka no more.</summary>
+    private void Ended(Pending pending)
+    {
+        lock (_gate)
+        {
+            if (pending.Waiting is { List: not null } waiting) _unacknowledged.Remove(waiting);
+        }
     }
 
     /// <summary>A forward's delivery report (librdkafka's thread), delivered or failed: one fewer waits; the first refusal is kept.</summary>
@@ -123,6 +143,7 @@ internal sealed class CampaignForwarder : IDisposable
     {
         TaskCompletionSource? room;
         lock (_gate) (_closed, room, _room) = (true, _room, null);
+        _watched?.Dispose();
         room?.TrySetException(Closed());
         _ = Task.Run(() =>
         {
@@ -136,18 +157,21 @@ internal sealed class CampaignForwarder : IDisposable
     private static ObjectDisposedException Closed() => new(nameof(CampaignForwarder), "the stream's campaign-event forwarder has closed with its stream");
 
     /// <summary>One batch's forwards: a countdown completed by librdkafka's delivery reports (on its own thread).</summary>
-    private sealed class Pending(int count, Action<Error> reported)
+    private sealed class Pending(int count, Action<Error> reported, Action<Pending> ended)
     {
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _remaining = count;
 
         public Task Task => _done.Task;
+        /// <summary>Its place among the forwarder's unacknowledged batches (set under its lock before anything is sent).</summary>
+        public LinkedListNode<long>? Waiting { get; set; }
 
         public void OnReport(DeliveryReport<byte[], byte[]> report)
         {
             reported(report.Error);
-            if (report.Error.IsError) _done.TrySetException(new KafkaException(report.Error));
-            else if (Interlocked.Decrement(ref _remaining) == 0) _done.TrySetResult();
+            if (report.Error.IsError ? _done.TrySetException(new KafkaException(report.Error))
+                : Interlocked.Decrement(ref _remaining) == 0 && _done.TrySetResult())
+                ended(this);
         }
     }
 }

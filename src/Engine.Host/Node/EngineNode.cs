@@ -64,6 +64,8 @@ public sealed class EngineNode : IAsyncDisposable
     public CampaignFeed CampaignFeed => _campaignFeed;
     /// <summary>Erasure and consent requests (docs/privacy.md).</summary>
     public PrivacyControl Privacy { get; private init; } = null!;
+    /// <summary>How long the oldest decision, dead letter or campaign-event forward of the pipelines has waited for Kafka.</summary>
+    public DeliveryWatch Deliveries { get; private init; } = null!;
     /// <summary>Short gen0 collections while the clickstream keeps up (<see cref="EngineNodeSettings.GcPacing"/>).</summary>
     public Gen0Pacer GcPacer { get; private init; } = null!;
 
@@ -99,8 +101,9 @@ public sealed class EngineNode : IAsyncDisposable
             : null;
         var client = settings.KafkaClient ?? new Dictionary<string, string>();
         var consumerClient = KafkaClientProperties.ForConsumer(client);
+        var deliveries = new DeliveryWatch();
         var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
-            new Dictionary<string, string>(KafkaClientProperties.ForProducer(client)) { ["partitioner"] = Configuration.KafkaOptions.Partitioner });
+            new Dictionary<string, string>(KafkaClientProperties.ForProducer(client)) { ["partitioner"] = Configuration.KafkaOptions.Partitioner }) { Watch = deliveries };
         // Sweeper alerts and shadow scores share one producer: both are sent outside the decision pipeline.
         var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
         var shadow = new KafkaShadowLog(alertProducer);
@@ -169,6 +172,7 @@ public sealed class EngineNode : IAsyncDisposable
                 Fairness = fairness,
                 Privacy = privacy,
                 ShadowScores = shadow,
+                Deliveries = deliveries,
                 GcPacer = Gen0Pacer.Start(settings.GcPacing ?? GcPacingSettings.Default, () => userCounters.RecentLatency),
                 _drainTimeout = settings.EffectiveDrainTimeout,
             };

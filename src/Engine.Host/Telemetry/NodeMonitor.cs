@@ -38,7 +38,8 @@ public sealed class NodeMonitor : IAsyncDisposable
 
     /// <summary>
     /// Ready: consuming, the campaign feed caught up, no pipeline restarted within the last 30 seconds, Redis and Kafka
-    /// both answered within the last 15, and feature flushes not failing without one landing for 15 s. A pipeline that fails
+    /// both answered within the last 15, feature flushes not failing without one landing for 15 s, and no record waiting
+    /// for Kafka's acknowledgement for 30 s. A pipeline that fails
     /// and restarts in a loop (a topic missing) is not ready; before, it counted as consuming. Redis refusing writes while it
     /// answers PING (a node demoted to replica) does not fail the stream, whose flushes retry for ever: the flushes' own
     /// progress says so (before, the node stalled and stayed ready).
@@ -54,8 +55,15 @@ public sealed class NodeMonitor : IAsyncDisposable
             KafkaReachable: now - r.KafkaAnsweredUtc < Stale,
             PipelinesSteady: node is null || (now - node.LastPipelineRestartUtc >= RestartQuiet && _restarts.Within(RestartLoopWindow, now) < RestartLoop),
             CampaignsCaughtUp: node is null || node.CampaignFeed.CaughtUp,
-            FlushesLanding: r.FlushesLanding(now, Stale));
+            FlushesLanding: r.FlushesLanding(now, Stale),
+            KafkaAcknowledging: node is null || node.Deliveries.OldestWaiting() < Unacknowledged);
     }
+
+    /// <summary>
+    /// A record waiting this long for Kafka's acknowledgement means a stuck producer (a partition without a leader, too few
+    /// in-sync replicas for acks=all): a broker failover takes seconds, and librdkafka retries such a record without a word.
+    /// </summary>
+    public static readonly TimeSpan Unacknowledged = TimeSpan.FromSeconds(30);
 
     /// <summary>How long after a pipeline restart the node reports not ready (the restart backoff tops out at 10 s).</summary>
     public static readonly TimeSpan RestartQuiet = TimeSpan.FromSeconds(30);
@@ -168,10 +176,11 @@ public sealed record NodeReadings(
 /// <param name="PipelinesSteady">No decision pipeline was restarted within <see cref="NodeMonitor.RestartQuiet"/>.</param>
 /// <param name="CampaignsCaughtUp">The campaign feed has read the bookings and bid adjustments that were on Kafka at start.</param>
 /// <param name="FlushesLanding">Feature flushes reach Redis, or none is failing: not 15 s of retries without one acknowledged.</param>
+/// <param name="KafkaAcknowledging">No decision, dead letter or campaign-event forward has waited <see cref="NodeMonitor.Unacknowledged"/> for Kafka's acknowledgement.</param>
 public sealed record Readiness(bool Consuming, bool RedisReachable, bool KafkaReachable, bool PipelinesSteady = true, bool CampaignsCaughtUp = true,
-    bool FlushesLanding = true)
+    bool FlushesLanding = true, bool KafkaAcknowledging = true)
 {
-    public bool Ready => Consuming && RedisReachable && KafkaReachable && PipelinesSteady && CampaignsCaughtUp && FlushesLanding;
+    public bool Ready => Consuming && RedisReachable && KafkaReachable && PipelinesSteady && CampaignsCaughtUp && FlushesLanding && KafkaAcknowledging;
 }
 
 /// <summary>The node's total pipeline restarts as the monitor saw them, kept for a window: how many happened lately.</summary>

@@ -34,15 +34,20 @@ public sealed class KafkaProducerFlowTests : Akka.TestKit.Xunit2.TestKit, IClass
         foreach (var broker in _kafka.BrokerIds) _kafka.SetBrokerDown(broker);
         try
         {
-            var settings = new KafkaProducerSettings(_kafka.BootstrapServers, MaxInFlightEnvelopes: bound);
+            var watch = new DeliveryWatch();
+            var settings = new KafkaProducerSettings(_kafka.BootstrapServers, MaxInFlightEnvelopes: bound) { Watch = watch };
             var passed = Source.From(envelopes)
                 .Select(e => { Interlocked.Increment(ref pulled); return e; })
                 .Via(KafkaProducer.Flow<int>(settings))
                 .RunWith(Sink.Seq<ProducerResult<int>>(), Sys.Materializer());
             await Task.Delay(TimeSpan.FromSeconds(2));
             var pulledWhileDown = Volatile.Read(ref pulled);
+            // What /readyz and /metrics read: the record has waited the two seconds (a stuck producer was invisible before).
+            var waitedWhileDown = watch.OldestWaiting();
             foreach (var broker in _kafka.BrokerIds) _kafka.SetBrokerUp(broker);
             var results = await passed.WaitAsync(Timeout);
+            Assert.InRange(waitedWhileDown, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(30));
+            Assert.Equal(TimeSpan.Zero, watch.OldestWaiting());
             _output.WriteLine($"{offered:N0} envelopes offered (1 record, then none); brokers down: {pulledWhileDown} pulled (bound {bound}); " +
                               $"after: {results.Count:N0} passed in order");
             Assert.InRange(pulledWhileDown, 1, bound + 2); // the bound, plus what the stages before hold

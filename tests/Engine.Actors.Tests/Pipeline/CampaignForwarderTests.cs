@@ -20,7 +20,8 @@ public sealed class CampaignForwarderTests
         await using var kafka = new EmbeddedKafka();
         const string topic = "forwards";
         kafka.CreateTopic(topic, 1);
-        var settings = new KafkaProducerSettings(kafka.BootstrapServers, new Dictionary<string, string> { ["queue.buffering.max.messages"] = "25" });
+        var watch = new DeliveryWatch();
+        var settings = new KafkaProducerSettings(kafka.BootstrapServers, new Dictionary<string, string> { ["queue.buffering.max.messages"] = "25" }) { Watch = watch };
         using var forwarder = new CampaignForwarder(settings, TimeSpan.FromMilliseconds(1), NoLogger.Instance, maxOutstanding: 20);
         var broker = Assert.Single(kafka.BrokerIds);
         kafka.SetBrokerDown(broker);
@@ -33,10 +34,13 @@ public sealed class CampaignForwarderTests
         }
         await Task.Delay(500);
         Assert.All(sent, s => Assert.False(s.IsCompleted));
+        // Forwards never time out: how long the oldest has waited is what shows a stuck producer (/readyz, /metrics).
+        Assert.InRange(watch.OldestWaiting(), TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(30));
 
         kafka.SetBrokerUp(broker);
         await Task.WhenAll(sent).WaitAsync(TimeSpan.FromSeconds(30));
         await forwarder.RoomAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(TimeSpan.Zero, watch.OldestWaiting());
     }
 
     /// <summary>

@@ -137,6 +137,7 @@ public sealed class RunProcessTests(ITestOutputHelper output)
                                                    && l.Contains("version=", StringComparison.Ordinal)); // the version each model serves
         Assert.Contains("engine_model_reloads_total{", metrics); // at 0 from the start, for a rate alert to see the first refusal
         Assert.Contains("engine_privacy_oldest_waiting_seconds", metrics);
+        Assert.Contains("engine_kafka_oldest_unacknowledged_seconds", metrics); // a stuck producer's sign
         Assert.True(Counter(metrics, "engine_fairness_opportunities_total", "recommendation") > 0, metrics);
         Assert.True(Counter(metrics, "engine_fairness_decisions_total", "recommendation") > 0, metrics);
         Assert.True(Counter(metrics, "engine_fairness_score_count", "recommendation") > 0, metrics); // score distributions by segment

@@ -39,4 +39,17 @@ public sealed class ReadinessSignalsTests
         history.Add(T0.AddMinutes(10), 2); // quiet since
         Assert.Equal(0, history.Within(NodeMonitor.RestartLoopWindow, T0.AddMinutes(10)));
     }
+
+    [Fact]
+    public void A_record_kafka_has_not_acknowledged_for_long_makes_the_node_not_ready()
+    {
+        Assert.False(new Readiness(true, true, true, KafkaAcknowledging: false).Ready);
+        Assert.True(new Readiness(true, true, true).Ready);
+        var watch = new Engine.Actors.Kafka.DeliveryWatch();
+        var sentAt = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(NodeMonitor.Unacknowledged.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        using (watch.Watch(() => sentAt))
+        using (watch.Watch(() => null))
+            Assert.True(watch.OldestWaiting() >= NodeMonitor.Unacknowledged);
+        Assert.Equal(TimeSpan.Zero, watch.OldestWaiting()); // unwatched with its producer's end
+    }
 }
