@@ -17,7 +17,7 @@ public static class YooChooseEvaluation
         SessionRecEvaluation.Score First100, SessionRecEvaluation.Score All, string First100Csv,
         RerankerChoice Reranker, SessionRecEvaluation.Score BlendFirst100, SessionRecEvaluation.Score BlendAll);
 
-    /// <summary>The re-ranker's settings and its figures on the held-out half of validation, beside the blend's.</summary>
+    /// <summary>The re-ranker's settings and its figures on the validation sessions (the ones that also chose the blend's knobs and the trees: not held out), beside the blend's.</summary>
     public sealed record RerankerChoice(TreeOptions Trees, int Rows, SessionRecEvaluation.Score Blend, SessionRecEvaluation.Score Learned);
 
     public static Result Run(string folder, int seed, TextWriter log)

@@ -13,7 +13,7 @@ public static class RecsRanker
 {
     /// <summary>
     /// The simulator's re-ranker (<c>models/recs</c>, what the engine serves): 50 trees scored the same HR@10 + MRR@10 on
-    /// validation sessions as 100 (0.5712 + 0.2362 against 0.5723 + 0.2351) at half the ONNX time per ranked list; 20-40
+    /// validation sessions as 100 (0.5712 + 0.2362 against 0.5723 + 0.2351, on whole click prefixes before 2026-12-06; 0.5712 + 0.2350 asked as served) at half the ONNX time per ranked list; 20-40
     /// trees and 16 leaves scored a little lower (docs/models.md).
     /// </summary>
     public static readonly TreeOptions DefaultTrees = new(Trees: 50, Leaves: 32, MinLeafCount: 100, LearningRate: 0.1);
