@@ -101,10 +101,14 @@ internal sealed class CampaignForwarder : IDisposable
             {
                 _producer.Produce(records[i].Topic, records[i].ToMessage(), pending.OnReport);
             }
-            catch (Exception e) // a fatal error raised meanwhile: the rest is not sent, and waits for nothing
+            catch (Exception e)
             {
+                // Refused before it was sent (a record over message.max.bytes, a fatal error raised meanwhile): a gap librdkafka
+                // does not know of, so the forwarder keeps it (no later forward is sent), and the rest of the batch waits for nothing.
+                Interlocked.CompareExchange(ref _refused, (e as KafkaException)?.Error ?? new Error(ErrorCode.Local_Fail, e.Message), null);
                 for (var unsent = i; unsent < records.Count; unsent++) Reported(Unsent);
-                return Task.FromException(e);
+                pending.Refuse(e);
+                return pending.Task;
             }
         }
         return pending.Task;
@@ -166,12 +170,27 @@ internal sealed class CampaignForwarder : IDisposable
         /// <summary>Its place among the forwarder's unacknowledged batches (set under its lock before anything is sent).</summary>
         public LinkedListNode<long>? Waiting { get; set; }
 
+        private int _ended;
+
         public void OnReport(DeliveryReport<byte[], byte[]> report)
         {
             reported(report.Error);
-            if (report.Error.IsError ? _done.TrySetException(new KafkaException(report.Error))
-                : Interlocked.Decrement(ref _remaining) == 0 && _done.TrySetResult())
-                ended(this);
+            if (report.Error.IsError) Refuse(new KafkaException(report.Error));
+            else if (Interlocked.Decrement(ref _remaining) == 0 && End()) _done.TrySetResult();
+        }
+
+        /// <summary>Fails the batch (its first refusal only).</summary>
+        public void Refuse(Exception error)
+        {
+            if (End()) _done.TrySetException(error);
+        }
+
+        /// <summary>Off the forwarder's watch before its task completes: whoever awaits it finds it waiting no more.</summary>
+        private bool End()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 1) return false;
+            ended(this);
+            return true;
         }
     }
 }

@@ -91,4 +91,28 @@ public sealed class CampaignForwarderTests
         using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(new Confluent.Kafka.ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = "watermarks" }).Build();
         Assert.Equal(1, consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, 0), TimeSpan.FromSeconds(10)).High.Value);
     }
+
+    /// <summary>
+    /// A forward the client refuses before sending it (over <c>message.max.bytes</c>) is a gap librdkafka does not know of: the
+    /// forwarder keeps it, so nothing after it lands, and the batch waits for nothing (review, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task A_forward_refused_before_it_is_sent_lets_no_later_forward_land_and_waits_for_nothing()
+    {
+        await using var kafka = new EmbeddedKafka();
+        const string topic = "forwards";
+        kafka.CreateTopic(topic, 1);
+        var watch = new DeliveryWatch();
+        using var forwarder = new CampaignForwarder(new KafkaProducerSettings(kafka.BootstrapServers) { Watch = watch }, TimeSpan.FromMilliseconds(1), NoLogger.Instance);
+
+        var refused = forwarder.SendAsync([new ProducerRecord(topic, [0], [1]), new ProducerRecord(topic, [0], new byte[1_100_000])]);
+        await Assert.ThrowsAnyAsync<Exception>(() => refused.WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAnyAsync<Exception>(() => forwarder.SendAsync([new ProducerRecord(topic, [0], [2])]).WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAnyAsync<Exception>(() => forwarder.RoomAsync());
+
+        await Task.Delay(500); // the first record's report
+        Assert.Equal(TimeSpan.Zero, watch.OldestWaiting());
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(new Confluent.Kafka.ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = "watermarks" }).Build();
+        Assert.InRange(consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, 0), TimeSpan.FromSeconds(10)).High.Value, 0, 1);
+    }
 }

@@ -375,7 +375,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         await FlushAsync("u-replay-below", handled.Changes!); // the flush landed; the decisions never reached Kafka
         Sys.Stop(first);
 
-        using var neverCrossing = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 2, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
+        using var neverCrossing = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 1.0, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
         var reloaded = new UserDecider(_world.Models with { Churn = neverCrossing }, new DecisionSettings(), _world.Campaigns);
         var next = Sys.ActorOf(UserActor.Props("u-replay-below", _store, reloaded));
         var replay = SendAt(next, view, 7);
