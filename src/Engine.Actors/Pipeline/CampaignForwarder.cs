@@ -57,6 +57,13 @@ internal sealed class CampaignForwarder : IDisposable
         config.QueueBufferingMaxMessages = 10_000_000;
         config.QueueBufferingMaxKbytes = int.MaxValue;
         _producer = new ProducerBuilder<byte[], byte[]>(config)
+            // librdkafka's lines in the node's log, not on stderr; less its note that the gapless guarantee is "experimental",
+            // printed at every run's start (it is what this producer relies on, and is documented above).
+            .SetLogHandler((_, m) =>
+            {
+                if (m.Facility == "CONFWARN" && m.Message.Contains("gapless", StringComparison.Ordinal)) return;
+                if (m.Level <= SyslogLevel.Warning) log.Warning("Kafka producer (campaign-event forwards): {0} {1}", m.Facility, m.Message);
+            })
             .SetErrorHandler((_, e) =>
             {
                 if (e.IsFatal) Interlocked.CompareExchange(ref _fatal, e, null);

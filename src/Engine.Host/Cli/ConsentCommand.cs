@@ -10,9 +10,12 @@ public static class ConsentCommand
     public static Command Create()
     {
         var user = new Option<string>("--user") { Description = "The user id (as it appears in the clickstream)", Required = true };
-        var personalisation = new Option<bool>("--personalisation")
-            { Description = "May the user's behaviour shape their recommendations and churn alerts", DefaultValueFactory = _ => true };
-        var adTargeting = new Option<bool>("--ad-targeting") { Description = "May the engine bid on ad requests for this user", DefaultValueFactory = _ => true };
+        // Both required: a request records both choices, and a flag left out defaulted to true, granting again what the user
+        // had withdrawn (review, 2026-12-07). bool?: a plain bool option has an implicit default, and 'Required' never fires.
+        var personalisation = new Option<bool?>("--personalisation")
+            { Description = "May the user's behaviour shape their recommendations and churn alerts (true or false; required: both choices are recorded)", Required = true };
+        var adTargeting = new Option<bool?>("--ad-targeting")
+            { Description = "May the engine bid on ad requests for this user (true or false; required: both choices are recorded)", Required = true };
         var kafka = PrivacyCliOptions.Kafka();
         var wait = PrivacyCliOptions.Wait();
         var command = new Command("consent",
@@ -24,7 +27,7 @@ public static class ConsentCommand
         command.SetAction((parse, ct) => PrivacyCliOptions.SendAsync(parse.GetValue(kafka)!, new PrivacyRequest
         {
             Type = PrivacyRequestTypes.Consent, RequestId = "consent-" + Guid.NewGuid().ToString("N"), UserId = parse.GetValue(user)!,
-            Personalisation = parse.GetValue(personalisation), AdTargeting = parse.GetValue(adTargeting), RequestedAt = DateTimeOffset.UtcNow,
+            Personalisation = parse.GetValue(personalisation)!.Value, AdTargeting = parse.GetValue(adTargeting)!.Value, RequestedAt = DateTimeOffset.UtcNow,
         }, parse.GetValue(wait), ct));
         return command;
     }

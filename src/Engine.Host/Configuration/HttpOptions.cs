@@ -16,6 +16,13 @@ public sealed class HttpOptions
     [Range(-1, 65535, ErrorMessage = "Http:Port must be a TCP port (0 = any free port, -1 = no HTTP).")]
     public int? Port { get; set; }
 
+    /// <summary>
+    /// Serve the live page (<c>/</c> and <c>/live/stream</c>): the latest decisions as they are on Kafka, user ids and churn
+    /// scores included, to whoever reaches the port, without a login. Unset: on with the embedded servers (development),
+    /// off on your own Kafka and Redis, where the port is open for Prometheus (before 2026-12-07 it was always on).
+    /// </summary>
+    public bool? LivePage { get; set; }
+
     /// <summary>Address to listen on: 0.0.0.0 in a container, 127.0.0.1 to keep it local.</summary>
     [Required(ErrorMessage = "Http:Host is missing: an address to listen on, e.g. 0.0.0.0 or 127.0.0.1.")]
     public string Host { get; set; } = "0.0.0.0";

@@ -19,8 +19,11 @@ public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string
     {
         // Where the acks topic ends now: the acknowledgement comes after, so nothing before it needs reading.
         using var consumer = wait is null ? null : AckReader();
+        // murmur2, as the engine and the contract key them (docs/contracts.md): a user's requests share one partition and are
+        // carried out in order. librdkafka's default (CRC32) put an erasure and a consent of one user on two partitions,
+        // where the older consent could run after the erasure and store the user's consent again (review, 2026-12-07).
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig(KafkaClientProperties.ForProducer(client ?? NoClientConfig))
-            { BootstrapServers = bootstrap, EnableIdempotence = true, Acks = Acks.All }).Build();
+            { BootstrapServers = bootstrap, EnableIdempotence = true, Acks = Acks.All, Partitioner = Partitioner.Murmur2Random }).Build();
         await producer.ProduceAsync(Topics.Privacy, new Message<byte[], byte[]>
         {
             Key = Encoding.UTF8.GetBytes(request.UserId),
@@ -37,7 +40,10 @@ public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string
         };
         var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         using var admin = new AdminClientBuilder(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap }).Build();
-        var partitions = admin.GetMetadata(Topics.PrivacyAcks, TimeSpan.FromSeconds(10)).Topics[0].Partitions.Select(p => p.PartitionId);
+        // Every topic's metadata: asked for by name, a Kafka that creates topics on demand would create this one with its own partition count.
+        var acks = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == Topics.PrivacyAcks)
+                   ?? throw new KafkaException(new Error(ErrorCode.UnknownTopicOrPart, $"{Topics.PrivacyAcks} does not exist on {bootstrap}: start an engine node first (it creates its topics)"));
+        var partitions = acks.Partitions.Select(p => p.PartitionId);
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(Topics.PrivacyAcks, p,
             consumer.QueryWatermarkOffsets(new TopicPartition(Topics.PrivacyAcks, p), TimeSpan.FromSeconds(10)).High)));
         return consumer;

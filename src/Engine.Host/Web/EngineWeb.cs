@@ -16,7 +16,7 @@ namespace Engine.Host.Web;
 
 /// <summary>
 /// The node's HTTP side (Kestrel): <c>/metrics</c> for Prometheus, <c>/healthz</c> (the process answers),
-/// <c>/readyz</c> (consuming, Redis and Kafka reachable), and the live page at <c>/</c> fed by <c>/live/stream</c>.
+/// <c>/readyz</c> (consuming, Redis and Kafka reachable), and, when enabled, the live page at <c>/</c> fed by <c>/live/stream</c>.
 /// </summary>
 public sealed class EngineWeb : IAsyncDisposable
 {
@@ -29,7 +29,7 @@ public sealed class EngineWeb : IAsyncDisposable
     public string Url { get; }
 
     /// <exception cref="ConfigurationError">A port set explicitly is taken.</exception>
-    public static async Task<EngineWeb> StartAsync(HttpOptions http, IConfiguration configuration, NodeMonitor monitor, LiveFeed feed)
+    public static async Task<EngineWeb> StartAsync(HttpOptions http, IConfiguration configuration, NodeMonitor monitor, LiveFeed? feed)
     {
         var meters = new EngineMeters(monitor);
         var app = Build(http.Host, http.Port ?? HttpOptions.DefaultPort, configuration, monitor, feed);
@@ -54,7 +54,7 @@ public sealed class EngineWeb : IAsyncDisposable
         return new EngineWeb(app, meters, app.Urls.First());
     }
 
-    private static WebApplication Build(string host, int port, IConfiguration configuration, NodeMonitor monitor, LiveFeed feed)
+    private static WebApplication Build(string host, int port, IConfiguration configuration, NodeMonitor monitor, LiveFeed? feed)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Configuration.Sources.Clear();
@@ -75,6 +75,7 @@ public sealed class EngineWeb : IAsyncDisposable
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => monitor.Readiness() is var r && r.Ready ? Results.Json(r) : Results.Json(r, statusCode: StatusCodes.Status503ServiceUnavailable));
+        if (feed is null) return app; // no live page: it shows user ids to whoever reaches the port (HttpOptions.LivePage)
         app.MapGet("/", () => Results.Stream(LivePage.Open(), "text/html; charset=utf-8"));
         app.MapGet("/live/stream", (HttpContext context) => LiveStream.ServeAsync(context, feed, monitor, stopping));
         return app;

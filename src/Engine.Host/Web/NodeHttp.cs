@@ -15,15 +15,16 @@ public sealed class NodeHttp : IAsyncDisposable
 {
     private readonly ILoggerFactory? _ownLogs; // created here (none was given): disposed here
     private readonly NodeMonitor _monitor;
-    private readonly LiveFeed _feed;
+    private readonly LiveFeed? _feed;
     private readonly EngineWeb _web;
 
-    private NodeHttp(ILoggerFactory? ownLogs, NodeMonitor monitor, LiveFeed feed, EngineWeb web) => (_ownLogs, _monitor, _feed, _web) = (ownLogs, monitor, feed, web);
+    private NodeHttp(ILoggerFactory? ownLogs, NodeMonitor monitor, LiveFeed? feed, EngineWeb web) => (_ownLogs, _monitor, _feed, _web) = (ownLogs, monitor, feed, web);
 
     public string Url => _web.Url;
     public NodeMonitor Monitor => _monitor;
 
     /// <param name="logs">The host's logger factory (null: one of its own from <paramref name="configuration"/>).</param>
+    /// <param name="http">Where to listen; its <see cref="HttpOptions.LivePage"/> resolved by the caller (unset: on).</param>
     public static async Task<NodeHttp> StartAsync(HttpOptions http, IConfiguration configuration, EngineNodeSettings node, ILoggerFactory? logs = null)
     {
         var ownLogs = logs is null ? LoggerFactory.Create(b => b.AddEngineConsole(configuration)) : null;
@@ -31,7 +32,7 @@ public sealed class NodeHttp : IAsyncDisposable
         var client = node.KafkaClient ?? new Dictionary<string, string>();
         var lag = new ConsumerLagProbe(node.KafkaBootstrap, client, node.InputGroups);
         var monitor = new NodeMonitor(lag, logs.CreateLogger<NodeMonitor>());
-        var feed = new LiveFeed(node.KafkaBootstrap, client, node.EffectiveTopics);
+        var feed = http.LivePage == false ? null : new LiveFeed(node.KafkaBootstrap, client, node.EffectiveTopics);
         var web = await EngineWeb.StartAsync(http, configuration, monitor, feed);
         return new NodeHttp(ownLogs, monitor, feed, web);
     }
@@ -41,7 +42,7 @@ public sealed class NodeHttp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _web.DisposeAsync();
-        await _feed.DisposeAsync();
+        if (_feed is not null) await _feed.DisposeAsync();
         await _monitor.DisposeAsync();
         _ownLogs?.Dispose();
     }

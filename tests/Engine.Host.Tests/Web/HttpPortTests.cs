@@ -39,6 +39,29 @@ public sealed class HttpPortTests
         Assert.Contains($"Http:Port: cannot listen on 127.0.0.1:{port}", engine.Output);
     }
 
+    /// <summary>
+    /// The live page streams decisions with user ids to whoever reaches the port, which is open for Prometheus: off unless
+    /// asked for (review, 2026-12-07); the metrics and health endpoints stay.
+    /// </summary>
+    [Fact]
+    public async Task Without_the_live_page_the_port_serves_metrics_and_health_and_no_decisions()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 1);
+        var settings = new EngineNodeSettings(kafka.BootstrapServers, "127.0.0.1:1", "/models", 1, new ClusterSettings());
+        using var client = new HttpClient();
+
+        await using (var http = await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1", Port = 0, LivePage = false }, new ConfigurationBuilder().Build(), settings))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri(new Uri(http.Url), "/live/stream"))).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri(new Uri(http.Url), "/"))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(new Uri(http.Url), "/metrics"))).StatusCode);
+            Assert.Equal("ok\n", await client.GetStringAsync(new Uri(new Uri(http.Url), "/healthz")));
+        }
+        await using (var http = await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1", Port = 0, LivePage = true }, new ConfigurationBuilder().Build(), settings))
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(new Uri(http.Url), "/"))).StatusCode);
+    }
+
     /// <summary>Takes the port on 127.0.0.1 (null when something else already holds it: then it is taken anyway).</summary>
     private static TcpListener? Hold(int port)
     {
