@@ -67,6 +67,14 @@ public sealed class EngineOptionsTests
     }
 
     [Fact]
+    public void A_kafka_session_timeout_shorter_than_the_clusters_downing_is_refused()
+    {
+        Assert.StartsWith("Kafka:Client:session.timeout.ms is 10000: keep it at least 35000",
+            Assert.Single(Refused(new(Valid) { ["Kafka:Client:session.timeout.ms"] = "10000" }).Problems));
+        EngineOptions.Load(Config(new(Valid) { ["Kafka:Client:session.timeout.ms"] = "45000" }));
+    }
+
+    [Fact]
     public void Every_problem_is_reported_at_once_each_naming_its_setting()
     {
         var error = Refused(new()
