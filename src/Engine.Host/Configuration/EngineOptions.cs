@@ -24,6 +24,7 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
             OptionsBinder.Bind<FairnessOptions>(configuration, FairnessOptions.Section, problems),
             OptionsBinder.Bind<GcOptions>(configuration, GcOptions.Section, problems));
         problems.AddRange(options.Cluster.SeedProblems(configuration.GetSection(ClusterOptions.Section)));
+        if (options.Kafka.SessionTimeoutProblem(clustered: options.Cluster.Seeds.Length > 0) is { } session) problems.Add(session);
         problems.AddRange(LogLevelProblems(configuration.GetSection("Logging:LogLevel")));
         return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
     }
