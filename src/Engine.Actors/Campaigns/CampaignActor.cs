@@ -131,6 +131,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
 
     private void Ready()
     {
+        // The shard moves: stashed while loading, so what the actor holds is answered first (HandOffStop).
+        Receive<HandOffStop>(_ => Context.Stop(Self));
         Receive<RecordCampaignEvent>(msg =>
         {
             _writer.Answering(Sender, _delivery);

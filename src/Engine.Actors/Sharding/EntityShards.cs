@@ -8,7 +8,8 @@ namespace Engine.Actors.Sharding;
 /// A shard region of users or campaigns: one shard per partition of the topic that feeds it, placed by
 /// <see cref="ExternalShardAllocationStrategy"/> on the node that consumes that partition (see <see cref="ShardAlignment"/>).
 /// Idle entities passivate themselves (<see cref="IdlePassivation"/>: only once their changes are durable), so millions fit
-/// in bounded memory, and come back from Redis on their next event; sharding's own idle passivation is off.
+/// in bounded memory, and come back from Redis on their next event; sharding's own idle passivation is off. A moving shard
+/// stops its entities with <see cref="HandOffStop"/>, which every entity handles once it has answered what it holds.
 /// </summary>
 public static class EntityShards
 {
@@ -21,7 +22,7 @@ public static class EntityShards
         var settings = ClusterShardingSettings.Create(system).WithPassivateIdleAfter(TimeSpan.Zero);
         return sharding.Start(
             typeName, entityProps, settings, new PartitionAlignedExtractor(partitions),
-            new ExternalShardAllocationStrategy(system, typeName), PoisonPill.Instance);
+            new ExternalShardAllocationStrategy(system, typeName), HandOffStop.Instance);
     }
 
     /// <summary>

@@ -146,6 +146,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     private void Ready()
     {
         Receive<RecordEvent>(Record);
+        // The shard moves: stashed while loading, so what the actor holds is answered first (HandOffStop).
+        Receive<HandOffStop>(_ => Context.Stop(Self));
         Receive<PrivacyProtocol.RecordConsent>(RecordConsent);
         Receive<PrivacyProtocol.EraseUser>(Erase);
         Receive<IdleCheck>(IdleChecked);

@@ -359,8 +359,11 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
     /// <summary>Answers every event as failed: what a user actor that throws on it does.</summary>
     private sealed class FailsEveryEvent : ReceiveActor
     {
-        public FailsEveryEvent() =>
+        public FailsEveryEvent()
+        {
             Receive<UserProtocol.RecordEvent>(e => Sender.Tell(new EntityFailed(e.Position, "failed: the user actor threw InvalidOperationException (test)")));
+            Receive<Engine.Actors.Sharding.HandOffStop>(_ => Context.Stop(Self)); // as every entity does when its shard moves
+        }
     }
 
     /// <summary>A feature store under a prefix of its own (on Garnet) and the user shards over <paramref name="partitions"/>.</summary>

@@ -1,0 +1,57 @@
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
+using Engine.Actors.Sharding;
+using Engine.Actors.Tests.Users;
+using Engine.Actors.Users;
+using Akka.Actor;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Testing.Redis;
+using StackExchange.Redis;
+
+namespace Engine.Actors.Tests.Sharding;
+
+/// <summary>A shard that moves (a rebalance, a graceful stop) while an entity loads its state (review, 2026-12-07).</summary>
+public sealed class HandOffStopTests()
+    : Akka.TestKit.Xunit2.TestKit("akka.actor.provider = cluster\nakka.remote.dot-netty.tcp { hostname = \"127.0.0.1\", port = 0 }\nakka.loglevel = WARNING")
+{
+    /// <summary>
+    /// The entity answers the event it stashed while loading, then stops: stopped with a PoisonPill, it dropped it, and the
+    /// asking partition waited for its ask timeout and restarted the whole stream.
+    /// </summary>
+    [Fact]
+    public async Task An_entity_stopped_by_its_shards_hand_off_while_loading_answers_what_it_holds_first()
+    {
+        using var redis = new RedisServerProcess();
+        await redis.StartAsync();
+        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(redis.Endpoint));
+        var cluster = Cluster.Get(Sys);
+        await cluster.JoinAsync(cluster.SelfAddress);
+        AwaitCondition(() => cluster.State.Members.Any(m => m.Status == MemberStatus.Up), TimeSpan.FromSeconds(20));
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("handoff"), MaxAttempts = 100 }, new FeatureMetrics());
+        using var world = new UserTestWorld();
+        var users = EntityShards.Start(Sys, EntityShards.Users, 1, id => UserActor.Props(id, store, world.Decider()));
+        var asker = CreateTestProbe();
+        var view = new ClickEvent
+        {
+            EventId = "v0", EventTime = UserTestWorld.T0, UserId = "shopper", SessionId = "s", Type = EventType.ProductView, ItemId = "shoe-0", Category = "shoes",
+        };
+
+        redis.Freeze(); // the entity's load waits for Redis
+        try
+        {
+            users.Tell(new UserProtocol.RecordEvent("shopper", view, new EventPosition(0, 0), DateTimeOffset.UtcNow), asker);
+            await Task.Delay(1_000); // started, loading, the event stashed
+            users.Tell(GracefulShutdown.Instance, ActorRefs.NoSender); // the region hands its shard off: its entities get the hand-off stop message
+            await Task.Delay(1_000);
+        }
+        finally
+        {
+            redis.Thaw();
+        }
+
+        asker.ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(30));
+    }
+}
