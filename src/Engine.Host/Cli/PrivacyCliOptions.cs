@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Confluent.Kafka;
 using Engine.Host.Privacy;
 using Engine.Models.Contracts;
 
@@ -17,12 +18,25 @@ internal static class PrivacyCliOptions
     public static Option<int> Wait() => new("--wait")
         { Description = "Seconds to wait for the acknowledgement (0 = send and return)", DefaultValueFactory = _ => 60 };
 
-    /// <summary>Exit 0 when acknowledged (or not waited for), 1 when no acknowledgement came in time.</summary>
+    /// <summary>Exit 0 when acknowledged (or not waited for), 1 when Kafka refused the request or no acknowledgement came in time.</summary>
     public static async Task<int> SendAsync(string kafka, PrivacyRequest request, int waitSeconds, CancellationToken ct)
     {
         var wait = waitSeconds > 0 ? TimeSpan.FromSeconds(waitSeconds) : (TimeSpan?)null;
-        Console.WriteLine($"{request.Type}: request {request.RequestId} sent to {Topics.Privacy}" + (wait is null ? "" : "; waiting for its acknowledgement"));
-        var ack = await new PrivacyRequests(kafka, KafkaClientEnvironment.Read()).SendAsync(request, wait, ct);
+        PrivacyAck? ack;
+        var sent = false;
+        try
+        {
+            ack = await new PrivacyRequests(kafka, KafkaClientEnvironment.Read()).SendAsync(request, wait, ct, () =>
+            {
+                sent = true;
+                Console.WriteLine($"{request.Type}: request {request.RequestId} sent to {Topics.Privacy}" + (wait is null ? "" : "; waiting for its acknowledgement"));
+            });
+        }
+        catch (KafkaException e) // one line, not a stack trace (review, 2026-12-07)
+        {
+            Console.Error.WriteLine($"{request.Type}: request {request.RequestId} {(sent ? "sent, but its acknowledgement could not be read" : "not sent")}: {e.Error.Reason}");
+            return 1;
+        }
         if (wait is null) return 0;
         if (ack is null)
         {

@@ -15,7 +15,8 @@ public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string
     private static readonly Dictionary<string, string> NoClientConfig = new(StringComparer.Ordinal);
 
     /// <summary>Sends <paramref name="request"/>; with a <paramref name="wait"/>, returns its acknowledgement (null: none in time).</summary>
-    public async Task<PrivacyAck?> SendAsync(PrivacyRequest request, TimeSpan? wait, CancellationToken ct)
+    /// <param name="sent">Called once Kafka has the request, before the wait for its acknowledgement.</param>
+    public async Task<PrivacyAck?> SendAsync(PrivacyRequest request, TimeSpan? wait, CancellationToken ct, Action? sent = null)
     {
         // Where the acks topic ends now: the acknowledgement comes after, so nothing before it needs reading.
         using var consumer = wait is null ? null : AckReader();
@@ -29,6 +30,7 @@ public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string
             Key = Encoding.UTF8.GetBytes(request.UserId),
             Value = JsonSerializer.SerializeToUtf8Bytes(request, EngineJson.Default.PrivacyRequest),
         }, ct);
+        sent?.Invoke();
         return consumer is null ? null : await Task.Run(() => AwaitAck(consumer, request.RequestId, wait!.Value, ct), ct);
     }
 
@@ -38,12 +40,16 @@ public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string
         {
             BootstrapServers = bootstrap, GroupId = "engine-privacy-requester-" + Guid.NewGuid().ToString("N"), EnableAutoCommit = false,
         };
+        List<int> partitions;
+        using (var admin = new AdminClientBuilder(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap }).Build())
+        {
+            // Every topic's metadata: asked for by name, a Kafka that creates topics on demand would create this one with its own partition count.
+            var acks = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == Topics.PrivacyAcks)
+                       ?? throw new KafkaException(new Error(ErrorCode.UnknownTopicOrPart,
+                           $"{Topics.PrivacyAcks} does not exist on {bootstrap}: start an engine node first (it creates its topics)"));
+            partitions = [.. acks.Partitions.Select(p => p.PartitionId)];
+        }
         var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        using var admin = new AdminClientBuilder(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap }).Build();
-        // Every topic's metadata: asked for by name, a Kafka that creates topics on demand would create this one with its own partition count.
-        var acks = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == Topics.PrivacyAcks)
-                   ?? throw new KafkaException(new Error(ErrorCode.UnknownTopicOrPart, $"{Topics.PrivacyAcks} does not exist on {bootstrap}: start an engine node first (it creates its topics)"));
-        var partitions = acks.Partitions.Select(p => p.PartitionId);
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(Topics.PrivacyAcks, p,
             consumer.QueryWatermarkOffsets(new TopicPartition(Topics.PrivacyAcks, p), TimeSpan.FromSeconds(10)).High)));
         return consumer;

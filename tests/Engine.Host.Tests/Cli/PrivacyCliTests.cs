@@ -47,4 +47,21 @@ public sealed class PrivacyCliTests
             if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } record) found[record.Message.Key] = record.Partition.Value;
         Assert.Equal(users.ToDictionary(u => u, u => KafkaPartitioner.Partition(u, partitions)), found);
     }
+
+    /// <summary>
+    /// On a Kafka where no node has created its topics yet: one line saying so and exit 1, not "sent" followed by a stack
+    /// trace (review, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task An_erase_on_a_kafka_without_the_engines_topics_says_it_was_not_sent_and_exits_1()
+    {
+        await using var kafka = new EmbeddedKafka();
+        using var erase = EngineProcess.Start(["erase", "--user", "u-1", "--kafka", kafka.BootstrapServers, "--wait", "5"]);
+
+        Assert.Equal(1, await erase.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Contains("request erase-", erase.Output);
+        Assert.Contains($"not sent: {Topics.PrivacyAcks} does not exist", erase.Output);
+        Assert.DoesNotContain("sent to engine.privacy", erase.Output);
+        Assert.DoesNotContain("   at ", erase.Output);
+    }
 }
