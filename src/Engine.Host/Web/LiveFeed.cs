@@ -51,19 +51,51 @@ public sealed class LiveFeed : IAsyncDisposable
         lock (_subscribers) _subscribers.RemoveAll(c => c.Reader == reader);
     }
 
+    /// <summary>How often the decision topics' partitions are looked up again (partitions added later are read too).</summary>
+    private static readonly TimeSpan Reassign = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Reads until disposed. A Kafka error (a broker away at start, a refused read, a topic recreated) is waited out and the
+    /// partitions assigned again: before 2026-12-07 the first one ended the feed for the node's life, silently, and the
+    /// page showed no decisions as if none were made (review).
+    /// </summary>
     private void Loop()
     {
-        var metadata = _admin.GetMetadata(TimeSpan.FromSeconds(10));
-        _consumer.Assign(metadata.Topics.Where(t => _kinds.ContainsKey(t.Topic))
-            .SelectMany(t => t.Partitions.Select(p => new TopicPartitionOffset(t.Topic, p.PartitionId, Offset.End))));
+        var assignedAt = DateTime.MinValue;
+        string? lastError = null;
         while (!_stop.IsCancellationRequested)
         {
-            var result = _consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result?.Message is not { Value: { } value } || !_kinds.TryGetValue(result.Topic, out var kind) || !Due(kind)) continue;
-            var decision = new LiveDecision(kind, System.Text.Encoding.UTF8.GetString(value));
-            lock (_subscribers)
-                foreach (var subscriber in _subscribers) subscriber.Writer.TryWrite(decision);
+            try
+            {
+                if (DateTime.UtcNow - assignedAt > Reassign) (assignedAt, _) = (DateTime.UtcNow, Assign());
+                var result = _consumer.Consume(TimeSpan.FromMilliseconds(200));
+                lastError = null;
+                if (result?.Message is not { Value: { } value } || !_kinds.TryGetValue(result.Topic, out var kind) || !Due(kind)) continue;
+                var decision = new LiveDecision(kind, System.Text.Encoding.UTF8.GetString(value));
+                lock (_subscribers)
+                    foreach (var subscriber in _subscribers) subscriber.Writer.TryWrite(decision);
+            }
+            catch (KafkaException e) when (!_stop.IsCancellationRequested)
+            {
+                if (e.Error.Reason != lastError) Console.Error.WriteLine($"live page: reading the decision topics failed ({e.Error.Reason}); trying again every 5 s");
+                lastError = e.Error.Reason;
+                assignedAt = DateTime.MinValue;
+                _stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(5));
+            }
         }
+    }
+
+    /// <summary>Every partition of the decision topics, from its end (only those not assigned yet: the others keep their place).</summary>
+    private int Assign()
+    {
+        var metadata = _admin.GetMetadata(TimeSpan.FromSeconds(10));
+        var assigned = _consumer.Assignment.ToHashSet();
+        var added = metadata.Topics.Where(t => _kinds.ContainsKey(t.Topic))
+            .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId)))
+            .Where(tp => !assigned.Contains(tp))
+            .Select(tp => new TopicPartitionOffset(tp, Offset.End)).ToList();
+        if (added.Count > 0) _consumer.IncrementalAssign(added);
+        return added.Count;
     }
 
     private bool Due(string kind)
