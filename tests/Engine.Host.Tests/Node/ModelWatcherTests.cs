@@ -11,9 +11,7 @@ public sealed class ModelWatcherTests : IDisposable
     [Fact]
     public async Task A_corrupt_file_is_refused_and_reported_the_old_version_serves_and_a_good_file_then_loads()
     {
-        var path = Path.Combine(_folder, "model.onnx");
-        File.Copy(RepoPaths.Model("churn"), path);
-        File.Copy(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"), Path.Combine(_folder, "model.json"));
+        var (path, _) = DeployCommittedChurn();
         using var registry = new ModelRegistry(path, ModelSchemas.Churn);
         var serving = registry.Version;
         var reports = new List<string>();
@@ -79,10 +77,7 @@ public sealed class ModelWatcherTests : IDisposable
     [Fact]
     public async Task A_new_metadata_file_alone_is_a_new_version_and_is_loaded()
     {
-        var path = Path.Combine(_folder, "model.onnx");
-        var metadata = Path.Combine(_folder, "model.json");
-        File.Copy(RepoPaths.Model("churn"), path);
-        File.Copy(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"), metadata);
+        var (path, metadata) = DeployCommittedChurn();
         using var registry = new ModelRegistry(path, ModelSchemas.Churn);
         var reports = new List<string>();
         await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), line => { lock (reports) reports.Add(line); });
@@ -99,10 +94,7 @@ public sealed class ModelWatcherTests : IDisposable
     [Fact]
     public async Task A_model_deployed_between_the_load_and_the_watchers_start_is_loaded_at_its_first_look()
     {
-        var path = Path.Combine(_folder, "model.onnx");
-        var metadata = Path.Combine(_folder, "model.json");
-        File.Copy(RepoPaths.Model("churn"), path);
-        File.Copy(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"), metadata);
+        var (path, metadata) = DeployCommittedChurn();
         var loadedAt = ModelWatcher.Look([path]);
         using var registry = new ModelRegistry(path, ModelSchemas.Churn);
 
@@ -152,10 +144,7 @@ public sealed class ModelWatcherTests : IDisposable
     [Fact]
     public async Task A_model_json_replaced_by_one_of_the_same_length_and_time_is_reloaded()
     {
-        var path = Path.Combine(_folder, "model.onnx");
-        var metadata = Path.Combine(_folder, "model.json");
-        File.Copy(RepoPaths.Model("churn"), path);
-        File.Copy(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"), metadata);
+        var (path, metadata) = DeployCommittedChurn();
         using var registry = new ModelRegistry(path, ModelSchemas.Churn);
         await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), _ => { });
 
@@ -169,6 +158,15 @@ public sealed class ModelWatcherTests : IDisposable
 
         Assert.Equal(1, watcher.Reloads);
         Assert.Equal(new string('x', version.Length), registry.Version);
+    }
+
+    /// <summary>The committed churn model and its model.json in the test's folder: their paths.</summary>
+    private (string Model, string Metadata) DeployCommittedChurn()
+    {
+        var (model, metadata) = (Path.Combine(_folder, "model.onnx"), Path.Combine(_folder, "model.json"));
+        File.Copy(RepoPaths.Model("churn"), model);
+        File.Copy(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"), metadata);
+        return (model, metadata);
     }
 
     /// <summary>Writes beside and renames over, as a deployment should; the new time stamp marks the change.</summary>
