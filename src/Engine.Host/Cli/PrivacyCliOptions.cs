@@ -18,7 +18,7 @@ internal static class PrivacyCliOptions
     public static Option<int> Wait() => new("--wait")
         { Description = "Seconds to wait for the acknowledgement (0 = send and return)", DefaultValueFactory = _ => 60 };
 
-    /// <summary>Exit 0 when acknowledged (or not waited for), 1 when Kafka refused the request or no acknowledgement came in time.</summary>
+    /// <summary>Exit 0 when acknowledged (or not waited for), 1 when Kafka refused the request or no acknowledgement came in time, 130 when stopped (Ctrl+C, SIGTERM).</summary>
     public static async Task<int> SendAsync(string kafka, PrivacyRequest request, int waitSeconds, CancellationToken ct)
     {
         var wait = waitSeconds > 0 ? TimeSpan.FromSeconds(waitSeconds) : (TimeSpan?)null;
@@ -32,10 +32,22 @@ internal static class PrivacyCliOptions
                 Console.WriteLine($"{request.Type}: request {request.RequestId} sent to {Topics.Privacy}" + (wait is null ? "" : "; waiting for its acknowledgement"));
             });
         }
+        catch (ProduceException<byte[], byte[]> e) when (e.DeliveryResult?.Status != PersistenceStatus.NotPersisted)
+        {
+            // A request that timed out on its way may be on the broker: then the engine carries it out.
+            Console.Error.WriteLine($"{request.Type}: request {request.RequestId} may have been sent (Kafka did not confirm it: {e.Error.Reason}); check before sending it again");
+            return 1;
+        }
         catch (KafkaException e) // one line, not a stack trace (review, 2026-12-07)
         {
             Console.Error.WriteLine($"{request.Type}: request {request.RequestId} {(sent ? "sent, but its acknowledgement could not be read" : "not sent")}: {e.Error.Reason}");
             return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: say whether the request went out (before, nothing was said, or 'no acknowledgement within 60 s').
+            Console.Error.WriteLine($"{request.Type}: {(sent ? $"stopped waiting; request {request.RequestId} was sent and is carried out when an engine consumes {Topics.Privacy}" : $"cancelled; request {request.RequestId} not sent")}");
+            return 130;
         }
         if (wait is null) return 0;
         if (ack is null)

@@ -16,10 +16,13 @@ public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string
 
     /// <summary>Sends <paramref name="request"/>; with a <paramref name="wait"/>, returns its acknowledgement (null: none in time).</summary>
     /// <param name="sent">Called once Kafka has the request, before the wait for its acknowledgement.</param>
+    /// <param name="ct">Cancels before the send, or the wait after it (<see cref="OperationCanceledException"/>); a send under
+    /// way is not cancelled, so the caller can say whether the request went out.</param>
     public async Task<PrivacyAck?> SendAsync(PrivacyRequest request, TimeSpan? wait, CancellationToken ct, Action? sent = null)
     {
         // Where the acks topic ends now: the acknowledgement comes after, so nothing before it needs reading.
         using var consumer = wait is null ? null : AckReader();
+        ct.ThrowIfCancellationRequested();
         // murmur2, as the engine and the contract key them (docs/contracts.md): a user's requests share one partition and are
         // carried out in order. librdkafka's default (CRC32) put an erasure and a consent of one user on two partitions,
         // where the older consent could run after the erasure and store the user's consent again (review, 2026-12-07).
@@ -29,9 +32,9 @@ public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string
         {
             Key = Encoding.UTF8.GetBytes(request.UserId),
             Value = JsonSerializer.SerializeToUtf8Bytes(request, EngineJson.Default.PrivacyRequest),
-        }, ct);
+        }, CancellationToken.None); // a send cancelled half-way is queued anyway, and its fate unknown
         sent?.Invoke();
-        return consumer is null ? null : await Task.Run(() => AwaitAck(consumer, request.RequestId, wait!.Value, ct), ct);
+        return consumer is null ? null : await Task.Run(() => AwaitAck(consumer, request.RequestId, wait!.Value, ct), CancellationToken.None);
     }
 
     private IConsumer<byte[], byte[]> AckReader()
@@ -50,19 +53,40 @@ public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string
             partitions = [.. acks.Partitions.Select(p => p.PartitionId)];
         }
         var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(Topics.PrivacyAcks, p,
-            consumer.QueryWatermarkOffsets(new TopicPartition(Topics.PrivacyAcks, p), TimeSpan.FromSeconds(10)).High)));
-        return consumer;
+        try
+        {
+            consumer.Assign(partitions.Select(p => new TopicPartitionOffset(Topics.PrivacyAcks, p,
+                consumer.QueryWatermarkOffsets(new TopicPartition(Topics.PrivacyAcks, p), TimeSpan.FromSeconds(10)).High)));
+            return consumer;
+        }
+        catch
+        {
+            consumer.Dispose();
+            throw;
+        }
+    }
+
+    private static PrivacyAck? Parse(byte[]? value)
+    {
+        try
+        {
+            return value is null ? null : JsonSerializer.Deserialize(value, EngineJson.Default.PrivacyAck);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static PrivacyAck? AwaitAck(IConsumer<byte[], byte[]> consumer, string requestId, TimeSpan wait, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + wait;
-        while (DateTime.UtcNow < deadline && !ct.IsCancellationRequested)
+        while (DateTime.UtcNow < deadline)
         {
+            ct.ThrowIfCancellationRequested();
             if (consumer.Consume(TimeSpan.FromMilliseconds(200))?.Message is not { } message) continue;
-            var ack = JsonSerializer.Deserialize(message.Value, EngineJson.Default.PrivacyAck);
-            if (ack?.RequestId == requestId) return ack;
+            // Every requester's acknowledgements pass here: a record that is not one (another schema, garbage) is not ours.
+            if (Parse(message.Value) is { } ack && ack.RequestId == requestId) return ack;
         }
         return null;
     }

@@ -64,4 +64,45 @@ public sealed class PrivacyCliTests
         Assert.DoesNotContain("sent to engine.privacy", erase.Output);
         Assert.DoesNotContain("   at ", erase.Output);
     }
+
+    /// <summary>
+    /// Stopped (SIGTERM, as Ctrl+C) while it waits for the acknowledgement: it says the request was sent, not that no
+    /// acknowledgement came within the wait, and exits 130 (review, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task An_erase_stopped_while_it_waits_says_the_request_was_sent()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 2);
+        using var erase = EngineProcess.Start(["erase", "--user", "u-1", "--kafka", kafka.BootstrapServers, "--wait", "60"]);
+        await erase.WaitForLineAsync("sent to engine.privacy", TimeSpan.FromSeconds(60));
+
+        erase.Terminate();
+
+        Assert.Equal(130, await erase.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("stopped waiting; request erase-", erase.Output);
+        Assert.DoesNotContain("no acknowledgement within", erase.Output);
+    }
+
+    /// <summary>Every requester's acknowledgements pass the reader: one that does not parse is not ours, and the wait goes on.</summary>
+    [Fact]
+    public async Task A_record_on_the_acks_topic_that_is_not_an_acknowledgement_is_passed_over()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 1);
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build();
+        var request = new PrivacyRequest { Type = PrivacyRequestTypes.Erase, RequestId = "r-1", UserId = "u-1", RequestedAt = DateTimeOffset.UtcNow };
+
+        var ack = await new PrivacyRequests(kafka.BootstrapServers).SendAsync(request, TimeSpan.FromSeconds(30), CancellationToken.None, sent: () =>
+        {
+            producer.Produce(Topics.PrivacyAcks, new Message<Null, string> { Value = "not json" });
+            producer.Produce(Topics.PrivacyAcks, new Message<Null, string>
+            {
+                Value = System.Text.Json.JsonSerializer.Serialize(new PrivacyAck { RequestId = "r-1", Type = PrivacyRequestTypes.Erase, UserId = "u-1", CompletedAt = DateTimeOffset.UtcNow }, EngineJson.Default.PrivacyAck),
+            });
+            producer.Flush(TimeSpan.FromSeconds(10));
+        });
+
+        Assert.Equal("r-1", ack?.RequestId);
+    }
 }
