@@ -43,9 +43,13 @@ public sealed class HandOffStopTests()
         try
         {
             users.Tell(new UserProtocol.RecordEvent("shopper", view, new EventPosition(0, 0), DateTimeOffset.UtcNow), asker);
-            await Task.Delay(1_000); // started, loading, the event stashed
+            // Started (Redis frozen: so loading, the event stashed), not only buffered by a region still finding its shard.
+            await AwaitAssertAsync(async () => Assert.Contains("shopper",
+                (await users.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5))).Shards.SelectMany(s => s.EntityIds)),
+                TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
+            Watch(users);
             users.Tell(GracefulShutdown.Instance, ActorRefs.NoSender); // the region hands its shard off: its entities get the hand-off stop message
-            await Task.Delay(1_000);
+            await Task.Delay(3_000); // the hand-off stop reaches the loading entity, which stashes it
         }
         finally
         {
@@ -53,5 +57,6 @@ public sealed class HandOffStopTests()
         }
 
         asker.ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(30));
+        ExpectTerminated(users, TimeSpan.FromSeconds(30)); // and the hand-off completed: the entity stopped after answering
     }
 }

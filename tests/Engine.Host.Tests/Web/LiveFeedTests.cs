@@ -31,7 +31,7 @@ public sealed class LiveFeedTests
         var shown = Task.Run(async () => await page.ReadAsync(seen.Token));
         while (!shown.IsCompleted && !seen.IsCancellationRequested)
         {
-            await producer.ProduceAsync(Topics.Recommendations, new Message<Null, string> { Value = """{"decision_id":"r-1"}""" });
+            producer.Produce(Topics.Recommendations, new Message<Null, string> { Value = """{"decision_id":"r-1"}""" });
             await Task.WhenAny(shown, Task.Delay(500));
         }
 
