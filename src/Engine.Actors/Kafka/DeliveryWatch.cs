@@ -6,7 +6,7 @@ namespace Engine.Actors.Kafka;
 /// How long the oldest record a node's producers sent has waited for Kafka's acknowledgement: the sign of a producer that
 /// is stuck (a partition without a leader, a cluster refusing acks=all writes with too few replicas) while the broker still
 /// answers. librdkafka retries such a record without a word, and the campaign-event forwards never time out, so before
-/// 2026-12-07 the user stream's commits stopped for good while the node looked healthy (review). Each producer registers
+/// 2026-12-06 the user stream's commits stopped for good while the node looked healthy (review). Each producer registers
 /// what it waits for; <c>/readyz</c> and <c>/metrics</c> read the oldest.
 /// </summary>
 public sealed class DeliveryWatch

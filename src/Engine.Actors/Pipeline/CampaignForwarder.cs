@@ -17,7 +17,7 @@ namespace Engine.Actors.Pipeline;
 /// order (one idempotent producer), and none lands after one that Kafka refused for good (librdkafka's gapless guarantee,
 /// and every forward after the first refusal fails at once): the campaign state counts a clickstream partition's forwards
 /// by a high-water mark of their origins, so a later forward that landed made the refused one's replay a duplicate, lost
-/// (review, 2026-12-07).
+/// (review, 2026-12-06).
 /// </summary>
 internal sealed class CampaignForwarder : IDisposable
 {

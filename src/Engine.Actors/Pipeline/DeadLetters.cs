@@ -14,7 +14,7 @@ namespace Engine.Actors.Pipeline;
 /// key at <see cref="MaxKeyBytes"/>, marked as truncated; the whole record stays in the source topic at its offset. The
 /// letter's JSON escapes only what JSON must: with the default (HTML-safe) escaping each <c>+</c> of the base64 took six
 /// bytes, and a payload whose base64 is mostly <c>+</c> made a 4 MB letter that Kafka refused, the stream's poison pill
-/// (review, 2026-12-07). A letter still above <see cref="MaxLetterBytes"/> goes without its payload.
+/// (review, 2026-12-06). A letter still above <see cref="MaxLetterBytes"/> goes without its payload.
 /// </summary>
 public static class DeadLetters
 {

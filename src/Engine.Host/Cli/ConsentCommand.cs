@@ -11,7 +11,7 @@ public static class ConsentCommand
     {
         var user = new Option<string>("--user") { Description = "The user id (as it appears in the clickstream)", Required = true };
         // Both required: a request records both choices, and a flag left out defaulted to true, granting again what the user
-        // had withdrawn (review, 2026-12-07). bool?: a plain bool option has an implicit default, and 'Required' never fires.
+        // had withdrawn (review, 2026-12-06). bool?: a plain bool option has an implicit default, and 'Required' never fires.
         var personalisation = new Option<bool?>("--personalisation")
             { Description = "May the user's behaviour shape their recommendations and churn alerts (true or false; required: both choices are recorded)", Required = true };
         var adTargeting = new Option<bool?>("--ad-targeting")

@@ -38,7 +38,7 @@ internal static class PrivacyCliOptions
             Console.Error.WriteLine($"{request.Type}: request {request.RequestId} may have been sent (Kafka did not confirm it: {e.Error.Reason}); check before sending it again");
             return 1;
         }
-        catch (KafkaException e) // one line, not a stack trace (review, 2026-12-07)
+        catch (KafkaException e) // one line, not a stack trace (review, 2026-12-06)
         {
             Console.Error.WriteLine($"{request.Type}: request {request.RequestId} {(sent ? "sent, but its acknowledgement could not be read" : "not sent")}: {e.Error.Reason}");
             return 1;

@@ -19,7 +19,7 @@ public sealed class HttpOptions
     /// <summary>
     /// Serve the live page (<c>/</c> and <c>/live/stream</c>): the latest decisions as they are on Kafka, user ids and churn
     /// scores included, to whoever reaches the port, without a login. Unset: on with the embedded servers (development),
-    /// off on your own Kafka and Redis, where the port is open for Prometheus (before 2026-12-07 it was always on).
+    /// off on your own Kafka and Redis, where the port is open for Prometheus (before 2026-12-06 it was always on).
     /// </summary>
     public bool? LivePage { get; set; }
 

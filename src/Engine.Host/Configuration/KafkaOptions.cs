@@ -61,7 +61,7 @@ public sealed class KafkaOptions : IValidatableObject
     /// <summary>
     /// In a cluster of several nodes (<paramref name="clustered"/>: seeds configured), a session timeout shorter than the
     /// cluster's downing: a crashed node's partitions were handed over before its shards moved, and the survivor's asks to the
-    /// dead node's entities stalled its stream until they timed out (review, 2026-12-07; the rule was only in the docs).
+    /// dead node's entities stalled its stream until they timed out (review, 2026-12-06; the rule was only in the docs).
     /// A single node has no shards elsewhere: a short timeout only hands its partitions to its successor sooner.
     /// </summary>
     public string? SessionTimeoutProblem(bool clustered) =>

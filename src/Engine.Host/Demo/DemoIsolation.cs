@@ -10,7 +10,7 @@ namespace Engine.Host.Demo;
 /// <summary>
 /// The demo on a Kafka or Redis given by address (<c>--kafka</c>, <c>--redis</c>): meant for a development stack, it keeps
 /// to a consumer group and Redis keys of its own, and it refuses a Kafka whose clickstream engine nodes read. Before
-/// 2026-12-07 it joined the nodes' group <c>engine</c> with the public development pseudonym key: it took partitions from
+/// 2026-12-06 it joined the nodes' group <c>engine</c> with the public development pseudonym key: it took partitions from
 /// them, wrote their offsets' keys in Redis, and acknowledged erasures it could not carry out on their keys.
 /// </summary>
 public static class DemoIsolation
@@ -50,6 +50,6 @@ public static class DemoIsolation
             $"--kafka: engine nodes read {Topics.Clickstream} on {bootstrap} (consumer group '{nodeGroup}' has committed offsets on {committed} " +
             $"of its partitions): the demo would write its simulated events into their input. Drive those nodes with " +
             $"'./engine simulate --kafka {bootstrap}', or give the demo a Kafka of its own (no --kafka: the embedded one). If the group is an " +
-            $"old demo's (before 2026-12-07 the demo used it), delete it: kafka-consumer-groups.sh --bootstrap-server {bootstrap} --delete --group {nodeGroup}"]);
+            $"old demo's (before 2026-12-06 the demo used it), delete it: kafka-consumer-groups.sh --bootstrap-server {bootstrap} --delete --group {nodeGroup}"]);
     }
 }

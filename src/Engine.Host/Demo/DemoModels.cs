@@ -14,7 +14,7 @@ namespace Engine.Host.Demo;
 public static class DemoModels
 {
     /// <exception cref="ModelLoadException">A model file is missing, corrupt or of another schema; the recommender's re-ranker
-    /// included: served without it, the lists were the blend's alone while they carried its version (review, 2026-12-07).</exception>
+    /// included: served without it, the lists were the blend's alone while they carried its version (review, 2026-12-06).</exception>
     public static DecisionModels Load(string modelsDirectory)
     {
         var churn = new ModelRegistry(Path.Combine(modelsDirectory, "churn", "model.onnx"), ModelSchemas.Churn);

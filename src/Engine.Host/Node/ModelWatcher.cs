@@ -9,7 +9,7 @@ namespace Engine.Host.Node;
 /// serving and the error is reported, once per change of the file. Deploy a model by writing it beside the old one and
 /// renaming it over (atomic), so a poll never reads half a file. A change is a change of the files' bytes (SHA-256, read
 /// through any symbolic link): a Kubernetes ConfigMap swaps the folder its links point to and leaves the links as they
-/// were, and a copy that keeps the times (<c>cp -p</c>, <c>rsync -a</c>) can keep the size too; before 2026-12-07 the
+/// were, and a copy that keeps the times (<c>cp -p</c>, <c>rsync -a</c>) can keep the size too; before 2026-12-06 the
 /// watcher compared the links' own write times and lengths, and never saw either deployment.
 /// </summary>
 public sealed class ModelWatcher : IAsyncDisposable

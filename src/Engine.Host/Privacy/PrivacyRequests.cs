@@ -25,7 +25,7 @@ public sealed class PrivacyRequests(string bootstrap, IReadOnlyDictionary<string
         ct.ThrowIfCancellationRequested();
         // murmur2, as the engine and the contract key them (docs/contracts.md): a user's requests share one partition and are
         // carried out in order. librdkafka's default (CRC32) put an erasure and a consent of one user on two partitions,
-        // where the older consent could run after the erasure and store the user's consent again (review, 2026-12-07).
+        // where the older consent could run after the erasure and store the user's consent again (review, 2026-12-06).
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig(KafkaClientProperties.ForProducer(client ?? NoClientConfig))
             { BootstrapServers = bootstrap, EnableIdempotence = true, Acks = Acks.All, Partitioner = Partitioner.Murmur2Random }).Build();
         await producer.ProduceAsync(Topics.Privacy, new Message<byte[], byte[]>

@@ -56,7 +56,7 @@ public sealed class LiveFeed : IAsyncDisposable
 
     /// <summary>
     /// Reads until disposed. A Kafka error (a broker away at start, a refused read, a topic recreated) is waited out and the
-    /// partitions assigned again: before 2026-12-07 the first one ended the feed for the node's life, silently, and the
+    /// partitions assigned again: before 2026-12-06 the first one ended the feed for the node's life, silently, and the
     /// page showed no decisions as if none were made (review).
     /// </summary>
     private void Loop()

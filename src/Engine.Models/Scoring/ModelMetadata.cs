@@ -29,7 +29,7 @@ public sealed record ModelMetadata
     /// <summary>
     /// SHA-256 (hex) of the <c>model.onnx</c> written with this file: the two files cannot be replaced in one step, and a
     /// load between the two renames would pair a new model with the old one's version, thresholds and baselines (the
-    /// feature list alone need not differ). Required and checked at load (before 2026-12-07 a file without it loaded with any .onnx).
+    /// feature list alone need not differ). Required and checked at load (before 2026-12-06 a file without it loaded with any .onnx).
     /// </summary>
     public string? OnnxSha256 { get; init; }
 

@@ -156,7 +156,7 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
     }
 
     /// <summary>
-    /// A flush whose reply was lost or came after <c>Redis:TimeoutMs</c> is tried again by its writer. Before 2026-12-07 the
+    /// A flush whose reply was lost or came after <c>Redis:TimeoutMs</c> is tried again by its writer. Before 2026-12-06 the
     /// retry found its own offset stored (equal is allowed) and sent the whole batch again: a batch whose exchange outlasts the
     /// timeout was re-sent, and timed out, for ever. A field changed after the first attempt shows whether the retry wrote.
     /// </summary>

@@ -237,7 +237,7 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
 
     /// <summary>
     /// With <c>Redis:AcknowledgingReplicas</c> 1, a flush the primary holds but no replica does is not acknowledged (its offsets
-    /// must not be committed: a failover would lose it); once a replica holds it, it is. Before 2026-12-07 the primary's
+    /// must not be committed: a failover would lose it); once a replica holds it, it is. Before 2026-12-06 the primary's
     /// acknowledgement was the only one there was.
     /// </summary>
     [Fact]
@@ -283,7 +283,7 @@ public class FlushClientTests(RedisFixture redis) : IClassFixture<RedisFixture>
 
     /// <summary>
     /// A retry that finds its flush already stored must still be answered by the primary: a demoted primary holds the flush
-    /// until its resync wipes it, and answered the retry's reads as landed (review, 2026-12-07).
+    /// until its resync wipes it, and answered the retry's reads as landed (review, 2026-12-06).
     /// </summary>
     [Fact]
     public async Task A_retry_that_finds_its_flush_on_a_replica_is_not_acknowledged_there()

@@ -70,7 +70,7 @@ public sealed class CampaignForwarderTests
     /// <summary>
     /// A forward Kafka refuses for good (here a record too large for the topic) and later forwards of the same partition: the
     /// campaign state counts forwards by a high-water mark of their origins, so a later one that landed made the refused
-    /// one's replay a duplicate, lost (review, 2026-12-07). Now nothing is sent past the refusal.
+    /// one's replay a duplicate, lost (review, 2026-12-06). Now nothing is sent past the refusal.
     /// </summary>
     [Fact]
     public async Task After_a_forward_kafka_refuses_for_good_no_later_forward_lands()
@@ -94,7 +94,7 @@ public sealed class CampaignForwarderTests
 
     /// <summary>
     /// A forward the client refuses before sending it (over <c>message.max.bytes</c>) is a gap librdkafka does not know of: the
-    /// forwarder keeps it, so nothing after it lands, and the batch waits for nothing (review, 2026-12-07).
+    /// forwarder keeps it, so nothing after it lands, and the batch waits for nothing (review, 2026-12-06).
     /// </summary>
     [Fact]
     public async Task A_forward_refused_before_it_is_sent_lets_no_later_forward_land_and_waits_for_nothing()

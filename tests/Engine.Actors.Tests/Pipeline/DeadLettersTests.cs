@@ -9,7 +9,7 @@ public sealed class DeadLettersTests
 {
     /// <summary>
     /// Bytes whose base64 is all '+': HTML-safe JSON escaping wrote each as six bytes, a 4 MB letter Kafka refuses, and the
-    /// stream failed on the record and replayed it for ever (review, 2026-12-07).
+    /// stream failed on the record and replayed it for ever (review, 2026-12-06).
     /// </summary>
     [Fact]
     public void A_letter_stays_within_kafkas_record_size_whatever_its_payloads_base64_is_made_of()

@@ -13,7 +13,7 @@ using StackExchange.Redis;
 
 namespace Engine.Actors.Tests.Sharding;
 
-/// <summary>A shard that moves (a rebalance, a graceful stop) while an entity loads its state (review, 2026-12-07).</summary>
+/// <summary>A shard that moves (a rebalance, a graceful stop) while an entity loads its state (review, 2026-12-06).</summary>
 public sealed class HandOffStopTests()
     : Akka.TestKit.Xunit2.TestKit("akka.actor.provider = cluster\nakka.remote.dot-netty.tcp { hostname = \"127.0.0.1\", port = 0 }\nakka.loglevel = WARNING")
 {

@@ -7,7 +7,7 @@ using Engine.Models.Routing;
 
 namespace Engine.Host.Tests.Cli;
 
-/// <summary>What <c>engine erase</c> and <c>engine consent</c> send (review, 2026-12-07).</summary>
+/// <summary>What <c>engine erase</c> and <c>engine consent</c> send (review, 2026-12-06).</summary>
 [Collection(EngineProcesses.Name)]
 public sealed class PrivacyCliTests
 {
@@ -50,7 +50,7 @@ public sealed class PrivacyCliTests
 
     /// <summary>
     /// On a Kafka where no node has created its topics yet: one line saying so and exit 1, not "sent" followed by a stack
-    /// trace (review, 2026-12-07).
+    /// trace (review, 2026-12-06).
     /// </summary>
     [Fact]
     public async Task An_erase_on_a_kafka_without_the_engines_topics_says_it_was_not_sent_and_exits_1()
@@ -67,7 +67,7 @@ public sealed class PrivacyCliTests
 
     /// <summary>
     /// Stopped (SIGTERM, as Ctrl+C) while it waits for the acknowledgement: it says the request was sent, not that no
-    /// acknowledgement came within the wait, and exits 130 (review, 2026-12-07).
+    /// acknowledgement came within the wait, and exits 130 (review, 2026-12-06).
     /// </summary>
     [Fact]
     public async Task An_erase_stopped_while_it_waits_says_the_request_was_sent()

@@ -112,7 +112,7 @@ public sealed class ModelWatcherTests : IDisposable
 
     /// <summary>
     /// A Kubernetes ConfigMap: model.onnx and model.json are links into <c>..data</c>, itself a link to the current version's
-    /// folder, and a deployment swaps <c>..data</c> alone. Before 2026-12-07 the watcher stamped the links, which never change.
+    /// folder, and a deployment swaps <c>..data</c> alone. Before 2026-12-06 the watcher stamped the links, which never change.
     /// </summary>
     [Fact]
     public async Task A_model_behind_links_whose_target_folder_is_swapped_as_a_config_map_does_is_reloaded()

@@ -41,7 +41,7 @@ public sealed class HttpPortTests
 
     /// <summary>
     /// The live page streams decisions with user ids to whoever reaches the port, which is open for Prometheus: off unless
-    /// asked for (review, 2026-12-07); the metrics and health endpoints stay.
+    /// asked for (review, 2026-12-06); the metrics and health endpoints stay.
     /// </summary>
     [Fact]
     public async Task Without_the_live_page_the_port_serves_metrics_and_health_and_no_decisions()

@@ -11,7 +11,7 @@ namespace Engine.Host.Tests.Web;
 public sealed class LiveFeedTests
 {
     /// <summary>
-    /// The broker away when the feed starts: it tries again and then shows decisions. Before 2026-12-07 the first Kafka error
+    /// The broker away when the feed starts: it tries again and then shows decisions. Before 2026-12-06 the first Kafka error
     /// ended the feed for the node's life, silently, and the page showed no decisions as if none were made (review).
     /// </summary>
     [Fact]

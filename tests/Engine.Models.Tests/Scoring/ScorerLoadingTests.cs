@@ -103,7 +103,7 @@ public sealed class ScorerLoadingTests : IDisposable
     }
 
     /// <summary>
-    /// What model.json must hold beyond its fields' presence (review, 2026-12-07): the hash that ties it to its .onnx, and
+    /// What model.json must hold beyond its fields' presence (review, 2026-12-06): the hash that ties it to its .onnx, and
     /// thresholds that are probabilities with the re-arm level below the alert.
     /// </summary>
     [Theory]
