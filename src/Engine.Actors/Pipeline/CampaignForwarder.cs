@@ -32,8 +32,8 @@ internal sealed class CampaignForwarder : IDisposable
     private int _outstanding;
     private TaskCompletionSource? _room;
     private bool _closed;
-    private Error? _fatal;
-    private Error? _refused;
+    // The first forward Kafka refused for good (or the producer's fatal error): no forward is sent after it.
+    private Error? _failed;
     // Batches not yet acknowledged, oldest first (under _gate): how long the oldest has waited is the node's to watch.
     private readonly LinkedList<long> _unacknowledged = new();
     private readonly IDisposable? _watched;
@@ -66,7 +66,7 @@ internal sealed class CampaignForwarder : IDisposable
             })
             .SetErrorHandler((_, e) =>
             {
-                if (e.IsFatal) Interlocked.CompareExchange(ref _fatal, e, null);
+                if (e.IsFatal) Interlocked.CompareExchange(ref _failed, e, null);
                 log.Warning("Kafka producer (campaign-event forwards): {0}", e.Reason);
             })
             .Build();
@@ -84,7 +84,7 @@ internal sealed class CampaignForwarder : IDisposable
         lock (_gate)
         {
             if (_closed) return Task.FromException(Closed());
-            if (Volatile.Read(ref _refused) is { } refused) return Task.FromException(new KafkaException(refused));
+            if (Volatile.Read(ref _failed) is { } failed) return Task.FromException(new KafkaException(failed));
             return _outstanding < _maxOutstanding ? Task.CompletedTask
                 : (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
@@ -94,7 +94,7 @@ internal sealed class CampaignForwarder : IDisposable
     public Task SendAsync(IReadOnlyList<ProducerRecord> records)
     {
         if (records.Count == 0) return Task.CompletedTask;
-        if ((Volatile.Read(ref _refused) ?? Volatile.Read(ref _fatal)) is { } error) return Task.FromException(new KafkaException(error));
+        if (Volatile.Read(ref _failed) is { } failed) return Task.FromException(new KafkaException(failed));
         var pending = new Pending(records.Count, _reported, _ended);
         lock (_gate)
         {
@@ -112,8 +112,8 @@ internal sealed class CampaignForwarder : IDisposable
             {
                 // Refused before it was sent (a record over message.max.bytes, a fatal error raised meanwhile): a gap librdkafka
                 // does not know of, so the forwarder keeps it (no later forward is sent), and the rest of the batch waits for nothing.
-                Interlocked.CompareExchange(ref _refused, (e as KafkaException)?.Error ?? new Error(ErrorCode.Local_Fail, e.Message), null);
-                for (var unsent = i; unsent < records.Count; unsent++) Reported(Unsent);
+                Interlocked.CompareExchange(ref _failed, (e as KafkaException)?.Error ?? new Error(ErrorCode.Local_Fail, e.Message), null);
+                Release(records.Count - i);
                 pending.Refuse(e);
                 return pending.Task;
             }
@@ -133,11 +133,17 @@ internal sealed class CampaignForwarder : IDisposable
     /// <summary>A forward's delivery report (librdkafka's thread), delivered or failed: one fewer waits; the first refusal is kept.</summary>
     private void Reported(Error error)
     {
-        if (error.IsError) Interlocked.CompareExchange(ref _refused, error, null);
+        if (error.IsError) Interlocked.CompareExchange(ref _failed, error, null);
+        Release(1);
+    }
+
+    /// <summary><paramref name="forwards"/> wait for Kafka no more (reported, or never sent): room for the writers.</summary>
+    private void Release(int forwards)
+    {
         TaskCompletionSource? room = null;
         lock (_gate)
         {
-            _outstanding--;
+            _outstanding -= forwards;
             if (_outstanding < _maxOutstanding) (room, _room) = (_room, null);
         }
         room?.TrySetResult();
@@ -162,8 +168,6 @@ internal sealed class CampaignForwarder : IDisposable
             _producer.Dispose();
         });
     }
-
-    private static readonly Error Unsent = new(ErrorCode.NoError);
 
     private static ObjectDisposedException Closed() => new(nameof(CampaignForwarder), "the stream's campaign-event forwarder has closed with its stream");
 

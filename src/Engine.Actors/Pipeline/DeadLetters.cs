@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Engine.Actors.Kafka;
 using Engine.Models.Contracts;
 
@@ -23,13 +23,9 @@ public static class DeadLetters
     /// <summary>Below the producer's default <c>message.max.bytes</c> (1,000,000) with room for the key and headers.</summary>
     public const int MaxLetterBytes = 960_000;
 
-    private static readonly EngineJson LetterJson = new(new JsonSerializerOptions
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.Strict,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "unsafe" only inside HTML; a letter is read as JSON
-    });
+    // The contracts' own JSON options (EngineJson), with an encoder that escapes only what JSON must ("unsafe" only inside HTML).
+    private static readonly JsonTypeInfo<DeadLetter> LetterJson = (JsonTypeInfo<DeadLetter>)new JsonSerializerOptions(EngineJson.Default.Options)
+        { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }.GetTypeInfo(typeof(DeadLetter));
 
     public static ProducerRecord Record(KafkaRecord source, string reason, string deadLetterTopic, DateTimeOffset now)
     {
@@ -48,9 +44,9 @@ public static class DeadLetters
             PayloadTruncated = truncated ? true : null,
             PayloadBytes = truncated ? payload.Length : null,
         };
-        var value = JsonSerializer.SerializeToUtf8Bytes(letter, LetterJson.DeadLetter);
+        var value = JsonSerializer.SerializeToUtf8Bytes(letter, LetterJson);
         if (value.Length > MaxLetterBytes)
-            value = JsonSerializer.SerializeToUtf8Bytes(letter with { PayloadBase64 = "", PayloadTruncated = true, PayloadBytes = payload.Length }, LetterJson.DeadLetter);
+            value = JsonSerializer.SerializeToUtf8Bytes(letter with { PayloadBase64 = "", PayloadTruncated = true, PayloadBytes = payload.Length }, LetterJson);
         return new ProducerRecord(deadLetterTopic, key, value);
     }
 }

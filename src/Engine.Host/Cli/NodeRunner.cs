@@ -54,10 +54,9 @@ public static class NodeRunner
             Cluster = settings.Cluster with { Logs = logs, LogLevel = Telemetry.EngineLogging.AkkaLevel(configuration) },
         };
         // The live page shows user ids to whoever reaches the port: on by default only with the embedded (development) servers.
-        var livePage = options.Http.LivePage ?? embedded;
-        await using var http = options.Http.Port < 0 ? null : await NodeHttp.StartAsync(new HttpOptions { Host = options.Http.Host, Port = options.Http.Port, LivePage = livePage },
-            configuration, settings, logs);
-        if (http is not null) Console.WriteLine($"run: serving {http.Url} (/metrics, /healthz, /readyz{(livePage ? ", live page at /" : "; no live page: Http:LivePage=true serves it")})");
+        options.Http.LivePage ??= embedded;
+        await using var http = options.Http.Port < 0 ? null : await NodeHttp.StartAsync(options.Http, configuration, settings, logs);
+        if (http is not null) Console.WriteLine($"run: serving {http.Url} (/metrics, /healthz, /readyz{(options.Http.LivePage == true ? ", live page at /" : "; no live page: Http:LivePage=true serves it")})");
         await using var node = await Reachable(() => EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), ct), options);
         http?.Attach(node);
         await using var watcher = options.Models.ReloadSeconds == 0 ? null : new ModelWatcher(

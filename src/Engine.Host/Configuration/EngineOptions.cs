@@ -48,7 +48,7 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         new ClusterSettings(Cluster.Hostname, Cluster.Port, Cluster.Seeds),
         KafkaClient: Kafka.Client,
         GroupId: Kafka.GroupId,
-        ChurnKeyPrefix: Redis.KeyPrefix + "churn:",
+        ChurnKeyPrefix: Redis.ChurnKeyPrefix,
         Features: Redis.ToFeatureStoreOptions(),
         Topics: Kafka.Topics.ToDecisionTopics(),
         Fairness: Fairness.ToSettings(),

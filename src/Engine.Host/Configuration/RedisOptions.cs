@@ -44,7 +44,10 @@ public sealed class RedisOptions
     [Range(0, 16, ErrorMessage = "Redis:AcknowledgingReplicas must be between 0 and 16 (0: the primary's acknowledgement suffices).")]
     public int AcknowledgingReplicas { get; set; }
 
-    /// <summary>The feature store's options these settings make: the key prefix, and the replicas' acknowledgement within half the timeout (at most 1 s a wait).</summary>
+    /// <summary>Where the churn due-lists live: <see cref="KeyPrefix"/> + <c>churn:</c>.</summary>
+    public string ChurnKeyPrefix => KeyPrefix + "churn:";
+
+    /// <summary>The feature store's options these settings make: the key prefix (<see cref="KeyPrefix"/> + <c>f:</c>), and the replicas' acknowledgement within half the timeout (at most 1 s a wait).</summary>
     public Engine.Actors.Features.FeatureStoreOptions ToFeatureStoreOptions() => new()
     {
         KeyPrefix = KeyPrefix + "f:",

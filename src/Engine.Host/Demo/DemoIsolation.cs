@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
-using Engine.Actors.Features;
 using Engine.Host.Configuration;
 using Engine.Host.Node;
 using Engine.Models.Contracts;
@@ -22,12 +21,16 @@ public static class DemoIsolation
     public const string RedisPrefix = "engine-demo:";
 
     /// <summary><paramref name="settings"/> with the demo's own group (on a given Kafka) and keys (on a given Redis).</summary>
-    public static EngineNodeSettings Apply(EngineNodeSettings settings, bool givenKafka, bool givenRedis) => settings with
+    public static EngineNodeSettings Apply(EngineNodeSettings settings, bool givenKafka, bool givenRedis)
     {
-        GroupId = givenKafka ? GroupId : settings.GroupId,
-        ChurnKeyPrefix = givenRedis ? RedisPrefix + "churn:" : settings.ChurnKeyPrefix,
-        Features = givenRedis ? new FeatureStoreOptions { KeyPrefix = RedisPrefix + "f:" } : settings.Features,
-    };
+        var redis = new RedisOptions { KeyPrefix = RedisPrefix }; // the key layout run derives from Redis:KeyPrefix
+        return settings with
+        {
+            GroupId = givenKafka ? GroupId : settings.GroupId,
+            ChurnKeyPrefix = givenRedis ? redis.ChurnKeyPrefix : settings.ChurnKeyPrefix,
+            Features = givenRedis ? redis.ToFeatureStoreOptions() : settings.Features,
+        };
+    }
 
     /// <summary>
     /// Refuses a Kafka on which consumer group <paramref name="nodeGroup"/> (<c>Kafka:GroupId</c>'s default) has committed

@@ -67,7 +67,11 @@ public sealed class LiveFeed : IAsyncDisposable
         {
             try
             {
-                if (DateTime.UtcNow - assignedAt > Reassign) (assignedAt, _) = (DateTime.UtcNow, Assign());
+                if (DateTime.UtcNow - assignedAt > Reassign)
+                {
+                    AssignNewPartitions();
+                    assignedAt = DateTime.UtcNow;
+                }
                 var result = _consumer.Consume(TimeSpan.FromMilliseconds(200));
                 lastError = null;
                 if (result?.Message is not { Value: { } value } || !_kinds.TryGetValue(result.Topic, out var kind) || !Due(kind)) continue;
@@ -86,7 +90,7 @@ public sealed class LiveFeed : IAsyncDisposable
     }
 
     /// <summary>Every partition of the decision topics, from its end (only those not assigned yet: the others keep their place).</summary>
-    private int Assign()
+    private void AssignNewPartitions()
     {
         var metadata = _admin.GetMetadata(TimeSpan.FromSeconds(10));
         var assigned = _consumer.Assignment.ToHashSet();
@@ -95,7 +99,6 @@ public sealed class LiveFeed : IAsyncDisposable
             .Where(tp => !assigned.Contains(tp))
             .Select(tp => new TopicPartitionOffset(tp, Offset.End)).ToList();
         if (added.Count > 0) _consumer.IncrementalAssign(added);
-        return added.Count;
     }
 
     private bool Due(string kind)
