@@ -76,7 +76,7 @@ public sealed class E2eBench : IBenchSuite
         // node's producers, which ignore a consumer property with a warning.
         var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDir, Partitions, new ClusterSettings(),
             AskParallelism: 32, AskTimeout: TimeSpan.FromSeconds(60), KafkaClient: infrastructure.KafkaClientTuning,
-            Features: new Engine.Actors.Features.FeatureStoreOptions { KeyPrefix = keys + "f:" }, ChurnKeyPrefix: keys + "churn:",
+            Features: new Engine.Actors.Features.FeatureStoreOptions { KeyPrefix = keys + "f:" }, ChurnKeyPrefix: keys + "churn:", ClusterKeyPrefix: keys + "cluster:",
             GcPacing: GcPacingFromEnvironment());
         await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), cancellationToken);
         // As demo does: the embedded broker deletes what the node has committed (its fetches walk the whole log; a real broker's do not).

@@ -49,6 +49,7 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         KafkaClient: Kafka.Client,
         GroupId: Kafka.GroupId,
         ChurnKeyPrefix: Redis.ChurnKeyPrefix,
+        ClusterKeyPrefix: Redis.ClusterKeyPrefix,
         Features: Redis.ToFeatureStoreOptions(),
         Topics: Kafka.Topics.ToDecisionTopics(),
         Fairness: Fairness.ToSettings(),

@@ -25,7 +25,7 @@ public sealed class RedisOptions
     private const string CarriedWhole = @"^(?!\s)[^,]*(?<!\s)$";
     public bool Tls { get; set; }
 
-    /// <summary>Key prefix, so several engines (or tests) can share one Redis: features under PREFIXf:, the churn due-lists under PREFIXchurn:.</summary>
+    /// <summary>Key prefix, so several engines (or tests) can share one Redis: features under PREFIXf:, the churn due-lists under PREFIXchurn:, the cluster's members under PREFIXcluster:.</summary>
     [Required(ErrorMessage = "Redis:KeyPrefix must not be empty (default engine:).")]
     public string KeyPrefix { get; set; } = "engine:";
 
@@ -46,6 +46,9 @@ public sealed class RedisOptions
 
     /// <summary>Where the churn due-lists live: <see cref="KeyPrefix"/> + <c>churn:</c>.</summary>
     public string ChurnKeyPrefix => KeyPrefix + "churn:";
+
+    /// <summary>Where the cluster's members announce themselves: <see cref="KeyPrefix"/> + <c>cluster:</c>.</summary>
+    public string ClusterKeyPrefix => KeyPrefix + "cluster:";
 
     /// <summary>The feature store's options these settings make: the key prefix (<see cref="KeyPrefix"/> + <c>f:</c>), and the replicas' acknowledgement within half the timeout (at most 1 s a wait).</summary>
     public Engine.Actors.Features.FeatureStoreOptions ToFeatureStoreOptions() => new()

@@ -28,6 +28,7 @@ public static class DemoIsolation
         {
             GroupId = givenKafka ? GroupId : settings.GroupId,
             ChurnKeyPrefix = givenRedis ? redis.ChurnKeyPrefix : settings.ChurnKeyPrefix,
+            ClusterKeyPrefix = givenRedis ? redis.ClusterKeyPrefix : settings.ClusterKeyPrefix,
             Features = givenRedis ? redis.ToFeatureStoreOptions() : settings.Features,
         };
     }

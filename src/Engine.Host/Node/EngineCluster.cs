@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Configuration;
+using StackExchange.Redis;
 
 namespace Engine.Host.Node;
 
@@ -32,7 +33,93 @@ public sealed record ClusterSettings(
 /// <summary>Starts this node's Akka cluster member and waits until it is Up.</summary>
 public static class EngineCluster
 {
-    public static async Task<ActorSystem> StartAsync(ClusterSettings settings, CancellationToken cancellationToken)
+    /// <param name="members">
+    /// Where the members announce themselves (Redis). With it, a node joins the live members it finds there, and forms a
+    /// cluster of its own only when there are none: a node without seeds finds the others by itself, and a first seed
+    /// restarted while the others live out of its reach (a partition) waits for them instead of forming a second cluster
+    /// on the same Kafka group. Null: the configured seeds alone, as Akka joins them (tests of the cluster alone).
+    /// </param>
+    public static async Task<ActorSystem> StartAsync(ClusterSettings settings, CancellationToken cancellationToken, ClusterMembers? members = null)
+    {
+        var system = CreateSystem(settings);
+        var cluster = Cluster.Get(system);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        var self = cluster.SelfAddress;
+        var configured = settings.Seeds is { Count: > 0 } s ? s.Select(Address.Parse).ToList() : [];
+        var deadline = DateTime.UtcNow + settings.EffectiveJoinTimeout;
+        var plan = new JoinPlan(configured.Count > 0 ? configured : [self], [], Forming: false);
+        try
+        {
+            if (members is not null) plan = await PlanAsync(members, self, configured, deadline, cancellationToken);
+            // Not JoinSeedNodesAsync: its task completes only once the member is up, so a wait on it never timed out (a node whose
+            // seeds never answered hung at start, healthy to its supervisor, instead of exiting 3).
+            cluster.JoinSeedNodes(plan.Seeds);
+            await up.Task.WaitAsync(Remaining(deadline), cancellationToken);
+            if (members is not null) await AnnounceAsync(members, system, cluster, plan.Forming);
+        }
+        catch (OperationCanceledException)
+        {
+            await system.Terminate(); // stopped while joining
+            throw;
+        }
+        catch (TimeoutException)
+        {
+            await system.Terminate();
+            // A seed down (restarting) or an address the others cannot reach (the default hostname is loopback, and port 0 picks a
+            // random one): exit 3, to be started again, as a wrong setting's exit 2 would tell a supervisor not to.
+            throw new Configuration.StartupUnavailable(
+                $"this node ({self}) did not join the cluster within {settings.EffectiveJoinTimeout.TotalSeconds:N0} s (seeds: {string.Join(", ", plan.Seeds)}): " +
+                (plan.Live.Count > 0
+                    ? $"members of its cluster are live (Redis heard {string.Join(", ", plan.Live)} within the last seconds) but did not answer it, " +
+                      "as across a network partition; it does not form a cluster of its own beside them (two clusters would decide for the same users). " +
+                      "Check that the nodes reach each other at these addresses, "
+                    : "check that a seed runs and that this node is reachable at that address, ") +
+                "with Cluster:Hostname an address the other nodes reach, not 127.0.0.1 across machines, and Cluster:Port fixed and open, " +
+                "the same one the seeds list for this node if it is a seed.");
+        }
+        catch (RedisException e)
+        {
+            await system.Terminate();
+            throw new Configuration.StartupUnavailable($"Redis did not answer while this node looked for its cluster's members there: {e.Message}");
+        }
+        return system;
+    }
+
+    /// <summary>Whom to join, which members Redis showed live, and whether this node holds the claim to form a new cluster.</summary>
+    private sealed record JoinPlan(IReadOnlyList<Address> Seeds, IReadOnlyList<Address> Live, bool Forming);
+
+    private static async Task<JoinPlan> PlanAsync(ClusterMembers members, Address self, List<Address> configured, DateTime deadline,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (DateTime.UtcNow >= deadline) throw new TimeoutException();
+            var live = await members.LiveAsync(self, cancellationToken);
+            // Beside live members, never a cluster of its own: this node is not the first of the seeds it joins.
+            if (live.Count > 0) return new([.. live, .. configured.Where(a => !a.Equals(self) && !live.Contains(a))], live, Forming: false);
+            // Akka's rule: only the first seed forms a cluster, once no other seed answered.
+            if (configured.Count > 0) return new(configured, [], Forming: false);
+            if (await members.TryFormAsync(self, Remaining(deadline))) return new([self], [], Forming: true);
+            // Another node without seeds is forming the cluster now: its entry appears once it is up.
+            await Task.Delay(members.Beat, cancellationToken);
+        }
+    }
+
+    /// <summary>The first entry now (then the claim to form is released), the next each beat until this member is removed or its system stops.</summary>
+    private static async Task AnnounceAsync(ClusterMembers members, ActorSystem system, Cluster cluster, bool forming)
+    {
+        await members.BeatAsync(cluster.SelfAddress);
+        if (forming) await members.FormedAsync(cluster.SelfAddress);
+        var stop = new CancellationTokenSource();
+        cluster.RegisterOnMemberRemoved(stop.Cancel);
+        _ = system.WhenTerminated.ContinueWith(_ => stop.Cancel(), TaskScheduler.Default);
+        _ = members.AnnounceAsync(cluster.SelfAddress, stop.Token);
+    }
+
+    private static TimeSpan Remaining(DateTime deadline) => deadline - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero;
+
+    private static ActorSystem CreateSystem(ClusterSettings settings)
     {
         var config = ConfigurationFactory.ParseString($$"""
             akka {
@@ -69,33 +156,6 @@ public static class EngineCluster
             .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
         var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
         if (settings.Logs is { } logs) setup = setup.And(new Akka.Hosting.Logging.LoggerFactorySetup(logs));
-        var system = ActorSystem.Create(settings.SystemName, setup);
-        var cluster = Cluster.Get(system);
-        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.RegisterOnMemberUp(() => up.TrySetResult());
-        var seeds = settings.Seeds is { Count: > 0 } s ? s.Select(Address.Parse).ToList() : [cluster.SelfAddress];
-        // Not JoinSeedNodesAsync: its task completes only once the member is up, so a wait on it never timed out (a node whose
-        // seeds never answered hung at start, healthy to its supervisor, instead of exiting 3).
-        cluster.JoinSeedNodes(seeds);
-        try
-        {
-            await up.Task.WaitAsync(settings.EffectiveJoinTimeout, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            await system.Terminate(); // stopped while joining
-            throw;
-        }
-        catch (TimeoutException)
-        {
-            await system.Terminate();
-            // A seed down (restarting) or an address the others cannot reach (the default hostname is loopback, and port 0 picks a
-            // random one): exit 3, to be started again, as a wrong setting's exit 2 would tell a supervisor not to.
-            throw new Configuration.StartupUnavailable(
-                $"this node ({cluster.SelfAddress}) did not join the cluster within {settings.EffectiveJoinTimeout.TotalSeconds:N0} s (seeds: {string.Join(", ", seeds)}): " +
-                "check that a seed runs and that this node is reachable at that address (Cluster:Hostname an address the other nodes reach, " +
-                "not 127.0.0.1 across machines; Cluster:Port fixed and open, the same one the seeds list for this node if it is a seed).");
-        }
-        return system;
+        return ActorSystem.Create(settings.SystemName, setup);
     }
 }

@@ -114,7 +114,8 @@ public sealed class EngineNode : IAsyncDisposable
         SupervisedPipeline? userStream = null, campaignStream = null;
         try
         {
-            system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken);
+            system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken,
+                new ClusterMembers(redis.GetDatabase(), ClusterMembers.Key(settings.ClusterKeyPrefix, settings.GroupId)));
             var topics = settings.EffectiveTopics;
             campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, consumerClient, Topics.Campaigns, topics.BidAdjustments),
                 catalog, board, TimeSpan.FromSeconds(30), cancellationToken);

@@ -16,6 +16,7 @@ namespace Engine.Host.Node;
 /// <param name="GcPacing">Short gen0 collections while the node keeps up (default <see cref="GcPacingSettings.Default"/>; <see cref="GcPacingSettings.Off"/> leaves collections to the runtime).</param>
 /// <param name="DrainTimeout">How long each step of a graceful stop may take (a stream's drain, a consumer's close; default 30 s): past it, with Redis or Kafka away, the uncommitted rest is left for the next owner to replay and the node leaves anyway.</param>
 /// <param name="TmaxFromIntake">Bids' <c>tmax</c> from the node's intake rather than the request's Kafka timestamp: for replays faster than real time (<see cref="DecisionPipelineSettings.TmaxFromIntake"/>).</param>
+/// <param name="ClusterKeyPrefix">Where the members announce themselves in Redis (<see cref="ClusterMembers"/>), under a hash per consumer group.</param>
 /// <param name="PseudonymKey">Base64 secret (at least 32 bytes) keying user pseudonyms at rest; null: the public development key. Never logged.</param>
 public sealed record EngineNodeSettings(
     string KafkaBootstrap,
@@ -26,6 +27,7 @@ public sealed record EngineNodeSettings(
     IReadOnlyDictionary<string, string>? KafkaClient = null,
     string GroupId = "engine",
     string ChurnKeyPrefix = "engine:churn:",
+    string ClusterKeyPrefix = "engine:cluster:",
     FeatureStoreOptions? Features = null,
     DecisionTopics? Topics = null,
     TimeSpan? ChurnSilence = null,

@@ -204,7 +204,8 @@ public sealed class EngineOptionsTests
         Assert.Contains("ssl=True", node.RedisConfiguration, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(("engine-1", 4053), (node.Cluster.Hostname, node.Cluster.Port));
         Assert.Equal(["akka.tcp://engine@engine-0:4053"], node.Cluster.Seeds!);
-        Assert.Equal(("engine-prod", "shop.recs", "prod:f:", "prod:churn:"), (node.GroupId, node.EffectiveTopics.Recommendations, node.Features!.KeyPrefix, node.ChurnKeyPrefix));
+        Assert.Equal(("engine-prod", "shop.recs", "prod:f:", "prod:churn:", "prod:cluster:"),
+            (node.GroupId, node.EffectiveTopics.Recommendations, node.Features!.KeyPrefix, node.ChurnKeyPrefix, node.ClusterKeyPrefix));
 
         var described = options.Describe();
         Assert.DoesNotContain("kafka-secret-1", described);

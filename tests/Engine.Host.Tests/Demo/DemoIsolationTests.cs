@@ -51,6 +51,7 @@ public sealed class DemoIsolationTests
         Assert.Equal(["engine-demo", "engine-demo-campaigns"], given.InputGroups.Select(g => g.Group));
         Assert.Equal("engine-demo:f:", given.Features!.KeyPrefix);
         Assert.Equal("engine-demo:churn:", given.ChurnKeyPrefix);
+        Assert.Equal("engine-demo:cluster:", given.ClusterKeyPrefix);
 
         var embedded = DemoIsolation.Apply(defaults, givenKafka: false, givenRedis: false);
         Assert.Equal(defaults, embedded);

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Engine.Host.Configuration;
+using Engine.Host.Node;
+using Engine.Testing.Redis;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace Engine.Host.Tests.Cluster;
+
+/// <summary>
+/// Nodes find their cluster's live members in Redis before they join (<see cref="ClusterMembers"/>): none forms a cluster
+/// of its own beside a live one, which on a shared Kafka group would be a split brain.
+/// </summary>
+[Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
+public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly RedisFixture _redis = new();
+
+    /// <summary>
+    /// A member Redis hears, at an address nobody listens on, is a live cluster this node cannot reach (a partition). Before
+    /// 2026-12-06 the first seed formed a cluster of its own once no other seed answered (5 s), and two clusters then
+    /// shared the Kafka group. Once the member stops announcing itself (it left), the same start forms the cluster.
+    /// </summary>
+    [Fact]
+    public async Task A_first_seed_restarted_while_its_cluster_lives_out_of_its_reach_does_not_form_a_cluster_of_its_own()
+    {
+        var members = Members(RedisKind.Garnet);
+        var unreachable = Address.Parse("akka.tcp://engine@127.0.0.1:1");
+        using var beating = new CancellationTokenSource();
+        await members.BeatAsync(unreachable);
+        var announcing = members.AnnounceAsync(unreachable, beating.Token);
+        var port = FreePort();
+        var settings = new ClusterSettings(Port: port, Seeds: [$"akka.tcp://engine@127.0.0.1:{port}", unreachable.ToString()], JoinTimeout: TimeSpan.FromSeconds(10));
+
+        var error = await Assert.ThrowsAsync<StartupUnavailable>(() => EngineCluster.StartAsync(settings, CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60)));
+        output.WriteLine(error.Message);
+        Assert.Contains($"Redis heard {unreachable} within the last seconds", error.Message);
+        Assert.Contains("does not form a cluster of its own", error.Message);
+
+        await beating.CancelAsync();
+        await announcing;
+        var system = await EngineCluster.StartAsync(settings, CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            Assert.Equal([Akka.Cluster.Cluster.Get(system).SelfAddress], Akka.Cluster.Cluster.Get(system).State.Members.Select(m => m.Address));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    /// <summary>A member that crashed leaves its entry behind: the next start watches it for a few beats, passes over it and removes it.</summary>
+    [Fact]
+    public async Task The_entry_of_a_member_that_crashed_does_not_hold_a_start_back()
+    {
+        var members = Members(RedisKind.Garnet, out var db, out var key);
+        await members.BeatAsync(Address.Parse("akka.tcp://engine@127.0.0.1:1"));
+        var started = DateTime.UtcNow;
+
+        var system = await EngineCluster.StartAsync(new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(30)), CancellationToken.None, members);
+        try
+        {
+            output.WriteLine($"up after {(DateTime.UtcNow - started).TotalSeconds:N1} s");
+            var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+            Assert.Equal([self], Akka.Cluster.Cluster.Get(system).State.Members.Select(m => m.Address));
+            Assert.Equal([self.ToString()], (await db.HashKeysAsync(key)).Select(k => (string)k!));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    /// <summary>
+    /// Nodes without seeds find each other through Redis, even started at the same moment (one claims the forming, the
+    /// other waits for its entry); before 2026-12-06 each formed a cluster of its own. A member that leaves removes its entry.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task Nodes_without_seeds_started_together_form_one_cluster_and_a_member_that_leaves_is_no_longer_announced(RedisKind kind)
+    {
+        var members = Members(kind, out var db, out var key);
+        var settings = new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(60));
+        var starts = new[] { EngineCluster.StartAsync(settings, CancellationToken.None, members), EngineCluster.StartAsync(settings, CancellationToken.None, members) };
+        var systems = await Task.WhenAll(starts).WaitAsync(TimeSpan.FromSeconds(90));
+        try
+        {
+            var (first, second) = (Akka.Cluster.Cluster.Get(systems[0]), Akka.Cluster.Cluster.Get(systems[1]));
+            await Until(() => first.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2, TimeSpan.FromSeconds(30), "both members up");
+            output.WriteLine($"members: {string.Join(", ", first.State.Members.Select(m => $"{m.Address} {m.Status}"))}");
+            Assert.Contains(first.State.Members, m => m.Address == second.SelfAddress);
+
+            await second.LeaveAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await UntilAsync(async () => (await db.HashKeysAsync(key)).Select(k => (string)k!).SequenceEqual([first.SelfAddress.ToString()]),
+                TimeSpan.FromSeconds(15), "the leaver's entry removed");
+        }
+        finally
+        {
+            await Task.WhenAll(systems.Select(s => s.Terminate()));
+        }
+    }
+
+    private ClusterMembers Members(RedisKind kind) => Members(kind, out _, out _);
+
+    private ClusterMembers Members(RedisKind kind, out IDatabase db, out RedisKey key)
+    {
+        db = _redis.Connect(kind).GetDatabase();
+        key = ClusterMembers.Key(RedisFixture.UniquePrefix("cluster"), "engine");
+        return new ClusterMembers(db, key);
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static async Task Until(Func<bool> condition, TimeSpan limit, string what) => await UntilAsync(() => Task.FromResult(condition()), limit, what);
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what)
+    {
+        for (var deadline = DateTime.UtcNow + limit; !await condition(); await Task.Delay(100))
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {limit}: {what}");
+    }
+
+    public void Dispose() => _redis.Dispose();
+}
