@@ -11,21 +11,21 @@ public sealed class ClusterOptions
     [Required(ErrorMessage = "Cluster:Hostname is missing: the name or IP other nodes reach this one at.")]
     public string Hostname { get; set; } = "127.0.0.1";
 
-    /// <summary>0 picks a free port (single node); set a fixed one when other nodes must find this one.</summary>
-    [Range(0, 65535, ErrorMessage = "Cluster:Port must be between 0 and 65535 (0 = any free port, single node).")]
+    /// <summary>0 picks a free port (other nodes then find this one only through Redis); set a fixed one to list it as a seed.</summary>
+    [Range(0, 65535, ErrorMessage = "Cluster:Port must be between 0 and 65535 (0 = any free port).")]
     public int Port { get; set; }
 
-    /// <summary>Seed node addresses like <c>akka.tcp://engine@node-1:4053</c>; empty = this node seeds itself.</summary>
+    /// <summary>Seed node addresses like <c>akka.tcp://engine@node-1:4053</c>; empty = the members Redis knows of, or a cluster of its own.</summary>
     public string[] Seeds { get; set; } = [];
 
     /// <param name="section">The section bound: a single value where a list is expected (<c>Cluster__Seeds=akka.tcp://...</c>)
-    /// binds to no seed at all, and the node formed a cluster of its own beside the others.</param>
+    /// binds to no seed at all: the node formed a cluster of its own beside the others (since 2026-12-06 it would join the members Redis knows of, if any).</param>
     public IEnumerable<string> SeedProblems(Microsoft.Extensions.Configuration.IConfigurationSection? section = null)
     {
         var seeds = section?.GetSection(nameof(Seeds));
         if (!string.IsNullOrWhiteSpace(seeds?.Value) && !seeds.GetChildren().Any())
             return [$"Cluster:Seeds must be a list, one entry per seed: Cluster__Seeds__0=akka.tcp://engine@engine-1:4053, " +
-                    "Cluster__Seeds__1=... (or \"Seeds\": [...] in JSON); a single value is not read, and the node would seed a cluster of its own."];
+                    "Cluster__Seeds__1=... (or \"Seeds\": [...] in JSON); a single value is not read, and the node would ignore the seeds."];
         return Seeds.Select((seed, i) => (seed, i))
             .Where(s => !Uri.TryCreate(s.seed, UriKind.Absolute, out var uri) || uri.Scheme != "akka.tcp" || uri.Port <= 0 || uri.UserInfo != "engine")
             .Select(s => $"Cluster:Seeds:{s.i}: must be akka.tcp://engine@host:port, e.g. akka.tcp://engine@engine-1:4053.");

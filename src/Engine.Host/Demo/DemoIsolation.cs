@@ -28,7 +28,8 @@ public static class DemoIsolation
         {
             GroupId = givenKafka ? GroupId : settings.GroupId,
             ChurnKeyPrefix = givenRedis ? redis.ChurnKeyPrefix : settings.ChurnKeyPrefix,
-            ClusterKeyPrefix = givenRedis ? redis.ClusterKeyPrefix : settings.ClusterKeyPrefix,
+            // On its embedded Kafka a demo is a cluster of its own: beside another demo on the same Redis it must not find that one.
+            ClusterKeyPrefix = givenRedis ? redis.ClusterKeyPrefix + (givenKafka ? "" : $"{Guid.NewGuid():N}:") : settings.ClusterKeyPrefix,
             Features = givenRedis ? redis.ToFeatureStoreOptions() : settings.Features,
         };
     }

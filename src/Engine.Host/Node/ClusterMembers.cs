@@ -9,7 +9,7 @@ namespace Engine.Host.Node;
 /// never forms a cluster of its own beside a live one: two clusters on one Kafka group would both decide for the same
 /// users, with entities of each still alive when partitions move back (a split brain Kafka's group does not see).
 /// An entry is live when its value changes while the reader watches (no clock is compared across machines), so a
-/// crashed member's entry is recognised as stale after one <see cref="Watch"/>.
+/// crashed member's entry is recognised as silent after one <see cref="Watch"/>.
 /// </summary>
 /// <param name="key">The hash, one per consumer group and key prefix (<see cref="Key"/>).</param>
 public sealed class ClusterMembers(IDatabase redis, RedisKey key)
@@ -26,14 +26,15 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
     private RedisKey FormingKey => key.Append(":forming");
 
     /// <summary>
-    /// The members other than <paramref name="self"/> whose entries change within <see cref="Watch"/>: empty at once when
-    /// there are no other entries, else after watching them (one watch per start, the price of telling a crashed member
-    /// from a live one). Stale entries are removed.
+    /// The members other than <paramref name="self"/>: <see cref="Sighting.Live"/> those whose entries changed within
+    /// <see cref="Watch"/>, <see cref="Sighting.Silent"/> the rest (crashed, or live with their beats held up, as on a
+    /// starved machine: the caller asks them before it forms a cluster). Nothing at once when there are no other entries,
+    /// else after watching them (one watch per start). Silent entries are removed: a live member writes its own again.
     /// </summary>
-    public async Task<IReadOnlyList<Address>> LiveAsync(Address self, CancellationToken cancellationToken)
+    public async Task<Sighting> LookAsync(Address self, CancellationToken cancellationToken)
     {
         var first = await ReadOthersAsync(self);
-        if (first.Count == 0) return [];
+        if (first.Count == 0) return new([], []);
         var live = new HashSet<string>();
         for (var watched = TimeSpan.Zero; watched < Watch && live.Count < first.Count; watched += Beat)
         {
@@ -41,19 +42,30 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
             foreach (var (address, beat) in await ReadOthersAsync(self))
                 if (!first.TryGetValue(address, out var before) || before != beat) live.Add(address);
         }
-        foreach (var stale in first.Keys.Where(a => !live.Contains(a)))
-            await redis.HashDeleteAsync(key, stale, CommandFlags.FireAndForget);
-        return live.Select(Address.Parse).ToList();
+        var silent = first.Keys.Where(a => !live.Contains(a)).ToList();
+        foreach (var address in silent) await redis.HashDeleteAsync(key, address, CommandFlags.FireAndForget);
+        return new(live.Select(Address.Parse).ToList(), silent.Select(Address.Parse).ToList());
     }
 
-    /// <summary>
-    /// Claims the right to form a new cluster, for <paramref name="hold"/> at most: two nodes started together without
-    /// seeds would otherwise both find no member and both form one. False: another node is forming it now.
-    /// </summary>
-    public Task<bool> TryFormAsync(Address self, TimeSpan hold) => redis.LockTakeAsync(FormingKey, self.ToString(), hold);
+    /// <summary>What a look at the members found: those heard beating, and those whose entries stood still.</summary>
+    public sealed record Sighting(IReadOnlyList<Address> Live, IReadOnlyList<Address> Silent);
 
-    /// <summary>This node's cluster is formed and announced: the next node finds it among the members.</summary>
-    public Task FormedAsync(Address self) => redis.LockReleaseAsync(FormingKey, self.ToString());
+    /// <summary>
+    /// Claims the right to form a new cluster, for <paramref name="hold"/> at most: two nodes that both found no member
+    /// would otherwise both form one. False: another node is forming it now, or a member was announced since the caller
+    /// looked (it should look again and join it). A claim left by this address (a start that failed) is taken over.
+    /// </summary>
+    public async Task<bool> TryFormAsync(Address self, TimeSpan hold)
+    {
+        var owner = self.ToString();
+        if (!await redis.LockTakeAsync(FormingKey, owner, hold) && !await redis.LockExtendAsync(FormingKey, owner, hold)) return false;
+        if ((await ReadOthersAsync(self)).Count == 0) return true;
+        await ReleaseFormingAsync(self);
+        return false;
+    }
+
+    /// <summary>Gives the claim to form back: this node's cluster is announced (the next node finds it), or its start failed.</summary>
+    public Task ReleaseFormingAsync(Address self) => redis.LockReleaseAsync(FormingKey, self.ToString());
 
     /// <summary>
     /// Writes <paramref name="self"/>'s entry now (the first, once this member is up), and keeps the hash for a minute past
@@ -67,7 +79,7 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
     }
 
     /// <summary>
-    /// Rewrites <paramref name="self"/>'s entry every <see cref="Beat"/> until <paramref name="stop"/>, then removes it (a
+    /// Rewrites <paramref name="self"/>'s entry (first written by <see cref="BeatAsync"/>) every <see cref="Beat"/> until <paramref name="stop"/>, then removes it (a
     /// member that left is not watched for by the next start). A failed write is only retried at the next beat: the
     /// entry matters to starting nodes, never to this one's work.
     /// </summary>
@@ -80,18 +92,19 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
             {
                 await BeatAsync(self);
             }
-            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
             {
-                // Redis away (or its connection closed by the node's stop): the entry goes stale, and a node starting meanwhile may not find this one (docs/operations.md).
+                // Redis away (or its connection closed by the node's stop): the entry goes silent, and a node starting
+                // meanwhile asks this one before it forms a cluster (docs/operations.md).
             }
         }
         try
         {
             await redis.HashDeleteAsync(key, self.ToString());
         }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
-            // Left stale: the next start watches it for one Watch and removes it.
+            // Left behind: the next start finds it silent, asks its address and removes it.
         }
     }
 

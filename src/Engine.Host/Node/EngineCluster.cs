@@ -6,7 +6,7 @@ using StackExchange.Redis;
 
 namespace Engine.Host.Node;
 
-/// <summary>Where this node listens and whom it joins: no seeds means it forms a cluster of its own (the default).</summary>
+/// <summary>Where this node listens and whom it joins: without seeds it joins the members Redis knows of, or forms the cluster (<see cref="ClusterMembers"/>).</summary>
 /// <param name="DowningStableAfter">
 /// How long the cluster view must stay unchanged before the split-brain resolver downs unreachable nodes (Akka's default 20 s).
 /// </param>
@@ -34,10 +34,10 @@ public sealed record ClusterSettings(
 public static class EngineCluster
 {
     /// <param name="members">
-    /// Where the members announce themselves (Redis). With it, a node joins the live members it finds there, and forms a
-    /// cluster of its own only when there are none: a node without seeds finds the others by itself, and a first seed
-    /// restarted while the others live out of its reach (a partition) waits for them instead of forming a second cluster
-    /// on the same Kafka group. Null: the configured seeds alone, as Akka joins them (tests of the cluster alone).
+    /// Where the members announce themselves (Redis). With it, a node joins the live members it finds there, and may form a
+    /// cluster of its own (as the first seed, or without seeds) only when there are none: a node without seeds finds the
+    /// others by itself, and a first seed restarted while the others live out of its reach (a partition) waits for them
+    /// instead of forming a second cluster on the same Kafka group. Null: the configured seeds alone, as Akka joins them.
     /// </param>
     public static async Task<ActorSystem> StartAsync(ClusterSettings settings, CancellationToken cancellationToken, ClusterMembers? members = null)
     {
@@ -56,12 +56,18 @@ public static class EngineCluster
             // seeds never answered hung at start, healthy to its supervisor, instead of exiting 3).
             cluster.JoinSeedNodes(plan.Seeds);
             await up.Task.WaitAsync(Remaining(deadline), cancellationToken);
-            if (members is not null) await AnnounceAsync(members, system, cluster, plan.Forming);
+            if (members is not null) await AnnounceAsync(members, system, cluster);
+            return system;
         }
         catch (OperationCanceledException)
         {
             await system.Terminate(); // stopped while joining
             throw;
+        }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        {
+            await system.Terminate();
+            throw new Configuration.StartupUnavailable($"Redis did not answer while this node looked for its cluster's members there: {e.Message}");
         }
         catch (TimeoutException)
         {
@@ -78,12 +84,11 @@ public static class EngineCluster
                 "with Cluster:Hostname an address the other nodes reach, not 127.0.0.1 across machines, and Cluster:Port fixed and open, " +
                 "the same one the seeds list for this node if it is a seed.");
         }
-        catch (RedisException e)
+        finally
         {
-            await system.Terminate();
-            throw new Configuration.StartupUnavailable($"Redis did not answer while this node looked for its cluster's members there: {e.Message}");
+            // Announced by now (the next node finds this one among the members), or failed: either way the next may form.
+            if (plan.Forming) await ReleaseFormingAsync(members!, self);
         }
-        return system;
     }
 
     /// <summary>Whom to join, which members Redis showed live, and whether this node holds the claim to form a new cluster.</summary>
@@ -94,27 +99,49 @@ public static class EngineCluster
     {
         while (true)
         {
-            if (DateTime.UtcNow >= deadline) throw new TimeoutException();
-            var live = await members.LiveAsync(self, cancellationToken);
+            var seen = await members.LookAsync(self, cancellationToken);
             // Beside live members, never a cluster of its own: this node is not the first of the seeds it joins.
-            if (live.Count > 0) return new([.. live, .. configured.Where(a => !a.Equals(self) && !live.Contains(a))], live, Forming: false);
-            // Akka's rule: only the first seed forms a cluster, once no other seed answered.
-            if (configured.Count > 0) return new(configured, [], Forming: false);
-            if (await members.TryFormAsync(self, Remaining(deadline))) return new([self], [], Forming: true);
-            // Another node without seeds is forming the cluster now: its entry appears once it is up.
-            await Task.Delay(members.Beat, cancellationToken);
+            if (seen.Live.Count > 0) return new(Union(seen.Live, configured.Where(a => !a.Equals(self)), seen.Silent), seen.Live, Forming: false);
+            // Silent members are asked too (a live one's beats may be held up): a first seed forms a cluster only once no seed answered.
+            var seeds = Union(configured.Count > 0 ? configured : [self], seen.Silent);
+            if (!seeds[0].Equals(self)) return new(seeds, [], Forming: false);
+            // The first seed, or a node without seeds: claim the forming, so that two nodes that found no member do not both form one.
+            var hold = Remaining(deadline);
+            if (hold < members.Beat) throw new TimeoutException();
+            if (await members.TryFormAsync(self, hold)) return new(seeds, [], Forming: true);
+            await Task.Delay(members.Beat, cancellationToken); // another node is forming the cluster: its entry appears once it is up
         }
     }
 
-    /// <summary>The first entry now (then the claim to form is released), the next each beat until this member is removed or its system stops.</summary>
-    private static async Task AnnounceAsync(ClusterMembers members, ActorSystem system, Cluster cluster, bool forming)
+    private static List<Address> Union(params IEnumerable<Address>[] lists) => lists.SelectMany(l => l).Distinct().ToList();
+
+    /// <summary>The first entry now (before the claim to form is given back), the next each beat until this member is removed or its system stops.</summary>
+    private static async Task AnnounceAsync(ClusterMembers members, ActorSystem system, Cluster cluster)
     {
-        await members.BeatAsync(cluster.SelfAddress);
-        if (forming) await members.FormedAsync(cluster.SelfAddress);
+        try
+        {
+            await members.BeatAsync(cluster.SelfAddress);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // The next beat writes it: an up member does not fail for its entry (until then, a node starting without seeds misses it).
+        }
         var stop = new CancellationTokenSource();
         cluster.RegisterOnMemberRemoved(stop.Cancel);
         _ = system.WhenTerminated.ContinueWith(_ => stop.Cancel(), TaskScheduler.Default);
         _ = members.AnnounceAsync(cluster.SelfAddress, stop.Token);
+    }
+
+    private static async Task ReleaseFormingAsync(ClusterMembers members, Address self)
+    {
+        try
+        {
+            await members.ReleaseFormingAsync(self);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // Expires by itself (it was held for the join timeout at most).
+        }
     }
 
     private static TimeSpan Remaining(DateTime deadline) => deadline - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero;
