@@ -39,9 +39,11 @@ public static class EngineCluster
     /// others by itself, and a first seed restarted while the others live out of its reach (a partition) waits for them
     /// instead of forming a second cluster on the same Kafka group. Null: the configured seeds alone, as Akka joins them.
     /// </param>
-    public static async Task<ActorSystem> StartAsync(ClusterSettings settings, CancellationToken cancellationToken, ClusterMembers? members = null)
+    /// <param name="lease">Where the split-brain resolver's lease lives (Redis): lease-majority instead of keep-oldest (<see cref="Downing"/>).</param>
+    public static async Task<ActorSystem> StartAsync(ClusterSettings settings, CancellationToken cancellationToken, ClusterMembers? members = null,
+        RedisLeaseSetup? lease = null)
     {
-        var system = CreateSystem(settings);
+        var system = CreateSystem(settings, lease);
         var cluster = Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -146,7 +148,25 @@ public static class EngineCluster
 
     private static TimeSpan Remaining(DateTime deadline) => deadline - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero;
 
-    private static ActorSystem CreateSystem(ClusterSettings settings)
+    /// <summary>
+    /// The split-brain resolver's strategy. With a lease in Redis, lease-majority: of two sides that no longer see each
+    /// other, the one that takes the lease goes on (the majority tries first) and the other downs itself, so a cluster of
+    /// two survives the crash of either node and never keeps both halves of an even split. Without one, keep-oldest,
+    /// because the engine runs as few as two nodes: keep-majority (Akka's default) keeps the side with the lower address
+    /// whichever crashed, while keep-oldest survives the crash of any younger node, and down-if-alone lets three or more
+    /// go on without an oldest node cut off alone. docs/operations.md has the trade-offs.
+    /// </summary>
+    private static string Downing(bool leased) => leased
+        ? """
+          active-strategy = lease-majority
+          lease-majority.lease-implementation = akka.coordination.redis-lease
+          """
+        : """
+          active-strategy = keep-oldest
+          keep-oldest.down-if-alone = on
+          """;
+
+    private static ActorSystem CreateSystem(ClusterSettings settings, RedisLeaseSetup? lease)
     {
         var config = ConfigurationFactory.ParseString($$"""
             akka {
@@ -164,16 +184,17 @@ public static class EngineCluster
               cluster.run-coordinated-shutdown-when-down = on
               # Terminate() is an abort (what a crash looks like to the others); leaving goes through StopAsync or SIGTERM.
               coordinated-shutdown.run-by-actor-system-terminate = off
-              # Downing: keep-oldest, because the engine runs as few as two nodes. Two nodes cannot tell a crashed peer from
-              # a partition; keep-majority (Akka's default) then keeps the side with the lower address, whichever crashed,
-              # while keep-oldest keeps the oldest node (where the shard coordinator lives), so a crash of any younger node
-              # is survived; a crash of the oldest takes the cluster down (restart it). down-if-alone: from three nodes
-              # on, an oldest node cut off alone downs itself and the others go on. docs/operations.md has the trade-offs.
               cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
               cluster.split-brain-resolver {
-                active-strategy = keep-oldest
-                keep-oldest.down-if-alone = on
+                {{Downing(lease is not null)}}
                 stable-after = {{(int)(settings.DowningStableAfter ?? TimeSpan.FromSeconds(20)).TotalMilliseconds}}ms
+              }
+              coordination.redis-lease {
+                lease-class = "{{typeof(RedisLease).FullName}}, {{typeof(RedisLease).Assembly.GetName().Name}}"
+                # How long a crashed holder's lease outlives it, and how often a holder renews it.
+                heartbeat-timeout = 20s
+                heartbeat-interval = 2s
+                lease-operation-timeout = 5s
               }
             }
             """)
@@ -183,6 +204,7 @@ public static class EngineCluster
             .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
         var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
         if (settings.Logs is { } logs) setup = setup.And(new Akka.Hosting.Logging.LoggerFactorySetup(logs));
+        if (lease is not null) setup = setup.And(lease);
         return ActorSystem.Create(settings.SystemName, setup);
     }
 }

@@ -115,7 +115,8 @@ public sealed class EngineNode : IAsyncDisposable
         try
         {
             system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken,
-                new ClusterMembers(redis.GetDatabase(), ClusterMembers.Key(settings.ClusterKeyPrefix, settings.GroupId)));
+                new ClusterMembers(redis.GetDatabase(), ClusterMembers.Key(settings.ClusterKeyPrefix, settings.GroupId)),
+                new RedisLeaseSetup(redis.GetDatabase(), $"{settings.ClusterKeyPrefix}{settings.GroupId}:lease:"));
             var topics = settings.EffectiveTopics;
             campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, consumerClient, Topics.Campaigns, topics.BidAdjustments),
                 catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
