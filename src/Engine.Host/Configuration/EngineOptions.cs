@@ -45,7 +45,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         Redis.ToConfigurationString(),
         modelsDirectory,
         Kafka.Partitions,
-        new ClusterSettings(Cluster.Hostname, Cluster.Port, Cluster.Seeds),
+        // Without seeds the node may still find members in Redis and join them: the cluster's rules then apply to it too.
+        new ClusterSettings(Cluster.Hostname, Cluster.Port, Cluster.Seeds, JoinRefusal: Kafka.SessionTimeoutProblem(clustered: true)),
         KafkaClient: Kafka.Client,
         GroupId: Kafka.GroupId,
         ChurnKeyPrefix: Redis.ChurnKeyPrefix,

@@ -15,6 +15,10 @@ namespace Engine.Host.Node;
 /// on-call engineer to look for): through this factory, so they follow <c>Logging:Console:FormatterName</c> (JSON) like
 /// the host's; null: Akka's plain-text stdout logger (tests, the bench).
 /// </param>
+/// <param name="JoinRefusal">
+/// Why this node must stay alone (a setting safe only for a single node, such as a short Kafka session timeout): a node
+/// without seeds that finds live members in Redis then refuses to start (exit 2) instead of joining them.
+/// </param>
 /// <param name="LogLevel">Akka's level (DEBUG, INFO, WARNING, ERROR, OFF): <c>Logging:LogLevel:Akka</c> for <c>run</c>.</param>
 public sealed record ClusterSettings(
     string Hostname = "127.0.0.1",
@@ -24,7 +28,8 @@ public sealed record ClusterSettings(
     TimeSpan? DowningStableAfter = null,
     Microsoft.Extensions.Logging.ILoggerFactory? Logs = null,
     string LogLevel = "WARNING",
-    TimeSpan? JoinTimeout = null)
+    TimeSpan? JoinTimeout = null,
+    string? JoinRefusal = null)
 {
     /// <summary>How long a node waits to be up in the cluster before it gives up, exit 3 (default 60 s).</summary>
     public TimeSpan EffectiveJoinTimeout => JoinTimeout ?? TimeSpan.FromSeconds(60);
@@ -53,7 +58,7 @@ public static class EngineCluster
         var plan = new JoinPlan(configured.Count > 0 ? configured : [self], [], Forming: false);
         try
         {
-            if (members is not null) plan = await PlanAsync(members, self, configured, deadline, cancellationToken);
+            if (members is not null) plan = await PlanAsync(members, self, configured, settings.JoinRefusal, deadline, cancellationToken);
             // Not JoinSeedNodesAsync: its task completes only once the member is up, so a wait on it never timed out (a node whose
             // seeds never answered hung at start, healthy to its supervisor, instead of exiting 3).
             cluster.JoinSeedNodes(plan.Seeds);
@@ -61,9 +66,9 @@ public static class EngineCluster
             if (members is not null) await AnnounceAsync(members, system, cluster);
             return system;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or Configuration.ConfigurationError)
         {
-            await system.Terminate(); // stopped while joining
+            await system.Terminate(); // stopped while joining, or refusing to join
             throw;
         }
         catch (Exception e) when (e is RedisException or RedisTimeoutException)
@@ -96,16 +101,19 @@ public static class EngineCluster
     /// <summary>Whom to join, which members Redis showed live, and whether this node holds the claim to form a new cluster.</summary>
     private sealed record JoinPlan(IReadOnlyList<Address> Seeds, IReadOnlyList<Address> Live, bool Forming);
 
-    private static async Task<JoinPlan> PlanAsync(ClusterMembers members, Address self, List<Address> configured, DateTime deadline,
-        CancellationToken cancellationToken)
+    private static async Task<JoinPlan> PlanAsync(ClusterMembers members, Address self, List<Address> configured, string? refusal,
+        DateTime deadline, CancellationToken cancellationToken)
     {
         while (true)
         {
             var seen = await members.LookAsync(self, cancellationToken);
             // Beside live members, never a cluster of its own: this node is not the first of the seeds it joins.
+            if (seen.Live.Count > 0 && refusal is not null)
+                throw new Configuration.ConfigurationError([$"{refusal} This node has no seeds, and Redis heard members of its cluster " +
+                                                            $"({string.Join(", ", seen.Live)}): it would join them."]);
             if (seen.Live.Count > 0) return new(Union(seen.Live, configured.Where(a => !a.Equals(self)), seen.Silent), seen.Live, Forming: false);
             // Silent members are asked too (a live one's beats may be held up): a first seed forms a cluster only once no seed answered.
-            var seeds = Union(configured.Count > 0 ? configured : [self], seen.Silent);
+            var seeds = Union(configured.Count > 0 ? configured : [self], refusal is null ? seen.Silent : []);
             if (!seeds[0].Equals(self)) return new(seeds, [], Forming: false);
             // The first seed, or a node without seeds: claim the forming, so that two nodes that found no member do not both form one.
             var hold = Remaining(deadline);
@@ -168,6 +176,8 @@ public static class EngineCluster
 
     private static ActorSystem CreateSystem(ClusterSettings settings, RedisLeaseSetup? lease)
     {
+        var stableAfter = settings.DowningStableAfter ?? TimeSpan.FromSeconds(20);
+        var leaseTtl = stableAfter < TimeSpan.FromSeconds(20) ? stableAfter : TimeSpan.FromSeconds(20);
         var config = ConfigurationFactory.ParseString($$"""
             akka {
               loglevel = {{settings.LogLevel}}
@@ -187,13 +197,14 @@ public static class EngineCluster
               cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
               cluster.split-brain-resolver {
                 {{Downing(lease is not null)}}
-                stable-after = {{(int)(settings.DowningStableAfter ?? TimeSpan.FromSeconds(20)).TotalMilliseconds}}ms
+                stable-after = {{(int)stableAfter.TotalMilliseconds}}ms
               }
               coordination.redis-lease {
                 lease-class = "{{typeof(RedisLease).FullName}}, {{typeof(RedisLease).Assembly.GetName().Name}}"
-                # How long a crashed holder's lease outlives it, and how often a holder renews it.
-                heartbeat-timeout = 20s
-                heartbeat-interval = 2s
+                # How long a crashed holder's lease outlives it: at most stable-after, so it has expired by the time the
+                # survivors decide (a holder that crashed soon after a decision would otherwise have them down themselves).
+                heartbeat-timeout = {{(int)leaseTtl.TotalMilliseconds}}ms
+                heartbeat-interval = {{(int)(leaseTtl / 10).TotalMilliseconds}}ms
                 lease-operation-timeout = 5s
               }
             }

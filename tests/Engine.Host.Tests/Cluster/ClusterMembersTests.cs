@@ -53,6 +53,27 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
+    /// A node configured for staying alone (here a Kafka session timeout shorter than the cluster's downing, which start-up
+    /// refuses only with seeds) that finds live members refuses to start (exit 2) instead of joining them.
+    /// </summary>
+    [Fact]
+    public async Task A_node_whose_settings_are_safe_only_alone_refuses_to_join_the_members_it_finds()
+    {
+        var members = Members(RedisKind.Garnet);
+        var live = Address.Parse("akka.tcp://engine@127.0.0.1:1");
+        using var beating = new CancellationTokenSource();
+        await members.BeatAsync(live);
+        var announcing = members.AnnounceAsync(live, beating.Token);
+        var settings = new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(30), JoinRefusal: "Kafka:Client:session.timeout.ms is 10000.");
+
+        var error = await Assert.ThrowsAsync<ConfigurationError>(() => EngineCluster.StartAsync(settings, CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60)));
+        output.WriteLine(error.Message);
+        Assert.Contains($"Kafka:Client:session.timeout.ms is 10000. This node has no seeds, and Redis heard members of its cluster ({live})", error.Message);
+        await beating.CancelAsync();
+        await announcing;
+    }
+
+    /// <summary>
     /// An entry that stands still is a member that crashed, or a live one whose beats are held up (a starved machine): the
     /// next start asks its address before it forms a cluster, joins it if it answers, and removes the entry. Here one
     /// silent entry is a live member's (written once, never again) and the other's process is gone (nothing listens there).

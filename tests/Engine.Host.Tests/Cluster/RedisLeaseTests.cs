@@ -16,7 +16,8 @@ namespace Engine.Host.Tests.Cluster;
 [Collection(Engine.Host.Tests.Cli.EngineProcesses.Name)]
 public sealed class RedisLeaseTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200), Ttl = TimeSpan.FromSeconds(2);
+    // Long enough that a stall of the test process (Garnet runs in it) does not let a held lease expire.
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200), Ttl = TimeSpan.FromSeconds(3);
     private readonly RedisFixture _redis = new();
     private readonly List<ActorSystem> _systems = [];
 
@@ -58,22 +59,52 @@ public sealed class RedisLeaseTests(ITestOutputHelper output) : IDisposable
         Assert.True(await other.Acquire());
     }
 
-    /// <summary>A holder learns through the callback that it lost the lease (another owner holds it now).</summary>
+    /// <summary>A holder learns through the callback that it lost the lease (another owner holds it now), and gives back only its own.</summary>
     [Theory]
     [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
-    public async Task A_holder_that_lost_its_lease_is_told(RedisKind kind)
+    public async Task A_holder_that_lost_its_lease_is_told_and_its_release_leaves_the_new_owners_lease_alone(RedisKind kind)
     {
         var prefix = RedisFixture.UniquePrefix("lease");
         var holder = Lease(kind, prefix, "node-1");
         var lost = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         Assert.True(await holder.Acquire(e => lost.TrySetResult(e)));
 
-        await _redis.Connect(kind).GetDatabase().StringSetAsync(prefix + "sbr", "node-2", Ttl);
+        var db = _redis.Connect(kind).GetDatabase();
+        await db.StringSetAsync(prefix + "sbr", "node-2", Ttl);
 
         var error = await lost.Task.WaitAsync(TimeSpan.FromSeconds(10));
         output.WriteLine(error.Message);
         Assert.Contains("no longer held by node-1", error.Message);
         Assert.False(holder.CheckLease());
+        // Done with it (the resolver asks again each second until a release says so), and node-2's lease stays.
+        Assert.True(await holder.Release());
+        Assert.Equal("node-2", (string?)await db.StringGetAsync(prefix + "sbr"));
+    }
+
+    /// <summary>
+    /// Redis stops answering the holder's renewals (paused) for longer than the TTL, and the renewal waits (a Redis and
+    /// operation timeout longer than the TTL, as 5 s against a short TTL can be): the lease stops counting as held by the
+    /// clock, before the key can have expired, so the resolver never acts on a lease the other side may already hold.
+    /// </summary>
+    [Fact]
+    public async Task A_lease_whose_renewals_go_unconfirmed_stops_counting_as_held_before_it_can_expire()
+    {
+        var prefix = RedisFixture.UniquePrefix("lease");
+        var patient = RedisFixture.Options(_redis.Endpoint(RedisKind.RedisServer));
+        (patient.AsyncTimeout, patient.SyncTimeout, patient.AllowAdmin) = (10_000, 10_000, true);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(patient);
+        await using var operatorConnection = await ConnectionMultiplexer.ConnectAsync(patient);
+        var holder = Lease(connection.GetDatabase(), prefix, "node-1", TimeSpan.FromSeconds(10));
+        Assert.True(await holder.Acquire());
+        var db = operatorConnection.GetDatabase();
+
+        await db.ExecuteAsync("CLIENT", "PAUSE", (int)(Ttl * 2).TotalMilliseconds, "WRITE");
+        var paused = DateTime.UtcNow;
+        await Until(() => !holder.CheckLease(), Ttl, "the lease no longer counted as held");
+        var ttlLeft = await db.KeyTimeToLiveAsync(prefix + "sbr");
+        output.WriteLine($"not held after {(DateTime.UtcNow - paused).TotalSeconds:N1} s; the key still lives {ttlLeft?.TotalSeconds:N1} s");
+        Assert.True(ttlLeft > TimeSpan.Zero, "the key expired before the lease stopped counting as held");
+        await db.ExecuteAsync("CLIENT", "UNPAUSE");
     }
 
     /// <summary>
@@ -85,16 +116,8 @@ public sealed class RedisLeaseTests(ITestOutputHelper output) : IDisposable
     {
         var db = _redis.Connect(RedisKind.Garnet).GetDatabase();
         var prefix = RedisFixture.UniquePrefix("downing");
-        var members = new ClusterMembers(db, ClusterMembers.Key(prefix, "engine"));
-        var lease = new RedisLeaseSetup(db, prefix + "lease:");
-        var stableAfter = TimeSpan.FromSeconds(2);
-        var oldest = await EngineCluster.StartAsync(new ClusterSettings(DowningStableAfter: stableAfter), CancellationToken.None, members, lease);
-        var oldestAddress = Akka.Cluster.Cluster.Get(oldest).SelfAddress;
-        var younger = await EngineCluster.StartAsync(new ClusterSettings(Seeds: [oldestAddress.ToString()], DowningStableAfter: stableAfter),
-            CancellationToken.None, members, lease);
-        _systems.AddRange([oldest, younger]);
+        var (oldest, younger) = await TwoNodes(db, prefix);
         var cluster = Akka.Cluster.Cluster.Get(younger);
-        await Until(() => cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2, TimeSpan.FromSeconds(30), "both up");
 
         await oldest.Terminate(); // an abort: what a crash looks like to the others
         var crashed = DateTime.UtcNow;
@@ -108,12 +131,42 @@ public sealed class RedisLeaseTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(cluster.SelfAddress.HostPort(), (string?)await db.StringGetAsync(prefix + "lease:engine-akka-sbr"));
     }
 
-    private RedisLease Lease(RedisKind kind, string prefix, string owner)
+    /// <summary>The lease decides: with another owner holding it, the younger of two downs itself when the oldest crashes.</summary>
+    [Fact]
+    public async Task Without_the_lease_the_younger_of_two_downs_itself_when_the_oldest_crashes()
     {
-        var system = ActorSystem.Create("lease", ActorSystemSetup.Create(new RedisLeaseSetup(_redis.Connect(kind).GetDatabase(), prefix)));
+        var db = _redis.Connect(RedisKind.Garnet).GetDatabase();
+        var prefix = RedisFixture.UniquePrefix("downing");
+        var (oldest, younger) = await TwoNodes(db, prefix);
+        await db.StringSetAsync(prefix + "lease:engine-akka-sbr", "someone-else:4053", TimeSpan.FromMinutes(2));
+
+        await oldest.Terminate();
+        await younger.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    private async Task<(ActorSystem Oldest, ActorSystem Younger)> TwoNodes(IDatabase db, string prefix)
+    {
+        var members = new ClusterMembers(db, ClusterMembers.Key(prefix, "engine"));
+        var lease = new RedisLeaseSetup(db, prefix + "lease:");
+        var stableAfter = TimeSpan.FromSeconds(2);
+        var oldest = await EngineCluster.StartAsync(new ClusterSettings(DowningStableAfter: stableAfter), CancellationToken.None, members, lease);
+        _systems.Add(oldest);
+        var younger = await EngineCluster.StartAsync(new ClusterSettings(Seeds: [Akka.Cluster.Cluster.Get(oldest).SelfAddress.ToString()], DowningStableAfter: stableAfter),
+            CancellationToken.None, members, lease);
+        _systems.Add(younger);
+        var cluster = Akka.Cluster.Cluster.Get(younger);
+        await Until(() => cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2, TimeSpan.FromSeconds(30), "both up");
+        return (oldest, younger);
+    }
+
+    private RedisLease Lease(RedisKind kind, string prefix, string owner) => Lease(_redis.Connect(kind).GetDatabase(), prefix, owner, TimeSpan.FromSeconds(5));
+
+    private RedisLease Lease(IDatabase redis, string prefix, string owner, TimeSpan operationTimeout)
+    {
+        var system = ActorSystem.Create("lease", ActorSystemSetup.Create(new RedisLeaseSetup(redis, prefix)));
         _systems.Add(system);
-        var timeouts = new TimeoutSettings(Interval, Ttl, TimeSpan.FromSeconds(5))
-            .WithHeartbeatInterval(Interval).WithHeartbeatTimeout(Ttl).withOperationTimeout(TimeSpan.FromSeconds(5));
+        var timeouts = new TimeoutSettings(Interval, Ttl, operationTimeout)
+            .WithHeartbeatInterval(Interval).WithHeartbeatTimeout(Ttl).withOperationTimeout(operationTimeout);
         return new RedisLease(new LeaseSettings("sbr", owner, timeouts, Config.Empty), (ExtendedActorSystem)system);
     }
 

@@ -77,7 +77,10 @@ public sealed class EngineOptionsTests
         Assert.StartsWith("Kafka:Client:session.timeout.ms is 10000: in a cluster keep it at least 35000",
             Assert.Single(Refused(new(cluster) { ["Kafka:Client:session.timeout.ms"] = "10000" }).Problems));
         EngineOptions.Load(Config(new(cluster) { ["Kafka:Client:session.timeout.ms"] = "45000" }));
-        EngineOptions.Load(Config(new(Valid) { ["Kafka:Client:session.timeout.ms"] = "10000" })); // one node: nothing to move but partitions
+        // One node: nothing to move but partitions. It starts, but must not join members it finds in Redis (ClusterMembersTests).
+        var alone = EngineOptions.Load(Config(new(Valid) { ["Kafka:Client:session.timeout.ms"] = "10000" })).ToNodeSettings("models");
+        Assert.StartsWith("Kafka:Client:session.timeout.ms is 10000", alone.Cluster.JoinRefusal);
+        Assert.Null(EngineOptions.Load(Config(Valid)).ToNodeSettings("models").Cluster.JoinRefusal);
     }
 
     [Fact]
