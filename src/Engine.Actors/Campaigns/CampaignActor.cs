@@ -29,7 +29,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private CampaignFeatureState _delivery = null!;
     // The controller's state and the clock's last and last-emitted ticks, kept with the delivery in Redis.
     private PacingMemory _pacing = PacingMemory.Initial;
-    private bool _exhausted;
+    // The budget this actor last sent the exhaustion at (null: none since it loaded or the campaign bid again).
+    private decimal? _exhaustedAt;
     private EventPosition? _lastAnswered;
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
@@ -78,7 +79,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
                 case EntityRecovery.Step.Wait: return;
                 case EntityRecovery.Step.Stop: Context.Stop(Self); return;
             }
-            (_exhausted, _writer) = (false, default); // afresh, as a new incarnation would start
+            (_exhaustedAt, _writer) = (null, default); // afresh, as a new incarnation would start
             LoadAsync().PipeTo(Self);
             Become(Loading);
         });
@@ -157,11 +158,13 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         {
             // Checked on every event, not once per tick: an exhausted campaign must stop bidding at once.
             var exhaustedTick = _pacing.ExhaustedTick >= 0 ? _pacing.ExhaustedTick : tick; // this exhaustion's, also after a reload
-            if (!_exhausted) Emit(_pacer.Exhaust(spec, delivery, _pacing.State, evt.EventId, exhaustedTick), tick, decisions);
+            // Sent again at a new budget still below the spend: the other nodes' boards read the raise as budget left (their
+            // last exhaustion says less was spent) and bid again; before 2026-12-06 nothing stopped them.
+            if (_exhaustedAt != spec.Budget) Emit(_pacer.Exhaust(spec, delivery, _pacing.State, evt.EventId, exhaustedTick), tick, decisions);
             // The clock stops with the spend, in Redis too: an actor reloaded after a raise (an exhausted campaign wins
             // nothing and passivates) restarts it as one that never stopped does, instead of stepping once over the hours
             // it was exhausted and winding its integral up to the highest multiplier.
-            (_exhausted, _pacing) = (true, _pacing with { LastTick = -1, ExhaustedTick = exhaustedTick });
+            (_exhaustedAt, _pacing) = (spec.Budget, _pacing with { LastTick = -1, ExhaustedTick = exhaustedTick });
             _board.Publish(delivery.Snapshot(spec, 0, DateTimeOffset.UtcNow));
             return;
         }
@@ -176,7 +179,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         if (_pacing.LastTick < 0)
         {
             // The first event (or the first after the budget was raised or the flight extended: the clock had stopped) starts it: pacing needs history.
-            (_exhausted, _pacing) = (false, _pacing with { LastTick = tick, LastEmittedTick = tick, ExhaustedTick = -1 });
+            (_exhaustedAt, _pacing) = (null, _pacing with { LastTick = tick, LastEmittedTick = tick, ExhaustedTick = -1 });
             return;
         }
         if (tick <= _pacing.LastTick) return;

@@ -10,7 +10,9 @@ public sealed record CampaignSpec
 {
     public required string CampaignId { get; init; }
     public required decimal Budget { get; init; }
+    [JsonConverter(typeof(FlightTimeConverter))]
     public required DateTimeOffset FlightStart { get; init; }
+    [JsonConverter(typeof(FlightTimeConverter))]
     public required DateTimeOffset FlightEnd { get; init; }
     /// <summary>The product category the campaign advertises; the bid model weighs the user's interest in it.</summary>
     public string? Category { get; init; }

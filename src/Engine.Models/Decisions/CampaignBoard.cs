@@ -55,12 +55,16 @@ public sealed class CampaignBoard : ICampaignBoard
         {
             if (!_snapshots.TryGetValue(adjustment.CampaignId, out var known))
             {
-                _unbooked[adjustment.CampaignId] = adjustment;
+                // The latest decided is kept, not the latest read: a previous owner's late adjustment, read after its new
+                // owner's exhaustion, replaced it, and the campaign bid again once booked (before 2026-12-06).
+                _unbooked.AddOrUpdate(adjustment.CampaignId, static (_, read) => read, static (_, held, read) => Latest(held, read), adjustment);
                 if (!_snapshots.ContainsKey(adjustment.CampaignId)) return;
-                _unbooked.TryRemove(adjustment.CampaignId, out _); // booked meanwhile: apply it below
+                if (_unbooked.TryRemove(adjustment.CampaignId, out var held)) adjustment = Latest(held, adjustment); // booked meanwhile: apply it below
                 continue;
             }
             if (_snapshots.TryUpdate(adjustment.CampaignId, known.Adjusted(adjustment), known)) return;
         }
     }
+
+    private static BidAdjustment Latest(BidAdjustment a, BidAdjustment b) => a.DecidedAt > b.DecidedAt ? a : b;
 }

@@ -184,10 +184,17 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     }
 
     /// <summary>Prices the request for each candidate campaign the board knows, and answers with the best bid or a no-bid.</summary>
-    public BidDecision Bid(UserFeatureState user, ClickEvent cause, DateTimeOffset now) =>
-        AcrossReloads((Decider: this, models.Bid, user, cause, now), static s => s.Decider.Bid(s.Bid.Current, s.user, s.cause, s.now));
+    /// <param name="receivedAt">
+    /// When the request reached Kafka: a request stamped ahead of it is held to its flights at its arrival, as campaign events
+    /// count at theirs (a device or exchange clock running ahead bid up to an hour before a flight started; before 2026-12-06
+    /// flights were checked at <c>event_time</c> alone). Null, or later than <c>event_time</c> (simulated and replayed
+    /// traffic, whose event times are not the wall clock's): <c>event_time</c>.
+    /// </param>
+    public BidDecision Bid(UserFeatureState user, ClickEvent cause, DateTimeOffset now, DateTimeOffset? receivedAt = null) =>
+        AcrossReloads((Decider: this, models.Bid, user, cause, now, flightAt: receivedAt < cause.EventTime ? receivedAt.Value : cause.EventTime),
+            static s => s.Decider.Bid(s.Bid.Current, s.user, s.cause, s.now, s.flightAt));
 
-    private BidDecision Bid(Scorer scorer, UserFeatureState user, ClickEvent cause, DateTimeOffset now)
+    private BidDecision Bid(Scorer scorer, UserFeatureState user, ClickEvent cause, DateTimeOffset now, DateTimeOffset flightAt)
     {
         if (!campaigns.IsCaughtUp)
             return Decide(cause, now, user.Id, new PricedBid(null, 0m, NoBidReason.TechnicalError), scorer.Version, null, [CampaignsLoading]);
@@ -211,7 +218,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
                 candidates.Add(new BidCandidate(known[c].Spec, ctrs[c], known[c].SmoothedCvr, known[c].Multiplier, known[c].BudgetLeft));
                 if (best < 0 || ctrs[c] > ctrs[best]) best = c; // the first of equals
             }
-            var (priced, version, variant, shadow) = PriceForArm(user.Id, cause, candidates, scorer.Version);
+            var (priced, version, variant, shadow) = PriceForArm(user.Id, cause, candidates, scorer.Version, flightAt);
             // Explaining costs a batch of width + 1 rows: once, for the campaign bid on (the highest CPM, not always the highest
             // click-through: before, a bid could carry another campaign's reasons); with no bid, for the likeliest click.
             var explained = priced.Winner is { } winner ? IndexOf(known, winner.Spec.CampaignId) : best;
@@ -273,19 +280,19 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// <remarks>A shadow challenger's score is returned, not logged: the decision logs it once built, so an attempt that a
     /// reload retires (and that is decided again) logs nothing.</remarks>
     private (PricedBid Priced, string ModelVersion, string? Variant, ShadowScore? Shadow) PriceForArm(string userId, ClickEvent cause,
-        List<BidCandidate> candidates, string version)
+        List<BidCandidate> candidates, string version, DateTimeOffset flightAt)
     {
         var floor = cause.BidRequest!.Imp[0].BidFloor;
-        if (settings.BidExperiment is not { } experiment) return (BidPricer.Best(candidates, floor, cause.EventTime), version, null, null);
+        if (settings.BidExperiment is not { } experiment) return (BidPricer.Best(candidates, floor, flightAt), version, null, null);
         var definition = experiment.Definition;
         var arm = definition.Arm(userId);
-        if (!arm.IsChallenger) return (BidPricer.Best(candidates, floor, cause.EventTime), version, definition.DecidingVariant(arm), null);
-        var challenger = BidPricer.Best(experiment.Recalibrate(candidates), floor, cause.EventTime);
+        if (!arm.IsChallenger) return (BidPricer.Best(candidates, floor, flightAt), version, definition.DecidingVariant(arm), null);
+        var challenger = BidPricer.Best(experiment.Recalibrate(candidates), floor, flightAt);
         if (definition.Mode == ExperimentMode.Split) return (challenger, experiment.ChallengerVersion(version), arm.Variant.Name, null);
         var shadow = new ShadowScore(definition.Name, "bid", userId, cause.EventId, experiment.ChallengerVersion(version),
             challenger.Winner?.PredictedCtr, challenger.Winner is not null,
             challenger.Winner is { } w ? $"{w.Spec.CampaignId} at {challenger.Cpm} CPM" : $"no bid: {challenger.NoBid}", DateTimeOffset.UtcNow);
-        return (BidPricer.Best(candidates, floor, cause.EventTime), version, definition.DecidingVariant(arm), shadow);
+        return (BidPricer.Best(candidates, floor, flightAt), version, definition.DecidingVariant(arm), shadow);
     }
 
     /// <summary>

@@ -194,6 +194,35 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     }
 
     /// <summary>
+    /// Exhausted at 240, with in-flight impressions taking the spend to 250; the advertiser raises the budget to 245. Every
+    /// other node's board holds the exhaustion's 240 spent, reads the raise as budget left and bids again: the hosting actor
+    /// must say the campaign is still exhausted at the new budget (before 2026-12-06 it had said so once, and said nothing more).
+    /// </summary>
+    [Fact]
+    public void A_budget_raised_below_what_an_exhausted_campaign_spent_is_exhausted_again_for_every_node()
+    {
+        var campaign = Campaign("c-raised-short");
+        var before = Deliver(campaign, "c-raised-short", 0, 250, pricePerImpression: 1m, clickEvery: 10);
+        var first = Assert.Single(before, a => a.BudgetExhausted);
+        var elsewhere = new CampaignBoard(); // another node's, fed by the adjustments topic
+        elsewhere.Book(_catalog.TryGet("c-raised-short", out var booked) ? booked : throw new InvalidOperationException());
+        elsewhere.Adjust(first);
+
+        var raised = booked with { Budget = 245m };
+        _catalog.Put(raised);
+        elsewhere.Book(raised);
+        Assert.True(elsewhere.TryGet("c-raised-short", out var reopened) && reopened.BudgetLeft); // 240 spent, as far as it knows
+        var again = Assert.Single(SendImpression(campaign, "c-raised-short", 251, 1m).Decisions.OfType<BidAdjustment>());
+
+        Assert.True(again.BudgetExhausted);
+        Assert.NotEqual(first.DecisionId, again.DecisionId);
+        Assert.Equal(251m, again.SpentTotal);
+        elsewhere.Adjust(again);
+        Assert.True(elsewhere.TryGet("c-raised-short", out var stopped));
+        Assert.False(stopped.BudgetLeft);
+    }
+
+    /// <summary>
     /// Paused (budget 0), resumed, paused again: two exhaustions at the same budget. The exchange drops an adjustment whose
     /// id it has seen, so the second needs an id of its own, or the exchange's last word on the campaign stays the resumed
     /// multiplier. Before 2026-12-06 the id was the campaign and the budget only.

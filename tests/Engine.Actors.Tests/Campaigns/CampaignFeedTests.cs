@@ -26,6 +26,8 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
         await Produce(producer, campaigns, "c-3", "not json"u8.ToArray());
         // JSON that parses (a required property may be null) but names no campaign: it ended the feed, and every node's start.
         await Produce(producer, campaigns, "c-4", """{"campaign_id":null,"budget":10,"flight_start":"2026-03-01T00:00:00Z","flight_end":"2026-03-02T00:00:00Z","value_per_click":1}"""u8.ToArray());
+        // A flight without its UTC offset: each node would read it in its own time zone.
+        await Produce(producer, campaigns, "c-5", """{"campaign_id":"c-5","budget":10,"flight_start":"2026-03-01T00:00:00","flight_end":"2026-03-02T00:00:00Z","value_per_click":1}"""u8.ToArray());
         await Produce(producer, adjustments, "c-4", """{"decision_id":"d","caused_by":"e","decided_at":"2026-03-01T00:00:00Z","model_version":"m","reasons":[],"campaign_id":null,"multiplier":1}"""u8.ToArray());
         await Produce(producer, adjustments, "c-2", JsonSerializer.SerializeToUtf8Bytes(Adjustment("c-2", 1.7, exhausted: false), EngineJson.Default.BidAdjustment));
 
@@ -39,7 +41,8 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
         Assert.True(board.TryGet("c-1", out var s1) && s1.Multiplier == 1.0 && s1.BudgetLeft);
         Assert.True(board.TryGet("c-2", out var s2) && s2.Multiplier == 1.7 && s2.Impressions24h == 1000);
         Assert.False(catalog.TryGet("c-3", out _));
-        Assert.Equal(3, feed.Refused);
+        Assert.False(catalog.TryGet("c-5", out _));
+        Assert.Equal(4, feed.Refused);
 
         // Live: an adjustment from a campaign actor on any node moves this node's board.
         await Produce(producer, adjustments, "c-1", JsonSerializer.SerializeToUtf8Bytes(Adjustment("c-1", 0, exhausted: true), EngineJson.Default.BidAdjustment));

@@ -65,6 +65,28 @@ public sealed class BidReasonsTests(ITestOutputHelper output)
         Assert.True(decider.Bid(user, request, request.EventTime).Bid);
     }
 
+    /// <summary>
+    /// A request stamped a minute into the flight that reached Kafka a minute before it started (a clock running ahead) is
+    /// outside the flight; one stamped behind its arrival (replayed, simulated) is held to its stamp.
+    /// </summary>
+    [Fact]
+    public void A_request_stamped_ahead_of_its_arrival_is_held_to_its_flight_at_its_arrival()
+    {
+        using var churn = new ModelRegistry(ModelFiles.Committed("churn"), ModelSchemas.Churn);
+        using var bid = new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid);
+        var (user, request) = Bidders.Bidder("u-1");
+        var board = new CampaignBoard();
+        board.Book(Campaign("c", "c", valuePerClick: 100m) with { FlightStart = request.EventTime.AddMinutes(-1), FlightEnd = request.EventTime.AddDays(1) });
+        var decider = new UserDecider(new DecisionModels(churn, bid, CommittedModels.Decision.Recommender, "recs-committed"), new DecisionSettings(), board);
+        request = request with { BidRequest = request.BidRequest! with { CandidateCampaigns = ["c"] } };
+
+        var ahead = decider.Bid(user, request, request.EventTime, receivedAt: request.EventTime.AddMinutes(-2));
+        var behind = decider.Bid(user, request, request.EventTime, receivedAt: request.EventTime.AddDays(300));
+
+        Assert.Equal((false, NoBidReason.OutsideFlight), (ahead.Bid, ahead.Nbr));
+        Assert.True(behind.Bid);
+    }
+
     private static CampaignSpec Campaign(string id, string category, decimal valuePerClick) => new()
     {
         CampaignId = id, Budget = 1_000_000m, FlightStart = Start.AddDays(-30), FlightEnd = Start.AddDays(30),

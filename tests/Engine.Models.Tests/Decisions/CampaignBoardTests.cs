@@ -40,6 +40,22 @@ public sealed class CampaignBoardTests
         Assert.NotNull(bid.Winner);
     }
 
+    /// <summary>
+    /// Read before the campaign's booking: the new owner's exhaustion, then a previous owner's adjustment decided before it
+    /// (produced late). The board keeps the one decided last; before 2026-12-06 it kept the one read last, and bid again.
+    /// </summary>
+    [Fact]
+    public void Of_the_adjustments_read_before_a_booking_the_latest_decided_counts()
+    {
+        var board = new CampaignBoard();
+        board.Adjust(Exhausted(100m) with { DecidedAt = Start.AddMinutes(2) });
+        board.Adjust(Exhausted(80m) with { DecisionId = "d-late", DecidedAt = Start.AddMinutes(1), Multiplier = 1.3, BudgetExhausted = false });
+        board.Book(Spec(100m));
+
+        Assert.True(board.TryGet("c-1", out var snapshot));
+        Assert.Equal((false, 0.0), (snapshot.BudgetLeft, snapshot.Multiplier));
+    }
+
     [Fact]
     public void A_restarted_node_reading_a_raised_booking_and_the_old_exhausted_adjustment_in_either_order_bids_again()
     {
