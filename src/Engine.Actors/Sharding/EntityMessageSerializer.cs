@@ -101,7 +101,9 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                     WriteOptional(w, m.Segment.Device);
                     WriteOptional(w, m.Segment.Region);
                     w.Write(m.StillWatched);
-                    if (m.TickId is { } tick) w.Write(tick); // last and optional: a node of an earlier version neither writes nor reads it
+                    // Last and optional, in this order: a node of an earlier version neither writes nor reads them.
+                    w.Write(m.TickId ?? "");
+                    w.Write(m.Returning);
                     break;
                 case StopEntity m:
                     w.Write(m.EntityId);
@@ -163,7 +165,8 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             ChurnDelivered => new UserProtocol.ChurnAlertDelivered(r.ReadString(), r.ReadString(), r.ReadString()),
             ChurnDone => new UserProtocol.ChurnChecked(r.ReadString(),
                 r.ReadBoolean() ? JsonSerializer.Deserialize(ReadBytes(r), EngineJson.Default.ChurnAlert) : null,
-                new UserSegment(ReadOptional(r), ReadOptional(r)), r.ReadBoolean(), r.BaseStream.Position < r.BaseStream.Length ? r.ReadString() : null),
+                new UserSegment(ReadOptional(r), ReadOptional(r)), r.ReadBoolean(), More(r) ? r.ReadString() is { Length: > 0 } tick ? tick : null : null,
+                !More(r) || r.ReadBoolean()),
             Stop => new StopEntity(r.ReadString()),
             NotReady => new EntityNotReady(r.ReadString(), r.ReadString()),
             Failed => new EntityFailed(new EventPosition(r.ReadInt32(), r.ReadInt64()), r.ReadString()),
@@ -282,6 +285,9 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
     }
 
     private static string? ReadOptional(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    /// <summary>Fields follow: written by a node of a later version (an earlier one ends the message before them).</summary>
+    private static bool More(BinaryReader r) => r.BaseStream.Position < r.BaseStream.Length;
 
     private static void WriteOptional(BinaryWriter w, EventPosition? position)
     {

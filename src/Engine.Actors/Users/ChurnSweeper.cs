@@ -115,7 +115,7 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
             return;
         }
         _waiting[handled.UserId] = check with { Sending = true };
-        _fairness?.ObserveChurnCheck(handled.Segment.Device, handled.Segment.Region, handled.Alert);
+        _fairness?.ObserveChurnCheck(handled.Segment.Device, handled.Segment.Region, handled.Returning, handled.Alert);
         // Alerted, or no longer watched: off the list. Else looked at again later.
         var next = handled.Alert is not null || !handled.StillWatched ? (long?)null : check.AsOfMs + (long)_settings.RecheckAfter.TotalMilliseconds;
         var user = handled.UserId;

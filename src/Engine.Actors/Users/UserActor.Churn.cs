@@ -29,7 +29,7 @@ public sealed partial class UserActor
         var alert = _consent.Personalisation && hasEvents ? CheckChurn(check.AsOf, check.TickId, fromSweep: true) : null;
         var watched = _consent.Personalisation && hasEvents
                       && check.AsOf.ToUnixTimeMilliseconds() - _state.LastEventMs < (long)MaxWatchedSilence.TotalMilliseconds;
-        Sender.Tell(new ChurnChecked(_userId, alert, new UserSegment(_state.Device, _state.Region), watched, check.TickId));
+        Sender.Tell(new ChurnChecked(_userId, alert, new UserSegment(_state.Device, _state.Region), watched, check.TickId, _returningSession));
     }
 
     private void IdleChecked(IdleCheck _)

@@ -28,7 +28,7 @@ public static class UserProtocol
     /// the due-list. <paramref name="TickId"/>: the check answered (<see cref="CheckChurn.TickId"/>; null from a node of an
     /// earlier version).
     /// </summary>
-    public sealed record ChurnChecked(string UserId, ChurnAlert? Alert, UserSegment Segment, bool StillWatched, string? TickId = null);
+    public sealed record ChurnChecked(string UserId, ChurnAlert? Alert, UserSegment Segment, bool StillWatched, string? TickId = null, bool Returning = true);
 
     /// <summary>Silence after which a user who raised no alert is no longer checked (under the due-list's 35-day retention).</summary>
     public static readonly TimeSpan MaxWatchedSilence = TimeSpan.FromDays(30);

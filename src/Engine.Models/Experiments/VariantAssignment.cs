@@ -26,7 +26,9 @@ public static class VariantAssignment
     /// <summary>The user's uniform point in [0, 1) for this experiment.</summary>
     public static double UnitInterval(string experiment, string userId)
     {
-        Span<byte> input = stackalloc byte[Encoding.UTF8.GetMaxByteCount(experiment.Length + userId.Length + 1)];
+        // On the stack for ids of ordinary length; a long one (a user id may take most of a 64 KiB record) on the heap.
+        var size = Encoding.UTF8.GetMaxByteCount(experiment.Length + userId.Length + 1);
+        Span<byte> input = size <= 512 ? stackalloc byte[size] : new byte[size];
         var length = Encoding.UTF8.GetBytes(experiment, input);
         input[length++] = (byte)'/';
         length += Encoding.UTF8.GetBytes(userId, input[length..]);

@@ -63,8 +63,11 @@ public sealed class FairnessMonitor(FairnessSettings settings)
     /// Counts a churn check of a silent user (the sweeper's), in the segments of their latest event: churn alerts on
     /// silence have no event of their own, yet are most of the alerts the CRM gets.
     /// </summary>
-    public void ObserveChurnCheck(string? device, string? region, ChurnAlert? alert) =>
-        Count(device, region, returning: true, DecisionKind.ChurnAlert, alert is not null, alert?.Probability);
+    /// <param name="returning">Whether the user's latest session was a returning one, as for their events' checks: before
+    /// 2026-12-06 every silent user counted as returning, so the tenure ratio compared alerts on silence (returning) with
+    /// alerts on events alone (new) and flagged a disparity that was not there.</param>
+    public void ObserveChurnCheck(string? device, string? region, bool returning, ChurnAlert? alert) =>
+        Count(device, region, returning, DecisionKind.ChurnAlert, alert is not null, alert?.Probability);
 
     public FairnessReport Report()
     {

@@ -45,7 +45,8 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         {
             DecisionId = "d-9", CausedBy = "sweep:0:1", DecidedAt = T0, ModelVersion = "churn-1", Reasons = [], UserId = "u-1", Probability = 0.9, Threshold = 0.7,
         }, new UserSegment(null, "eu-west"), StillWatched: true, TickId: "sweep:0:1"));
-        Assert.Equal(("d-9", 0.9, "eu-west", true, "sweep:0:1"), (alerted.Alert!.DecisionId, alerted.Alert.Probability, alerted.Segment.Region, alerted.StillWatched, alerted.TickId));
+        Assert.Equal(("d-9", 0.9, "eu-west", true, "sweep:0:1", true), (alerted.Alert!.DecisionId, alerted.Alert.Probability, alerted.Segment.Region, alerted.StillWatched, alerted.TickId, alerted.Returning));
+        Assert.False(RoundTrip(quiet with { TickId = "sweep:0:2", Returning = false }).Returning); // a first-session user, for fairness's tenure
         Assert.Equal(new StopEntity("u-1"), RoundTrip(new StopEntity("u-1")));
         Assert.Equal(new EntityNotReady("u-1", "redis down"), RoundTrip(new EntityNotReady("u-1", "redis down")));
         Assert.Equal(new EntityFailed(new EventPosition(3, 120455), "failed: the campaign actor threw X"), RoundTrip(new EntityFailed(new EventPosition(3, 120455), "failed: the campaign actor threw X")));

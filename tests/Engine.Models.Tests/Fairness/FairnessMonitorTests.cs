@@ -85,8 +85,8 @@ public sealed class FairnessMonitorTests
         // The sweeper checks 40 silent mobile users (alerting 20) and 40 silent desktop users (alerting 4): 0.5 against 0.1.
         for (var i = 0; i < 40; i++)
         {
-            monitor.ObserveChurnCheck("mobile", "eu-west", i < 20 ? Alert(i, 0.9) : null);
-            monitor.ObserveChurnCheck("desktop", null, i < 4 ? Alert(i, 0.75) : null);
+            monitor.ObserveChurnCheck("mobile", "eu-west", returning: true, i < 20 ? Alert(i, 0.9) : null);
+            monitor.ObserveChurnCheck("desktop", null, returning: i % 4 != 0, i < 4 ? Alert(i, 0.75) : null);
         }
         var report = monitor.Report();
         var byDevice = report.Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.ChurnAlert });
@@ -96,7 +96,8 @@ public sealed class FairnessMonitorTests
         var byRegion = report.Dimensions.Single(d => d is { Dimension: FairnessMonitor.Region, Kind: DecisionKind.ChurnAlert });
         Assert.Equal(40, byRegion.Segments.Single(s => s.Segment == "unknown").Opportunities); // no region on the latest event
         var tenure = report.Dimensions.Single(d => d is { Dimension: FairnessMonitor.Tenure, Kind: DecisionKind.ChurnAlert });
-        Assert.Equal(80, Assert.Single(tenure.Segments, s => s.Segment == "returning").Opportunities); // a silent user has been here
+        // In the tenure of the user's latest session (ten desktop users were silent after their first); before 2026-12-06 all 80 counted as returning.
+        Assert.Equal((70, 10), (tenure.Segments.Single(s => s.Segment == "returning").Opportunities, tenure.Segments.Single(s => s.Segment == "new").Opportunities));
     }
 
     private static ChurnAlert Alert(int i, double probability) => new()
