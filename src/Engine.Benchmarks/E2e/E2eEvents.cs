@@ -33,16 +33,32 @@ internal sealed class E2eEvents
         }
     }
 
-    public static E2eEvents Simulate(int count, int users)
+    /// <summary>
+    /// The simulated world of a run: seed 7 (unseen by the committed models), 56 days (5,000 users' 28 default days hold
+    /// ~775k events, fewer than a run needs once the engine is fast enough that no rate is skipped). Book its campaigns from
+    /// these same options: flights scale with the duration.
+    /// </summary>
+    public static SimulatorOptions World(int users) => new() { Seed = 7, Users = users, Duration = TimeSpan.FromDays(56) };
+
+    /// <summary>Of the bid requests' candidate campaigns, the share whose booked flight covers the request (a check that the bids are priced).</summary>
+    public double CandidatesInFlight { get; private set; }
+
+    public static E2eEvents Simulate(int count, int users, IReadOnlyList<CampaignSpec> booked)
     {
         var events = new E2eEvents(count);
-        // 56 days: 5,000 users' 28 default days hold ~775k events, fewer than a run needs once the engine is fast enough
-        // that no rate is skipped.
-        foreach (var e in new ClickstreamSimulator(new SimulatorOptions { Seed = 7, Users = users, Duration = TimeSpan.FromDays(56) }))
+        var flights = booked.ToDictionary(c => c.CampaignId);
+        var (candidates, inFlight) = (0L, 0L);
+        foreach (var e in new ClickstreamSimulator(World(users)))
         {
             if (events.Count >= count) break;
             events.Add(e.UserId, ClickEventCodec.Encode(e));
+            foreach (var id in e.BidRequest?.CandidateCampaigns ?? [])
+            {
+                candidates++;
+                if (flights.TryGetValue(id, out var c) && e.EventTime >= c.FlightStart && e.EventTime < c.FlightEnd) inFlight++;
+            }
         }
+        events.CandidatesInFlight = candidates == 0 ? 1 : (double)inFlight / candidates;
         if (events.Count < count)
             throw new InvalidOperationException($"the simulator's world ended after {events.Count:N0} events; the run needs {count:N0}: simulate more users or days");
         return events;

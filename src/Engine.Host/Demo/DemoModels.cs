@@ -31,7 +31,16 @@ public static class DemoModels
 
     /// <summary>The simulated campaigns as their advertisers booked them (what the demo publishes to the campaigns topic).</summary>
     public static IReadOnlyList<CampaignSpec> CampaignSpecs(DemoOptions options) =>
-        new SimulatedWorld(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns }).Campaigns
+        CampaignSpecs(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns });
+
+    /// <summary>
+    /// The campaigns of the world <paramref name="world"/> simulates, as booked. Book those of the very options the events
+    /// come from: flights scale with <see cref="SimulatorOptions.Duration"/>, and the bench's 56-day events were booked from
+    /// a 28-day world's campaigns (every flight halved) until 2026-12-06, so most of its bid requests were answered
+    /// "outside flight" without being priced.
+    /// </summary>
+    public static IReadOnlyList<CampaignSpec> CampaignSpecs(SimulatorOptions world) =>
+        new SimulatedWorld(world).Campaigns
             .Select(c => new CampaignSpec
             {
                 CampaignId = c.Id, Category = c.Category, Budget = c.BudgetUsd, FlightStart = c.FlightStart, FlightEnd = c.FlightEnd,

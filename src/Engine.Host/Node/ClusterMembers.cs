@@ -36,7 +36,7 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
         var first = await ReadOthersAsync(self);
         if (first.Count == 0) return new([], []);
         var live = new HashSet<string>();
-        for (var watched = TimeSpan.Zero; watched < Watch && live.Count < first.Count; watched += Beat)
+        for (var watched = TimeSpan.Zero; watched < Watch && !first.Keys.All(live.Contains); watched += Beat)
         {
             await Task.Delay(Beat, cancellationToken);
             foreach (var (address, beat) in await ReadOthersAsync(self))

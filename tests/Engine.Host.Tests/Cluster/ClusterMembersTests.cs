@@ -27,10 +27,9 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
     public async Task A_first_seed_restarted_while_its_cluster_lives_out_of_its_reach_does_not_form_a_cluster_of_its_own()
     {
         var members = Members(RedisKind.Garnet);
-        var unreachable = Address.Parse("akka.tcp://engine@127.0.0.1:1");
+        var unreachable = OutOfReach;
         using var beating = new CancellationTokenSource();
-        await members.BeatAsync(unreachable);
-        var announcing = members.AnnounceAsync(unreachable, beating.Token);
+        var announcing = await AnnounceAsync(members, unreachable, beating.Token);
         var port = FreePort();
         var settings = new ClusterSettings(Port: port, Seeds: [$"akka.tcp://engine@127.0.0.1:{port}", unreachable.ToString()], JoinTimeout: TimeSpan.FromSeconds(10));
 
@@ -60,10 +59,9 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
     public async Task A_node_whose_settings_are_safe_only_alone_refuses_to_join_the_members_it_finds()
     {
         var members = Members(RedisKind.Garnet);
-        var live = Address.Parse("akka.tcp://engine@127.0.0.1:1");
+        var live = OutOfReach;
         using var beating = new CancellationTokenSource();
-        await members.BeatAsync(live);
-        var announcing = members.AnnounceAsync(live, beating.Token);
+        var announcing = await AnnounceAsync(members, live, beating.Token);
         var settings = new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(30), JoinRefusal: "Kafka:Client:session.timeout.ms is 10000.");
 
         var error = await Assert.ThrowsAsync<ConfigurationError>(() => EngineCluster.StartAsync(settings, CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60)));
@@ -148,6 +146,16 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
     }
 
     private ClusterMembers Members(RedisKind kind) => Members(kind, out _, out _);
+
+    /// <summary>A member's address nothing listens on: announced, it is a live member this node cannot reach (a partition).</summary>
+    private static readonly Address OutOfReach = Address.Parse("akka.tcp://engine@127.0.0.1:1");
+
+    /// <summary>Announces <paramref name="member"/> as a member does (its first beat, then one a second) until <paramref name="stop"/>.</summary>
+    private static async Task<Task> AnnounceAsync(ClusterMembers members, Address member, CancellationToken stop)
+    {
+        await members.BeatAsync(member);
+        return members.AnnounceAsync(member, stop);
+    }
 
     private ClusterMembers Members(RedisKind kind, out IDatabase db, out RedisKey key)
     {

@@ -42,5 +42,26 @@ public sealed class DemoModelsTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Booked from the options its events come from, every bid request's candidate is in its booked flight, also in a world
+    /// longer than the default (flights scale with its duration; the bench's 56-day events were booked from a 28-day world
+    /// until 2026-12-06, and most of its bids were answered "outside flight" without being priced).
+    /// </summary>
+    [Fact]
+    public void A_worlds_bid_requests_name_campaigns_in_the_flights_booked_for_that_world()
+    {
+        var world = new Engine.Models.Simulation.SimulatorOptions { Seed = 7, Users = 150, Duration = TimeSpan.FromDays(56) };
+        var booked = DemoModels.CampaignSpecs(world).ToDictionary(c => c.CampaignId);
+        var candidates = new Engine.Models.Simulation.ClickstreamSimulator(world)
+            .Where(e => e.BidRequest is not null)
+            .SelectMany(e => e.BidRequest!.CandidateCampaigns.Select(id => (e.EventTime, Spec: booked[id])))
+            .ToList();
+
+        Assert.True(candidates.Count > 1_000, $"only {candidates.Count} candidates");
+        Assert.All(candidates, c => Assert.InRange(c.EventTime, c.Spec.FlightStart, c.Spec.FlightEnd.AddTicks(-1)));
+        Assert.Contains(candidates, c => c.EventTime > DemoModels.CampaignSpecs(world with { Duration = TimeSpan.FromDays(28) })
+            .Single(s => s.CampaignId == c.Spec.CampaignId).FlightEnd); // a 28-day world's bookings would not cover them
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
