@@ -44,8 +44,9 @@ public sealed class E2eBench : IBenchSuite
         Console.WriteLine($"e2e: simulating {total:N0} events...");
         // Campaigns booked from the events' own world (flights scale with its duration), and checked: a bid for a campaign
         // outside its flight is answered without being priced, and the bench would measure that cheap exit instead.
-        var specs = DemoModels.CampaignSpecs(E2eEvents.World(demo.Users));
-        var events = E2eEvents.Simulate(total, demo.Users, specs);
+        var world = E2eEvents.World(demo);
+        var specs = DemoModels.CampaignSpecs(world);
+        var events = E2eEvents.Simulate(total, world, specs);
         Console.WriteLine($"e2e: {events.CandidatesInFlight:P1} of the bid requests' candidate campaigns are in their booked flight");
         if (events.CandidatesInFlight < 0.99)
             throw new InvalidOperationException($"only {events.CandidatesInFlight:P1} of the bid requests' candidates are in their booked flight: the bookings are not the events' world");

@@ -34,21 +34,22 @@ internal sealed class E2eEvents
     }
 
     /// <summary>
-    /// The simulated world of a run: seed 7 (unseen by the committed models), 56 days (5,000 users' 28 default days hold
+    /// The simulated world of a run: the demo's seed (7 in the bench: unseen by the committed models), campaigns and users over 56 days (5,000 users' 28 default days hold
     /// ~775k events, fewer than a run needs once the engine is fast enough that no rate is skipped). Book its campaigns from
     /// these same options: flights scale with the duration.
     /// </summary>
-    public static SimulatorOptions World(int users) => new() { Seed = 7, Users = users, Duration = TimeSpan.FromDays(56) };
+    public static SimulatorOptions World(Engine.Host.Demo.DemoOptions demo) =>
+        new() { Seed = demo.Seed, Users = demo.Users, Campaigns = demo.Campaigns, Duration = TimeSpan.FromDays(56) };
 
     /// <summary>Of the bid requests' candidate campaigns, the share whose booked flight covers the request (a check that the bids are priced).</summary>
     public double CandidatesInFlight { get; private set; }
 
-    public static E2eEvents Simulate(int count, int users, IReadOnlyList<CampaignSpec> booked)
+    public static E2eEvents Simulate(int count, SimulatorOptions world, IReadOnlyList<CampaignSpec> booked)
     {
         var events = new E2eEvents(count);
         var flights = booked.ToDictionary(c => c.CampaignId);
         var (candidates, inFlight) = (0L, 0L);
-        foreach (var e in new ClickstreamSimulator(World(users)))
+        foreach (var e in new ClickstreamSimulator(world))
         {
             if (events.Count >= count) break;
             events.Add(e.UserId, ClickEventCodec.Encode(e));

@@ -65,7 +65,14 @@ public sealed class RedisLease : Lease
         {
             // Counted as not taken, so the caller downs its side: a take still on its way must not hold the lease against the
             // other side as well (queued after it on the same connection, this gives it back).
-            _ = _redis.LockReleaseAsync(_key, _owner, CommandFlags.FireAndForget);
+            try
+            {
+                _ = _redis.LockReleaseAsync(_key, _owner, CommandFlags.FireAndForget);
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            {
+                // Not given back: it expires with its TTL.
+            }
             throw;
         }
         if (acquired) StartRenewing(leaseLostCallback, sent);
@@ -122,7 +129,7 @@ public sealed class RedisLease : Lease
                         lock (_gate) _confirmedSentAt = Math.Max(_confirmedSentAt, sent);
                     else why = $"lease {_key} is no longer held by {_owner}";
                 }
-                catch (Exception e) when (e is RedisException or TimeoutException or LeaseTimeoutException)
+                catch (Exception e) when (e is RedisException or TimeoutException or LeaseTimeoutException or ObjectDisposedException)
                 {
                     // Redis away: the lease may expire meanwhile, so it stops counting as held once it can no longer be trusted.
                     if (Environment.TickCount64 - Volatile.Read(ref _confirmedSentAt) >= TrustedForMs)

@@ -59,7 +59,7 @@ public sealed class CampaignBoard : ICampaignBoard
                 // owner's exhaustion, replaced it, and the campaign bid again once booked (before 2026-12-06).
                 _unbooked.AddOrUpdate(adjustment.CampaignId, static (_, read) => read, static (_, held, read) => Latest(held, read), adjustment);
                 if (!_snapshots.ContainsKey(adjustment.CampaignId)) return;
-                if (_unbooked.TryRemove(adjustment.CampaignId, out var held)) adjustment = Latest(held, adjustment); // booked meanwhile: apply it below
+                if (_unbooked.TryRemove(adjustment.CampaignId, out var held)) adjustment = held; // booked meanwhile: apply the latest below
                 continue;
             }
             if (_snapshots.TryUpdate(adjustment.CampaignId, known.Adjusted(adjustment), known)) return;

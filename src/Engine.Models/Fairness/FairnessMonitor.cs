@@ -63,7 +63,8 @@ public sealed class FairnessMonitor(FairnessSettings settings)
     /// Counts a churn check of a silent user (the sweeper's), in the segments of their latest event: churn alerts on
     /// silence have no event of their own, yet are most of the alerts the CRM gets.
     /// </summary>
-    /// <param name="returning">Whether the user's latest session was a returning one, as for their events' checks: before
+    /// <param name="returning">Whether the user's latest session was a returning one, as their actor knows it (reloaded after
+    /// passivation, as a silent user's nearly always is: whether its last 7 days hold an earlier session): before
     /// 2026-12-06 every silent user counted as returning, so the tenure ratio compared alerts on silence (returning) with
     /// alerts on events alone (new) and flagged a disparity that was not there.</param>
     public void ObserveChurnCheck(string? device, string? region, bool returning, ChurnAlert? alert) =>

@@ -47,6 +47,10 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         }, new UserSegment(null, "eu-west"), StillWatched: true, TickId: "sweep:0:1"));
         Assert.Equal(("d-9", 0.9, "eu-west", true, "sweep:0:1", true), (alerted.Alert!.DecisionId, alerted.Alert.Probability, alerted.Segment.Region, alerted.StillWatched, alerted.TickId, alerted.Returning));
         Assert.False(RoundTrip(quiet with { TickId = "sweep:0:2", Returning = false }).Returning); // a first-session user, for fairness's tenure
+        // From a node of the version before (no tenure flag) or before that (no tick id either): read as returning, as they counted.
+        var sent = quiet with { TickId = "sweep:0:2", Returning = false };
+        Assert.Equal(sent with { Returning = true }, Cut(sent, bytes: 1));
+        Assert.Equal(sent with { TickId = null, Returning = true }, Cut(sent, bytes: 1 + 1 + "sweep:0:2".Length));
         Assert.Equal(new StopEntity("u-1"), RoundTrip(new StopEntity("u-1")));
         Assert.Equal(new EntityNotReady("u-1", "redis down"), RoundTrip(new EntityNotReady("u-1", "redis down")));
         Assert.Equal(new EntityFailed(new EventPosition(3, 120455), "failed: the campaign actor threw X"), RoundTrip(new EntityFailed(new EventPosition(3, 120455), "failed: the campaign actor threw X")));
@@ -71,6 +75,14 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         Assert.Equal((true, new UserSegment("mobile", null)), (checkedSilence.Returning, checkedSilence.Segment));
         Assert.Null(checkedSilence.CoVisited);
         Assert.Null(checkedSilence.Position);
+    }
+
+    /// <summary>The message as a node of an earlier version wrote it: without its last <paramref name="bytes"/>.</summary>
+    private T Cut<T>(T message, int bytes) where T : class
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        var written = serializer.ToBinary(message);
+        return Assert.IsType<T>(Sys.Serialization.Deserialize(written[..^bytes], serializer.Identifier, Serialization.ManifestFor(serializer, message)));
     }
 
     private T RoundTrip<T>(T message) where T : class

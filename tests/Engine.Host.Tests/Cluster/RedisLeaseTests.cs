@@ -91,16 +91,18 @@ public sealed class RedisLeaseTests(ITestOutputHelper output) : IDisposable
     {
         var prefix = RedisFixture.UniquePrefix("lease");
         var patient = RedisFixture.Options(_redis.Endpoint(RedisKind.RedisServer));
-        (patient.AsyncTimeout, patient.SyncTimeout, patient.AllowAdmin) = (10_000, 10_000, true);
+        (patient.AsyncTimeout, patient.SyncTimeout, patient.AllowAdmin) = (15_000, 15_000, true);
         await using var connection = await ConnectionMultiplexer.ConnectAsync(patient);
         await using var operatorConnection = await ConnectionMultiplexer.ConnectAsync(patient);
-        var holder = Lease(connection.GetDatabase(), prefix, "node-1", TimeSpan.FromSeconds(10));
+        // Renewed each second with a 5 s TTL: it stops counting as held 3 s after its last renewal, 2 s before the key can expire.
+        var ttl = TimeSpan.FromSeconds(5);
+        var holder = Lease(connection.GetDatabase(), prefix, "node-1", TimeSpan.FromSeconds(15), ttl, TimeSpan.FromSeconds(1));
         Assert.True(await holder.Acquire());
         var db = operatorConnection.GetDatabase();
 
-        await db.ExecuteAsync("CLIENT", "PAUSE", (int)(Ttl * 2).TotalMilliseconds, "WRITE");
+        await db.ExecuteAsync("CLIENT", "PAUSE", (int)(ttl * 2).TotalMilliseconds, "WRITE");
         var paused = DateTime.UtcNow;
-        await Until(() => !holder.CheckLease(), Ttl, "the lease no longer counted as held");
+        await Until(() => !holder.CheckLease(), ttl, "the lease no longer counted as held");
         var ttlLeft = await db.KeyTimeToLiveAsync(prefix + "sbr");
         output.WriteLine($"not held after {(DateTime.UtcNow - paused).TotalSeconds:N1} s; the key still lives {ttlLeft?.TotalSeconds:N1} s");
         Assert.True(ttlLeft > TimeSpan.Zero, "the key expired before the lease stopped counting as held");
@@ -159,14 +161,14 @@ public sealed class RedisLeaseTests(ITestOutputHelper output) : IDisposable
         return (oldest, younger);
     }
 
-    private RedisLease Lease(RedisKind kind, string prefix, string owner) => Lease(_redis.Connect(kind).GetDatabase(), prefix, owner, TimeSpan.FromSeconds(5));
+    private RedisLease Lease(RedisKind kind, string prefix, string owner) => Lease(_redis.Connect(kind).GetDatabase(), prefix, owner, TimeSpan.FromSeconds(5), Ttl, Interval);
 
-    private RedisLease Lease(IDatabase redis, string prefix, string owner, TimeSpan operationTimeout)
+    private RedisLease Lease(IDatabase redis, string prefix, string owner, TimeSpan operationTimeout, TimeSpan ttl, TimeSpan interval)
     {
         var system = ActorSystem.Create("lease", ActorSystemSetup.Create(new RedisLeaseSetup(redis, prefix)));
         _systems.Add(system);
-        var timeouts = new TimeoutSettings(Interval, Ttl, operationTimeout)
-            .WithHeartbeatInterval(Interval).WithHeartbeatTimeout(Ttl).withOperationTimeout(operationTimeout);
+        var timeouts = new TimeoutSettings(interval, ttl, operationTimeout)
+            .WithHeartbeatInterval(interval).WithHeartbeatTimeout(ttl).withOperationTimeout(operationTimeout);
         return new RedisLease(new LeaseSettings("sbr", owner, timeouts, Config.Empty), (ExtendedActorSystem)system);
     }
 
