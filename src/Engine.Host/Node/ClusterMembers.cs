@@ -20,8 +20,11 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
     /// <summary>How long a reader watches entries for a change: three beats, so one late beat does not look like a death.</summary>
     public TimeSpan Watch => Beat * 3;
 
+    /// <summary>Where one consumer group's cluster keeps its keys in Redis (e.g. <c>engine:cluster:engine:</c>): its members, its lease.</summary>
+    public static string GroupKeyPrefix(string clusterKeyPrefix, string groupId) => $"{clusterKeyPrefix}{groupId}:";
+
     /// <summary>The members' hash of one consumer group under a Redis key prefix (e.g. <c>engine:cluster:engine:members</c>).</summary>
-    public static RedisKey Key(string clusterKeyPrefix, string groupId) => $"{clusterKeyPrefix}{groupId}:members";
+    public static RedisKey Key(string clusterKeyPrefix, string groupId) => GroupKeyPrefix(clusterKeyPrefix, groupId) + "members";
 
     private RedisKey FormingKey => key.Append(":forming");
 

@@ -114,9 +114,9 @@ public sealed class EngineNode : IAsyncDisposable
         SupervisedPipeline? userStream = null, campaignStream = null;
         try
         {
+            var clusterKeys = ClusterMembers.GroupKeyPrefix(settings.ClusterKeyPrefix, settings.GroupId);
             system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken,
-                new ClusterMembers(redis.GetDatabase(), ClusterMembers.Key(settings.ClusterKeyPrefix, settings.GroupId)),
-                new RedisLeaseSetup(redis.GetDatabase(), $"{settings.ClusterKeyPrefix}{settings.GroupId}:lease:"));
+                new ClusterMembers(redis.GetDatabase(), clusterKeys + "members"), new RedisLeaseSetup(redis.GetDatabase(), clusterKeys + "lease:"));
             var topics = settings.EffectiveTopics;
             campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, consumerClient, Topics.Campaigns, topics.BidAdjustments),
                 catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
