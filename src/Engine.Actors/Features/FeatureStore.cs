@@ -65,18 +65,29 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     /// Writes a user's churn episode (<see cref="UserFeatureState.ChurnAlertField"/>: its <see cref="UserFeatureState.ChurnEpisodeValue"/>,
     /// or deleted when none is open) outside a flush, for an actor whose episode moved without an event to carry it. Only while the stored
     /// <c>last_event</c> is <paramref name="lastEventMs"/>: a newer writer (the user's partition moved on) or an erased or
-    /// expired key gets nothing. True when written; Redis errors are thrown.
+    /// expired key gets nothing. True when written, false when the key is not this writer's; Redis errors (a timeout too) are thrown.
     /// </summary>
+    /// <remarks>
+    /// One script, not a transaction with a condition: StackExchange.Redis waits for a condition's reply on the calling
+    /// thread, holding the connection's writer, so the user actor's thread (and every command behind it) waited a round trip,
+    /// and a reply that timed out read as "not ours": the episode counted as saved and was never written (before 2026-12-07).
+    /// </remarks>
     public async Task<bool> SaveChurnEpisodeAsync(string userId, string? episode, long lastEventMs)
     {
         var key = _keys.Entity(EntityKind.User, userId);
-        var transaction = redis.GetDatabase().CreateTransaction();
-        transaction.AddCondition(Condition.HashEqual(key, EntityFeatureState.LastEventField, lastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        _ = episode is null
-            ? transaction.HashDeleteAsync(key, UserFeatureState.ChurnAlertField)
-            : transaction.HashSetAsync(key, UserFeatureState.ChurnAlertField, episode);
-        return await transaction.ExecuteAsync();
+        var written = await redis.GetDatabase().ScriptEvaluateAsync(SaveChurnEpisodeScript, [key],
+        [
+            EntityFeatureState.LastEventField, lastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            UserFeatureState.ChurnAlertField, episode is null ? "0" : "1", episode ?? "",
+        ]);
+        return (long)written == 1;
     }
+
+    private const string SaveChurnEpisodeScript = """
+        if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+        if ARGV[4] == '1' then redis.call('HSET', KEYS[1], ARGV[3], ARGV[5]) else redis.call('HDEL', KEYS[1], ARGV[3]) end
+        return 1
+        """;
 
     private static FlushResult GivenUp(int attempts, string? error) =>
         new(false, false, attempts, error is null ? "given up" : $"given up after: {error}", GivenUp: true);

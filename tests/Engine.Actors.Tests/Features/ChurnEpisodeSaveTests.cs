@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Engine.Actors.Features;
+using Engine.Models.Features;
+using Engine.Models.Features.State;
+using Engine.Testing.Redis;
+using StackExchange.Redis;
+
+namespace Engine.Actors.Tests.Features;
+
+/// <summary>A churn episode a sweep moved, written outside a flush (<see cref="Engine.Actors.Features.FeatureStore.SaveChurnEpisodeAsync"/>).</summary>
+public class ChurnEpisodeSaveTests(RedisFixture redis) : IClassFixture<RedisFixture>
+{
+    private const long LastEvent = 1_700_000_000_000;
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task The_episode_is_written_only_while_the_stored_last_event_is_the_writers(RedisKind kind)
+    {
+        var connection = redis.Connect(kind);
+        var store = StoreFactory.Create(connection, "churn-episode");
+        var db = connection.GetDatabase();
+        var key = store.Keys.Entity(EntityKind.User, "u1");
+        await db.HashSetAsync(key, EntityFeatureState.LastEventField, LastEvent);
+
+        Assert.True(await store.SaveChurnEpisodeAsync("u1", "alert-1\tevent-1", LastEvent));
+        Assert.Equal("alert-1\tevent-1", (string?)await db.HashGetAsync(key, UserFeatureState.ChurnAlertField));
+
+        // A newer writer moved last_event on: the older actor's save is not applied.
+        Assert.False(await store.SaveChurnEpisodeAsync("u1", null, LastEvent - 1));
+        Assert.Equal("alert-1\tevent-1", (string?)await db.HashGetAsync(key, UserFeatureState.ChurnAlertField));
+
+        Assert.True(await store.SaveChurnEpisodeAsync("u1", null, LastEvent));
+        Assert.False(await db.HashExistsAsync(key, UserFeatureState.ChurnAlertField));
+
+        // An erased (or expired) user gets nothing back.
+        await db.KeyDeleteAsync(key);
+        Assert.False(await store.SaveChurnEpisodeAsync("u1", "alert-2\tevent-2", LastEvent));
+        Assert.False(await db.KeyExistsAsync(key));
+    }
+
+    [Fact]
+    public async Task A_save_while_Redis_is_slow_returns_at_once_and_lands_once_Redis_answers()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.RedisServer);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
+        var store = StoreFactory.Create(connection, "churn-episode-slow");
+        var db = connection.GetDatabase();
+        var key = store.Keys.Entity(EntityKind.User, "u1");
+        await db.HashSetAsync(key, EntityFeatureState.LastEventField, LastEvent);
+
+        server.Freeze();
+        var thaw = Task.Delay(TimeSpan.FromSeconds(1.5)).ContinueWith(_ => server.Thaw());
+        var called = Stopwatch.StartNew();
+        var save = store.SaveChurnEpisodeAsync("u1", "alert-1\tevent-1", LastEvent);
+        var returnedAfter = called.Elapsed;
+        await thaw;
+
+        // The caller is a user actor's thread: waiting for Redis there stalls every actor on it (before 2026-12-07 a
+        // transaction's condition held it for the whole freeze). Frozen 1.5 s, within the client's 2 s timeout.
+        Assert.True(returnedAfter < TimeSpan.FromSeconds(0.75), $"the save held its caller for {returnedAfter.TotalMilliseconds:F0} ms while Redis was frozen");
+        Assert.True(await save);
+        Assert.Equal("alert-1\tevent-1", (string?)await db.HashGetAsync(key, UserFeatureState.ChurnAlertField));
+    }
+}
