@@ -100,7 +100,14 @@ internal sealed partial class ConsumerWorker
     private static bool IsRetriable(ErrorCode code) => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration
         or ErrorCode.UnknownMemberId or ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupCoordinatorNotAvailable
         or ErrorCode.GroupLoadInProgress or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut
-        or ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_WaitCoord;
+        or ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_WaitCoord or StaleMemberEpoch;
+
+    /// <summary>
+    /// KIP-848's STALE_MEMBER_EPOCH (113; Confluent.Kafka's enum does not name it): a commit that raced the member's epoch
+    /// bump, which librdkafka does not retry for manual commits. Retried like a rebalance: the partitions really revoked
+    /// meanwhile are dropped as stale then.
+    /// </summary>
+    private const ErrorCode StaleMemberEpoch = (ErrorCode)113;
 
     /// <summary>
     /// The poll thread's last act: takes no more commits (<see cref="CommitAsync"/>) or halts, then fails the commits still

@@ -138,6 +138,37 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         await a.Control.ShutdownAsync().WaitAsync(Timeout);
     }
 
+    [Fact]
+    public async Task A_commit_refused_with_a_stale_member_epoch_is_retried_not_failed()
+    {
+        var kafka = await _kafka.ForFaultsAsync();
+        var topic = KafkaFixture.UniqueTopic("stale-epoch");
+        var group = "stale-epoch-" + topic;
+        const int partitions = 2, count = 2_000;
+        await kafka.CreateTopicAsync(topic, partitions);
+        await KafkaTestData.ProduceAsync(kafka, topic, 0, count);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = new ConsumerRun(Sys.Materializer(), KafkaTestData.Consumer(kafka, topic, group),
+            new CommitterSettings(MaxBatch: 50, MaxInterval: TimeSpan.FromMilliseconds(20)), signalAt: 100, holdAfterSignal: hold.Task);
+        await run.Reached.WaitAsync(Timeout);
+
+        // KIP-848 consumers (group.protocol=consumer) get STALE_MEMBER_EPOCH on a commit that races an epoch bump, which
+        // librdkafka does not retry for manual commits: before 2026-12-07 it failed the committer, so the whole pipeline.
+        kafka.FailNextRequests(KafkaApi.OffsetCommit, StaleMemberEpoch);
+        hold.SetResult();
+        await WaitUntil(() => run.Seen.Select(KafkaTestData.Id).Distinct().Count() == count);
+        await run.Control.DrainAndShutdownAsync(run.Done).WaitAsync(Timeout);
+
+        var committed = KafkaTestData.Committed(kafka, topic, group, partitions);
+        _output.WriteLine($"injected: 1 commit refused with STALE_MEMBER_EPOCH; retries {run.Control.Metrics.CommitRetries}; " +
+                          $"committed {string.Join(", ", committed)} of {count} messages");
+        Assert.True(run.Control.Metrics.CommitRetries > 0, "no commit was refused");
+        Assert.Equal(count, committed.Values.Sum());
+    }
+
+    /// <summary>Kafka's STALE_MEMBER_EPOCH (113), which Confluent.Kafka's <see cref="ErrorCode"/> does not name.</summary>
+    private const ErrorCode StaleMemberEpoch = (ErrorCode)113;
+
     /// <summary>A stall once seen under heavy load (B assigned, revoked, re-assigned, then silent): say what B saw and did.</summary>
     private async Task WithDiagnostics(ConsumerRun run, string name, Task wait)
     {
