@@ -30,9 +30,9 @@ public sealed class EngineMeters : IDisposable
             () => monitor.Readings.RedisRoundTripMs is { } ms ? [new Measurement<double>(ms)] : Array.Empty<Measurement<double>>(),
             "ms", "Latest Redis PING round trip (absent: the latest PING got no answer)");
         _meter.CreateObservableGauge("engine.redis.answer_age", () => Age(monitor.Readings.RedisAnsweredUtc, monitor), "s",
-            "Seconds since Redis last answered a PING (since the monitor started, if never)");
+            "Seconds since Redis last answered a PING (since the node started consuming, if never; absent while it starts)");
         _meter.CreateObservableGauge("engine.kafka.answer_age", () => Age(monitor.Readings.KafkaAnsweredUtc, monitor), "s",
-            "Seconds since Kafka last answered the lag probe (since the monitor started, if never)");
+            "Seconds since Kafka last answered the lag probe (since the node started consuming, if never; absent while it starts)");
         _meter.CreateObservableCounter("engine.gc.paced_collections", () => monitor.Node?.GcPacer.PacedCollections ?? 0, "{collection}",
             "Gen0 collections the node ran itself while keeping up (Gc:PacingMegabytes), beside the runtime's own");
         _meter.CreateObservableCounter("engine.pipeline.restarts", () => Per(monitor, n => n.PipelineRestarts.Users, n => n.PipelineRestarts.Campaigns),
@@ -64,8 +64,15 @@ public sealed class EngineMeters : IDisposable
         yield return new Measurement<int>(1, new("model", "recommender"), new("version", models.RecommenderVersion));
     }
 
-    private static double Age(DateTime answeredUtc, NodeMonitor monitor) =>
-        Math.Round((DateTime.UtcNow - (answeredUtc > monitor.StartedUtc ? answeredUtc : monitor.StartedUtc)).TotalSeconds, 1);
+    /// <summary>
+    /// Nothing while the node starts: no probe has run, and an age counted from the monitor's start (before 2026-12-07) fired
+    /// the Redis and Kafka alerts for a node still joining its cluster.
+    /// </summary>
+    private static IEnumerable<Measurement<double>> Age(DateTime answeredUtc, NodeMonitor monitor)
+    {
+        if (monitor.AttachedUtc is not { } attached) yield break;
+        yield return new(Math.Round((DateTime.UtcNow - (answeredUtc > attached ? answeredUtc : attached)).TotalSeconds, 1));
+    }
 
     private static IEnumerable<Measurement<long>> Segments(NodeMonitor monitor, Func<Engine.Models.Fairness.SegmentReport, long> value)
     {

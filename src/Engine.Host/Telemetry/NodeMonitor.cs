@@ -27,11 +27,13 @@ public sealed class NodeMonitor : IAsyncDisposable
 
     public EngineNode? Node => _node;
     public NodeReadings Readings => _readings;
-    public DateTime StartedUtc { get; } = DateTime.UtcNow;
+    /// <summary>When the node started consuming and the probes began (null: starting).</summary>
+    public DateTime? AttachedUtc { get; private set; }
 
     /// <summary>Starts watching once the node consumes; until then <c>/readyz</c> says "starting".</summary>
     public void Attach(EngineNode node)
     {
+        AttachedUtc = DateTime.UtcNow;
         _node = node;
         _loop = Task.Run(() => LoopAsync(node, _stop.Token));
     }
@@ -44,20 +46,30 @@ public sealed class NodeMonitor : IAsyncDisposable
     /// answers PING (a node demoted to replica) does not fail the stream, whose flushes retry for ever: the flushes' own
     /// progress says so (before, the node stalled and stayed ready).
     /// </summary>
+    /// <remarks>
+    /// While the node starts (joining its cluster, reading the campaigns: up to minutes) nothing is probed yet: <c>starting</c>,
+    /// and Redis and Kafka neither reachable nor unreachable (null). Before 2026-12-07 both read unreachable then, and a node
+    /// stuck joining its cluster sent the on-call engineer after two healthy servers.
+    /// </remarks>
     public Readiness Readiness()
     {
         var now = DateTime.UtcNow;
         var r = _readings;
         var node = _node;
+        if (node is null || AttachedUtc is not { } attached) return new Readiness(false, null, null, Starting: true);
         return new Readiness(
-            Consuming: node is not null && !node.Completion.IsCompleted && !_stop.IsCancellationRequested,
-            RedisReachable: now - r.RedisAnsweredUtc < Stale,
-            KafkaReachable: now - r.KafkaAnsweredUtc < Stale,
-            PipelinesSteady: node is null || (now - node.LastPipelineRestartUtc >= RestartQuiet && _restarts.Within(RestartLoopWindow, now) < RestartLoop),
-            CampaignsCaughtUp: node is null || node.CampaignFeed.CaughtUp,
+            Consuming: !node.Completion.IsCompleted && !_stop.IsCancellationRequested,
+            RedisReachable: Reachable(r.RedisAnsweredUtc, attached, now),
+            KafkaReachable: Reachable(r.KafkaAnsweredUtc, attached, now),
+            PipelinesSteady: now - node.LastPipelineRestartUtc >= RestartQuiet && _restarts.Within(RestartLoopWindow, now) < RestartLoop,
+            CampaignsCaughtUp: node.CampaignFeed.CaughtUp,
             FlushesLanding: r.FlushesLanding(now, Stale),
-            KafkaAcknowledging: node is null || node.Deliveries.OldestWaiting() < Unacknowledged);
+            KafkaAcknowledging: node.Deliveries.OldestWaiting() < Unacknowledged);
     }
+
+    /// <summary>Answered within <see cref="Stale"/>; unknown (null) until the first probe had its chance, then false.</summary>
+    private static bool? Reachable(DateTime answeredUtc, DateTime attachedUtc, DateTime now) =>
+        now - answeredUtc < Stale ? true : now - attachedUtc < Stale ? null : false;
 
     /// <summary>
     /// A record waiting this long for Kafka's acknowledgement means a stuck producer (a partition without a leader, too few
@@ -177,10 +189,14 @@ public sealed record NodeReadings(
 /// <param name="CampaignsCaughtUp">The campaign feed has read the bookings and bid adjustments that were on Kafka at start.</param>
 /// <param name="FlushesLanding">Feature flushes reach Redis, or none is failing: not 15 s of retries without one acknowledged.</param>
 /// <param name="KafkaAcknowledging">No decision, dead letter or campaign-event forward has waited <see cref="NodeMonitor.Unacknowledged"/> for Kafka's acknowledgement.</param>
-public sealed record Readiness(bool Consuming, bool RedisReachable, bool KafkaReachable, bool PipelinesSteady = true, bool CampaignsCaughtUp = true,
-    bool FlushesLanding = true, bool KafkaAcknowledging = true)
+/// <param name="RedisReachable">Redis answered a PING within 15 s; null: not probed yet (starting, or the first probe pending).</param>
+/// <param name="KafkaReachable">Kafka answered the lag probe within 15 s; null as for Redis.</param>
+/// <param name="Starting">The node has not started consuming yet (joining its cluster, reading the campaigns): nothing else is known.</param>
+public sealed record Readiness(bool Consuming, bool? RedisReachable, bool? KafkaReachable, bool PipelinesSteady = true, bool CampaignsCaughtUp = true,
+    bool FlushesLanding = true, bool KafkaAcknowledging = true, bool Starting = false)
 {
-    public bool Ready => Consuming && RedisReachable && KafkaReachable && PipelinesSteady && CampaignsCaughtUp && FlushesLanding && KafkaAcknowledging;
+    public bool Ready => !Starting && Consuming && RedisReachable == true && KafkaReachable == true && PipelinesSteady && CampaignsCaughtUp
+                         && FlushesLanding && KafkaAcknowledging;
 }
 
 /// <summary>The node's total pipeline restarts as the monitor saw them, kept for a window: how many happened lately.</summary>

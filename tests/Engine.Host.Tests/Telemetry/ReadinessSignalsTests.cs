@@ -52,4 +52,39 @@ public sealed class ReadinessSignalsTests
             Assert.True(watch.OldestWaiting() >= NodeMonitor.Unacknowledged);
         Assert.Equal(TimeSpan.Zero, watch.OldestWaiting()); // unwatched with its producer's end
     }
+
+    [Fact]
+    public async Task A_node_still_starting_says_so_and_blames_neither_Redis_nor_Kafka()
+    {
+        var lag = new ConsumerLagProbe("127.0.0.1:1", new Dictionary<string, string>(), [("engine", "engine.clickstream")]);
+        await using var monitor = new NodeMonitor(lag, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance); // disposes the probe
+        using var meters = new EngineMeters(monitor);
+        var ages = new List<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == EngineMeters.MeterName && instrument.Name.EndsWith(".answer_age", StringComparison.Ordinal)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, _, _, _) => ages.Add(instrument.Name));
+        listener.Start();
+        listener.RecordObservableInstruments();
+
+        // Joining its cluster or reading the campaigns (minutes, at worst): nothing was probed, so nothing is known to be down.
+        var readiness = monitor.Readiness();
+        Assert.True(readiness.Starting);
+        Assert.Null(readiness.RedisReachable);
+        Assert.Null(readiness.KafkaReachable);
+        Assert.False(readiness.Ready);
+        Assert.Empty(ages);
+        Assert.Contains("\"starting\":true", System.Text.Json.JsonSerializer.Serialize(readiness, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
+    }
+
+    [Fact]
+    public void Readiness_needs_both_servers_known_to_answer()
+    {
+        Assert.True(new Readiness(true, true, true).Ready);
+        Assert.False(new Readiness(true, null, true).Ready);
+        Assert.False(new Readiness(true, true, false).Ready);
+        Assert.False(new Readiness(true, true, true, Starting: true).Ready);
+    }
 }
