@@ -70,12 +70,19 @@ public sealed class CampaignFeed : IAsyncDisposable
     public bool CaughtUp => _caughtUp.Task.IsCompleted;
 
     /// <summary>Starts reading and returns once everything on both topics at start-up has been applied (or the timeout passed).</summary>
+    /// <exception cref="OperationCanceledException">A stop was asked for meanwhile: the feed is closed. Returned instead (before
+    /// 2026-12-07), it started a node that joined its consumer groups only to leave them at once: two rebalances for every node.</exception>
     public static async Task<CampaignFeed> StartAsync(CampaignFeedSettings settings, CampaignCatalog catalog, CampaignBoard board,
         TimeSpan catchUpTimeout, CancellationToken cancellationToken)
     {
         var feed = new CampaignFeed(settings, catalog, board);
         await Task.WhenAny(feed._caughtUp.Task, feed._loop, Task.Delay(catchUpTimeout, cancellationToken));
         if (feed._loop.IsFaulted) await feed._loop; // a broken configuration: say so at start-up
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await feed.DisposeAsync();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
         return feed;
     }
 

@@ -75,6 +75,21 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
     }
 
     [Fact]
+    public async Task A_stop_asked_for_while_the_feed_catches_up_ends_the_start_instead_of_returning_a_feed()
+    {
+        var (campaigns, adjustments) = (KafkaFixture.UniqueTopic("campaigns-stop"), KafkaFixture.UniqueTopic("adjustments-stop"));
+        await kafka.CreateTopicAsync(campaigns, 1);
+        await kafka.CreateTopicAsync(adjustments, 1);
+        using var stop = new CancellationTokenSource();
+        await stop.CancelAsync();
+
+        // Returned, the feed let the node start consuming (joining its groups) only to stop at once.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CampaignFeed.StartAsync(
+            new CampaignFeedSettings(kafka.BootstrapServers, null, campaigns, adjustments), new CampaignCatalog(), new CampaignBoard(),
+            TimeSpan.FromSeconds(30), stop.Token).WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
     public async Task Bookings_written_in_a_transaction_are_caught_up_with()
     {
         var (campaigns, adjustments) = (KafkaFixture.UniqueTopic("campaigns-txn"), KafkaFixture.UniqueTopic("adjustments-txn"));
