@@ -43,7 +43,15 @@ public static class EvaluateCommand
             var report = EvaluationRun.Run(data, parse.GetValue(seedOption), parse.GetValue(usersOption), only, Console.Out,
                 new Engine.Models.Fairness.FairnessSettings(parse.GetValue(disparityOption)));
             var outDir = parse.GetValue(outOption)!;
-            report.Write(outDir, "./engine " + string.Join(' ', args()));
+            try
+            {
+                report.Write(outDir, "./engine " + string.Join(' ', args()));
+            }
+            catch (SessionRecsCheck.FailedException e)
+            {
+                Console.Error.WriteLine($"evaluate: {e.Message}; evaluation.json and evaluation.md not written (the top lists are in {outDir.FullName})");
+                return 1;
+            }
             Console.WriteLine($"wrote {Path.Combine(outDir.FullName, "evaluation.json")} and evaluation.md");
             return 0;
 

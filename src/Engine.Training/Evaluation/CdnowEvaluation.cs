@@ -34,31 +34,18 @@ public static class CdnowEvaluation
 
     public sealed record Result(int Customers, double ChurnRate, double Auc, double RecencyAuc, double LogisticRfmtAuc, double BgNbdAuc, BgNbd BgNbd);
 
+    /// <summary>
+    /// One row per customer who bought before <see cref="Cutoff"/> (ordered by id): features from those purchases only,
+    /// label churned (no purchase from the cutoff to <see cref="HoldoutEnd"/>, excluded).
+    /// </summary>
+    /// <param name="Rfmt">Per row: days since the last purchase, transactions, dollars, tenure days (the baselines' inputs).</param>
+    /// <param name="BgNbdScores">Per row: BG/NBD's P(no purchase in the churn window).</param>
+    public sealed record Rows(List<string> Customers, Dataset Data, List<float[]> Rfmt, List<double> BgNbdScores, BgNbd BgNbd);
+
     public static Result Run(string folder, int seed, TextWriter log)
     {
-        var purchases = Cdnow.Read(Path.Combine(folder, "CDNOW_master.txt"));
-        var data = Dataset.Empty([.. FeatureNames.User, .. Lifetime]);
-        var rfmt = new List<float[]>();
-        var customers = purchases.Select((p, line) => (p, line)).GroupBy(x => x.p.Customer).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => (Purchases: g.ToList(), Before: g.Where(x => x.p.Date < Cutoff).OrderBy(x => x.p.Date).ToList()))
-            .Where(c => c.Before.Count > 0)
-            .ToList();
-        // Fitted on calibration purchases only and without labels, so using every customer's summary leaks nothing.
-        var bgnbd = BgNbd.Fit(customers.Select(c => Summarize(c.Before.Select(x => x.p).ToList())).ToList());
+        var (_, data, rfmt, bgnbdScores, bgnbd) = Build(Cdnow.Read(Path.Combine(folder, "CDNOW_master.txt")));
         log.WriteLine($"  cdnow BG/NBD: r {bgnbd.R:F4} alpha {bgnbd.Alpha:F4} a {bgnbd.A:F4} b {bgnbd.B:F4} (weeks)");
-        var bgnbdScores = new List<double>();
-        foreach (var customer in customers.Select(c => c.Purchases))
-        {
-            var before = customer.Where(x => x.p.Date < Cutoff).OrderBy(x => x.p.Date).ToList();
-            var history = new UserHistory();
-            foreach (var (p, line) in before) history.Add(Cdnow.ToEvent(p, line));
-            var user = new float[FeatureNames.User.Count];
-            history.WriteAt(Cutoff, user);
-            var lifetime = LifetimeFeatures(before.Select(x => x.p).ToList(), bgnbd);
-            bgnbdScores.Add(lifetime[^1]);
-            data.Add([.. user, .. lifetime], !customer.Any(x => x.p.Date >= Cutoff && x.p.Date < HoldoutEnd));
-            rfmt.Add([lifetime[29], lifetime[0], lifetime[2], lifetime[4]]);
-        }
 
         var folds = data.Folds(5, seed);
         var trees = new double[data.Count];
@@ -78,6 +65,31 @@ public static class CdnowEvaluation
             Metrics.Auc(bgnbdScores.ToArray(), data.Labels), bgnbd);
         log.WriteLine($"  cdnow: {result.Customers} customers, {result.ChurnRate:P1} churned; 5-fold AUC trees {result.Auc:F4}, recency {result.RecencyAuc:F4}, logistic RFMT {result.LogisticRfmtAuc:F4}, BG/NBD P(no purchase) {result.BgNbdAuc:F4}");
         return result;
+    }
+
+    public static Rows Build(IReadOnlyList<Cdnow.Purchase> purchases)
+    {
+        var data = Dataset.Empty([.. FeatureNames.User, .. Lifetime]);
+        var rfmt = new List<float[]>();
+        var customers = purchases.Select((p, line) => (p, line)).GroupBy(x => x.p.Customer).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (Id: g.Key, Purchases: g.ToList(), Before: g.Where(x => x.p.Date < Cutoff).OrderBy(x => x.p.Date).ToList()))
+            .Where(c => c.Before.Count > 0)
+            .ToList();
+        // Fitted on calibration purchases only and without labels, so using every customer's summary leaks nothing.
+        var bgnbd = BgNbd.Fit(customers.Select(c => Summarize(c.Before.Select(x => x.p).ToList())).ToList());
+        var bgnbdScores = new List<double>();
+        foreach (var (_, customer, before) in customers)
+        {
+            var history = new UserHistory();
+            foreach (var (p, line) in before) history.Add(Cdnow.ToEvent(p, line));
+            var user = new float[FeatureNames.User.Count];
+            history.WriteAt(Cutoff, user);
+            var lifetime = LifetimeFeatures(before.Select(x => x.p).ToList(), bgnbd);
+            bgnbdScores.Add(lifetime[^1]);
+            data.Add([.. user, .. lifetime], !customer.Any(x => x.p.Date >= Cutoff && x.p.Date < HoldoutEnd));
+            rfmt.Add([lifetime[29], lifetime[0], lifetime[2], lifetime[4]]);
+        }
+        return new Rows(customers.Select(c => c.Id).ToList(), data, rfmt, bgnbdScores, bgnbd);
     }
 
     /// <summary>BG/NBD summary in weeks: repeat purchase days, the last one's time and the calibration length, from the first purchase.</summary>

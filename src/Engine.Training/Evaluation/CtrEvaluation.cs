@@ -46,8 +46,10 @@ public static class CtrEvaluation
     /// <summary>The baseline as usually run: hashed one-hot LR with fixed, untuned settings.</summary>
     private static readonly LogisticOptions Baseline = new(1e-4, 3, 0.05, 1);
 
-    public sealed record Result(string Dataset, int TrainRows, int TestRows, double LogisticAuc, double TreesAuc, double FactorizationAuc, double BlendAuc,
-        BlendWeights Blend, string LogisticSettings, string TreeSettings, string FactorizationSettings,
+    /// <param name="BaselineLogisticAuc">Test AUC of the fixed <see cref="Baseline"/> LR (the reproduced baseline, settings <paramref name="BaselineLogisticSettings"/>).</param>
+    /// <param name="TunedLogisticAuc">Test AUC of the CV-chosen LR (settings <paramref name="LogisticSettings"/>, CV AUC <paramref name="ValidationLogisticAuc"/>): the LR in the blend.</param>
+    public sealed record Result(string Dataset, int TrainRows, int TestRows, double BaselineLogisticAuc, double TunedLogisticAuc, double TreesAuc, double FactorizationAuc, double BlendAuc,
+        BlendWeights Blend, string BaselineLogisticSettings, string LogisticSettings, string TreeSettings, string FactorizationSettings,
         double ValidationLogisticAuc, double ValidationTreesAuc, double ValidationFactorizationAuc, double ValidationBlendAuc,
         BlendWeights BestWithFactorization, double ValidationBestWithFactorizationAuc);
 
@@ -77,10 +79,11 @@ public static class CtrEvaluation
         var lrChosen = CtrModels.Logistic(rows, split.Test, lrOptions, seed);
         var treeTest = CtrModels.Trees(rows, split.Test, split, treeOptions, seed);
         var fmTest = CtrModels.Factorization(rows, split.Test, fmOptions, seed);
-        var result = new Result(name, rows.Count, split.Test.Count, Metrics.Auc(lrTest, testLabels), Metrics.Auc(treeTest, testLabels), Metrics.Auc(fmTest, testLabels),
-            Metrics.Auc(blend.Mix(lrChosen, treeTest, fmTest), testLabels), blend, lrOptions.ToString(), treeOptions.ToString(), fmOptions.ToString(),
+        var result = new Result(name, rows.Count, split.Test.Count, Metrics.Auc(lrTest, testLabels), Metrics.Auc(lrChosen, testLabels),
+            Metrics.Auc(treeTest, testLabels), Metrics.Auc(fmTest, testLabels), Metrics.Auc(blend.Mix(lrChosen, treeTest, fmTest), testLabels),
+            blend, Baseline.ToString(), lrOptions.ToString(), treeOptions.ToString(), fmOptions.ToString(),
             lrCv, treesCv, fmCv, Cv(blend), withFm, Cv(withFm));
-        log.WriteLine($"  {name} test: hashed LR {result.LogisticAuc:F4}, trees {result.TreesAuc:F4}, FM {result.FactorizationAuc:F4}, blend {result.BlendAuc:F4}");
+        log.WriteLine($"  {name} test: baseline LR {result.BaselineLogisticAuc:F4}, tuned LR {result.TunedLogisticAuc:F4}, trees {result.TreesAuc:F4}, FM {result.FactorizationAuc:F4}, blend {result.BlendAuc:F4}");
         return result;
     }
 

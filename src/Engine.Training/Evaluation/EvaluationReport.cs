@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -27,19 +26,20 @@ public sealed class EvaluationReport
     public void Write(DirectoryInfo outDir, string command)
     {
         outDir.Create();
-        string? check = null;
+        SessionRecsCheck.Outcome? check = null;
         if (YooChoose is not null)
         {
             var csv = Path.Combine(outDir.FullName, "yoochoose_first100_recs.csv");
             File.WriteAllText(csv, YooChoose.First100Csv);
-            check = PythonCheck(csv);
+            // Before the report is written: a disagreement stops the evaluation rather than publishing figures the tool contradicts.
+            check = SessionRecsCheck.Run(DataFolder, csv, YooChoose.First100, YooChooseEvaluation.K);
         }
         var json = Json(command, check);
         File.WriteAllText(Path.Combine(outDir.FullName, "evaluation.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         File.WriteAllText(Path.Combine(outDir.FullName, "evaluation.md"), Markdown(command, check));
     }
 
-    private JsonObject Json(string command, string? check)
+    private JsonObject Json(string command, SessionRecsCheck.Outcome? check)
     {
         var json = new JsonObject { ["command"] = command, ["data"] = DataFolder, ["seed"] = Seed };
         if (Simulator is var (m, r, world))
@@ -67,7 +67,7 @@ public sealed class EvaluationReport
                 ["reranker_validation_hr20"] = R(y.Reranker.Learned.HitRate), ["reranker_validation_mrr20"] = R(y.Reranker.Learned.Mrr),
                 ["blend_validation_hr20"] = R(y.Reranker.Blend.HitRate), ["blend_validation_mrr20"] = R(y.Reranker.Blend.Mrr),
                 ["options"] = y.Options.ToString(),
-                ["check_score_session_recs"] = check,
+                ["check_score_session_recs"] = check?.Text,
                 ["baselines_first100"] = new JsonObject(YooChooseBaselines.Select(kv => KeyValuePair.Create(kv.Key,
                     (JsonNode?)new JsonObject { ["hr20"] = R(kv.Value.HitRate), ["mrr20"] = R(kv.Value.Mrr), ["positions"] = kv.Value.Positions }))),
             };
@@ -84,17 +84,19 @@ public sealed class EvaluationReport
 
         static JsonObject Ctr(CtrEvaluation.Result c) => new()
         {
-            ["auc"] = R(c.BlendAuc), ["hashed_lr_auc"] = R(c.LogisticAuc), ["trees_auc"] = R(c.TreesAuc), ["fm_auc"] = R(c.FactorizationAuc),
+            ["auc"] = R(c.BlendAuc), ["baseline_lr_auc"] = R(c.BaselineLogisticAuc), ["tuned_lr_auc"] = R(c.TunedLogisticAuc),
+            ["trees_auc"] = R(c.TreesAuc), ["fm_auc"] = R(c.FactorizationAuc),
             ["blend_weights"] = c.Blend.ToString(), ["train_rows"] = c.TrainRows, ["test_rows"] = c.TestRows,
-            ["logistic_settings"] = c.LogisticSettings, ["tree_settings"] = c.TreeSettings, ["fm_settings"] = c.FactorizationSettings,
-            ["cv_hashed_lr_auc"] = R(c.ValidationLogisticAuc), ["cv_trees_auc"] = R(c.ValidationTreesAuc), ["cv_fm_auc"] = R(c.ValidationFactorizationAuc),
+            ["baseline_lr_settings"] = c.BaselineLogisticSettings,
+            ["tuned_lr_settings"] = c.LogisticSettings, ["tree_settings"] = c.TreeSettings, ["fm_settings"] = c.FactorizationSettings,
+            ["cv_tuned_lr_auc"] = R(c.ValidationLogisticAuc), ["cv_trees_auc"] = R(c.ValidationTreesAuc), ["cv_fm_auc"] = R(c.ValidationFactorizationAuc),
             ["cv_blend_auc"] = R(c.ValidationBlendAuc),
             ["cv_best_blend_with_fm_auc"] = R(c.ValidationBestWithFactorizationAuc), ["cv_best_blend_with_fm_weights"] = c.BestWithFactorization.ToString(),
             ["protocol"] = "settings and blend weights by 5-fold CV on train+dev (FM joins the blend only if it lifts CV AUC by 0.003); refit on train+dev; test scored once",
         };
     }
 
-    private string Markdown(string command, string? check)
+    private string Markdown(string command, SessionRecsCheck.Outcome? check)
     {
         var md = new StringBuilder();
         md.AppendLine("# Model evaluation").AppendLine();
@@ -108,7 +110,7 @@ public sealed class EvaluationReport
         return md.ToString();
     }
 
-    private void YooChooseSection(StringBuilder md, YooChooseEvaluation.Result y, string? check)
+    private void YooChooseSection(StringBuilder md, YooChooseEvaluation.Result y, SessionRecsCheck.Outcome? check)
     {
         md.AppendLine("## Recommendations, YooChoose-100k (train on train_full, stream test, top 20 after each click)").AppendLine();
         md.AppendLine("| algorithm | HR@20 first 100 | MRR@20 first 100 | HR@20 all | MRR@20 all |").AppendLine("|---|---|---|---|---|");
@@ -117,7 +119,7 @@ public sealed class EvaluationReport
         foreach (var (name, s) in YooChooseBaselines) md.AppendLine(CultureInfo.InvariantCulture, $"| {name} (published top lists) | {s.HitRate:F4} | {s.Mrr:F4} | | |");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"First 100 sessions: {y.First100.Positions} positions; all: {y.All.Positions}. Blend tuned on the last 10% of training sessions (HR@20 {y.Validation.HitRate:F4}, MRR@20 {y.Validation.Mrr:F4}): `{y.Options}`.");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Re-ranker: FastTree binary (label: the candidate is the next click) over {CandidateFeatures.Width} candidate features, trained on the clicks of the first 90% of training sessions ({y.Reranker.Rows:N0} candidate rows), in 5 folds each scored against an index of the other folds; settings `{y.Reranker.Trees}` chosen on the validation sessions (HR@20 {y.Reranker.Learned.HitRate:F4}, MRR@20 {y.Reranker.Learned.Mrr:F4}; blend alone {y.Reranker.Blend.HitRate:F4} / {y.Reranker.Blend.Mrr:F4}). The test is streamed once through the ONNX path with an index of all of train_full.");
-        if (check is not null) md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Check with score_session_recs.py on yoochoose_first100_recs.csv: `{check}`");
+        if (check is not null) md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Check with score_session_recs.py on yoochoose_first100_recs.csv: `{check.Text}`");
         md.AppendLine();
     }
 
@@ -135,15 +137,15 @@ public sealed class EvaluationReport
     private static void CtrSection(StringBuilder md, List<CtrEvaluation.Result> results)
     {
         md.AppendLine("## Click-through, Criteo and Avazu samples (train on train+dev, test on test)").AppendLine();
-        md.AppendLine("| dataset | engine (blend) | trees | factorization machine | hashed LR (reproduced baseline) | test rows | blend weights | 5-fold CV on train+dev: blend / trees / FM / tuned LR |")
-            .AppendLine("|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| dataset | engine (blend) | trees | factorization machine | tuned LR (the blend's) | hashed LR baseline (fixed settings) | test rows | blend weights | 5-fold CV on train+dev: blend / trees / FM / tuned LR |")
+            .AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var c in results)
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {c.Dataset} | **{c.BlendAuc:F4}** | {c.TreesAuc:F4} | {c.FactorizationAuc:F4} | {c.LogisticAuc:F4} | {c.TestRows} | {c.Blend} | {c.ValidationBlendAuc:F4} / {c.ValidationTreesAuc:F4} / {c.ValidationFactorizationAuc:F4} / {c.ValidationLogisticAuc:F4} |");
-        md.AppendLine().AppendLine("LR, tree and FM settings and the blend weights chosen by 5-fold cross-validation on train+dev (the FM joins the blend only if it lifts CV AUC by 0.003); the chosen recipe refit on train+dev; test scored once.");
+                $"| {c.Dataset} | **{c.BlendAuc:F4}** | {c.TreesAuc:F4} | {c.FactorizationAuc:F4} | {c.TunedLogisticAuc:F4} | {c.BaselineLogisticAuc:F4} | {c.TestRows} | {c.Blend} | {c.ValidationBlendAuc:F4} / {c.ValidationTreesAuc:F4} / {c.ValidationFactorizationAuc:F4} / {c.ValidationLogisticAuc:F4} |");
+        md.AppendLine().AppendLine("LR, tree and FM settings and the blend weights chosen by 5-fold cross-validation on train+dev (the FM joins the blend only if it lifts CV AUC by 0.003); the chosen recipe refit on train+dev; test scored once. The baseline LR keeps fixed settings (below) and takes no part in the blend.");
         foreach (var c in results)
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"- {c.Dataset}: LR `{c.LogisticSettings}`, trees `{c.TreeSettings}`, FM `{c.FactorizationSettings}`; best blend with the FM in CV {c.ValidationBestWithFactorizationAuc:F4} ({c.BestWithFactorization})");
+                $"- {c.Dataset}: tuned LR `{c.LogisticSettings}`, baseline LR `{c.BaselineLogisticSettings}`, trees `{c.TreeSettings}`, FM `{c.FactorizationSettings}`; best blend with the FM in CV {c.ValidationBestWithFactorizationAuc:F4} ({c.BestWithFactorization})");
         md.AppendLine();
     }
 
@@ -158,26 +160,6 @@ public sealed class EvaluationReport
         if (validation is { } v)
             md.AppendLine(CultureInfo.InvariantCulture, $"| recommendations HR@10 / MRR@10 on validation ({v.Positions} positions: training world, the {SimulatedRecEvaluation.TestSessions:N0} sessions after the re-ranker's) | {v.HitRate:F4} / {v.Mrr:F4} | blend alone {v.BlendHitRate:F4} / {v.BlendMrr:F4} | |");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Predicted vs true click probability: Pearson {m.BidCorrelationWithTrueCtr:F3}.");
-    }
-
-    /// <summary>Runs /work/shared/tools/score_session_recs.py (found as ../tools beside the data folder) when python3 is there.</summary>
-    private string? PythonCheck(string csv)
-    {
-        var script = Path.GetFullPath(Path.Combine(DataFolder, "..", "tools", "score_session_recs.py"));
-        var test = Path.Combine(DataFolder, "yoochoose-100k", "yoochoose-clicks-100k_test.txt");
-        if (!File.Exists(script)) return null;
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo("python3", [script, test, csv]) { RedirectStandardOutput = true, RedirectStandardError = true });
-            if (process is null) return null;
-            var output = process.StandardOutput.ReadToEnd().Trim();
-            process.WaitForExit();
-            return output;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null; // no python3 on this machine
-        }
     }
 
     private static double R(double value) => Math.Round(value, 4);

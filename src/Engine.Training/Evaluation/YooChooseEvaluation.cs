@@ -13,6 +13,9 @@ namespace Engine.Training.Evaluation;
 /// </summary>
 public static class YooChooseEvaluation
 {
+    /// <summary>List length scored (HR@20, MRR@20), as the published baselines.</summary>
+    public const int K = 20;
+
     public sealed record Result(RecommenderOptions Options, SessionRecEvaluation.Score Validation,
         SessionRecEvaluation.Score First100, SessionRecEvaluation.Score All, string First100Csv,
         RerankerChoice Reranker, SessionRecEvaluation.Score BlendFirst100, SessionRecEvaluation.Score BlendAll);
@@ -39,10 +42,10 @@ public static class YooChooseEvaluation
         var recommender = blend.With(ranker);
         var csv = new StringBuilder();
         var first100Sessions = First100(folder, test);
-        var first100 = SessionRecEvaluation.Run(recommender, first100Sessions, 20, csv);
-        var all = SessionRecEvaluation.Run(recommender, test, 20);
-        var blendFirst100 = SessionRecEvaluation.Run(blend, first100Sessions, 20);
-        var blendAll = SessionRecEvaluation.Run(blend, test, 20);
+        var first100 = SessionRecEvaluation.Run(recommender, first100Sessions, K, csv);
+        var all = SessionRecEvaluation.Run(recommender, test, K);
+        var blendFirst100 = SessionRecEvaluation.Run(blend, first100Sessions, K);
+        var blendAll = SessionRecEvaluation.Run(blend, test, K);
         log.WriteLine($"  yoochoose test (learned ranker): first 100 sessions ({first100.Positions} positions) HR@20 {first100.HitRate:F4} MRR@20 {first100.Mrr:F4}; all ({all.Positions}) HR@20 {all.HitRate:F4} MRR@20 {all.Mrr:F4}");
         log.WriteLine($"  yoochoose test (blend alone):   first 100 HR@20 {blendFirst100.HitRate:F4} MRR@20 {blendFirst100.Mrr:F4}; all HR@20 {blendAll.HitRate:F4} MRR@20 {blendAll.Mrr:F4}");
         ranker.Dispose();
@@ -69,7 +72,7 @@ public static class YooChooseEvaluation
             if (learn is null) learn = rows;
             else for (var r = 0; r < rows.Count; r++) learn.Add(rows.Rows[r], rows.Labels[r]);
         }
-        var blendScore = SessionRecEvaluation.Run(fit, validation, 20);
+        var blendScore = SessionRecEvaluation.Run(fit, validation, K);
         log.WriteLine($"  yoochoose re-ranker: {learn!.Count:N0} rows ({learn.PositiveRate:P2} positive) from {RankerFolds} folds of the fitting sessions; blend on validation HR@20 {blendScore.HitRate:F4} MRR@20 {blendScore.Mrr:F4}");
         TreeOptions[] grid =
         [
@@ -83,7 +86,7 @@ public static class YooChooseEvaluation
             var folder = Path.Combine(dir, $"{trees.Trees}-{trees.Leaves}");
             var (_, ranker) = RecsRanker.Fit(learn, trees, seed, folder, $"yoochoose-{seed}",
                 $"yoochoose train_full, first 90% of sessions by start, {RankerFolds} folds each against an index of the others", new Dictionary<string, double>());
-            var score = SessionRecEvaluation.Run(fit.With(ranker), validation, 20);
+            var score = SessionRecEvaluation.Run(fit.With(ranker), validation, K);
             log.WriteLine($"    {trees}: HR@20 {score.HitRate:F4} MRR@20 {score.Mrr:F4}");
             if (best is null || score.HitRate + score.Mrr > best.Value.Score.HitRate + best.Value.Score.Mrr)
             {
@@ -99,7 +102,7 @@ public static class YooChooseEvaluation
     /// The published baselines' rows: the first 100 test sessions as listed in recoms_rsc15_100k_vsknn.csv (99 of them:
     /// session-rec dropped session 996), 387 positions; without that file, the first 100 sessions of the test file.
     /// </summary>
-    private static List<YooChoose.Session> First100(string folder, List<YooChoose.Session> test)
+    public static List<YooChoose.Session> First100(string folder, List<YooChoose.Session> test)
     {
         var published = Path.Combine(folder, "recoms_rsc15_100k_vsknn.csv");
         if (!File.Exists(published)) return test.Take(100).ToList();
@@ -138,7 +141,7 @@ public static class YooChooseEvaluation
         }
         return (best, bestScore);
 
-        SessionRecEvaluation.Score Evaluate(RecommenderOptions o) => SessionRecEvaluation.Run(fit.With(o), validation, 20);
+        SessionRecEvaluation.Score Evaluate(RecommenderOptions o) => SessionRecEvaluation.Run(fit.With(o), validation, K);
         static double Objective(SessionRecEvaluation.Score s) => s.HitRate + s.Mrr;
     }
 }
