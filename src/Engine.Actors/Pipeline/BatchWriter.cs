@@ -65,6 +65,8 @@ internal sealed class BatchWriter
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
     private readonly ItemSliceOwner _items;
+    // The partition's event-time clock as this writer read it (its latest applied user event): when a user's event arrived.
+    private long _partitionNowMs = long.MinValue;
 
     public BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters,
         DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval, CampaignForwarder? forwarder,
@@ -208,8 +210,17 @@ internal sealed class BatchWriter
         _counters.AddDeadLettered(refused);
     }
 
-    /// <summary>Each user of the batch is next due a churn check one silence after their latest event (late ones aside).</summary>
-    private static (Dictionary<string, long> Due, long Latest) ChurnDue(ChurnSchedule churn, List<Asked> batch)
+    /// <summary>
+    /// Each user of the batch is next due a churn check one silence after their latest event arrived (late ones aside), on the
+    /// partition's clock: the latest event time this writer has read, <see cref="_partitionNowMs"/>.
+    /// </summary>
+    /// <remarks>
+    /// Not one silence after the event's own time: a device whose clock runs days behind stamps a browsing user days in the
+    /// past, so they were due at once, the next sweep read days of silence and alerted them, and each of their page views
+    /// re-armed the episode for a new alert (before 2026-12-07: one alert per view for a user who was shopping). The check
+    /// still scores the user's own silence; only when it is asked moves.
+    /// </remarks>
+    private (Dictionary<string, long> Due, long Latest) ChurnDue(ChurnSchedule churn, List<Asked> batch)
     {
         var due = new Dictionary<string, long>(StringComparer.Ordinal);
         var latest = long.MinValue;
@@ -220,7 +231,8 @@ internal sealed class BatchWriter
             if (handled is not { Kind: EntityKind.User } || handled.Outcome == ApplyOutcome.Late || record.Decoded.Event is not { } evt) continue;
             var at = evt.EventTime.ToUnixTimeMilliseconds();
             latest = Math.Max(latest, at);
-            due[evt.UserId] = Math.Max(due.GetValueOrDefault(evt.UserId, long.MinValue), at + (long)churn.SilenceBeforeCheck.TotalMilliseconds);
+            _partitionNowMs = Math.Max(_partitionNowMs, at);
+            due[evt.UserId] = Math.Max(due.GetValueOrDefault(evt.UserId, long.MinValue), _partitionNowMs + (long)churn.SilenceBeforeCheck.TotalMilliseconds);
         }
         return (due, latest);
     }

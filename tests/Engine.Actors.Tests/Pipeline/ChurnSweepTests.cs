@@ -35,7 +35,8 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
     };
 
     /// <summary>"quiet" shops for a day then stops; "busy" keeps coming for ten days, which moves the partition's clock: "quiet" is due.</summary>
-    private async Task<SweepWorld> StartWorldAsync(string name, UserDecider? decider = null)
+    /// <param name="after">Events produced after the world's, whatever their stamps.</param>
+    private async Task<SweepWorld> StartWorldAsync(string name, UserDecider? decider = null, IReadOnlyList<ClickEvent>? after = null)
     {
         await JoinSelfAsync();
         var (input, topics) = await CreateTopicsAsync(1);
@@ -51,7 +52,7 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
 
         var events = Enumerable.Range(0, 6).Select(i => View("quiet", 0, i * 60))
             .Concat(Enumerable.Range(0, 11).SelectMany(day => Enumerable.Range(0, 3).Select(i => View("busy", day, i))))
-            .OrderBy(e => e.EventTime).ToList();
+            .OrderBy(e => e.EventTime).Concat(after ?? []).ToList();
         using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
         {
             foreach (var e in events)
@@ -106,6 +107,31 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
             .Segments.Single(s => s.Segment == "tablet");
         Assert.Equal(1, tablet.Decisions);
         Assert.True(tablet.Opportunities >= 1);
+    }
+
+    /// <summary>
+    /// A user whose device clock runs nine days behind, shopping now (their views arrive after "busy"'s tenth day): before
+    /// 2026-12-07 they were due a check at their stamps plus the silence, already past on the partition's clock, and the
+    /// next sweep alerted them while they browsed.
+    /// </summary>
+    [Fact]
+    public async Task A_user_whose_device_clock_runs_days_behind_is_not_alerted_while_shopping()
+    {
+        var skewed = Enumerable.Range(0, 6).Select(i => View("skewed", 1, i)).ToList();
+        var world = await StartWorldAsync("sweep-skewed", after: skewed);
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build();
+        Sys.ActorOf(ChurnSweeper.Props(world.Users, world.DueList, world.Clock, producer, world.Topics, world.Decisions, Sweeps()));
+        AwaitCondition(() => world.Decisions.ChurnAlerts >= 1, TimeSpan.FromSeconds(30)); // "quiet": the sweeps run
+        await Task.Delay(TimeSpan.FromSeconds(2)); // several more sweeps
+        var due = await world.Connection.GetDatabase().SortedSetScoreAsync(world.DueList.Key(0), world.DueList.Member("skewed"));
+        await world.StopAsync();
+
+        var alerts = Read(world.Topics.ChurnAlerts, 1, EngineJson.Default.ChurnAlert);
+        _output.WriteLine($"alerts: {string.Join(", ", alerts.Select(a => $"{a.UserId} p={a.Probability} last event {a.LastEventAt:O}"))}; " +
+                          $"skewed due at {(due is { } d ? DateTimeOffset.FromUnixTimeMilliseconds((long)d).ToString("O") : "none")}");
+        Assert.Equal(["quiet"], alerts.Select(a => a.UserId));
+        // Due one silence after their views arrived on the partition's clock (busy's tenth day), not after their stamps.
+        Assert.Equal(T0.AddDays(10).AddMinutes(2).AddDays(3).ToUnixTimeMilliseconds(), (long?)due);
     }
 
     /// <summary>
