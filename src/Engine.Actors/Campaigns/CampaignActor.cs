@@ -25,6 +25,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private readonly CampaignBoard _board;
     private readonly CampaignPacer _pacer;
     private readonly IdlePassivation? _idle;
+    private readonly IdlePacing? _idlePacing;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private CampaignFeatureState _delivery = null!;
     // The controller's state and the clock's last and last-emitted ticks, kept with the delivery in Redis.
@@ -38,9 +39,11 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private long _failedAtMs;
 
     /// <param name="idle">When to passivate once idle; null: never on its own.</param>
-    public CampaignActor(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer, IdlePassivation? idle = null)
+    /// <param name="idlePacing">How to pace once its events stopped (<see cref="PaceIdle"/>); null: only on events.</param>
+    public CampaignActor(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer, IdlePassivation? idle = null,
+        IdlePacing? idlePacing = null)
     {
-        (_campaignId, _store, _catalog, _board, _pacer, _idle) = (campaignId, store, catalog, board, pacer, idle);
+        (_campaignId, _store, _catalog, _board, _pacer, _idle, _idlePacing) = (campaignId, store, catalog, board, pacer, idle, idlePacing);
         Loading();
     }
 
@@ -91,8 +94,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(string campaignId, FeatureStore store, ICampaignCatalog catalog, CampaignBoard board, CampaignPacer pacer,
-        IdlePassivation? idle = null) =>
-        Akka.Actor.Props.Create(() => new CampaignActor(campaignId, store, catalog, board, pacer, idle));
+        IdlePassivation? idle = null, IdlePacing? idlePacing = null) =>
+        Akka.Actor.Props.Create(() => new CampaignActor(campaignId, store, catalog, board, pacer, idle, idlePacing));
 
     /// <summary>
     /// An event the actor throws on is answered <see cref="EntityFailed"/> (the stream dead-letters it and goes on), and the
@@ -147,8 +150,47 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));
             (_lastAnswered, _lastActiveMs) = (msg.Position, Environment.TickCount64);
         });
+        Receive<PaceIdle>(PaceWhileIdle);
+        Receive<IdleStepEnded>(ended =>
+        {
+            if (ended.Error is not null)
+                _log.Warning("Campaign {0}: a pace step without events was not {1} ({2}); {3}", _campaignId, ended.What, ended.Error.Message,
+                    ended.What == "sent" ? "the exchange keeps the previous multiplier until the next adjustment" : "the next event's flush writes it");
+        });
         Receive<IdleCheck>(_ => _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered));
     }
+
+    /// <summary>
+    /// A campaign whose events stopped (it bids too low to win, or the exchange sends it nothing) steps its pacing on the
+    /// node's clock: nothing else moves it, and before 2026-12-07 an early overspend held the multiplier down until the
+    /// flight ended. Only a clock that runs (in the flight, not exhausted, started by an event), once no event has come for
+    /// <see cref="IdlePacing.After"/>; the step is written to Redis at once (no event's flush carries it) and its adjustment
+    /// sent to Kafka, caused by <c>pace:&lt;minute, Unix ms&gt;</c>.
+    /// </summary>
+    private void PaceWhileIdle(PaceIdle tick)
+    {
+        if (_idlePacing is not { } idle || !_catalog.TryGet(_campaignId, out var spec) || _pacing.LastTick < 0) return;
+        var asOfMs = tick.AsOf.ToUnixTimeMilliseconds();
+        var silentMs = asOfMs - _delivery.LastEventMs;
+        if (silentMs < idle.After.TotalMilliseconds || silentMs > idle.MaxSilence.TotalMilliseconds) return;
+        if (tick.AsOf < spec.FlightStart || tick.AsOf >= spec.FlightEnd || CampaignDelivery.Of(_delivery, asOfMs).Exhausts(spec)) return;
+        var paceTick = _pacer.TickOf(tick.AsOf);
+        if (paceTick <= _pacing.LastTick) return;
+        var tickStartMs = paceTick * (long)_pacer.TickInterval.TotalMilliseconds;
+        var decisions = new List<IDecision>(1);
+        Emit(_pacer.Step(spec, _delivery, _pacing.State, paceTick, _pacing.LastTick, _pacing.LastEmittedTick,
+            "pace:" + tickStartMs.ToString(System.Globalization.CultureInfo.InvariantCulture)), paceTick, decisions);
+        _pacing = _pacing with { LastTick = paceTick };
+        var memory = _pacing.Format();
+        _delivery.SetPacing(memory); // and the next event's flush writes it again, whatever this write's fate
+        _board.Publish(CampaignDelivery.Of(_delivery, tickStartMs).Snapshot(spec, _pacing.State.Multiplier, DateTimeOffset.UtcNow));
+        _store.SaveCampaignPacingAsync(_campaignId, memory, _delivery.LastEventMs)
+            .PipeTo(Self, success: _ => new IdleStepEnded("saved", null), failure: e => new IdleStepEnded("saved", e));
+        foreach (var adjustment in decisions.OfType<BidAdjustment>())
+            idle.Send(adjustment).PipeTo(Self, success: () => new IdleStepEnded("sent", null), failure: e => new IdleStepEnded("sent", e));
+    }
+
+    private sealed record IdleStepEnded(string What, Exception? Error);
 
     private void Pace(CampaignSpec spec, ClickEvent evt, List<IDecision> decisions)
     {

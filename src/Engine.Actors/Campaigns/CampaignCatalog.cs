@@ -11,4 +11,6 @@ public sealed class CampaignCatalog : ICampaignCatalog
     public void Put(CampaignSpec spec) => _specs[spec.CampaignId] = spec;
 
     public bool TryGet(string campaignId, out CampaignSpec spec) => _specs.TryGetValue(campaignId, out spec!);
+
+    public IReadOnlyCollection<CampaignSpec> All => [.. _specs.Values];
 }

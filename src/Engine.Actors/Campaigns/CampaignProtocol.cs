@@ -16,10 +16,22 @@ public static class CampaignProtocol
     {
         public string EntityId => CampaignId;
     }
+
+    /// <summary>
+    /// The node's clock reads <paramref name="AsOf"/>: a campaign in its flight whose events stopped (it wins nothing) is
+    /// paced as of then (<see cref="CampaignPaceTicker"/>). No reply; an adjustment goes to Kafka from the campaign's node.
+    /// </summary>
+    public sealed record PaceIdle(string CampaignId, DateTimeOffset AsOf) : IShardedMessage
+    {
+        public string EntityId => CampaignId;
+    }
 }
 
 /// <summary>The campaigns as booked (budget, flight, values), e.g. from the compacted campaigns topic.</summary>
 public interface ICampaignCatalog
 {
     bool TryGet(string campaignId, out CampaignSpec spec);
+
+    /// <summary>Every booked campaign, as booked now.</summary>
+    IReadOnlyCollection<CampaignSpec> All { get; }
 }

@@ -72,20 +72,32 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     /// thread, holding the connection's writer, so the user actor's thread (and every command behind it) waited a round trip,
     /// and a reply that timed out read as "not ours": the episode counted as saved and was never written (before 2026-12-07).
     /// </remarks>
-    public async Task<bool> SaveChurnEpisodeAsync(string userId, string? episode, long lastEventMs)
+    public Task<bool> SaveChurnEpisodeAsync(string userId, string? episode, long lastEventMs) =>
+        SetIfLastEventAsync(_keys.Entity(EntityKind.User, userId), lastEventMs, [(UserFeatureState.ChurnAlertField, episode)]);
+
+    /// <summary>
+    /// Writes a campaign's pacing memory (<see cref="CampaignFeatureState.PacingField"/>) moved by a pace tick, which no event
+    /// carried, while the stored <c>last_event</c> is <paramref name="lastEventMs"/> (as <see cref="SaveChurnEpisodeAsync"/>).
+    /// </summary>
+    public Task<bool> SaveCampaignPacingAsync(string campaignId, string pacing, long lastEventMs) =>
+        SetIfLastEventAsync(_keys.Entity(EntityKind.Campaign, campaignId), lastEventMs, [(CampaignFeatureState.PacingField, pacing)]);
+
+    /// <summary>Sets (or, for a null value, deletes) the fields while the key's <c>last_event</c> is <paramref name="lastEventMs"/>.</summary>
+    private async Task<bool> SetIfLastEventAsync(string key, long lastEventMs, IReadOnlyList<(string Field, string? Value)> fields)
     {
-        var key = _keys.Entity(EntityKind.User, userId);
-        var written = await redis.GetDatabase().ScriptEvaluateAsync(SaveChurnEpisodeScript, [key],
-        [
-            EntityFeatureState.LastEventField, lastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            UserFeatureState.ChurnAlertField, episode is null ? "0" : "1", episode ?? "",
-        ]);
+        var args = new RedisValue[2 + 3 * fields.Count];
+        (args[0], args[1]) = (EntityFeatureState.LastEventField, lastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        for (var i = 0; i < fields.Count; i++)
+            (args[2 + 3 * i], args[3 + 3 * i], args[4 + 3 * i]) = (fields[i].Field, fields[i].Value is null ? "0" : "1", fields[i].Value ?? "");
+        var written = await redis.GetDatabase().ScriptEvaluateAsync(SetIfLastEventScript, [key], args);
         return (long)written == 1;
     }
 
-    private const string SaveChurnEpisodeScript = """
+    private const string SetIfLastEventScript = """
         if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-        if ARGV[4] == '1' then redis.call('HSET', KEYS[1], ARGV[3], ARGV[5]) else redis.call('HDEL', KEYS[1], ARGV[3]) end
+        for i = 3, #ARGV, 3 do
+          if ARGV[i + 1] == '1' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2]) else redis.call('HDEL', KEYS[1], ARGV[i]) end
+        end
         return 1
         """;
 

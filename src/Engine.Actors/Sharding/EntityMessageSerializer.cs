@@ -38,7 +38,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         }
         """);
 
-    private const string Event = "E", CampaignEvent = "C", Churn = "K", ChurnUndelivered = "KU", ChurnDelivered = "KD", ChurnDone = "KC", Stop = "S", Handled = "H", NotReady = "N", Failed = "F";
+    private const string Event = "E", CampaignEvent = "C", PaceIdle = "CP", Churn = "K", ChurnUndelivered = "KU", ChurnDelivered = "KD", ChurnDone = "KC", Stop = "S", Handled = "H", NotReady = "N", Failed = "F";
     private const string Erase = "X", Consent = "P", Erased = "XD", ConsentDone = "PD", PrivacyFailed = "PF";
 
     public override int Identifier => 4207;
@@ -47,6 +47,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
     {
         UserProtocol.RecordEvent => Event,
         CampaignProtocol.RecordCampaignEvent => CampaignEvent,
+        CampaignProtocol.PaceIdle => PaceIdle,
         UserProtocol.CheckChurn => Churn,
         UserProtocol.ChurnAlertUndelivered => ChurnUndelivered,
         UserProtocol.ChurnAlertDelivered => ChurnDelivered,
@@ -79,6 +80,10 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                     w.Write(m.CampaignId);
                     WriteEvent(w, m.Event, m.Position);
                     WriteOptional(w, m.Origin);
+                    break;
+                case CampaignProtocol.PaceIdle m:
+                    w.Write(m.CampaignId);
+                    w.Write(m.AsOf.UtcTicks);
                     break;
                 case UserProtocol.CheckChurn m:
                     w.Write(m.UserId);
@@ -160,6 +165,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         {
             Event => ReadEvent(r.ReadString(), r),
             CampaignEvent => new CampaignProtocol.RecordCampaignEvent(r.ReadString(), ReadClickEvent(r), new EventPosition(r.ReadInt32(), r.ReadInt64()), ReadOptionalPosition(r)),
+            PaceIdle => new CampaignProtocol.PaceIdle(r.ReadString(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero)),
             Churn => new UserProtocol.CheckChurn(r.ReadString(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadString()),
             ChurnUndelivered => new UserProtocol.ChurnAlertUndelivered(r.ReadString(), r.ReadString()),
             ChurnDelivered => new UserProtocol.ChurnAlertDelivered(r.ReadString(), r.ReadString(), r.ReadString()),

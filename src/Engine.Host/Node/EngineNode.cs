@@ -131,9 +131,12 @@ public sealed class EngineNode : IAsyncDisposable
             var (userDurable, campaignDurable) = (new DurableOffsets(), new DurableOffsets());
             var userIdle = new IdlePassivation(settings.UserPassivation ?? TimeSpan.FromMinutes(2), userDurable, settings.Partitions);
             var campaignIdle = new IdlePassivation(settings.CampaignPassivation ?? TimeSpan.FromMinutes(10), campaignDurable, settings.Partitions);
+            var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
             var users = EntityShards.Start(system, EntityShards.Users, settings.Partitions, id => UserActor.Props(id, store, decider, userPrivacy, userIdle));
+            // A campaign whose events stopped is paced on the node's clock; its adjustments go out as the sweeper's alerts do.
+            var idlePacing = IdlePacing.ToKafka(alertProducer, topics, decisions);
             var campaigns = EntityShards.Start(system, EntityShards.Campaigns, settings.Partitions,
-                id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default, campaignIdle));
+                id => CampaignActor.Props(id, store, catalog, board, CampaignPacer.Default, campaignIdle, idlePacing));
 
             var eventClock = new PartitionClock();
             var userSettings = new DecisionPipelineSettings(new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId, [Topics.Clickstream], consumerClient),
@@ -151,7 +154,6 @@ public sealed class EngineNode : IAsyncDisposable
                 new KafkaConsumerSettings(settings.KafkaBootstrap, settings.CampaignGroupId, [Topics.CampaignEvents], consumerClient),
                 producerSettings, topics, EntityRoute.Campaigns, Fences: new PartitionFences(), Durable: campaignDurable, Partitions: settings.Partitions);
 
-            var (userCounters, campaignCounters, decisions) = (new PipelineCounters(), new PipelineCounters(), new DecisionCounters());
             // A failed pipeline restarts from its last committed offsets with backoff; the node keeps running.
             var (userAlignment, campaignAlignment) = (new ShardAlignment(system, EntityShards.Users), new ShardAlignment(system, EntityShards.Campaigns));
             userStream = SupervisedPipeline.Start("users", () => DecisionPipeline.Run(userSettings, users, store, userCounters, decisions,
@@ -164,6 +166,7 @@ public sealed class EngineNode : IAsyncDisposable
             // Silent users: the sweeper wakes only those due on the Redis due-list and sends their alerts itself.
             system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
                 new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions), fairness), "churn-sweeper");
+            system.ActorOf(CampaignPaceTicker.Props(campaigns, catalog, () => DateTimeOffset.UtcNow, CampaignPacer.Default.TickInterval), "campaign-pace-ticker");
             var privacy = new PrivacyControl(new PrivacyControlSettings(
                     new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], consumerClient), Topics.PrivacyAcks,
                     Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),

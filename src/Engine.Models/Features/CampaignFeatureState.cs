@@ -29,7 +29,7 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
     /// was computed from, so a campaign's actor that restarts, passivates or moves goes on pacing where it left off.
     /// </summary>
     public string? Pacing { get; private set; }
-    private const string PacingField = "pacing";
+    public const string PacingField = "pacing";
     private bool _pacingDirty;
 
     public void SetPacing(string pacing)

@@ -73,6 +73,61 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.All(adjustments, a => Assert.Equal(CampaignPacer.Version, a.ModelVersion));
     }
 
+    /// <summary>
+    /// An early overspend drives the multiplier to its floor, and the campaign wins nothing after: before 2026-12-07 no event
+    /// came to step its pacing, and it stayed at the floor until its flight ended. The node's clock now paces it.
+    /// </summary>
+    [Fact]
+    public async Task A_campaign_driven_low_that_wins_nothing_since_is_paced_on_the_nodes_clock()
+    {
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
+        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1));
+        _catalog.Put(new CampaignSpec { CampaignId = "c-idle", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        var campaign = Sys.ActorOf(CampaignActor.Props("c-idle", _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
+        var driven = Enumerable.Range(0, 30).Select(minute => SendImpression(campaign, "c-idle", minute, 2m)).ToList(); // 120 USD an hour of 10 planned
+        var writes = driven.Where(h => h.Changes is not null).Select(h => new EntityWrite(EntityKind.Campaign, "c-idle", h.Changes!)).ToList();
+        Assert.True((await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), writes))).Acknowledged);
+        Assert.True(_board.TryGet("c-idle", out var low) && low.Multiplier < 0.5, $"multiplier {low?.Multiplier} after the overspend");
+
+        // Too soon after its last event, past its flight, or far from its own clock (a replay): no step.
+        campaign.Tell(new PaceIdle("c-idle", T0.AddMinutes(33)));
+        campaign.Tell(new PaceIdle("c-idle", T0.AddDays(2)));
+        // Its first hour behind it, no spend in the last: behind plan, so the multiplier goes up, sent and written.
+        var asOf = T0.AddMinutes(150).AddSeconds(20);
+        campaign.Tell(new PaceIdle("c-idle", asOf));
+        campaign.Tell(new PaceIdle("c-idle", asOf.AddSeconds(10))); // the same minute again (a second node's tick)
+        await AwaitConditionAsync(() => Task.FromResult(!sent.IsEmpty), TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+        _output.WriteLine($"driven: {string.Join(" ", driven.SelectMany(h => h.Decisions).OfType<BidAdjustment>().Select(a => a.Multiplier))}; paced: {string.Join(" ", sent.Select(a => $"{a.Multiplier} by {a.CausedBy}"))}");
+
+        var paced = Assert.Single(sent);
+        var minute = T0.AddMinutes(150).ToUnixTimeMilliseconds();
+        Assert.Equal($"pace:{minute}", paced.CausedBy);
+        Assert.True(paced.Multiplier > low!.Multiplier, $"paced {paced.Multiplier} after {low.Multiplier}");
+        Assert.Equal(0m, paced.SpendLastHour);
+        Assert.True(_board.TryGet("c-idle", out var after) && after.Multiplier == paced.Multiplier);
+        await AwaitAssertAsync(async () =>
+            Assert.Equal(CampaignPacer.Default.TickOf(asOf), PacingMemory.Parse((await _store.LoadCampaignAsync("c-idle")).Pacing).LastTick), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void A_campaign_without_idle_pacing_or_with_events_is_not_paced_by_the_clock()
+    {
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
+        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1));
+        _catalog.Put(new CampaignSpec { CampaignId = "c-busy", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        var campaign = Sys.ActorOf(CampaignActor.Props("c-busy", _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
+        Deliver(campaign, "c-busy", 0, 60, pricePerImpression: 2m, clickEvery: 10);
+        campaign.Tell(new PaceIdle("c-busy", T0.AddMinutes(62))); // its events pace it
+        var without = Campaign("c-plain"); // no idle pacing: the clock's ticks change nothing
+        Deliver(without, "c-plain", 0, 30, pricePerImpression: 2m, clickEvery: 10);
+        Assert.True(_board.TryGet("c-plain", out var before));
+        without.Tell(new PaceIdle("c-plain", T0.AddMinutes(150)));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Empty(sent);
+        Assert.True(_board.TryGet("c-plain", out var after) && after.Multiplier == before.Multiplier);
+    }
+
     [Fact]
     public void A_campaign_whose_ctr_collapses_gets_its_multiplier_lowered()
     {
@@ -430,6 +485,8 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     private sealed class BreaksOnce(ICampaignCatalog inner) : ICampaignCatalog
     {
         public bool Broken { get; set; }
+
+        public IReadOnlyCollection<CampaignSpec> All => inner.All;
 
         public bool TryGet(string campaignId, out CampaignSpec spec)
         {

@@ -37,6 +37,7 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(("c-1", "c-1", new EventPosition(1, 7), new EventPosition(3, 41)), (campaign.CampaignId, campaign.Event.CampaignId, campaign.Position, campaign.Origin));
         Assert.Null(RoundTrip(new CampaignProtocol.RecordCampaignEvent("c-1", view with { CampaignId = "c-1" }, new EventPosition(1, 8))).Origin);
         Assert.Equal(new UserProtocol.CheckChurn("u-1", T0, "sweep:1"), RoundTrip(new UserProtocol.CheckChurn("u-1", T0, "sweep:1")));
+        Assert.Equal(new CampaignProtocol.PaceIdle("c-1", T0), RoundTrip(new CampaignProtocol.PaceIdle("c-1", T0)));
         Assert.Equal(new UserProtocol.ChurnAlertUndelivered("u-1", "d-7"), RoundTrip(new UserProtocol.ChurnAlertUndelivered("u-1", "d-7")));
         Assert.Equal(new UserProtocol.ChurnAlertDelivered("u-1", "d-7", "sweep:0:1"), RoundTrip(new UserProtocol.ChurnAlertDelivered("u-1", "d-7", "sweep:0:1")));
         var quiet = new UserProtocol.ChurnChecked("u-1", null, new UserSegment("mobile", null), StillWatched: false);

@@ -1,0 +1,61 @@
+using Akka.Actor;
+using Confluent.Kafka;
+using Engine.Actors.Pipeline;
+using Engine.Models.Contracts;
+using static Engine.Actors.Campaigns.CampaignProtocol;
+
+namespace Engine.Actors.Campaigns;
+
+/// <summary>
+/// How a campaign whose events stopped is paced (<see cref="CampaignPaceTicker"/>): once it has had no event for
+/// <paramref name="After"/> of the node's clock, its pacing steps on that clock, and an adjustment goes out through
+/// <paramref name="Send"/> (Kafka's bid-adjustments topic). A campaign silent for longer than <paramref name="MaxSilence"/>
+/// is not: its events run on another clock (a replay, a simulation), and they pace it.
+/// </summary>
+public sealed record IdlePacing(Func<BidAdjustment, Task> Send, TimeSpan After, TimeSpan MaxSilence)
+{
+    public static IdlePacing Default(Func<BidAdjustment, Task> send) => new(send, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1));
+
+    /// <summary>Adjustments produced to the bid-adjustments topic and counted, as the churn sweeper sends its alerts.</summary>
+    public static IdlePacing ToKafka(IProducer<byte[], byte[]> producer, DecisionTopics topics, DecisionCounters counters) =>
+        Default(async adjustment =>
+        {
+            var record = topics.Record(adjustment);
+            await producer.ProduceAsync(record.Topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value! });
+            counters.Count(adjustment);
+        });
+}
+
+/// <summary>
+/// Every <paramref name="interval"/>, tells each booked campaign in its flight the node's clock (<see cref="PaceIdle"/>, through
+/// the campaigns' shard region): pacing otherwise moves only on a campaign's own events, so a campaign driven low by an early
+/// overspend, winning nothing since, stayed low until its flight ended. Every node ticks every campaign; the campaign paces
+/// each minute once, so a tick from a second node changes nothing.
+/// </summary>
+public sealed class CampaignPaceTicker : ReceiveActor, IWithTimers
+{
+    private readonly TimeSpan _interval;
+
+    public CampaignPaceTicker(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset> clock, TimeSpan interval)
+    {
+        _interval = interval;
+        Receive<Tick>(_ =>
+        {
+            var now = clock();
+            foreach (var spec in catalog.All)
+                if (spec.FlightStart <= now && now < spec.FlightEnd) campaigns.Tell(new PaceIdle(spec.CampaignId, now));
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset> clock, TimeSpan interval) =>
+        Akka.Actor.Props.Create(() => new CampaignPaceTicker(campaigns, catalog, clock, interval));
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("pace", Tick.Instance, _interval);
+
+    private sealed class Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+}
