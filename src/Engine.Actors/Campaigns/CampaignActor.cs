@@ -162,7 +162,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
 
     /// <summary>
     /// A campaign whose events stopped (it bids too low to win, or the exchange sends it nothing) steps its pacing on the
-    /// node's clock: nothing else moves it, and before 2026-12-07 an early overspend held the multiplier down until the
+    /// node's event-time clock: nothing else moves it, and before 2026-12-07 an early overspend held the multiplier down until the
     /// flight ended. Only a clock that runs (in the flight, not exhausted, started by an event), once no event has come for
     /// <see cref="IdlePacing.After"/>; the step is written to Redis at once (no event's flush carries it) and its adjustment
     /// sent to Kafka, caused by <c>pace:&lt;minute, Unix ms&gt;</c>.

@@ -8,7 +8,7 @@ namespace Engine.Actors.Campaigns;
 
 /// <summary>
 /// How a campaign whose events stopped is paced (<see cref="CampaignPaceTicker"/>): once it has had no event for
-/// <paramref name="After"/> of the node's clock, its pacing steps on that clock, and an adjustment goes out through
+/// <paramref name="After"/> of the node's event-time clock, its pacing steps on that clock, and an adjustment goes out through
 /// <paramref name="Send"/> (Kafka's bid-adjustments topic). A campaign silent for longer than <paramref name="MaxSilence"/>
 /// is not: its events run on another clock (a replay, a simulation), and they pace it.
 /// </summary>
@@ -27,29 +27,40 @@ public sealed record IdlePacing(Func<BidAdjustment, Task> Send, TimeSpan After, 
 }
 
 /// <summary>
-/// Every <paramref name="interval"/>, tells each booked campaign in its flight the node's clock (<see cref="PaceIdle"/>, through
-/// the campaigns' shard region): pacing otherwise moves only on a campaign's own events, so a campaign driven low by an early
-/// overspend, winning nothing since, stayed low until its flight ended. Every node ticks every campaign; the campaign paces
-/// each minute once, so a tick from a second node changes nothing.
+/// Every <paramref name="interval"/>, tells each booked campaign in its flight the node's event-time clock (<see cref="PaceIdle"/>,
+/// through the campaigns' shard region): pacing otherwise moves only on a campaign's own events, so a campaign driven low by
+/// an early overspend, winning nothing since, stayed low until its flight ended. Every node ticks every campaign; the campaign
+/// paces each minute once, so a tick from a second node changes nothing.
 /// </summary>
+/// <param name="clock">The node's event-time "now" (null: none yet): the earliest of its clickstream partitions' latest durable
+/// event times, not the machine's clock. Behind a backlog (a restart after an outage) the clickstream's clock is as far
+/// behind as the campaign events it forwards, so a campaign is not read as silent while its impressions wait in the backlog
+/// (paced on the machine's clock, every campaign read an empty hour and was raised to the top multiplier).</param>
 public sealed class CampaignPaceTicker : ReceiveActor, IWithTimers
 {
     private readonly TimeSpan _interval;
 
-    public CampaignPaceTicker(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset> clock, TimeSpan interval)
+    public CampaignPaceTicker(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset?> clock, TimeSpan interval)
     {
         _interval = interval;
         Receive<Tick>(_ =>
         {
-            var now = clock();
+            if (clock() is not { } now) return;
             foreach (var spec in catalog.All)
                 if (spec.FlightStart <= now && now < spec.FlightEnd) campaigns.Tell(new PaceIdle(spec.CampaignId, now));
         });
     }
 
+    /// <summary>The earliest of the partitions' watermarks (null: the node consumes none yet).</summary>
+    public static Func<DateTimeOffset?> EarliestOf(Pipeline.PartitionClock clock) => () =>
+    {
+        var watermarks = clock.Watermarks.Values.ToList();
+        return watermarks.Count == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(watermarks.Min());
+    };
+
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset> clock, TimeSpan interval) =>
+    public static Props Props(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset?> clock, TimeSpan interval) =>
         Akka.Actor.Props.Create(() => new CampaignPaceTicker(campaigns, catalog, clock, interval));
 
     protected override void PreStart() => Timers.StartPeriodicTimer("pace", Tick.Instance, _interval);

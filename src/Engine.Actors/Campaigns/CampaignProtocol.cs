@@ -18,8 +18,8 @@ public static class CampaignProtocol
     }
 
     /// <summary>
-    /// The node's clock reads <paramref name="AsOf"/>: a campaign in its flight whose events stopped (it wins nothing) is
-    /// paced as of then (<see cref="CampaignPaceTicker"/>). No reply; an adjustment goes to Kafka from the campaign's node.
+    /// The node's event-time clock reads <paramref name="AsOf"/>: a campaign in its flight whose events stopped (it wins
+    /// nothing) is paced as of then (<see cref="CampaignPaceTicker"/>). No reply; an adjustment goes to Kafka from the campaign's node.
     /// </summary>
     public sealed record PaceIdle(string CampaignId, DateTimeOffset AsOf) : IShardedMessage
     {
