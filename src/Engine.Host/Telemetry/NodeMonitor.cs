@@ -21,6 +21,7 @@ public sealed class NodeMonitor : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
     private volatile EngineNode? _node;
     private volatile NodeReadings _readings = NodeReadings.None;
+    private readonly Lock _gate = new(); // the three probe loops each update their part of the readings
 
     public NodeMonitor(ConsumerLagProbe lag, ILogger log, TimeSpan? interval = null) =>
         (_lag, _log, _interval) = (lag, log, interval ?? TimeSpan.FromSeconds(2));
@@ -90,48 +91,85 @@ public sealed class NodeMonitor : IAsyncDisposable
 
     private readonly RestartHistory _restarts = new();
 
-    private async Task LoopAsync(EngineNode node, CancellationToken ct)
+    /// <summary>
+    /// Three loops, each publishing its own reading: Redis's PING, Kafka's lag probe, the entity counts with the streams'
+    /// counters. One after another (before 2026-12-07), a hung Redis (a ping waits up to the client's timeout) or a slow
+    /// actor system (two 3 s asks) held Kafka's next answer back past the 15 s readiness limit: Kafka read unreachable while
+    /// it answered, and the other way round.
+    /// </summary>
+    private Task LoopAsync(EngineNode node, CancellationToken ct)
     {
         var users = ClusterSharding.Get(node.System).ShardRegion(EntityShards.Users);
         var campaigns = ClusterSharding.Get(node.System).ShardRegion(EntityShards.Campaigns);
-        // Until the node has stopped (its Redis connection and actor system go with it) or the monitor is disposed.
+        return Task.WhenAll(Every(node, () => PingRedisAsync(node, ct), ct), Every(node, () => ProbeKafkaAsync(ct), ct),
+            Every(node, () => CountAsync(node, users, campaigns), ct));
+    }
+
+    /// <summary>Runs <paramref name="probe"/> every interval until the node has stopped (its connections go with it) or the monitor is disposed.</summary>
+    private async Task Every(EngineNode node, Func<Task> probe, CancellationToken ct)
+    {
         while (!ct.IsCancellationRequested && !node.System.WhenTerminated.IsCompleted)
         {
-            var r = _readings;
             try
             {
-                var watch = Stopwatch.StartNew();
-                await node.Redis.GetDatabase().PingAsync();
-                r = r with { RedisRoundTripMs = watch.Elapsed.TotalMilliseconds, RedisAnsweredUtc = DateTime.UtcNow };
+                await probe();
             }
-            catch (ObjectDisposedException)
+            catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
             {
-                break; // the node is stopping
+                break; // the node or the monitor is stopping
             }
-            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-            {
-                // Unknown, not the last answer's: a dashboard must not show a healthy round trip during an outage.
-                r = r with { RedisRoundTripMs = null };
-                _log.LogWarning("Redis did not answer a ping: {Reason}", e.Message);
-            }
-            _readings = r; // before the Kafka probe, which may take seconds: Redis's answer must not look stale meanwhile
-            try
-            {
-                r = r with { Lag = await Task.Run(_lag.Read, ct), KafkaAnsweredUtc = DateTime.UtcNow };
-            }
-            catch (Confluent.Kafka.KafkaException e)
-            {
-                r = r with { Lag = null };
-                _log.LogWarning("Kafka did not answer the lag probe: {Reason}", e.Error.Reason);
-            }
-            r = r with { UserEntities = await EntitiesAsync(users), CampaignEntities = await EntitiesAsync(campaigns) };
-            r = r.WithFlushes(node.UserCounters.Flushes + node.CampaignCounters.Flushes, node.UserCounters.FlushRetries + node.CampaignCounters.FlushRetries,
-                DateTime.UtcNow);
-            _restarts.Add(DateTime.UtcNow, node.PipelineRestarts.Users + node.PipelineRestarts.Campaigns);
-            _readings = r;
             try { await Task.Delay(_interval, ct); } catch (OperationCanceledException) { break; }
         }
     }
+
+    private void Update(Func<NodeReadings, NodeReadings> change)
+    {
+        lock (_gate) _readings = change(_readings);
+    }
+
+    private async Task PingRedisAsync(EngineNode node, CancellationToken ct)
+    {
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            // At most PingTimeout, whatever the client's own timeout (Redis:TimeoutMs may be minutes): an answer that late is none.
+            await node.Redis.GetDatabase().PingAsync().WaitAsync(PingTimeout, ct);
+            var roundTripMs = watch.Elapsed.TotalMilliseconds;
+            Update(r => r with { RedisRoundTripMs = roundTripMs, RedisAnsweredUtc = DateTime.UtcNow });
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // Unknown, not the last answer's: a dashboard must not show a healthy round trip during an outage.
+            Update(r => r with { RedisRoundTripMs = null });
+            _log.LogWarning("Redis did not answer a ping: {Reason}", e.Message);
+        }
+    }
+
+    private async Task ProbeKafkaAsync(CancellationToken ct)
+    {
+        try
+        {
+            var lag = await Task.Run(_lag.Read, ct);
+            Update(r => r with { Lag = lag, KafkaAnsweredUtc = DateTime.UtcNow });
+        }
+        catch (Confluent.Kafka.KafkaException e)
+        {
+            Update(r => r with { Lag = null });
+            _log.LogWarning("Kafka did not answer the lag probe: {Reason}", e.Error.Reason);
+        }
+    }
+
+    private async Task CountAsync(EngineNode node, IActorRef users, IActorRef campaigns)
+    {
+        var (userEntities, campaignEntities) = (await EntitiesAsync(users), await EntitiesAsync(campaigns));
+        var now = DateTime.UtcNow;
+        Update(r => (r with { UserEntities = userEntities, CampaignEntities = campaignEntities })
+            .WithFlushes(node.UserCounters.Flushes + node.CampaignCounters.Flushes, node.UserCounters.FlushRetries + node.CampaignCounters.FlushRetries, now));
+        _restarts.Add(now, node.PipelineRestarts.Users + node.PipelineRestarts.Campaigns);
+    }
+
+    /// <summary>How long a PING may take before Redis counts as not answering it.</summary>
+    public static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Entities alive in this node's shards (asked at the edge: this is not an actor).</summary>
     private static async Task<long> EntitiesAsync(IActorRef region)
