@@ -54,6 +54,8 @@ internal sealed class BatchWriter
     private readonly bool _tmaxFromIntake;
     // The partition's offset in Redis once the writers before this one are done (-1: none): see ReadStoredOffsetAfter.
     private Task<long> _storedAtStart = Task.FromResult(-1L);
+    // The latest churn check time on the partition's due-list when this writer started (MinValue: none known).
+    private Task<long> _dueFloor = Task.FromResult(long.MinValue);
     private Task _lastFlush = Task.CompletedTask;
     private Task _deciding = Task.CompletedTask;
     // The partition's assignment this writer writes for (from its first batch), and whether it stopped writing when it was revoked.
@@ -65,7 +67,7 @@ internal sealed class BatchWriter
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
     private readonly ItemSliceOwner _items;
-    // The partition's event-time clock as this writer read it (its latest applied user event): when a user's event arrived.
+    // The partition's event-time clock as this writer read it (its latest applied user event, capped at its arrival).
     private long _partitionNowMs = long.MinValue;
 
     public BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters,
@@ -87,8 +89,29 @@ internal sealed class BatchWriter
     /// So this writer's flushes are guarded by at least the offset stored when it started: a later owner's flush still
     /// supersedes them.
     /// </summary>
-    public void ReadStoredOffsetAfter(Task previousWriters, int partition) =>
+    public void ReadStoredOffsetAfter(Task previousWriters, int partition)
+    {
         _storedAtStart = ReadStoredOffsetAsync(previousWriters, partition);
+        if (_churn is not null) _dueFloor = LatestDueAsync(_churn.DueList, previousWriters, partition);
+    }
+
+    /// <summary>
+    /// The latest check time the partition's earlier writers scheduled: this writer's users are due no earlier. A new writer's
+    /// clock starts with its own first events, and a lone one from a device days behind made its user due at once (a
+    /// shopping user alerted). Unknown (Redis away, nothing scheduled): no floor.
+    /// </summary>
+    private static async Task<long> LatestDueAsync(ChurnDueList dueList, Task previousWriters, int partition)
+    {
+        await previousWriters.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            return await dueList.LatestDueAsync(partition).ConfigureAwait(false) ?? long.MinValue;
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            return long.MinValue;
+        }
+    }
 
     private async Task<long> ReadStoredOffsetAsync(Task previousWriters, int partition)
     {
@@ -211,36 +234,53 @@ internal sealed class BatchWriter
     }
 
     /// <summary>
-    /// Each user of the batch is next due a churn check one silence after their latest event arrived (late ones aside), on the
-    /// partition's clock: the latest event time this writer has read, <see cref="_partitionNowMs"/>.
+    /// Each user of the batch is next due a churn check one silence after their latest event arrived, on the partition's
+    /// clock: the latest event time this writer has read (<see cref="_partitionNowMs"/>), each event's time capped at its
+    /// arrival in Kafka. Returns the batch's latest such time, which moves the node's <see cref="PartitionClock"/>.
     /// </summary>
     /// <remarks>
-    /// Not one silence after the event's own time: a device whose clock runs days behind stamps a browsing user days in the
+    /// Not one silence after each event's own time: a device whose clock runs days behind stamps a browsing user days in the
     /// past, so they were due at once, the next sweep read days of silence and alerted them, and each of their page views
     /// re-armed the episode for a new alert (before 2026-12-07: one alert per view for a user who was shopping). The check
-    /// still scores the user's own silence; only when it is asked moves.
+    /// still scores the user's own silence; only when it is asked moves. Capped at arrival, a device clock running ahead (up
+    /// to the hour the records' check allows) does not move the partition's clock ahead of what has happened.
     /// </remarks>
     private (Dictionary<string, long> Due, long Latest) ChurnDue(ChurnSchedule churn, List<Asked> batch)
     {
         var due = new Dictionary<string, long>(StringComparer.Ordinal);
         var latest = long.MinValue;
+        // A writer after a rebalance or a restart takes the node's clock of the partition where it still has one (else the
+        // latest check its partition's earlier writers scheduled is the earliest it schedules: see LatestDueAsync).
+        if (_partitionNowMs == long.MinValue && churn.Clock.Watermarks.TryGetValue(batch[^1].Record.Message.Offset.Partition, out var known))
+            _partitionNowMs = known;
+        var silenceMs = (long)churn.SilenceBeforeCheck.TotalMilliseconds;
         foreach (var (record, handled, _, _) in batch)
         {
-            // A late event (dropped from the features) says nothing of when the user was last active: scheduled at its own
-            // time, it moved the check back, and the same flush's trim could drop the user from the list.
-            if (handled is not { Kind: EntityKind.User } || handled.Outcome == ApplyOutcome.Late || record.Decoded.Event is not { } evt) continue;
-            var at = evt.EventTime.ToUnixTimeMilliseconds();
+            if (SaysUserWasActive(record, handled) is not { } evt) continue;
+            var at = Math.Min(evt.EventTime.ToUnixTimeMilliseconds(), UnixMs(record.ArrivedUtc));
             latest = Math.Max(latest, at);
             _partitionNowMs = Math.Max(_partitionNowMs, at);
-            due[evt.UserId] = Math.Max(due.GetValueOrDefault(evt.UserId, long.MinValue), _partitionNowMs + (long)churn.SilenceBeforeCheck.TotalMilliseconds);
+            due[evt.UserId] = Math.Max(due.GetValueOrDefault(evt.UserId, long.MinValue), _partitionNowMs + silenceMs);
         }
         return (due, latest);
     }
+
+    /// <summary>
+    /// The user event, unless it was dropped as late: a late event says nothing of when the user was last active (scheduled
+    /// at its own time, it moved the check back, and the same flush's trim could drop the user from the list).
+    /// </summary>
+    private static ClickEvent? SaysUserWasActive(DecodedRecord record, EntityHandled? handled) =>
+        handled is not { Kind: EntityKind.User } || handled.Outcome == ApplyOutcome.Late ? null : record.Decoded.Event;
+
+    private static long UnixMs(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond;
 
     /// <summary>One flush of the partition: the item slices applied, then the features (users and slices) and the churn due-list in one transaction; the partition's clock moves on.</summary>
     private async Task FlushAsync(PendingFlush pending)
     {
         var guard = Math.Max(pending.Offset, await _storedAtStart.ConfigureAwait(false));
+        if (await _dueFloor.ConfigureAwait(false) is var floor && floor != long.MinValue)
+            foreach (var user in pending.Due.Keys.ToList())
+                if (pending.Due[user] < floor) pending.Due[user] = floor;
         // Taken by the first flush, which ends before this writer does: a writer that never flushes leaves them to the next.
         if (!_tookUnwritten && _fences is not null)
         {

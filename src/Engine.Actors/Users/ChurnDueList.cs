@@ -40,6 +40,13 @@ public sealed class ChurnDueList(IConnectionMultiplexer redis, string prefix, Us
         new(Key(partition), [.. dueMs.Select(d => KeyValuePair.Create(Member(d.Key), d.Value))],
             dueMs.Count == 0 ? long.MinValue : dueMs.Max(d => d.Value) - (long)_retention.TotalMilliseconds, _retention);
 
+    /// <summary>The latest check time on the partition's list (null: none): one silence after the clock of its last writer.</summary>
+    public async Task<long?> LatestDueAsync(int partition)
+    {
+        var latest = await Db.SortedSetRangeByRankWithScoresAsync(Key(partition), 0, 0, Order.Descending).ConfigureAwait(false);
+        return latest.Length == 0 ? null : (long)latest[0].Score;
+    }
+
     /// <summary>The same as <see cref="Schedule"/>, on its own (tools and tests).</summary>
     public Task ScheduleAsync(int partition, IReadOnlyCollection<KeyValuePair<string, long>> dueMs)
     {

@@ -68,11 +68,14 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer());
         AwaitCondition(() => counters.Consumed == events.Count, TimeSpan.FromSeconds(60));
         return new SweepWorld(users, dueList, clock, topics, decisions, connection, events.Count,
-            () => control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30)), store, counters, input);
+            () => control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30)), store, counters, input,
+            () => DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer()));
     }
 
+    /// <param name="RunAgain">Starts the stream again in the same consumer group (from its commits).</param>
     private sealed record SweepWorld(IActorRef Users, ChurnDueList DueList, PartitionClock Clock, DecisionTopics Topics, DecisionCounters Decisions,
-        IConnectionMultiplexer Connection, int Events, Func<Task> StopAsync, FeatureStore Store, PipelineCounters Counters, string Input);
+        IConnectionMultiplexer Connection, int Events, Func<Task> StopAsync, FeatureStore Store, PipelineCounters Counters, string Input,
+        Func<(IKafkaControl Control, Task Completion)> RunAgain);
 
     private static ChurnSweepSettings Sweeps(TimeSpan? answerTimeout = null) => new(TimeSpan.FromMilliseconds(200), 100, TimeSpan.FromDays(1), 1, answerTimeout);
 
@@ -132,6 +135,29 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
         Assert.Equal(["quiet"], alerts.Select(a => a.UserId));
         // Due one silence after their views arrived on the partition's clock (busy's tenth day), not after their stamps.
         Assert.Equal(T0.AddDays(10).AddMinutes(2).AddDays(3).ToUnixTimeMilliseconds(), (long?)due);
+    }
+
+    /// <summary>
+    /// The same user as the first events a restarted stream reads: its new writer's clock starts with them. It takes the
+    /// latest check time its partition's earlier writers scheduled as the earliest it schedules.
+    /// </summary>
+    [Fact]
+    public async Task A_restarted_streams_first_events_from_a_clock_days_behind_are_not_due_at_once()
+    {
+        var world = await StartWorldAsync("sweep-skewed-restart");
+        await world.StopAsync();
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+        {
+            foreach (var e in Enumerable.Range(0, 3).Select(i => View("skewed", 1, i)))
+                await producer.ProduceAsync(world.Input, new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(e.UserId), Value = ClickEventCodec.Encode(e) });
+        }
+        var (control, completion) = world.RunAgain();
+        AwaitCondition(() => world.Counters.Consumed == world.Events + 3, TimeSpan.FromSeconds(60));
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var due = await world.Connection.GetDatabase().SortedSetScoreAsync(world.DueList.Key(0), world.DueList.Member("skewed"));
+        _output.WriteLine($"skewed due at {(due is { } d ? DateTimeOffset.FromUnixTimeMilliseconds((long)d).ToString("O") : "none")}");
+        Assert.Equal(T0.AddDays(10).AddMinutes(2).AddDays(3).ToUnixTimeMilliseconds(), (long?)due); // busy's, not day 1's plus 3
     }
 
     /// <summary>
