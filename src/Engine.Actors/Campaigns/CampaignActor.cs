@@ -35,6 +35,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private EventPosition? _lastAnswered;
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
+    private long _lastEventWallMs = Environment.TickCount64; // the machine's clock at the last event (or the start): see PaceWhileIdle
     private bool _ready; // loaded: a failure from here on reloads the state rather than stopping the actor
     private long _failedAtMs;
 
@@ -148,7 +149,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             // Written by the same flush as the delivery (a string only when the clock ticked or the controller moved).
             if (_pacing != before) _delivery.SetPacing(_pacing.Format());
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));
-            (_lastAnswered, _lastActiveMs) = (msg.Position, Environment.TickCount64);
+            (_lastAnswered, _lastActiveMs, _lastEventWallMs) = (msg.Position, Environment.TickCount64, Environment.TickCount64);
         });
         Receive<PaceIdle>(PaceWhileIdle);
         Receive<IdleStepEnded>(ended =>
@@ -156,23 +157,27 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             if (ended.Error is not null)
                 _log.Warning("Campaign {0}: a pace step without events was not {1} ({2}); {3}", _campaignId, ended.What, ended.Error.Message,
                     ended.What == "sent" ? "the exchange keeps the previous multiplier until the next adjustment" : "the next event's flush writes it");
+            else if (ended.What is not null)
+                _log.Info("Campaign {0}: a pace step without events was not written (Redis holds a newer flush); the next event's flush writes it", _campaignId);
         });
         Receive<IdleCheck>(_ => _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered));
     }
 
     /// <summary>
     /// A campaign whose events stopped (it bids too low to win, or the exchange sends it nothing) steps its pacing on the
-    /// node's event-time clock: nothing else moves it, and before 2026-12-07 an early overspend held the multiplier down until the
-    /// flight ended. Only a clock that runs (in the flight, not exhausted, started by an event), once no event has come for
-    /// <see cref="IdlePacing.After"/>; the step is written to Redis at once (no event's flush carries it) and its adjustment
-    /// sent to Kafka, caused by <c>pace:&lt;minute, Unix ms&gt;</c>.
+    /// cluster's event-time clock: nothing else moves it, and before 2026-12-07 an early overspend held the multiplier down
+    /// until the flight ended. Only a clock that runs (in the flight, not exhausted, started by an event), once no event has
+    /// come for <see cref="IdlePacing.After"/> of that clock and for <see cref="IdlePacing.Settle"/> of the machine's (a
+    /// fresh actor, after a restart or a move, waits for the backlog of its events to arrive). The step is written to Redis
+    /// at once (no event's flush carries it) and its adjustment sent to Kafka, caused by <c>pace:&lt;minute, Unix ms&gt;</c>.
     /// </summary>
     private void PaceWhileIdle(PaceIdle tick)
     {
         if (_idlePacing is not { } idle || !_catalog.TryGet(_campaignId, out var spec) || _pacing.LastTick < 0) return;
         var asOfMs = tick.AsOf.ToUnixTimeMilliseconds();
         var silentMs = asOfMs - _delivery.LastEventMs;
-        if (silentMs < idle.After.TotalMilliseconds || silentMs > idle.MaxSilence.TotalMilliseconds) return;
+        if (silentMs < idle.After.TotalMilliseconds || silentMs > idle.MaxSilence.TotalMilliseconds
+            || Environment.TickCount64 - _lastEventWallMs < idle.Settle.TotalMilliseconds) return;
         if (tick.AsOf < spec.FlightStart || tick.AsOf >= spec.FlightEnd || CampaignDelivery.Of(_delivery, asOfMs).Exhausts(spec)) return;
         var paceTick = _pacer.TickOf(tick.AsOf);
         if (paceTick <= _pacing.LastTick) return;
@@ -181,16 +186,18 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         Emit(_pacer.Step(spec, _delivery, _pacing.State, paceTick, _pacing.LastTick, _pacing.LastEmittedTick,
             "pace:" + tickStartMs.ToString(System.Globalization.CultureInfo.InvariantCulture)), paceTick, decisions);
         _pacing = _pacing with { LastTick = paceTick };
-        var memory = _pacing.Format();
+        var (from, memory) = (_delivery.Pacing, _pacing.Format());
         _delivery.SetPacing(memory); // and the next event's flush writes it again, whatever this write's fate
         _board.Publish(CampaignDelivery.Of(_delivery, tickStartMs).Snapshot(spec, _pacing.State.Multiplier, DateTimeOffset.UtcNow));
-        _store.SaveCampaignPacingAsync(_campaignId, memory, _delivery.LastEventMs)
-            .PipeTo(Self, success: _ => new IdleStepEnded("saved", null), failure: e => new IdleStepEnded("saved", e));
+        _lastActiveMs = Environment.TickCount64; // paced: kept, rather than passivated and loaded again for the next minute
+        _store.SaveCampaignPacingAsync(_campaignId, from, memory, _delivery.LastEventMs)
+            .PipeTo(Self, success: written => new IdleStepEnded(written ? null : "saved", null), failure: e => new IdleStepEnded("saved", e));
         foreach (var adjustment in decisions.OfType<BidAdjustment>())
-            idle.Send(adjustment).PipeTo(Self, success: () => new IdleStepEnded("sent", null), failure: e => new IdleStepEnded("sent", e));
+            idle.Send(adjustment).PipeTo(Self, success: () => new IdleStepEnded(null, null), failure: e => new IdleStepEnded("sent", e));
     }
 
-    private sealed record IdleStepEnded(string What, Exception? Error);
+    /// <summary>A pace step's write or send ended: <paramref name="What"/> names the one that did not happen (null: it did).</summary>
+    private sealed record IdleStepEnded(string? What, Exception? Error);
 
     private void Pace(CampaignSpec spec, ClickEvent evt, List<IDecision> decisions)
     {

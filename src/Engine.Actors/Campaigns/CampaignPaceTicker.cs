@@ -8,13 +8,17 @@ namespace Engine.Actors.Campaigns;
 
 /// <summary>
 /// How a campaign whose events stopped is paced (<see cref="CampaignPaceTicker"/>): once it has had no event for
-/// <paramref name="After"/> of the node's event-time clock, its pacing steps on that clock, and an adjustment goes out through
-/// <paramref name="Send"/> (Kafka's bid-adjustments topic). A campaign silent for longer than <paramref name="MaxSilence"/>
-/// is not: its events run on another clock (a replay, a simulation), and they pace it.
+/// <paramref name="After"/> of the cluster's event-time clock, and none for <paramref name="Settle"/> of the machine's, its
+/// pacing steps on that clock, and an adjustment goes out through <paramref name="Send"/> (Kafka's bid-adjustments topic).
+/// A campaign silent for longer than <paramref name="MaxSilence"/> is not: its events run on another clock (a replay, a
+/// simulation), and they pace it.
 /// </summary>
-public sealed record IdlePacing(Func<BidAdjustment, Task> Send, TimeSpan After, TimeSpan MaxSilence)
+/// <param name="Settle">How long, on the machine's clock, the campaign's actor must have had no event: a fresh one (after a
+/// restart or a move) waits this long for a backlog of its events to arrive before it reads their absence as silence.</param>
+public sealed record IdlePacing(Func<BidAdjustment, Task> Send, TimeSpan After, TimeSpan MaxSilence, TimeSpan Settle)
 {
-    public static IdlePacing Default(Func<BidAdjustment, Task> send) => new(send, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1));
+    public static IdlePacing Default(Func<BidAdjustment, Task> send) =>
+        new(send, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.FromMinutes(5));
 
     /// <summary>Adjustments produced to the bid-adjustments topic and counted, as the churn sweeper sends its alerts.</summary>
     public static IdlePacing ToKafka(IProducer<byte[], byte[]> producer, DecisionTopics topics, DecisionCounters counters) =>
@@ -27,25 +31,27 @@ public sealed record IdlePacing(Func<BidAdjustment, Task> Send, TimeSpan After, 
 }
 
 /// <summary>
-/// Every <paramref name="interval"/>, tells each booked campaign in its flight the node's event-time clock (<see cref="PaceIdle"/>,
-/// through the campaigns' shard region): pacing otherwise moves only on a campaign's own events, so a campaign driven low by
-/// an early overspend, winning nothing since, stayed low until its flight ended. Every node ticks every campaign; the campaign
-/// paces each minute once, so a tick from a second node changes nothing.
+/// Every <paramref name="interval"/>, while this node is the cluster's leader (<paramref name="leads"/>), tells each booked
+/// campaign in its flight the event-time clock (<see cref="PaceIdle"/>, through the campaigns' shard region, which starts
+/// a passivated one): pacing otherwise moves only on a campaign's own events, so a campaign driven low by an early
+/// overspend, winning nothing since, stayed low until its flight ended. One node ticks, so a minute costs one message per
+/// campaign; a campaign paces each minute once, so a second leader for a moment (a partition) changes nothing.
 /// </summary>
-/// <param name="clock">The node's event-time "now" (null: none yet): the earliest of its clickstream partitions' latest durable
-/// event times, not the machine's clock. Behind a backlog (a restart after an outage) the clickstream's clock is as far
-/// behind as the campaign events it forwards, so a campaign is not read as silent while its impressions wait in the backlog
-/// (paced on the machine's clock, every campaign read an empty hour and was raised to the top multiplier).</param>
+/// <param name="clock">The event-time "now" (null: none yet): the earliest of the node's clickstream partitions' latest
+/// durable event times, each capped at its arrival in Kafka, not the machine's clock. Behind a backlog (a restart after an
+/// outage) it is as far behind as the campaign events the clickstream forwards, so a campaign is not read as silent while
+/// its impressions wait in the backlog (paced on the machine's clock, every campaign read an empty hour and was raised to
+/// the top multiplier); and a device clock running ahead does not move it ahead.</param>
 public sealed class CampaignPaceTicker : ReceiveActor, IWithTimers
 {
     private readonly TimeSpan _interval;
 
-    public CampaignPaceTicker(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset?> clock, TimeSpan interval)
+    public CampaignPaceTicker(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset?> clock, Func<bool> leads, TimeSpan interval)
     {
         _interval = interval;
         Receive<Tick>(_ =>
         {
-            if (clock() is not { } now) return;
+            if (!leads() || clock() is not { } now) return;
             foreach (var spec in catalog.All)
                 if (spec.FlightStart <= now && now < spec.FlightEnd) campaigns.Tell(new PaceIdle(spec.CampaignId, now));
         });
@@ -60,8 +66,8 @@ public sealed class CampaignPaceTicker : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset?> clock, TimeSpan interval) =>
-        Akka.Actor.Props.Create(() => new CampaignPaceTicker(campaigns, catalog, clock, interval));
+    public static Props Props(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset?> clock, Func<bool> leads, TimeSpan interval) =>
+        Akka.Actor.Props.Create(() => new CampaignPaceTicker(campaigns, catalog, clock, leads, interval));
 
     protected override void PreStart() => Timers.StartPeriodicTimer("pace", Tick.Instance, _interval);
 

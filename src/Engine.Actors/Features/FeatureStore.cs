@@ -73,30 +73,49 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     /// and a reply that timed out read as "not ours": the episode counted as saved and was never written (before 2026-12-07).
     /// </remarks>
     public Task<bool> SaveChurnEpisodeAsync(string userId, string? episode, long lastEventMs) =>
-        SetIfLastEventAsync(_keys.Entity(EntityKind.User, userId), lastEventMs, [(UserFeatureState.ChurnAlertField, episode)]);
+        SetIfAsync(_keys.Entity(EntityKind.User, userId), [(EntityFeatureState.LastEventField, Invariant(lastEventMs))],
+            [(UserFeatureState.ChurnAlertField, episode)]);
 
     /// <summary>
-    /// Writes a campaign's pacing memory (<see cref="CampaignFeatureState.PacingField"/>) moved by a pace tick, which no event
-    /// carried, while the stored <c>last_event</c> is <paramref name="lastEventMs"/> (as <see cref="SaveChurnEpisodeAsync"/>).
+    /// Writes a campaign's pacing memory (<see cref="CampaignFeatureState.PacingField"/>) moved by a pace step no event carried,
+    /// while Redis holds the memory the step began from (<paramref name="from"/>; null: none) and <c>last_event</c> is
+    /// <paramref name="lastEventMs"/>: an event's flush that landed meanwhile (it may carry an exhaustion) is never overwritten.
+    /// True when written; false when Redis holds something else (the next event's flush writes the step then).
     /// </summary>
-    public Task<bool> SaveCampaignPacingAsync(string campaignId, string pacing, long lastEventMs) =>
-        SetIfLastEventAsync(_keys.Entity(EntityKind.Campaign, campaignId), lastEventMs, [(CampaignFeatureState.PacingField, pacing)]);
+    public Task<bool> SaveCampaignPacingAsync(string campaignId, string? from, string pacing, long lastEventMs) =>
+        SetIfAsync(_keys.Entity(EntityKind.Campaign, campaignId),
+            [(EntityFeatureState.LastEventField, Invariant(lastEventMs)), (CampaignFeatureState.PacingField, from)],
+            [(CampaignFeatureState.PacingField, pacing)]);
 
-    /// <summary>Sets (or, for a null value, deletes) the fields while the key's <c>last_event</c> is <paramref name="lastEventMs"/>.</summary>
-    private async Task<bool> SetIfLastEventAsync(string key, long lastEventMs, IReadOnlyList<(string Field, string? Value)> fields)
+    private static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Sets (or, for a null value, deletes) <paramref name="sets"/> while every field of <paramref name="expect"/> holds its
+    /// value (null: absent); one script, so nothing can land between the check and the write.
+    /// </summary>
+    private async Task<bool> SetIfAsync(string key, IReadOnlyList<(string Field, string? Value)> expect, IReadOnlyList<(string Field, string? Value)> sets)
     {
-        var args = new RedisValue[2 + 3 * fields.Count];
-        (args[0], args[1]) = (EntityFeatureState.LastEventField, lastEventMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        for (var i = 0; i < fields.Count; i++)
-            (args[2 + 3 * i], args[3 + 3 * i], args[4 + 3 * i]) = (fields[i].Field, fields[i].Value is null ? "0" : "1", fields[i].Value ?? "");
-        var written = await redis.GetDatabase().ScriptEvaluateAsync(SetIfLastEventScript, [key], args);
+        var args = new List<RedisValue>(1 + 3 * (expect.Count + sets.Count)) { expect.Count };
+        foreach (var (field, value) in expect.Concat(sets)) args.AddRange([field, value is null ? "0" : "1", value ?? ""]);
+        var written = await redis.GetDatabase().ScriptEvaluateAsync(SetIfScript, [key], [.. args]);
         return (long)written == 1;
     }
 
-    private const string SetIfLastEventScript = """
-        if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-        for i = 3, #ARGV, 3 do
+    // ARGV: the number of expected fields, then (field, present 1/0, value) for each expected field and each field to set.
+    private const string SetIfScript = """
+        local i = 2
+        for _ = 1, tonumber(ARGV[1]) do
+          local v = redis.call('HGET', KEYS[1], ARGV[i])
+          if ARGV[i + 1] == '1' then
+            if v ~= ARGV[i + 2] then return 0 end
+          elseif v then
+            return 0
+          end
+          i = i + 3
+        end
+        while i <= #ARGV do
           if ARGV[i + 1] == '1' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2]) else redis.call('HDEL', KEYS[1], ARGV[i]) end
+          i = i + 3
         end
         return 1
         """;

@@ -81,7 +81,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     public async Task A_campaign_driven_low_that_wins_nothing_since_is_paced_on_the_nodes_clock()
     {
         var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
-        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1));
+        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
         _catalog.Put(new CampaignSpec { CampaignId = "c-idle", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         var campaign = Sys.ActorOf(CampaignActor.Props("c-idle", _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
         var driven = Enumerable.Range(0, 30).Select(minute => SendImpression(campaign, "c-idle", minute, 2m)).ToList(); // 120 USD an hour of 10 planned
@@ -114,7 +114,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     public void A_campaign_without_idle_pacing_or_with_events_is_not_paced_by_the_clock()
     {
         var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
-        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1));
+        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
         _catalog.Put(new CampaignSpec { CampaignId = "c-busy", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         var campaign = Sys.ActorOf(CampaignActor.Props("c-busy", _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
         Deliver(campaign, "c-busy", 0, 60, pricePerImpression: 2m, clickEvery: 10);
@@ -123,9 +123,17 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Deliver(without, "c-plain", 0, 30, pricePerImpression: 2m, clickEvery: 10);
         Assert.True(_board.TryGet("c-plain", out var before));
         without.Tell(new PaceIdle("c-plain", T0.AddMinutes(150)));
+        // Its last event (or its start) too recent on the machine's clock: a backlog of its events may still be on its way.
+        _catalog.Put(new CampaignSpec { CampaignId = "c-settling", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        var settling = Sys.ActorOf(CampaignActor.Props("c-settling", _store, _catalog, _board, CampaignPacer.Default,
+            idlePacing: idle with { Settle = TimeSpan.FromHours(1) }));
+        Deliver(settling, "c-settling", 0, 30, pricePerImpression: 2m, clickEvery: 10);
+        Assert.True(_board.TryGet("c-settling", out var settlingBefore));
+        settling.Tell(new PaceIdle("c-settling", T0.AddMinutes(150)));
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Empty(sent);
         Assert.True(_board.TryGet("c-plain", out var after) && after.Multiplier == before.Multiplier);
+        Assert.True(_board.TryGet("c-settling", out var settlingAfter) && settlingAfter.Multiplier == settlingBefore.Multiplier);
     }
 
     [Fact]

@@ -7,8 +7,11 @@ using StackExchange.Redis;
 
 namespace Engine.Actors.Tests.Features;
 
-/// <summary>A churn episode a sweep moved, written outside a flush (<see cref="Engine.Actors.Features.FeatureStore.SaveChurnEpisodeAsync"/>).</summary>
-public class ChurnEpisodeSaveTests(RedisFixture redis) : IClassFixture<RedisFixture>
+/// <summary>
+/// What an actor writes outside a flush, only while Redis holds what it expects: a churn episode a sweep moved
+/// (<see cref="FeatureStore.SaveChurnEpisodeAsync"/>), a campaign's pace step (<see cref="FeatureStore.SaveCampaignPacingAsync"/>).
+/// </summary>
+public class ConditionalWritesTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
     private const long LastEvent = 1_700_000_000_000;
 
@@ -36,6 +39,29 @@ public class ChurnEpisodeSaveTests(RedisFixture redis) : IClassFixture<RedisFixt
         await db.KeyDeleteAsync(key);
         Assert.False(await store.SaveChurnEpisodeAsync("u1", "alert-2\tevent-2", LastEvent));
         Assert.False(await db.KeyExistsAsync(key));
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task A_pace_step_is_written_only_over_the_memory_it_began_from(RedisKind kind)
+    {
+        var connection = redis.Connect(kind);
+        var store = StoreFactory.Create(connection, "pace-step");
+        var db = connection.GetDatabase();
+        var key = store.Keys.Entity(EntityKind.Campaign, "c1");
+        await db.HashSetAsync(key, [new(EntityFeatureState.LastEventField, LastEvent), new(CampaignFeatureState.PacingField, "p1")]);
+
+        Assert.True(await store.SaveCampaignPacingAsync("c1", "p1", "p2", LastEvent));
+        Assert.Equal("p2", (string?)await db.HashGetAsync(key, CampaignFeatureState.PacingField));
+        // An event's flush landed meanwhile (it may carry an exhaustion): an older step's write does not replace it.
+        await db.HashSetAsync(key, CampaignFeatureState.PacingField, "exhausted");
+        Assert.False(await store.SaveCampaignPacingAsync("c1", "p2", "p3", LastEvent));
+        Assert.Equal("exhausted", (string?)await db.HashGetAsync(key, CampaignFeatureState.PacingField));
+        // None stored yet: expected absent.
+        await db.HashDeleteAsync(key, CampaignFeatureState.PacingField);
+        Assert.True(await store.SaveCampaignPacingAsync("c1", null, "p4", LastEvent));
+        Assert.False(await store.SaveCampaignPacingAsync("c1", "p4", "p5", LastEvent + 1));
+        Assert.Equal("p4", (string?)await db.HashGetAsync(key, CampaignFeatureState.PacingField));
     }
 
     [Fact]
