@@ -11,12 +11,15 @@ public sealed record ChurnAlertPolicy(double Threshold, double RearmBelow)
 
     /// <summary>
     /// The policy a churn model ships with: <c>thresholds.alert</c> in its model.json (else the default 0.7) and
-    /// <c>thresholds.rearm</c> (else 0.2 below the alert threshold, at most the default 0.5).
+    /// <c>thresholds.rearm</c> (else 0.2 below the alert threshold, or half way to 0 for a threshold under 0.4; at most the
+    /// default 0.5). Never 0 for a threshold above it: no probability is below 0, so before 2026-12-07 a threshold of 0.2 or
+    /// less without a rearm level alerted each user once for ever.
     /// </summary>
     public static ChurnAlertPolicy From(Scoring.ModelMetadata model)
     {
         var threshold = model.Thresholds.TryGetValue("alert", out var alert) ? alert : Default.Threshold;
-        var rearm = model.Thresholds.TryGetValue("rearm", out var below) ? below : Math.Max(0, Math.Min(Default.RearmBelow, Math.Round(threshold - 0.2, 9)));
+        var rearm = model.Thresholds.TryGetValue("rearm", out var below) ? below
+            : Math.Min(Default.RearmBelow, Math.Round(threshold - Math.Min(0.2, threshold / 2), 9));
         return threshold == Default.Threshold && rearm == Default.RearmBelow ? Default : new(threshold, rearm);
     }
 

@@ -39,7 +39,43 @@ public sealed class Scorer : IDisposable
     public static Scorer Load(string modelPath, IReadOnlyList<string>? expectedFeatures = null)
     {
         var (session, metadata, width) = ModelLoader.Open(modelPath, expectedFeatures);
-        return new Scorer(session, metadata, width);
+        var scorer = new Scorer(session, metadata, width);
+        try
+        {
+            scorer.TryOut(modelPath);
+            return scorer;
+        }
+        catch
+        {
+            scorer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the model once on its baseline (zeros without one), as a row and as a batch of two, before it may serve: the
+    /// graph's declared shapes can pass every check and the model still fail when run, or answer something other than a
+    /// probability. Before 2026-12-07 such a replacement was swapped in and every decision that used it threw.
+    /// </summary>
+    private void TryOut(string modelPath)
+    {
+        var row = new float[Width];
+        if (Metadata.Baseline is { } baseline && baseline.Count == Width) for (var i = 0; i < Width; i++) row[i] = baseline[i];
+        float single;
+        var pair = new float[2];
+        try
+        {
+            single = RunOne(row);
+            ScoreBatch([.. row, .. row], 2, pair);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelLoadException($"Model '{modelPath}' loads but fails when run ({e.Message.Trim()}). Re-export it with './engine train'.", e);
+        }
+        foreach (var p in (ReadOnlySpan<float>)[single, .. pair])
+            if (!float.IsFinite(p) || p is < 0 or > 1)
+                throw new ModelLoadException(
+                    $"Model '{modelPath}' answers {p} for its baseline row, not a probability. Export the positive class's calibrated probability (as './engine train' does).");
     }
 
     /// <summary>Scores one feature vector (in <see cref="ModelMetadata.Features"/> order).</summary>

@@ -38,8 +38,11 @@ public sealed class ChurnThresholdsTests : IDisposable
         Assert.Equal(new ChurnAlertPolicy(0.4, 0.2), ChurnAlertPolicy.From(metadata with { Thresholds = new Dictionary<string, double> { ["alert"] = 0.4 } }), Close);
         Assert.Equal(new ChurnAlertPolicy(0.8, 0.6),
             ChurnAlertPolicy.From(metadata with { Thresholds = new Dictionary<string, double> { ["alert"] = 0.8, ["rearm"] = 0.6 } }));
-        // A low threshold without a rearm level: the episode still re-arms (a negative level never would).
-        Assert.Equal(0, ChurnAlertPolicy.From(metadata with { Thresholds = new Dictionary<string, double> { ["alert"] = 0.15 } }).RearmBelow);
+        // A low threshold without a rearm level: the episode still re-arms (before 2026-12-07 the level was 0, below every
+        // probability, and a user was alerted once for ever).
+        var low = ChurnAlertPolicy.From(metadata with { Thresholds = new Dictionary<string, double> { ["alert"] = 0.15 } });
+        Assert.Equal(0.075, low.RearmBelow, 9);
+        Assert.Equal(ChurnEpisode.Armed, low.Next(ChurnEpisode.Alerted, 0.01));
     }
 
     private static readonly IEqualityComparer<ChurnAlertPolicy> Close = EqualityComparer<ChurnAlertPolicy>.Create(

@@ -89,7 +89,7 @@ public sealed class ScorerLoadingTests : IDisposable
         Assert.Contains("one probability per row", twoOutputs.Message);
     }
 
-    private string Tiny(string name, int? fixedBatch = null, int outputs = 1)
+    private string Tiny(string name, int? fixedBatch = null, int outputs = 1, float[]? baseline = null)
     {
         var dir = Path.Combine(_files.Root, name);
         Directory.CreateDirectory(dir);
@@ -97,9 +97,27 @@ public sealed class ScorerLoadingTests : IDisposable
         TinyOnnx.Write(path, features: 3, fixedBatch, outputs);
         File.WriteAllText(Path.Combine(dir, "model.json"), new ModelMetadata
         {
-            Name = "tiny", Version = name, Features = ["a", "b", "c"], OnnxSha256 = ModelMetadata.Sha256Of(File.ReadAllBytes(path)),
+            Name = "tiny", Version = name, Features = ["a", "b", "c"], OnnxSha256 = ModelMetadata.Sha256Of(File.ReadAllBytes(path)), Baseline = baseline,
         }.ToJson());
         return path;
+    }
+
+    /// <summary>
+    /// A model whose every declared shape passes but whose answer is no probability (a raw score exported by hand): before
+    /// 2026-12-07 it loaded, and a hot reload swapped it in for the version serving.
+    /// </summary>
+    [Fact]
+    public void A_model_that_answers_no_probability_is_refused_and_a_reload_to_it_keeps_the_version_serving()
+    {
+        var raw = Tiny("raw-score", baseline: [100f, 100f, 100f]); // 0.01 x 100 + 0.02 x 100 + 0.03 x 100 = 6
+        var error = Assert.Throws<ModelLoadException>(() => Scorer.Load(raw));
+        Assert.Contains("answers 6 for its baseline row, not a probability", error.Message);
+
+        using var registry = new ModelRegistry(Tiny("serving"));
+        var reload = registry.TryReload(raw);
+        Assert.False(reload.Loaded);
+        Assert.Equal("serving", registry.Current.Version);
+        Assert.InRange(registry.Current.Score([1f, 1f, 1f]).Probability, 0.0599, 0.0601);
     }
 
     /// <summary>
@@ -110,6 +128,7 @@ public sealed class ScorerLoadingTests : IDisposable
     [InlineData("onnx_sha256", null, "does not name its model.onnx (onnx_sha256)")]
     [InlineData("thresholds", "{ \"alert\": 70 }", "thresholds outside 0..1 (alert = 70)")]
     [InlineData("thresholds", "{ \"alert\": 0.7, \"rearm\": 0.8 }", "re-arms churn alerts at 0.8, above the alert threshold")]
+    [InlineData("thresholds", "{ \"alert\": 0.7, \"rearm\": 0 }", "re-arms churn alerts at 0: no probability is below it")]
     public void Metadata_that_cannot_be_served_safely_is_refused_with_what_to_do(string field, string? json, string expected)
     {
         var path = _files.Copy(field + (json?.Length ?? 0));
