@@ -16,7 +16,7 @@ public static class DemoCommand
         var partitions = new Option<int>("--partitions") { Description = "Partitions per topic on the embedded broker", DefaultValueFactory = _ => 4 };
         var seed = new Option<int>("--seed") { Description = "Simulator seed (the same seed gives the same clickstream)", DefaultValueFactory = _ => 7 };
         var summary = new Option<FileInfo?>("--summary") { Description = "Write the run's counts as JSON to this file" };
-        var models = new Option<string?>("--models") { Description = "Folder with churn/ and bid/ models (default: the repository's models/)" };
+        var models = new Option<string?>("--models") { Description = "Folder with the churn/, bid/ and recs/ models (default: the repository's models/)" };
         var kafka = new Option<string?>("--kafka") { Description = "Use this Kafka (host:port) instead of the embedded broker" };
         var redis = new Option<string?>("--redis") { Description = "Use this Redis (host:port) instead of the embedded Garnet" };
         var httpPort = new Option<int>("--http-port") { Description = "Port of the live page, /metrics, /healthz and /readyz on 127.0.0.1 (8080, or a free port if taken; 0 = any free port, -1 = none)", DefaultValueFactory = _ => 8080 };
