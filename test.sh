@@ -25,7 +25,7 @@ fi
 # Answers PING at host:port (bash's /dev/tcp: no redis-cli needed).
 answers_ping() {
   local reply=""
-  exec 3<>"/dev/tcp/${1%:*}/${1##*:}" 2>/dev/null || return 1
+  { exec 3<>"/dev/tcp/${1%:*}/${1##*:}"; } 2>/dev/null || return 1 # braced: the 2>/dev/null is not left on the script
   printf 'PING\r\n' >&3
   read -r -t 2 reply <&3 || true
   exec 3>&- 3<&-
@@ -62,7 +62,7 @@ fi
 # Which Kafka: the fixture tests take $ENGINE_TEST_KAFKA, else Testcontainers where a Docker engine answers, else the
 # embedded mock; the end-to-end, cluster and fault tests always run on the embedded mock (they take brokers down).
 if [[ -n "${ENGINE_TEST_KAFKA:-}" ]]; then fixture_kafka="$ENGINE_TEST_KAFKA"
-elif command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then fixture_kafka="Testcontainers (Docker answers)"
+elif command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1; then fixture_kafka="Testcontainers (Docker answers)"
 else fixture_kafka="embedded librdkafka mock cluster (no Docker engine)"; fi
 kafka_line="fixture tests on $fixture_kafka; end-to-end, cluster and fault tests on the embedded librdkafka mock cluster"
 redis_line="embedded Garnet${ENGINE_TEST_REDIS:+, redis-server at $ENGINE_TEST_REDIS}$(command -v redis-server >/dev/null 2>&1 && echo ", and redis-server $(redis-server --version | awk '{print $3}') processes some tests start")"

@@ -31,11 +31,11 @@ public sealed record IdlePacing(Func<BidAdjustment, Task> Send, TimeSpan After, 
 }
 
 /// <summary>
-/// Every <paramref name="interval"/>, while this node is the cluster's leader (<paramref name="leads"/>), tells each booked
-/// campaign in its flight the event-time clock (<see cref="PaceIdle"/>, through the campaigns' shard region, which starts
-/// a passivated one): pacing otherwise moves only on a campaign's own events, so a campaign driven low by an early
-/// overspend, winning nothing since, stayed low until its flight ended. One node ticks, so a minute costs one message per
-/// campaign; a campaign paces each minute once, so a second leader for a moment (a partition) changes nothing.
+/// Every <paramref name="interval"/>, tells each booked campaign in its flight this node's event-time clock (<see cref="PaceIdle"/>,
+/// through the campaigns' shard region, which starts a passivated one): pacing otherwise moves only on a campaign's own
+/// events, so a campaign driven low by an early overspend, winning nothing since, stayed low until its flight ended. Every
+/// node ticks with its own clock (one that consumes no clickstream partition has none, and sends nothing); a campaign paces
+/// each minute once, so a tick from a node behind, or a second one for the same minute, changes nothing.
 /// </summary>
 /// <param name="clock">The event-time "now" (null: none yet): the earliest of the node's clickstream partitions' latest
 /// durable event times, each capped at its arrival in Kafka, not the machine's clock. Behind a backlog (a restart after an
@@ -46,12 +46,12 @@ public sealed class CampaignPaceTicker : ReceiveActor, IWithTimers
 {
     private readonly TimeSpan _interval;
 
-    public CampaignPaceTicker(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset?> clock, Func<bool> leads, TimeSpan interval)
+    public CampaignPaceTicker(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset?> clock, TimeSpan interval)
     {
         _interval = interval;
         Receive<Tick>(_ =>
         {
-            if (!leads() || clock() is not { } now) return;
+            if (clock() is not { } now) return;
             foreach (var spec in catalog.All)
                 if (spec.FlightStart <= now && now < spec.FlightEnd) campaigns.Tell(new PaceIdle(spec.CampaignId, now));
         });
@@ -66,8 +66,8 @@ public sealed class CampaignPaceTicker : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset?> clock, Func<bool> leads, TimeSpan interval) =>
-        Akka.Actor.Props.Create(() => new CampaignPaceTicker(campaigns, catalog, clock, leads, interval));
+    public static Props Props(IActorRef campaigns, ICampaignCatalog catalog, Func<DateTimeOffset?> clock, TimeSpan interval) =>
+        Akka.Actor.Props.Create(() => new CampaignPaceTicker(campaigns, catalog, clock, interval));
 
     protected override void PreStart() => Timers.StartPeriodicTimer("pace", Tick.Instance, _interval);
 

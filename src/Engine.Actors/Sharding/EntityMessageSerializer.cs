@@ -16,7 +16,7 @@ namespace Engine.Actors.Sharding;
 /// <summary>
 /// The wire format of what crosses nodes between a stream and an entity: the entity commands and their replies. An
 /// entity lives where its partition is consumed, so this is used while shards move (a rebalance, a takeover), and for the
-/// pace ticks the cluster's leader sends every campaign (<see cref="Campaigns.CampaignPaceTicker"/>);
+/// pace ticks every node sends every campaign (<see cref="Campaigns.CampaignPaceTicker"/>);
 /// Akka's default JSON serializer cannot rebuild the decisions' read-only lists. Events and decisions are written in
 /// their own Kafka JSON contract, the rest as plain binary fields.
 /// </summary>

@@ -166,9 +166,8 @@ public sealed class EngineNode : IAsyncDisposable
             // Silent users: the sweeper wakes only those due on the Redis due-list and sends their alerts itself.
             system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
                 new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions), fairness), "churn-sweeper");
-            var cluster = Akka.Cluster.Cluster.Get(system);
-            system.ActorOf(CampaignPaceTicker.Props(campaigns, catalog, CampaignPaceTicker.EarliestOf(eventClock),
-                () => cluster.State.Leader == cluster.SelfAddress, CampaignPacer.Default.TickInterval), "campaign-pace-ticker");
+            system.ActorOf(CampaignPaceTicker.Props(campaigns, catalog, CampaignPaceTicker.EarliestOf(eventClock), CampaignPacer.Default.TickInterval),
+                "campaign-pace-ticker");
             var privacy = new PrivacyControl(new PrivacyControlSettings(
                     new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], consumerClient), Topics.PrivacyAcks,
                     Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),

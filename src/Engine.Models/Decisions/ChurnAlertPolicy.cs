@@ -13,7 +13,7 @@ public sealed record ChurnAlertPolicy(double Threshold, double RearmBelow)
     /// The policy a churn model ships with: <c>thresholds.alert</c> in its model.json (else the default 0.7) and
     /// <c>thresholds.rearm</c> (else 0.2 below the alert threshold, or half way to 0 for a threshold under 0.4; at most the
     /// default 0.5). Never 0 for a threshold above it: no probability is below 0, so before 2026-12-07 a threshold of 0.2 or
-    /// less without a rearm level alerted each user once for ever.
+    /// less without a rearm level alerted each user once for ever (an explicit <c>rearm</c> of 0 still does, as chosen).
     /// </summary>
     public static ChurnAlertPolicy From(Scoring.ModelMetadata model)
     {

@@ -106,8 +106,6 @@ internal static class ModelLoader
             throw new ModelLoadException($"Metadata file '{path}' has thresholds outside 0..1 ({string.Join(", ", outOfRange)}): they are probabilities. Restore the model.json written by './engine train'.");
         if (thresholds.TryGetValue("rearm", out var rearm) && rearm > thresholds.GetValueOrDefault("alert", Decisions.ChurnAlertPolicy.Default.Threshold))
             throw new ModelLoadException($"Metadata file '{path}' re-arms churn alerts at {rearm}, above the alert threshold: a user between the two would be alerted on every check. Set thresholds.rearm below thresholds.alert.");
-        if (thresholds.TryGetValue("rearm", out rearm) && rearm <= 0 && thresholds.GetValueOrDefault("alert", Decisions.ChurnAlertPolicy.Default.Threshold) > 0)
-            throw new ModelLoadException($"Metadata file '{path}' re-arms churn alerts at {rearm}: no probability is below it, so each user would be alerted once for ever. Set thresholds.rearm above 0 (or leave it out: it defaults below thresholds.alert).");
         if (metadata.Baseline is { } b && b.Count != metadata.Features.Count)
             throw new ModelLoadException($"Metadata file '{path}' has {b.Count} baseline values for {metadata.Features.Count} features. Restore the model.json written by './engine train'.");
         return metadata;

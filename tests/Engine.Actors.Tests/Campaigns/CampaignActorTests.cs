@@ -110,6 +110,39 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
             Assert.Equal(CampaignPacer.Default.TickOf(asOf), PacingMemory.Parse((await _store.LoadCampaignAsync("c-idle")).Pacing).LastTick), TimeSpan.FromSeconds(5));
     }
 
+    /// <summary>
+    /// A pace step whose write failed (Redis away) leaves Redis with the memory it began from: the next step's write expects
+    /// that one. Before 2026-12-07 it expected the failed step's, and every later step's write was refused until an event.
+    /// </summary>
+    [Fact]
+    public async Task A_pace_step_written_after_one_that_failed_lands()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.Garnet);
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("pace-failed") }, new FeatureMetrics());
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
+        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
+        _catalog.Put(new CampaignSpec { CampaignId = "c-failed", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        var campaign = Sys.ActorOf(CampaignActor.Props("c-failed", store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
+        var writes = Enumerable.Range(0, 30).Select(minute => SendImpression(campaign, "c-failed", minute, 2m))
+            .Where(h => h.Changes is not null).Select(h => new EntityWrite(EntityKind.Campaign, "c-failed", h.Changes!)).ToList();
+        Assert.True((await store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), writes))).Acknowledged);
+        var key = store.Keys.Entity(EntityKind.Campaign, "c-failed");
+        var held = await connection.GetDatabase().HashGetAllAsync(key);
+
+        server.Stop();
+        campaign.Tell(new PaceIdle("c-failed", T0.AddMinutes(150)));
+        await AwaitConditionAsync(() => Task.FromResult(sent.Count == 1), TimeSpan.FromSeconds(10));
+        await Task.Delay(500); // the write fails fast (the connection is down)
+        await server.StartAsync(); // an empty Garnet: given back what Redis held before the outage
+        await AwaitAssertAsync(async () => await connection.GetDatabase().HashSetAsync(key, held), TimeSpan.FromSeconds(20));
+
+        campaign.Tell(new PaceIdle("c-failed", T0.AddMinutes(151)));
+        await AwaitAssertAsync(async () =>
+            Assert.Equal(CampaignPacer.Default.TickOf(T0.AddMinutes(151)), PacingMemory.Parse((await store.LoadCampaignAsync("c-failed")).Pacing).LastTick),
+            TimeSpan.FromSeconds(10));
+    }
+
     [Fact]
     public void A_campaign_without_idle_pacing_or_with_events_is_not_paced_by_the_clock()
     {

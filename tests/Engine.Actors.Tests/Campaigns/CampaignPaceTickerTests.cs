@@ -17,7 +17,7 @@ public sealed class CampaignPaceTickerTests : Akka.TestKit.Xunit2.TestKit
         catalog.Put(Spec("c-later", NodeNow.AddHours(1), NodeNow.AddDays(1)));
         var campaigns = CreateTestProbe();
 
-        Sys.ActorOf(CampaignPaceTicker.Props(campaigns, catalog, () => NodeNow, () => true, TimeSpan.FromMilliseconds(100)));
+        Sys.ActorOf(CampaignPaceTicker.Props(campaigns, catalog, () => NodeNow, TimeSpan.FromMilliseconds(100)));
 
         Assert.Equal(new PaceIdle("c-flying", NodeNow), campaigns.ExpectMsg<PaceIdle>());
         Assert.Equal(new PaceIdle("c-flying", NodeNow), campaigns.ExpectMsg<PaceIdle>()); // the next tick: only the campaign in its flight
@@ -30,23 +30,13 @@ public sealed class CampaignPaceTickerTests : Akka.TestKit.Xunit2.TestKit
         var catalog = new CampaignCatalog();
         catalog.Put(Spec("c-flying", NodeNow.AddHours(-1), NodeNow.AddHours(1)));
         var campaigns = CreateTestProbe();
-        Sys.ActorOf(CampaignPaceTicker.Props(campaigns, catalog, CampaignPaceTicker.EarliestOf(clock), () => true, TimeSpan.FromMilliseconds(100)));
+        Sys.ActorOf(CampaignPaceTicker.Props(campaigns, catalog, CampaignPaceTicker.EarliestOf(clock), TimeSpan.FromMilliseconds(100)));
         campaigns.ExpectNoMsg(TimeSpan.FromMilliseconds(400)); // no partition read yet: no clock
 
         // Behind a backlog the slowest partition holds the clock back: a campaign's impressions may wait there.
         clock.Advance(0, NodeNow.ToUnixTimeMilliseconds());
         clock.Advance(1, NodeNow.AddMinutes(-20).ToUnixTimeMilliseconds());
         Assert.Equal(new PaceIdle("c-flying", NodeNow.AddMinutes(-20)), campaigns.ExpectMsg<PaceIdle>());
-    }
-
-    [Fact]
-    public void Only_the_clusters_leader_ticks()
-    {
-        var catalog = new CampaignCatalog();
-        catalog.Put(Spec("c-flying", NodeNow.AddHours(-1), NodeNow.AddHours(1)));
-        var campaigns = CreateTestProbe();
-        Sys.ActorOf(CampaignPaceTicker.Props(campaigns, catalog, () => NodeNow, () => false, TimeSpan.FromMilliseconds(100)));
-        campaigns.ExpectNoMsg(TimeSpan.FromMilliseconds(400));
     }
 
     private static CampaignSpec Spec(string id, DateTimeOffset start, DateTimeOffset end) =>
