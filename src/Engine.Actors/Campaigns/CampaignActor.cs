@@ -36,9 +36,6 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
     private long _lastEventWallMs = Environment.TickCount64; // the machine's clock at the last event (or the start): see PaceWhileIdle
-    // The pacing memory Redis holds, as far as this actor knows (loaded, then each event's flush, then each idle step
-    // written): what an idle step's write expects to replace.
-    private string? _storedPacing;
     private bool _ready; // loaded: a failure from here on reloads the state rather than stopping the actor
     private long _failedAtMs;
 
@@ -63,7 +60,6 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         {
             _delivery = loaded;
             _pacing = PacingMemory.Parse(loaded.Pacing);
-            _storedPacing = loaded.Pacing;
             _ready = true;
             Become(Ready);
             Stash.UnstashAll();
@@ -152,21 +148,17 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             if (outcome == ApplyOutcome.Duplicate) RepeatAdjustmentCausedBy(msg.Event.EventId, decisions);
             // Written by the same flush as the delivery (a string only when the clock ticked or the controller moved).
             if (_pacing != before) _delivery.SetPacing(_pacing.Format());
-            _storedPacing = _delivery.Pacing; // what this event's flush writes
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));
             (_lastAnswered, _lastActiveMs, _lastEventWallMs) = (msg.Position, Environment.TickCount64, Environment.TickCount64);
         });
         Receive<PaceIdle>(PaceWhileIdle);
         Receive<IdleStepEnded>(ended =>
         {
-            // Not written: Redis still holds what the step began from, which the next step's write expects (unless an event
-            // or a later step moved on meanwhile). Kept as written, one failure refused every later step until an event.
-            if (ended.What == "saved" && _storedPacing == ended.Memory) _storedPacing = ended.From;
             if (ended.Error is not null)
                 _log.Warning("Campaign {0}: a pace step without events was not {1} ({2}); {3}", _campaignId, ended.What, ended.Error.Message,
                     ended.What == "sent" ? "the exchange keeps the previous multiplier until the next adjustment" : "the next event's flush writes it");
             else if (ended.What is not null)
-                _log.Info("Campaign {0}: a pace step without events was not written (Redis holds a newer flush); the next event's flush writes it", _campaignId);
+                _log.Info("Campaign {0}: a pace step without events was not written (Redis holds a later or stopped clock, or another writer's state); the next event's flush writes it", _campaignId);
         });
         Receive<IdleCheck>(_ => _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered));
     }
@@ -177,7 +169,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     /// until the flight ended. Only a clock that runs (in the flight, not exhausted, started by an event), once no event has
     /// come for <see cref="IdlePacing.After"/> of that clock and for <see cref="IdlePacing.Settle"/> of the machine's (a
     /// fresh actor, after a restart or a move, waits for the backlog of its events to arrive). The step is written to Redis
-    /// at once (no event's flush carries it) and its adjustment sent to Kafka, caused by <c>pace:&lt;minute, Unix ms&gt;</c>.
+    /// at once (no event's flush carries it; only over an earlier running clock) and its adjustment sent to Kafka, caused by
+    /// <c>pace:&lt;minute, Unix ms&gt;</c>.
     /// </summary>
     private void PaceWhileIdle(PaceIdle tick)
     {
@@ -194,22 +187,18 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         Emit(_pacer.Step(spec, _delivery, _pacing.State, paceTick, _pacing.LastTick, _pacing.LastEmittedTick,
             "pace:" + tickStartMs.ToString(System.Globalization.CultureInfo.InvariantCulture)), paceTick, decisions);
         _pacing = _pacing with { LastTick = paceTick };
-        var (from, memory) = (_storedPacing, _pacing.Format());
+        var memory = _pacing.Format();
         _delivery.SetPacing(memory); // and the next event's flush writes it again, whatever this write's fate
-        _storedPacing = memory; // until the write says otherwise (IdleStepEnded)
         _board.Publish(CampaignDelivery.Of(_delivery, tickStartMs).Snapshot(spec, _pacing.State.Multiplier, DateTimeOffset.UtcNow));
         _lastActiveMs = Environment.TickCount64; // paced: kept, rather than passivated and loaded again for the next minute
-        _store.SaveCampaignPacingAsync(_campaignId, from, memory, _delivery.LastEventMs).PipeTo(Self,
-            success: written => new IdleStepEnded(written ? null : "saved", null, from, memory), failure: e => new IdleStepEnded("saved", e, from, memory));
+        _store.SaveCampaignPacingAsync(_campaignId, memory, paceTick, _delivery.LastEventMs).PipeTo(Self,
+            success: written => new IdleStepEnded(written ? null : "saved", null), failure: e => new IdleStepEnded("saved", e));
         foreach (var adjustment in decisions.OfType<BidAdjustment>())
             idle.Send(adjustment).PipeTo(Self, success: () => new IdleStepEnded(null, null), failure: e => new IdleStepEnded("sent", e));
     }
 
-    /// <summary>
-    /// A pace step's write or send ended: <paramref name="What"/> names the one that did not happen (null: it did); a write
-    /// carries the memory it expected (<paramref name="From"/>) and wrote (<paramref name="Memory"/>).
-    /// </summary>
-    private sealed record IdleStepEnded(string? What, Exception? Error, string? From = null, string? Memory = null);
+    /// <summary>A pace step's write or send ended: <paramref name="What"/> names the one that did not happen (null: it did).</summary>
+    private sealed record IdleStepEnded(string? What, Exception? Error);
 
     private void Pace(CampaignSpec spec, ClickEvent evt, List<IDecision> decisions)
     {

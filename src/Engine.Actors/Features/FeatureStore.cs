@@ -77,15 +77,32 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
             [(UserFeatureState.ChurnAlertField, episode)]);
 
     /// <summary>
-    /// Writes a campaign's pacing memory (<see cref="CampaignFeatureState.PacingField"/>) moved by a pace step no event carried,
-    /// while Redis holds the memory the step began from (<paramref name="from"/>; null: none) and <c>last_event</c> is
-    /// <paramref name="lastEventMs"/>: an event's flush that landed meanwhile (it may carry an exhaustion) is never overwritten.
-    /// True when written; false when Redis holds something else (the next event's flush writes the step then).
+    /// Writes a campaign's pacing memory (<see cref="CampaignFeatureState.PacingField"/>) moved by a pace step no event carried
+    /// (<paramref name="pacing"/>, whose clock reads <paramref name="lastTick"/>), only over a memory whose clock runs, is not
+    /// exhausted and is behind it, and while <c>last_event</c> is <paramref name="lastEventMs"/>: an event's flush that landed
+    /// meanwhile (a later tick, an exhaustion, a stopped clock) is never replaced, and a step whose write failed or timed out
+    /// does not stop the next one's (the clock only moves forward). True when written.
     /// </summary>
-    public Task<bool> SaveCampaignPacingAsync(string campaignId, string? from, string pacing, long lastEventMs) =>
-        SetIfAsync(_keys.Entity(EntityKind.Campaign, campaignId),
-            [(EntityFeatureState.LastEventField, Invariant(lastEventMs)), (CampaignFeatureState.PacingField, from)],
-            [(CampaignFeatureState.PacingField, pacing)]);
+    public async Task<bool> SaveCampaignPacingAsync(string campaignId, string pacing, long lastTick, long lastEventMs)
+    {
+        var written = await redis.GetDatabase().ScriptEvaluateAsync(SavePacingScript, [_keys.Entity(EntityKind.Campaign, campaignId)],
+            [EntityFeatureState.LastEventField, Invariant(lastEventMs), CampaignFeatureState.PacingField, pacing, lastTick]);
+        return (long)written == 1;
+    }
+
+    // ARGV: last_event's field and value, the pacing field, the new memory, its last tick. The memory is
+    // "multiplier,integral,last emitted,last tick,last emitted tick[,exhausted tick]" (Decisions.PacingMemory).
+    private const string SavePacingScript = """
+        if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+        local stored = redis.call('HGET', KEYS[1], ARGV[3])
+        if not stored then return 0 end
+        local fields = {}
+        for field in string.gmatch(stored, '[^,]+') do fields[#fields + 1] = field end
+        local lastTick, exhausted = tonumber(fields[4]), tonumber(fields[6] or '-1')
+        if not lastTick or lastTick < 0 or lastTick >= tonumber(ARGV[5]) or (exhausted and exhausted >= 0) then return 0 end
+        redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+        return 1
+        """;
 
     private static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

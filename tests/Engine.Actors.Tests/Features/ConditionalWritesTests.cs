@@ -43,26 +43,35 @@ public class ConditionalWritesTests(RedisFixture redis) : IClassFixture<RedisFix
 
     [Theory]
     [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
-    public async Task A_pace_step_is_written_only_over_the_memory_it_began_from(RedisKind kind)
+    public async Task A_pace_step_is_written_only_over_an_earlier_running_clock(RedisKind kind)
     {
         var connection = redis.Connect(kind);
         var store = StoreFactory.Create(connection, "pace-step");
         var db = connection.GetDatabase();
         var key = store.Keys.Entity(EntityKind.Campaign, "c1");
-        await db.HashSetAsync(key, [new(EntityFeatureState.LastEventField, LastEvent), new(CampaignFeatureState.PacingField, "p1")]);
+        await db.HashSetAsync(key, [new(EntityFeatureState.LastEventField, LastEvent), new(CampaignFeatureState.PacingField, Memory(100))]);
 
-        Assert.True(await store.SaveCampaignPacingAsync("c1", "p1", "p2", LastEvent));
-        Assert.Equal("p2", (string?)await db.HashGetAsync(key, CampaignFeatureState.PacingField));
-        // An event's flush landed meanwhile (it may carry an exhaustion): an older step's write does not replace it.
-        await db.HashSetAsync(key, CampaignFeatureState.PacingField, "exhausted");
-        Assert.False(await store.SaveCampaignPacingAsync("c1", "p2", "p3", LastEvent));
-        Assert.Equal("exhausted", (string?)await db.HashGetAsync(key, CampaignFeatureState.PacingField));
-        // None stored yet: expected absent.
+        Assert.True(await store.SaveCampaignPacingAsync("c1", Memory(102), 102, LastEvent));
+        Assert.Equal(Memory(102), (string?)await db.HashGetAsync(key, CampaignFeatureState.PacingField));
+        // A step whose write failed or timed out (101, or 102 again) comes back later: the clock only moves forward.
+        Assert.False(await store.SaveCampaignPacingAsync("c1", Memory(101), 101, LastEvent));
+        Assert.False(await store.SaveCampaignPacingAsync("c1", Memory(102), 102, LastEvent));
+        Assert.True(await store.SaveCampaignPacingAsync("c1", Memory(103), 103, LastEvent));
+        // An event's flush that landed meanwhile: an exhaustion, or a clock stopped outside the flight, is never replaced.
+        await db.HashSetAsync(key, CampaignFeatureState.PacingField, Memory(-1, exhaustedTick: 103));
+        Assert.False(await store.SaveCampaignPacingAsync("c1", Memory(104), 104, LastEvent));
+        await db.HashSetAsync(key, CampaignFeatureState.PacingField, Memory(-1));
+        Assert.False(await store.SaveCampaignPacingAsync("c1", Memory(104), 104, LastEvent));
+        // Another writer's state (a later event), or none at all.
+        await db.HashSetAsync(key, CampaignFeatureState.PacingField, Memory(100));
+        Assert.False(await store.SaveCampaignPacingAsync("c1", Memory(104), 104, LastEvent + 1));
         await db.HashDeleteAsync(key, CampaignFeatureState.PacingField);
-        Assert.True(await store.SaveCampaignPacingAsync("c1", null, "p4", LastEvent));
-        Assert.False(await store.SaveCampaignPacingAsync("c1", "p4", "p5", LastEvent + 1));
-        Assert.Equal("p4", (string?)await db.HashGetAsync(key, CampaignFeatureState.PacingField));
+        Assert.False(await store.SaveCampaignPacingAsync("c1", Memory(104), 104, LastEvent));
+        Assert.False(await db.HashExistsAsync(key, CampaignFeatureState.PacingField));
     }
+
+    private static string Memory(long lastTick, long exhaustedTick = -1) =>
+        new Engine.Models.Decisions.PacingMemory(new Engine.Models.Decisions.PacingState(0.5, 0.1, 0.5), lastTick, lastTick, exhaustedTick).Format();
 
     [Fact]
     public async Task A_save_while_Redis_is_slow_returns_at_once_and_lands_once_Redis_answers()
