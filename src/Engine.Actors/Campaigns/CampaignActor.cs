@@ -182,14 +182,11 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         if (tick.AsOf < spec.FlightStart || tick.AsOf >= spec.FlightEnd || CampaignDelivery.Of(_delivery, asOfMs).Exhausts(spec)) return;
         var paceTick = _pacer.TickOf(tick.AsOf);
         if (paceTick <= _pacing.LastTick) return;
-        var tickStartMs = paceTick * (long)_pacer.TickInterval.TotalMilliseconds;
         var decisions = new List<IDecision>(1);
-        Emit(_pacer.Step(spec, _delivery, _pacing.State, paceTick, _pacing.LastTick, _pacing.LastEmittedTick,
-            "pace:" + tickStartMs.ToString(System.Globalization.CultureInfo.InvariantCulture)), paceTick, decisions);
-        _pacing = _pacing with { LastTick = paceTick };
+        var tickStartMs = paceTick * (long)_pacer.TickInterval.TotalMilliseconds;
+        StepTo(spec, paceTick, "pace:" + tickStartMs.ToString(System.Globalization.CultureInfo.InvariantCulture), decisions);
         var memory = _pacing.Format();
         _delivery.SetPacing(memory); // and the next event's flush writes it again, whatever this write's fate
-        _board.Publish(CampaignDelivery.Of(_delivery, tickStartMs).Snapshot(spec, _pacing.State.Multiplier, DateTimeOffset.UtcNow));
         _lastActiveMs = Environment.TickCount64; // paced: kept, rather than passivated and loaded again for the next minute
         _store.SaveCampaignPacingAsync(_campaignId, memory, paceTick, _delivery.LastEventMs).PipeTo(Self,
             success: written => new IdleStepEnded(written ? null : "saved", null), failure: e => new IdleStepEnded("saved", e));
@@ -233,7 +230,13 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             return;
         }
         if (tick <= _pacing.LastTick) return;
-        Emit(_pacer.Step(spec, _delivery, _pacing.State, tick, _pacing.LastTick, _pacing.LastEmittedTick, evt.EventId), tick, decisions);
+        StepTo(spec, tick, evt.EventId, decisions);
+    }
+
+    /// <summary>Steps the controller over the ticks since the last to <paramref name="tick"/> (an event's, or an idle one), and the node's board with it.</summary>
+    private void StepTo(CampaignSpec spec, long tick, string causedBy, List<IDecision> decisions)
+    {
+        Emit(_pacer.Step(spec, _delivery, _pacing.State, tick, _pacing.LastTick, _pacing.LastEmittedTick, causedBy), tick, decisions);
         _pacing = _pacing with { LastTick = tick };
         _board.Publish(CampaignDelivery.Of(_delivery, tick * (long)_pacer.TickInterval.TotalMilliseconds)
             .Snapshot(spec, _pacing.State.Multiplier, DateTimeOffset.UtcNow));

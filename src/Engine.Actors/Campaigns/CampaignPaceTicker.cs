@@ -24,8 +24,7 @@ public sealed record IdlePacing(Func<BidAdjustment, Task> Send, TimeSpan After, 
     public static IdlePacing ToKafka(IProducer<byte[], byte[]> producer, DecisionTopics topics, DecisionCounters counters) =>
         Default(async adjustment =>
         {
-            var record = topics.Record(adjustment);
-            await producer.ProduceAsync(record.Topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value! });
+            await topics.ProduceAsync(producer, adjustment);
             counters.Count(adjustment);
         });
 }

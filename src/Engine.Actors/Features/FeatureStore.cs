@@ -72,9 +72,19 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     /// thread, holding the connection's writer, so the user actor's thread (and every command behind it) waited a round trip,
     /// and a reply that timed out read as "not ours": the episode counted as saved and was never written (before 2026-12-07).
     /// </remarks>
-    public Task<bool> SaveChurnEpisodeAsync(string userId, string? episode, long lastEventMs) =>
-        SetIfAsync(_keys.Entity(EntityKind.User, userId), [(EntityFeatureState.LastEventField, Invariant(lastEventMs))],
-            [(UserFeatureState.ChurnAlertField, episode)]);
+    public async Task<bool> SaveChurnEpisodeAsync(string userId, string? episode, long lastEventMs)
+    {
+        var written = await redis.GetDatabase().ScriptEvaluateAsync(SaveEpisodeScript, [_keys.Entity(EntityKind.User, userId)],
+            [EntityFeatureState.LastEventField, Invariant(lastEventMs), UserFeatureState.ChurnAlertField, episode ?? ""]);
+        return (long)written == 1;
+    }
+
+    // ARGV: last_event's field and value, the episode's field and value ("": none open, the field is deleted).
+    private const string SaveEpisodeScript = """
+        if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+        if ARGV[4] == '' then redis.call('HDEL', KEYS[1], ARGV[3]) else redis.call('HSET', KEYS[1], ARGV[3], ARGV[4]) end
+        return 1
+        """;
 
     /// <summary>
     /// Writes a campaign's pacing memory (<see cref="CampaignFeatureState.PacingField"/>) moved by a pace step no event carried
@@ -105,37 +115,6 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         """;
 
     private static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// Sets (or, for a null value, deletes) <paramref name="sets"/> while every field of <paramref name="expect"/> holds its
-    /// value (null: absent); one script, so nothing can land between the check and the write.
-    /// </summary>
-    private async Task<bool> SetIfAsync(string key, IReadOnlyList<(string Field, string? Value)> expect, IReadOnlyList<(string Field, string? Value)> sets)
-    {
-        var args = new List<RedisValue>(1 + 3 * (expect.Count + sets.Count)) { expect.Count };
-        foreach (var (field, value) in expect.Concat(sets)) args.AddRange([field, value is null ? "0" : "1", value ?? ""]);
-        var written = await redis.GetDatabase().ScriptEvaluateAsync(SetIfScript, [key], [.. args]);
-        return (long)written == 1;
-    }
-
-    // ARGV: the number of expected fields, then (field, present 1/0, value) for each expected field and each field to set.
-    private const string SetIfScript = """
-        local i = 2
-        for _ = 1, tonumber(ARGV[1]) do
-          local v = redis.call('HGET', KEYS[1], ARGV[i])
-          if ARGV[i + 1] == '1' then
-            if v ~= ARGV[i + 2] then return 0 end
-          elseif v then
-            return 0
-          end
-          i = i + 3
-        end
-        while i <= #ARGV do
-          if ARGV[i + 1] == '1' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2]) else redis.call('HDEL', KEYS[1], ARGV[i]) end
-          i = i + 3
-        end
-        return 1
-        """;
 
     private static FlushResult GivenUp(int attempts, string? error) =>
         new(false, false, attempts, error is null ? "given up" : $"given up after: {error}", GivenUp: true);

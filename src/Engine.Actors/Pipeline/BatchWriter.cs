@@ -249,10 +249,8 @@ internal sealed class BatchWriter
     {
         var due = new Dictionary<string, long>(StringComparer.Ordinal);
         var latest = long.MinValue;
-        // A writer after a rebalance or a restart takes the node's clock of the partition where it still has one (else the
-        // latest check its partition's earlier writers scheduled is the earliest it schedules: see LatestDueAsync).
-        if (_partitionNowMs == long.MinValue && churn.Clock.Watermarks.TryGetValue(batch[^1].Record.Message.Offset.Partition, out var known))
-            _partitionNowMs = known;
+        // A new writer's clock starts with its own events; the latest check its partition's earlier writers scheduled is the
+        // earliest it schedules (applied at each flush: see LatestDueAsync).
         var silenceMs = (long)churn.SilenceBeforeCheck.TotalMilliseconds;
         foreach (var (record, handled, _, _) in batch)
         {

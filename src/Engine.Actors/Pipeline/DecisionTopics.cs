@@ -25,5 +25,12 @@ public sealed record DecisionTopics(
         _ => throw new ArgumentOutOfRangeException(nameof(decision), decision.GetType().Name, "no topic for this decision"),
     };
 
+    /// <summary>Sends one decision outside a stream's batches (a sweep's churn alert, an idle campaign's adjustment); completes once Kafka has it.</summary>
+    public Task ProduceAsync(Confluent.Kafka.IProducer<byte[], byte[]> producer, IDecision decision)
+    {
+        var record = Record(decision);
+        return producer.ProduceAsync(record.Topic, new Confluent.Kafka.Message<byte[], byte[]> { Key = record.Key!, Value = record.Value! });
+    }
+
     private static byte[] Key(string key) => Encoding.UTF8.GetBytes(key);
 }

@@ -133,10 +133,9 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     {
         if (alert is not null)
         {
-            var record = _topics.Record(alert);
             try
             {
-                await _producer.ProduceAsync(record.Topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value! });
+                await _topics.ProduceAsync(_producer, alert);
             }
             catch (Exception)
             {

@@ -15,14 +15,19 @@ public class ConditionalWritesTests(RedisFixture redis) : IClassFixture<RedisFix
 {
     private const long LastEvent = 1_700_000_000_000;
 
+    /// <summary>A store of the test's own on the server of <paramref name="kind"/>, and the key of the entity it writes.</summary>
+    private (FeatureStore Store, IDatabase Db, string Key) Stored(RedisKind kind, string test, EntityKind entity, string id)
+    {
+        var connection = redis.Connect(kind);
+        var store = StoreFactory.Create(connection, test);
+        return (store, connection.GetDatabase(), store.Keys.Entity(entity, id));
+    }
+
     [Theory]
     [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
     public async Task The_episode_is_written_only_while_the_stored_last_event_is_the_writers(RedisKind kind)
     {
-        var connection = redis.Connect(kind);
-        var store = StoreFactory.Create(connection, "churn-episode");
-        var db = connection.GetDatabase();
-        var key = store.Keys.Entity(EntityKind.User, "u1");
+        var (store, db, key) = Stored(kind, "churn-episode", EntityKind.User, "u1");
         await db.HashSetAsync(key, EntityFeatureState.LastEventField, LastEvent);
 
         Assert.True(await store.SaveChurnEpisodeAsync("u1", "alert-1\tevent-1", LastEvent));
@@ -45,10 +50,7 @@ public class ConditionalWritesTests(RedisFixture redis) : IClassFixture<RedisFix
     [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
     public async Task A_pace_step_is_written_only_over_an_earlier_running_clock(RedisKind kind)
     {
-        var connection = redis.Connect(kind);
-        var store = StoreFactory.Create(connection, "pace-step");
-        var db = connection.GetDatabase();
-        var key = store.Keys.Entity(EntityKind.Campaign, "c1");
+        var (store, db, key) = Stored(kind, "pace-step", EntityKind.Campaign, "c1");
         await db.HashSetAsync(key, [new(EntityFeatureState.LastEventField, LastEvent), new(CampaignFeatureState.PacingField, Memory(100))]);
 
         Assert.True(await store.SaveCampaignPacingAsync("c1", Memory(102), 102, LastEvent));
