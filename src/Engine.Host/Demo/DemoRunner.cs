@@ -6,6 +6,7 @@ using Engine.Models.Contracts;
 using Engine.Host.Configuration;
 using Engine.Models.Decisions;
 using Engine.Host.Node;
+using Engine.Host.Telemetry;
 using Engine.Host.Web;
 
 namespace Engine.Host.Demo;
@@ -45,6 +46,7 @@ public static class DemoRunner
         var producer = new SimulatedProducer(kafka, Topics.Clickstream, options, () => counters.Consumed);
         var clock = Stopwatch.StartNew();
         var shown = new IDecision?[4];
+        var recent = new RecentLatency(decisions.LatencyMicros);
         var producing = Task.Run(() => producer.RunAsync(cancellationToken), cancellationToken);
         Console.WriteLine($"demo: simulating {options.Events:N0} events from {options.Users:N0} users and {options.Campaigns} campaigns" +
                           (options.Rate > 0 ? $" at {options.Rate:N0}/s" : " at full speed"));
@@ -52,7 +54,7 @@ public static class DemoRunner
         {
             await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), node.Completion);
             if (node.Completion.IsCompleted) break;
-            Report(clock.Elapsed, producer.Produced, counters, decisions);
+            Report(clock.Elapsed, producer.Produced, counters, decisions, recent.Sample().P99Ms);
             ShowNewDecisions(decisions, shown);
         }
         try
@@ -89,10 +91,11 @@ public static class DemoRunner
         return summary.EventsIn >= summary.EventsProduced ? 0 : 1;
     }
 
-    private static void Report(TimeSpan elapsed, long produced, PipelineCounters c, DecisionCounters d) =>
+    /// <param name="recentP99">Of the last 10 s (the summary at the end gives the whole run's).</param>
+    private static void Report(TimeSpan elapsed, long produced, PipelineCounters c, DecisionCounters d, double recentP99) =>
         Console.WriteLine($"[{elapsed:mm\\:ss}] in {c.Consumed,9:N0}  lag {produced - c.Consumed,8:N0}  recs {d.Recommendations,8:N0}  " +
                           $"bids {d.BidDecisions,7:N0}  adjustments {d.BidAdjustments,5:N0}  churn {d.ChurnAlerts,5:N0}  dlq {c.DeadLettered,5:N0}  " +
-                          $"p99 {Millis(d.LatencyMicros, 99),7:F1} ms  redis retries {c.FlushRetries}");
+                          $"p99 (10 s) {recentP99,7:F1} ms  redis retries {c.FlushRetries}");
 
     /// <summary>Under each second's counts, the newest decision of each kind that changed since the last second.</summary>
     private static void ShowNewDecisions(DecisionCounters d, IDecision?[] shown)

@@ -17,12 +17,15 @@ public static class LiveStream
         var ct = ended.Token;
         var reader = feed.Subscribe();
         var previous = (EventsIn: monitor.Node?.UserCounters.Consumed ?? 0, Ticks: Environment.TickCount64);
+        // The node attaches after the page may have connected (a demo starts its node behind the page).
+        RecentLatency? latency = null;
         try
         {
             while (!ct.IsCancellationRequested)
             {
                 var now = Environment.TickCount64;
-                var metrics = LiveMetrics.Read(monitor, previous, now);
+                if (latency is null && monitor.Node is { } node) latency = new RecentLatency(node.Decisions.LatencyMicros);
+                var metrics = LiveMetrics.Read(monitor, previous, now, latency);
                 previous = (metrics.EventsIn, now);
                 await WriteAsync(http, "metrics", JsonSerializer.Serialize(metrics, Json), ct);
                 var until = now + 1000;
