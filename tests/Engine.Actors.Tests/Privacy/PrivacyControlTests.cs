@@ -392,7 +392,7 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
 
     private static async Task SendAsync(IProducer<byte[], byte[]> producer, string topic, string requestId)
     {
-        var request = new PrivacyRequest { Type = PrivacyRequestTypes.Consent, RequestId = requestId, UserId = "u-" + requestId, Personalisation = false };
+        var request = new PrivacyRequest { Type = PrivacyRequestTypes.Consent, RequestId = requestId, UserId = "u-" + requestId, Personalisation = false, AdTargeting = true };
         await producer.ProduceAsync(topic, new Message<byte[], byte[]>
         {
             Key = Encoding.UTF8.GetBytes(request.UserId), Value = JsonSerializer.SerializeToUtf8Bytes(request, EngineJson.Default.PrivacyRequest),
