@@ -62,6 +62,26 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     }
 
     /// <summary>
+    /// Returns once the replicas a flush waits for (<see cref="FeatureStoreOptions.AcknowledgingReplicas"/>) hold every write
+    /// that Redis acknowledged to this node before the call, on any of its connections; at once when none are asked for. Redis
+    /// replicates in one stream, in the order it executed: a write of its own on the flush connection (WAIT counts only a
+    /// connection's own writes), then WAIT for it. Fewer replicas in time throw a NOREPLICAS error (the caller retries).
+    /// For writes outside a flush whose loss in a failover would be undone silently (an erasure, a consent).
+    /// </summary>
+    public Task ReplicatedAsync()
+    {
+        if (options.AcknowledgingReplicas == 0) return Task.CompletedTask;
+        return _flushes.RunAsync(async (connection, commands, cancellationToken) =>
+        {
+            commands.Command(5).Bulk("SET"u8).Bulk(_keys.ReplicationFence).Bulk("1"u8).Bulk("PX"u8).Bulk(60_000L);
+            await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
+            await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
+            await FlushTransaction.ReplicatedAsync(connection, commands, options.AcknowledgingReplicas, options.ReplicaWait, cancellationToken).ConfigureAwait(false);
+            return true;
+        });
+    }
+
+    /// <summary>
     /// Writes a user's churn episode (<see cref="UserFeatureState.ChurnAlertField"/>: its <see cref="UserFeatureState.ChurnEpisodeValue"/>,
     /// or deleted when none is open) outside a flush, for an actor whose episode moved without an event to carry it. Only while the stored
     /// <c>last_event</c> is <paramref name="lastEventMs"/>: a newer writer (the user's partition moved on) or an erased or

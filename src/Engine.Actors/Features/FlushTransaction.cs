@@ -109,7 +109,7 @@ internal static class FlushTransaction
     /// WAITs until <paramref name="replicas"/> replicas hold every write of this connection so far; fewer within
     /// <paramref name="wait"/> throws a NOREPLICAS refusal (retried; the retry finds the flush landed and waits again).
     /// </summary>
-    private static async Task ReplicatedAsync(RespConnection connection, RespWriter commands, int replicas, TimeSpan wait, CancellationToken cancellationToken)
+    internal static async Task ReplicatedAsync(RespConnection connection, RespWriter commands, int replicas, TimeSpan wait, CancellationToken cancellationToken)
     {
         commands.Clear();
         commands.Command(3).Bulk("WAIT"u8).Bulk(replicas).Bulk(Math.Max(1, (long)wait.TotalMilliseconds));

@@ -10,7 +10,11 @@ namespace Engine.Actors.Privacy;
 /// What the engine keeps about one user in Redis, for consent and erasure: the consent hash <c>{prefix}p:{pseudonym}</c>,
 /// the features hash <c>{prefix}u:{pseudonym}</c> and the user's entry on their partition's churn due-list.
 /// </summary>
-public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys, ChurnDueList dueList, int partitions)
+/// <param name="replicated">Completes once the replicas the feature flushes wait for hold the writes made so far
+/// (<see cref="FeatureStore.ReplicatedAsync"/>); a consent saved and an erasure return only after it, so an acknowledged
+/// request survives a failover (before 2026-12-07 the primary's answer sufficed, and a failover to a replica that lagged
+/// brought back erased features or undid an opt-out). Null: the primary's answer suffices.</param>
+public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys, ChurnDueList dueList, int partitions, Func<Task>? replicated = null)
 {
     /// <summary>
     /// How long a consent choice is kept without the user being seen: 13 months, the longest a recorded choice is commonly
@@ -37,6 +41,7 @@ public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys,
         _ = transaction.HashSetAsync(key, [.. consent.ToFields().Select(f => new HashEntry(f.Key, f.Value))]);
         _ = transaction.KeyExpireAsync(key, ConsentTtl);
         await transaction.ExecuteAsync();
+        if (replicated is not null) await replicated();
     }
 
     /// <summary>The clickstream partition of the user's events (keyed by user id, murmur2 as the producers partition).</summary>
@@ -54,6 +59,7 @@ public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys,
         var consent = keepConsent ? Task.FromResult(false) : db.KeyDeleteAsync(keys.Consent(userId));
         var due = dueList.RemoveAsync(KafkaPartitioner.Partition(userId, partitions), userId);
         await Task.WhenAll(features, consent, due);
+        if (replicated is not null) await replicated();
         var removed = new List<string>(3);
         if (features.Result) removed.Add("features");
         if (consent.Result) removed.Add("consent");
