@@ -61,6 +61,8 @@ internal sealed class BatchWriter
     // The partition's assignment this writer writes for (from its first batch), and whether it stopped writing when it was revoked.
     private PartitionLease? _lease;
     private volatile bool _givenUp;
+    // Its stream ended (see End).
+    private volatile bool _ended;
     // Where a writer that gives up leaves its unwritten item events, and whether this one took the previous writer's (see PartitionFences).
     private readonly PartitionFences? _fences;
     private bool _tookUnwritten;
@@ -118,11 +120,20 @@ internal sealed class BatchWriter
         await previousWriters.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         IReadOnlyDictionary<int, long>? stored = null;
         // Until Redis answers, as the flushes that wait for it do: a writer started during an outage must not fail its stream
-        // (revoked meanwhile, it writes nothing: see GiveUp).
-        if (!await RetryAsync(async () => stored = await _store.PartitionOffsetsAsync(_topic, [partition]).ConfigureAwait(false)).ConfigureAwait(false))
+        // (revoked meanwhile, it writes nothing: see GiveUp). Nor once its stream has ended (End).
+        if (!await RetryAsync(async () => stored = await _store.PartitionOffsetsAsync(_topic, [partition]).ConfigureAwait(false),
+                () => Revoked || _ended).ConfigureAwait(false))
             _givenUp = true; // the flush that waits for this read gives up (its item slices are the flush's to forget)
         return stored is not null && stored.TryGetValue(partition, out var offset) ? offset : -1;
     }
+
+    /// <summary>
+    /// Its stream ended: the read of the stored offset stops retrying (its queued flushes, which need it, then give up: their
+    /// events were never committed). Retried on during a Redis outage, each ended writer's read outlived it, rooting it (its
+    /// flusher, its item slices) and sending its attempts, and a pipeline restarting every few seconds piled them up by the
+    /// thousand until Redis came back (before 2026-12-07).
+    /// </summary>
+    public void End() => _ended = true;
 
     /// <summary>
     /// Completes once every flush this writer queued has completed, failed included (flushes complete in order): once its
@@ -293,7 +304,7 @@ internal sealed class BatchWriter
         }
         IReadOnlyList<EntityWrite> itemWrites = [];
         // Loads before it applies: a failed load changed nothing, so retrying it is safe.
-        if (!await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false)).ConfigureAwait(false))
+        if (!await RetryAsync(async () => itemWrites = await _items.ApplyAsync(pending.ItemEvents).ConfigureAwait(false), () => Revoked).ConfigureAwait(false))
         {
             GiveUp(pending);
             return;
@@ -331,8 +342,8 @@ internal sealed class BatchWriter
     /// <summary>This writer's partition was revoked (a writer without a lease, in tests, never is).</summary>
     private bool Revoked => _lease?.Revoked == true;
 
-    /// <summary>Retries what passes with time until it succeeds (true), or until the partition is revoked (false).</summary>
-    private async Task<bool> RetryAsync(Func<Task> attempt)
+    /// <summary>Retries what passes with time until it succeeds (true), or until <paramref name="stop"/> (false).</summary>
+    private async Task<bool> RetryAsync(Func<Task> attempt, Func<bool> stop)
     {
         var backoff = TimeSpan.FromMilliseconds(50);
         while (true)
@@ -346,7 +357,7 @@ internal sealed class BatchWriter
             // stream instead, which logs it and restarts with backoff: retried here for ever, it stalled the partition silently.
             catch (Exception e) when (FeatureStore.IsTransient(e))
             {
-                if (Revoked) return false;
+                if (stop()) return false;
                 await Task.Delay(backoff).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }

@@ -146,6 +146,7 @@ public static class DecisionPipeline
                         ended.ContinueWith(_ =>
                         {
                             inbox.Dispose();
+                            writer.End();
                             writer.FlushedAsync().ContinueWith(_ =>
                             {
                                 settings.Durable?.Forget(partition.Partition.Partition.Value); // nothing of this writer can land any more

@@ -56,6 +56,37 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
     }
 
     /// <summary>
+    /// A writer whose stream ended while Redis was away stops reading the partition's stored offset, and its flush, which
+    /// waits for that read, gives up: its events were never committed. Before 2026-12-07 the read retried until Redis
+    /// answered, outliving its writer (and its flushes kept the partition's next writer on this node waiting), and a pipeline
+    /// restarting every few seconds through an outage piled such reads up by the thousand.
+    /// </summary>
+    [Fact]
+    public async Task A_writer_whose_stream_ended_during_an_outage_stops_reading_and_writes_nothing_once_Redis_is_back()
+    {
+        using var redis = await StoreAsync("writer-ended", maxAttempts: 3);
+        var (server, connection, store) = (redis.Server, redis.Connection, redis.Store);
+        var user = Sys.ActorOf(UserActor.Props("u", store, _world.Decider()));
+        var asked = Ask(user, Lease(), offset: 0); // the user loaded while Redis was up
+
+        server.Stop();
+        var writer = Writer(store);
+        writer.ReadStoredOffsetAfter(Task.CompletedTask, partition: 0);
+        var decided = await writer.DecideAsync([asked]);
+        await Task.Delay(600);
+        Assert.False(writer.FlushedAsync().IsCompleted); // its flush waits for the stored offset, which Redis does not give
+        writer.End();
+
+        await writer.FlushedAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        await decided.Durable.WaitAsync(TimeSpan.FromSeconds(1)); // given up, not durable: nothing commits it
+        await server.StartAsync();
+        await Task.Delay(1_000);
+
+        Assert.False(await connection.GetDatabase().KeyExistsAsync(store.Keys.Entity(EntityKind.User, "u")));
+        Assert.Empty(await store.PartitionOffsetsAsync(Topic, [0]));
+    }
+
+    /// <summary>
     /// A flush that starts after the partition was revoked (a rebalance, or the session lost while the node was cut off
     /// from Kafka) writes nothing: its commit would be dropped as stale, and the next owner, replaying, may already have
     /// written past it, or erased a user it holds.
