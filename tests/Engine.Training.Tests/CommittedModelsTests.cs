@@ -24,6 +24,11 @@ public sealed class CommittedModelsTests(ITestOutputHelper output)
                 output.WriteLine($"{model}: committed {committed[..12]}, trained now {trained[..12]}");
                 Assert.True(committed == trained, $"models/{model}/model.onnx is not what `./engine train --out models --seed 42` writes: run it and commit the result");
             }
+            // The recommender's sessions too, named in its model.json, which the engine checks them against at load.
+            var (committedSessions, trainedSessions) = (Sha(Path.Combine(ModelsFolder(), "recs", "sessions.txt")), Sha(Path.Combine(outDir, "recs", "sessions.txt")));
+            Assert.True(committedSessions == trainedSessions, "models/recs/sessions.txt is not what `./engine train --out models --seed 42` writes: run it and commit the result");
+            Assert.Equal(trainedSessions, Engine.Models.Scoring.ModelMetadata.Parse(File.ReadAllText(Path.Combine(outDir, "recs", "model.json"))).SessionsSha256);
+            Assert.Equal(committedSessions, Engine.Models.Scoring.ModelMetadata.Parse(File.ReadAllText(Path.Combine(ModelsFolder(), "recs", "model.json"))).SessionsSha256);
         }
         finally
         {

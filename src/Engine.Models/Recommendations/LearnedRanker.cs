@@ -22,6 +22,9 @@ public sealed class LearnedRanker : IDisposable
 
     public string Version => _scorer.Version;
 
+    /// <summary>Its <c>model.json</c>, as loaded with it.</summary>
+    public Engine.Models.Scoring.ModelMetadata Metadata => _scorer.Metadata;
+
     /// <summary>Probability that each candidate is the next click, in the order given.</summary>
     public float[] Score(IReadOnlyList<RankingCandidate> candidates)
     {

@@ -28,14 +28,21 @@ public static class RecommenderFiles
         }
     }
 
-    public static SessionIndex ReadSessions(string directory)
+    public static SessionIndex ReadSessions(string directory) => ReadSessions(directory, out _);
+
+    /// <param name="sha256">The hex SHA-256 of the file's bytes as read (what a re-ranker's <c>sessions_sha256</c> names).</param>
+    public static SessionIndex ReadSessions(string directory, out string sha256)
     {
         var path = Path.Combine(directory, SessionsFile);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Recommender sessions '{path}' do not exist: run ./engine train, or point the configuration at the folder holding {SessionsFile}.", path);
+        // Read once: hashed and parsed from the same bytes.
+        var bytes = File.ReadAllBytes(path);
+        sha256 = Scoring.ModelMetadata.Sha256Of(bytes);
         var builder = new SessionIndexBuilder();
         var line = 0;
-        foreach (var text in File.ReadLines(path))
+        using var reader = new StringReader(new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes));
+        while (reader.ReadLine() is { } text)
         {
             line++;
             var tab = text.IndexOf('\t');
@@ -45,14 +52,27 @@ public static class RecommenderFiles
             // Click times only order the session; spacing them back from its end keeps the file free of them.
             for (var i = 0; i < items.Length; i++) builder.Add($"s{line}", items[i], end - (items.Length - 1 - i) * 1e-3);
         }
-        return builder.Build();
+        var index = builder.Build();
+        if (index.SessionCount == 0)
+            throw new Scoring.ModelLoadException($"Recommender sessions '{path}' hold no session: every list would be empty. Copy the recs/ folder of one ./engine train run whole.");
+        return index;
     }
 
     /// <summary>The serving recommender from a folder: sessions plus, when present, the learned re-ranker.</summary>
+    /// <exception cref="Scoring.ModelLoadException">The sessions are not those the re-ranker's <c>model.json</c> names
+    /// (<see cref="Scoring.ModelMetadata.SessionsSha256"/>), or there are none.</exception>
     public static SessionRecommender Load(string directory, RecommenderOptions? options = null)
     {
-        var index = ReadSessions(directory);
+        var index = ReadSessions(directory, out var sha256);
         var model = Path.Combine(directory, RankerFile);
-        return new SessionRecommender(index, options, File.Exists(model) ? LearnedRanker.Load(model) : null);
+        var ranker = File.Exists(model) ? LearnedRanker.Load(model) : null;
+        if (ranker?.Metadata.SessionsSha256 is { } expected && expected != sha256)
+        {
+            ranker.Dispose();
+            throw new Scoring.ModelLoadException(
+                $"Recommender sessions '{Path.Combine(directory, SessionsFile)}' are not the ones its re-ranker was trained beside (sha256 {sha256[..12]}..., " +
+                $"model.json names {expected[..Math.Min(12, expected.Length)]}...): a copy cut short or of another run. Copy the recs/ folder of one ./engine train run whole.");
+        }
+        return new SessionRecommender(index, options, ranker);
     }
 }

@@ -33,6 +33,13 @@ public sealed record ModelMetadata
     /// </summary>
     public string? OnnxSha256 { get; init; }
 
+    /// <summary>
+    /// A recommender's re-ranker only: SHA-256 (hex) of the <c>sessions.txt</c> it was trained beside. Checked at load when
+    /// present: a half-copied, empty or other run's index loaded without a word (before 2026-12-07), and its lists went out
+    /// under this re-ranker's version.
+    /// </summary>
+    public string? SessionsSha256 { get; init; }
+
     /// <summary>The hex SHA-256 of a model's bytes, as <see cref="OnnxSha256"/> holds it.</summary>
     public static string Sha256Of(ReadOnlySpan<byte> model) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model));
 

@@ -44,6 +44,13 @@ public static class ModelWriter
         File.WriteAllText(path, metadata.ToJson() + "\n");
     }
 
+    /// <summary>Names in <c>DIR/model.json</c> the recommender sessions written beside it (<see cref="ModelMetadata.SessionsSha256"/>).</summary>
+    public static void WriteSessionsHash(string directory, string sha256)
+    {
+        var path = Path.Combine(directory, "model.json");
+        File.WriteAllText(path, (ModelMetadata.Parse(File.ReadAllText(path)) with { SessionsSha256 = sha256 }).ToJson() + "\n");
+    }
+
     private static Dictionary<string, double> Rounded(IReadOnlyDictionary<string, double> metrics) =>
         metrics.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4));
 }

@@ -1,4 +1,5 @@
 using Engine.Models.Recommendations;
+using Engine.Models.Scoring;
 using Engine.Training.Data;
 using Engine.Training.Evaluation;
 using Engine.Training.Ml;
@@ -32,6 +33,8 @@ public static class SimulatedRecs
         var validation = SimulatedRecEvaluation.Run(train, ranker, log, skip: TrainingSessions);
         ModelWriter.WriteMetrics(directory, new Dictionary<string, double> { ["validation_hr10"] = validation.HitRate, ["validation_mrr10"] = validation.Mrr });
         RecommenderFiles.WriteSessions(index, directory);
+        // Last: model.json names the sessions written beside it, which the engine checks at load.
+        ModelWriter.WriteSessionsHash(directory, ModelMetadata.Sha256Of(File.ReadAllBytes(Path.Combine(directory, RecommenderFiles.SessionsFile))));
         log.WriteLine($"  wrote {directory} ({index.SessionCount:N0} sessions, {index.Items.Count:N0} items; model.onnx + model.json + {RecommenderFiles.SessionsFile})");
         return (ranker, validation);
     }

@@ -19,6 +19,26 @@ public sealed class DemoModelsTests : IDisposable
         Assert.Contains("does not exist", error.Message);
     }
 
+    /// <summary>
+    /// The recommender's past sessions cut short (a copy in progress) or emptied stop the start, naming the file: before
+    /// 2026-12-07 they loaded, and lists from a partial index (none at all from an empty one) went out under the re-ranker's version.
+    /// </summary>
+    [Theory]
+    [InlineData(0.5, "are not the ones its re-ranker was trained beside")]
+    [InlineData(0.0, "hold no session")]
+    public void The_recommenders_sessions_cut_short_or_emptied_stop_the_start_and_say_what_to_copy(double kept, string reason)
+    {
+        CopyModels(except: null);
+        var sessions = Path.Combine(_folder, "recs", "sessions.txt");
+        var lines = File.ReadAllLines(sessions);
+        File.WriteAllLines(sessions, lines.Take((int)(lines.Length * kept)));
+
+        var error = Assert.Throws<ModelLoadException>(() => DemoModels.Load(_folder));
+
+        Assert.Contains(sessions, error.Message);
+        Assert.Contains(reason, error.Message);
+    }
+
     [Fact]
     public void The_recommendations_carry_the_version_of_the_ranker_that_was_loaded()
     {
