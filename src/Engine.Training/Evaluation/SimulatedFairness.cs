@@ -26,7 +26,10 @@ public static class SimulatedFairness
         using var churn = new ModelRegistry(Path.Combine(modelsDirectory, "churn", "model.onnx"), ModelSchemas.Churn);
         using var bid = new ModelRegistry(Path.Combine(modelsDirectory, "bid", "model.onnx"), ModelSchemas.Bid);
         var recs = Path.Combine(modelsDirectory, "recs");
-        var models = new DecisionModels(churn, bid, RecommenderFiles.Load(recs), ModelMetadata.Parse(File.ReadAllText(Path.Combine(recs, "model.json"))).Version);
+        var recommender = RecommenderFiles.Load(recs);
+        // The version of the re-ranker loaded (its model.json checked against its bytes), as the engine stamps it: not a second read of the file.
+        var models = new DecisionModels(churn, bid, recommender, recommender.Ranker?.Version
+            ?? throw new ModelLoadException($"Model file '{Path.Combine(recs, RecommenderFiles.RankerFile)}' does not exist: the fairness replay decides as the engine serves, re-ranked."));
         var simulator = new ClickstreamSimulator(new SimulatorOptions { Seed = seed + 1, Users = users });
         var board = new CampaignBoard();
         foreach (var c in simulator.World.Campaigns)
