@@ -140,16 +140,29 @@ public static class NodeRunner
         or Confluent.Kafka.ErrorCode.GroupAuthorizationFailed or Confluent.Kafka.ErrorCode.ClusterAuthorizationFailed
         or Confluent.Kafka.ErrorCode.SaslAuthenticationFailed or Confluent.Kafka.ErrorCode.Local_Authentication;
 
-    /// <summary>The models, or a <see cref="ConfigurationError"/> (exit 2) naming the file and what to do: the loaders' messages say both.</summary>
-    private static DecisionModels LoadModels(string directory)
+    /// <summary>
+    /// The models, or a <see cref="ConfigurationError"/> (exit 2) naming the file and what to do: the loaders' messages say both.
+    /// Two files of different runs (a deploy replacing a model.onnx and its model.json one after the other) are tried again
+    /// for up to <paramref name="pairWait"/> (default 10 s): before 2026-12-07 a node started between the two renames exited
+    /// 2, which supervisors do not restart, though the deploy completed a moment later.
+    /// </summary>
+    internal static DecisionModels LoadModels(string directory, TimeSpan? pairWait = null)
     {
-        try
+        var until = DateTime.UtcNow + (pairWait ?? TimeSpan.FromSeconds(10));
+        while (true)
         {
-            return DemoModels.Load(directory);
-        }
-        catch (Exception e) when (e is Engine.Models.Scoring.ModelLoadException or IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            throw new ConfigurationError([$"Models:Directory: {e.Message}"]);
+            try
+            {
+                return DemoModels.Load(directory);
+            }
+            catch (Engine.Models.Scoring.ModelLoadException e) when (e.FilesOfDifferentRuns && DateTime.UtcNow < until)
+            {
+                Thread.Sleep(500);
+            }
+            catch (Exception e) when (e is Engine.Models.Scoring.ModelLoadException or IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                throw new ConfigurationError([$"Models:Directory: {e.Message}"]);
+            }
         }
     }
 

@@ -71,7 +71,8 @@ public static class RecommenderFiles
             ranker.Dispose();
             throw new Scoring.ModelLoadException(
                 $"Recommender sessions '{Path.Combine(directory, SessionsFile)}' are not the ones its re-ranker was trained beside (sha256 {sha256[..12]}..., " +
-                $"model.json names {expected[..Math.Min(12, expected.Length)]}...): a copy cut short or of another run. Copy the recs/ folder of one ./engine train run whole.");
+                $"model.json names {expected[..Math.Min(12, expected.Length)]}...): a copy cut short or of another run. Copy the recs/ folder of one ./engine train run whole.")
+            { FilesOfDifferentRuns = true };
         }
         return new SessionRecommender(index, options, ranker);
     }

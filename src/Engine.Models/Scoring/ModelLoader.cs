@@ -55,7 +55,8 @@ internal static class ModelLoader
                 && !string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
                 throw new ModelLoadException(
                     $"Model file '{modelPath}' is not the one '{metadataPath}' was written with (sha256 {actual[..12]}..., model.json names {expected[..Math.Min(12, expected.Length)]}...). " +
-                    "Deploy both files of one './engine train' run; while one of them is still being replaced, the version serving stays and the pair is tried again once both are in place.");
+                    "Deploy both files of one './engine train' run; while one of them is still being replaced, a running node keeps the version serving and tries the pair again once both are in place.")
+                { FilesOfDifferentRuns = true };
             return (session, metadata, CheckSchema(session, metadata, modelPath));
         }
         catch
