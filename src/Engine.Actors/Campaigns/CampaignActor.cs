@@ -70,6 +70,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             LoadFailure.AnswerWaitingNotReady(Stash, _campaignId, failed.Cause);
             Context.Stop(Self);
         });
+        // Nothing answered since it started loading: a stream's restart stops it (the PoisonPill it was sent before 2026-12-07).
+        Receive<StopEntity>(stop => EntityStop.Take(stop, answeringElsewhere: false, Context));
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -87,6 +89,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             LoadAsync().PipeTo(Self);
             Become(Loading);
         });
+        Receive<StopEntity>(stop => EntityStop.Take(stop, answeringElsewhere: false, Context));
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -138,6 +141,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     {
         // The shard moves: stashed while loading, so what the actor holds is answered first (HandOffStop).
         Receive<HandOffStop>(_ => Context.Stop(Self));
+        Receive<StopEntity>(stop => EntityStop.Take(stop, _writer.AnsweringElsewhere, Context));
         Receive<RecordCampaignEvent>(msg =>
         {
             _writer.Answering(Sender, _delivery);

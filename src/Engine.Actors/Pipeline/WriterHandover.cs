@@ -16,6 +16,9 @@ public struct WriterHandover
 {
     private IActorRef? _writer;
 
+    /// <summary>The writer it last answered runs on another node (its partition moved there before its shard did).</summary>
+    public readonly bool AnsweringElsewhere => _writer is IInternalActorRef { IsLocal: false };
+
     /// <summary>Call before the entity applies an event asked by <paramref name="asker"/> and drains its changes.</summary>
     public void Answering(IActorRef asker, EntityFeatureState state)
     {

@@ -31,6 +31,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
             "Engine.Actors.Pipeline.EntityHandled, Engine.Actors" = engine-entity
             "Engine.Actors.Pipeline.EntityNotReady, Engine.Actors" = engine-entity
             "Engine.Actors.Pipeline.EntityFailed, Engine.Actors" = engine-entity
+            "Engine.Actors.Sharding.EntityStopping, Engine.Actors" = engine-entity
             "Engine.Actors.Users.UserProtocol+ChurnChecked, Engine.Actors" = engine-entity
             "Engine.Actors.Privacy.PrivacyProtocol+UserErased, Engine.Actors" = engine-entity
             "Engine.Actors.Privacy.PrivacyProtocol+ConsentRecorded, Engine.Actors" = engine-entity
@@ -39,7 +40,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         }
         """);
 
-    private const string Event = "E", CampaignEvent = "C", PaceIdle = "CP", Churn = "K", ChurnUndelivered = "KU", ChurnDelivered = "KD", ChurnDone = "KC", Stop = "S", Handled = "H", NotReady = "N", Failed = "F";
+    private const string Event = "E", CampaignEvent = "C", PaceIdle = "CP", Churn = "K", ChurnUndelivered = "KU", ChurnDelivered = "KD", ChurnDone = "KC", Stop = "S", StopUnlessElsewhere = "SE", Stopping = "SS", Handled = "H", NotReady = "N", Failed = "F";
     private const string Erase = "X", Consent = "P", Erased = "XD", ConsentDone = "PD", PrivacyFailed = "PF";
 
     public override int Identifier => 4207;
@@ -53,7 +54,9 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         UserProtocol.ChurnAlertUndelivered => ChurnUndelivered,
         UserProtocol.ChurnAlertDelivered => ChurnDelivered,
         UserProtocol.ChurnChecked => ChurnDone,
+        StopEntity { UnlessAnsweringElsewhere: true } => StopUnlessElsewhere,
         StopEntity => Stop,
+        EntityStopping => Stopping,
         EntityHandled => Handled,
         EntityNotReady => NotReady,
         EntityFailed => Failed,
@@ -113,6 +116,10 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                     break;
                 case StopEntity m:
                     w.Write(m.EntityId);
+                    break;
+                case EntityStopping m:
+                    w.Write(m.EntityId);
+                    w.Write(m.Stops);
                     break;
                 case EntityNotReady m:
                     w.Write(m.EntityId);
@@ -174,6 +181,8 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                 r.ReadBoolean() ? JsonSerializer.Deserialize(ReadBytes(r), EngineJson.Default.ChurnAlert) : null,
                 new UserSegment(ReadOptional(r), ReadOptional(r)), r.ReadBoolean(), More(r) && r.ReadString() is { Length: > 0 } tick ? tick : null, !More(r) || r.ReadBoolean()),
             Stop => new StopEntity(r.ReadString()),
+            StopUnlessElsewhere => new StopEntity(r.ReadString(), UnlessAnsweringElsewhere: true),
+            Stopping => new EntityStopping(r.ReadString(), r.ReadBoolean()),
             NotReady => new EntityNotReady(r.ReadString(), r.ReadString()),
             Failed => new EntityFailed(new EventPosition(r.ReadInt32(), r.ReadInt64()), r.ReadString()),
             Handled => ReadHandled(r),

@@ -26,20 +26,34 @@ public static class EntityShards
     }
 
     /// <summary>
-    /// Stops every entity this node hosts in <paramref name="region"/> and waits until they are gone (or the timeout
+    /// Stops the entities this node hosts in <paramref name="region"/> and waits until they are gone (or the timeout
     /// passed). After a pipeline failure an entity may hold changes that were never written to Redis (its reply was
     /// lost with the stream); the replay would see those offsets as already applied. Restarted from Redis, it
-    /// re-applies them.
+    /// re-applies them. Entities answering another node's writer stay (their partition moved there before their shard
+    /// did): that stream lost nothing, and a reload there could miss its flushes still on their way, which only the
+    /// other node waits for (before 2026-12-07 they were stopped too, reloaded on that writer's next ask, and its next
+    /// flush wrote their stale values over the pending ones).
     /// </summary>
     public static async Task StopAllAsync(IActorRef region, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, timeout);
-        foreach (var id in state.Shards.SelectMany(s => s.EntityIds)) region.Tell(new StopEntity(id));
+        var answers = await Task.WhenAll(state.Shards.SelectMany(s => s.EntityIds).Select(async id =>
+        {
+            try
+            {
+                return await region.Ask<EntityStopping>(new StopEntity(id, UnlessAnsweringElsewhere: true), timeout);
+            }
+            catch (AskTimeoutException)
+            {
+                return new EntityStopping(id, Stops: true); // gone meanwhile (or stopping): waited for below
+            }
+        }));
+        var stopping = answers.Where(a => a.Stops).Select(a => a.EntityId).ToHashSet();
         while (DateTime.UtcNow < deadline)
         {
             state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, timeout);
-            if (state.Shards.All(s => s.EntityIds.Count == 0)) return;
+            if (!state.Shards.SelectMany(s => s.EntityIds).Any(stopping.Contains)) return;
             await Task.Delay(50);
         }
     }

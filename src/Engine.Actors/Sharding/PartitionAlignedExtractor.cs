@@ -18,7 +18,7 @@ public sealed class PartitionAlignedExtractor(int partitions) : IMessageExtracto
         _ => null,
     };
 
-    public object? EntityMessage(object message) => message is StopEntity ? Akka.Actor.PoisonPill.Instance : message;
+    public object? EntityMessage(object message) => message is StopEntity { UnlessAnsweringElsewhere: false } ? Akka.Actor.PoisonPill.Instance : message;
 
     public string? ShardId(object message) => message switch
     {

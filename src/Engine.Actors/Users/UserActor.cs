@@ -105,6 +105,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
             Become(Loading);
         });
+        Receive<StopEntity>(stop => EntityStop.Take(stop, answeringElsewhere: false, Context));
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -140,6 +141,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             LoadFailure.AnswerWaitingNotReady(Stash, _userId, failed.Error);
             Context.Stop(Self);
         });
+        // Nothing answered since it started loading: a stream's restart stops it (the PoisonPill it was sent before 2026-12-07).
+        Receive<StopEntity>(stop => EntityStop.Take(stop, answeringElsewhere: false, Context));
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -148,6 +151,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         Receive<RecordEvent>(Record);
         // The shard moves: stashed while loading, so what the actor holds is answered first (HandOffStop).
         Receive<HandOffStop>(_ => Context.Stop(Self));
+        Receive<StopEntity>(stop => EntityStop.Take(stop, _writer.AnsweringElsewhere, Context));
         Receive<PrivacyProtocol.RecordConsent>(RecordConsent);
         Receive<PrivacyProtocol.EraseUser>(Erase);
         Receive<IdleCheck>(IdleChecked);

@@ -53,6 +53,8 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(sent with { Returning = true }, Cut(sent, bytes: 1));
         Assert.Equal(sent with { TickId = null, Returning = true }, Cut(sent, bytes: 1 + 1 + "sweep:0:2".Length));
         Assert.Equal(new StopEntity("u-1"), RoundTrip(new StopEntity("u-1")));
+        Assert.Equal(new StopEntity("u-1", UnlessAnsweringElsewhere: true), RoundTrip(new StopEntity("u-1", UnlessAnsweringElsewhere: true)));
+        Assert.Equal(new EntityStopping("u-1", Stops: false), RoundTrip(new EntityStopping("u-1", Stops: false)));
         Assert.Equal(new EntityNotReady("u-1", "redis down"), RoundTrip(new EntityNotReady("u-1", "redis down")));
         Assert.Equal(new EntityFailed(new EventPosition(3, 120455), "failed: the campaign actor threw X"), RoundTrip(new EntityFailed(new EventPosition(3, 120455), "failed: the campaign actor threw X")));
 
