@@ -89,7 +89,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             LoadAsync().PipeTo(Self);
             Become(Loading);
         });
-        Receive<StopEntity>(stop => EntityStop.Take(stop, answeringElsewhere: false, Context));
+        // Its writer is kept until the reload: one on another node keeps it too (its answers wait there, not here).
+        Receive<StopEntity>(stop => EntityStop.Take(stop, _writer.AnsweringElsewhere, Context));
         ReceiveAny(_ => Stash.Stash());
     }
 

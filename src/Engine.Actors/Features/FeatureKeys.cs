@@ -60,8 +60,5 @@ public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
     public string PartitionOffset(string topic, int partition) => $"{prefix}offsets:{topic}:{partition.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>Which flush (<see cref="FeatureBatch.FlushId"/>) last wrote the partition's offset: a retry finds there whether its earlier attempt landed.</summary>
-    /// <summary>What <see cref="FeatureStore.ReplicatedAsync"/> writes so that it has a write of its own to WAIT for: holds nothing.</summary>
-    public string ReplicationFence => prefix + "replication-fence";
-
     public string PartitionFlush(string topic, int partition) => PartitionOffset(topic, partition) + ":flush";
 }

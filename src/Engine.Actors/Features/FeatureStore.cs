@@ -1,3 +1,4 @@
+using Engine.Actors.Features.Resp;
 using Engine.Models.Features;
 using Engine.Models.Features.State;
 using StackExchange.Redis;
@@ -61,25 +62,27 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
         return new FlushResult(false, false, options.MaxAttempts, error);
     }
 
+    /// <summary>Whether writes outside the flushes must be held by replicas too (<see cref="FeatureStoreOptions.AcknowledgingReplicas"/> above 0).</summary>
+    public bool WaitsForReplicas => options.AcknowledgingReplicas > 0;
+
     /// <summary>
-    /// Returns once the replicas a flush waits for (<see cref="FeatureStoreOptions.AcknowledgingReplicas"/>) hold every write
-    /// that Redis acknowledged to this node before the call, on any of its connections; at once when none are asked for. Redis
-    /// replicates in one stream, in the order it executed: a write of its own on the flush connection (WAIT counts only a
-    /// connection's own writes), then WAIT for it. Fewer replicas in time throw a NOREPLICAS error (the caller retries).
-    /// For writes outside a flush whose loss in a failover would be undone silently (an erasure, a consent).
+    /// Sends <paramref name="write"/>'s commands (each answered with an integer: DEL, ZREM, HSET, PEXPIRE) on the flush
+    /// connection, then WAITs until the replicas a flush waits for hold them, and returns their answers; fewer replicas in
+    /// time throw a NOREPLICAS error (the caller retries). Commands and WAIT on one connection: WAIT counts only its own
+    /// connection's writes, and a failover between two connections could pair writes lost with the old primary with a WAIT
+    /// answered by the new one. For writes outside a flush whose loss in a failover would be undone silently (an erasure, a consent).
     /// </summary>
-    public Task ReplicatedAsync()
-    {
-        if (options.AcknowledgingReplicas == 0) return Task.CompletedTask;
-        return _flushes.RunAsync(async (connection, commands, cancellationToken) =>
+    internal Task<long[]> WriteReplicatedAsync(Action<RespWriter> write, int commands) =>
+        _flushes.RunAsync(async (connection, writer, cancellationToken) =>
         {
-            commands.Command(5).Bulk("SET"u8).Bulk(_keys.ReplicationFence).Bulk("1"u8).Bulk("PX"u8).Bulk(60_000L);
-            await connection.SendAsync(commands, cancellationToken).ConfigureAwait(false);
-            await connection.Reader.StatusAsync(cancellationToken).ConfigureAwait(false);
-            await FlushTransaction.ReplicatedAsync(connection, commands, options.AcknowledgingReplicas, options.ReplicaWait, cancellationToken).ConfigureAwait(false);
-            return true;
+            write(writer);
+            await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+            var answers = new long[commands];
+            for (var i = 0; i < commands; i++) answers[i] = await connection.Reader.IntegerAsync(cancellationToken).ConfigureAwait(false);
+            if (options.AcknowledgingReplicas > 0)
+                await FlushTransaction.ReplicatedAsync(connection, writer, options.AcknowledgingReplicas, options.ReplicaWait, cancellationToken).ConfigureAwait(false);
+            return answers;
         });
-    }
 
     /// <summary>
     /// Writes a user's churn episode (<see cref="UserFeatureState.ChurnAlertField"/>: its <see cref="UserFeatureState.ChurnEpisodeValue"/>,

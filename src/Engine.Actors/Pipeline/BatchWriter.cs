@@ -128,10 +128,12 @@ internal sealed class BatchWriter
     }
 
     /// <summary>
-    /// Its stream ended: the read of the stored offset stops retrying (its queued flushes, which need it, then give up: their
-    /// events were never committed). Retried on during a Redis outage, each ended writer's read outlived it, rooting it (its
-    /// flusher, its item slices) and sending its attempts, and a pipeline restarting every few seconds piled them up by the
-    /// thousand until Redis came back (before 2026-12-07).
+    /// Its stream failed: the read of the stored offset stops retrying, and its queued flushes, which need it, give up: their
+    /// batches fault instead of counting as durable, so nothing of them is committed (the lease still holds: only a revoked
+    /// writer's commits are dropped as stale). Retried on during a Redis outage, each failed run's reads outlived their
+    /// writers, rooting them (flusher, item slices) and sending their attempts, and a pipeline restarting every few seconds
+    /// piled them up by the thousand until Redis came back (before 2026-12-07). Not on a normal end (a drain): its batches
+    /// are committed once durable, so their flushes go on.
     /// </summary>
     public void End() => _ended = true;
 
@@ -236,7 +238,9 @@ internal sealed class BatchWriter
     {
         await flushed.ConfigureAwait(false);
         // Given up (revoked): not durable; the commit that follows is dropped as stale, and the next owner counts the events.
-        if (_givenUp) return;
+        // Given up otherwise (its stream failed: End), the commit must not happen at all: the lease still holds.
+        if (_givenUp && Revoked) return;
+        if (_givenUp) throw new InvalidOperationException($"partition {last.Partition}'s writer gave up its flushes when its stream failed: not durable, not to be committed");
         _durable?.Advance(last.Partition, last.Offset);
         _decisions.Hops.Durable(stamps, batchedUtc, DateTime.UtcNow);
         _counters.AddConsumed(events);

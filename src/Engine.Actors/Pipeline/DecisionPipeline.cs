@@ -143,10 +143,10 @@ public static class DecisionPipeline
                     .SelectAsync(1, writer.DecideAsync)
                     .WatchTermination((NotUsed notUsed, Task<Done> ended) =>
                     {
-                        ended.ContinueWith(_ =>
+                        ended.ContinueWith(end =>
                         {
                             inbox.Dispose();
-                            writer.End();
+                            if (end.IsFaulted) writer.End(); // failed: its flushes give up rather than wait for a Redis outage to end
                             writer.FlushedAsync().ContinueWith(_ =>
                             {
                                 settings.Durable?.Forget(partition.Partition.Partition.Value); // nothing of this writer can land any more

@@ -10,11 +10,12 @@ namespace Engine.Actors.Privacy;
 /// What the engine keeps about one user in Redis, for consent and erasure: the consent hash <c>{prefix}p:{pseudonym}</c>,
 /// the features hash <c>{prefix}u:{pseudonym}</c> and the user's entry on their partition's churn due-list.
 /// </summary>
-/// <param name="replicated">Completes once the replicas the feature flushes wait for hold the writes made so far
-/// (<see cref="FeatureStore.ReplicatedAsync"/>); a consent saved and an erasure return only after it, so an acknowledged
-/// request survives a failover (before 2026-12-07 the primary's answer sufficed, and a failover to a replica that lagged
-/// brought back erased features or undid an opt-out). Null: the primary's answer suffices.</param>
-public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys, ChurnDueList dueList, int partitions, Func<Task>? replicated = null)
+/// <param name="features">The node's feature store: when its flushes wait for replicas (<see cref="FeatureStore.WaitsForReplicas"/>),
+/// a consent and an erasure are written through its flush connection and return only once as many replicas hold them
+/// (<see cref="FeatureStore.WriteReplicatedAsync"/>), so an acknowledged request survives a failover (before 2026-12-07 the
+/// primary's answer sufficed, and a failover to a replica that lagged brought back erased features or undid an opt-out).
+/// Null, or no replicas asked for: the primary's answer suffices.</param>
+public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys, ChurnDueList dueList, int partitions, FeatureStore? features = null)
 {
     /// <summary>
     /// How long a consent choice is kept without the user being seen: 13 months, the longest a recorded choice is commonly
@@ -37,12 +38,25 @@ public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys,
     public async Task SaveConsentAsync(string userId, Consent consent)
     {
         var key = keys.Consent(userId);
+        var fields = consent.ToFields().ToList();
+        if (Replicated is { } replicated)
+        {
+            await replicated.WriteReplicatedAsync(commands =>
+            {
+                commands.Command(2 + 2 * fields.Count).Bulk("HSET"u8).Bulk(key);
+                foreach (var (field, value) in fields) commands.Bulk(field).Bulk(value);
+                commands.Command(3).Bulk("PEXPIRE"u8).Bulk(key).Bulk((long)ConsentTtl.TotalMilliseconds);
+            }, commands: 2);
+            return;
+        }
         var transaction = Db.CreateTransaction();
-        _ = transaction.HashSetAsync(key, [.. consent.ToFields().Select(f => new HashEntry(f.Key, f.Value))]);
+        _ = transaction.HashSetAsync(key, [.. fields.Select(f => new HashEntry(f.Key, f.Value))]);
         _ = transaction.KeyExpireAsync(key, ConsentTtl);
         await transaction.ExecuteAsync();
-        if (replicated is not null) await replicated();
     }
+
+    /// <summary>The store whose flush connection carries the privacy writes, when they must wait for replicas.</summary>
+    private FeatureStore? Replicated => features is { WaitsForReplicas: true } ? features : null;
 
     /// <summary>The clickstream partition of the user's events (keyed by user id, murmur2 as the producers partition).</summary>
     public int PartitionOf(string userId) => KafkaPartitioner.Partition(userId, partitions);
@@ -54,16 +68,31 @@ public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys,
     /// </summary>
     public async Task<IReadOnlyList<string>> EraseAsync(string userId, bool keepConsent = false)
     {
+        var (featuresKey, consentKey, partition) = (keys.Entity(EntityKind.User, userId), keys.Consent(userId), KafkaPartitioner.Partition(userId, partitions));
+        if (Replicated is { } replicated)
+        {
+            var answers = await replicated.WriteReplicatedAsync(commands =>
+            {
+                commands.Command(2).Bulk("DEL"u8).Bulk(featuresKey);
+                commands.Command(3).Bulk("ZREM"u8).Bulk(dueList.Key(partition)).Bulk(dueList.Member(userId));
+                if (!keepConsent) commands.Command(2).Bulk("DEL"u8).Bulk(consentKey);
+            }, commands: keepConsent ? 2 : 3);
+            return Removed(answers[0] > 0, !keepConsent && answers[2] > 0, answers[1] > 0);
+        }
         var db = Db;
-        var features = db.KeyDeleteAsync(keys.Entity(EntityKind.User, userId));
-        var consent = keepConsent ? Task.FromResult(false) : db.KeyDeleteAsync(keys.Consent(userId));
-        var due = dueList.RemoveAsync(KafkaPartitioner.Partition(userId, partitions), userId);
-        await Task.WhenAll(features, consent, due);
-        if (replicated is not null) await replicated();
+        var deletedFeatures = db.KeyDeleteAsync(featuresKey);
+        var deletedConsent = keepConsent ? Task.FromResult(false) : db.KeyDeleteAsync(consentKey);
+        var deletedDue = dueList.RemoveAsync(partition, userId);
+        await Task.WhenAll(deletedFeatures, deletedConsent, deletedDue);
+        return Removed(deletedFeatures.Result, deletedConsent.Result, deletedDue.Result);
+    }
+
+    private static List<string> Removed(bool features, bool consent, bool due)
+    {
         var removed = new List<string>(3);
-        if (features.Result) removed.Add("features");
-        if (consent.Result) removed.Add("consent");
-        if (due.Result) removed.Add("churn_due");
+        if (features) removed.Add("features");
+        if (consent) removed.Add("consent");
+        if (due) removed.Add("churn_due");
         return removed;
     }
 }

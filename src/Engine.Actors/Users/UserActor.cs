@@ -105,7 +105,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
             Become(Loading);
         });
-        Receive<StopEntity>(stop => EntityStop.Take(stop, answeringElsewhere: false, Context));
+        // Its writer is kept until the reload: one on another node keeps it too (its answers wait there, not here).
+        Receive<StopEntity>(stop => EntityStop.Take(stop, _writer.AnsweringElsewhere, Context));
         ReceiveAny(_ => Stash.Stash());
     }
 

@@ -198,7 +198,8 @@ public sealed class E2eBench : IBenchSuite
 
     /// <summary>
     /// <c>ENGINE_BENCH_GC_PACING_MB=0</c>: the node's gen0 pacing off (or at that many MB), and
-    /// <c>ENGINE_BENCH_GC_PACING_KEEPING_UP_MS</c> its gate, to measure them side by side.
+    /// <c>ENGINE_BENCH_GC_PACING_KEEPING_UP_MS</c> its latency gate and <c>ENGINE_BENCH_GC_PACING_MAX_CPU</c> its CPU gate (a share of
+    /// the cores, 0..1), to measure them side by side.
     /// </summary>
     private static GcPacingSettings GcPacingFromEnvironment()
     {
@@ -207,6 +208,8 @@ public sealed class E2eBench : IBenchSuite
             pacing = pacing with { Gen0Bytes = long.Parse(mb, System.Globalization.CultureInfo.InvariantCulture) << 20 };
         if (Environment.GetEnvironmentVariable("ENGINE_BENCH_GC_PACING_KEEPING_UP_MS") is { Length: > 0 } ms)
             pacing = pacing with { KeepingUp = TimeSpan.FromMilliseconds(int.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)) };
+        if (Environment.GetEnvironmentVariable("ENGINE_BENCH_GC_PACING_MAX_CPU") is { Length: > 0 } cpu)
+            pacing = pacing with { MaxCpuShare = double.Parse(cpu, System.Globalization.CultureInfo.InvariantCulture) };
         if (Environment.GetEnvironmentVariable("ENGINE_BENCH_GC_PACING_CHECK_MS") is { Length: > 0 } check)
             pacing = pacing with { CheckInterval = TimeSpan.FromMilliseconds(int.Parse(check, System.Globalization.CultureInfo.InvariantCulture)) };
         return pacing;

@@ -17,16 +17,27 @@ public static class DemoModels
     /// included: served without it, the lists were the blend's alone while they carried its version (review, 2026-12-06).</exception>
     public static DecisionModels Load(string modelsDirectory)
     {
-        var churn = new ModelRegistry(Path.Combine(modelsDirectory, "churn", "model.onnx"), ModelSchemas.Churn);
-        var bid = new ModelRegistry(Path.Combine(modelsDirectory, "bid", "model.onnx"), ModelSchemas.Bid);
-        var recs = Path.Combine(modelsDirectory, "recs");
-        var ranker = Path.Combine(recs, RecommenderFiles.RankerFile);
-        if (!File.Exists(ranker))
-            throw new ModelLoadException($"Model file '{ranker}' does not exist: the recommender serves its lists re-ranked by it. Copy the recs/ folder " +
-                                         "of one './engine train' run whole (sessions.txt, model.onnx and model.json).");
-        var recommender = RecommenderFiles.Load(recs);
-        // The version of the ranker loaded (its model.json checked against its bytes), not of a second read of the file.
-        return new DecisionModels(churn, bid, recommender, recommender.Ranker!.Version);
+        ModelRegistry? churn = null, bid = null;
+        try
+        {
+            churn = new ModelRegistry(Path.Combine(modelsDirectory, "churn", "model.onnx"), ModelSchemas.Churn);
+            bid = new ModelRegistry(Path.Combine(modelsDirectory, "bid", "model.onnx"), ModelSchemas.Bid);
+            var recs = Path.Combine(modelsDirectory, "recs");
+            var ranker = Path.Combine(recs, RecommenderFiles.RankerFile);
+            if (!File.Exists(ranker))
+                throw new ModelLoadException($"Model file '{ranker}' does not exist: the recommender serves its lists re-ranked by it. Copy the recs/ folder " +
+                                             "of one './engine train' run whole (sessions.txt, model.onnx and model.json).");
+            var recommender = RecommenderFiles.Load(recs);
+            // The version of the ranker loaded (its model.json checked against its bytes), not of a second read of the file.
+            return new DecisionModels(churn, bid, recommender, recommender.Ranker!.Version);
+        }
+        catch
+        {
+            // What loaded is of no use without the rest (a start-up tries again while a deploy completes: each try's sessions freed).
+            churn?.Dispose();
+            bid?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The simulated campaigns as their advertisers booked them (what the demo publishes to the campaigns topic).</summary>

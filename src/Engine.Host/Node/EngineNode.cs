@@ -124,7 +124,7 @@ public sealed class EngineNode : IAsyncDisposable
                 system.Log.Warning("The campaign feed has not read every booking and bid adjustment after 30 s; consuming anyway (not ready until it has)");
 
             var dueList = new ChurnDueList(redis, settings.ChurnKeyPrefix, sealer);
-            var privacyStore = new PrivacyStore(redis, store.Keys, dueList, settings.Partitions, store.ReplicatedAsync);
+            var privacyStore = new PrivacyStore(redis, store.Keys, dueList, settings.Partitions, store);
             var popular = new Engine.Models.Recommendations.RecommendationCache(models.Recommender);
             var userPrivacy = new UserPrivacy(privacyStore, new NonPersonalDecisions(popular, models.RecommenderVersion));
             // Each stream tells its entities which offsets Redis holds: an idle entity stops only once its changes are there.

@@ -28,29 +28,40 @@ public static class RecommenderFiles
         }
     }
 
-    public static SessionIndex ReadSessions(string directory) => ReadSessions(directory, out _);
+    public static SessionIndex ReadSessions(string directory) => ParseSessions(SessionsPath(directory), ReadSessionBytes(directory));
 
-    /// <param name="sha256">The hex SHA-256 of the file's bytes as read (what a re-ranker's <c>sessions_sha256</c> names).</param>
-    public static SessionIndex ReadSessions(string directory, out string sha256)
+    private static string SessionsPath(string directory) => Path.Combine(directory, SessionsFile);
+
+    private static byte[] ReadSessionBytes(string directory)
     {
-        var path = Path.Combine(directory, SessionsFile);
+        var path = SessionsPath(directory);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Recommender sessions '{path}' do not exist: run ./engine train, or point the configuration at the folder holding {SessionsFile}.", path);
-        // Read once: hashed and parsed from the same bytes.
-        var bytes = File.ReadAllBytes(path);
-        sha256 = Scoring.ModelMetadata.Sha256Of(bytes);
+        return File.ReadAllBytes(path);
+    }
+
+    private static SessionIndex ParseSessions(string path, byte[] bytes)
+    {
         var builder = new SessionIndexBuilder();
         var line = 0;
-        using var reader = new StringReader(new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes));
-        while (reader.ReadLine() is { } text)
+        // A byte order mark is skipped (an editor may add one); bytes that are not UTF-8 are a damaged file, said as such.
+        using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
+        try
         {
-            line++;
-            var tab = text.IndexOf('\t');
-            if (tab < 0 || !double.TryParse(text.AsSpan(0, tab), NumberStyles.Float, CultureInfo.InvariantCulture, out var end))
-                throw new InvalidDataException($"{path} line {line} is not 'end-time<TAB>items': the file is damaged; copy it again from ./engine train.");
-            var items = text[(tab + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            // Click times only order the session; spacing them back from its end keeps the file free of them.
-            for (var i = 0; i < items.Length; i++) builder.Add($"s{line}", items[i], end - (items.Length - 1 - i) * 1e-3);
+            while (reader.ReadLine() is { } text)
+            {
+                line++;
+                var tab = text.IndexOf('\t');
+                if (tab < 0 || !double.TryParse(text.AsSpan(0, tab), NumberStyles.Float, CultureInfo.InvariantCulture, out var end))
+                    throw new InvalidDataException($"{path} line {line} is not 'end-time<TAB>items': the file is damaged; copy it again from ./engine train.");
+                var items = text[(tab + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                // Click times only order the session; spacing them back from its end keeps the file free of them.
+                for (var i = 0; i < items.Length; i++) builder.Add($"s{line}", items[i], end - (items.Length - 1 - i) * 1e-3);
+            }
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new InvalidDataException($"{path} is not UTF-8 text (near line {line + 1}): the file is damaged; copy it again from ./engine train.", e);
         }
         var index = builder.Build();
         if (index.SessionCount == 0)
@@ -58,22 +69,29 @@ public static class RecommenderFiles
         return index;
     }
 
-    /// <summary>The serving recommender from a folder: sessions plus, when present, the learned re-ranker.</summary>
+        /// <summary>The serving recommender from a folder: sessions plus, when present, the learned re-ranker.</summary>
     /// <exception cref="Scoring.ModelLoadException">The sessions are not those the re-ranker's <c>model.json</c> names
     /// (<see cref="Scoring.ModelMetadata.SessionsSha256"/>), or there are none.</exception>
     public static SessionRecommender Load(string directory, RecommenderOptions? options = null)
     {
-        var index = ReadSessions(directory, out var sha256);
+        var bytes = ReadSessionBytes(directory);
         var model = Path.Combine(directory, RankerFile);
         var ranker = File.Exists(model) ? LearnedRanker.Load(model) : null;
-        if (ranker?.Metadata.SessionsSha256 is { } expected && expected != sha256)
+        try
         {
-            ranker.Dispose();
-            throw new Scoring.ModelLoadException(
-                $"Recommender sessions '{Path.Combine(directory, SessionsFile)}' are not the ones its re-ranker was trained beside (sha256 {sha256[..12]}..., " +
-                $"model.json names {expected[..Math.Min(12, expected.Length)]}...): a copy cut short or of another run. Copy the recs/ folder of one ./engine train run whole.")
-            { FilesOfDifferentRuns = true };
+            // Before parsing: a copy cut mid-line is a file of another run, not a damaged one.
+            if (ranker?.Metadata.SessionsSha256 is { } expected && Scoring.ModelMetadata.Sha256Of(bytes) is var actual
+                && !string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+                throw new Scoring.ModelLoadException(
+                    $"Recommender sessions '{SessionsPath(directory)}' are not the ones its re-ranker was trained beside (sha256 {actual[..12]}..., " +
+                    $"model.json names {expected[..Math.Min(12, expected.Length)]}...): a copy cut short or of another run. Copy the recs/ folder of one ./engine train run whole.")
+                { FilesOfDifferentRuns = true };
+            return new SessionRecommender(ParseSessions(SessionsPath(directory), bytes), options, ranker);
         }
-        return new SessionRecommender(index, options, ranker);
+        catch
+        {
+            ranker?.Dispose();
+            throw;
+        }
     }
 }

@@ -56,13 +56,13 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
     }
 
     /// <summary>
-    /// A writer whose stream ended while Redis was away stops reading the partition's stored offset, and its flush, which
-    /// waits for that read, gives up: its events were never committed. Before 2026-12-07 the read retried until Redis
+    /// A writer whose stream failed while Redis was away stops reading the partition's stored offset, and its flush, which
+    /// waits for that read, gives up, its batch failing rather than counting as durable: nothing of it may be committed. Before 2026-12-07 the read retried until Redis
     /// answered, outliving its writer (and its flushes kept the partition's next writer on this node waiting), and a pipeline
     /// restarting every few seconds through an outage piled such reads up by the thousand.
     /// </summary>
     [Fact]
-    public async Task A_writer_whose_stream_ended_during_an_outage_stops_reading_and_writes_nothing_once_Redis_is_back()
+    public async Task A_writer_whose_stream_failed_during_an_outage_stops_reading_commits_nothing_and_writes_nothing_once_Redis_is_back()
     {
         using var redis = await StoreAsync("writer-ended", maxAttempts: 3);
         var (server, connection, store) = (redis.Server, redis.Connection, redis.Store);
@@ -78,7 +78,9 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
         writer.End();
 
         await writer.FlushedAsync().WaitAsync(TimeSpan.FromSeconds(15));
-        await decided.Durable.WaitAsync(TimeSpan.FromSeconds(1)); // given up, not durable: nothing commits it
+        // Given up, not durable, and not to be committed: the lease still holds, so a completed batch would be.
+        var notDurable = await Assert.ThrowsAsync<InvalidOperationException>(() => decided.Durable.WaitAsync(TimeSpan.FromSeconds(1)));
+        Assert.Contains("not to be committed", notDurable.Message);
         await server.StartAsync();
         await Task.Delay(1_000);
 

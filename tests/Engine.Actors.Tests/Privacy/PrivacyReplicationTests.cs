@@ -23,7 +23,7 @@ public class PrivacyReplicationTests
         var prefix = RedisFixture.UniquePrefix("privacy-replicas");
         var options = new FeatureStoreOptions { KeyPrefix = prefix, AcknowledgingReplicas = 1, ReplicaWait = TimeSpan.FromMilliseconds(200) };
         await using var features = new FeatureStore(main, options, new FeatureMetrics());
-        var privacy = new PrivacyStore(main, features.Keys, new ChurnDueList(main, prefix + "churn:"), partitions: 1, features.ReplicatedAsync);
+        var privacy = new PrivacyStore(main, features.Keys, new ChurnDueList(main, prefix + "churn:"), partitions: 1, features);
         var db = main.GetDatabase();
         await db.HashSetAsync(features.Keys.Entity(EntityKind.User, "u1"), "f", 1);
 

@@ -25,7 +25,7 @@ public sealed class DemoModelsTests : IDisposable
     /// </summary>
     [Theory]
     [InlineData(0.5, "are not the ones its re-ranker was trained beside")]
-    [InlineData(0.0, "hold no session")]
+    [InlineData(0.0, "are not the ones its re-ranker was trained beside")]
     public void The_recommenders_sessions_cut_short_or_emptied_stop_the_start_and_say_what_to_copy(double kept, string reason)
     {
         CopyModels(except: null);
