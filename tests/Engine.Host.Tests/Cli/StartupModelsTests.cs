@@ -45,13 +45,7 @@ public sealed class StartupModelsTests : IDisposable
     /// <summary>The committed models, with churn/model.json naming another model.onnx (a previous run's); returns its path and the deployed text.</summary>
     private (string Path, string Deployed) CopyModelsWithAnotherRunsChurnJson()
     {
-        var source = Path.Combine(RepoPaths.Root, "models");
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_folder, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        RepoPaths.CopyModels(_folder);
         var path = Path.Combine(_folder, "churn", "model.json");
         var deployed = File.ReadAllText(path);
         var previous = JsonNode.Parse(deployed)!;

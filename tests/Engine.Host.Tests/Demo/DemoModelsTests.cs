@@ -50,17 +50,7 @@ public sealed class DemoModelsTests : IDisposable
         Assert.Equal(ModelMetadata.Parse(File.ReadAllText(Path.Combine(_folder, "recs", "model.json"))).Version, models.RecommenderVersion);
     }
 
-    private void CopyModels(string? except)
-    {
-        var source = Path.Combine(RepoPaths.Root, "models");
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(source, file);
-            if (relative == except) continue;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_folder, relative))!);
-            File.Copy(file, Path.Combine(_folder, relative));
-        }
-    }
+    private void CopyModels(string? except) => RepoPaths.CopyModels(_folder, except);
 
     /// <summary>
     /// Booked from the options its events come from, every bid request's candidate is in its booked flight, also in a world
