@@ -42,6 +42,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     private readonly PrivacyStore _privacy;
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly IAdminClient _admin;
+    private readonly PrivacyRouting _routing;
     private readonly ILoggingAdapter _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -56,6 +57,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     {
         (_settings, _users, _privacy, _producer, _log) = (settings, users, privacy, producer, log);
         _admin = new DependentAdminClientBuilder(producer.Handle).Build(); // shares the producer's connections and configuration
+        _routing = new PrivacyRouting(_admin);
         _loop = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
     }
 
@@ -171,6 +173,7 @@ public sealed class PrivacyControl : IAsyncDisposable
                 // One user's requests run in the order this node reads them (keyed by user id, they are all in one partition, in
                 // offset order); refused ones run on their own.
                 var (request, error) = PrivacyRequest.Decode(record.Message.Value); // once: each attempt acts on it
+                if (request is not null && _routing.Misrouted(record, request.UserId) is { } misrouted) (request, error) = (null, misrouted);
                 var user = request?.UserId ?? "offset:" + position;
                 var stop = partitionStop.Token;
                 // On the pool: a request's first steps block (the clickstream's end offsets), and the loop must keep polling.

@@ -168,6 +168,42 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     }
 
     /// <summary>
+    /// A request not keyed by its user id, or on another partition than murmur2 of that id gives, is dead-lettered as
+    /// misrouted: one user's requests keep their order only within one partition, and a consent sent through another
+    /// partitioner could be applied on another node after that user's erasure (before 2026-12-07 it was carried out).
+    /// </summary>
+    [Fact]
+    public async Task A_request_off_its_users_partition_or_keyed_by_another_value_is_dead_lettered_as_misrouted()
+    {
+        var (requests, acks, dead) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("dead"));
+        await _kafka.CreateTopicAsync(requests, 2);
+        foreach (var topic in new[] { acks, dead }) await _kafka.CreateTopicAsync(topic, 1);
+        var users = Sys.ActorOf(Props.Create(() => new ConsentRecorder()));
+        using var producer = Producer();
+        var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, "privacy-" + requests), acks, "clickstream",
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), "engine", dead);
+        await using var control = new PrivacyControl(settings, users, Store("privacy-misrouted"), producer, Sys.Log);
+        byte[] Consent(string requestId, string user) => JsonSerializer.SerializeToUtf8Bytes(new PrivacyRequest
+        {
+            Type = PrivacyRequestTypes.Consent, RequestId = requestId, UserId = user, Personalisation = false, AdTargeting = false,
+        }, EngineJson.Default.PrivacyRequest);
+        var home = Engine.Models.Routing.KafkaPartitioner.Partition("u-1", 2);
+        Task Send(int partition, string key, string requestId) => producer.ProduceAsync(new TopicPartition(requests, partition),
+            new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(key), Value = Consent(requestId, "u-1") });
+
+        await Send(1 - home, "u-1", "off-partition");
+        await Send(home, "someone-else", "wrong-key");
+        await Send(home, "u-1", "routed");
+
+        Assert.Equal(["routed"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(30)));
+        var letters = ReadDeadLetters(dead, 2, TimeSpan.FromSeconds(10));
+        foreach (var letter in letters) _output.WriteLine($"dead-lettered partition {letter.Partition}: {letter.Reason}");
+        Assert.Contains(letters, l => l.Reason.Contains($"belongs to partition {home} of 2", StringComparison.Ordinal));
+        Assert.Contains(letters, l => l.Reason.Contains("must be keyed by its user_id", StringComparison.Ordinal));
+        AwaitAssert(() => Assert.Equal((2, 1), (control.DeadLettered, control.Acknowledged)), TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
     /// A refused request whose dead letter Kafka refuses for good (here the brokers refuse the dead-letter topic, as an ACL
     /// would) is skipped after the patience allowed (3 s here, 5 minutes by default), with an error in the log: retried for ever, it held its
     /// partition's commit, and every request after it was carried out again at each restart.
