@@ -5,8 +5,9 @@ namespace Engine.Actors.Kafka;
 /// <summary>How the producer flow writes.</summary>
 /// <param name="ClientConfig">Passed to librdkafka as is (SASL, SSL, batch sizes, ...); idempotence and acks are set by the flow.</param>
 /// <param name="Parallelism">
-/// Records sent and not yet acknowledged; past it the flow stops pulling. Keep it below librdkafka's
-/// <c>queue.buffering.max.messages</c> (100 000 by default), or a send fails the stage with a full local queue.
+/// Records sent and not yet acknowledged; past it the flow stops pulling. librdkafka's own queue bound
+/// (<c>queue.buffering.max.messages</c>, 100 000, and <c>queue.buffering.max.kbytes</c>, 1 GiB, by default) holds the rest of an
+/// envelope until deliveries make room (before 2026-12-07 a full queue failed the stage).
 /// </param>
 /// <param name="MaxInFlightEnvelopes">
 /// Envelopes sent and not yet passed on; past it the flow stops pulling too. Results leave in input order, so behind one

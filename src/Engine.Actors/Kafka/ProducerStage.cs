@@ -8,7 +8,8 @@ namespace Engine.Actors.Kafka;
 
 /// <summary>
 /// Sends each envelope's records and emits its result once all are acknowledged, in input order, with at most
-/// <see cref="KafkaProducerSettings.Parallelism"/> records in flight. A failed delivery fails the stage.
+/// <see cref="KafkaProducerSettings.Parallelism"/> records in flight; while librdkafka's queue is full (its bytes or its
+/// message count) the rest of an envelope waits for deliveries, and nothing more is pulled. A failed delivery fails the stage.
 /// </summary>
 internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
     : GraphStage<FlowShape<IProducerEnvelope<TPass>, ProducerResult<TPass>>>
@@ -32,6 +33,9 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
         private IProducer<byte[], byte[]>? _producer;
         private Error? _error;
         private int _inFlightRecords;
+        // The envelope whose records are being sent (librdkafka's queue was full), and its next record.
+        private PendingEnvelope<TPass>? _sending;
+        private int _sendingNext;
 
         public Logic(ProducerStage<TPass> stage) : base(stage.Shape)
         {
@@ -73,16 +77,61 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
             var pending = new PendingEnvelope<TPass>(envelope, _onError, _wakeUp);
             _inFlight.Enqueue(pending);
             _inFlightRecords += envelope.Count;
-            if (envelope is ProducerMessage<TPass> single)
-                _producer!.Produce(single.Topic, new Message<byte[], byte[]> { Key = single.Key!, Value = single.Value!, Headers = ProducerRecord.NoHeaders }, pending.OnSingleReport);
-            else
-                for (var i = 0; i < envelope.Count; i++)
-                {
-                    var record = envelope[i];
-                    _producer!.Produce(record.Topic, record.ToMessage(), pending.ReportHandler(i));
-                }
+            (_sending, _sendingNext) = (pending, 0);
+            Send();
             PullIfRoom();
             Emit();
+        }
+
+        /// <summary>
+        /// Sends what is left of the envelope being sent. librdkafka's queue full (its message count or its bytes, 1 GiB by
+        /// default: a burst of dead letters of oversized records, ~700 KB each, fills it long before the records bound does)
+        /// holds the rest until deliveries make room, with nothing more pulled meanwhile: before 2026-12-07 it failed the
+        /// stage, and the run restarted into the same backlog and failed again (review).
+        /// </summary>
+        private void Send()
+        {
+            if (_sending is not { } pending) return;
+            var envelope = pending.Envelope;
+            while (_sendingNext < envelope.Count)
+            {
+                if (!TryProduce(pending, _sendingNext))
+                {
+                    // Arm, then try once more: a delivery between the refusal and the arm made room and would not wake us.
+                    _wakeUp.Arm();
+                    if (!TryProduce(pending, _sendingNext))
+                    {
+                        // Nothing of this stage in librdkafka's queue (so no delivery will wake it): a record it can never take.
+                        if (_sendingNext == 0 && _inFlight.All(p => p == pending || p.Done))
+                            throw new ProduceException<byte[], byte[]>(new Error(ErrorCode.Local_QueueFull,
+                                "librdkafka's queue refuses a record while it holds nothing of this stage: raise queue.buffering.max.kbytes"),
+                                new DeliveryResult<byte[], byte[]>());
+                        return;
+                    }
+                }
+                _sendingNext++;
+            }
+            _sending = null;
+        }
+
+        /// <summary>Produces the envelope's record at <paramref name="index"/>; false when librdkafka's queue is full.</summary>
+        private bool TryProduce(PendingEnvelope<TPass> pending, int index)
+        {
+            try
+            {
+                if (pending.Envelope is ProducerMessage<TPass> single)
+                    _producer!.Produce(single.Topic, new Message<byte[], byte[]> { Key = single.Key!, Value = single.Value!, Headers = ProducerRecord.NoHeaders }, pending.OnSingleReport);
+                else
+                {
+                    var record = pending.Envelope[index];
+                    _producer!.Produce(record.Topic, record.ToMessage(), pending.ReportHandler(index));
+                }
+                return true;
+            }
+            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                return false;
+            }
         }
 
         public override void OnUpstreamFinish()
@@ -94,7 +143,7 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
 
         private void PullIfRoom()
         {
-            if (_inFlightRecords < _stage._settings.Parallelism && _inFlight.Count < _stage._settings.MaxInFlightEnvelopes
+            if (_sending is null && _inFlightRecords < _stage._settings.Parallelism && _inFlight.Count < _stage._settings.MaxInFlightEnvelopes
                 && !HasBeenPulled(_stage._in) && !IsClosed(_stage._in))
                 Pull(_stage._in);
         }
@@ -102,6 +151,11 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
         private void Emit()
         {
             if (Failed()) return;
+            if (_sending is not null)
+            {
+                Send();
+                PullIfRoom();
+            }
             if (IsAvailable(_stage._out) && _inFlight.TryPeek(out var head))
             {
                 _wakeUp.Arm();

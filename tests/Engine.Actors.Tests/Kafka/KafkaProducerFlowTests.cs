@@ -61,6 +61,29 @@ public sealed class KafkaProducerFlowTests : Akka.TestKit.Xunit2.TestKit, IClass
         }
     }
 
+    /// <summary>
+    /// An envelope larger than librdkafka's queue (here 4 MB; 1 GiB by default, which a burst of ~700 KB dead letters of
+    /// oversized records fills) waits for deliveries to make room and passes whole: before 2026-12-07 the queue-full refusal
+    /// failed the stage, and the run restarted into the same backlog (review).
+    /// </summary>
+    [Fact]
+    public async Task An_envelope_larger_than_librdkafkas_queue_waits_for_room_and_passes_whole()
+    {
+        var topic = KafkaFixture.UniqueTopic("produce-queue-full");
+        await _kafka.CreateTopicAsync(topic, 1);
+        var records = Enumerable.Range(0, 12).Select(i => new ProducerRecord(topic, [(byte)i], new byte[900_000])).ToList();
+        var settings = new KafkaProducerSettings(_kafka.BootstrapServers, new Dictionary<string, string> { ["queue.buffering.max.kbytes"] = "4096" });
+
+        var results = await Source.From(new IProducerEnvelope<int>[] { new MultiMessage<int>(records, 1), new ProducerMessage<int>(topic, null, [1], 2) })
+            .Via(KafkaProducer.Flow<int>(settings))
+            .RunWith(Sink.Seq<ProducerResult<int>>(), Sys.Materializer())
+            .WaitAsync(Timeout);
+
+        Assert.Equal([1, 2], results.Select(r => r.PassThrough));
+        Assert.Equal(12, results[0].Deliveries.Count(d => d is not null));
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (long)i), results[0].Deliveries.Select(d => d!.Offset)); // in order
+    }
+
     [Fact]
     public async Task Results_come_in_input_order_with_their_pass_through_and_empty_envelopes_still_pass()
     {
