@@ -100,19 +100,17 @@ internal sealed class BatchWriter
     /// <summary>
     /// The latest check time the partition's earlier writers scheduled: this writer's users are due no earlier. A new writer's
     /// clock starts with its own first events, and a lone one from a device days behind made its user due at once (a
-    /// shopping user alerted). Unknown (Redis away, nothing scheduled): no floor.
+    /// shopping user alerted). Read until Redis answers, as the stored offset is (the flushes that apply it wait for Redis
+    /// anyway): before 2026-12-07 a Redis error left the writer without a floor for its whole life, and restarts caused
+    /// by Redis are exactly when the read fails (review). Nothing scheduled, or the writer revoked or failed: no floor.
     /// </summary>
-    private static async Task<long> LatestDueAsync(ChurnDueList dueList, Task previousWriters, int partition)
+    private async Task<long> LatestDueAsync(ChurnDueList dueList, Task previousWriters, int partition)
     {
         await previousWriters.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        try
-        {
-            return await dueList.LatestDueAsync(partition).ConfigureAwait(false) ?? long.MinValue;
-        }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            return long.MinValue;
-        }
+        long? latest = null;
+        return await RetryAsync(async () => latest = await dueList.LatestDueAsync(partition).ConfigureAwait(false), () => Revoked || _ended).ConfigureAwait(false)
+            ? latest ?? long.MinValue
+            : long.MinValue;
     }
 
     private async Task<long> ReadStoredOffsetAsync(Task previousWriters, int partition)

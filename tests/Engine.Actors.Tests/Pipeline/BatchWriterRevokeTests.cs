@@ -89,6 +89,36 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
     }
 
     /// <summary>
+    /// A new writer that cannot read its partition's churn floor at first (Redis not answering as it starts, as when a
+    /// restart was caused by Redis) reads it again until Redis answers: before 2026-12-07 it went without a floor for its
+    /// whole life, and a user whose device clock ran days behind was due at once (review).
+    /// </summary>
+    [Fact]
+    public async Task A_writer_started_while_Redis_does_not_answer_still_schedules_no_earlier_than_its_partitions_floor()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.RedisServer);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint)); // 2 s timeouts
+        var prefix = RedisFixture.UniquePrefix("writer-floor");
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = prefix, MaxAttempts = 20 }, new FeatureMetrics());
+        var dueList = new ChurnDueList(connection, prefix + "churn:");
+        var floor = UserTestWorld.T0.AddDays(10).ToUnixTimeMilliseconds(); // what the partition's earlier writers scheduled
+        await connection.GetDatabase().SortedSetAddAsync(dueList.Key(0), dueList.Member("busy"), floor);
+        var user = Sys.ActorOf(UserActor.Props("u", store, _world.Decider()));
+        var asked = Ask(user, Lease(), offset: 0); // the user loaded while Redis answered; its event is stamped days before the floor
+
+        server.Freeze();
+        var writer = Writer(store, churn: new ChurnSchedule(dueList, new PartitionClock(), TimeSpan.FromDays(3)));
+        writer.ReadStoredOffsetAfter(Task.CompletedTask, partition: 0);
+        await Task.Delay(3_000); // past the client's 2 s timeout: the first reads failed
+        server.Thaw();
+        var decided = await writer.DecideAsync([asked]);
+        await decided.Durable.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var due = await connection.GetDatabase().SortedSetScoreAsync(dueList.Key(0), dueList.Member("u"));
+        Assert.Equal(floor, (long?)due);
+    }
+
+    /// <summary>
     /// A flush that starts after the partition was revoked (a rebalance, or the session lost while the node was cut off
     /// from Kafka) writes nothing: its commit would be dropped as stale, and the next owner, replaying, may already have
     /// written past it, or erased a user it holds.
@@ -179,8 +209,8 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
         Assert.Equal(1, shoe1.Minutes.Sum(ItemFeatureState.Views, 60, UserTestWorld.T0.AddMinutes(2).ToUnixTimeMilliseconds())); // counted once
     }
 
-    private static BatchWriter Writer(FeatureStore store, PartitionFences? fences = null) =>
-        new(store, Topic, new DecisionTopics(), EntityRoute.Users(campaignEventsTopic: null), churn: null, new PipelineCounters(), new DecisionCounters(),
+    private static BatchWriter Writer(FeatureStore store, PartitionFences? fences = null, ChurnSchedule? churn = null) =>
+        new(store, Topic, new DecisionTopics(), EntityRoute.Users(campaignEventsTopic: null), churn, new PipelineCounters(), new DecisionCounters(),
             fairness: null, maxUndurable: 10_000, TimeSpan.FromMilliseconds(1), forwarder: null, durable: null, fences: fences);
 
     /// <summary>A Garnet this test stops and starts, a connection to it, and a store whose flushes try <paramref name="maxAttempts"/> times a call.</summary>
