@@ -10,9 +10,17 @@ namespace Engine.Actors.Users;
 
 /// <summary>How often the sweeper looks, how many users it wakes per partition and look, and when a checked user who did not alert is looked at again.</summary>
 /// <param name="AnswerTimeout">How long a woken user may take to answer before the sweeper stops waiting for it (default 30 s; the user stays due).</param>
-public sealed record ChurnSweepSettings(TimeSpan Interval, int MaxUsersPerSweep, TimeSpan RecheckAfter, int Partitions, TimeSpan? AnswerTimeout = null)
+/// <param name="MaxChecksPerSecond">Users the node wakes per second over all its partitions, shared between them (default 1,000):
+/// each woken user's state is loaded and stays in memory until it passivates (2 minutes idle). Per partition alone, a
+/// node of 8 partitions woke 8,000 a second, and after a backlog (a day of event time caught up at once) over a million
+/// actors were resident (before 2026-12-07, review). Those left wait for the next looks: their alerts come later, none is lost.</param>
+public sealed record ChurnSweepSettings(TimeSpan Interval, int MaxUsersPerSweep, TimeSpan RecheckAfter, int Partitions, TimeSpan? AnswerTimeout = null,
+    int MaxChecksPerSecond = 1_000)
 {
     public TimeSpan EffectiveAnswerTimeout => AnswerTimeout ?? TimeSpan.FromSeconds(30);
+
+    /// <summary>Users one look may wake over all partitions: the rate over the interval, at least one.</summary>
+    public int ChecksPerLook => Math.Max(1, (int)Math.Min(int.MaxValue, MaxChecksPerSecond * Interval.TotalSeconds));
 }
 
 /// <summary>
@@ -80,10 +88,14 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         // A partition whose previous sweep is still being answered waits for it; the others are swept (before 2026-12-06 one
         // user slow to answer, up to the answer timeout, held up the sweeps of every partition).
         var answering = _waiting.Values.Select(w => w.Partition).ToHashSet();
-        foreach (var (partition, watermark) in _clock.Watermarks)
+        var sweeping = _clock.Watermarks.Where(w => !answering.Contains(w.Key) && !_reading.Contains(w.Key)).ToList();
+        if (sweeping.Count == 0) return;
+        // The node's rate, shared: each partition its part of the look's checks (at least one), so none waits on the others.
+        var share = Math.Min(_settings.MaxUsersPerSweep, Math.Max(1, _settings.ChecksPerLook / sweeping.Count));
+        foreach (var (partition, watermark) in sweeping)
         {
-            if (answering.Contains(partition) || !_reading.Add(partition)) continue;
-            _due.DueAsync(partition, watermark, _settings.MaxUsersPerSweep)
+            _reading.Add(partition);
+            _due.DueAsync(partition, watermark, share)
                 .PipeTo(Self, success: users => new DueUsers(partition, watermark, users), failure: e => new DueReadFailed(partition, e));
         }
     }

@@ -56,6 +56,30 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
     }
 
     /// <summary>
+    /// The node wakes at most its rate of users per look, shared between its partitions: per partition alone (100 each
+    /// here), a node of many partitions woke them by the thousand a second after a backlog, each loaded and resident for
+    /// minutes (before 2026-12-07, review). The rest are woken at the next looks.
+    /// </summary>
+    [Fact]
+    public async Task A_look_wakes_at_most_the_nodes_rate_shared_between_its_partitions()
+    {
+        var look = TimeSpan.FromSeconds(1);
+        using var run = await StartAsync("sweeper-rate", partitions: 4, interval: look, maxChecksPerSecond: 40);
+        for (var partition = 0; partition < 4; partition++)
+        {
+            await run.Due.ScheduleAsync(partition, [.. Enumerable.Range(0, 30).Select(i => new KeyValuePair<string, long>($"p{partition}-u{i}", 1_000))]);
+            run.Clock.Advance(partition, 2_000);
+        }
+
+        run.Scheduler.Advance(look);
+        var woken = run.Users.ReceiveN(40, TimeSpan.FromSeconds(10)).Cast<CheckChurn>().ToList();
+        run.Users.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+
+        Assert.All(Enumerable.Range(0, 4), partition => Assert.Equal(10, woken.Count(c => c.UserId.StartsWith($"p{partition}-", StringComparison.Ordinal))));
+        Sys.Stop(run.Sweeper);
+    }
+
+    /// <summary>
     /// A user slow to answer holds up the next sweep of their own partition only: the other partitions' users due meanwhile
     /// are woken at the next tick. Before, one unanswered check held up every partition's sweeps until its answer timeout.
     /// </summary>
@@ -152,7 +176,7 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
     }
 
     /// <summary>A sweeper over a due-list in Garnet, a partition clock and a probe for the user region, on the test scheduler.</summary>
-    private async Task<Sweeping> StartAsync(string name, int partitions, TimeSpan? answerTimeout = null)
+    private async Task<Sweeping> StartAsync(string name, int partitions, TimeSpan? answerTimeout = null, TimeSpan? interval = null, int maxChecksPerSecond = 1_000)
     {
         var connection = redis.Connect(RedisKind.Garnet);
         var due = new ChurnDueList(connection, RedisFixture.UniquePrefix(name));
@@ -160,7 +184,7 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
         // No broker: no check in these tests returns an alert that is sent.
         var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
         var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
-            new ChurnSweepSettings(Interval, 100, RecheckAfter, partitions, answerTimeout)));
+            new ChurnSweepSettings(interval ?? Interval, 100, RecheckAfter, partitions, answerTimeout, maxChecksPerSecond)));
         await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10)); // started: its timer is set
         return new Sweeping(connection, due, clock, users, sweeper, (TestScheduler)Sys.Scheduler, producer);
     }
