@@ -14,8 +14,12 @@ namespace Engine.Actors.Users;
 /// each woken user's state is loaded and stays in memory until it passivates (2 minutes idle). Per partition alone, a
 /// node of 8 partitions woke 8,000 a second, and after a backlog (a day of event time caught up at once) over a million
 /// actors were resident (before 2026-12-07, review). Those left wait for the next looks: their alerts come later, none is lost.</param>
+/// <param name="Behind">How far behind its partition's clock a sweep reads: the clock is the newest event time made durable, and
+/// events at later offsets may carry earlier times (a mobile SDK uploading a batch), up to the entities' allowed lateness,
+/// beyond which they are dropped as late. A check as of the clock scored a user who came back minutes before it as silent
+/// all along, before their event was read (the node uses the allowed lateness, 10 minutes, since 2026-12-07; review).</param>
 public sealed record ChurnSweepSettings(TimeSpan Interval, int MaxUsersPerSweep, TimeSpan RecheckAfter, int Partitions, TimeSpan? AnswerTimeout = null,
-    int MaxChecksPerSecond = 1_000)
+    int MaxChecksPerSecond = 1_000, TimeSpan Behind = default)
 {
     public TimeSpan EffectiveAnswerTimeout => AnswerTimeout ?? TimeSpan.FromSeconds(30);
 
@@ -95,8 +99,9 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         foreach (var (partition, watermark) in sweeping)
         {
             _reading.Add(partition);
-            _due.DueAsync(partition, watermark, share)
-                .PipeTo(Self, success: users => new DueUsers(partition, watermark, users), failure: e => new DueReadFailed(partition, e));
+            var asOf = watermark - (long)_settings.Behind.TotalMilliseconds;
+            _due.DueAsync(partition, asOf, share)
+                .PipeTo(Self, success: users => new DueUsers(partition, asOf, users), failure: e => new DueReadFailed(partition, e));
         }
     }
 

@@ -165,7 +165,8 @@ public sealed class EngineNode : IAsyncDisposable
 
             // Silent users: the sweeper wakes only those due on the Redis due-list and sends their alerts itself.
             system.ActorOf(ChurnSweeper.Props(users, dueList, eventClock, alertProducer, topics, decisions,
-                new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions), fairness), "churn-sweeper");
+                new ChurnSweepSettings(settings.ChurnSweepInterval ?? TimeSpan.FromSeconds(1), 1_000, TimeSpan.FromDays(1), settings.Partitions,
+                    Behind: store.Options.AllowedLateness), fairness), "churn-sweeper");
             system.ActorOf(CampaignPaceTicker.Props(campaigns, catalog, CampaignPaceTicker.EarliestOf(eventClock), CampaignPacer.Default.TickInterval),
                 "campaign-pace-ticker");
             var privacy = new PrivacyControl(new PrivacyControlSettings(

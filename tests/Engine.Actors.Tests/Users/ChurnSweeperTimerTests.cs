@@ -80,6 +80,30 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
     }
 
     /// <summary>
+    /// A sweep reads its lateness behind the partition's clock: an event stamped minutes before the clock may still be on its
+    /// way (a batch uploaded by a mobile SDK), and a check as of the clock scored a user who came back in those minutes as
+    /// silent all along (before 2026-12-07, review).
+    /// </summary>
+    [Fact]
+    public async Task A_sweep_reads_its_lateness_behind_the_partitions_clock()
+    {
+        var lateness = TimeSpan.FromMinutes(10);
+        using var run = await StartAsync("sweeper-behind", partitions: 1, behind: lateness);
+        var dueMs = (long)TimeSpan.FromDays(3).TotalMilliseconds;
+        await run.Due.ScheduleAsync(0, [new("quiet", dueMs)]);
+
+        run.Clock.Advance(0, dueMs + (long)TimeSpan.FromMinutes(5).TotalMilliseconds); // due, by the clock; not by the clock less its lateness
+        run.Scheduler.Advance(Interval);
+        run.Users.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+
+        run.Clock.Advance(0, dueMs + (long)TimeSpan.FromMinutes(11).TotalMilliseconds);
+        run.Scheduler.Advance(Interval);
+        var check = run.Users.ExpectMsg<CheckChurn>(TimeSpan.FromSeconds(10));
+        Assert.Equal(("quiet", DateTimeOffset.FromUnixTimeMilliseconds(dueMs + (long)TimeSpan.FromMinutes(1).TotalMilliseconds)), (check.UserId, check.AsOf));
+        Sys.Stop(run.Sweeper);
+    }
+
+    /// <summary>
     /// A user slow to answer holds up the next sweep of their own partition only: the other partitions' users due meanwhile
     /// are woken at the next tick. Before, one unanswered check held up every partition's sweeps until its answer timeout.
     /// </summary>
@@ -176,7 +200,8 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
     }
 
     /// <summary>A sweeper over a due-list in Garnet, a partition clock and a probe for the user region, on the test scheduler.</summary>
-    private async Task<Sweeping> StartAsync(string name, int partitions, TimeSpan? answerTimeout = null, TimeSpan? interval = null, int maxChecksPerSecond = 1_000)
+    private async Task<Sweeping> StartAsync(string name, int partitions, TimeSpan? answerTimeout = null, TimeSpan? interval = null, int maxChecksPerSecond = 1_000,
+        TimeSpan behind = default)
     {
         var connection = redis.Connect(RedisKind.Garnet);
         var due = new ChurnDueList(connection, RedisFixture.UniquePrefix(name));
@@ -184,7 +209,7 @@ public sealed class ChurnSweeperTimerTests(RedisFixture redis)
         // No broker: no check in these tests returns an alert that is sent.
         var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1" }).Build();
         var sweeper = Sys.ActorOf(ChurnSweeper.Props(users, due, clock, producer, new DecisionTopics(), new DecisionCounters(),
-            new ChurnSweepSettings(interval ?? Interval, 100, RecheckAfter, partitions, answerTimeout, maxChecksPerSecond)));
+            new ChurnSweepSettings(interval ?? Interval, 100, RecheckAfter, partitions, answerTimeout, maxChecksPerSecond, behind)));
         await sweeper.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10)); // started: its timer is set
         return new Sweeping(connection, due, clock, users, sweeper, (TestScheduler)Sys.Scheduler, producer);
     }
