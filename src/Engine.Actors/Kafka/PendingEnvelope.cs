@@ -25,6 +25,8 @@ internal sealed class PendingEnvelope<TPass>
     /// <summary>When its records were sent (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     public long SentAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
     public bool Done => _done;
+    /// <summary>Records whose delivery report came (of those sent).</summary>
+    public int Reported => Envelope.Count - Volatile.Read(ref _remaining);
     public ProducerResult<TPass> Result => new(_deliveries, Envelope.PassThrough);
 
     /// <summary>Report handler for the only record (one delegate per envelope, no closure per record).</summary>

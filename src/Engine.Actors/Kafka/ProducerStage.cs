@@ -36,6 +36,7 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
         // The envelope whose records are being sent (librdkafka's queue was full), and its next record.
         private PendingEnvelope<TPass>? _sending;
         private int _sendingNext;
+        private int _refusedWithNothingQueued;
 
         public Logic(ProducerStage<TPass> stage) : base(stage.Shape)
         {
@@ -101,14 +102,21 @@ internal sealed class ProducerStage<TPass>(KafkaProducerSettings settings)
                     _wakeUp.Arm();
                     if (!TryProduce(pending, _sendingNext))
                     {
-                        // Nothing of this stage in librdkafka's queue (so no delivery will wake it): a record it can never take.
-                        if (_sendingNext == 0 && _inFlight.All(p => p == pending || p.Done))
-                            throw new ProduceException<byte[], byte[]>(new Error(ErrorCode.Local_QueueFull,
-                                "librdkafka's queue refuses a record while it holds nothing of this stage: raise queue.buffering.max.kbytes"),
-                                new DeliveryResult<byte[], byte[]>());
+                        // Refused with nothing of this stage waiting for a report, for a second: a record the queue can never take.
+                        if (pending.Reported == _sendingNext && _inFlight.All(p => p == pending || p.Done))
+                        {
+                            if (++_refusedWithNothingQueued >= 20)
+                                throw new ProduceException<byte[], byte[]>(new Error(ErrorCode.Local_QueueFull,
+                                    "librdkafka's queue refuses a record while it holds nothing of this stage: raise queue.buffering.max.kbytes"),
+                                    new DeliveryResult<byte[], byte[]>());
+                        }
+                        else _refusedWithNothingQueued = 0;
+                        // A report's space is freed only after its callback returns: the last one may wake us too soon. Look again shortly.
+                        _ = Task.Delay(50).ContinueWith(_ => _wakeUp.Signal(), TaskScheduler.Default);
                         return;
                     }
                 }
+                _refusedWithNothingQueued = 0;
                 _sendingNext++;
             }
             _sending = null;

@@ -173,7 +173,6 @@ public sealed class PrivacyControl : IAsyncDisposable
                 // One user's requests run in the order this node reads them (keyed by user id, they are all in one partition, in
                 // offset order); refused ones run on their own.
                 var (request, error) = PrivacyRequest.Decode(record.Message.Value); // once: each attempt acts on it
-                if (request is not null && _routing.Misrouted(record, request.UserId) is { } misrouted) (request, error) = (null, misrouted);
                 var user = request?.UserId ?? "offset:" + position;
                 var stop = partitionStop.Token;
                 // On the pool: a request's first steps block (the clickstream's end offsets), and the loop must keep polling.
@@ -239,6 +238,8 @@ public sealed class PrivacyControl : IAsyncDisposable
         {
             try
             {
+                // Checked here, on the pool, not on the consumer's thread: it may wait for Kafka's metadata.
+                if (request is not null && _routing.Misrouted(record, request.UserId) is { } misrouted) (request, error) = (null, misrouted);
                 await HandleAsync(record, request, error, stop);
                 _refusedSince.TryRemove(record.TopicPartitionOffset, out _);
                 return true;

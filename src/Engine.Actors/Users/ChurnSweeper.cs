@@ -15,9 +15,10 @@ namespace Engine.Actors.Users;
 /// node of 8 partitions woke 8,000 a second, and after a backlog (a day of event time caught up at once) over a million
 /// actors were resident (before 2026-12-07, review). Those left wait for the next looks: their alerts come later, none is lost.</param>
 /// <param name="Behind">How far behind its partition's clock a sweep reads: the clock is the newest event time made durable, and
-/// events at later offsets may carry earlier times (a mobile SDK uploading a batch), up to the entities' allowed lateness,
-/// beyond which they are dropped as late. A check as of the clock scored a user who came back minutes before it as silent
-/// all along, before their event was read (the node uses the allowed lateness, 10 minutes, since 2026-12-07; review).</param>
+/// events at later offsets may carry earlier times (a mobile SDK uploading a batch). A check as of the clock scored a user who
+/// came back minutes before it as silent all along, before their event was read. A margin, not a bound: an event read
+/// later than this behind the clock still comes after the check (a returning user's event is never late for their own
+/// state). The node uses 10 minutes, the entities' allowed lateness, since 2026-12-07 (review).</param>
 public sealed record ChurnSweepSettings(TimeSpan Interval, int MaxUsersPerSweep, TimeSpan RecheckAfter, int Partitions, TimeSpan? AnswerTimeout = null,
     int MaxChecksPerSecond = 1_000, TimeSpan Behind = default)
 {
