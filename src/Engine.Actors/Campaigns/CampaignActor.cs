@@ -70,8 +70,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             LoadFailure.AnswerWaitingNotReady(Stash, _campaignId, failed.Cause);
             Context.Stop(Self);
         });
-        // Nothing answered since it started loading: a stream's restart stops it (the PoisonPill it was sent before 2026-12-07).
-        Receive<StopEntity>(stop => EntityStop.Take(stop, answeringElsewhere: false, Context));
+        // Nothing answered since it started loading (no writer): a stream's restart stops it.
+        Receive<StopEntity>(TakeStop);
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -90,11 +90,14 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             Become(Loading);
         });
         // Its writer is kept until the reload: one on another node keeps it too (its answers wait there, not here).
-        Receive<StopEntity>(stop => EntityStop.Take(stop, _writer.AnsweringElsewhere, Context));
+        Receive<StopEntity>(TakeStop);
         ReceiveAny(_ => Stash.Stash());
     }
 
     public IStash Stash { get; set; } = null!;
+
+    /// <summary>A stream's restart on this node: stops unless the writer it last answered runs on another node (<see cref="EntityShards.StopAllAsync"/>).</summary>
+    private void TakeStop(StopEntity stop) => EntityStop.Take(stop, _writer.AnsweringElsewhere, Context);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -142,7 +145,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     {
         // The shard moves: stashed while loading, so what the actor holds is answered first (HandOffStop).
         Receive<HandOffStop>(_ => Context.Stop(Self));
-        Receive<StopEntity>(stop => EntityStop.Take(stop, _writer.AnsweringElsewhere, Context));
+        Receive<StopEntity>(TakeStop);
         Receive<RecordCampaignEvent>(msg =>
         {
             _writer.Answering(Sender, _delivery);

@@ -68,7 +68,7 @@ public sealed class PrivacyStore(IConnectionMultiplexer redis, FeatureKeys keys,
     /// </summary>
     public async Task<IReadOnlyList<string>> EraseAsync(string userId, bool keepConsent = false)
     {
-        var (featuresKey, consentKey, partition) = (keys.Entity(EntityKind.User, userId), keys.Consent(userId), KafkaPartitioner.Partition(userId, partitions));
+        var (featuresKey, consentKey, partition) = (keys.Entity(EntityKind.User, userId), keys.Consent(userId), PartitionOf(userId));
         if (Replicated is { } replicated)
         {
             var answers = await replicated.WriteReplicatedAsync(commands =>

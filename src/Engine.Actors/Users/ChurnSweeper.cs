@@ -97,10 +97,11 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         var answering = _waiting.Values.Select(w => w.Partition).ToHashSet();
         var sweeping = _clock.Watermarks.Where(w => !answering.Contains(w.Key) && !_reading.Contains(w.Key)).ToList();
         if (sweeping.Count == 0) return;
+        var hungry = sweeping.Count(s => _hungry.Contains(s.Key));
         foreach (var (partition, watermark) in sweeping)
         {
             _reading.Add(partition);
-            var (asOf, limit) = (watermark - (long)_settings.Behind.TotalMilliseconds, ShareOf(partition, sweeping.Count, sweeping.Count(s => _hungry.Contains(s.Key))));
+            var (asOf, limit) = (watermark - (long)_settings.Behind.TotalMilliseconds, ShareOf(partition, sweeping.Count, hungry));
             _due.DueAsync(partition, asOf, limit)
                 .PipeTo(Self, success: users => new DueUsers(partition, asOf, limit, users), failure: e => new DueReadFailed(partition, e));
         }

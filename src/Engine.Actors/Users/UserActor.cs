@@ -106,7 +106,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             Become(Loading);
         });
         // Its writer is kept until the reload: one on another node keeps it too (its answers wait there, not here).
-        Receive<StopEntity>(stop => EntityStop.Take(stop, _writer.AnsweringElsewhere, Context));
+        Receive<StopEntity>(TakeStop);
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -117,6 +117,9 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
     }
 
     protected override void PostStop() => _idle?.Stopped(_userId, _lastAnswered);
+
+    /// <summary>A stream's restart on this node: stops unless the writer it last answered runs on another node (<see cref="EntityShards.StopAllAsync"/>).</summary>
+    private void TakeStop(StopEntity stop) => EntityStop.Take(stop, _writer.AnsweringElsewhere, Context);
 
     private async Task<Loaded> LoadAsync()
     {
@@ -142,8 +145,8 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             LoadFailure.AnswerWaitingNotReady(Stash, _userId, failed.Error);
             Context.Stop(Self);
         });
-        // Nothing answered since it started loading: a stream's restart stops it (the PoisonPill it was sent before 2026-12-07).
-        Receive<StopEntity>(stop => EntityStop.Take(stop, answeringElsewhere: false, Context));
+        // Nothing answered since it started loading (no writer): a stream's restart stops it.
+        Receive<StopEntity>(TakeStop);
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -152,7 +155,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         Receive<RecordEvent>(Record);
         // The shard moves: stashed while loading, so what the actor holds is answered first (HandOffStop).
         Receive<HandOffStop>(_ => Context.Stop(Self));
-        Receive<StopEntity>(stop => EntityStop.Take(stop, _writer.AnsweringElsewhere, Context));
+        Receive<StopEntity>(TakeStop);
         Receive<PrivacyProtocol.RecordConsent>(RecordConsent);
         Receive<PrivacyProtocol.EraseUser>(Erase);
         Receive<IdleCheck>(IdleChecked);

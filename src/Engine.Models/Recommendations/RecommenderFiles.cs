@@ -69,7 +69,7 @@ public static class RecommenderFiles
         return index;
     }
 
-        /// <summary>The serving recommender from a folder: sessions plus, when present, the learned re-ranker.</summary>
+    /// <summary>The serving recommender from a folder: sessions plus, when present, the learned re-ranker.</summary>
     /// <exception cref="Scoring.ModelLoadException">The sessions are not those the re-ranker's <c>model.json</c> names
     /// (<see cref="Scoring.ModelMetadata.SessionsSha256"/>), or there are none.</exception>
     public static SessionRecommender Load(string directory, RecommenderOptions? options = null)

@@ -37,18 +37,18 @@ public static class ModelWriter
     }
 
     /// <summary>Replaces the metrics in <c>DIR/model.json</c> (figures only known once the written model is scored); the model itself is untouched.</summary>
-    public static void WriteMetrics(string directory, IReadOnlyDictionary<string, double> metrics)
-    {
-        var path = Path.Combine(directory, "model.json");
-        var metadata = ModelMetadata.Parse(File.ReadAllText(path)) with { Metrics = Rounded(metrics) };
-        File.WriteAllText(path, metadata.ToJson() + "\n");
-    }
+    public static void WriteMetrics(string directory, IReadOnlyDictionary<string, double> metrics) =>
+        Update(directory, metadata => metadata with { Metrics = Rounded(metrics) });
 
     /// <summary>Names in <c>DIR/model.json</c> the recommender sessions written beside it (<see cref="ModelMetadata.SessionsSha256"/>).</summary>
-    public static void WriteSessionsHash(string directory, string sha256)
+    public static void WriteSessionsHash(string directory, string sha256) =>
+        Update(directory, metadata => metadata with { SessionsSha256 = sha256 });
+
+    /// <summary>Rewrites <c>DIR/model.json</c> with <paramref name="change"/> applied.</summary>
+    private static void Update(string directory, Func<ModelMetadata, ModelMetadata> change)
     {
         var path = Path.Combine(directory, "model.json");
-        File.WriteAllText(path, (ModelMetadata.Parse(File.ReadAllText(path)) with { SessionsSha256 = sha256 }).ToJson() + "\n");
+        File.WriteAllText(path, change(ModelMetadata.Parse(File.ReadAllText(path))).ToJson() + "\n");
     }
 
     private static Dictionary<string, double> Rounded(IReadOnlyDictionary<string, double> metrics) =>

@@ -24,15 +24,8 @@ public sealed class HandOffStopTests()
     [Fact]
     public async Task An_entity_stopped_by_its_shards_hand_off_while_loading_answers_what_it_holds_first()
     {
-        using var redis = new RedisServerProcess();
-        await redis.StartAsync();
-        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(redis.Endpoint));
-        var cluster = Cluster.Get(Sys);
-        await cluster.JoinAsync(cluster.SelfAddress);
-        AwaitCondition(() => cluster.State.Members.Any(m => m.Status == MemberStatus.Up), TimeSpan.FromSeconds(20));
-        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("handoff"), MaxAttempts = 100 }, new FeatureMetrics());
-        using var world = new UserTestWorld();
-        var users = EntityShards.Start(Sys, EntityShards.Users, 1, id => UserActor.Props(id, store, world.Decider()));
+        using var node = await SingleNodeUsers.StartAsync(this, "handoff", maxAttempts: 100);
+        var (redis, users) = (node.Redis, node.Users);
         var asker = CreateTestProbe();
         var view = new ClickEvent
         {

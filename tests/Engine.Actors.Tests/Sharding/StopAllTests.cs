@@ -28,15 +28,8 @@ public sealed class StopAllTests() : Akka.TestKit.Xunit2.TestKit(Remoting.WithFa
     [Fact]
     public async Task A_restart_stops_the_entities_answering_this_nodes_writers_and_leaves_those_answering_another_nodes()
     {
-        using var redis = new RedisServerProcess();
-        await redis.StartAsync();
-        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(redis.Endpoint));
-        var cluster = Cluster.Get(Sys);
-        await cluster.JoinAsync(cluster.SelfAddress);
-        AwaitCondition(() => cluster.State.Members.Any(m => m.Status == MemberStatus.Up), TimeSpan.FromSeconds(20));
-        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("stop-all") }, new FeatureMetrics());
-        using var world = new UserTestWorld();
-        var users = EntityShards.Start(Sys, EntityShards.Users, 1, id => UserActor.Props(id, store, world.Decider()));
+        using var node = await SingleNodeUsers.StartAsync(this, "stop-all");
+        var users = node.Users;
         // Another node's writer: a probe in a second actor system, reached over remoting.
         using var other = ActorSystem.Create("other", Remoting.WithFallback(EntityMessageSerializer.Config));
         var otherWriter = CreateTestProbe(other);
