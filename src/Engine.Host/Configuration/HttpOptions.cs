@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 
 namespace Engine.Host.Configuration;
 
 /// <summary>Section <c>Http</c>: where the host serves <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c> and the live page.</summary>
-public sealed class HttpOptions
+public sealed class HttpOptions : IValidatableObject
 {
     public const string Section = "Http";
 
@@ -24,6 +25,22 @@ public sealed class HttpOptions
     public bool? LivePage { get; set; }
 
     /// <summary>Address to listen on: 0.0.0.0 in a container, 127.0.0.1 to keep it local.</summary>
+    /// <remarks>An IP address (v4 or v6) or <c>localhost</c>: a host name would make Kestrel listen on every interface.</remarks>
     [Required(ErrorMessage = "Http:Host is missing: an address to listen on, e.g. 0.0.0.0 or 127.0.0.1.")]
     public string Host { get; set; } = "0.0.0.0";
+
+    /// <summary>The address <see cref="Host"/> names (<c>localhost</c> is 127.0.0.1); null when it names none.</summary>
+    public IPAddress? ListenAddress =>
+        string.Equals(Host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+        : IPAddress.TryParse(Host, out var address) ? address : null;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Kestrel takes any name that is not an address or localhost as "every interface": a host name meant to keep the
+        // live page (user ids, churn scores) on one interface would have served it on all of them.
+        if (!string.IsNullOrEmpty(Host) && ListenAddress is null)
+            yield return new ValidationResult(
+                "Http:Host must be an IP address (e.g. 0.0.0.0, 127.0.0.1, ::) or localhost, not a host name: Kestrel would listen on every interface.",
+                [nameof(Host)]);
+    }
 }

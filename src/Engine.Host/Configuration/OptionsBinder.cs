@@ -25,8 +25,12 @@ public static class OptionsBinder
             return options;
         }
         var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
-            problems.AddRange(results.Select(r => Describe(section, r)));
+        var context = new ValidationContext(options);
+        // The validator skips an object's own Validate once an attribute fails: run it anyway, so start-up names every
+        // problem at once rather than one per restart.
+        if (!Validator.TryValidateObject(options, context, results, validateAllProperties: true) && options is IValidatableObject own)
+            results.AddRange(own.Validate(context).Where(r => !results.Any(seen => seen.ErrorMessage == r.ErrorMessage)).ToList());
+        problems.AddRange(results.Select(r => Describe(section, r)));
         return options;
     }
 

@@ -1,9 +1,12 @@
+using System.Net;
+using System.Net.Sockets;
 using Engine.Actors.Features;
 using Engine.Actors.Telemetry;
 using Engine.Host.Configuration;
 using Engine.Host.Telemetry;
 using Engine.Models.Scoring;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,33 +31,41 @@ public sealed class EngineWeb : IAsyncDisposable
     /// <summary>Where it listens, e.g. <c>http://127.0.0.1:8080</c> (the real port when configured with 0).</summary>
     public string Url { get; }
 
-    /// <exception cref="ConfigurationError">A port set explicitly is taken.</exception>
+    /// <exception cref="ConfigurationError">A port set explicitly is taken, or the address is not this machine's.</exception>
     public static async Task<EngineWeb> StartAsync(HttpOptions http, IConfiguration configuration, NodeMonitor monitor, LiveFeed? feed)
     {
+        var address = http.ListenAddress ?? throw new ConfigurationError([$"Http:Host: {http.Host} is not an IP address or localhost."]);
         var meters = new EngineMeters(monitor);
-        var app = Build(http.Host, http.Port ?? HttpOptions.DefaultPort, configuration, monitor, feed);
+        var port = http.Port ?? HttpOptions.DefaultPort;
+        var app = Build(address, port, configuration, monitor, feed);
         try
         {
-            await app.StartAsync();
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException e) when (http.Port is null && e.GetBaseException() is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+            {
+                // The default port is taken (another node on this machine, say): any free port rather than no node.
+                await app.DisposeAsync();
+                Console.Error.WriteLine($"http: port {HttpOptions.DefaultPort} is taken ({e.Message}); serving on a free port instead (set Http:Port to insist)");
+                port = 0;
+                app = Build(address, port, configuration, monitor, feed);
+                await app.StartAsync();
+            }
         }
-        catch (IOException e) when (http.Port is null)
+        catch (Exception e) when (e is IOException or SocketException)
         {
-            // The default port is taken (another node on this machine, say): any free port rather than no node.
-            await app.DisposeAsync();
-            Console.Error.WriteLine($"http: port {HttpOptions.DefaultPort} is taken ({e.Message}); serving on a free port instead (set Http:Port to insist)");
-            app = Build(http.Host, 0, configuration, monitor, feed);
-            await app.StartAsync();
-        }
-        catch (IOException e)
-        {
+            // Taken, or an address this machine does not have: one line, not a stack trace and exit 1.
             await app.DisposeAsync();
             meters.Dispose();
-            throw new ConfigurationError([$"Http:Port: cannot listen on {http.Host}:{http.Port} ({e.Message}); choose another port (0 = any free port, -1 = no HTTP)."]);
+            throw new ConfigurationError([$"Http:Port: cannot listen on {http.Host}:{port} ({e.GetBaseException().Message}); " +
+                                          "choose another port (0 = any free port, -1 = no HTTP) or an address of this machine (Http:Host)."]);
         }
         return new EngineWeb(app, meters, app.Urls.First());
     }
 
-    private static WebApplication Build(string host, int port, IConfiguration configuration, NodeMonitor monitor, LiveFeed? feed)
+    private static WebApplication Build(IPAddress address, int port, IConfiguration configuration, NodeMonitor monitor, LiveFeed? feed)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Configuration.Sources.Clear();
@@ -64,7 +75,8 @@ public sealed class EngineWeb : IAsyncDisposable
             // A port that cannot be bound is reported by StartAsync in one line (or replaced): not as a logged stack trace.
             .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.AddSingleton<IHostLifetime, SignalsHandledElsewhere>();
-        builder.WebHost.UseUrls($"http://{host}:{port}");
+        // An address, not a URL: an IPv6 literal needs no brackets, and port 0 works on loopback too.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, port));
         builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("engine")).WithMetrics(metrics => metrics
             .AddMeter(EngineMeters.MeterName, FeatureMetrics.MeterName, PipelineInstruments.MeterName, ScoringInstruments.MeterName,
                 Engine.Models.Fairness.FairnessInstruments.MeterName)

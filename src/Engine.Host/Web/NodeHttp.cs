@@ -33,8 +33,18 @@ public sealed class NodeHttp : IAsyncDisposable
         var lag = new ConsumerLagProbe(node.KafkaBootstrap, client, node.InputGroups);
         var monitor = new NodeMonitor(lag, logs.CreateLogger<NodeMonitor>());
         var feed = http.LivePage == false ? null : new LiveFeed(node.KafkaBootstrap, client, node.EffectiveTopics);
-        var web = await EngineWeb.StartAsync(http, configuration, monitor, feed);
-        return new NodeHttp(ownLogs, monitor, feed, web);
+        try
+        {
+            return new NodeHttp(ownLogs, monitor, feed, await EngineWeb.StartAsync(http, configuration, monitor, feed));
+        }
+        catch
+        {
+            // Refused (a port taken, an address not this machine's): what was started for it stops with it.
+            if (feed is not null) await feed.DisposeAsync();
+            await monitor.DisposeAsync();
+            ownLogs?.Dispose();
+            throw;
+        }
     }
 
     public void Attach(EngineNode node) => _monitor.Attach(node);

@@ -96,6 +96,28 @@ public sealed class EngineOptionsTests
         Assert.Equal(5, error.Problems.Count);
     }
 
+    /// <summary>
+    /// The validator skips a section's own checks once one of its attributes fails: before 2026-12-07 the partitioner came
+    /// up only after the partition count was fixed and the node restarted (review).
+    /// </summary>
+    [Fact]
+    public void A_sections_own_checks_are_reported_beside_its_failed_attributes()
+    {
+        var problems = Refused(new(Valid) { ["Kafka:Partitions"] = "0", ["Kafka:Client:partitioner"] = "consistent" }).Problems;
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("Kafka:Partitions", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Kafka:Client:partitioner", StringComparison.Ordinal));
+    }
+
+    /// <summary>Kestrel listens on every interface for a name that is not an address or localhost (review, 2026-12-07).</summary>
+    [Fact]
+    public void A_host_name_to_listen_on_is_refused_and_addresses_and_localhost_are_read()
+    {
+        Assert.StartsWith("Http:Host must be an IP address", Assert.Single(Refused(new(Valid) { ["Http:Host"] = "engine-1.internal" }).Problems));
+        foreach (var (host, address) in new[] { ("localhost", "127.0.0.1"), ("::", "::"), ("10.0.0.7", "10.0.0.7"), ("0.0.0.0", "0.0.0.0") })
+            Assert.Equal(address, EngineOptions.Load(Config(new(Valid) { ["Http:Host"] = host })).Http.ListenAddress?.ToString());
+    }
+
     [Fact]
     public void A_single_seed_where_a_list_is_expected_is_refused_and_an_indexed_one_is_read()
     {

@@ -62,6 +62,28 @@ public sealed class HttpPortTests
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(new Uri(http.Url), "/"))).StatusCode);
     }
 
+    /// <summary>
+    /// Before 2026-12-07 the host went into a URL: localhost with port 0 threw (Kestrel binds no dynamic port to a name), an
+    /// IPv6 literal made no URL, and an address of another machine escaped as a stack trace (review).
+    /// </summary>
+    [Fact]
+    public async Task Localhost_and_ipv6_literals_are_served_and_an_address_of_another_machine_is_a_configuration_error()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 1);
+        var settings = new EngineNodeSettings(kafka.BootstrapServers, "127.0.0.1:1", "/models", 1, new ClusterSettings());
+        using var client = new HttpClient();
+        foreach (var host in new[] { "localhost", "::1" })
+        {
+            await using var http = await NodeHttp.StartAsync(new HttpOptions { Host = host, Port = 0 }, new ConfigurationBuilder().Build(), settings);
+            Assert.Equal("ok\n", await client.GetStringAsync(new Uri(new Uri(http.Url), "/healthz")));
+        }
+        // 192.0.2.0/24 is reserved for documentation: never this machine's.
+        var error = await Assert.ThrowsAsync<ConfigurationError>(() =>
+            NodeHttp.StartAsync(new HttpOptions { Host = "192.0.2.7", Port = 0 }, new ConfigurationBuilder().Build(), settings));
+        Assert.StartsWith("Http:Port: cannot listen on 192.0.2.7:0", Assert.Single(error.Problems));
+    }
+
     /// <summary>Takes the port on 127.0.0.1 (null when something else already holds it: then it is taken anyway).</summary>
     private static TcpListener? Hold(int port)
     {
