@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using System.CommandLine;
 using System.Globalization;
 using Engine.Host.Demo;
@@ -47,10 +48,20 @@ public static class ReportCommand
             }
             var windows = new OutcomeWindows(TimeSpan.FromMinutes(parse.GetValue(click)), TimeSpan.FromHours(parse.GetValue(conversion)),
                 TimeSpan.FromDays(parse.GetValue(followUp)));
-            var snapshot = parse.GetValue(embedded)
-                ? await EmbeddedExperimentRun.RunAsync(new DemoOptions(Events: parse.GetValue(events), Users: parse.GetValue(users), MalformedShare: 0),
-                    parse.GetValue(mode), parse.GetValue(share), Console.Out, ct)
-                : TopicSnapshot.Read(parse.GetValue(kafka)!, KafkaClientEnvironment.Read(), TimeSpan.FromMinutes(5), ct, KafkaClientEnvironment.Topics());
+            TopicSnapshot snapshot;
+            try
+            {
+                snapshot = parse.GetValue(embedded)
+                    ? await EmbeddedExperimentRun.RunAsync(new DemoOptions(Events: parse.GetValue(events), Users: parse.GetValue(users), MalformedShare: 0),
+                        parse.GetValue(mode), parse.GetValue(share), Console.Out, ct)
+                    : TopicSnapshot.Read(parse.GetValue(kafka)!, KafkaClientEnvironment.Read(), TimeSpan.FromMinutes(5), ct, KafkaClientEnvironment.Topics(), since);
+            }
+            catch (Exception e) when (e is TimeoutException or KafkaException && !parse.GetValue(embedded))
+            {
+                // Kafka stopped answering (or refused the client): one line and the exit code of a service not answering.
+                Console.Error.WriteLine($"report: reading {parse.GetValue(kafka)} failed: {e.Message}");
+                return 3;
+            }
             var report = ExperimentsReport.From(snapshot, windows, since);
             ExperimentsReportOutput.Print(report, AnsiConsole.Console);
             if (parse.GetValue(output) is { } folder)

@@ -23,16 +23,37 @@ public sealed class TopicTail : IDisposable
     private readonly CancellationTokenSource _abort = new();
     private volatile bool _finishing;
     private DateTime _deadline = DateTime.MaxValue;
+    private TimeSpan _idleTimeout;
+    private readonly Dictionary<TopicPartition, long> _readTo = []; // per partition, the end last reached (partition EOF)
 
-    private TopicTail(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Engine.Actors.Pipeline.DecisionTopics topics)
+    private TopicTail(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Engine.Actors.Pipeline.DecisionTopics topics,
+        DateTimeOffset? from, TimeSpan timeout)
     {
         (_consumer, _partitions, _topics) = (consumer, partitions, topics);
-        _consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        _consumer.Assign(from is { } since ? StartsAt(since, timeout) : partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
         _reading = Task.Factory.StartNew(Read, TaskCreationOptions.LongRunning);
     }
 
+    /// <summary>
+    /// Each partition's first record an hour before <paramref name="from"/>. A partition Kafka finds none for is read from its
+    /// start: the answer is also what librdkafka's mock broker (the embedded default) gives for every time, as it finds no
+    /// record by time, and reading more only costs time (the report keeps what follows <paramref name="from"/>).
+    /// </summary>
+    private List<TopicPartitionOffset> StartsAt(DateTimeOffset from, TimeSpan timeout) =>
+        _consumer.OffsetsForTimes(_partitions.Select(tp => new TopicPartitionTimestamp(tp, new Timestamp(from - EarliestRecordBefore))).ToList(), timeout)
+            .Select(found => found.Offset.Value < 0 ? new TopicPartitionOffset(found.TopicPartition, Offset.Beginning) : found).ToList();
+
+    /// <summary>
+    /// How long before a report's start its records may have reached Kafka: an event may be stamped up to an hour after its
+    /// record (<see cref="Engine.Actors.Pipeline.DecodedRecord.MaxAheadOfRecord"/>), and its decisions follow it.
+    /// </summary>
+    private static readonly TimeSpan EarliestRecordBefore = Engine.Actors.Pipeline.DecodedRecord.MaxAheadOfRecord;
+
     /// <param name="topics">The decision topics' names, as the engine was configured (<c>Kafka:Topics</c>); null: the defaults.</param>
-    public static TopicTail Start(string bootstrap, IReadOnlyDictionary<string, string> client, TimeSpan timeout, Engine.Actors.Pipeline.DecisionTopics? topics = null)
+    /// <param name="from">Where the report starts (null: the topics' first offsets): each partition is read from the first
+    /// record an hour before it, not from the start of the topic's retention.</param>
+    public static TopicTail Start(string bootstrap, IReadOnlyDictionary<string, string> client, TimeSpan timeout,
+        Engine.Actors.Pipeline.DecisionTopics? topics = null, DateTimeOffset? from = null)
     {
         topics ??= new Engine.Actors.Pipeline.DecisionTopics();
         string[] names = [Topics.Clickstream, topics.Recommendations, topics.BidDecisions, topics.ChurnAlerts, Topics.ShadowScores];
@@ -44,14 +65,26 @@ public sealed class TopicTail : IDisposable
             BootstrapServers = bootstrap,
             GroupId = "engine-report-" + Guid.NewGuid().ToString("N"),
             EnableAutoCommit = false,
+            // The end of a partition is told, not inferred from its last record's offset: a transactional producer's commit
+            // marker sits at the last offset and is never returned.
+            EnablePartitionEof = true,
         }).Build();
-        return new TopicTail(consumer, partitions, topics);
+        try
+        {
+            return new TopicTail(consumer, partitions, topics, from, timeout);
+        }
+        catch
+        {
+            consumer.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads on to the ends the topics have now, then returns everything read.</summary>
-    /// <exception cref="TimeoutException">The ends were not reached within <paramref name="timeout"/>.</exception>
+    /// <exception cref="TimeoutException">Nothing was read for <paramref name="timeout"/> before the ends were reached.</exception>
     public TopicSnapshot Finish(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        _idleTimeout = timeout;
         _deadline = DateTime.UtcNow + timeout;
         _finishing = true;
         using (cancellationToken.Register(_abort.Cancel)) _reading.GetAwaiter().GetResult();
@@ -66,15 +99,22 @@ public sealed class TopicTail : IDisposable
             if (_finishing && remaining is null) remaining = Ends();
             if (remaining is { Count: 0 }) return;
             if (DateTime.UtcNow > _deadline)
-                throw new TimeoutException($"the report read only part of {string.Join(", ", remaining!.Keys)} before its deadline");
+                throw new TimeoutException($"the report read nothing for {_idleTimeout.TotalSeconds:F0} s before the ends of {string.Join(", ", remaining!.Keys)}");
             if (_consumer.Consume(TimeSpan.FromMilliseconds(200)) is not { } record) continue;
-            if (remaining is not null && remaining.TryGetValue(record.TopicPartition, out var end) && record.Offset.Value + 1 >= end)
+            // A long read is not a stuck one: the deadline is for Kafka to answer, not for the whole retention to be read.
+            if (_finishing) _deadline = DateTime.UtcNow + _idleTimeout;
+            if (record.IsPartitionEOF) _readTo[record.TopicPartition] = record.Offset.Value;
+            var readTo = record.IsPartitionEOF ? record.Offset.Value : record.Offset.Value + 1;
+            if (remaining is not null && remaining.TryGetValue(record.TopicPartition, out var end) && readTo >= end)
                 remaining.Remove(record.TopicPartition);
-            Decode(record.Topic, record.Message.Value);
+            if (!record.IsPartitionEOF) Decode(record.Topic, record.Message.Value);
         }
     }
 
-    /// <summary>The end of each partition not yet read to its end (the position is where the next record would be read).</summary>
+    /// <summary>
+    /// The end of each partition not yet read to its end (the position is where the next record would be read; past a
+    /// commit marker only the partition's end-of-file says it was reached).
+    /// </summary>
     private Dictionary<TopicPartition, long> Ends()
     {
         var ends = new Dictionary<TopicPartition, long>();
@@ -82,7 +122,8 @@ public sealed class TopicTail : IDisposable
         {
             var marks = _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
             var position = _consumer.Position(tp);
-            if (marks.High > marks.Low && (position == Offset.Unset || position.Value < marks.High)) ends[tp] = marks.High.Value;
+            var reached = Math.Max(position == Offset.Unset ? -1 : position.Value, _readTo.GetValueOrDefault(tp, -1));
+            if (marks.High > marks.Low && reached < marks.High) ends[tp] = marks.High.Value;
         }
         return ends;
     }
