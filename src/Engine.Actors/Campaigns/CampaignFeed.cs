@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Confluent.Kafka;
+using Engine.Actors.Kafka;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 
@@ -94,8 +95,8 @@ public sealed class CampaignFeed : IAsyncDisposable
     /// <exception cref="KafkaException">A topic is still missing or refused after 10 s: its error, and which.</exception>
     private static Dictionary<TopicPartition, long> EndOffsets(IConsumer<byte[], byte[]> consumer, CampaignFeedSettings settings, string[] topics)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig(settings.ClientConfig?.ToDictionary() ?? [])
-            { BootstrapServers = settings.BootstrapServers }).Build();
+        using var admin = new WatchedAdminClient(new AdminClientConfig(settings.ClientConfig?.ToDictionary() ?? [])
+            { BootstrapServers = settings.BootstrapServers });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
         for (var unreadable = Unreadable(metadata, topics); unreadable.Count > 0; unreadable = Unreadable(metadata, topics))

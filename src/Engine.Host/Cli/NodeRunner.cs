@@ -138,7 +138,8 @@ public static class NodeRunner
     /// <summary>Kafka refused the node's credentials or rights: no restart changes that.</summary>
     private static bool IsRefusal(Confluent.Kafka.ErrorCode code) => code is Confluent.Kafka.ErrorCode.TopicAuthorizationFailed
         or Confluent.Kafka.ErrorCode.GroupAuthorizationFailed or Confluent.Kafka.ErrorCode.ClusterAuthorizationFailed
-        or Confluent.Kafka.ErrorCode.SaslAuthenticationFailed or Confluent.Kafka.ErrorCode.Local_Authentication;
+        or Confluent.Kafka.ErrorCode.SaslAuthenticationFailed or Confluent.Kafka.ErrorCode.Local_Authentication
+        or Confluent.Kafka.ErrorCode.Local_Ssl; // only as a login refusal (WatchedAdminClient): a certificate that fails verification
 
     /// <summary>
     /// The models, or a <see cref="ConfigurationError"/> (exit 2) naming the file and what to do: the loaders' messages say both.

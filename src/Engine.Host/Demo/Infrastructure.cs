@@ -1,3 +1,4 @@
+using Engine.Actors.Kafka;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Engine.Host.Configuration;
@@ -103,8 +104,9 @@ public sealed class Infrastructure : IAsyncDisposable
     private static async Task EnsureTopicsAsync(string bootstrap, int partitions, IReadOnlyDictionary<string, string>? client, IReadOnlyList<string> topics,
         IReadOnlySet<string> compacted)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap }).Build();
-        var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+        using var watched = new WatchedAdminClient(new AdminClientConfig(client?.ToDictionary() ?? []) { BootstrapServers = bootstrap });
+        var admin = watched.Client;
+        var metadata = watched.GetMetadata(TimeSpan.FromSeconds(10));
         var existing = metadata.Topics.Select(t => t.Topic).ToHashSet();
         // In the background: a Kafka without a controller (the embedded mock given by address) never answers, and every start waited its 3 s.
         _ = WarnIfNotCompactedAsync(bootstrap, client, compacted.Where(existing.Contains).ToList());

@@ -82,6 +82,34 @@ public sealed class StartupUnavailableTests
     }
 
     /// <summary>
+    /// A broker that refuses the node's login (here SASL asked of the embedded broker, which offers none; in production a
+    /// wrong sasl.password after a rotation, or a certificate that fails verification) is a setting to fix for exit 2:
+    /// before 2026-12-07 librdkafka's metadata request reported it as Local_Transport, read as "Kafka did not answer",
+    /// and a supervisor restarted the node for ever (review).
+    /// </summary>
+    [Fact]
+    public async Task A_kafka_that_refuses_the_nodes_login_is_a_setting_to_fix_for_exit_code_2()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 2);
+        using var garnet = new EmbeddedGarnet();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = kafka.BootstrapServers, ["Kafka:Partitions"] = "2", ["Redis:Endpoint"] = garnet.Endpoint,
+            ["Kafka:Client:security.protocol"] = "SASL_PLAINTEXT", ["Kafka:Client:sasl.mechanism"] = "PLAIN",
+            ["Kafka:Client:sasl.username"] = "engine", ["Kafka:Client:sasl.password"] = "not-to-be-printed",
+            ["Http:Port"] = "-1", ["Privacy:AllowDevelopmentKey"] = "true",
+        }).Build();
+
+        var error = await Assert.ThrowsAsync<ConfigurationError>(() => NodeRunner.RunAsync(configuration, embedded: false, addresses: null, CancellationToken.None))
+            .WaitAsync(TimeSpan.FromSeconds(90));
+
+        var problem = Assert.Single(error.Problems);
+        Assert.StartsWith($"Kafka:Client: Kafka at {kafka.BootstrapServers} refused the node (Local_Authentication", problem);
+        Assert.DoesNotContain("not-to-be-printed", problem);
+    }
+
+    /// <summary>
     /// On external Kafka and Redis, no pseudonym key (or an empty one: a secret that was not injected) stops start-up
     /// before anything is reached: before, the node ran with the public development key and a warning only.
     /// </summary>
