@@ -200,7 +200,10 @@ internal sealed class BatchWriter
                 case ApplyOutcome.Duplicate: duplicates++; break;
                 case ApplyOutcome.Late: tooLate++; break;
             }
-            if (handled.Kind == EntityKind.User && evt.ItemId is not null) itemEvents.Add(new ItemEvent(evt, record.Position, handled.CoVisited ?? []));
+            // An item's slice runs on the time of every user's events on the partition: one device clock set ahead would
+            // make the others' events late for it (counted nowhere) until real time caught up, as it did for campaigns.
+            if (handled.Kind == EntityKind.User && evt.ItemId is not null)
+                itemEvents.Add(new ItemEvent(EntityRoute.NotAfterArrival(evt, record), record.Position, handled.CoVisited ?? []));
             if (handled.Changes is { } changes) writes.Add(new EntityWrite(handled.Kind, handled.EntityId, changes));
             if (handled.DroppedLateBids > 0) _decisions.LateBids(handled.DroppedLateBids);
             // A replayed event was counted the first time; counting it again would skew the rates it feeds.

@@ -40,9 +40,10 @@ public sealed record EntityRoute(Func<ClickEvent, DecodedRecord, DateTimeOffset,
     /// stamped ahead by a wrong device clock (up to <see cref="DecodedRecord.MaxAheadOfRecord"/>) moved the clock ahead,
     /// emptied the last hour's minutes and stepped the pacer over the gap to its highest multiplier, then froze it until real
     /// time caught up. Nothing happens after it reaches Kafka, so its time is at most that (its forward's, as stable as the
-    /// record on a replay of the campaign events).
+    /// record on a replay of the campaign events). An item's slice is shared by every user of its partition the same way
+    /// (<see cref="BatchWriter"/>).
     /// </summary>
-    private static ClickEvent NotAfterArrival(ClickEvent e, DecodedRecord record)
+    internal static ClickEvent NotAfterArrival(ClickEvent e, DecodedRecord record)
     {
         var arrived = new DateTimeOffset(record.ArrivedUtc.Ticks, TimeSpan.Zero);
         return e.EventTime <= arrived ? e : e with { EventTime = arrived };

@@ -31,7 +31,11 @@ public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : 
     {
         var t = Millis(e.EventTime);
         var outcome = Admit(position, t);
-        if (outcome != ApplyOutcome.Applied) return outcome;
+        if (outcome == ApplyOutcome.Duplicate) return outcome;
+        // Co-visitation has no window: a view late for this item's buckets still pairs with the session's earlier items,
+        // as their slices pair with it (AddCoVisit), so each pair counts once in both directions.
+        if (coVisited is not null) AddNeighbours(coVisited);
+        if (outcome == ApplyOutcome.Late) return outcome;
         var metric = e.Type switch
         {
             EventType.ProductView => Views,
@@ -44,7 +48,6 @@ public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : 
             Minutes.Add(t, metric, 1, LastEventMs);
             Hours.Add(t, metric, 1, LastEventMs);
         }
-        if (coVisited is not null) AddNeighbours(coVisited);
         return outcome;
     }
 

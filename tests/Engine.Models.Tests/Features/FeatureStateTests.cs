@@ -237,6 +237,30 @@ public class FeatureStateTests
         Assert.Empty(states.Items["c"].Neighbours.Top(5));
     }
 
+    /// <summary>
+    /// Co-visitation has no window: a view late for its own item's buckets still pairs with the session's earlier items. Before
+    /// 2026-12-07 the earlier item counted the pair and the late one did not, so each such pair counted in one direction
+    /// only, for good (replays repeat it; review).
+    /// </summary>
+    [Fact]
+    public void A_view_late_for_its_items_buckets_still_counts_its_co_visits_in_both_directions()
+    {
+        var lateness = TimeSpan.FromMinutes(10);
+        var x = new ItemFeatureState("x", lateness) { Slice = 0 };
+        var a = new ItemFeatureState("a", lateness) { Slice = 0 };
+        a.Apply(View("a", T0.AddMinutes(14)), new(0, 1));
+        x.Apply(View("x", T0.AddMinutes(30)), new(0, 2)); // another shopper: x's clock is at 12:30
+        // This shopper's phone uploads late: a at 12:14, then x at 12:15, in one session (x is late for its buckets).
+        Assert.Equal(ApplyOutcome.Late, x.Apply(View("x", T0.AddMinutes(15)), new(0, 3), ["a"]));
+        a.AddCoVisit("x", new(0, 3));
+
+        Assert.Equal([("x", 1L)], a.Neighbours.Top(5));
+        Assert.Equal([("a", 1L)], x.Neighbours.Top(5));
+        // Its buckets stay as they were, and a replay of it pairs nothing again.
+        Assert.Equal(ApplyOutcome.Duplicate, x.Apply(View("x", T0.AddMinutes(15)), new(0, 3), ["a"]));
+        Assert.Equal([("a", 1L)], x.Neighbours.Top(5));
+    }
+
     [Fact]
     public void A_schema_with_an_unknown_feature_is_refused_by_name()
     {
