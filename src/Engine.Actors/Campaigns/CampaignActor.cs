@@ -215,7 +215,11 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             var exhaustedTick = _pacing.ExhaustedTick >= 0 ? _pacing.ExhaustedTick : tick; // this exhaustion's, also after a reload
             // Sent again at a new budget still below the spend: the other nodes' boards read the raise as budget left (their
             // last exhaustion says less was spent) and bid again; before 2026-12-06 nothing stopped them.
-            if (_exhaustedAt != spec.Budget) Emit(_pacer.Exhaust(spec, delivery, _pacing.State, evt.EventId, exhaustedTick), tick, decisions);
+            // And again, same id, once no adjustment has gone out for the pacer's quiet ticks while events still come: the
+            // compacted adjustments topic keeps the last record per campaign, which a previous owner's late adjustment (budget
+            // left) or an idle step sent beside this exhaustion can be; a node that starts reads only that one, and bids.
+            var quiet = tick - _pacing.LastEmittedTick >= _pacer.MaxQuietTicks;
+            if (_exhaustedAt != spec.Budget || quiet) Emit(_pacer.Exhaust(spec, delivery, _pacing.State, evt.EventId, exhaustedTick), tick, decisions);
             // The clock stops with the spend, in Redis too: an actor reloaded after a raise (an exhausted campaign wins
             // nothing and passivates) restarts it as one that never stopped does, instead of stepping once over the hours
             // it was exhausted and winding its integral up to the highest multiplier.
