@@ -227,7 +227,10 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             _board.Publish(delivery.Snapshot(spec, 0, DateTimeOffset.UtcNow));
             return;
         }
-        if (evt.EventTime < spec.FlightStart || evt.EventTime >= spec.FlightEnd)
+        // Stamped before the flight (a device clock days behind, a conversion of an earlier flight under the same id): it says
+        // nothing of now, and stopped the clock mid-flight before 2026-12-07, so a silence after it was never paced.
+        if (evt.EventTime < spec.FlightStart) return;
+        if (evt.EventTime >= spec.FlightEnd)
         {
             // Outside its flight a campaign is not bid for: nothing to pace. The clock stops (late clicks and conversions still
             // come in), so the plan's last minute is not stepped over for hours, winding the integral up; a flight extended

@@ -111,6 +111,28 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     }
 
     /// <summary>
+    /// An impression stamped before the flight (a device clock days behind) stopped the pacing clock mid-flight before
+    /// 2026-12-07, and a campaign whose events then stopped was never paced again (review).
+    /// </summary>
+    [Fact]
+    public async Task An_event_stamped_before_the_flight_does_not_stop_the_pacing_of_a_silent_campaign()
+    {
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
+        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
+        _catalog.Put(new CampaignSpec { CampaignId = "c-old-clock", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        var campaign = Sys.ActorOf(CampaignActor.Props("c-old-clock", _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
+        var driven = Enumerable.Range(0, 30).Select(minute => SendImpression(campaign, "c-old-clock", minute, 2m)).ToList();
+        driven.Add(SendImpression(campaign, "c-old-clock", -3 * 24 * 60, 2m)); // three days before the flight
+        var writes = driven.Where(h => h.Changes is not null).Select(h => new EntityWrite(EntityKind.Campaign, "c-old-clock", h.Changes!)).ToList();
+        Assert.True((await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), writes))).Acknowledged);
+
+        campaign.Tell(new PaceIdle("c-old-clock", T0.AddMinutes(150).AddSeconds(20)));
+        await AwaitConditionAsync(() => Task.FromResult(!sent.IsEmpty), TimeSpan.FromSeconds(10));
+
+        Assert.Equal($"pace:{T0.AddMinutes(150).ToUnixTimeMilliseconds()}", Assert.Single(sent).CausedBy);
+    }
+
+    /// <summary>
     /// A pace step whose write failed (Redis away) leaves Redis with the memory it began from: the next step's write expects
     /// that one. Before 2026-12-07 it expected the failed step's, and every later step's write was refused until an event.
     /// </summary>
