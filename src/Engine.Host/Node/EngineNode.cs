@@ -101,6 +101,7 @@ public sealed class EngineNode : IAsyncDisposable
             : null;
         var client = settings.KafkaClient ?? new Dictionary<string, string>();
         var consumerClient = KafkaClientProperties.ForConsumer(client);
+        var controlClient = KafkaClientProperties.WithFetchWaitAtLeast(consumerClient, ControlFetchWaitMs);
         var deliveries = new DeliveryWatch();
         var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
             new Dictionary<string, string>(KafkaClientProperties.ForProducer(client)) { ["partitioner"] = Configuration.KafkaOptions.Partitioner }) { Watch = deliveries };
@@ -118,7 +119,7 @@ public sealed class EngineNode : IAsyncDisposable
             system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken,
                 new ClusterMembers(redis.GetDatabase(), clusterKeys + "members"), new RedisLeaseSetup(redis.GetDatabase(), clusterKeys + "lease:"));
             var topics = settings.EffectiveTopics;
-            campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, consumerClient, Topics.Campaigns, topics.BidAdjustments),
+            campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, controlClient, Topics.Campaigns, topics.BidAdjustments),
                 catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
             if (!campaignFeed.CaughtUp)
                 system.Log.Warning("The campaign feed has not read every booking and bid adjustment after 30 s; consuming anyway (not ready until it has)");
@@ -170,7 +171,7 @@ public sealed class EngineNode : IAsyncDisposable
             system.ActorOf(CampaignPaceTicker.Props(campaigns, catalog, CampaignPaceTicker.EarliestOf(eventClock), CampaignPacer.Default.TickInterval),
                 "campaign-pace-ticker");
             var privacy = new PrivacyControl(new PrivacyControlSettings(
-                    new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], consumerClient), Topics.PrivacyAcks,
+                    new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], controlClient), Topics.PrivacyAcks,
                     Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
                     settings.GroupId, topics.DeadLetters),
                 users, privacyStore, alertProducer, system.Log);
@@ -364,5 +365,13 @@ public sealed class EngineNode : IAsyncDisposable
     }
 
     private static readonly TimeSpan StepFloor = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The least <c>fetch.wait.max.ms</c> of the consumers off the decision path (bookings and bid adjustments, privacy
+    /// requests). librdkafka's mock broker (the embedded default) holds a fetch that finds nothing for the whole wait, so at
+    /// the decision streams' 2 ms each of these mostly idle consumers fetched 500 times a second from each broker; a real
+    /// broker answers when data arrives, and there this only bounds how long an idle fetch may wait.
+    /// </summary>
+    private const int ControlFetchWaitMs = 100;
     private DateTime _stopDeadline = DateTime.MaxValue;
 }

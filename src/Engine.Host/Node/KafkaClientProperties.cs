@@ -24,6 +24,15 @@ public static class KafkaClientProperties
 
     public static Dictionary<string, string> ForConsumer(IReadOnlyDictionary<string, string> client) => Without(client, ProducerOnlyPrefixes);
 
+    /// <summary><paramref name="client"/> with a <c>fetch.wait.max.ms</c> set below <paramref name="ms"/> raised to it.</summary>
+    public static Dictionary<string, string> WithFetchWaitAtLeast(Dictionary<string, string> client, int ms)
+    {
+        var raised = new Dictionary<string, string>(client, StringComparer.Ordinal);
+        if (raised.TryGetValue("fetch.wait.max.ms", out var value) && int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var wait) && wait < ms)
+            raised["fetch.wait.max.ms"] = ms.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return raised;
+    }
+
     private static Dictionary<string, string> Without(IReadOnlyDictionary<string, string> client, string[] prefixes) =>
         client.Where(p => !prefixes.Any(prefix => p.Key.StartsWith(prefix, StringComparison.Ordinal))).ToDictionary(StringComparer.Ordinal);
 }
