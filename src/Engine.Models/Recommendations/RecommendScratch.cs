@@ -12,6 +12,7 @@ internal sealed class RecommendScratch
         (Weights, Knn, Rules, Last, Own, OwnCount, Blended, Excluded) =
             (new(items), new(items), new(items), new(items), new(items), new(items), new(items), new(items));
         Reasons = new byte[items];
+        LargestShare = new double[items];
     }
 
     /// <summary>The current session's items (index positions), oldest first.</summary>
@@ -28,6 +29,8 @@ internal sealed class RecommendScratch
     public ItemScores Excluded { get; }
     /// <summary>Per blended item: which source gave it the most, as the recommender numbers them (valid where <see cref="Blended"/> holds the item).</summary>
     public byte[] Reasons { get; }
+    /// <summary>Per blended item: the largest share one source gave it (valid where <see cref="Blended"/> holds the item).</summary>
+    public double[] LargestShare { get; }
     /// <summary>Sampled neighbour sessions and their similarities.</summary>
     public List<Neighbour> Sampled { get; } = new(1024);
     private PostingsMerge _merge = new(32);

@@ -199,19 +199,21 @@ public sealed class SessionRecommender
     private static readonly string[] BlendSources = [SimilarSessions, CoVisited, InSession];
     private const byte FromSimilarSessions = 0, FromCoVisited = 1, FromInSession = 2;
 
-    /// <summary>Adds one source scaled to a max of <paramref name="weight"/>; the reason is the source that gave the most.</summary>
+    /// <summary>
+    /// Adds one source scaled to a max of <paramref name="weight"/>; the reason is the source that gave the most (compared
+    /// with the largest single share so far: before 2026-12-07 with the sum of the earlier ones, so the third source named
+    /// an item only when it outweighed the first two together).
+    /// </summary>
     private static void Blend(RecommendScratch scratch, ItemScores source, double weight, byte reason)
     {
         if (source.Count == 0 || weight == 0) return;
-        var (into, reasons) = (scratch.Blended, scratch.Reasons);
+        var (into, reasons, largest) = (scratch.Blended, scratch.Reasons, scratch.LargestShare);
         var max = source.Max();
         foreach (var item in source.Touched)
         {
             var add = weight * source.Values[item] / max;
-            var score = into.Get(item);
-            var why = into.Contains(item) ? reasons[item] : reason;
-            reasons[item] = score == 0 || add > score ? reason : why;
-            into.Set(item, score + add);
+            if (!into.Contains(item) || add > largest[item]) (reasons[item], largest[item]) = (reason, add);
+            into.Set(item, into.Get(item) + add);
         }
     }
 }

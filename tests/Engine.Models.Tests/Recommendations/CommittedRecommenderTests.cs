@@ -26,6 +26,32 @@ public sealed class CommittedRecommenderTests
         Assert.True(top.Zip(top.Skip(1)).All(p => p.First.Score >= p.Second.Score || p.Second.Reason == SessionRecommender.Popular));
     }
 
+    /// <summary>
+    /// Each candidate's reason is the source that gave it the largest share of its blended score: before 2026-12-07 the
+    /// last source (the session's own items) was compared with the sum of the earlier two, so an item of the session that
+    /// neighbours also proposed was named similar_sessions where its own click gave more (review).
+    /// </summary>
+    [Fact]
+    public void A_candidates_reason_is_the_source_that_gave_it_the_largest_share()
+    {
+        var recommender = Committed.Value;
+        var options = recommender.Options;
+        var sessions = File.ReadLines(Path.Combine(Path.GetDirectoryName(ModelFiles.Committed("recs"))!, RecommenderFiles.SessionsFile))
+            .Take(200).Select(l => l.Split('\t')[1].Split(' ')).Where(s => s.Length >= 3).ToList();
+        var (checkedCandidates, inSessionOverNeighbours) = (0, 0);
+        foreach (var session in sessions)
+            foreach (var c in recommender.Candidates(session, null, 100))
+            {
+                var shares = new[] { (SessionRecommender.SimilarSessions, c.Knn), (SessionRecommender.CoVisited, options.RuleWeight * c.CoVisit),
+                    (SessionRecommender.InSession, options.SessionItemWeight * c.InSession) };
+                var largest = shares.Max(s => s.Item2);
+                Assert.Equal(shares.First(s => s.Item2 >= largest - 1e-12).Item1, c.Reason);
+                checkedCandidates++;
+                if (c.Reason == SessionRecommender.InSession && c.Knn > 0) inSessionOverNeighbours++;
+            }
+        Assert.True(inSessionOverNeighbours > 0, $"none of {checkedCandidates} candidates had its own click outweigh the neighbours' share");
+    }
+
     [Fact]
     public void The_committed_recommender_never_offers_what_was_just_bought()
     {
