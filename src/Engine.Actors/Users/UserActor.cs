@@ -206,7 +206,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
                 // The exchange has moved on. A replay's is not counted again: the first run answered it, or counted it.
                 if (PastTmax(msg.ReceivedAt, now, evt.BidRequest!)) dropped = outcome == ApplyOutcome.Duplicate ? 0 : 1;
                 else if (!_consent.AdTargeting) decisions.Add(_privacy!.NonPersonal.NoBid(_userId, evt, now));
-                else decisions.Add(_decider.Bid(_state, evt, now, msg.ReceivedAt));
+                else decisions.Add(_decider.Bid(_state, evt, now, msg.ReceivedAt, replay: outcome == ApplyOutcome.Duplicate));
                 break;
         }
         // Activity re-arms a churn episode, so an open episode is scored on the user's next event to close it. Right after

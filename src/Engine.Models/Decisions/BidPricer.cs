@@ -26,7 +26,9 @@ public static class BidPricer
                                  + c.PredictedCtr * c.PredictedCvr * (double)c.Spec.ValuePerConversion;
         // Capped while still a double: an absurd value per click (or multiplier) would overflow the decimal, not the cap.
         var cpm = Math.Min(1000.0 * valuePerImpression * c.PacingMultiplier, (double)c.Spec.MaxCpm);
-        return double.IsFinite(cpm) && cpm > 0 ? Math.Round(Math.Min((decimal)cpm, c.Spec.MaxCpm), 4) : 0m;
+        // To 4 decimals, the cap toward zero: rounded to the nearest after the cap, a cap of more decimals (2.66666667) was
+        // bid above itself (2.6667).
+        return double.IsFinite(cpm) && cpm > 0 ? Math.Min(Math.Round((decimal)cpm, 4), Math.Round(c.Spec.MaxCpm, 4, MidpointRounding.ToZero)) : 0m;
     }
 
     public static PricedBid Best(IReadOnlyList<BidCandidate> candidates, decimal floorCpm, DateTimeOffset at)

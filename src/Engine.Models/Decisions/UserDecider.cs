@@ -190,11 +190,13 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     /// flights were checked at <c>event_time</c> alone). Null, or later than <c>event_time</c> (simulated and replayed
     /// traffic, whose event times are not the wall clock's): <c>event_time</c>.
     /// </param>
-    public BidDecision Bid(UserFeatureState user, ClickEvent cause, DateTimeOffset now, DateTimeOffset? receivedAt = null) =>
-        AcrossReloads((Decider: this, models.Bid, user, cause, now, flightAt: receivedAt < cause.EventTime ? receivedAt.Value : cause.EventTime),
-            static s => s.Decider.Bid(s.Bid.Current, s.user, s.cause, s.now, s.flightAt));
+    /// <param name="replay">The request is replayed (priced again, same id): a shadow challenger's score, logged by the first
+    /// run, is not logged again, as for lists.</param>
+    public BidDecision Bid(UserFeatureState user, ClickEvent cause, DateTimeOffset now, DateTimeOffset? receivedAt = null, bool replay = false) =>
+        AcrossReloads((Decider: this, models.Bid, user, cause, now, flightAt: receivedAt < cause.EventTime ? receivedAt.Value : cause.EventTime, replay),
+            static s => s.Decider.Bid(s.Bid.Current, s.user, s.cause, s.now, s.flightAt, s.replay));
 
-    private BidDecision Bid(Scorer scorer, UserFeatureState user, ClickEvent cause, DateTimeOffset now, DateTimeOffset flightAt)
+    private BidDecision Bid(Scorer scorer, UserFeatureState user, ClickEvent cause, DateTimeOffset now, DateTimeOffset flightAt, bool replay)
     {
         if (!campaigns.IsCaughtUp)
             return Decide(cause, now, user.Id, new PricedBid(null, 0m, NoBidReason.TechnicalError), scorer.Version, null, [CampaignsLoading]);
@@ -223,7 +225,7 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
             // click-through: before, a bid could carry another campaign's reasons); with no bid, for the likeliest click.
             var explained = priced.Winner is { } winner ? IndexOf(known, winner.Spec.CampaignId) : best;
             IReadOnlyList<Reason> reasons = explained < 0 ? [] : Explainer.TopFactors(scorer, rows.AsSpan(explained * width, width));
-            RecordShadow(shadow);
+            if (!replay) RecordShadow(shadow);
             return Decide(cause, now, user.Id, priced, version, variant, reasons);
         }
         finally

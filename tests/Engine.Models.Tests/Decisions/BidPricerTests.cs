@@ -22,6 +22,14 @@ public class BidPricerTests
         Assert.Equal(10m, priced.Cpm); // 1000 x 0.01 x 1.0
     }
 
+    /// <summary>Before 2026-12-07 the cap was rounded to the nearest after it applied: 2.66666667 was bid at 2.6667 (review).</summary>
+    [Fact]
+    public void A_cap_of_more_than_four_decimals_is_never_bid_above()
+    {
+        Assert.Equal(2.6666m, BidPricer.Cpm(new(Spec("a", 100m) with { MaxCpm = 2.66666667m }, 0.05, 0, 1.0, true)));
+        Assert.Equal(2.0001m, BidPricer.Cpm(new(Spec("a", 100m) with { MaxCpm = 2.00015m }, 0.05, 0, 1.0, true)));
+    }
+
     [Fact]
     public void An_absurd_value_per_click_is_capped_not_overflowed()
     {

@@ -95,6 +95,29 @@ public sealed class DecisionsAcrossReloadsTests(ITestOutputHelper output)
         Assert.Equal(2, log.Reloads);
     }
 
+    /// <summary>
+    /// A replayed bid request (priced again within its tmax, as the demo at full speed prices replays) logs no second shadow
+    /// score: before 2026-12-07 each restart added a row per replayed request to the experiment's log, as lists once did (review).
+    /// </summary>
+    [Fact]
+    public void A_replayed_bid_request_logs_no_second_shadow_score()
+    {
+        using var churn = new ModelRegistry(ModelFiles.Committed("churn"), ModelSchemas.Churn);
+        using var bid = new ModelRegistry(ModelFiles.Committed("bid"), ModelSchemas.Bid);
+        var log = new ReloadingShadowLog(() => { });
+        var settings = new DecisionSettings(
+            BidExperiment: new BidExperiment(Experiment.ChampionChallenger("bid-shadow", ExperimentTarget.Bids, ExperimentMode.Shadow, 1.0), 0.8),
+            Shadow: log);
+        var decider = new UserDecider(new DecisionModels(churn, bid, CommittedModels.Decision.Recommender, "recs-committed"), settings, Bidders.Board());
+        var (user, request) = Bidders.Bidder("u-1");
+
+        var first = decider.Bid(user, request, request.EventTime);
+        var replayed = decider.Bid(user, request, request.EventTime, replay: true);
+
+        Assert.Equal(first.DecisionId, replayed.DecisionId);
+        Assert.Equal(["bid"], log.Scores.Select(s => s.Kind));
+    }
+
     private sealed class ReloadingShadowLog(Action reload) : IShadowLog
     {
         private bool _reload = true;
