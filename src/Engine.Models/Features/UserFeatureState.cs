@@ -23,6 +23,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     public const int SessionClicksKept = 20;
     private const string LastPurchaseField = "last_purchase";
     private const string SessionField = "session";
+    private const string SessionClockField = "session_at";
     private const string SegmentField = "segment";
     /// <summary>The churn alert that opened the user's open episode and what caused it, tab-separated (<see cref="ChurnAlertId"/>, <see cref="ChurnOpenedBy"/>); absent when none is open.</summary>
     public const string ChurnAlertField = "churn_alert";
@@ -44,6 +45,14 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
 
     private string? _session;
     private readonly List<string> _sessionItems = [];
+    /// <summary>
+    /// The latest time of an event that carried a session: which session is the current one is decided on this clock, not on
+    /// <see cref="EntityFeatureState.LastEventMs"/>, which events without one (bid requests, ad events and server-side
+    /// purchases, stamped by other clocks) move too; before 2026-12-07 one of those stamped a minute ahead made a new
+    /// session's first events read as late ones of an earlier session, and a purchase among them was offered again.
+    /// </summary>
+    private long _sessionClockMs = NoEvent;
+    private bool _sessionClockDirty;
     private bool _purchaseDirty;
     private bool _sessionDirty;
 
@@ -119,10 +128,12 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         if (outcome == ApplyOutcome.Late && e.Type == EventType.Purchase) TrackBought(e, newest: false);
         if (outcome != ApplyOutcome.Applied) return outcome;
         var wm = LastEventMs;
-        TrackBought(e, newest: t >= wm);
+        var newestOfSessions = t >= _sessionClockMs;
+        TrackBought(e, newest: newestOfSessions);
         // Any event of a new session starts it, not only a view: a session opened by a search or a cart add was listed for
         // from the last session's views (days old, on a returning user's fresh actor) until its first view.
-        if (e.SessionId is { } started && started != _session && t >= wm) StartSession(started);
+        if (e.SessionId is { } started && started != _session && newestOfSessions) StartSession(started);
+        if (e.SessionId is not null && t > _sessionClockMs) (_sessionClockMs, _sessionClockDirty) = (t, true);
         if ((e.Device is not null || e.Region is not null) && t >= wm && (e.Device != Device || e.Region != Region))
             (Device, Region, _segmentDirty) = (e.Device, e.Region, true);
         Minutes.Add(t, (int)e.Type, 1, wm);
@@ -246,6 +257,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         Sessions.Drain(changes);
         CartItems.Drain(changes);
         if (_purchaseDirty) changes.Add(LastPurchaseField, LastPurchaseMs);
+        if (_sessionClockDirty) changes.Add(SessionClockField, _sessionClockMs);
         // The session and its items joined by tabs: ids are free-form but never hold control characters in practice.
         if (_sessionDirty)
         {
@@ -286,7 +298,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                 changes.Commit(ChurnAlertField);
             }
         }
-        _purchaseDirty = _sessionDirty = _segmentDirty = _boughtDirty = _churnDirty = false;
+        _purchaseDirty = _sessionDirty = _segmentDirty = _boughtDirty = _churnDirty = _sessionClockDirty = false;
     }
 
     protected override void MarkAllParts()
@@ -299,6 +311,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         Sessions.MarkAll();
         CartItems.MarkAll();
         _purchaseDirty = LastPurchaseMs != NoEvent;
+        _sessionClockDirty = _sessionClockMs != NoEvent;
         _sessionDirty = _session is not null;
         _segmentDirty = Device is not null || Region is not null;
         _boughtDirty = _bought.Count > 0;
@@ -311,6 +324,9 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         {
             case LastPurchaseField:
                 LastPurchaseMs = long.Parse(value, CultureInfo.InvariantCulture);
+                return true;
+            case SessionClockField:
+                _sessionClockMs = long.Parse(value, CultureInfo.InvariantCulture);
                 return true;
             case BoughtField:
                 var bought = value.Split('\t');
@@ -345,6 +361,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     /// </summary>
     protected override void Restored()
     {
+        // Stored before the session clock was (2026-12-07): the latest event's time, as sessions were judged then.
+        if (_sessionClockMs == NoEvent && _session is not null) _sessionClockMs = LastEventMs;
         if (_session is null || _session == _currentSession) return;
         _currentSession = _session;
         _bought.Clear();

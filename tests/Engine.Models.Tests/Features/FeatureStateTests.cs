@@ -154,6 +154,41 @@ public class FeatureStateTests
         Assert.Equal(["c", "b", "a"], user.SessionItems);
     }
 
+    /// <summary>
+    /// Sessions are judged on the clock of events that carry one: before 2026-12-07 a bid request stamped a minute ahead
+    /// (the exchange's clock) made a new session's purchase read as a late event of the old session, and the item just
+    /// bought was offered again (review). The clock is kept with the features, so a restored state judges alike.
+    /// </summary>
+    [Fact]
+    public void An_event_without_a_session_stamped_ahead_does_not_hide_a_new_sessions_purchase()
+    {
+        var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        user.Apply(View("a", T0, session: "s1"), new(0, 0));
+        user.Apply(new ClickEvent
+        {
+            EventId = "bid", EventTime = T0.AddMinutes(2), UserId = "u1", Type = EventType.BidRequest,
+            BidRequest = new BidRequest { Id = "r", Imp = [new Impression { Id = "1", BidFloor = 0.1m }], CandidateCampaigns = ["c-1"], Tmax = 100 },
+        }, new(0, 1));
+        user.Apply(new ClickEvent
+        {
+            EventId = "buy", EventTime = T0.AddMinutes(1), UserId = "u1", SessionId = "s2", Type = EventType.Purchase, ItemId = "x", Category = "shoes", Price = 10m,
+        }, new(0, 2));
+        var restored = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        restored.Restore(user.DrainChanges().Set.Select(f => KeyValuePair.Create(f.Field, f.Text)));
+
+        foreach (var state in new[] { user, restored })
+        {
+            state.Apply(View("y", T0.AddMinutes(3), session: "s2"), new(0, 3));
+            Assert.Equal("s2", state.CurrentSession);
+            Assert.Contains("x", state.BoughtInSession);
+            Assert.Equal(["y"], state.SessionItems);
+        }
+        // A late view of the old session still moves nothing.
+        user.Apply(View("b", T0.AddMinutes(-1), session: "s1"), new(0, 4));
+        Assert.Equal("s2", user.CurrentSession);
+        Assert.Equal(["y"], user.SessionItems);
+    }
+
     [Fact]
     public void A_replayed_offset_is_a_duplicate_even_with_a_new_event_time()
     {
