@@ -91,6 +91,11 @@ internal sealed partial class ConsumerWorker : IKafkaControl
             FailPendingCommits(e);
             _shutdown.TrySetException(e);
             LeaveGroupAfter(e);
+            // A fatal error closes nothing, and a close can fail before its revocation: no revocation ended the leases still
+            // held, and their writers, which give up retrying a flush only once their lease is revoked, would have retried
+            // through a Redis outage after another node took the partition. Nothing of this consumer can commit any more.
+            foreach (var lease in _leases.Values) lease.EndRevoke();
+            _leases.Clear();
         }
     }
 

@@ -1,4 +1,5 @@
 using Akka.Streams;
+using Akka.Streams.Dsl;
 using Confluent.Kafka;
 using Engine.Actors.Kafka;
 using Engine.Host.Embedded;
@@ -106,6 +107,41 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         Assert.Equal(cutOff, a.Seen.Select(KafkaTestData.Id).Intersect(b.Seen.Select(KafkaTestData.Id)).Count());
         _output.WriteLine($"{_kafka.Describe()}; A read {a.Seen.Count} and was halted with {cutOff} of them uncommitted " +
                           $"(committed {string.Join(", ", atHalt)}); B re-read exactly those and the rest");
+    }
+
+    /// <summary>
+    /// A consumer that fails with a fatal error (a static member fenced by another with its group.instance.id) closes nothing,
+    /// so no revocation runs: before 2026-12-07 its leases stayed unrevoked, and a partition writer retrying a flush through a
+    /// Redis outage kept retrying after another node had taken the partition (review). They end with the consumer now.
+    /// </summary>
+    [Fact]
+    public async Task A_consumer_that_fails_fatally_ends_the_leases_it_held()
+    {
+        var kafka = await _kafka.ForFaultsAsync();
+        var topic = KafkaFixture.UniqueTopic("fatal");
+        var group = "fatal-" + topic;
+        await kafka.CreateTopicAsync(topic, 2);
+        await KafkaTestData.ProduceAsync(kafka, topic, 0, 200);
+        var settings = KafkaTestData.Consumer(kafka, topic, group);
+        settings = settings with { ClientConfig = new Dictionary<string, string>(settings.ClientConfig!) { ["group.instance.id"] = "static-" + topic } };
+        var leases = new System.Collections.Concurrent.ConcurrentDictionary<int, PartitionLease>();
+        var (control, done) = KafkaSource.CommittableSource(settings)
+            .Select(message =>
+            {
+                leases.TryAdd(message.Record.Partition, message.Offset.Lease);
+                return message.Offset;
+            })
+            .ToMaterialized(Committer.Sink(new CommitterSettings()), Keep.Both).Run(Sys.Materializer());
+        await WaitUntil(() => leases.Count == 2);
+
+        kafka.FailNextRequests(KafkaApi.Heartbeat, ErrorCode.FencedInstanceId); // one: the cluster is shared with the class's other tests
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => control.Shutdown.WaitAsync(Timeout));
+
+        _output.WriteLine($"injected: heartbeats refused as FENCED_INSTANCE_ID; the consumer failed with {failure.GetType().Name}: {failure.Message}; " +
+                          $"leases revoked: {string.Join(", ", leases.Select(l => $"{l.Key}={l.Value.Revoked}"))}");
+        Assert.True(failure is KafkaException { Error.IsFatal: true }, $"not a fatal error: {failure}");
+        Assert.All(leases.Values, lease => Assert.True(lease.Revoked));
+        _ = done;
     }
 
     [Fact]
