@@ -118,10 +118,12 @@ public static class DecisionPipeline
         var perPartition = Flow.Create<(Confluent.Kafka.TopicPartition Partition, Source<CommittableMessage, NotUsed> Messages)>()
             .MergeMany(settings.MaxPartitions, partition =>
             {
-                // A newly assigned partition: move its shard here before its first event asks for it.
-                alignment?.AssignedAsync([partition.Partition.Partition.Value]).ContinueWith(t => system.Log.Warning(
-                    "Moving the shard of partition {0} to this node failed ({1}): its events are asked across nodes until it moves",
-                    partition.Partition.Partition.Value, t.Exception?.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
+                // A newly assigned partition: move its shard here before its first event asks for it (tried again until it
+                // lands, while the partition is still read here).
+                var assigned = new CancellationTokenSource();
+                _ = alignment?.AssignedAsync([partition.Partition.Partition.Value], assigned.Token, e => system.Log.Warning(
+                    "Moving the shard of partition {0} to this node failed ({1}): its events are asked across nodes until it moves; trying again",
+                    partition.Partition.Partition.Value, e.GetBaseException().Message));
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
                     settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable, settings.TmaxFromIntake, fences);
                 var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout, settings.Durable);
@@ -146,6 +148,7 @@ public static class DecisionPipeline
                     {
                         ended.ContinueWith(end =>
                         {
+                            assigned.Cancel();
                             inbox.Dispose();
                             if (end.IsFaulted) writer.End(); // failed: its flushes give up rather than wait for a Redis outage to end
                             writer.FlushedAsync().ContinueWith(_ =>
