@@ -1,6 +1,6 @@
 namespace Engine.Actors.Kafka;
 
-/// <summary>Work for the poll thread, queued from any thread; the consumer is only touched by that thread.</summary>
+/// <summary>Work for the poll thread (and commits, for the commit lane), queued from any thread.</summary>
 internal abstract record ConsumerCommand
 {
     /// <summary>Commit these offsets (each +1) through the consumer that read them.</summary>
@@ -14,7 +14,7 @@ internal abstract record ConsumerCommand
     /// <summary>Close the consumer (leave the group) once the commands queued before this one have run.</summary>
     internal sealed record Close : ConsumerCommand;
 
-    /// <summary>Marks where the poll thread stood when it was halted: every commit before it ran or failed.</summary>
+    /// <summary>Marks where the consumer stood when it was halted: the commit under way then has ended, and none follows.</summary>
     internal sealed record Halt : ConsumerCommand
     {
         public TaskCompletionSource Passed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,13 +1,13 @@
 namespace Engine.Actors.Kafka;
 
-// The control side: called from any thread; it only sets flags and queues commands for the poll thread.
+// The control side: called from any thread; it only sets flags and queues commands for the poll thread and the commit lane.
 internal sealed partial class ConsumerWorker
 {
     public void Stop() => _stopRequested = true;
 
     public Task HaltAsync()
     {
-        _halted = true; // read by the poll thread before each commit: from now on none reaches Kafka
+        _halted = true; // read by the commit lane before each commit: from now on none reaches Kafka
         Stop();
         var halt = new ConsumerCommand.Halt();
         lock (_closeGate)
@@ -62,7 +62,7 @@ internal sealed partial class ConsumerWorker
     /// </summary>
     private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(2);
 
-    /// <summary>Commits offsets on the poll thread; completes when committed (or dropped as stale).</summary>
+    /// <summary>Commits offsets on the commit lane; completes when committed (or dropped as stale).</summary>
     public Task CommitAsync(IReadOnlyList<CommittableOffset> offsets)
     {
         var command = new ConsumerCommand.Commit(offsets);
@@ -71,7 +71,8 @@ internal sealed partial class ConsumerWorker
         {
             if (!_closed)
             {
-                Enqueue(command);
+                _commits.Enqueue(command);
+                _commitArrived.Set();
                 return command.Done.Task;
             }
         }
@@ -79,9 +80,5 @@ internal sealed partial class ConsumerWorker
         return command.Done.Task;
     }
 
-    private void Enqueue(ConsumerCommand command)
-    {
-        _commands.Enqueue(command);
-        _commandArrived.Set();
-    }
+    private void Enqueue(ConsumerCommand command) => _commands.Enqueue(command);
 }

@@ -45,11 +45,11 @@ internal sealed partial class ConsumerWorker
         var leases = partitions.Select(p => _leases.GetValueOrDefault(p.TopicPartition)).OfType<PartitionLease>().ToList();
         foreach (var lease in leases) lease.BeginRevoke();
         var deadline = _failed || _halted ? DateTime.UtcNow : DateTime.UtcNow + _settings.EffectiveDrainTimeout;
+        // The commit lane commits meanwhile: this thread only waits for it.
         while (leases.Any(l => l.HasUncommittedEmitted) && DateTime.UtcNow < deadline && !_halted)
         {
-            _commandArrived.Wait(TimeSpan.FromMilliseconds(10));
-            _commandArrived.Reset(); // a signal lost here costs at most one 10 ms wait
-            RunCommands();
+            _commitEnded.Wait(TimeSpan.FromMilliseconds(10));
+            _commitEnded.Reset(); // a signal lost here costs at most one 10 ms wait
         }
         var undrained = leases.Where(l => l.HasUncommittedEmitted).Select(l => l.Partition).ToList();
         // With no drain time configured, leaving offsets behind is the caller's choice, not a surprise worth a warning.
@@ -69,14 +69,18 @@ internal sealed partial class ConsumerWorker
 
     private void EndLeases(List<PartitionLease> leases)
     {
-        foreach (var lease in leases)
+        // Under the commit gate: a commit of these partitions under way ends first, and none is sent after.
+        lock (_commitGate)
         {
-            lease.EndRevoke();
-            // librdkafka keeps a partition's pause flag across revoke and re-assign, while the next lease starts unpaused:
-            // left paused, a partition given back to us would never be read again. (In the assigned handler it is too early.)
-            if (lease.Paused) _consumer!.Resume([lease.Partition]);
-            _leases.Remove(lease.Partition);
-            _routing.Revoked(lease);
+            foreach (var lease in leases)
+            {
+                lease.EndRevoke();
+                // librdkafka keeps a partition's pause flag across revoke and re-assign, while the next lease starts unpaused:
+                // left paused, a partition given back to us would never be read again. (In the assigned handler it is too early.)
+                if (lease.Paused) _consumer!.Resume([lease.Partition]);
+                _leases.Remove(lease.Partition);
+                _routing.Revoked(lease);
+            }
         }
         _lastLease = null;
     }

@@ -6,8 +6,10 @@ namespace Engine.Actors.Kafka;
 
 /// <summary>
 /// Owns one Confluent consumer and the dedicated thread that polls it: the blocking <c>Consume</c> never runs
-/// on a stream or actor thread, and every call on the consumer (consume, pause, commit, close) happens on this
-/// thread, so nothing races. The stream talks to it through hand-off queues and the command queue.
+/// on a stream or actor thread, and every call on the consumer but commits (consume, pause, close) happens on this
+/// thread, so nothing races; commits run in order on a thread of their own (ConsumerWorker.Commits.cs), so that one
+/// waiting for the group's coordinator does not stop the reading. The stream talks to it through hand-off queues and
+/// the command queues.
 /// </summary>
 internal sealed partial class ConsumerWorker : IKafkaControl
 {
@@ -19,7 +21,6 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     private readonly IPartitionRouting _routing;
     private ILoggingAdapter _log = NoLogger.Instance;
     private readonly ConcurrentQueue<ConsumerCommand> _commands = new();
-    private readonly ManualResetEventSlim _commandArrived = new();
     private readonly Lock _closeGate = new();
     private bool _closed;
     private readonly Dictionary<TopicPartition, PartitionLease> _leases = [];
@@ -69,6 +70,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         try
         {
             _consumer = BuildConsumer();
+            StartCommitLane();
             _consumer.Subscribe(_settings.Topics);
             while (true)
             {
@@ -220,14 +222,15 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     {
         try
         {
-            // Close runs the revocation (which waits for in-flight offsets) and leaves the group.
+            // Close runs the revocation (which waits for in-flight offsets, committed by the commit lane) and leaves the group.
             _closeAttempted = true;
             _consumer!.Close();
         }
         finally
         {
-            _consumer!.Dispose();
+            // The commit lane stops before the consumer it commits through is destroyed.
             FailPendingCommits(new InvalidOperationException("Kafka consumer closed before these offsets were committed"));
+            _consumer!.Dispose();
         }
     }
 }

@@ -49,8 +49,13 @@ internal sealed class PartitionLease(TopicPartition partition, HandOffQueue<Comm
     public long LastEmitted => Volatile.Read(ref _lastEmitted);
     public void Emitted(long offset) => Volatile.Write(ref _lastEmitted, offset);
 
-    /// <summary>Next offset to read as committed by us (-1: nothing committed under this lease).</summary>
-    public long Committed { get; set; } = -1;
+    /// <summary>Next offset to read as committed by us (-1: nothing committed under this lease). Written by the commit lane, read by the poll thread.</summary>
+    public long Committed
+    {
+        get => Volatile.Read(ref _committed);
+        set => Volatile.Write(ref _committed, value);
+    }
+    private long _committed = -1;
 
     /// <summary>Paused by the poll thread because the stream fell behind.</summary>
     public bool Paused { get; set; }

@@ -79,6 +79,10 @@ public sealed class EmbeddedKafka : IDisposable, IAsyncDisposable
     public void SetPartitionLeader(string topic, int partition, int brokerId) =>
         Check(LibRdKafkaMock.PartitionSetLeader(Cluster, topic, partition, brokerId), $"leader of {topic} [{partition}]");
 
+    /// <summary>Makes <paramref name="brokerId"/> the coordinator of consumer group <paramref name="groupId"/> (a fault for tests: take it down alone).</summary>
+    public void SetGroupCoordinator(string groupId, int brokerId) =>
+        Check(LibRdKafkaMock.CoordinatorSet(Cluster, "group", groupId, brokerId), $"coordinator of group {groupId}");
+
     /// <summary>
     /// The brokers answer every metadata request for <paramref name="topic"/> with <paramref name="error"/> (NoError clears it),
     /// so producing to it fails (e.g. <see cref="Confluent.Kafka.ErrorCode.TopicAuthorizationFailed"/>, as an ACL would): a

@@ -69,6 +69,9 @@ internal static partial class LibRdKafkaMock
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_partition_set_leader", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int PartitionSetLeader(IntPtr mcluster, string topic, int partition, int brokerId);
 
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_coordinator_set", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int CoordinatorSet(IntPtr mcluster, string keyType, string key, int brokerId);
+
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_topic_set_error", StringMarshalling = StringMarshalling.Utf8)]
     public static partial void TopicSetError(IntPtr mcluster, string topic, int error);
 

@@ -110,6 +110,53 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
     }
 
     /// <summary>
+    /// Commits wait for the group's coordinator; the partitions' leaders do not. Before 2026-12-07 each commit ran on the poll
+    /// thread and waited there, so while the coordinator's broker was away (a rolling restart) nothing was read from any
+    /// partition (review). Commits now wait on a thread of their own, and reading goes on.
+    /// </summary>
+    [Fact]
+    public async Task Reading_goes_on_while_the_groups_coordinator_is_away()
+    {
+        var kafka = await _kafka.ForFaultsAsync();
+        var topic = KafkaFixture.UniqueTopic("coordinator-away");
+        var group = "coordinator-away-" + topic;
+        await kafka.CreateTopicAsync(topic, 2);
+        var (coordinator, leaders) = (kafka.BrokerIds[0], kafka.BrokerIds.Skip(1).ToArray());
+        kafka.SetGroupCoordinator(group, coordinator);
+        kafka.SetPartitionLeader(topic, 0, leaders[0]);
+        kafka.SetPartitionLeader(topic, 1, leaders[^1]);
+        using var producing = new CancellationTokenSource();
+        var produced = 0;
+        var producer = Task.Run(async () =>
+        {
+            for (; !producing.IsCancellationRequested; produced += 100)
+            {
+                await KafkaTestData.ProduceAsync(kafka, topic, produced, produced + 100);
+                await Task.Delay(50);
+            }
+        });
+        var run = new ConsumerRun(Sys.Materializer(), KafkaTestData.Consumer(kafka, topic, group),
+            new CommitterSettings(MaxBatch: 50, MaxInterval: TimeSpan.FromMilliseconds(20)));
+        await WaitUntil(() => run.Control.Metrics.CommittedOffsets > 0 && run.Seen.Count > 500);
+
+        kafka.SetBrokerDown(coordinator);
+        await Task.Delay(500); // the commits under way when it went down now wait for it
+        var (before, producedBefore) = (run.Control.Metrics.Consumed, Volatile.Read(ref produced));
+        await Task.Delay(2_500);
+        var (during, producedDuring) = (run.Control.Metrics.Consumed - before, Volatile.Read(ref produced) - producedBefore);
+        kafka.SetBrokerUp(coordinator);
+        producing.Cancel();
+        await producer;
+        await WaitUntil(() => run.Seen.Select(KafkaTestData.Id).Distinct().Count() == produced);
+        await run.Control.DrainAndShutdownAsync(run.Done).WaitAsync(Timeout);
+
+        _output.WriteLine($"injected: the group's coordinator (broker {coordinator}) down for 3 s, the leaders ({string.Join(", ", leaders)}) up; " +
+                          $"read meanwhile {during}, produced {producedDuring}; all {produced} read in the end");
+        Assert.True(producedDuring >= 200, $"only {producedDuring} records were produced meanwhile");
+        Assert.True(during >= producedDuring / 2, $"only {during} of {producedDuring} records were read while the coordinator was away");
+    }
+
+    /// <summary>
     /// A consumer that fails with a fatal error (a static member fenced by another with its group.instance.id) closes nothing,
     /// so no revocation runs: before 2026-12-07 its leases stayed unrevoked, and a partition writer retrying a flush through a
     /// Redis outage kept retrying after another node had taken the partition (review). They end with the consumer now.

@@ -106,6 +106,11 @@ public sealed class KafkaFixture : IAsyncLifetime
 
     public void SetBrokerUp(int brokerId) => Faults.SetBrokerUp(brokerId);
 
+    public void SetPartitionLeader(string topic, int partition, int brokerId) => Faults.SetPartitionLeader(topic, partition, brokerId);
+
+    /// <summary>Makes <paramref name="brokerId"/> the coordinator of <paramref name="groupId"/> (embedded only).</summary>
+    public void SetGroupCoordinator(string groupId, int brokerId) => Faults.SetGroupCoordinator(groupId, brokerId);
+
     /// <summary>The next requests of <paramref name="api"/> fail with <paramref name="errors"/> (embedded only).</summary>
     public void FailNextRequests(KafkaApi api, params ErrorCode[] errors) => Faults.FailNextRequests(api, errors);
 
