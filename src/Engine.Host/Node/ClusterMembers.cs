@@ -29,15 +29,29 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
     private RedisKey FormingKey => key.Append(":forming");
 
     /// <summary>
+    /// The members heard within <see cref="KnownFor"/>: the hash expires a minute after the last beat, so members that could
+    /// not write to Redis for longer (cut off from it, an ACL change) left it empty, and a node started then without seeds
+    /// formed a second cluster beside them. Their addresses are asked before a cluster is formed.
+    /// </summary>
+    private RedisKey KnownKey => key.Append(":known");
+
+    /// <summary>How long an address beats on in <see cref="KnownKey"/> after its last beat.</summary>
+    public static readonly TimeSpan KnownFor = TimeSpan.FromDays(1);
+
+    /// <summary>
     /// The members other than <paramref name="self"/>: <see cref="Sighting.Live"/> those whose entries changed within
     /// <see cref="Watch"/>, <see cref="Sighting.Silent"/> the rest (crashed, or live with their beats held up, as on a
-    /// starved machine: the caller asks them before it forms a cluster). Nothing at once when there are no other entries,
-    /// else after watching them (one watch per start). Silent entries are removed: a live member writes its own again.
+    /// starved machine: the caller asks them before it forms a cluster), with the addresses heard within <see cref="KnownFor"/>
+    /// that the hash no longer holds. At once when the hash holds no other entry, else after watching them (one watch per
+    /// start). Silent entries are removed: a live member writes its own again.
     /// </summary>
     public async Task<Sighting> LookAsync(Address self, CancellationToken cancellationToken)
     {
         var first = await ReadOthersAsync(self);
-        if (first.Count == 0) return new([], []);
+        // Heard within the day, and not in the hash: silent (removed there, and asked by the caller) until they beat again.
+        var unheard = (await redis.HashKeysAsync(KnownKey)).Select(a => (string)a!).Where(a => a != self.ToString() && !first.ContainsKey(a)).ToList();
+        foreach (var address in unheard) await redis.HashDeleteAsync(KnownKey, address, CommandFlags.FireAndForget);
+        if (first.Count == 0) return new([], unheard.Select(Address.Parse).ToList());
         var live = new HashSet<string>();
         for (var watched = TimeSpan.Zero; watched < Watch && !first.Keys.All(live.Contains); watched += Beat)
         {
@@ -46,8 +60,12 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
                 if (!first.TryGetValue(address, out var before) || before != beat) live.Add(address);
         }
         var silent = first.Keys.Where(a => !live.Contains(a)).ToList();
-        foreach (var address in silent) await redis.HashDeleteAsync(key, address, CommandFlags.FireAndForget);
-        return new(live.Select(Address.Parse).ToList(), silent.Select(Address.Parse).ToList());
+        foreach (var address in silent)
+        {
+            await redis.HashDeleteAsync(key, address, CommandFlags.FireAndForget);
+            await redis.HashDeleteAsync(KnownKey, address, CommandFlags.FireAndForget);
+        }
+        return new(live.Select(Address.Parse).ToList(), silent.Concat(unheard).Select(Address.Parse).ToList());
     }
 
     /// <summary>What a look at the members found: those heard beating, and those whose entries stood still.</summary>
@@ -76,9 +94,12 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
     /// </summary>
     public async Task BeatAsync(Address self)
     {
-        var beat = redis.HashSetAsync(key, self.ToString(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var beat = redis.HashSetAsync(key, self.ToString(), now);
         var kept = redis.KeyExpireAsync(key, TimeSpan.FromMinutes(1));
-        await Task.WhenAll(beat, kept);
+        var known = redis.HashSetAsync(KnownKey, self.ToString(), now);
+        var knownKept = redis.KeyExpireAsync(KnownKey, KnownFor);
+        await Task.WhenAll(beat, kept, known, knownKept);
     }
 
     /// <summary>
@@ -103,7 +124,7 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
         }
         try
         {
-            await redis.HashDeleteAsync(key, self.ToString());
+            await Task.WhenAll(redis.HashDeleteAsync(key, self.ToString()), redis.HashDeleteAsync(KnownKey, self.ToString()));
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {

@@ -100,6 +100,33 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// The members' hash expires a minute after its last beat: members cut off from Redis for longer left it empty, and
+    /// before 2026-12-07 a node started then without seeds formed a second cluster beside them (review). The addresses
+    /// heard within the day are asked first.
+    /// </summary>
+    [Fact]
+    public async Task A_start_asks_the_members_heard_within_the_day_when_their_entries_expired()
+    {
+        var members = Members(RedisKind.Garnet, out var db, out var key);
+        var quiet = await EngineCluster.StartAsync(new ClusterSettings(), CancellationToken.None); // up, its entry gone
+        var quietAddress = Akka.Cluster.Cluster.Get(quiet).SelfAddress;
+        await members.BeatAsync(quietAddress);
+        await db.KeyDeleteAsync(key); // expired: no beat reached Redis for a minute
+
+        var system = await EngineCluster.StartAsync(new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(30)), CancellationToken.None, members);
+        try
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            output.WriteLine($"members {string.Join(", ", cluster.State.Members.Select(m => m.Address))}");
+            Assert.Contains(cluster.State.Members, m => m.Address == quietAddress);
+        }
+        finally
+        {
+            await Task.WhenAll(system.Terminate(), quiet.Terminate());
+        }
+    }
+
     /// <summary>A claim to form is given back when a member was announced meanwhile, and one left by this address (a failed start) is taken over.</summary>
     [Fact]
     public async Task The_claim_to_form_yields_to_an_announced_member_and_to_a_restart_at_the_same_address()
