@@ -240,8 +240,11 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         }
         if (_pacing.LastTick < 0)
         {
-            // The first event (or the first after the budget was raised or the flight extended: the clock had stopped) starts it: pacing needs history.
-            (_exhaustedAt, _pacing) = (null, _pacing with { LastTick = tick, LastEmittedTick = tick, ExhaustedTick = -1 });
+            // The first event (or the first after the budget was raised or the flight extended: the clock had stopped) starts it:
+            // pacing needs history. Never before the last tick it sent for: a late event restarting it there stepped over
+            // ticks already paced again, and sent their adjustments' ids a second time with other multipliers.
+            var start = Math.Max(tick, _pacing.LastEmittedTick);
+            (_exhaustedAt, _pacing) = (null, _pacing with { LastTick = start, LastEmittedTick = start, ExhaustedTick = -1 });
             return;
         }
         if (tick <= _pacing.LastTick) return;

@@ -324,6 +324,30 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     }
 
     /// <summary>
+    /// After a raise, the clock restarts at the next event: before 2026-12-07 at that event's own minute, so late impressions
+    /// of minutes already paced restarted it in the past, stepped over those minutes again and sent their adjustments' ids a
+    /// second time with other multipliers (review). It restarts no earlier than the last minute it sent for.
+    /// </summary>
+    [Fact]
+    public void A_clock_restarted_by_a_late_event_never_sends_a_minutes_adjustment_id_twice()
+    {
+        var campaign = Campaign("c-restarted");
+        var adjustments = Deliver(campaign, "c-restarted", 0, 245, pricePerImpression: 1m, clickEvery: 10);
+        Assert.Contains(adjustments, a => a.BudgetExhausted);
+        _catalog.TryGet("c-restarted", out var booked);
+        _catalog.Put(booked with { Budget = 10_000m });
+
+        foreach (var minute in Enumerable.Range(210, 29).Concat(Enumerable.Range(246, 30))) // late ones from a minute it paced (211)
+            adjustments.AddRange(SendImpression(campaign, "c-restarted", minute, 0.5m).Decisions.OfType<BidAdjustment>());
+
+        var paced = adjustments.Where(a => !a.BudgetExhausted).ToList();
+        _output.WriteLine($"{paced.Count} pacing adjustments, caused by {string.Join(" ", paced.Select(a => a.CausedBy.Split('-')[^1]))}");
+        Assert.Equal(paced.Count, paced.Select(a => a.DecisionId).Distinct().Count());
+        Assert.Contains(paced, a => a.CausedBy.StartsWith("c-restarted-imp-", StringComparison.Ordinal)
+                                    && int.Parse(a.CausedBy.Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture) > 245); // paced again
+    }
+
+    /// <summary>
     /// Exhausted at 240, with in-flight impressions taking the spend to 250; the advertiser raises the budget to 245. Every
     /// other node's board holds the exhaustion's 240 spent, reads the raise as budget left and bids again: the hosting actor
     /// must say the campaign is still exhausted at the new budget (before 2026-12-06 it had said so once, and said nothing more).
