@@ -124,8 +124,16 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     {
         var t = Millis(e.EventTime);
         var outcome = Admit(position, t);
-        // A purchase too late for the windows still counts as bought in its session: a list must never offer it again.
-        if (outcome == ApplyOutcome.Late && e.Type == EventType.Purchase) TrackBought(e, newest: false);
+        // A purchase too late for the windows still counts as bought in its session: a list must never offer it again. Late
+        // by last_event, it may still be the newest of sessions (an event without one stamped ahead, past the lateness):
+        // then its session is the current one, and the clock of sessions moves with it.
+        if (outcome == ApplyOutcome.Late && e.Type == EventType.Purchase)
+        {
+            var newest = e.SessionId is not null && t >= _sessionClockMs;
+            TrackBought(e, newest);
+            if (newest && e.SessionId != _session) StartSession(e.SessionId!); // stored with it: a restore keeps what it bought
+            if (newest && t > _sessionClockMs) (_sessionClockMs, _sessionClockDirty) = (t, true);
+        }
         if (outcome != ApplyOutcome.Applied) return outcome;
         var wm = LastEventMs;
         var newestOfSessions = t >= _sessionClockMs;

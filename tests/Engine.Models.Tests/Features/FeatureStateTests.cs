@@ -159,14 +159,16 @@ public class FeatureStateTests
     /// (the exchange's clock) made a new session's purchase read as a late event of the old session, and the item just
     /// bought was offered again (review). The clock is kept with the features, so a restored state judges alike.
     /// </summary>
-    [Fact]
-    public void An_event_without_a_session_stamped_ahead_does_not_hide_a_new_sessions_purchase()
+    [Theory]
+    [InlineData(2)] // within the lateness: the purchase is applied
+    [InlineData(15)] // past it: the purchase is late for the windows, and still bought in its session
+    public void An_event_without_a_session_stamped_ahead_does_not_hide_a_new_sessions_purchase(int bidAheadMinutes)
     {
         var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
         user.Apply(View("a", T0, session: "s1"), new(0, 0));
         user.Apply(new ClickEvent
         {
-            EventId = "bid", EventTime = T0.AddMinutes(2), UserId = "u1", Type = EventType.BidRequest,
+            EventId = "bid", EventTime = T0.AddMinutes(bidAheadMinutes), UserId = "u1", Type = EventType.BidRequest,
             BidRequest = new BidRequest { Id = "r", Imp = [new Impression { Id = "1", BidFloor = 0.1m }], CandidateCampaigns = ["c-1"], Tmax = 100 },
         }, new(0, 1));
         user.Apply(new ClickEvent
@@ -178,13 +180,13 @@ public class FeatureStateTests
 
         foreach (var state in new[] { user, restored })
         {
-            state.Apply(View("y", T0.AddMinutes(3), session: "s2"), new(0, 3));
+            state.Apply(View("y", T0.AddMinutes(bidAheadMinutes + 1), session: "s2"), new(0, 3));
             Assert.Equal("s2", state.CurrentSession);
             Assert.Contains("x", state.BoughtInSession);
             Assert.Equal(["y"], state.SessionItems);
         }
         // A late view of the old session still moves nothing.
-        user.Apply(View("b", T0.AddMinutes(-1), session: "s1"), new(0, 4));
+        user.Apply(View("b", T0.AddMinutes(bidAheadMinutes - 1), session: "s1"), new(0, 4));
         Assert.Equal("s2", user.CurrentSession);
         Assert.Equal(["y"], user.SessionItems);
     }
