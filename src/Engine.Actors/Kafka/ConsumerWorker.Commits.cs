@@ -22,6 +22,10 @@ internal sealed partial class ConsumerWorker
     private readonly List<ConsumerCommand.Commit> _retries = [];
     private Thread? _commitLane;
     private volatile bool _commitLaneStopping;
+    // Completes when the lane has ended and failed what it still held: only then may the consumer be destroyed.
+    private readonly TaskCompletionSource _commitLaneEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // What ended the lane other than a stop (a bug, or a disposed handle): the poll loop fails with it.
+    private volatile Exception? _commitLaneFailure;
 
     private void RunCommands()
     {
@@ -47,26 +51,47 @@ internal sealed partial class ConsumerWorker
 
     private void RunCommitLane()
     {
-        while (!_commitLaneStopping)
+        Exception ended = new InvalidOperationException("Kafka consumer closed before these offsets were committed");
+        try
         {
-            _commitArrived.Wait(NextRetryIn());
-            _commitArrived.Reset();
-            if (_commitLaneStopping) break;
-            RetryDueCommits();
-            while (!_commitLaneStopping && _commits.TryDequeue(out var commit)) ExecuteCommit(commit);
+            while (!_commitLaneStopping)
+            {
+                _commitArrived.Wait(NextRetryIn());
+                _commitArrived.Reset();
+                if (_commitLaneStopping) break;
+                RetryDueCommits();
+                while (!_commitLaneStopping && _commits.TryDequeue(out var commit)) ExecuteCommit(commit);
+            }
+        }
+        catch (Exception e)
+        {
+            // Not Kafka's refusal (those complete their commit): the poll loop fails the stream with it, to be restarted.
+            _log.Error(e, "Kafka consumer {0}: the commit lane failed", _settings.GroupId);
+            (_commitLaneFailure, ended) = (e, e);
+        }
+        finally
+        {
+            // The lane alone touches the retries: what it still holds fails here, then the consumer may be destroyed.
+            foreach (var commit in _retries) commit.Done.TrySetException(ended);
+            _retries.Clear();
+            while (_commits.TryDequeue(out var commit)) commit.Done.TrySetException(ended);
+            _commitLaneEnded.TrySetResult();
         }
     }
 
     /// <summary>
-    /// Stops the commit lane once its commit under way ends (before the consumer is disposed): a consumer's close fails the
-    /// commits that wait for a coordinator, so this is bounded; past a minute the lane is left to end on its own.
+    /// Stops the commit lane once its commit under way ends: a consumer's close fails the commits that wait for a
+    /// coordinator, and librdkafka fails them a session after the coordinator went away, so this is bounded. True when the
+    /// lane has ended (the consumer may be destroyed); past a minute it is left to end on its own.
     /// </summary>
-    private void StopCommitLane()
+    private bool StopCommitLane()
     {
         _commitLaneStopping = true;
         _commitArrived.Set();
-        if (_commitLane is { } lane && lane != Thread.CurrentThread && !lane.Join(TimeSpan.FromMinutes(1)))
-            _log.Warning("Kafka consumer {0}: a commit still waits for Kafka after the consumer closed", _settings.GroupId);
+        if (_commitLane is null) _commitLaneEnded.TrySetResult(); // never started (the consumer was not built)
+        if (_commitLaneEnded.Task.Wait(TimeSpan.FromMinutes(1))) return true;
+        _log.Warning("Kafka consumer {0}: a commit still waits for Kafka after the consumer stopped; the consumer is left undisposed", _settings.GroupId);
+        return false;
     }
 
     private TimeSpan NextRetryIn()
@@ -118,7 +143,9 @@ internal sealed partial class ConsumerWorker
             }
             if (next.Count == 0)
             {
-                commit.Done.TrySetResult();
+                // Left behind by a close (its revocation ended the leases first): not committed, and said so.
+                if (stale > 0 && _closing) commit.Done.TrySetException(new InvalidOperationException("Kafka consumer closed before these offsets were committed"));
+                else commit.Done.TrySetResult();
                 return;
             }
             try
@@ -167,17 +194,18 @@ internal sealed partial class ConsumerWorker
     private const ErrorCode StaleMemberEpoch = (ErrorCode)113;
 
     /// <summary>
-    /// The poll thread's last act: takes no more commits (<see cref="CommitAsync"/>) or halts, stops the commit lane, then
-    /// fails the commits still queued or waiting for a retry (a halt queued meanwhile has nothing left to wait for).
+    /// The poll thread's last act: takes no more commits (<see cref="CommitAsync"/>), stops the commit lane (which fails
+    /// what it still holds), then takes no more halts and passes those queued once the lane has ended: no commit reaches
+    /// Kafka after them. False when the lane did not end (a commit still waits for Kafka): the consumer must not be
+    /// destroyed under it.
     /// </summary>
-    private void FailPendingCommits(Exception reason)
+    private bool FailPendingCommits()
     {
-        lock (_closeGate) _closed = _pollThreadEnded = true;
-        StopCommitLane();
-        foreach (var commit in _retries) commit.Done.TrySetException(reason);
-        _retries.Clear();
-        while (_commits.TryDequeue(out var commit)) commit.Done.TrySetException(reason);
+        lock (_closeGate) _closed = true;
+        var ended = StopCommitLane();
+        lock (_closeGate) _pollThreadEnded = true;
         while (_commands.TryDequeue(out var command))
-            if (command is ConsumerCommand.Halt halt) halt.Passed.TrySetResult();
+            if (command is ConsumerCommand.Halt halt) _commitLaneEnded.Task.ContinueWith(_ => halt.Passed.TrySetResult(), TaskScheduler.Default);
+        return ended;
     }
 }

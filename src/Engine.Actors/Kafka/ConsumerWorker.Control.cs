@@ -13,7 +13,8 @@ internal sealed partial class ConsumerWorker
         lock (_closeGate)
         {
             _closed = true;
-            if (!_pollThreadStarted || _pollThreadEnded) return Task.CompletedTask;
+            if (!_pollThreadStarted) return Task.CompletedTask;
+            if (_pollThreadEnded) return _commitLaneEnded.Task; // a commit under way when it ended may still reach Kafka until then
             Enqueue(halt);
         }
         return halt.Passed.Task;

@@ -79,6 +79,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
                 // Shutdown sets the stop flag before queuing Close, so the stage always completes before the close.
                 if (_stopRequested && !_stopped) StopEmitting();
                 if (_closing) break;
+                if (_commitLaneFailure is { } laneFailure) throw new InvalidOperationException("the commit lane failed: " + laneFailure.Message, laneFailure);
                 ConsumeBurst();
                 AdjustPauses();
             }
@@ -90,14 +91,16 @@ internal sealed partial class ConsumerWorker : IKafkaControl
             _log.Error(e, "Kafka consumer {0} failed", _settings.GroupId);
             _routing.Failed(e);
             // First what waits on this consumer, then the close: with the coordinator away, a close can take a session.
-            FailPendingCommits(e);
-            _shutdown.TrySetException(e);
-            LeaveGroupAfter(e);
-            // A fatal error closes nothing, and a close can fail before its revocation: no revocation ended the leases still
-            // held, and their writers, which give up retrying a flush only once their lease is revoked, would have retried
-            // through a Redis outage after another node took the partition. Nothing of this consumer can commit any more.
+            var laneEnded = FailPendingCommits();
+            // Nothing of this consumer commits any more (the lane has stopped; one stuck in a commit is not waited for, and a
+            // failed member's commit is refused once the group moved on): its leases end now, before anything waiting on its
+            // shutdown goes on. A fatal error closes nothing, and a close can fail before its revocation: no revocation ended
+            // them, and their writers, which give up retrying a flush only once their lease is revoked, retried through a
+            // Redis outage after another node took the partition. A consumer whose lane did not end is left undisposed.
             foreach (var lease in _leases.Values) lease.EndRevoke();
             _leases.Clear();
+            _shutdown.TrySetException(e);
+            if (laneEnded) LeaveGroupAfter(e);
         }
     }
 
@@ -228,9 +231,9 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         }
         finally
         {
-            // The commit lane stops before the consumer it commits through is destroyed.
-            FailPendingCommits(new InvalidOperationException("Kafka consumer closed before these offsets were committed"));
-            _consumer!.Dispose();
+            // Confluent's Close disposes the consumer too: what the lane might still send was refused under the commit gate by
+            // the close's revocation (every lease ended). Disposed again only once the lane has ended.
+            if (FailPendingCommits()) _consumer!.Dispose();
         }
     }
 }
