@@ -119,7 +119,7 @@ public static class DecisionPipeline
             .MergeMany(settings.MaxPartitions, partition =>
             {
                 // A newly assigned partition: move its shard here before its first event asks for it (tried again until it
-                // lands, while the partition is still read here).
+                // lands, while the partition is still assigned here).
                 var assigned = new CancellationTokenSource();
                 _ = alignment?.AssignedAsync([partition.Partition.Partition.Value], assigned.Token, e => system.Log.Warning(
                     "Moving the shard of partition {0} to this node failed ({1}): its events are asked across nodes until it moves; trying again",
@@ -132,8 +132,14 @@ public static class DecisionPipeline
                 settings.Durable?.Writing(partition.Partition.Partition.Value);
                 writer.ReadStoredOffsetAfter(previous, partition.Partition.Partition.Value);
                 // Waits for the partition's previous writer on this node, if it is still ending (see PartitionFences).
-                var messages = previous.IsCompleted ? partition.Messages
-                    : Source.FromTask(previous.ContinueWith(_ => NotUsed.Instance, TaskScheduler.Default)).ConcatMany(_ => partition.Messages);
+                // The partition's own source ends at its revocation: the shard's move is not tried again past it.
+                var assignedMessages = partition.Messages.WatchTermination((notUsed, revoked) =>
+                {
+                    revoked.ContinueWith(_ => assigned.Cancel(), TaskScheduler.Default);
+                    return notUsed;
+                });
+                var messages = previous.IsCompleted ? assignedMessages
+                    : Source.FromTask(previous.ContinueWith(_ => NotUsed.Instance, TaskScheduler.Default)).ConcatMany(_ => assignedMessages);
                 return messages
                     .Select(message => DecodedRecord.From(message, settings.Route, settings.Partitions))
                     .SelectAsync(settings.Parallelism, record => AskAsync(inbox, region, settings.Route, record, settings.TmaxFromIntake))
