@@ -35,13 +35,20 @@ public sealed class TopicTail : IDisposable
     }
 
     /// <summary>
-    /// Each partition's first record an hour before <paramref name="from"/>. A partition Kafka finds none for is read from its
-    /// start: the answer is also what librdkafka's mock broker (the embedded default) gives for every time, as it finds no
-    /// record by time, and reading more only costs time (the report keeps what follows <paramref name="from"/>).
+    /// Each partition's first record an hour before <paramref name="from"/>; none (no record since): its end. librdkafka's
+    /// mock broker (the embedded default) finds no record by time at all: a partition for which even the first record since
+    /// 1970 is not found is read from its start (it costs only time: the report keeps what follows <paramref name="from"/>).
     /// </summary>
-    private List<TopicPartitionOffset> StartsAt(DateTimeOffset from, TimeSpan timeout) =>
-        _consumer.OffsetsForTimes(_partitions.Select(tp => new TopicPartitionTimestamp(tp, new Timestamp(from - EarliestRecordBefore))).ToList(), timeout)
-            .Select(found => found.Offset.Value < 0 ? new TopicPartitionOffset(found.TopicPartition, Offset.Beginning) : found).ToList();
+    private List<TopicPartitionOffset> StartsAt(DateTimeOffset from, TimeSpan timeout)
+    {
+        var found = _consumer.OffsetsForTimes(_partitions.Select(tp => new TopicPartitionTimestamp(tp, new Timestamp(from - EarliestRecordBefore))).ToList(), timeout);
+        var none = found.Where(f => f.Offset.Value < 0).Select(f => f.TopicPartition).ToList();
+        if (none.Count == 0) return found;
+        var anyTime = _consumer.OffsetsForTimes(none.Select(tp => new TopicPartitionTimestamp(tp, new Timestamp(0, TimestampType.CreateTime))).ToList(), timeout)
+            .ToDictionary(f => f.TopicPartition, f => f.Offset.Value >= 0);
+        return found.Select(f => f.Offset.Value >= 0 ? f
+            : new TopicPartitionOffset(f.TopicPartition, anyTime.GetValueOrDefault(f.TopicPartition) ? Offset.End : Offset.Beginning)).ToList();
+    }
 
     /// <summary>
     /// How long before a report's start its records may have reached Kafka: an event may be stamped up to an hour after its
