@@ -29,9 +29,16 @@ public sealed class HttpOptions : IValidatableObject
     [Required(ErrorMessage = "Http:Host is missing: an address to listen on, e.g. 0.0.0.0 or 127.0.0.1.")]
     public string Host { get; set; } = "0.0.0.0";
 
-    /// <summary>The address <see cref="Host"/> names (<c>localhost</c> is 127.0.0.1); null when it names none.</summary>
+    /// <summary><see cref="Host"/> is <c>localhost</c>: 127.0.0.1 and ::1, as Kestrel serves that name.</summary>
+    public bool IsLocalhost => string.Equals(Host, "localhost", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The address <see cref="Host"/> names (<c>localhost</c>: 127.0.0.1, and ::1 beside it where the port is fixed; <c>*</c>
+    /// and <c>+</c>: every interface, IPv4 and IPv6); null when it names none.
+    /// </summary>
     public IPAddress? ListenAddress =>
-        string.Equals(Host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+        IsLocalhost ? IPAddress.Loopback
+        : Host is "*" or "+" ? IPAddress.IPv6Any
         : IPAddress.TryParse(Host, out var address) ? address : null;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -40,7 +47,7 @@ public sealed class HttpOptions : IValidatableObject
         // live page (user ids, churn scores) on one interface would have served it on all of them.
         if (!string.IsNullOrEmpty(Host) && ListenAddress is null)
             yield return new ValidationResult(
-                "Http:Host must be an IP address (e.g. 0.0.0.0, 127.0.0.1, ::) or localhost, not a host name: Kestrel would listen on every interface.",
+                "Http:Host must be an IP address (e.g. 0.0.0.0, 127.0.0.1, ::), localhost, or * for every interface, not a host name: Kestrel would listen on every interface.",
                 [nameof(Host)]);
     }
 }

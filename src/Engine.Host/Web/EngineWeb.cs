@@ -37,7 +37,7 @@ public sealed class EngineWeb : IAsyncDisposable
         var address = http.ListenAddress ?? throw new ConfigurationError([$"Http:Host: {http.Host} is not an IP address or localhost."]);
         var meters = new EngineMeters(monitor);
         var port = http.Port ?? HttpOptions.DefaultPort;
-        var app = Build(address, port, configuration, monitor, feed);
+        var app = Build(http, address, port, configuration, monitor, feed);
         try
         {
             try
@@ -50,7 +50,7 @@ public sealed class EngineWeb : IAsyncDisposable
                 await app.DisposeAsync();
                 Console.Error.WriteLine($"http: port {HttpOptions.DefaultPort} is taken ({e.Message}); serving on a free port instead (set Http:Port to insist)");
                 port = 0;
-                app = Build(address, port, configuration, monitor, feed);
+                app = Build(http, address, port, configuration, monitor, feed);
                 await app.StartAsync();
             }
         }
@@ -65,7 +65,7 @@ public sealed class EngineWeb : IAsyncDisposable
         return new EngineWeb(app, meters, app.Urls.First());
     }
 
-    private static WebApplication Build(IPAddress address, int port, IConfiguration configuration, NodeMonitor monitor, LiveFeed? feed)
+    private static WebApplication Build(HttpOptions http, IPAddress address, int port, IConfiguration configuration, NodeMonitor monitor, LiveFeed? feed)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Configuration.Sources.Clear();
@@ -75,8 +75,13 @@ public sealed class EngineWeb : IAsyncDisposable
             // A port that cannot be bound is reported by StartAsync in one line (or replaced): not as a logged stack trace.
             .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.AddSingleton<IHostLifetime, SignalsHandledElsewhere>();
-        // An address, not a URL: an IPv6 literal needs no brackets, and port 0 works on loopback too.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, port));
+        // An address, not a URL: an IPv6 literal needs no brackets, and port 0 works on loopback too. localhost on a fixed
+        // port is both loopbacks, as a URL with that name was (a client that tries ::1 first finds it); on port 0, 127.0.0.1.
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (http.IsLocalhost && port > 0) kestrel.ListenLocalhost(port);
+            else kestrel.Listen(address, port);
+        });
         builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("engine")).WithMetrics(metrics => metrics
             .AddMeter(EngineMeters.MeterName, FeatureMetrics.MeterName, PipelineInstruments.MeterName, ScoringInstruments.MeterName,
                 Engine.Models.Fairness.FairnessInstruments.MeterName)

@@ -114,7 +114,7 @@ public sealed class EngineOptionsTests
     public void A_host_name_to_listen_on_is_refused_and_addresses_and_localhost_are_read()
     {
         Assert.StartsWith("Http:Host must be an IP address", Assert.Single(Refused(new(Valid) { ["Http:Host"] = "engine-1.internal" }).Problems));
-        foreach (var (host, address) in new[] { ("localhost", "127.0.0.1"), ("::", "::"), ("10.0.0.7", "10.0.0.7"), ("0.0.0.0", "0.0.0.0") })
+        foreach (var (host, address) in new[] { ("localhost", "127.0.0.1"), ("::", "::"), ("10.0.0.7", "10.0.0.7"), ("0.0.0.0", "0.0.0.0"), ("*", "::") })
             Assert.Equal(address, EngineOptions.Load(Config(new(Valid) { ["Http:Host"] = host })).Http.ListenAddress?.ToString());
     }
 
