@@ -80,13 +80,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     [Fact]
     public async Task A_campaign_driven_low_that_wins_nothing_since_is_paced_on_the_nodes_clock()
     {
-        var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
-        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
-        _catalog.Put(new CampaignSpec { CampaignId = "c-idle", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
-        var campaign = Sys.ActorOf(CampaignActor.Props("c-idle", _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
-        var driven = Enumerable.Range(0, 30).Select(minute => SendImpression(campaign, "c-idle", minute, 2m)).ToList(); // 120 USD an hour of 10 planned
-        var writes = driven.Where(h => h.Changes is not null).Select(h => new EntityWrite(EntityKind.Campaign, "c-idle", h.Changes!)).ToList();
-        Assert.True((await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), writes))).Acknowledged);
+        var (campaign, sent, driven) = await DrivenLowAsync("c-idle");
         Assert.True(_board.TryGet("c-idle", out var low) && low.Multiplier < 0.5, $"multiplier {low?.Multiplier} after the overspend");
 
         // Too soon after its last event, past its flight, or far from its own clock (a replay): no step.
@@ -117,14 +111,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     [Fact]
     public async Task An_event_stamped_before_the_flight_does_not_stop_the_pacing_of_a_silent_campaign()
     {
-        var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
-        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
-        _catalog.Put(new CampaignSpec { CampaignId = "c-old-clock", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
-        var campaign = Sys.ActorOf(CampaignActor.Props("c-old-clock", _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
-        var driven = Enumerable.Range(0, 30).Select(minute => SendImpression(campaign, "c-old-clock", minute, 2m)).ToList();
-        driven.Add(SendImpression(campaign, "c-old-clock", -3 * 24 * 60, 2m)); // three days before the flight
-        var writes = driven.Where(h => h.Changes is not null).Select(h => new EntityWrite(EntityKind.Campaign, "c-old-clock", h.Changes!)).ToList();
-        Assert.True((await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), writes))).Acknowledged);
+        var (campaign, sent, _) = await DrivenLowAsync("c-old-clock", lastMinute: -3 * 24 * 60); // then one three days before the flight
 
         campaign.Tell(new PaceIdle("c-old-clock", T0.AddMinutes(150).AddSeconds(20)));
         await AwaitConditionAsync(() => Task.FromResult(!sent.IsEmpty), TimeSpan.FromSeconds(10));
@@ -593,6 +580,25 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
             Broken = false;
             throw new InvalidOperationException("the catalog broke");
         }
+    }
+
+    /// <summary>
+    /// A campaign paced on the node's clock when idle (its adjustments into <c>sent</c>), driven low by 30 minutes of
+    /// impressions at 2 USD (120 USD an hour of 10 planned), then one more at <paramref name="lastMinute"/> if given; all
+    /// written to Redis.
+    /// </summary>
+    private async Task<(IActorRef Campaign, System.Collections.Concurrent.ConcurrentQueue<BidAdjustment> Sent, List<EntityHandled> Driven)> DrivenLowAsync(
+        string id, int? lastMinute = null)
+    {
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
+        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
+        _catalog.Put(new CampaignSpec { CampaignId = id, Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        var campaign = Sys.ActorOf(CampaignActor.Props(id, _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
+        var driven = Enumerable.Range(0, 30).Select(minute => SendImpression(campaign, id, minute, 2m)).ToList();
+        if (lastMinute is { } minute) driven.Add(SendImpression(campaign, id, minute, 2m));
+        var writes = driven.Where(h => h.Changes is not null).Select(h => new EntityWrite(EntityKind.Campaign, id, h.Changes!)).ToList();
+        Assert.True((await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), writes))).Acknowledged);
+        return (campaign, sent, driven);
     }
 
     private EntityHandled SendImpression(IActorRef campaign, string id, int minute, decimal price)
