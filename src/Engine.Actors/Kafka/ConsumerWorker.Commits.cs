@@ -45,8 +45,9 @@ internal sealed partial class ConsumerWorker
 
     private void StartCommitLane()
     {
-        _commitLane = new Thread(RunCommitLane) { IsBackground = true, Name = "kafka-commit-" + _settings.GroupId };
-        _commitLane.Start();
+        var lane = new Thread(RunCommitLane) { IsBackground = true, Name = "kafka-commit-" + _settings.GroupId };
+        lane.Start();
+        _commitLane = lane; // only once started: a lane that never ran is never waited for
     }
 
     private void RunCommitLane()
@@ -65,9 +66,11 @@ internal sealed partial class ConsumerWorker
         }
         catch (Exception e)
         {
-            // Not Kafka's refusal (those complete their commit): the poll loop fails the stream with it, to be restarted.
+            // Not Kafka's refusal (those complete their commit): the poll loop fails the stream with it, to be restarted,
+            // and no commit is taken any more (it would wait for a lane that has ended).
             _log.Error(e, "Kafka consumer {0}: the commit lane failed", _settings.GroupId);
             (_commitLaneFailure, ended) = (e, e);
+            lock (_closeGate) _closed = true;
         }
         finally
         {
@@ -86,11 +89,12 @@ internal sealed partial class ConsumerWorker
     /// </summary>
     private bool StopCommitLane()
     {
+        if (_commitLaneStopping) return _commitLaneEnded.Task.IsCompleted; // waited for once already (a close that threw)
         _commitLaneStopping = true;
         _commitArrived.Set();
         if (_commitLane is null) _commitLaneEnded.TrySetResult(); // never started (the consumer was not built)
         if (_commitLaneEnded.Task.Wait(TimeSpan.FromMinutes(1))) return true;
-        _log.Warning("Kafka consumer {0}: a commit still waits for Kafka after the consumer stopped; the consumer is left undisposed", _settings.GroupId);
+        _log.Warning("Kafka consumer {0}: a commit still waits for Kafka after the consumer stopped; it is closed once that commit ends", _settings.GroupId);
         return false;
     }
 
@@ -144,7 +148,7 @@ internal sealed partial class ConsumerWorker
             if (next.Count == 0)
             {
                 // Left behind by a close (its revocation ended the leases first): not committed, and said so.
-                if (stale > 0 && _closing) commit.Done.TrySetException(new InvalidOperationException("Kafka consumer closed before these offsets were committed"));
+                if (commit.Offsets.Any(o => o.Lease.EndedByClose)) commit.Done.TrySetException(new InvalidOperationException("Kafka consumer closed before these offsets were committed"));
                 else commit.Done.TrySetResult();
                 return;
             }
@@ -166,6 +170,11 @@ internal sealed partial class ConsumerWorker
             catch (KafkaException e)
             {
                 commit.Done.TrySetException(e);
+            }
+            catch (Exception e)
+            {
+                commit.Done.TrySetException(e); // in hand, in neither queue: failed here, then the lane fails
+                throw;
             }
             finally
             {
@@ -203,6 +212,8 @@ internal sealed partial class ConsumerWorker
     {
         lock (_closeGate) _closed = true;
         var ended = StopCommitLane();
+        // Queued after the lane failed and before the gate closed: nothing will run them.
+        if (ended) while (_commits.TryDequeue(out var commit)) commit.Done.TrySetException(new InvalidOperationException("Kafka consumer closed before these offsets were committed"));
         lock (_closeGate) _pollThreadEnded = true;
         while (_commands.TryDequeue(out var command))
             if (command is ConsumerCommand.Halt halt) _commitLaneEnded.Task.ContinueWith(_ => halt.Passed.TrySetResult(), TaskScheduler.Default);

@@ -74,6 +74,7 @@ internal sealed partial class ConsumerWorker
         {
             foreach (var lease in leases)
             {
+                lease.EndedByClose = _closing;
                 lease.EndRevoke();
                 // librdkafka keeps a partition's pause flag across revoke and re-assign, while the next lease starts unpaused:
                 // left paused, a partition given back to us would never be read again. (In the assigned handler it is too early.)

@@ -84,6 +84,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
                 AdjustPauses();
             }
             CloseConsumer();
+            if (_commitLaneFailure is { } failure) throw new InvalidOperationException("the commit lane failed: " + failure.Message, failure);
             _shutdown.TrySetResult();
         }
         catch (Exception e)
@@ -100,7 +101,10 @@ internal sealed partial class ConsumerWorker : IKafkaControl
             foreach (var lease in _leases.Values) lease.EndRevoke();
             _leases.Clear();
             _shutdown.TrySetException(e);
+            // A lane stuck in a commit: the consumer leaves its group once that commit ends, or a restart's rebalance would
+            // wait for a member that no longer polls.
             if (laneEnded) LeaveGroupAfter(e);
+            else _commitLaneEnded.Task.ContinueWith(_ => LeaveGroupAfter(e), TaskContinuationOptions.LongRunning);
         }
     }
 

@@ -64,6 +64,9 @@ internal sealed class PartitionLease(TopicPartition partition, HandOffQueue<Comm
     public bool Revoking => _revoking;
     public void BeginRevoke() => _revoking = true;
 
+    /// <summary>Ended by the consumer's close (not a rebalance): a commit of it was left behind, and fails as not committed.</summary>
+    public bool EndedByClose { get; set; }
+
     /// <summary>Revocation done: this lease's offsets are stale.</summary>
     public bool Revoked => _revoked;
     public void EndRevoke()
