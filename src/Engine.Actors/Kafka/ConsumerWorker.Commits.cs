@@ -52,7 +52,7 @@ internal sealed partial class ConsumerWorker
 
     private void RunCommitLane()
     {
-        Exception ended = new InvalidOperationException("Kafka consumer closed before these offsets were committed");
+        Exception ended = ClosedBeforeCommitted();
         try
         {
             while (!_commitLaneStopping)
@@ -148,7 +148,7 @@ internal sealed partial class ConsumerWorker
             if (next.Count == 0)
             {
                 // Left behind by a close (its revocation ended the leases first): not committed, and said so.
-                if (commit.Offsets.Any(o => o.Lease.EndedByClose)) commit.Done.TrySetException(new InvalidOperationException("Kafka consumer closed before these offsets were committed"));
+                if (commit.Offsets.Any(o => o.Lease.EndedByClose)) commit.Done.TrySetException(ClosedBeforeCommitted());
                 else commit.Done.TrySetResult();
                 return;
             }
@@ -183,6 +183,8 @@ internal sealed partial class ConsumerWorker
         }
     }
 
+    private static InvalidOperationException ClosedBeforeCommitted() => new("Kafka consumer closed before these offsets were committed");
+
     private static bool IsRetriable(KafkaException e)
     {
         if (e is TopicPartitionOffsetException tpo)
@@ -213,7 +215,7 @@ internal sealed partial class ConsumerWorker
         lock (_closeGate) _closed = true;
         var ended = StopCommitLane();
         // Queued after the lane failed and before the gate closed: nothing will run them.
-        if (ended) while (_commits.TryDequeue(out var commit)) commit.Done.TrySetException(new InvalidOperationException("Kafka consumer closed before these offsets were committed"));
+        if (ended) while (_commits.TryDequeue(out var commit)) commit.Done.TrySetException(ClosedBeforeCommitted());
         lock (_closeGate) _pollThreadEnded = true;
         while (_commands.TryDequeue(out var command))
             if (command is ConsumerCommand.Halt halt) _commitLaneEnded.Task.ContinueWith(_ => halt.Passed.TrySetResult(), TaskScheduler.Default);

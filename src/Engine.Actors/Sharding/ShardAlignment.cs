@@ -20,7 +20,7 @@ public sealed class ShardAlignment(IExternalShardAllocationClient client, Addres
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Tried until it lands, or until <paramref name="stillAssigned"/> is cancelled (the partition's stream ended): tried
+    /// Tried until it lands, or until <paramref name="stillAssigned"/> is cancelled (the partition was revoked): tried
     /// once (before 2026-12-07), an update that timed out (a replicator behind on a busy start) left the shard on another
     /// node until the next rebalance, days perhaps: every event asked across nodes, and entities there that never passivate.
     /// </summary>

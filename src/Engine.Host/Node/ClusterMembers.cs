@@ -50,7 +50,7 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
         var first = await ReadOthersAsync(self);
         // Heard within the day, and not in the hash: silent (removed there, and asked by the caller) until they beat again.
         var unheard = (await redis.HashKeysAsync(KnownKey)).Select(a => (string)a!).Where(a => a != self.ToString() && !first.ContainsKey(a)).ToList();
-        foreach (var address in unheard) await redis.HashDeleteAsync(KnownKey, address, CommandFlags.FireAndForget);
+        if (unheard.Count > 0) await redis.HashDeleteAsync(KnownKey, [.. unheard.Select(a => (RedisValue)a)], CommandFlags.FireAndForget);
         if (first.Count == 0) return new([], unheard.Select(Address.Parse).ToList());
         var live = new HashSet<string>();
         for (var watched = TimeSpan.Zero; watched < Watch && !first.Keys.All(live.Contains); watched += Beat)
@@ -60,10 +60,11 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
                 if (!first.TryGetValue(address, out var before) || before != beat) live.Add(address);
         }
         var silent = first.Keys.Where(a => !live.Contains(a)).ToList();
-        foreach (var address in silent)
+        if (silent.Count > 0)
         {
-            await redis.HashDeleteAsync(key, address, CommandFlags.FireAndForget);
-            await redis.HashDeleteAsync(KnownKey, address, CommandFlags.FireAndForget);
+            RedisValue[] gone = [.. silent.Select(a => (RedisValue)a)];
+            await redis.HashDeleteAsync(key, gone, CommandFlags.FireAndForget);
+            await redis.HashDeleteAsync(KnownKey, gone, CommandFlags.FireAndForget);
         }
         return new(live.Select(Address.Parse).ToList(), silent.Concat(unheard).Select(Address.Parse).ToList());
     }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Engine.Actors.Features;
 using Engine.Actors.Telemetry;
@@ -34,10 +33,10 @@ public sealed class EngineWeb : IAsyncDisposable
     /// <exception cref="ConfigurationError">A port set explicitly is taken, or the address is not this machine's.</exception>
     public static async Task<EngineWeb> StartAsync(HttpOptions http, IConfiguration configuration, NodeMonitor monitor, LiveFeed? feed)
     {
-        var address = http.ListenAddress ?? throw new ConfigurationError([$"Http:Host: {http.Host} is not an IP address or localhost."]);
+        if (http.ListenAddress is null) throw new ConfigurationError([$"Http:Host: {http.Host} is not an IP address, localhost or *."]);
         var meters = new EngineMeters(monitor);
         var port = http.Port ?? HttpOptions.DefaultPort;
-        var app = Build(http, address, port, configuration, monitor, feed);
+        var app = Build(http, port, configuration, monitor, feed);
         try
         {
             try
@@ -50,7 +49,7 @@ public sealed class EngineWeb : IAsyncDisposable
                 await app.DisposeAsync();
                 Console.Error.WriteLine($"http: port {HttpOptions.DefaultPort} is taken ({e.Message}); serving on a free port instead (set Http:Port to insist)");
                 port = 0;
-                app = Build(http, address, port, configuration, monitor, feed);
+                app = Build(http, port, configuration, monitor, feed);
                 await app.StartAsync();
             }
         }
@@ -65,7 +64,7 @@ public sealed class EngineWeb : IAsyncDisposable
         return new EngineWeb(app, meters, app.Urls.First());
     }
 
-    private static WebApplication Build(HttpOptions http, IPAddress address, int port, IConfiguration configuration, NodeMonitor monitor, LiveFeed? feed)
+    private static WebApplication Build(HttpOptions http, int port, IConfiguration configuration, NodeMonitor monitor, LiveFeed? feed)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Configuration.Sources.Clear();
@@ -80,7 +79,7 @@ public sealed class EngineWeb : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             if (http.IsLocalhost && port > 0) kestrel.ListenLocalhost(port);
-            else kestrel.Listen(address, port);
+            else kestrel.Listen(http.ListenAddress!, port);
         });
         builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("engine")).WithMetrics(metrics => metrics
             .AddMeter(EngineMeters.MeterName, FeatureMetrics.MeterName, PipelineInstruments.MeterName, ScoringInstruments.MeterName,

@@ -125,23 +125,11 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         var t = Millis(e.EventTime);
         var outcome = Admit(position, t);
         // A purchase too late for the windows still counts as bought in its session: a list must never offer it again. Late
-        // by last_event, it may still be the newest of sessions (an event without one stamped ahead, past the lateness):
-        // then its session is the current one, and the clock of sessions moves with it.
-        if (outcome == ApplyOutcome.Late && e.Type == EventType.Purchase)
-        {
-            var newest = e.SessionId is not null && t >= _sessionClockMs;
-            TrackBought(e, newest);
-            if (newest && e.SessionId != _session) StartSession(e.SessionId!); // stored with it: a restore keeps what it bought
-            if (newest && t > _sessionClockMs) (_sessionClockMs, _sessionClockDirty) = (t, true);
-        }
+        // by last_event, it may still be the newest of sessions (an event without one stamped ahead, past the lateness).
+        if (outcome == ApplyOutcome.Late && e.Type == EventType.Purchase) TrackBought(e, newest: EnterSession(e, t));
         if (outcome != ApplyOutcome.Applied) return outcome;
         var wm = LastEventMs;
-        var newestOfSessions = t >= _sessionClockMs;
-        TrackBought(e, newest: newestOfSessions);
-        // Any event of a new session starts it, not only a view: a session opened by a search or a cart add was listed for
-        // from the last session's views (days old, on a returning user's fresh actor) until its first view.
-        if (e.SessionId is { } started && started != _session && newestOfSessions) StartSession(started);
-        if (e.SessionId is not null && t > _sessionClockMs) (_sessionClockMs, _sessionClockDirty) = (t, true);
+        TrackBought(e, newest: EnterSession(e, t));
         if ((e.Device is not null || e.Region is not null) && t >= wm && (e.Device != Device || e.Region != Region))
             (Device, Region, _segmentDirty) = (e.Device, e.Region, true);
         Minutes.Add(t, (int)e.Type, 1, wm);
@@ -236,6 +224,19 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         for (var i = 0; i < before; i++)
             if (_sessionItems[i] == item) return i;
         return -1;
+    }
+
+    /// <summary>
+    /// Whether the event's session is the newest of sessions (on <see cref="_sessionClockMs"/>): then it is the current one
+    /// (any event of a new session starts it, not only a view: a session opened by a search or a cart add was listed for
+    /// from the last session's views until its first view), and the clock moves with it. False for an event without one.
+    /// </summary>
+    private bool EnterSession(ClickEvent e, long t)
+    {
+        if (e.SessionId is not { } session || t < _sessionClockMs) return false;
+        if (session != _session) StartSession(session);
+        if (t > _sessionClockMs) (_sessionClockMs, _sessionClockDirty) = (t, true);
+        return true;
     }
 
     private void StartSession(string session)
