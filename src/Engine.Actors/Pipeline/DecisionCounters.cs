@@ -6,7 +6,7 @@ namespace Engine.Actors.Pipeline;
 /// <summary>What the decision pipeline emitted, and how long from an event's arrival in Kafka to its decisions being acknowledged.</summary>
 public sealed class DecisionCounters
 {
-    private long _recommendations, _bidDecisions, _bidAdjustments, _churnAlerts, _lateBidsDropped;
+    private long _recommendations, _bidDecisions, _bidAdjustments, _churnAlerts, _lateBidsDropped, _listsConflated;
 
     /// <summary>Event-to-decision latency in microseconds (1 us to 1 h, 3 significant digits).</summary>
     public LongConcurrentHistogram LatencyMicros { get; } = new(1, TimeStamp.Hours(1), 3);
@@ -19,6 +19,9 @@ public sealed class DecisionCounters
     public long BidAdjustments => Interlocked.Read(ref _bidAdjustments);
     public long ChurnAlerts => Interlocked.Read(ref _churnAlerts);
     public long LateBidsDropped => Interlocked.Read(ref _lateBidsDropped);
+
+    /// <summary>Page events whose list a later event of the session, read with them under a backlog, sent instead (<see cref="ListConflation"/>).</summary>
+    public long ListsConflated => Interlocked.Read(ref _listsConflated);
 
     /// <summary>The latest decision of each kind, for a live view.</summary>
     public IDecision? LatestRecommendation { get; private set; }
@@ -38,4 +41,6 @@ public sealed class DecisionCounters
     }
 
     internal void LateBids(int n) => Interlocked.Add(ref _lateBidsDropped, n);
+
+    internal void ListConflated() => Interlocked.Increment(ref _listsConflated);
 }

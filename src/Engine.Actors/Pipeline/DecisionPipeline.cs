@@ -25,7 +25,8 @@ public sealed record EntityRoute(Func<ClickEvent, DecodedRecord, DateTimeOffset,
     string? CampaignEventsTopic = null, bool ReadsOrigin = false)
 {
     public static EntityRoute Users(string? campaignEventsTopic) => new(
-        (e, record, receivedAt) => new UserProtocol.RecordEvent(e.UserId, e, record.Position, receivedAt), e => e.UserId, "user_id", campaignEventsTopic);
+        (e, record, receivedAt) => new UserProtocol.RecordEvent(e.UserId, e, record.Position, receivedAt) { ListSuperseded = record.ListSuperseded },
+        e => e.UserId, "user_id", campaignEventsTopic);
 
     /// <summary>
     /// Campaign events, each with its clickstream origin: what the campaign state counts once (<see cref="ForwardOrigin"/>),
@@ -63,6 +64,7 @@ public sealed record ChurnSchedule(ChurnDueList DueList, PartitionClock Clock, T
 /// <param name="MaxPartitions">Most partitions one node streams at once (a substream each): at least the input topic's partitions, since a partition past it would wait for a free slot, unread and uncommitted, as long as the node kept it (at 64, a node given 65 or more partitions never read the rest). 1,024 is the most the engine's configuration allows (<c>Kafka:Partitions</c>).</param>
 /// <param name="Fences">The node's per-partition fences for this stream (<see cref="PartitionFences"/>): pass the same one to every run of a supervised pipeline; null gives each run its own.</param>
 /// <param name="Durable">Where the stream publishes the offsets whose features Redis holds, for its entities' <see cref="Sharding.IdlePassivation"/>: the same one the entities were given, kept for the node's lifetime; null publishes nothing.</param>
+/// <param name="ListConflationWindow">Most records read together that <see cref="ListConflation"/> looks through for a user's later page event of the same session (default 0: each page event gets its own list). A node conflates (<c>Recommendations:ConflationWindow</c>, 512 by default).</param>
 /// <param name="TmaxFromIntake">A bid's <c>tmax</c> runs from the node taking the request in, not from its arrival in Kafka: only for replays of recorded or simulated traffic faster than real time (demo, experiment runs), where a backlog is the replay's and no exchange waits. Default false: time waiting in Kafka counts.</param>
 /// <param name="Partitions">The input topic's partition count as the engine computes partitions with (<c>Kafka:Partitions</c>): an event whose key belongs to another partition is dead-lettered as misrouted (<see cref="DecodedRecord"/>); null checks nothing.</param>
 /// <param name="MaxUndurable">Events per partition whose decisions may go out while their features wait for Redis; past it the partition waits.</param>
@@ -86,7 +88,8 @@ public sealed record DecisionPipelineSettings(
     PartitionFences? Fences = null,
     DurableOffsets? Durable = null,
     int? Partitions = null,
-    bool TmaxFromIntake = false)
+    bool TmaxFromIntake = false,
+    int ListConflationWindow = 0)
 {
     public TimeSpan EffectiveFlushInterval => FlushInterval ?? TimeSpan.FromMilliseconds(10);
 
@@ -142,6 +145,7 @@ public static class DecisionPipeline
                     : Source.FromTask(previous.ContinueWith(_ => NotUsed.Instance, TaskScheduler.Default)).ConcatMany(_ => assignedMessages);
                 return messages
                     .Select(message => DecodedRecord.From(message, settings.Route, settings.Partitions))
+                    .Via(ListConflation.Flow(settings.ListConflationWindow))
                     .SelectAsync(settings.Parallelism, record => AskAsync(inbox, region, settings.Route, record, settings.TmaxFromIntake))
                     // No timer: a reply goes on at once while the stages after are free, and replies gather while they are busy.
                     .Batch(settings.BatchSize, asked => new List<Asked> { asked }, (batch, asked) =>

@@ -9,6 +9,9 @@ public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, 
 {
     public EventPosition Position => new(Message.Record.Partition, Message.Record.Offset);
 
+    /// <summary>A later page event of the same user's session was read with this one: that event's list replaces this one's (<see cref="ListConflation"/>).</summary>
+    public bool ListSuperseded { get; init; }
+
     /// <summary>For a campaign-event forward: its clickstream position (<see cref="ForwardOrigin"/>); null for other records.</summary>
     public EventPosition? Origin => ForwardOrigin.Read(Message.Record.Headers);
 

@@ -79,6 +79,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
                     w.Write(m.UserId);
                     WriteEvent(w, m.Event, m.Position);
                     w.Write(m.ReceivedAt.UtcTicks);
+                    w.Write(m.ListSuperseded); // last: a node of an earlier version neither writes nor reads it
                     break;
                 case CampaignProtocol.RecordCampaignEvent m:
                     w.Write(m.CampaignId);
@@ -206,7 +207,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
     {
         var e = ReadClickEvent(r);
         var position = new EventPosition(r.ReadInt32(), r.ReadInt64());
-        return new UserProtocol.RecordEvent(userId, e, position, new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero));
+        return new UserProtocol.RecordEvent(userId, e, position, new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero)) { ListSuperseded = More(r) && r.ReadBoolean() };
     }
 
     private static ClickEvent ReadClickEvent(BinaryReader r) => JsonSerializer.Deserialize(ReadBytes(r), EngineJson.Default.ClickEvent)!;

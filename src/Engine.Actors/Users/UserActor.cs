@@ -194,6 +194,11 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
                     decisions.Add(_privacy!.NonPersonal.Recommend(_userId, evt, _state.BoughtInSession));
                 _nonPersonal = sent;
                 break;
+            case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase when msg.ListSuperseded:
+                // A later page event of the session, read with this one, sends the list instead (ListConflation). Forgetting the last
+                // list sent makes that one go out even if it repeats it: the storefront is owed the list of the session's latest click.
+                _recommendation = default;
+                break;
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase:
                 // A replay is never suppressed as a repeat of the last list: its first emission may have been lost in a crash.
                 var memo = outcome == ApplyOutcome.Duplicate ? default : _recommendation;

@@ -12,6 +12,9 @@ public static class UserProtocol
     public sealed record RecordEvent(string UserId, ClickEvent Event, EventPosition Position, DateTimeOffset ReceivedAt) : IShardedMessage
     {
         public string EntityId => UserId;
+
+        /// <summary>A later page event of the user's session was read with this one and carries the list instead (<see cref="Pipeline.ListConflation"/>).</summary>
+        public bool ListSuperseded { get; init; }
     }
 
     /// <summary>Re-score churn as of <paramref name="AsOf"/> (event time), for users who went quiet. Sent by the churn sweeper.</summary>

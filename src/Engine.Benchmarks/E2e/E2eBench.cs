@@ -140,6 +140,7 @@ public sealed class E2eBench : IBenchSuite
         pauses.TakeAndReset();
         var startPaced = node.GcPacer.PacedCollections;
         var startLate = node.Decisions.LateBidsDropped;
+        var (startLists, startConflated) = (node.Decisions.Recommendations, node.Decisions.ListsConflated);
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(duration);
@@ -165,13 +166,14 @@ public sealed class E2eBench : IBenchSuite
         var phase = new E2ePhase(rate, cold, producedIn, producedIn / producing.TotalSeconds, counters.Consumed - startConsumed, seconds,
             (counters.Consumed - startConsumed) / seconds, Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9), latency.TotalCount,
             hops.ToDictionary(h => h.Key, h => (Millis(h.Value, 50), Millis(h.Value, 99))), cost, pauseLengths,
-            rate > 0 ? (Millis(producer.Lateness, 50), Millis(producer.Lateness, 99)) : null, paced, node.Decisions.LateBidsDropped - startLate);
+            rate > 0 ? (Millis(producer.Lateness, 50), Millis(producer.Lateness, 99)) : null, paced, node.Decisions.LateBidsDropped - startLate,
+            node.Decisions.Recommendations - startLists, node.Decisions.ListsConflated - startConflated);
         var consumed = phase.Consumed;
         Console.WriteLine($"e2e: {phase.Label}: in {phase.InputPerSec:N0}/s, engine {phase.EventsPerSec:N0}/s, " +
                           $"cpu {cost.CpuUsPerEvent(consumed)} us/event, {cost.BytesPerEvent(consumed):N0} B/event, gc pause {cost.GcPausePercent(seconds)}% " +
                           $"({pauseLengths.Count} pauses, {paced} of them paced, p99 {pauseLengths.P99Ms} ms, max {pauseLengths.MaxMs} ms, suspending max {pauseLengths.MaxSuspendingMs} ms, " +
                           $"{pauseLengths.PromotedMbPerGc} MB out of gen0 per GC; gen1 {cost.Gen1}, gen2 {cost.Gen2}), " +
-                          $"p50 {phase.P50Ms} ms p99 {phase.P99Ms} ms p99.9 {phase.P999Ms} ms, {phase.LateBids:N0} late bids dropped; hops p50/p99 ms: " +
+                          $"p50 {phase.P50Ms} ms p99 {phase.P99Ms} ms p99.9 {phase.P999Ms} ms, {phase.LateBids:N0} late bids dropped, {phase.Lists:N0} lists sent and {phase.ListsConflated:N0} left to a later click read with them; hops p50/p99 ms: " +
                           string.Join(", ", phase.Hops.Select(h => $"{h.Key} {h.Value.P50}/{h.Value.P99}")));
         return phase;
     }
@@ -228,11 +230,12 @@ public sealed class E2eBench : IBenchSuite
 /// <summary>
 /// One phase: what was produced at what rate, what the engine consumed, event-to-decision latency, its p50/p99 per hop,
 /// at a fixed rate how late the producer was after the scheduled arrivals (ms), and how many gen0 collections the node's
-/// pacer ran (also among <paramref name="Pauses"/>).
+/// pacer ran (also among <paramref name="Pauses"/>); the lists sent, and those left to a later click of the session read with them
+/// (<paramref name="ListsConflated"/>: under a backlog, docs/contracts.md).
 /// </summary>
 internal sealed record E2ePhase(int TargetRate, bool Cold, long Produced, double InputPerSec, long Consumed, double Seconds, double EventsPerSec,
     double P50Ms, double P99Ms, double P999Ms, long Decided, IReadOnlyDictionary<Hop, (double P50, double P99)> Hops, E2eCost Cost,
-    GcPauseLengths Pauses, (double P50, double P99)? ProducerLate, long PacedCollections, long LateBids)
+    GcPauseLengths Pauses, (double P50, double P99)? ProducerLate, long PacedCollections, long LateBids, long Lists, long ListsConflated)
 {
     public string Label => Cold ? "full speed, cold (warm-up)" : TargetRate == 0 ? "full speed" : $"{TargetRate:N0}/s";
 }

@@ -43,6 +43,9 @@ internal static class E2eReport
                 ["latency_ms"] = Latency(p.P50Ms, p.P99Ms, p.P999Ms),
                 // Bid requests whose answer would have come after their tmax: not sent, so not in the latency above (each one late).
                 ["late_bids_dropped"] = p.LateBids,
+                // Lists sent, and page events whose list a later click of the session read with them replaced (ListConflation).
+                ["lists_sent"] = p.Lists,
+                ["lists_conflated"] = p.ListsConflated,
                 ["cpu_us_per_event"] = p.Cost.CpuUsPerEvent(p.Consumed),
                 ["allocated_bytes_per_event"] = p.Cost.BytesPerEvent(p.Consumed),
                 ["gc_pause_percent"] = p.Cost.GcPausePercent(p.Seconds),
@@ -73,14 +76,14 @@ internal static class E2eReport
             .AppendLine(CultureInfo.InvariantCulture, $"- naive baseline (one loop, a Redis round trip per read and per write, the actor's decisions and rules, no actors or batching; " +
                                                       $"warm: {baseline.WarmupEvents:N0} events unmeasured first): **{baseline.EventsPerSec:N0} events/s**")
             .AppendLine(CultureInfo.InvariantCulture, $"- ratio: **{ratio:F2}x** (floor {FloorRatio}x)\n")
-            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms | late bids dropped | cpu us/event | bytes/event | gc pause | gc pauses: count (paced), p99 / max ms | MB out of gen0 per gc |")
-            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            .AppendLine("| input | input events/s | engine events/s | events | p50 ms | p99 ms | p99.9 ms | late bids dropped | lists sent / conflated | cpu us/event | bytes/event | gc pause | gc pauses: count (paced), p99 / max ms | MB out of gen0 per gc |")
+            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var p in phases)
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {p.Label} | {p.InputPerSec:N0} | {p.EventsPerSec:N0} | {p.Consumed:N0} | {p.P50Ms} | {p.P99Ms} | {p.P999Ms} | {p.LateBids:N0} | " +
+                $"| {p.Label} | {p.InputPerSec:N0} | {p.EventsPerSec:N0} | {p.Consumed:N0} | {p.P50Ms} | {p.P99Ms} | {p.P999Ms} | {p.LateBids:N0} | {p.Lists:N0} / {p.ListsConflated:N0} | " +
                 $"{p.Cost.CpuUsPerEvent(p.Consumed)} | {p.Cost.BytesPerEvent(p.Consumed):N0} | {p.Cost.GcPausePercent(p.Seconds)}% | {p.Pauses.Count:N0} ({p.PacedCollections:N0}), {p.Pauses.P99Ms} / {p.Pauses.MaxMs} | {p.Pauses.PromotedMbPerGc} |");
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} | | | | | | |");
+            $"| baseline | | {baseline.EventsPerSec:N0} | {baseline.Events:N0} | {Ms(baseline.LatencyMicros, 50)} | {Ms(baseline.LatencyMicros, 99)} | {Ms(baseline.LatencyMicros, 99.9)} | | | | | | | |");
         if (skipped.Count > 0)
             md.AppendLine().AppendLine(CultureInfo.InvariantCulture,
                 $"Not run (above 1.5x the full-speed throughput, where latency only measures the backlog): {string.Join(", ", skipped.Select(r => r.ToString("N0", CultureInfo.InvariantCulture) + "/s"))}.");

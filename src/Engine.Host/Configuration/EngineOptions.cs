@@ -7,7 +7,7 @@ namespace Engine.Host.Configuration;
 
 /// <summary>Every section <c>run</c> reads, bound and validated together so one start-up reports every problem at once.</summary>
 public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, ClusterOptions Cluster, ModelOptions Models, HttpOptions Http,
-    ExperimentOptions Experiments, PrivacyOptions Privacy, FairnessOptions Fairness, GcOptions Gc)
+    ExperimentOptions Experiments, PrivacyOptions Privacy, FairnessOptions Fairness, GcOptions Gc, RecommendationOptions Recommendations)
 {
     /// <exception cref="ConfigurationError">A setting is missing or wrong; each problem names it.</exception>
     public static EngineOptions Load(IConfiguration configuration)
@@ -22,7 +22,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
             OptionsBinder.Bind<ExperimentOptions>(configuration, ExperimentOptions.Section, problems),
             OptionsBinder.Bind<PrivacyOptions>(configuration, PrivacyOptions.Section, problems),
             OptionsBinder.Bind<FairnessOptions>(configuration, FairnessOptions.Section, problems),
-            OptionsBinder.Bind<GcOptions>(configuration, GcOptions.Section, problems));
+            OptionsBinder.Bind<GcOptions>(configuration, GcOptions.Section, problems),
+            OptionsBinder.Bind<RecommendationOptions>(configuration, RecommendationOptions.Section, problems));
         problems.AddRange(options.Cluster.SeedProblems(configuration.GetSection(ClusterOptions.Section)));
         if (options.Kafka.SessionTimeoutProblem(clustered: options.Cluster.Seeds.Length > 0) is { } session) problems.Add(session);
         problems.AddRange(LogLevelProblems(configuration.GetSection("Logging:LogLevel")));
@@ -58,7 +59,8 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         BidExperiment: Experiments.BidExperiment(),
         ChurnExperiment: Experiments.ChurnExperiment(),
         PseudonymKey: Privacy.UsesDevelopmentKey ? null : Privacy.PseudonymKey,
-        GcPacing: Gc.ToSettings());
+        GcPacing: Gc.ToSettings(),
+        ListConflationWindow: Recommendations.ConflationWindow);
 
     /// <summary>What start-up prints: addresses and names only, never a password, a key or a librdkafka property value.</summary>
     public string Describe() =>

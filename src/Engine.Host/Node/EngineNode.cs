@@ -149,7 +149,7 @@ public sealed class EngineNode : IAsyncDisposable
             userSettings = userSettings with
             {
                 Fairness = fairness, Parallelism = settings.AskParallelism ?? 32, AskTimeout = settings.AskTimeout ?? TimeSpan.FromSeconds(30),
-                TmaxFromIntake = settings.TmaxFromIntake,
+                TmaxFromIntake = settings.TmaxFromIntake, ListConflationWindow = settings.ListConflationWindow ?? EngineNodeSettings.DefaultListConflationWindow,
             };
             var campaignSettings = new DecisionPipelineSettings(
                 new KafkaConsumerSettings(settings.KafkaBootstrap, settings.CampaignGroupId, [Topics.CampaignEvents], consumerClient),

@@ -17,6 +17,7 @@ namespace Engine.Host.Node;
 /// <param name="DrainTimeout">How long each step of a graceful stop may take (a stream's drain, a consumer's close; default 30 s): past it, with Redis or Kafka away, the uncommitted rest is left for the next owner to replay and the node leaves anyway.</param>
 /// <param name="TmaxFromIntake">Bids' <c>tmax</c> from the node's intake rather than the request's Kafka timestamp: for replays faster than real time (<see cref="DecisionPipelineSettings.TmaxFromIntake"/>).</param>
 /// <param name="ClusterKeyPrefix">Where the members announce themselves in Redis (<see cref="ClusterMembers"/>), under a hash per consumer group.</param>
+/// <param name="ListConflationWindow">Most records read together that are looked through for a later page event of the same user's session, whose list then replaces the earlier one's (<see cref="ListConflation"/>; default <see cref="DefaultListConflationWindow"/>; 0: every page event gets its own list).</param>
 /// <param name="PseudonymKey">Base64 secret (at least 32 bytes) keying user pseudonyms at rest; null: the public development key. Never logged.</param>
 public sealed record EngineNodeSettings(
     string KafkaBootstrap,
@@ -44,8 +45,12 @@ public sealed record EngineNodeSettings(
     Engine.Models.Experiments.ChurnExperiment? ChurnExperiment = null,
     GcPacingSettings? GcPacing = null,
     TimeSpan? DrainTimeout = null,
-    bool TmaxFromIntake = false)
+    bool TmaxFromIntake = false,
+    int? ListConflationWindow = null)
 {
+    /// <summary>Enough for what a partition's asks hold back under a backlog (32 in flight, and what the consumer fetched meanwhile).</summary>
+    public const int DefaultListConflationWindow = 512;
+
     public DecisionTopics EffectiveTopics => Topics ?? new DecisionTopics();
 
     public TimeSpan EffectiveDrainTimeout => DrainTimeout ?? TimeSpan.FromSeconds(30);

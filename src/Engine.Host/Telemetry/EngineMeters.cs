@@ -21,6 +21,8 @@ public sealed class EngineMeters : IDisposable
         _meter.CreateObservableCounter("engine.decisions", () => Decisions(monitor), "{decision}", "Decisions emitted, by kind");
         _meter.CreateObservableCounter("engine.bids.late_dropped", () => monitor.Node?.Decisions.LateBidsDropped ?? 0, "{bid}",
             "Bid requests whose answer would have come after their tmax: not sent (revenue lost to a slow node, not a quiet exchange)");
+        _meter.CreateObservableCounter("engine.recommendations.conflated", () => monitor.Node?.Decisions.ListsConflated ?? 0, "{event}",
+            "Page events whose list a later event of the same session, read with them under a backlog, sent instead (Recommendations:ConflationWindow)");
         // Unknown readings are left out, not repeated: an outage shows as missing series, never as the last good values.
         _meter.CreateObservableGauge("engine.consumer.lag", () => (monitor.Readings.Lag ?? []).Select(l =>
                 new Measurement<long>(l.Lag, new("topic", l.Topic), new("partition", l.Partition))),

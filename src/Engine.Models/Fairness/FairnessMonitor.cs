@@ -31,7 +31,9 @@ public sealed class FairnessMonitor(FairnessSettings settings)
 
     /// <summary>Counts one event as a chance to decide, and the decisions it caused, in each of its segments.</summary>
     /// <param name="returning">Whether the user had events before this one (new vs returning).</param>
-    public void Observe(ClickEvent cause, bool returning, IReadOnlyList<IDecision> decisions)
+    /// <param name="listLeftToLater">The engine left this page event's list to a later event of its session read with it (under a
+    /// backlog): not a chance for a list, as that event's is; still one for a churn alert.</param>
+    public void Observe(ClickEvent cause, bool returning, IReadOnlyList<IDecision> decisions, bool listLeftToLater = false)
     {
         if (Opportunity(cause.Type) is not { } kind) return;
         var decided = false;
@@ -54,7 +56,7 @@ public sealed class FairnessMonitor(FairnessSettings settings)
                     break;
             }
         }
-        Count(cause.Device, cause.Region, returning, kind, decided, score);
+        if (!(listLeftToLater && kind == DecisionKind.Recommendation)) Count(cause.Device, cause.Region, returning, kind, decided, score);
         // Every event is also a chance for a churn alert (raised when the user's probability crosses the threshold).
         Count(cause.Device, cause.Region, returning, DecisionKind.ChurnAlert, alert is not null, alert?.Probability);
     }

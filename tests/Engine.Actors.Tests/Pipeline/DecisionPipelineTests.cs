@@ -11,6 +11,8 @@ using Engine.Actors.Tests.Users;
 using Engine.Actors.Users;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
+using Engine.Models.Features;
+using Engine.Testing.Features;
 using Engine.Testing.Kafka;
 using Engine.Testing.Redis;
 using Xunit.Abstractions;
@@ -86,6 +88,54 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.Equal(events.Count, CommittedCount(input, group));
         // How far behind the stream is (what the node's gen0 pacer reads): these events waited in Kafka for the stream to start.
         Assert.InRange(counters.RecentLatency, TimeSpan.FromTicks(1), TimeSpan.FromMinutes(2));
+    }
+
+    [Fact]
+    public async Task Under_a_backlog_a_click_read_with_a_later_one_of_its_session_leaves_its_list_to_it_and_each_sessions_latest_list_goes_out()
+    {
+        const int shoppers = 4, views = 40;
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(Partitions);
+        var (store, users) = StartUsers("conflation", Partitions);
+        // A backlog: every shopper's session waits in Kafka, interleaved, before the stream starts.
+        var sent = new List<ClickEvent>();
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers, Partitioner = Partitioner.Murmur2Random }).Build())
+        {
+            for (var v = 0; v < views; v++)
+                for (var s = 0; s < shoppers; s++)
+                {
+                    var view = new ClickEvent
+                    {
+                        EventId = $"c{s}-{v}", EventTime = T0.AddSeconds(v), UserId = $"conflated-{s}", SessionId = $"s{s}", Type = EventType.ProductView,
+                        ItemId = $"shoe-{(v + s) % 12}", Category = "shoes",
+                    };
+                    sent.Add(view);
+                    producer.Produce(input, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(view.UserId), Value = ClickEventCodec.Encode(view) });
+                }
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+
+        var group = "conflation-" + Guid.NewGuid().ToString("N");
+        var (counters, decisions) = (new PipelineCounters(), new DecisionCounters());
+        // One ask in flight per partition: what the consumer fetched meanwhile is read together.
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, group, [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEventsTopic: null), Parallelism: 1, ListConflationWindow: 512);
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, decisions, Sys.Materializer());
+        AwaitCondition(() => counters.Consumed == sent.Count, TimeSpan.FromSeconds(60), "every view consumed");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var lists = Read(topics.Recommendations, Partitions, EngineJson.Default.Recommendation);
+        _output.WriteLine($"{_kafka.Describe()}; {sent.Count} views in {shoppers} sessions: {lists.Count} lists sent, {decisions.ListsConflated} left to a later click");
+        Assert.True(decisions.ListsConflated > 0, "nothing was conflated under the backlog");
+        Assert.True(lists.Count + decisions.ListsConflated <= sent.Count);
+        // The storefront gets every session's latest list, and each list is its click's own.
+        for (var s = 0; s < shoppers; s++) Assert.Contains(lists, l => l.CausedBy == $"c{s}-{views - 1}");
+        Assert.All(lists, l => Assert.Equal(DecisionIds.Derive("recommendation", l.CausedBy), l.DecisionId));
+        // Every view counted in the features all the same.
+        var viewsDay = FeatureNames.User.ToList().IndexOf("product_view_24h");
+        foreach (var state in await Task.WhenAll(Enumerable.Range(0, shoppers).Select(s => store.LoadUserAsync($"conflated-{s}"))))
+            Assert.Equal(views, FeatureAssert.Read(UserFeatures.All, state, state.LastEventMs)[viewsDay]);
+        Assert.Equal(sent.Count, CommittedCount(input, group));
     }
 
     [Fact]

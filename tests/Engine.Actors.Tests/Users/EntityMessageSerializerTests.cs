@@ -32,7 +32,10 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
             Position: new EventPosition(2, 9_000_000_001));
 
         var record = RoundTrip(new UserProtocol.RecordEvent("u-1", view, new EventPosition(3, 42), T0));
-        Assert.Equal(("u-1", new EventPosition(3, 42), T0, "i-3"), (record.UserId, record.Position, record.ReceivedAt, record.Event.ItemId));
+        Assert.Equal(("u-1", new EventPosition(3, 42), T0, "i-3", false), (record.UserId, record.Position, record.ReceivedAt, record.Event.ItemId, record.ListSuperseded));
+        var superseded = new UserProtocol.RecordEvent("u-1", view, new EventPosition(3, 43), T0) { ListSuperseded = true };
+        Assert.True(RoundTrip(superseded).ListSuperseded);
+        Assert.False(Cut(superseded, bytes: 1).ListSuperseded); // from a node of the version before: every page event gets its list
         var campaign = RoundTrip(new CampaignProtocol.RecordCampaignEvent("c-1", view with { CampaignId = "c-1" }, new EventPosition(1, 7), new EventPosition(3, 41)));
         Assert.Equal(("c-1", "c-1", new EventPosition(1, 7), new EventPosition(3, 41)), (campaign.CampaignId, campaign.Event.CampaignId, campaign.Position, campaign.Origin));
         Assert.Null(RoundTrip(new CampaignProtocol.RecordCampaignEvent("c-1", view with { CampaignId = "c-1" }, new EventPosition(1, 8))).Origin);

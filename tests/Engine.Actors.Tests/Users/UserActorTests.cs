@@ -32,9 +32,9 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
     private IActorRef User(string id, DecisionSettings? settings = null) =>
         Sys.ActorOf(UserActor.Props(id, _store, _world.Decider(settings)));
 
-    private EntityHandled Send(IActorRef user, ClickEvent evt, DateTimeOffset? receivedAt = null)
+    private EntityHandled Send(IActorRef user, ClickEvent evt, DateTimeOffset? receivedAt = null, bool listSuperseded = false)
     {
-        user.Tell(new RecordEvent(evt.UserId, evt, new EventPosition(0, _offset++), receivedAt ?? DateTimeOffset.UtcNow));
+        user.Tell(new RecordEvent(evt.UserId, evt, new EventPosition(0, _offset++), receivedAt ?? DateTimeOffset.UtcNow) { ListSuperseded = listSuperseded });
         return ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
     }
 
@@ -211,6 +211,23 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
 
         var again = Send(user, View("u-1", "shoe-1", 2) with { EventId = "repeat" });
         Assert.DoesNotContain(again.Decisions, d => d is Recommendation);
+    }
+
+    [Fact]
+    public void A_page_event_whose_list_a_later_one_of_its_session_replaces_sends_none_and_the_later_one_sends_its_list_even_if_it_repeats()
+    {
+        var user = User("u-conflated");
+        Send(user, View("u-conflated", "shoe-0", 0));
+        Assert.Single(Send(user, View("u-conflated", "shoe-1", 1)).Decisions.OfType<Recommendation>());
+        // Read together with a later view of its session (ListConflation): applied as ever, no list of its own.
+        var superseded = Send(user, View("u-conflated", "shoe-2", 2), listSuperseded: true);
+        Assert.Equal(ApplyOutcome.Applied, superseded.Outcome);
+        Assert.NotNull(superseded.Changes);
+        Assert.DoesNotContain(superseded.Decisions, d => d is Recommendation);
+        // The later view clicks the same item again: its list would repeat the superseded one's, never sent, so it goes out.
+        var later = Send(user, View("u-conflated", "shoe-2", 3));
+        var list = Assert.Single(later.Decisions.OfType<Recommendation>());
+        Assert.Equal(DecisionIds.Derive("recommendation", "u-conflated-shoe-2-3"), list.DecisionId);
     }
 
     [Fact]

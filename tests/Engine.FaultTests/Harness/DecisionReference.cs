@@ -1,3 +1,4 @@
+using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Features;
@@ -9,17 +10,18 @@ namespace Engine.FaultTests.Harness;
 /// that are a function of the events. Bid decisions: one per bid request (the fault streams allow 10 minutes, so none
 /// is dropped as late). Recommendations: the user decider over each user's events in order, as the user actor calls
 /// it (after each view, search, cart add or purchase, with the items bought in the session, which the state keeps). A
-/// restarted actor forgets only which list it sent last, which can add a repeat but never remove one. Churn alerts are left out: whether one opens depends on the in-memory episode and on when the sweeper runs.
+/// restarted actor forgets only which list it sent last, which can add a repeat but never remove one; a list left to a later
+/// click of its session read with it under a backlog is replaced, not lost (<see cref="DecisionOutcome"/>). Churn alerts are left out: whether one opens depends on the in-memory episode and on when the sweeper runs.
 /// </summary>
 public static class DecisionReference
 {
     public static IReadOnlySet<string> Bids(IEnumerable<ClickEvent> events) =>
         events.Where(e => e.Type == EventType.BidRequest).Select(e => DecisionIds.Derive("bid", e.BidRequest!.Id)).ToHashSet();
 
-    public static IReadOnlySet<string> Recommendations(IEnumerable<(ClickEvent Event, EventPosition Position)> delivered, DecisionModels models)
+    public static ExpectedLists Recommendations(IEnumerable<(ClickEvent Event, EventPosition Position)> delivered, DecisionModels models)
     {
         var decider = new UserDecider(models, new DecisionSettings(), new CampaignBoard());
-        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var (expected, pageEvents) = (new Dictionary<string, ListCause>(StringComparer.Ordinal), new Dictionary<string, ListCause>(StringComparer.Ordinal));
         foreach (var user in delivered.GroupBy(d => d.Event.UserId))
         {
             var state = new UserFeatureState(user.Key);
@@ -27,11 +29,22 @@ public static class DecisionReference
             foreach (var (e, position) in user.OrderBy(d => d.Position.Offset))
             {
                 state.Apply(e, position); // keeps the items bought in the session, as the actor reads them
-                if (e.Type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase &&
-                    decider.Recommend(state, e, state.BoughtInSession, ref memo) is { } recommendation)
-                    ids.Add(recommendation.DecisionId);
+                if (!ListConflation.ListsAfter(e.Type)) continue;
+                var cause = new ListCause(e.UserId, e.SessionId, position.Offset);
+                pageEvents[e.EventId] = cause;
+                if (decider.Recommend(state, e, state.BoughtInSession, ref memo) is { } recommendation) expected[recommendation.DecisionId] = cause;
             }
         }
-        return ids;
+        return new ExpectedLists(expected, pageEvents);
     }
 }
+
+/// <summary>
+/// The lists an uninterrupted engine that read each event alone would send (<see cref="Expected"/>, by decision id), and where every
+/// page event is (<see cref="PageEvents"/>, by event id): under a backlog a list may be left to a later click of its session read with
+/// it (<see cref="ListConflation"/>), which then goes out.
+/// </summary>
+public sealed record ExpectedLists(IReadOnlyDictionary<string, ListCause> Expected, IReadOnlyDictionary<string, ListCause> PageEvents);
+
+/// <summary>A page event's user, session and offset (a user's events share a partition, so offsets order them).</summary>
+public readonly record struct ListCause(string UserId, string? SessionId, long Offset);

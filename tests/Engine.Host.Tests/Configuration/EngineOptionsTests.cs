@@ -196,6 +196,14 @@ public sealed class EngineOptionsTests
     }
 
     [Fact]
+    public void Lists_are_conflated_under_a_backlog_by_default_can_be_sent_after_every_page_event_and_the_window_is_checked()
+    {
+        Assert.Equal(512, EngineOptions.Load(Config(new(Valid))).ToNodeSettings("models").ListConflationWindow);
+        Assert.Equal(0, EngineOptions.Load(Config(new(Valid) { ["Recommendations:ConflationWindow"] = "0" })).ToNodeSettings("models").ListConflationWindow);
+        Assert.StartsWith("Recommendations:ConflationWindow must be between 0", Assert.Single(Refused(new(Valid) { ["Recommendations:ConflationWindow"] = "-1" }).Problems));
+    }
+
+    [Fact]
     public void The_disparity_line_is_configurable_and_checked()
     {
         Assert.Equal(0.8, EngineOptions.Load(Config(new(Valid))).ToNodeSettings("models").Fairness!.MinDisparityRatio);

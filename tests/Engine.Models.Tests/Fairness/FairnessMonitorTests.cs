@@ -63,6 +63,19 @@ public sealed class FairnessMonitorTests
     }
 
     [Fact]
+    public void A_page_event_that_left_its_list_to_a_later_click_is_no_chance_for_a_list_but_still_one_for_a_churn_alert()
+    {
+        var monitor = new FairnessMonitor(new FairnessSettings());
+        var view = Request(1, "mobile", "apac") with { Type = EventType.ProductView, BidRequest = null, ItemId = "i-1", SessionId = "s-1" };
+        monitor.Observe(view, returning: true, [], listLeftToLater: true);
+        monitor.Observe(view with { EventId = "e-2" }, returning: true, []);
+        var lists = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.Recommendation });
+        var alerts = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.ChurnAlert });
+        Assert.Equal((1, 0), (lists.Segments.Single().Opportunities, lists.Segments.Single().Decisions));
+        Assert.Equal(2, alerts.Segments.Single().Opportunities);
+    }
+
+    [Fact]
     public void Score_quantiles_are_reported_per_segment_to_the_thousandth()
     {
         var monitor = new FairnessMonitor(new FairnessSettings());

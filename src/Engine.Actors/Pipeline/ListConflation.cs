@@ -1,0 +1,46 @@
+using Akka;
+using Akka.Streams.Dsl;
+using Engine.Models.Contracts;
+
+namespace Engine.Actors.Pipeline;
+
+/// <summary>
+/// Under a backlog (a catch-up after an outage or a restart, a burst past what the node keeps up with) a user's clicks
+/// are read together, and a list for each would be out of date before the storefront showed it. Of the records read
+/// together, a page event followed by a later page event of the same user's session is marked
+/// <see cref="DecodedRecord.ListSuperseded"/>: its actor applies it and decides its bid and churn as ever, and leaves the
+/// list to the later event, which always sends one (docs/contracts.md). Records are read together only while every ask
+/// the partition allows is in flight: at a rate the node keeps up with they come one at a time and nothing is marked.
+/// </summary>
+public static class ListConflation
+{
+    /// <summary>Marks the records read together, at most <paramref name="window"/> at a time; 0 or 1 marks nothing.</summary>
+    public static Flow<DecodedRecord, DecodedRecord, NotUsed> Flow(int window) => window <= 1
+        ? Akka.Streams.Dsl.Flow.Create<DecodedRecord>()
+        // Batch gathers only while downstream (the asks) backpressures; a record read alone goes on at once.
+        : Akka.Streams.Dsl.Flow.Create<DecodedRecord>()
+            .Batch(window, record => new List<DecodedRecord> { record }, (read, record) =>
+            {
+                read.Add(record);
+                return read;
+            })
+            .SelectMany(Mark);
+
+    /// <summary>The events a list follows, for a user who consents to personalisation (docs/contracts.md).</summary>
+    public static bool ListsAfter(EventType type) => type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase;
+
+    /// <summary>Marks, in place, each page event whose user has a later page event in the same session among <paramref name="read"/>.</summary>
+    internal static List<DecodedRecord> Mark(List<DecodedRecord> read)
+    {
+        if (read.Count < 2) return read;
+        // From the last: the session of each user's latest page event seen so far.
+        var later = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = read.Count - 1; i >= 0; i--)
+        {
+            if (read[i].Decoded.Event is not { SessionId: { } session } e || !ListsAfter(e.Type)) continue;
+            if (later.TryGetValue(e.UserId, out var laterSession) && laterSession == session) read[i] = read[i] with { ListSuperseded = true };
+            later[e.UserId] = session;
+        }
+        return read;
+    }
+}
