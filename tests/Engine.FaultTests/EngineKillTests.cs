@@ -1,5 +1,6 @@
 using Engine.FaultTests.Harness;
 using Engine.Host.Embedded;
+using Engine.Host.Node;
 using Engine.Models.Contracts;
 using StackExchange.Redis;
 using Xunit.Abstractions;
@@ -75,7 +76,8 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         var campaigns = await FeatureCheck.CompareCampaignsAsync(redis, delivered);
         output.WriteLine($"campaigns: {campaigns}; {campaignStream.Describe(delivered)}");
         var models = FaultEngine.LoadModels();
-        var outcome = DecisionOutcome.Of(decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, models));
+        var outcome = DecisionOutcome.Of(decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, models),
+            EngineNodeSettings.DefaultListConflationWindow);
         FaultEngine.Release(models);
         output.WriteLine("decisions: " + outcome);
         output.WriteLine($"decision topics read: {decisions.Records:N0} records, {decisions.Gaps:N0} offsets skipped by retention");

@@ -212,10 +212,12 @@ internal sealed class BatchWriter
             var late = evt.BidRequest is { } request && UserActor.PastTmax(record.TmaxStart(_tmaxFromIntake), now, request);
             IReadOnlyList<IDecision> sent = late ? [.. handled.Decisions.Where(d => d is not BidDecision)] : handled.Decisions;
             if (late) _decisions.LateBids(handled.Decisions.Count - sent.Count);
-            // A list left to a later event of its session read with this one (ListConflation) is no chance missed: that event's counts.
-            var listLeftToLater = record.ListSuperseded && handled.Kind == EntityKind.User && !HasList(sent);
-            if (listLeftToLater) _decisions.ListConflated();
-            if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied }) _fairness?.Observe(evt, handled.Returning, sent, listLeftToLater);
+            if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied })
+            {
+                // A list left to a later click of its session read with this one (ListConflation) is no chance missed: that click's counts.
+                if (handled.ListLeftToLater) _decisions.ListConflated();
+                _fairness?.Observe(evt, handled.Returning, sent, handled.ListLeftToLater);
+            }
             // From its arrival in Kafka as far as the node can tell: a record without a timestamp reads as 1970.
             if (sent.Count > 0) stamps.Add(new EventStamps(record.ArrivedUtc, record.Message.Record.PolledUtc, record.ReceivedUtc, repliedUtc));
             foreach (var decision in sent)
@@ -235,13 +237,6 @@ internal sealed class BatchWriter
             : _forwarder?.SendAsync(forwards) ?? throw new InvalidOperationException("a stream that forwards campaign events needs a forwarder");
         var flushed = _lastFlush = _flusher.Enqueue(new PendingFlush(last.Partition, last.Offset, writes, itemEvents, due, latest, batch.Count));
         return new DecidedBatch(records, last, stamps, batchedUtc, DurableAsync(flushed, last, batch.Count, refused, stamps, batchedUtc), forwarded);
-    }
-
-    private static bool HasList(IReadOnlyList<IDecision> decisions)
-    {
-        foreach (var decision in decisions) // no LINQ: under a backlog this runs for most page events
-            if (decision is Recommendation) return true;
-        return false;
     }
 
     /// <summary>Once the batch's features are durable: its entities may passivate, it counts as consumed, and its events' durable hops are recorded.</summary>

@@ -20,7 +20,7 @@ public sealed class DecisionCounters
     public long ChurnAlerts => Interlocked.Read(ref _churnAlerts);
     public long LateBidsDropped => Interlocked.Read(ref _lateBidsDropped);
 
-    /// <summary>Page events whose list a later event of the session, read with them under a backlog, sent instead (<see cref="ListConflation"/>).</summary>
+    /// <summary>Page events whose list a later event of the session, read with them under a backlog, sent instead (<see cref="ListConflation"/>; replays not counted again).</summary>
     public long ListsConflated => Interlocked.Read(ref _listsConflated);
 
     /// <summary>The latest decision of each kind, for a live view.</summary>

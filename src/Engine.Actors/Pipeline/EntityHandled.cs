@@ -14,10 +14,13 @@ namespace Engine.Actors.Pipeline;
 /// it was first applied (a replay of one of the user's latest views repeats them): the stream counts them as the viewed
 /// item's co-visits in its item slices, once per position (<see cref="ItemSliceOwner"/>).
 /// <paramref name="Position"/>: the event's, echoed from the request: the stream's <see cref="ReplyInbox"/> matches the answer to its ask by it.
+/// <paramref name="ListLeftToLater"/>: the user's page event sent no list, leaving it to a later click of the session read with it
+/// (<see cref="ListConflation"/>; only for a user who consents to personalisation: an opted-out user's popular list ignores it).
 /// </summary>
 public sealed record EntityHandled(
     EntityKind Kind, string EntityId, IReadOnlyList<IDecision> Decisions, EntityChanges? Changes, ApplyOutcome Outcome, int DroppedLateBids = 0,
-    bool Returning = false, UserSegment? Segment = null, IReadOnlyList<string>? CoVisited = null, EventPosition? Position = null);
+    bool Returning = false, UserSegment? Segment = null, IReadOnlyList<string>? CoVisited = null, EventPosition? Position = null,
+    bool ListLeftToLater = false);
 
 /// <summary>The segment fields of a user's latest event (null when it carried none).</summary>
 public sealed record UserSegment(string? Device, string? Region);

@@ -24,7 +24,7 @@ public static class ListConflation
                 read.Add(record);
                 return read;
             })
-            .SelectMany(Mark);
+            .SelectMany(read => TakenIn(Mark(read)));
 
     /// <summary>The events a list follows, for a user who consents to personalisation (docs/contracts.md).</summary>
     public static bool ListsAfter(EventType type) => type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase;
@@ -33,14 +33,26 @@ public static class ListConflation
     internal static List<DecodedRecord> Mark(List<DecodedRecord> read)
     {
         if (read.Count < 2) return read;
-        // From the last: the session of each user's latest page event seen so far.
-        var later = new Dictionary<string, string>(StringComparer.Ordinal);
+        // From the last: the session of each user's next page event that will send a list (null when it may not: one without a
+        // session, e.g. a server-side purchase, sends a list of its own and may leave the later click's a repeat, unsent; a search
+        // sends none while its session has no clicks).
+        var later = new Dictionary<string, string?>(StringComparer.Ordinal);
         for (var i = read.Count - 1; i >= 0; i--)
         {
-            if (read[i].Decoded.Event is not { SessionId: { } session } e || !ListsAfter(e.Type)) continue;
-            if (later.TryGetValue(e.UserId, out var laterSession) && laterSession == session) read[i] = read[i] with { ListSuperseded = true };
-            later[e.UserId] = session;
+            if (read[i].Decoded.Event is not { } e || !ListsAfter(e.Type)) continue;
+            if (e.SessionId is { } session && later.TryGetValue(e.UserId, out var laterSession) && laterSession == session)
+                read[i] = read[i] with { ListSuperseded = true };
+            later[e.UserId] = e.Type == EventType.Search ? null : e.SessionId;
         }
         return read;
+    }
+
+    /// <summary>
+    /// Each record as the asks take it in, stamped then: what waited here (up to a window's worth while the asks held back) waited
+    /// to be taken in, which a bid's <c>tmax</c> counts from in replays faster than real time (<see cref="DecodedRecord.TmaxStart"/>).
+    /// </summary>
+    private static IEnumerable<DecodedRecord> TakenIn(List<DecodedRecord> read)
+    {
+        foreach (var record in read) yield return record with { ReceivedUtc = DateTime.UtcNow };
     }
 }

@@ -258,6 +258,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         foreach (var item in m.CoVisited ?? []) w.Write(item);
         // After the co-visits, for the same reason: an older node's message reads as having no position.
         WriteOptional(w, m.Position);
+        w.Write(m.ListLeftToLater); // last again: an older node's message reads as a list sent as ever
     }
 
     private static EntityHandled ReadHandled(BinaryReader r)
@@ -291,7 +292,7 @@ public sealed class EntityMessageSerializer(ExtendedActorSystem system) : Serial
         List<string>? coVisited = null;
         for (var n = r.BaseStream.Position < r.BaseStream.Length ? r.ReadInt32() : 0; n > 0; n--) (coVisited ??= []).Add(r.ReadString());
         var position = ReadOptionalPosition(r);
-        return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning, segment, coVisited, position);
+        return new EntityHandled(kind, id, decisions, changes, outcome, dropped, returning, segment, coVisited, position, ListLeftToLater: More(r) && r.ReadBoolean());
     }
 
     private static void WriteOptional(BinaryWriter w, string? value)

@@ -182,7 +182,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         // first run died between writing features and emitting decisions, and consumers drop the repeats. (A replayed bid
         // request is past its tmax by then, and dropped: the exchange has moved on either way.)
         var decisions = new List<IDecision>(2);
-        var dropped = 0;
+        var (dropped, listLeftToLater) = (0, false);
         switch (evt.Type)
         {
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase when !_consent.Personalisation:
@@ -197,7 +197,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase when msg.ListSuperseded:
                 // A later page event of the session, read with this one, sends the list instead (ListConflation). Forgetting the last
                 // list sent makes that one go out even if it repeats it: the storefront is owed the list of the session's latest click.
-                _recommendation = default;
+                (_recommendation, listLeftToLater) = (default, true);
                 break;
             case EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase:
                 // A replay is never suppressed as a repeat of the last list: its first emission may have been lost in a crash.
@@ -231,7 +231,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
         if (coVisited is not null && outcome == ApplyOutcome.Applied) _recentCoVisits.Remember(msg.Position, coVisited);
         else if (outcome == ApplyOutcome.Duplicate) coVisited = _recentCoVisits.Of(msg.Position);
         Sender.Tell(new EntityHandled(EntityKind.User, _userId, decisions, _store.Changes.Drain(_state), outcome, dropped, _returningSession,
-            CoVisited: coVisited, Position: msg.Position));
+            CoVisited: coVisited, Position: msg.Position, ListLeftToLater: listLeftToLater));
         _lastAnswered = msg.Position;
     }
 

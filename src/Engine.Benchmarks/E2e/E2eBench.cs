@@ -80,10 +80,13 @@ public sealed class E2eBench : IBenchSuite
         // Fewer asks in flight per partition than the default (256): on two shared cores a deep queue only adds waiting, and the
         // longer ask timeout keeps a starved moment on a busy machine from failing the stream. KafkaClient also reaches the
         // node's producers, which ignore a consumer property with a warning.
+        // Lists are not conflated (unlike run's default): this world is 5,000 users' 56 days played in a minute, so a session's clicks
+        // fall in one read and conflation would skip ~5 lists in 6 at full speed, which a real site's traffic (a session's clicks
+        // seconds apart, a partition's 512 records within a second) never sees. ENGINE_BENCH_CONFLATION_WINDOW=512 measures it.
         var settings = new EngineNodeSettings(infrastructure.KafkaBootstrap, infrastructure.RedisEndpoint, modelsDir, Partitions, new ClusterSettings(),
             AskParallelism: 32, AskTimeout: TimeSpan.FromSeconds(60), KafkaClient: infrastructure.KafkaClientTuning,
             Features: new Engine.Actors.Features.FeatureStoreOptions { KeyPrefix = keys + "f:" }, ChurnKeyPrefix: keys + "churn:", ClusterKeyPrefix: keys + "cluster:",
-            GcPacing: GcPacingFromEnvironment());
+            GcPacing: GcPacingFromEnvironment(), ListConflationWindow: ListConflationWindow());
         await using var node = await EngineNode.StartAsync(settings, models, new CampaignCatalog(), new CampaignBoard(), cancellationToken);
         // As demo does: the embedded broker deletes what the node has committed (its fetches walk the whole log; a real broker's do not).
         // ENGINE_BENCH_NO_RETENTION=1 keeps the mock's logs full, to measure the difference.
@@ -197,6 +200,10 @@ public sealed class E2eBench : IBenchSuite
         var (server, reason) = await BenchServer.StartGarnetAsync();
         return server ?? throw new InvalidOperationException("e2e: could not start Garnet in a child process: " + reason);
     }
+
+    /// <summary>ENGINE_BENCH_CONFLATION_WINDOW: the node's <see cref="EngineNodeSettings.ListConflationWindow"/> (default 0 here, see above).</summary>
+    private static int ListConflationWindow() =>
+        int.TryParse(Environment.GetEnvironmentVariable("ENGINE_BENCH_CONFLATION_WINDOW"), out var window) ? window : 0;
 
     /// <summary>
     /// <c>ENGINE_BENCH_GC_PACING_MB=0</c>: the node's gen0 pacing off (or at that many MB), and

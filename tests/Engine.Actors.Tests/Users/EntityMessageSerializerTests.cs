@@ -76,6 +76,9 @@ public sealed class EntityMessageSerializerTests() : Akka.TestKit.Xunit2.TestKit
         Assert.Null(back.Segment);
         Assert.Equal(["i-2", "i-1"], back.CoVisited!);
         Assert.Equal(new EventPosition(2, 9_000_000_001), back.Position);
+        Assert.False(back.ListLeftToLater);
+        Assert.True(RoundTrip(handled with { ListLeftToLater = true }).ListLeftToLater);
+        Assert.False(Cut(handled with { ListLeftToLater = true }, bytes: 1).ListLeftToLater); // from a node of the version before
         var checkedSilence = RoundTrip(new EntityHandled(EntityKind.User, "u-1", [], null, ApplyOutcome.Duplicate, Returning: true,
             Segment: new UserSegment("mobile", null)));
         Assert.Equal((true, new UserSegment("mobile", null)), (checkedSilence.Returning, checkedSilence.Segment));

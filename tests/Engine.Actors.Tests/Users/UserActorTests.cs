@@ -224,9 +224,11 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Assert.Equal(ApplyOutcome.Applied, superseded.Outcome);
         Assert.NotNull(superseded.Changes);
         Assert.DoesNotContain(superseded.Decisions, d => d is Recommendation);
+        Assert.True(superseded.ListLeftToLater); // counted as left to the later click, not as a chance for a list missed
         // The later view clicks the same item again: its list would repeat the superseded one's, never sent, so it goes out.
         var later = Send(user, View("u-conflated", "shoe-2", 3));
         var list = Assert.Single(later.Decisions.OfType<Recommendation>());
+        Assert.False(later.ListLeftToLater);
         Assert.Equal(DecisionIds.Derive("recommendation", "u-conflated-shoe-2-3"), list.DecisionId);
     }
 

@@ -13,24 +13,39 @@ public sealed record DecisionOutcome(
     int RecommendationIdsNotFromCause, IReadOnlyList<string> MissingExamples)
 {
     /// <remarks>
-    /// An expected list that is not on the topic is <see cref="RecommendationsReplaced"/>, not missing, when a list of a later click of
-    /// the same user's session is (the engine left it to that click, read together under a backlog: <see cref="ListConflation"/>).
-    /// A session's latest expected list has no later click to replace it: it must be there.
+    /// An expected list that is not on the topic is <see cref="RecommendationsReplaced"/>, not missing, only when the engine may have
+    /// left it to a later click read with it (<see cref="ListConflation"/>): the user's next page event is of the same session, not a
+    /// search (which may send none), fewer
+    /// than <paramref name="window"/> records later on the partition, and its list is on the topic or was itself left to the next
+    /// the same way. A session's latest list has no later click to replace it: it must be there.
     /// </remarks>
-    public static DecisionOutcome Of(DecisionLog log, IReadOnlySet<string> bidIds, ExpectedLists lists)
+    public static DecisionOutcome Of(DecisionLog log, IReadOnlySet<string> bidIds, ExpectedLists lists, int window) =>
+        Of([.. log.Bids.Select(b => (b.Id, b.RequestId))], [.. log.Recommendations], bidIds, lists, window);
+
+    /// <param name="bids">(decision id, request id) of each bid decision read.</param>
+    /// <param name="recs">(decision id, caused by) of each recommendation read, repeats included.</param>
+    public static DecisionOutcome Of(IReadOnlyList<(string Id, string RequestId)> bids, IReadOnlyList<(string Id, string CausedBy)> recs,
+        IReadOnlySet<string> bidIds, ExpectedLists lists, int window)
     {
-        var bids = log.Bids.ToList();
-        var recs = log.Recommendations.ToList();
         var bidsSeen = bids.Select(b => b.Id).ToHashSet();
         var recsSeen = recs.Select(r => r.Id).ToHashSet();
-        var latestListed = new Dictionary<(string, string), long>();
-        foreach (var (_, causedBy) in recs)
-            if (lists.PageEvents.TryGetValue(causedBy, out var cause) && cause.SessionId is { } session)
-                latestListed[(cause.UserId, session)] = Math.Max(cause.Offset, latestListed.GetValueOrDefault((cause.UserId, session), long.MinValue));
+        var listedCauses = recs.Select(r => r.CausedBy).ToHashSet(StringComparer.Ordinal);
+        var covered = new HashSet<string>(StringComparer.Ordinal); // page events whose list is on the topic, or left along a chain to one that is
+        foreach (var user in lists.PageEvents.GroupBy(p => p.Value.UserId))
+        {
+            (string Id, ListCause Cause)? next = null;
+            foreach (var (id, cause) in user.OrderByDescending(p => p.Value.Offset))
+            {
+                if (listedCauses.Contains(id)
+                    || (next is { } n && cause.SessionId is { } session && n.Cause.SessionId == session && n.Cause.Type != EventType.Search
+                        && n.Cause.Offset - cause.Offset < window && covered.Contains(n.Id)))
+                    covered.Add(id);
+                next = (id, cause);
+            }
+        }
         var missingBids = bidIds.Where(id => !bidsSeen.Contains(id)).ToList();
         var notRead = lists.Expected.Where(e => !recsSeen.Contains(e.Key)).ToList();
-        var missingRecs = notRead.Where(e => !(e.Value.SessionId is { } session && latestListed.GetValueOrDefault((e.Value.UserId, session), long.MinValue) > e.Value.Offset))
-            .Select(e => e.Key).ToList();
+        var missingRecs = notRead.Where(e => !covered.Contains(e.Value.EventId)).Select(e => e.Key).ToList();
         return new DecisionOutcome(
             bidIds.Count, missingBids.Count, bids.Count, bids.Count(b => b.Id != DecisionIds.Derive("bid", b.RequestId)),
             lists.Expected.Count, missingRecs.Count, notRead.Count - missingRecs.Count, recs.Count, recs.Count - recsSeen.Count,

@@ -30,7 +30,7 @@ public static class DecisionReference
             {
                 state.Apply(e, position); // keeps the items bought in the session, as the actor reads them
                 if (!ListConflation.ListsAfter(e.Type)) continue;
-                var cause = new ListCause(e.UserId, e.SessionId, position.Offset);
+                var cause = new ListCause(e.EventId, e.UserId, e.SessionId, position.Offset, e.Type);
                 pageEvents[e.EventId] = cause;
                 if (decider.Recommend(state, e, state.BoughtInSession, ref memo) is { } recommendation) expected[recommendation.DecisionId] = cause;
             }
@@ -46,5 +46,5 @@ public static class DecisionReference
 /// </summary>
 public sealed record ExpectedLists(IReadOnlyDictionary<string, ListCause> Expected, IReadOnlyDictionary<string, ListCause> PageEvents);
 
-/// <summary>A page event's user, session and offset (a user's events share a partition, so offsets order them).</summary>
-public readonly record struct ListCause(string UserId, string? SessionId, long Offset);
+/// <summary>A page event, its user, session, offset (a user's events share a partition, so offsets order them) and type.</summary>
+public readonly record struct ListCause(string EventId, string UserId, string? SessionId, long Offset, EventType Type);

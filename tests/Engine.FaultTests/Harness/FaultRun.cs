@@ -82,7 +82,8 @@ public sealed class FaultRun : IAsyncDisposable
         var features = await FeatureCheck.CompareUsersAsync(redis, delivered);
         var items = await FeatureCheck.CompareItemsAsync(redis, delivered);
         var campaigns = await FeatureCheck.CompareCampaignsAsync(redis, delivered);
-        var decisions = DecisionOutcome.Of(Decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, Models));
+        var decisions = DecisionOutcome.Of(Decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, Models),
+            EngineNodeSettings.DefaultListConflationWindow);
         _output.WriteLine("features: " + features);
         _output.WriteLine("items: " + items);
         _output.WriteLine($"campaigns: {campaigns}; {CampaignStream.Describe(delivered)}");
