@@ -32,12 +32,15 @@ public sealed partial class UserActor
         Sender.Tell(new ChurnChecked(_userId, alert, new UserSegment(_state.Device, _state.Region), watched, check.TickId, _returningSession));
     }
 
+    /// <summary>A sweep's alert Kafka has neither acknowledged nor refused, within the longest a send can take.</summary>
+    private bool SweepAlertOnItsWay =>
+        _sweepAlertInFlight is not null && Environment.TickCount64 - _sweepAlertRaisedMs <= (long)MaxAlertDelivery.TotalMilliseconds;
+
     private void IdleChecked(IdleCheck _)
     {
         // A sweep's alert on its way keeps the actor (its episode lives only here until Kafka has the alert), but not for
         // longer than any send can take: past that it is taken as undelivered.
-        if (_sweepAlertInFlight is not null && Environment.TickCount64 - _sweepAlertRaisedMs > (long)MaxAlertDelivery.TotalMilliseconds)
-            _sweepAlertInFlight = null;
+        if (_sweepAlertInFlight is not null && !SweepAlertOnItsWay) _sweepAlertInFlight = null;
         // An episode a sweep moved (no event carried it) is saved before the actor may passivate, once Redis holds
         // everything it answered: no earlier flush can land after it.
         if (_state.ChurnEpisodeUnsaved) SaveChurnEpisodeOnceDurable();

@@ -36,6 +36,14 @@ public sealed partial class UserActor
             Sender.Tell(new PrivacyFailed(_userId, request.RequestId, "privacy is not configured on this node"));
             return;
         }
+        // A sweep's churn alert still on its way to Kafka would reach the CRM after the erasure's acknowledgement: refused for
+        // now (PrivacyControl tries again, backing off) until Kafka has it or has refused it. Waiting here instead would hold
+        // the user's events past their asks' timeout for as long as a send may take.
+        if (SweepAlertOnItsWay)
+        {
+            Sender.Tell(new PrivacyFailed(_userId, request.RequestId, "a churn alert for this user is on its way to Kafka: erase again once it has landed"));
+            return;
+        }
         var replyTo = Sender;
         Become(Erasing);
         // The consent stays until the erasure's last step (PrivacyControl erases it in Redis directly): events the user sent

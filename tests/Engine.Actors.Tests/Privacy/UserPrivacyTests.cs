@@ -184,6 +184,32 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
     }
 
     /// <summary>
+    /// A sweep's churn alert still on its way to Kafka when the erasure arrives: before, the erasure went ahead and could be
+    /// acknowledged before the alert landed, so the CRM got "churning" for a user it had just deleted. It is refused until Kafka
+    /// has the alert (PrivacyControl retries), then carried out.
+    /// </summary>
+    [Fact]
+    public async Task An_erasure_waits_for_a_churn_alert_on_its_way_to_kafka()
+    {
+        using var churn = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 0.7, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
+        var decider = new Engine.Models.Decisions.UserDecider(_world.Models with { Churn = churn }, new Engine.Models.Decisions.DecisionSettings(), _world.Campaigns);
+        var user = Sys.ActorOf(UserActor.Props("u-alerted", _store, decider, _privacy));
+        for (var i = 0; i < 6; i++) await SendAsync(user, View("u-alerted", $"shoe-{i % 3}", i * 60 * 24 / 6));
+        user.Tell(new CheckChurn("u-alerted", T0.AddDays(20), "sweep-20"));
+        var alert = ExpectMsg<ChurnChecked>(TimeSpan.FromSeconds(10)).Alert;
+        Assert.NotNull(alert); // the sweeper is sending it
+
+        user.Tell(new EraseUser("u-alerted", "r-1"));
+        Assert.Contains("churn alert", ExpectMsg<PrivacyFailed>(TimeSpan.FromSeconds(10)).Reason);
+        Assert.Contains(_store.Keys.Entity(EntityKind.User, "u-alerted"), Keys()); // nothing erased yet
+
+        user.Tell(new ChurnAlertDelivered("u-alerted", alert.DecisionId, alert.CausedBy)); // Kafka has it
+        user.Tell(new EraseUser("u-alerted", "r-1"));
+        ExpectMsg<UserErased>(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(_store.Keys.Entity(EntityKind.User, "u-alerted"), Keys());
+    }
+
+    /// <summary>
     /// Events the user sent before asking to be erased can still reach the actor after the erasure's first pass (the user
     /// pipeline lags the privacy topic, or replays): they are decided under the consent they were sent under. Before, the
     /// first pass reset the consent to granted, so an opted-out user's last events got a personal list and a priced bid.
