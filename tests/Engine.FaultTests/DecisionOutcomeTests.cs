@@ -17,8 +17,17 @@ public sealed class DecisionOutcomeTests
 
     private static string List(string click) => DecisionIds.Derive("recommendation", click);
 
-    private static DecisionOutcome Read(ExpectedLists expected, params string[] listed) =>
-        DecisionOutcome.Of([], [.. listed.Select(click => (List(click), click))], new HashSet<string>(), expected, Window);
+    private static DecisionOutcome Read(ExpectedLists expected, params string[] listed) => Read(expected, Window, listed);
+
+    private static DecisionOutcome Read(ExpectedLists expected, int window, params string[] listed) =>
+        DecisionOutcome.Of([], [.. listed.Select(click => (List(click), click))], new HashSet<string>(), expected, window);
+
+    [Fact]
+    public void Without_conflation_every_expected_list_must_be_there()
+    {
+        var outcome = Read(Expecting(("a", "s", 10), ("b", "s", 11)), window: 0, "b");
+        Assert.Equal((1, 0), (outcome.RecommendationsMissing, outcome.RecommendationsReplaced));
+    }
 
     [Fact]
     public void Lists_left_along_a_session_to_a_later_click_that_sent_one_are_replaced_not_missing()

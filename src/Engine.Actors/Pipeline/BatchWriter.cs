@@ -212,12 +212,9 @@ internal sealed class BatchWriter
             var late = evt.BidRequest is { } request && UserActor.PastTmax(record.TmaxStart(_tmaxFromIntake), now, request);
             IReadOnlyList<IDecision> sent = late ? [.. handled.Decisions.Where(d => d is not BidDecision)] : handled.Decisions;
             if (late) _decisions.LateBids(handled.Decisions.Count - sent.Count);
-            if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied })
-            {
-                // A list left to a later click of its session read with this one (ListConflation) is no chance missed: that click's counts.
-                if (handled.ListLeftToLater) _decisions.ListConflated();
-                _fairness?.Observe(evt, handled.Returning, sent, handled.ListLeftToLater);
-            }
+            // A list left to a later click of its session read with this one (ListConflation) is no chance missed: that click's counts.
+            if (handled is { ListLeftToLater: true, Outcome: not ApplyOutcome.Duplicate }) _decisions.ListConflated();
+            if (handled is { Kind: EntityKind.User, Outcome: ApplyOutcome.Applied }) _fairness?.Observe(evt, handled.Returning, sent, handled.ListLeftToLater);
             // From its arrival in Kafka as far as the node can tell: a record without a timestamp reads as 1970.
             if (sent.Count > 0) stamps.Add(new EventStamps(record.ArrivedUtc, record.Message.Record.PolledUtc, record.ReceivedUtc, repliedUtc));
             foreach (var decision in sent)

@@ -10,7 +10,9 @@ namespace Engine.Actors.Pipeline;
 /// together, a page event followed by a later page event of the same user's session is marked
 /// <see cref="DecodedRecord.ListSuperseded"/>: its actor applies it and decides its bid and churn as ever, and leaves the
 /// list to the later event, which always sends one (docs/contracts.md). Records are read together only while every ask
-/// the partition allows is in flight: at a rate the node keeps up with they come one at a time and nothing is marked.
+/// the partition allows is in flight: under a backlog, or in a burst at a rate the node otherwise keeps up with.
+/// Up to two windows of decoded records per partition wait here (one gathering, one going to the asks); at a revocation
+/// they are still asked and decided here, and the partition's next owner replays them (same decision ids).
 /// </summary>
 public static class ListConflation
 {
@@ -51,7 +53,9 @@ public static class ListConflation
     /// Each record as the asks take it in, stamped then: what waited here (up to a window's worth while the asks held back) waited
     /// to be taken in, which a bid's <c>tmax</c> counts from in replays faster than real time (<see cref="DecodedRecord.TmaxStart"/>).
     /// </summary>
-    private static IEnumerable<DecodedRecord> TakenIn(List<DecodedRecord> read)
+    private static IEnumerable<DecodedRecord> TakenIn(List<DecodedRecord> read) => read.Count == 1 ? read : Restamped(read);
+
+    private static IEnumerable<DecodedRecord> Restamped(List<DecodedRecord> read)
     {
         foreach (var record in read) yield return record with { ReceivedUtc = DateTime.UtcNow };
     }

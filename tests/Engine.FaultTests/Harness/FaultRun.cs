@@ -83,7 +83,7 @@ public sealed class FaultRun : IAsyncDisposable
         var items = await FeatureCheck.CompareItemsAsync(redis, delivered);
         var campaigns = await FeatureCheck.CompareCampaignsAsync(redis, delivered);
         var decisions = DecisionOutcome.Of(Decisions, DecisionReference.Bids(delivered.Select(d => d.Event)), DecisionReference.Recommendations(delivered, Models),
-            EngineNodeSettings.DefaultListConflationWindow);
+            FaultEngine.ListConflationWindow);
         _output.WriteLine("features: " + features);
         _output.WriteLine("items: " + items);
         _output.WriteLine($"campaigns: {campaigns}; {CampaignStream.Describe(delivered)}");
