@@ -92,6 +92,13 @@ public sealed class PrivacyControl : IAsyncDisposable
     private readonly ConcurrentDictionary<TopicPartitionOffset, DateTime> _refusedSince = new();
 
     /// <summary>
+    /// Each erasure's end of its user's partition, noted at its first try and kept for its retries: before, each retry noted the
+    /// end again, so while the user pipeline stayed more than <see cref="PrivacyControlSettings.CommitWait"/> behind a partition
+    /// still written to, the erasure never finished.
+    /// </summary>
+    private readonly ConcurrentDictionary<TopicPartitionOffset, long> _erasureEnds = new();
+
+    /// <summary>
     /// Consumes until stopped. A Kafka error from the consumer (the member dropped after a long outage) ends only the current
     /// consumer: a new one joins again and the uncommitted requests are carried out again (the same erasure or consent,
     /// at-least-once). Before, the first such error stopped the node's privacy requests for good.
@@ -233,6 +240,18 @@ public sealed class PrivacyControl : IAsyncDisposable
     /// <param name="request">The record decoded, or null when it cannot be acted on (<paramref name="error"/> says why).</param>
     private async Task<bool> CarryOutAsync(ConsumeResult<byte[], byte[]> record, PrivacyRequest? request, string? error, CancellationToken stop)
     {
+        try
+        {
+            return await RetryUntilDoneAsync(record, request, error, stop);
+        }
+        finally
+        {
+            _erasureEnds.TryRemove(record.TopicPartitionOffset, out _); // done, or given up: a later reading notes its own
+        }
+    }
+
+    private async Task<bool> RetryUntilDoneAsync(ConsumeResult<byte[], byte[]> record, PrivacyRequest? request, string? error, CancellationToken stop)
+    {
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!stop.IsCancellationRequested)
         {
@@ -291,7 +310,7 @@ public sealed class PrivacyControl : IAsyncDisposable
             await DeadLetterAsync(record, error!, stop);
             return;
         }
-        var ack = request.Type == PrivacyRequestTypes.Erase ? await EraseAsync(request, stop) : await RecordConsentAsync(request, stop);
+        var ack = request.Type == PrivacyRequestTypes.Erase ? await EraseAsync(record.TopicPartitionOffset, request, stop) : await RecordConsentAsync(request, stop);
         await _producer.ProduceAsync(_settings.AcksTopic, new Message<byte[], byte[]>
         {
             Key = Encoding.UTF8.GetBytes(request.UserId),
@@ -317,11 +336,11 @@ public sealed class PrivacyControl : IAsyncDisposable
         _log.Warning("Privacy request at {0} refused and dead-lettered ({1})", record.TopicPartitionOffset, reason.Split(':')[0]);
     }
 
-    private async Task<PrivacyAck> EraseAsync(PrivacyRequest request, CancellationToken stop)
+    private async Task<PrivacyAck> EraseAsync(TopicPartitionOffset position, PrivacyRequest request, CancellationToken stop)
     {
         var partition = new TopicPartition(_settings.FeaturesTopic, _privacy.PartitionOf(request.UserId));
-        // Every event of the user produced before this request lies below the partition's end now.
-        var end = await EndOffsetAsync(partition);
+        // Every event of the user produced before this request lies below the partition's end at its first try.
+        if (!_erasureEnds.TryGetValue(position, out var end)) _erasureEnds[position] = end = await EndOffsetAsync(partition);
         var removed = new HashSet<string>(StringComparer.Ordinal);
         async Task<UserErased> PassAsync()
         {

@@ -386,12 +386,49 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         Assert.Equal(["erase-1"], ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(60)));
     }
 
+    /// <summary>
+    /// The user pipeline stays behind a partition the user goes on writing to: the erasure's first wait for its commit times
+    /// out, and the retry waits for the end the first try noted, which the pipeline then passes. Before, each retry noted the
+    /// partition's end again, and while the pipeline stayed more than the wait behind, the erasure never finished.
+    /// </summary>
+    [Fact]
+    public async Task A_retried_erasure_waits_for_the_end_its_first_try_noted_not_the_partitions_end_since()
+    {
+        var (requests, acks, clicks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("clicks"));
+        foreach (var topic in new[] { requests, acks, clicks }) await _kafka.CreateTopicAsync(topic, 1);
+        using var producer = Producer();
+        await producer.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
+        var group = "engine-" + clicks;
+        await using var control = await EraseAsync(Props.Create(() => new ErasesAndRecordsConsent()), producer, requests, acks, clicks, group,
+            commitWait: TimeSpan.FromSeconds(2));
+        // The request read, and its first try's end (1) noted a moment later: only then does the user browse on.
+        AwaitCondition(() => control.Waiting == 1, TimeSpan.FromSeconds(30));
+        await Task.Delay(500);
+        using var browsing = new CancellationTokenSource();
+        var browse = Task.Run(async () =>
+        {
+            while (!browsing.IsCancellationRequested)
+            {
+                producer.Produce(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
+                await Task.Delay(300);
+            }
+        });
+
+        Assert.Empty(ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(2.5))); // the first wait timed out
+        Commit(clicks, group, 1); // past the request's end, never the partition's end since
+        var acknowledged = ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(20));
+        await browsing.CancelAsync();
+        await browse;
+        Assert.Equal(["erase-1"], acknowledged);
+    }
+
     /// <summary>A privacy control over <paramref name="clicks"/> whose user region is <paramref name="users"/>, and request erase-1 of u-1 sent to it.</summary>
-    private async Task<PrivacyControl> EraseAsync(Props users, IProducer<byte[], byte[]> producer, string requests, string acks, string clicks, string group)
+    private async Task<PrivacyControl> EraseAsync(Props users, IProducer<byte[], byte[]> producer, string requests, string acks, string clicks, string group,
+        TimeSpan? commitWait = null)
     {
         var store = Store("privacy-erase");
         var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, "privacy-" + requests), acks, clicks,
-            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), group);
+            TimeSpan.FromSeconds(10), commitWait ?? TimeSpan.FromSeconds(60), group);
         var control = new PrivacyControl(settings, Sys.ActorOf(users), store, producer, Sys.Log);
         var request = new PrivacyRequest { Type = PrivacyRequestTypes.Erase, RequestId = "erase-1", UserId = "u-1" };
         await producer.ProduceAsync(requests, new Message<byte[], byte[]>
