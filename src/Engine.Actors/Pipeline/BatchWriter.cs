@@ -69,13 +69,15 @@ internal sealed class BatchWriter
     // This partition's item slices, applied and flushed with its users under the same offset, by the flusher's one flush
     // at a time (so each ApplyAsync follows an acknowledged flush); a rebalance starts a fresh writer and owner.
     private readonly ItemSliceOwner _items;
+    private readonly int _maxLetterBytes; // what the decisions' producer sends (DeadLetters.LetterLimit)
     // The partition's event-time clock as this writer read it (its latest applied user event, capped at its arrival).
     private long _partitionNowMs = long.MinValue;
 
     public BatchWriter(FeatureStore store, string topic, DecisionTopics topics, EntityRoute route, ChurnSchedule? churn, PipelineCounters counters,
         DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval, CampaignForwarder? forwarder,
-        DurableOffsets? durable, bool tmaxFromIntake = false, PartitionFences? fences = null)
+        DurableOffsets? durable, bool tmaxFromIntake = false, PartitionFences? fences = null, int maxLetterBytes = DeadLetters.MaxLetterBytes)
     {
+        _maxLetterBytes = maxLetterBytes;
         (_store, _topic, _topics, _route, _churn, _counters, _decisions, _fairness) = (store, topic, topics, route, churn, counters, decisions, fairness);
         (_forwarder, _durable, _tmaxFromIntake, _fences) = (forwarder, durable, tmaxFromIntake, fences);
         _flusher = new PartitionFlusher(FlushAsync, maxUndurable, flushInterval);
@@ -177,7 +179,7 @@ internal sealed class BatchWriter
         {
             if (record.Decoded.Event is not { } evt)
             {
-                records.Add(DeadLetters.Record(record.Message.Record, record.Decoded.Error!, _topics.DeadLetters, now));
+                records.Add(DeadLetters.Record(record.Message.Record, record.Decoded.Error!, _topics.DeadLetters, now, _maxLetterBytes));
                 refused++;
                 continue;
             }
@@ -189,7 +191,7 @@ internal sealed class BatchWriter
             }
             if (failure is not null)
             {
-                records.Add(DeadLetters.Record(record.Message.Record, failure, _topics.DeadLetters, now));
+                records.Add(DeadLetters.Record(record.Message.Record, failure, _topics.DeadLetters, now, _maxLetterBytes));
                 refused++;
                 continue;
             }

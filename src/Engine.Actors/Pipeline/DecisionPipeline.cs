@@ -118,6 +118,7 @@ public static class DecisionPipeline
         var system = materializer is ActorMaterializer actors ? actors.System : throw new ArgumentException("an actor materializer is needed", nameof(materializer));
         var forwarder = settings.Route.CampaignEventsTopic is null ? null : new CampaignForwarder(settings.Producer, settings.EffectiveForwardLinger, system.Log);
         var fences = settings.Fences ?? new PartitionFences();
+        var letterLimit = DeadLetters.LetterLimit(settings.Producer.ToProducerConfig());
         var perPartition = Flow.Create<(Confluent.Kafka.TopicPartition Partition, Source<CommittableMessage, NotUsed> Messages)>()
             .MergeMany(settings.MaxPartitions, partition =>
             {
@@ -128,7 +129,7 @@ public static class DecisionPipeline
                     "Moving the shard of partition {0} to this node failed ({1}): its events are asked across nodes until it moves; trying again",
                     partition.Partition.Partition.Value, e.GetBaseException().Message));
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
-                    settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable, settings.TmaxFromIntake, fences);
+                    settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable, settings.TmaxFromIntake, fences, letterLimit);
                 var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout, settings.Durable);
                 var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var previous = fences.Enter(partition.Partition.Partition.Value, released.Task);

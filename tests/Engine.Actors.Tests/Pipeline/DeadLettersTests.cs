@@ -27,6 +27,14 @@ public sealed class DeadLettersTests
     }
 
     [Fact]
+    public void A_letter_keeps_room_under_the_producers_message_size_limit()
+    {
+        Assert.Equal(DeadLetters.MaxLetterBytes, DeadLetters.LetterLimit(new Confluent.Kafka.ProducerConfig()));
+        Assert.Equal(DeadLetters.MaxLetterBytes, DeadLetters.LetterLimit(new Confluent.Kafka.ProducerConfig { MessageMaxBytes = 4_000_000 }));
+        Assert.Equal(160_000, DeadLetters.LetterLimit(new Confluent.Kafka.ProducerConfig { MessageMaxBytes = 200_000 }));
+    }
+
+    [Fact]
     public void A_letter_that_would_still_be_too_large_goes_without_its_payload_and_says_so()
     {
         var key = new byte[DeadLetters.MaxKeyBytes];

@@ -216,6 +216,38 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
         Assert.Equal(1, CommittedCount(input, group, 1));
     }
 
+    /// <summary>
+    /// An operator's smaller <c>message.max.bytes</c> (200,000) and a 150 KB record, oversized for the engine (64 KB): its letter
+    /// (~200 KB of base64) is above the limit, so it goes without its payload. Before, letters were cut at 960 KB whatever the
+    /// limit: the producer refused this one, and the stream failed, restarted and replayed it for ever.
+    /// </summary>
+    [Fact]
+    public async Task A_dead_letter_keeps_under_the_producers_own_message_size_limit()
+    {
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(1);
+        var (store, users) = StartUsers("limit", 1);
+        var big = new byte[150_000];
+        for (var i = 0; i < big.Length; i++) big[i] = (byte)('a' + i % 26);
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+            await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = big });
+
+        var group = "limit-" + Guid.NewGuid().ToString("N");
+        var counters = new PipelineCounters();
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, group, [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers, new Dictionary<string, string> { ["message.max.bytes"] = "200000" }), topics,
+            EntityRoute.Users(campaignEventsTopic: null));
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
+        AwaitCondition(() => counters.Consumed == 1, TimeSpan.FromSeconds(30), "the big record dead-lettered");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var letter = Assert.Single(Read(topics.DeadLetters, 1, EngineJson.Default.DeadLetter));
+        Assert.StartsWith("oversized", letter.Reason);
+        Assert.Equal(("", true, big.Length), (letter.PayloadBase64, letter.PayloadTruncated, letter.PayloadBytes));
+        Assert.Equal(1, CommittedCount(input, group, 1));
+        Assert.False(completion.IsFaulted);
+    }
+
     [Fact]
     public async Task An_event_stamped_far_ahead_of_its_record_is_dead_lettered_and_does_not_move_the_event_clock()
     {
