@@ -31,6 +31,9 @@ public sealed record DecidedBatch(IReadOnlyList<ProducerRecord> Records, Committ
     }
 }
 
+/// <summary>A batch Kafka has acknowledged: what its offset's commit still waits for (Redis, the campaign-event forwards).</summary>
+public sealed record ProducedBatch(CommittableOffset Last, Task Durable, Task Forwarded);
+
 /// <summary>
 /// Turns one partition's batch of entity answers into the records to produce at once (decisions, dead letters), sends its
 /// campaign-event forwards to the stream's <see cref="CampaignForwarder"/>, and hands its feature changes and churn checks

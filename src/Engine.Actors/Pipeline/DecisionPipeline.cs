@@ -180,7 +180,9 @@ public static class DecisionPipeline
             .Select(result =>
             {
                 result.PassThrough.RecordLatency(decisions, counters, DateTime.UtcNow);
-                return result.PassThrough;
+                // Only what the commit waits for goes on: the batch's records (dead letters up to ~1 MB each) were kept until
+                // Redis held the features, up to MaxUndurable events' worth per partition while Redis was slow.
+                return new ProducedBatch(result.PassThrough.Last, result.PassThrough.Durable, result.PassThrough.Forwarded);
             })
             // In order: each batch's offset once its features are durable and its forwards delivered too (a partition's
             // flushes and forwards complete in its order).
