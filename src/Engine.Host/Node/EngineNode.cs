@@ -66,6 +66,8 @@ public sealed class EngineNode : IAsyncDisposable
     public PrivacyControl Privacy { get; private init; } = null!;
     /// <summary>How long the oldest decision, dead letter or campaign-event forward of the pipelines has waited for Kafka.</summary>
     public DeliveryWatch Deliveries { get; private init; } = null!;
+    /// <summary>Each clickstream partition's event-time clock, which churn silence is measured on (<see cref="PartitionClock"/>).</summary>
+    public PartitionClock EventClock { get; private init; } = null!;
     /// <summary>Short gen0 collections while the clickstream keeps up (<see cref="EngineNodeSettings.GcPacing"/>).</summary>
     public Gen0Pacer GcPacer { get; private init; } = null!;
 
@@ -181,6 +183,7 @@ public sealed class EngineNode : IAsyncDisposable
                 Privacy = privacy,
                 ShadowScores = shadow,
                 Deliveries = deliveries,
+                EventClock = eventClock,
                 GcPacer = Gen0Pacer.Start(settings.GcPacing ?? GcPacingSettings.Default, () => userCounters.RecentLatency),
                 _drainTimeout = settings.EffectiveDrainTimeout,
             };

@@ -126,6 +126,7 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.Contains("engine_redis_round_trip_milliseconds", metrics);
         Assert.Contains("engine_redis_answer_age_seconds", metrics);
         Assert.Contains("engine_gc_paced_collections_total", metrics);
+        Assert.Contains("engine_churn_clock_still_seconds{", metrics); // per partition written: how long its churn clock has stood
         Assert.Contains("engine_entities_active{", metrics);
         Assert.Equal(0, Counter(metrics, "engine_pipeline_restarts_total", "engine.clickstream")); // exported, and none here
         Assert.Contains("engine_pipeline_restarts_total{", metrics);
