@@ -65,7 +65,14 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         });
         Receive<UserProtocol.ChurnChecked>(Checked);
         Receive<EntityNotReady>(notReady => _waiting.Remove(notReady.EntityId)); // still due: the next sweep wakes them again
-        Receive<Recorded>(recorded => _waiting.Remove(recorded.User));
+        Receive<Recorded>(recorded =>
+        {
+            _waiting.Remove(recorded.Check.UserId);
+            // Counted once its outcome is recorded: a check whose alert or due-list update failed is made again next sweep,
+            // and counting each attempt (every second, for as long as Kafka or Redis refused) skewed the alert rates.
+            var check = recorded.Check;
+            _fairness?.ObserveChurnCheck(check.Segment.Device, check.Segment.Region, check.Returning, check.Alert);
+        });
         Receive<RecordFailed>(failed =>
         {
             _waiting.Remove(failed.User);
@@ -151,12 +158,11 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
             return;
         }
         _waiting[handled.UserId] = check with { Sending = true };
-        _fairness?.ObserveChurnCheck(handled.Segment.Device, handled.Segment.Region, handled.Returning, handled.Alert);
         // Alerted, or no longer watched: off the list. Else looked at again later.
         var next = handled.Alert is not null || !handled.StillWatched ? (long?)null : check.AsOfMs + (long)_settings.RecheckAfter.TotalMilliseconds;
         var user = handled.UserId;
         SendThenRecordAsync(user, check.Partition, check.AsOfMs, handled.Alert, next)
-            .PipeTo(Self, success: () => new Recorded(user), failure: e => new RecordFailed(user, e));
+            .PipeTo(Self, success: () => new Recorded(handled), failure: e => new RecordFailed(user, e));
     }
 
     /// <summary>
@@ -195,7 +201,7 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
 
     private sealed record Waiting(int Partition, long AsOfMs, string TickId, DateTime WokenUtc, bool Sending);
 
-    private sealed record Recorded(string User);
+    private sealed record Recorded(UserProtocol.ChurnChecked Check);
 
     private sealed record RecordFailed(string User, Exception Error);
 }

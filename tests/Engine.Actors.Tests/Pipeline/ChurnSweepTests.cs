@@ -79,6 +79,31 @@ public sealed class ChurnSweepTests(KafkaFixture kafka, RedisFixture redis, ITes
 
     private static ChurnSweepSettings Sweeps(TimeSpan? answerTimeout = null) => new(TimeSpan.FromMilliseconds(200), 100, TimeSpan.FromDays(1), 1, answerTimeout);
 
+    /// <summary>
+    /// Kafka refuses the alert (here: no broker at all): the user stays due and is checked again each sweep, and none of those
+    /// attempts counts for fairness until one is recorded. Before, each attempt (five a second here) counted as a chance for
+    /// an alert with none raised, and the silent users' alert rate sank for as long as Kafka was away.
+    /// </summary>
+    [Fact]
+    public async Task A_check_whose_alert_kafka_refuses_is_not_counted_for_fairness_at_each_attempt()
+    {
+        var world = await StartWorldAsync("sweep-refused");
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = "127.0.0.1:1", MessageTimeoutMs = 300 }).Build();
+        var fairness = new Engine.Models.Fairness.FairnessMonitor(new Engine.Models.Fairness.FairnessSettings());
+        var sweeper = Sys.ActorOf(ChurnSweeper.Props(world.Users, world.DueList, world.Clock, producer, world.Topics, world.Decisions, Sweeps(), fairness));
+        await Task.Delay(TimeSpan.FromSeconds(3)); // many sweeps, each alert refused
+        Sys.Stop(sweeper);
+        await world.StopAsync();
+
+        var counted = fairness.Report().Dimensions
+            .Where(d => d is { Dimension: Engine.Models.Fairness.FairnessMonitor.Device, Kind: Engine.Models.Fairness.DecisionKind.ChurnAlert })
+            .SelectMany(d => d.Segments).Sum(s => s.Opportunities);
+        _output.WriteLine($"churn alert chances counted while Kafka refused every alert: {counted}");
+        Assert.Equal(0, world.Decisions.ChurnAlerts);
+        Assert.Equal(0, counted); // the quiet user's check was never recorded
+        Assert.Contains("quiet", await world.DueList.DueAsync(0, long.MaxValue, 100)); // still due: alerted once Kafka takes it
+    }
+
     [Fact]
     public async Task A_user_who_goes_silent_gets_exactly_one_churn_alert_and_an_active_user_none()
     {
