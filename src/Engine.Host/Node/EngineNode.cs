@@ -30,6 +30,9 @@ public sealed class EngineNode : IAsyncDisposable
     private readonly FeatureStore _store;
     private readonly FeatureMetrics _featureMetrics;
     private readonly IProducer<byte[], byte[]> _alertProducer;
+
+    /// <summary>Shadow scores waiting for Kafka at most: past it, one is dropped rather than hold up a decision.</summary>
+    private const int ShadowQueue = 10_000;
     private readonly SupervisedPipeline _users;
     private readonly SupervisedPipeline _campaigns;
     private readonly CampaignFeed _campaignFeed;
@@ -107,9 +110,14 @@ public sealed class EngineNode : IAsyncDisposable
         var deliveries = new DeliveryWatch();
         var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
             new Dictionary<string, string>(KafkaClientProperties.ForProducer(client)) { ["partitioner"] = Configuration.KafkaOptions.Partitioner }) { Watch = deliveries };
-        // Sweeper alerts and shadow scores share one producer: both are sent outside the decision pipeline.
+        // Sent outside the decision pipeline: the sweeper's churn alerts, idle campaigns' bid adjustments and privacy acks.
         var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
-        var shadow = new KafkaShadowLog(alertProducer);
+        // Shadow scores on a producer of their own, with a small queue: sent at the decisions' rate and dropped when it is
+        // full, on the alerts' producer they filled its queue while their partition was slow, and alerts and acks were refused.
+        var shadowConfig = producerSettings.ToProducerConfig();
+        shadowConfig.QueueBufferingMaxMessages = ShadowQueue;
+        var shadowProducer = new ProducerBuilder<byte[], byte[]>(shadowConfig).Build();
+        var shadow = new KafkaShadowLog(shadowProducer);
         var decider = new UserDecider(models, new DecisionSettings(RecommendationExperiment: experiment, BidExperiment: settings.BidExperiment,
             ChurnExperiment: settings.ChurnExperiment, Shadow: shadow), board);
         ActorSystem? system = null;
@@ -200,6 +208,7 @@ public sealed class EngineNode : IAsyncDisposable
             if (campaignFeed is not null) await campaignFeed.DisposeAsync();
             if (system is not null) await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
             alertProducer.Dispose();
+            shadow.Dispose();
             await redis.DisposeAsync();
             throw;
         }
@@ -280,6 +289,7 @@ public sealed class EngineNode : IAsyncDisposable
         await WithinDrainTimeoutAsync("the campaign feed", _campaignFeed.DisposeAsync().AsTask());
         // Within what the drains left (at least 1 s, at most 10): the cluster leave after it must still fit the container's grace.
         _alertProducer.Flush(TimeSpan.FromTicks(Math.Clamp((_stopDeadline - DateTime.UtcNow).Ticks, TimeSpan.TicksPerSecond, 10 * TimeSpan.TicksPerSecond)));
+        ShadowScores.Close(TimeSpan.FromSeconds(1)); // samples: worth a second, not the cluster leave's time
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         await DisposeClientsAsync();
     }
@@ -305,6 +315,7 @@ public sealed class EngineNode : IAsyncDisposable
     private async Task DisposeClientsAsync()
     {
         _alertProducer.Dispose();
+        ShadowScores.Dispose(); // closed already by a graceful stop: a second dispose does nothing
         _featureMetrics.Dispose();
         await _store.DisposeAsync();
         await _redis.DisposeAsync();
