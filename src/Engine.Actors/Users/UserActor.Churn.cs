@@ -17,6 +17,7 @@ public sealed partial class UserActor
 {
     private string? _sweepAlertInFlight; // a sweep's alert Kafka has not acknowledged yet: the episode it opened is kept in memory only
     private long _sweepAlertRaisedMs;
+    private bool _erasureWaiting; // an erasure was refused for a sweep's alert on its way: the sweeps raise none until it is done
     private bool _savingChurnEpisode;
 
     /// <summary>The alert that opened the user's open episode, delivered or still on its way (null: armed).</summary>
@@ -26,7 +27,7 @@ public sealed partial class UserActor
     {
         // No churn profiling without consent; and a user with no events left (erased, expired) has nothing to score.
         var hasEvents = _state.LastEventMs != Engine.Models.Features.State.EntityFeatureState.NoEvent;
-        var alert = _consent.Personalisation && hasEvents ? CheckChurn(check.AsOf, check.TickId, fromSweep: true) : null;
+        var alert = _consent.Personalisation && hasEvents && !_erasureWaiting ? CheckChurn(check.AsOf, check.TickId, fromSweep: true) : null;
         var watched = _consent.Personalisation && hasEvents
                       && check.AsOf.ToUnixTimeMilliseconds() - _state.LastEventMs < (long)MaxWatchedSilence.TotalMilliseconds;
         Sender.Tell(new ChurnChecked(_userId, alert, new UserSegment(_state.Device, _state.Region), watched, check.TickId, _returningSession));
@@ -115,7 +116,10 @@ public sealed partial class UserActor
         if (!_savingChurnEpisode && _idle is { } idle && idle.MayStop(_lastAnswered)) SaveChurnEpisode();
     }
 
-    /// <summary>Longer than a send of the sweeper's alert can take (its producer's <c>message.timeout.ms</c> is 300 s).</summary>
+    /// <summary>
+    /// Longer than a send of the sweeper's alert can take (its producer's <c>message.timeout.ms</c> is 300 s, unless an operator's
+    /// client properties set it longer: past this an alert still queued could land after an erasure's acknowledgement).
+    /// </summary>
     private static readonly TimeSpan MaxAlertDelivery = TimeSpan.FromMinutes(10);
 
     private void SaveChurnEpisode()

@@ -41,6 +41,7 @@ public sealed partial class UserActor
         // the user's events past their asks' timeout for as long as a send may take.
         if (SweepAlertOnItsWay)
         {
+            _erasureWaiting = true; // no new sweep alert meanwhile: a refused one re-raised each sweep would hold the erasure off for good
             Sender.Tell(new PrivacyFailed(_userId, request.RequestId, "a churn alert for this user is on its way to Kafka: erase again once it has landed"));
             return;
         }

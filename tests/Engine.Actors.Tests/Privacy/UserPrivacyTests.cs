@@ -210,6 +210,30 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
     }
 
     /// <summary>
+    /// Kafka refuses the alert the erasure waited for: the next sweep would raise it again, and the erasure, refused again,
+    /// would wait for as long as Kafka refuses. Once an erasure has been refused, the sweeps raise no alert for the user.
+    /// </summary>
+    [Fact]
+    public async Task A_user_whose_erasure_waits_gets_no_new_churn_alert_from_the_sweeps()
+    {
+        using var churn = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 0.7, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
+        var decider = new Engine.Models.Decisions.UserDecider(_world.Models with { Churn = churn }, new Engine.Models.Decisions.DecisionSettings(), _world.Campaigns);
+        var user = Sys.ActorOf(UserActor.Props("u-refused", _store, decider, _privacy));
+        for (var i = 0; i < 6; i++) await SendAsync(user, View("u-refused", $"shoe-{i % 3}", i * 60 * 24 / 6));
+        user.Tell(new CheckChurn("u-refused", T0.AddDays(20), "sweep-20"));
+        var alert = ExpectMsg<ChurnChecked>(TimeSpan.FromSeconds(10)).Alert;
+        Assert.NotNull(alert);
+        user.Tell(new EraseUser("u-refused", "r-1"));
+        ExpectMsg<PrivacyFailed>(TimeSpan.FromSeconds(10));
+
+        user.Tell(new ChurnAlertUndelivered("u-refused", alert.DecisionId)); // Kafka refused it
+        user.Tell(new CheckChurn("u-refused", T0.AddDays(20).AddSeconds(1), "sweep-20b"));
+        Assert.Null(ExpectMsg<ChurnChecked>(TimeSpan.FromSeconds(10)).Alert); // not raised again while the erasure waits
+        user.Tell(new EraseUser("u-refused", "r-1"));
+        ExpectMsg<UserErased>(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
     /// Events the user sent before asking to be erased can still reach the actor after the erasure's first pass (the user
     /// pipeline lags the privacy topic, or replays): they are decided under the consent they were sent under. Before, the
     /// first pass reset the consent to granted, so an opted-out user's last events got a personal list and a priced bid.
