@@ -65,13 +65,14 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         });
         Receive<UserProtocol.ChurnChecked>(Checked);
         Receive<EntityNotReady>(notReady => _waiting.Remove(notReady.EntityId)); // still due: the next sweep wakes them again
+        // A check counts for fairness once: with its alert when Kafka has it, without one once the due-list has its outcome. A check
+        // whose alert or update failed is made again next sweep, and counting each attempt (every second, for as long as Kafka or
+        // Redis refused) sank the alert rates; an alert sent whose update then failed is not raised again, so it counts when sent.
+        Receive<AlertSent>(sent => Observe(sent.Check));
         Receive<Recorded>(recorded =>
         {
             _waiting.Remove(recorded.Check.UserId);
-            // Counted once its outcome is recorded: a check whose alert or due-list update failed is made again next sweep,
-            // and counting each attempt (every second, for as long as Kafka or Redis refused) skewed the alert rates.
-            var check = recorded.Check;
-            _fairness?.ObserveChurnCheck(check.Segment.Device, check.Segment.Region, check.Returning, check.Alert);
+            if (recorded.Check.Alert is null) Observe(recorded.Check);
         });
         Receive<RecordFailed>(failed =>
         {
@@ -82,6 +83,9 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    private void Observe(UserProtocol.ChurnChecked check) =>
+        _fairness?.ObserveChurnCheck(check.Segment.Device, check.Segment.Region, check.Returning, check.Alert);
 
     public static Props Props(IActorRef users, ChurnDueList due, PartitionClock clock, IProducer<byte[], byte[]> producer,
         DecisionTopics topics, DecisionCounters counters, ChurnSweepSettings settings, Engine.Models.Fairness.FairnessMonitor? fairness = null) =>
@@ -161,7 +165,7 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
         // Alerted, or no longer watched: off the list. Else looked at again later.
         var next = handled.Alert is not null || !handled.StillWatched ? (long?)null : check.AsOfMs + (long)_settings.RecheckAfter.TotalMilliseconds;
         var user = handled.UserId;
-        SendThenRecordAsync(user, check.Partition, check.AsOfMs, handled.Alert, next)
+        SendThenRecordAsync(handled, check.Partition, check.AsOfMs, next, Self)
             .PipeTo(Self, success: () => new Recorded(handled), failure: e => new RecordFailed(user, e));
     }
 
@@ -171,8 +175,9 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     /// finding the user already alerted and moving their next check a day on with no alert sent. A sent alert is reported to
     /// the user's actor, which only then keeps the episode with the user's features (<see cref="UserProtocol.ChurnAlertDelivered"/>).
     /// </summary>
-    private async Task SendThenRecordAsync(string user, int partition, long asOfMs, ChurnAlert? alert, long? next)
+    private async Task SendThenRecordAsync(UserProtocol.ChurnChecked handled, int partition, long asOfMs, long? next, IActorRef self)
     {
+        var (user, alert) = (handled.UserId, handled.Alert);
         if (alert is not null)
         {
             try
@@ -185,6 +190,7 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
                 throw;
             }
             _counters.Count(alert);
+            self.Tell(new AlertSent(handled));
             _users.Tell(new UserProtocol.ChurnAlertDelivered(user, alert.DecisionId, alert.CausedBy));
         }
         await _due.CheckedAsync(partition, user, asOfMs, next);
@@ -202,6 +208,8 @@ public sealed class ChurnSweeper : ReceiveActor, IWithTimers
     private sealed record Waiting(int Partition, long AsOfMs, string TickId, DateTime WokenUtc, bool Sending);
 
     private sealed record Recorded(UserProtocol.ChurnChecked Check);
+
+    private sealed record AlertSent(UserProtocol.ChurnChecked Check);
 
     private sealed record RecordFailed(string User, Exception Error);
 }
