@@ -19,8 +19,10 @@ namespace Engine.Actors.Privacy;
 /// <param name="DeadLetterTopic">Where a request that cannot be acted on goes, with the reason (<see cref="DeadLetters"/>).</param>
 /// <param name="DeadLetterPatience">How long Kafka may refuse such a request's dead letter for good (an ACL, a bad topic name)
 /// before the request is skipped with an error in the log (default 5 minutes; errors that pass are retried for as long as they last).</param>
+/// <param name="MaxLetterBytes">The most bytes of a dead letter the control's producer sends (<see cref="DeadLetters.LetterLimit"/>).</param>
 public sealed record PrivacyControlSettings(KafkaConsumerSettings Consumer, string AcksTopic, string FeaturesTopic, TimeSpan AskTimeout,
-    TimeSpan CommitWait, string FeaturesGroupId, string DeadLetterTopic = Topics.DeadLetters, TimeSpan? DeadLetterPatience = null)
+    TimeSpan CommitWait, string FeaturesGroupId, string DeadLetterTopic = Topics.DeadLetters, TimeSpan? DeadLetterPatience = null,
+    int MaxLetterBytes = DeadLetters.MaxLetterBytes)
 {
     public TimeSpan EffectiveDeadLetterPatience => DeadLetterPatience ?? TimeSpan.FromMinutes(5);
 }
@@ -329,7 +331,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     {
         var source = new KafkaRecord(record.Topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value,
             record.Message.Timestamp.UtcDateTime);
-        var letter = DeadLetters.Record(source, "privacy request refused: " + reason, _settings.DeadLetterTopic, DateTimeOffset.UtcNow);
+        var letter = DeadLetters.Record(source, "privacy request refused: " + reason, _settings.DeadLetterTopic, DateTimeOffset.UtcNow, _settings.MaxLetterBytes);
         await _producer.ProduceAsync(letter.Topic, new Message<byte[], byte[]> { Key = letter.Key!, Value = letter.Value! }, stop);
         // The reason's detail may quote the request (a parser's message does): the log gets its kind only, the letter all of it.
         Interlocked.Increment(ref _deadLettered);

@@ -183,7 +183,7 @@ public sealed class EngineNode : IAsyncDisposable
             var privacy = new PrivacyControl(new PrivacyControlSettings(
                     new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], controlClient), Topics.PrivacyAcks,
                     Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
-                    settings.GroupId, topics.DeadLetters),
+                    settings.GroupId, topics.DeadLetters, MaxLetterBytes: DeadLetters.LetterLimit(producerSettings.ToProducerConfig())),
                 users, privacyStore, alertProducer, system.Log);
             var node = new EngineNode(system, redis, store, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
             {

@@ -39,5 +39,9 @@ public sealed class KafkaShadowLog(IProducer<byte[], byte[]> producer, string to
         {
             // The local queue is full: drop the sample rather than block the user's actor.
         }
+        catch (ObjectDisposedException)
+        {
+            // Closed by a stop whose drain timed out while actors still decide: a sample, not the actor's event, is lost.
+        }
     }
 }

@@ -29,7 +29,7 @@ public sealed class EngineMeters : IDisposable
             "{record}", "Records in Kafka not yet committed by the engine's consumer group, by topic and partition (absent: not read)");
         _meter.CreateObservableGauge("engine.churn.clock_still", () => (monitor.Node?.EventClock.StillFor() ?? []).Select(c =>
                 new Measurement<double>(Math.Round(c.StillFor.TotalSeconds, 1), new KeyValuePair<string, object?>("partition", c.Partition))),
-            "s", "Seconds since each clickstream partition this node writes got an event: its event-time clock, which churn silence is measured on, stands still meanwhile, and none of its quiet users is checked");
+            "s", "Seconds since each clickstream partition this node writes last moved its event-time clock (a flush of newer events), which churn silence is measured on: none of its quiet users is checked meanwhile; no series before its first flush here");
         _meter.CreateObservableGauge("engine.entities.active", () => Entities(monitor), "{entity}", "Entities alive on this node, by kind");
         _meter.CreateObservableGauge("engine.redis.round_trip",
             () => monitor.Readings.RedisRoundTripMs is { } ms ? [new Measurement<double>(ms)] : Array.Empty<Measurement<double>>(),

@@ -187,33 +187,19 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
     [Fact]
     public async Task A_record_too_large_to_dead_letter_whole_is_dead_lettered_truncated_and_its_offset_committed()
     {
-        await JoinSelfAsync();
-        var (input, topics) = await CreateTopicsAsync(1);
-        var (store, users) = StartUsers("huge", 1);
         // 800 KB fits a Kafka record; base64 in a JSON letter (1.07 MB) would not: the letter could not be sent, and the
         // stream failed on it, restarted and replayed it for ever.
-        var huge = new byte[800_000];
-        for (var i = 0; i < huge.Length; i++) huge[i] = (byte)('a' + i % 26);
-        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
-            await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = huge });
+        var huge = Letters(800_000);
+        var (letter, committed) = await DeadLetterOneAsync("huge", huge);
 
-        var group = "huge-" + Guid.NewGuid().ToString("N");
-        var counters = new PipelineCounters();
-        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, group, [input]),
-            new KafkaProducerSettings(_kafka.BootstrapServers), topics, EntityRoute.Users(campaignEventsTopic: null));
-        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
-        AwaitCondition(() => counters.Consumed == 1, TimeSpan.FromSeconds(60), "the huge record dead-lettered");
-        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
-
-        var letter = Assert.Single(Read(topics.DeadLetters, 1, EngineJson.Default.DeadLetter));
         var payload = Convert.FromBase64String(letter.PayloadBase64);
         _output.WriteLine($"{huge.Length:N0}-byte record: letter \"{letter.Reason}\", payload {payload.Length:N0} bytes, truncated {letter.PayloadTruncated}, " +
-                          $"original {letter.PayloadBytes:N0}; committed {CommittedCount(input, group, 1)}");
+                          $"original {letter.PayloadBytes:N0}; committed {committed}");
         Assert.StartsWith("oversized", letter.Reason);
         Assert.True(letter.PayloadTruncated);
         Assert.Equal(huge.Length, letter.PayloadBytes);
         Assert.Equal(huge.AsSpan(0, DeadLetters.MaxPayloadBytes).ToArray(), payload);
-        Assert.Equal(1, CommittedCount(input, group, 1));
+        Assert.Equal(1, committed);
     }
 
     /// <summary>
@@ -224,28 +210,38 @@ public sealed class DecisionPipelineTests(KafkaFixture kafka, RedisFixture redis
     [Fact]
     public async Task A_dead_letter_keeps_under_the_producers_own_message_size_limit()
     {
-        await JoinSelfAsync();
-        var (input, topics) = await CreateTopicsAsync(1);
-        var (store, users) = StartUsers("limit", 1);
-        var big = new byte[150_000];
-        for (var i = 0; i < big.Length; i++) big[i] = (byte)('a' + i % 26);
-        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
-            await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = big });
+        var big = Letters(150_000);
+        var (letter, committed) = await DeadLetterOneAsync("limit", big, new Dictionary<string, string> { ["message.max.bytes"] = "200000" });
 
-        var group = "limit-" + Guid.NewGuid().ToString("N");
-        var counters = new PipelineCounters();
-        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, group, [input]),
-            new KafkaProducerSettings(_kafka.BootstrapServers, new Dictionary<string, string> { ["message.max.bytes"] = "200000" }), topics,
-            EntityRoute.Users(campaignEventsTopic: null));
-        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
-        AwaitCondition(() => counters.Consumed == 1, TimeSpan.FromSeconds(30), "the big record dead-lettered");
-        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
-
-        var letter = Assert.Single(Read(topics.DeadLetters, 1, EngineJson.Default.DeadLetter));
         Assert.StartsWith("oversized", letter.Reason);
         Assert.Equal(("", true, big.Length), (letter.PayloadBase64, letter.PayloadTruncated, letter.PayloadBytes));
-        Assert.Equal(1, CommittedCount(input, group, 1));
-        Assert.False(completion.IsFaulted);
+        Assert.Equal(1, committed);
+    }
+
+    private static byte[] Letters(int length)
+    {
+        var value = new byte[length];
+        for (var i = 0; i < value.Length; i++) value[i] = (byte)('a' + i % 26);
+        return value;
+    }
+
+    /// <summary>One record on a topic of its own through the pipeline (its producer configured with <paramref name="client"/>): its letter, and the offset committed.</summary>
+    private async Task<(DeadLetter Letter, long Committed)> DeadLetterOneAsync(string name, byte[] value, Dictionary<string, string>? client = null)
+    {
+        await JoinSelfAsync();
+        var (input, topics) = await CreateTopicsAsync(1);
+        var (store, users) = StartUsers(name, 1);
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+            await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = "shopper"u8.ToArray(), Value = value });
+
+        var group = name + "-" + Guid.NewGuid().ToString("N");
+        var counters = new PipelineCounters();
+        var settings = new DecisionPipelineSettings(new KafkaConsumerSettings(_kafka.BootstrapServers, group, [input]),
+            new KafkaProducerSettings(_kafka.BootstrapServers, client), topics, EntityRoute.Users(campaignEventsTopic: null));
+        var (control, completion) = DecisionPipeline.Run(settings, users, store, counters, new DecisionCounters(), Sys.Materializer());
+        AwaitCondition(() => counters.Consumed == 1, TimeSpan.FromSeconds(60), "the record dead-lettered");
+        await control.DrainAndShutdownAsync(completion).WaitAsync(TimeSpan.FromSeconds(30));
+        return (Assert.Single(Read(topics.DeadLetters, 1, EngineJson.Default.DeadLetter)), CommittedCount(input, group, 1));
     }
 
     [Fact]

@@ -119,6 +119,16 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         return consumer.Committed([new TopicPartition(topic, 0)], TimeSpan.FromSeconds(10))[0].Offset.Value;
     }
 
+    /// <summary>Erases as <see cref="ErasesAndRecordsConsent"/> does, and says when the first erasure pass came.</summary>
+    private sealed class SignalsFirstErase : ReceiveActor
+    {
+        public SignalsFirstErase(TaskCompletionSource firstPass) => Receive<EraseUser>(e =>
+        {
+            Sender.Tell(new UserErased(e.UserId, e.RequestId, ["features"]));
+            firstPass.TrySetResult();
+        });
+    }
+
     private sealed class ErasesAndRecordsConsent : ReceiveActor
     {
         public ErasesAndRecordsConsent()
@@ -399,11 +409,11 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         using var producer = Producer();
         await producer.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
         var group = "engine-" + clicks;
-        await using var control = await EraseAsync(Props.Create(() => new ErasesAndRecordsConsent()), producer, requests, acks, clicks, group,
+        var firstPass = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var control = await EraseAsync(Props.Create(() => new SignalsFirstErase(firstPass)), producer, requests, acks, clicks, group,
             commitWait: TimeSpan.FromSeconds(2));
-        // The request read, and its first try's end (1) noted a moment later: only then does the user browse on.
-        AwaitCondition(() => control.Waiting == 1, TimeSpan.FromSeconds(30));
-        await Task.Delay(500);
+        // The first try noted its end (1) before its first pass: only then does the user browse on.
+        await firstPass.Task.WaitAsync(TimeSpan.FromSeconds(30));
         using var browsing = new CancellationTokenSource();
         var browse = Task.Run(async () =>
         {
