@@ -80,9 +80,8 @@ internal sealed class BatchWriter
         DecisionCounters decisions, Engine.Models.Fairness.FairnessMonitor? fairness, int maxUndurable, TimeSpan flushInterval, CampaignForwarder? forwarder,
         DurableOffsets? durable, bool tmaxFromIntake = false, PartitionFences? fences = null, int maxLetterBytes = DeadLetters.MaxLetterBytes)
     {
-        _maxLetterBytes = maxLetterBytes;
         (_store, _topic, _topics, _route, _churn, _counters, _decisions, _fairness) = (store, topic, topics, route, churn, counters, decisions, fairness);
-        (_forwarder, _durable, _tmaxFromIntake, _fences) = (forwarder, durable, tmaxFromIntake, fences);
+        (_forwarder, _durable, _tmaxFromIntake, _fences, _maxLetterBytes) = (forwarder, durable, tmaxFromIntake, fences, maxLetterBytes);
         _flusher = new PartitionFlusher(FlushAsync, maxUndurable, flushInterval);
         _items = new ItemSliceOwner(store);
     }

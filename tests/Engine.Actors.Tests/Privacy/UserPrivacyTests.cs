@@ -183,6 +183,22 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
         Assert.False(fresh.Returning);
     }
 
+    /// <summary>A churn model that alerts a user silent for days (and re-arms never).</summary>
+    private static Engine.Models.Scoring.ModelRegistry AlertingChurn() =>
+        new(ChurnModels.WithThresholds(alert: 0.7, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
+
+    /// <summary>A user with a day of views, then silent: a sweep 20 days on raises their alert, which the sweeper is still sending.</summary>
+    private async Task<(IActorRef User, ChurnAlert Alert)> SweptAndAlertedAsync(string userId, Engine.Models.Scoring.ModelRegistry churn)
+    {
+        var decider = new Engine.Models.Decisions.UserDecider(_world.Models with { Churn = churn }, new Engine.Models.Decisions.DecisionSettings(), _world.Campaigns);
+        var user = Sys.ActorOf(UserActor.Props(userId, _store, decider, _privacy));
+        for (var i = 0; i < 6; i++) await SendAsync(user, View(userId, $"shoe-{i % 3}", i * 60 * 24 / 6));
+        user.Tell(new CheckChurn(userId, T0.AddDays(20), "sweep-20"));
+        var alert = ExpectMsg<ChurnChecked>(TimeSpan.FromSeconds(10)).Alert;
+        Assert.NotNull(alert);
+        return (user, alert);
+    }
+
     /// <summary>
     /// A sweep's churn alert still on its way to Kafka when the erasure arrives: before, the erasure went ahead and could be
     /// acknowledged before the alert landed, so the CRM got "churning" for a user it had just deleted. It is refused until Kafka
@@ -191,13 +207,8 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
     [Fact]
     public async Task An_erasure_waits_for_a_churn_alert_on_its_way_to_kafka()
     {
-        using var churn = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 0.7, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
-        var decider = new Engine.Models.Decisions.UserDecider(_world.Models with { Churn = churn }, new Engine.Models.Decisions.DecisionSettings(), _world.Campaigns);
-        var user = Sys.ActorOf(UserActor.Props("u-alerted", _store, decider, _privacy));
-        for (var i = 0; i < 6; i++) await SendAsync(user, View("u-alerted", $"shoe-{i % 3}", i * 60 * 24 / 6));
-        user.Tell(new CheckChurn("u-alerted", T0.AddDays(20), "sweep-20"));
-        var alert = ExpectMsg<ChurnChecked>(TimeSpan.FromSeconds(10)).Alert;
-        Assert.NotNull(alert); // the sweeper is sending it
+        using var churn = AlertingChurn();
+        var (user, alert) = await SweptAndAlertedAsync("u-alerted", churn); // the sweeper is sending the alert
 
         user.Tell(new EraseUser("u-alerted", "r-1"));
         Assert.Contains("churn alert", ExpectMsg<PrivacyFailed>(TimeSpan.FromSeconds(10)).Reason);
@@ -216,13 +227,8 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
     [Fact]
     public async Task A_user_whose_erasure_waits_gets_no_new_churn_alert_from_the_sweeps()
     {
-        using var churn = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 0.7, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
-        var decider = new Engine.Models.Decisions.UserDecider(_world.Models with { Churn = churn }, new Engine.Models.Decisions.DecisionSettings(), _world.Campaigns);
-        var user = Sys.ActorOf(UserActor.Props("u-refused", _store, decider, _privacy));
-        for (var i = 0; i < 6; i++) await SendAsync(user, View("u-refused", $"shoe-{i % 3}", i * 60 * 24 / 6));
-        user.Tell(new CheckChurn("u-refused", T0.AddDays(20), "sweep-20"));
-        var alert = ExpectMsg<ChurnChecked>(TimeSpan.FromSeconds(10)).Alert;
-        Assert.NotNull(alert);
+        using var churn = AlertingChurn();
+        var (user, alert) = await SweptAndAlertedAsync("u-refused", churn);
         user.Tell(new EraseUser("u-refused", "r-1"));
         ExpectMsg<PrivacyFailed>(TimeSpan.FromSeconds(10));
 
