@@ -26,15 +26,15 @@ public static class ListConflation
                 read.Add(record);
                 return read;
             })
-            .SelectMany(read => TakenIn(Mark(read)));
+            .SelectMany(read => read.Count == 1 ? read : TakenIn(read, Superseded(read)));
 
     /// <summary>The events a list follows, for a user who consents to personalisation (docs/contracts.md).</summary>
     public static bool ListsAfter(EventType type) => type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase;
 
-    /// <summary>Marks, in place, each page event whose user has a later page event in the same session among <paramref name="read"/>.</summary>
-    internal static List<DecodedRecord> Mark(List<DecodedRecord> read)
+    /// <summary>For each of <paramref name="read"/>: a page event whose user has a later page event in the same session among them.</summary>
+    internal static bool[] Superseded(List<DecodedRecord> read)
     {
-        if (read.Count < 2) return read;
+        var superseded = new bool[read.Count];
         // From the last: the session of each user's next page event that will send a list (null when it may not: one without a
         // session, e.g. a server-side purchase, sends a list of its own and may leave the later click's a repeat, unsent; a search
         // sends none while its session has no clicks).
@@ -42,21 +42,18 @@ public static class ListConflation
         for (var i = read.Count - 1; i >= 0; i--)
         {
             if (read[i].Decoded.Event is not { } e || !ListsAfter(e.Type)) continue;
-            if (e.SessionId is { } session && later.TryGetValue(e.UserId, out var laterSession) && laterSession == session)
-                read[i] = read[i] with { ListSuperseded = true };
+            superseded[i] = e.SessionId is { } session && later.TryGetValue(e.UserId, out var laterSession) && laterSession == session;
             later[e.UserId] = e.Type == EventType.Search ? null : e.SessionId;
         }
-        return read;
+        return superseded;
     }
 
     /// <summary>
-    /// Each record as the asks take it in, stamped then: what waited here (up to a window's worth while the asks held back) waited
-    /// to be taken in, which a bid's <c>tmax</c> counts from in replays faster than real time (<see cref="DecodedRecord.TmaxStart"/>).
+    /// Each record, marked, as the asks take it in, stamped then: what waited here (up to a window's worth while the asks held back)
+    /// waited to be taken in, which a bid's <c>tmax</c> counts from in replays faster than real time (<see cref="DecodedRecord.TmaxStart"/>).
     /// </summary>
-    private static IEnumerable<DecodedRecord> TakenIn(List<DecodedRecord> read) => read.Count == 1 ? read : Restamped(read);
-
-    private static IEnumerable<DecodedRecord> Restamped(List<DecodedRecord> read)
+    private static IEnumerable<DecodedRecord> TakenIn(List<DecodedRecord> read, bool[] superseded)
     {
-        foreach (var record in read) yield return record with { ReceivedUtc = DateTime.UtcNow };
+        for (var i = 0; i < read.Count; i++) yield return read[i] with { ListSuperseded = superseded[i], ReceivedUtc = DateTime.UtcNow };
     }
 }

@@ -30,13 +30,13 @@ public sealed class EngineNode : IAsyncDisposable
     private readonly FeatureStore _store;
     private readonly FeatureMetrics _featureMetrics;
     private readonly IProducer<byte[], byte[]> _alertProducer;
-
-    /// <summary>Shadow scores waiting for Kafka at most: past it, one is dropped rather than hold up a decision.</summary>
-    private const int ShadowQueue = 10_000;
     private readonly SupervisedPipeline _users;
     private readonly SupervisedPipeline _campaigns;
     private readonly CampaignFeed _campaignFeed;
     private int _stopped;
+
+    /// <summary>Shadow scores waiting for Kafka at most: past it, one is dropped rather than hold up a decision.</summary>
+    private const int ShadowQueue = 10_000;
     private TimeSpan _drainTimeout;
 
     private EngineNode(ActorSystem system, ConnectionMultiplexer redis, FeatureStore store, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
@@ -111,7 +111,8 @@ public sealed class EngineNode : IAsyncDisposable
         var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
             new Dictionary<string, string>(KafkaClientProperties.ForProducer(client)) { ["partitioner"] = Configuration.KafkaOptions.Partitioner }) { Watch = deliveries };
         // Sent outside the decision pipeline: the sweeper's churn alerts, idle campaigns' bid adjustments and privacy acks.
-        var alertProducer = new ProducerBuilder<byte[], byte[]>(producerSettings.ToProducerConfig()).Build();
+        var alertConfig = producerSettings.ToProducerConfig();
+        var alertProducer = new ProducerBuilder<byte[], byte[]>(alertConfig).Build();
         // Shadow scores on a producer of their own, with a small queue: sent at the decisions' rate and dropped when it is
         // full, on the alerts' producer they filled its queue while their partition was slow, and alerts and acks were refused.
         var shadowConfig = producerSettings.ToProducerConfig();
@@ -183,7 +184,7 @@ public sealed class EngineNode : IAsyncDisposable
             var privacy = new PrivacyControl(new PrivacyControlSettings(
                     new KafkaConsumerSettings(settings.KafkaBootstrap, settings.GroupId + "-privacy", [Topics.Privacy], controlClient), Topics.PrivacyAcks,
                     Topics.Clickstream, settings.AskTimeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
-                    settings.GroupId, topics.DeadLetters, MaxLetterBytes: DeadLetters.LetterLimit(producerSettings.ToProducerConfig())),
+                    settings.GroupId, topics.DeadLetters, MaxLetterBytes: DeadLetters.LetterLimit(alertConfig)),
                 users, privacyStore, alertProducer, system.Log);
             var node = new EngineNode(system, redis, store, featureMetrics, alertProducer, models, userCounters, campaignCounters, decisions, userStream, campaignStream, campaignFeed)
             {

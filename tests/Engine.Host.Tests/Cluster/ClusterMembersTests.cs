@@ -71,6 +71,15 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
         await announcing;
     }
 
+    /// <summary>A node up, which beat once and never again.</summary>
+    private static async Task<(ActorSystem System, Address Address)> BeatingOnceAsync(ClusterMembers members)
+    {
+        var quiet = await EngineCluster.StartAsync(new ClusterSettings(), CancellationToken.None);
+        var address = Akka.Cluster.Cluster.Get(quiet).SelfAddress;
+        await members.BeatAsync(address);
+        return (quiet, address);
+    }
+
     /// <summary>
     /// An entry that stands still is a member that crashed, or a live one whose beats are held up (a starved machine): the
     /// next start asks its address before it forms a cluster, joins it if it answers, and removes the entry. Here one
@@ -80,9 +89,7 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
     public async Task A_start_asks_the_members_whose_entries_stand_still_and_joins_the_one_that_answers()
     {
         var members = Members(RedisKind.Garnet, out var db, out var key);
-        var quiet = await EngineCluster.StartAsync(new ClusterSettings(), CancellationToken.None); // up, not announcing itself
-        var quietAddress = Akka.Cluster.Cluster.Get(quiet).SelfAddress;
-        await members.BeatAsync(quietAddress);
+        var (quiet, quietAddress) = await BeatingOnceAsync(members); // up, not announcing itself
         await members.BeatAsync(Address.Parse("akka.tcp://engine@127.0.0.1:1"));
         var started = DateTime.UtcNow;
 
@@ -109,10 +116,8 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
     public async Task A_start_asks_the_members_heard_within_the_day_when_their_entries_expired()
     {
         var members = Members(RedisKind.Garnet, out var db, out var key);
-        var quiet = await EngineCluster.StartAsync(new ClusterSettings(), CancellationToken.None); // up, its entry gone
-        var quietAddress = Akka.Cluster.Cluster.Get(quiet).SelfAddress;
-        await members.BeatAsync(quietAddress);
-        await db.KeyDeleteAsync(key); // expired: no beat reached Redis for a minute
+        var (quiet, quietAddress) = await BeatingOnceAsync(members);
+        await db.KeyDeleteAsync(key); // expired: no beat reached Redis for a minute: up, its entry gone
 
         var system = await EngineCluster.StartAsync(new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(30)), CancellationToken.None, members);
         try
