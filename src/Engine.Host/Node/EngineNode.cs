@@ -29,17 +29,18 @@ public sealed class EngineNode : IAsyncDisposable
     // Holds the feature flushes' own connection (see FlushClient).
     private readonly FeatureStore _store;
     private readonly FeatureMetrics _featureMetrics;
-    private readonly IProducer<byte[], byte[]> _alertProducer;
+    private readonly RenewingProducer _alertProducer;
     private readonly SupervisedPipeline _users;
     private readonly SupervisedPipeline _campaigns;
     private readonly CampaignFeed _campaignFeed;
+    private RenewingProducer _shadowProducer = null!;
     private int _stopped;
 
     /// <summary>Shadow scores waiting for Kafka at most: past it, one is dropped rather than hold up a decision.</summary>
     private const int ShadowQueue = 10_000;
     private TimeSpan _drainTimeout;
 
-    private EngineNode(ActorSystem system, ConnectionMultiplexer redis, FeatureStore store, FeatureMetrics featureMetrics, IProducer<byte[], byte[]> alertProducer,
+    private EngineNode(ActorSystem system, ConnectionMultiplexer redis, FeatureStore store, FeatureMetrics featureMetrics, RenewingProducer alertProducer,
         DecisionModels models, PipelineCounters userCounters, PipelineCounters campaignCounters, DecisionCounters decisions,
         SupervisedPipeline users, SupervisedPipeline campaigns, CampaignFeed campaignFeed)
     {
@@ -48,6 +49,8 @@ public sealed class EngineNode : IAsyncDisposable
     }
 
     public ActorSystem System { get; }
+    /// <summary>Producers built to replace one that failed fatally: the alerts' (churn alerts, idle campaigns' adjustments, privacy acks) and the shadow scores'.</summary>
+    public (int Alerts, int Shadow) ProducerRenewals => (_alertProducer.Renewals, _shadowProducer.Renewals);
     public DecisionModels Models { get; }
     public PipelineCounters UserCounters { get; }
     public PipelineCounters CampaignCounters { get; }
@@ -110,18 +113,19 @@ public sealed class EngineNode : IAsyncDisposable
         var deliveries = new DeliveryWatch();
         var producerSettings = new KafkaProducerSettings(settings.KafkaBootstrap,
             new Dictionary<string, string>(KafkaClientProperties.ForProducer(client)) { ["partitioner"] = Configuration.KafkaOptions.Partitioner }) { Watch = deliveries };
+        ActorSystem? system = null;
+        Action<Confluent.Kafka.Error> logFatal(string sends) => error => system?.Log.Error("Kafka producer of {0}: fatal: {1}; the next send goes out on a new producer", sends, error.Reason);
         // Sent outside the decision pipeline: the sweeper's churn alerts, idle campaigns' bid adjustments and privacy acks.
         var alertConfig = producerSettings.ToProducerConfig();
-        var alertProducer = new ProducerBuilder<byte[], byte[]>(alertConfig).Build();
+        var alertProducer = new RenewingProducer(alertConfig, logFatal("churn alerts, idle campaigns' adjustments and privacy acks"));
         // Shadow scores on a producer of their own, with a small queue: sent at the decisions' rate and dropped when it is
         // full, on the alerts' producer they filled its queue while their partition was slow, and alerts and acks were refused.
         var shadowConfig = producerSettings.ToProducerConfig();
         shadowConfig.QueueBufferingMaxMessages = ShadowQueue;
-        var shadowProducer = new ProducerBuilder<byte[], byte[]>(shadowConfig).Build();
+        var shadowProducer = new RenewingProducer(shadowConfig, logFatal("shadow scores"));
         var shadow = new KafkaShadowLog(shadowProducer);
         var decider = new UserDecider(models, new DecisionSettings(RecommendationExperiment: experiment, BidExperiment: settings.BidExperiment,
             ChurnExperiment: settings.ChurnExperiment, Shadow: shadow), board);
-        ActorSystem? system = null;
         CampaignFeed? campaignFeed = null;
         SupervisedPipeline? userStream = null, campaignStream = null;
         try
@@ -191,6 +195,7 @@ public sealed class EngineNode : IAsyncDisposable
                 Fairness = fairness,
                 Privacy = privacy,
                 ShadowScores = shadow,
+                _shadowProducer = shadowProducer,
                 Deliveries = deliveries,
                 EventClock = eventClock,
                 GcPacer = Gen0Pacer.Start(settings.GcPacing ?? GcPacingSettings.Default, () => userCounters.RecentLatency),

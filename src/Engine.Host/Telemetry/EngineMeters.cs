@@ -42,6 +42,8 @@ public sealed class EngineMeters : IDisposable
             "Gen0 collections the node ran itself while keeping up (Gc:PacingMegabytes), beside the runtime's own");
         _meter.CreateObservableCounter("engine.pipeline.restarts", () => Per(monitor, n => n.PipelineRestarts.Users, n => n.PipelineRestarts.Campaigns),
             "{restart}", "Decision pipelines failed and restarted from their last commit, by input topic");
+        _meter.CreateObservableCounter("engine.kafka.producer_renewals", () => Renewals(monitor), "{producer}",
+            "Producers outside the pipelines (alerts: churn alerts, idle campaigns' adjustments, privacy acks; shadow: shadow scores) replaced after a fatal error");
         _meter.CreateObservableCounter("engine.privacy.requests", () => PrivacyOutcomes(monitor), "{request}",
             "Privacy requests this node finished, by outcome: acknowledged, dead_lettered (could not be acted on), skipped (its dead letter refused for good)");
         _meter.CreateObservableGauge("engine.privacy.waiting", () => monitor.Node?.Privacy.Waiting ?? 0, "{request}",
@@ -100,6 +102,13 @@ public sealed class EngineMeters : IDisposable
         if (monitor.Node is not { } node) yield break;
         yield return new(users(node), new KeyValuePair<string, object?>("topic", Topics.Clickstream));
         yield return new(campaigns(node), new KeyValuePair<string, object?>("topic", Topics.CampaignEvents));
+    }
+
+    private static IEnumerable<Measurement<long>> Renewals(NodeMonitor monitor)
+    {
+        if (monitor.Node is not { } node) yield break;
+        yield return new(node.ProducerRenewals.Alerts, new KeyValuePair<string, object?>("producer", "alerts"));
+        yield return new(node.ProducerRenewals.Shadow, new KeyValuePair<string, object?>("producer", "shadow"));
     }
 
     private static IEnumerable<Measurement<long>> PrivacyOutcomes(NodeMonitor monitor)

@@ -130,6 +130,8 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         Assert.Contains("engine_entities_active{", metrics);
         Assert.Equal(0, Counter(metrics, "engine_pipeline_restarts_total", "engine.clickstream")); // exported, and none here
         Assert.Contains("engine_pipeline_restarts_total{", metrics);
+        Assert.Equal(0, Counter(metrics, "engine_kafka_producer_renewals_total", "alerts")); // exported, and none here
+        Assert.Contains("engine_kafka_producer_renewals_total{", metrics);
         Assert.Contains("engine_bids_late_dropped_total", metrics); // exported (bid requests answered past their tmax)
         Assert.Contains("engine_privacy_requests_total{", metrics);
         Assert.Equal(0, Counter(metrics, "engine_privacy_requests_total", "acknowledged")); // exported, and none sent here

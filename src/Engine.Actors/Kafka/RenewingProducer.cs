@@ -1,0 +1,98 @@
+using Confluent.Kafka;
+
+namespace Engine.Actors.Kafka;
+
+/// <summary>
+/// A producer for senders that outlive any one stream (the churn sweeper's alerts, idle campaigns' bid adjustments, privacy
+/// acks, shadow scores), which replaces itself after a fatal error. An idempotent producer that fails fatally (its epoch
+/// fenced, a sequence gap it cannot repair) refuses every later send until it is recreated (librdkafka's documented remedy);
+/// before 2026-12-07 these senders kept that one producer, so after such an error every churn alert and privacy ack was
+/// refused until the process restarted, with <c>/readyz</c> green. Sends queued on the failed producer fail as before
+/// (each sender retries: the sweep re-raises the alert, privacy control retries the ack); the first send after the error
+/// builds a new producer. The decision pipelines' producers need none of this: a fatal error fails their stream, and its
+/// restart builds a new one.
+/// </summary>
+public sealed class RenewingProducer : IProducer<byte[], byte[]>
+{
+    private readonly ProducerConfig _config;
+    private readonly Action<Error>? _onFatal;
+    private readonly Lock _renewing = new();
+    private IProducer<byte[], byte[]> _current;
+    private IProducer<byte[], byte[]>? _failed;
+    private int _renewals;
+
+    /// <param name="onFatal">Told of each fatal error (to log it), on librdkafka's thread.</param>
+    public RenewingProducer(ProducerConfig config, Action<Error>? onFatal = null)
+    {
+        (_config, _onFatal) = (config, onFatal);
+        _current = Build();
+    }
+
+    /// <summary>Producers built to replace one that failed fatally, since this one was created.</summary>
+    public int Renewals => Volatile.Read(ref _renewals);
+
+    /// <summary>The producer to send on: a new one in place of one that has failed fatally.</summary>
+    private IProducer<byte[], byte[]> Current
+    {
+        get
+        {
+            var current = Volatile.Read(ref _current);
+            if (!ReferenceEquals(Volatile.Read(ref _failed), current)) return current;
+            lock (_renewing)
+            {
+                if (!ReferenceEquals(_failed, _current)) return _current;
+                var failed = _current;
+                Volatile.Write(ref _current, Build());
+                Interlocked.Increment(ref _renewals);
+                // Its queue holds only sends that fail anyway; closing it waits for its threads, so not on the sender's.
+                _ = Task.Run(failed.Dispose);
+                return _current;
+            }
+        }
+    }
+
+    private IProducer<byte[], byte[]> Build() =>
+        new ProducerBuilder<byte[], byte[]>(_config)
+            .SetErrorHandler((producer, error) =>
+            {
+                if (!error.IsFatal) return;
+                Volatile.Write(ref _failed, producer);
+                _onFatal?.Invoke(error);
+            })
+            .Build();
+
+    public Handle Handle => Current.Handle;
+    public string Name => Current.Name;
+    public int AddBrokers(string brokers) => Current.AddBrokers(brokers);
+    public void SetSaslCredentials(string username, string password) => Current.SetSaslCredentials(username, password);
+
+    public Task<DeliveryResult<byte[], byte[]>> ProduceAsync(string topic, Message<byte[], byte[]> message, CancellationToken cancellationToken = default) =>
+        Current.ProduceAsync(topic, message, cancellationToken);
+
+    public Task<DeliveryResult<byte[], byte[]>> ProduceAsync(TopicPartition topicPartition, Message<byte[], byte[]> message,
+        CancellationToken cancellationToken = default) => Current.ProduceAsync(topicPartition, message, cancellationToken);
+
+    public void Produce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null) =>
+        Current.Produce(topic, message, deliveryHandler);
+
+    public void Produce(TopicPartition topicPartition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null) =>
+        Current.Produce(topicPartition, message, deliveryHandler);
+
+    public int Poll(TimeSpan timeout) => Current.Poll(timeout);
+    public int Flush(TimeSpan timeout) => Volatile.Read(ref _current).Flush(timeout);
+    public void Flush(CancellationToken cancellationToken = default) => Volatile.Read(ref _current).Flush(cancellationToken);
+
+    // Not transactional: a transaction cannot move to a new producer halfway, so these senders have none.
+    public void InitTransactions(TimeSpan timeout) => throw NotTransactional();
+    public void BeginTransaction() => throw NotTransactional();
+    public void CommitTransaction(TimeSpan timeout) => throw NotTransactional();
+    public void CommitTransaction() => throw NotTransactional();
+    public void AbortTransaction(TimeSpan timeout) => throw NotTransactional();
+    public void AbortTransaction() => throw NotTransactional();
+    public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout) =>
+        throw NotTransactional();
+
+    private static NotSupportedException NotTransactional() => new("A renewing producer is not transactional: a transaction cannot move to its replacement");
+
+    public void Dispose() => Volatile.Read(ref _current).Dispose();
+}

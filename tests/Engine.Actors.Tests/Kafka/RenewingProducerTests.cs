@@ -1,0 +1,47 @@
+using Confluent.Kafka;
+using Engine.Actors.Kafka;
+using Engine.Host.Embedded;
+using Engine.Testing.Kafka;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Engine.Actors.Tests.Kafka;
+
+public sealed class RenewingProducerTests(KafkaFixture kafka, ITestOutputHelper output) : IClassFixture<KafkaFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// An idempotent producer whose head-of-line produce is answered OUT_OF_ORDER_SEQUENCE_NUMBER fails fatally and, left as it is, refuses
+    /// every later send. The renewing producer sends the next one on a new producer: before 2026-12-07 the node's churn
+    /// alerts and privacy acks were refused from then on until the process restarted.
+    /// </summary>
+    [Fact]
+    public async Task A_send_after_a_fatal_error_goes_out_on_a_new_producer()
+    {
+        var faults = await kafka.ForFaultsAsync();
+        var topic = KafkaFixture.UniqueTopic("renewing");
+        await faults.CreateTopicAsync(topic, 1);
+        var fatal = new List<Error>();
+        using var producer = new RenewingProducer(new ProducerConfig
+        {
+            BootstrapServers = faults.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, MessageTimeoutMs = 10_000,
+        }, error => { lock (fatal) fatal.Add(error); });
+        await producer.ProduceAsync(topic, Message("before")).WaitAsync(Timeout);
+
+        faults.FailNextRequests(KafkaApi.Produce, ErrorCode.OutOfOrderSequenceNumber);
+        var refused = await Assert.ThrowsAnyAsync<KafkaException>(() => producer.ProduceAsync(topic, Message("refused")).WaitAsync(Timeout));
+        var after = await producer.ProduceAsync(topic, Message("after")).WaitAsync(Timeout);
+
+        output.WriteLine($"injected: one produce answered OUT_OF_ORDER_SEQUENCE_NUMBER; the send failed with {refused.Error.Code}; " +
+                         $"fatal errors reported: {string.Join("; ", fatal.Select(e => e.Reason))}; renewals: {producer.Renewals}; " +
+                         $"the next send: {after.Status} at offset {after.Offset}");
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, refused.Error.Code);
+        Assert.NotEmpty(fatal); // the producer it was sent on failed fatally, not just this send
+        Assert.Equal(PersistenceStatus.Persisted, after.Status);
+        Assert.Equal(1, producer.Renewals);
+    }
+
+    private static Message<byte[], byte[]> Message(string value) =>
+        new() { Key = "k"u8.ToArray(), Value = System.Text.Encoding.UTF8.GetBytes(value) };
+}
