@@ -23,7 +23,16 @@ public sealed class EmbeddedKafka : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
         LibRdKafkaMock.EnsureLoaded();
         var err = new byte[512];
-        var conf = LibRdKafkaMock.ConfNew();
+        IntPtr conf;
+        try
+        {
+            conf = LibRdKafkaMock.ConfNew();
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new Configuration.ConfigurationError([
+                $"the embedded Kafka (librdkafka's mock cluster) cannot run here: {e.Message}; give a broker instead (--kafka host:port, or Kafka:BootstrapServers)"]);
+        }
         // The handle only hosts the mock cluster; it never connects, so keep its (bootstrap-less) warnings quiet.
         LibRdKafkaMock.ConfSet(conf, "log_level", "2", err, (UIntPtr)err.Length);
         _handle = LibRdKafkaMock.New(LibRdKafkaMock.ProducerType, conf, err, (UIntPtr)err.Length);

@@ -10,25 +10,45 @@ namespace Engine.Host.Embedded;
 internal static partial class LibRdKafkaMock
 {
     private const string Lib = "librdkafka";
-    // The plain librdkafka.so needs libsasl2, absent on Debian 12; the centos8 build is self-contained.
-    private const string NativeFile = "centos8-librdkafka.so";
 
     static LibRdKafkaMock() => NativeLibrary.SetDllImportResolver(typeof(LibRdKafkaMock).Assembly, Resolve);
 
     /// <summary>Touching this runs the static constructor (the resolver must be set before the first call).</summary>
     public static void EnsureLoaded() { }
 
+    /// <summary>
+    /// The librdkafka builds Confluent.Kafka ships for a runtime identifier, in the order to try, relative to the directory
+    /// holding <c>runtimes/</c>. On glibc x64 the centos8 build comes first: the plain <c>librdkafka.so</c> needs libsasl2,
+    /// absent on Debian 12. Before 2026-12-07 only that one file was tried, so the embedded Kafka failed on macOS and arm64.
+    /// </summary>
+    internal static IReadOnlyList<string> NativeFiles(string runtimeIdentifier) => runtimeIdentifier switch
+    {
+        "linux-x64" => [Native("linux-x64", "centos8-librdkafka.so"), Native("linux-x64", "librdkafka.so")],
+        "linux-musl-x64" => [Native("linux-x64", "alpine-librdkafka.so")],
+        "linux-arm64" => [Native("linux-arm64", "librdkafka.so")],
+        "linux-musl-arm64" => [Native("linux-arm64", "alpine-librdkafka.so")],
+        "osx-arm64" or "osx-x64" => [Native(runtimeIdentifier, "librdkafka.dylib")],
+        "win-x64" => [Native("win-x64", "librdkafka.dll")],
+        _ => [],
+    };
+
+    private static string Native(string runtime, string file) => Path.Combine("runtimes", runtime, "native", file);
+
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         if (name != Lib) return IntPtr.Zero;
-        var candidates = new[]
+        var runtime = RuntimeInformation.RuntimeIdentifier;
+        var roots = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(Confluent.Kafka.Library).Assembly.Location) ?? "" };
+        var tried = new List<string>();
+        foreach (var root in roots)
+        foreach (var file in NativeFiles(runtime).Select(f => Path.Combine(root, f)))
         {
-            Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", NativeFile),
-            Path.Combine(Path.GetDirectoryName(typeof(Confluent.Kafka.Library).Assembly.Location) ?? "", "runtimes", "linux-x64", "native", NativeFile),
-        };
-        foreach (var file in candidates)
-            if (File.Exists(file)) return NativeLibrary.Load(file);
-        throw new DllNotFoundException($"{NativeFile} not found under runtimes/linux-x64/native/ (looked in: {string.Join(", ", candidates)})");
+            if (!File.Exists(file)) continue;
+            if (NativeLibrary.TryLoad(file, out var handle)) return handle;
+            tried.Add(file + " (would not load)");
+        }
+        throw new DllNotFoundException($"no librdkafka build for {runtime} loaded from runtimes/*/native/ under {string.Join(" or ", roots.Distinct())}" +
+                                       (tried.Count > 0 ? $" (tried {string.Join(", ", tried)})" : ""));
     }
 
     public const int ProducerType = 0;

@@ -24,6 +24,30 @@ public sealed class EmbeddedKafkaTests(ITestOutputHelper output)
             $"{metadata.Topics.Count(t => Topics.All.Contains(t.Topic))} engine topics x 3 partitions");
     }
 
+    /// <summary>
+    /// Each platform Confluent.Kafka ships a librdkafka for finds one that is in the build output (before 2026-12-07 only
+    /// linux-x64's centos8 build was tried, so the embedded Kafka, and with it <c>./engine demo</c>, failed on macOS and arm64).
+    /// </summary>
+    [Theory]
+    [InlineData("linux-x64")]
+    [InlineData("linux-arm64")]
+    [InlineData("linux-musl-x64")]
+    [InlineData("linux-musl-arm64")]
+    [InlineData("osx-arm64")]
+    [InlineData("osx-x64")]
+    [InlineData("win-x64")]
+    public void Finds_the_librdkafka_build_shipped_for_each_platform(string runtime)
+    {
+        var files = LibRdKafkaMock.NativeFiles(runtime);
+        output.WriteLine($"{runtime}: {string.Join(", ", files)}");
+        Assert.NotEmpty(files);
+        Assert.All(files, file => Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, file)), $"{file} is not in the build output"));
+    }
+
+    [Fact]
+    public void The_centos8_build_comes_first_on_linux_x64() => // the plain librdkafka.so needs libsasl2, absent on Debian 12
+        Assert.EndsWith("centos8-librdkafka.so", LibRdKafkaMock.NativeFiles("linux-x64")[0]);
+
     [Fact]
     public async Task A_broker_set_down_refuses_connections_until_set_up()
     {
