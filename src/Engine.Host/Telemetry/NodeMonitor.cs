@@ -200,26 +200,34 @@ public sealed class NodeMonitor : IAsyncDisposable
 /// <param name="Flushes">Feature flushes acknowledged, and flushes the streams gave up and retried, at the last reading.</param>
 /// <param name="LastAcknowledgedUtc">When a reading last saw a flush acknowledged (the monitor's start before any).</param>
 /// <param name="LastRetriedUtc">When a reading last saw a flush given up and retried.</param>
+/// <param name="FailingSinceUtc">When a reading first saw a flush retried after the last one acknowledged: the failing streak's start.</param>
 public sealed record NodeReadings(
     double? RedisRoundTripMs, DateTime RedisAnsweredUtc, IReadOnlyList<PartitionLag>? Lag, DateTime KafkaAnsweredUtc, long UserEntities, long CampaignEntities,
-    (long Acknowledged, long Retried) Flushes = default, DateTime LastAcknowledgedUtc = default, DateTime LastRetriedUtc = default)
+    (long Acknowledged, long Retried) Flushes = default, DateTime LastAcknowledgedUtc = default, DateTime LastRetriedUtc = default,
+    DateTime FailingSinceUtc = default)
 {
     public static NodeReadings None { get; } = new(null, DateTime.MinValue, null, DateTime.MinValue, 0, 0, default, DateTime.UtcNow, DateTime.MinValue);
 
     /// <summary>These readings with the streams' flush counts.</summary>
-    public NodeReadings WithFlushes(long acknowledged, long retried, DateTime now) =>
-        this with
+    public NodeReadings WithFlushes(long acknowledged, long retried, DateTime now)
+    {
+        var (landed, failed) = (acknowledged > Flushes.Acknowledged, retried > Flushes.Retried);
+        var wasFailing = LastRetriedUtc > LastAcknowledgedUtc;
+        return this with
         {
             Flushes = (acknowledged, retried),
-            LastAcknowledgedUtc = acknowledged > Flushes.Acknowledged ? now : LastAcknowledgedUtc,
-            LastRetriedUtc = retried > Flushes.Retried ? now : LastRetriedUtc,
+            LastAcknowledgedUtc = landed ? now : LastAcknowledgedUtc,
+            LastRetriedUtc = failed ? now : LastRetriedUtc,
+            FailingSinceUtc = failed && (landed || !wasFailing) ? now : FailingSinceUtc,
         };
+    }
 
     /// <summary>
-    /// False once flushes have failed since the last one Redis took, and none has landed for <paramref name="stale"/>: a
-    /// partition retrying every few seconds keeps it false whatever the readings' pace (idle, with none failing, is true).
+    /// False once flushes have kept failing for <paramref name="stale"/> without one landing: a partition retrying every few
+    /// seconds keeps it false whatever the readings' pace (idle, with none failing, is true). Measured from the streak's first
+    /// retry: before 2026-12-07 it was from the last flush that landed, so on a node quiet for 15 s one retry made it false at once.
     /// </summary>
-    public bool FlushesLanding(DateTime now, TimeSpan stale) => LastRetriedUtc <= LastAcknowledgedUtc || now - LastAcknowledgedUtc < stale;
+    public bool FlushesLanding(DateTime now, TimeSpan stale) => LastRetriedUtc <= LastAcknowledgedUtc || now - FailingSinceUtc < stale;
 }
 
 /// <summary>What <c>/readyz</c> checks.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Engine.Host.Telemetry;
 using Microsoft.AspNetCore.Http;
 
@@ -11,11 +12,24 @@ public static class LiveStream
 
     public static async Task ServeAsync(HttpContext http, LiveFeed feed, NodeMonitor monitor, CancellationToken stopping)
     {
+        var reader = feed.Subscribe();
+        try
+        {
+            await ServeAsync(http, reader, monitor, stopping);
+        }
+        finally
+        {
+            feed.Unsubscribe(reader);
+        }
+    }
+
+    /// <summary>Writes the decisions <paramref name="reader"/> gives and, each second, the metrics, until the page closes or the host stops.</summary>
+    internal static async Task ServeAsync(HttpContext http, ChannelReader<LiveDecision> reader, NodeMonitor monitor, CancellationToken stopping)
+    {
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         var ct = ended.Token;
-        var reader = feed.Subscribe();
         var previous = (EventsIn: monitor.Node?.UserCounters.Consumed ?? 0, Ticks: Environment.TickCount64);
         // The node attaches after the page may have connected (a demo starts its node behind the page).
         RecentLatency? latency = null;
@@ -29,8 +43,10 @@ public static class LiveStream
                 previous = (metrics.EventsIn, now);
                 await WriteAsync(http, "metrics", JsonSerializer.Serialize(metrics, Json), ct);
                 var until = now + 1000;
+                // The second is checked between decisions too: a page reading slower than the feed fills its queue never
+                // empties it, and before 2026-12-07 its metrics stopped after the first (a review).
                 while (Environment.TickCount64 < until && await WaitAsync(reader, TimeSpan.FromMilliseconds(Math.Max(1, until - Environment.TickCount64)), ct))
-                    while (reader.TryRead(out var decision))
+                    while (Environment.TickCount64 < until && reader.TryRead(out var decision))
                         await WriteAsync(http, decision.Kind, decision.Json, ct);
             }
         }
@@ -38,13 +54,9 @@ public static class LiveStream
         {
             // The page closed or the host is stopping.
         }
-        finally
-        {
-            feed.Unsubscribe(reader);
-        }
     }
 
-    private static async Task<bool> WaitAsync(System.Threading.Channels.ChannelReader<LiveDecision> reader, TimeSpan wait, CancellationToken ct)
+    private static async Task<bool> WaitAsync(ChannelReader<LiveDecision> reader, TimeSpan wait, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(wait);

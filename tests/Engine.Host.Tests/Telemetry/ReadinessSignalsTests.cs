@@ -27,6 +27,24 @@ public sealed class ReadinessSignalsTests
         Assert.True(r.FlushesLanding(T0.AddSeconds(90), stale));
     }
 
+    /// <summary>
+    /// A node quiet for a minute (a night with no traffic) whose next flush is retried once: readiness waits for 15 s of
+    /// failing, as on a busy node. Before 2026-12-07 it counted from the last flush that landed, a minute earlier, and the
+    /// first retry turned /readyz to 503 at once (a review).
+    /// </summary>
+    [Fact]
+    public void After_a_quiet_minute_one_retried_flush_is_not_yet_a_flush_failing()
+    {
+        var stale = TimeSpan.FromSeconds(15);
+        var r = NodeReadings.None.WithFlushes(10, 0, T0).WithFlushes(10, 0, T0.AddSeconds(60));
+        r = r.WithFlushes(10, 1, T0.AddSeconds(62));
+        Assert.True(r.FlushesLanding(T0.AddSeconds(62), stale));
+        r = r.WithFlushes(10, 3, T0.AddSeconds(70));
+        Assert.True(r.FlushesLanding(T0.AddSeconds(70), stale)); // failing for 8 s
+        r = r.WithFlushes(10, 5, T0.AddSeconds(78));
+        Assert.False(r.FlushesLanding(T0.AddSeconds(78), stale)); // failing for 16 s, none landed
+    }
+
     [Fact]
     public void Two_restarts_within_five_minutes_are_a_loop_and_older_ones_are_forgotten()
     {
