@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace Engine.Actors.Kafka;
@@ -10,7 +12,9 @@ namespace Engine.Actors.Kafka;
 /// refused until the process restarted, with <c>/readyz</c> green. Sends queued on the failed producer fail as before
 /// (each sender retries: the sweep re-raises the alert, privacy control retries the ack); the first send after the error
 /// builds a new producer. The decision pipelines' producers need none of this: a fatal error fails their stream, and its
-/// restart builds a new one.
+/// restart builds a new one. With a <see cref="DeliveryWatch"/>, what waits for Kafka's acknowledgement is watched as the
+/// pipelines' sends are (<c>/readyz</c>: before 2026-12-07 a churn alert or privacy ack stuck on a partition without a leader
+/// left the node ready).
 /// </summary>
 public sealed class RenewingProducer : IProducer<byte[], byte[]>
 {
@@ -20,12 +24,28 @@ public sealed class RenewingProducer : IProducer<byte[], byte[]>
     private IProducer<byte[], byte[]> _current;
     private IProducer<byte[], byte[]>? _failed;
     private int _renewals;
+    private readonly ConcurrentDictionary<long, long>? _waiting; // send number -> Stopwatch timestamp, when watched
+    private readonly IDisposable? _watched;
+    private long _sends;
 
     /// <param name="onFatal">Told of each fatal error (to log it), on librdkafka's thread.</param>
-    public RenewingProducer(ProducerConfig config, Action<Error>? onFatal = null)
+    /// <param name="watch">Where the oldest send not yet acknowledged is reported; none: not watched.</param>
+    public RenewingProducer(ProducerConfig config, Action<Error>? onFatal = null, DeliveryWatch? watch = null)
     {
         (_config, _onFatal) = (config, onFatal);
         _current = Build();
+        if (watch is null) return;
+        _waiting = new ConcurrentDictionary<long, long>();
+        _watched = watch.Watch(OldestSentAt);
+    }
+
+    /// <summary>When the oldest send still waiting for Kafka went out (a <see cref="Stopwatch"/> timestamp), or null.</summary>
+    private long? OldestSentAt()
+    {
+        long? oldest = null;
+        foreach (var sentAt in _waiting!.Values)
+            if (oldest is null || sentAt < oldest) oldest = sentAt;
+        return oldest;
     }
 
     /// <summary>Producers built to replace one that failed fatally, since this one was created.</summary>
@@ -67,16 +87,60 @@ public sealed class RenewingProducer : IProducer<byte[], byte[]>
     public void SetSaslCredentials(string username, string password) => Current.SetSaslCredentials(username, password);
 
     public Task<DeliveryResult<byte[], byte[]>> ProduceAsync(string topic, Message<byte[], byte[]> message, CancellationToken cancellationToken = default) =>
-        Current.ProduceAsync(topic, message, cancellationToken);
+        Watched(() => Current.ProduceAsync(topic, message, cancellationToken));
 
     public Task<DeliveryResult<byte[], byte[]>> ProduceAsync(TopicPartition topicPartition, Message<byte[], byte[]> message,
-        CancellationToken cancellationToken = default) => Current.ProduceAsync(topicPartition, message, cancellationToken);
+        CancellationToken cancellationToken = default) => Watched(() => Current.ProduceAsync(topicPartition, message, cancellationToken));
 
     public void Produce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null) =>
-        Current.Produce(topic, message, deliveryHandler);
+        Watched(deliveryHandler, handler => Current.Produce(topic, message, handler));
 
     public void Produce(TopicPartition topicPartition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null) =>
-        Current.Produce(topicPartition, message, deliveryHandler);
+        Watched(deliveryHandler, handler => Current.Produce(topicPartition, message, handler));
+
+    private Task<DeliveryResult<byte[], byte[]>> Watched(Func<Task<DeliveryResult<byte[], byte[]>>> send)
+    {
+        if (_waiting is null) return send();
+        var number = Interlocked.Increment(ref _sends);
+        _waiting[number] = Stopwatch.GetTimestamp();
+        return Acknowledged(number, send);
+    }
+
+    private async Task<DeliveryResult<byte[], byte[]>> Acknowledged(long number, Func<Task<DeliveryResult<byte[], byte[]>>> send)
+    {
+        try
+        {
+            return await send();
+        }
+        finally
+        {
+            _waiting!.TryRemove(number, out _);
+        }
+    }
+
+    private void Watched(Action<DeliveryReport<byte[], byte[]>>? delivered, Action<Action<DeliveryReport<byte[], byte[]>>?> send)
+    {
+        if (_waiting is null)
+        {
+            send(delivered);
+            return;
+        }
+        var number = Interlocked.Increment(ref _sends);
+        _waiting[number] = Stopwatch.GetTimestamp();
+        try
+        {
+            send(report =>
+            {
+                _waiting.TryRemove(number, out _);
+                delivered?.Invoke(report);
+            });
+        }
+        catch
+        {
+            _waiting.TryRemove(number, out _); // refused at once (its queue full): nothing waits
+            throw;
+        }
+    }
 
     public int Poll(TimeSpan timeout) => Current.Poll(timeout);
     public int Flush(TimeSpan timeout) => Volatile.Read(ref _current).Flush(timeout);
@@ -94,5 +158,9 @@ public sealed class RenewingProducer : IProducer<byte[], byte[]>
 
     private static NotSupportedException NotTransactional() => new("A renewing producer is not transactional: a transaction cannot move to its replacement");
 
-    public void Dispose() => Volatile.Read(ref _current).Dispose();
+    public void Dispose()
+    {
+        _watched?.Dispose();
+        Volatile.Read(ref _current).Dispose();
+    }
 }

@@ -70,7 +70,7 @@ public sealed class EngineNode : IAsyncDisposable
     public CampaignFeed CampaignFeed => _campaignFeed;
     /// <summary>Erasure and consent requests (docs/privacy.md).</summary>
     public PrivacyControl Privacy { get; private init; } = null!;
-    /// <summary>How long the oldest decision, dead letter or campaign-event forward of the pipelines has waited for Kafka.</summary>
+    /// <summary>How long the oldest decision, dead letter or campaign-event forward of the pipelines, or churn alert, idle adjustment or privacy ack, has waited for Kafka.</summary>
     public DeliveryWatch Deliveries { get; private init; } = null!;
     /// <summary>Each clickstream partition's event-time clock, which churn silence is measured on (<see cref="PartitionClock"/>).</summary>
     public PartitionClock EventClock { get; private init; } = null!;
@@ -117,7 +117,7 @@ public sealed class EngineNode : IAsyncDisposable
         Action<Confluent.Kafka.Error> logFatal(string sends) => error => system?.Log.Error("Kafka producer of {0}: fatal: {1}; the next send goes out on a new producer", sends, error.Reason);
         // Sent outside the decision pipeline: the sweeper's churn alerts, idle campaigns' bid adjustments and privacy acks.
         var alertConfig = producerSettings.ToProducerConfig();
-        var alertProducer = new RenewingProducer(alertConfig, logFatal("churn alerts, idle campaigns' adjustments and privacy acks"));
+        var alertProducer = new RenewingProducer(alertConfig, logFatal("churn alerts, idle campaigns' adjustments and privacy acks"), deliveries);
         // Shadow scores on a producer of their own, with a small queue: sent at the decisions' rate and dropped when it is
         // full, on the alerts' producer they filled its queue while their partition was slow, and alerts and acks were refused.
         var shadowConfig = producerSettings.ToProducerConfig();

@@ -51,7 +51,7 @@ public sealed class EngineMeters : IDisposable
         _meter.CreateObservableGauge("engine.privacy.oldest_waiting", () => Math.Round(monitor.Node?.Privacy.OldestWaiting.TotalSeconds ?? 0, 1), "s",
             "How long the oldest waiting privacy request has waited (0: none): alert when an erasure is held up");
         _meter.CreateObservableGauge("engine.kafka.oldest_unacknowledged", () => Math.Round(monitor.Node?.Deliveries.OldestWaiting().TotalSeconds ?? 0, 1), "s",
-            "How long the oldest decision, dead letter or campaign-event forward sent has waited for Kafka's acknowledgement (0: none): a stuck producer");
+            "How long the oldest decision, dead letter, campaign-event forward, churn alert, idle adjustment or privacy ack sent has waited for Kafka's acknowledgement (0: none): a stuck producer");
         _meter.CreateObservableGauge("engine.ready", () => monitor.Readiness().Ready ? 1 : 0, description: "1 when /readyz would answer 200");
         _meter.CreateObservableGauge("engine.model.serving", () => Serving(monitor), description:
             "1 for the version each model serves, by model and version: after a deploy, the version is the new one, or a reload was refused");

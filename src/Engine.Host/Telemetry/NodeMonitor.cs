@@ -234,7 +234,7 @@ public sealed record NodeReadings(
 /// <param name="PipelinesSteady">No decision pipeline was restarted within <see cref="NodeMonitor.RestartQuiet"/>.</param>
 /// <param name="CampaignsCaughtUp">The campaign feed has read the bookings and bid adjustments that were on Kafka at start.</param>
 /// <param name="FlushesLanding">Feature flushes reach Redis, or none is failing: not 15 s of retries without one acknowledged.</param>
-/// <param name="KafkaAcknowledging">No decision, dead letter or campaign-event forward has waited <see cref="NodeMonitor.Unacknowledged"/> for Kafka's acknowledgement.</param>
+/// <param name="KafkaAcknowledging">No decision, dead letter, campaign-event forward, churn alert, idle adjustment or privacy ack has waited <see cref="NodeMonitor.Unacknowledged"/> for Kafka's acknowledgement.</param>
 /// <param name="RedisReachable">Redis answered a PING within 15 s; null: not probed yet (starting, or the first probe pending).</param>
 /// <param name="KafkaReachable">Kafka answered the lag probe within 15 s; null as for Redis.</param>
 /// <param name="Starting">The node has not started consuming yet (joining its cluster, reading the campaigns): nothing else is known.</param>

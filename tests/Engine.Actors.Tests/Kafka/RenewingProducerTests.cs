@@ -42,6 +42,45 @@ public sealed class RenewingProducerTests(KafkaFixture kafka, ITestOutputHelper 
         Assert.Equal(1, producer.Renewals);
     }
 
+    /// <summary>
+    /// A send stuck on a broker that is away is watched as the pipelines' sends are, so /readyz sees a churn alert or privacy
+    /// ack waiting for Kafka (before 2026-12-07 these sends were not watched, and the node stayed ready).
+    /// </summary>
+    [Fact]
+    public async Task A_send_waiting_for_kafka_is_watched_until_acknowledged()
+    {
+        var faults = await kafka.ForFaultsAsync();
+        var topic = KafkaFixture.UniqueTopic("renewing-watch");
+        await faults.CreateTopicAsync(topic, 1);
+        var watch = new DeliveryWatch();
+        using var producer = new RenewingProducer(new ProducerConfig { BootstrapServers = faults.BootstrapServers, EnableIdempotence = true, Acks = Acks.All },
+            watch: watch);
+        await producer.ProduceAsync(topic, Message("first")).WaitAsync(Timeout);
+        Assert.Equal(TimeSpan.Zero, watch.OldestWaiting());
+
+        var brokers = faults.BrokerIds;
+        foreach (var broker in brokers) faults.SetBrokerDown(broker);
+        Task<DeliveryResult<byte[], byte[]>> sent;
+        var reported = false;
+        try
+        {
+            sent = producer.ProduceAsync(topic, Message("stuck"));
+            producer.Produce(topic, Message("stuck too"), _ => reported = true);
+            await Task.Delay(700);
+            var waited = watch.OldestWaiting();
+            output.WriteLine($"injected: every broker down; after 700 ms the oldest send has waited {waited.TotalMilliseconds:F0} ms");
+            Assert.InRange(waited, TimeSpan.FromMilliseconds(600), TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            foreach (var broker in brokers) faults.SetBrokerUp(broker);
+        }
+        await sent.WaitAsync(Timeout);
+        producer.Flush(Timeout);
+        Assert.True(reported);
+        Assert.Equal(TimeSpan.Zero, watch.OldestWaiting());
+    }
+
     private static Message<byte[], byte[]> Message(string value) =>
         new() { Key = "k"u8.ToArray(), Value = System.Text.Encoding.UTF8.GetBytes(value) };
 }
