@@ -265,7 +265,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         _pacing = _pacing with { State = step.State };
         if (step.Adjustment is not { } adjustment) return;
         decisions.Add(adjustment);
-        _pacing = _pacing with { LastEmittedTick = tick };
+        _pacing = _pacing with { LastEmittedTick = Math.Max(_pacing.LastEmittedTick, tick) }; // a late exhaustion sent for an earlier minute
         _delivery.SetLastAdjustment(JsonSerializer.Serialize(adjustment, EngineJson.Default.BidAdjustment));
     }
 

@@ -335,6 +335,37 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     }
 
     /// <summary>
+    /// A late impression (from a partition behind) exhausts a cut budget at a minute before the last one paced. Before
+    /// 2026-12-07 its adjustment moved the last minute sent for back to that one, so after a raise the clock restarted
+    /// before minutes already paced and sent their adjustments' ids again with other multipliers (a review).
+    /// </summary>
+    [Fact]
+    public void A_late_exhaustion_does_not_move_the_last_minute_paced_back()
+    {
+        var campaign = Campaign("c-late-spent");
+        var adjustments = Deliver(campaign, "c-late-spent", 0, 101, pricePerImpression: 0.5m, clickEvery: 10);
+        var lastPaced = Minute(adjustments[^1]); // 91 here
+        const int late = 88;
+        _catalog.TryGet("c-late-spent", out var booked);
+        _catalog.Put(booked with { Budget = 5m });
+        var exhausted = Assert.Single(SendImpression(campaign, "c-late-spent", late, 0.5m).Decisions.OfType<BidAdjustment>());
+        Assert.True(exhausted.BudgetExhausted);
+        _catalog.Put(booked with { Budget = 10_000m });
+
+        foreach (var minute in Enumerable.Range(late + 1, 40))
+            adjustments.AddRange(SendImpression(campaign, "c-late-spent", minute, 0.5m).Decisions.OfType<BidAdjustment>());
+
+        var paced = adjustments.Where(a => !a.BudgetExhausted).ToList();
+        _output.WriteLine($"{paced.Count} pacing adjustments, caused by {string.Join(" ", paced.Select(a => a.CausedBy.Split('-')[^1]))}");
+        Assert.Equal(paced.Count, paced.Select(a => a.DecisionId).Distinct().Count());
+        var afterRaise = paced.Where(a => a.CausedBy.StartsWith("c-late-spent-imp-", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(afterRaise); // paced again after the raise, and only over minutes not paced before
+        Assert.All(afterRaise, a => Assert.True(Minute(a) > lastPaced, $"{a.CausedBy} paced a minute at or before {lastPaced} again"));
+
+        static int Minute(BidAdjustment a) => int.Parse(a.CausedBy.Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
     /// Exhausted at 240, with in-flight impressions taking the spend to 250; the advertiser raises the budget to 245. Every
     /// other node's board holds the exhaustion's 240 spent, reads the raise as budget left and bids again: the hosting actor
     /// must say the campaign is still exhausted at the new budget (before 2026-12-06 it had said so once, and said nothing more).
