@@ -178,7 +178,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     /// come for <see cref="IdlePacing.After"/> of that clock and for <see cref="IdlePacing.Settle"/> of the machine's (a
     /// fresh actor, after a restart or a move, waits for the backlog of its events to arrive). The step is written to Redis
     /// at once (no event's flush carries it; only over an earlier running clock) and its adjustment sent to Kafka, caused by
-    /// <c>pace:&lt;minute, Unix ms&gt;</c>.
+    /// <c>pace:&lt;minute, Unix ms&gt;</c>. A campaign paused or cut below its spend meanwhile is exhausted the same way, once.
     /// </summary>
     private void PaceWhileIdle(PaceIdle tick)
     {
@@ -187,12 +187,22 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         var silentMs = asOfMs - _delivery.LastEventMs;
         if (silentMs < idle.After.TotalMilliseconds || silentMs > idle.MaxSilence.TotalMilliseconds
             || Environment.TickCount64 - _lastEventWallMs < idle.Settle.TotalMilliseconds) return;
-        if (tick.AsOf < spec.FlightStart || tick.AsOf >= spec.FlightEnd || CampaignDelivery.Of(_delivery, asOfMs).Exhausts(spec)) return;
+        if (tick.AsOf < spec.FlightStart || tick.AsOf >= spec.FlightEnd) return;
         var paceTick = _pacer.TickOf(tick.AsOf);
         if (paceTick <= _pacing.LastTick) return;
         var decisions = new List<IDecision>(1);
         var tickStartMs = paceTick * (long)_pacer.TickInterval.TotalMilliseconds;
-        StepTo(spec, paceTick, "pace:" + tickStartMs.ToString(System.Globalization.CultureInfo.InvariantCulture), decisions);
+        var causedBy = "pace:" + tickStartMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var delivery = CampaignDelivery.Of(_delivery, asOfMs);
+        if (delivery.Exhausts(spec))
+        {
+            // Paused (budget 0) or cut below its spend while it wins nothing: no event would ever say so, and before
+            // 2026-12-07 the exchange kept its last multiplier, budget left, for good (a review). Said once: the clock stops.
+            Emit(_pacer.Exhaust(spec, delivery, _pacing.State, causedBy, paceTick), paceTick, decisions);
+            (_exhaustedAt, _pacing) = (spec.Budget, _pacing with { LastTick = -1, ExhaustedTick = paceTick });
+            _board.Publish(delivery.Snapshot(spec, 0, DateTimeOffset.UtcNow));
+        }
+        else StepTo(spec, paceTick, causedBy, decisions);
         var memory = _pacing.Format();
         _delivery.SetPacing(memory); // and the next event's flush writes it again, whatever this write's fate
         _lastActiveMs = Environment.TickCount64; // paced: kept, rather than passivated and loaded again for the next minute

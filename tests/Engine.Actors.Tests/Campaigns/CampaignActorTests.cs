@@ -105,6 +105,33 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     }
 
     /// <summary>
+    /// A campaign that wins nothing is paused (budget 0): no event comes to say so. Its exhaustion goes out on the node's
+    /// clock, once, and the clock stops (before 2026-12-07 the exchange kept its last multiplier, budget left, for good).
+    /// </summary>
+    [Fact]
+    public async Task A_campaign_paused_while_it_wins_nothing_says_it_is_exhausted_once()
+    {
+        var (campaign, sent, _) = await DrivenLowAsync("c-paused-idle");
+        _catalog.TryGet("c-paused-idle", out var booked);
+        _catalog.Put(booked with { Budget = 0m });
+
+        var asOf = T0.AddMinutes(150).AddSeconds(20);
+        campaign.Tell(new PaceIdle("c-paused-idle", asOf));
+        await AwaitConditionAsync(() => Task.FromResult(!sent.IsEmpty), TimeSpan.FromSeconds(10));
+        campaign.Tell(new PaceIdle("c-paused-idle", asOf.AddMinutes(1))); // the clock stopped: nothing more
+        await Task.Delay(300);
+
+        var exhausted = Assert.Single(sent);
+        _output.WriteLine($"paused while idle: {exhausted.DecisionId} by {exhausted.CausedBy}, multiplier {exhausted.Multiplier}, spent {exhausted.SpentTotal}");
+        Assert.True(exhausted.BudgetExhausted);
+        Assert.Equal(0.0, exhausted.Multiplier);
+        Assert.Equal($"pace:{T0.AddMinutes(150).ToUnixTimeMilliseconds()}", exhausted.CausedBy);
+        Assert.True(_board.TryGet("c-paused-idle", out var board) && !board.BudgetLeft);
+        await AwaitAssertAsync(async () =>
+            Assert.True(PacingMemory.Parse((await _store.LoadCampaignAsync("c-paused-idle")).Pacing).ExhaustedTick >= 0), TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>
     /// An impression stamped before the flight (a device clock days behind) stopped the pacing clock mid-flight before
     /// 2026-12-07, and a campaign whose events then stopped was never paced again (review).
     /// </summary>
