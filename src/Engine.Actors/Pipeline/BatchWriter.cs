@@ -188,7 +188,7 @@ internal sealed class BatchWriter
             if (_route.CampaignEventsTopic is { } campaignEvents && EntityRoute.ConcernsCampaign(evt))
             {
                 (forwards ??= []).Add(new ProducerRecord(campaignEvents, System.Text.Encoding.UTF8.GetBytes(evt.CampaignId!), record.Message.Record.Value,
-                    ForwardOrigin.Headers(record.Position)));
+                    ForwardOrigin.Headers(record.Position, record.ArrivedUtc)));
                 _counters.CampaignEventForwarded();
             }
             if (failure is not null)

@@ -40,13 +40,14 @@ public sealed record EntityRoute(Func<ClickEvent, DecodedRecord, DateTimeOffset,
     /// A campaign's delivery windows and pacing clock run on its events' time, shared by every user's events: one impression
     /// stamped ahead by a wrong device clock (up to <see cref="DecodedRecord.MaxAheadOfRecord"/>) moved the clock ahead,
     /// emptied the last hour's minutes and stepped the pacer over the gap to its highest multiplier, then froze it until real
-    /// time caught up. Nothing happens after it reaches Kafka, so its time is at most that (its forward's, as stable as the
-    /// record on a replay of the campaign events). An item's slice is shared by every user of its partition the same way
-    /// (<see cref="BatchWriter"/>).
+    /// time caught up. Nothing happens after it reaches Kafka, so its time is at most that: its clickstream record's arrival,
+    /// which the forward carries (its own arrival when it carries none, a forward of an older node; the same on a replay of
+    /// the campaign events). An item's slice is shared by every user of its partition the same way (<see cref="BatchWriter"/>).
     /// </summary>
     internal static ClickEvent NotAfterArrival(ClickEvent e, DecodedRecord record)
     {
-        var arrived = new DateTimeOffset(record.ArrivedUtc.Ticks, TimeSpan.Zero);
+        var arrivedUtc = record.OriginArrivedUtc is { } origin && origin < record.ArrivedUtc ? origin : record.ArrivedUtc;
+        var arrived = new DateTimeOffset(arrivedUtc.Ticks, TimeSpan.Zero);
         return e.EventTime <= arrived ? e : e with { EventTime = arrived };
     }
 

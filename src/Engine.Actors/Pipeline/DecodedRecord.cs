@@ -15,6 +15,9 @@ public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, 
     /// <summary>For a campaign-event forward: its clickstream position (<see cref="ForwardOrigin"/>); null for other records.</summary>
     public EventPosition? Origin => ForwardOrigin.Read(Message.Record.Headers);
 
+    /// <summary>For a campaign-event forward: when its clickstream record reached Kafka (<see cref="ForwardOrigin"/>); null for other records.</summary>
+    public DateTime? OriginArrivedUtc => ForwardOrigin.ReadArrival(Message.Record.Headers);
+
     /// <summary>
     /// How far an event's time may be ahead of its record's Kafka timestamp. One event stamped days ahead (a device whose
     /// clock is set wrong) would move its partition's event-time clock past every quiet user's due time, so the churn
