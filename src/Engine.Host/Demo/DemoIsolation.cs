@@ -21,17 +21,45 @@ public static class DemoIsolation
     public const string RedisPrefix = "engine-demo:";
 
     /// <summary><paramref name="settings"/> with the demo's own group (on a given Kafka) and keys (on a given Redis).</summary>
-    public static EngineNodeSettings Apply(EngineNodeSettings settings, bool givenKafka, bool givenRedis)
+    /// <param name="run">This run's id: on its embedded Kafka with a given Redis, its keys are <see cref="RunPrefix"/>'s.</param>
+    public static EngineNodeSettings Apply(EngineNodeSettings settings, bool givenKafka, bool givenRedis, string run)
     {
-        var redis = new RedisOptions { KeyPrefix = RedisPrefix }; // the key layout run derives from Redis:KeyPrefix
+        // On its embedded Kafka a demo's offsets start at 0 each run: under an earlier run's keys on the same Redis every
+        // flush read as superseded by that run's offsets, and every event as a replay (before 2026-12-07, a review). Its
+        // cluster is its own too: beside another demo on the same Redis it must not find that one.
+        var redis = new RedisOptions { KeyPrefix = givenKafka ? RedisPrefix : RunPrefix(run) }; // the key layout run derives from Redis:KeyPrefix
         return settings with
         {
             GroupId = givenKafka ? GroupId : settings.GroupId,
             ChurnKeyPrefix = givenRedis ? redis.ChurnKeyPrefix : settings.ChurnKeyPrefix,
-            // On its embedded Kafka a demo is a cluster of its own: beside another demo on the same Redis it must not find that one.
-            ClusterKeyPrefix = givenRedis ? redis.ClusterKeyPrefix + (givenKafka ? "" : $"{Guid.NewGuid():N}:") : settings.ClusterKeyPrefix,
+            ClusterKeyPrefix = givenRedis ? redis.ClusterKeyPrefix : settings.ClusterKeyPrefix,
             Features = givenRedis ? redis.ToFeatureStoreOptions() : settings.Features,
         };
+    }
+
+    /// <summary>Where a run on its embedded Kafka keeps its keys on a given Redis: removed when it ends (<see cref="ForgetRunAsync"/>).</summary>
+    public static string RunPrefix(string run) => $"{RedisPrefix}{run}:";
+
+    /// <summary>Removes a run's keys (<see cref="RunPrefix"/>) from the given Redis: nothing will read them again.</summary>
+    /// <returns>How many keys were removed.</returns>
+    public static async Task<long> ForgetRunAsync(string redisConfiguration, string run)
+    {
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redisConfiguration);
+        var removed = 0L;
+        var db = redis.GetDatabase();
+        foreach (var server in redis.GetServers().Where(s => !s.IsReplica))
+        {
+            var batch = new List<StackExchange.Redis.RedisKey>(500);
+            await foreach (var key in server.KeysAsync(pattern: RunPrefix(run) + "*", pageSize: 500))
+            {
+                batch.Add(key);
+                if (batch.Count < 500) continue;
+                removed += await db.KeyDeleteAsync([.. batch]);
+                batch.Clear();
+            }
+            if (batch.Count > 0) removed += await db.KeyDeleteAsync([.. batch]);
+        }
+        return removed;
     }
 
     /// <summary>

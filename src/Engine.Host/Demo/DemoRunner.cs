@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Confluent.Kafka;
 using Engine.Actors.Campaigns;
 using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
@@ -24,6 +25,7 @@ public static class DemoRunner
         Console.WriteLine($"demo: {infrastructure.Describe()}; {options.Partitions} partitions per topic");
         var kafka = infrastructure.KafkaBootstrap;
 
+        var run = Guid.NewGuid().ToString("N");
         var modelsDirectory = DemoModels.FindDirectory(options.ModelsDirectory);
         var models = DemoModels.Load(modelsDirectory);
         // The real path: campaigns are booked on their topic, and the node's campaign feed reads them back.
@@ -34,7 +36,7 @@ public static class DemoRunner
             GcPacing: infrastructure.GcPacing(),
             // At full speed the demo replays the simulation faster than real time: its backlog is the replay's, and no exchange
             // waits on the requests, so a bid's tmax runs from the node's intake. At a fixed rate (--rate) it is live: from Kafka.
-            TmaxFromIntake: options.Rate == 0), givenKafka: options.KafkaAddress is not null, givenRedis: options.RedisAddress is not null);
+            TmaxFromIntake: options.Rate == 0), givenKafka: options.KafkaAddress is not null, givenRedis: options.RedisAddress is not null, run);
         await using var http = options.HttpPort < 0 ? null : await NodeHttp.StartAsync(new HttpOptions { Host = "127.0.0.1", Port = options.HttpPort == HttpOptions.DefaultPort ? null : options.HttpPort },
             EngineConfiguration.Build(null, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" }), settings);
         if (http is not null) Console.WriteLine($"demo: live page at {http.Url} (also /metrics, /healthz, /readyz)");
@@ -47,31 +49,47 @@ public static class DemoRunner
         var clock = Stopwatch.StartNew();
         var shown = new IDecision?[4];
         var recent = new RecentLatency(decisions.LatencyMicros);
-        var producing = Task.Run(() => producer.RunAsync(cancellationToken), cancellationToken);
+        // Stopped with the node too: a node that stopped for good reads nothing more, and the producer would wait for it.
+        using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _ = node.Completion.ContinueWith(_ => stopProducing.Cancel(), TaskScheduler.Default);
+        var producing = Task.Run(() => producer.RunAsync(stopProducing.Token), CancellationToken.None);
+        using var lag = new ConsumerLagProbe(kafka, settings.KafkaClient ?? new Dictionary<string, string>(),
+            settings.InputGroups.Where(g => g.Topic == Topics.Clickstream));
         Console.WriteLine($"demo: simulating {options.Events:N0} events from {options.Users:N0} users and {options.Campaigns} campaigns" +
                           (options.Rate > 0 ? $" at {options.Rate:N0}/s" : " at full speed"));
-        while (!cancellationToken.IsCancellationRequested && !(producing.IsCompleted && counters.Consumed >= producer.Produced - producer.Failed))
+        var done = false;
+        while (!cancellationToken.IsCancellationRequested && !done)
         {
             await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), node.Completion);
             if (node.Completion.IsCompleted) break;
             Report(clock.Elapsed, producer.Produced, counters, decisions, recent.Sample().P99Ms);
             ShowNewDecisions(decisions, shown);
+            // Done once every event Kafka took is committed: the count of records read alone counts a restarted stream's
+            // replay twice, and before 2026-12-07 the demo could stop before its last events were read (a review).
+            done = producing.IsCompleted && counters.Consumed >= producer.Produced - producer.Failed && await Task.Run(() => AllCommitted(lag));
         }
         try
         {
             await producing;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopProducing.IsCancellationRequested)
         {
-            // Ctrl+C or SIGTERM: stop the engine gracefully and report what was done.
+            // Ctrl+C, SIGTERM or the node stopped: stop the engine gracefully and report what was done.
         }
+        if (producer.FirstError is { } refused)
+            Console.Error.WriteLine($"demo: Kafka refused {producer.Failed:N0} of the simulated events ({refused.Code}: {refused.Reason}); the demo stopped producing at the first");
         await node.StopAsync();
         var seconds = clock.Elapsed.TotalSeconds;
         var latency = decisions.LatencyMicros;
+        if (options.RedisAddress is { } givenRedis && options.KafkaAddress is null)
+            Console.WriteLine($"demo: removed this run's {await DemoIsolation.ForgetRunAsync(givenRedis, run):N0} keys from {givenRedis}");
         var summary = new DemoSummary(producer.Produced, counters.Consumed, Math.Round(counters.Consumed / seconds),
             new DecisionCountsSummary(decisions.Recommendations, decisions.BidDecisions, decisions.BidAdjustments, decisions.ChurnAlerts),
             counters.DeadLettered, decisions.LateBidsDropped, counters.Flushes, counters.FlushRetries,
-            new LatencySummary(Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9)), Math.Round(seconds, 2), node.Fairness.Report());
+            new LatencySummary(Millis(latency, 50), Millis(latency, 99), Millis(latency, 99.9)), Math.Round(seconds, 2), node.Fairness.Report())
+        {
+            EventsFailed = producer.Failed, FirstError = producer.FirstError?.Reason, Completed = done,
+        };
         Console.WriteLine($"demo: done. {summary.EventsIn:N0} events in {seconds:F1} s ({summary.EventsPerSec:N0}/s); decisions: " +
                           $"{summary.Decisions.Recommendations:N0} recommendations, {summary.Decisions.BidDecisions:N0} bid decisions, " +
                           $"{summary.Decisions.ChurnAlerts:N0} churn alerts; {summary.DeadLettered:N0} dead-lettered with their reason; " +
@@ -88,7 +106,20 @@ public static class DemoRunner
             }), CancellationToken.None);
             Console.WriteLine($"demo: summary written to {file.FullName}");
         }
-        return summary.EventsIn >= summary.EventsProduced ? 0 : 1;
+        return done && summary.EventsFailed == 0 ? 0 : 1;
+    }
+
+    /// <summary>Whether the node's group has committed every record of the clickstream (blocking: several broker round trips).</summary>
+    private static bool AllCommitted(ConsumerLagProbe lag)
+    {
+        try
+        {
+            return lag.Read() is { Count: > 0 } lags && lags.All(l => l.Lag == 0);
+        }
+        catch (KafkaException)
+        {
+            return false; // asked again in a second
+        }
     }
 
     /// <param name="recentP99">Of the last 10 s (the summary at the end gives the whole run's).</param>

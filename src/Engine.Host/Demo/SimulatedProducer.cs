@@ -50,12 +50,14 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
         var simulator = new ClickstreamSimulator(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns });
         foreach (var evt in simulator)
         {
-            if (_produced >= options.Events || cancellationToken.IsCancellationRequested) break;
+            // After a refusal: Kafka acknowledges in order per partition, and a producer that failed to deliver one (a topic it
+            // may not write, a broker away past message.timeout.ms) would fail the rest too (before 2026-12-07 it went on).
+            if (_produced >= options.Events || cancellationToken.IsCancellationRequested || Failed > 0) break;
             var value = random.NextDouble() < options.MalformedShare ? Broken(evt, random) : ClickEventCodec.Encode(evt);
             Produce(producer, Encoding.UTF8.GetBytes(evt.UserId), value, delivered);
             var produced = Interlocked.Increment(ref _produced);
             if (consumed is not null && produced % 100 == 0)
-                while (produced - consumed() > MaxAhead && !cancellationToken.IsCancellationRequested)
+                while (produced - Failed - consumed() > MaxAhead && !cancellationToken.IsCancellationRequested && Failed == 0) // refused: never read
                     await Task.Delay(5, cancellationToken);
             if (options.Rate > 0 && produced % 100 == 0)
             {
@@ -78,6 +80,11 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
             {
                 producer.Poll(TimeSpan.FromMilliseconds(10)); // the local queue is full: let deliveries drain
+            }
+            catch (ProduceException<byte[], byte[]> e)
+            {
+                delivered(new DeliveryReport<byte[], byte[]> { Error = e.Error }); // refused at once (a topic it may not write): failed as a delivery
+                return;
             }
         }
     }

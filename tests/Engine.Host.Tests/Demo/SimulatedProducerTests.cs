@@ -24,4 +24,25 @@ public sealed class SimulatedProducerTests
         Assert.Equal((50, 50), (lost.Produced, lost.Failed));
         Assert.NotNull(lost.FirstError);
     }
+
+    /// <summary>
+    /// A clickstream Kafka refuses (an ACL): before 2026-12-07 the producer waited for the engine to read events that never
+    /// reached Kafka, forever, and the demo printed "in 0" each second without a reason. It stops at the first refusal.
+    /// </summary>
+    [Fact]
+    public async Task A_clickstream_kafka_refuses_ends_the_run_with_the_reason()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics([Topics.Clickstream], 2);
+        kafka.SetTopicError(Topics.Clickstream, Confluent.Kafka.ErrorCode.TopicAuthorizationFailed);
+        var options = new DemoOptions(Events: 20_000, Users: 200, Campaigns: 2, Partitions: 2, MalformedShare: 0);
+        var refused = new SimulatedProducer(kafka.BootstrapServers, Topics.Clickstream, options, consumed: () => 0,
+            client: new Dictionary<string, string> { ["message.timeout.ms"] = "3000" });
+
+        await refused.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(refused.Failed > 0);
+        Assert.Equal(refused.Produced, refused.Failed); // none reached Kafka; none is waited for
+        Assert.NotNull(refused.FirstError);
+    }
 }
