@@ -243,6 +243,20 @@ public sealed record Readiness(bool Consuming, bool? RedisReachable, bool? Kafka
 {
     public bool Ready => !Starting && Consuming && RedisReachable == true && KafkaReachable == true && PipelinesSteady && CampaignsCaughtUp
                          && FlushesLanding && KafkaAcknowledging;
+
+    /// <summary>"ready", "starting", or "not ready: " and what is failing, for a person (the live page; /readyz has the fields).</summary>
+    public string Describe() => Ready ? "ready" : Starting ? "starting" : "not ready: " + string.Join(", ", Failing());
+
+    private IEnumerable<string> Failing()
+    {
+        if (!Consuming) yield return "not consuming";
+        if (RedisReachable != true) yield return RedisReachable is null ? "redis not probed yet" : "redis not answering";
+        if (KafkaReachable != true) yield return KafkaReachable is null ? "kafka not probed yet" : "kafka not answering";
+        if (!PipelinesSteady) yield return "a pipeline restarted";
+        if (!CampaignsCaughtUp) yield return "campaigns not read yet";
+        if (!FlushesLanding) yield return "feature flushes failing";
+        if (!KafkaAcknowledging) yield return "kafka not acknowledging sends";
+    }
 }
 
 /// <summary>The node's total pipeline restarts as the monitor saw them, kept for a window: how many happened lately.</summary>

@@ -45,6 +45,17 @@ public sealed class ReadinessSignalsTests
         Assert.False(r.FlushesLanding(T0.AddSeconds(78), stale)); // failing for 16 s, none landed
     }
 
+    /// <summary>The live page says what fails: before 2026-12-07 it said "starting" for any node not ready, Redis down for hours included.</summary>
+    [Fact]
+    public void A_node_not_ready_says_what_is_failing()
+    {
+        Assert.Equal("ready", new Readiness(true, true, true).Describe());
+        Assert.Equal("starting", new Readiness(false, null, null, Starting: true).Describe());
+        Assert.Equal("not ready: redis not answering", new Readiness(true, false, true).Describe());
+        Assert.Equal("not ready: kafka not probed yet, feature flushes failing, kafka not acknowledging sends",
+            new Readiness(true, true, null, FlushesLanding: false, KafkaAcknowledging: false).Describe());
+    }
+
     [Fact]
     public void Two_restarts_within_five_minutes_are_a_loop_and_older_ones_are_forgotten()
     {
