@@ -32,6 +32,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     private PacingMemory _pacing = PacingMemory.Initial;
     // The budget this actor last sent the exhaustion at (null: none since it loaded or the campaign bid again).
     private decimal? _exhaustedAt;
+    // An exhaustion said on the node's clock that Kafka has not taken: sent again at each idle tick until it is (no event comes to).
+    private BidAdjustment? _idleExhaustionUnsent;
     private EventPosition? _lastAnswered;
     private WriterHandover _writer;
     private long _lastActiveMs = Environment.TickCount64;
@@ -149,6 +151,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         Receive<RecordCampaignEvent>(msg =>
         {
             _writer.Answering(Sender, _delivery);
+            _idleExhaustionUnsent = null; // an event's pacing says it again if still true (its _exhaustedAt was cleared)
             var outcome = _delivery.Apply(msg.Event, msg.Position, msg.Origin);
             var decisions = new List<IDecision>(1);
             var before = _pacing;
@@ -162,9 +165,16 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         Receive<PaceIdle>(PaceWhileIdle);
         Receive<IdleStepEnded>(ended =>
         {
+            if (ended.Adjustment is { BudgetExhausted: true } exhaustion)
+            {
+                if (ended.What == "sent" && _pacing is { LastTick: < 0, ExhaustedTick: >= 0 }) (_idleExhaustionUnsent, _exhaustedAt) = (exhaustion, null); // still exhausted
+                else if (_idleExhaustionUnsent?.DecisionId == exhaustion.DecisionId) _idleExhaustionUnsent = null;
+            }
             if (ended.Error is not null)
                 _log.Warning("Campaign {0}: a pace step without events was not {1} ({2}); {3}", _campaignId, ended.What, ended.Error.Message,
-                    ended.What == "sent" ? "the exchange keeps the previous multiplier until the next adjustment" : "the next event's flush writes it");
+                    ended.What != "sent" ? "the next event's flush writes it"
+                    : ended.Adjustment is { BudgetExhausted: true } ? "sent again at the next tick or event"
+                    : "the exchange keeps the previous multiplier until the next adjustment");
             else if (ended.What is not null)
                 _log.Info("Campaign {0}: a pace step without events was not written (Redis holds a later or stopped clock, or another writer's state); the next event's flush writes it", _campaignId);
         });
@@ -182,7 +192,13 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     /// </summary>
     private void PaceWhileIdle(PaceIdle tick)
     {
-        if (_idlePacing is not { } idle || !_catalog.TryGet(_campaignId, out var spec) || _pacing.LastTick < 0) return;
+        if (_idlePacing is not { } idle) return;
+        if (_idleExhaustionUnsent is { } unsent)
+        {
+            Send(idle, unsent with { DecidedAt = DateTimeOffset.UtcNow }); // same id: the exchange keeps it once
+            return;
+        }
+        if (!_catalog.TryGet(_campaignId, out var spec) || _pacing.LastTick < 0) return;
         var asOfMs = tick.AsOf.ToUnixTimeMilliseconds();
         var silentMs = asOfMs - _delivery.LastEventMs;
         if (silentMs < idle.After.TotalMilliseconds || silentMs > idle.MaxSilence.TotalMilliseconds
@@ -208,12 +224,15 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         _lastActiveMs = Environment.TickCount64; // paced: kept, rather than passivated and loaded again for the next minute
         _store.SaveCampaignPacingAsync(_campaignId, memory, paceTick, _delivery.LastEventMs).PipeTo(Self,
             success: written => new IdleStepEnded(written ? null : "saved", null), failure: e => new IdleStepEnded("saved", e));
-        foreach (var adjustment in decisions.OfType<BidAdjustment>())
-            idle.Send(adjustment).PipeTo(Self, success: () => new IdleStepEnded(null, null), failure: e => new IdleStepEnded("sent", e));
+        foreach (var adjustment in decisions.OfType<BidAdjustment>()) Send(idle, adjustment);
     }
 
+    private void Send(IdlePacing idle, BidAdjustment adjustment) =>
+        idle.Send(adjustment).PipeTo(Self, success: () => new IdleStepEnded(null, null, adjustment), failure: e => new IdleStepEnded("sent", e, adjustment));
+
     /// <summary>A pace step's write or send ended: <paramref name="What"/> names the one that did not happen (null: it did).</summary>
-    private sealed record IdleStepEnded(string? What, Exception? Error);
+    /// <param name="Adjustment">The adjustment sent, for a send.</param>
+    private sealed record IdleStepEnded(string? What, Exception? Error, BidAdjustment? Adjustment = null);
 
     private void Pace(CampaignSpec spec, ClickEvent evt, List<IDecision> decisions)
     {

@@ -27,6 +27,7 @@ public sealed class RenewingProducer : IProducer<byte[], byte[]>
     private readonly ConcurrentDictionary<long, long>? _waiting; // send number -> Stopwatch timestamp, when watched
     private readonly IDisposable? _watched;
     private long _sends;
+    private bool _disposed;
 
     /// <param name="onFatal">Told of each fatal error (to log it), on librdkafka's thread.</param>
     /// <param name="watch">Where the oldest send not yet acknowledged is reported; none: not watched.</param>
@@ -60,14 +61,35 @@ public sealed class RenewingProducer : IProducer<byte[], byte[]>
             if (!ReferenceEquals(Volatile.Read(ref _failed), current)) return current;
             lock (_renewing)
             {
+                ObjectDisposedException.ThrowIf(_disposed, this); // closed: nothing would ever close a new one
                 if (!ReferenceEquals(_failed, _current)) return _current;
                 var failed = _current;
                 Volatile.Write(ref _current, Build());
                 Interlocked.Increment(ref _renewals);
-                // Its queue holds only sends that fail anyway; closing it waits for its threads, so not on the sender's.
-                _ = Task.Run(failed.Dispose);
+                _ = Task.Run(() => Retire(failed));
                 return _current;
             }
+        }
+    }
+
+    /// <summary>
+    /// Closes a producer that failed fatally once every send it holds has its delivery report (failed, or answered by the
+    /// broker it was already with): closed at once, the reports that came later were dropped, and those sends never
+    /// completed (a review). At most <c>message.timeout.ms</c>, after which librdkafka reports each one as timed out.
+    /// </summary>
+    private void Retire(IProducer<byte[], byte[]> failed)
+    {
+        try
+        {
+            failed.Flush(TimeSpan.FromMilliseconds((_config.MessageTimeoutMs ?? 300_000) + 5_000));
+        }
+        catch (KafkaException)
+        {
+            // Flushing a failed producer may fail as well: what it holds is reported as it closes.
+        }
+        finally
+        {
+            failed.Dispose();
         }
     }
 
@@ -87,59 +109,77 @@ public sealed class RenewingProducer : IProducer<byte[], byte[]>
     public void SetSaslCredentials(string username, string password) => Current.SetSaslCredentials(username, password);
 
     public Task<DeliveryResult<byte[], byte[]>> ProduceAsync(string topic, Message<byte[], byte[]> message, CancellationToken cancellationToken = default) =>
-        Watched(() => Current.ProduceAsync(topic, message, cancellationToken));
+        SendAsync(producer => producer.ProduceAsync(topic, message, cancellationToken));
 
     public Task<DeliveryResult<byte[], byte[]>> ProduceAsync(TopicPartition topicPartition, Message<byte[], byte[]> message,
-        CancellationToken cancellationToken = default) => Watched(() => Current.ProduceAsync(topicPartition, message, cancellationToken));
+        CancellationToken cancellationToken = default) => SendAsync(producer => producer.ProduceAsync(topicPartition, message, cancellationToken));
 
     public void Produce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null) =>
-        Watched(deliveryHandler, handler => Current.Produce(topic, message, handler));
+        Send(deliveryHandler, (producer, handler) => producer.Produce(topic, message, handler));
 
     public void Produce(TopicPartition topicPartition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null) =>
-        Watched(deliveryHandler, handler => Current.Produce(topicPartition, message, handler));
+        Send(deliveryHandler, (producer, handler) => producer.Produce(topicPartition, message, handler));
 
-    private Task<DeliveryResult<byte[], byte[]>> Watched(Func<Task<DeliveryResult<byte[], byte[]>>> send)
+    private async Task<DeliveryResult<byte[], byte[]>> SendAsync(Func<IProducer<byte[], byte[]>, Task<DeliveryResult<byte[], byte[]>>> send)
     {
-        if (_waiting is null) return send();
-        var number = Interlocked.Increment(ref _sends);
-        _waiting[number] = Stopwatch.GetTimestamp();
-        return Acknowledged(number, send);
-    }
-
-    private async Task<DeliveryResult<byte[], byte[]>> Acknowledged(long number, Func<Task<DeliveryResult<byte[], byte[]>>> send)
-    {
+        var number = Watch();
         try
         {
-            return await send();
+            var producer = Current;
+            try
+            {
+                return await send(producer).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException) when (!ReferenceEquals(producer, Volatile.Read(ref _current)))
+            {
+                return await send(Current).ConfigureAwait(false); // taken as it was replaced, and closed since
+            }
         }
         finally
         {
-            _waiting!.TryRemove(number, out _);
+            Unwatch(number);
         }
     }
 
-    private void Watched(Action<DeliveryReport<byte[], byte[]>>? delivered, Action<Action<DeliveryReport<byte[], byte[]>>?> send)
+    private void Send(Action<DeliveryReport<byte[], byte[]>>? delivered, Action<IProducer<byte[], byte[]>, Action<DeliveryReport<byte[], byte[]>>?> send)
     {
-        if (_waiting is null)
+        var number = Watch();
+        var handler = number == 0 ? delivered : report =>
         {
-            send(delivered);
-            return;
-        }
-        var number = Interlocked.Increment(ref _sends);
-        _waiting[number] = Stopwatch.GetTimestamp();
+            Unwatch(number);
+            delivered?.Invoke(report);
+        };
         try
         {
-            send(report =>
+            var producer = Current;
+            try
             {
-                _waiting.TryRemove(number, out _);
-                delivered?.Invoke(report);
-            });
+                send(producer, handler);
+            }
+            catch (ObjectDisposedException) when (!ReferenceEquals(producer, Volatile.Read(ref _current)))
+            {
+                send(Current, handler); // taken as it was replaced, and closed since
+            }
         }
         catch
         {
-            _waiting.TryRemove(number, out _); // refused at once (its queue full): nothing waits
+            Unwatch(number); // refused at once (its queue full): nothing waits
             throw;
         }
+    }
+
+    /// <summary>Notes a send as waiting for Kafka when watched: its number (0 when not watched).</summary>
+    private long Watch()
+    {
+        if (_waiting is null) return 0;
+        var number = Interlocked.Increment(ref _sends);
+        _waiting[number] = Stopwatch.GetTimestamp();
+        return number;
+    }
+
+    private void Unwatch(long number)
+    {
+        if (number != 0) _waiting!.TryRemove(number, out _);
     }
 
     public int Poll(TimeSpan timeout) => Current.Poll(timeout);
@@ -160,6 +200,11 @@ public sealed class RenewingProducer : IProducer<byte[], byte[]>
 
     public void Dispose()
     {
+        lock (_renewing)
+        {
+            if (_disposed) return;
+            _disposed = true;
+        }
         _watched?.Dispose();
         Volatile.Read(ref _current).Dispose();
     }

@@ -58,15 +58,23 @@ public static class DemoRunner
         Console.WriteLine($"demo: simulating {options.Events:N0} events from {options.Users:N0} users and {options.Campaigns} campaigns" +
                           (options.Rate > 0 ? $" at {options.Rate:N0}/s" : " at full speed"));
         var done = false;
+        Stopwatch? caughtUp = null;
         while (!cancellationToken.IsCancellationRequested && !done)
         {
             await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), node.Completion);
             if (node.Completion.IsCompleted) break;
             Report(clock.Elapsed, producer.Produced, counters, decisions, recent.Sample().P99Ms);
             ShowNewDecisions(decisions, shown);
-            // Done once every event Kafka took is committed: the count of records read alone counts a restarted stream's
-            // replay twice, and before 2026-12-07 the demo could stop before its last events were read (a review).
-            done = producing.IsCompleted && counters.Consumed >= producer.Produced - producer.Failed && await Task.Run(() => AllCommitted(lag));
+            if (!producing.IsCompleted) continue;
+            if (producer.Failed > 0) break; // Kafka refused the stream: said below, exit 1
+            if (counters.Consumed < producer.Produced) continue;
+            // Done once every event is committed: the count of records read alone counts a restarted stream's replay twice,
+            // and before 2026-12-07 the demo could stop before its last events were read (a review).
+            caughtUp ??= Stopwatch.StartNew();
+            done = await Task.Run(() => AllCommitted(lag));
+            if (done || caughtUp.Elapsed < CommitWait) continue;
+            Console.Error.WriteLine($"demo: the engine read every event, but its group's commits did not reach the end of {Topics.Clickstream} within {CommitWait.TotalSeconds:F0} s");
+            break;
         }
         try
         {
@@ -108,6 +116,9 @@ public static class DemoRunner
         }
         return done && summary.EventsFailed == 0 ? 0 : 1;
     }
+
+    /// <summary>How long the demo waits, once it has read every event, for its group's commits to reach the end of the clickstream.</summary>
+    private static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(60);
 
     /// <summary>Whether the node's group has committed every record of the clickstream (blocking: several broker round trips).</summary>
     private static bool AllCommitted(ConsumerLagProbe lag)

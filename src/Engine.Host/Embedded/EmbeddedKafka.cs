@@ -84,6 +84,10 @@ public sealed class EmbeddedKafka : IDisposable, IAsyncDisposable
 
     public void SetBrokerUp(int brokerId) => Check(LibRdKafkaMock.BrokerSetUp(Cluster, brokerId), "broker up");
 
+    /// <summary>Delays every answer of <paramref name="brokerId"/> by <paramref name="rtt"/> (zero: none), as a slow or distant broker.</summary>
+    public void SetBrokerRoundTrip(int brokerId, TimeSpan rtt) =>
+        Check(LibRdKafkaMock.BrokerSetRtt(Cluster, brokerId, (int)rtt.TotalMilliseconds), "broker round trip");
+
     /// <summary>Makes <paramref name="brokerId"/> the partition's leader; -1 leaves it without one (a fault for tests).</summary>
     public void SetPartitionLeader(string topic, int partition, int brokerId) =>
         Check(LibRdKafkaMock.PartitionSetLeader(Cluster, topic, partition, brokerId), $"leader of {topic} [{partition}]");

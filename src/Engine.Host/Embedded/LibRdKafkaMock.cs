@@ -86,6 +86,9 @@ internal static partial class LibRdKafkaMock
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_broker_set_up")]
     public static partial int BrokerSetUp(IntPtr mcluster, int brokerId);
 
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_broker_set_rtt")]
+    public static partial int BrokerSetRtt(IntPtr mcluster, int brokerId, int rttMs);
+
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_partition_set_leader", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int PartitionSetLeader(IntPtr mcluster, string topic, int partition, int brokerId);
 

@@ -39,8 +39,9 @@ public static class CdnowEvaluation
 
     /// <summary>
     /// Trees and logistic regression on <see cref="Seeds"/>'s fold draws, none of them the one the recipe was chosen on
-    /// (a review, 2026-12-07: the seed's own figure is the best of dozens of variants on those folds, optimistic by
-    /// ~0.001-0.003, about the whole lead over the baseline). Mean, lowest and highest of the pooled out-of-fold AUCs.
+    /// (a review, 2026-12-07: the seed's own figure is the best of dozens of variants on those folds). Mean, lowest and
+    /// highest of the pooled out-of-fold AUCs: how much the figure hangs on the split. Not a held-out check: the draws
+    /// reshuffle the customers the recipe was chosen on (that needs nested cross-validation).
     /// </summary>
     public sealed record FreshFolds(IReadOnlyList<int> Seeds, double TreesMean, double TreesMin, double TreesMax, double LogisticMean, double LogisticMin,
         double LogisticMax, double LeadMin, double LeadMax);

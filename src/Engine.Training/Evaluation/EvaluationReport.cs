@@ -140,10 +140,10 @@ public sealed class EvaluationReport
         md.AppendLine(CultureInfo.InvariantCulture, $"| recency alone (reproduced) | {cdnow.RecencyAuc:F4} |");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"{cdnow.Customers} customers, {cdnow.ChurnRate:P1} churned.").AppendLine();
         if (cdnow.Fresh is not { } fresh) return;
-        md.AppendLine(CultureInfo.InvariantCulture, $"The engine's recipe (trees, features) was chosen on the folds above, so their figure is optimistic. On {fresh.Seeds.Count} fold draws " +
-                      $"it was never chosen on (seeds {string.Join(", ", fresh.Seeds)}): engine {fresh.TreesMean:F4} ({fresh.TreesMin:F4}-{fresh.TreesMax:F4}), " +
+        md.AppendLine(CultureInfo.InvariantCulture, $"The engine's recipe (trees, features) was chosen on the folds above, so their figure may be optimistic. On {fresh.Seeds.Count} other fold draws " +
+                      $"(seeds {string.Join(", ", fresh.Seeds)}): engine {fresh.TreesMean:F4} ({fresh.TreesMin:F4}-{fresh.TreesMax:F4}), " +
                       $"logistic regression on recency/frequency/monetary/tenure {fresh.LogisticMean:F4} ({fresh.LogisticMin:F4}-{fresh.LogisticMax:F4}); " +
-                      $"the engine's lead on the same folds {fresh.LeadMin:F4} to {fresh.LeadMax:F4}.").AppendLine();
+                      $"the engine's lead on the same folds {fresh.LeadMin:F4} to {fresh.LeadMax:F4}. These reshuffle the same customers: they show how much the figure hangs on the split, not a held-out check.").AppendLine();
     }
 
     private static void CtrSection(StringBuilder md, List<CtrEvaluation.Result> results)

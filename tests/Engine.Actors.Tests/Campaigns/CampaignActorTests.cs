@@ -132,6 +132,38 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     }
 
     /// <summary>
+    /// The exhaustion said on the node's clock that Kafka refused is sent again, same id, at the next tick: no event comes to say
+    /// it, and the clock has stopped (a review of the change that sends it, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task An_exhaustion_kafka_refused_while_idle_is_sent_again_at_the_next_tick()
+    {
+        var attempts = 0;
+        var (campaign, sent, _) = await DrivenLowAsync("c-paused-refused",
+            send: _ => Interlocked.Increment(ref attempts) == 1 ? Task.FromException(new KafkaRefused()) : Task.CompletedTask);
+        _catalog.TryGet("c-paused-refused", out var booked);
+        _catalog.Put(booked with { Budget = 0m });
+
+        var asOf = T0.AddMinutes(150).AddSeconds(20);
+        campaign.Tell(new PaceIdle("c-paused-refused", asOf));
+        await AwaitConditionAsync(() => Task.FromResult(!sent.IsEmpty), TimeSpan.FromSeconds(10));
+        await Task.Delay(300); // its refusal back
+        campaign.Tell(new PaceIdle("c-paused-refused", asOf.AddMinutes(1)));
+        await AwaitConditionAsync(() => Task.FromResult(sent.Count >= 2), TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+        campaign.Tell(new PaceIdle("c-paused-refused", asOf.AddMinutes(2))); // taken this time: nothing more
+        await Task.Delay(300);
+
+        var tries = sent.ToList();
+        _output.WriteLine($"sent {tries.Count} times: {string.Join(", ", tries.Select(a => $"{a.DecisionId} exhausted {a.BudgetExhausted}"))}");
+        Assert.Equal(2, tries.Count);
+        Assert.All(tries, a => Assert.True(a.BudgetExhausted));
+        Assert.Equal(tries[0].DecisionId, tries[1].DecisionId);
+    }
+
+    private sealed class KafkaRefused() : Exception("refused by Kafka (test)");
+
+    /// <summary>
     /// An impression stamped before the flight (a device clock days behind) stopped the pacing clock mid-flight before
     /// 2026-12-07, and a campaign whose events then stopped was never paced again (review).
     /// </summary>
@@ -646,10 +678,14 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     /// written to Redis.
     /// </summary>
     private async Task<(IActorRef Campaign, System.Collections.Concurrent.ConcurrentQueue<BidAdjustment> Sent, List<EntityHandled> Driven)> DrivenLowAsync(
-        string id, int? lastMinute = null)
+        string id, int? lastMinute = null, Func<BidAdjustment, Task>? send = null)
     {
         var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
-        var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
+        var idle = new IdlePacing(a =>
+        {
+            sent.Enqueue(a);
+            return send?.Invoke(a) ?? Task.CompletedTask;
+        }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
         _catalog.Put(new CampaignSpec { CampaignId = id, Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         var campaign = Sys.ActorOf(CampaignActor.Props(id, _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
         var driven = Enumerable.Range(0, 30).Select(minute => SendImpression(campaign, id, minute, 2m)).ToList();

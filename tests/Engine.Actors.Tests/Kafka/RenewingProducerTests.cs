@@ -81,6 +81,52 @@ public sealed class RenewingProducerTests(KafkaFixture kafka, ITestOutputHelper 
         Assert.Equal(TimeSpan.Zero, watch.OldestWaiting());
     }
 
+    /// <summary>
+    /// A send already with a broker (a slow one: 3 s to answer) when another partition's produce fails the producer fatally
+    /// still completes with that broker's answer, and is no longer watched: before the failed producer was drained before
+    /// closing, the next send closed it at once, the answer that came later was dropped, and the send waited for ever (a review).
+    /// </summary>
+    [Fact]
+    public async Task A_send_in_flight_when_the_producer_is_replaced_still_completes()
+    {
+        var faults = await kafka.ForFaultsAsync();
+        var topic = KafkaFixture.UniqueTopic("renewing-inflight");
+        await faults.CreateTopicAsync(topic, 2);
+        var (first, second) = (faults.BrokerIds[0], faults.BrokerIds[1]);
+        faults.SetPartitionLeader(topic, 0, first);
+        faults.SetPartitionLeader(topic, 1, second);
+        var watch = new DeliveryWatch();
+        using var producer = new RenewingProducer(new ProducerConfig
+        {
+            BootstrapServers = faults.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, MessageTimeoutMs = 20_000,
+        }, watch: watch);
+        await producer.ProduceAsync(new TopicPartition(topic, 0), Message("p0")).WaitAsync(Timeout);
+        await producer.ProduceAsync(new TopicPartition(topic, 1), Message("p1")).WaitAsync(Timeout);
+
+        Task<DeliveryResult<byte[], byte[]>> inFlight;
+        faults.SetBrokerRoundTrip(second, TimeSpan.FromSeconds(3));
+        try
+        {
+            inFlight = producer.ProduceAsync(new TopicPartition(topic, 1), Message("in flight"));
+            await Task.Delay(300);
+            faults.FailNextRequests(KafkaApi.Produce, ErrorCode.OutOfOrderSequenceNumber); // only the first broker takes produces now
+            await Assert.ThrowsAnyAsync<KafkaException>(() => producer.ProduceAsync(new TopicPartition(topic, 0), Message("fatal")).WaitAsync(Timeout));
+            await producer.ProduceAsync(new TopicPartition(topic, 0), Message("renewed")).WaitAsync(Timeout); // replaces the failed one
+        }
+        finally
+        {
+            faults.SetBrokerRoundTrip(second, TimeSpan.Zero);
+        }
+
+        DeliveryResult<byte[], byte[]>? delivered = null;
+        var outcome = await Record.ExceptionAsync(async () => delivered = await inFlight.WaitAsync(Timeout));
+        output.WriteLine($"injected: partition 1's broker answering in 3 s, then partition 0's produce answered OUT_OF_ORDER_SEQUENCE_NUMBER; renewals {producer.Renewals}; " +
+                         $"the send in flight ended with {(outcome is null ? delivered!.Status.ToString() : outcome.Message)}");
+        Assert.IsNotType<TimeoutException>(outcome);
+        Assert.Equal(1, producer.Renewals);
+        Assert.Equal(TimeSpan.Zero, watch.OldestWaiting());
+    }
+
     private static Message<byte[], byte[]> Message(string value) =>
         new() { Key = "k"u8.ToArray(), Value = System.Text.Encoding.UTF8.GetBytes(value) };
 }

@@ -106,6 +106,8 @@ public sealed class KafkaFixture : IAsyncLifetime
 
     public void SetBrokerUp(int brokerId) => Faults.SetBrokerUp(brokerId);
 
+    public void SetBrokerRoundTrip(int brokerId, TimeSpan rtt) => Faults.SetBrokerRoundTrip(brokerId, rtt);
+
     public void SetPartitionLeader(string topic, int partition, int brokerId) => Faults.SetPartitionLeader(topic, partition, brokerId);
 
     /// <summary>Makes <paramref name="brokerId"/> the coordinator of <paramref name="groupId"/> (embedded only).</summary>
