@@ -10,23 +10,41 @@ namespace Engine.Host.Node;
 /// renaming it over (atomic), so a poll never reads half a file. A change is a change of the files' bytes (SHA-256, read
 /// through any symbolic link): a Kubernetes ConfigMap swaps the folder its links point to and leaves the links as they
 /// were, and a copy that keeps the times (<c>cp -p</c>, <c>rsync -a</c>) can keep the size too; before 2026-12-06 the
-/// watcher compared the links' own write times and lengths, and never saw either deployment.
+/// watcher compared the links' own write times and lengths, and never saw either deployment. Since 2026-12-07 (a review):
+/// a .onnx that is not the file its .json names (the other one not in place yet, or still being copied) waits a grace of
+/// two polls before it counts as refused, rather than paging for a deploy done at the next poll; and refused files are
+/// tried again every <see cref="RetryRefused"/> while they stay as they are, since a load can fail for a passing cause
+/// (memory, a read error) and copying the same bytes again changes nothing the watcher can see.
 /// </summary>
 public sealed class ModelWatcher : IAsyncDisposable
 {
     private readonly IReadOnlyList<(string Name, string Path, ModelRegistry Registry)> _models;
     private readonly Action<string> _report;
     private readonly Dictionary<string, FilesStamp> _seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Refused> _refused = new(StringComparer.Ordinal);
+    private readonly Func<ModelRegistry, string, ReloadResult> _reload;
+    private readonly TimeSpan _pairGrace, _retryRefused;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+
+    /// <summary>How often files that were refused, and have not changed since, are tried again.</summary>
+    public static readonly TimeSpan RetryRefused = TimeSpan.FromMinutes(5);
+
+    /// <summary>The files as last tried and refused: when to try them again, and whether the refusal waits for the pair's other file.</summary>
+    private readonly record struct Refused(DateTime RetryAtUtc, bool WaitingForPair);
 
     /// <param name="report">Where outcomes go (a line each: the model, the version serving, the error if refused).</param>
     /// <param name="loadedAt">The files as they were before the registries loaded them (<see cref="Look"/>): a model deployed
     /// after that (while the node was starting) is loaded at the first check. Without it, the files as they are now.</param>
+    /// <param name="pairGrace">How long a .onnx that is not its .json's file waits for the other (default two polls).</param>
+    /// <param name="retryRefused">How often refused files are tried again while unchanged (default <see cref="RetryRefused"/>).</param>
+    /// <param name="reload">How a model is loaded (tests: a load failing for a passing cause); default <see cref="ModelRegistry.TryReload"/>.</param>
     public ModelWatcher(IReadOnlyList<(string Name, string Path, ModelRegistry Registry)> models, TimeSpan interval, Action<string> report,
-        FilesSeen? loadedAt = null)
+        FilesSeen? loadedAt = null, TimeSpan? pairGrace = null, TimeSpan? retryRefused = null, Func<ModelRegistry, string, ReloadResult>? reload = null)
     {
         (_models, _report) = (models, report);
+        (_pairGrace, _retryRefused) = (pairGrace ?? 2 * interval, retryRefused ?? RetryRefused);
+        _reload = reload ?? ((registry, path) => registry.TryReload(path));
         foreach (var (name, path, _) in models)
         {
             _seen[path] = loadedAt?.Stamps.TryGetValue(path, out var stamp) == true ? stamp : Stamp(path);
@@ -81,22 +99,32 @@ public sealed class ModelWatcher : IAsyncDisposable
 
     private void Check(string name, string path, ModelRegistry registry)
     {
-        var stamp = Stamp(path);
-        if (stamp == _seen[path]) return;
+        var (stamp, now) = (Stamp(path), DateTime.UtcNow);
+        var again = stamp == _seen[path];
+        var refused = _refused.GetValueOrDefault(path);
+        if (again && (!_refused.ContainsKey(path) || now < refused.RetryAtUtc)) return;
         _seen[path] = stamp;
         // A refusal, whatever made the load throw, comes back as a result (ModelRegistry.TryReload): the polling goes on.
-        var result = registry.TryReload(path);
-        ScoringInstruments.CountReload(name, result.Loaded);
+        var result = _reload(registry, path);
         if (result.Loaded)
         {
+            _refused.Remove(path);
+            ScoringInstruments.CountReload(name, loaded: true);
             Reloads++;
             _report($"models: {name} reloaded from {path}, now serving version {result.ServingVersion}");
+            return;
         }
-        else
+        if (result.FilesOfDifferentRuns && !(again && refused.WaitingForPair))
         {
-            Refusals++;
-            _report($"models: {name} at {path} was refused, version {result.ServingVersion} keeps serving: {result.Error}");
+            _refused[path] = new Refused(now + _pairGrace, WaitingForPair: true);
+            _report($"models: {name} at {path} waits for its other file (model.onnx and model.json not of one run yet); version {result.ServingVersion} keeps serving");
+            return;
         }
+        _refused[path] = new Refused(now + _retryRefused, WaitingForPair: false);
+        if (again && !refused.WaitingForPair) return; // the same files refused again: reported once, when they came
+        ScoringInstruments.CountReload(name, loaded: false);
+        Refusals++;
+        _report($"models: {name} at {path} was refused, version {result.ServingVersion} keeps serving (tried again every {_retryRefused.TotalMinutes:0.#} min while unchanged): {result.Error}");
     }
 
     private static FilesStamp Stamp(string path) => new(Hash(path), Hash(Path.ChangeExtension(path, ".json")));

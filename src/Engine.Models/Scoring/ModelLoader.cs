@@ -44,8 +44,16 @@ internal static class ModelLoader
         }
         catch (OnnxRuntimeException e)
         {
+            // The file model.json names, whole: the runtime cannot run it (an opset or operator newer than this ONNX Runtime's),
+            // and copying it again would not help (before 2026-12-07 it was called corrupt either way; a review).
+            if (metadata.OnnxSha256 is { } named && string.Equals(ModelMetadata.Sha256Of(model), named, StringComparison.OrdinalIgnoreCase))
+                throw new ModelLoadException(
+                    $"Model file '{modelPath}' is the one '{metadataPath}' names, but this engine's ONNX Runtime cannot run it ({e.Message.Trim()}): it needs an " +
+                    "opset or operator this runtime does not have. Export it with this engine version's './engine train', or deploy an engine whose ONNX Runtime runs it.", e);
             throw new ModelLoadException(
-                $"Model file '{modelPath}' is not a valid ONNX model ({e.Message.Trim()}). It is corrupt or truncated: copy it again or retrain with './engine train'.", e);
+                $"Model file '{modelPath}' is not a valid ONNX model ({e.Message.Trim()}). It is corrupt or truncated: copy it again or retrain with './engine train'" +
+                (metadata.OnnxSha256 is null ? "." : $"; it is not the file '{metadataPath}' names either, so a running node keeps the version serving and tries the pair again once both are in place."), e)
+            { FilesOfDifferentRuns = metadata.OnnxSha256 is not null };
         }
 
         try

@@ -43,7 +43,7 @@ public sealed class ModelRegistry : IDisposable
         }
         catch (ModelLoadException e)
         {
-            return new ReloadResult(false, Current.Version, e.Message);
+            return new ReloadResult(false, Current.Version, e.Message, e.FilesOfDifferentRuns);
         }
         // Anything else a new file can make loading throw (ONNX Runtime refusing to bind it, a read error) is a refusal too:
         // the serving version stays, and the watcher goes on polling.
@@ -65,4 +65,5 @@ public sealed class ModelRegistry : IDisposable
 }
 
 /// <summary>Outcome of <see cref="ModelRegistry.TryReload"/>: the version now serving, and the error when the new one was refused.</summary>
-public sealed record ReloadResult(bool Loaded, string ServingVersion, string? Error);
+/// <param name="FilesOfDifferentRuns">Refused because model.onnx is not the file model.json names: one of the pair may still be on its way.</param>
+public sealed record ReloadResult(bool Loaded, string ServingVersion, string? Error, bool FilesOfDifferentRuns = false);

@@ -16,20 +16,24 @@ public sealed class ModelWatcherTests : IDisposable
         var serving = registry.Version;
         var reports = new List<string>();
         using var reloads = new ReloadCounts();
-        await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), line => { lock (reports) reports.Add(line); });
+        await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), line => { lock (reports) reports.Add(line); },
+            pairGrace: TimeSpan.Zero);
 
         watcher.CheckOnce();
         Assert.Empty(reports); // nothing changed: nothing reloaded
 
         await ReplaceAsync(path, new byte[4096]); // garbage where the model was
         watcher.CheckOnce();
+        Assert.Equal(0, watcher.Refusals); // not the file its model.json names: maybe the other is on its way
+        Assert.Contains("waits for its other file", Assert.Single(reports), StringComparison.Ordinal);
+        watcher.CheckOnce(); // past the grace, still the same
         Assert.Equal(1, watcher.Refusals);
-        Assert.Contains($"version {serving} keeps serving", Assert.Single(reports), StringComparison.Ordinal);
+        Assert.Contains($"version {serving} keeps serving", reports[^1], StringComparison.Ordinal);
         Assert.Equal(serving, registry.Version);
         Assert.InRange(registry.Score(new float[registry.Current.Metadata.Features.Count]).Probability, 0, 1);
 
         watcher.CheckOnce();
-        Assert.Single(reports); // reported once per change, not at every poll
+        Assert.Equal(2, reports.Count); // reported once per change, not at every poll
 
         await ReplaceAsync(path, await File.ReadAllBytesAsync(RepoPaths.Model("churn")));
         watcher.CheckOnce();
@@ -37,6 +41,70 @@ public sealed class ModelWatcherTests : IDisposable
         Assert.Contains("reloaded", reports[^1], StringComparison.Ordinal);
         // On the metrics too, where an alert can see a refused deploy (the report is a console line).
         Assert.Equal([("churn", "refused"), ("churn", "loaded")], reloads.Counted);
+    }
+
+    /// <summary>
+    /// A deploy done in two renames, the .onnx first: the poll between them sees a pair of two runs. Before 2026-12-07 it
+    /// counted a refusal (and paged whoever alerts on them) for a deploy done at the next poll (a review).
+    /// </summary>
+    [Fact]
+    public async Task A_pair_deployed_in_two_renames_is_loaded_without_a_refusal()
+    {
+        var (path, metadata) = DeployCommittedChurn();
+        using var registry = new ModelRegistry(path, ModelSchemas.Churn);
+        var reports = new List<string>();
+        using var reloads = new ReloadCounts();
+        await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), line => { lock (reports) reports.Add(line); });
+        var next = Path.Combine(_folder, "next");
+        Directory.CreateDirectory(next);
+        var retrained = Path.Combine(next, "model.onnx");
+        TinyChurnOf(retrained); // another run: the same features, other bytes
+
+        await ReplaceAsync(path, await File.ReadAllBytesAsync(retrained));
+        watcher.CheckOnce();
+        await ReplaceAsync(metadata, await File.ReadAllBytesAsync(Path.ChangeExtension(retrained, ".json")));
+        watcher.CheckOnce();
+
+        Assert.Equal((1, 0L), (watcher.Reloads, watcher.Refusals));
+        Assert.Equal("retrained", registry.Version);
+        Assert.DoesNotContain(("churn", "refused"), reloads.Counted);
+    }
+
+    /// <summary>
+    /// A load that fails for a passing cause (out of memory, a read error on a network volume): the same files are tried
+    /// again. Before 2026-12-07 they were marked seen, and never tried again until their bytes changed (a review).
+    /// </summary>
+    [Fact]
+    public async Task Files_refused_for_a_passing_cause_are_tried_again_while_unchanged()
+    {
+        var (path, metadata) = DeployCommittedChurn();
+        using var registry = new ModelRegistry(path, ModelSchemas.Churn);
+        var failures = 1;
+        await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), _ => { }, retryRefused: TimeSpan.Zero,
+            reload: (r, p) => failures-- > 0 ? new ReloadResult(false, r.Version, "IOException: the network volume did not answer") : r.TryReload(p));
+        var next = Path.Combine(_folder, "next");
+        Directory.CreateDirectory(next);
+        var retrained = Path.Combine(next, "model.onnx");
+        TinyChurnOf(retrained);
+        await ReplaceAsync(metadata, await File.ReadAllBytesAsync(Path.ChangeExtension(retrained, ".json")));
+        await ReplaceAsync(path, await File.ReadAllBytesAsync(retrained));
+
+        watcher.CheckOnce();
+        Assert.Equal(1, watcher.Refusals);
+        watcher.CheckOnce(); // the files unchanged
+
+        Assert.Equal(1, watcher.Reloads);
+        Assert.Equal("retrained", registry.Version);
+    }
+
+    /// <summary>The committed churn model written again as another run's: its model.json with version "retrained" and the new file's hash.</summary>
+    private static void TinyChurnOf(string path)
+    {
+        var bytes = File.ReadAllBytes(RepoPaths.Model("churn"));
+        File.WriteAllBytes(path, [.. bytes, .. new byte[] { 0x12, 0x00 }]); // an empty field 2 appended: the same graph, other bytes
+        var json = File.ReadAllText(Path.ChangeExtension(RepoPaths.Model("churn"), ".json"));
+        var parsed = ModelMetadata.Parse(json);
+        File.WriteAllText(Path.ChangeExtension(path, ".json"), (parsed with { Version = "retrained", OnnxSha256 = ModelMetadata.Sha256Of(File.ReadAllBytes(path)) }).ToJson());
     }
 
     /// <summary>What <c>engine.model.reloads</c> counted while the test ran (its series declared at 0 apart).</summary>

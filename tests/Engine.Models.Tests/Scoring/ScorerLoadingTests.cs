@@ -38,6 +38,27 @@ public sealed class ScorerLoadingTests : IDisposable
         Assert.Contains("corrupt or truncated", e.Message);
     }
 
+    /// <summary>
+    /// The very file model.json names, whole, but of an opset this ONNX Runtime does not know: before 2026-12-07 it was called
+    /// corrupt, and the operator copied it again, which could never help (a review). A torn copy is still called corrupt.
+    /// </summary>
+    [Fact]
+    public void A_whole_model_this_runtime_cannot_run_is_refused_as_such_not_as_corrupt()
+    {
+        var e = Assert.Throws<ModelLoadException>(() => Scorer.Load(Tiny("opset-99", opset: 99)));
+        Assert.DoesNotContain("corrupt", e.Message);
+        Assert.Contains("this engine's ONNX Runtime cannot run it", e.Message);
+        Assert.Contains("opset", e.Message);
+        Assert.False(e.FilesOfDifferentRuns);
+
+        var torn = _files.Copy("torn");
+        var bytes = File.ReadAllBytes(torn);
+        File.WriteAllBytes(torn, bytes[..(bytes.Length / 3)]);
+        var corrupt = Assert.Throws<ModelLoadException>(() => Scorer.Load(torn));
+        Assert.Contains("corrupt or truncated", corrupt.Message);
+        Assert.True(corrupt.FilesOfDifferentRuns); // not the file its model.json names: a node waits for the pair before refusing
+    }
+
     [Fact]
     public void Unreadable_metadata_is_refused()
     {
@@ -89,12 +110,12 @@ public sealed class ScorerLoadingTests : IDisposable
         Assert.Contains("one probability per row", twoOutputs.Message);
     }
 
-    private string Tiny(string name, int? fixedBatch = null, int outputs = 1, float[]? baseline = null)
+    private string Tiny(string name, int? fixedBatch = null, int outputs = 1, float[]? baseline = null, int opset = 13)
     {
         var dir = Path.Combine(_files.Root, name);
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, "model.onnx");
-        TinyOnnx.Write(path, features: 3, fixedBatch, outputs);
+        TinyOnnx.Write(path, features: 3, fixedBatch, outputs, opset);
         File.WriteAllText(Path.Combine(dir, "model.json"), new ModelMetadata
         {
             Name = "tiny", Version = name, Features = ["a", "b", "c"], OnnxSha256 = ModelMetadata.Sha256Of(File.ReadAllBytes(path)), Baseline = baseline,

@@ -9,7 +9,8 @@ namespace Engine.Models.Tests.Scoring;
 /// </summary>
 internal static class TinyOnnx
 {
-    public static void Write(string path, int features, int? fixedBatch = null, int outputs = 1)
+    /// <param name="opset">The default domain's opset the model declares (13; a higher one than the runtime knows: one it cannot run).</param>
+    public static void Write(string path, int features, int? fixedBatch = null, int outputs = 1, int opset = 13)
     {
         var weights = new byte[features * outputs * sizeof(float)];
         for (var i = 0; i < features * outputs; i++) BitConverter.TryWriteBytes(weights.AsSpan(i * 4), 0.01f * (i + 1));
@@ -25,8 +26,8 @@ internal static class TinyOnnx
             w.Bytes(11, ValueInfo("Features", fixedBatch, features));
             w.Bytes(12, ValueInfo("Probability.output", fixedBatch, outputs));
         });
-        var opset = Message(w => w.Text(1, "").Varint(2, 13));
-        File.WriteAllBytes(path, Message(w => w.Varint(1, 8).Bytes(7, graph).Bytes(8, opset))); // ir_version 8, graph, opset 13
+        var opsetImport = Message(w => w.Text(1, "").Varint(2, opset));
+        File.WriteAllBytes(path, Message(w => w.Varint(1, 8).Bytes(7, graph).Bytes(8, opsetImport))); // ir_version 8, graph, opset
     }
 
     private static byte[] ValueInfo(string name, int? batch, int width)
