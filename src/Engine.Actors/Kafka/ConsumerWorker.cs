@@ -182,13 +182,20 @@ internal sealed partial class ConsumerWorker : IKafkaControl
         {
             return _consumer!.Consume(timeout);
         }
-        catch (ConsumeException e) when (!e.Error.IsFatal)
+        catch (ConsumeException e) when (!e.Error.IsFatal && !Refused(e.Error.Code))
         {
             // E.g. a subscribed topic that does not exist yet: librdkafka keeps trying, and so do we.
             _log.Warning("Kafka consumer {0}: {1}", _settings.GroupId, e.Error.Reason);
             return null;
         }
     }
+
+    /// <summary>
+    /// Kafka refused the principal the group or the topic: no retry of librdkafka's changes that, so it fails the stream (its
+    /// supervisor restarts it with backoff, and /readyz and the restart count show it). Before 2026-12-07 it was logged as
+    /// a warning and retried for ever, and the node looked ready while it read nothing (a review).
+    /// </summary>
+    private static bool Refused(ErrorCode code) => code is ErrorCode.GroupAuthorizationFailed or ErrorCode.TopicAuthorizationFailed;
 
     private void Route(ConsumeResult<byte[], byte[]> result)
     {

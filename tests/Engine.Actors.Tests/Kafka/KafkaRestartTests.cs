@@ -191,6 +191,30 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         _ = done;
     }
 
+    /// <summary>
+    /// Kafka refuses the principal the consumer group (no READ ACL): the stream fails with the refusal, so its supervisor
+    /// restarts it and /readyz shows it. Before 2026-12-07 the refusal was logged as a warning and retried for ever while
+    /// the node looked ready and read nothing (a review).
+    /// </summary>
+    [Fact]
+    public async Task A_consumer_group_kafka_refuses_fails_the_stream_with_the_refusal()
+    {
+        var kafka = await _kafka.ForFaultsAsync();
+        var topic = KafkaFixture.UniqueTopic("group-refused");
+        var group = "group-refused-" + topic;
+        await kafka.CreateTopicAsync(topic, 1);
+        await KafkaTestData.ProduceAsync(kafka, topic, 0, 10);
+        kafka.FailNextRequests(KafkaApi.JoinGroup, ErrorCode.GroupAuthorizationFailed); // one: the cluster is shared with the class's other tests
+
+        var (control, _) = KafkaSource.CommittableSource(KafkaTestData.Consumer(kafka, topic, group))
+            .Select(message => message.Offset)
+            .ToMaterialized(Committer.Sink(new CommitterSettings()), Keep.Both).Run(Sys.Materializer());
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => control.Shutdown.WaitAsync(Timeout));
+
+        _output.WriteLine($"injected: JoinGroup answered GROUP_AUTHORIZATION_FAILED; the stream failed with {failure.GetType().Name}: {failure.Message}");
+        Assert.True(failure is KafkaException { Error.Code: ErrorCode.GroupAuthorizationFailed }, $"not the refusal: {failure}");
+    }
+
     [Fact]
     public async Task A_commit_refused_before_a_halt_is_not_retried_after_it()
     {
