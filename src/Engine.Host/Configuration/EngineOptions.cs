@@ -26,19 +26,25 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
             OptionsBinder.Bind<RecommendationOptions>(configuration, RecommendationOptions.Section, problems));
         problems.AddRange(options.Cluster.SeedProblems(configuration.GetSection(ClusterOptions.Section)));
         if (options.Kafka.SessionTimeoutProblem(clustered: options.Cluster.Seeds.Length > 0) is { } session) problems.Add(session);
-        problems.AddRange(LogLevelProblems(configuration.GetSection("Logging:LogLevel")));
+        problems.AddRange(LogLevelProblems(configuration.GetSection("Logging")));
         return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
     }
 
     /// <summary>
     /// Log levels the logging library would refuse when the node builds its loggers, after the topics are created, with a
-    /// stack trace, exit 1 and a message that names no setting (e.g. <c>Logging__LogLevel__Default=Warn</c>).
+    /// stack trace, exit 1 and a message that names no setting (e.g. <c>Logging__LogLevel__Default=Warn</c>): the default
+    /// levels, each provider's (<c>Logging:Console:LogLevel:Default</c>, as ASP.NET's templates write them; since
+    /// 2026-12-07, a review) and the console's <c>LogToStandardErrorThreshold</c>.
     /// </summary>
-    private static IEnumerable<string> LogLevelProblems(IConfigurationSection levels) =>
-        levels.GetChildren()
-            // Empty (a template's unset value) is no level, which the logging library skips: not a problem.
-            .Where(level => !string.IsNullOrEmpty(level.Value) && !Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level.Value, ignoreCase: true, out _))
-            .Select(level => $"Logging:LogLevel:{level.Key} must be one of Trace, Debug, Information, Warning, Error, Critical, None.");
+    private static IEnumerable<string> LogLevelProblems(IConfigurationSection logging)
+    {
+        var levels = logging.GetChildren().Select(child => child.Key == "LogLevel" ? child : child.GetSection("LogLevel"))
+            .SelectMany(section => section.GetChildren())
+            .Append(logging.GetSection("Console:LogToStandardErrorThreshold"));
+        // Empty (a template's unset value) is no level, which the logging library skips: not a problem.
+        return levels.Where(level => !string.IsNullOrEmpty(level.Value) && !Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level.Value, ignoreCase: true, out _))
+            .Select(level => $"{level.Path} must be one of Trace, Debug, Information, Warning, Error, Critical, None.");
+    }
 
     /// <summary>The node's settings; <paramref name="modelsDirectory"/> is the resolved models folder.</summary>
     public EngineNodeSettings ToNodeSettings(string modelsDirectory) => new(

@@ -34,6 +34,11 @@ public sealed class EngineOptionsTests
         Assert.Equal("Logging:LogLevel:Default must be one of Trace, Debug, Information, Warning, Error, Critical, None.",
             Assert.Single(Refused(new(Valid) { ["Logging:LogLevel:Default"] = "Warn" }).Problems));
         EngineOptions.Load(Config(new(Valid) { ["Logging:LogLevel:Akka"] = "warning" }));
+        // A provider's levels and the console's threshold too (before 2026-12-07 they crashed the start with exit 1 after the topics were made).
+        Assert.Equal(["Logging:Console:LogLevel:Default must be one of Trace, Debug, Information, Warning, Error, Critical, None.",
+                "Logging:Console:LogToStandardErrorThreshold must be one of Trace, Debug, Information, Warning, Error, Critical, None."],
+            Refused(new(Valid) { ["Logging:Console:LogLevel:Default"] = "Warn", ["Logging:Console:LogToStandardErrorThreshold"] = "Warn",
+                ["Logging:Console:FormatterName"] = "json" }).Problems);
 
         var value = Assert.Single(Refused(new(Valid) { ["Kafka:Client:security.protocol"] = "SASL-SSL-not-a-protocol" }).Problems);
         Assert.Equal("Kafka:Client:security.protocol has a value librdkafka refuses: see librdkafka's CONFIGURATION.md for what it takes.", value);
