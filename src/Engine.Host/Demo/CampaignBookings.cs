@@ -13,7 +13,7 @@ public static class CampaignBookings
 {
     /// <param name="client">librdkafka properties (SASL, SSL) for a secured Kafka.</param>
     public static async Task PublishAsync(string bootstrapServers, IEnumerable<CampaignSpec> specs, string topic = Topics.Campaigns,
-        IReadOnlyDictionary<string, string>? client = null)
+        IReadOnlyDictionary<string, string>? client = null, CancellationToken cancellationToken = default)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig(client?.ToDictionary() ?? [])
         {
@@ -24,6 +24,6 @@ public static class CampaignBookings
             {
                 Key = Encoding.UTF8.GetBytes(spec.CampaignId),
                 Value = JsonSerializer.SerializeToUtf8Bytes(spec, EngineJson.Default.CampaignSpec),
-            });
+            }, cancellationToken);
     }
 }

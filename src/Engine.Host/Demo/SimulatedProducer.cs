@@ -19,7 +19,10 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
 {
     public const int MaxAhead = 10_000;
 
-    private long _produced, _failed;
+    private long _produced, _failed, _delivered;
+
+    /// <summary>How long a stopped run waits for what it handed over to be delivered, rather than drop it.</summary>
+    private static readonly TimeSpan StopFlush = TimeSpan.FromSeconds(5);
     private Error? _firstError;
 
     /// <summary>Events handed to the producer.</summary>
@@ -28,6 +31,9 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
     /// <summary>Events Kafka did not acknowledge (known once <see cref="RunAsync"/> has completed), and the first reason.</summary>
     public long Failed => Interlocked.Read(ref _failed);
     public Error? FirstError => Volatile.Read(ref _firstError);
+
+    /// <summary>Events Kafka acknowledged.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -41,31 +47,43 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
         using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
         Action<DeliveryReport<byte[], byte[]>> delivered = report =>
         {
-            if (!report.Error.IsError) return;
+            if (!report.Error.IsError)
+            {
+                Interlocked.Increment(ref _delivered);
+                return;
+            }
             Interlocked.CompareExchange(ref _firstError, report.Error, null);
             Interlocked.Increment(ref _failed);
         };
         var random = new Random(options.Seed);
         var clock = Stopwatch.StartNew();
         var simulator = new ClickstreamSimulator(new SimulatorOptions { Seed = options.Seed, Users = options.Users, Campaigns = options.Campaigns });
-        foreach (var evt in simulator)
+        try
         {
-            // After a refusal: Kafka acknowledges in order per partition, and a producer that failed to deliver one (a topic it
-            // may not write, a broker away past message.timeout.ms) would fail the rest too (before 2026-12-07 it went on).
-            if (_produced >= options.Events || cancellationToken.IsCancellationRequested || Failed > 0) break;
-            var value = random.NextDouble() < options.MalformedShare ? Broken(evt, random) : ClickEventCodec.Encode(evt);
-            Produce(producer, Encoding.UTF8.GetBytes(evt.UserId), value, delivered);
-            var produced = Interlocked.Increment(ref _produced);
-            if (consumed is not null && produced % 100 == 0)
-                while (produced - Failed - consumed() > MaxAhead && !cancellationToken.IsCancellationRequested && Failed == 0) // refused: never read
-                    await Task.Delay(5, cancellationToken);
-            if (options.Rate > 0 && produced % 100 == 0)
+            foreach (var evt in simulator)
             {
-                var ahead = TimeSpan.FromSeconds((double)produced / options.Rate) - clock.Elapsed;
-                if (ahead > TimeSpan.Zero) await Task.Delay(ahead, cancellationToken);
+                // After a refusal: Kafka acknowledges in order per partition, and a producer that failed to deliver one (a topic it
+                // may not write, a broker away past message.timeout.ms) would fail the rest too (before 2026-12-07 it went on).
+                if (_produced >= options.Events || cancellationToken.IsCancellationRequested || Failed > 0) break;
+                var value = random.NextDouble() < options.MalformedShare ? Broken(evt, random) : ClickEventCodec.Encode(evt);
+                Produce(producer, Encoding.UTF8.GetBytes(evt.UserId), value, delivered);
+                var produced = Interlocked.Increment(ref _produced);
+                if (consumed is not null && produced % 100 == 0)
+                    while (produced - Failed - consumed() > MaxAhead && !cancellationToken.IsCancellationRequested && Failed == 0) // refused: never read
+                        await Task.Delay(5, cancellationToken);
+                if (options.Rate > 0 && produced % 100 == 0)
+                {
+                    var ahead = TimeSpan.FromSeconds((double)produced / options.Rate) - clock.Elapsed;
+                    if (ahead > TimeSpan.Zero) await Task.Delay(ahead, cancellationToken);
+                }
             }
+            producer.Flush(cancellationToken);
         }
-        producer.Flush(cancellationToken);
+        catch (OperationCanceledException)
+        {
+            producer.Flush(StopFlush); // what was handed over goes out, rather than be dropped with the producer
+            throw;
+        }
     }
 
     private void Produce(IProducer<byte[], byte[]> producer, byte[] key, byte[] value, Action<DeliveryReport<byte[], byte[]>> delivered)
