@@ -192,14 +192,16 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     /// </summary>
     private void PaceWhileIdle(PaceIdle tick)
     {
-        if (_idlePacing is not { } idle) return;
+        if (_idlePacing is not { } idle || !_catalog.TryGet(_campaignId, out var spec)) return;
+        var asOfMs = tick.AsOf.ToUnixTimeMilliseconds();
         if (_idleExhaustionUnsent is { } unsent)
         {
-            Send(idle, unsent with { DecidedAt = DateTimeOffset.UtcNow }); // same id: the exchange keeps it once
+            // Unless the budget was raised meanwhile (its clock then starts again at its next event).
+            if (CampaignDelivery.Of(_delivery, asOfMs).Exhausts(spec)) Send(idle, unsent with { DecidedAt = DateTimeOffset.UtcNow }); // same id: kept once
+            else _idleExhaustionUnsent = null;
             return;
         }
-        if (!_catalog.TryGet(_campaignId, out var spec) || _pacing.LastTick < 0) return;
-        var asOfMs = tick.AsOf.ToUnixTimeMilliseconds();
+        if (_pacing.LastTick < 0) return;
         var silentMs = asOfMs - _delivery.LastEventMs;
         if (silentMs < idle.After.TotalMilliseconds || silentMs > idle.MaxSilence.TotalMilliseconds
             || Environment.TickCount64 - _lastEventWallMs < idle.Settle.TotalMilliseconds) return;

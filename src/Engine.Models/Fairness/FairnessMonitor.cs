@@ -35,7 +35,7 @@ public sealed class FairnessMonitor(FairnessSettings settings)
     /// backlog): not a chance for a list, as that event's is; still one for a churn alert.</param>
     public void Observe(ClickEvent cause, bool returning, IReadOnlyList<IDecision> decisions, bool listLeftToLater = false)
     {
-        if (Opportunity(cause.Type) is not { } kind) return;
+        var kind = Opportunity(cause.Type); // null: no chance of a list or a bid, still one of a churn alert
         var decided = false;
         double? score = null;
         ChurnAlert? alert = null;
@@ -56,8 +56,9 @@ public sealed class FairnessMonitor(FairnessSettings settings)
                     break;
             }
         }
-        if (!(listLeftToLater && kind == DecisionKind.Recommendation)) Count(cause.Device, cause.Region, returning, kind, decided, score);
-        // Every event is also a chance for a churn alert (raised when the user's probability crosses the threshold).
+        if (kind is { } chance && !(listLeftToLater && chance == DecisionKind.Recommendation)) Count(cause.Device, cause.Region, returning, chance, decided, score);
+        // Every event is also a chance for a churn alert (raised when the user's probability crosses the threshold): page
+        // views and ad events too, which before 2026-12-07 were left out, alerts included (a review).
         Count(cause.Device, cause.Region, returning, DecisionKind.ChurnAlert, alert is not null, alert?.Probability);
     }
 
@@ -81,7 +82,10 @@ public sealed class FairnessMonitor(FairnessSettings settings)
                 var segments = g.Select(t => t.Value.Snapshot(t.Key.Segment)).OrderBy(s => s.Segment, StringComparer.Ordinal).ToList();
                 var eligible = segments.Where(s => s.Opportunities >= settings.MinOpportunities).ToList();
                 var max = eligible.Count == 0 ? 0 : eligible.Max(s => s.Rate);
-                double? ratio = eligible.Count < 2 || max == 0 ? null : eligible.Min(s => s.Rate) / max;
+                // Rare decisions (churn alerts on events) need a few in the highest segment before their rates say anything:
+                // 1 alert in 40,000 against 0 flagged a ratio of 0 before 2026-12-07 (a review).
+                var enough = eligible.Count > 0 && eligible.MaxBy(s => s.Rate)!.Decisions >= settings.MinDecisions;
+                double? ratio = eligible.Count < 2 || max == 0 || !enough ? null : eligible.Min(s => s.Rate) / max;
                 return new DimensionReport(g.Key.Dimension, g.Key.Kind, segments, ratio, ratio < settings.MinDisparityRatio);
             })
             .OrderBy(d => d.Kind).ThenBy(d => d.Dimension, StringComparer.Ordinal)
@@ -123,14 +127,16 @@ public enum DecisionKind { Recommendation, Bid, ChurnAlert }
 
 /// <param name="MinDisparityRatio">Lowest segment rate over highest below which a dimension is flagged.</param>
 /// <param name="MinOpportunities">Segments with fewer chances are reported but not compared (their rate is noise).</param>
-public sealed record FairnessSettings(double MinDisparityRatio = 0.8, long MinOpportunities = 100);
+/// <param name="MinDecisions">A dimension whose highest rate rests on fewer decisions is reported but not compared (rare decisions' rates are noise).</param>
+public sealed record FairnessSettings(double MinDisparityRatio = 0.8, long MinOpportunities = 100, long MinDecisions = 10);
 
 public sealed record FairnessReport(double MinDisparityRatio, IReadOnlyList<DimensionReport> Dimensions)
 {
     public IEnumerable<DimensionReport> Warnings => Dimensions.Where(d => d.Flagged);
 }
 
-/// <param name="DisparityRatio">Lowest rate over highest among segments with enough opportunities; null when fewer than two.</param>
+/// <param name="DisparityRatio">Lowest rate over highest among segments with enough opportunities; null when fewer than two, or when the
+/// highest rests on fewer than <see cref="FairnessSettings.MinDecisions"/> decisions.</param>
 public sealed record DimensionReport(string Dimension, DecisionKind Kind, IReadOnlyList<SegmentReport> Segments, double? DisparityRatio, bool Flagged);
 
 /// <param name="Rate">Decisions over opportunities.</param>

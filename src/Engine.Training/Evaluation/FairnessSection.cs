@@ -32,7 +32,7 @@ public static class FairnessSection
     {
         md.AppendLine(CultureInfo.InvariantCulture, $"### Fairness of the decisions ({f.Events:N0} simulated events decided by the committed models: {f.Models})").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"Rate = decisions over chances to decide (a list after a page event, a bid placed on a bid request, a churn alert on an event: alerts on silence come from the node's sweeper, which this replay does not run); scores: top item score, predicted CTR of the bid, churn probability (quantiles to 0.001). Disparity ratio = lowest segment rate over highest, among segments with at least {f.MinOpportunities} chances; under {f.Report.MinDisparityRatio:0.00} it is flagged.").AppendLine();
+            $"Rate = decisions over chances to decide (a list after a page event, a bid placed on a bid request, a churn alert on an event: alerts on silence come from the node's sweeper, which this replay does not run); scores: top item score, predicted CTR of the bid, churn probability (quantiles to 0.001). Disparity ratio = lowest segment rate over highest, among segments with at least {f.MinOpportunities} chances, when the highest rests on at least 10 decisions; under {f.Report.MinDisparityRatio:0.00} it is flagged.").AppendLine();
         md.AppendLine("| decision | dimension | segment | chances | decisions | rate | mean score | p10 / p50 / p90 | disparity ratio |").AppendLine("|---|---|---|---:|---:|---:|---:|---|---|");
         foreach (var d in f.Report.Dimensions)
         {

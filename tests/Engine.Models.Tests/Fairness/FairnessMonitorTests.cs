@@ -113,6 +113,52 @@ public sealed class FairnessMonitorTests
         Assert.Equal((70, 10), (tenure.Segments.Single(s => s.Segment == "returning").Opportunities, tenure.Segments.Single(s => s.Segment == "new").Opportunities));
     }
 
+    /// <summary>
+    /// One churn alert in 200 desktop events against none in 200 mobile ones: rare decisions' rates are noise, not a
+    /// disparity of 0 (flagged before 2026-12-07, a review). Ten alerts in the highest segment are enough to compare.
+    /// </summary>
+    [Fact]
+    public void A_rare_decision_is_not_compared_until_the_highest_segment_holds_a_few()
+    {
+        var monitor = new FairnessMonitor(new FairnessSettings(MinOpportunities: 100));
+        for (var i = 0; i < 200; i++)
+        {
+            monitor.Observe(View(i, "desktop"), returning: true, i == 7 ? [Alert(i, 0.9)] : []);
+            monitor.Observe(View(1_000 + i, "mobile"), returning: true, []);
+        }
+        var byDevice = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.ChurnAlert });
+        Assert.Null(byDevice.DisparityRatio);
+        Assert.False(byDevice.Flagged);
+
+        for (var i = 0; i < 9; i++) monitor.Observe(View(2_000 + i, "desktop"), returning: true, [Alert(2_000 + i, 0.9)]);
+        Assert.True(monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.ChurnAlert }).Flagged);
+    }
+
+    /// <summary>
+    /// A churn alert raised on a page view or an ad event is a chance and a decision like any other event's: before
+    /// 2026-12-07 those events were left out of the churn counts, alerts included (a review).
+    /// </summary>
+    [Theory]
+    [InlineData(EventType.PageView)]
+    [InlineData(EventType.AdImpression)]
+    [InlineData(EventType.AdClick)]
+    [InlineData(EventType.RemoveFromCart)]
+    public void Every_event_type_is_a_chance_for_a_churn_alert(EventType type)
+    {
+        var monitor = new FairnessMonitor(new FairnessSettings());
+        monitor.Observe(View(1, "mobile") with { Type = type }, returning: true, [Alert(1, 0.9)]);
+        var byDevice = monitor.Report().Dimensions.Single(d => d is { Dimension: FairnessMonitor.Device, Kind: DecisionKind.ChurnAlert });
+        var mobile = byDevice.Segments.Single(s => s.Segment == "mobile");
+        Assert.Equal((1, 1), (mobile.Opportunities, mobile.Decisions));
+        Assert.DoesNotContain(monitor.Report().Dimensions, d => d.Kind != DecisionKind.ChurnAlert); // no chance of a list or a bid
+    }
+
+    private static ClickEvent View(int i, string device) => new()
+    {
+        EventId = $"v-{i}", EventTime = DateTimeOffset.UnixEpoch.AddSeconds(i), UserId = $"u-{i}", Type = EventType.ProductView, ItemId = "i-1",
+        Device = device, Region = "eu-west",
+    };
+
     private static ChurnAlert Alert(int i, double probability) => new()
     {
         DecisionId = $"a-{i}", CausedBy = $"sweep:{i}", DecidedAt = DateTimeOffset.UnixEpoch, ModelVersion = "m", Reasons = [],
