@@ -67,7 +67,7 @@ public static class ExperimentsReportOutput
     }
 
     private static string ShadowLine(ShadowSummary s) => string.Create(CultureInfo.InvariantCulture,
-        $"shadow {s.Kind} ({s.Experiment}): {s.Logged:N0} scores logged to engine.shadow-scores, never emitted; would have acted on {s.WouldDecide:N0}{(s.MeanScore is { } m ? $", mean score {m.ToString("0.0000", CultureInfo.InvariantCulture)}" : "")}");
+        $"shadow {s.Kind} ({s.Experiment}): {s.Logged:N0} scores logged to engine.shadow-scores, never emitted; would have acted on {s.WouldDecide:N0} (for {s.Users:N0} users{(s.Kind == "churn_alert" ? ": logged at each check while the champion stays armed, so read the users" : "")}){(s.MeanScore is { } m ? $", mean score {m.ToString("0.0000", CultureInfo.InvariantCulture)}" : "")}");
 
     private static string Pct(double rate) => (rate * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 
