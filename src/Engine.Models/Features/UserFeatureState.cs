@@ -143,7 +143,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                     Categories.Mark(category, 0, t, wm);
                     CategoryViews7d.Add(category, t, wm);
                 }
-                TrackSessionItem(e.SessionId, item, coVisited);
+                TrackSessionItem(e.SessionId, item, coVisited, late: t < _sessionClockMs);
                 break;
             case EventType.AddToCart when e.ItemId is { } item:
                 CartItems.Mark(item, 0, t, wm);
@@ -195,12 +195,15 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     }
 
     /// <summary>A view counts in the current session only: a late view of an earlier one neither moves the session nor counts in it
-    /// (it cleared the current session's items, and recorded no co-visits for its next view).</summary>
-    private void TrackSessionItem(string? session, string item, List<string>? coVisited)
+    /// (it cleared the current session's items, and recorded no co-visits for its next view). A view of this session older
+    /// than its newest click (a mobile SDK's batch read out of order) goes behind that click, not ahead of it: before
+    /// 2026-12-07 it became the session's last click, and its list replaced the newer page's (a review). Its exact place among
+    /// older clicks is not kept (no times are): one swapped pair, the usual case, comes out in order.</summary>
+    private void TrackSessionItem(string? session, string item, List<string>? coVisited, bool late)
     {
         if (session is null || session != _session) return;
         if (coVisited is not null) CoVisited(item, coVisited);
-        _sessionItems.Insert(0, item);
+        _sessionItems.Insert(late && _sessionItems.Count > 0 ? 1 : 0, item);
         if (_sessionItems.Count > SessionClicksKept) _sessionItems.RemoveAt(SessionClicksKept);
         _sessionDirty = true;
     }

@@ -155,6 +155,22 @@ public class FeatureStateTests
     }
 
     /// <summary>
+    /// Two views of one session read out of order (a mobile SDK's batch): the older goes behind the newer, which stays the
+    /// session's last click. Before 2026-12-07 the older became the last click, and its list replaced the newer page's (a review).
+    /// </summary>
+    [Fact]
+    public void A_view_read_after_a_newer_one_of_its_session_goes_behind_it()
+    {
+        var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        user.Apply(View("a", T0, session: "s1"), new(0, 0));
+        user.Apply(View("c", T0.AddSeconds(10), session: "s1"), new(0, 1));
+        user.Apply(View("b", T0.AddSeconds(5), session: "s1"), new(0, 2)); // read after c
+        Assert.Equal(["c", "b", "a"], user.SessionItems);
+        user.Apply(View("d", T0.AddSeconds(20), session: "s1"), new(0, 3));
+        Assert.Equal(["d", "c", "b", "a"], user.SessionItems);
+    }
+
+    /// <summary>
     /// Sessions are judged on the clock of events that carry one: before 2026-12-07 a bid request stamped a minute ahead
     /// (the exchange's clock) made a new session's purchase read as a late event of the old session, and the item just
     /// bought was offered again (review). The clock is kept with the features, so a restored state judges alike.
