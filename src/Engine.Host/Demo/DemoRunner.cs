@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Confluent.Kafka;
 using Engine.Actors.Campaigns;
 using Engine.Actors.Pipeline;
 using Engine.Models.Contracts;
@@ -71,7 +70,7 @@ public static class DemoRunner
             // Done once every event is committed: the count of records read alone counts a restarted stream's replay twice,
             // and before 2026-12-07 the demo could stop before its last events were read (a review).
             caughtUp ??= Stopwatch.StartNew();
-            done = await Task.Run(() => AllCommitted(lag));
+            done = await Task.Run(lag.AllCommitted);
             if (done || caughtUp.Elapsed < CommitWait) continue;
             Console.Error.WriteLine($"demo: the engine read every event, but its group's commits did not reach the end of {Topics.Clickstream} within {CommitWait.TotalSeconds:F0} s");
             break;
@@ -119,19 +118,6 @@ public static class DemoRunner
 
     /// <summary>How long the demo waits, once it has read every event, for its group's commits to reach the end of the clickstream.</summary>
     private static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(60);
-
-    /// <summary>Whether the node's group has committed every record of the clickstream (blocking: several broker round trips).</summary>
-    private static bool AllCommitted(ConsumerLagProbe lag)
-    {
-        try
-        {
-            return lag.Read() is { Count: > 0 } lags && lags.All(l => l.Lag == 0);
-        }
-        catch (KafkaException)
-        {
-            return false; // asked again in a second
-        }
-    }
 
     /// <param name="recentP99">Of the last 10 s (the summary at the end gives the whole run's).</param>
     private static void Report(TimeSpan elapsed, long produced, PipelineCounters c, DecisionCounters d, double recentP99) =>

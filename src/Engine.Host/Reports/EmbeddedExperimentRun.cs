@@ -1,12 +1,9 @@
-using System.Text;
-using Confluent.Kafka;
 using Engine.Actors.Campaigns;
 using Engine.Host.Demo;
 using Engine.Host.Node;
 using Engine.Models.Contracts;
 using Engine.Models.Decisions;
 using Engine.Models.Experiments;
-using Engine.Models.Simulation;
 
 namespace Engine.Host.Reports;
 
@@ -17,9 +14,6 @@ namespace Engine.Host.Reports;
 /// </summary>
 public static class EmbeddedExperimentRun
 {
-    /// <summary>Events produced ahead of the engine at most: the embedded broker keeps only ~5 MB per partition.</summary>
-    private const long MaxLag = 10_000;
-
     public static async Task<TopicSnapshot> RunAsync(DemoOptions demo, ExperimentMode mode, double challengerShare, TextWriter log,
         CancellationToken cancellationToken)
     {
@@ -38,9 +32,24 @@ public static class EmbeddedExperimentRun
         using var tail = TopicTail.Start(infrastructure.KafkaBootstrap, infrastructure.KafkaClientTuning, TimeSpan.FromSeconds(30));
         await using (var node = await EngineNode.StartAsync(settings, DemoModels.Load(modelsDirectory), new CampaignCatalog(), new CampaignBoard(), cancellationToken))
         {
-            var produced = await ProduceAsync(infrastructure.KafkaBootstrap, demo, () => node.UserCounters.Consumed, cancellationToken);
-            while (!cancellationToken.IsCancellationRequested && node.UserCounters.Consumed < produced && !node.Completion.IsCompleted)
+            // The demo's producer and end (before 2026-12-07 a copy of the demo's old loop: it waited for ever on a node that
+            // stopped or a Kafka that refused the events, and ended on a count of reads that counts a replay twice; a review).
+            var producer = new SimulatedProducer(infrastructure.KafkaBootstrap, Topics.Clickstream, demo with { MalformedShare = 0 }, () => node.UserCounters.Consumed);
+            using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _ = node.Completion.ContinueWith(_ => stopProducing.Cancel(), TaskScheduler.Default);
+            await producer.RunAsync(stopProducing.Token);
+            if (producer.FirstError is { } refused)
+                throw new InvalidOperationException($"Kafka refused {producer.Failed:N0} of the simulated events ({refused.Code}: {refused.Reason})");
+            using var lag = new Telemetry.ConsumerLagProbe(infrastructure.KafkaBootstrap, infrastructure.KafkaClientTuning,
+                settings.InputGroups.Where(g => g.Topic == Topics.Clickstream));
+            var deadline = DateTime.UtcNow + CommitWait;
+            while (!node.Completion.IsCompleted && !await Task.Run(lag.AllCommitted, cancellationToken))
+            {
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"the node read the events, but its commits did not reach the end of {Topics.Clickstream} within {CommitWait.TotalSeconds:F0} s");
                 await Task.Delay(250, cancellationToken);
+            }
+            if (node.Completion.IsCompleted) throw new InvalidOperationException("the node stopped before it had decided on every event");
             // The sweeper raises silent users' alerts on its own beat: give it a few beats after the last event.
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
             await node.StopAsync();
@@ -49,20 +58,6 @@ public static class EmbeddedExperimentRun
         return tail.Finish(TimeSpan.FromSeconds(120), cancellationToken);
     }
 
-    /// <summary>The simulator's clickstream into Kafka (keyed by user, murmur2 as the engine expects), never far ahead of the engine.</summary>
-    private static async Task<long> ProduceAsync(string bootstrap, DemoOptions demo, Func<long> consumed, CancellationToken cancellationToken)
-    {
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
-            { BootstrapServers = bootstrap, Partitioner = Partitioner.Murmur2Random, LingerMs = 5, EnableIdempotence = true }).Build();
-        long produced = 0;
-        foreach (var evt in new ClickstreamSimulator(new SimulatorOptions { Seed = demo.Seed, Users = demo.Users, Campaigns = demo.Campaigns }))
-        {
-            if (produced >= demo.Events || cancellationToken.IsCancellationRequested) break;
-            while (produced - consumed() > MaxLag) await Task.Delay(50, cancellationToken);
-            producer.Produce(Topics.Clickstream, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(evt.UserId), Value = ClickEventCodec.Encode(evt) });
-            if (++produced % 1_000 == 0) producer.Flush(cancellationToken);
-        }
-        producer.Flush(cancellationToken);
-        return produced;
-    }
+    /// <summary>How long the run waits, once every event is produced, for the node's commits to reach the end of the clickstream.</summary>
+    private static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(120);
 }

@@ -62,6 +62,19 @@ public sealed class ConsumerLagProbe : IDisposable
         return lags;
     }
 
+    /// <summary>Whether every group has committed every record of its topic (false when Kafka does not answer). Blocking, as <see cref="Read"/>.</summary>
+    public bool AllCommitted()
+    {
+        try
+        {
+            return Read() is { Count: > 0 } lags && lags.All(l => l.Lag == 0);
+        }
+        catch (KafkaException)
+        {
+            return false; // asked again later
+        }
+    }
+
     public void Dispose()
     {
         foreach (var (consumer, _) in _groups) consumer.Dispose();
