@@ -98,6 +98,8 @@ public sealed class OutcomeJoinTests
         var report = OutcomeJoin.Run(stream, decisions, OutcomeWindows.Default, from: T0.AddMinutes(50));
         var row = Assert.Single(report.Rows, r => r.Outcome == OutcomeJoin.ClickThrough);
         Assert.Equal((1L, 1L), (row.Rate.Successes, row.Rate.Trials));
+        // The header counts what is in scope too (before 2026-12-07 also what was read before from: 3 events, 2 decisions).
+        Assert.Equal((2L, 1L, T0.AddMinutes(100)), (report.Events, report.Decisions, report.StreamStart));
     }
 
     private static string Sweep(int day) => $"sweep:0:{T0.AddDays(day).ToUnixTimeMilliseconds()}";

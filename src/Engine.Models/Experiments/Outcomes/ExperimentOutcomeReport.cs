@@ -10,7 +10,8 @@ public sealed record VariantDifference(string Kind, string Outcome, string Basel
 /// What <c>./engine report experiments</c> found: outcome rates per decision kind, outcome and variant, and the
 /// differences between variants.
 /// </summary>
-/// <param name="Decisions">Distinct decisions read (by decision id: replays count once).</param>
+/// <param name="Events">Events at or after the report's start (<c>--from</c>; all read without it).</param>
+/// <param name="Decisions">Distinct decisions (by decision id: replays count once) whose cause is at or after the start, or unknown.</param>
 /// <param name="Unmatched">Decisions whose cause is not in the clickstream read, so their moment is unknown; left out.</param>
 /// <param name="Censored">Churn alerts whose follow-up horizon runs past the end of the stream; left out.</param>
 public sealed record ExperimentOutcomeReport(

@@ -27,22 +27,26 @@ public static class OutcomeJoin
         long events = 0;
         foreach (var evt in clickstream)
         {
-            events++;
-            moments[evt.EventId] = evt.EventTime;
+            moments[evt.EventId] = evt.EventTime; // every event read: an earlier one may be a decision's cause, or its outcome
             if (!users.TryGetValue(evt.UserId, out var timeline)) users[evt.UserId] = timeline = new UserTimeline();
             timeline.Add(evt);
-            if (start is null || evt.EventTime < start) start = evt.EventTime;
             if (end is null || evt.EventTime > end) end = evt.EventTime;
+            // The header counts what is in scope (at or after from): before 2026-12-07 also the hour read before it (a review).
+            if (evt.EventTime < from) continue;
+            events++;
+            if (start is null || evt.EventTime < start) start = evt.EventTime;
         }
 
         var tallies = new Dictionary<(string Kind, string Outcome, string Variant), (long Successes, long Trials)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        long unmatched = 0, censored = 0;
+        long unmatched = 0, censored = 0, inScope = 0;
         foreach (var decision in decisions)
         {
             if (!seen.Add(decision.DecisionId)) continue;
-            if (Moment(decision, moments) is not { } at) { unmatched++; continue; }
-            if (at < from) continue;
+            var moment = Moment(decision, moments);
+            if (moment < from) continue;
+            inScope++;
+            if (moment is not { } at) { unmatched++; continue; }
             var variant = decision.Variant ?? NoVariant;
             var timeline = users.GetValueOrDefault(UserOf(decision) ?? "") ?? new UserTimeline();
             switch (decision)
@@ -67,7 +71,7 @@ public static class OutcomeJoin
         var rows = tallies.OrderBy(t => t.Key.Kind, StringComparer.Ordinal).ThenBy(t => t.Key.Outcome, StringComparer.Ordinal)
             .ThenBy(t => t.Key.Variant, StringComparer.Ordinal)
             .Select(t => new OutcomeRow(t.Key.Kind, t.Key.Outcome, t.Key.Variant, Proportion.Of(t.Value.Successes, t.Value.Trials))).ToList();
-        return new ExperimentOutcomeReport(rows, Differences(rows), events, seen.Count, unmatched, censored, start, end, windows);
+        return new ExperimentOutcomeReport(rows, Differences(rows), events, inScope, unmatched, censored, start, end, windows);
 
         void Count(string kind, string outcome, string variant, bool success)
         {
