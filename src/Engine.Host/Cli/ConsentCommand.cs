@@ -9,7 +9,7 @@ public static class ConsentCommand
 {
     public static Command Create()
     {
-        var user = new Option<string>("--user") { Description = "The user id (as it appears in the clickstream)", Required = true };
+        var user = PrivacyCliOptions.User("The user id (as it appears in the clickstream)");
         // Both required: a request records both choices, and a flag left out defaulted to true, granting again what the user
         // had withdrawn (review, 2026-12-06). bool?: a plain bool option has an implicit default, and 'Required' never fires.
         var personalisation = new Option<bool?>("--personalisation")

@@ -12,7 +12,7 @@ public static class EraseCommand
 {
     public static Command Create()
     {
-        var user = new Option<string>("--user") { Description = "The user id to erase (as it appears in the clickstream)", Required = true };
+        var user = PrivacyCliOptions.User("The user id to erase (as it appears in the clickstream)");
         var kafka = PrivacyCliOptions.Kafka();
         var wait = PrivacyCliOptions.Wait();
         var command = new Command("erase",

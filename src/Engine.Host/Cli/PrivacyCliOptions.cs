@@ -15,6 +15,23 @@ internal static class PrivacyCliOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Kafka__BootstrapServers") ?? "localhost:9092",
     };
 
+    /// <summary>
+    /// The user id, refused at once when blank or too long for a request (the engine would dead-letter the request, and the
+    /// command then waited for an acknowledgement that never came and blamed the engine: before 2026-12-07, a review).
+    /// </summary>
+    public static Option<string> User(string description)
+    {
+        var user = new Option<string>("--user") { Description = description, Required = true };
+        user.Validators.Add(result =>
+        {
+            var id = result.GetValueOrDefault<string>();
+            if (string.IsNullOrWhiteSpace(id)) result.AddError("--user must not be blank: give the user id as it appears in the clickstream.");
+            else if (System.Text.Encoding.UTF8.GetByteCount(id) > ClickEventCodec.MaxRecordBytes / 2)
+                result.AddError($"--user is longer than a privacy request can carry ({ClickEventCodec.MaxRecordBytes / 2:N0} bytes).");
+        });
+        return user;
+    }
+
     public static Option<int> Wait() => new("--wait")
         { Description = "Seconds to wait for the acknowledgement (0 = send and return)", DefaultValueFactory = _ => 60 };
 

@@ -66,6 +66,25 @@ public sealed class PrivacyCliTests
     }
 
     /// <summary>
+    /// A blank user id is refused before anything is sent: before 2026-12-07 the request went out, the engine dead-lettered
+    /// it, and the command waited for an acknowledgement that never came and asked whether an engine was running (a review).
+    /// </summary>
+    [Theory]
+    [InlineData("erase")]
+    [InlineData("consent")]
+    public async Task A_blank_user_id_is_refused_before_anything_is_sent(string verb)
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Topics.All, 1);
+        string[] consent = verb == "consent" ? ["--personalisation", "false", "--ad-targeting", "false"] : [];
+        using var command = EngineProcess.Start([verb, "--user", "  ", .. consent, "--kafka", kafka.BootstrapServers, "--wait", "5"]);
+
+        Assert.NotEqual(0, await command.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Contains("--user must not be blank", command.Output);
+        Assert.DoesNotContain($"sent to {Topics.Privacy}", command.Output);
+    }
+
+    /// <summary>
     /// Stopped (SIGTERM, as Ctrl+C) while it waits for the acknowledgement: it says the request was sent, not that no
     /// acknowledgement came within the wait, and exits 130 (review, 2026-12-06).
     /// </summary>
