@@ -12,16 +12,18 @@ public sealed class SimulatedProducerTests
         await using var kafka = new EmbeddedKafka();
         kafka.CreateTopics([Topics.Clickstream], 2);
         var options = new DemoOptions(Events: 50, Users: 20, Campaigns: 2, Partitions: 2, MalformedShare: 0);
-        var client = new Dictionary<string, string> { ["message.timeout.ms"] = "1000" };
 
-        var delivered = new SimulatedProducer(kafka.BootstrapServers, Topics.Clickstream, options, client: client);
+        // librdkafka's default delivery timeout: a first send to a fresh cluster on a loaded CI host took more than 1 s (2026-12-07).
+        var delivered = new SimulatedProducer(kafka.BootstrapServers, Topics.Clickstream, options);
         await delivered.RunAsync(CancellationToken.None);
-        Assert.Equal((50, 0), (delivered.Produced, delivered.Failed));
+        Assert.Equal((50, 0, 50), (delivered.Produced, delivered.Failed, delivered.Delivered));
 
         foreach (var broker in kafka.BrokerIds) kafka.SetBrokerDown(broker);
-        var lost = new SimulatedProducer(kafka.BootstrapServers, Topics.Clickstream, options, client: client);
+        var lost = new SimulatedProducer(kafka.BootstrapServers, Topics.Clickstream, options,
+            client: new Dictionary<string, string> { ["message.timeout.ms"] = "1000" });
         await lost.RunAsync(CancellationToken.None);
-        Assert.Equal((50, 50), (lost.Produced, lost.Failed));
+        Assert.True(lost.Produced > 0);
+        Assert.Equal((lost.Produced, 0L), (lost.Failed, lost.Delivered)); // all handed over failed (it stops at the first failure)
         Assert.NotNull(lost.FirstError);
     }
 
