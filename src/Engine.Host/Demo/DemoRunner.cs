@@ -89,7 +89,16 @@ public static class DemoRunner
         var seconds = clock.Elapsed.TotalSeconds;
         var latency = decisions.LatencyMicros;
         if (options.RedisAddress is { } givenRedis && options.KafkaAddress is null)
-            Console.WriteLine($"demo: removed this run's {await DemoIsolation.ForgetRunAsync(givenRedis, run):N0} keys from {givenRedis}");
+        {
+            try
+            {
+                Console.WriteLine($"demo: removed this run's {await DemoIsolation.ForgetRunAsync(givenRedis, run):N0} keys from {givenRedis}");
+            }
+            catch (StackExchange.Redis.RedisException e)
+            {
+                Console.Error.WriteLine($"demo: this run's keys ({DemoIsolation.RunPrefix(run)}*) could not be removed from {givenRedis} ({e.Message}); remove them by that pattern");
+            }
+        }
         var summary = new DemoSummary(producer.Produced, counters.Consumed, Math.Round(counters.Consumed / seconds),
             new DecisionCountsSummary(decisions.Recommendations, decisions.BidDecisions, decisions.BidAdjustments, decisions.ChurnAlerts),
             counters.DeadLettered, decisions.LateBidsDropped, counters.Flushes, counters.FlushRetries,
