@@ -180,9 +180,11 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     {
         try
         {
-            return _consumer!.Consume(timeout);
+            var result = _consumer!.Consume(timeout);
+            if (result is not null) _refusedSince = null;
+            return result;
         }
-        catch (ConsumeException e) when (!e.Error.IsFatal && !Refused(e.Error.Code))
+        catch (ConsumeException e) when (!e.Error.IsFatal && !RefusedForGood(e.Error.Code))
         {
             // E.g. a subscribed topic that does not exist yet: librdkafka keeps trying, and so do we.
             _log.Warning("Kafka consumer {0}: {1}", _settings.GroupId, e.Error.Reason);
@@ -191,11 +193,20 @@ internal sealed partial class ConsumerWorker : IKafkaControl
     }
 
     /// <summary>
-    /// Kafka refused the principal the group or the topic: no retry of librdkafka's changes that, so it fails the stream (its
-    /// supervisor restarts it with backoff, and /readyz and the restart count show it). Before 2026-12-07 it was logged as
-    /// a warning and retried for ever, and the node looked ready while it read nothing (a review).
+    /// Kafka has refused the principal the group or the topic for <see cref="KafkaConsumerSettings.EffectiveRefusalTolerance"/>
+    /// with no record read since: no retry of librdkafka's changes that, so it fails the stream (its supervisor restarts it
+    /// with backoff, and /readyz and the restart count show it). Before 2026-12-07 it was a warning retried for ever, and the
+    /// node looked ready while it read nothing (a review); a refusal that passes (ACLs still spreading) is only logged.
     /// </summary>
-    private static bool Refused(ErrorCode code) => code is ErrorCode.GroupAuthorizationFailed or ErrorCode.TopicAuthorizationFailed;
+    private bool RefusedForGood(ErrorCode code)
+    {
+        if (code is not (ErrorCode.GroupAuthorizationFailed or ErrorCode.TopicAuthorizationFailed)) return false;
+        var now = DateTime.UtcNow;
+        _refusedSince ??= now;
+        return now - _refusedSince >= _settings.EffectiveRefusalTolerance;
+    }
+
+    private DateTime? _refusedSince; // the first refusal since the last record read (poll thread only)
 
     private void Route(ConsumeResult<byte[], byte[]> result)
     {

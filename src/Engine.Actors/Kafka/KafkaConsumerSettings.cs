@@ -23,9 +23,16 @@ public sealed record KafkaConsumerSettings(
     int PollBurst = 2_000,
     TimeSpan? DrainTimeout = null,
     AutoOffsetReset AutoOffsetReset = AutoOffsetReset.Earliest,
-    bool ReadHeaders = false)
+    bool ReadHeaders = false,
+    TimeSpan? RefusalTolerance = null)
 {
     public TimeSpan EffectiveDrainTimeout => DrainTimeout ?? TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How long Kafka may refuse the group or the topic (an authorization error) before the stream fails: ACLs granted with
+    /// the deploy, or still spreading through the cluster, refuse a moment, and each failure rebalances the whole group.
+    /// </summary>
+    public TimeSpan EffectiveRefusalTolerance => RefusalTolerance ?? TimeSpan.FromSeconds(30);
 
     /// <summary>The librdkafka configuration the source uses (public so a plain client can be configured the same way).</summary>
     public ConsumerConfig ToConsumerConfig()

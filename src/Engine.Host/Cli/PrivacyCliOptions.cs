@@ -26,7 +26,7 @@ internal static class PrivacyCliOptions
         {
             var id = result.GetValueOrDefault<string>();
             if (string.IsNullOrWhiteSpace(id)) result.AddError("--user must not be blank: give the user id as it appears in the clickstream.");
-            else if (System.Text.Encoding.UTF8.GetByteCount(id) > ClickEventCodec.MaxRecordBytes / 2)
+            else if (JsonSerializer.SerializeToUtf8Bytes(id).Length > ClickEventCodec.MaxRecordBytes / 2) // as the request carries it, escapes and all
                 result.AddError($"--user is longer than a privacy request can carry ({ClickEventCodec.MaxRecordBytes / 2:N0} bytes).");
         });
         return user;

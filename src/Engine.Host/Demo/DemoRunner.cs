@@ -94,7 +94,7 @@ public static class DemoRunner
             {
                 Console.WriteLine($"demo: removed this run's {await DemoIsolation.ForgetRunAsync(givenRedis, run):N0} keys from {givenRedis}");
             }
-            catch (StackExchange.Redis.RedisException e)
+            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
             {
                 Console.Error.WriteLine($"demo: this run's keys ({DemoIsolation.RunPrefix(run)}*) could not be removed from {givenRedis} ({e.Message}); remove them by that pattern");
             }

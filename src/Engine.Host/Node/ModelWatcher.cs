@@ -114,7 +114,7 @@ public sealed class ModelWatcher : IAsyncDisposable
             _report($"models: {name} reloaded from {path}, now serving version {result.ServingVersion}");
             return;
         }
-        if (result.FilesOfDifferentRuns && !(again && refused.WaitingForPair))
+        if (result.FilesOfDifferentRuns && !again) // changed files only: unchanged ones were given their grace (a review)
         {
             _refused[path] = new Refused(now + _pairGrace, WaitingForPair: true);
             _report($"models: {name} at {path} waits for its other file (model.onnx and model.json not of one run yet); version {result.ServingVersion} keeps serving");

@@ -37,7 +37,14 @@ public static class EmbeddedExperimentRun
             var producer = new SimulatedProducer(infrastructure.KafkaBootstrap, Topics.Clickstream, demo with { MalformedShare = 0 }, () => node.UserCounters.Consumed);
             using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             _ = node.Completion.ContinueWith(_ => stopProducing.Cancel(), TaskScheduler.Default);
-            await producer.RunAsync(stopProducing.Token);
+            try
+            {
+                await producer.RunAsync(stopProducing.Token);
+            }
+            catch (OperationCanceledException) when (node.Completion.IsCompleted && !cancellationToken.IsCancellationRequested)
+            {
+                throw new InvalidOperationException("the node stopped before it had decided on every event");
+            }
             if (producer.FirstError is { } refused)
                 throw new InvalidOperationException($"Kafka refused {producer.Failed:N0} of the simulated events ({refused.Code}: {refused.Reason})");
             using var lag = new Telemetry.ConsumerLagProbe(infrastructure.KafkaBootstrap, infrastructure.KafkaClientTuning,

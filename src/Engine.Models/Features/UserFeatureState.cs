@@ -45,6 +45,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
 
     private string? _session;
     private readonly List<string> _sessionItems = [];
+    // When the current session's newest view happened (this actor's only: see TrackSessionItem).
+    private long _newestViewMs = long.MinValue;
     /// <summary>
     /// The latest time of an event that carried a session: which session is the current one is decided on this clock, not on
     /// <see cref="EntityFeatureState.LastEventMs"/>, which events without one (bid requests, ad events and server-side
@@ -143,7 +145,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                     Categories.Mark(category, 0, t, wm);
                     CategoryViews7d.Add(category, t, wm);
                 }
-                TrackSessionItem(e.SessionId, item, coVisited, late: t < _sessionClockMs);
+                TrackSessionItem(e.SessionId, item, coVisited, t);
                 break;
             case EventType.AddToCart when e.ItemId is { } item:
                 CartItems.Mark(item, 0, t, wm);
@@ -196,14 +198,17 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
 
     /// <summary>A view counts in the current session only: a late view of an earlier one neither moves the session nor counts in it
     /// (it cleared the current session's items, and recorded no co-visits for its next view). A view of this session older
-    /// than its newest click (a mobile SDK's batch read out of order) goes behind that click, not ahead of it: before
+    /// than its newest view (a mobile SDK's batch read out of order) goes behind that view, not ahead of it: before
     /// 2026-12-07 it became the session's last click, and its list replaced the newer page's (a review). Its exact place among
-    /// older clicks is not kept (no times are): one swapped pair, the usual case, comes out in order.</summary>
-    private void TrackSessionItem(string? session, string item, List<string>? coVisited, bool late)
+    /// older clicks is not kept (no times are): one swapped pair, the usual case, comes out in order. The newest view's time
+    /// is this actor's only (not stored): a reloaded state takes its next view as the newest, as before.</summary>
+    private void TrackSessionItem(string? session, string item, List<string>? coVisited, long t)
     {
         if (session is null || session != _session) return;
         if (coVisited is not null) CoVisited(item, coVisited);
-        _sessionItems.Insert(late && _sessionItems.Count > 0 ? 1 : 0, item);
+        var late = t < _newestViewMs && _sessionItems.Count > 0;
+        if (!late) _newestViewMs = t;
+        _sessionItems.Insert(late ? 1 : 0, item);
         if (_sessionItems.Count > SessionClicksKept) _sessionItems.RemoveAt(SessionClicksKept);
         _sessionDirty = true;
     }
@@ -244,7 +249,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
 
     private void StartSession(string session)
     {
-        (_session, _sessionDirty) = (session, true);
+        (_session, _sessionDirty, _newestViewMs) = (session, true, long.MinValue);
         _sessionItems.Clear();
     }
 

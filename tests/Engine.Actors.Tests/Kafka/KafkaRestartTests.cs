@@ -204,9 +204,10 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         var group = "group-refused-" + topic;
         await kafka.CreateTopicAsync(topic, 1);
         await KafkaTestData.ProduceAsync(kafka, topic, 0, 10);
-        kafka.FailNextRequests(KafkaApi.JoinGroup, ErrorCode.GroupAuthorizationFailed); // one: the cluster is shared with the class's other tests
+        kafka.FailNextRequests(KafkaApi.JoinGroup, ErrorCode.GroupAuthorizationFailed, ErrorCode.GroupAuthorizationFailed); // few: the cluster is shared
 
-        var (control, _) = KafkaSource.CommittableSource(KafkaTestData.Consumer(kafka, topic, group))
+        var settings = KafkaTestData.Consumer(kafka, topic, group) with { RefusalTolerance = TimeSpan.Zero }; // at the second refusal
+        var (control, _) = KafkaSource.CommittableSource(settings)
             .Select(message => message.Offset)
             .ToMaterialized(Committer.Sink(new CommitterSettings()), Keep.Both).Run(Sys.Materializer());
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => control.Shutdown.WaitAsync(Timeout));

@@ -97,6 +97,24 @@ public sealed class ModelWatcherTests : IDisposable
         Assert.Equal("retrained", registry.Version);
     }
 
+    /// <summary>
+    /// A pair of two runs left as it is counts one refusal: its retries every few minutes are quiet (a review found them
+    /// going back to "waits for its other file" and counting a refusal again each time).
+    /// </summary>
+    [Fact]
+    public async Task A_pair_of_two_runs_left_as_it_is_counts_one_refusal()
+    {
+        var (path, _) = DeployCommittedChurn();
+        using var registry = new ModelRegistry(path, ModelSchemas.Churn);
+        await using var watcher = new ModelWatcher([("churn", path, registry)], TimeSpan.FromHours(1), _ => { }, pairGrace: TimeSpan.Zero,
+            retryRefused: TimeSpan.Zero);
+        await ReplaceAsync(path, new byte[4096]);
+
+        for (var look = 0; look < 5; look++) watcher.CheckOnce();
+
+        Assert.Equal((0, 1L), (watcher.Reloads, watcher.Refusals));
+    }
+
     /// <summary>The committed churn model written again as another run's: its model.json with version "retrained" and the new file's hash.</summary>
     private static void TinyChurnOf(string path)
     {

@@ -168,6 +168,10 @@ public class FeatureStateTests
         Assert.Equal(["c", "b", "a"], user.SessionItems);
         user.Apply(View("d", T0.AddSeconds(20), session: "s1"), new(0, 3));
         Assert.Equal(["d", "c", "b", "a"], user.SessionItems);
+        // Only views order views: a cart add read before an earlier view leaves that view the last click (a review of the change).
+        user.Apply(new ClickEvent { EventId = "cart", EventTime = T0.AddSeconds(40), UserId = "u1", SessionId = "s1", Type = EventType.AddToCart, ItemId = "d" }, new(0, 4));
+        user.Apply(View("e", T0.AddSeconds(30), session: "s1"), new(0, 5));
+        Assert.Equal(["e", "d", "c", "b", "a"], user.SessionItems);
     }
 
     /// <summary>
