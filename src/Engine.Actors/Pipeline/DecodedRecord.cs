@@ -16,7 +16,7 @@ public sealed record DecodedRecord(CommittableMessage Message, Decoded Decoded, 
     public EventPosition? Origin => ForwardOrigin.Read(Message.Record.Headers);
 
     /// <summary>For a campaign-event forward: when its clickstream record reached Kafka (<see cref="ForwardOrigin"/>); null for other records.</summary>
-    public DateTime? OriginArrivedUtc => Origin is null ? null : ForwardOrigin.ReadArrival(Message.Record.Headers); // a forwarder's only
+    public DateTime? OriginArrivedUtc => ForwardOrigin.ReadArrival(Message.Record.Headers);
 
     /// <summary>
     /// How far an event's time may be ahead of its record's Kafka timestamp. One event stamped days ahead (a device whose

@@ -29,10 +29,13 @@ public static class ForwardOrigin
         return [new Header(Header, text[..(length + written)].ToArray()), new Header(ArrivedHeader, arrived[..arrivedLength].ToArray())];
     }
 
-    /// <summary>When the forward's clickstream record reached Kafka, or null (no such header: a forward of an older node, or not a forward).</summary>
+    /// <summary>
+    /// When the forward's clickstream record reached Kafka, or null: not a forward (no <see cref="Header"/>: a record another
+    /// producer wrote, whose headers the engine does not trust), or a forward of an older node (no <see cref="ArrivedHeader"/>).
+    /// </summary>
     public static DateTime? ReadArrival(Headers? headers)
     {
-        if (headers is null || !headers.TryGetLastBytes(ArrivedHeader, out var value)) return null;
+        if (headers is null || !headers.TryGetLastBytes(Header, out _) || !headers.TryGetLastBytes(ArrivedHeader, out var value)) return null;
         return Utf8Parser.TryParse(value, out long ms, out var used) && used == value.Length && ms is >= 0 and <= 253_402_300_799_999
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
             : null;

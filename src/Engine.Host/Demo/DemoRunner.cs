@@ -48,10 +48,7 @@ public static class DemoRunner
         var clock = Stopwatch.StartNew();
         var shown = new IDecision?[4];
         var recent = new RecentLatency(decisions.LatencyMicros);
-        // Stopped with the node too: a node that stopped for good reads nothing more, and the producer would wait for it.
-        using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _ = node.Completion.ContinueWith(_ => stopProducing.Cancel(), TaskScheduler.Default);
-        var producing = Task.Run(() => producer.RunAsync(stopProducing.Token), CancellationToken.None);
+        var producing = Task.Run(() => producer.RunAsync(cancellationToken, until: node.Completion), CancellationToken.None);
         using var lag = new ConsumerLagProbe(kafka, settings.KafkaClient ?? new Dictionary<string, string>(),
             settings.InputGroups.Where(g => g.Topic == Topics.Clickstream));
         Console.WriteLine($"demo: simulating {options.Events:N0} events from {options.Users:N0} users and {options.Campaigns} campaigns" +
@@ -79,7 +76,7 @@ public static class DemoRunner
         {
             await producing;
         }
-        catch (OperationCanceledException) when (stopProducing.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || node.Completion.IsCompleted)
         {
             // Ctrl+C, SIGTERM or the node stopped: stop the engine gracefully and report what was done.
         }

@@ -35,8 +35,13 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
     /// <summary>Events Kafka acknowledged.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <param name="until">Ends the run too when it completes (the engine node's <c>Completion</c>: a node that stopped reads
+    /// nothing more, and the run would wait for it).</param>
+    public async Task RunAsync(CancellationToken cancellation, Task? until = null)
     {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        _ = until?.ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        var cancellationToken = stop.Token;
         var config = new ProducerConfig(client?.ToDictionary() ?? [])
         {
             BootstrapServers = bootstrapServers,
@@ -69,7 +74,7 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
                 Produce(producer, Encoding.UTF8.GetBytes(evt.UserId), value, delivered);
                 var produced = Interlocked.Increment(ref _produced);
                 if (consumed is not null && produced % 100 == 0)
-                    while (produced - Failed - consumed() > MaxAhead && !cancellationToken.IsCancellationRequested && Failed == 0) // refused: never read
+                    while (produced - consumed() > MaxAhead && !cancellationToken.IsCancellationRequested && Failed == 0) // refused: never read
                         await Task.Delay(5, cancellationToken);
                 if (options.Rate > 0 && produced % 100 == 0)
                 {

@@ -35,11 +35,9 @@ public static class EmbeddedExperimentRun
             // The demo's producer and end (before 2026-12-07 a copy of the demo's old loop: it waited for ever on a node that
             // stopped or a Kafka that refused the events, and ended on a count of reads that counts a replay twice; a review).
             var producer = new SimulatedProducer(infrastructure.KafkaBootstrap, Topics.Clickstream, demo with { MalformedShare = 0 }, () => node.UserCounters.Consumed);
-            using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            _ = node.Completion.ContinueWith(_ => stopProducing.Cancel(), TaskScheduler.Default);
             try
             {
-                await producer.RunAsync(stopProducing.Token);
+                await producer.RunAsync(cancellationToken, until: node.Completion);
             }
             catch (OperationCanceledException) when (node.Completion.IsCompleted && !cancellationToken.IsCancellationRequested)
             {

@@ -29,9 +29,19 @@ public sealed class ForwardOriginTests
     [InlineData("99999999999999999")]
     public void A_forward_without_a_well_formed_arrival_has_none(string? value)
     {
-        var headers = new Headers();
+        var headers = new Headers { { ForwardOrigin.Header, "3:41"u8.ToArray() } };
         if (value is not null) headers.Add(ForwardOrigin.ArrivedHeader, Encoding.ASCII.GetBytes(value));
         Assert.Null(ForwardOrigin.ReadArrival(headers));
+    }
+
+    /// <summary>Only a forwarder's arrival counts: a record another producer wrote with the header alone is not trusted.</summary>
+    [Fact]
+    public void An_arrival_without_an_origin_is_not_read()
+    {
+        var headers = new Headers { { ForwardOrigin.ArrivedHeader, "1796637600123"u8.ToArray() } };
+        Assert.Null(ForwardOrigin.ReadArrival(headers));
+        headers.Add(ForwardOrigin.Header, "3:41"u8.ToArray());
+        Assert.NotNull(ForwardOrigin.ReadArrival(headers));
     }
 
     [Theory]
