@@ -3,9 +3,12 @@ namespace Engine.Training.Ml;
 /// <summary>Ranking metrics computed here rather than by ML.NET, so every figure in the report is measured the same way.</summary>
 public static class Metrics
 {
-    /// <summary>Area under the ROC curve (Mann-Whitney, ties count half).</summary>
+    /// <summary>Area under the ROC curve (Mann-Whitney, ties count half). A score that is not a number has no rank: refused.</summary>
     public static double Auc(IReadOnlyList<double> scores, IReadOnlyList<bool> labels)
     {
+        // NaN equals nothing, itself included, so the tie walk below would never move past it (a hang, not an error).
+        for (var i = 0; i < scores.Count; i++)
+            if (double.IsNaN(scores[i])) throw new ArgumentException($"score {i} of {scores.Count} is NaN: the model or its inputs produced it", nameof(scores));
         var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ToArray();
         double rankSumPositives = 0;
         long positives = 0;

@@ -3,7 +3,9 @@ namespace Engine.Training.Ml;
 /// <summary>
 /// Categorical fields to numbers for trees: per field, how often the value occurs and its smoothed click rate
 /// <c>(clicks + m * prior) / (count + m)</c>. Training rows get out-of-fold rates (k folds) so a row never sees its own
-/// label; other rows use rates from all training rows.
+/// label; other rows use rates from all training rows. A count is of the training rows other than the row itself: a row
+/// scored later is not among the rows it was counted over, so a training row must not count itself either (before
+/// 2026-12-07 it did, and a value seen once read 1 in training, where it meant "no other row", and 1 when scored).
 /// </summary>
 public sealed class TargetEncoder
 {
@@ -46,18 +48,18 @@ public sealed class TargetEncoder
         var fold = Enumerable.Range(0, rows.Count).Select(i => i % folds).ToArray();
         new Random(seed).Shuffle(fold);
         var encoded = new float[rows.Count][];
+        // Counts come from the full training set less the row itself: they carry no label.
+        var full = Fit(rows, labels);
         for (var k = 0; k < folds; k++)
         {
             var inFold = Enumerable.Range(0, rows.Count).Where(i => fold[i] == k).ToArray();
             var rest = Enumerable.Range(0, rows.Count).Where(i => fold[i] != k).ToArray();
             var encoder = Fit(rest.Select(i => rows[i]).ToList(), rest.Select(i => labels[i]).ToList());
-            // Counts come from the full training set: they carry no label.
-            var full = Fit(rows, labels);
             foreach (var i in inFold)
             {
                 var e = encoder.Encode(rows[i]);
                 var f = full.Encode(rows[i]);
-                for (var j = 0; j < e.Length; j += 2) e[j] = f[j];
+                for (var j = 0; j < e.Length; j += 2) e[j] = f[j] - 1;
                 encoded[i] = e;
             }
         }
