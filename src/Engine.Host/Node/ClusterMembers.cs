@@ -43,7 +43,8 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
     /// <see cref="Watch"/>, <see cref="Sighting.Silent"/> the rest (crashed, or live with their beats held up, as on a
     /// starved machine: the caller asks them before it forms a cluster), with the addresses heard within <see cref="KnownFor"/>
     /// that the hash no longer holds. At once when the hash holds no other entry, else after watching them (one watch per
-    /// start). Silent entries are removed: a live member writes its own again.
+    /// start). Silent entries are removed: a live member writes its own again. <see cref="Sighting.Alone"/>: the live members
+    /// whose entries say they run with a setting safe only for a node alone (<see cref="BeatAsync"/>).
     /// </summary>
     public async Task<Sighting> LookAsync(Address self, CancellationToken cancellationToken)
     {
@@ -51,13 +52,18 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
         // Heard within the day, and not in the hash: silent (removed there, and asked by the caller) until they beat again.
         var unheard = (await redis.HashKeysAsync(KnownKey)).Select(a => (string)a!).Where(a => a != self.ToString() && !first.ContainsKey(a)).ToList();
         if (unheard.Count > 0) await redis.HashDeleteAsync(KnownKey, [.. unheard.Select(a => (RedisValue)a)], CommandFlags.FireAndForget);
-        if (first.Count == 0) return new([], unheard.Select(Address.Parse).ToList());
+        if (first.Count == 0) return new([], unheard.Select(Address.Parse).ToList(), []);
         var live = new HashSet<string>();
+        var alone = new HashSet<string>();
         for (var watched = TimeSpan.Zero; watched < Watch && !first.Keys.All(live.Contains); watched += Beat)
         {
             await Task.Delay(Beat, cancellationToken);
             foreach (var (address, beat) in await ReadOthersAsync(self))
-                if (!first.TryGetValue(address, out var before) || before != beat) live.Add(address);
+            {
+                if (first.TryGetValue(address, out var before) && before == beat) continue;
+                live.Add(address);
+                if (((string?)beat)?.EndsWith(AloneMark, StringComparison.Ordinal) == true) alone.Add(address);
+            }
         }
         var silent = first.Keys.Where(a => !live.Contains(a)).ToList();
         if (silent.Count > 0)
@@ -66,11 +72,14 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
             await redis.HashDeleteAsync(key, gone, CommandFlags.FireAndForget);
             await redis.HashDeleteAsync(KnownKey, gone, CommandFlags.FireAndForget);
         }
-        return new(live.Select(Address.Parse).ToList(), silent.Concat(unheard).Select(Address.Parse).ToList());
+        return new(live.Select(Address.Parse).ToList(), silent.Concat(unheard).Select(Address.Parse).ToList(), alone.Select(Address.Parse).ToList());
     }
 
-    /// <summary>What a look at the members found: those heard beating, and those whose entries stood still.</summary>
-    public sealed record Sighting(IReadOnlyList<Address> Live, IReadOnlyList<Address> Silent);
+    /// <summary>What a look at the members found: those heard beating, those whose entries stood still, and of the live ones those running alone.</summary>
+    public sealed record Sighting(IReadOnlyList<Address> Live, IReadOnlyList<Address> Silent, IReadOnlyList<Address> Alone);
+
+    /// <summary>Ends the entry of a member whose settings are safe only for a node alone.</summary>
+    private const string AloneMark = " alone";
 
     /// <summary>
     /// Claims the right to form a new cluster, for <paramref name="hold"/> at most: two nodes that both found no member
@@ -93,10 +102,14 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
     /// Writes <paramref name="self"/>'s entry now (the first, once this member is up), and keeps the hash for a minute past
     /// the last beat: every key the engine writes expires (docs/privacy.md), and with no member left nothing reads it.
     /// </summary>
-    public async Task BeatAsync(Address self)
+    /// <param name="alone">
+    /// This member runs with a setting safe only for a node alone (<see cref="ClusterSettings.JoinRefusal"/>): its entry says
+    /// so, and a node that finds it live refuses to join it, as this one would have refused to join others.
+    /// </param>
+    public async Task BeatAsync(Address self, bool alone = false)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var beat = redis.HashSetAsync(key, self.ToString(), now);
+        var beat = redis.HashSetAsync(key, self.ToString(), alone ? $"{now}{AloneMark}" : now);
         var kept = redis.KeyExpireAsync(key, TimeSpan.FromMinutes(1));
         var known = redis.HashSetAsync(KnownKey, self.ToString(), now);
         var knownKept = redis.KeyExpireAsync(KnownKey, KnownFor);
@@ -108,14 +121,14 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
     /// member that left is not watched for by the next start). A failed write is only retried at the next beat: the
     /// entry matters to starting nodes, never to this one's work.
     /// </summary>
-    public async Task AnnounceAsync(Address self, CancellationToken stop)
+    public async Task AnnounceAsync(Address self, CancellationToken stop, bool alone = false)
     {
         using var beats = new PeriodicTimer(Beat);
         while (await Ticked(beats, stop))
         {
             try
             {
-                await BeatAsync(self);
+                await BeatAsync(self, alone);
             }
             catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
             {

@@ -63,7 +63,7 @@ public static class EngineCluster
             // seeds never answered hung at start, healthy to its supervisor, instead of exiting 3).
             cluster.JoinSeedNodes(plan.Seeds);
             await up.Task.WaitAsync(Remaining(deadline), cancellationToken);
-            if (members is not null) await AnnounceAsync(members, system, cluster);
+            if (members is not null) await AnnounceAsync(members, system, cluster, alone: settings.JoinRefusal is not null);
             return system;
         }
         catch (Exception e) when (e is OperationCanceledException or Configuration.ConfigurationError)
@@ -111,6 +111,12 @@ public static class EngineCluster
             if (seen.Live.Count > 0 && refusal is not null)
                 throw new Configuration.ConfigurationError([$"{refusal} This node has no seeds, and Redis heard members of its cluster " +
                                                             $"({string.Join(", ", seen.Live)}): it would join them."]);
+            // A member running with a setting safe only alone was never meant to be joined: its shards would outlive its Kafka
+            // partitions after a crash (the refusal above, seen from the other side).
+            if (seen.Alone.Count > 0)
+                throw new Configuration.ConfigurationError([$"Redis heard {string.Join(", ", seen.Alone)} live, running with a setting safe only for a node " +
+                                                            "alone (a Kafka session timeout shorter than the cluster's downing): this node would join it. " +
+                                                            "Restart that node without the setting before adding nodes, or give this one another Kafka:GroupId."]);
             if (seen.Live.Count > 0) return new(Union(seen.Live, configured.Where(a => !a.Equals(self)), seen.Silent), seen.Live, Forming: false);
             // Silent members are asked too (a live one's beats may be held up): a first seed forms a cluster only once no seed answered.
             var seeds = Union(configured.Count > 0 ? configured : [self], refusal is null ? seen.Silent : []);
@@ -126,11 +132,11 @@ public static class EngineCluster
     private static List<Address> Union(params IEnumerable<Address>[] lists) => lists.SelectMany(l => l).Distinct().ToList();
 
     /// <summary>The first entry now (before the claim to form is given back), the next each beat until this member is removed or its system stops.</summary>
-    private static async Task AnnounceAsync(ClusterMembers members, ActorSystem system, Cluster cluster)
+    private static async Task AnnounceAsync(ClusterMembers members, ActorSystem system, Cluster cluster, bool alone)
     {
         try
         {
-            await members.BeatAsync(cluster.SelfAddress);
+            await members.BeatAsync(cluster.SelfAddress, alone);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -139,7 +145,7 @@ public static class EngineCluster
         var stop = new CancellationTokenSource();
         cluster.RegisterOnMemberRemoved(stop.Cancel);
         _ = system.WhenTerminated.ContinueWith(_ => stop.Cancel(), TaskScheduler.Default);
-        _ = members.AnnounceAsync(cluster.SelfAddress, stop.Token);
+        _ = members.AnnounceAsync(cluster.SelfAddress, stop.Token, alone);
     }
 
     private static async Task ReleaseFormingAsync(ClusterMembers members, Address self)

@@ -71,6 +71,33 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
         await announcing;
     }
 
+    /// <summary>
+    /// The other side of that refusal: a node running alone with such a setting was joined by the next node started without
+    /// it (before 2026-12-07 only the joining node's own settings were checked), and after the lonely node's crash Kafka
+    /// handed its partitions to the survivor before the cluster downed it. Its entry now says it runs alone, and a start
+    /// that finds it live refuses (exit 2) instead of joining.
+    /// </summary>
+    [Fact]
+    public async Task A_node_refuses_to_join_a_live_member_that_runs_with_settings_safe_only_alone()
+    {
+        var members = Members(RedisKind.Garnet);
+        var lonely = await EngineCluster.StartAsync(
+            new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(30), JoinRefusal: "Kafka:Client:session.timeout.ms is 10000."),
+            CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            var error = await Assert.ThrowsAsync<ConfigurationError>(() =>
+                EngineCluster.StartAsync(new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(30)), CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60)));
+            output.WriteLine(error.Message);
+            Assert.Contains($"Redis heard {Akka.Cluster.Cluster.Get(lonely).SelfAddress} live, running with a setting safe only for a node alone", error.Message);
+            Assert.Single(Akka.Cluster.Cluster.Get(lonely).State.Members);
+        }
+        finally
+        {
+            await lonely.Terminate();
+        }
+    }
+
     /// <summary>A node up, which beat once and never again.</summary>
     private static async Task<(ActorSystem System, Address Address)> BeatingOnceAsync(ClusterMembers members)
     {
