@@ -128,7 +128,9 @@ public static class DecisionPipeline
                 var assigned = new CancellationTokenSource();
                 _ = alignment?.AssignedAsync([partition.Partition.Partition.Value], assigned.Token, e => system.Log.Warning(
                     "Moving the shard of partition {0} to this node failed ({1}): its events are asked across nodes until it moves; trying again",
-                    partition.Partition.Partition.Value, e.GetBaseException().Message));
+                    partition.Partition.Partition.Value, e.GetBaseException().Message), () => system.Log.Warning(
+                    "The shard of partition {0} was allocated to another node while this one reads it (a late update of an earlier owner): moving it back",
+                    partition.Partition.Partition.Value));
                 var writer = new BatchWriter(store, topic, settings.Topics, settings.Route, settings.Churn, counters, decisions, settings.Fairness,
                     settings.MaxUndurable, settings.EffectiveFlushInterval, forwarder, settings.Durable, settings.TmaxFromIntake, fences, letterLimit);
                 var inbox = new ReplyInbox(system, settings.EffectiveAskTimeout, settings.Durable);
