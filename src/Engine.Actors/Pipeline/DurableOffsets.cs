@@ -57,17 +57,21 @@ public sealed class DurableOffsets
     public async Task CaughtUpAsync(int partition, string entityId, TimeSpan limit)
     {
         var key = (partition, entityId);
-        if (!_awaited.TryGetValue(key, out var queued)) return;
-        var target = new EventPosition(partition, queued);
         var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
-        while (!Covers(target) && _awaited.ContainsKey(key))
+        // The latest answer each time round: one that arrives during the wait (an answer the previous node sent just before its
+        // entity stopped) raises it, and before 2026-12-07 the wait ended at the answer it first read.
+        while (_awaited.TryGetValue(key, out var queued))
         {
+            if (Covers(new EventPosition(partition, queued)))
+            {
+                _awaited.TryRemove(KeyValuePair.Create(key, queued)); // held by Redis: no later load waits for it (unless raised meanwhile)
+                continue;
+            }
             if (Environment.TickCount64 >= deadline)
                 throw new TimeoutException($"Redis has not acknowledged, within {limit.TotalSeconds:0.#} s, the changes of partition {partition} " +
                                            $"up to offset {queued} that this entity answered before it stopped: not loading a state they would be missing from");
             await Task.Delay(5).ConfigureAwait(false);
         }
-        _awaited.TryRemove(KeyValuePair.Create(key, queued)); // held by Redis (or never to land): no later load waits for it
     }
 
     public void Advance(int partition, long offset) =>

@@ -47,6 +47,26 @@ public sealed class DurableOffsetsTests
     }
 
     /// <summary>
+    /// An answer that arrives while a load waits (sent by the previous node just before its entity stopped) raises what the
+    /// load waits for: before 2026-12-07 the wait ended at the answer it first read, and the state loaded without the later one.
+    /// </summary>
+    [Fact]
+    public async Task A_load_waits_for_an_answer_that_arrives_while_it_waits()
+    {
+        var durable = new DurableOffsets();
+        durable.Writing(3);
+        durable.AwaitBeforeLoading(3, "u-1", 10);
+        var waiting = durable.CaughtUpAsync(3, "u-1", TimeSpan.FromMinutes(5));
+        durable.AwaitBeforeLoading(3, "u-1", 20);
+        durable.Advance(3, 10);
+        await Task.Delay(100);
+        Assert.False(waiting.IsCompleted);
+        durable.Advance(3, 20);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(durable.CaughtUpAsync(3, "u-1", TimeSpan.FromMinutes(5)).IsCompleted);
+    }
+
+    /// <summary>
     /// Redis holds writes past the load's limit (while it serves reads): the load fails rather than read a state the flush is
     /// missing from, which its next write would have erased the flush with. A writer that ends meanwhile ends the wait.
     /// </summary>
