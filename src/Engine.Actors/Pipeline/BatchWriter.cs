@@ -135,9 +135,18 @@ internal sealed class BatchWriter
     /// writer's commits are dropped as stale). Retried on during a Redis outage, each failed run's reads outlived their
     /// writers, rooting them (flusher, item slices) and sending their attempts, and a pipeline restarting every few seconds
     /// piled them up by the thousand until Redis came back (before 2026-12-07). Not on a normal end (a drain): its batches
-    /// are committed once durable, so their flushes go on.
+    /// are committed once durable, so their flushes go on; unless it decided none (revoked, or restarted, before its first
+    /// batch): then nothing waits on its reads, which before 2026-12-07 went on until Redis came back, one more per
+    /// rebalance or restart during an outage.
     /// </summary>
-    public void End() => _ended = true;
+    /// <param name="failed">The stream failed (else it ended normally).</param>
+    public void StreamEnded(bool failed)
+    {
+        if (failed || _lease is null) _ended = true;
+    }
+
+    /// <summary>The reads this writer started with (the stored offset, the churn floor): done once they answered or were given up.</summary>
+    internal Task StartReads => Task.WhenAll(_storedAtStart, _dueFloor);
 
     /// <summary>
     /// Completes once every flush this writer queued has completed, failed included (flushes complete in order): once its

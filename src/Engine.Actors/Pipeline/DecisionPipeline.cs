@@ -164,7 +164,7 @@ public static class DecisionPipeline
                         {
                             assigned.Cancel();
                             inbox.Dispose();
-                            if (end.IsFaulted) writer.End(); // failed: its flushes give up rather than wait for a Redis outage to end
+                            writer.StreamEnded(failed: end.IsFaulted); // failed: its flushes give up rather than wait for a Redis outage to end
                             writer.FlushedAsync().ContinueWith(_ =>
                             {
                                 settings.Durable?.Forget(partition.Partition.Partition.Value); // nothing of this writer can land any more

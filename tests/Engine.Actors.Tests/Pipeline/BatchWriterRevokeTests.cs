@@ -75,7 +75,7 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
         var decided = await writer.DecideAsync([asked]);
         await Task.Delay(600);
         Assert.False(writer.FlushedAsync().IsCompleted); // its flush waits for the stored offset, which Redis does not give
-        writer.End();
+        writer.StreamEnded(failed: true);
 
         await writer.FlushedAsync().WaitAsync(TimeSpan.FromSeconds(15));
         // Given up, not durable, and not to be committed: the lease still holds, so a completed batch would be.
@@ -86,6 +86,37 @@ public sealed class BatchWriterRevokeTests(ITestOutputHelper log) : Akka.TestKit
 
         Assert.False(await connection.GetDatabase().KeyExistsAsync(store.Keys.Entity(EntityKind.User, "u")));
         Assert.Empty(await store.PartitionOffsetsAsync(Topic, [0]));
+    }
+
+    /// <summary>
+    /// A writer whose stream ended normally before it decided a batch (its partition revoked, or the run restarted, before the
+    /// first events) has nothing waiting on its start reads: they stop. Before 2026-12-07 they went on until Redis came back,
+    /// one more pair per rebalance or restart during an outage. One that decided a batch and ended normally (a drain) reads on:
+    /// its flush needs the stored offset.
+    /// </summary>
+    [Fact]
+    public async Task A_writer_that_ended_before_its_first_batch_during_an_outage_stops_reading()
+    {
+        using var redis = await StoreAsync("writer-ended-early", maxAttempts: 3);
+        var user = Sys.ActorOf(UserActor.Props("u", redis.Store, _world.Decider()));
+        var asked = Ask(user, Lease(), offset: 0);
+        redis.Server.Stop();
+
+        var idle = Writer(redis.Store);
+        idle.ReadStoredOffsetAfter(Task.CompletedTask, partition: 0);
+        var draining = Writer(redis.Store);
+        draining.ReadStoredOffsetAfter(Task.CompletedTask, partition: 0);
+        await draining.DecideAsync([asked]);
+        await Task.Delay(600);
+        Assert.False(idle.StartReads.IsCompleted); // Redis does not answer
+
+        idle.StreamEnded(failed: false);
+        draining.StreamEnded(failed: false);
+        await idle.StartReads.WaitAsync(TimeSpan.FromSeconds(15));
+        await Task.Delay(3_000);
+        Assert.False(draining.StartReads.IsCompleted);
+        await redis.Server.StartAsync();
+        await draining.FlushedAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>
