@@ -160,7 +160,18 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     public async Task<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         var batch = TakeBatch();
-        var result = await store.FlushAsync(batch, cancellationToken);
+        FlushResult result;
+        try
+        {
+            result = await store.FlushAsync(batch, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // Cancelled (or failed) with the batch taken: its writes go back, or the next flush acknowledged offsets past them
+            // without them (before 2026-12-07). Its attempt may still land: the writes are absolute, so writing them again is safe.
+            Complete(batch, new FlushResult(false, false, 0, e.Message));
+            throw;
+        }
         Complete(batch, result);
         return result;
     }

@@ -104,6 +104,30 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         await AssertUsersStored(store, scenario);
     }
 
+    /// <summary>A flush cancelled while Redis is away gives its writes back: the next flush carries them (before 2026-12-07 it acknowledged past them).</summary>
+    [Fact]
+    public async Task A_flush_cancelled_while_Redis_is_away_leaves_its_changes_to_the_next_flush()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.Garnet);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(RedisFixture.Options(server.Endpoint));
+        var store = StoreFactory.Create(connection, "cancelled", maxAttempts: 40);
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        var scenario = Scenario(seed: 17);
+        var half = scenario.Unique.Count / 2;
+        await writeBehind.ApplyAsync(scenario.Deliveries.Take(half).ToList());
+
+        server.Stop();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writeBehind.FlushAsync(cancel.Token));
+
+        await server.StartAsync();
+        await WaitUntilConnected(connection);
+        await writeBehind.ApplyAsync(scenario.Deliveries.Skip(half).ToList());
+        var caughtUp = await writeBehind.FlushAsync();
+        Assert.True(caughtUp.Acknowledged, caughtUp.Error);
+        await AssertUsersStored(store, scenario);
+    }
+
     /// <summary>
     /// Redis refusing writes for a while (out of memory here; a full disk's MISCONF, BUSY, a failover's MASTERDOWN alike) is
     /// retried and reported as not acknowledged, as a lost connection is, not thrown: thrown, it failed the whole stream.
