@@ -28,6 +28,9 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
 
     private RedisKey FormingKey => key.Append(":forming");
 
+    /// <summary>The Redis key of the claim to form a new cluster (named in the message of a start that waited on it).</summary>
+    public string FormingKeyName => FormingKey.ToString();
+
     /// <summary>
     /// The members heard within <see cref="KnownFor"/>: the hash expires a minute after the last beat, so members that could
     /// not write to Redis for longer (cut off from it, an ACL change) left it empty, and a node started then without seeds
@@ -93,6 +96,13 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
         if ((await ReadOthersAsync(self)).Count == 0) return true;
         await ReleaseFormingAsync(self);
         return false;
+    }
+
+    /// <summary>Who holds the claim to form a new cluster now and for how long, or null: for the message of a start that waited on it.</summary>
+    public async Task<(string Holder, TimeSpan? Left)?> FormingClaimAsync()
+    {
+        var holder = await redis.LockQueryAsync(FormingKey);
+        return holder.IsNull ? null : ((string)holder!, await redis.KeyTimeToLiveAsync(FormingKey));
     }
 
     /// <summary>Gives the claim to form back: this node's cluster is announced (the next node finds it), or its start failed.</summary>

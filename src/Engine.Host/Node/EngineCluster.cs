@@ -123,6 +123,12 @@ public static class EngineCluster
             if (!seeds[0].Equals(self)) return new(seeds, [], Forming: false);
             // The first seed, or a node without seeds: claim the forming, so that two nodes that found no member do not both form one.
             var hold = Remaining(deadline);
+            if (hold < members.Beat && await members.FormingClaimAsync() is var (holder, left))
+                // Not the seeds' fault: another node's claim (one that crashed while it formed holds it until it expires).
+                throw new Configuration.StartupUnavailable(
+                    $"this node ({self}) found no member of its cluster and waited to form one, but {holder} held the claim to form it " +
+                    $"for the whole join timeout (key {members.FormingKeyName}, {(left is { } l ? $"expires in {l.TotalSeconds:N0} s" : "no expiry")}): " +
+                    "if that node is no longer starting (it crashed while it formed the cluster), the claim expires by itself and the next start forms it.");
             if (hold < members.Beat) throw new TimeoutException();
             if (await members.TryFormAsync(self, hold)) return new(seeds, [], Forming: true);
             await Task.Delay(members.Beat, cancellationToken); // another node is forming the cluster: its entry appears once it is up

@@ -98,6 +98,24 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// A start that found no member waits while another node holds the claim to form the cluster; a claim left by a node that
+    /// crashed while it formed holds until it expires. Such a start names the claim, its holder and its expiry: before
+    /// 2026-12-07 it said to check that a seed runs and that this node is reachable, which sent the on-call engineer to the network.
+    /// </summary>
+    [Fact]
+    public async Task A_start_that_waited_on_another_nodes_claim_to_form_the_cluster_names_the_claim()
+    {
+        var members = Members(RedisKind.Garnet, out var db, out var key);
+        const string crashed = "akka.tcp://engine@127.0.0.1:2";
+        await db.LockTakeAsync(key.Append(":forming"), crashed, TimeSpan.FromSeconds(60));
+
+        var error = await Assert.ThrowsAsync<StartupUnavailable>(() =>
+            EngineCluster.StartAsync(new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(4)), CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60)));
+        output.WriteLine(error.Message);
+        Assert.Contains($"but {crashed} held the claim to form it for the whole join timeout (key {key}:forming, expires in", error.Message);
+    }
+
     /// <summary>A node up, which beat once and never again.</summary>
     private static async Task<(ActorSystem System, Address Address)> BeatingOnceAsync(ClusterMembers members)
     {
