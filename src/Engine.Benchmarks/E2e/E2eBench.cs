@@ -74,7 +74,8 @@ public sealed class E2eBench : IBenchSuite
         var baselineRun = Task.Run(() => baseline.RunAsync(baselineWarmup, baselineEvents, cancellationToken), cancellationToken); // its consumer loop blocks
         await producer.ProduceAsync(0, baselineWarmup + baselineEvents, 0, () => baseline.Processed, MaxLag, cancellationToken);
         var baselineResult = await baselineRun;
-        Console.WriteLine($"e2e: baseline {baselineResult.EventsPerSec:N0} events/s over {baselineResult.Events:N0} events (after {baselineResult.WarmupEvents:N0} unmeasured)");
+        Console.WriteLine($"e2e: baseline {baselineResult.EventsPerSec:N0} events/s over {baselineResult.Events:N0} events (after {baselineResult.WarmupEvents:N0} unmeasured), " +
+                          $"{baselineResult.LateBids:N0} late bids dropped");
 
         // The engine reads the clickstream from its start: the baseline's events again, then on at full speed.
         // Fewer asks in flight per partition than the default (256): on two shared cores a deep queue only adds waiting, and the
@@ -94,6 +95,7 @@ public sealed class E2eBench : IBenchSuite
         var next = baselineWarmup + baselineEvents;
         // Partitions are assigned a moment after the node starts: phases time the engine from its first consumed batch.
         for (var wait = Stopwatch.StartNew(); node.UserCounters.Consumed == 0 && wait.Elapsed < TimeSpan.FromSeconds(60);) await Task.Delay(10, cancellationToken);
+        if (node.UserCounters.Consumed == 0) throw new InvalidOperationException("the engine consumed nothing within 60 s of its start: no figure to measure");
         using var pauses = new GcPauses();
         var phases = new List<E2ePhase>();
         var skipped = new List<int>();
@@ -146,7 +148,10 @@ public sealed class E2eBench : IBenchSuite
         var (startLists, startConflated) = (node.Decisions.Recommendations, node.Decisions.ListsConflated);
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stop.CancelAfter(duration);
+        // Full speed stops on time. A rate's schedule spans its duration from the producer's own start (after this clock's): it
+        // runs to its end, or to twice the duration when the lag bound holds it back (before 2026-12-07 the phase's timer cut
+        // the schedule's last events, those a pause near the end had made late among them).
+        stop.CancelAfter(rate > 0 ? duration * 2 : duration);
         try
         {
             await producer.ProduceAsync(from, count, rate, () => counters.Consumed, MaxLag, stop.Token);
@@ -160,6 +165,12 @@ public sealed class E2eBench : IBenchSuite
         // The engine reads the whole clickstream (the baseline's events too): the phase ends when it has read all produced.
         while (counters.Consumed < producer.Produced && clock.Elapsed < duration * 4 && !node.Completion.IsCompleted) await Task.Delay(20, cancellationToken);
         if (node.Completion is { IsFaulted: true } failed) throw new InvalidOperationException("the engine's stream failed during the phase", failed.Exception);
+        // A stall or an ended stream is no figure (before 2026-12-07 the phase was reported with what it had read, the next one
+        // began behind the rest, and the run exited 0).
+        if (node.Completion.IsCompleted) throw new InvalidOperationException("the engine's stream ended during the phase");
+        if (counters.Consumed < producer.Produced)
+            throw new InvalidOperationException($"the engine read {counters.Consumed - startConsumed:N0} of the {producer.Produced - startConsumed:N0} events " +
+                                                $"produced since the phase began within {(duration * 4).TotalSeconds:N0} s: stalled");
         var seconds = clock.Elapsed.TotalSeconds;
         var cost = E2eCost.Now(garnet) - startCost;
         var latency = node.Decisions.LatencyMicros.Copy();
@@ -193,6 +204,8 @@ public sealed class E2eBench : IBenchSuite
     private static async Task DrainAsync(EngineNode node, E2eProducer producer, TimeSpan limit, CancellationToken cancellationToken)
     {
         for (var wait = Stopwatch.StartNew(); node.UserCounters.Consumed < producer.Produced && wait.Elapsed < limit;) await Task.Delay(20, cancellationToken);
+        if (node.UserCounters.Consumed < producer.Produced)
+            throw new InvalidOperationException($"the engine left {producer.Produced - node.UserCounters.Consumed:N0} events unread {limit.TotalSeconds:N0} s after a phase: stalled");
     }
 
     private static async Task<BenchServer> StartGarnetAsync()

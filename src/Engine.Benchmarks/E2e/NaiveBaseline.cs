@@ -25,7 +25,8 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
     IReadOnlyDictionary<string, string> consumerTuning)
 {
     /// <param name="Events">Events measured, after the warm-up's.</param>
-    public sealed record Result(long Events, double Seconds, double EventsPerSec, LongHistogram LatencyMicros, long WarmupEvents);
+    /// <param name="LateBids">Measured bid requests dropped as past their tmax, not priced (as the engine drops them).</param>
+    public sealed record Result(long Events, double Seconds, double EventsPerSec, LongHistogram LatencyMicros, long WarmupEvents, long LateBids);
 
     public long Processed { get; private set; }
 
@@ -45,6 +46,7 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
         var users = new Dictionary<string, UserMemory>(StringComparer.Ordinal);
         var db = redis.GetDatabase();
         Stopwatch? clock = null;
+        var lateBids = 0L;
         while (Processed < warmup + events && !cancellationToken.IsCancellationRequested)
         {
             var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
@@ -66,8 +68,12 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
             // As the user actor: a bid request older than its tmax since it reached Kafka is dropped, not priced.
             var now = DateTime.UtcNow;
             var arrived = new DateTimeOffset(Engine.Actors.Pipeline.KafkaArrival.Of(record.Message.Timestamp.UtcDateTime, now).Ticks, TimeSpan.Zero);
-            if (evt.Type == EventType.BidRequest && !Engine.Actors.Users.UserActor.PastTmax(arrived, new DateTimeOffset(now.Ticks, TimeSpan.Zero), evt.BidRequest!))
-                decisions.Add(decider.Bid(user, evt, DateTimeOffset.UtcNow));
+            if (evt.Type == EventType.BidRequest)
+            {
+                if (!Engine.Actors.Users.UserActor.PastTmax(arrived, new DateTimeOffset(now.Ticks, TimeSpan.Zero), evt.BidRequest!))
+                    decisions.Add(decider.Bid(user, evt, DateTimeOffset.UtcNow));
+                else if (clock is not null) lateBids++;
+            }
             if (outcome != ApplyOutcome.Late
                 && (memory.Churn == ChurnEpisode.Alerted || evt.EventTime - memory.ChurnScoredAt >= Engine.Actors.Users.UserActor.ChurnRescoreInterval))
             {
@@ -88,7 +94,7 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
         consumer.Close();
         var seconds = clock?.Elapsed.TotalSeconds ?? 0;
         var measured = Math.Max(0, Processed - warmup);
-        return new Result(measured, seconds, seconds > 0 ? measured / seconds : 0, latency, Math.Min(Processed, warmup));
+        return new Result(measured, seconds, seconds > 0 ? measured / seconds : 0, latency, Math.Min(Processed, warmup), lateBids);
     }
 
     /// <summary>One round trip: the changed fields, the emptied ones and the TTL, pipelined.</summary>
