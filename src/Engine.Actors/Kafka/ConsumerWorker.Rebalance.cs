@@ -27,6 +27,11 @@ internal sealed partial class ConsumerWorker
 
     private void OnAssigned(List<TopicPartition> partitions)
     {
+        // A join that completed: the group and the assigned topics are authorized now, so a refusal before it (ACLs spreading at
+        // start-up) no longer counts towards the tolerance. Only a record read reset it before 2026-12-07, and on an idle topic
+        // one refusal at a later rebalance, hours on, failed the stream at once.
+        _refusedSince = null;
+        Metrics.Assigned();
         foreach (var partition in partitions)
         {
             var lease = new PartitionLease(partition, _routing.Assigned(partition), this);

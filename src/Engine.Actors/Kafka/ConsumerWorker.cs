@@ -57,6 +57,7 @@ internal sealed partial class ConsumerWorker : IKafkaControl
             if (_halted)
             {
                 _closed = _pollThreadEnded = true;
+                _routing.Stopped(); // the source completes, as after any stop (before 2026-12-07 it never did, and its stream hung)
                 _shutdown.TrySetResult();
                 return;
             }

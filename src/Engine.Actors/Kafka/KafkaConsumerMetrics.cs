@@ -3,7 +3,7 @@ namespace Engine.Actors.Kafka;
 /// <summary>Counters kept by a consumer's poll thread; read from anywhere.</summary>
 public sealed class KafkaConsumerMetrics
 {
-    private long _consumed, _pauses, _resumes, _maxBuffered, _committed, _staleCommitsDropped, _commitRetries;
+    private long _consumed, _pauses, _resumes, _maxBuffered, _committed, _staleCommitsDropped, _commitRetries, _assignments;
 
     public long Consumed => Volatile.Read(ref _consumed);
     /// <summary>Times a partition was paused because the stream was not taking its messages fast enough.</summary>
@@ -17,6 +17,8 @@ public sealed class KafkaConsumerMetrics
     public long StaleCommitsDropped => Volatile.Read(ref _staleCommitsDropped);
     /// <summary>Commits retried after failing with 'rebalance in progress'.</summary>
     public long CommitRetries => Volatile.Read(ref _commitRetries);
+    /// <summary>Assignments this consumer was given (one per completed join of its group, rebalances included).</summary>
+    public long Assignments => Volatile.Read(ref _assignments);
 
     internal void AddConsumed(int n) => Interlocked.Add(ref _consumed, n);
     internal void Paused() => Interlocked.Increment(ref _pauses);
@@ -24,6 +26,7 @@ public sealed class KafkaConsumerMetrics
     internal void AddCommitted(int n) => Interlocked.Add(ref _committed, n);
     internal void StaleDropped(int n) => Interlocked.Add(ref _staleCommitsDropped, n);
     internal void CommitRetried() => Interlocked.Increment(ref _commitRetries);
+    internal void Assigned() => Interlocked.Increment(ref _assignments);
 
     internal void ObserveBuffered(long n)
     {
@@ -33,5 +36,5 @@ public sealed class KafkaConsumerMetrics
 
     public override string ToString() =>
         $"consumed={Consumed} pauses={Pauses} resumes={Resumes} maxBufferedPerPartition={MaxBufferedPerPartition} " +
-        $"committedOffsets={CommittedOffsets} staleCommitsDropped={StaleCommitsDropped} commitRetries={CommitRetries}";
+        $"committedOffsets={CommittedOffsets} staleCommitsDropped={StaleCommitsDropped} commitRetries={CommitRetries} assignments={Assignments}";
 }

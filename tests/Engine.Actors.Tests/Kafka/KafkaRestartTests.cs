@@ -216,6 +216,40 @@ public sealed class KafkaRestartTests : Akka.TestKit.Xunit2.TestKit, IClassFixtu
         Assert.True(failure is KafkaException { Error.Code: ErrorCode.GroupAuthorizationFailed }, $"not the refusal: {failure}");
     }
 
+    /// <summary>
+    /// A refusal that passed at start-up (ACLs still spreading) and one more at a rejoin much later, on a topic with nothing to
+    /// read: the join between them proved the group authorized, so the second starts the tolerance afresh. Before 2026-12-07
+    /// only a record read reset it, and the second refusal failed the stream at once.
+    /// </summary>
+    [Fact]
+    public async Task A_refusal_long_after_a_join_that_passed_one_is_tolerated_afresh()
+    {
+        var kafka = await _kafka.ForFaultsAsync();
+        var topic = KafkaFixture.UniqueTopic("refused-twice");
+        var group = "refused-twice-" + topic;
+        await kafka.CreateTopicAsync(topic, 1);
+        kafka.FailNextRequests(KafkaApi.JoinGroup, ErrorCode.GroupAuthorizationFailed);
+
+        var settings = KafkaTestData.Consumer(kafka, topic, group) with { RefusalTolerance = TimeSpan.FromSeconds(1) };
+        var (control, _) = KafkaSource.CommittableSource(settings)
+            .Select(message => message.Offset)
+            .ToMaterialized(Committer.Sink(new CommitterSettings()), Keep.Both).Run(Sys.Materializer());
+        for (var deadline = DateTime.UtcNow + Timeout; control.Metrics.Assignments == 0 && DateTime.UtcNow < deadline;) await Task.Delay(20);
+        Assert.True(control.Metrics.Assignments > 0, "never assigned");
+        await Task.Delay(1_500); // past the tolerance, counted from the first refusal
+
+        // The member is told to rejoin, and its join is refused once more.
+        kafka.FailNextRequests(KafkaApi.JoinGroup, ErrorCode.GroupAuthorizationFailed);
+        kafka.FailNextRequests(KafkaApi.Heartbeat, ErrorCode.RebalanceInProgress);
+        for (var deadline = DateTime.UtcNow + Timeout; control.Metrics.Assignments < 2 && !control.Shutdown.IsCompleted && DateTime.UtcNow < deadline;) await Task.Delay(20);
+
+        _output.WriteLine($"injected: JoinGroup refused at start, then a rejoin refused once 1.5 s later; assignments {control.Metrics.Assignments}, " +
+                          $"stream {(control.Shutdown.IsFaulted ? "failed: " + control.Shutdown.Exception!.GetBaseException().Message : "running")}");
+        Assert.False(control.Shutdown.IsFaulted);
+        Assert.True(control.Metrics.Assignments >= 2, "the rejoin never completed");
+        await control.DrainAndShutdownAsync(Task.CompletedTask).WaitAsync(Timeout);
+    }
+
     [Fact]
     public async Task A_commit_refused_before_a_halt_is_not_retried_after_it()
     {
