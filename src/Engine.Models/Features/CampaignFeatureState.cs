@@ -17,7 +17,10 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
     // 61: the pacer reads the 60 completed minutes before the current one (60 kept, the oldest was already pruned: it read 59
     // and saw a campaign on plan as 1.7% behind, and spent its budget ahead of the flight's end).
     public BucketSeries Minutes { get; } = new("m", Resolutions.Minute, 61, 4);
-    public BucketSeries Hours { get; } = new("h", Resolutions.Hour, 24, 4);
+    // 25 for the same reason: at the first tick of an hour the pacer reads the 24 hours before it, the oldest of which the
+    // tick's own event had pruned with 24 kept (a review, 2026-12-07: 23 hours read once an hour, the day's CTR and the
+    // adjustment's 24-hour delivery undercounted).
+    public BucketSeries Hours { get; } = new("h", Resolutions.Hour, 25, 4);
 
     /// <summary>Everything spent since the campaign's first event (never pruned): what budget exhaustion is checked against.</summary>
     public double SpentTotal { get; private set; }

@@ -1,4 +1,5 @@
 using Engine.Models.Contracts;
+using Engine.Models.Decisions;
 using Engine.Models.Features;
 using Engine.Testing.Features;
 
@@ -277,6 +278,28 @@ public class FeatureStateTests
         Assert.Equal(2.0, campaign.SpentTotal, 6);
         var counts = FeatureAssert.Read(CampaignFeatures.Schema(["impressions_24h", "impressions_1m"]), campaign, campaign.ReadTimeMs(T0));
         Assert.Equal([2f, 1f], counts); // the windows that still reach it count it; the last minute does not
+    }
+
+    /// <summary>
+    /// At the first tick of an hour the pacer reads the 24 hours before it (to the end of the hour just completed), after the
+    /// tick's own event moved the campaign into the new hour: with 24 hours kept, that event had pruned the oldest of them,
+    /// and the day's delivery read 23 hours once an hour (review, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public void The_24_hours_before_an_hours_first_minute_are_still_held_after_an_event_of_that_minute()
+    {
+        var impression = new ClickEvent
+        {
+            EventId = "e1", EventTime = T0.AddMinutes(30), UserId = "u1", SessionId = "s1", Type = EventType.AdImpression, CampaignId = "k1", Price = 0.5m,
+        };
+        var campaign = new CampaignFeatureState("k1");
+        campaign.Apply(impression, position: new(0, 1), origin: new(0, 1)); // yesterday 12:30
+        var nextDay = T0.AddDays(1); // 12:00 the next day: the tick of minute 12:00 reads up to 11:59:59.999
+        campaign.Apply(impression with { EventId = "e2", EventTime = nextDay.AddSeconds(5) }, position: new(0, 2), origin: new(0, 2));
+
+        var hourBefore = nextDay.ToUnixTimeMilliseconds() - 1;
+        Assert.Equal(1, campaign.Hours.Sum(CampaignFeatureState.Impressions, 24, hourBefore));
+        Assert.Equal(1, CampaignDelivery.Of(campaign, hourBefore).Impressions24h);
     }
 
     [Fact]
