@@ -24,8 +24,14 @@ namespace Engine.Actors.Pipeline;
 public sealed record EntityRoute(Func<ClickEvent, DecodedRecord, DateTimeOffset, IShardedMessage?> Message, Func<ClickEvent, string?> Key, string KeyField,
     string? CampaignEventsTopic = null, bool ReadsOrigin = false)
 {
+    /// <summary>
+    /// Each user's events, at a time no later than its record reached Kafka (<see cref="NotAfterArrival"/>): a user's windows and
+    /// lateness run on the latest of its events' times, which several clocks stamp (the device's, the exchange's for bid
+    /// requests, the shop's for server-side purchases), and one stamped ahead made the others late and counted nowhere until
+    /// real time caught up (before 2026-12-07; review).
+    /// </summary>
     public static EntityRoute Users(string? campaignEventsTopic) => new(
-        (e, record, receivedAt) => new UserProtocol.RecordEvent(e.UserId, e, record.Position, receivedAt) { ListSuperseded = record.ListSuperseded },
+        (e, record, receivedAt) => new UserProtocol.RecordEvent(e.UserId, NotAfterArrival(e, record), record.Position, receivedAt) { ListSuperseded = record.ListSuperseded },
         e => e.UserId, "user_id", campaignEventsTopic);
 
     /// <summary>
