@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using Confluent.Kafka;
 using Engine.Models.Features;
+using Engine.Models.Features.State;
 
 namespace Engine.Actors.Pipeline;
 
@@ -47,7 +48,7 @@ public static class ForwardOrigin
         if (headers is null || !headers.TryGetLastBytes(Header, out var value)) return null;
         var colon = Array.IndexOf(value, (byte)':');
         if (colon <= 0
-            || !Utf8Parser.TryParse(value.AsSpan(0, colon), out int partition, out var used) || used != colon || partition < 0
+            || !Utf8Parser.TryParse(value.AsSpan(0, colon), out int partition, out var used) || used != colon || partition is < 0 or >= PartitionOffsets.MaxPartitions
             || !Utf8Parser.TryParse(value.AsSpan(colon + 1), out long offset, out used) || used != value.Length - colon - 1 || offset < 0)
             return null;
         return new EventPosition(partition, offset);

@@ -302,6 +302,17 @@ public class FeatureStateTests
         Assert.Equal(1, CampaignDelivery.Of(campaign, hourBefore).Impressions24h);
     }
 
+    /// <summary>Offsets are kept in arrays by partition: a partition beyond any real topic is refused, and one stored before the bound is ignored.</summary>
+    [Fact]
+    public void A_partition_beyond_any_real_topic_is_refused_and_ignored_when_stored()
+    {
+        var offsets = new Engine.Models.Features.State.PartitionOffsets("src:");
+        Assert.Throws<ArgumentOutOfRangeException>(() => offsets.Record(new EventPosition(int.MaxValue, 1)));
+        Assert.True(offsets.TryRestore("src:1000000000", "5"));
+        Assert.True(offsets.TryRestore("src:3", "7"));
+        Assert.Equal(new Dictionary<int, long> { [3] = 7 }, offsets.Covered);
+    }
+
     [Fact]
     public void Items_viewed_in_one_session_become_neighbours_of_each_other_and_not_across_sessions()
     {

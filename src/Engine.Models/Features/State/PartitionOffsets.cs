@@ -10,6 +10,12 @@ namespace Engine.Models.Features.State;
 public sealed class PartitionOffsets(string prefix = "o:")
 {
     private const long None = long.MinValue;
+
+    /// <summary>
+    /// Partitions numbered from here on are beyond any real topic: refused, as the arrays indexed by partition would take
+    /// gigabytes (a forged forward origin could name partition 2147483647; a review, 2026-12-07).
+    /// </summary>
+    public const int MaxPartitions = 100_000;
     // Indexed by partition (a topic has few, numbered from 0): an event's check and record are two array accesses.
     private long[] _offsets = [];
     private bool[] _dirty = [];
@@ -76,13 +82,16 @@ public sealed class PartitionOffsets(string prefix = "o:")
     public bool TryRestore(string field, string value)
     {
         if (!field.StartsWith(prefix, StringComparison.Ordinal)) return false;
-        Set(int.Parse(field.AsSpan(prefix.Length), CultureInfo.InvariantCulture), long.Parse(value, CultureInfo.InvariantCulture));
+        var partition = int.Parse(field.AsSpan(prefix.Length), CultureInfo.InvariantCulture);
+        // Stored before the bound (from a forged origin): no real partition's, so nothing a replay could meet.
+        if (partition < MaxPartitions) Set(partition, long.Parse(value, CultureInfo.InvariantCulture));
         return true;
     }
 
     private void Set(int partition, long offset)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, MaxPartitions);
         if (partition >= _offsets.Length)
         {
             var length = Math.Max(partition + 1, _offsets.Length * 2);
