@@ -16,7 +16,7 @@ internal sealed class CommittableSourceStage(KafkaConsumerSettings settings)
     {
         var routing = new SharedRouting();
         var worker = new ConsumerWorker(settings, routing);
-        var logic = new MessageSourceLogic(Shape, routing.Queue, worker.Start, worker.StreamCancelled);
+        var logic = new MessageSourceLogic(Shape, routing.Queue, worker.Start, worker.StreamCancelled, cancelOnAbruptStop: true);
         return new LogicAndMaterializedValue<IKafkaControl>(logic, worker);
     }
 

@@ -15,16 +15,25 @@ internal sealed class MessageSourceLogic : OutGraphStageLogic
     private readonly HandOffQueue<CommittableMessage[]> _queue;
     private readonly Action<ILoggingAdapter>? _onStart;
     private readonly Action? _onCancel;
+    private readonly bool _cancelOnAbruptStop;
+    private bool _cancelled;
     private CommittableMessage[]? _batch;
     private int _next;
 
+    /// <param name="cancelOnAbruptStop">
+    /// A stream torn down without a cancellation (its materializer shut down, its actor system terminated) stops this stage
+    /// without <see cref="OnDownstreamFinish"/>: <paramref name="onCancel"/> runs then too, unless its queue had ended (a stop
+    /// or a failure of the consumer). For a consumer's one source: before 2026-12-07 its poll thread ran on, heartbeating, and
+    /// kept its partitions from the group for the process's life.
+    /// </param>
     public MessageSourceLogic(SourceShape<CommittableMessage> shape, HandOffQueue<CommittableMessage[]> queue,
-        Action<ILoggingAdapter>? onStart = null, Action? onCancel = null) : base(shape)
+        Action<ILoggingAdapter>? onStart = null, Action? onCancel = null, bool cancelOnAbruptStop = false) : base(shape)
     {
         _out = shape.Outlet;
         _queue = queue;
         _onStart = onStart;
         _onCancel = onCancel;
+        _cancelOnAbruptStop = cancelOnAbruptStop;
         SetHandler(_out, this);
     }
 
@@ -38,8 +47,15 @@ internal sealed class MessageSourceLogic : OutGraphStageLogic
 
     public override void OnDownstreamFinish(Exception cause)
     {
+        _cancelled = true;
         _onCancel?.Invoke();
         base.OnDownstreamFinish(cause);
+    }
+
+    public override void PostStop()
+    {
+        if (_cancelOnAbruptStop && !_cancelled && !_queue.IsCompleted) _onCancel?.Invoke();
+        base.PostStop();
     }
 
     private void OnWakeUp()

@@ -51,9 +51,23 @@ internal sealed class PartitionedSourceStage(KafkaConsumerSettings settings)
 
         public override void OnDownstreamFinish(Exception cause)
         {
+            _cancelled = true;
             _worker.StreamCancelled();
             base.OnDownstreamFinish(cause);
         }
+
+        /// <summary>
+        /// Torn down without a cancellation (its materializer shut down, its actor system terminated): the consumer closes as on
+        /// a cancellation, unless it had ended (a stop or a failure). Before 2026-12-07 its poll thread ran on, heartbeating, and
+        /// kept its partitions from the group for the process's life.
+        /// </summary>
+        public override void PostStop()
+        {
+            if (!_cancelled && !_routing.Assignments.IsCompleted) _worker.StreamCancelled();
+            base.PostStop();
+        }
+
+        private bool _cancelled;
 
         private void Deliver()
         {
