@@ -77,10 +77,9 @@ internal sealed class MessageSourceLogic : OutGraphStageLogic
             {
                 // A batch holds one partition's messages, so one lease decides for all of them.
                 var lease = _batch[0].Offset.Lease;
-                if (!lease.Revoking && _next < _batch.Length)
+                if (_next < _batch.Length && lease.TryEmit(_batch[_next].Record.Offset))
                 {
                     var message = _batch[_next++];
-                    lease.Emitted(message.Record.Offset);
                     if (_next == _batch.Length) ReleaseBatch();
                     Push(_out, message);
                     return;

@@ -47,7 +47,24 @@ internal sealed class PartitionLease(TopicPartition partition, HandOffQueue<Comm
 
     /// <summary>Offset of the last message emitted downstream (-1: none yet). Single writer: the stage.</summary>
     public long LastEmitted => Volatile.Read(ref _lastEmitted);
-    public void Emitted(long offset) => Volatile.Write(ref _lastEmitted, offset);
+
+    /// <summary>
+    /// Stage: marks <paramref name="offset"/> emitted, unless revocation began (false: the message is dropped, and the next owner
+    /// reads it). One lock with <see cref="BeginRevoke"/>: apart, the stage could read "not revoking" while the poll thread read
+    /// the last emitted offset before this write (each thread's write still in its store buffer), and the drain then let the
+    /// next owner start at an offset this one was about to emit (review, 2026-12-07: processed twice).
+    /// </summary>
+    public bool TryEmit(long offset)
+    {
+        lock (_emitGate)
+        {
+            if (_revoking) return false;
+            Volatile.Write(ref _lastEmitted, offset);
+            return true;
+        }
+    }
+
+    private readonly object _emitGate = new();
 
     /// <summary>Next offset to read as committed by us (-1: nothing committed under this lease). Written by the commit lane, read by the poll thread.</summary>
     public long Committed
@@ -62,7 +79,10 @@ internal sealed class PartitionLease(TopicPartition partition, HandOffQueue<Comm
 
     /// <summary>Revocation began: messages not yet emitted are dropped (the next owner reads them again).</summary>
     public bool Revoking => _revoking;
-    public void BeginRevoke() => _revoking = true;
+    public void BeginRevoke()
+    {
+        lock (_emitGate) _revoking = true;
+    }
 
     /// <summary>Ended by the consumer's close (not a rebalance): a commit of it was left behind, and fails as not committed.</summary>
     public bool EndedByClose { get; set; }
