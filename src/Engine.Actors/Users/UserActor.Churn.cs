@@ -16,6 +16,10 @@ namespace Engine.Actors.Users;
 public sealed partial class UserActor
 {
     private string? _sweepAlertInFlight; // a sweep's alert Kafka has not acknowledged yet: the episode it opened is kept in memory only
+    // The same alert until Kafka acknowledges or refuses it (or it expires): an erasure waits for it. Apart from the episode, which
+    // the user's return re-arms while the send goes on (before 2026-12-07 that ended the erasure's wait too, and the CRM could
+    // hear of a user after their erasure was acknowledged; review).
+    private string? _sweepAlertPending;
     private long _sweepAlertRaisedMs;
     private bool _erasureWaiting; // an erasure was refused for a sweep's alert on its way: the sweeps raise none until it is done
     private bool _savingChurnEpisode;
@@ -35,17 +39,17 @@ public sealed partial class UserActor
 
     /// <summary>A sweep's alert Kafka has neither acknowledged nor refused, within the longest a send can take.</summary>
     private bool SweepAlertOnItsWay =>
-        _sweepAlertInFlight is not null && Environment.TickCount64 - _sweepAlertRaisedMs <= (long)MaxAlertDelivery.TotalMilliseconds;
+        _sweepAlertPending is not null && Environment.TickCount64 - _sweepAlertRaisedMs <= (long)MaxAlertDelivery.TotalMilliseconds;
 
     private void IdleChecked(IdleCheck _)
     {
         // A sweep's alert on its way keeps the actor (its episode lives only here until Kafka has the alert), but not for
         // longer than any send can take: past that it is taken as undelivered.
-        if (_sweepAlertInFlight is not null && !SweepAlertOnItsWay) _sweepAlertInFlight = null;
+        if (_sweepAlertPending is not null && !SweepAlertOnItsWay) _sweepAlertPending = _sweepAlertInFlight = null;
         // An episode a sweep moved (no event carried it) is saved before the actor may passivate, once Redis holds
         // everything it answered: no earlier flush can land after it.
         if (_state.ChurnEpisodeUnsaved) SaveChurnEpisodeOnceDurable();
-        else if (_sweepAlertInFlight is null) _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered);
+        else if (_sweepAlertPending is null) _idle?.Check(Context, Timers, _lastActiveMs, _lastAnswered);
     }
 
     private void ChurnAlertDelivered(ChurnAlertDelivered delivered)
@@ -56,6 +60,7 @@ public sealed partial class UserActor
         if (inFlight || (_sweepAlertInFlight is null && _state.ChurnAlertId is null && UserDecider.ChurnAlertId(_state) == delivered.DecisionId))
             _state.SetChurnEpisode(delivered.DecisionId, delivered.CausedBy);
         if (inFlight) _sweepAlertInFlight = null;
+        if (_sweepAlertPending == delivered.DecisionId) _sweepAlertPending = null;
         if (_state.ChurnEpisodeUnsaved) SaveChurnEpisodeOnceDurable(); // at once, not at the next idle check: a stop meanwhile would lose it
     }
 
@@ -64,6 +69,7 @@ public sealed partial class UserActor
         // Still the episode that alert opened: re-arm it, or the user would stay alerted with no alert sent. It was never
         // kept with the features (only a delivered one is), so nothing stored needs undoing.
         if (_sweepAlertInFlight == undelivered.DecisionId) _sweepAlertInFlight = null;
+        if (_sweepAlertPending == undelivered.DecisionId) _sweepAlertPending = null;
     }
 
     private void ChurnEpisodeSaveHasEnded(ChurnEpisodeSaveEnded ended)
@@ -97,7 +103,7 @@ public sealed partial class UserActor
         }
         var episode = open is null ? ChurnEpisode.Armed : ChurnEpisode.Alerted;
         var alert = _decider.CheckChurn(_state, ref episode, asOf, causedBy);
-        if (alert is not null && fromSweep) (_sweepAlertInFlight, _sweepAlertRaisedMs) = (alert.DecisionId, Environment.TickCount64);
+        if (alert is not null && fromSweep) (_sweepAlertInFlight, _sweepAlertPending, _sweepAlertRaisedMs) = (alert.DecisionId, alert.DecisionId, Environment.TickCount64);
         else if (alert is not null) _state.SetChurnEpisode(alert.DecisionId, causedBy);
         else if (episode == ChurnEpisode.Armed)
         {

@@ -80,6 +80,11 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
                 message.GetType().Name, e.GetType().Name, _ready ? "reloading its state once its answers are durable" : "stopping it",
                 Environment.NewLine, e.StackTrace);
             if (message is UserProtocol.RecordEvent failed) Sender.Tell(EntityFailed.Of("user", failed.Position, e));
+            // The sweeper waits for every check it sends (its partition is not swept meanwhile): answered without an alert and still
+            // watched, so the user is looked at again a recheck later (before 2026-12-07 the partition's sweeps waited out the
+            // answer's 30 s timeout, at every look while the check kept failing; review).
+            else if (message is UserProtocol.CheckChurn check)
+                Sender.Tell(new UserProtocol.ChurnChecked(_userId, null, new UserSegment(_state?.Device, _state?.Region), StillWatched: true, check.TickId));
             if (!_ready)
             {
                 Context.Stop(Self);
