@@ -27,13 +27,19 @@ public sealed class ModelReloadTests(ITestOutputHelper output)
         // A fixed row through each serving model, before and after: the fault stream books no campaign and scores churn at most
         // hourly per user, so its own decisions after the reload need not call either model; these calls do.
         var probe = (Bid: Probe(run.Models.Bid), Churn: Probe(run.Models.Churn));
-        var bid = models.Corrupt("bid");
-        var churn = models.Corrupt("churn");
-        var bidReload = run.Models.Bid.TryReload(bid);
-        var churnReload = run.Models.Churn.TryReload(churn);
-        output.WriteLine($"injected: bid/model.onnx and churn/model.onnx overwritten with 4 KB of garbage at {run.Node.UserCounters.Consumed:N0} consumed, then hot-reloaded");
-        output.WriteLine($"reported: bid reload loaded={bidReload.Loaded} serving {bidReload.ServingVersion}: {bidReload.Error}");
-        output.WriteLine($"reported: churn reload loaded={churnReload.Loaded} serving {churnReload.ServingVersion}: {churnReload.Error}");
+        // The hot reload as run does it: the node's ModelWatcher polling the models' files (since 2026-12-07; before, the test
+        // called the registries' reload itself, and a watcher that never noticed, or died on the corrupt file, passed).
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var (bidPath, churnPath) = (Path.Combine(models.Directory, "bid", "model.onnx"), Path.Combine(models.Directory, "churn", "model.onnx"));
+        await using var watcher = new Engine.Host.Node.ModelWatcher([("churn", churnPath, run.Models.Churn), ("bid", bidPath, run.Models.Bid)],
+            TimeSpan.FromMilliseconds(200), reports.Enqueue);
+        models.Corrupt("bid");
+        models.Corrupt("churn");
+        output.WriteLine($"injected: bid/model.onnx and churn/model.onnx overwritten with 4 KB of garbage at {run.Node.UserCounters.Consumed:N0} consumed, under a watcher polling every 200 ms");
+        await run.UntilAsync(() => watcher.Refusals >= 2, TimeSpan.FromSeconds(30), () => $"both refusals reported (now {watcher.Refusals})", producing);
+        foreach (var line in reports) output.WriteLine("reported: " + line);
+        Assert.Contains(reports, line => line.StartsWith($"models: bid at {bidPath} was refused, version {serving.Bid} keeps serving", StringComparison.Ordinal));
+        Assert.Contains(reports, line => line.StartsWith($"models: churn at {churnPath} was refused, version {serving.Churn} keeps serving", StringComparison.Ordinal));
 
         var probeAfter = (Bid: Probe(run.Models.Bid), Churn: Probe(run.Models.Churn));
         output.WriteLine($"scored after the refused reloads: bid {probeAfter.Bid.ModelVersion} p={probeAfter.Bid.Probability:F6} (before {probe.Bid.Probability:F6}), " +
@@ -45,12 +51,13 @@ public sealed class ModelReloadTests(ITestOutputHelper output)
         var after = bids.Skip(bidsBefore).ToList();
         output.WriteLine($"bid decisions: {bidsBefore:N0} before the reload, {after.Count:N0} after, versions after: " +
                          string.Join(", ", after.GroupBy(b => b.ModelVersion).Select(g => $"{g.Key} x{g.Count():N0}")));
-        Assert.False(bidReload.Loaded);
-        Assert.False(churnReload.Loaded);
-        Assert.False(string.IsNullOrWhiteSpace(bidReload.Error));
-        Assert.False(string.IsNullOrWhiteSpace(churnReload.Error));
-        Assert.Equal(serving.Bid, bidReload.ServingVersion);
+        Assert.Equal(serving.Bid, run.Models.Bid.Version);
         Assert.Equal(serving.Churn, run.Models.Churn.Version);
+        // The polling survived the refusals: the good file put back is loaded (the same version again).
+        File.Copy(Path.Combine(FaultEngine.ModelsDirectory, "bid", "model.onnx"), bidPath, overwrite: true);
+        await run.UntilAsync(() => watcher.Reloads >= 1, TimeSpan.FromSeconds(30), () => "the restored bid model reloaded", Task.CompletedTask);
+        output.WriteLine("reported: " + reports.Last());
+        Assert.Equal(serving.Bid, run.Models.Bid.Version);
         Assert.NotEmpty(after);
         Assert.All(after, b => Assert.Equal(serving.Bid, b.ModelVersion));
         Assert.All(run.Decisions.ChurnAlerts, c => Assert.Equal(serving.Churn, c.ModelVersion));

@@ -21,6 +21,23 @@ public static class ClickEventCodec
 
     public static byte[] Encode(ClickEvent evt) => JsonSerializer.SerializeToUtf8Bytes(evt, EngineJson.Default.ClickEvent);
 
+    /// <summary>Whether <paramref name="utf8"/> reads as one complete JSON document (the error path's check only).</summary>
+    private static bool WellFormed(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     public static Decoded Decode(ReadOnlySpan<byte> utf8)
     {
         if (utf8.IsEmpty)
@@ -32,9 +49,10 @@ public static class ClickEventCodec
         {
             evt = JsonSerializer.Deserialize(utf8, EngineJson.Default.ClickEvent);
         }
-        catch (JsonException e) when (e.Path == "$.type")
+        catch (JsonException e) when (e.Path == "$.type" && WellFormed(utf8))
         {
-            // The enum converter refuses names outside EventType: say so, rather than "malformed JSON".
+            // The enum converter refuses names outside EventType: say so, rather than "malformed JSON". Only in well-formed JSON:
+            // a record cut off inside its type's value fails at $.type too, and read as "unknown type" before 2026-12-07.
             return Decoded.Fail($"unknown type: $.type is not one of {KnownTypes}");
         }
         catch (JsonException e)

@@ -51,6 +51,10 @@ public sealed class EngineProcess : IDisposable
         ["Http__Port"] = "-1",
         // The suite reads user keys back under the development key (its reference features).
         ["Privacy__AllowDevelopmentKey"] = "true",
+        // A list after every page event, so the check of lost decisions is exact: with conflation on (run's default) a list
+        // missing from the topic could only be excused as possibly conflated, which let most of a session's lists vanish
+        // unnoticed (a review, 2026-12-07). Conflation has tests of its own (ListConflation, the pipeline's).
+        ["Recommendations__ConflationWindow"] = "0",
     };
 
     /// <summary>Starts <c>engine run</c> on the given servers, with the committed models.</summary>

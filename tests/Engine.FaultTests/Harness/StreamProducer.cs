@@ -6,7 +6,8 @@ using Engine.Models.Features;
 namespace Engine.FaultTests.Harness;
 
 /// <summary>One record to send: its key and bytes, and the event it carries when it is valid (null for poison).</summary>
-public sealed record OutgoingRecord(string Key, byte[] Value, ClickEvent? Event);
+/// <param name="Poison">For a bad record: the kind of refusal expected, the dead letter's reason up to its colon (e.g. <c>malformed</c>).</param>
+public sealed record OutgoingRecord(string Key, byte[] Value, ClickEvent? Event, string? Poison = null);
 
 /// <summary>
 /// Produces the input stream while the engine consumes it: the embedded broker keeps only ~5 MB per partition, so it
@@ -19,6 +20,7 @@ public sealed class StreamProducer : IDisposable
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly string _topic;
     private readonly List<(ClickEvent Event, EventPosition Position)> _delivered = [];
+    private readonly List<(EventPosition Position, string Kind)> _poisonDelivered = [];
     private readonly Lock _lock = new();
     private long _acknowledged, _failed;
 
@@ -43,12 +45,18 @@ public sealed class StreamProducer : IDisposable
         get { lock (_lock) return _delivered.ToList(); }
     }
 
+    /// <summary>The bad records as delivered: where each landed and the refusal expected for it.</summary>
+    public IReadOnlyList<(EventPosition Position, string Kind)> PoisonDelivered
+    {
+        get { lock (_lock) return _poisonDelivered.ToList(); }
+    }
+
     public async Task ProduceAsync(IEnumerable<OutgoingRecord> records, Func<long> consumed, long maxLag, CancellationToken cancellationToken)
     {
         foreach (var record in records)
         {
             while (Sent - consumed() > maxLag) await Task.Delay(20, cancellationToken);
-            var evt = record.Event;
+            var (evt, poison) = (record.Event, record.Poison);
             _producer.Produce(_topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(record.Key), Value = record.Value }, report =>
             {
                 if (report.Error.IsError)
@@ -57,8 +65,12 @@ public sealed class StreamProducer : IDisposable
                     return;
                 }
                 Interlocked.Increment(ref _acknowledged);
-                if (evt is null) return;
-                lock (_lock) _delivered.Add((evt, new EventPosition(report.Partition.Value, report.Offset.Value)));
+                var position = new EventPosition(report.Partition.Value, report.Offset.Value);
+                lock (_lock)
+                {
+                    if (evt is not null) _delivered.Add((evt, position));
+                    else if (poison is not null) _poisonDelivered.Add((position, poison));
+                }
             });
             Sent++;
         }

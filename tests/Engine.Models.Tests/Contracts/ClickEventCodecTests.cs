@@ -34,6 +34,10 @@ public class ClickEventCodecTests
     [InlineData("""{"schema_version":2,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":"page_view"}""", "wrong schema")]
     [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":"teleport"}""", "unknown type: $.type is not one of page_view")]
     [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":3}""", "unknown type")]
+    // Cut off inside (or just after) its type: malformed, not an unknown type (the fault test's truncated records, 2026-12-07).
+    [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":"prod""", "malformed")]
+    [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":"product_view""", "malformed")]
+    [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":""", "malformed")]
     [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","type":"page_view"}""", "malformed")]
     [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":"product_view"}""", "needs item_id")]
     [InlineData("""{"schema_version":1,"event_id":"e","event_time":"2026-01-01T00:00:00Z","user_id":"u","type":"purchase","item_id":"i"}""", "needs item_id and price")]
