@@ -221,6 +221,42 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
     }
 
     /// <summary>
+    /// The user comes back while the sweep's alert is still being sent: their event re-arms the episode, but the alert is still on
+    /// its way and would reach the CRM after the erasure's acknowledgement. Before 2026-12-07 the re-arm ended the erasure's
+    /// wait (one field did both jobs; review).
+    /// </summary>
+    [Fact]
+    public async Task An_erasure_still_waits_for_the_alert_on_its_way_after_the_user_came_back()
+    {
+        using var churn = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 0.7, rearm: 0.6), Engine.Models.Scoring.ModelSchemas.Churn);
+        var (user, alert) = await SweptAndAlertedAsync("u-back", churn);
+        var back = await SendAsync(user, View("u-back", "shoe-0", 60 * 24 * 20 + 1)); // scored at no silence: the episode re-arms (below 0.6)
+        Assert.Empty(back.Decisions.OfType<ChurnAlert>());
+
+        user.Tell(new EraseUser("u-back", "r-1"));
+        Assert.Contains("churn alert", ExpectMsg<PrivacyFailed>(TimeSpan.FromSeconds(10)).Reason);
+        user.Tell(new ChurnAlertDelivered("u-back", alert.DecisionId, alert.CausedBy));
+        user.Tell(new EraseUser("u-back", "r-1"));
+        ExpectMsg<UserErased>(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// A failure while the sweep's alert is on its way: the actor reloads its state, which does not hold the episode until Kafka
+    /// has the alert. The reload keeps the alert on its way (before 2026-12-07 it forgot it, and an erasure went ahead of it).
+    /// </summary>
+    [Fact]
+    public async Task An_erasure_still_waits_for_the_alert_on_its_way_after_the_actor_reloaded()
+    {
+        using var churn = AlertingChurn();
+        var (user, _) = await SweptAndAlertedAsync("u-reloaded", churn);
+        user.Tell(new RecordEvent("u-reloaded", View("u-reloaded", "shoe-0", 60 * 24 * 20 + 1) with { Type = (EventType)99 }, new EventPosition(0, _offset++), DateTimeOffset.UtcNow));
+        ExpectMsg<EntityFailed>(TimeSpan.FromSeconds(10)); // reloads its state (no writer here to wait for)
+
+        user.Tell(new EraseUser("u-reloaded", "r-1"));
+        Assert.Contains("churn alert", ExpectMsg<PrivacyFailed>(TimeSpan.FromSeconds(10)).Reason);
+    }
+
+    /// <summary>
     /// Kafka refuses the alert the erasure waited for: the next sweep would raise it again, and the erasure, refused again,
     /// would wait for as long as Kafka refuses. Once an erasure has been refused, the sweeps raise no alert for the user.
     /// </summary>

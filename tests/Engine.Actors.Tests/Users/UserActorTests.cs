@@ -135,6 +135,25 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         Assert.Equal(2, stored.Minutes.Sum((int)EventType.ProductView, 60, T0.AddMinutes(3).ToUnixTimeMilliseconds()));
     }
 
+    /// <summary>
+    /// A churn check the actor throws on (here its churn model is gone) is answered all the same, without an alert and still
+    /// watched: the sweeper waits for every check it sends, and before 2026-12-07 the user's partition was not swept again until
+    /// the answer's 30 s timeout, at every look while the check kept failing (review).
+    /// </summary>
+    [Fact]
+    public void A_churn_check_the_actor_fails_on_is_answered()
+    {
+        var churn = new Engine.Models.Scoring.ModelRegistry(ChurnModels.WithThresholds(alert: 0.7, rearm: 0), Engine.Models.Scoring.ModelSchemas.Churn);
+        var decider = new UserDecider(_world.Models with { Churn = churn }, new DecisionSettings(), _world.Campaigns);
+        var user = Sys.ActorOf(UserActor.Props("u-check-fails", _store, decider));
+        Send(user, View("u-check-fails", "shoe-0", 0));
+        churn.Dispose();
+
+        user.Tell(new CheckChurn("u-check-fails", T0.AddDays(20), "sweep-20"));
+        var answer = ExpectMsg<ChurnChecked>(TimeSpan.FromSeconds(10));
+        Assert.Equal(("sweep-20", null, true), (answer.TickId, answer.Alert, answer.StillWatched));
+    }
+
     [Fact]
     public void A_product_view_carries_the_items_viewed_earlier_in_its_session_and_a_replay_carries_the_same()
     {
