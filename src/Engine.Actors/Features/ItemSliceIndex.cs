@@ -51,7 +51,12 @@ public sealed class ItemSliceIndex
         var itemId = e.ItemId!;
         var slices = _byPartition[position.Partition]!;
         var item = slices[itemId];
-        track(item, item.Apply(e, position, coVisited));
+        var outcome = item.Apply(e, position, coVisited);
+        track(item, outcome);
+        // The viewed item's slice decides the whole pair: it counted this view already (with the co-visits it had then), so its
+        // neighbours add none now. Apart, a view replayed on another node without its co-visits, then re-applied here, paired in
+        // one direction only (before 2026-12-07; review).
+        if (outcome == ApplyOutcome.Duplicate) return;
         foreach (var other in coVisited)
         {
             var neighbour = slices[other];
