@@ -60,7 +60,7 @@ public sealed class ItemSliceIndex
         foreach (var other in coVisited)
         {
             var neighbour = slices[other];
-            track(neighbour, neighbour.AddCoVisit(itemId, position));
+            track(neighbour, neighbour.AddCoVisit(itemId, position, e.EventTime.ToUnixTimeMilliseconds()));
         }
     }
 }

@@ -55,10 +55,12 @@ public sealed class ItemFeatureState(string itemId, TimeSpan allowedLateness) : 
     /// Records <paramref name="viewedItem"/>, viewed later in a session where this item was seen. Co-visitation has
     /// no window, so this moves only the offsets (replays stay no-ops), not the item's event-time clock.
     /// </summary>
-    public ApplyOutcome AddCoVisit(string viewedItem, EventPosition position)
+    /// <param name="atMs">When the view was (what renews the slice's TTL, its clock unmoved); <see cref="EntityFeatureState.NoEvent"/>: unknown.</param>
+    public ApplyOutcome AddCoVisit(string viewedItem, EventPosition position, long atMs = NoEvent)
     {
         var outcome = AdmitPosition(position);
         if (outcome == ApplyOutcome.Applied && viewedItem != Id) Neighbours.Add(viewedItem);
+        if (outcome == ApplyOutcome.Applied) Touch(atMs);
         return outcome;
     }
 

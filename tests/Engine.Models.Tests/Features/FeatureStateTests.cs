@@ -352,6 +352,24 @@ public class FeatureStateTests
         Assert.Equal([("a", 1L)], x.Neighbours.Top(5));
     }
 
+    /// <summary>
+    /// A slice that hears only co-visits (its item viewed earlier in sessions that go on) renews its key's TTL by them: before
+    /// 2026-12-07 only its own events did, and after a month the key expired under it and its next write re-created it without
+    /// a TTL (review).
+    /// </summary>
+    [Fact]
+    public void A_slice_that_hears_only_co_visits_still_renews_its_keys_ttl()
+    {
+        var slice = new ItemFeatureState("a") { Slice = 0 };
+        slice.Apply(View("a", T0), new(0, 1));
+        Assert.True(slice.DrainChanges().RenewTtl);
+
+        slice.AddCoVisit("x", new(0, 2), T0.AddHours(2).ToUnixTimeMilliseconds());
+        Assert.False(slice.DrainChanges().RenewTtl); // once a day
+        slice.AddCoVisit("y", new(0, 3), T0.AddDays(2).ToUnixTimeMilliseconds());
+        Assert.True(slice.DrainChanges().RenewTtl);
+    }
+
     [Fact]
     public void A_schema_with_an_unknown_feature_is_refused_by_name()
     {

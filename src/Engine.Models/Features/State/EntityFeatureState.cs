@@ -16,6 +16,9 @@ public abstract class EntityFeatureState
     private bool _lastEventDirty;
     private bool _replaceNext;
     private long _ttlRenewedAtMs = NoEvent;
+    // The latest time anything was written to the state for (its own events, and what others add to it without moving its clock:
+    // an item's co-visits), by which its key's TTL is renewed.
+    private long _touchedMs = NoEvent;
 
     protected EntityFeatureState(string id, TimeSpan allowedLateness)
     {
@@ -105,6 +108,9 @@ public abstract class EntityFeatureState
         MarkAllParts();
     }
 
+    /// <summary>Something was written to the state for <paramref name="timeMs"/> without moving its clock: its key's TTL follows it too.</summary>
+    protected void Touch(long timeMs) => _touchedMs = Math.Max(_touchedMs, timeMs);
+
     /// <summary>As <see cref="DrainChanges"/>, into empty <paramref name="changes"/> (a reused one).</summary>
     public void DrainInto(EntityChanges changes)
     {
@@ -117,11 +123,14 @@ public abstract class EntityFeatureState
             _lastEventDirty = false;
         }
         DrainParts(changes);
-        // Renewing the TTL on every write doubles the commands of a flush; once a day keeps the key alive as long.
-        if (!changes.IsEmpty && (_ttlRenewedAtMs == NoEvent || LastEventMs - _ttlRenewedAtMs >= TtlRenewalEveryMs))
+        // Renewing the TTL on every write doubles the commands of a flush; once a day keeps the key alive as long. By what is
+        // written, not only the state's own events: a slice that only heard co-visits for a month outlived its key, and its next
+        // write re-created it without a TTL (before 2026-12-07; review).
+        var clock = Math.Max(LastEventMs, _touchedMs);
+        if (!changes.IsEmpty && (_ttlRenewedAtMs == NoEvent || clock - _ttlRenewedAtMs >= TtlRenewalEveryMs))
         {
             changes.RenewTtl = true;
-            _ttlRenewedAtMs = LastEventMs;
+            _ttlRenewedAtMs = clock;
         }
     }
 
