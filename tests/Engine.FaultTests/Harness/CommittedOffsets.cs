@@ -25,6 +25,10 @@ public sealed class CommittedOffsets : IDisposable
 
     public long Total => Interlocked.Read(ref _total);
 
+    /// <summary>The group's committed offset of each partition now (the next record to read; 0 when none), asked of the broker.</summary>
+    public IReadOnlyDictionary<int, long> Now() =>
+        _consumer.Committed(_partitions, TimeSpan.FromSeconds(10)).ToDictionary(c => c.Partition.Value, c => Math.Max(0, c.Offset.Value));
+
     private void Poll()
     {
         while (!_stop.IsCancellationRequested)
