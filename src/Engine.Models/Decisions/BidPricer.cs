@@ -26,9 +26,12 @@ public static class BidPricer
                                  + c.PredictedCtr * c.PredictedCvr * (double)c.Spec.ValuePerConversion;
         // Capped while still a double: an absurd value per click (or multiplier) would overflow the decimal, not the cap.
         var cpm = Math.Min(1000.0 * valuePerImpression * c.PacingMultiplier, (double)c.Spec.MaxCpm);
-        // To 4 decimals, the cap toward zero: rounded to the nearest after the cap, a cap of more decimals (2.66666667) was
-        // bid above itself (2.6667).
-        return double.IsFinite(cpm) && cpm > 0 ? Math.Min(Math.Round((decimal)cpm, 4), Math.Round(c.Spec.MaxCpm, 4, MidpointRounding.ToZero)) : 0m;
+        // To 4 decimals toward zero, the value and the cap alike: a bid is never above what the impression is worth to the
+        // campaign, nor above its cap. Rounded to the nearest, a cap of more decimals (2.66666667) was bid above itself (2.6667),
+        // and a value of 0.79996 cleared a floor of 0.80 it was below (before 2026-12-07; review).
+        return double.IsFinite(cpm) && cpm > 0
+            ? Math.Min(Math.Round((decimal)cpm, 4, MidpointRounding.ToZero), Math.Round(c.Spec.MaxCpm, 4, MidpointRounding.ToZero))
+            : 0m;
     }
 
     public static PricedBid Best(IReadOnlyList<BidCandidate> candidates, decimal floorCpm, DateTimeOffset at)

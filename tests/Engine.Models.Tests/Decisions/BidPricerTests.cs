@@ -56,6 +56,18 @@ public class BidPricerTests
         Assert.Equal(NoBidReason.BelowFloor, priced.NoBid);
     }
 
+    /// <summary>
+    /// A value just under the floor is not rounded up onto it: 1000 x 0.00099995 x 0.8 = 0.79996 USD CPM against a floor of
+    /// 0.80 is no bid (before 2026-12-07 it rounded to 0.8000 and bid above its own value; review).
+    /// </summary>
+    [Fact]
+    public void A_value_just_under_the_floor_is_not_rounded_onto_it()
+    {
+        var candidate = new BidCandidate(Spec("a", 0.8m), 0.00099995, 0, 1.0, true);
+        Assert.Equal(0.7999m, BidPricer.Cpm(candidate));
+        Assert.Equal(NoBidReason.BelowFloor, BidPricer.Best([candidate], floorCpm: 0.80m, Now).NoBid);
+    }
+
     [Fact]
     public void Exhausted_budgets_and_closed_flights_do_not_bid()
     {
