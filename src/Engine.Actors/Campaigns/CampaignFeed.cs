@@ -8,11 +8,13 @@ namespace Engine.Actors.Campaigns;
 
 /// <summary>Where the campaign feed reads: the compacted bookings topic and the bid-adjustments topic.</summary>
 /// <param name="ClientConfig">librdkafka properties passed through as is (SASL/SSL); never logged.</param>
+/// <param name="Refused">Hears each record refused (a line naming its topic, offset and why: the node logs it as a warning).</param>
 public sealed record CampaignFeedSettings(
     string BootstrapServers,
     IReadOnlyDictionary<string, string>? ClientConfig = null,
     string CampaignsTopic = Topics.Campaigns,
-    string AdjustmentsTopic = Topics.BidAdjustments);
+    string AdjustmentsTopic = Topics.BidAdjustments,
+    Action<string>? Refused = null);
 
 /// <summary>
 /// Every node's view of every campaign: reads the compacted campaigns topic (specs, key = campaign id) into the
@@ -143,16 +145,21 @@ public sealed class CampaignFeed : IAsyncDisposable
                 continue;
             }
             if (result?.Message is not { } message) continue;
-            Apply(result.Topic == settings.CampaignsTopic, message.Value, catalog, board);
+            if (Apply(result.Topic == settings.CampaignsTopic, message.Value, catalog, board) is { } why)
+            {
+                Interlocked.Increment(ref _refused);
+                settings.Refused?.Invoke($"{result.TopicPartitionOffset}: {why}; skipped (the campaign is not booked or adjusted by it)");
+            }
             if (behind.Remove(result.TopicPartition, out var end) && result.Offset.Value + 1 < end) behind[result.TopicPartition] = end;
             if (behind.Count == 0) _caughtUp.TrySetResult();
         }
         consumer.Close();
     }
 
-    private void Apply(bool isSpec, byte[]? value, CampaignCatalog catalog, CampaignBoard board)
+    /// <summary>Applies a booking or an adjustment; returns why it was refused, or null.</summary>
+    private string? Apply(bool isSpec, byte[]? value, CampaignCatalog catalog, CampaignBoard board)
     {
-        if (value is null) return; // a tombstone: campaigns end with their flight, not by deletion
+        if (value is null) return null; // a tombstone: campaigns end with their flight, not by deletion
         try
         {
             if (isSpec && JsonSerializer.Deserialize(value, EngineJson.Default.CampaignSpec) is { } spec)
@@ -161,30 +168,28 @@ public sealed class CampaignFeed : IAsyncDisposable
                 // real range that would overflow a price): refused and counted.
                 if (string.IsNullOrWhiteSpace(spec.CampaignId) || spec.Budget < 0 || spec.FlightEnd <= spec.FlightStart || spec.MaxCpm < 0
                     || spec.ValuePerClick is < 0 or > MaxValue || spec.ValuePerConversion is < 0 or > MaxValue || spec.MaxCpm > MaxValue || spec.Budget > MaxBudget)
-                {
-                    Interlocked.Increment(ref _refused);
-                    return;
-                }
+                    return $"booking of campaign '{spec.CampaignId}' refused: its terms are out of range (an empty id, a negative or absurd budget or value, " +
+                           "a flight that ends before it starts)";
                 catalog.Put(spec);
                 board.Book(spec);
                 Interlocked.Increment(ref _specs);
+                return null;
             }
-            else if (!isSpec && JsonSerializer.Deserialize(value, EngineJson.Default.BidAdjustment) is { } adjustment)
+            if (!isSpec && JsonSerializer.Deserialize(value, EngineJson.Default.BidAdjustment) is { } adjustment)
             {
                 if (string.IsNullOrWhiteSpace(adjustment.CampaignId) || !double.IsFinite(adjustment.Multiplier) || adjustment.Multiplier is < 0 or > MaxMultiplier)
-                {
-                    Interlocked.Increment(ref _refused);
-                    return;
-                }
+                    return $"bid adjustment of campaign '{adjustment.CampaignId}' refused: its multiplier is not between 0 and {MaxMultiplier}";
                 board.Adjust(adjustment);
                 Interlocked.Increment(ref _adjustments);
+                return null;
             }
+            return "the record is JSON null";
         }
         // Any record the board cannot take is skipped and counted: one bad record on a compacted topic stays there, and letting
         // it end the feed stopped every node at start (or, later, froze the board while the node went on bidding).
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
-            Interlocked.Increment(ref _refused);
+            return $"not a valid {(isSpec ? "campaign booking" : "bid adjustment")}: {e.Message}";
         }
     }
 

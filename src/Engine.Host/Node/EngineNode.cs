@@ -134,7 +134,9 @@ public sealed class EngineNode : IAsyncDisposable
             system = await EngineCluster.StartAsync(settings.Cluster, cancellationToken,
                 new ClusterMembers(redis.GetDatabase(), clusterKeys + "members"), new RedisLeaseSetup(redis.GetDatabase(), clusterKeys + "lease:"));
             var topics = settings.EffectiveTopics;
-            campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, controlClient, Topics.Campaigns, topics.BidAdjustments),
+            var log = system.Log;
+            campaignFeed = await CampaignFeed.StartAsync(new CampaignFeedSettings(settings.KafkaBootstrap, controlClient, Topics.Campaigns, topics.BidAdjustments,
+                    Refused: why => log.Warning("Campaign feed: {0}", why)),
                 catalog, board, TimeSpan.FromSeconds(30), cancellationToken);
             if (!campaignFeed.CaughtUp)
                 system.Log.Warning("The campaign feed has not read every booking and bid adjustment after 30 s; consuming anyway (not ready until it has)");

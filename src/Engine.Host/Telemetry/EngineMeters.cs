@@ -38,6 +38,8 @@ public sealed class EngineMeters : IDisposable
             "Seconds since Redis last answered a PING (since the node started consuming, if never; absent while it starts)");
         _meter.CreateObservableGauge("engine.kafka.answer_age", () => Age(monitor.Readings.KafkaAnsweredUtc, monitor), "s",
             "Seconds since Kafka last answered the lag probe (since the node started consuming, if never; absent while it starts)");
+        _meter.CreateObservableCounter("engine.campaigns.refused", () => monitor.Node?.CampaignFeed.Refused ?? 0, "{record}",
+            "Campaign bookings and bid adjustments refused by the campaign feed (out-of-range terms, not valid JSON): skipped, each logged as a warning");
         _meter.CreateObservableCounter("engine.gc.paced_collections", () => monitor.Node?.GcPacer.PacedCollections ?? 0, "{collection}",
             "Gen0 collections the node ran itself while keeping up (Gc:PacingMegabytes), beside the runtime's own");
         _meter.CreateObservableCounter("engine.pipeline.restarts", () => Per(monitor, n => n.PipelineRestarts.Users, n => n.PipelineRestarts.Campaigns),

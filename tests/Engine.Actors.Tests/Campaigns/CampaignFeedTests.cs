@@ -32,7 +32,8 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
         await Produce(producer, adjustments, "c-2", JsonSerializer.SerializeToUtf8Bytes(Adjustment("c-2", 1.7, exhausted: false), EngineJson.Default.BidAdjustment));
 
         var (catalog, board) = (new CampaignCatalog(), new CampaignBoard());
-        await using var feed = await CampaignFeed.StartAsync(new CampaignFeedSettings(kafka.BootstrapServers, null, campaigns, adjustments),
+        var refusals = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var feed = await CampaignFeed.StartAsync(new CampaignFeedSettings(kafka.BootstrapServers, null, campaigns, adjustments, refusals.Enqueue),
             catalog, board, TimeSpan.FromSeconds(30), CancellationToken.None);
 
         // Caught up before StartAsync returns: a node starts its pipelines knowing every booked campaign (and says so: /readyz).
@@ -43,6 +44,12 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
         Assert.False(catalog.TryGet("c-3", out _));
         Assert.False(catalog.TryGet("c-5", out _));
         Assert.Equal(4, feed.Refused);
+        // Each said where and why, which the node logs as a warning (before 2026-12-07 only counted, and the count exported nowhere).
+        Assert.Equal(4, refusals.Count);
+        Assert.Equal(2, refusals.Count(r => r.StartsWith(campaigns, StringComparison.Ordinal) && r.Contains("not a valid campaign booking", StringComparison.Ordinal)));
+        Assert.Single(refusals, r => r.StartsWith(campaigns, StringComparison.Ordinal) && r.Contains("booking of campaign '' refused", StringComparison.Ordinal));
+        Assert.Single(refusals, r => r.StartsWith(adjustments, StringComparison.Ordinal) && r.Contains("not a valid bid adjustment", StringComparison.Ordinal));
+        Assert.Single(refusals, r => r.Contains("has no UTC offset", StringComparison.Ordinal));
 
         // Live: an adjustment from a campaign actor on any node moves this node's board.
         await Produce(producer, adjustments, "c-1", JsonSerializer.SerializeToUtf8Bytes(Adjustment("c-1", 0, exhausted: true), EngineJson.Default.BidAdjustment));
