@@ -53,9 +53,13 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
     {
         var first = await ReadOthersAsync(self);
         // Heard within the day, and not in the hash: silent (removed there, and asked by the caller) until they beat again.
-        var unheard = (await redis.HashKeysAsync(KnownKey)).Select(a => (string)a!).Where(a => a != self.ToString() && !first.ContainsKey(a)).ToList();
-        if (unheard.Count > 0) await redis.HashDeleteAsync(KnownKey, [.. unheard.Select(a => (RedisValue)a)], CommandFlags.FireAndForget);
-        if (first.Count == 0) return new([], unheard.Select(Address.Parse).ToList(), []);
+        var known = (await redis.HashGetAllAsync(KnownKey)).Where(e => e.Name != self.ToString() && !first.ContainsKey(e.Name!)).ToList();
+        if (known.Count > 0) await redis.HashDeleteAsync(KnownKey, [.. known.Select(e => e.Name)], CommandFlags.FireAndForget);
+        // A member running alone is never asked to be joined, whatever its entry shows (a silent one may be live, its beats
+        // held up: asked, it would answer and be joined; before 2026-12-07 only a live entry's mark was read).
+        var unheard = known.Where(e => !Alone(e.Value)).Select(e => (string)e.Name!).ToList();
+        var silentAlone = known.Where(e => Alone(e.Value)).Select(e => (string)e.Name!).ToList();
+        if (first.Count == 0) return new([], unheard.Select(Address.Parse).ToList(), [], silentAlone.Select(Address.Parse).ToList());
         var live = new HashSet<string>();
         var alone = new HashSet<string>();
         for (var watched = TimeSpan.Zero; watched < Watch && !first.Keys.All(live.Contains); watched += Beat)
@@ -65,7 +69,7 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
             {
                 if (first.TryGetValue(address, out var before) && before == beat) continue;
                 live.Add(address);
-                if (((string?)beat)?.EndsWith(AloneMark, StringComparison.Ordinal) == true) alone.Add(address);
+                if (Alone(beat)) alone.Add(address);
             }
         }
         var silent = first.Keys.Where(a => !live.Contains(a)).ToList();
@@ -75,11 +79,20 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
             await redis.HashDeleteAsync(key, gone, CommandFlags.FireAndForget);
             await redis.HashDeleteAsync(KnownKey, gone, CommandFlags.FireAndForget);
         }
-        return new(live.Select(Address.Parse).ToList(), silent.Concat(unheard).Select(Address.Parse).ToList(), alone.Select(Address.Parse).ToList());
+        var asked = silent.Where(a => !Alone(first[a])).Concat(unheard);
+        silentAlone.AddRange(silent.Where(a => Alone(first[a])));
+        return new(live.Select(Address.Parse).ToList(), asked.Select(Address.Parse).ToList(), alone.Select(Address.Parse).ToList(),
+            silentAlone.Select(Address.Parse).ToList());
     }
 
-    /// <summary>What a look at the members found: those heard beating, those whose entries stood still, and of the live ones those running alone.</summary>
-    public sealed record Sighting(IReadOnlyList<Address> Live, IReadOnlyList<Address> Silent, IReadOnlyList<Address> Alone);
+    private static bool Alone(RedisValue entry) => ((string?)entry)?.EndsWith(AloneMark, StringComparison.Ordinal) == true;
+
+    /// <summary>
+    /// What a look at the members found: those heard beating, those whose entries stood still (to be asked before a cluster is
+    /// formed), and those running alone (never to be asked or joined), live or silent (crashed, or live with its beats held up;
+    /// removed from Redis by this look, so a crashed one holds off one start only).
+    /// </summary>
+    public sealed record Sighting(IReadOnlyList<Address> Live, IReadOnlyList<Address> Silent, IReadOnlyList<Address> Alone, IReadOnlyList<Address> SilentAlone);
 
     /// <summary>Ends the entry of a member whose settings are safe only for a node alone.</summary>
     private const string AloneMark = " alone";
@@ -121,7 +134,7 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var beat = redis.HashSetAsync(key, self.ToString(), alone ? $"{now}{AloneMark}" : now);
         var kept = redis.KeyExpireAsync(key, TimeSpan.FromMinutes(1));
-        var known = redis.HashSetAsync(KnownKey, self.ToString(), now);
+        var known = redis.HashSetAsync(KnownKey, self.ToString(), alone ? $"{now}{AloneMark}" : now);
         var knownKept = redis.KeyExpireAsync(KnownKey, KnownFor);
         await Task.WhenAll(beat, kept, known, knownKept);
     }

@@ -117,6 +117,12 @@ public static class EngineCluster
                 throw new Configuration.ConfigurationError([$"Redis heard {string.Join(", ", seen.Alone)} live, running with a setting safe only for a node " +
                                                             "alone (a Kafka session timeout shorter than the cluster's downing): this node would join it. " +
                                                             "Restart that node without the setting before adding nodes, or give this one another Kafka:GroupId."]);
+            // One whose entry stood still may have crashed, or be live with its beats held up: neither joined nor formed beside
+            // (two clusters on one group). Its entry is gone now: the next start forms the cluster if it crashed, or refuses if it beats.
+            if (seen.SilentAlone.Count > 0)
+                throw new Configuration.StartupUnavailable($"Redis knew {string.Join(", ", seen.SilentAlone)}, running with a setting safe only for a node alone, " +
+                                                           "whose entry stood still: if it crashed, the next start forms the cluster; if it is live, restart it without " +
+                                                           "that setting before adding nodes.");
             if (seen.Live.Count > 0) return new(Union(seen.Live, configured.Where(a => !a.Equals(self)), seen.Silent), seen.Live, Forming: false);
             // Silent members are asked too (a live one's beats may be held up): a first seed forms a cluster only once no seed answered.
             var seeds = Union(configured.Count > 0 ? configured : [self], refusal is null ? seen.Silent : []);

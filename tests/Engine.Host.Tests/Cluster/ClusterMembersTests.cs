@@ -116,6 +116,34 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
         Assert.Contains($"but {crashed} held the claim to form it for the whole join timeout (key {key}:forming, expires in", error.Message);
     }
 
+    /// <summary>
+    /// A member running alone whose entry stands still (crashed, or live with its beats held up): never asked to be joined
+    /// (it would answer) nor formed beside. The start exits 3 naming it, and its entry is gone: the next start forms the
+    /// cluster (it crashed). Before 2026-12-07 its address was asked as a seed, and a live one was joined.
+    /// </summary>
+    [Fact]
+    public async Task A_member_running_alone_whose_entry_stands_still_is_neither_joined_nor_formed_beside_once()
+    {
+        var members = Members(RedisKind.Garnet);
+        var lonely = Address.Parse("akka.tcp://engine@127.0.0.1:2");
+        await members.BeatAsync(lonely, alone: true); // once, never again
+
+        var error = await Assert.ThrowsAsync<StartupUnavailable>(() =>
+            EngineCluster.StartAsync(new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(30)), CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60)));
+        output.WriteLine(error.Message);
+        Assert.Contains($"Redis knew {lonely}, running with a setting safe only for a node alone, whose entry stood still", error.Message);
+
+        var system = await EngineCluster.StartAsync(new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(30)), CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            Assert.Single(Akka.Cluster.Cluster.Get(system).State.Members);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
     /// <summary>A node up, which beat once and never again.</summary>
     private static async Task<(ActorSystem System, Address Address)> BeatingOnceAsync(ClusterMembers members)
     {
