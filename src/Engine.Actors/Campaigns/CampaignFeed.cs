@@ -148,7 +148,7 @@ public sealed class CampaignFeed : IAsyncDisposable
             if (Apply(result.Topic == settings.CampaignsTopic, message.Value, catalog, board) is { } why)
             {
                 Interlocked.Increment(ref _refused);
-                settings.Refused?.Invoke($"{result.TopicPartitionOffset}: {why}; skipped (the campaign is not booked or adjusted by it)");
+                settings.Refused?.Invoke($"refused {result.TopicPartitionOffset}: {why}; skipped (the campaign is not booked or adjusted by it)");
             }
             if (behind.Remove(result.TopicPartition, out var end) && result.Offset.Value + 1 < end) behind[result.TopicPartition] = end;
             if (behind.Count == 0) _caughtUp.TrySetResult();

@@ -106,7 +106,7 @@ public sealed partial class UserActor : ReceiveActor, IWithStash, IWithTimers
                 case EntityRecovery.Step.Wait: return;
                 case EntityRecovery.Step.Stop: Context.Stop(Self); return;
             }
-            ForgetMemory(); // afresh, as a new incarnation would start: nothing kept beside the state survives
+            ForgetMemory(); // afresh, as a new incarnation would start, but for a sweep's alert still on its way (see ForgetMemory)
             LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
             Become(Loading);
         });

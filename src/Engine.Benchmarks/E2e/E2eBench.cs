@@ -149,8 +149,8 @@ public sealed class E2eBench : IBenchSuite
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // Full speed stops on time. A rate's schedule spans its duration from the producer's own start (after this clock's): it
-        // runs to its end, or to twice the duration when the lag bound holds it back (before 2026-12-07 the phase's timer cut
-        // the schedule's last events, those a pause near the end had made late among them).
+        // runs to its end, or to twice the duration if the producer falls that far behind it (before 2026-12-07 the phase's timer
+        // cut the schedule's last events, those a pause near the end had made late among them).
         stop.CancelAfter(rate > 0 ? duration * 2 : duration);
         try
         {

@@ -46,9 +46,9 @@ public sealed class CampaignFeedTests(KafkaFixture kafka) : IClassFixture<KafkaF
         Assert.Equal(4, feed.Refused);
         // Each said where and why, which the node logs as a warning (before 2026-12-07 only counted, and the count exported nowhere).
         Assert.Equal(4, refusals.Count);
-        Assert.Equal(2, refusals.Count(r => r.StartsWith(campaigns, StringComparison.Ordinal) && r.Contains("not a valid campaign booking", StringComparison.Ordinal)));
-        Assert.Single(refusals, r => r.StartsWith(campaigns, StringComparison.Ordinal) && r.Contains("booking of campaign '' refused", StringComparison.Ordinal));
-        Assert.Single(refusals, r => r.StartsWith(adjustments, StringComparison.Ordinal) && r.Contains("not a valid bid adjustment", StringComparison.Ordinal));
+        Assert.Equal(2, refusals.Count(r => r.StartsWith("refused " + campaigns, StringComparison.Ordinal) && r.Contains("not a valid campaign booking", StringComparison.Ordinal)));
+        Assert.Single(refusals, r => r.StartsWith("refused " + campaigns, StringComparison.Ordinal) && r.Contains("booking of campaign '' refused", StringComparison.Ordinal));
+        Assert.Single(refusals, r => r.StartsWith("refused " + adjustments, StringComparison.Ordinal) && r.Contains("not a valid bid adjustment", StringComparison.Ordinal));
         Assert.Single(refusals, r => r.Contains("has no UTC offset", StringComparison.Ordinal));
 
         // Live: an adjustment from a campaign actor on any node moves this node's board.

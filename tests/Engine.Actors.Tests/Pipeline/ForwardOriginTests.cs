@@ -54,7 +54,7 @@ public sealed class ForwardOriginTests
     [InlineData("-1:41")]
     [InlineData("3:-41")]
     [InlineData("2147483647:5")] // beyond any real topic: its arrays by partition overflowed or took gigabytes (review, 2026-12-07)
-    [InlineData("100000:5")]
+    [InlineData("1024:5")]
     public void A_record_without_a_well_formed_origin_has_none(string? value)
     {
         var headers = new Headers();

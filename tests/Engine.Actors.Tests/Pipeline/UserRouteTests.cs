@@ -11,9 +11,9 @@ public sealed class UserRouteTests
     private static readonly DateTime Arrived = new(2026, 12, 7, 12, 0, 0, DateTimeKind.Utc);
 
     /// <summary>
-    /// A bid request the exchange stamped 15 minutes ahead of its arrival, then the user's own views and a purchase stamped
-    /// at their arrivals a few minutes on: the ahead stamp is capped at its arrival, so the others are not late. Before
-    /// 2026-12-07 it moved the user's clock to 12:15 and the purchase at 12:05 was dropped as late, counted nowhere.
+    /// A bid request the exchange stamped 20 minutes ahead of its arrival, then the user's purchase stamped at its arrival five
+    /// minutes on: the ahead stamp is capped at its arrival, so the purchase is not late. Before 2026-12-07 it moved the user's
+    /// clock to 12:20 and the purchase at 12:05, more than the 10 minutes' lateness behind, was dropped, counted nowhere.
     /// </summary>
     [Fact]
     public void A_users_event_stamped_ahead_of_its_arrival_takes_its_arrival_and_leaves_the_users_next_events_on_time()
@@ -21,7 +21,7 @@ public sealed class UserRouteTests
         var route = EntityRoute.Users(campaignEventsTopic: null);
         var bid = new ClickEvent
         {
-            EventId = "b", EventTime = new DateTimeOffset(Arrived.AddMinutes(15)), UserId = "u", Type = EventType.BidRequest,
+            EventId = "b", EventTime = new DateTimeOffset(Arrived.AddMinutes(20)), UserId = "u", Type = EventType.BidRequest,
             BidRequest = new BidRequest { Id = "r", Imp = [new Impression { Id = "1" }], CandidateCampaigns = [] },
         };
         var purchase = new ClickEvent
@@ -29,6 +29,11 @@ public sealed class UserRouteTests
             EventId = "p", EventTime = new DateTimeOffset(Arrived.AddMinutes(5)), UserId = "u", SessionId = "s", Type = EventType.Purchase,
             ItemId = "i", Price = 10, Quantity = 1,
         };
+
+        // As it came, the purchase would be late behind the bid's stamp: what the cap prevents.
+        var uncapped = new UserFeatureState("u", TimeSpan.FromMinutes(10));
+        uncapped.Apply(bid, new EventPosition(0, 0));
+        Assert.Equal(ApplyOutcome.Late, uncapped.Apply(purchase, new EventPosition(0, 1)));
 
         var state = new UserFeatureState("u", TimeSpan.FromMinutes(10));
         var capped = Routed(route, bid, Arrived, offset: 0);

@@ -309,6 +309,7 @@ public class FeatureStateTests
         var offsets = new Engine.Models.Features.State.PartitionOffsets("src:");
         Assert.Throws<ArgumentOutOfRangeException>(() => offsets.Record(new EventPosition(int.MaxValue, 1)));
         Assert.True(offsets.TryRestore("src:1000000000", "5"));
+        Assert.True(offsets.TryRestore("src:1024", "5"));
         Assert.True(offsets.TryRestore("src:3", "7"));
         Assert.Equal(new Dictionary<int, long> { [3] = 7 }, offsets.Covered);
     }

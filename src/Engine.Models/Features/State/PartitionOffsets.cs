@@ -12,10 +12,11 @@ public sealed class PartitionOffsets(string prefix = "o:")
     private const long None = long.MinValue;
 
     /// <summary>
-    /// Partitions numbered from here on are beyond any real topic: refused, as the arrays indexed by partition would take
-    /// gigabytes (a forged forward origin could name partition 2147483647; a review, 2026-12-07).
+    /// Partitions numbered from here on are beyond any topic the engine reads (<c>Kafka:Partitions</c> is at most 1,024, and a
+    /// node streams at most that many): refused, as the arrays indexed by partition grow to the number (a forged forward origin
+    /// naming partition 2147483647 overflowed their growth, 10^9 took gigabytes; a review, 2026-12-07).
     /// </summary>
-    public const int MaxPartitions = 100_000;
+    public const int MaxPartitions = 1_024;
     // Indexed by partition (a topic has few, numbered from 0): an event's check and record are two array accesses.
     private long[] _offsets = [];
     private bool[] _dirty = [];
