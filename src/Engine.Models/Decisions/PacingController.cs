@@ -14,12 +14,12 @@ public sealed record PacingController(
     double EmitThreshold = 0.05)
 {
     /// <summary>
-    /// One control step. <paramref name="spendError"/> is (planned - actual) / budget: positive when under-spending.
+    /// One control step. <paramref name="spendError"/> is (planned - actual) / planned over the last hour: positive when under-spending.
     /// <paramref name="ctrRatio"/> is live smoothed CTR over the reference CTR (1 = as expected).
     /// </summary>
     public PacingState Step(PacingState state, double spendError, double ctrRatio, double dtSeconds)
     {
-        // Integral in budget-fraction-hours, bounded.
+        // Integral in plan-fraction hours (an hour with nothing spent adds 1), bounded.
         var integral = Math.Clamp(state.Integral + spendError * dtSeconds / 3600.0, -2.0, 2.0);
         var multiplier = Multiplier(spendError, integral, ctrRatio);
         // No wind-up: while the multiplier is held at a bound, an error pushing it further is not integrated (it went on
