@@ -22,16 +22,22 @@ public static class BidPricer
 {
     public static decimal Cpm(in BidCandidate c)
     {
-        var valuePerImpression = c.PredictedCtr * (double)c.Spec.ValuePerClick
-                                 + c.PredictedCtr * c.PredictedCvr * (double)c.Spec.ValuePerConversion;
-        // Capped while still a double: an absurd value per click (or multiplier) would overflow the decimal, not the cap.
-        var cpm = Math.Min(1000.0 * valuePerImpression * c.PacingMultiplier, (double)c.Spec.MaxCpm);
+        var cpm = ExactCpm(c);
         // To 4 decimals toward zero, the value and the cap alike: a bid is never above what the impression is worth to the
         // campaign, nor above its cap. Rounded to the nearest, a cap of more decimals (2.66666667) was bid above itself (2.6667),
         // and a value of 0.79996 cleared a floor of 0.80 it was below (before 2026-12-07; review).
         return double.IsFinite(cpm) && cpm > 0
             ? Math.Min(Math.Round((decimal)cpm, 4, MidpointRounding.ToZero), Math.Round(c.Spec.MaxCpm, 4, MidpointRounding.ToZero))
             : 0m;
+    }
+
+    /// <summary>The CPM before its rounding to 4 decimals (what the floor is compared with), capped while still a double: an
+    /// absurd value per click (or multiplier) would overflow the decimal, not the cap.</summary>
+    private static double ExactCpm(in BidCandidate c)
+    {
+        var valuePerImpression = c.PredictedCtr * (double)c.Spec.ValuePerClick
+                                 + c.PredictedCtr * c.PredictedCvr * (double)c.Spec.ValuePerConversion;
+        return Math.Min(1000.0 * valuePerImpression * c.PacingMultiplier, (double)c.Spec.MaxCpm);
     }
 
     public static PricedBid Best(IReadOnlyList<BidCandidate> candidates, decimal floorCpm, DateTimeOffset at)
@@ -51,7 +57,9 @@ public static class BidPricer
         }
         // The exchange is told which: a spent budget is final for the flight, a flight not yet started is not.
         if (!anyCanBid) return new(null, 0m, anyInFlight ? NoBidReason.BudgetExhausted : NoBidReason.OutsideFlight);
-        if (best is null || bestCpm < floorCpm) return new(null, 0m, NoBidReason.BelowFloor);
-        return new(best, bestCpm, null);
+        // The floor against the value before its rounding: a floor of more decimals than the price (0.80004) was refused to a value
+        // that cleared it (0.800049, priced 0.8000; before 2026-12-07). Such a bid is at the floor, which is not above the value.
+        if (best is not BidCandidate winner || ExactCpm(winner) < (double)floorCpm) return new(null, 0m, NoBidReason.BelowFloor);
+        return new(winner, Math.Max(bestCpm, floorCpm), null);
     }
 }

@@ -68,6 +68,19 @@ public class BidPricerTests
         Assert.Equal(NoBidReason.BelowFloor, BidPricer.Best([candidate], floorCpm: 0.80m, Now).NoBid);
     }
 
+    /// <summary>
+    /// A floor of more decimals than a price has, which the value clears: 0.800049 against 0.80004 bids at the floor (before
+    /// 2026-12-07 the value rounded to 0.8000 first, and the bid was refused as below a floor it cleared).
+    /// </summary>
+    [Fact]
+    public void A_value_that_clears_a_floor_of_more_decimals_bids_at_the_floor()
+    {
+        var candidate = new BidCandidate(Spec("a", 0.8m), 0.00100006125, 0, 1.0, true); // 1000 x 0.00100006125 x 0.8 = 0.800049
+        var priced = BidPricer.Best([candidate], floorCpm: 0.80004m, Now);
+        Assert.Null(priced.NoBid);
+        Assert.Equal(0.80004m, priced.Cpm);
+    }
+
     [Fact]
     public void Exhausted_budgets_and_closed_flights_do_not_bid()
     {
