@@ -57,10 +57,11 @@ public sealed class ItemSliceIndex
         // neighbours add none now. Apart, a view replayed on another node without its co-visits, then re-applied here, paired in
         // one direction only (before 2026-12-07; review).
         if (outcome == ApplyOutcome.Duplicate) return;
+        var viewedAtMs = e.EventTime.ToUnixTimeMilliseconds();
         foreach (var other in coVisited)
         {
             var neighbour = slices[other];
-            track(neighbour, neighbour.AddCoVisit(itemId, position, e.EventTime.ToUnixTimeMilliseconds()));
+            track(neighbour, neighbour.AddCoVisit(itemId, position, viewedAtMs));
         }
     }
 }

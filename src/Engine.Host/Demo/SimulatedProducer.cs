@@ -35,12 +35,25 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
     /// <summary>Events Kafka acknowledged.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
+    /// <summary>Cancels the run, unless it has ended: the node usually stops after the run, and its source is disposed by then.</summary>
+    private static void CancelUnlessDone(CancellationTokenSource stop)
+    {
+        try
+        {
+            stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run ended first.
+        }
+    }
+
     /// <param name="until">Ends the run too when it completes (the engine node's <c>Completion</c>: a node that stopped reads
     /// nothing more, and the run would wait for it).</param>
     public async Task RunAsync(CancellationToken cancellation, Task? until = null)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        _ = until?.ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        _ = until?.ContinueWith(_ => CancelUnlessDone(stop), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         var cancellationToken = stop.Token;
         var config = new ProducerConfig(client?.ToDictionary() ?? [])
         {

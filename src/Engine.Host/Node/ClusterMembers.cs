@@ -132,9 +132,10 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
     public async Task BeatAsync(Address self, bool alone = false)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var beat = redis.HashSetAsync(key, self.ToString(), alone ? $"{now}{AloneMark}" : now);
+        RedisValue entry = alone ? $"{now}{AloneMark}" : now;
+        var beat = redis.HashSetAsync(key, self.ToString(), entry);
         var kept = redis.KeyExpireAsync(key, TimeSpan.FromMinutes(1));
-        var known = redis.HashSetAsync(KnownKey, self.ToString(), alone ? $"{now}{AloneMark}" : now);
+        var known = redis.HashSetAsync(KnownKey, self.ToString(), entry);
         var knownKept = redis.KeyExpireAsync(KnownKey, KnownFor);
         await Task.WhenAll(beat, kept, known, knownKept);
     }

@@ -20,16 +20,16 @@ public readonly record struct PricedBid(BidCandidate? Winner, decimal Cpm, NoBid
 /// </summary>
 public static class BidPricer
 {
-    public static decimal Cpm(in BidCandidate c)
-    {
-        var cpm = ExactCpm(c);
-        // To 4 decimals toward zero, the value and the cap alike: a bid is never above what the impression is worth to the
-        // campaign, nor above its cap. Rounded to the nearest, a cap of more decimals (2.66666667) was bid above itself (2.6667),
-        // and a value of 0.79996 cleared a floor of 0.80 it was below (before 2026-12-07; review).
-        return double.IsFinite(cpm) && cpm > 0
-            ? Math.Min(Math.Round((decimal)cpm, 4, MidpointRounding.ToZero), Math.Round(c.Spec.MaxCpm, 4, MidpointRounding.ToZero))
-            : 0m;
-    }
+    public static decimal Cpm(in BidCandidate c) => Rounded(ExactCpm(c), c);
+
+    /// <summary>
+    /// To 4 decimals toward zero, the value and the cap alike: a bid is never above what the impression is worth to the
+    /// campaign, nor above its cap. Rounded to the nearest, a cap of more decimals (2.66666667) was bid above itself (2.6667),
+    /// and a value of 0.79996 cleared a floor of 0.80 it was below (before 2026-12-07; review).
+    /// </summary>
+    private static decimal Rounded(double cpm, in BidCandidate c) => double.IsFinite(cpm) && cpm > 0
+        ? Math.Min(Math.Round((decimal)cpm, 4, MidpointRounding.ToZero), Math.Round(c.Spec.MaxCpm, 4, MidpointRounding.ToZero))
+        : 0m;
 
     /// <summary>The CPM before its rounding to 4 decimals (what the floor is compared with), capped while still a double: an
     /// absurd value per click (or multiplier) would overflow the decimal, not the cap.</summary>
@@ -44,7 +44,7 @@ public static class BidPricer
     {
         if (candidates.Count == 0) return new(null, 0m, NoBidReason.NoEligibleCampaign);
         BidCandidate? best = null;
-        var bestCpm = 0m;
+        var (bestCpm, bestExact) = (0m, 0.0);
         var (anyInFlight, anyCanBid) = (false, false);
         foreach (var c in candidates)
         {
@@ -52,14 +52,15 @@ public static class BidPricer
             anyInFlight = true;
             if (!c.BudgetLeft) continue;
             anyCanBid = true;
-            var cpm = Cpm(c);
-            if (cpm > bestCpm) (best, bestCpm) = (c, cpm);
+            var exact = ExactCpm(c);
+            var cpm = Rounded(exact, c);
+            if (cpm > bestCpm) (best, bestCpm, bestExact) = (c, cpm, exact);
         }
         // The exchange is told which: a spent budget is final for the flight, a flight not yet started is not.
         if (!anyCanBid) return new(null, 0m, anyInFlight ? NoBidReason.BudgetExhausted : NoBidReason.OutsideFlight);
         // The floor against the value before its rounding: a floor of more decimals than the price (0.80004) was refused to a value
         // that cleared it (0.800049, priced 0.8000; before 2026-12-07). Such a bid is at the floor, which is not above the value.
-        if (best is not BidCandidate winner || ExactCpm(winner) < (double)floorCpm) return new(null, 0m, NoBidReason.BelowFloor);
-        return new(winner, Math.Max(bestCpm, floorCpm), null);
+        if (best is null || bestExact < (double)floorCpm) return new(null, 0m, NoBidReason.BelowFloor);
+        return new(best, Math.Max(bestCpm, floorCpm), null);
     }
 }
