@@ -62,6 +62,38 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     }
 
     /// <summary>
+    /// The node's producer replaced after a fatal error (<see cref="RenewingProducer"/>) takes nothing of the control's with
+    /// it: before 2026-12-07 the control asked Kafka's metadata on an admin client over the first producer's handle, which
+    /// died with it, and every erasure and consent after the replacement was retried for ever while the node looked ready.
+    /// </summary>
+    [Fact]
+    public async Task Requests_are_still_carried_out_after_the_nodes_producer_was_replaced_for_a_fatal_error()
+    {
+        _kafka = await _kafka.ForFaultsAsync(); // a fatal produce error: on the embedded cluster, whatever the other tests run on
+        var (requests, acks, scratch) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("scratch"));
+        foreach (var topic in new[] { requests, acks, scratch }) await _kafka.CreateTopicAsync(topic, 1);
+        using var renewing = new RenewingProducer(new ProducerConfig
+            { BootstrapServers = _kafka.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, MessageTimeoutMs = 10_000 });
+        await renewing.ProduceAsync(scratch, new Message<byte[], byte[]> { Value = "before"u8.ToArray() });
+        var settings = new PrivacyControlSettings(KafkaTestData.Consumer(_kafka, requests, "privacy-" + requests), acks, "clickstream",
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), "engine");
+        await using var control = new PrivacyControl(settings, Sys.ActorOf(Props.Create(() => new ConsentRecorder())), Store("privacy-renewed"), renewing, Sys.Log);
+
+        _kafka.FailNextRequests(KafkaApi.Produce, ErrorCode.OutOfOrderSequenceNumber); // fatal for an idempotent producer
+        var refused = await Assert.ThrowsAnyAsync<KafkaException>(() => renewing.ProduceAsync(scratch, new Message<byte[], byte[]> { Value = "refused"u8.ToArray() }));
+        await renewing.ProduceAsync(scratch, new Message<byte[], byte[]> { Value = "after"u8.ToArray() });
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the failed producer, with nothing left to flush, is closed meanwhile
+        using var sender = Producer();
+        await SendAsync(sender, requests, "consent-after");
+
+        var acknowledged = ReadAcks(acks, until: ids => ids.Count >= 1, TimeSpan.FromSeconds(30));
+        _output.WriteLine($"injected: one produce answered {refused.Error.Code} (fatal); renewals: {renewing.Renewals}; " +
+                          $"then one consent request; acknowledged: [{string.Join(", ", acknowledged)}]");
+        Assert.Equal(1, renewing.Renewals);
+        Assert.Equal(["consent-after"], acknowledged);
+    }
+
+    /// <summary>
     /// An erasure that cannot finish yet (the user pipeline has not committed the user's partition) holds up neither the
     /// requests of other users behind it nor the requests' commits before it, and nothing past it is committed: a restart
     /// redoes it. Before 2026-12-06 the requests were carried out one at a time, and one waiting erasure held up every
