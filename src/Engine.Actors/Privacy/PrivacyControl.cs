@@ -418,6 +418,9 @@ public sealed class PrivacyControl : IAsyncDisposable
         }
     }
 
+    /// <summary>Where the user pipeline reads a partition from: its commit, or without one the log's start (auto.offset.reset earliest).</summary>
+    internal static long PipelineReadsFrom(long committed) => committed >= 0 ? committed : Offset.Beginning.Value;
+
     /// <summary>
     /// Whether what a read-committed consumer got first (a record, or the end of what it can read: a broker's last stable
     /// offset) is at or past <paramref name="end"/>. An end short of it is an open transaction, not nothing to read.
@@ -462,10 +465,13 @@ public sealed class PrivacyControl : IAsyncDisposable
             var committed = groups[0].Partitions[0].Offset.Value;
             if (committed >= next) return; // a committed offset is the next record to read
             // The pipeline commits one past the last record it read: below a transaction's commit marker, or aborted records,
-            // that is short of the end for good (before 2026-12-06 such an erasure waited and was retried for ever).
-            if (committed >= 0 && (committed != looked || DateTime.UtcNow - lookedAt > TimeSpan.FromSeconds(1)))
+            // that is short of the end for good (before 2026-12-06 such an erasure waited and was retried for ever). Without a
+            // commit it reads from the log's start (auto.offset.reset earliest), and a partition with nothing there to read
+            // (aborted records only, a new group id, records gone with retention) is never committed: looked at from there
+            // too (before 2026-12-07 only a commit was looked past, and such an erasure was retried for ever).
+            if (committed != looked || DateTime.UtcNow - lookedAt > TimeSpan.FromSeconds(1))
             {
-                if (await NothingToReadBetweenAsync(partition, committed, next, stop)) return;
+                if (await NothingToReadBetweenAsync(partition, PipelineReadsFrom(committed), next, stop)) return;
                 (looked, lookedAt) = (committed, DateTime.UtcNow);
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the user pipeline has not yet committed up to the erasure request");

@@ -354,6 +354,43 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     }
 
     /// <summary>
+    /// The user pipeline has never committed the user's partition, which holds only a transaction aborted upstream: reading
+    /// from the log's start (auto.offset.reset earliest), committed transactions only, the pipeline has nothing there to
+    /// read, so it never commits. The erasure looks from the log's start and goes on; before 2026-12-07 it looked only past
+    /// a commit, waited for one that never came and was retried for ever (also a new group id on a partition emptied by
+    /// retention). The embedded mock broker hands aborted records to a read-committed reader (it keeps no aborted
+    /// transactions list), so there the pipeline would read and commit them, and the erasure rightly waits until it has.
+    /// </summary>
+    [Fact]
+    public async Task An_erasure_is_not_held_up_by_a_partition_the_pipeline_never_committed_with_nothing_there_to_read()
+    {
+        var (requests, acks, clicks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("clicks"));
+        foreach (var topic in new[] { requests, acks, clicks }) await _kafka.CreateTopicAsync(topic, 1);
+        using (var transactional = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+                   { BootstrapServers = _kafka.BootstrapServers, TransactionalId = "clicks-" + Guid.NewGuid().ToString("N") }).Build())
+        {
+            transactional.InitTransactions(TimeSpan.FromSeconds(30));
+            transactional.BeginTransaction();
+            for (var i = 0; i < 3; i++) await transactional.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
+            transactional.AbortTransaction(TimeSpan.FromSeconds(30));
+        }
+        var group = "engine-" + clicks;
+        using var producer = Producer();
+        await using var control = await EraseAsync(Props.Create(() => new Eraser(new List<EventPosition?> { null, null }, null)), producer, requests, acks, clicks,
+            group, commitWait: TimeSpan.FromSeconds(10));
+
+        if (_kafka.Kind == KafkaKind.Embedded)
+        {
+            Assert.Empty(ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(3))); // the aborted records are readable here
+            Commit(clicks, group, 3); // what the pipeline commits once it has read them
+        }
+        var acknowledged = ReadAcks(acks, until: ids => ids.Count > 0, TimeSpan.FromSeconds(20));
+        _output.WriteLine($"{_kafka.Describe()}; the user's partition: 3 aborted records and their marker, no commit by the pipeline's group" +
+                          $"{(_kafka.Kind == KafkaKind.Embedded ? " (then 3, as the pipeline reads them here)" : "")}; acknowledged: [{string.Join(", ", acknowledged)}]");
+        Assert.Equal(["erase-1"], acknowledged);
+    }
+
+    /// <summary>
     /// The user's earlier events are in a transaction still open upstream when the erasure comes: reading committed
     /// transactions only, the pipeline cannot have applied them yet, so the erasure waits until it has. Before 2026-12-06
     /// the end of what could be read (on a Kafka broker, the open transaction's first offset) counted as nothing left to
@@ -395,6 +432,8 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
             new() { TopicPartitionOffset = new TopicPartitionOffset("clicks", 0, offset), IsPartitionEOF = end };
         Assert.False(PrivacyControl.FirstReadIsPast(At(1, end: true), 4)); // an open transaction from offset 1
         Assert.True(PrivacyControl.FirstReadIsPast(At(4, end: true), 4)); // a commit marker, or aborted records, end it
+        Assert.Equal(Offset.Beginning.Value, PrivacyControl.PipelineReadsFrom(Offset.Unset.Value)); // no commit: from the log's start
+        Assert.Equal(3, PrivacyControl.PipelineReadsFrom(3));
         Assert.True(PrivacyControl.FirstReadIsPast(At(5, end: false), 4));
         Assert.False(PrivacyControl.FirstReadIsPast(At(2, end: false), 4));
         Assert.False(PrivacyControl.FirstReadIsPast(null, 4));
