@@ -28,6 +28,9 @@ public sealed class ClusterMembers(IDatabase redis, RedisKey key)
 
     private RedisKey FormingKey => key.Append(":forming");
 
+    /// <summary>The members' hash key (named in the message of a start Redis refused).</summary>
+    public string KeyName => key.ToString();
+
     /// <summary>The Redis key of the claim to form a new cluster (named in the message of a start that waited on it).</summary>
     public string FormingKeyName => FormingKey.ToString();
 

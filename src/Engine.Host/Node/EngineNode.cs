@@ -46,6 +46,7 @@ public sealed class EngineNode : IAsyncDisposable
     {
         (System, _redis, _store, _featureMetrics, _alertProducer, Models) = (system, redis, store, featureMetrics, alertProducer, models);
         (UserCounters, CampaignCounters, Decisions, _users, _campaigns, _campaignFeed) = (userCounters, campaignCounters, decisions, users, campaigns, campaignFeed);
+        Completion = Task.WhenAny(users.Completion, campaigns.Completion).Unwrap();
     }
 
     public ActorSystem System { get; }
@@ -77,8 +78,12 @@ public sealed class EngineNode : IAsyncDisposable
     /// <summary>Short gen0 collections while the clickstream keeps up (<see cref="EngineNodeSettings.GcPacing"/>).</summary>
     public Gen0Pacer GcPacer { get; private init; } = null!;
 
-    /// <summary>Completes when either pipeline stops for good (a failed pipeline restarts, so: when stopped).</summary>
-    public Task Completion => Task.WhenAny(_users.Completion, _campaigns.Completion).Unwrap();
+    /// <summary>
+    /// Completes when either pipeline stops for good (a failed pipeline restarts, so: when stopped). One task for the node's
+    /// life: built on each read (every /readyz, scrape and live-page tick), each stayed registered on both pipelines until
+    /// the stop (before 2026-12-07, review).
+    /// </summary>
+    public Task Completion { get; }
 
     /// <summary>
     /// Joins the cluster and starts consuming. <paramref name="catalog"/> and <paramref name="board"/> hold the campaigns

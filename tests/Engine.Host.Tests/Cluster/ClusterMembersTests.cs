@@ -109,11 +109,31 @@ public sealed class ClusterMembersTests(ITestOutputHelper output) : IDisposable
         var members = Members(RedisKind.Garnet, out var db, out var key);
         const string crashed = "akka.tcp://engine@127.0.0.1:2";
         await db.LockTakeAsync(key.Append(":forming"), crashed, TimeSpan.FromSeconds(60));
+        var settings = new ClusterSettings(Port: FreePort(), JoinTimeout: TimeSpan.FromSeconds(4));
 
-        var error = await Assert.ThrowsAsync<StartupUnavailable>(() =>
-            EngineCluster.StartAsync(new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(4)), CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60)));
+        var error = await Assert.ThrowsAsync<StartupUnavailable>(() => EngineCluster.StartAsync(settings, CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60)));
         output.WriteLine(error.Message);
         Assert.Contains($"but {crashed} held the claim to form it for the whole join timeout (key {key}:forming, expires in", error.Message);
+
+        // The refused start let its port go: before 2026-12-07 its actor system kept running, listening there.
+        using var listener = new TcpListener(IPAddress.Loopback, settings.Port);
+        listener.Start();
+    }
+
+    /// <summary>
+    /// Redis refusing the members' keys for good (here WRONGTYPE: another program's string where the hash goes; an ACL's
+    /// NOPERM alike) is a setting to fix, exit 2: before 2026-12-07 it read "Redis did not answer", exit 3, restarted for ever.
+    /// </summary>
+    [Fact]
+    public async Task Redis_refusing_the_members_keys_for_good_stops_the_start_as_a_setting_to_fix()
+    {
+        var members = Members(RedisKind.Garnet, out var db, out var key);
+        await db.StringSetAsync(key, "another program's value");
+
+        var error = await Assert.ThrowsAsync<ConfigurationError>(() =>
+            EngineCluster.StartAsync(new ClusterSettings(JoinTimeout: TimeSpan.FromSeconds(10)), CancellationToken.None, members).WaitAsync(TimeSpan.FromSeconds(60)));
+        output.WriteLine(error.Message);
+        Assert.Contains($"Redis refused this node's look for its cluster's members (WRONGTYPE on {key}", error.Message);
     }
 
     /// <summary>

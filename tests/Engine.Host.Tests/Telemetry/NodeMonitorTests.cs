@@ -27,6 +27,8 @@ public sealed class NodeMonitorTests(ITestOutputHelper output)
         var settings = new EngineNodeSettings(kafka.BootstrapServers, redis.Endpoint + ",asyncTimeout=25000,syncTimeout=25000", models, 2,
             new ClusterSettings(), DrainTimeout: TimeSpan.FromSeconds(3));
         var node = await EngineNode.StartAsync(settings, DemoModels.Load(models), new CampaignCatalog(), new CampaignBoard(), CancellationToken.None);
+        // Read on every probe: one task for the node's life (before 2026-12-07 each read registered a new one on both pipelines).
+        Assert.Same(node.Completion, node.Completion);
         var monitor = new NodeMonitor(new ConsumerLagProbe(kafka.BootstrapServers, new Dictionary<string, string>(), settings.InputGroups),
             NullLogger.Instance, TimeSpan.FromSeconds(1));
         monitor.Attach(node);
