@@ -1,3 +1,4 @@
+using Akka.Event;
 using Engine.Actors.Features;
 using Engine.Models.Contracts;
 using Engine.Models.Features;
@@ -16,17 +17,19 @@ namespace Engine.Actors.Pipeline;
 /// <paramref name="Position"/>: the event's, echoed from the request: the stream's <see cref="ReplyInbox"/> matches the answer to its ask by it.
 /// <paramref name="ListLeftToLater"/>: the user's page event sent no list, leaving it to a later click of the session read with it
 /// (<see cref="ListConflation"/>; only for a user who consents to personalisation: an opted-out user's popular list ignores it).
+/// Like every answer of an entity to an ask, not logged as a dead letter when its asker is gone: Akka's line would name the
+/// sender's path, which ends with the user id (docs/privacy.md).
 /// </summary>
 public sealed record EntityHandled(
     EntityKind Kind, string EntityId, IReadOnlyList<IDecision> Decisions, EntityChanges? Changes, ApplyOutcome Outcome, int DroppedLateBids = 0,
     bool Returning = false, UserSegment? Segment = null, IReadOnlyList<string>? CoVisited = null, EventPosition? Position = null,
-    bool ListLeftToLater = false);
+    bool ListLeftToLater = false) : IDeadLetterSuppression;
 
 /// <summary>The segment fields of a user's latest event (null when it carried none).</summary>
 public sealed record UserSegment(string? Device, string? Region);
 
 /// <summary>The entity could not load its state: the stream fails and restarts from the last commit (the entity restarts too).</summary>
-public sealed record EntityNotReady(string EntityId, string Reason);
+public sealed record EntityNotReady(string EntityId, string Reason) : IDeadLetterSuppression;
 
 /// <summary>
 /// The entity threw while handling the event at <paramref name="Position"/> (a bug, or an input no rule refused): the
@@ -34,7 +37,7 @@ public sealed record EntityNotReady(string EntityId, string Reason);
 /// stream, and its restart replay the same event, for ever. The entity reloads its state once Redis holds what it
 /// answered before (<see cref="Sharding.EntityRecovery"/>), or stops if it failed before its state was loaded.
 /// </summary>
-public sealed record EntityFailed(EventPosition Position, string Reason)
+public sealed record EntityFailed(EventPosition Position, string Reason) : IDeadLetterSuppression
 {
     public static EntityFailed Of(string entity, EventPosition position, Exception e) =>
         new(position, $"failed: the {entity} actor threw {e.GetType().Name} on this event ({e.Message}); kept here to replay once fixed");

@@ -1,3 +1,4 @@
+using Akka.Event;
 using Engine.Actors.Sharding;
 using Engine.Models.Privacy;
 
@@ -27,10 +28,10 @@ public static class PrivacyProtocol
     /// <summary>The user's keys are deleted and the actor is passivating; <paramref name="Removed"/> names what existed.</summary>
     /// <param name="LastAnswered">The latest event the erased actor had answered (null: none since it started): its flush may
     /// still be on its way to Redis, carrying what the actor held before the erasure.</param>
-    public sealed record UserErased(string UserId, string RequestId, IReadOnlyList<string> Removed, Engine.Models.Features.EventPosition? LastAnswered = null);
+    public sealed record UserErased(string UserId, string RequestId, IReadOnlyList<string> Removed, Engine.Models.Features.EventPosition? LastAnswered = null) : IDeadLetterSuppression;
 
-    public sealed record ConsentRecorded(string UserId, string RequestId);
+    public sealed record ConsentRecorded(string UserId, string RequestId) : IDeadLetterSuppression;
 
     /// <summary>Redis could not be reached: nothing is acknowledged, the request is retried.</summary>
-    public sealed record PrivacyFailed(string UserId, string RequestId, string Reason);
+    public sealed record PrivacyFailed(string UserId, string RequestId, string Reason) : IDeadLetterSuppression;
 }

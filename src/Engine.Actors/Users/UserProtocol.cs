@@ -1,3 +1,4 @@
+using Akka.Event;
 using Engine.Actors.Pipeline;
 using Engine.Actors.Sharding;
 using Engine.Models.Contracts;
@@ -31,7 +32,7 @@ public static class UserProtocol
     /// the due-list. <paramref name="TickId"/>: the check answered (<see cref="CheckChurn.TickId"/>; null from a node of an
     /// earlier version).
     /// </summary>
-    public sealed record ChurnChecked(string UserId, ChurnAlert? Alert, UserSegment Segment, bool StillWatched, string? TickId = null, bool Returning = true);
+    public sealed record ChurnChecked(string UserId, ChurnAlert? Alert, UserSegment Segment, bool StillWatched, string? TickId = null, bool Returning = true) : IDeadLetterSuppression;
 
     /// <summary>Silence after which a user who raised no alert is no longer checked (under the due-list's 35-day retention).</summary>
     public static readonly TimeSpan MaxWatchedSilence = TimeSpan.FromDays(30);
