@@ -73,17 +73,28 @@ public sealed class KafkaOptions : IValidatableObject
             : null;
 
     /// <summary>
-    /// What librdkafka refuses in <see cref="Client"/>, found by building a client with it (no broker is reached: no bootstrap
-    /// servers are given): before, the first client the node built threw, and start-up ended with a stack trace and exit 1.
-    /// Only the property is named, never its value (a secret, possibly).
+    /// What librdkafka refuses in <see cref="Client"/>, found by building the clients the node builds with it (no broker is
+    /// reached: no bootstrap servers are given): a consumer with the consumers' properties, an idempotent producer with the
+    /// producers'. librdkafka checks some settings only there (<c>max.poll.interval.ms</c> against <c>session.timeout.ms</c>,
+    /// <c>fetch.max.bytes</c> against <c>message.max.bytes</c>, <c>max.in.flight</c> with idempotence): one plain producer
+    /// passed them, and the node's first client threw after the topics were made, exit 1 with a stack trace (before
+    /// 2026-12-07, review). Only the property is named, never its value (a secret, possibly).
     /// </summary>
     private string? ClientProblem()
     {
         if (Client.Count == 0) return null;
+        var consumer = new Engine.Actors.Kafka.KafkaConsumerSettings("", "probe", [], Node.KafkaClientProperties.ForConsumer(Client)).ToConsumerConfig();
+        var producer = new Engine.Actors.Kafka.KafkaProducerSettings("",
+            new Dictionary<string, string>(Node.KafkaClientProperties.ForProducer(Client)) { ["partitioner"] = Partitioner }).ToProducerConfig();
+        return Refusal(() => new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(consumer).SetLogHandler((_, _) => { }).Build())
+               ?? Refusal(() => new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(producer).SetLogHandler((_, _) => { }).Build());
+    }
+
+    private static string? Refusal(Func<IDisposable> build)
+    {
         try
         {
-            using var probe = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(Client.Where(p => p.Key != "bootstrap.servers"))
-                .SetLogHandler((_, _) => { }).Build();
+            build().Dispose();
             return null;
         }
         catch (ArgumentException e)
@@ -93,7 +104,7 @@ public sealed class KafkaOptions : IValidatableObject
         }
         catch (InvalidOperationException e)
         {
-            // An unknown property, or a file it names that cannot be read (ssl.ca.location): librdkafka's message names them.
+            // An unknown property, a file it names that cannot be read (ssl.ca.location), or two that disagree: librdkafka's message names them.
             return $"Kafka:Client: librdkafka cannot start with these properties: {e.Message}";
         }
     }

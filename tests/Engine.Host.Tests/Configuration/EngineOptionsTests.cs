@@ -45,6 +45,15 @@ public sealed class EngineOptionsTests
         Assert.DoesNotContain("not-a-protocol", value);
         Assert.StartsWith("Kafka:Client: librdkafka cannot start with these properties", Assert.Single(Refused(new(Valid) { ["Kafka:Client:no.such.property"] = "1" }).Problems));
         EngineOptions.Load(Config(new(Valid) { ["Kafka:Client:security.protocol"] = "plaintext", ["Kafka:Client:linger.ms"] = "5" }));
+
+        // Checked by librdkafka only in a consumer, or in an idempotent producer, as the node builds them (before 2026-12-07 a
+        // plain producer passed them, and the node's first consumer or producer threw: a stack trace and exit 1).
+        foreach (var (property, setting, named) in new[]
+                 {
+                     ("max.poll.interval.ms", "30000", "max.poll.interval.ms"), ("fetch.max.bytes", "524288", "fetch.max.bytes"),
+                     ("max.in.flight.requests.per.connection", "10", "max.in.flight"),
+                 })
+            Assert.Contains(named, Assert.Single(Refused(new(Valid) { ["Kafka:Client:" + property] = setting }).Problems));
     }
 
     /// <summary>The Redis client's configuration string cannot carry a comma (nor edge spaces): refused by name, never echoing the value.</summary>
