@@ -35,6 +35,10 @@ public sealed class UserDecider(DecisionModels models, DecisionSettings settings
     {
         var session = OldestFirst(user.SessionItems); // the recommender wants oldest first
         if (cause.Type == EventType.Search && session.Count == 0) return null;
+        // A purchase's own list never offers what it bought, whatever session the state counts it in (a replay, or a purchase
+        // of an earlier session stamped behind, is not in the current session's set; the non-personal list excluded it already).
+        if (cause is { Type: EventType.Purchase, ItemId: { } purchased } && !bought.Contains(purchased))
+            bought = new HashSet<string>(bought, StringComparer.Ordinal) { purchased };
         var input = InputFingerprint(session, bought);
         if (memo.Asked && input == memo.Input) return null;
         memo = memo with { Asked = true, Input = input };

@@ -75,9 +75,18 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     /// </summary>
     public IReadOnlySet<string> BoughtInSession => _bought;
     private string? _currentSession;
-    private readonly HashSet<string> _bought = new(StringComparer.Ordinal);
+    private HashSet<string> _bought = new(StringComparer.Ordinal);
+    /// <summary>
+    /// What was bought in the latest earlier sessions (latest first, at most <see cref="EarlierSessionsKept"/>, each with something
+    /// bought): a user back on one of them (two devices, two tabs) has its items left out again. Before 2026-12-07 a move to
+    /// another session forgot them, and a user who bought A, opened another session and came back was offered A (a review).
+    /// </summary>
+    private readonly List<(string Session, HashSet<string> Items)> _earlier = [];
     private bool _boughtDirty;
     private const string BoughtField = "bought";
+
+    /// <summary>Earlier sessions whose bought items are kept (<see cref="_earlier"/>).</summary>
+    public const int EarlierSessionsKept = 3;
 
     /// <summary>Items bought in one session that lists leave out, at most (a session with more is not a shopper's).</summary>
     public const int MaxBoughtInSession = 64;
@@ -175,25 +184,50 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     /// moves the session nor counts in it (it moved it back, and cleared what the current session had bought).</param>
     private void TrackBought(ClickEvent e, bool newest)
     {
+        var bought = _bought;
         if (e.SessionId is { } session && session != _currentSession)
         {
-            if (!newest) return;
-            _currentSession = session;
-            // Written only when there was something to forget: a new session with nothing bought changes nothing stored.
-            if (_bought.Count > 0)
+            // A late purchase of an earlier session still counts there, where a return to that session finds it.
+            if (!newest)
             {
-                _bought.Clear();
-                _boughtDirty = true;
+                if (e.Type != EventType.Purchase || _earlier.FindIndex(s => s.Session == session) is not (>= 0 and var earlier)) return;
+                bought = _earlier[earlier].Items;
             }
+            else SwitchBought(session);
         }
-        if (e is { Type: EventType.Purchase, ItemId: { } item } && !_bought.Contains(item))
+        if (e is { Type: EventType.Purchase, ItemId: { } item } && !bought.Contains(item))
         {
             // Purchases that carry no session (server-side) never start a new one: past the bound, start afresh, or the
             // field (rewritten whole at each purchase) would grow for as long as the user buys.
-            if (_bought.Count >= MaxBoughtInSession) _bought.Clear();
-            _bought.Add(item);
+            if (bought.Count >= MaxBoughtInSession) bought.Clear();
+            bought.Add(item);
             _boughtDirty = true;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="session"/> becomes the current one: what the current one bought is kept among the earlier sessions',
+    /// and what <paramref name="session"/> bought, if it is one of them, is its again. Written only when something moved:
+    /// a new session after one that bought nothing changes nothing stored.
+    /// </summary>
+    private void SwitchBought(string session)
+    {
+        var back = _earlier.FindIndex(s => s.Session == session);
+        if (_bought.Count > 0 || back >= 0) _boughtDirty = true;
+        if (_bought.Count > 0 && _currentSession is not null)
+        {
+            _earlier.Insert(0, (_currentSession, _bought));
+            if (back >= 0) back++;
+            _bought = new HashSet<string>(StringComparer.Ordinal);
+        }
+        else _bought.Clear();
+        if (back >= 0)
+        {
+            _bought = _earlier[back].Items;
+            _earlier.RemoveAt(back);
+        }
+        if (_earlier.Count > EarlierSessionsKept) _earlier.RemoveRange(EarlierSessionsKept, _earlier.Count - EarlierSessionsKept);
+        _currentSession = session;
     }
 
     /// <summary>A view counts in the current session only: a late view of an earlier one neither moves the session nor counts in it
@@ -298,11 +332,13 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         }
         if (_boughtDirty)
         {
-            changes.Values.Append(_currentSession);
-            foreach (var item in _bought)
+            // The current session's group first, then each earlier one's, a line each (a value without a line break, as
+            // written before 2026-12-07, is the current group alone).
+            AppendBought(changes, _currentSession, _bought);
+            foreach (var (session, items) in _earlier)
             {
-                changes.Values.Append('\t');
-                changes.Values.Append(item);
+                changes.Values.Append('\n');
+                AppendBought(changes, session, items);
             }
             changes.Commit(BoughtField);
         }
@@ -318,6 +354,16 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         _purchaseDirty = _sessionDirty = _segmentDirty = _boughtDirty = _churnDirty = _sessionClockDirty = false;
     }
 
+    private static void AppendBought(EntityChanges changes, string? session, HashSet<string> items)
+    {
+        changes.Values.Append(session);
+        foreach (var item in items)
+        {
+            changes.Values.Append('\t');
+            changes.Values.Append(item);
+        }
+    }
+
     protected override void MarkAllParts()
     {
         Minutes.MarkAll();
@@ -331,7 +377,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         _sessionClockDirty = _sessionClockMs != NoEvent;
         _sessionDirty = _session is not null;
         _segmentDirty = Device is not null || Region is not null;
-        _boughtDirty = _bought.Count > 0;
+        _boughtDirty = _bought.Count > 0 || _earlier.Count > 0;
         _churnDirty = ChurnAlertId is not null;
     }
 
@@ -346,10 +392,16 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                 _sessionClockMs = long.Parse(value, CultureInfo.InvariantCulture);
                 return true;
             case BoughtField:
-                var bought = value.Split('\t');
-                _currentSession = bought[0].Length == 0 ? null : bought[0];
-                _bought.Clear();
-                foreach (var item in bought.Skip(1)) _bought.Add(item);
+                var groups = value.Split('\n');
+                var current = groups[0].Split('\t');
+                _currentSession = current[0].Length == 0 ? null : current[0];
+                _bought = new HashSet<string>(current.Skip(1), StringComparer.Ordinal);
+                _earlier.Clear();
+                foreach (var group in groups.Skip(1).Take(EarlierSessionsKept))
+                {
+                    var earlier = group.Split('\t');
+                    if (earlier[0].Length > 0) _earlier.Add((earlier[0], new HashSet<string>(earlier.Skip(1), StringComparer.Ordinal)));
+                }
                 return true;
             case SegmentField:
                 var segment = value.Split('\t');
@@ -381,8 +433,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         // Stored before the session clock was (2026-12-07): the latest event's time, as sessions were judged then.
         if (_sessionClockMs == NoEvent && _session is not null) _sessionClockMs = LastEventMs;
         if (_session is null || _session == _currentSession) return;
-        _currentSession = _session;
-        _bought.Clear();
+        SwitchBought(_session);
+        _boughtDirty = false; // as stored: the next change writes it
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;

@@ -35,4 +35,27 @@ public sealed class RecommendationMemoTests
         // The same inputs once more: the memo answers, the recommender is not asked.
         Assert.Null(decider.Recommend(user, purchase, new HashSet<string> { listed }, ref memo));
     }
+
+    /// <summary>
+    /// A purchase's own list leaves its item out even when the bought set passed does not hold it (a replayed purchase of an
+    /// earlier session, or one stamped behind the session clock): before 2026-12-07 it could offer what was just bought.
+    /// </summary>
+    [Fact]
+    public void A_purchases_own_list_leaves_its_item_out_whatever_the_bought_set()
+    {
+        var decider = new UserDecider(CommittedModels.Decision, new DecisionSettings(), new CampaignBoard());
+        var user = new UserFeatureState("u-1");
+        var view = new ClickEvent { EventId = "e-1", EventTime = DateTimeOffset.UnixEpoch.AddDays(20_000), UserId = "u-1", SessionId = "s1",
+            Type = EventType.ProductView, ItemId = Item, Category = "c" };
+        user.Apply(view, new EventPosition(0, 0));
+        var memo = new RecommendationMemo();
+        var listed = decider.Recommend(user, view, new HashSet<string>(), ref memo)!.Items[0].ItemId;
+
+        var purchase = view with { EventId = "e-2", Type = EventType.Purchase, ItemId = listed, EventTime = view.EventTime.AddMinutes(1) };
+        memo = new RecommendationMemo(); // a replay: the list is made again
+        var list = decider.Recommend(user, purchase, new HashSet<string>(), ref memo);
+
+        Assert.NotNull(list);
+        Assert.DoesNotContain(listed, list.Items.Select(i => i.ItemId));
+    }
 }

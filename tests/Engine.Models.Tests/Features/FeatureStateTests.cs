@@ -65,6 +65,49 @@ public class FeatureStateTests
     }
 
     /// <summary>
+    /// A user back on an earlier session (two devices, two tabs) has what they bought there left out again, also from what is
+    /// stored; a late purchase of an earlier session counts there; only the latest earlier sessions are kept. Before
+    /// 2026-12-07 a move to another session forgot what the previous one bought, and the return offered it again (a review).
+    /// </summary>
+    [Fact]
+    public void A_return_to_an_earlier_session_leaves_out_again_what_was_bought_there_also_after_a_restore()
+    {
+        ClickEvent Buy(string item, DateTimeOffset at, string session) =>
+            new() { EventId = "buy-" + item, EventTime = at, UserId = "u1", SessionId = session, Type = EventType.Purchase, ItemId = item, Price = 5m };
+        var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        user.Apply(View("a", T0, session: "s1"), new(0, 0));
+        user.Apply(Buy("a", T0.AddMinutes(1), "s1"), new(0, 1));
+        user.Apply(View("b", T0.AddMinutes(2), session: "s2"), new(0, 2));
+        Assert.Empty(user.BoughtInSession);
+        user.Apply(View("c", T0.AddMinutes(3), session: "s1"), new(0, 3));
+        Assert.Equal("s1", user.CurrentSession);
+        Assert.Equal(["a"], user.BoughtInSession);
+
+        var restored = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        restored.Restore(user.DrainChanges().Set.Select(f => KeyValuePair.Create(f.Field, f.Text)));
+        Assert.Equal(["a"], restored.BoughtInSession);
+        restored.Apply(View("d", T0.AddMinutes(4), session: "s2"), new(0, 4));
+        Assert.Empty(restored.BoughtInSession);
+        restored.Apply(Buy("y", T0.AddMinutes(3.5), "s1"), new(0, 5)); // late: s2 stays current, y counts in s1
+        Assert.Equal(("s2", 0), (restored.CurrentSession, restored.BoughtInSession.Count));
+        var again = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        again.Restore(user.DrainChanges().Set.Concat(restored.DrainChanges().Set).Select(f => KeyValuePair.Create(f.Field, f.Text)));
+        again.Apply(View("e", T0.AddMinutes(5), session: "s1"), new(0, 6));
+        Assert.Equal(["a", "y"], again.BoughtInSession.Order());
+
+        // Each earlier session that bought something is kept, the latest first, up to the bound: the oldest is forgotten.
+        for (var i = 0; i <= UserFeatureState.EarlierSessionsKept; i++)
+        {
+            again.Apply(View("v", T0.AddMinutes(6 + 2 * i), session: $"n{i}"), new(0, 7 + 2 * i));
+            again.Apply(Buy($"z{i}", T0.AddMinutes(7 + 2 * i), $"n{i}"), new(0, 8 + 2 * i));
+        }
+        again.Apply(View("w", T0.AddMinutes(20), session: "s1"), new(0, 20));
+        Assert.Empty(again.BoughtInSession); // s1 was the oldest of those kept
+        again.Apply(View("w", T0.AddMinutes(21), session: "n1"), new(0, 21));
+        Assert.Equal(["z1"], again.BoughtInSession);
+    }
+
+    /// <summary>
     /// A session that bought nothing writes no bought field: restored, the state still knows it is the current session, so
     /// a server-side purchase (no session) made in it is remembered at its next view, and a late purchase of it joins it.
     /// </summary>
