@@ -22,11 +22,28 @@ public sealed partial class UserActor
         // before (an opted-out user who had had a popular list in the session went on seeing the personal one they opted
         // in for meanwhile, and one who opted back in kept the popular one while their inputs stood still).
         if (request.Consent.Personalisation != _consent.Personalisation) (_nonPersonal, _recommendation) = (default, default);
-        _consent = request.Consent; // in force from the next event, whether or not Redis has it yet
+        _consent = request.Consent; // in force from the next event
         var replyTo = Sender;
-        _privacy.Store.SaveConsentAsync(_userId, request.Consent).PipeTo(replyTo,
-            success: () => new ConsentRecorded(_userId, request.RequestId),
-            failure: e => new PrivacyFailed(_userId, request.RequestId, e.GetType().Name));
+        // The next message waits for Redis to have it: a reload meanwhile (after a failure, or by the next owner after a hand-off)
+        // read the consent before it, and the user was decided for as they had allowed before (before 2026-12-07, review).
+        Become(SavingConsent);
+        _privacy.Store.SaveConsentAsync(_userId, request.Consent).PipeTo(Self,
+            success: () => new ConsentSaved(request, replyTo, null),
+            failure: e => new ConsentSaved(request, replyTo, e));
+    }
+
+    private void SavingConsent()
+    {
+        Receive<ConsentSaved>(saved =>
+        {
+            // A failed save keeps the consent in force here: the control carries the request out again.
+            saved.ReplyTo.Tell(saved.Error is null
+                ? new ConsentRecorded(_userId, saved.Request.RequestId)
+                : new PrivacyFailed(_userId, saved.Request.RequestId, saved.Error.GetType().Name));
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        ReceiveAny(_ => Stash.Stash());
     }
 
     private void Erase(EraseUser request)
@@ -91,6 +108,8 @@ public sealed partial class UserActor
     /// </summary>
     private void ForgetMemory() =>
         (_recommendation, _churnScoredAt, _nonPersonal, _writer) = (default, DateTimeOffset.MinValue, default, default);
+
+    private sealed record ConsentSaved(RecordConsent Request, IActorRef ReplyTo, Exception? Error);
 
     private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed, EventPosition? LastAnswered);
 

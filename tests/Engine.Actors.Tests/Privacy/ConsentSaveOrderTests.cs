@@ -1,0 +1,64 @@
+using Akka.Actor;
+using Engine.Actors.Features;
+using Engine.Actors.Pipeline;
+using Engine.Actors.Privacy;
+using Engine.Actors.Tests.Users;
+using Engine.Actors.Users;
+using Engine.Models.Contracts;
+using Engine.Models.Features;
+using Engine.Models.Privacy;
+using Engine.Models.Recommendations;
+using Engine.Testing.Redis;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+using static Engine.Actors.Privacy.PrivacyProtocol;
+using static Engine.Actors.Users.UserProtocol;
+
+namespace Engine.Actors.Tests.Privacy;
+
+/// <summary>
+/// A consent is in Redis before the user's next message is handled: a reload in between (after a failure, or by the next
+/// owner after a shard hand-off) read the consent before it, and the user was decided for as they had allowed before,
+/// until the actor passivated (before 2026-12-07, review). Redis is held (SIGSTOP) while the consent is saved.
+/// </summary>
+public sealed class ConsentSaveOrderTests : Akka.TestKit.Xunit2.TestKit
+{
+    private readonly ITestOutputHelper _output;
+
+    public ConsentSaveOrderTests(ITestOutputHelper output) : base(output: output) => _output = output;
+
+    [Fact]
+    public async Task The_users_next_message_waits_until_redis_has_the_consent()
+    {
+        using var world = new UserTestWorld();
+        using var redis = await RestartableRedis.StartAsync(RedisKind.RedisServer);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",asyncTimeout=10000");
+        var prefix = RedisFixture.UniquePrefix("consent-order");
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = prefix + "f:" }, new FeatureMetrics());
+        var privacy = new UserPrivacy(new PrivacyStore(connection, store.Keys, new ChurnDueList(connection, prefix + "churn:"), partitions: 4),
+            new NonPersonalDecisions(new RecommendationCache(world.Models.Recommender), "recs-test"));
+        var user = Sys.ActorOf(UserActor.Props("u-1", store, world.Decider(), privacy));
+        user.Tell(new RecordEvent("u-1", View(0), new EventPosition(0, 0), DateTimeOffset.UtcNow));
+        ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+
+        redis.Freeze();
+        user.Tell(new RecordConsent("u-1", "r-1", new Consent(Personalisation: false, AdTargeting: false)));
+        user.Tell(new RecordEvent("u-1", View(1), new EventPosition(0, 1), DateTimeOffset.UtcNow));
+        var whileHeld = ReceiveWhile(TimeSpan.FromSeconds(1.5), m => m);
+        redis.Thaw();
+        var consent = ExpectMsg<object>(TimeSpan.FromSeconds(15));
+        var next = ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
+
+        _output.WriteLine($"Redis held 1.5 s during the consent's save: answered meanwhile [{string.Join(", ", whileHeld.Select(m => m.GetType().Name))}]; " +
+                         $"then {consent.GetType().Name}, then {next.GetType().Name}");
+        Assert.Empty(whileHeld); // before: the event was answered at once, the consent not yet in Redis
+        Assert.IsType<ConsentRecorded>(consent);
+        Assert.Equal(NonPersonalDecisions.Factor, Assert.Single(next.Decisions.OfType<Recommendation>()).Reasons[0].Factor);
+    }
+
+    private static ClickEvent View(int minute) => new()
+    {
+        EventId = $"u-1-view-{minute}", EventTime = UserTestWorld.T0.AddMinutes(minute), UserId = "u-1", SessionId = "s-1",
+        Type = EventType.ProductView, ItemId = "shoe-" + minute, Category = "shoes",
+    };
+}
