@@ -20,6 +20,11 @@ public sealed class FeatureKeys(string prefix, Pseudonymizer? pseudonyms = null)
 
     public string Entity(EntityKind kind, string id) => _keys.GetOrAdd((kind, id, -1), _derive ??= Derive);
 
+    /// <summary>Drops the entity's key from memory (an erased user's id beside its pseudonym).</summary>
+    public void Forget(EntityKind kind, string id) => _keys.Remove((kind, id, -1));
+
+    internal bool Remembers(EntityKind kind, string id) => _keys.Contains((kind, id, -1));
+
     /// <summary>The user's consent (a small hash), beside their features.</summary>
     public string Consent(string userId) => $"{prefix}p:{_pseudonyms.Pseudonym(userId)}";
 

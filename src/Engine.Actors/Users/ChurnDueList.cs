@@ -32,6 +32,11 @@ public sealed class ChurnDueList(IConnectionMultiplexer redis, string prefix, Us
     /// <summary>The member that stands for <paramref name="userId"/> (the same every time, so a later event moves it).</summary>
     public string Member(string userId) => _members.GetOrAdd(userId, _seal);
 
+    /// <summary>Drops the user's member from memory (an erased user's id beside its sealed form).</summary>
+    public void Forget(string userId) => _members.Remove(userId);
+
+    internal bool Remembers(string userId) => _members.Contains(userId);
+
     /// <summary>
     /// Sets each user's next check time (the last write wins: a later event moves the check later), as a write the feature
     /// flush that made them due carries in its transaction (<see cref="Engine.Actors.Features.FeatureBatch.SortedSets"/>).

@@ -23,5 +23,16 @@ public sealed class LossyCache<TKey, TValue>(int slots) where TKey : IEquatable<
         return value;
     }
 
+    /// <summary>Drops <paramref name="key"/>'s entry if its slot holds it: an erased user's id must not stay in memory beside its pseudonym.</summary>
+    public void Remove(TKey key)
+    {
+        ref var slot = ref _table[key.GetHashCode() & (_table.Length - 1)];
+        var entry = Volatile.Read(ref slot);
+        if (entry is not null && entry.Key.Equals(key)) Interlocked.CompareExchange(ref slot, null, entry);
+    }
+
+    /// <summary>Whether an entry for <paramref name="key"/> is held.</summary>
+    public bool Contains(TKey key) => Volatile.Read(ref _table[key.GetHashCode() & (_table.Length - 1)]) is { } entry && entry.Key.Equals(key);
+
     private sealed record Entry(TKey Key, TValue Value);
 }

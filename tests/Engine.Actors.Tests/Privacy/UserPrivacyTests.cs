@@ -171,6 +171,10 @@ public sealed class UserPrivacyTests : Akka.TestKit.Xunit2.TestKit, IClassFixtur
         // The consent stays until the erasure's last step, in Redis directly (PrivacyControl), deletes it.
         Assert.Contains(_store.Keys.Consent("u-erase-me"), Keys());
         Assert.Equal(["consent"], await _privacy.Store.EraseAsync("u-erase-me"));
+        // Nothing in the node's memory links the erased id to its pseudonym or sealed member any more (before 2026-12-07 their caches did).
+        Assert.False(_store.Keys.Remembers(EntityKind.User, "u-erase-me"));
+        Assert.False(_due.Remembers("u-erase-me"));
+        Assert.True(_store.Keys.Remembers(EntityKind.User, "u-stays") && _due.Remembers("u-stays"));
         var after = Keys();
         Assert.DoesNotContain(_store.Keys.Entity(EntityKind.User, "u-erase-me"), after);
         Assert.DoesNotContain(_store.Keys.Consent("u-erase-me"), after);
