@@ -54,7 +54,9 @@ public static class BidPricer
             anyCanBid = true;
             var exact = ExactCpm(c);
             var cpm = Rounded(exact, c);
-            if (cpm > bestCpm) (best, bestCpm, bestExact) = (c, cpm, exact);
+            // Equal prices: the higher value before rounding, which alone may clear a floor of more decimals (else the answer
+            // hung on the candidates' order: 0.80001 first refused a floor of 0.80005 that 0.80009 beside it cleared).
+            if (cpm > bestCpm || (cpm == bestCpm && cpm > 0 && exact > bestExact)) (best, bestCpm, bestExact) = (c, cpm, exact);
         }
         // The exchange is told which: a spent budget is final for the flight, a flight not yet started is not.
         if (!anyCanBid) return new(null, 0m, anyInFlight ? NoBidReason.BudgetExhausted : NoBidReason.OutsideFlight);

@@ -81,6 +81,24 @@ public class BidPricerTests
         Assert.Equal(0.80004m, priced.Cpm);
     }
 
+    /// <summary>
+    /// Two prices equal to 4 decimals, one value under a floor of more decimals and one over it: the one that clears it
+    /// bids, whatever the candidates' order (before 2026-12-07 the first of equals was kept, and refused as below the floor).
+    /// </summary>
+    [Fact]
+    public void Of_equal_prices_the_higher_value_bids_so_a_floor_it_clears_does_not_hang_on_the_order()
+    {
+        var low = new BidCandidate(Spec("low", 1m), 0.00080001, 0, 1.0, true); // 0.80001
+        var high = new BidCandidate(Spec("high", 1m), 0.00080009, 0, 1.0, true); // 0.80009
+        foreach (var candidates in new[] { new[] { low, high }, [high, low] })
+        {
+            var priced = BidPricer.Best(candidates, floorCpm: 0.80005m, Now);
+            Assert.Null(priced.NoBid);
+            Assert.Equal("high", priced.Winner!.Value.Spec.CampaignId);
+            Assert.Equal(0.80005m, priced.Cpm);
+        }
+    }
+
     [Fact]
     public void Exhausted_budgets_and_closed_flights_do_not_bid()
     {
