@@ -275,7 +275,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             // pacing needs history. Never before the last tick it sent for: a late event restarting it there stepped over
             // ticks already paced again, and sent their adjustments' ids a second time with other multipliers.
             var start = Math.Max(tick, _pacing.LastEmittedTick);
-            (_exhaustedAt, _pacing) = (null, _pacing with { LastTick = start, LastEmittedTick = start, ExhaustedTick = -1 });
+            (_exhaustedAt, _pacing) = (null, _pacing with { LastTick = start, LastEmittedTick = start, ExhaustedTick = -1, ClockStartTick = start });
             return;
         }
         if (tick <= _pacing.LastTick) return;
@@ -285,7 +285,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     /// <summary>Steps the controller over the ticks since the last to <paramref name="tick"/> (an event's, or an idle one), and the node's board with it.</summary>
     private void StepTo(CampaignSpec spec, long tick, string causedBy, List<IDecision> decisions)
     {
-        Emit(_pacer.Step(spec, _delivery, _pacing.State, tick, _pacing.LastTick, _pacing.LastEmittedTick, causedBy), tick, decisions);
+        Emit(_pacer.Step(spec, _delivery, _pacing.State, tick, _pacing.LastTick, _pacing.LastEmittedTick, causedBy, _pacing.ClockStartTick), tick, decisions);
         _pacing = _pacing with { LastTick = tick };
         _board.Publish(CampaignDelivery.Of(_delivery, tick * (long)_pacer.TickInterval.TotalMilliseconds)
             .Snapshot(spec, _pacing.State.Multiplier, DateTimeOffset.UtcNow));

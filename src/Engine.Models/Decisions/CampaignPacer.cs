@@ -12,25 +12,32 @@ namespace Engine.Models.Decisions;
 /// </summary>
 public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInterval, int MaxQuietTicks = 15)
 {
-    // 3: no wind-up at a bound, the whole last hour read, the clock inside the flight only (2: the plan is the budget left
-    // over the flight left; 1: budget over flight)
-    public const string Version = "pacing-pi-3";
+    // 4: the spend since the clock started compared with the plan for that time (3: no wind-up at a bound, the whole last hour
+    // read, the clock inside the flight only; 2: the plan is the budget left over the flight left; 1: budget over flight)
+    public const string Version = "pacing-pi-4";
 
     public static CampaignPacer Default { get; } = new(new PacingController(), TimeSpan.FromMinutes(1));
 
     public long TickOf(DateTimeOffset eventTime) => eventTime.ToUnixTimeMilliseconds() / (long)TickInterval.TotalMilliseconds;
 
-    public PacingStep Step(CampaignSpec spec, CampaignFeatureState delivery, PacingState pacing, long tick, long lastTick, long lastEmittedTick, string causedBy)
+    /// <param name="clockStartTick">The tick the campaign's clock started at (-1: unknown): the spend compared is since then.</param>
+    public PacingStep Step(CampaignSpec spec, CampaignFeatureState delivery, PacingState pacing, long tick, long lastTick, long lastEmittedTick, string causedBy,
+        long clockStartTick = -1)
     {
         // The last completed minutes only: the current minute has barely begun when its first event ticks the clock.
         var tickStartMs = tick * (long)TickInterval.TotalMilliseconds;
         var nowMs = tickStartMs - 1;
         var spentLastHour = delivery.Minutes.Sum(CampaignFeatureState.Spend, 60, nowMs);
-        // Early in the flight the hour is not full yet: compare with the plan for the part that has passed.
-        var windowHours = Math.Clamp((tickStartMs - spec.FlightStart.ToUnixTimeMilliseconds()) / 3_600_000.0, 1.0 / 60, 1.0);
-        var plannedPerHour = PlannedPerHour(spec, delivery, spentLastHour, tickStartMs, windowHours);
+        // The hour, or the part of it since the flight began or the clock started: compared with the plan for that part. A clock
+        // started mid-flight (a campaign's first win, a raised budget, an extended flight) read a minute's spend against an
+        // hour's plan, 98% behind, and its first step bid 5 times over (before 2026-12-07, review); one restarted within the
+        // hour counted the spend before its exhaustion.
+        var windowStartMs = Math.Max(spec.FlightStart.ToUnixTimeMilliseconds(), clockStartTick >= 0 ? clockStartTick * (long)TickInterval.TotalMilliseconds : long.MinValue);
+        var windowHours = Math.Clamp((tickStartMs - windowStartMs) / 3_600_000.0, 1.0 / 60, 1.0);
+        var spentInWindow = delivery.Minutes.Sum(CampaignFeatureState.Spend, Math.Clamp((int)Math.Round(windowHours * 60), 1, 60), nowMs);
+        var plannedPerHour = PlannedPerHour(spec, delivery, spentInWindow, tickStartMs, windowHours);
         var spendError = plannedPerHour <= 0 ? -1
-            : Math.Clamp((plannedPerHour * windowHours - spentLastHour) / (plannedPerHour * windowHours), -1, 1);
+            : Math.Clamp((plannedPerHour * windowHours - spentInWindow) / (plannedPerHour * windowHours), -1, 1);
         var ctrDay = CampaignFeatures.SmoothedCtr(
             delivery.Hours.Sum(CampaignFeatureState.Clicks, 24, nowMs), delivery.Hours.Sum(CampaignFeatureState.Impressions, 24, nowMs));
         // The hour's CTR shrunk toward the day's (not toward the global prior), so equal rates compare as 1.
@@ -51,7 +58,7 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
             [
                 // Each contribution is its term of the log-multiplier (before the bounds): they add up to log(multiplier).
                 // The spend is compared with the plan for the part of the hour the flight has run (1 = on plan).
-                new Reason("spend_vs_plan", plannedPerHour > 0 ? Math.Round(spentLastHour / (plannedPerHour * windowHours), 4) : 1, Math.Round(terms.Spend, 4)),
+                new Reason("spend_vs_plan", plannedPerHour > 0 ? Math.Round(spentInWindow / (plannedPerHour * windowHours), 4) : 1, Math.Round(terms.Spend, 4)),
                 new Reason("spend_behind_plan_integral", Math.Round(next.Integral, 4), Math.Round(terms.Integral, 4)),
                 new Reason("ctr_1h_vs_24h", Math.Round(ctrHour / ctrDay, 4), Math.Round(terms.Ctr, 4)),
             ],
@@ -76,9 +83,9 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
     /// counts since the campaign's first event), is spread over the time left; planned as the whole budget over the whole
     /// flight (before 2026-12-06), a budget tripled half-way paced at half the rate it needed and ended a third unspent.
     /// </summary>
-    private static double PlannedPerHour(CampaignSpec spec, CampaignFeatureState delivery, double spentLastHour, long tickStartMs, double windowHours)
+    private static double PlannedPerHour(CampaignSpec spec, CampaignFeatureState delivery, double spentInWindow, long tickStartMs, double windowHours)
     {
-        var spentSinceWindow = spentLastHour + delivery.Minutes.Sum(CampaignFeatureState.Spend, 1, tickStartMs);
+        var spentSinceWindow = spentInWindow + delivery.Minutes.Sum(CampaignFeatureState.Spend, 1, tickStartMs);
         var budgetLeft = Math.Max(0, (double)spec.Budget - (delivery.SpentTotal - spentSinceWindow));
         var windowStartMs = tickStartMs - (long)(windowHours * 3_600_000);
         var hoursLeft = Math.Max(1.0 / 60, (spec.FlightEnd.ToUnixTimeMilliseconds() - windowStartMs) / 3_600_000.0);

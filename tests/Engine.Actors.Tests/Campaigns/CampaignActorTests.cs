@@ -74,6 +74,22 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     }
 
     /// <summary>
+    /// A campaign whose first win comes 10 hours into its flight, spending on plan from then on, is read as on plan: before
+    /// 2026-12-07 its first step compared a minute's spend with an hour's plan, read it 98% behind and bid 5 times over (review).
+    /// </summary>
+    [Fact]
+    public void A_campaign_whose_clock_starts_mid_flight_on_plan_is_read_on_plan()
+    {
+        var campaign = Campaign("c-late-start");
+        var onPlan = Math.Round(240m / 14 / 60, 4); // the budget over the 14 hours left, a minute's share
+        var adjustments = Deliver(campaign, "c-late-start", 600, 620, onPlan, clickEvery: 0);
+        _output.WriteLine(string.Join(" ", adjustments.Select(a => $"{a.Multiplier} (spend_vs_plan {a.Reasons[0].Value})")));
+        Assert.NotEmpty(adjustments); // the quiet ticks' one, at least
+        Assert.All(adjustments, a => Assert.InRange(a.Multiplier, 0.7, 1.5));
+        Assert.All(adjustments, a => Assert.InRange(a.Reasons.Single(r => r.Factor == "spend_vs_plan").Value, 0.8, 1.2));
+    }
+
+    /// <summary>
     /// An early overspend drives the multiplier to its floor, and the campaign wins nothing after: before 2026-12-07 no event
     /// came to step its pacing, and it stayed at the floor until its flight ended. The node's clock now paces it.
     /// </summary>
