@@ -14,13 +14,25 @@ public readonly record struct ItemEvent(ClickEvent Event, EventPosition Position
 /// (a replay is a duplicate for every slice, which records its partition's offsets). One owner per partition
 /// substream: a rebalance starts a fresh owner, which loads what the previous one flushed. Not thread-safe.
 /// </summary>
-public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOwner.DefaultMaxKept)
+/// <param name="maxAge">How long slices stay in memory before they are read again (default <see cref="DefaultMaxAge"/>).</param>
+public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOwner.DefaultMaxKept, TimeSpan? maxAge = null)
 {
     /// <summary>
     /// Slices kept in memory between batches; past it, all are dropped (clean by then) and reload on next use. A slice
     /// takes 2.3 KB (a few events) to 5.4 KB (40 neighbours), measured: at most ~55 MB per partition stage.
     /// </summary>
     public const int DefaultMaxKept = 10_000;
+
+    /// <summary>
+    /// A day: a slice's key expires a month after its last TTL renewal (renewed at most once a day), and one held in memory
+    /// past that wrote only its changed fields onto a fresh key, next to counts Redis no longer had; held for the stage's
+    /// life (a small catalogue never reaches <see cref="DefaultMaxKept"/>), memory and Redis parted for good (before
+    /// 2026-12-07, review). Read again daily, memory is never more than a day ahead of what Redis holds.
+    /// </summary>
+    public static readonly TimeSpan DefaultMaxAge = TimeSpan.FromDays(1);
+
+    private readonly long _maxAgeMs = (long)(maxAge ?? DefaultMaxAge).TotalMilliseconds;
+    private long _loadedSinceMs = Environment.TickCount64;
 
     private readonly ItemSliceIndex _slices = new();
     private Action<ItemFeatureState, ApplyOutcome>? _track;
@@ -39,7 +51,11 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
     {
         if (events.Count == 0) return [];
         // Every state is clean here (the previous batch was drained and flushed): dropping them loses nothing.
-        if (_slices.Count > maxKept) _slices.Clear();
+        if (_slices.Count > maxKept || Environment.TickCount64 - _loadedSinceMs > _maxAgeMs)
+        {
+            _slices.Clear();
+            _loadedSinceMs = Environment.TickCount64;
+        }
         await LoadMissingAsync(events);
         _track ??= Track;
         foreach (var (e, position, coVisited) in events) _slices.Apply(e, position, coVisited, _track);

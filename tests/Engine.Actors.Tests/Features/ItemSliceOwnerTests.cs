@@ -56,6 +56,40 @@ public sealed class ItemSliceOwnerTests(RedisFixture redis) : IClassFixture<Redi
         }
     }
 
+    /// <summary>
+    /// A slice held in memory longer than its key lives in Redis is read again: its next write does not put its changed
+    /// fields on a fresh key beside counts Redis no longer has (before 2026-12-07 the owner kept slices for its whole life,
+    /// and wrote a co-visit count of 2 where Redis had expired the first). The key lives 2 s here, memory 1 s.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
+    public async Task A_slice_held_longer_than_its_key_lives_is_read_again_before_its_next_write(RedisKind kind)
+    {
+        var connection = redis.Connect(kind);
+        var options = StoreFactory.Options("item-owner-age");
+        options.EntityTtl = TimeSpan.FromSeconds(2);
+        var store = new FeatureStore(connection, options, new FeatureMetrics());
+        var owner = new ItemSliceOwner(store, maxAge: TimeSpan.FromSeconds(1));
+        var t = FeatureScenario.Start;
+        long offset = 0;
+        async Task ViewAsync(DateTimeOffset at, string coVisited)
+        {
+            var e = new ClickEvent { EventId = $"e{offset}", EventTime = at, UserId = "u1", SessionId = "s1", Type = EventType.ProductView, ItemId = "a" };
+            var position = new EventPosition(0, offset++);
+            var writes = await owner.ApplyAsync([new ItemEvent(e, position, [coVisited])]);
+            Assert.True((await store.FlushAsync(new FeatureBatch(StoreFactory.Topic, new Dictionary<int, long> { [0] = position.Offset }, writes))).Acknowledged);
+        }
+
+        await ViewAsync(t, "b");
+        await ViewAsync(t.AddMinutes(1), "c");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the key has expired
+        await ViewAsync(t.AddDays(2), "b");
+
+        var live = await store.LoadItemAsync("a");
+        Assert.Equal(["b"], live.Neighbours.Top(40).Select(n => n.Item)); // c's count expired with the key, b's first with it
+        Assert.Equal(1, live.Neighbours.Top(40).Single().Count);
+    }
+
     /// <summary>Views, cart adds and purchases by a few users per partition, with the co-visits a user actor would report.</summary>
     private static List<ItemEvent> Stream(Random random)
     {
