@@ -64,6 +64,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     /// </summary>
     public async Task ApplyAsync(IReadOnlyList<(ClickEvent Event, EventPosition Position)> events)
     {
+        ThrowIfSuperseded();
         await ResumePartitionsAsync(events);
         await LoadMissingAsync(events);
         for (var i = 0; i < events.Count; i++) Apply(events[i].Event, events[i].Position);
@@ -94,6 +95,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     /// <summary>Drains the dirty entities (plus any earlier unacknowledged writes, first) into one batch.</summary>
     public FeatureBatch TakeBatch()
     {
+        ThrowIfSuperseded();
         var writes = _unacknowledged;
         _unacknowledged = [];
         var values = _spareValues.Count > 0 ? _spareValues.Pop() : new ValueArena(16 * 1024);
@@ -132,6 +134,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
     {
         if (result.Superseded)
         {
+            _superseded = true;
             _users.Clear();
             _campaigns.Clear();
             _items.Clear();
@@ -156,6 +159,19 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         _spareValues.Push(values);
         foreach (var write in batch.Writes) _spareChanges.Push(write.Changes);
     }
+
+    /// <summary>
+    /// Superseded, the owner is stale for good: its partitions' offsets (those it applied, some beyond what it flushed) would
+    /// supersede every later flush, and the events it had not flushed are gone from memory. Used again, it stalled every
+    /// partition it still held, silently (before 2026-12-07, review); it now refuses: build a new one, which loads from Redis.
+    /// </summary>
+    private void ThrowIfSuperseded()
+    {
+        if (_superseded)
+            throw new InvalidOperationException("this write-behind was superseded (another owner flushed its partitions past it): build a new one, which loads from Redis");
+    }
+
+    private bool _superseded;
 
     public async Task<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {

@@ -177,6 +177,8 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         var loaded = await store.LoadUserAsync("u1");
         Assert.Equal(9, loaded.Offsets.Covered[0]);
         Assert.Equal([10f], FeatureAssert.Read(UserFeatures.Schema(["product_view_1h"]), loaded, loaded.LastEventMs));
+        // Stale for good: used again, it refuses (before 2026-12-07 it took more events and every later flush was superseded).
+        await Assert.ThrowsAsync<InvalidOperationException>(() => stale.ApplyAsync([(StoreFactory.View(10), new EventPosition(1, 0))]));
     }
 
     /// <summary>
