@@ -247,6 +247,9 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         var users = missingUsers.Count == 0 ? null : store.LoadManyAsync(EntityKind.User, missingUsers, id => new UserFeatureState(id, lateness));
         var campaigns = missingCampaigns.Count == 0 ? null : store.LoadManyAsync(EntityKind.Campaign, missingCampaigns, id => new CampaignFeatureState(id, lateness));
         var items = LoadItemsAsync(missingItems);
+        // All end before this goes on: with a failed one thrown at once, the item load ran on and changed the slices under
+        // the caller's retry, on another thread (before 2026-12-07, review).
+        await Task.WhenAll(new Task?[] { users, campaigns, items }.OfType<Task>());
         if (users is not null)
         {
             foreach (var s in await users)
