@@ -94,21 +94,23 @@ public sealed class EngineNode : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var redis = await ConnectionMultiplexer.ConnectAsync(settings.RedisConfiguration);
-        try
-        {
-            RedisTopology.EnsureStandalone(redis);
-        }
-        catch (Configuration.ConfigurationError)
-        {
-            await redis.DisposeAsync();
-            throw;
-        }
         var featureMetrics = new FeatureMetrics();
         // One secret (Privacy:PseudonymKey) for the pseudonyms in keys and the sealed ids on the due-list; unset: the development key.
         var (pseudonyms, sealer) = settings.PseudonymKey is { } secret
             ? (Pseudonymizer.FromBase64(secret), UserIdSealer.FromBase64(secret))
             : (Pseudonymizer.Development, UserIdSealer.Development);
         var store = new FeatureStore(redis, settings.Features ?? new FeatureStoreOptions(), featureMetrics, pseudonyms);
+        try
+        {
+            RedisTopology.EnsureStandalone(redis);
+            await EarlierTopicCheck.EnsureAsync(store, settings.KafkaBootstrap, settings.KafkaClient ?? new Dictionary<string, string>(), settings.Partitions);
+        }
+        catch (Configuration.ConfigurationError)
+        {
+            await store.DisposeAsync();
+            await redis.DisposeAsync();
+            throw;
+        }
         var experiment = settings.RecommendationExperiment is { } definition
             ? Engine.Models.Experiments.RecommendationExperiment.RankerVersusBlend(definition, models.Recommender)
             : null;

@@ -40,6 +40,29 @@ public sealed class StartFailureTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A Redis that holds offsets of an earlier life of the input topics (recreated, or another Kafka) stops the start, exit 2,
+    /// naming the partition and what to do: against those offsets every event would read as already applied and features
+    /// would stand still (before 2026-12-07 the node started, ready, with no lag; review).
+    /// </summary>
+    [Fact]
+    public async Task A_redis_holding_offsets_past_the_input_topics_end_stops_the_start()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics(Engine.Models.Contracts.Topics.All, 2);
+        using var garnet = new EmbeddedGarnet();
+        using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(garnet.Endpoint))
+            await redis.GetDatabase().StringSetAsync(
+                new Engine.Actors.Features.FeatureKeys(new Engine.Actors.Features.FeatureStoreOptions().KeyPrefix).PartitionOffset(Engine.Models.Contracts.Topics.Clickstream, 1), 500);
+        var modelsDirectory = Path.Combine(RepoPaths.Root, "models");
+        var settings = new EngineNodeSettings(kafka.BootstrapServers, garnet.Endpoint, modelsDirectory, 2, new ClusterSettings());
+
+        var error = await Assert.ThrowsAsync<Engine.Host.Configuration.ConfigurationError>(() =>
+            EngineNode.StartAsync(settings, DemoModels.Load(modelsDirectory), new CampaignCatalog(), new CampaignBoard(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+        output.WriteLine(error.Message);
+        Assert.Contains("Redis holds features of an earlier engine.clickstream (partition 1 flushed up to offset 500, but Kafka at", Assert.Single(error.Problems));
+    }
+
     private static async Task Until(Func<bool> condition, TimeSpan limit, string what)
     {
         for (var deadline = DateTime.UtcNow + limit; !condition(); await Task.Delay(100))
