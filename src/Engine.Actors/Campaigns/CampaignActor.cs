@@ -61,7 +61,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
         Receive<CampaignFeatureState>(loaded =>
         {
             _delivery = loaded;
-            _pacing = PacingMemory.Parse(loaded.Pacing);
+            _pacing = PacingMemory.Parse(loaded.Pacing, loaded.PacingClock);
             _ready = true;
             Become(Ready);
             Stash.UnstashAll();
@@ -158,7 +158,11 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             if (_catalog.TryGet(_campaignId, out var spec)) Pace(spec, msg.Event, decisions); // not booked (yet): delivery only
             if (outcome == ApplyOutcome.Duplicate) RepeatAdjustmentCausedBy(msg.Event.EventId, decisions);
             // Written by the same flush as the delivery (a string only when the clock ticked or the controller moved).
-            if (_pacing != before) _delivery.SetPacing(_pacing.Format());
+            if (_pacing != before)
+            {
+                _delivery.SetPacing(_pacing.Format());
+                _delivery.SetPacingClock(_pacing.ClockStartTick);
+            }
             Sender.Tell(new EntityHandled(EntityKind.Campaign, _campaignId, decisions, _store.Changes.Drain(_delivery), outcome, Position: msg.Position));
             (_lastAnswered, _lastActiveMs, _lastEventWallMs) = (msg.Position, Environment.TickCount64, Environment.TickCount64);
         });

@@ -124,7 +124,7 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     }
 
     // ARGV: last_event's field and value, the pacing field, the new memory, its last tick. The memory is
-    // "multiplier,integral,last emitted,last tick,last emitted tick[,exhausted tick[,clock start tick]]" (Decisions.PacingMemory).
+    // "multiplier,integral,last emitted,last tick,last emitted tick[,exhausted tick]" (Decisions.PacingMemory).
     private const string SavePacingScript = """
         if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
         local stored = redis.call('HGET', KEYS[1], ARGV[3])

@@ -109,9 +109,10 @@ public sealed partial class UserActor
     private void ForgetMemory() =>
         (_recommendation, _churnScoredAt, _nonPersonal, _writer) = (default, DateTimeOffset.MinValue, default, default);
 
-    private sealed record ConsentSaved(RecordConsent Request, IActorRef ReplyTo, Exception? Error);
+    // Not logged as dead letters when the actor stopped meanwhile: the line would name its path, which ends with the user id.
+    private sealed record ConsentSaved(RecordConsent Request, IActorRef ReplyTo, Exception? Error) : Akka.Event.IDeadLetterSuppression;
 
-    private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed, EventPosition? LastAnswered);
+    private sealed record Erased(EraseUser Request, IActorRef ReplyTo, IReadOnlyList<string> Removed, EventPosition? LastAnswered) : Akka.Event.IDeadLetterSuppression;
 
-    private sealed record EraseFailed(EraseUser Request, IActorRef ReplyTo, Exception Error);
+    private sealed record EraseFailed(EraseUser Request, IActorRef ReplyTo, Exception Error) : Akka.Event.IDeadLetterSuppression;
 }

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Engine.Actors.Features;
 using Engine.Models.Contracts;
+using StackExchange.Redis;
 
 namespace Engine.Host.Node;
 
@@ -13,33 +14,55 @@ namespace Engine.Host.Node;
 /// </summary>
 internal static class EarlierTopicCheck
 {
-    /// <exception cref="Configuration.ConfigurationError">A partition's stored offset is at or past its end in Kafka.</exception>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    /// <exception cref="Configuration.ConfigurationError">A partition's stored offset is at or past its end in Kafka, or Redis refused the read for good.</exception>
+    /// <exception cref="Configuration.StartupUnavailable">Redis did not answer, or refused for now.</exception>
     public static async Task EnsureAsync(FeatureStore store, string bootstrap, IReadOnlyDictionary<string, string> client, int partitions)
     {
+        var stored = new List<(string Topic, int Partition, long Offset)>();
+        try
+        {
+            foreach (var topic in new[] { Topics.Clickstream, Topics.CampaignEvents })
+                foreach (var (partition, offset) in await store.PartitionOffsetsAsync(topic, [.. Enumerable.Range(0, partitions)]))
+                    stored.Add((topic, partition, offset));
+        }
+        catch (RedisServerException e) when (e.Message.Split(' ')[0] is "NOPERM" or "WRONGTYPE" or "NOAUTH" or "WRONGPASS")
+        {
+            throw new Configuration.ConfigurationError([$"Redis refused the features' partition offsets ({e.Message.Split(' ')[0]} on {store.Keys.Prefix}offsets:*): " +
+                                                        "grant Redis:User read and write on the keys under Redis:KeyPrefix, or remove what another program wrote there."]);
+        }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        {
+            throw new Configuration.StartupUnavailable($"Redis did not answer, or refused for now, when the features' partition offsets were read: {e.Message}", e);
+        }
+        if (stored.Count == 0) return; // a fresh Redis: nothing to compare (and no Kafka call)
+
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(KafkaClientProperties.ForConsumer(client))
         {
             BootstrapServers = bootstrap, GroupId = "engine-offset-check", EnableAutoCommit = false, // never joined: watermarks only
         }).SetLogHandler((_, _) => { }).Build();
-        var problems = new List<string>();
-        foreach (var topic in new[] { Topics.Clickstream, Topics.CampaignEvents })
+        // At once: a partition without a leader takes the whole timeout, and one after another held the start that long each.
+        var ends = new long?[stored.Count];
+        Parallel.For(0, stored.Count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
         {
-            var stored = await store.PartitionOffsetsAsync(topic, [.. Enumerable.Range(0, partitions)]);
-            foreach (var (partition, offset) in stored.OrderBy(s => s.Key))
+            try
             {
-                long end;
-                try
-                {
-                    end = consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), TimeSpan.FromSeconds(10)).High.Value;
-                }
-                catch (KafkaException)
-                {
-                    continue; // a partition without a leader for now: nothing to say of it (the pipelines wait for it anyway)
-                }
-                if (offset >= end)
-                    problems.Add($"Redis:KeyPrefix: Redis holds features of an earlier {topic} (partition {partition} flushed up to offset {offset}, " +
-                                 $"but Kafka at {bootstrap} ends it at {end}): the topic was recreated, or this is another Kafka. Against these offsets every " +
-                                 $"event would read as already applied. Use another Redis:KeyPrefix, or delete the keys under {store.Keys.Prefix}.");
+                ends[i] = consumer.QueryWatermarkOffsets(new TopicPartition(stored[i].Topic, stored[i].Partition), Timeout).High.Value;
             }
+            catch (KafkaException)
+            {
+                // No leader for now: nothing to say of this partition (the pipelines wait for it anyway).
+            }
+        });
+        var problems = new List<string>();
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var (topic, partition, offset) = stored[i];
+            if (ends[i] is { } end && offset >= end)
+                problems.Add($"Redis:KeyPrefix: Redis holds features of an earlier {topic} (partition {partition} flushed up to offset {offset}, " +
+                             $"but Kafka at {bootstrap} ends it at {end}): the topic was recreated, or this is another Kafka. Against these offsets every " +
+                             $"event would read as already applied. Use another Redis:KeyPrefix, or delete the keys under {store.Keys.Prefix}.");
         }
         if (problems.Count > 0) throw new Configuration.ConfigurationError(problems);
     }

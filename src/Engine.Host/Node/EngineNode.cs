@@ -105,7 +105,7 @@ public sealed class EngineNode : IAsyncDisposable
             RedisTopology.EnsureStandalone(redis);
             await EarlierTopicCheck.EnsureAsync(store, settings.KafkaBootstrap, settings.KafkaClient ?? new Dictionary<string, string>(), settings.Partitions);
         }
-        catch (Configuration.ConfigurationError)
+        catch
         {
             await store.DisposeAsync();
             await redis.DisposeAsync();

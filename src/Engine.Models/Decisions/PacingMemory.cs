@@ -14,37 +14,36 @@ namespace Engine.Models.Decisions;
 /// tick the budget ran out in this exhaustion (-1 while it has not), part of the exhausted adjustment's id, so each
 /// exhaustion at the same budget has an id of its own and a re-send of the same one repeats it. <c>ClockStartTick</c>: the tick
 /// the running clock started at (-1: unknown, a memory stored before it was kept), so the pacer compares the spend since then
-/// with the plan for that time, not a whole hour of it.
+/// with the plan for that time, not a whole hour of it; stored in a field of its own (<c>pacing_clock</c>), not in
+/// <see cref="Format"/>'s string, which a build before it (a rollback) would read as no memory at all.
 /// </summary>
 public readonly record struct PacingMemory(PacingState State, long LastTick, long LastEmittedTick, long ExhaustedTick = -1, long ClockStartTick = -1)
 {
     public static PacingMemory Initial { get; } = new(PacingState.Initial, -1, -1);
 
-    /// <summary>"multiplier,integral,last emitted,last tick,last emitted tick,exhausted tick,clock start tick", invariant and round-trippable.</summary>
+    /// <summary>"multiplier,integral,last emitted,last tick,last emitted tick,exhausted tick", invariant and round-trippable (not the clock's start).</summary>
     public string Format() => string.Join(',',
         State.Multiplier.ToString("R", CultureInfo.InvariantCulture), State.Integral.ToString("R", CultureInfo.InvariantCulture),
         State.LastEmitted.ToString("R", CultureInfo.InvariantCulture), LastTick.ToString(CultureInfo.InvariantCulture),
-        LastEmittedTick.ToString(CultureInfo.InvariantCulture), ExhaustedTick.ToString(CultureInfo.InvariantCulture),
-        ClockStartTick.ToString(CultureInfo.InvariantCulture));
+        LastEmittedTick.ToString(CultureInfo.InvariantCulture), ExhaustedTick.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>
     /// The stored memory, or <see cref="Initial"/> when there is none or it does not parse (pacing then starts afresh). A
-    /// memory stored before the exhausted tick was kept (five fields) reads as not exhausted; one stored before the clock's start
-    /// was (six), as a clock started at an unknown tick.
+    /// memory stored before the exhausted tick was kept (five fields) reads as not exhausted. <paramref name="clockStartTick"/>:
+    /// the clock's start, kept beside it (-1: unknown).
     /// </summary>
-    public static PacingMemory Parse(string? stored)
+    public static PacingMemory Parse(string? stored, long clockStartTick = -1)
     {
         var parts = stored?.Split(',');
-        if (parts is not { Length: 5 or 6 or 7 }) return Initial;
+        if (parts is not { Length: 5 or 6 }) return Initial;
         var culture = CultureInfo.InvariantCulture;
-        var (exhaustedTick, clockStartTick) = (-1L, -1L);
+        var exhaustedTick = -1L;
         return double.TryParse(parts[0], NumberStyles.Float, culture, out var multiplier)
                && double.TryParse(parts[1], NumberStyles.Float, culture, out var integral)
                && double.TryParse(parts[2], NumberStyles.Float, culture, out var lastEmitted)
                && long.TryParse(parts[3], NumberStyles.Integer, culture, out var lastTick)
                && long.TryParse(parts[4], NumberStyles.Integer, culture, out var lastEmittedTick)
                && (parts.Length == 5 || long.TryParse(parts[5], NumberStyles.Integer, culture, out exhaustedTick))
-               && (parts.Length < 7 || long.TryParse(parts[6], NumberStyles.Integer, culture, out clockStartTick))
             ? new PacingMemory(new PacingState(multiplier, integral, lastEmitted), lastTick, lastEmittedTick, exhaustedTick, clockStartTick)
             : Initial;
     }

@@ -42,6 +42,20 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
     }
 
     /// <summary>
+    /// The tick the pacing clock last started at (-1: unknown), in a field of its own (<c>pacing_clock</c>) beside the memory:
+    /// a build before it (a rollback) reads the memory as it always did and ignores this.
+    /// </summary>
+    public long PacingClock { get; private set; } = -1;
+    public const string PacingClockField = "pacing_clock";
+    private bool _pacingClockDirty;
+
+    public void SetPacingClock(long tick)
+    {
+        if (tick == PacingClock) return;
+        (PacingClock, _pacingClockDirty) = (tick, true);
+    }
+
+    /// <summary>
     /// The last bid adjustment its owner sent, as its JSON: written with the pacing memory that records it as sent, while
     /// Kafka may not have it yet; the replay of the event that caused it sends it again (same id).
     /// </summary>
@@ -123,6 +137,11 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
             changes.Commit(PacingField);
             _pacingDirty = false;
         }
+        if (_pacingClockDirty)
+        {
+            changes.Add(PacingClockField, PacingClock);
+            _pacingClockDirty = false;
+        }
         if (_lastAdjustmentDirty)
         {
             changes.Values.Append(LastAdjustment!);
@@ -142,6 +161,7 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
         Hours.MarkAll();
         _spentDirty = SpentTotal != 0;
         _pacingDirty = Pacing is not null;
+        _pacingClockDirty = PacingClock >= 0;
         _lastAdjustmentDirty = LastAdjustment is not null;
     }
 
@@ -154,6 +174,9 @@ public sealed class CampaignFeatureState(string campaignId, TimeSpan allowedLate
                 return true;
             case PacingField:
                 Pacing = value;
+                return true;
+            case PacingClockField:
+                PacingClock = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
                 return true;
             case LastAdjustmentField:
                 LastAdjustment = value;

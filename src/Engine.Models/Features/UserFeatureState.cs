@@ -82,8 +82,10 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
     /// another session forgot them, and a user who bought A, opened another session and came back was offered A (a review).
     /// </summary>
     private readonly List<(string Session, HashSet<string> Items)> _earlier = [];
-    private bool _boughtDirty;
+    private bool _boughtDirty, _earlierDirty;
     private const string BoughtField = "bought";
+    /// <summary>The earlier sessions' groups, a line each, in a field of their own: a build before them (a rollback) ignores it.</summary>
+    private const string BoughtEarlierField = "bought_earlier";
 
     /// <summary>Earlier sessions whose bought items are kept (<see cref="_earlier"/>).</summary>
     public const int EarlierSessionsKept = 3;
@@ -187,10 +189,18 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         var bought = _bought;
         if (e.SessionId is { } session && session != _currentSession)
         {
-            // A late purchase of an earlier session still counts there, where a return to that session finds it.
+            // A late purchase of an earlier session still counts there, where a return to that session finds it (its first
+            // purchase too: the session then gets a group of its own among the earlier ones).
             if (!newest)
             {
-                if (e.Type != EventType.Purchase || _earlier.FindIndex(s => s.Session == session) is not (>= 0 and var earlier)) return;
+                if (e.Type != EventType.Purchase) return;
+                var earlier = _earlier.FindIndex(s => s.Session == session);
+                if (earlier < 0)
+                {
+                    _earlier.Insert(0, (session, new HashSet<string>(StringComparer.Ordinal)));
+                    TrimEarlier();
+                    earlier = 0;
+                }
                 bought = _earlier[earlier].Items;
             }
             else SwitchBought(session);
@@ -201,7 +211,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
             // field (rewritten whole at each purchase) would grow for as long as the user buys.
             if (bought.Count >= MaxBoughtInSession) bought.Clear();
             bought.Add(item);
-            _boughtDirty = true;
+            if (ReferenceEquals(bought, _bought)) _boughtDirty = true;
+            else _earlierDirty = true;
         }
     }
 
@@ -219,15 +230,22 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
             _earlier.Insert(0, (_currentSession, _bought));
             if (back >= 0) back++;
             _bought = new HashSet<string>(StringComparer.Ordinal);
+            _earlierDirty = true;
         }
         else _bought.Clear();
         if (back >= 0)
         {
             _bought = _earlier[back].Items;
             _earlier.RemoveAt(back);
+            _earlierDirty = true;
         }
-        if (_earlier.Count > EarlierSessionsKept) _earlier.RemoveRange(EarlierSessionsKept, _earlier.Count - EarlierSessionsKept);
+        TrimEarlier();
         _currentSession = session;
+    }
+
+    private void TrimEarlier()
+    {
+        if (_earlier.Count > EarlierSessionsKept) _earlier.RemoveRange(EarlierSessionsKept, _earlier.Count - EarlierSessionsKept);
     }
 
     /// <summary>A view counts in the current session only: a late view of an earlier one neither moves the session nor counts in it
@@ -332,15 +350,21 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         }
         if (_boughtDirty)
         {
-            // The current session's group first, then each earlier one's, a line each (a value without a line break, as
-            // written before 2026-12-07, is the current group alone).
             AppendBought(changes, _currentSession, _bought);
-            foreach (var (session, items) in _earlier)
-            {
-                changes.Values.Append('\n');
-                AppendBought(changes, session, items);
-            }
             changes.Commit(BoughtField);
+        }
+        if (_earlierDirty)
+        {
+            if (_earlier.Count == 0) changes.Delete.Add(BoughtEarlierField);
+            else
+            {
+                for (var i = 0; i < _earlier.Count; i++)
+                {
+                    if (i > 0) changes.Values.Append('\n');
+                    AppendBought(changes, _earlier[i].Session, _earlier[i].Items);
+                }
+                changes.Commit(BoughtEarlierField);
+            }
         }
         if (_churnDirty)
         {
@@ -351,7 +375,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                 changes.Commit(ChurnAlertField);
             }
         }
-        _purchaseDirty = _sessionDirty = _segmentDirty = _boughtDirty = _churnDirty = _sessionClockDirty = false;
+        _purchaseDirty = _sessionDirty = _segmentDirty = _boughtDirty = _earlierDirty = _churnDirty = _sessionClockDirty = false;
     }
 
     private static void AppendBought(EntityChanges changes, string? session, HashSet<string> items)
@@ -377,7 +401,8 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         _sessionClockDirty = _sessionClockMs != NoEvent;
         _sessionDirty = _session is not null;
         _segmentDirty = Device is not null || Region is not null;
-        _boughtDirty = _bought.Count > 0 || _earlier.Count > 0;
+        _boughtDirty = _bought.Count > 0;
+        _earlierDirty = _earlier.Count > 0;
         _churnDirty = ChurnAlertId is not null;
     }
 
@@ -392,12 +417,13 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
                 _sessionClockMs = long.Parse(value, CultureInfo.InvariantCulture);
                 return true;
             case BoughtField:
-                var groups = value.Split('\n');
-                var current = groups[0].Split('\t');
+                var current = value.Split('\t');
                 _currentSession = current[0].Length == 0 ? null : current[0];
                 _bought = new HashSet<string>(current.Skip(1), StringComparer.Ordinal);
+                return true;
+            case BoughtEarlierField:
                 _earlier.Clear();
-                foreach (var group in groups.Skip(1).Take(EarlierSessionsKept))
+                foreach (var group in value.Split('\n').Take(EarlierSessionsKept))
                 {
                     var earlier = group.Split('\t');
                     if (earlier[0].Length > 0) _earlier.Add((earlier[0], new HashSet<string>(earlier.Skip(1), StringComparer.Ordinal)));
@@ -434,7 +460,7 @@ public sealed class UserFeatureState(string userId, TimeSpan allowedLateness) : 
         if (_sessionClockMs == NoEvent && _session is not null) _sessionClockMs = LastEventMs;
         if (_session is null || _session == _currentSession) return;
         SwitchBought(_session);
-        _boughtDirty = false; // as stored: the next change writes it
+        _boughtDirty = _earlierDirty = false; // as stored: the next change writes it
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;

@@ -108,6 +108,26 @@ public class FeatureStateTests
     }
 
     /// <summary>
+    /// A late purchase that is an earlier session's first (stamped behind another device's session) counts there too: before
+    /// the fix of 2026-12-07's review it was recorded only in a session that had bought something already.
+    /// </summary>
+    [Fact]
+    public void A_late_first_purchase_of_an_earlier_session_is_left_out_on_the_return_to_it()
+    {
+        var user = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        user.Apply(View("a", T0, session: "s1"), new(0, 0));
+        user.Apply(View("b", T0.AddMinutes(2), session: "s2"), new(0, 1));
+        user.Apply(new ClickEvent { EventId = "buy", EventTime = T0.AddMinutes(1), UserId = "u1", SessionId = "s1", Type = EventType.Purchase, ItemId = "a", Price = 5m },
+            new(0, 2));
+        Assert.Equal("s2", user.CurrentSession);
+        Assert.Empty(user.BoughtInSession);
+        var restored = new UserFeatureState("u1", TimeSpan.FromMinutes(10));
+        restored.Restore(user.DrainChanges().Set.Select(f => KeyValuePair.Create(f.Field, f.Text)));
+        restored.Apply(View("c", T0.AddMinutes(3), session: "s1"), new(0, 3));
+        Assert.Equal(["a"], restored.BoughtInSession);
+    }
+
+    /// <summary>
     /// A session that bought nothing writes no bought field: restored, the state still knows it is the current session, so
     /// a server-side purchase (no session) made in it is remembered at its next view, and a late purchase of it joins it.
     /// </summary>
