@@ -337,14 +337,7 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     {
         var (requests, acks, clicks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("clicks"));
         foreach (var topic in new[] { requests, acks, clicks }) await _kafka.CreateTopicAsync(topic, 1);
-        using (var transactional = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
-                   { BootstrapServers = _kafka.BootstrapServers, TransactionalId = "clicks-" + Guid.NewGuid().ToString("N") }).Build())
-        {
-            transactional.InitTransactions(TimeSpan.FromSeconds(30));
-            transactional.BeginTransaction();
-            for (var i = 0; i < 3; i++) await transactional.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
-            transactional.CommitTransaction(TimeSpan.FromSeconds(30));
-        }
+        await ThreeEventsInATransactionAsync(clicks, commit: true);
         var group = "engine-" + clicks;
         Commit(clicks, group, 3); // one past the last record: the commit marker at offset 3 is never read
         using var producer = Producer();
@@ -366,14 +359,7 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
     {
         var (requests, acks, clicks) = (KafkaFixture.UniqueTopic("privacy"), KafkaFixture.UniqueTopic("privacy-acks"), KafkaFixture.UniqueTopic("clicks"));
         foreach (var topic in new[] { requests, acks, clicks }) await _kafka.CreateTopicAsync(topic, 1);
-        using (var transactional = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
-                   { BootstrapServers = _kafka.BootstrapServers, TransactionalId = "clicks-" + Guid.NewGuid().ToString("N") }).Build())
-        {
-            transactional.InitTransactions(TimeSpan.FromSeconds(30));
-            transactional.BeginTransaction();
-            for (var i = 0; i < 3; i++) await transactional.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
-            transactional.AbortTransaction(TimeSpan.FromSeconds(30));
-        }
+        await ThreeEventsInATransactionAsync(clicks, commit: false);
         var group = "engine-" + clicks;
         using var producer = Producer();
         await using var control = await EraseAsync(Props.Create(() => new Eraser(new List<EventPosition?> { null, null }, null)), producer, requests, acks, clicks,
@@ -501,6 +487,18 @@ public sealed class PrivacyControlTests : Akka.TestKit.Xunit2.TestKit, IClassFix
         await browsing.CancelAsync();
         await browse;
         Assert.Equal(["erase-1"], acknowledged);
+    }
+
+    /// <summary>Three events of u-1 on <paramref name="clicks"/> in one transaction, committed or aborted (offsets 0-2, its marker at 3).</summary>
+    private async Task ThreeEventsInATransactionAsync(string clicks, bool commit)
+    {
+        using var transactional = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+            { BootstrapServers = _kafka.BootstrapServers, TransactionalId = "clicks-" + Guid.NewGuid().ToString("N") }).Build();
+        transactional.InitTransactions(TimeSpan.FromSeconds(30));
+        transactional.BeginTransaction();
+        for (var i = 0; i < 3; i++) await transactional.ProduceAsync(clicks, new Message<byte[], byte[]> { Key = "u-1"u8.ToArray(), Value = "{}"u8.ToArray() });
+        if (commit) transactional.CommitTransaction(TimeSpan.FromSeconds(30));
+        else transactional.AbortTransaction(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>A privacy control over <paramref name="clicks"/> whose user region is <paramref name="users"/>, and request erase-1 of u-1 sent to it.</summary>

@@ -13,16 +13,22 @@ public sealed class RecommendationMemoTests
     private static readonly string Item =
         File.ReadLines(Path.Combine(Path.GetDirectoryName(ModelFiles.Committed("recs"))!, RecommenderFiles.SessionsFile)).First().Split('\t')[1].Split(' ')[0];
 
+    /// <summary>The committed models' decider, and a user who viewed <see cref="Item"/> in session s1.</summary>
+    private static (UserDecider Decider, UserFeatureState User, ClickEvent View) Viewed()
+    {
+        var user = new UserFeatureState("u-1");
+        var view = new ClickEvent { EventId = "e-1", EventTime = DateTimeOffset.UnixEpoch.AddDays(20_000), UserId = "u-1", SessionId = "s1",
+            Type = EventType.ProductView, ItemId = Item, Category = "c" };
+        user.Apply(view, new EventPosition(0, 0));
+        return (new UserDecider(CommittedModels.Decision, new DecisionSettings(), new CampaignBoard()), user, view);
+    }
+
     [Fact]
     public void Another_bought_set_of_the_same_size_asks_again_and_the_new_list_leaves_its_item_out()
     {
         // Before 2026-12-06 the memo held the bought set's size only: a purchase in a new session (one item, as before)
         // kept the last list live, with the item just bought in it.
-        var decider = new UserDecider(CommittedModels.Decision, new DecisionSettings(), new CampaignBoard());
-        var user = new UserFeatureState("u-1");
-        var view = new ClickEvent { EventId = "e-1", EventTime = DateTimeOffset.UnixEpoch.AddDays(20_000), UserId = "u-1", SessionId = "s1",
-            Type = EventType.ProductView, ItemId = Item, Category = "c" };
-        user.Apply(view, new EventPosition(0, 0));
+        var (decider, user, view) = Viewed();
         var memo = new RecommendationMemo();
         var first = decider.Recommend(user, view, new HashSet<string> { "not-listed" }, ref memo)!;
         var listed = first.Items[0].ItemId;
@@ -43,11 +49,7 @@ public sealed class RecommendationMemoTests
     [Fact]
     public void A_purchases_own_list_leaves_its_item_out_whatever_the_bought_set()
     {
-        var decider = new UserDecider(CommittedModels.Decision, new DecisionSettings(), new CampaignBoard());
-        var user = new UserFeatureState("u-1");
-        var view = new ClickEvent { EventId = "e-1", EventTime = DateTimeOffset.UnixEpoch.AddDays(20_000), UserId = "u-1", SessionId = "s1",
-            Type = EventType.ProductView, ItemId = Item, Category = "c" };
-        user.Apply(view, new EventPosition(0, 0));
+        var (decider, user, view) = Viewed();
         var memo = new RecommendationMemo();
         var listed = decider.Recommend(user, view, new HashSet<string>(), ref memo)!.Items[0].ItemId;
 
