@@ -22,6 +22,18 @@ public sealed class RunProcessTests(ITestOutputHelper output)
         output.WriteLine(engine.Output);
     }
 
+    /// <summary>A mistyped option, or a value of the wrong kind, is a setting to fix too: exit 2 (before 2026-12-07, System.CommandLine's 1).</summary>
+    [Theory]
+    [InlineData("--kafak", "localhost:9092")]
+    [InlineData("--partitions", "eight")]
+    public async Task A_mistyped_option_or_a_value_of_the_wrong_kind_exits_with_code_2_naming_it(string option, string value)
+    {
+        using var engine = EngineProcess.Start(["run", option, value]);
+        Assert.Equal(2, await engine.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(option == "--kafak" ? "--kafak" : "eight", engine.Output);
+        output.WriteLine(engine.Output);
+    }
+
     [Fact]
     public async Task Redis_not_answering_at_start_up_exits_with_code_3_and_a_missing_pseudonym_key_with_code_2()
     {
