@@ -45,8 +45,7 @@ public sealed class PrivacyControl : IAsyncDisposable
     private readonly IProducer<byte[], byte[]> _producer;
     // Metadata, end offsets and the pipeline's commits are asked on a client of the control's own: an admin client on the
     // producer's handle died with it when a fatal error had the node's producer replaced (RenewingProducer), and every
-    // erasure and consent after that was retried for ever (before 2026-12-07, review). Never subscribed: it joins no group.
-    private readonly IConsumer<Ignore, Ignore> _adminHandle;
+    // erasure and consent after that was retried for ever (before 2026-12-07, review).
     private readonly IAdminClient _admin;
     private readonly PrivacyRouting _routing;
     private readonly ILoggingAdapter _log;
@@ -62,11 +61,9 @@ public sealed class PrivacyControl : IAsyncDisposable
         IProducer<byte[], byte[]> producer, ILoggingAdapter log)
     {
         (_settings, _users, _privacy, _producer, _log) = (settings, users, privacy, producer, log);
-        _adminHandle = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(settings.Consumer.ToConsumerConfig())
-        {
-            GroupId = settings.Consumer.GroupId + "-admin", // required by the client; never joined and never committed
-        }).Build();
-        _admin = new DependentAdminClientBuilder(_adminHandle.Handle).Build(); // the consumers' configuration and security
+        // Configured as the campaign feed's admin client is: the consumers' bootstrap and client properties (security).
+        _admin = new AdminClientBuilder(new AdminClientConfig(settings.Consumer.ClientConfig?.ToDictionary() ?? [])
+            { BootstrapServers = settings.Consumer.BootstrapServers }).Build();
         _routing = new PrivacyRouting(_admin);
         _loop = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
     }
@@ -500,7 +497,6 @@ public sealed class PrivacyControl : IAsyncDisposable
         // Requests have ended (the loop waits for them), or are past waiting for: the tail is released whoever holds it.
         if (await _tailGate.WaitAsync(TimeSpan.FromSeconds(5))) _tail?.Dispose();
         _admin.Dispose();
-        _adminHandle.Dispose();
         _stop.Dispose();
     }
 }

@@ -27,9 +27,9 @@ internal static class EarlierTopicCheck
                 foreach (var (partition, offset) in await store.PartitionOffsetsAsync(topic, [.. Enumerable.Range(0, partitions)]))
                     stored.Add((topic, partition, offset));
         }
-        catch (RedisServerException e) when (e.Message.Split(' ')[0] is "NOPERM" or "WRONGTYPE" or "NOAUTH" or "WRONGPASS")
+        catch (RedisServerException e) when (RedisRefusal.ForGood(e))
         {
-            throw new Configuration.ConfigurationError([$"Redis refused the features' partition offsets ({e.Message.Split(' ')[0]} on {store.Keys.Prefix}offsets:*): " +
+            throw new Configuration.ConfigurationError([$"Redis refused the features' partition offsets ({RedisRefusal.Code(e)} on {store.Keys.Prefix}offsets:*): " +
                                                         "grant Redis:User read and write on the keys under Redis:KeyPrefix, or remove what another program wrote there."]);
         }
         catch (Exception e) when (e is RedisException or RedisTimeoutException)

@@ -71,11 +71,11 @@ public static class EngineCluster
             await system.Terminate(); // stopped while joining, or refusing to join (before 2026-12-07 a refusal for now left it running, its port bound)
             throw;
         }
-        catch (RedisServerException e) when (members is not null && RefusedForGood(e))
+        catch (RedisServerException e) when (members is not null && RedisRefusal.ForGood(e))
         {
             await system.Terminate();
             // Rights or a key another program wrote last until fixed: exit 2, not the "did not answer" of exit 3 (restarted for ever).
-            throw new Configuration.ConfigurationError([$"Redis refused this node's look for its cluster's members ({e.Message.Split(' ')[0]} on " +
+            throw new Configuration.ConfigurationError([$"Redis refused this node's look for its cluster's members ({RedisRefusal.Code(e)} on " +
                 $"{members.KeyName} or a key beside it): grant Redis:User read and write on the keys under Redis:KeyPrefix (cluster keys included), " +
                 "or remove what another program wrote there."]);
         }
@@ -105,10 +105,6 @@ public static class EngineCluster
             if (plan.Forming) await ReleaseFormingAsync(members!, self);
         }
     }
-
-    /// <summary>A refusal no restart changes: rights (an ACL), credentials, or a key of another type where the members' are.</summary>
-    private static bool RefusedForGood(RedisServerException e) =>
-        e.Message.Split(' ')[0] is "NOPERM" or "WRONGTYPE" or "NOAUTH" or "WRONGPASS";
 
     /// <summary>Whom to join, which members Redis showed live, and whether this node holds the claim to form a new cluster.</summary>
     private sealed record JoinPlan(IReadOnlyList<Address> Seeds, IReadOnlyList<Address> Live, bool Forming);
