@@ -43,7 +43,9 @@ public sealed record IdlePassivation(TimeSpan After, DurableOffsets Durable, int
     {
         if (Environment.TickCount64 - lastActiveMs < (long)After.TotalMilliseconds || !MayStop(lastAnswered)) return;
         timers.Cancel(TimerKey);
-        context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        // Not a PoisonPill: the actor cell takes that before any behaviour sees it, so an entity that had meanwhile begun to
+        // save a consent (a state that stashes) stopped with the events behind it unanswered (before 2026-12-07, review).
+        context.Parent.Tell(new Passivate(HandOffStop.Instance));
     }
 
     public bool MayStop(EventPosition? lastAnswered) => lastAnswered is not { } position || Durable.Covers(position);

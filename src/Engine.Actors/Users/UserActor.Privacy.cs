@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Engine.Actors.Privacy;
+using Engine.Actors.Sharding;
 using Engine.Models.Decisions;
 using Engine.Models.Features;
 using Engine.Models.Privacy;
@@ -78,8 +79,9 @@ public sealed partial class UserActor
         {
             ForgetEverything();
             done.ReplyTo.Tell(new UserErased(_userId, done.Request.RequestId, [.. done.Removed, "actor_state"], done.LastAnswered));
-            // Passivate, not stop: the shard holds what arrives meanwhile and starts a fresh actor (empty Redis) for it.
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            // Passivate, not stop: the shard holds what arrives meanwhile and starts a fresh actor (empty Redis) for it. With a
+            // stop the unstashed messages below see first, should one of them put the actor in a stashing state again.
+            Context.Parent.Tell(new Passivate(HandOffStop.Instance));
             Become(Ready);
             Stash.UnstashAll();
         });

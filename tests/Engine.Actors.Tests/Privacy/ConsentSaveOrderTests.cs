@@ -2,6 +2,7 @@ using Akka.Actor;
 using Engine.Actors.Features;
 using Engine.Actors.Pipeline;
 using Engine.Actors.Privacy;
+using Engine.Actors.Sharding;
 using Engine.Actors.Tests.Users;
 using Engine.Actors.Users;
 using Engine.Models.Contracts;
@@ -54,6 +55,41 @@ public sealed class ConsentSaveOrderTests : Akka.TestKit.Xunit2.TestKit
         Assert.Empty(whileHeld); // before: the event was answered at once, the consent not yet in Redis
         Assert.IsType<ConsentRecorded>(consent);
         Assert.Equal(NonPersonalDecisions.Factor, Assert.Single(next.Decisions.OfType<Recommendation>()).Reasons[0].Factor);
+    }
+
+    /// <summary>
+    /// An idle user asks its shard to passivate it; a consent and an event arrive before the shard's stop message does. The
+    /// stop waits behind them: with a PoisonPill (before 2026-12-07, review) the actor stopped mid-save with the event
+    /// stashed, its ask timed out, and the node's whole user stream restarted.
+    /// </summary>
+    [Fact]
+    public async Task An_idle_users_passivation_waits_behind_a_consent_being_saved()
+    {
+        using var world = new UserTestWorld();
+        using var redis = await RestartableRedis.StartAsync(RedisKind.RedisServer);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",asyncTimeout=10000");
+        var prefix = RedisFixture.UniquePrefix("consent-passivate");
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = prefix + "f:" }, new FeatureMetrics());
+        var privacy = new UserPrivacy(new PrivacyStore(connection, store.Keys, new ChurnDueList(connection, prefix + "churn:"), partitions: 4),
+            new NonPersonalDecisions(new RecommendationCache(world.Models.Recommender), "recs-test"));
+        var shard = CreateTestProbe();
+        var idle = new IdlePassivation(TimeSpan.FromMilliseconds(300), new DurableOffsets());
+        var user = shard.ChildActorOf(UserActor.Props("u-1", store, world.Decider(), privacy, idle));
+        var stop = shard.ExpectMsg<Akka.Cluster.Sharding.Passivate>(TimeSpan.FromSeconds(10)).StopMessage;
+
+        redis.Freeze();
+        user.Tell(new RecordConsent("u-1", "r-1", new Consent(Personalisation: false, AdTargeting: false)));
+        user.Tell(new RecordEvent("u-1", View(1), new EventPosition(0, 1), DateTimeOffset.UtcNow));
+        user.Tell(stop, shard.Ref); // as the shard sends it, after what was already on its way
+        await Task.Delay(500);
+        redis.Thaw();
+        var answers = ReceiveWhile(TimeSpan.FromSeconds(15), m => m, 2);
+        _output.WriteLine($"stop message {stop.GetType().Name}; answered [{string.Join(", ", answers.Select(m => m.GetType().Name))}]");
+        Assert.Equal(2, answers.Count);
+        Assert.IsType<ConsentRecorded>(answers[0]);
+        Assert.IsType<EntityHandled>(answers[1]);
+        Watch(user);
+        ExpectTerminated(user, TimeSpan.FromSeconds(10)); // and then it stops, as asked
     }
 
     private static ClickEvent View(int minute) => new()
