@@ -51,11 +51,7 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
         {
             var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
             if (record is null) continue;
-            if (Processed == warmup)
-            {
-                clock = Stopwatch.StartNew();
-                latency.Reset();
-            }
+            if (Processed == warmup) clock = Stopwatch.StartNew();
             Processed++;
             if (ClickEventCodec.Decode(record.Message.Value).Event is not { } evt) continue;
             var user = await store.LoadUserAsync(evt.UserId);
@@ -82,19 +78,36 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
             }
             var changes = user.DrainChanges();
             if (!changes.IsEmpty) await WriteAsync(db, store.Keys.Entity(EntityKind.User, evt.UserId), changes, store.Options.EntityTtl);
+            // The event's latency ends, as the engine's does, when Kafka has acknowledged its last decision.
+            var acks = decisions.Count > 0 ? new PendingAcks(decisions.Count, record.Message.Timestamp.UtcDateTime, clock is null ? null : latency) : null;
             foreach (var decision in decisions)
             {
                 var produced = topics.Record(decision);
-                producer.Produce(produced.Topic, new Message<byte[], byte[]> { Key = produced.Key!, Value = produced.Value! });
+                producer.Produce(produced.Topic, new Message<byte[], byte[]> { Key = produced.Key!, Value = produced.Value! }, acks!.Acknowledged);
             }
-            if (decisions.Count > 0)
-                latency.RecordValue(Math.Max(1, (long)(DateTime.UtcNow - record.Message.Timestamp.UtcDateTime).TotalMicroseconds));
         }
         producer.Flush(cancellationToken);
-        consumer.Close();
+        // Before the consumer's close, which commits and leaves the group: the engine's figure leaves its shutdown out too.
         var seconds = clock?.Elapsed.TotalSeconds ?? 0;
+        consumer.Close();
         var measured = Math.Max(0, Processed - warmup);
         return new Result(measured, seconds, seconds > 0 ? measured / seconds : 0, latency, Math.Min(Processed, warmup), lateBids);
+    }
+
+    /// <summary>
+    /// One event's decisions on their way to Kafka: its latency is recorded at the last one's delivery report (on the
+    /// producer's poll thread, hence the lock), into <paramref name="measuredInto"/> (null: a warm-up event).
+    /// </summary>
+    private sealed class PendingAcks(int decisions, DateTime kafkaUtc, LongHistogram? measuredInto)
+    {
+        private int _left = decisions;
+
+        public void Acknowledged(DeliveryReport<byte[], byte[]> report)
+        {
+            if (Interlocked.Decrement(ref _left) != 0 || measuredInto is null || report.Error.IsError) return;
+            var micros = Math.Max(1, (long)(DateTime.UtcNow - kafkaUtc).TotalMicroseconds);
+            lock (measuredInto) measuredInto.RecordValue(micros);
+        }
     }
 
     /// <summary>One round trip: the changed fields, the emptied ones and the TTL, pipelined.</summary>
