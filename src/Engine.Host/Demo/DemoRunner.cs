@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Engine.Actors.Campaigns;
 using Engine.Actors.Pipeline;
@@ -55,12 +56,26 @@ public static class DemoRunner
                           (options.Rate > 0 ? $" at {options.Rate:N0}/s" : " at full speed"));
         var done = false;
         Stopwatch? caughtUp = null;
+        var (lastConsumed, sinceProgress) = (-1L, Stopwatch.StartNew());
         while (!cancellationToken.IsCancellationRequested && !done)
         {
             await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), node.Completion);
             if (node.Completion.IsCompleted) break;
             Report(clock.Elapsed, producer.Produced, counters, decisions, recent.Sample().P99Ms);
             ShowNewDecisions(decisions, shown);
+            // Events wait and none is read: the engine is stuck (Redis refusing every flush, a stream that cannot start). Before
+            // 2026-12-07 the demo waited for ever (a review): a scripted run hung until its job's timeout, with no error.
+            if (counters.Consumed != lastConsumed || counters.Consumed >= producer.Produced)
+            {
+                lastConsumed = counters.Consumed;
+                sinceProgress.Restart();
+            }
+            else if (sinceProgress.Elapsed >= StallLimit)
+            {
+                Console.Error.WriteLine($"demo: no event read for {StallLimit.TotalSeconds:F0} s with {producer.Produced - counters.Consumed:N0} waiting " +
+                                        $"({counters.FlushRetries:N0} Redis flush retries so far): the engine is stuck; the log above says on what. Stopping");
+                break;
+            }
             if (!producing.IsCompleted) continue;
             if (producer.Failed > 0) break; // Kafka refused the stream: said below, exit 1
             if (counters.Consumed < producer.Produced) continue;
@@ -122,14 +137,17 @@ public static class DemoRunner
         return done && summary.EventsFailed == 0 ? 0 : 1;
     }
 
+    /// <summary>How long the demo waits without reading an event while events wait, before it stops as stuck (exit 1).</summary>
+    private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(120);
+
     /// <summary>How long the demo waits, once it has read every event, for its group's commits to reach the end of the clickstream.</summary>
     private static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(60);
 
-    /// <param name="recentP99">Of the last 10 s (the summary at the end gives the whole run's).</param>
-    private static void Report(TimeSpan elapsed, long produced, PipelineCounters c, DecisionCounters d, double recentP99) =>
+    /// <param name="recentP99">Of the last 10 s (the summary at the end gives the whole run's); null: no decision in them.</param>
+    private static void Report(TimeSpan elapsed, long produced, PipelineCounters c, DecisionCounters d, double? recentP99) =>
         Console.WriteLine($"[{elapsed:mm\\:ss}] in {c.Consumed,9:N0}  lag {produced - c.Consumed,8:N0}  recs {d.Recommendations,8:N0}  " +
                           $"bids {d.BidDecisions,7:N0}  adjustments {d.BidAdjustments,5:N0}  churn {d.ChurnAlerts,5:N0}  dlq {c.DeadLettered,5:N0}  " +
-                          $"p99 (10 s) {recentP99,7:F1} ms  redis retries {c.FlushRetries}");
+                          $"p99 (10 s) {(recentP99 is { } p99 ? p99.ToString("F1", CultureInfo.InvariantCulture) + " ms" : "none"),10}  redis retries {c.FlushRetries}");
 
     /// <summary>Under each second's counts, the newest decision of each kind that changed since the last second.</summary>
     private static void ShowNewDecisions(DecisionCounters d, IDecision?[] shown)

@@ -28,8 +28,11 @@ public sealed class RecentLatency
         _recent = Like(cumulative);
     }
 
-    /// <summary>Takes a snapshot and returns the p50 and p99 in ms (rounded to 0.1) and the count over the window; 0 when nothing was recorded in it.</summary>
-    public (double P50Ms, double P99Ms, long Count) Sample()
+    /// <summary>
+    /// Takes a snapshot and returns the p50 and p99 in ms (rounded to 0.1) and the count over the window; the percentiles
+    /// are null when no decision was recorded in it: a stalled engine read "0 / 0 ms", a perfect figure, before 2026-12-07.
+    /// </summary>
+    public (double? P50Ms, double? P99Ms, long Count) Sample()
     {
         var now = _snapshots[_next];
         _cumulative.CopyInto(now);
@@ -43,7 +46,7 @@ public sealed class RecentLatency
             var added = bucket.CountAtValueIteratedTo - since.GetCountAtValue(bucket.ValueIteratedTo);
             if (added > 0) _recent.RecordValueWithCount(bucket.ValueIteratedTo, added);
         }
-        return _recent.TotalCount == 0 ? (0, 0, 0) : (Millis(_recent, 50), Millis(_recent, 99), _recent.TotalCount);
+        return _recent.TotalCount == 0 ? (null, null, 0) : (Millis(_recent, 50), Millis(_recent, 99), _recent.TotalCount);
     }
 
     private static LongHistogram Like(HistogramBase histogram) =>

@@ -5,11 +5,11 @@ namespace Engine.Host.Web;
 /// <summary>
 /// The key figures the live page shows, sent once a second; the lag and Redis's round trip are null while unknown (no
 /// answer), as are the rate on the first second and the active users when not counted; the latency percentiles are of
-/// the decisions of the last 10 s (<see cref="RecentLatency"/>), 0 when none. <see cref="Status"/> says what is failing
+/// the decisions of the last 10 s (<see cref="RecentLatency"/>), null when none (idle, or stalled: the status says which). <see cref="Status"/> says what is failing
 /// when the node is not ready (before 2026-12-07 the page said "starting" for a node running for hours with Redis down).
 /// </summary>
 public sealed record LiveMetrics(
-    long EventsIn, double? EventsPerSecond, long? ConsumerLag, double P50Ms, double P99Ms, long Recommendations, long BidDecisions,
+    long EventsIn, double? EventsPerSecond, long? ConsumerLag, double? P50Ms, double? P99Ms, long Recommendations, long BidDecisions,
     long BidAdjustments, long ChurnAlerts, long DeadLettered, long? ActiveUsers, double? RedisRoundTripMs, bool Ready, string Status)
 {
     /// <summary>Shorter than this since the last snapshot (the first, taken as the page connected): no rate yet.</summary>
@@ -22,7 +22,7 @@ public sealed record LiveMetrics(
         var readings = monitor.Readings;
         var readiness = monitor.Readiness();
         if (monitor.Node is not { } node)
-            return new(0, null, null, 0, 0, 0, 0, 0, 0, 0, null, readings.RedisRoundTripMs, readiness.Ready, readiness.Describe());
+            return new(0, null, null, null, null, 0, 0, 0, 0, 0, null, readings.RedisRoundTripMs, readiness.Ready, readiness.Describe());
         var (users, d) = (node.UserCounters, node.Decisions);
         var elapsedMs = nowTicks - previous.Ticks;
         double? rate = elapsedMs < MinRateMs ? null : Math.Round(Math.Max(0, users.Consumed - previous.EventsIn) / (elapsedMs / 1000.0));
