@@ -39,7 +39,9 @@ public static class Explainer
     /// The <paramref name="top"/> non-zero contributions by size, the earlier feature first on a tie (as a stable sort
     /// would order them), picked in place: no list of every factor, no sort.
     /// </summary>
-    private static List<Reason> Largest(IReadOnlyList<string> names, ReadOnlySpan<float> features, float[] probabilities, int top)
+    /// <remarks>Non-zero as reported (to 6 decimals): a difference of 3e-7 passed the filter before 2026-12-07 and was
+    /// reported as a factor of contribution 0 (review).</remarks>
+    internal static List<Reason> Largest(IReadOnlyList<string> names, ReadOnlySpan<float> features, float[] probabilities, int top)
     {
         var width = features.Length;
         Span<bool> taken = width <= 256 ? stackalloc bool[width] : new bool[width];
@@ -50,9 +52,8 @@ public static class Explainer
             var bestSize = 0.0;
             for (var f = 0; f < width; f++)
             {
-                var contribution = probabilities[0] - probabilities[f + 1];
-                if (taken[f] || contribution == 0) continue;
-                var size = Math.Abs(Math.Round(contribution, 6));
+                var size = Math.Abs(Math.Round(probabilities[0] - probabilities[f + 1], 6));
+                if (taken[f] || size == 0) continue;
                 if (best < 0 || Comparer<double>.Default.Compare(size, bestSize) > 0) (best, bestSize) = (f, size);
             }
             if (best < 0) break;

@@ -122,8 +122,19 @@ public sealed class BatchAndExplanationTests
         scorer.ScoreBatch(rows, probabilities);
         return Enumerable.Range(0, width)
             .Select(f => (f, contribution: probabilities[0] - probabilities[f + 1]))
-            .Where(x => x.contribution != 0)
+            .Where(x => Math.Round(x.contribution, 6) != 0)
             .Select(x => new Engine.Models.Contracts.Reason(scorer.Metadata.Features[x.f], row[x.f], Math.Round(x.contribution, 6)))
             .OrderByDescending(r => Math.Abs(r.Contribution)).Take(top).ToList();
+    }
+
+    [Fact]
+    public void A_factor_whose_contribution_rounds_to_zero_is_not_reported()
+    {
+        // The score, then with each feature at its baseline: a moves it by 0.01, b by ~3e-7 (0 to six decimals), c not at all.
+        var probabilities = new[] { 0.5f, 0.49f, 0.5f - 3e-7f, 0.5f };
+
+        var reasons = Explainer.Largest(["a", "b", "c"], [1f, 2f, 3f], probabilities, top: 3);
+
+        Assert.Equal("a", Assert.Single(reasons).Factor); // before 2026-12-07 b followed, reported with contribution 0
     }
 }
