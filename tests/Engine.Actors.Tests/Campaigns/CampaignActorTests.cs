@@ -31,10 +31,17 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
             new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("campaign-actor") }, new FeatureMetrics());
     }
 
+    /// <summary>As the campaign feed books: the catalog, then the board.</summary>
+    private void Book(CampaignSpec spec)
+    {
+        _catalog.Put(spec);
+        _board.Book(spec);
+    }
+
     /// <summary>Budget 240 USD over a day: the plan spends 10 USD an hour.</summary>
     private IActorRef Campaign(string id)
     {
-        _catalog.Put(new CampaignSpec { CampaignId = id, Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        Book(new CampaignSpec { CampaignId = id, Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         return Sys.ActorOf(CampaignActor.Props(id, _store, _catalog, _board, CampaignPacer.Default));
     }
 
@@ -129,7 +136,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     {
         var (campaign, sent, _) = await DrivenLowAsync("c-paused-idle");
         _catalog.TryGet("c-paused-idle", out var booked);
-        _catalog.Put(booked with { Budget = 0m });
+        Book(booked with { Budget = 0m });
 
         var asOf = T0.AddMinutes(150).AddSeconds(20);
         campaign.Tell(new PaceIdle("c-paused-idle", asOf));
@@ -158,7 +165,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         var (campaign, sent, _) = await DrivenLowAsync("c-paused-refused",
             send: _ => Interlocked.Increment(ref attempts) == 1 ? Task.FromException(new KafkaRefused()) : Task.CompletedTask);
         _catalog.TryGet("c-paused-refused", out var booked);
-        _catalog.Put(booked with { Budget = 0m });
+        Book(booked with { Budget = 0m });
 
         var asOf = T0.AddMinutes(150).AddSeconds(20);
         campaign.Tell(new PaceIdle("c-paused-refused", asOf));
@@ -206,7 +213,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("pace-failed") }, new FeatureMetrics());
         var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
         var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
-        _catalog.Put(new CampaignSpec { CampaignId = "c-failed", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        Book(new CampaignSpec { CampaignId = "c-failed", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         var campaign = Sys.ActorOf(CampaignActor.Props("c-failed", store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
         var writes = Enumerable.Range(0, 30).Select(minute => SendImpression(campaign, "c-failed", minute, 2m))
             .Where(h => h.Changes is not null).Select(h => new EntityWrite(EntityKind.Campaign, "c-failed", h.Changes!)).ToList();
@@ -232,7 +239,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     {
         var sent = new System.Collections.Concurrent.ConcurrentQueue<BidAdjustment>();
         var idle = new IdlePacing(a => { sent.Enqueue(a); return Task.CompletedTask; }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
-        _catalog.Put(new CampaignSpec { CampaignId = "c-busy", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        Book(new CampaignSpec { CampaignId = "c-busy", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         var campaign = Sys.ActorOf(CampaignActor.Props("c-busy", _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
         Deliver(campaign, "c-busy", 0, 60, pricePerImpression: 2m, clickEvery: 10);
         campaign.Tell(new PaceIdle("c-busy", T0.AddMinutes(62))); // its events pace it
@@ -241,7 +248,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         Assert.True(_board.TryGet("c-plain", out var before));
         without.Tell(new PaceIdle("c-plain", T0.AddMinutes(150)));
         // Its last event (or its start) too recent on the machine's clock: a backlog of its events may still be on its way.
-        _catalog.Put(new CampaignSpec { CampaignId = "c-settling", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        Book(new CampaignSpec { CampaignId = "c-settling", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         var settling = Sys.ActorOf(CampaignActor.Props("c-settling", _store, _catalog, _board, CampaignPacer.Default,
             idlePacing: idle with { Settle = TimeSpan.FromHours(1) }));
         Deliver(settling, "c-settling", 0, 30, pricePerImpression: 2m, clickEvery: 10);
@@ -397,7 +404,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         var adjustments = Deliver(campaign, "c-restarted", 0, 245, pricePerImpression: 1m, clickEvery: 10);
         Assert.Contains(adjustments, a => a.BudgetExhausted);
         _catalog.TryGet("c-restarted", out var booked);
-        _catalog.Put(booked with { Budget = 10_000m });
+        Book(booked with { Budget = 10_000m });
 
         foreach (var minute in Enumerable.Range(210, 29).Concat(Enumerable.Range(246, 30))) // late ones from a minute it paced (211)
             adjustments.AddRange(SendImpression(campaign, "c-restarted", minute, 0.5m).Decisions.OfType<BidAdjustment>());
@@ -422,10 +429,10 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         var lastPaced = Minute(adjustments[^1]); // 91 here
         const int late = 88;
         _catalog.TryGet("c-late-spent", out var booked);
-        _catalog.Put(booked with { Budget = 5m });
+        Book(booked with { Budget = 5m });
         var exhausted = Assert.Single(SendImpression(campaign, "c-late-spent", late, 0.5m).Decisions.OfType<BidAdjustment>());
         Assert.True(exhausted.BudgetExhausted);
-        _catalog.Put(booked with { Budget = 10_000m });
+        Book(booked with { Budget = 10_000m });
 
         foreach (var minute in Enumerable.Range(late + 1, 40))
             adjustments.AddRange(SendImpression(campaign, "c-late-spent", minute, 0.5m).Decisions.OfType<BidAdjustment>());
@@ -456,7 +463,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         elsewhere.Adjust(first);
 
         var raised = booked with { Budget = 245m };
-        _catalog.Put(raised);
+        Book(raised);
         elsewhere.Book(raised);
         Assert.True(elsewhere.TryGet("c-raised-short", out var reopened) && reopened.BudgetLeft); // 240 spent, as far as it knows
         var again = Assert.Single(SendImpression(campaign, "c-raised-short", 251, 1m).Decisions.OfType<BidAdjustment>());
@@ -483,11 +490,11 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
             .SelectMany(minute => SendImpression(campaign, "c-pause", minute, 0.05m).Decisions.OfType<BidAdjustment>())
             .SingleOrDefault(a => a.BudgetExhausted);
 
-        _catalog.Put(Spec(0m));
+        Book(Spec(0m));
         var first = Exhausted(0, 3);
-        _catalog.Put(Spec(240m));
+        Book(Spec(240m));
         Assert.Null(Exhausted(3, 90)); // resumed: paced again
-        _catalog.Put(Spec(0m));
+        Book(Spec(0m));
         var second = Exhausted(90, 93);
 
         Assert.NotNull(first);
@@ -500,7 +507,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     public async Task A_reloaded_exhausted_campaign_repeats_its_exhaustion_with_the_same_id()
     {
         var store = new FeatureStore(_redis, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("exhausted-again") }, new FeatureMetrics());
-        _catalog.Put(new CampaignSpec { CampaignId = "c-again", Budget = 10m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        Book(new CampaignSpec { CampaignId = "c-again", Budget = 10m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         var first = Sys.ActorOf(CampaignActor.Props("c-again", store, _catalog, _board, CampaignPacer.Default));
         var answers = Enumerable.Range(0, 15).Select(minute => SendImpression(first, "c-again", minute, 1m)).ToList();
         var sent = Assert.Single(answers.SelectMany(h => h.Decisions).OfType<BidAdjustment>(), a => a.BudgetExhausted);
@@ -519,7 +526,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     {
         var options = new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("spent") };
         var store = new FeatureStore(_redis, options, new FeatureMetrics());
-        _catalog.Put(new CampaignSpec { CampaignId = "c-restart", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        Book(new CampaignSpec { CampaignId = "c-restart", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         var first = Sys.ActorOf(CampaignActor.Props("c-restart", store, _catalog, _board, CampaignPacer.Default));
         var spent = new List<EntityHandled>();
         for (var minute = 0; minute < 200; minute++) spent.Add(SendImpression(first, "c-restart", minute, 1m));
@@ -550,7 +557,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         var store = new FeatureStore(_redis, new FeatureStoreOptions { KeyPrefix = RedisFixture.UniquePrefix("raised") }, new FeatureMetrics());
         async Task<List<(int Minute, double Multiplier)>> AfterRaise(string id, bool reload)
         {
-            _catalog.Put(new CampaignSpec { CampaignId = id, Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(2), ValuePerClick = 1m });
+            Book(new CampaignSpec { CampaignId = id, Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(2), ValuePerClick = 1m });
             var campaign = Sys.ActorOf(CampaignActor.Props(id, store, _catalog, _board, CampaignPacer.Default));
             var spent = Enumerable.Range(0, 250).Select(minute => SendImpression(campaign, id, minute, 1m)).ToList(); // exhausted at minute 239
             Assert.Contains(spent.SelectMany(h => h.Decisions).OfType<BidAdjustment>(), a => a.BudgetExhausted);
@@ -561,7 +568,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
                 Sys.Stop(campaign);
                 campaign = Sys.ActorOf(CampaignActor.Props(id, store, _catalog, _board, CampaignPacer.Default));
             }
-            _catalog.Put(new CampaignSpec { CampaignId = id, Budget = 480m, FlightStart = T0, FlightEnd = T0.AddDays(2), ValuePerClick = 1m });
+            Book(new CampaignSpec { CampaignId = id, Budget = 480m, FlightStart = T0, FlightEnd = T0.AddDays(2), ValuePerClick = 1m });
             // Three hours later, under-spending the raised budget for two hours.
             return Enumerable.Range(430, 120)
                 .SelectMany(minute => SendImpression(campaign, id, minute, 0.05m).Decisions.OfType<BidAdjustment>().Select(a => (minute, a.Multiplier)))
@@ -635,7 +642,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     {
         var durable = new DurableOffsets();
         var catalog = new BreaksOnce(_catalog);
-        _catalog.Put(new CampaignSpec { CampaignId = "c-recover", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        Book(new CampaignSpec { CampaignId = "c-recover", Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         var campaign = Sys.ActorOf(CampaignActor.Props("c-recover", _store, catalog, _board, CampaignPacer.Default, new IdlePassivation(TimeSpan.FromHours(1), durable)));
         var first = SendImpression(campaign, "c-recover", 0, 0.5m);
         var firstOffset = _offset - 1;
@@ -702,7 +709,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
             sent.Enqueue(a);
             return send?.Invoke(a) ?? Task.CompletedTask;
         }, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), TimeSpan.Zero);
-        _catalog.Put(new CampaignSpec { CampaignId = id, Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
+        Book(new CampaignSpec { CampaignId = id, Budget = 240m, FlightStart = T0, FlightEnd = T0.AddDays(1), ValuePerClick = 1m });
         var campaign = Sys.ActorOf(CampaignActor.Props(id, _store, _catalog, _board, CampaignPacer.Default, idlePacing: idle));
         var driven = Enumerable.Range(0, 30).Select(minute => SendImpression(campaign, id, minute, 2m)).ToList();
         if (lastMinute is { } minute) driven.Add(SendImpression(campaign, id, minute, 2m));

@@ -124,6 +124,21 @@ public sealed class CampaignBoardTests
     }
 
     [Fact]
+    public void The_hosting_actors_view_read_under_an_older_booking_keeps_the_boards_newer_one()
+    {
+        var board = new CampaignBoard();
+        board.Book(Spec(100m));
+        board.Publish(new CampaignDelivery(10, 0, 0, 100).Snapshot(Spec(100m), 0, Start.AddMinutes(10))); // exhausted at 100
+        board.Book(Spec(200m)); // the raise: the catalog, then the board
+
+        // The actor read the catalog just before the raise and publishes under the old terms.
+        board.Publish(new CampaignDelivery(10, 0, 0, 100).Snapshot(Spec(100m), 0, Start.AddMinutes(11)));
+
+        Assert.True(board.TryGet("c-1", out var snapshot));
+        Assert.Equal((200m, true), (snapshot.Spec.Budget, snapshot.BudgetLeft)); // before 2026-12-07: 100, exhausted, until its next step
+    }
+
+    [Fact]
     public void A_campaign_booked_with_no_budget_does_not_bid_and_its_exhaustion_is_written_without_a_NaN()
     {
         var board = new CampaignBoard();
