@@ -20,13 +20,18 @@ internal sealed class HandOffQueue<T>
     /// <summary>
     /// Marks the end: the stage stops emitting now (items left are dropped: nothing committed them). The first end holds: a
     /// failed consumer's close revokes its partitions, and that later, plain end must not turn the failure into one.
+    /// The items are let go at once and the stage woken even when it has not armed (a stream that stopped pulling): before
+    /// 2026-12-07 a revoked partition's fetched records stayed queued until a pull that never came, and each rebalance during
+    /// a stall added another partition's worth under a new lease, whose bound started from zero (review).
     /// </summary>
     public void Complete(Exception? error = null)
     {
         if (Interlocked.Exchange(ref _ended, 1) == 1) return;
         Error = error;
         _completed = true;
-        Signal();
+        _items.Clear();
+        Interlocked.Exchange(ref _armed, 0);
+        Volatile.Read(ref _wakeUp)?.Invoke();
     }
 
     public bool IsCompleted => _completed;

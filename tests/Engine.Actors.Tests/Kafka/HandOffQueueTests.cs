@@ -29,4 +29,25 @@ public sealed class HandOffQueueTests
         revoked.Complete(error);
         Assert.Null(revoked.Error);
     }
+
+    /// <summary>
+    /// A partition revoked while its stream stopped pulling (a producer stalled downstream): its stage never armed, so before
+    /// 2026-12-07 the end was signalled to nobody and its fetched records stayed queued, another partition's worth for each
+    /// rebalance of the stall. They are let go, and the stage woken to complete.
+    /// </summary>
+    [Fact]
+    public void An_end_lets_the_queued_items_go_and_wakes_a_stage_that_has_not_armed()
+    {
+        var queue = new HandOffQueue<int[]>();
+        var wakeUps = 0;
+        queue.Attach(() => wakeUps++);
+        for (var i = 0; i < 3; i++) queue.Enqueue(new int[10_000]);
+        queue.Signal(); // not armed: the stage has items and no demand
+
+        queue.Complete();
+
+        Assert.Equal(1, wakeUps);
+        Assert.False(queue.TryDequeue(out _));
+        Assert.False(queue.Arm()); // completed: the stage delivers (its end) rather than wait
+    }
 }
