@@ -170,14 +170,19 @@ public sealed class FeatureStore(IConnectionMultiplexer redis, FeatureStoreOptio
     public Task<CampaignFeatureState> LoadCampaignAsync(string campaignId) =>
         LoadAsync(EntityKind.Campaign, campaignId, id => new CampaignFeatureState(id, options.AllowedLateness));
 
-    /// <summary>The whole item as stored: the sum of the slices every partition's owner wrote (two round trips: the list, then the slices).</summary>
+    /// <summary>
+    /// The whole item as stored: the sum of the slices every partition's owner wrote (two round trips: the list, then the
+    /// slices), each retried as every load is (before 2026-12-07 one Redis blip failed it, review).
+    /// </summary>
     public async Task<ItemFeatureState> LoadItemAsync(string itemId)
     {
-        var db = redis.GetDatabase();
-        var (slices, unsliced) = ItemSlices.Split(Fields(await db.HashGetAllAsync(_keys.Entity(EntityKind.Item, itemId))));
-        var pending = new Task<HashEntry[]>[slices.Count];
-        for (var i = 0; i < slices.Count; i++) pending[i] = db.HashGetAllAsync(_keys.ItemSlice(itemId, slices[i]));
-        var all = await Task.WhenAll(pending);
+        var (slices, unsliced) = ItemSlices.Split(Fields(await ReadWithRetryAsync(db => db.HashGetAllAsync(_keys.Entity(EntityKind.Item, itemId)))));
+        var all = await ReadWithRetryAsync(db =>
+        {
+            var pending = new Task<HashEntry[]>[slices.Count];
+            for (var i = 0; i < slices.Count; i++) pending[i] = db.HashGetAllAsync(_keys.ItemSlice(itemId, slices[i]));
+            return Task.WhenAll(pending);
+        });
         var states = new List<ItemFeatureState>(slices.Count + 1);
         for (var i = 0; i < slices.Count; i++)
         {

@@ -42,6 +42,32 @@ public class FeatureStoreFailureTests(RedisFixture redis) : IClassFixture<RedisF
         await AssertUsersStored(store, scenario);
     }
 
+    /// <summary>An item's read (its slice list, then its slices) is retried as every load is: before 2026-12-07 one timeout failed it (review).</summary>
+    [Fact]
+    public async Task Reading_an_item_while_Redis_is_held_retries_until_it_answers()
+    {
+        using var server = await RestartableRedis.StartAsync(RedisKind.RedisServer);
+        using var connection = await ConnectionMultiplexer.ConnectAsync(server.Endpoint + ",asyncTimeout=400");
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = $"item-restart:{Guid.NewGuid():N}:", MaxAttempts = 40 }, new FeatureMetrics());
+        var writeBehind = new FeatureWriteBehind(store, new FeatureMetrics(), StoreFactory.Topic);
+        var scenario = Scenario(seed: 17);
+        await writeBehind.ApplyAsync(scenario.Deliveries);
+        Assert.True((await writeBehind.FlushAsync()).Acknowledged);
+        var item = scenario.Deliveries.Where(d => d.Event.ItemId is not null).GroupBy(d => d.Event.ItemId!).MaxBy(g => g.Count())!.Key;
+        var stored = await store.LoadItemAsync(item);
+
+        server.Freeze(); // past the client's timeout: the first attempt times out
+        var reading = store.LoadItemAsync(item);
+        await Task.Delay(1_500);
+        Assert.False(reading.IsCompleted);
+        server.Thaw();
+        var read = await reading;
+
+        double Views(ItemFeatureState state) => Enumerable.Range(0, 3).Sum(type => state.Hours.Sum(type, 24, stored.LastEventMs));
+        Assert.True(Views(stored) > 0);
+        Assert.Equal(Views(stored), Views(read));
+    }
+
     [Theory]
     [MemberData(nameof(RedisKinds.Both), MemberType = typeof(RedisKinds))]
     public async Task Loading_state_while_Redis_restarts_retries_until_it_is_back(RedisKind kind)
