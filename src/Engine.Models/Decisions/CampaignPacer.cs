@@ -12,7 +12,7 @@ namespace Engine.Models.Decisions;
 /// </summary>
 public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInterval, int MaxQuietTicks = 15)
 {
-    // 5: a flight begun mid-minute is read from its first whole minute (4: the spend since the clock started compared with
+    // 5: read from the first whole minute of the flight and of the clock (4: the spend since the clock started compared with
     // the plan for that time; 3: no wind-up at a bound, the whole last hour read, the clock inside the flight only; 2: the
     // plan is the budget left over the flight left; 1: budget over flight)
     public const string Version = "pacing-pi-5";
@@ -33,13 +33,14 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
         // started mid-flight (a campaign's first win, a raised budget, an extended flight) read a minute's spend against an
         // hour's plan, 98% behind, and its first step bid 5 times over (before 2026-12-07, review); one restarted within the
         // hour counted the spend before its exhaustion.
-        // From the flight's first whole minute: spend is summed by whole minutes, and a flight begun at 10:00:40 read its first
-        // minute's 20 s of spend against a whole minute's plan, a third of it, and bid ~4 times over while on plan (before
-        // 2026-12-07, review). Its first part-minute is not paced: nothing to compare yet.
+        // From the first whole minute of the flight and of the clock (started by an event, so nearly always mid-minute): spend
+        // is summed by whole minutes, and a flight begun at 10:00:40 read its first minute's 20 s of spend against a whole
+        // minute's plan, a third of it, and bid ~4 times over while on plan (before 2026-12-07, review). That first
+        // part-minute is not paced: nothing to compare yet.
         var tickMs = (long)TickInterval.TotalMilliseconds;
         var flightStartMs = spec.FlightStart.ToUnixTimeMilliseconds();
         var firstWholeTickMs = (flightStartMs / tickMs + (flightStartMs % tickMs > 0 ? 1 : 0)) * tickMs;
-        var windowStartMs = Math.Max(firstWholeTickMs, clockStartTick >= 0 ? clockStartTick * tickMs : long.MinValue);
+        var windowStartMs = Math.Max(firstWholeTickMs, clockStartTick >= 0 ? (clockStartTick + 1) * tickMs : long.MinValue);
         if (tickStartMs <= windowStartMs) return new PacingStep(pacing, null);
         var windowHours = Math.Clamp((tickStartMs - windowStartMs) / 3_600_000.0, 1.0 / 60, 1.0);
         var spentInWindow = delivery.Minutes.Sum(CampaignFeatureState.Spend, Math.Clamp((int)Math.Round(windowHours * 60), 1, 60), nowMs);
