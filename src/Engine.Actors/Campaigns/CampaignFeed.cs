@@ -170,8 +170,10 @@ public sealed class CampaignFeed : IAsyncDisposable
                     || spec.ValuePerClick is < 0 or > MaxValue || spec.ValuePerConversion is < 0 or > MaxValue || spec.MaxCpm > MaxValue || spec.Budget > MaxBudget)
                     return $"booking of campaign '{spec.CampaignId}' refused: its terms are out of range (an empty id, a negative or absurd budget or value, " +
                            "a flight that ends before it starts)";
-                catalog.Put(spec);
+                // The board first: a campaign actor publishes its view under the board's booking (CampaignBoard.Publish), so one
+                // that read the catalog meanwhile is rebooked forward, never back to terms the board has already replaced.
                 board.Book(spec);
+                catalog.Put(spec);
                 Interlocked.Increment(ref _specs);
                 return null;
             }

@@ -19,9 +19,9 @@ public sealed class CampaignBoard : ICampaignBoard
     /// stamp if that is later (a clock stepped back), so an adjustment decided before it and read later is judged against
     /// it: published unstamped, it reset the board's guard, and the hosting node applied a previous owner's late adjustment
     /// over its own exhaustion and bid again. Under the board's booking, not the one the actor read: the feed books the
-    /// catalog, then the board, so an actor that read the catalog just before a new booking published the old terms over
-    /// the new ones (before 2026-12-07, review), and a raised budget stayed exhausted on this node until its next pace step,
-    /// which an exhausted campaign, winning nothing, never takes.
+    /// board, then the catalog, so the board's is never the older; an actor that read the catalog just before a new booking
+    /// published the old terms over the new ones (before 2026-12-07, review), and a raised budget stayed exhausted on this
+    /// node until its next pace step, which an exhausted campaign, winning nothing, never takes.
     /// </summary>
     public void Publish(CampaignSnapshot snapshot) =>
         _snapshots.AddOrUpdate(snapshot.Spec.CampaignId, static (_, published) => published, static (_, known, published) =>
