@@ -65,14 +65,15 @@ public static class DemoRunner
             ShowNewDecisions(decisions, shown);
             // Events wait and none is read: the engine is stuck (Redis refusing every flush, a stream that cannot start). Before
             // 2026-12-07 the demo waited for ever (a review): a scripted run hung until its job's timeout, with no error.
-            if (counters.Consumed != lastConsumed || counters.Consumed >= producer.Produced)
+            // Against what Kafka acknowledged: a broker away holds the events handed to it, and that is not the engine's stall.
+            if (counters.Consumed != lastConsumed || counters.Consumed >= producer.Delivered)
             {
                 lastConsumed = counters.Consumed;
                 sinceProgress.Restart();
             }
             else if (sinceProgress.Elapsed >= StallLimit)
             {
-                Console.Error.WriteLine($"demo: no event read for {StallLimit.TotalSeconds:F0} s with {producer.Produced - counters.Consumed:N0} waiting " +
+                Console.Error.WriteLine($"demo: no event read for {StallLimit.TotalSeconds:F0} s with {producer.Delivered - counters.Consumed:N0} in Kafka waiting " +
                                         $"({counters.FlushRetries:N0} Redis flush retries so far): the engine is stuck; the log above says on what. Stopping");
                 break;
             }
