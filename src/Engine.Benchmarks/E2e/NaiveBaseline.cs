@@ -15,7 +15,9 @@ namespace Engine.Benchmarks.E2e;
 /// to read the user's features, the same decisions with the same models and the same rules as the user actor (a
 /// recommendation unless the session's input is unchanged or the list repeats, a bid per bid request, churn scored at most
 /// once an hour of event time), one Redis round trip to write the features back (a pipelined HSET, HDEL and PEXPIRE, with
-/// no offset guard), and a produce per decision. No actors, no batching, no caching of features. It keeps in memory only
+/// no offset guard), the same for the item's slices (the item and its co-visits) and the campaign's delivery where the
+/// event has them (since 2026-12-07: before, the baseline kept user features only, less work than the engine's for the same
+/// events), and a produce per decision. No actors, no batching, no caching of features. It keeps in memory only
 /// what the actor keeps beside its features (the last list's memo, the churn episode and when churn was last scored),
 /// so it does no more work per event than the engine. Its feature keys live under their own prefix
 /// (<paramref name="keyPrefix"/>) so it never shares state with the engine.
@@ -44,6 +46,7 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
         consumer.Subscribe(Topics.Clickstream);
         var latency = new LongHistogram(1, TimeStamp.Hours(1), 3);
         var users = new Dictionary<string, UserMemory>(StringComparer.Ordinal);
+        var coVisited = new List<string>(UserFeatureState.SessionItemsKept);
         var db = redis.GetDatabase();
         Stopwatch? clock = null;
         var lateBids = 0L;
@@ -55,7 +58,9 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
             Processed++;
             if (ClickEventCodec.Decode(record.Message.Value).Event is not { } evt) continue;
             var user = await store.LoadUserAsync(evt.UserId);
-            var outcome = user.Apply(evt, new EventPosition(record.Partition.Value, record.Offset.Value));
+            var position = new EventPosition(record.Partition.Value, record.Offset.Value);
+            coVisited.Clear();
+            var outcome = user.Apply(evt, position, coVisited);
             var memory = users.TryGetValue(evt.UserId, out var known) ? known : users[evt.UserId] = new UserMemory();
             var decisions = new List<IDecision>(2);
             if (evt.Type is EventType.ProductView or EventType.Search or EventType.AddToCart or EventType.Purchase &&
@@ -78,6 +83,10 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
             }
             var changes = user.DrainChanges();
             if (!changes.IsEmpty) await WriteAsync(db, store.Keys.Entity(EntityKind.User, evt.UserId), changes, store.Options.EntityTtl);
+            // What the engine keeps beside the user for the same event: the item's slice of this partition with the co-visits
+            // of the user's session, and the campaign's delivery (its pacing is left out: the baseline does less, not more).
+            if (evt.ItemId is not null) await ApplyItemAsync(db, store, evt, position, coVisited);
+            if (EntityRoute.ConcernsCampaign(evt)) await ApplyCampaignAsync(db, store, evt, position);
             // The event's latency ends, as the engine's does, when Kafka has acknowledged its last decision.
             var acks = decisions.Count > 0 ? new PendingAcks(decisions.Count, record.Message.Timestamp.UtcDateTime, clock is null ? null : latency) : null;
             foreach (var decision in decisions)
@@ -110,14 +119,58 @@ internal sealed class NaiveBaseline(string bootstrap, IConnectionMultiplexer red
         }
     }
 
+    /// <summary>
+    /// The item's slice and its co-visited items' slices, read in one pipelined round trip and written back in another, each
+    /// slice listed in its item's hash as the engine's flush lists it.
+    /// </summary>
+    private static async Task ApplyItemAsync(IDatabase db, FeatureStore store, ClickEvent evt, EventPosition position, List<string> coVisited)
+    {
+        var wanted = new List<(string Item, int Slice)>(1 + coVisited.Count) { (evt.ItemId!, position.Partition) };
+        foreach (var other in coVisited)
+            if (other != evt.ItemId && !wanted.Contains((other, position.Partition))) wanted.Add((other, position.Partition));
+        var slices = await store.LoadItemSlicesAsync(wanted);
+        var index = new ItemSliceIndex();
+        foreach (var slice in slices) index.Add(slice);
+        index.Apply(evt, position, coVisited, static (_, _) => { });
+        var batch = db.CreateBatch();
+        var writes = new List<Task>();
+        foreach (var slice in slices)
+        {
+            var changes = slice.DrainChanges();
+            if (changes.IsEmpty) continue;
+            Write(batch, writes, store.Keys.ItemSlice(slice.Id, position.Partition), changes, store.Options.EntityTtl);
+            if (!changes.RenewTtl) continue;
+            var item = store.Keys.Entity(EntityKind.Item, slice.Id);
+            writes.Add(batch.HashSetAsync(item, ItemSlices.IndexField(position.Partition), "1"));
+            writes.Add(batch.KeyExpireAsync(item, store.Options.EntityTtl));
+        }
+        batch.Execute();
+        await Task.WhenAll(writes);
+    }
+
+    /// <summary>The campaign's delivery: one round trip to read it, one to write it.</summary>
+    private static async Task ApplyCampaignAsync(IDatabase db, FeatureStore store, ClickEvent evt, EventPosition position)
+    {
+        var campaign = await store.LoadCampaignAsync(evt.CampaignId!);
+        campaign.Apply(evt, position);
+        var changes = campaign.DrainChanges();
+        if (!changes.IsEmpty) await WriteAsync(db, store.Keys.Entity(EntityKind.Campaign, evt.CampaignId!), changes, store.Options.CampaignTtl);
+    }
+
+    private static void Write(IBatch batch, List<Task> writes, string key, Engine.Models.Features.State.EntityChanges changes, TimeSpan ttl)
+    {
+        if (changes.Replace) writes.Add(batch.KeyDeleteAsync(key));
+        if (changes.Set.Count > 0) writes.Add(batch.HashSetAsync(key, [.. changes.Set.Select(f => new HashEntry(f.Field, f.Value.ToArray()))]));
+        if (changes.Delete.Count > 0) writes.Add(batch.HashDeleteAsync(key, [.. changes.Delete.Select(f => (RedisValue)f)]));
+        if (changes.RenewTtl) writes.Add(batch.KeyExpireAsync(key, ttl));
+    }
+
     /// <summary>One round trip: the changed fields, the emptied ones and the TTL, pipelined.</summary>
     private static async Task WriteAsync(IDatabase db, string key, Engine.Models.Features.State.EntityChanges changes, TimeSpan ttl)
     {
         var batch = db.CreateBatch();
-        var writes = new List<Task>(3);
-        if (changes.Set.Count > 0) writes.Add(batch.HashSetAsync(key, [.. changes.Set.Select(f => new HashEntry(f.Field, f.Value.ToArray()))]));
-        if (changes.Delete.Count > 0) writes.Add(batch.HashDeleteAsync(key, [.. changes.Delete.Select(f => (RedisValue)f)]));
-        if (changes.RenewTtl) writes.Add(batch.KeyExpireAsync(key, ttl));
+        var writes = new List<Task>(4);
+        Write(batch, writes, key, changes, ttl);
         batch.Execute();
         await Task.WhenAll(writes);
     }
