@@ -10,7 +10,8 @@ internal static class E2eReport
     private const double FloorEventsPerSec = 50_000, FloorP99Ms = 10, FloorRatio = 5;
 
     /// <param name="settle">How long each fixed rate ran unmeasured before its phase.</param>
-    public static BenchResult Build(DirectoryInfo outDir, string servers, int partitions, NaiveBaseline.Result baseline, List<E2ePhase> phases, List<int> skipped, TimeSpan settle)
+    public static BenchResult Build(DirectoryInfo outDir, string servers, int partitions, NaiveBaseline.Result baseline, List<E2ePhase> phases, List<int> skipped, TimeSpan settle,
+        List<int> fellBehind)
     {
         var full = phases.First(p => p.TargetRate == 0 && !p.Cold);
         var cold = phases.FirstOrDefault(p => p.Cold);
@@ -60,6 +61,7 @@ internal static class E2eReport
                 ["producer_late_ms"] = p.ProducerLate is { } late ? new Dictionary<string, double> { ["p50"] = late.P50, ["p99"] = late.P99 } : null,
             }).ToList(),
             ["skipped_rates"] = skipped,
+            ["fell_behind_rates"] = fellBehind,
             ["floors"] = new Dictionary<string, object?>
             {
                 ["events_per_sec_at_least_50000"] = full.EventsPerSec >= FloorEventsPerSec,
@@ -87,6 +89,9 @@ internal static class E2eReport
         if (skipped.Count > 0)
             md.AppendLine().AppendLine(CultureInfo.InvariantCulture,
                 $"Not run (above 1.5x the full-speed throughput, where latency only measures the backlog): {string.Join(", ", skipped.Select(r => r.ToString("N0", CultureInfo.InvariantCulture) + "/s"))}.");
+        if (fellBehind.Count > 0)
+            md.AppendLine().AppendLine(CultureInfo.InvariantCulture,
+                $"Stopped, the engine too far behind (a backlog past what the embedded broker keeps; not kept up): {string.Join(", ", fellBehind.Select(r => r.ToString("N0", CultureInfo.InvariantCulture) + "/s"))}.");
         md.AppendLine().AppendLine("Per hop, p50 / p99 ms, of the events that caused decisions (each hop from the stamp before; " +
                                    "produced and durable run side by side from the batch, the offset is committed after both); " +
                                    "beside them, how late the bench producer was after each scheduled arrival (part of kafka_to_poll):").AppendLine()
