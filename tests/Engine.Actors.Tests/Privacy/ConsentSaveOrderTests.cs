@@ -34,10 +34,7 @@ public sealed class ConsentSaveOrderTests : Akka.TestKit.Xunit2.TestKit
         using var world = new UserTestWorld();
         using var redis = await RestartableRedis.StartAsync(RedisKind.RedisServer);
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",asyncTimeout=10000");
-        var prefix = RedisFixture.UniquePrefix("consent-order");
-        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = prefix + "f:" }, new FeatureMetrics());
-        var privacy = new UserPrivacy(new PrivacyStore(connection, store.Keys, new ChurnDueList(connection, prefix + "churn:"), partitions: 4),
-            new NonPersonalDecisions(new RecommendationCache(world.Models.Recommender), "recs-test"));
+        var (store, privacy) = Stores(world, connection, "consent-order");
         var user = Sys.ActorOf(UserActor.Props("u-1", store, world.Decider(), privacy));
         user.Tell(new RecordEvent("u-1", View(0), new EventPosition(0, 0), DateTimeOffset.UtcNow));
         ExpectMsg<EntityHandled>(TimeSpan.FromSeconds(10));
@@ -68,10 +65,7 @@ public sealed class ConsentSaveOrderTests : Akka.TestKit.Xunit2.TestKit
         using var world = new UserTestWorld();
         using var redis = await RestartableRedis.StartAsync(RedisKind.RedisServer);
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",asyncTimeout=10000");
-        var prefix = RedisFixture.UniquePrefix("consent-passivate");
-        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = prefix + "f:" }, new FeatureMetrics());
-        var privacy = new UserPrivacy(new PrivacyStore(connection, store.Keys, new ChurnDueList(connection, prefix + "churn:"), partitions: 4),
-            new NonPersonalDecisions(new RecommendationCache(world.Models.Recommender), "recs-test"));
+        var (store, privacy) = Stores(world, connection, "consent-passivate");
         var shard = CreateTestProbe();
         var idle = new IdlePassivation(TimeSpan.FromMilliseconds(300), new DurableOffsets());
         var user = shard.ChildActorOf(UserActor.Props("u-1", store, world.Decider(), privacy, idle));
@@ -90,6 +84,15 @@ public sealed class ConsentSaveOrderTests : Akka.TestKit.Xunit2.TestKit
         Assert.IsType<EntityHandled>(answers[1]);
         Watch(user);
         ExpectTerminated(user, TimeSpan.FromSeconds(10)); // and then it stops, as asked
+    }
+
+    /// <summary>The user's feature store and privacy store, on keys of the test's own.</summary>
+    private static (FeatureStore Store, UserPrivacy Privacy) Stores(UserTestWorld world, IConnectionMultiplexer connection, string name)
+    {
+        var prefix = RedisFixture.UniquePrefix(name);
+        var store = new FeatureStore(connection, new FeatureStoreOptions { KeyPrefix = prefix + "f:" }, new FeatureMetrics());
+        return (store, new UserPrivacy(new PrivacyStore(connection, store.Keys, new ChurnDueList(connection, prefix + "churn:"), partitions: 4),
+            new NonPersonalDecisions(new RecommendationCache(world.Models.Recommender), "recs-test")));
     }
 
     private static ClickEvent View(int minute) => new()

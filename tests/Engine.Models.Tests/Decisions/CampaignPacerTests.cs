@@ -19,14 +19,7 @@ public sealed class CampaignPacerTests
         var pacer = CampaignPacer.Default;
         var spec = new CampaignSpec { CampaignId = "c-1", Budget = 600m, FlightStart = T0.AddSeconds(40), FlightEnd = T0.AddSeconds(40).AddHours(10) };
         var perSecond = 600.0 / 36_000; // the plan: the budget over the flight
-        var delivery = new CampaignFeatureState("c-1", TimeSpan.FromHours(1));
-        var offset = 0;
-        for (var s = 40; s < 180; s += 5) // an impression every 5 s from the flight's start, each at the plan's price
-            delivery.Apply(new ClickEvent
-            {
-                EventId = $"e-{s}", EventTime = T0.AddSeconds(s), UserId = "u", SessionId = "s", Type = EventType.AdImpression,
-                CampaignId = "c-1", Price = (decimal)Math.Round(perSecond * 5, 6),
-            }, new EventPosition(0, offset++));
+        var delivery = SpendingFrom40s(perSecond); // from the flight's start
         var clockStart = pacer.TickOf(spec.FlightStart);
 
         var first = pacer.Step(spec, delivery, PacingState.Initial, clockStart + 1, clockStart, clockStart - 100, "e-60", clockStart);
@@ -49,14 +42,7 @@ public sealed class CampaignPacerTests
         var pacer = CampaignPacer.Default;
         var spec = new CampaignSpec { CampaignId = "c-1", Budget = 600m, FlightStart = T0.AddHours(-1), FlightEnd = T0.AddHours(9) };
         var perSecond = 600.0 / 32_400; // the plan: the budget (nothing spent in the flight's first hour) over the 9 hours left
-        var delivery = new CampaignFeatureState("c-1", TimeSpan.FromHours(1));
-        var offset = 0;
-        for (var s = 40; s < 180; s += 5)
-            delivery.Apply(new ClickEvent
-            {
-                EventId = $"e-{s}", EventTime = T0.AddSeconds(s), UserId = "u", SessionId = "s", Type = EventType.AdImpression,
-                CampaignId = "c-1", Price = (decimal)Math.Round(perSecond * 5, 6),
-            }, new EventPosition(0, offset++));
+        var delivery = SpendingFrom40s(perSecond); // its first win at T0 + 40 s
         var clockStart = pacer.TickOf(T0.AddSeconds(40));
 
         var first = pacer.Step(spec, delivery, PacingState.Initial, clockStart + 1, clockStart, clockStart - 100, "e-60", clockStart);
@@ -66,5 +52,19 @@ public sealed class CampaignPacerTests
         var adjustment = Assert.IsType<BidAdjustment>(second.Adjustment);
         Assert.InRange(adjustment.Reasons.Single(r => r.Factor == "spend_vs_plan").Value, 0.97, 1.03);
         Assert.InRange(adjustment.Multiplier, 0.9, 1.1);
+    }
+
+    /// <summary>An impression every 5 s from T0 + 40 s to T0 + 3 min, each at <paramref name="perSecond"/>'s price for 5 s.</summary>
+    private static CampaignFeatureState SpendingFrom40s(double perSecond)
+    {
+        var delivery = new CampaignFeatureState("c-1", TimeSpan.FromHours(1));
+        var offset = 0;
+        for (var s = 40; s < 180; s += 5)
+            delivery.Apply(new ClickEvent
+            {
+                EventId = $"e-{s}", EventTime = T0.AddSeconds(s), UserId = "u", SessionId = "s", Type = EventType.AdImpression,
+                CampaignId = "c-1", Price = (decimal)Math.Round(perSecond * 5, 6),
+            }, new EventPosition(0, offset++));
+        return delivery;
     }
 }
