@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Engine.Actors.Features;
 using Engine.Models.Contracts;
+using Engine.Host.Telemetry;
 using StackExchange.Redis;
 
 namespace Engine.Host.Node;
@@ -42,24 +43,12 @@ internal static class EarlierTopicCheck
         {
             BootstrapServers = bootstrap, GroupId = "engine-offset-check", EnableAutoCommit = false, // never joined: watermarks only
         }).SetLogHandler((_, _) => { }).Build();
-        // At once: a partition without a leader takes the whole timeout, and one after another held the start that long each.
-        var ends = new long?[stored.Count];
-        Parallel.For(0, stored.Count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
-        {
-            try
-            {
-                ends[i] = consumer.QueryWatermarkOffsets(new TopicPartition(stored[i].Topic, stored[i].Partition), Timeout).High.Value;
-            }
-            catch (KafkaException)
-            {
-                // No leader for now: nothing to say of this partition (the pipelines wait for it anyway).
-            }
-        });
+        var ends = Watermarks.Query(consumer, [.. stored.Select(s => new TopicPartition(s.Topic, s.Partition))], Timeout);
         var problems = new List<string>();
         for (var i = 0; i < stored.Count; i++)
         {
             var (topic, partition, offset) = stored[i];
-            if (ends[i] is { } end && offset >= end)
+            if (ends[i]?.High.Value is { } end && offset >= end)
                 problems.Add($"Redis:KeyPrefix: Redis holds features of an earlier {topic} (partition {partition} flushed up to offset {offset}, " +
                              $"but Kafka at {bootstrap} ends it at {end}): the topic was recreated, or this is another Kafka. Against these offsets every " +
                              $"event would read as already applied. Use another Redis:KeyPrefix, or delete the keys under {store.Keys.Prefix}.");

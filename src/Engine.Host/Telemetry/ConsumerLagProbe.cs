@@ -37,21 +37,9 @@ public sealed class ConsumerLagProbe : IDisposable
             var partitions = metadata.Topics.FirstOrDefault(t => t.Topic == topic)?.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList() ?? [];
             if (partitions.Count == 0) continue;
             var committed = consumer.Committed(partitions, Timeout);
-            // At once: a partition without a leader may take the whole timeout, and one after another they held the reading
-            // (and the monitor's readings behind it) for that long each.
-            var marks = new WatermarkOffsets?[committed.Count];
-            Parallel.For(0, committed.Count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
-            {
-                try
-                {
-                    marks[i] = consumer.QueryWatermarkOffsets(committed[i].TopicPartition, Timeout);
-                }
-                catch (KafkaException)
-                {
-                    // This partition's leader is away: its lag is unknown, and left out, while every other is still read
-                    // (before, one leaderless partition failed the whole reading and froze every lag series).
-                }
-            });
+            // This partition's leader away: its lag is unknown, and left out, while every other is still read (before, one
+            // leaderless partition failed the whole reading and froze every lag series).
+            var marks = Watermarks.Query(consumer, [.. committed.Select(c => c.TopicPartition)], Timeout);
             for (var i = 0; i < committed.Count; i++)
             {
                 if (marks[i] is not { } mark) continue;

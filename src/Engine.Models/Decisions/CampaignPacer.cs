@@ -26,18 +26,15 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
         long clockStartTick = -1)
     {
         // The last completed minutes only: the current minute has barely begun when its first event ticks the clock.
-        var tickStartMs = tick * (long)TickInterval.TotalMilliseconds;
+        var tickMs = (long)TickInterval.TotalMilliseconds;
+        var tickStartMs = tick * tickMs;
         var nowMs = tickStartMs - 1;
         var spentLastHour = delivery.Minutes.Sum(CampaignFeatureState.Spend, 60, nowMs);
-        // The hour, or the part of it since the flight began or the clock started: compared with the plan for that part. A clock
-        // started mid-flight (a campaign's first win, a raised budget, an extended flight) read a minute's spend against an
-        // hour's plan, 98% behind, and its first step bid 5 times over (before 2026-12-07, review); one restarted within the
-        // hour counted the spend before its exhaustion.
-        // From the first whole minute of the flight and of the clock (started by an event, so nearly always mid-minute): spend
-        // is summed by whole minutes, and a flight begun at 10:00:40 read its first minute's 20 s of spend against a whole
-        // minute's plan, a third of it, and bid ~4 times over while on plan (before 2026-12-07, review). That first
-        // part-minute is not paced: nothing to compare yet.
-        var tickMs = (long)TickInterval.TotalMilliseconds;
+        // The hour, or the part of it since the first whole minute of the flight and of the clock, compared with the plan for
+        // that part (reviews, 2026-12-07): a clock started mid-flight (a first win, a raise, an extended flight) read a minute's
+        // spend against an hour's plan and bid 5 times over; one restarted within the hour counted the spend before its
+        // exhaustion; and spend is summed by whole minutes, so a flight or clock begun at 10:00:40 read 20 s of spend against
+        // a minute's plan and bid ~4 times over while on plan. That first part-minute is not paced: nothing to compare yet.
         var flightStartMs = spec.FlightStart.ToUnixTimeMilliseconds();
         var firstWholeTickMs = (flightStartMs / tickMs + (flightStartMs % tickMs > 0 ? 1 : 0)) * tickMs;
         var windowStartMs = Math.Max(firstWholeTickMs, clockStartTick >= 0 ? (clockStartTick + 1) * tickMs : long.MinValue);
