@@ -27,6 +27,7 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         problems.AddRange(options.Cluster.SeedProblems(configuration.GetSection(ClusterOptions.Section)));
         if (options.Kafka.SessionTimeoutProblem(clustered: options.Cluster.Seeds.Length > 0) is { } session) problems.Add(session);
         problems.AddRange(LogLevelProblems(configuration.GetSection("Logging")));
+        if (FormatterProblem(configuration.GetSection("Logging:Console:FormatterName")) is { } formatter) problems.Add(formatter);
         return problems.Count > 0 ? throw new ConfigurationError(problems) : options;
     }
 
@@ -45,6 +46,15 @@ public sealed record EngineOptions(KafkaOptions Kafka, RedisOptions Redis, Clust
         return levels.Where(level => !string.IsNullOrEmpty(level.Value) && !Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level.Value, ignoreCase: true, out _))
             .Select(level => $"{level.Path} must be one of Trace, Debug, Information, Warning, Error, Critical, None.");
     }
+
+    /// <summary>
+    /// A console log format the logging library does not have: it falls back to <c>simple</c> without a word, and a pipeline
+    /// reading the logs as JSON stops parsing them (review, 2026-12-08).
+    /// </summary>
+    private static string? FormatterProblem(IConfigurationSection formatter) =>
+        string.IsNullOrEmpty(formatter.Value) || formatter.Value.ToLowerInvariant() is "simple" or "json" or "systemd"
+            ? null
+            : $"{formatter.Path} must be one of simple, json, systemd.";
 
     /// <summary>The node's settings; <paramref name="modelsDirectory"/> is the resolved models folder.</summary>
     public EngineNodeSettings ToNodeSettings(string modelsDirectory) => new(

@@ -64,5 +64,7 @@ public sealed class DecisionExperimentOptions
             yield return new($"{prefix}ChallengerShare must be between 0 and 1.", [kind + ":ChallengerShare"]);
         if (!(CtrScale > 0)) yield return new($"{prefix}CtrScale must be positive.", [kind + ":CtrScale"]);
         if (Threshold is < 0 or > 1 || double.IsNaN(Threshold)) yield return new($"{prefix}Threshold must be between 0 and 1.", [kind + ":Threshold"]);
+        // A NaN re-arm level (it is min'ed with the threshold, and NaN wins) never re-armed a challenger's episode: one alert per user ever.
+        if (RearmBelow is < 0 or > 1 || double.IsNaN(RearmBelow)) yield return new($"{prefix}RearmBelow must be between 0 and 1.", [kind + ":RearmBelow"]);
     }
 }

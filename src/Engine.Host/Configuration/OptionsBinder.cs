@@ -13,6 +13,7 @@ public static class OptionsBinder
     public static T Bind<T>(IConfiguration configuration, string section, List<string> problems) where T : new()
     {
         var options = new T();
+        problems.AddRange(UnknownSettings.In(configuration.GetSection(section), typeof(T)));
         try
         {
             configuration.GetSection(section).Bind(options);

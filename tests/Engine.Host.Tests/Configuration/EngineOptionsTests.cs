@@ -277,6 +277,40 @@ public sealed class EngineOptionsTests
         }
     }
 
+    /// <summary>
+    /// A key no setting reads is named, with the setting it was likely meant for: the binder skipped it silently, and a
+    /// misspelt <c>Redis__AcknowledgingReplica</c> ran with no replica acknowledging (review, 2026-12-08). Comments,
+    /// librdkafka's properties and the seeds' list take any key.
+    /// </summary>
+    [Fact]
+    public void A_setting_no_option_reads_is_named_with_the_one_meant()
+    {
+        Assert.Equal("Redis:AcknowledgingReplica is not a setting (did you mean Redis:AcknowledgingReplicas?): it would be ignored.",
+            Assert.Single(Refused(new(Valid) { ["Redis:AcknowledgingReplica"] = "1" }).Problems));
+        Assert.Equal("Cluster:Seed is not a setting (did you mean Cluster:Seeds?): it would be ignored.",
+            Assert.Single(Refused(new(Valid) { ["Cluster:Seed:0"] = "akka.tcp://engine@node-1:4053" }).Problems));
+        Assert.Equal("Kafka:Topics:DeadLetter is not a setting (did you mean Kafka:Topics:DeadLetters?): it would be ignored.",
+            Assert.Single(Refused(new(Valid) { ["Kafka:Topics:DeadLetter"] = "dlq" }).Problems));
+        Assert.Equal("Gc:Pacing is not a setting: it would be ignored.", Assert.Single(Refused(new(Valid) { ["Gc:Pacing"] = "4" }).Problems));
+
+        var options = EngineOptions.Load(Config(new(Valid)
+        {
+            ["Redis://Endpoint"] = "a comment", ["kafka:client:linger.ms"] = "5", ["Cluster:Seeds:0"] = "akka.tcp://engine@node-1:4053",
+            ["Experiments:Churn:Threshold"] = "0.7", ["redis:acknowledgingreplicas"] = "1",
+        }));
+        Assert.Equal((1, 0.7), (options.Redis.AcknowledgingReplicas, options.Experiments.Churn.Threshold));
+    }
+
+    [Fact]
+    public void A_console_log_format_or_rearm_level_out_of_range_is_named()
+    {
+        Assert.Equal("Logging:Console:FormatterName must be one of simple, json, systemd.",
+            Assert.Single(Refused(new(Valid) { ["Logging:Console:FormatterName"] = "jsn" }).Problems));
+        EngineOptions.Load(Config(new(Valid) { ["Logging:Console:FormatterName"] = "JSON" }));
+        Assert.Equal("Experiments:Churn:RearmBelow must be between 0 and 1.",
+            Assert.Single(Refused(new(Valid) { ["Experiments:Churn:RearmBelow"] = "NaN" }).Problems));
+    }
+
     [Fact]
     public void A_config_file_that_does_not_exist_is_refused_by_name()
     {
