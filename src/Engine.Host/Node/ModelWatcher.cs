@@ -90,9 +90,9 @@ public sealed class ModelWatcher : IAsyncDisposable
             {
                 Check(name, path, registry);
             }
-            catch (Exception e) // one model's failure (out of memory while loading) must not end the polling of every model
+            catch (Exception e) // one model's failure (its files unreadable) must not end the polling of every model
             {
-                _report($"models: checking {name} at {path} failed ({e.GetType().Name}: {e.Message}); the version serving stays, tried again at the next change");
+                _report($"models: checking {name} at {path} failed ({e.GetType().Name}: {e.Message}); the version serving stays, tried again at the next poll");
             }
         }
     }
@@ -104,8 +104,18 @@ public sealed class ModelWatcher : IAsyncDisposable
         var refused = _refused.GetValueOrDefault(path);
         if (again && (!_refused.ContainsKey(path) || now < refused.RetryAtUtc)) return;
         _seen[path] = stamp;
-        // A refusal, whatever made the load throw, comes back as a result (ModelRegistry.TryReload): the polling goes on.
-        var result = _reload(registry, path);
+        // A refusal, whatever made the load throw, comes back as a result (ModelRegistry.TryReload): the polling goes on. Out of
+        // memory is let through there (the registry does not swallow it) and is a refusal here, retried like the others: before
+        // 2026-12-08 the files were marked seen first, and were never tried again nor counted as refused (review).
+        ReloadResult result;
+        try
+        {
+            result = _reload(registry, path);
+        }
+        catch (Exception e)
+        {
+            result = new ReloadResult(false, registry.Version, $"{e.GetType().Name}: {e.Message}");
+        }
         if (result.Loaded)
         {
             _refused.Remove(path);
