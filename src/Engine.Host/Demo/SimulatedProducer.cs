@@ -84,7 +84,7 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
                 // may not write, a broker away past message.timeout.ms) would fail the rest too (before 2026-12-07 it went on).
                 if (_produced >= options.Events || cancellationToken.IsCancellationRequested || Failed > 0) break;
                 var value = random.NextDouble() < options.MalformedShare ? Broken(evt, random) : ClickEventCodec.Encode(evt);
-                Produce(producer, Encoding.UTF8.GetBytes(evt.UserId), value, delivered);
+                Produce(producer, Encoding.UTF8.GetBytes(evt.UserId), value, delivered, cancellationToken);
                 var produced = Interlocked.Increment(ref _produced);
                 if (consumed is not null && produced % 100 == 0)
                     while (produced - consumed() > MaxAhead && !cancellationToken.IsCancellationRequested && Failed == 0) // refused: never read
@@ -104,7 +104,8 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
         }
     }
 
-    private void Produce(IProducer<byte[], byte[]> producer, byte[] key, byte[] value, Action<DeliveryReport<byte[], byte[]>> delivered)
+    private void Produce(IProducer<byte[], byte[]> producer, byte[] key, byte[] value, Action<DeliveryReport<byte[], byte[]>> delivered,
+        CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -115,7 +116,10 @@ public sealed class SimulatedProducer(string bootstrapServers, string topic, Dem
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
             {
-                producer.Poll(TimeSpan.FromMilliseconds(10)); // the local queue is full: let deliveries drain
+                // The local queue is full: let deliveries drain. A stop is heard here too: with the brokers away nothing drains
+                // until message.timeout.ms (5 min by default), and before 2026-12-08 Ctrl-C waited for it (review).
+                cancellationToken.ThrowIfCancellationRequested();
+                producer.Poll(TimeSpan.FromMilliseconds(10));
             }
             catch (ProduceException<byte[], byte[]> e)
             {

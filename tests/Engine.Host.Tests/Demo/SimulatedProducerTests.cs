@@ -47,4 +47,26 @@ public sealed class SimulatedProducerTests
         Assert.Equal(refused.Produced, refused.Failed); // none reached Kafka; none is waited for
         Assert.NotNull(refused.FirstError);
     }
+
+    /// <summary>
+    /// Brokers away and the producer's queue full: a stop is heard at once, not after <c>message.timeout.ms</c> (5 min by
+    /// default), as it was before 2026-12-08 (review): the queue-full loop did not look at the stop.
+    /// </summary>
+    [Fact]
+    public async Task A_stop_is_heard_while_the_producers_queue_is_full_with_the_brokers_away()
+    {
+        await using var kafka = new EmbeddedKafka();
+        kafka.CreateTopics([Topics.Clickstream], 2);
+        foreach (var broker in kafka.BrokerIds) kafka.SetBrokerDown(broker);
+        var options = new DemoOptions(Events: 1_000, Users: 20, Campaigns: 2, Partitions: 2, MalformedShare: 0);
+        var stuck = new SimulatedProducer(kafka.BootstrapServers, Topics.Clickstream, options,
+            client: new Dictionary<string, string> { ["queue.buffering.max.messages"] = "10" });
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+
+        var run = stuck.RunAsync(stop.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(10, stuck.Produced); // what the queue took before it was full
+        Assert.Equal(0, stuck.Delivered);
+    }
 }
