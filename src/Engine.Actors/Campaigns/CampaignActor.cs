@@ -205,17 +205,40 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             else _idleExhaustionUnsent = null;
             return;
         }
-        if (_pacing.LastTick < 0) return;
+        if (tick.AsOf < spec.FlightStart || tick.AsOf >= spec.FlightEnd) return;
+        var delivery = CampaignDelivery.Of(_delivery, asOfMs);
+        var decisions = new List<IDecision>(1);
+        long paceTick;
+        if (_pacing is { LastTick: < 0, ExhaustedTick: >= 0 })
+        {
+            // Exhausted, and its budget raised above the spend since: it bids again, and the exchange hears so now, silent or
+            // not (no event may ever come: an exchange that stopped bidding for it shows it no impression).
+            if (delivery.Exhausts(spec)) return;
+            paceTick = Math.Max(_pacer.TickOf(tick.AsOf), _pacing.LastEmittedTick);
+            StartClock(spec, delivery, paceTick, PacedBy(paceTick), decisions);
+        }
+        else if (!IdleStep(idle, tick, asOfMs, spec, delivery, decisions, out paceTick)) return;
+        var memory = _pacing.Format();
+        _delivery.SetPacing(memory); // and the next event's flush writes it again, whatever this write's fate
+        _lastActiveMs = Environment.TickCount64; // paced: kept, rather than passivated and loaded again for the next minute
+        _store.SaveCampaignPacingAsync(_campaignId, memory, paceTick, _delivery.LastEventMs).PipeTo(Self,
+            success: written => new IdleStepEnded(written ? null : "saved", null), failure: e => new IdleStepEnded("saved", e));
+        foreach (var adjustment in decisions.OfType<BidAdjustment>()) Send(idle, adjustment);
+    }
+
+    private string PacedBy(long paceTick) =>
+        "pace:" + (paceTick * (long)_pacer.TickInterval.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A pace step of a running clock on the node's clock, once the campaign has been silent long enough (false: none due).</summary>
+    private bool IdleStep(IdlePacing idle, PaceIdle tick, long asOfMs, CampaignSpec spec, CampaignDelivery delivery, List<IDecision> decisions, out long paceTick)
+    {
+        paceTick = _pacer.TickOf(tick.AsOf);
+        if (_pacing.LastTick < 0) return false;
         var silentMs = asOfMs - _delivery.LastEventMs;
         if (silentMs < idle.After.TotalMilliseconds || silentMs > idle.MaxSilence.TotalMilliseconds
-            || Environment.TickCount64 - _lastEventWallMs < idle.Settle.TotalMilliseconds) return;
-        if (tick.AsOf < spec.FlightStart || tick.AsOf >= spec.FlightEnd) return;
-        var paceTick = _pacer.TickOf(tick.AsOf);
-        if (paceTick <= _pacing.LastTick) return;
-        var decisions = new List<IDecision>(1);
-        var tickStartMs = paceTick * (long)_pacer.TickInterval.TotalMilliseconds;
-        var causedBy = "pace:" + tickStartMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var delivery = CampaignDelivery.Of(_delivery, asOfMs);
+            || Environment.TickCount64 - _lastEventWallMs < idle.Settle.TotalMilliseconds) return false;
+        if (paceTick <= _pacing.LastTick) return false;
+        var causedBy = PacedBy(paceTick);
         if (delivery.Exhausts(spec))
         {
             // Paused (budget 0) or cut below its spend while it wins nothing: no event would ever say so, and before
@@ -225,12 +248,7 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             _board.Publish(delivery.Snapshot(spec, 0, DateTimeOffset.UtcNow));
         }
         else StepTo(spec, paceTick, causedBy, decisions);
-        var memory = _pacing.Format();
-        _delivery.SetPacing(memory); // and the next event's flush writes it again, whatever this write's fate
-        _lastActiveMs = Environment.TickCount64; // paced: kept, rather than passivated and loaded again for the next minute
-        _store.SaveCampaignPacingAsync(_campaignId, memory, paceTick, _delivery.LastEventMs).PipeTo(Self,
-            success: written => new IdleStepEnded(written ? null : "saved", null), failure: e => new IdleStepEnded("saved", e));
-        foreach (var adjustment in decisions.OfType<BidAdjustment>()) Send(idle, adjustment);
+        return true;
     }
 
     private void Send(IdlePacing idle, BidAdjustment adjustment) =>
@@ -278,12 +296,23 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
             // The first event (or the first after the budget was raised or the flight extended: the clock had stopped) starts it:
             // pacing needs history. Never before the last tick it sent for: a late event restarting it there stepped over
             // ticks already paced again, and sent their adjustments' ids a second time with other multipliers.
-            var start = Math.Max(tick, _pacing.LastEmittedTick);
-            (_exhaustedAt, _pacing) = (null, _pacing with { LastTick = start, LastEmittedTick = start, ExhaustedTick = -1, ClockStartTick = start });
+            StartClock(spec, delivery, Math.Max(tick, _pacing.LastEmittedTick), evt.EventId, decisions);
             return;
         }
         if (tick <= _pacing.LastTick) return;
         StepTo(spec, tick, evt.EventId, decisions);
+    }
+
+    /// <summary>
+    /// Starts the stopped clock at <paramref name="start"/>. Out of an exhaustion (the budget raised above the spend), the pacing
+    /// starts over and says so at once (<see cref="CampaignPacer.Resume"/>), on the node's board too.
+    /// </summary>
+    private void StartClock(CampaignSpec spec, CampaignDelivery delivery, long start, string causedBy, List<IDecision> decisions)
+    {
+        var resumed = _pacing.ExhaustedTick >= 0;
+        if (resumed) Emit(_pacer.Resume(spec, delivery, _pacing.State, causedBy, _pacing.ExhaustedTick), start, decisions);
+        (_exhaustedAt, _pacing) = (null, _pacing with { LastTick = start, LastEmittedTick = start, ExhaustedTick = -1, ClockStartTick = start });
+        if (resumed) _board.Publish(delivery.Snapshot(spec, _pacing.State.Multiplier, DateTimeOffset.UtcNow));
     }
 
     /// <summary>Steps the controller over the ticks since the last to <paramref name="tick"/> (an event's, or an idle one), and the node's board with it.</summary>

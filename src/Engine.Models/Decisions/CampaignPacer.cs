@@ -99,6 +99,33 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
     }
 
     /// <summary>
+    /// A budget raised above the spend after an exhaustion: the pacing starts over (multiplier 1), and one adjustment says
+    /// the campaign bids again (<c>budget_exhausted</c> false). Before 2026-12-08 nothing said so until the second minute
+    /// after a first win, and the exchange's last word (the compacted topic's too) stayed the exhaustion: an exchange that
+    /// drops bids for a campaign its last adjustment called exhausted never let that win happen; and the multiplier stayed
+    /// at the exhaustion's 0 on the hosting node until then (review). Its id is the exhaustion's campaign, budget and tick
+    /// with "resumed", so a replay or a reloaded actor repeats it.
+    /// </summary>
+    public PacingStep Resume(CampaignSpec spec, CampaignDelivery delivery, PacingState pacing, string causedBy, long exhaustedTick) =>
+        new(PacingState.Initial, new BidAdjustment
+        {
+            DecisionId = DecisionIds.Derive("bid-adjustment", spec.CampaignId, "resumed",
+                spec.Budget.ToString(System.Globalization.CultureInfo.InvariantCulture), exhaustedTick.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            CausedBy = causedBy,
+            DecidedAt = DateTimeOffset.UtcNow,
+            ModelVersion = Version,
+            Reasons = [new Reason("spent_vs_budget", Math.Round(delivery.SpentTotal / (double)spec.Budget, 4), 0)],
+            CampaignId = spec.CampaignId,
+            Multiplier = PacingState.Initial.Multiplier,
+            PreviousMultiplier = Math.Round(pacing.LastEmitted, 4),
+            Ctr24h = Math.Round(delivery.SmoothedCtr, 5),
+            Impressions24h = delivery.Impressions24h,
+            Clicks24h = delivery.Clicks24h,
+            Cvr24h = Math.Round(delivery.SmoothedCvr, 5),
+            SpentTotal = Usd(delivery.SpentTotal),
+        });
+
+    /// <summary>
     /// The spend just reached the budget: multiplier 0, and one adjustment that says so. Its id depends on the campaign,
     /// its budget and <paramref name="exhaustedTick"/> (the tick this exhaustion began in, kept in the pacing memory), so
     /// a replay or a restarted actor repeats the same id, while a raised budget, or a later exhaustion at the same budget

@@ -155,6 +155,61 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     }
 
     /// <summary>
+    /// Exhausted, then given a budget above its spend: its next event says at once that it bids again (budget left, multiplier
+    /// 1), and the node's board keeps a multiplier it can bid with. Before 2026-12-08 nothing was said until the second minute
+    /// after that event, and the minute after it published the exhaustion's multiplier 0 to the board, so this node priced
+    /// the campaign at 0 (review).
+    /// </summary>
+    [Fact]
+    public void A_raised_budget_after_an_exhaustion_says_the_campaign_bids_again_at_its_next_event()
+    {
+        var campaign = Campaign("c-resumed");
+        var exhaustion = Assert.Single(Deliver(campaign, "c-resumed", 0, 250, pricePerImpression: 1m, clickEvery: 10), a => a.BudgetExhausted);
+        _catalog.TryGet("c-resumed", out var booked);
+        Book(booked with { Budget = 480m });
+
+        var resumed = Assert.Single(SendImpression(campaign, "c-resumed", 260, 0.05m).Decisions.OfType<BidAdjustment>());
+        SendImpression(campaign, "c-resumed", 261, 0.05m); // the minute after: before, its early step published multiplier 0
+
+        _output.WriteLine($"exhausted {exhaustion.DecisionId}, resumed {resumed.DecisionId}: multiplier {resumed.Multiplier}, previous {resumed.PreviousMultiplier}");
+        Assert.False(resumed.BudgetExhausted);
+        Assert.Equal((1.0, 0.0), (resumed.Multiplier, resumed.PreviousMultiplier));
+        Assert.NotEqual(exhaustion.DecisionId, resumed.DecisionId);
+        Assert.True(_board.TryGet("c-resumed", out var board) && board.BudgetLeft);
+        Assert.True(board.Multiplier >= 1.0, $"the board priced the campaign at multiplier {board.Multiplier}");
+    }
+
+    /// <summary>
+    /// Exhausted while it won nothing, then given a budget above its spend: the node's clock says it bids again, since no event
+    /// will: an exchange that stopped bidding for an exhausted campaign shows it no impression (review, 2026-12-08: before,
+    /// the exchange's last word stayed the exhaustion for good).
+    /// </summary>
+    [Fact]
+    public async Task A_raised_budget_after_an_idle_exhaustion_is_said_on_the_nodes_clock()
+    {
+        var (campaign, sent, _) = await DrivenLowAsync("c-resumed-idle");
+        _catalog.TryGet("c-resumed-idle", out var booked);
+        Book(booked with { Budget = 0m });
+        var asOf = T0.AddMinutes(150).AddSeconds(20);
+        campaign.Tell(new PaceIdle("c-resumed-idle", asOf));
+        await AwaitConditionAsync(() => Task.FromResult(!sent.IsEmpty), TimeSpan.FromSeconds(10));
+
+        Book(booked with { Budget = 480m });
+        campaign.Tell(new PaceIdle("c-resumed-idle", asOf.AddMinutes(1)));
+        await AwaitConditionAsync(() => Task.FromResult(sent.Count >= 2), TimeSpan.FromSeconds(10));
+        campaign.Tell(new PaceIdle("c-resumed-idle", asOf.AddMinutes(2))); // its clock runs again: silent since minute 29, it is paced
+        await Task.Delay(300);
+
+        var said = sent.ToList();
+        _output.WriteLine(string.Join(", ", said.Select(a => $"{a.DecisionId} by {a.CausedBy}: exhausted {a.BudgetExhausted}, multiplier {a.Multiplier}")));
+        Assert.True(said[0].BudgetExhausted);
+        Assert.False(said[1].BudgetExhausted);
+        Assert.Equal(1.0, said[1].Multiplier);
+        Assert.Equal($"pace:{T0.AddMinutes(151).ToUnixTimeMilliseconds()}", said[1].CausedBy);
+        Assert.True(_board.TryGet("c-resumed-idle", out var board) && board.BudgetLeft && board.Multiplier >= 1.0);
+    }
+
+    /// <summary>
     /// The exhaustion said on the node's clock that Kafka refused is sent again, same id, at the next tick: no event comes to say
     /// it, and the clock has stopped (a review of the change that sends it, 2026-12-07).
     /// </summary>
@@ -437,7 +492,9 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         foreach (var minute in Enumerable.Range(late + 1, 40))
             adjustments.AddRange(SendImpression(campaign, "c-late-spent", minute, 0.5m).Decisions.OfType<BidAdjustment>());
 
-        var paced = adjustments.Where(a => !a.BudgetExhausted).ToList();
+        // The raise is said once, by the first event after it (its reason is the spend against the budget: no minute paced).
+        Assert.Single(adjustments, a => !a.BudgetExhausted && a.Reasons is [{ Factor: "spent_vs_budget" }]);
+        var paced = adjustments.Where(a => !a.BudgetExhausted && a.Reasons.Count > 1).ToList();
         _output.WriteLine($"{paced.Count} pacing adjustments, caused by {string.Join(" ", paced.Select(a => a.CausedBy.Split('-')[^1]))}");
         Assert.Equal(paced.Count, paced.Select(a => a.DecisionId).Distinct().Count());
         var afterRaise = paced.Where(a => a.CausedBy.StartsWith("c-late-spent-imp-", StringComparison.Ordinal)).ToList();
