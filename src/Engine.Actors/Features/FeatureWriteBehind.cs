@@ -79,7 +79,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             _coVisited.Clear();
             var user = _users[e.UserId];
             outcome = Track(user, user.Apply(e, position, _coVisited));
-            if (e.ItemId is not null) _items.Apply(e, position, _coVisited, _trackSlice ??= (slice, applied) => Track(slice, applied));
+            if (e.ItemId is not null) _items.Apply(e, position, _coVisited, _trackSlice ??= TrackSlice);
         }
         if (_campaignsToo && e.CampaignId is { } campaignId)
         {
@@ -190,6 +190,12 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         }
         Complete(batch, result);
         return result;
+    }
+
+    private void TrackSlice(ItemFeatureState slice, ApplyOutcome outcome)
+    {
+        if (outcome == ApplyOutcome.Late) metrics.CountItemLate();
+        Track(slice, outcome);
     }
 
     private ApplyOutcome Track(EntityFeatureState state, ApplyOutcome outcome)

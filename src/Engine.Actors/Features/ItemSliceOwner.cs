@@ -78,6 +78,7 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
 
     private void Track(ItemFeatureState state, ApplyOutcome outcome)
     {
+        if (outcome == ApplyOutcome.Late) store.Metrics.CountItemLate();
         // A late event moves the offsets too: they must reach Redis, or a replay would meet it again.
         if (outcome != ApplyOutcome.Duplicate && !state.QueuedForDrain)
         {

@@ -57,6 +57,35 @@ public sealed class ItemSliceOwnerTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     /// <summary>
+    /// A view late for its item but not for its user (a batched upload: user b's first event, 15 minutes behind what user a
+    /// did with the same item on the partition) is left out of the item's windows and counted as such. Before 2026-12-08 it
+    /// was dropped uncounted: the late counter heard only of users' lateness (review).
+    /// </summary>
+    [Fact]
+    public async Task A_view_late_for_its_item_but_not_its_user_is_counted()
+    {
+        using var metrics = new FeatureMetrics();
+        long itemLate = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name == "engine.features.item_events.late") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref itemLate, value));
+        listener.Start();
+        var store = new FeatureStore(redis.Connect(RedisKind.Garnet), StoreFactory.Options("item-late"), metrics);
+        var owner = new ItemSliceOwner(store);
+        var t = FeatureScenario.Start;
+        ItemEvent View(string user, DateTimeOffset at, long offset) =>
+            new(new ClickEvent { EventId = $"e{offset}", EventTime = at, UserId = user, SessionId = user, Type = EventType.ProductView, ItemId = "x" },
+                new EventPosition(0, offset), []);
+
+        await owner.ApplyAsync([View("a", t.AddMinutes(20), 0), View("b", t.AddMinutes(5), 1)]);
+
+        Assert.Equal(1, Interlocked.Read(ref itemLate));
+    }
+
+    /// <summary>
     /// A slice held in memory longer than its key lives in Redis is read again: its next write does not put its changed
     /// fields on a fresh key beside counts Redis no longer has (before 2026-12-07 the owner kept slices for its whole life,
     /// and wrote a co-visit count of 2 where Redis had expired the first). The key lives 2 s here, memory 1 s.
