@@ -132,8 +132,15 @@ public static class EngineCluster
                                                            "whose entry stood still: if it crashed, the next start forms the cluster; if it is live, restart it without " +
                                                            "that setting before adding nodes.");
             if (seen.Live.Count > 0) return new(Union(seen.Live, configured.Where(a => !a.Equals(self)), seen.Silent), seen.Live, Forming: false);
+            // A node that must stay alone cannot ask members whose entries stood still (it would join them if one answered), nor
+            // form beside them (one may be live, its beats held up: two clusters on one group; before 2026-12-08 it formed,
+            // review). Their entries are gone now: the next start forms the cluster if they crashed.
+            if (refusal is not null && seen.Silent.Count > 0)
+                throw new Configuration.StartupUnavailable($"Redis knew {string.Join(", ", seen.Silent)} as members of this node's cluster, whose entries " +
+                                                           "stood still: this node, which must run alone, does not form a cluster beside them. If they " +
+                                                           $"crashed, the next start forms it; if they are live, {refusal}");
             // Silent members are asked too (a live one's beats may be held up): a first seed forms a cluster only once no seed answered.
-            var seeds = Union(configured.Count > 0 ? configured : [self], refusal is null ? seen.Silent : []);
+            var seeds = Union(configured.Count > 0 ? configured : [self], seen.Silent);
             if (!seeds[0].Equals(self)) return new(seeds, [], Forming: false);
             // The first seed, or a node without seeds: claim the forming, so that two nodes that found no member do not both form one.
             var hold = Remaining(deadline);
