@@ -108,6 +108,7 @@ public sealed class EngineNode : IAsyncDisposable
         catch
         {
             await store.DisposeAsync();
+            featureMetrics.Dispose();
             await redis.DisposeAsync();
             throw;
         }
@@ -224,6 +225,8 @@ public sealed class EngineNode : IAsyncDisposable
             if (system is not null) await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
             alertProducer.Dispose();
             shadow.Dispose();
+            await store.DisposeAsync(); // its flush connection, as the first catch does (a review, 2026-12-08)
+            featureMetrics.Dispose();
             await redis.DisposeAsync();
             throw;
         }
