@@ -29,7 +29,11 @@ internal sealed class ReplyInbox : MinimalActorRef, IDisposable
     {
         _durable = durable;
         _provider = ((ExtendedActorSystem)system).Provider;
-        _path = _provider.TempPath();
+        // The temporary name made unique to this inbox: Akka numbers temporary names from $a in every actor system, and an
+        // entity compares its writers by path (WriterHandover), so a node restarted at the same address had its new inbox
+        // taken for the old one's, and the entity sent no whole state to it (review, 2026-12-08).
+        var temp = _provider.TempPath();
+        _path = temp.Parent / $"{temp.Name}-{Guid.NewGuid():N}";
         _provider.RegisterTempActor(this, _path);
         (_timeout, _timeoutTicks) = (timeout, (long)(timeout.TotalSeconds * Stopwatch.Frequency));
         // Checked a few times per timeout: an unanswered ask fails at most a quarter of a timeout late.

@@ -45,6 +45,36 @@ public sealed class ReplyInboxTests : Akka.TestKit.Xunit2.TestKit
         }
     }
 
+    /// <summary>
+    /// A node restarted at the same address builds its inboxes again, and Akka numbers temporary names from the start in each
+    /// actor system: an entity that compared the new writer with the old one by path took them for one (WriterHandover), and
+    /// sent no whole state to the new writer (review, 2026-12-08). Each inbox's address is its own, and still found by it.
+    /// </summary>
+    [Fact]
+    public async Task An_inbox_of_a_restarted_node_is_not_taken_for_the_one_before_it()
+    {
+        var (before, after) = (ActorSystem.Create("engine-restarted"), ActorSystem.Create("engine-restarted"));
+        try
+        {
+            using var old = new ReplyInbox(before, TimeSpan.FromMinutes(1));
+            using var renewed = new ReplyInbox(after, TimeSpan.FromMinutes(1));
+
+            Assert.NotEqual(old.Path, renewed.Path);
+            Assert.False(renewed.Equals(old));
+            var state = new UserFeatureState("u-1", TimeSpan.FromMinutes(10));
+            var handover = new WriterHandover();
+            handover.Answering(old, state);
+            Assert.False(state.DrainChanges().Replace);
+            handover.Answering(renewed, state);
+            Assert.True(state.DrainChanges().Replace); // the whole state, to the new writer
+            Assert.Same(renewed, ((ExtendedActorSystem)after).Provider.ResolveActorRef(renewed.Path));
+        }
+        finally
+        {
+            await Task.WhenAll(before.Terminate(), after.Terminate());
+        }
+    }
+
     [Fact]
     public async Task An_unanswered_ask_fails_as_an_ask_would_once_its_timeout_passed()
     {
