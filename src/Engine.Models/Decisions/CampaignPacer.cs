@@ -107,23 +107,7 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
     /// with "resumed", so a replay or a reloaded actor repeats it.
     /// </summary>
     public PacingStep Resume(CampaignSpec spec, CampaignDelivery delivery, PacingState pacing, string causedBy, long exhaustedTick) =>
-        new(PacingState.Initial, new BidAdjustment
-        {
-            DecisionId = DecisionIds.Derive("bid-adjustment", spec.CampaignId, "resumed",
-                spec.Budget.ToString(System.Globalization.CultureInfo.InvariantCulture), exhaustedTick.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            CausedBy = causedBy,
-            DecidedAt = DateTimeOffset.UtcNow,
-            ModelVersion = Version,
-            Reasons = [new Reason("spent_vs_budget", Math.Round(delivery.SpentTotal / (double)spec.Budget, 4), 0)],
-            CampaignId = spec.CampaignId,
-            Multiplier = PacingState.Initial.Multiplier,
-            PreviousMultiplier = Math.Round(pacing.LastEmitted, 4),
-            Ctr24h = Math.Round(delivery.SmoothedCtr, 5),
-            Impressions24h = delivery.Impressions24h,
-            Clicks24h = delivery.Clicks24h,
-            Cvr24h = Math.Round(delivery.SmoothedCvr, 5),
-            SpentTotal = Usd(delivery.SpentTotal),
-        });
+        new(PacingState.Initial, BudgetAdjustment(spec, delivery, pacing, causedBy, "resumed", exhaustedTick) with { Multiplier = PacingState.Initial.Multiplier });
 
     /// <summary>
     /// The spend just reached the budget: multiplier 0, and one adjustment that says so. Its id depends on the campaign,
@@ -132,25 +116,28 @@ public sealed record CampaignPacer(PacingController Controller, TimeSpan TickInt
     /// (paused, resumed, paused again), gets a new one that a consumer deduplicating by id does not drop.
     /// </summary>
     public PacingStep Exhaust(CampaignSpec spec, CampaignDelivery delivery, PacingState pacing, string causedBy, long exhaustedTick) =>
-        new(pacing with { Multiplier = 0, LastEmitted = 0 }, new BidAdjustment
-        {
-            DecisionId = DecisionIds.Derive("bid-adjustment", spec.CampaignId, "exhausted",
-                spec.Budget.ToString(System.Globalization.CultureInfo.InvariantCulture), exhaustedTick.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            CausedBy = causedBy,
-            DecidedAt = DateTimeOffset.UtcNow,
-            ModelVersion = Version,
-            // A budget of 0 (a paused campaign) is exhausted from its first event: 0/0 would be NaN, which no JSON can carry.
-            Reasons = [new Reason("spent_vs_budget", spec.Budget > 0 ? Math.Round(delivery.SpentTotal / (double)spec.Budget, 4) : 1, 0)],
-            CampaignId = spec.CampaignId,
-            Multiplier = 0,
-            PreviousMultiplier = Math.Round(pacing.LastEmitted, 4),
-            Ctr24h = Math.Round(delivery.SmoothedCtr, 5),
-            Impressions24h = delivery.Impressions24h,
-            Clicks24h = delivery.Clicks24h,
-            Cvr24h = Math.Round(delivery.SmoothedCvr, 5),
-            SpentTotal = Usd(delivery.SpentTotal),
-            BudgetExhausted = true,
-        });
+        new(pacing with { Multiplier = 0, LastEmitted = 0 }, BudgetAdjustment(spec, delivery, pacing, causedBy, "exhausted", exhaustedTick) with { BudgetExhausted = true });
+
+    /// <summary>What an exhaustion and a resumption both say: the spend against the budget, multiplier 0 unless set.</summary>
+    private static BidAdjustment BudgetAdjustment(CampaignSpec spec, CampaignDelivery delivery, PacingState pacing, string causedBy, string kind,
+        long exhaustedTick) => new()
+    {
+        DecisionId = DecisionIds.Derive("bid-adjustment", spec.CampaignId, kind,
+            spec.Budget.ToString(System.Globalization.CultureInfo.InvariantCulture), exhaustedTick.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        CausedBy = causedBy,
+        DecidedAt = DateTimeOffset.UtcNow,
+        ModelVersion = Version,
+        // A budget of 0 (a paused campaign) is exhausted from its first event: 0/0 would be NaN, which no JSON can carry.
+        Reasons = [new Reason("spent_vs_budget", spec.Budget > 0 ? Math.Round(delivery.SpentTotal / (double)spec.Budget, 4) : 1, 0)],
+        CampaignId = spec.CampaignId,
+        Multiplier = 0,
+        PreviousMultiplier = Math.Round(pacing.LastEmitted, 4),
+        Ctr24h = Math.Round(delivery.SmoothedCtr, 5),
+        Impressions24h = delivery.Impressions24h,
+        Clicks24h = delivery.Clicks24h,
+        Cvr24h = Math.Round(delivery.SmoothedCvr, 5),
+        SpentTotal = Usd(delivery.SpentTotal),
+    };
 
     /// <summary>
     /// Spend in USD to the cent. Saturated where a decimal would overflow: spend is summed from event prices in a double,

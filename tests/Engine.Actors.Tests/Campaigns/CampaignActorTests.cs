@@ -134,13 +134,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     [Fact]
     public async Task A_campaign_paused_while_it_wins_nothing_says_it_is_exhausted_once()
     {
-        var (campaign, sent, _) = await DrivenLowAsync("c-paused-idle");
-        _catalog.TryGet("c-paused-idle", out var booked);
-        Book(booked with { Budget = 0m });
-
-        var asOf = T0.AddMinutes(150).AddSeconds(20);
-        campaign.Tell(new PaceIdle("c-paused-idle", asOf));
-        await AwaitConditionAsync(() => Task.FromResult(!sent.IsEmpty), TimeSpan.FromSeconds(10));
+        var (campaign, sent, _, asOf) = await PausedWhileIdleAsync("c-paused-idle");
         campaign.Tell(new PaceIdle("c-paused-idle", asOf.AddMinutes(1))); // the clock stopped: nothing more
         await Task.Delay(300);
 
@@ -187,12 +181,7 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
     [Fact]
     public async Task A_raised_budget_after_an_idle_exhaustion_is_said_on_the_nodes_clock()
     {
-        var (campaign, sent, _) = await DrivenLowAsync("c-resumed-idle");
-        _catalog.TryGet("c-resumed-idle", out var booked);
-        Book(booked with { Budget = 0m });
-        var asOf = T0.AddMinutes(150).AddSeconds(20);
-        campaign.Tell(new PaceIdle("c-resumed-idle", asOf));
-        await AwaitConditionAsync(() => Task.FromResult(!sent.IsEmpty), TimeSpan.FromSeconds(10));
+        var (campaign, sent, booked, asOf) = await PausedWhileIdleAsync("c-resumed-idle");
 
         Book(booked with { Budget = 480m });
         campaign.Tell(new PaceIdle("c-resumed-idle", asOf.AddMinutes(1)));
@@ -773,6 +762,19 @@ public sealed class CampaignActorTests : Akka.TestKit.Xunit2.TestKit, IClassFixt
         var writes = driven.Where(h => h.Changes is not null).Select(h => new EntityWrite(EntityKind.Campaign, id, h.Changes!)).ToList();
         Assert.True((await _store.FlushAsync(new FeatureBatch("t", new Dictionary<int, long>(), writes))).Acknowledged);
         return (campaign, sent, driven);
+    }
+
+    /// <summary>Driven low (<see cref="DrivenLowAsync"/>), then paused (budget 0) and told the node's clock at 2:30:20: its exhaustion is sent.</summary>
+    private async Task<(IActorRef Campaign, System.Collections.Concurrent.ConcurrentQueue<BidAdjustment> Sent, CampaignSpec Booked, DateTimeOffset AsOf)>
+        PausedWhileIdleAsync(string id)
+    {
+        var (campaign, sent, _) = await DrivenLowAsync(id);
+        _catalog.TryGet(id, out var booked);
+        Book(booked with { Budget = 0m });
+        var asOf = T0.AddMinutes(150).AddSeconds(20);
+        campaign.Tell(new PaceIdle(id, asOf));
+        await AwaitConditionAsync(() => Task.FromResult(!sent.IsEmpty), TimeSpan.FromSeconds(10));
+        return (campaign, sent, booked, asOf);
     }
 
     private EntityHandled SendImpression(IActorRef campaign, string id, int minute, decimal price)
