@@ -192,7 +192,8 @@ public sealed class CampaignActor : ReceiveActor, IWithStash, IWithTimers
     /// come for <see cref="IdlePacing.After"/> of that clock and for <see cref="IdlePacing.Settle"/> of the machine's (a
     /// fresh actor, after a restart or a move, waits for the backlog of its events to arrive). The step is written to Redis
     /// at once (no event's flush carries it; only over an earlier running clock) and its adjustment sent to Kafka, caused by
-    /// <c>pace:&lt;minute, Unix ms&gt;</c>. A campaign paused or cut below its spend meanwhile is exhausted the same way, once.
+    /// <c>pace:&lt;minute, Unix ms&gt;</c>. A campaign paused or cut below its spend meanwhile is exhausted the same way, once;
+    /// an exhausted one whose budget was raised above its spend starts its clock again and says so (<see cref="StartClock"/>).
     /// </summary>
     private void PaceWhileIdle(PaceIdle tick)
     {
