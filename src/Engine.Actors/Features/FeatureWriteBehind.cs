@@ -25,7 +25,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
 {
     private readonly Dictionary<string, UserFeatureState> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CampaignFeatureState> _campaigns = new(StringComparer.Ordinal);
-    private readonly ItemSliceIndex _items = new();
+    private readonly ItemSliceIndex _items = new(metrics);
     // Created once (a method group converted per event would allocate a delegate each time).
     private Action<ItemFeatureState, ApplyOutcome>? _trackSlice;
     // Each once, by its QueuedForDrain mark: no set lookup per event and entity.
@@ -79,7 +79,7 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
             _coVisited.Clear();
             var user = _users[e.UserId];
             outcome = Track(user, user.Apply(e, position, _coVisited));
-            if (e.ItemId is not null) _items.Apply(e, position, _coVisited, _trackSlice ??= TrackSlice);
+            if (e.ItemId is not null) _items.Apply(e, position, _coVisited, _trackSlice ??= (slice, applied) => Track(slice, applied));
         }
         if (_campaignsToo && e.CampaignId is { } campaignId)
         {
@@ -190,12 +190,6 @@ public sealed class FeatureWriteBehind(FeatureStore store, FeatureMetrics metric
         }
         Complete(batch, result);
         return result;
-    }
-
-    private void TrackSlice(ItemFeatureState slice, ApplyOutcome outcome)
-    {
-        if (outcome == ApplyOutcome.Late) metrics.CountItemLate();
-        Track(slice, outcome);
     }
 
     private ApplyOutcome Track(EntityFeatureState state, ApplyOutcome outcome)

@@ -8,7 +8,8 @@ namespace Engine.Actors.Features;
 /// key with the ordinal comparer hashes without randomisation; an (item, slice) tuple would hash its string with the
 /// randomised hash on every lookup. Shared by the engine's <see cref="ItemSliceOwner"/> and <see cref="FeatureWriteBehind"/>.
 /// </summary>
-public sealed class ItemSliceIndex
+/// <param name="metrics">Where an event late for its item's slice is counted (its user may not have judged it late).</param>
+public sealed class ItemSliceIndex(FeatureMetrics? metrics = null)
 {
     private Dictionary<string, ItemFeatureState>?[] _byPartition = [];
 
@@ -52,6 +53,7 @@ public sealed class ItemSliceIndex
         var slices = _byPartition[position.Partition]!;
         var item = slices[itemId];
         var outcome = item.Apply(e, position, coVisited);
+        if (outcome == ApplyOutcome.Late) metrics?.CountItemLate();
         track(item, outcome);
         // The viewed item's slice decides the whole pair: it counted this view already (with the co-visits it had then), so its
         // neighbours add none now. Apart, a view replayed on another node without its co-visits, then re-applied here, paired in

@@ -34,7 +34,7 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
     private readonly long _maxAgeMs = (long)(maxAge ?? DefaultMaxAge).TotalMilliseconds;
     private long _loadedSinceMs = Environment.TickCount64;
 
-    private readonly ItemSliceIndex _slices = new();
+    private readonly ItemSliceIndex _slices = new(store.Metrics);
     private Action<ItemFeatureState, ApplyOutcome>? _track;
     // Each once, by its QueuedForDrain mark: no set lookup per event and slice.
     private readonly List<ItemFeatureState> _dirty = [];
@@ -78,7 +78,6 @@ public sealed class ItemSliceOwner(FeatureStore store, int maxKept = ItemSliceOw
 
     private void Track(ItemFeatureState state, ApplyOutcome outcome)
     {
-        if (outcome == ApplyOutcome.Late) store.Metrics.CountItemLate();
         // A late event moves the offsets too: they must reach Redis, or a replay would meet it again.
         if (outcome != ApplyOutcome.Duplicate && !state.QueuedForDrain)
         {
